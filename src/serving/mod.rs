@@ -3,4 +3,5 @@
 pub mod args;
 pub mod engine;
 pub mod memory;
+pub mod replica;
 pub mod steptime;

@@ -98,6 +98,95 @@ pub fn step_time(
     }
 }
 
+/// `step_time` with its coefficients precomputed for one replica, so the engine can price
+/// a step in a few multiplications and sum a run of decode steps in closed form: every part
+/// is affine in the token count and the context read, and a step costs the larger of the
+/// compute and memory lines plus communication and overhead.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepCost {
+    compute_per_token: f64,
+    compute_per_pair: f64,
+    memory_fixed: f64,
+    memory_per_context: f64,
+    fixed: f64,
+    per_token: f64,
+}
+
+impl StepCost {
+    pub fn new(card: &ModelCard, arch: &Architecture, gpu: &Gpu, args: &VllmArgs, k: &VllmConstants) -> StepCost {
+        let tp = args.tensor_parallel_size.max(1) as f64;
+        let flops_per_s = tp * peak_flops(card, gpu) * k.compute_efficiency;
+        let q_dim = (arch.attention_heads * arch.head_dim) as f64;
+        let bytes_per_s = gpu.bandwidth_gb_s * 1e9 * k.bandwidth_efficiency;
+        let (comm_fixed, comm_per_token) = if tp > 1.0 {
+            let link = gpu.interconnect.1 * 1e9 / 2.0;
+            (
+                2.0 * arch.layers as f64 * k.allreduce_latency_us * 1e-6,
+                2.0 * arch.layers as f64 * 2.0 * (tp - 1.0) / tp * arch.hidden_size as f64 * 2.0 / link,
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        let overhead_ms = k.step_overhead_ms + if args.enforce_eager { k.eager_overhead_ms } else { 0.0 };
+        StepCost {
+            compute_per_token: 2.0 * card.params_active() * 1e9 / flops_per_s,
+            compute_per_pair: 4.0 * arch.layers as f64 * q_dim / flops_per_s,
+            memory_fixed: card.weights_gb * 1e9 / tp / bytes_per_s,
+            memory_per_context: super::memory::kv_bytes_per_token(arch, args) / bytes_per_s,
+            fixed: comm_fixed + overhead_ms / 1000.0,
+            per_token: comm_per_token,
+        }
+    }
+
+    /// Seconds one step takes.
+    pub fn time(&self, b: &Batch) -> f64 {
+        let tokens = (b.prefill_tokens + b.decode_seqs) as f64;
+        let pairs = b.prefill_attention_pairs + b.decode_context_tokens as f64;
+        let context_read = b.decode_context_tokens as f64 + b.prefill_attention_pairs / b.prefill_tokens.max(1) as f64;
+        let compute = self.compute_per_token * tokens + self.compute_per_pair * pairs;
+        let memory = self.memory_fixed + self.memory_per_context * context_read;
+        compute.max(memory) + self.fixed + self.per_token * tokens
+    }
+
+    /// Seconds of `k` decode-only steps of `seqs` sequences whose context sum starts at
+    /// `context` and grows by `seqs` each step, summed in closed form.
+    pub fn decode_run(&self, seqs: u64, context: u64, k: u64) -> f64 {
+        if k == 0 {
+            return 0.0;
+        }
+        let n = seqs as f64;
+        let c0 = context as f64;
+        // Step j costs max(a1 + b1·j, a2 + b2·j) + g.
+        let a1 = self.compute_per_token * n + self.compute_per_pair * c0;
+        let b1 = self.compute_per_pair * n;
+        let a2 = self.memory_fixed + self.memory_per_context * c0;
+        let b2 = self.memory_per_context * n;
+        let g = self.fixed + self.per_token * n;
+        let affine = |a: f64, b: f64, lo: f64, hi: f64| (hi - lo) * a + b * (hi - lo) * (lo + hi - 1.0) / 2.0;
+        let kf = k as f64;
+        // The compute line wins from step `split` on when it is steeper, up to it otherwise.
+        let split = if b1 == b2 {
+            if a1 >= a2 {
+                0.0
+            } else {
+                kf
+            }
+        } else {
+            ((a2 - a1) / (b1 - b2)).ceil().clamp(0.0, kf)
+        };
+        let body = if b1 > b2 {
+            affine(a2, b2, 0.0, split) + affine(a1, b1, split, kf)
+        } else if b1 < b2 {
+            affine(a1, b1, 0.0, split) + affine(a2, b2, split, kf)
+        } else if a1 >= a2 {
+            affine(a1, b1, 0.0, kf)
+        } else {
+            affine(a2, b2, 0.0, kf)
+        };
+        body + g * kf
+    }
+}
+
 /// The rows of `reference/published-serving.md` (Llama-3.1-8B shapes, BF16, one H100
 /// 80GB HBM3, CUDA graphs; the last row eager): (label, batch, eager, measured ms).
 pub fn published_h100_rows() -> Vec<(&'static str, Batch, bool, f64)> {
@@ -187,6 +276,66 @@ mod tests {
             );
         }
         assert!(median < 8.0, "median absolute error {median:.1}%");
+    }
+
+    #[test]
+    fn step_cost_prices_steps_as_step_time_does() {
+        let c = Catalog::bundled();
+        let (card, arch) = llama_8b_shapes();
+        let batches = [
+            Batch::prefill(128),
+            Batch::prefill(8192),
+            Batch::decode(1, 1024),
+            Batch::decode(200, 3000),
+            Batch {
+                prefill_tokens: 700,
+                prefill_attention_pairs: 700.0 * 1500.0,
+                decode_seqs: 40,
+                decode_context_tokens: 40 * 900,
+            },
+        ];
+        for (gpu, tp, eager) in [("H100-SXM", 1, false), ("L4", 4, true), ("MI300X", 2, false)] {
+            let args = VllmArgs {
+                tensor_parallel_size: tp,
+                enforce_eager: eager,
+                ..Default::default()
+            };
+            let g = c.gpu(gpu).unwrap();
+            let cost = StepCost::new(&card, &arch, g, &args, &c.vllm);
+            for b in &batches {
+                let want = step_time(&card, &arch, g, &args, &c.vllm, b).total_s();
+                assert!((cost.time(b) - want).abs() <= want * 1e-12, "{gpu} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_decode_run_sums_its_steps_in_closed_form() {
+        let c = Catalog::bundled();
+        let (card, arch) = llama_8b_shapes();
+        // Runs that stay memory-bound, stay compute-bound, and cross over midway.
+        for (gpu, seqs, context, k) in [
+            ("H100-SXM", 8u64, 8 * 1024u64, 500u64),
+            ("L4", 256, 256 * 200, 3000),
+            ("H100-SXM", 512, 512 * 10, 20_000),
+            ("A100-80GB", 1, 5, 1),
+        ] {
+            let cost = StepCost::new(&card, &arch, c.gpu(gpu).unwrap(), &VllmArgs::default(), &c.vllm);
+            let stepwise: f64 = (0..k)
+                .map(|j| {
+                    cost.time(&Batch {
+                        decode_seqs: seqs,
+                        decode_context_tokens: context + seqs * j,
+                        ..Default::default()
+                    })
+                })
+                .sum();
+            let closed = cost.decode_run(seqs, context, k);
+            assert!(
+                (closed - stepwise).abs() <= stepwise * 1e-9,
+                "{gpu} {seqs}: {closed} vs {stepwise}"
+            );
+        }
     }
 
     #[test]

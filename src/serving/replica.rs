@@ -1,0 +1,819 @@
+//! One vLLM replica driven by events, as the V1 scheduler runs it: each step serves the
+//! running requests first (one decode token each, or the next prefill chunk), then admits
+//! waiting requests in arrival order while the token budget, `max_num_seqs` and free KV
+//! blocks allow; when blocks run out the newest running request is preempted and
+//! recomputed later.
+//!
+//! Decoding sequences are kept lazily: their lengths advance with the replica's step
+//! counter, so a run of decode-only steps costs nothing per sequence. In fast fidelity such
+//! a run — up to the next finish, the next admissible arrival or the step where KV blocks
+//! run out — is one event whose duration is summed in closed form (`StepCost::decode_run`);
+//! in step fidelity every step is an event. Both make the same scheduling decisions.
+
+use super::steptime::{Batch, StepCost};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fidelity {
+    /// Decode-only runs advance in closed form.
+    Fast,
+    /// Every engine step is simulated (the reference).
+    Step,
+}
+
+/// A request as the replica sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Request {
+    pub id: u64,
+    pub arrival_s: f64,
+    pub prompt_tokens: u32,
+    pub output_tokens: u32,
+    /// Shared prompt prefix (group, tokens) for prefix caching.
+    pub prefix: Option<(u32, u32)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Outcome {
+    pub queue_s: f64,
+    pub ttft_s: f64,
+    /// Mean time between output tokens after the first (0 for one-token outputs).
+    pub tpot_s: f64,
+    pub e2e_s: f64,
+    pub preemptions: u32,
+    /// Prompt tokens served from the prefix cache at the last admission.
+    pub cached_tokens: u32,
+}
+
+/// The engine limits of one replica (from its `MemoryPlan` and arguments).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub block_size: u32,
+    pub num_blocks: u64,
+    pub max_num_seqs: u32,
+    pub max_num_batched_tokens: u32,
+    pub prefix_caching: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Seq {
+    req: Request,
+    /// Tokens whose KV is computed; for a decoder, its value at step `sync`.
+    computed: u32,
+    /// Prompt + generated tokens; for a decoder, at step `sync`.
+    len: u32,
+    generated: u32,
+    sync: u64,
+    first_scheduled: Option<f64>,
+    first_token: Option<f64>,
+    preemptions: u32,
+    cached_tokens: u32,
+}
+
+impl Seq {
+    fn new(req: Request) -> Seq {
+        Seq {
+            req,
+            computed: 0,
+            len: req.prompt_tokens,
+            generated: 0,
+            sync: 0,
+            first_scheduled: None,
+            first_token: None,
+            preemptions: 0,
+            cached_tokens: 0,
+        }
+    }
+    /// The step at whose end a decoder emits its last token.
+    fn finish_step(&self) -> u64 {
+        self.sync + (self.req.output_tokens - self.generated) as u64
+    }
+}
+
+fn blocks_for(tokens: u32, block: u32) -> u64 {
+    tokens.div_ceil(block) as u64
+}
+
+/// Steps j in [from, from + k) with (r + j) ≡ 0 (mod m).
+fn hits(r: u64, from: u64, k: u64, m: u64) -> u64 {
+    let first = (m - (r + from) % m) % m;
+    if first >= k {
+        0
+    } else {
+        (k - first - 1) / m + 1
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Planned {
+    /// One step: decoders advance by a token, prefillers by their chunks.
+    Step { chunks: Vec<u32> },
+    /// `k` decode-only steps.
+    Run { k: u64 },
+}
+
+#[derive(Debug, Clone)]
+struct Segment {
+    start: f64,
+    end: f64,
+    planned: Planned,
+}
+
+/// Finished requests and KV-cache facts for the caller.
+pub trait Sink {
+    fn finished(&mut self, req: &Request, outcome: &Outcome, at: f64);
+}
+
+pub struct Replica {
+    cost: StepCost,
+    limits: Limits,
+    fidelity: Fidelity,
+    free_blocks: u64,
+    waiting: VecDeque<Seq>,
+    /// Running sequences past their prefill, in admission order (all before `prefilling`).
+    decoders: Vec<Seq>,
+    prefilling: Vec<Seq>,
+    /// Engine steps taken; decoders' lengths are relative to it.
+    steps: u64,
+    /// Σ (len − sync) over decoders: Σ len = this + decoders × steps.
+    len_key_sum: i64,
+    /// Decoders by (computed − sync) mod block size: who needs a new block at which step.
+    residues: Vec<u64>,
+    finishes: BinaryHeap<Reverse<(u64, u64)>>,
+    segment: Option<Segment>,
+    /// Segment planned at this time once same-instant arrivals are in (idle wake-up).
+    wake_at: Option<f64>,
+    /// Seconds spent in steps.
+    pub busy_s: f64,
+    /// Prefix groups cached, most recent last.
+    prefix_cache: VecDeque<u32>,
+    prefix_slots: usize,
+}
+
+impl Replica {
+    pub fn new(cost: StepCost, limits: Limits, fidelity: Fidelity) -> Replica {
+        Replica {
+            cost,
+            limits,
+            fidelity,
+            free_blocks: limits.num_blocks,
+            waiting: VecDeque::new(),
+            decoders: Vec::new(),
+            prefilling: Vec::new(),
+            steps: 0,
+            len_key_sum: 0,
+            residues: vec![0; limits.block_size as usize],
+            finishes: BinaryHeap::new(),
+            segment: None,
+            wake_at: None,
+            busy_s: 0.0,
+            prefix_cache: VecDeque::new(),
+            prefix_slots: 0,
+        }
+    }
+
+    /// Requests on this replica (waiting or running).
+    pub fn outstanding(&self) -> usize {
+        self.waiting.len() + self.decoders.len() + self.prefilling.len()
+    }
+
+    pub fn caches_prefix(&self, group: u32) -> bool {
+        self.prefix_cache.contains(&group)
+    }
+
+    /// When this replica next needs `advance`.
+    pub fn next_event(&self) -> Option<f64> {
+        self.wake_at.or(self.segment.as_ref().map(|s| s.end))
+    }
+
+    /// A request arrives at `t`. Callers deliver arrivals before step ends at the same
+    /// instant, as vLLM's scheduler sees every request queued by a step's start.
+    pub fn submit(&mut self, req: Request, t: f64) {
+        self.waiting.push_back(Seq::new(req));
+        let Some(seg) = &self.segment else {
+            if self.wake_at.is_none() {
+                self.wake_at = Some(t);
+            }
+            return;
+        };
+        // A decode run is cut at the first step boundary at or after `t` when the new
+        // request could be admitted there; otherwise it waits for a finish anyway.
+        let Planned::Run { k } = seg.planned else { return };
+        if self.waiting.len() > 1 || self.running() >= self.limits.max_num_seqs as usize || k <= 1 {
+            return;
+        }
+        let (start, n, ctx) = (seg.start, self.decoders.len() as u64, self.context_sum());
+        let due = t - start;
+        let (mut lo, mut hi) = (1u64, k);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.cost.decode_run(n, ctx, mid) >= due {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        if lo < k {
+            self.segment = Some(Segment {
+                start,
+                end: start + self.cost.decode_run(n, ctx, lo),
+                planned: Planned::Run { k: lo },
+            });
+        }
+    }
+
+    fn running(&self) -> usize {
+        self.decoders.len() + self.prefilling.len()
+    }
+
+    fn context_sum(&self) -> u64 {
+        (self.len_key_sum + self.decoders.len() as i64 * self.steps as i64) as u64
+    }
+
+    fn residue_of(&self, s: &Seq) -> usize {
+        ((s.computed as i64 - s.sync as i64).rem_euclid(self.limits.block_size as i64)) as usize
+    }
+
+    /// Blocks decoders allocate over the next `k` steps.
+    fn decode_blocks(&self, k: u64) -> u64 {
+        let m = self.limits.block_size as u64;
+        self.residues
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(r, c)| c * hits(r as u64, self.steps, k, m))
+            .sum()
+    }
+
+    fn add_decoder(&mut self, mut s: Seq) {
+        s.sync = self.steps;
+        self.len_key_sum += s.len as i64 - s.sync as i64;
+        let r = self.residue_of(&s);
+        self.residues[r] += 1;
+        self.finishes.push(Reverse((s.finish_step(), s.req.id)));
+        self.decoders.push(s);
+    }
+
+    /// Removes decoder `i`, bringing its counters up to the current step.
+    fn take_decoder(&mut self, i: usize) -> Seq {
+        let mut s = self.decoders.remove(i);
+        self.len_key_sum -= s.len as i64 - s.sync as i64;
+        let r = self.residue_of(&s);
+        self.residues[r] -= 1;
+        let d = (self.steps - s.sync) as u32;
+        s.computed += d;
+        s.len += d;
+        s.generated += d;
+        s.sync = self.steps;
+        s
+    }
+
+    fn preempt(&mut self, mut s: Seq) {
+        self.free_blocks += blocks_for(s.computed, self.limits.block_size);
+        s.computed = 0;
+        s.preemptions += 1;
+        self.waiting.push_front(s);
+    }
+
+    /// Pops the newest running sequence for preemption.
+    fn preempt_newest(&mut self) {
+        if let Some(s) = self.prefilling.pop() {
+            self.preempt(s);
+        } else if !self.decoders.is_empty() {
+            let s = self.take_decoder(self.decoders.len() - 1);
+            self.preempt(s);
+            self.rebuild_finishes();
+        }
+    }
+
+    fn rebuild_finishes(&mut self) {
+        self.finishes = self
+            .decoders
+            .iter()
+            .map(|s| Reverse((s.finish_step(), s.req.id)))
+            .collect();
+    }
+
+    fn admit_from_cache(&mut self, s: &mut Seq) {
+        if !self.limits.prefix_caching || s.computed > 0 {
+            return;
+        }
+        let Some((group, tokens)) = s.req.prefix else { return };
+        if let Some(i) = self.prefix_cache.iter().position(|g| *g == group) {
+            let g = self.prefix_cache.remove(i).expect("found");
+            self.prefix_cache.push_back(g);
+            // Whole blocks only, and vLLM always computes at least the last prompt token.
+            let b = self.limits.block_size;
+            let hit = (tokens.min(s.req.prompt_tokens.saturating_sub(1)) / b) * b;
+            s.computed = hit;
+            s.cached_tokens = hit;
+        }
+    }
+
+    fn remember_prefix(&mut self, req: &Request) {
+        if !self.limits.prefix_caching {
+            return;
+        }
+        let Some((group, tokens)) = req.prefix else { return };
+        if self.prefix_cache.contains(&group) {
+            return;
+        }
+        if self.prefix_slots == 0 {
+            // Half the KV cache may hold cached prefixes before they are evicted.
+            let per = blocks_for(tokens.max(1), self.limits.block_size);
+            self.prefix_slots = ((self.limits.num_blocks / 2) / per).max(1) as usize;
+        }
+        if self.prefix_cache.len() >= self.prefix_slots {
+            self.prefix_cache.pop_front();
+        }
+        self.prefix_cache.push_back(group);
+    }
+
+    /// Plans the segment starting at `now` (the state is exact at `now`).
+    fn plan(&mut self, now: f64) {
+        self.segment = None;
+        if self.running() == 0 && self.waiting.is_empty() {
+            return;
+        }
+        if self.fidelity == Fidelity::Fast
+            && self.prefilling.is_empty()
+            && !self.decoders.is_empty()
+            && !self.can_admit_head()
+        {
+            let n = self.decoders.len() as u64;
+            let to_finish = self
+                .finishes
+                .peek()
+                .map(|Reverse((f, _))| f - self.steps)
+                .expect("decoders have finish steps");
+            let k = self.steps_with_blocks(to_finish);
+            if k >= 1 {
+                let end = now + self.cost.decode_run(n, self.context_sum(), k);
+                self.segment = Some(Segment {
+                    start: now,
+                    end,
+                    planned: Planned::Run { k },
+                });
+                return;
+            }
+        }
+        self.plan_step(now);
+    }
+
+    /// Whether the head of the waiting queue would be admitted after the decoders took
+    /// their tokens and blocks this step.
+    fn can_admit_head(&self) -> bool {
+        let Some(s) = self.waiting.front() else { return false };
+        if self.running() >= self.limits.max_num_seqs as usize {
+            return false;
+        }
+        let left = self.limits.max_num_batched_tokens as u64 - self.decoders.len() as u64;
+        if left == 0 {
+            return false;
+        }
+        // A prefix hit could only lower the need; without one this is what admission asks.
+        let want = ((s.len - s.computed) as u64).min(left) as u32;
+        let need = blocks_for(s.computed + want, self.limits.block_size);
+        need + self.decode_blocks(1) <= self.free_blocks
+    }
+
+    /// The number of decode steps, up to `limit`, whose block allocations fit.
+    fn steps_with_blocks(&self, limit: u64) -> u64 {
+        let n = self.decoders.len() as u64;
+        let m = self.limits.block_size as u64;
+        if n * limit.div_ceil(m) <= self.free_blocks {
+            return limit;
+        }
+        let (mut lo, mut hi) = (0u64, limit);
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if self.decode_blocks(mid) <= self.free_blocks {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        lo
+    }
+
+    fn plan_step(&mut self, now: f64) {
+        let block = self.limits.block_size;
+        let mut left = self.limits.max_num_batched_tokens;
+        // Decoders first, one token each.
+        let need = self.decode_blocks(1);
+        if need <= self.free_blocks {
+            self.free_blocks -= need;
+        } else {
+            // Walk decoders in order as the scheduler does, preempting the newest.
+            let m = block as u64;
+            let mut i = 0;
+            while i < self.decoders.len() {
+                let r = self.residue_of(&self.decoders[i]) as u64;
+                let need = hits(r, self.steps, 1, m);
+                if need > self.free_blocks {
+                    self.preempt_newest();
+                    continue;
+                }
+                self.free_blocks -= need;
+                i += 1;
+            }
+        }
+        left -= self.decoders.len() as u32;
+        let mut chunks = Vec::with_capacity(self.prefilling.len() + 1);
+        let mut i = 0;
+        while i < self.prefilling.len() && left > 0 {
+            let s = &self.prefilling[i];
+            let want = (s.len - s.computed).min(left);
+            let need = blocks_for(s.computed + want, block) - blocks_for(s.computed, block);
+            if need > self.free_blocks {
+                self.preempt_newest();
+                continue;
+            }
+            self.free_blocks -= need;
+            chunks.push(want);
+            left -= want;
+            i += 1;
+        }
+        // A prefiller left without budget keeps its place but gets no tokens.
+        while chunks.len() < self.prefilling.len() {
+            chunks.push(0);
+        }
+        while left > 0 && self.running() < self.limits.max_num_seqs as usize {
+            let Some(mut s) = self.waiting.pop_front() else { break };
+            self.admit_from_cache(&mut s);
+            let want = (s.len - s.computed).min(left);
+            let need = blocks_for(s.computed + want, block);
+            if need > self.free_blocks {
+                if s.cached_tokens > 0 && s.computed == s.cached_tokens {
+                    s.computed = 0;
+                    s.cached_tokens = 0;
+                }
+                self.waiting.push_front(s);
+                break;
+            }
+            self.free_blocks -= need;
+            s.first_scheduled.get_or_insert(now);
+            self.prefilling.push(s);
+            chunks.push(want);
+            left -= want;
+        }
+        let mut batch = Batch {
+            decode_seqs: self.decoders.len() as u64,
+            decode_context_tokens: self.context_sum(),
+            ..Default::default()
+        };
+        for (s, n) in self.prefilling.iter().zip(&chunks) {
+            // The one uncomputed token of a sequence that already generated is a decode.
+            if s.generated > 0 && s.computed + 1 == s.len && *n == 1 {
+                batch.decode_seqs += 1;
+                batch.decode_context_tokens += s.len as u64;
+            } else if *n > 0 {
+                batch.prefill_tokens += *n as u64;
+                batch.prefill_attention_pairs += *n as f64 * (s.computed as f64 + *n as f64 / 2.0);
+            }
+        }
+        if batch.decode_seqs == 0 && batch.prefill_tokens == 0 {
+            // Nothing fits this step (every block is taken by waiting work): idle until a
+            // new event; this cannot happen with the admission checks above.
+            return;
+        }
+        let end = now + self.cost.time(&batch);
+        self.segment = Some(Segment {
+            start: now,
+            end,
+            planned: Planned::Step { chunks },
+        });
+    }
+
+    /// Applies the segment ending now (or plans after an idle wake-up), reporting finished
+    /// requests, and plans the next one.
+    pub fn advance(&mut self, sink: &mut impl Sink) {
+        if let Some(t) = self.wake_at.take() {
+            if self.segment.is_none() {
+                self.plan(t);
+                return;
+            }
+        }
+        let Some(seg) = self.segment.take() else { return };
+        let now = seg.end;
+        self.busy_s += seg.end - seg.start;
+        match seg.planned {
+            Planned::Run { k } => {
+                self.free_blocks -= self.decode_blocks(k);
+                self.steps += k;
+            }
+            Planned::Step { chunks } => {
+                self.steps += 1;
+                // Decoders' blocks were taken when the step was planned.
+                let prefilling = std::mem::take(&mut self.prefilling);
+                let mut keep = Vec::with_capacity(prefilling.len());
+                for (mut s, n) in prefilling.into_iter().zip(chunks) {
+                    s.computed += n;
+                    if s.req.prefix.is_some() && s.computed >= s.req.prefix.map(|p| p.1).unwrap_or(0) {
+                        self.remember_prefix(&s.req);
+                    }
+                    if s.computed == s.len {
+                        s.generated += 1;
+                        s.len += 1;
+                        s.first_token.get_or_insert(now);
+                        if s.generated >= s.req.output_tokens {
+                            self.finish(s, now, sink);
+                        } else {
+                            // Steps already counts this one: the sequence joins decoding
+                            // with its counters exact at the current step.
+                            self.add_decoder(s);
+                        }
+                    } else {
+                        keep.push(s);
+                    }
+                }
+                self.prefilling = keep;
+            }
+        }
+        while let Some(Reverse((f, id))) = self.finishes.peek().copied() {
+            if f > self.steps {
+                break;
+            }
+            self.finishes.pop();
+            let i = self
+                .decoders
+                .iter()
+                .position(|s| s.req.id == id)
+                .expect("a finish entry belongs to a decoder");
+            let s = self.take_decoder(i);
+            self.finish(s, now, sink);
+        }
+        self.plan(now);
+    }
+
+    fn finish(&mut self, s: Seq, now: f64, sink: &mut impl Sink) {
+        self.free_blocks += blocks_for(s.computed, self.limits.block_size);
+        let first = s.first_token.expect("a finished request has its first token");
+        let outcome = Outcome {
+            queue_s: s.first_scheduled.expect("scheduled") - s.req.arrival_s,
+            ttft_s: first - s.req.arrival_s,
+            tpot_s: if s.generated > 1 {
+                (now - first) / (s.generated - 1) as f64
+            } else {
+                0.0
+            },
+            e2e_s: now - s.req.arrival_s,
+            preemptions: s.preemptions,
+            cached_tokens: s.cached_tokens,
+        };
+        sink.finished(&s.req, &outcome, now);
+    }
+
+    /// Stops the replica: every request on it is returned (the pod is gone).
+    pub fn drain(&mut self) -> Vec<Request> {
+        self.segment = None;
+        self.wake_at = None;
+        let mut out: Vec<Request> = self.decoders.drain(..).map(|s| s.req).collect();
+        out.extend(self.prefilling.drain(..).map(|s| s.req));
+        out.extend(self.waiting.drain(..).map(|s| s.req));
+        self.finishes.clear();
+        self.residues.iter_mut().for_each(|r| *r = 0);
+        self.len_key_sum = 0;
+        self.free_blocks = self.limits.num_blocks;
+        out
+    }
+
+    /// Whether every KV block is free (nothing running).
+    pub fn is_quiescent(&self) -> bool {
+        self.running() == 0 && self.free_blocks == self.limits.num_blocks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::serving::args::VllmArgs;
+    use crate::serving::engine as reference;
+    use crate::serving::memory::plan;
+    use crate::serving::steptime::llama_8b_shapes;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    struct Collect(Vec<(u64, Outcome)>);
+    impl Sink for Collect {
+        fn finished(&mut self, req: &Request, o: &Outcome, _at: f64) {
+            self.0.push((req.id, *o));
+        }
+    }
+
+    fn replica(
+        args: &VllmArgs,
+        blocks: Option<u64>,
+        fidelity: Fidelity,
+    ) -> (Replica, crate::serving::memory::MemoryPlan) {
+        let c = Catalog::bundled();
+        let gpu = c.gpu("H100-SXM").unwrap();
+        let (card, arch) = llama_8b_shapes();
+        let mut mem = plan(&card, &arch, gpu, 1, args, &c.vllm).unwrap();
+        if let Some(b) = blocks {
+            mem.num_blocks = b;
+        }
+        let limits = Limits {
+            block_size: args.block_size,
+            num_blocks: mem.num_blocks,
+            max_num_seqs: mem.max_num_seqs,
+            max_num_batched_tokens: mem.max_num_batched_tokens,
+            prefix_caching: args.enable_prefix_caching,
+        };
+        (
+            Replica::new(StepCost::new(&card, &arch, gpu, args, &c.vllm), limits, fidelity),
+            mem,
+        )
+    }
+
+    /// Feeds sorted requests through the replica as a driver would: arrivals before
+    /// step ends at the same instant.
+    fn drive(r: &mut Replica, reqs: &[Request]) -> Vec<Outcome> {
+        let mut sink = Collect(Vec::new());
+        let mut next = 0;
+        loop {
+            let step = r.next_event();
+            match (reqs.get(next), step) {
+                (Some(q), Some(t)) if q.arrival_s <= t => {
+                    r.submit(*q, q.arrival_s);
+                    next += 1;
+                }
+                (Some(q), None) => {
+                    r.submit(*q, q.arrival_s);
+                    next += 1;
+                }
+                (_, Some(_)) => r.advance(&mut sink),
+                (None, None) => break,
+            }
+        }
+        let mut out = vec![Outcome::default(); reqs.len()];
+        for (id, o) in sink.0 {
+            out[id as usize] = o;
+        }
+        out
+    }
+
+    fn random_requests(seed: u64, n: usize, rate: f64, prompt: u32, output: u32) -> Vec<Request> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut t = 0.0;
+        (0..n)
+            .map(|i| {
+                t += -(1.0 - rng.random::<f64>()).ln() / rate;
+                Request {
+                    id: i as u64,
+                    arrival_s: t,
+                    prompt_tokens: rng.random_range(1..=prompt),
+                    output_tokens: rng.random_range(1..=output),
+                    prefix: None,
+                }
+            })
+            .collect()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn both_fidelities_reproduce_the_reference_engine() {
+        // (label, args, blocks, requests): light load, heavy load with chunking, and a
+        // KV cache small enough to force preemptions.
+        let cases: Vec<(&str, VllmArgs, Option<u64>, Vec<Request>)> = vec![
+            (
+                "light",
+                VllmArgs::default(),
+                None,
+                random_requests(1, 300, 2.0, 2000, 300),
+            ),
+            (
+                "chunked",
+                VllmArgs {
+                    max_num_batched_tokens: Some(512),
+                    max_num_seqs: Some(32),
+                    ..Default::default()
+                },
+                None,
+                random_requests(2, 400, 40.0, 3000, 200),
+            ),
+            (
+                "preempting",
+                VllmArgs::default(),
+                Some(300),
+                random_requests(3, 200, 30.0, 800, 600),
+            ),
+        ];
+        for (label, args, blocks, reqs) in cases {
+            let (_, mem) = replica(&args, blocks, Fidelity::Step);
+            let c = Catalog::bundled();
+            let (card, arch) = llama_8b_shapes();
+            let old: Vec<reference::Request> = reqs
+                .iter()
+                .map(|q| reference::Request {
+                    arrival_s: q.arrival_s,
+                    prompt_tokens: q.prompt_tokens,
+                    output_tokens: q.output_tokens,
+                })
+                .collect();
+            let (want, _) = reference::Replica {
+                card: &card,
+                arch: &arch,
+                gpu: c.gpu("H100-SXM").unwrap(),
+                args: &args,
+                constants: &c.vllm,
+                memory: &mem,
+            }
+            .run(&old);
+            for fidelity in [Fidelity::Step, Fidelity::Fast] {
+                let (mut r, _) = replica(&args, blocks, fidelity);
+                let got = drive(&mut r, &reqs);
+                assert!(r.is_quiescent(), "{label} {fidelity:?}: blocks leaked");
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    assert!(
+                        close(g.ttft_s, w.ttft_s)
+                            && close(g.e2e_s, w.e2e_s)
+                            && close(g.tpot_s, w.tpot_s)
+                            && close(g.queue_s, w.queue_s)
+                            && g.preemptions == w.preemptions,
+                        "{label} {fidelity:?} request {i}: {g:?} vs reference {w:?}"
+                    );
+                }
+            }
+            if label == "preempting" {
+                assert!(want.iter().any(|o| o.preemptions > 0), "the case must preempt");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_mode_takes_far_fewer_events() {
+        let reqs = random_requests(4, 200, 5.0, 500, 400);
+        let count = |f| {
+            let (mut r, _) = replica(&VllmArgs::default(), None, f);
+            let mut sink = Collect(Vec::new());
+            let mut events = 0u64;
+            let mut next = 0;
+            loop {
+                match (reqs.get(next), r.next_event()) {
+                    (Some(q), Some(t)) if q.arrival_s <= t => {
+                        r.submit(*q, q.arrival_s);
+                        next += 1;
+                    }
+                    (Some(q), None) => {
+                        r.submit(*q, q.arrival_s);
+                        next += 1;
+                    }
+                    (_, Some(_)) => {
+                        r.advance(&mut sink);
+                        events += 1;
+                    }
+                    (None, None) => break,
+                }
+            }
+            events
+        };
+        let (step, fast) = (count(Fidelity::Step), count(Fidelity::Fast));
+        assert!(fast * 10 < step, "fast {fast} events vs step {step}");
+        assert!(fast < 8 * reqs.len() as u64, "O(1) events per request: {fast}");
+    }
+
+    #[test]
+    fn a_cached_prefix_skips_its_prefill() {
+        let args = VllmArgs {
+            enable_prefix_caching: true,
+            ..Default::default()
+        };
+        let reqs: Vec<Request> = (0..2)
+            .map(|i| Request {
+                id: i,
+                arrival_s: i as f64 * 10.0,
+                prompt_tokens: 4000,
+                output_tokens: 10,
+                prefix: Some((7, 3000)),
+            })
+            .collect();
+        let (mut r, _) = replica(&args, None, Fidelity::Fast);
+        let out = drive(&mut r, &reqs);
+        assert_eq!(out[0].cached_tokens, 0);
+        assert_eq!(
+            out[1].cached_tokens, 2992,
+            "whole 16-token blocks of the 3000-token prefix"
+        );
+        assert!(out[1].ttft_s < out[0].ttft_s * 0.5, "{out:?}");
+    }
+
+    #[test]
+    fn block_hits_count_boundaries() {
+        // (residue, from, k, m, expected)
+        for (r, from, k, m, want) in [
+            (0, 0, 1, 16, 1),
+            (0, 1, 15, 16, 0),
+            (0, 1, 16, 16, 1),
+            (5, 11, 1, 16, 1),
+            (5, 0, 100, 16, 6),
+            (3, 7, 0, 16, 0),
+        ] {
+            assert_eq!(hits(r, from, k, m), want, "r={r} from={from} k={k}");
+        }
+    }
+}
