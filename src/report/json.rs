@@ -36,6 +36,43 @@ pub fn expectations(outcomes: &[Outcome]) -> Value {
         .collect()
 }
 
+/// GPU time busy in engine steps against GPU time allocated, per GPU pod (runs with
+/// traffic only: without requests there is nothing to be busy with).
+fn gpu_busy(r: &RunResult, end_s: f64) -> Value {
+    if r.lives.lives.is_empty() {
+        return Value::Null;
+    }
+    let mut busy_total = 0.0;
+    let mut alloc_total = 0.0;
+    let pods: Vec<Value> = r
+        .lives
+        .lives
+        .iter()
+        .map(|l| {
+            let allocated = (l.gone_s.unwrap_or(end_s) - l.bound_s).max(0.0) * l.gpus as f64;
+            let busy = if l.ready_s.is_some() {
+                r.served.busy_s.get(&l.pod).copied().unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            busy_total += busy;
+            alloc_total += allocated;
+            json!({
+                "pod": l.pod, "node": l.node, "gpus": l.gpus,
+                "gpu_seconds_allocated": (allocated * 1000.0).round() / 1000.0,
+                "gpu_seconds_busy": (busy * 1000.0).round() / 1000.0,
+                "busy_fraction": if allocated > 0.0 { ((busy / allocated) * 1e4).round() / 1e4 } else { 0.0 },
+            })
+        })
+        .collect();
+    json!({
+        "gpu_hours_allocated": alloc_total / 3600.0,
+        "gpu_hours_busy": busy_total / 3600.0,
+        "busy_fraction": if alloc_total > 0.0 { ((busy_total / alloc_total) * 1e4).round() / 1e4 } else { 0.0 },
+        "pods": pods,
+    })
+}
+
 pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
     let w = &r.engine.world;
     let end = w.now;
@@ -222,11 +259,12 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         "cluster_queues": cluster_queues,
         "nodes": nodes,
         "inference_services": inference_services,
-        "models": {},
+        "models": r.served.models,
         "utilization": {
             "gpu_hours_capacity": capacity_gpu_ms as f64 / 3_600_000.0,
             "gpu_hours_allocated": total_gpu_ms as f64 / 3_600_000.0,
             "gpu_allocated_fraction": if capacity_gpu_ms == 0 { 0.0 } else { total_gpu_ms as f64 / capacity_gpu_ms as f64 },
+            "gpu_busy": gpu_busy(r, secs(end)),
         },
         "cost": {
             "price_date": w.catalog.price_date,

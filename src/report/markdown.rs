@@ -42,6 +42,30 @@ pub fn render(report: &Value) -> String {
             d["fix"].as_str().unwrap_or("")
         ));
     }
+    if report["models"].as_object().is_some_and(|m| !m.is_empty()) {
+        o.push_str("\n## Requests\n\nLatencies in milliseconds over completed requests.\n\n```\n");
+        o.push_str(&super::summary::models_table(report));
+        o.push_str("```\n");
+        for (name, m) in report["models"].as_object().into_iter().flatten() {
+            if let Some(terms) = m["slo"]["terms"].as_object() {
+                for (k, t) in terms {
+                    o.push_str(&format!(
+                        "- {name} SLO `{k} <= {} ms`: actual {} ms, {} ({}% of requests within)\n",
+                        t["target_ms"],
+                        t["actual_ms"],
+                        if t["met"] == true { "met" } else { "missed" },
+                        t["attainment"]
+                            .as_f64()
+                            .map(|a| format!("{:.1}", a * 100.0))
+                            .unwrap_or_else(|| "-".into())
+                    ));
+                }
+            }
+            for (k, v) in m["failed_by_reason"].as_object().into_iter().flatten() {
+                o.push_str(&format!("- {name}: {v} requests failed with `{k}`\n"));
+            }
+        }
+    }
     o.push_str("\n## Pod start-up\n\n| pod | step | seconds |\n|---|---|---|\n");
     for p in report["pods"].as_array().into_iter().flatten() {
         for s in p["startup"].as_array().into_iter().flatten() {

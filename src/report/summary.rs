@@ -63,6 +63,46 @@ pub fn queues_table(report: &Value) -> String {
     table(&["CLUSTERQUEUE", "FLAVOR", "RESOURCE", "USED/QUOTA (end)"], &rows)
 }
 
+fn ms(v: &Value) -> String {
+    v.as_f64().map(|x| format!("{x:.0}")).unwrap_or_else(|| "-".into())
+}
+
+pub fn models_table(report: &Value) -> String {
+    let mut rows = Vec::new();
+    for (name, m) in report["models"].as_object().into_iter().flatten() {
+        let slo = &m["slo"]["attainment"];
+        rows.push(vec![
+            name.clone(),
+            m["requests"].to_string(),
+            m["completed"].to_string(),
+            m["failed"].to_string(),
+            m["in_flight_at_end"].to_string(),
+            format!("{}/{}", ms(&m["ttft_ms"]["p50"]), ms(&m["ttft_ms"]["p95"])),
+            format!("{}/{}", ms(&m["tpot_ms"]["p50"]), ms(&m["tpot_ms"]["p95"])),
+            format!("{}/{}", ms(&m["e2e_ms"]["p50"]), ms(&m["e2e_ms"]["p95"])),
+            format!("{:.0}", m["output_tokens_per_s"].as_f64().unwrap_or(0.0)),
+            slo.as_f64()
+                .map(|a| format!("{:.1}%", a * 100.0))
+                .unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    table(
+        &[
+            "MODEL",
+            "REQUESTS",
+            "COMPLETED",
+            "FAILED",
+            "IN-FLIGHT",
+            "TTFT p50/p95 ms",
+            "TPOT p50/p95 ms",
+            "E2E p50/p95 ms",
+            "OUT TOK/S",
+            "SLO MET",
+        ],
+        &rows,
+    )
+}
+
 pub fn render(report: &Value) -> String {
     debug_assert_eq!(report["schema"], SCHEMA);
     let mut o = String::new();
@@ -88,6 +128,26 @@ pub fn render(report: &Value) -> String {
                 t(&d["resolved_s"]),
                 d["description"].as_str().unwrap_or(""),
                 d["fix"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    if report["models"].as_object().is_some_and(|m| !m.is_empty()) {
+        o.push_str("\nRequests (latencies over completed requests):\n");
+        o.push_str(&models_table(report));
+        for (name, m) in report["models"].as_object().into_iter().flatten() {
+            let failed = m["failed_by_reason"].as_object().cloned().unwrap_or_default();
+            if !failed.is_empty() {
+                let why: Vec<String> = failed.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                o.push_str(&format!("  {name} failures: {}\n", why.join(", ")));
+            }
+        }
+        let b = &report["utilization"]["gpu_busy"];
+        if !b.is_null() {
+            o.push_str(&format!(
+                "GPU busy serving: {:.2} of {:.2} allocated GPU-hours ({:.1}%)\n",
+                b["gpu_hours_busy"].as_f64().unwrap_or(0.0),
+                b["gpu_hours_allocated"].as_f64().unwrap_or(0.0),
+                b["busy_fraction"].as_f64().unwrap_or(0.0) * 100.0
             ));
         }
     }

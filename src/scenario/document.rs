@@ -72,7 +72,14 @@ pub struct Scenario {
     pub timeline: Vec<TimelineEntry>,
     pub expect: Vec<Expectation>,
     pub notes: Vec<String>,
+    pub traffic: Vec<super::traffic::TrafficEntry>,
+    pub slo: Vec<crate::serving::metrics::SloTerm>,
+    /// Width of the per-window latency summaries.
+    pub metrics_window: SimDuration,
+    pub fidelity: crate::serving::replica::Fidelity,
 }
+
+pub const DEFAULT_METRICS_WINDOW: SimDuration = SimDuration(60_000);
 
 pub const DEFAULT_DURATION: SimDuration = SimDuration(3_600_000);
 
@@ -83,6 +90,8 @@ const SPEC_KEYS: &[&str] = &[
     "nodePools",
     "traffic",
     "slo",
+    "metricsWindow",
+    "fidelity",
     "timeline",
     "expect",
 ];
@@ -192,15 +201,20 @@ impl Scenario {
                 loc: p.get("instanceType").map(|n| n.loc.clone()).unwrap_or(p.loc.clone()),
             });
         }
+        let mut traffic = super::traffic::decode_traffic(spec.get("traffic"), base, duration)?;
         let mut timeline = Vec::new();
         for e in spec.get("timeline").map(|t| t.items()).transpose()?.unwrap_or(&[]) {
             let at_node = e.get("at").ok_or_else(|| {
                 InputError::at(e.loc.clone(), "timeline entry has no `at`").hint("e.g. {at: 10m, run: \"oc get pods\"}")
             })?;
             let at = time_of(at_node, duration)?;
+            if let Some(change) = e.get("traffic") {
+                super::traffic::apply_rate_change(&mut traffic, at, change)?;
+                continue;
+            }
             let run = e.get("run").ok_or_else(|| {
                 InputError::at(e.loc.clone(), "timeline entry has no `run`")
-                    .hint("give the oc/kubectl command line to run")
+                    .hint("give the oc/kubectl command line to run, or a traffic change {target: x, rate: 6/s}")
             })?;
             let text = run.as_str()?.to_string();
             let command = parse_command(&text).map_err(|m| InputError::at(run.loc.clone(), m.message).hint(m.hint))?;
@@ -212,15 +226,27 @@ impl Scenario {
             });
         }
         timeline.sort_by_key(|e| e.at);
-        let mut notes = Vec::new();
-        for key in ["traffic", "slo"] {
-            if let Some(n) = spec.get(key) {
-                notes.push(format!(
-                    "{}: spec.{key} is read but request traffic is not simulated in this version",
-                    n.loc
-                ));
+        traffic.iter_mut().for_each(|t| t.apply_bursts());
+        let slo = super::traffic::decode_slo(spec.get("slo"))?;
+        let metrics_window = match spec.get("metricsWindow") {
+            Some(w) => {
+                let v = crate::api::meta::duration(w)?;
+                if v.0 < 1000 {
+                    return Err(InputError::at(w.loc.clone(), "metricsWindow must be at least 1s")
+                        .hint("e.g. metricsWindow: 1m"));
+                }
+                v
             }
-        }
+            None => DEFAULT_METRICS_WINDOW,
+        };
+        let fidelity = match spec.get("fidelity") {
+            None => crate::serving::replica::Fidelity::Fast,
+            Some(f) => crate::serving::replica::Fidelity::parse(f.as_str()?).ok_or_else(|| {
+                InputError::at(f.loc.clone(), "fidelity is fast or step")
+                    .hint("fast: closed-form decode runs; step: every engine step")
+            })?,
+        };
+        let notes = Vec::new();
         let mut expect = Vec::new();
         for e in spec.get("expect").map(|t| t.items()).transpose()?.unwrap_or(&[]) {
             expect.push(decode_expectation(e, duration)?);
@@ -235,6 +261,10 @@ impl Scenario {
             timeline,
             expect,
             notes,
+            traffic,
+            slo,
+            metrics_window,
+            fidelity,
         })
     }
 }

@@ -9,3 +9,5 @@ pub mod patch;
 pub mod printers;
 pub mod render;
 pub mod run;
+pub mod serve;
+pub mod traffic;

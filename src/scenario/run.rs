@@ -47,6 +47,10 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Prepared>, InputErrors> {
             timeline: Vec::new(),
             expect: Vec::new(),
             notes: vec!["no Scenario document found: manifests run with defaults (1h, seed 1)".into()],
+            traffic: Vec::new(),
+            slo: Vec::new(),
+            metrics_window: super::document::DEFAULT_METRICS_WINDOW,
+            fidelity: crate::serving::replica::Fidelity::Fast,
         };
         match prepare_with(scenario, loaded.objects.clone(), loaded.warnings.clone()) {
             Ok(p) => out.push(p),
@@ -157,6 +161,27 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
     let applied: Vec<Object> = apply_files.values().flatten().filter_map(|r| decode(r).ok()).collect();
     let all: Vec<&Object> = objects.iter().map(|(_, o)| o).chain(applied.iter()).collect();
     errors.extend(validate_references(&all, &catalog));
+    let isvcs: Vec<(&str, &str)> = all
+        .iter()
+        .filter_map(|o| match o {
+            Object::InferenceService { namespace, isvc, .. } => Some((namespace.as_str(), isvc.meta.name.as_str())),
+            _ => None,
+        })
+        .collect();
+    for t in &scenario.traffic {
+        if let Err(m) = super::serve::resolve(&t.target, t.namespace.as_deref(), isvcs.iter().copied()) {
+            errors.push(
+                InputError::at(
+                    t.loc.clone(),
+                    format!(
+                        "traffic target: {m}{}",
+                        did_you_mean(&t.target, isvcs.iter().map(|(_, n)| *n))
+                    ),
+                )
+                .hint("traffic goes to an InferenceService defined in the inputs (add `namespace:` to pick one)"),
+            );
+        }
+    }
     let raws = objects.iter().map(|(r, _)| r).chain(apply_files.values().flatten());
     errors.extend(raws.flat_map(validate_engine_args));
     if errors.is_empty() {
@@ -363,6 +388,8 @@ pub struct RunResult {
     pub deadlocks: Vec<Deadlock>,
     pub usage_samples: Vec<UsageSample>,
     pub serving: ServingHistory,
+    pub lives: super::serve::PodLives,
+    pub served: super::serve::Served,
 }
 
 /// Ready replicas of each InferenceService whenever the count changed.
@@ -374,6 +401,7 @@ struct ScenarioDriver<'a> {
     deadlocks: Vec<Deadlock>,
     usage_samples: Vec<UsageSample>,
     serving: ServingHistory,
+    lives: Option<super::serve::PodLives>,
 }
 
 fn ready_replicas(world: &World) -> BTreeMap<(String, String), usize> {
@@ -408,6 +436,9 @@ impl Driver for ScenarioDriver<'_> {
                 t: now,
                 usage: engine.world.usage.clone(),
             });
+        }
+        if let Some(l) = &mut self.lives {
+            l.observe(&engine.world, now);
         }
         let found = deadlock::detect(&engine.world);
         deadlock::track(&mut self.deadlocks, found, now);
@@ -476,6 +507,7 @@ pub fn run(prepared: Prepared) -> RunResult {
         deadlocks: Vec::new(),
         usage_samples: Vec::new(),
         serving: BTreeMap::new(),
+        lives: (!prepared.scenario.traffic.is_empty()).then(Default::default),
     };
     engine.run(end, &mut driver);
     let ScenarioDriver {
@@ -483,8 +515,11 @@ pub fn run(prepared: Prepared) -> RunResult {
         deadlocks,
         usage_samples,
         serving,
+        lives,
         ..
     } = driver;
+    let lives = lives.unwrap_or_default();
+    let served = super::serve::serve(&prepared.scenario, &engine.world, &lives);
     RunResult {
         prepared,
         engine,
@@ -492,5 +527,7 @@ pub fn run(prepared: Prepared) -> RunResult {
         deadlocks,
         usage_samples,
         serving,
+        lives,
+        served,
     }
 }

@@ -3,5 +3,8 @@
 pub mod args;
 pub mod engine;
 pub mod memory;
+pub mod metrics;
 pub mod replica;
+pub mod router;
+pub mod service;
 pub mod steptime;

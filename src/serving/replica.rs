@@ -22,6 +22,16 @@ pub enum Fidelity {
     Step,
 }
 
+impl Fidelity {
+    pub fn parse(s: &str) -> Option<Fidelity> {
+        match s {
+            "fast" => Some(Fidelity::Fast),
+            "step" => Some(Fidelity::Step),
+            _ => None,
+        }
+    }
+}
+
 /// A request as the replica sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Request {

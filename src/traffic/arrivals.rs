@@ -38,20 +38,46 @@ impl RateSchedule {
     }
 
     pub fn rate_at(&self, t: SimTime) -> f64 {
+        self.rate_at_s(t.as_secs_f64())
+    }
+
+    pub fn rate_at_s(&self, t: f64) -> f64 {
         let base = self
             .steps
             .iter()
-            .take_while(|(at, _)| *at <= t)
+            .take_while(|(at, _)| at.as_secs_f64() <= t)
             .last()
             .map(|(_, r)| *r)
             .unwrap_or(0.0);
         match self.diurnal {
             None => base,
             Some(d) => {
-                let phase = (t.0 as f64 - d.peak.0 as f64) / d.period.0 as f64 * std::f64::consts::TAU;
+                let phase = (t * 1000.0 - d.peak.0 as f64) / d.period.0 as f64 * std::f64::consts::TAU;
                 base * (1.0 + d.amplitude * phase.cos())
             }
         }
+    }
+
+    /// Multiplies the rate by `factor` over [from, until) (a burst).
+    pub fn burst(&mut self, from: SimTime, until: SimTime, factor: f64) {
+        for t in [from, until] {
+            if !self.steps.iter().any(|(at, _)| *at == t) {
+                let r = self.rate_at_base(t);
+                self.steps.push((t, r));
+            }
+        }
+        self.steps.sort_by_key(|(at, _)| *at);
+        for (at, r) in &mut self.steps {
+            if *at >= from && *at < until {
+                *r *= factor;
+            }
+        }
+    }
+
+    /// Sets the base rate from `at` on (a timeline change), dropping later steps.
+    pub fn change(&mut self, at: SimTime, rate: f64) {
+        self.steps.retain(|(t, _)| *t < at);
+        self.steps.push((at, rate));
     }
 
     /// An upper bound of the rate from `t` on, for thinning.
@@ -78,11 +104,18 @@ impl RateSchedule {
 /// Draws the next arrival strictly after `now`, or `None` when the rate is zero from
 /// here on. Time-varying rates use thinning (Lewis–Shedler) over the renewal process.
 pub fn next_arrival(kind: &Interarrival, rates: &RateSchedule, now: SimTime, rng: &mut impl Rng) -> Option<SimTime> {
-    let bound = rates.max_rate_from(now);
+    let t = next_arrival_s(kind, rates, now.as_secs_f64(), rng)?;
+    Some(SimTime((t * 1000.0).round() as u64).max(SimTime(now.0 + 1)))
+}
+
+/// `next_arrival` in seconds, without rounding to the millisecond clock.
+pub fn next_arrival_s(kind: &Interarrival, rates: &RateSchedule, now: f64, rng: &mut impl Rng) -> Option<f64> {
+    let bound = rates.max_rate_from(SimTime((now * 1000.0) as u64));
     if bound <= 0.0 {
         return None;
     }
-    let mut t = now.as_secs_f64();
+    let constant = rates.steps.len() == 1 && rates.diurnal.is_none();
+    let mut t = now;
     loop {
         let gap = match kind {
             Interarrival::Poisson => Exp::new(bound).expect("positive rate").sample(rng),
@@ -98,10 +131,12 @@ pub fn next_arrival(kind: &Interarrival, rates: &RateSchedule, now: SimTime, rng
         if t > 1e9 {
             return None;
         }
-        let at = SimTime((t * 1000.0).round() as u64);
-        let accept = rates.rate_at(at) / bound;
+        if constant {
+            return Some(t);
+        }
+        let accept = rates.rate_at_s(t) / bound;
         if accept >= 1.0 || rng.random::<f64>() < accept {
-            return Some(at.max(SimTime(now.0 + 1)));
+            return Some(t);
         }
     }
 }

@@ -1,0 +1,252 @@
+//! The request side of a run: the predictor pods' lives observed during the cluster
+//! simulation become replica spans, and each InferenceService with traffic is served over
+//! them. Requests do not act on the control plane (no autoscaler), so serving runs after
+//! the cluster simulation over what it recorded.
+
+use super::document::Scenario;
+use crate::catalog::Catalog;
+use crate::engine::world::Uid;
+use crate::engine::world::World;
+use crate::serving::args::VllmArgs;
+use crate::serving::memory::MemoryPlan;
+use crate::serving::replica::Limits;
+use crate::serving::service::{simulate, ReplicaSpan, ServiceSpec};
+use crate::serving::steptime::StepCost;
+use crate::units::SimTime;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// One GPU pod from binding until it is gone (a crash closes it; a restart opens another).
+#[derive(Debug, Clone)]
+pub struct PodLife {
+    pub isvc: Option<(String, String)>,
+    pub pod: String,
+    pub node: String,
+    pub gpu: Option<String>,
+    pub gpus: u32,
+    pub bound_s: f64,
+    pub ready_s: Option<f64>,
+    pub stop_s: Option<f64>,
+    pub gone_s: Option<f64>,
+    pub model: Option<String>,
+    pub args: VllmArgs,
+    pub memory: Option<MemoryPlan>,
+}
+
+#[derive(Debug, Default)]
+pub struct PodLives {
+    pub lives: Vec<PodLife>,
+    open: BTreeMap<Uid, usize>,
+}
+
+fn gpus_of(pod: &crate::engine::world::Pod) -> u32 {
+    pod.requests
+        .0
+        .iter()
+        .filter(|(r, _)| r.ends_with("/gpu"))
+        .map(|(_, q)| q.value_ceil() as u32)
+        .sum()
+}
+
+impl PodLives {
+    /// Records what changed at `now`.
+    pub fn observe(&mut self, world: &World, now: SimTime) {
+        let t = now.as_secs_f64();
+        let gone: Vec<Uid> = self
+            .open
+            .keys()
+            .filter(|u| !world.pods.contains_key(u))
+            .copied()
+            .collect();
+        for u in gone {
+            let i = self.open.remove(&u).expect("open");
+            let l = &mut self.lives[i];
+            l.stop_s.get_or_insert(t);
+            l.gone_s = Some(t);
+        }
+        for (uid, p) in &world.pods {
+            let Some(node) = &p.node else { continue };
+            let gpus = gpus_of(p);
+            if gpus == 0 {
+                continue;
+            }
+            let i = match self.open.get(uid) {
+                Some(i) => *i,
+                None => {
+                    if p.deletion.is_some() {
+                        continue;
+                    }
+                    let gpu = world
+                        .nodes
+                        .get(node)
+                        .and_then(|n| n.instance_type.as_ref())
+                        .and_then(|it| world.catalog.instance(it))
+                        .map(|i| i.gpu.clone());
+                    self.lives.push(PodLife {
+                        isvc: p
+                            .labels
+                            .get(crate::controllers::inferenceservice::ISVC_LABEL)
+                            .map(|n| (p.namespace.clone(), n.clone())),
+                        pod: p.name.clone(),
+                        node: node.clone(),
+                        gpu,
+                        gpus,
+                        bound_s: p.scheduled_at.unwrap_or(now).as_secs_f64(),
+                        ready_s: None,
+                        stop_s: None,
+                        gone_s: None,
+                        model: None,
+                        args: VllmArgs::default(),
+                        memory: None,
+                    });
+                    self.open.insert(*uid, self.lives.len() - 1);
+                    self.lives.len() - 1
+                }
+            };
+            let l = &mut self.lives[i];
+            if let Some((at, _)) = p.deletion {
+                l.stop_s.get_or_insert(at.as_secs_f64());
+            } else if l.ready_s.is_none() && p.is_ready() {
+                l.ready_s = p.ready_at.map(|r| r.as_secs_f64());
+                l.memory = p.memory.clone();
+                l.model = crate::cluster::kubelet::model_of(&world.catalog, p).map(|c| c.name.clone());
+                l.args = p
+                    .spec
+                    .containers
+                    .iter()
+                    .find(|c| c.name == "kserve-container")
+                    .and_then(|c| VllmArgs::parse(&c.args).ok())
+                    .unwrap_or_default();
+            } else if l.ready_s.is_some() && l.stop_s.is_none() && !p.is_ready() {
+                // The container died: the endpoint goes, and so does what it held.
+                l.stop_s = Some(t);
+                l.gone_s = Some(t);
+                self.open.remove(uid);
+            }
+        }
+    }
+}
+
+/// What serving adds to the report.
+#[derive(Debug, Default, Clone)]
+pub struct Served {
+    /// `models` of report.json, by InferenceService name.
+    pub models: Map<String, Value>,
+    /// GPU seconds busy per pod name.
+    pub busy_s: BTreeMap<String, f64>,
+    /// Requests arrived, completed, failed and in flight per service (conservation).
+    pub accounts: BTreeMap<(String, String), [u64; 4]>,
+}
+
+/// The InferenceService a traffic entry targets, or why there is none.
+pub fn resolve<'a>(
+    target: &str,
+    namespace: Option<&str>,
+    isvcs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<(String, String), String> {
+    let matches: Vec<(&str, &str)> = isvcs
+        .filter(|(ns, n)| *n == target && namespace.is_none_or(|want| want == *ns))
+        .collect();
+    match matches.as_slice() {
+        [(ns, n)] => Ok((ns.to_string(), n.to_string())),
+        [] => Err(format!(
+            "no InferenceService `{target}`{}",
+            namespace.map(|n| format!(" in namespace {n}")).unwrap_or_default()
+        )),
+        _ => Err(format!(
+            "InferenceService `{target}` exists in several namespaces; add `namespace:`"
+        )),
+    }
+}
+
+pub fn serve(scenario: &Scenario, world: &World, lives: &PodLives) -> Served {
+    let catalog: &Catalog = &world.catalog;
+    let end_s = scenario.duration.as_secs_f64();
+    let mut by_service: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, t) in scenario.traffic.iter().enumerate() {
+        if let Ok(k) = resolve(
+            &t.target,
+            t.namespace.as_deref(),
+            world.isvcs.keys().map(|(a, b)| (a.as_str(), b.as_str())),
+        ) {
+            by_service.entry(k).or_default().push(i);
+        }
+    }
+    let mut served = Served::default();
+    for (key, entries) in by_service {
+        let spans: Vec<ReplicaSpan> = lives
+            .lives
+            .iter()
+            .filter(|l| l.isvc.as_ref() == Some(&key))
+            .filter_map(|l| {
+                let ready_s = l.ready_s?;
+                let memory = l.memory.as_ref()?;
+                let card = catalog.model(l.model.as_ref()?)?;
+                let arch = card.architecture.as_ref()?;
+                let gpu = catalog.gpu(l.gpu.as_ref()?)?;
+                Some(ReplicaSpan {
+                    pod: l.pod.clone(),
+                    node: l.node.clone(),
+                    gpus: l.gpus,
+                    ready_s,
+                    stop_s: l.stop_s,
+                    gone_s: l.gone_s,
+                    cost: StepCost::new(card, arch, gpu, &l.args, &catalog.vllm),
+                    limits: Limits {
+                        block_size: l.args.block_size,
+                        num_blocks: memory.num_blocks,
+                        max_num_seqs: memory.max_num_seqs,
+                        max_num_batched_tokens: memory.max_num_batched_tokens,
+                        prefix_caching: l.args.enable_prefix_caching,
+                    },
+                    max_model_len: memory.max_model_len,
+                })
+            })
+            .collect();
+        let first = &scenario.traffic[entries[0]];
+        let spec = ServiceSpec {
+            spans,
+            traffic: entries
+                .iter()
+                .map(|i| (&scenario.traffic[*i].spec, *i as u64))
+                .collect(),
+            router: first.router,
+            timeout_s: first.timeout.as_secs_f64(),
+            slo: scenario.slo.clone(),
+            window_s: scenario.metrics_window.as_secs_f64(),
+            end_s,
+            fidelity: scenario.fidelity,
+            seed: scenario.seed,
+        };
+        let result = simulate(&spec);
+        let (arrived, completed, failed) = (
+            result.metrics.arrived_count(),
+            result.metrics.completed_count(),
+            result.metrics.failed_count(),
+        );
+        served
+            .accounts
+            .insert(key.clone(), [arrived, completed, failed, result.in_flight]);
+        let mut v = result.metrics.finish(end_s, result.in_flight, end_s);
+        let replicas: Vec<Value> = result
+            .replicas
+            .iter()
+            .map(|r| json!({"pod": r.pod, "node": r.node, "gpus": r.gpus, "completed": r.completed, "busy_s": (r.busy_s * 1000.0).round() / 1000.0}))
+            .collect();
+        for r in &result.replicas {
+            *served.busy_s.entry(r.pod.clone()).or_default() += r.busy_s * r.gpus as f64;
+        }
+        if let Value::Object(m) = &mut v {
+            m.insert("namespace".into(), json!(key.0));
+            m.insert("router".into(), json!(first.router.name()));
+            m.insert("replicas".into(), Value::Array(replicas));
+        }
+        let name = if served.models.contains_key(&key.1) {
+            format!("{}/{}", key.0, key.1)
+        } else {
+            key.1.clone()
+        };
+        served.models.insert(name, v);
+    }
+    served
+}

@@ -1,0 +1,328 @@
+//! The requests of one InferenceService over a run: its traffic streams arrive, the router
+//! sends each to a ready replica (or holds it until one is ready, failing it with 503 after
+//! the timeout), replicas batch them as vLLM does, and a replica whose pod is deleted stops
+//! receiving requests and fails what it still holds when the pod is gone.
+
+use super::metrics::{ModelMetrics, SloTerm};
+use super::replica::{Fidelity, Limits, Outcome, Replica, Request, Sink};
+use super::router::{Candidate, Router, RouterPolicy};
+use super::steptime::StepCost;
+use crate::traffic::source::{Source, TrafficSpec};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// Why a request failed, as the client sees it.
+pub const NO_READY_REPLICA: &str = "no_ready_replica_503";
+pub const REPLICA_TERMINATED: &str = "replica_terminated";
+pub const CONTEXT_TOO_LONG: &str = "context_length_exceeded_400";
+
+/// One predictor pod's serving life, from the cluster simulation.
+#[derive(Debug, Clone)]
+pub struct ReplicaSpan {
+    pub pod: String,
+    pub node: String,
+    pub gpus: u32,
+    pub ready_s: f64,
+    /// Endpoint removed (deletion started, or the container died).
+    pub stop_s: Option<f64>,
+    /// Pod gone: what it still holds fails.
+    pub gone_s: Option<f64>,
+    pub cost: StepCost,
+    pub limits: Limits,
+    pub max_model_len: u32,
+}
+
+pub struct ServiceSpec<'a> {
+    pub spans: Vec<ReplicaSpan>,
+    /// Traffic streams and their stream numbers.
+    pub traffic: Vec<(&'a TrafficSpec, u64)>,
+    pub router: RouterPolicy,
+    pub timeout_s: f64,
+    pub slo: Vec<SloTerm>,
+    pub window_s: f64,
+    pub end_s: f64,
+    pub fidelity: Fidelity,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaUse {
+    pub pod: String,
+    pub node: String,
+    pub gpus: u32,
+    /// Seconds the engine spent in steps (all its GPUs busy).
+    pub busy_s: f64,
+    pub completed: u64,
+}
+
+pub struct ServiceResult {
+    pub metrics: ModelMetrics,
+    pub replicas: Vec<ReplicaUse>,
+    pub in_flight: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Ready(usize),
+    Stop(usize),
+    Gone(usize),
+    Arrival(usize),
+    Timeout,
+    /// A replica's step (or run of steps) ends; stale when the version moved on.
+    Step(usize, u64),
+}
+
+/// Order: time, then lifecycle and arrivals before step ends at the same instant.
+type Key = Reverse<(u64, u8, u64, Ev)>;
+
+fn key(t: f64, ev: Ev, seq: u64) -> Key {
+    let class = if matches!(ev, Ev::Step(..)) { 1 } else { 0 };
+    Reverse((t.max(0.0).to_bits(), class, seq, ev))
+}
+
+struct Recorder<'m> {
+    metrics: &'m mut ModelMetrics,
+    completed: &'m mut u64,
+}
+
+impl Sink for Recorder<'_> {
+    fn finished(&mut self, req: &Request, outcome: &Outcome, at: f64) {
+        *self.completed += 1;
+        self.metrics
+            .completed(at, outcome, req.prompt_tokens, req.output_tokens);
+    }
+}
+
+struct Loop<'a> {
+    spec: &'a ServiceSpec<'a>,
+    heap: BinaryHeap<Key>,
+    seq: u64,
+    replicas: Vec<Option<Replica>>,
+    accepting: Vec<usize>,
+    scheduled: Vec<Option<f64>>,
+    versions: Vec<u64>,
+    completed: Vec<u64>,
+    busy: Vec<f64>,
+    pending: VecDeque<(Request, f64)>,
+    timer: Option<f64>,
+    router: Router,
+    metrics: ModelMetrics,
+    next_id: u64,
+    candidates: Vec<Candidate>,
+}
+
+impl Loop<'_> {
+    fn push(&mut self, t: f64, ev: Ev) {
+        self.seq += 1;
+        self.heap.push(key(t, ev, self.seq));
+    }
+
+    /// Re-arms replica `i`'s step event if its next step end moved.
+    fn sync(&mut self, i: usize) {
+        let next = self.replicas[i].as_ref().and_then(|r| r.next_event());
+        if next != self.scheduled[i] {
+            self.scheduled[i] = next;
+            self.versions[i] += 1;
+            if let Some(t) = next {
+                let v = self.versions[i];
+                self.push(t, Ev::Step(i, v));
+            }
+        }
+    }
+
+    fn route(&mut self, req: Request, now: f64) {
+        if self.accepting.is_empty() {
+            let deadline = req.arrival_s + self.spec.timeout_s;
+            if deadline <= now {
+                self.metrics.failed(now, NO_READY_REPLICA);
+                return;
+            }
+            self.pending.push_back((req, deadline));
+            if self.timer.is_none() {
+                self.timer = Some(deadline);
+                self.push(deadline, Ev::Timeout);
+            }
+            return;
+        }
+        self.candidates.clear();
+        for &i in &self.accepting {
+            let outstanding = self.replicas[i].as_ref().map(|r| r.outstanding()).unwrap_or(0);
+            self.candidates.push(Candidate {
+                replica: i,
+                outstanding,
+            });
+        }
+        let i = self.router.pick(&self.candidates, req.prefix.map(|p| p.0));
+        if req.prompt_tokens as u64 + req.output_tokens as u64 > self.spec.spans[i].max_model_len as u64 {
+            self.metrics.failed(now, CONTEXT_TOO_LONG);
+            return;
+        }
+        self.replicas[i]
+            .as_mut()
+            .expect("accepting replicas exist")
+            .submit(req, now);
+        self.sync(i);
+    }
+
+    fn fail_all(&mut self, i: usize, now: f64) {
+        if let Some(r) = self.replicas[i].as_mut() {
+            for _ in r.drain() {
+                self.metrics.failed(now, REPLICA_TERMINATED);
+            }
+            self.busy[i] = r.busy_s;
+        }
+        self.replicas[i] = None;
+        self.sync(i);
+    }
+}
+
+pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
+    let n = spec.spans.len();
+    let mut lp = Loop {
+        spec,
+        heap: BinaryHeap::new(),
+        seq: 0,
+        replicas: (0..n).map(|_| None).collect(),
+        accepting: Vec::new(),
+        scheduled: vec![None; n],
+        versions: vec![0; n],
+        completed: vec![0; n],
+        busy: vec![0.0; n],
+        pending: VecDeque::new(),
+        timer: None,
+        router: Router::new(spec.router, {
+            let mut r = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x726f_7574_6572);
+            r.set_stream(spec.traffic.first().map(|t| t.1).unwrap_or(0));
+            r
+        }),
+        metrics: ModelMetrics::new(spec.window_s, spec.slo.clone()),
+        next_id: 0,
+        candidates: Vec::new(),
+    };
+    for (i, s) in spec.spans.iter().enumerate() {
+        lp.push(s.ready_s, Ev::Ready(i));
+        if let Some(t) = s.stop_s {
+            lp.push(t, Ev::Stop(i));
+        }
+        if let Some(t) = s.gone_s {
+            lp.push(t, Ev::Gone(i));
+        }
+    }
+    let mut sources: Vec<Source> = spec
+        .traffic
+        .iter()
+        .map(|(t, stream)| Source::new(t, spec.seed, *stream))
+        .collect();
+    let mut draws: Vec<Option<crate::traffic::source::Draw>> = sources.iter_mut().map(|s| s.next()).collect();
+    for (i, d) in draws.iter().enumerate() {
+        if let Some(d) = d {
+            lp.push(d.at_s, Ev::Arrival(i));
+        }
+    }
+    while let Some(Reverse((bits, _, _, ev))) = lp.heap.pop() {
+        let now = f64::from_bits(bits);
+        if now > spec.end_s {
+            break;
+        }
+        match ev {
+            Ev::Arrival(s) => {
+                let d = draws[s].take().expect("an arrival event has its draw");
+                lp.metrics.arrived(now);
+                let req = Request {
+                    id: lp.next_id,
+                    arrival_s: d.at_s,
+                    prompt_tokens: d.prompt_tokens,
+                    output_tokens: d.output_tokens,
+                    prefix: d.prefix,
+                };
+                lp.next_id += 1;
+                lp.route(req, now);
+                draws[s] = sources[s].next();
+                if let Some(d) = &draws[s] {
+                    lp.push(d.at_s, Ev::Arrival(s));
+                }
+            }
+            Ev::Step(i, v) => {
+                if v != lp.versions[i] {
+                    continue;
+                }
+                lp.scheduled[i] = None;
+                let Loop {
+                    replicas,
+                    metrics,
+                    completed,
+                    ..
+                } = &mut lp;
+                if let Some(r) = replicas[i].as_mut() {
+                    r.advance(&mut Recorder {
+                        metrics,
+                        completed: &mut completed[i],
+                    });
+                }
+                lp.versions[i] += 1;
+                lp.scheduled[i] = None;
+                let next = lp.replicas[i].as_ref().and_then(|r| r.next_event());
+                if let Some(t) = next {
+                    lp.scheduled[i] = Some(t);
+                    let v = lp.versions[i];
+                    lp.push(t, Ev::Step(i, v));
+                }
+            }
+            Ev::Ready(i) => {
+                let s = &spec.spans[i];
+                if s.stop_s.is_some_and(|t| t <= now) {
+                    continue;
+                }
+                lp.replicas[i] = Some(Replica::new(s.cost, s.limits, spec.fidelity));
+                let at = lp.accepting.partition_point(|&x| x < i);
+                lp.accepting.insert(at, i);
+                for (req, _) in std::mem::take(&mut lp.pending) {
+                    lp.route(req, now);
+                }
+            }
+            Ev::Stop(i) => lp.accepting.retain(|&x| x != i),
+            Ev::Gone(i) => {
+                lp.accepting.retain(|&x| x != i);
+                lp.fail_all(i, now);
+            }
+            Ev::Timeout => {
+                lp.timer = None;
+                while lp.pending.front().is_some_and(|(_, d)| *d <= now) {
+                    lp.pending.pop_front();
+                    lp.metrics.failed(now, NO_READY_REPLICA);
+                }
+                if let Some((_, d)) = lp.pending.front() {
+                    let d = *d;
+                    lp.timer = Some(d);
+                    lp.push(d, Ev::Timeout);
+                }
+            }
+        }
+    }
+    let mut in_flight = lp.pending.len() as u64;
+    for (i, r) in lp.replicas.iter().enumerate() {
+        if let Some(r) = r {
+            in_flight += r.outstanding() as u64;
+            lp.busy[i] = r.busy_s;
+        }
+    }
+    let replicas = spec
+        .spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ReplicaUse {
+            pod: s.pod.clone(),
+            node: s.node.clone(),
+            gpus: s.gpus,
+            busy_s: lp.busy[i],
+            completed: lp.completed[i],
+        })
+        .collect();
+    ServiceResult {
+        metrics: lp.metrics,
+        replicas,
+        in_flight,
+    }
+}
