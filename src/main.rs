@@ -1,6 +1,7 @@
 use clap::{Parser, Subcommand};
 use gpuaas_sim::manifest::error::InputErrors;
 use gpuaas_sim::scenario::run::discover;
+use gpuaas_sim::serving::replica::Fidelity;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,6 +29,9 @@ enum Cmd {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// How replicas advance: `fast` (closed-form decode runs) or `step` (every engine step).
+        #[arg(long, value_parser = ["fast", "step"])]
+        fidelity: Option<String>,
     },
     /// Run scenarios and evaluate their `expect:` lists. Exit 0: all hold, 1: one failed, 2: input error.
     Check {
@@ -36,6 +40,9 @@ enum Cmd {
         /// Write a JUnit XML file, one test case per expectation.
         #[arg(long)]
         junit: Option<PathBuf>,
+        /// How replicas advance: `fast` (closed-form decode runs) or `step` (every engine step).
+        #[arg(long, value_parser = ["fast", "step"])]
+        fidelity: Option<String>,
     },
     /// Not available in this version.
     Lint { paths: Vec<PathBuf> },
@@ -65,7 +72,12 @@ fn write_atomic(path: &Path, content: &str) -> std::io::Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Cmd::Run { paths, out, seed } => {
+        Cmd::Run {
+            paths,
+            out,
+            seed,
+            fidelity,
+        } => {
             let prepared = match discover(&paths) {
                 Ok(p) => p,
                 Err(e) => return input_error(e),
@@ -74,6 +86,9 @@ fn main() -> ExitCode {
             for mut p in prepared {
                 if let Some(s) = seed {
                     p.scenario.seed = s;
+                }
+                if let Some(f) = fidelity.as_deref().and_then(Fidelity::parse) {
+                    p.scenario.fidelity = f;
                 }
                 let done = gpuaas_sim::simulate(p);
                 print!("{}", gpuaas_sim::report::summary::render(&done.report));
@@ -109,7 +124,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Cmd::Check { paths, junit } => {
+        Cmd::Check { paths, junit, fidelity } => {
             let prepared = match discover(&paths) {
                 Ok(p) => p,
                 Err(e) => return input_error(e),
@@ -117,7 +132,10 @@ fn main() -> ExitCode {
             let mut failed = 0;
             let mut total = 0;
             let mut suites = Vec::new();
-            for p in prepared {
+            for mut p in prepared {
+                if let Some(f) = fidelity.as_deref().and_then(Fidelity::parse) {
+                    p.scenario.fidelity = f;
+                }
                 let file = p.scenario.file.display().to_string();
                 let done = gpuaas_sim::simulate(p);
                 let name = done.report["scenario"].as_str().unwrap_or("").to_string();

@@ -35,10 +35,12 @@ fn bundled_demo_scenarios_pass_check() {
 
 #[test]
 fn every_bundled_scenario_file_has_expectations_that_hold() {
-    let dir = repo().join("scenarios/gpuaas-demo");
     let mut count = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let p = entry.unwrap().path();
+    let files = ["scenarios/gpuaas-demo", "scenarios/capacity"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(repo().join(d)).unwrap())
+        .map(|e| e.unwrap().path());
+    for p in files {
         if p.extension().is_some_and(|e| e == "yaml") {
             let done = simulate(&p);
             assert!(!done.outcomes.is_empty(), "{} has no expectations", p.display());
@@ -48,7 +50,7 @@ fn every_bundled_scenario_file_has_expectations_that_hold() {
             count += 1;
         }
     }
-    assert_eq!(count, 5);
+    assert_eq!(count, 6);
 }
 
 #[test]

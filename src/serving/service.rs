@@ -215,7 +215,7 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
         .iter()
         .map(|(t, stream)| Source::new(t, spec.seed, *stream))
         .collect();
-    let mut draws: Vec<Option<crate::traffic::source::Draw>> = sources.iter_mut().map(|s| s.next()).collect();
+    let mut draws: Vec<Option<crate::traffic::source::Draw>> = sources.iter_mut().map(|s| s.draw()).collect();
     for (i, d) in draws.iter().enumerate() {
         if let Some(d) = d {
             lp.push(d.at_s, Ev::Arrival(i));
@@ -239,7 +239,7 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
                 };
                 lp.next_id += 1;
                 lp.route(req, now);
-                draws[s] = sources[s].next();
+                draws[s] = sources[s].draw();
                 if let Some(d) = &draws[s] {
                     lp.push(d.at_s, Ev::Arrival(s));
                 }

@@ -73,7 +73,7 @@ impl<'a> Source<'a> {
     }
 
     /// The next request, in time order; `None` once the stream has ended.
-    pub fn next(&mut self) -> Option<Draw> {
+    pub fn draw(&mut self) -> Option<Draw> {
         let (at_s, prompt_tokens, output_tokens) = match &self.spec.pattern {
             Pattern::Synthetic {
                 arrival,
@@ -151,7 +151,7 @@ mod tests {
             prefix: None,
         };
         let mut s = Source::new(&spec, 1, 0);
-        let times: Vec<f64> = std::iter::from_fn(|| s.next()).map(|d| d.at_s).collect();
+        let times: Vec<f64> = std::iter::from_fn(|| s.draw()).map(|d| d.at_s).collect();
         // One round spans 3 s plus a mean gap of 1 s.
         assert_eq!(times, vec![60.0, 61.0, 63.0, 64.0, 65.0, 67.0, 68.0, 69.0]);
     }
@@ -171,7 +171,7 @@ mod tests {
         };
         let take = |seed, stream| {
             let mut s = Source::new(&spec, seed, stream);
-            std::iter::from_fn(|| s.next()).collect::<Vec<_>>()
+            std::iter::from_fn(|| s.draw()).collect::<Vec<_>>()
         };
         let a = take(7, 0);
         assert_eq!(a, take(7, 0));

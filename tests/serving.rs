@@ -1,0 +1,215 @@
+//! Requests through whole scenarios: the fast mode agrees with the step-by-step reference,
+//! every request is accounted for, and one replica serving one request at a time is the
+//! M/G/1 queue of queueing theory.
+
+mod common;
+
+use gpuaas_sim::catalog::Catalog;
+use gpuaas_sim::serving::metrics::Metric;
+use gpuaas_sim::serving::replica::{Fidelity, Limits};
+use gpuaas_sim::serving::router::RouterPolicy;
+use gpuaas_sim::serving::service::{simulate, ReplicaSpan, ServiceSpec, REPLICA_TERMINATED};
+use gpuaas_sim::serving::steptime::{Batch, StepCost};
+use gpuaas_sim::traffic::arrivals::{Interarrival, RateSchedule};
+use gpuaas_sim::traffic::source::{Pattern, TrafficSpec};
+use gpuaas_sim::traffic::tokens::LengthDist;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+const TRAFFIC_SCENARIOS: &[&str] = &[
+    "scenarios/gpuaas-demo/handover.yaml",
+    "scenarios/capacity/capacity.yaml",
+];
+
+fn run(
+    path: &str,
+    fidelity: Fidelity,
+    tweak: impl Fn(&mut gpuaas_sim::scenario::run::Prepared),
+) -> gpuaas_sim::Completed {
+    let mut prepared = gpuaas_sim::scenario::run::discover(&[common::repo().join(path)]).unwrap();
+    let mut p = prepared.remove(0);
+    p.scenario.fidelity = fidelity;
+    tweak(&mut p);
+    gpuaas_sim::simulate(p)
+}
+
+#[test]
+fn fast_mode_agrees_with_the_step_reference_on_bundled_traffic_scenarios() {
+    for path in TRAFFIC_SCENARIOS {
+        let fast = run(path, Fidelity::Fast, |_| {});
+        let step = run(path, Fidelity::Step, |_| {});
+        let models = fast.report["models"].as_object().unwrap();
+        assert!(!models.is_empty(), "{path} has traffic");
+        for (name, m) in models {
+            let s = &step.report["models"][name];
+            assert_eq!(m["requests"], s["requests"], "{path} {name}: the same arrivals");
+            for metric in ["ttft_ms", "tpot_ms", "e2e_ms"] {
+                for q in ["p50", "p95", "p99"] {
+                    let (Some(a), Some(b)) = (m[metric][q].as_f64(), s[metric][q].as_f64()) else {
+                        continue;
+                    };
+                    assert!(
+                        (a - b).abs() <= 0.01 * b,
+                        "{path} {name} {metric} {q}: fast {a} vs step {b}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// completed + failed + in flight = arrived, per model, in both fidelities; with traffic
+/// heavy enough that scale-down catches requests on the terminating replica.
+#[test]
+fn every_request_is_completed_failed_or_in_flight() {
+    let heavier = |p: &mut gpuaas_sim::scenario::run::Prepared| {
+        for t in &mut p.scenario.traffic {
+            if let Pattern::Trace { speed, .. } = &mut t.spec.pattern {
+                *speed = 1.0;
+            }
+        }
+    };
+    let mut saw_terminated = false;
+    for path in TRAFFIC_SCENARIOS {
+        for fidelity in [Fidelity::Fast, Fidelity::Step] {
+            let done = run(path, fidelity, heavier);
+            for ((ns, name), [arrived, completed, failed, in_flight]) in &done.result.served.accounts {
+                assert!(*arrived > 0, "{ns}/{name} received traffic");
+                assert_eq!(
+                    completed + failed + in_flight,
+                    *arrived,
+                    "{path} {fidelity:?} {ns}/{name}: {completed} completed + {failed} failed + {in_flight} in flight"
+                );
+                let m = &done.report["models"][name.as_str()];
+                assert_eq!(m["requests"], *arrived);
+                let by_reason: u64 = m["failed_by_reason"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .map(|v| v.as_u64().unwrap())
+                    .sum();
+                assert_eq!(by_reason, *failed, "every failure has a reason");
+                saw_terminated |= m["failed_by_reason"][REPLICA_TERMINATED].as_u64().unwrap_or(0) > 0;
+            }
+        }
+    }
+    assert!(
+        saw_terminated,
+        "the handover's scale-down fails requests still on the terminating replica"
+    );
+}
+
+/// One Llama-3.1-8B replica on an H100 with `--max-num-seqs=1`: an M/G/1 queue whose
+/// service time is one prefill step plus one decode step per further output token.
+fn mg1_case(prompt: LengthDist, output: LengthDist, rho: f64, requests: f64) -> (f64, f64) {
+    let c = Catalog::bundled();
+    let card = c.model("llama-3.1-8b-instruct-bf16").unwrap();
+    let arch = card.architecture.as_ref().unwrap();
+    let gpu = c.gpu("H100-SXM").unwrap();
+    let args = gpuaas_sim::serving::args::VllmArgs {
+        max_num_seqs: Some(1),
+        ..Default::default()
+    };
+    let cost = StepCost::new(card, arch, gpu, &args, &c.vllm);
+    let service =
+        |p: u32, o: u32| cost.time(&Batch::prefill(p as u64)) + cost.decode_run(1, p as u64 + 1, o as u64 - 1);
+    // Moments of the service time from its own draws (independent of the run's seed).
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    let n = 2_000_000;
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for _ in 0..n {
+        let s = service(prompt.sample(&mut rng), output.sample(&mut rng));
+        s1 += s;
+        s2 += s * s;
+    }
+    let (es, es2) = (s1 / n as f64, s2 / n as f64);
+    let lambda = rho / es;
+    let traffic = TrafficSpec {
+        pattern: Pattern::Synthetic {
+            arrival: Interarrival::Poisson,
+            rates: RateSchedule::constant(lambda),
+            prompt,
+            output,
+        },
+        start_s: 0.0,
+        stop_s: Some(requests / lambda),
+        prefix: None,
+    };
+    let spec = ServiceSpec {
+        spans: vec![ReplicaSpan {
+            pod: "replica".into(),
+            node: "node".into(),
+            gpus: 1,
+            ready_s: 0.0,
+            stop_s: None,
+            gone_s: None,
+            cost,
+            limits: Limits {
+                block_size: 16,
+                num_blocks: 100_000,
+                max_num_seqs: 1,
+                max_num_batched_tokens: 8192,
+                prefix_caching: false,
+            },
+            max_model_len: 131_072,
+        }],
+        traffic: vec![(&traffic, 0)],
+        router: RouterPolicy::Random,
+        timeout_s: 30.0,
+        slo: vec![],
+        window_s: 3600.0,
+        end_s: requests / lambda * 1.5,
+        fidelity: Fidelity::Fast,
+        seed: 5,
+    };
+    let result = simulate(&spec);
+    assert_eq!(result.in_flight, 0);
+    let simulated = result.metrics.mean_s(Metric::Queue).unwrap();
+    let pollaczek_khinchine = lambda * es2 / (2.0 * (1.0 - rho));
+    (simulated, pollaczek_khinchine)
+}
+
+#[test]
+fn one_request_at_a_time_is_an_mg1_queue() {
+    let fixed = || (LengthDist::Fixed(512), LengthDist::Fixed(200));
+    let lognormal = || {
+        (
+            LengthDist::LogNormal { mean: 512.0, sd: 256.0 },
+            LengthDist::LogNormal { mean: 200.0, sd: 150.0 },
+        )
+    };
+    for (label, lengths) in [
+        ("fixed", fixed as fn() -> (LengthDist, LengthDist)),
+        ("lognormal", lognormal),
+    ] {
+        for rho in [0.5, 0.8] {
+            let (p, o) = lengths();
+            let (sim, pk) = mg1_case(p, o, rho, 500_000.0);
+            let err = (sim - pk).abs() / pk;
+            eprintln!(
+                "M/G/1 {label} rho={rho}: simulated Wq {sim:.4} s, Pollaczek-Khinchine {pk:.4} s ({:.2}%)",
+                err * 100.0
+            );
+            assert!(err < 0.02, "{label} rho={rho}: simulated {sim} vs P-K {pk}");
+        }
+    }
+}
+
+#[test]
+fn traffic_to_an_unknown_service_is_a_located_error() {
+    let dir = common::folder(&[(
+        "s.yaml",
+        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n  traffic:\n    - {target: nope, rate: 1/s, prompt_tokens: 10, output_tokens: 10}\n",
+    )]);
+    let out = common::bin()
+        .arg("run")
+        .arg(dir.path().join("s.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("s.yaml:6:16: traffic target: no InferenceService `nope`"),
+        "{err}"
+    );
+}
