@@ -8,3 +8,4 @@ pub mod replica;
 pub mod router;
 pub mod service;
 pub mod steptime;
+pub mod timers;

@@ -116,8 +116,8 @@ fn hits(r: u64, from: u64, k: u64, m: u64) -> u64 {
 
 #[derive(Debug, Clone)]
 enum Planned {
-    /// One step: decoders advance by a token, prefillers by their chunks.
-    Step { chunks: Vec<u32> },
+    /// One step: decoders advance by a token, prefillers by their chunks (`Replica::chunks`).
+    Step,
     /// `k` decode-only steps.
     Run { k: u64 },
 }
@@ -158,6 +158,10 @@ pub struct Replica {
     /// Prefix groups cached, most recent last.
     prefix_cache: VecDeque<u32>,
     prefix_slots: usize,
+    /// Tokens each prefilling sequence gets in the planned step.
+    chunks: Vec<u32>,
+    /// Spare buffer for the prefilling list while a step is applied.
+    scratch: Vec<Seq>,
 }
 
 impl Replica {
@@ -179,6 +183,8 @@ impl Replica {
             busy_s: 0.0,
             prefix_cache: VecDeque::new(),
             prefix_slots: 0,
+            chunks: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -214,7 +220,15 @@ impl Replica {
         }
         let (start, n, ctx) = (seg.start, self.decoders.len() as u64, self.context_sum());
         let due = t - start;
-        let (mut lo, mut hi) = (1u64, k);
+        // Step times only grow along a run, so due / (first step) bounds the answer from
+        // above and due / (last step in range) from below: the search is a step or two.
+        let step_at = |j: u64| self.cost.decode_run(n, ctx + n * j, 1);
+        let mut hi = k.min((due / step_at(0)).ceil().max(1.0) as u64);
+        let mut lo = ((due / step_at(hi - 1)).floor() as u64).clamp(1, hi);
+        if self.cost.decode_run(n, ctx, hi) < due {
+            hi = k;
+            lo = lo.max(1);
+        }
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.cost.decode_run(n, ctx, mid) >= due {
@@ -244,15 +258,34 @@ impl Replica {
         ((s.computed as i64 - s.sync as i64).rem_euclid(self.limits.block_size as i64)) as usize
     }
 
-    /// Blocks decoders allocate over the next `k` steps.
+    /// Blocks decoders allocate over the next `k` steps: a decoder whose computed length
+    /// sits at residue r takes a block at each step j with (r + steps + j) ≡ 0 (mod block),
+    /// that is ⌊k / block⌋ times plus once more if its first such step falls in the rest.
     fn decode_blocks(&self, k: u64) -> u64 {
+        if k == 0 || self.decoders.is_empty() {
+            return 0;
+        }
         let m = self.limits.block_size as u64;
-        self.residues
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c > 0)
-            .map(|(r, c)| c * hits(r as u64, self.steps, k, m))
-            .sum()
+        let f = self.steps % m;
+        if k == 1 {
+            // Only the residue that reaches a block boundary this step.
+            return self.residues[((m - f) % m) as usize];
+        }
+        let (q, rest) = (k / m, k % m);
+        let mut total = q * self.decoders.len() as u64;
+        if rest > 0 {
+            for (r, c) in self.residues.iter().enumerate() {
+                if *c > 0 {
+                    let x = r as u64 + f;
+                    let x = if x >= m { x - m } else { x };
+                    let first = if x == 0 { 0 } else { m - x };
+                    if first < rest {
+                        total += c;
+                    }
+                }
+            }
+        }
+        total
     }
 
     fn add_decoder(&mut self, mut s: Seq) {
@@ -429,7 +462,8 @@ impl Replica {
             }
         }
         left -= self.decoders.len() as u32;
-        let mut chunks = Vec::with_capacity(self.prefilling.len() + 1);
+        let mut chunks = std::mem::take(&mut self.chunks);
+        chunks.clear();
         let mut i = 0;
         while i < self.prefilling.len() && left > 0 {
             let s = &self.prefilling[i];
@@ -482,6 +516,7 @@ impl Replica {
                 batch.prefill_attention_pairs += *n as f64 * (s.computed as f64 + *n as f64 / 2.0);
             }
         }
+        self.chunks = chunks;
         if batch.decode_seqs == 0 && batch.prefill_tokens == 0 {
             // Nothing fits this step (every block is taken by waiting work): idle until a
             // new event; this cannot happen with the admission checks above.
@@ -491,7 +526,7 @@ impl Replica {
         self.segment = Some(Segment {
             start: now,
             end,
-            planned: Planned::Step { chunks },
+            planned: Planned::Step,
         });
     }
 
@@ -512,15 +547,19 @@ impl Replica {
                 self.free_blocks -= self.decode_blocks(k);
                 self.steps += k;
             }
-            Planned::Step { chunks } => {
+            Planned::Step => {
                 self.steps += 1;
                 // Decoders' blocks were taken when the step was planned.
-                let prefilling = std::mem::take(&mut self.prefilling);
-                let mut keep = Vec::with_capacity(prefilling.len());
-                for (mut s, n) in prefilling.into_iter().zip(chunks) {
+                let mut stepped = std::mem::take(&mut self.scratch);
+                std::mem::swap(&mut stepped, &mut self.prefilling);
+                let chunks = std::mem::take(&mut self.chunks);
+                debug_assert_eq!(stepped.len(), chunks.len(), "a chunk per prefilling sequence");
+                for (mut s, &n) in stepped.drain(..).zip(&chunks) {
                     s.computed += n;
-                    if s.req.prefix.is_some() && s.computed >= s.req.prefix.map(|p| p.1).unwrap_or(0) {
-                        self.remember_prefix(&s.req);
+                    if let Some((_, tokens)) = s.req.prefix {
+                        if s.computed >= tokens {
+                            self.remember_prefix(&s.req);
+                        }
                     }
                     if s.computed == s.len {
                         s.generated += 1;
@@ -534,10 +573,11 @@ impl Replica {
                             self.add_decoder(s);
                         }
                     } else {
-                        keep.push(s);
+                        self.prefilling.push(s);
                     }
                 }
-                self.prefilling = keep;
+                self.scratch = stepped;
+                self.chunks = chunks;
             }
         }
         while let Some(Reverse((f, id))) = self.finishes.peek().copied() {
@@ -810,6 +850,39 @@ mod tests {
             "whole 16-token blocks of the 3000-token prefix"
         );
         assert!(out[1].ttft_s < out[0].ttft_s * 0.5, "{out:?}");
+    }
+
+    #[test]
+    fn decode_blocks_counts_each_decoders_boundaries() {
+        let (mut r, _) = replica(&VllmArgs::default(), None, Fidelity::Fast);
+        let mut rng = ChaCha8Rng::seed_from_u64(8);
+        for round in 0..200 {
+            r.steps = rng.random_range(0..1000);
+            r.decoders = vec![Seq::new(Request {
+                id: 0,
+                arrival_s: 0.0,
+                prompt_tokens: 1,
+                output_tokens: 1,
+                prefix: None,
+            })];
+            for c in r.residues.iter_mut() {
+                *c = rng.random_range(0..4);
+            }
+            let k = rng.random_range(0..100);
+            let want: u64 = r
+                .residues
+                .iter()
+                .enumerate()
+                .map(|(res, c)| c * hits(res as u64, r.steps, k, 16))
+                .sum();
+            // `decoders` only gates the empty case; the counts live in `residues`.
+            let n: u64 = r.residues.iter().sum();
+            if n == 0 {
+                continue;
+            }
+            r.decoders = (0..n).map(|_| r.decoders[0].clone()).collect();
+            assert_eq!(r.decode_blocks(k), want, "round {round}: k={k}");
+        }
     }
 
     #[test]

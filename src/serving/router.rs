@@ -64,6 +64,22 @@ impl Router {
         Router { policy, turn: 0, rng }
     }
 
+    /// Whether picks depend on replicas' loads (else `pick_index` serves).
+    pub fn needs_load(&self) -> bool {
+        matches!(self.policy, RouterPolicy::LeastOutstanding | RouterPolicy::PrefixAware)
+    }
+
+    /// A pick among `n` replicas for the load-blind policies.
+    pub fn pick_index(&mut self, n: usize) -> usize {
+        match self.policy {
+            RouterPolicy::RoundRobin => {
+                self.turn = self.turn.wrapping_add(1);
+                self.turn % n
+            }
+            _ => self.rng.random_range(0..n),
+        }
+    }
+
     /// Picks one of `candidates` (non-empty, in a stable order).
     pub fn pick(&mut self, candidates: &[Candidate], prefix_group: Option<u32>) -> usize {
         debug_assert!(!candidates.is_empty());
@@ -99,11 +115,12 @@ impl Router {
     fn least(&mut self, candidates: &[Candidate]) -> usize {
         let n = candidates.len();
         self.turn = self.turn.wrapping_add(1);
-        let mut best = candidates[self.turn % n];
-        for k in 1..n {
-            let c = candidates[(self.turn + k) % n];
+        let start = self.turn % n;
+        let (tail, head) = candidates.split_at(start);
+        let mut best = head[0];
+        for c in head.iter().chain(tail) {
             if c.outstanding < best.outstanding {
-                best = c;
+                best = *c;
             }
         }
         best.replica

@@ -7,6 +7,7 @@ use super::metrics::{ModelMetrics, SloTerm};
 use super::replica::{Fidelity, Limits, Outcome, Replica, Request, Sink};
 use super::router::{Candidate, Router, RouterPolicy};
 use super::steptime::StepCost;
+use super::timers::Timers;
 use crate::traffic::source::{Source, TrafficSpec};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -70,26 +71,23 @@ enum Ev {
     Gone(usize),
     Arrival(usize),
     Timeout,
-    /// A replica's step (or run of steps) ends; stale when the version moved on.
-    Step(usize, u64),
 }
 
-/// Order: time, then lifecycle and arrivals before step ends at the same instant.
-type Key = Reverse<(u64, u8, u64, Ev)>;
-
-fn key(t: f64, ev: Ev, seq: u64) -> Key {
-    let class = if matches!(ev, Ev::Step(..)) { 1 } else { 0 };
-    Reverse((t.max(0.0).to_bits(), class, seq, ev))
-}
+/// Arrivals and lifecycle changes, in time then insertion order. Replica step ends live in
+/// `Timers` and come after these at the same instant: vLLM's scheduler sees every request
+/// queued by a step's start.
+type Key = Reverse<(u64, u64, Ev)>;
 
 struct Recorder<'m> {
     metrics: &'m mut ModelMetrics,
     completed: &'m mut u64,
+    load: &'m mut u32,
 }
 
 impl Sink for Recorder<'_> {
     fn finished(&mut self, req: &Request, outcome: &Outcome, at: f64) {
         *self.completed += 1;
+        *self.load -= 1;
         self.metrics
             .completed(at, outcome, req.prompt_tokens, req.output_tokens);
     }
@@ -99,10 +97,11 @@ struct Loop<'a> {
     spec: &'a ServiceSpec<'a>,
     heap: BinaryHeap<Key>,
     seq: u64,
+    timers: Timers,
     replicas: Vec<Option<Replica>>,
     accepting: Vec<usize>,
-    scheduled: Vec<Option<f64>>,
-    versions: Vec<u64>,
+    /// Requests on each replica (what least-outstanding compares).
+    load: Vec<u32>,
     completed: Vec<u64>,
     busy: Vec<f64>,
     pending: VecDeque<(Request, f64)>,
@@ -116,20 +115,12 @@ struct Loop<'a> {
 impl Loop<'_> {
     fn push(&mut self, t: f64, ev: Ev) {
         self.seq += 1;
-        self.heap.push(key(t, ev, self.seq));
+        self.heap.push(Reverse((t.max(0.0).to_bits(), self.seq, ev)));
     }
 
-    /// Re-arms replica `i`'s step event if its next step end moved.
     fn sync(&mut self, i: usize) {
         let next = self.replicas[i].as_ref().and_then(|r| r.next_event());
-        if next != self.scheduled[i] {
-            self.scheduled[i] = next;
-            self.versions[i] += 1;
-            if let Some(t) = next {
-                let v = self.versions[i];
-                self.push(t, Ev::Step(i, v));
-            }
-        }
+        self.timers.set(i, next);
     }
 
     fn route(&mut self, req: Request, now: f64) {
@@ -146,15 +137,18 @@ impl Loop<'_> {
             }
             return;
         }
-        self.candidates.clear();
-        for &i in &self.accepting {
-            let outstanding = self.replicas[i].as_ref().map(|r| r.outstanding()).unwrap_or(0);
-            self.candidates.push(Candidate {
-                replica: i,
-                outstanding,
-            });
-        }
-        let i = self.router.pick(&self.candidates, req.prefix.map(|p| p.0));
+        let i = if self.router.needs_load() {
+            self.candidates.clear();
+            for &i in &self.accepting {
+                self.candidates.push(Candidate {
+                    replica: i,
+                    outstanding: self.load[i] as usize,
+                });
+            }
+            self.router.pick(&self.candidates, req.prefix.map(|p| p.0))
+        } else {
+            self.accepting[self.router.pick_index(self.accepting.len())]
+        };
         if req.prompt_tokens as u64 + req.output_tokens as u64 > self.spec.spans[i].max_model_len as u64 {
             self.metrics.failed(now, CONTEXT_TOO_LONG);
             return;
@@ -163,6 +157,7 @@ impl Loop<'_> {
             .as_mut()
             .expect("accepting replicas exist")
             .submit(req, now);
+        self.load[i] += 1;
         self.sync(i);
     }
 
@@ -173,7 +168,26 @@ impl Loop<'_> {
             }
             self.busy[i] = r.busy_s;
         }
+        self.load[i] = 0;
         self.replicas[i] = None;
+        self.sync(i);
+    }
+
+    fn step(&mut self, i: usize) {
+        let Loop {
+            replicas,
+            metrics,
+            completed,
+            load,
+            ..
+        } = self;
+        if let Some(r) = replicas[i].as_mut() {
+            r.advance(&mut Recorder {
+                metrics,
+                completed: &mut completed[i],
+                load: &mut load[i],
+            });
+        }
         self.sync(i);
     }
 }
@@ -184,10 +198,10 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
         spec,
         heap: BinaryHeap::new(),
         seq: 0,
+        timers: Timers::new(n),
         replicas: (0..n).map(|_| None).collect(),
         accepting: Vec::new(),
-        scheduled: vec![None; n],
-        versions: vec![0; n],
+        load: vec![0; n],
         completed: vec![0; n],
         busy: vec![0.0; n],
         pending: VecDeque::new(),
@@ -221,11 +235,23 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
             lp.push(d.at_s, Ev::Arrival(i));
         }
     }
-    while let Some(Reverse((bits, _, _, ev))) = lp.heap.pop() {
-        let now = f64::from_bits(bits);
+    loop {
+        let other = lp.heap.peek().map(|Reverse((bits, _, _))| f64::from_bits(*bits));
+        let step = lp.timers.peek();
+        let (now, ev) = match (other, step) {
+            (Some(t), Some((s, _))) if t <= s => (t, None),
+            (Some(t), None) => (t, None),
+            (_, Some((s, i))) => (s, Some(i)),
+            (None, None) => break,
+        };
         if now > spec.end_s {
             break;
         }
+        if let Some(i) = ev {
+            lp.step(i);
+            continue;
+        }
+        let Reverse((_, _, ev)) = lp.heap.pop().expect("peeked");
         match ev {
             Ev::Arrival(s) => {
                 let d = draws[s].take().expect("an arrival event has its draw");
@@ -242,32 +268,6 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
                 draws[s] = sources[s].draw();
                 if let Some(d) = &draws[s] {
                     lp.push(d.at_s, Ev::Arrival(s));
-                }
-            }
-            Ev::Step(i, v) => {
-                if v != lp.versions[i] {
-                    continue;
-                }
-                lp.scheduled[i] = None;
-                let Loop {
-                    replicas,
-                    metrics,
-                    completed,
-                    ..
-                } = &mut lp;
-                if let Some(r) = replicas[i].as_mut() {
-                    r.advance(&mut Recorder {
-                        metrics,
-                        completed: &mut completed[i],
-                    });
-                }
-                lp.versions[i] += 1;
-                lp.scheduled[i] = None;
-                let next = lp.replicas[i].as_ref().and_then(|r| r.next_event());
-                if let Some(t) = next {
-                    lp.scheduled[i] = Some(t);
-                    let v = lp.versions[i];
-                    lp.push(t, Ev::Step(i, v));
                 }
             }
             Ev::Ready(i) => {

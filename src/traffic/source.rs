@@ -6,6 +6,7 @@ use super::tokens::LengthDist;
 use super::trace::TraceRequest;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp};
 
 /// A shared prompt prefix (system prompt, few-shot examples): requests fall uniformly into
 /// `groups` groups, each starting with the same `tokens` tokens.
@@ -56,6 +57,8 @@ pub struct Source<'a> {
     now: f64,
     trace_index: usize,
     trace_round: u64,
+    /// Gaps of a constant-rate Poisson stream, drawn without thinning.
+    constant_gaps: Option<Exp<f64>>,
 }
 
 impl<'a> Source<'a> {
@@ -69,6 +72,16 @@ impl<'a> Source<'a> {
             now: spec.start_s,
             trace_index: 0,
             trace_round: 0,
+            constant_gaps: match &spec.pattern {
+                Pattern::Synthetic {
+                    arrival: Interarrival::Poisson,
+                    rates,
+                    ..
+                } if rates.steps.len() == 1 && rates.diurnal.is_none() && rates.steps[0].1 > 0.0 => {
+                    Exp::new(rates.steps[0].1).ok()
+                }
+                _ => None,
+            },
         }
     }
 
@@ -81,7 +94,10 @@ impl<'a> Source<'a> {
                 prompt,
                 output,
             } => {
-                let t = next_arrival_s(arrival, rates, self.now, &mut self.rng)?;
+                let t = match &self.constant_gaps {
+                    Some(gaps) => self.now + gaps.sample(&mut self.rng),
+                    None => next_arrival_s(arrival, rates, self.now, &mut self.rng)?,
+                };
                 self.now = t;
                 (t, prompt.sample(&mut self.rng), output.sample(&mut self.rng))
             }

@@ -1,0 +1,137 @@
+//! One pending time per replica, earliest first: an indexed binary heap whose entries are
+//! moved in place when a replica's next step end changes, so no stale events pile up.
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Default)]
+pub struct Timers {
+    /// Heap of (time, replica); ties go to the lower replica index.
+    heap: Vec<(f64, u32)>,
+    /// Position of each replica in `heap`, or NONE.
+    pos: Vec<u32>,
+}
+
+fn less(a: (f64, u32), b: (f64, u32)) -> bool {
+    a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
+}
+
+impl Timers {
+    pub fn new(n: usize) -> Timers {
+        Timers {
+            heap: Vec::with_capacity(n),
+            pos: vec![NONE; n],
+        }
+    }
+
+    pub fn peek(&self) -> Option<(f64, usize)> {
+        self.heap.first().map(|(t, i)| (*t, *i as usize))
+    }
+
+    /// Sets (or clears) replica `i`'s time.
+    pub fn set(&mut self, i: usize, t: Option<f64>) {
+        let p = self.pos[i];
+        match (p == NONE, t) {
+            (true, None) => {}
+            (true, Some(t)) => {
+                self.heap.push((t, i as u32));
+                self.up(self.heap.len() - 1);
+            }
+            (false, Some(t)) => {
+                let p = p as usize;
+                let old = self.heap[p].0;
+                self.heap[p].0 = t;
+                if t < old {
+                    self.up(p);
+                } else if t > old {
+                    self.down(p);
+                }
+            }
+            (false, None) => {
+                let p = p as usize;
+                self.pos[i] = NONE;
+                let last = self.heap.pop().expect("non-empty");
+                if p < self.heap.len() {
+                    self.heap[p] = last;
+                    self.pos[last.1 as usize] = p as u32;
+                    self.up(p);
+                    let q = self.pos[last.1 as usize] as usize;
+                    self.down(q);
+                }
+            }
+        }
+    }
+
+    /// Moves the entry at `i` towards the root, shifting parents down into the hole.
+    fn up(&mut self, mut i: usize) {
+        let e = self.heap[i];
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            let pe = self.heap[parent];
+            if !less(e, pe) {
+                break;
+            }
+            self.heap[i] = pe;
+            self.pos[pe.1 as usize] = i as u32;
+            i = parent;
+        }
+        self.heap[i] = e;
+        self.pos[e.1 as usize] = i as u32;
+    }
+
+    fn down(&mut self, mut i: usize) {
+        let e = self.heap[i];
+        let n = self.heap.len();
+        loop {
+            let l = 2 * i + 1;
+            if l >= n {
+                break;
+            }
+            let r = l + 1;
+            let c = if r < n && less(self.heap[r], self.heap[l]) {
+                r
+            } else {
+                l
+            };
+            let ce = self.heap[c];
+            if !less(ce, e) {
+                break;
+            }
+            self.heap[i] = ce;
+            self.pos[ce.1 as usize] = i as u32;
+            i = c;
+        }
+        self.heap[i] = e;
+        self.pos[e.1 as usize] = i as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn always_yields_the_earliest_time_as_times_move() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let n = 50;
+        let mut timers = Timers::new(n);
+        let mut truth: Vec<Option<f64>> = vec![None; n];
+        for _ in 0..20_000 {
+            let i = rng.random_range(0..n);
+            let t = if rng.random_bool(0.2) {
+                None
+            } else {
+                Some(rng.random_range(0..100) as f64)
+            };
+            timers.set(i, t);
+            truth[i] = t;
+            let want = truth
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| t.map(|t| (t, i)))
+                .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            assert_eq!(timers.peek(), want);
+        }
+    }
+}
