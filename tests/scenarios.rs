@@ -88,6 +88,7 @@ fn report_json_has_the_documented_top_level_keys() {
         "cluster_queues",
         "nodes",
         "models",
+        "cold_starts",
         "utilization",
         "cost",
         "deadlocks",

@@ -213,3 +213,56 @@ fn traffic_to_an_unknown_service_is_a_located_error() {
         "{err}"
     );
 }
+
+/// The demo's handover, as its audience would see it: BF16 requests fail with 503 only
+/// while BF16 has no ready replica, and the report keeps Devstral's cold start step by step.
+#[test]
+fn handover_fails_bf16_requests_only_during_its_outage_and_reports_the_cold_start() {
+    let done = run("scenarios/gpuaas-demo/handover.yaml", Fidelity::Fast, |_| {});
+    let r = &done.report;
+    let outage = r["inference_services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "mistral-3-bf16")
+        .unwrap()["outages"][0]
+        .clone();
+    let (from, to) = (outage["from_s"].as_f64().unwrap(), outage["to_s"].as_f64().unwrap());
+    assert_eq!(from, 720.0, "the scale-down at 12:00 removes the endpoint");
+    let bf16 = &r["models"]["mistral-3-bf16"];
+    assert!(bf16["failed_by_reason"]["no_ready_replica_503"].as_u64().unwrap() > 1000);
+    for w in bf16["windows"].as_array().unwrap() {
+        let t = w["t_s"].as_f64().unwrap();
+        if w["failed"].as_u64().unwrap() > 0 {
+            // A request failing at t arrived 30 s earlier, inside the outage.
+            assert!(
+                t + 60.0 > from + 30.0 && t <= to + 30.0,
+                "failures in the window at {t}s"
+            );
+        }
+    }
+    assert_eq!(r["models"]["mistral-3-int4"]["failed"], 0, "INT4 keeps serving");
+    let devstral = r["cold_starts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["pod"].as_str().unwrap().starts_with("devstral-2-predictor"))
+        .expect("Devstral's cold start is reported after its pod is gone");
+    assert_eq!(devstral["bound_s"], 750.0);
+    let steps: Vec<&str> = devstral["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "download 47.1 GB (s3)",
+            "container start",
+            "load weights into 4 GPU(s)",
+            "engine start (compile + CUDA graphs)",
+            "readiness probe"
+        ]
+    );
+}

@@ -469,6 +469,16 @@ impl Engine {
         // skips the pull even if it starts before this one finishes (approximation).
         node.image_cache.extend(images);
         let pod = self.world.pods.get_mut(&pod_uid).unwrap();
+        if plan.memory.is_some() || plan.failure.is_some() {
+            self.world.cold_starts.push(crate::engine::world::ColdStart {
+                pod: pod.name.clone(),
+                namespace: pod.namespace.clone(),
+                node: node_name.to_string(),
+                bound: now,
+                steps: plan.steps.clone(),
+                failure: plan.failure.as_ref().map(|f| f.message.clone()),
+            });
+        }
         pod.node = Some(node_name.to_string());
         pod.scheduled_at = Some(now);
         pod.unschedulable = None;

@@ -358,7 +358,21 @@ pub struct World {
     pub usage: BTreeMap<(String, FlavorName, String), crate::units::Quantity>,
     /// Manifest documents of user-applied objects by (kind, namespace, name), for patch.
     pub raw: BTreeMap<(String, String, String), serde_json::Value>,
+    /// Every model-serving pod's start-up plan, kept after the pod is gone.
+    pub cold_starts: Vec<ColdStart>,
     next_uid: Uid,
+}
+
+/// A pod's start-up steps as planned when it was bound to a node.
+#[derive(Debug, Clone)]
+pub struct ColdStart {
+    pub pod: String,
+    pub namespace: String,
+    pub node: String,
+    pub bound: SimTime,
+    pub steps: Vec<crate::cluster::kubelet::Step>,
+    /// vLLM's start-up error, when the engine cannot start.
+    pub failure: Option<String>,
 }
 
 impl World {
@@ -384,6 +398,7 @@ impl World {
             workloads: BTreeMap::new(),
             usage: BTreeMap::new(),
             raw: BTreeMap::new(),
+            cold_starts: Vec::new(),
             next_uid: 1,
         }
     }

@@ -259,6 +259,12 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         "cluster_queues": cluster_queues,
         "nodes": nodes,
         "inference_services": inference_services,
+        "cold_starts": w.cold_starts.iter().map(|c| json!({
+            "pod": c.pod, "namespace": c.namespace, "node": c.node, "bound_s": secs(c.bound),
+            "steps": c.steps.iter().map(|s| json!({"step": s.name, "seconds": s.duration.as_secs_f64()})).collect::<Vec<_>>(),
+            "total_s": c.steps.iter().map(|s| s.duration.as_secs_f64()).sum::<f64>(),
+            "failure": c.failure,
+        })).collect::<Vec<_>>(),
         "models": r.served.models,
         "utilization": {
             "gpu_hours_capacity": capacity_gpu_ms as f64 / 3_600_000.0,

@@ -66,16 +66,22 @@ pub fn render(report: &Value) -> String {
             }
         }
     }
-    o.push_str("\n## Pod start-up\n\n| pod | step | seconds |\n|---|---|---|\n");
-    for p in report["pods"].as_array().into_iter().flatten() {
-        for s in p["startup"].as_array().into_iter().flatten() {
+    o.push_str("\n## Model start-up (cold starts)\n\n| pod | bound at | step | seconds |\n|---|---|---|---|\n");
+    for c in report["cold_starts"].as_array().into_iter().flatten() {
+        for (i, s) in c["steps"].as_array().into_iter().flatten().enumerate() {
             o.push_str(&format!(
-                "| {} | {} | {} |\n",
-                p["name"].as_str().unwrap_or(""),
+                "| {} | {} | {} | {} |\n",
+                if i == 0 { c["pod"].as_str().unwrap_or("") } else { "" },
+                if i == 0 {
+                    super::summary::clock(&c["bound_s"])
+                } else {
+                    String::new()
+                },
                 s["step"].as_str().unwrap_or(""),
                 s["seconds"]
             ));
         }
+        o.push_str(&format!("| | | **total** | **{}** |\n", c["total_s"]));
     }
     o.push_str(&format!(
         "\n## Utilization and cost\n\n- GPU-hours allocated: {:.2} of {:.2}\n- Cost: ${} (on-demand prices of {})\n",

@@ -4,6 +4,11 @@ use super::json::SCHEMA;
 use crate::scenario::printers::table;
 use serde_json::Value;
 
+/// Seconds from the start as HH:MM:SS.
+pub fn clock(v: &Value) -> String {
+    t(v)
+}
+
 fn t(v: &Value) -> String {
     match v.as_f64() {
         Some(s) => crate::units::SimTime((s * 1000.0).round() as u64).to_string(),
