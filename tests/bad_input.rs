@@ -164,6 +164,48 @@ fn cases() -> Vec<Case> {
             7,
             "may not both be 0",
         ),
+        (
+            "traffic rate that is not a rate",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  traffic:\n    - {{target: x, rate: fast, prompt_tokens: 10, output_tokens: 10}}\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            7,
+            "is not a request rate",
+        ),
+        (
+            "unknown token-length distribution",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  traffic:\n    - {{target: x, rate: 1/s, prompt_tokens: {{dist: normal, mean: 5}}, output_tokens: 10}}\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            7,
+            "unknown length distribution `normal`",
+        ),
+        (
+            "unknown router",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  traffic:\n    - {{target: x, rate: 1/s, prompt_tokens: 10, output_tokens: 10, router: least-loaded}}\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            7,
+            "unknown router `least-loaded`",
+        ),
+        (
+            "trace combined with a rate",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  traffic:\n    - {{target: x, trace: t.csv, rate: 1/s}}\n")), ("m.yaml", ok_manifests.clone()), ("t.csv", "timestamp,input_tokens,output_tokens\n0,10,10\n".into())],
+            "s.yaml",
+            7,
+            "cannot be combined with `trace`",
+        ),
+        (
+            "malformed SLO term",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  slo: {{ttft_95: 1s}}\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            6,
+            "is not an SLO term",
+        ),
+        (
+            "rate change for traffic that does not exist",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  timeline:\n    - {{at: 1m, traffic: {{target: x, rate: 2/s}}}}\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            7,
+            "no spec.traffic entry targets `x`",
+        ),
     ]
 }
 

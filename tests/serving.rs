@@ -266,3 +266,37 @@ fn handover_fails_bf16_requests_only_during_its_outage_and_reports_the_cold_star
         ]
     );
 }
+
+/// The capacity scenario doubles its rate every five minutes from the timeline: arrivals
+/// per minute follow the steps.
+#[test]
+fn timeline_rate_changes_drive_the_arrivals() {
+    let done = run("scenarios/capacity/capacity.yaml", Fidelity::Fast, |_| {});
+    let windows = done.report["models"]["llama-h100"]["windows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let arrived_in = |minute: f64| {
+        windows
+            .iter()
+            .find(|w| w["t_s"].as_f64() == Some(minute * 60.0))
+            .map(|w| w["arrived"].as_f64().unwrap())
+            .unwrap_or(0.0)
+    };
+    // (minute, requests per second in force)
+    for (minute, rate) in [
+        (12.0, 1.0),
+        (17.0, 2.0),
+        (22.0, 4.0),
+        (27.0, 8.0),
+        (32.0, 16.0),
+        (37.0, 32.0),
+    ] {
+        let got = arrived_in(minute) / 60.0;
+        assert!(
+            (got - rate).abs() < 0.25 * rate + 0.3,
+            "minute {minute}: {got}/s, expected {rate}/s"
+        );
+    }
+    assert_eq!(arrived_in(5.0), 0.0, "no arrivals before start: 10m");
+}
