@@ -37,6 +37,8 @@ pub struct PodLife {
 pub struct PodLives {
     pub lives: Vec<PodLife>,
     open: BTreeMap<Uid, usize>,
+    /// Pods whose container died after serving: a restart opens a life from that moment.
+    restarted: std::collections::BTreeSet<Uid>,
 }
 
 fn gpus_of(pod: &crate::engine::world::Pod) -> u32 {
@@ -91,7 +93,11 @@ impl PodLives {
                         node: node.clone(),
                         gpu,
                         gpus,
-                        bound_s: p.scheduled_at.unwrap_or(now).as_secs_f64(),
+                        bound_s: if self.restarted.contains(uid) {
+                            t
+                        } else {
+                            p.scheduled_at.unwrap_or(now).as_secs_f64()
+                        },
                         ready_s: None,
                         stop_s: None,
                         gone_s: None,
@@ -122,6 +128,7 @@ impl PodLives {
                 l.stop_s = Some(t);
                 l.gone_s = Some(t);
                 self.open.remove(uid);
+                self.restarted.insert(*uid);
             }
         }
     }

@@ -96,6 +96,15 @@ pub fn plan(
     let (default_tokens, default_seqs) = batch_defaults(gpu);
     let max_num_seqs = args.max_num_seqs.unwrap_or(default_seqs);
     let max_num_batched_tokens = args.max_num_batched_tokens.unwrap_or(default_tokens);
+    if max_num_batched_tokens < max_num_seqs {
+        // Every running sequence needs at least one token of the step's budget.
+        return Err(fail(
+            "InvalidSchedulerConfig",
+            format!(
+                "ValueError: max_num_batched_tokens ({max_num_batched_tokens}) must be greater than or equal to max_num_seqs ({max_num_seqs})."
+            ),
+        ));
+    }
     let gpu_bytes = gpu.memory_mib * 1024.0 * 1024.0;
     let budget = gpu_bytes * args.gpu_memory_utilization;
     let weights = card.weights_gb * 1e9 / world as f64;
@@ -281,6 +290,15 @@ mod tests {
                 4,
                 "-tp 3",
                 Err("InvalidTensorParallelSize"),
+            ),
+            (
+                "a token budget below the sequence limit",
+                llama_8b(),
+                16.06,
+                h100,
+                1,
+                "--max-num-batched-tokens=256 --max-num-seqs=512",
+                Err("InvalidSchedulerConfig"),
             ),
             (
                 "TP 4 in a 1-GPU pod",
