@@ -236,6 +236,7 @@ mod tests {
     fn long_prompts_are_chunked_and_batches_share_steps() {
         let args = VllmArgs {
             max_num_batched_tokens: Some(512),
+            max_num_seqs: Some(64),
             ..Default::default()
         };
         let (out, steps) = with_replica(args, |r| {
