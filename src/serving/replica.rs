@@ -222,21 +222,24 @@ impl Replica {
         let due = t - start;
         // Step times only grow along a run, so due / (first step) bounds the answer from
         // above and due / (last step in range) from below: the search is a step or two.
-        let step_at = |j: u64| self.cost.decode_run(n, ctx + n * j, 1);
-        let mut hi = k.min((due / step_at(0)).ceil().max(1.0) as u64);
-        let mut lo = ((due / step_at(hi - 1)).floor() as u64).clamp(1, hi);
-        if self.cost.decode_run(n, ctx, hi) < due {
-            hi = k;
-            lo = lo.max(1);
-        }
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if self.cost.decode_run(n, ctx, mid) >= due {
-                hi = mid;
-            } else {
-                lo = mid + 1;
+        let total = |j: u64| self.cost.decode_run(n, ctx, j);
+        // Step times never shrink along a run, so ⌈due / first step⌉ steps surely reach
+        // `due`; the answer is usually that bound itself, else a short search below it.
+        let mut hi = k.min((due / self.cost.decode_run(n, ctx, 1)).ceil().max(1.0) as u64);
+        if hi > 1 && total(hi - 1) >= due {
+            let last = self.cost.decode_run(n, ctx + n * (hi - 1), 1);
+            let mut lo = ((due / last).floor() as u64).clamp(1, hi - 1);
+            hi -= 1;
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if total(mid) >= due {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
             }
         }
+        let lo = hi;
         if lo < k {
             self.segment = Some(Segment {
                 start,

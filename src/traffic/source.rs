@@ -2,7 +2,7 @@
 //! synthetic process (arrivals × token lengths) or a trace replayed from its start.
 
 use super::arrivals::{next_arrival_s, Interarrival, RateSchedule};
-use super::tokens::LengthDist;
+use super::tokens::{LengthDist, LengthSampler};
 use super::trace::TraceRequest;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -59,6 +59,7 @@ pub struct Source<'a> {
     trace_round: u64,
     /// Gaps of a constant-rate Poisson stream, drawn without thinning.
     constant_gaps: Option<Exp<f64>>,
+    lengths: Option<(LengthSampler<'a>, LengthSampler<'a>)>,
 }
 
 impl<'a> Source<'a> {
@@ -72,6 +73,10 @@ impl<'a> Source<'a> {
             now: spec.start_s,
             trace_index: 0,
             trace_round: 0,
+            lengths: match &spec.pattern {
+                Pattern::Synthetic { prompt, output, .. } => Some((prompt.sampler(), output.sampler())),
+                Pattern::Trace { .. } => None,
+            },
             constant_gaps: match &spec.pattern {
                 Pattern::Synthetic {
                     arrival: Interarrival::Poisson,
@@ -88,17 +93,13 @@ impl<'a> Source<'a> {
     /// The next request, in time order; `None` once the stream has ended.
     pub fn draw(&mut self) -> Option<Draw> {
         let (at_s, prompt_tokens, output_tokens) = match &self.spec.pattern {
-            Pattern::Synthetic {
-                arrival,
-                rates,
-                prompt,
-                output,
-            } => {
+            Pattern::Synthetic { arrival, rates, .. } => {
                 let t = match &self.constant_gaps {
                     Some(gaps) => self.now + gaps.sample(&mut self.rng),
                     None => next_arrival_s(arrival, rates, self.now, &mut self.rng)?,
                 };
                 self.now = t;
+                let (prompt, output) = self.lengths.as_ref().expect("synthetic streams have samplers");
                 (t, prompt.sample(&mut self.rng), output.sample(&mut self.rng))
             }
             Pattern::Trace {

@@ -45,6 +45,17 @@ impl LengthDist {
         }
     }
 
+    /// A sampler with the distribution's parameters worked out once (same draws as `sample`).
+    pub fn sampler(&self) -> LengthSampler<'_> {
+        match self {
+            LengthDist::LogNormal { mean, sd } if *sd > 0.0 => {
+                let (mu, sigma) = lognormal_params(*mean, *sd);
+                LengthSampler::LogNormal(LogNormal::new(mu, sigma).expect("checked parameters"))
+            }
+            other => LengthSampler::Other(other),
+        }
+    }
+
     pub fn sample(&self, rng: &mut impl Rng) -> u32 {
         match self {
             LengthDist::Fixed(n) => *n,
@@ -53,13 +64,31 @@ impl LengthDist {
                 if *sd == 0.0 {
                     return mean.round() as u32;
                 }
-                // Moments of the length → parameters of the underlying normal.
-                let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
-                let mu = mean.ln() - sigma2 / 2.0;
-                let d = LogNormal::new(mu, sigma2.sqrt()).expect("checked parameters");
+                let (mu, sigma) = lognormal_params(*mean, *sd);
+                let d = LogNormal::new(mu, sigma).expect("checked parameters");
                 (d.sample(rng).round() as u32).max(1)
             }
             LengthDist::Empirical(v) => v[rng.random_range(0..v.len())],
+        }
+    }
+}
+
+/// Moments of the length → parameters (μ, σ) of the underlying normal.
+fn lognormal_params(mean: f64, sd: f64) -> (f64, f64) {
+    let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+    (mean.ln() - sigma2 / 2.0, sigma2.sqrt())
+}
+
+pub enum LengthSampler<'a> {
+    LogNormal(LogNormal<f64>),
+    Other(&'a LengthDist),
+}
+
+impl LengthSampler<'_> {
+    pub fn sample(&self, rng: &mut impl Rng) -> u32 {
+        match self {
+            LengthSampler::LogNormal(d) => (d.sample(rng).round() as u32).max(1),
+            LengthSampler::Other(d) => d.sample(rng),
         }
     }
 }
