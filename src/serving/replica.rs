@@ -277,14 +277,18 @@ impl Replica {
         let (q, rest) = (k / m, k % m);
         let mut total = q * self.decoders.len() as u64;
         if rest > 0 {
-            for (r, c) in self.residues.iter().enumerate() {
-                if *c > 0 {
-                    let x = r as u64 + f;
-                    let x = if x >= m { x - m } else { x };
+            if m.is_power_of_two() {
+                // Branch-free over all residues (block sizes are powers of two in vLLM).
+                let mask = m - 1;
+                for (r, c) in self.residues.iter().enumerate() {
+                    let first = (m - ((r as u64 + f) & mask)) & mask;
+                    total += c * (first < rest) as u64;
+                }
+            } else {
+                for (r, c) in self.residues.iter().enumerate() {
+                    let x = (r as u64 + f) % m;
                     let first = if x == 0 { 0 } else { m - x };
-                    if first < rest {
-                        total += c;
-                    }
+                    total += c * (first < rest) as u64;
                 }
             }
         }
