@@ -6,6 +6,7 @@
 
 use super::args::VllmArgs;
 use super::memory::MemoryPlan;
+pub use super::replica::Outcome;
 use super::steptime::{step_time, Batch};
 use crate::catalog::{Architecture, Gpu, ModelCard, VllmConstants};
 use std::collections::VecDeque;
@@ -15,16 +16,6 @@ pub struct Request {
     pub arrival_s: f64,
     pub prompt_tokens: u32,
     pub output_tokens: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Outcome {
-    pub queue_s: f64,
-    pub ttft_s: f64,
-    /// Mean time between output tokens after the first (0 for one-token outputs).
-    pub tpot_s: f64,
-    pub e2e_s: f64,
-    pub preemptions: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -172,6 +163,7 @@ impl Replica<'_> {
                     },
                     e2e_s: now - r.arrival_s,
                     preemptions: s.preemptions,
+                    cached_tokens: 0,
                 };
                 done += 1;
             }

@@ -102,10 +102,10 @@ pub fn summary(h: &Histogram<u32>) -> Value {
     if h.is_empty() {
         return json!({"count": 0});
     }
-    let ms = |v: u64| (v as f64 / 1000.0 * 1000.0).round() / 1000.0;
+    let ms = |v: u64| v as f64 / 1000.0;
     json!({
         "count": h.len(),
-        "mean": (h.mean() / 1000.0 * 1000.0).round() / 1000.0,
+        "mean": h.mean().round() / 1000.0,
         "p50": ms(quantile_us(h, 0.50)),
         "p90": ms(quantile_us(h, 0.90)),
         "p95": ms(quantile_us(h, 0.95)),
@@ -308,7 +308,7 @@ fn ratio(a: u64, b: u64) -> Value {
     if b == 0 {
         Value::Null
     } else {
-        json!(round3(a as f64 / b as f64 * 1.0))
+        json!(round3(a as f64 / b as f64))
     }
 }
 

@@ -193,10 +193,6 @@ impl Replica {
         self.waiting.len() + self.decoders.len() + self.prefilling.len()
     }
 
-    pub fn caches_prefix(&self, group: u32) -> bool {
-        self.prefix_cache.contains(&group)
-    }
-
     /// When this replica next needs `advance`.
     pub fn next_event(&self) -> Option<f64> {
         self.wake_at.or(self.segment.as_ref().map(|s| s.end))
@@ -636,6 +632,7 @@ impl Replica {
     }
 
     /// Whether every KV block is free (nothing running).
+    #[cfg(test)]
     pub fn is_quiescent(&self) -> bool {
         self.running() == 0 && self.free_blocks == self.limits.num_blocks
     }
@@ -684,14 +681,14 @@ mod tests {
         )
     }
 
-    /// Feeds sorted requests through the replica as a driver would: arrivals before
-    /// step ends at the same instant.
-    fn drive(r: &mut Replica, reqs: &[Request]) -> Vec<Outcome> {
+    /// Feeds sorted requests through the replica as a driver would (arrivals before step
+    /// ends at the same instant); returns outcomes in request order and the step events.
+    fn drive_counting(r: &mut Replica, reqs: &[Request]) -> (Vec<Outcome>, u64) {
         let mut sink = Collect(Vec::new());
         let mut next = 0;
+        let mut events = 0;
         loop {
-            let step = r.next_event();
-            match (reqs.get(next), step) {
+            match (reqs.get(next), r.next_event()) {
                 (Some(q), Some(t)) if q.arrival_s <= t => {
                     r.submit(*q, q.arrival_s);
                     next += 1;
@@ -700,7 +697,10 @@ mod tests {
                     r.submit(*q, q.arrival_s);
                     next += 1;
                 }
-                (_, Some(_)) => r.advance(&mut sink),
+                (_, Some(_)) => {
+                    r.advance(&mut sink);
+                    events += 1;
+                }
                 (None, None) => break,
             }
         }
@@ -708,7 +708,11 @@ mod tests {
         for (id, o) in sink.0 {
             out[id as usize] = o;
         }
-        out
+        (out, events)
+    }
+
+    fn drive(r: &mut Replica, reqs: &[Request]) -> Vec<Outcome> {
+        drive_counting(r, reqs).0
     }
 
     fn random_requests(seed: u64, n: usize, rate: f64, prompt: u32, output: u32) -> Vec<Request> {
@@ -807,27 +811,7 @@ mod tests {
         let reqs = random_requests(4, 200, 5.0, 500, 400);
         let count = |f| {
             let (mut r, _) = replica(&VllmArgs::default(), None, f);
-            let mut sink = Collect(Vec::new());
-            let mut events = 0u64;
-            let mut next = 0;
-            loop {
-                match (reqs.get(next), r.next_event()) {
-                    (Some(q), Some(t)) if q.arrival_s <= t => {
-                        r.submit(*q, q.arrival_s);
-                        next += 1;
-                    }
-                    (Some(q), None) => {
-                        r.submit(*q, q.arrival_s);
-                        next += 1;
-                    }
-                    (_, Some(_)) => {
-                        r.advance(&mut sink);
-                        events += 1;
-                    }
-                    (None, None) => break,
-                }
-            }
-            events
+            drive_counting(&mut r, &reqs).1
         };
         let (step, fast) = (count(Fidelity::Step), count(Fidelity::Fast));
         assert!(fast * 10 < step, "fast {fast} events vs step {step}");

@@ -101,14 +101,8 @@ impl RateSchedule {
     }
 }
 
-/// Draws the next arrival strictly after `now`, or `None` when the rate is zero from
-/// here on. Time-varying rates use thinning (Lewis–Shedler) over the renewal process.
-pub fn next_arrival(kind: &Interarrival, rates: &RateSchedule, now: SimTime, rng: &mut impl Rng) -> Option<SimTime> {
-    let t = next_arrival_s(kind, rates, now.as_secs_f64(), rng)?;
-    Some(SimTime((t * 1000.0).round() as u64).max(SimTime(now.0 + 1)))
-}
-
-/// `next_arrival` in seconds, without rounding to the millisecond clock.
+/// Draws the next arrival (seconds) strictly after `now`, or `None` when the rate is zero
+/// from here on. Time-varying rates use thinning (Lewis–Shedler) over the renewal process.
 pub fn next_arrival_s(kind: &Interarrival, rates: &RateSchedule, now: f64, rng: &mut impl Rng) -> Option<f64> {
     let bound = rates.max_rate_from(SimTime((now * 1000.0) as u64));
     if bound <= 0.0 {
@@ -147,12 +141,12 @@ mod tests {
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
 
-    fn count(kind: &Interarrival, rates: &RateSchedule, until: f64, seed: u64) -> Vec<SimTime> {
+    fn count(kind: &Interarrival, rates: &RateSchedule, until: f64, seed: u64) -> Vec<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut t = SimTime::ZERO;
+        let mut t = 0.0;
         let mut out = Vec::new();
-        while let Some(n) = next_arrival(kind, rates, t, &mut rng) {
-            if n.as_secs_f64() > until {
+        while let Some(n) = next_arrival_s(kind, rates, t, &mut rng) {
+            if n > until {
                 break;
             }
             out.push(n);
@@ -185,10 +179,7 @@ mod tests {
             20_000.0,
             3,
         );
-        let gaps: Vec<f64> = arrivals
-            .windows(2)
-            .map(|w| w[1].as_secs_f64() - w[0].as_secs_f64())
-            .collect();
+        let gaps: Vec<f64> = arrivals.windows(2).map(|w| w[1] - w[0]).collect();
         let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
         let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64;
         let cv = var.sqrt() / mean;
@@ -202,8 +193,8 @@ mod tests {
             diurnal: None,
         };
         let a = count(&Interarrival::Poisson, &steps, 10_000.0, 5);
-        let first = a.iter().filter(|t| t.as_secs_f64() < 5000.0).count() as f64 / 5000.0;
-        let second = a.iter().filter(|t| t.as_secs_f64() >= 5000.0).count() as f64 / 5000.0;
+        let first = a.iter().filter(|t| **t < 5000.0).count() as f64 / 5000.0;
+        let second = a.iter().filter(|t| **t >= 5000.0).count() as f64 / 5000.0;
         assert!(
             (first - 2.0).abs() < 0.15 && (second - 8.0).abs() < 0.3,
             "{first} {second}"
@@ -219,7 +210,7 @@ mod tests {
             }),
         };
         let a = count(&Interarrival::Poisson, &diurnal, 86_400.0, 9);
-        let around = |h: f64| a.iter().filter(|t| (t.as_secs_f64() / 3600.0 - h).abs() < 1.0).count() as f64 / 7200.0;
+        let around = |h: f64| a.iter().filter(|t| (**t / 3600.0 - h).abs() < 1.0).count() as f64 / 7200.0;
         assert!((around(12.0) - 6.0).abs() < 0.4, "peak {}", around(12.0));
         assert!((around(1.0) - 2.0).abs() < 0.3, "trough {}", around(1.0));
     }
