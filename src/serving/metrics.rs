@@ -59,9 +59,8 @@ fn histogram() -> Histogram<u32> {
     Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
 }
 
-/// Per-window histograms: two significant digits (0.4%) keep them small and cache-warm.
-fn window_histogram() -> Histogram<u32> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("valid bounds")
+fn open_until(index: u64, window_s: f64) -> f64 {
+    (index + 1) as f64 * window_s * (1.0 - 1e-9)
 }
 
 fn micros(s: f64) -> u64 {
@@ -87,8 +86,12 @@ impl Latencies {
     fn get(&self, m: Metric) -> &Histogram<u32> {
         &self.0[Metric::ALL.iter().position(|x| *x == m).expect("listed")]
     }
-    fn reset(&mut self) {
-        self.0.iter_mut().for_each(|h| h.reset());
+    /// Moves every count of `other` into these histograms (same bounds and precision).
+    fn absorb(&mut self, other: &mut Latencies) {
+        for (h, o) in self.0.iter_mut().zip(other.0.iter_mut()) {
+            h.add(&*o).expect("histograms of one configuration");
+            o.reset();
+        }
     }
 }
 
@@ -130,6 +133,9 @@ pub struct ModelMetrics {
     total: Latencies,
     window: Latencies,
     window_index: u64,
+    /// Times before this surely fall in the open window (a margin below its end keeps
+    /// the exact window arithmetic in `roll` the only judge near the boundary).
+    window_open_until: f64,
     window_counts: Counts,
     counts: Counts,
     pub failed: BTreeMap<&'static str, u64>,
@@ -146,8 +152,9 @@ impl ModelMetrics {
             within: vec![0; slo.len()],
             slo,
             total: Latencies::new(histogram),
-            window: Latencies::new(window_histogram),
+            window: Latencies::new(histogram),
             window_index: 0,
+            window_open_until: open_until(0, window_s),
             window_counts: Counts::default(),
             counts: Counts::default(),
             failed: BTreeMap::new(),
@@ -159,6 +166,9 @@ impl ModelMetrics {
 
     /// Closes windows that ended before `t` (events arrive in time order).
     fn roll(&mut self, t: f64) {
+        if t < self.window_open_until {
+            return;
+        }
         let idx = (t / self.window_s).floor().max(0.0) as u64;
         if self.window_index >= idx {
             return;
@@ -188,10 +198,13 @@ impl ModelMetrics {
             }
             self.windows.push(Value::Object(w));
         }
-        self.window.reset();
+        // A request is recorded once, in its window; the run's totals gather each window
+        // as it closes.
+        self.total.absorb(&mut self.window);
         self.window_counts = Counts::default();
         // Only the open window holds data: empty windows in between are skipped.
         self.window_index = idx;
+        self.window_open_until = open_until(idx, self.window_s);
     }
 
     pub fn arrived(&mut self, t: f64) {
@@ -202,7 +215,6 @@ impl ModelMetrics {
 
     pub fn completed(&mut self, t: f64, o: &Outcome, prompt_tokens: u32, output_tokens: u32) {
         self.roll(t);
-        self.total.record(o, output_tokens);
         self.window.record(o, output_tokens);
         let mut good = true;
         for (i, term) in self.slo.iter().enumerate() {
@@ -243,12 +255,22 @@ impl ModelMetrics {
     pub fn failed_count(&self) -> u64 {
         self.counts.failed
     }
+    /// The run's histogram of `m` so far, open window included.
+    fn overall(&self, m: Metric) -> std::borrow::Cow<'_, Histogram<u32>> {
+        let (total, open) = (self.total.get(m), self.window.get(m));
+        if open.is_empty() {
+            return std::borrow::Cow::Borrowed(total);
+        }
+        let mut h = total.clone();
+        h.add(open).expect("histograms of one configuration");
+        std::borrow::Cow::Owned(h)
+    }
     pub fn quantile_s(&self, m: Metric, q: f64) -> Option<f64> {
-        let h = self.total.get(m);
-        (!h.is_empty()).then(|| quantile_us(h, q) as f64 / 1e6)
+        let h = self.overall(m);
+        (!h.is_empty()).then(|| quantile_us(&h, q) as f64 / 1e6)
     }
     pub fn mean_s(&self, m: Metric) -> Option<f64> {
-        let h = self.total.get(m);
+        let h = self.overall(m);
         (!h.is_empty()).then(|| h.mean() / 1e6)
     }
 

@@ -5,6 +5,7 @@ pub mod engine;
 pub mod memory;
 pub mod metrics;
 pub mod replica;
+pub mod rounding;
 pub mod router;
 pub mod service;
 pub mod steptime;

@@ -10,7 +10,8 @@
 //! run out — is one event whose duration is summed in closed form (`StepCost::decode_run`);
 //! in step fidelity every step is an event. Both make the same scheduling decisions.
 
-use super::steptime::{Batch, StepCost};
+use super::rounding::{ceil_u64, floor_u64};
+use super::steptime::{Batch, DecodeRun, StepCost};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -116,10 +117,12 @@ fn hits(r: u64, from: u64, k: u64, m: u64) -> u64 {
 
 #[derive(Debug, Clone)]
 enum Planned {
-    /// One step: decoders advance by a token, prefillers by their chunks (`Replica::chunks`).
-    Step,
-    /// `k` decode-only steps.
-    Run { k: u64 },
+    /// One step starting at `at`: decoders advance by a token, prefillers by their chunks
+    /// (`Replica::chunks`). It may be planned before `at` (when an arrival cuts a decode
+    /// run); arrivals up to `at` still join its admissions.
+    Step { at: f64 },
+    /// `k` decode-only steps, priced by `run`.
+    Run { k: u64, run: DecodeRun },
 }
 
 #[derive(Debug, Clone)]
@@ -151,8 +154,8 @@ pub struct Replica {
     residues: Vec<u64>,
     finishes: BinaryHeap<Reverse<(u64, u64)>>,
     segment: Option<Segment>,
-    /// Segment planned at this time once same-instant arrivals are in (idle wake-up).
-    wake_at: Option<f64>,
+    /// Tokens of the planned step's budget not yet handed out.
+    budget_left: u32,
     /// Seconds spent in steps.
     pub busy_s: f64,
     /// Prefix groups cached, most recent last.
@@ -179,7 +182,7 @@ impl Replica {
             residues: vec![0; limits.block_size as usize],
             finishes: BinaryHeap::new(),
             segment: None,
-            wake_at: None,
+            budget_left: 0,
             busy_s: 0.0,
             prefix_cache: VecDeque::new(),
             prefix_slots: 0,
@@ -195,7 +198,7 @@ impl Replica {
 
     /// When this replica next needs `advance`.
     pub fn next_event(&self) -> Option<f64> {
-        self.wake_at.or(self.segment.as_ref().map(|s| s.end))
+        self.segment.as_ref().map(|s| s.end)
     }
 
     /// A request arrives at `t`. Callers deliver arrivals before step ends at the same
@@ -203,45 +206,54 @@ impl Replica {
     pub fn submit(&mut self, req: Request, t: f64) {
         self.waiting.push_back(Seq::new(req));
         let Some(seg) = &self.segment else {
-            if self.wake_at.is_none() {
-                self.wake_at = Some(t);
-            }
+            self.plan(t);
             return;
+        };
+        let (k, run) = match seg.planned {
+            // A step that has not started admits the newcomer too, unless someone ahead
+            // of it in the queue is already left out (admission is first come, first
+            // served): the admission loop simply goes on where it stopped.
+            Planned::Step { at } => {
+                if t <= at && self.waiting.len() == 1 {
+                    let start = seg.start;
+                    self.admit_waiting(at);
+                    self.set_step(start, at);
+                }
+                return;
+            }
+            Planned::Run { k, run } => (k, run),
         };
         // A decode run is cut at the first step boundary at or after `t` when the new
         // request could be admitted there; otherwise it waits for a finish anyway.
-        let Planned::Run { k } = seg.planned else { return };
         if self.waiting.len() > 1 || self.running() >= self.limits.max_num_seqs as usize || k <= 1 {
             return;
         }
-        let (start, n, ctx) = (seg.start, self.decoders.len() as u64, self.context_sum());
+        let start = seg.start;
         let due = t - start;
-        // Step times only grow along a run, so due / (first step) bounds the answer from
-        // above and due / (last step in range) from below: the search is a step or two.
-        let total = |j: u64| self.cost.decode_run(n, ctx, j);
         // Step times never shrink along a run, so ⌈due / first step⌉ steps surely reach
-        // `due`; the answer is usually that bound itself, else a short search below it.
-        let mut hi = k.min((due / self.cost.decode_run(n, ctx, 1)).ceil().max(1.0) as u64);
-        if hi > 1 && total(hi - 1) >= due {
-            let last = self.cost.decode_run(n, ctx + n * (hi - 1), 1);
-            let mut lo = ((due / last).floor() as u64).clamp(1, hi - 1);
+        // `due`; the answer is usually that bound itself, else a short search below it,
+        // bounded from below by the step time at the bound.
+        let mut hi = k.min(ceil_u64(due / run.total(1)).max(1));
+        if hi > 1 && run.total(hi - 1) >= due {
+            let mut lo = floor_u64(due / run.step(hi - 1)).clamp(1, hi - 1);
             hi -= 1;
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
-                if total(mid) >= due {
+                if run.total(mid) >= due {
                     hi = mid;
                 } else {
                     lo = mid + 1;
                 }
             }
         }
-        let lo = hi;
-        if lo < k {
-            self.segment = Some(Segment {
-                start,
-                end: start + self.cost.decode_run(n, ctx, lo),
-                planned: Planned::Run { k: lo },
-            });
+        if hi < k {
+            // The steps before the cut hold no finish and nothing observable, so they are
+            // applied now and the admitting step is planned at once: one event, not two.
+            let at = start + run.total(hi);
+            self.free_blocks -= self.decode_blocks(hi);
+            self.steps += hi;
+            self.busy_s += at - start;
+            self.plan_step(at);
         }
     }
 
@@ -394,11 +406,11 @@ impl Replica {
                 .expect("decoders have finish steps");
             let k = self.steps_with_blocks(to_finish);
             if k >= 1 {
-                let end = now + self.cost.decode_run(n, self.context_sum(), k);
+                let run = self.cost.run(n, self.context_sum());
                 self.segment = Some(Segment {
                     start: now,
-                    end,
-                    planned: Planned::Run { k },
+                    end: now + run.total(k),
+                    planned: Planned::Run { k, run },
                 });
                 return;
             }
@@ -442,10 +454,12 @@ impl Replica {
         lo
     }
 
+    /// Plans the step starting at `now`: decoders first (one token and maybe a block
+    /// each, preempting the newest when blocks run out), then the prefill chunks of
+    /// running prefillers, then admissions from the waiting queue.
     fn plan_step(&mut self, now: f64) {
         let block = self.limits.block_size;
         let mut left = self.limits.max_num_batched_tokens;
-        // Decoders first, one token each.
         let need = self.decode_blocks(1);
         if need <= self.free_blocks {
             self.free_blocks -= need;
@@ -482,13 +496,21 @@ impl Replica {
             i += 1;
         }
         // A prefiller left without budget keeps its place but gets no tokens.
-        while chunks.len() < self.prefilling.len() {
-            chunks.push(0);
-        }
-        while left > 0 && self.running() < self.limits.max_num_seqs as usize {
+        chunks.resize(self.prefilling.len(), 0);
+        self.chunks = chunks;
+        self.budget_left = left;
+        self.admit_waiting(now);
+        self.set_step(now, now);
+    }
+
+    /// Admits waiting requests in arrival order into the step starting at `at` while
+    /// token budget, `max_num_seqs` and free blocks allow.
+    fn admit_waiting(&mut self, at: f64) {
+        let block = self.limits.block_size;
+        while self.budget_left > 0 && self.running() < self.limits.max_num_seqs as usize {
             let Some(mut s) = self.waiting.pop_front() else { break };
             self.admit_from_cache(&mut s);
-            let want = (s.len - s.computed).min(left);
+            let want = (s.len - s.computed).min(self.budget_left);
             let need = blocks_for(s.computed + want, block);
             if need > self.free_blocks {
                 if s.cached_tokens > 0 && s.computed == s.cached_tokens {
@@ -499,17 +521,21 @@ impl Replica {
                 break;
             }
             self.free_blocks -= need;
-            s.first_scheduled.get_or_insert(now);
+            s.first_scheduled.get_or_insert(at);
             self.prefilling.push(s);
-            chunks.push(want);
-            left -= want;
+            self.chunks.push(want);
+            self.budget_left -= want;
         }
+    }
+
+    /// Sets the planned step starting at `at` as the segment (busy from `start`).
+    fn set_step(&mut self, start: f64, at: f64) {
         let mut batch = Batch {
             decode_seqs: self.decoders.len() as u64,
             decode_context_tokens: self.context_sum(),
             ..Default::default()
         };
-        for (s, n) in self.prefilling.iter().zip(&chunks) {
+        for (s, n) in self.prefilling.iter().zip(&self.chunks) {
             // The one uncomputed token of a sequence that already generated is a decode.
             if s.generated > 0 && s.computed + 1 == s.len && *n == 1 {
                 batch.decode_seqs += 1;
@@ -519,38 +545,30 @@ impl Replica {
                 batch.prefill_attention_pairs += *n as f64 * (s.computed as f64 + *n as f64 / 2.0);
             }
         }
-        self.chunks = chunks;
         if batch.decode_seqs == 0 && batch.prefill_tokens == 0 {
             // Nothing fits this step (every block is taken by waiting work): idle until a
             // new event; this cannot happen with the admission checks above.
+            self.segment = None;
             return;
         }
-        let end = now + self.cost.time(&batch);
         self.segment = Some(Segment {
-            start: now,
-            end,
-            planned: Planned::Step,
+            start,
+            end: at + self.cost.time(&batch),
+            planned: Planned::Step { at },
         });
     }
 
-    /// Applies the segment ending now (or plans after an idle wake-up), reporting finished
-    /// requests, and plans the next one.
+    /// Applies the segment ending now, reporting finished requests, and plans the next.
     pub fn advance(&mut self, sink: &mut impl Sink) {
-        if let Some(t) = self.wake_at.take() {
-            if self.segment.is_none() {
-                self.plan(t);
-                return;
-            }
-        }
         let Some(seg) = self.segment.take() else { return };
         let now = seg.end;
         self.busy_s += seg.end - seg.start;
         match seg.planned {
-            Planned::Run { k } => {
+            Planned::Run { k, .. } => {
                 self.free_blocks -= self.decode_blocks(k);
                 self.steps += k;
             }
-            Planned::Step => {
+            Planned::Step { .. } => {
                 self.steps += 1;
                 // Decoders' blocks were taken when the step was planned.
                 let mut stepped = std::mem::take(&mut self.scratch);
@@ -620,7 +638,6 @@ impl Replica {
     /// Stops the replica: every request on it is returned (the pod is gone).
     pub fn drain(&mut self) -> Vec<Request> {
         self.segment = None;
-        self.wake_at = None;
         let mut out: Vec<Request> = self.decoders.drain(..).map(|s| s.req).collect();
         out.extend(self.prefilling.drain(..).map(|s| s.req));
         out.extend(self.waiting.drain(..).map(|s| s.req));

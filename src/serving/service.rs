@@ -8,7 +8,7 @@ use super::replica::{Fidelity, Limits, Outcome, Replica, Request, Sink};
 use super::router::{Candidate, Router, RouterPolicy};
 use super::steptime::StepCost;
 use super::timers::Timers;
-use crate::traffic::source::{Source, TrafficSpec};
+use crate::traffic::source::{Draw, Source, TrafficSpec};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Reverse;
@@ -73,9 +73,10 @@ enum Ev {
     Timeout,
 }
 
-/// Arrivals and lifecycle changes, in time then insertion order. Replica step ends live in
-/// `Timers` and come after these at the same instant: vLLM's scheduler sees every request
-/// queued by a step's start.
+/// Lifecycle changes and timeouts, in time then insertion order. Each stream's next
+/// arrival waits beside them with its own insertion number (one at a time per stream, so
+/// a scan beats a heap). Replica step ends live in `Timers` and come after these at the
+/// same instant: vLLM's scheduler sees every request queued by a step's start.
 type Key = Reverse<(u64, u64, Ev)>;
 
 struct Recorder<'m> {
@@ -116,6 +117,12 @@ impl Loop<'_> {
     fn push(&mut self, t: f64, ev: Ev) {
         self.seq += 1;
         self.heap.push(Reverse((t.max(0.0).to_bits(), self.seq, ev)));
+    }
+
+    /// The (time bits, insertion number) order key of an arrival drawn now.
+    fn arrival_key(&mut self, t: f64) -> (u64, u64) {
+        self.seq += 1;
+        (t.max(0.0).to_bits(), self.seq)
     }
 
     fn sync(&mut self, i: usize) {
@@ -229,14 +236,25 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
         .iter()
         .map(|(t, stream)| Source::new(t, spec.seed, *stream))
         .collect();
-    let mut draws: Vec<Option<crate::traffic::source::Draw>> = sources.iter_mut().map(|s| s.draw()).collect();
-    for (i, d) in draws.iter().enumerate() {
-        if let Some(d) = d {
-            lp.push(d.at_s, Ev::Arrival(i));
-        }
+    let mut draws: Vec<Option<((u64, u64), Draw)>> = Vec::with_capacity(sources.len());
+    for s in sources.iter_mut() {
+        let d = s.draw();
+        draws.push(d.map(|d| (lp.arrival_key(d.at_s), d)));
     }
     loop {
-        let other = lp.heap.peek().map(|Reverse((bits, _, _))| f64::from_bits(*bits));
+        let arrival = draws
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.as_ref().map(|(key, _)| (*key, i)))
+            .min();
+        let lifecycle = lp.heap.peek().map(|Reverse((bits, seq, ev))| ((*bits, *seq), *ev));
+        let first = match (arrival, lifecycle) {
+            (Some((a, i)), Some((l, _))) if a < l => Some((a.0, Ev::Arrival(i))),
+            (Some((a, i)), None) => Some((a.0, Ev::Arrival(i))),
+            (_, Some((l, ev))) => Some((l.0, ev)),
+            (None, None) => None,
+        };
+        let other = first.map(|(bits, _)| f64::from_bits(bits));
         let step = lp.timers.peek();
         let (now, ev) = match (other, step) {
             (Some(t), Some((s, _))) if t <= s => (t, None),
@@ -251,10 +269,13 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
             lp.step(i);
             continue;
         }
-        let Reverse((_, _, ev)) = lp.heap.pop().expect("peeked");
+        let (_, ev) = first.expect("an event is due");
+        if !matches!(ev, Ev::Arrival(_)) {
+            lp.heap.pop();
+        }
         match ev {
             Ev::Arrival(s) => {
-                let d = draws[s].take().expect("an arrival event has its draw");
+                let (_, d) = draws[s].take().expect("an arrival event has its draw");
                 lp.metrics.arrived(now);
                 let req = Request {
                     id: lp.next_id,
@@ -265,10 +286,7 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
                 };
                 lp.next_id += 1;
                 lp.route(req, now);
-                draws[s] = sources[s].draw();
-                if let Some(d) = &draws[s] {
-                    lp.push(d.at_s, Ev::Arrival(s));
-                }
+                draws[s] = sources[s].draw().map(|d| (lp.arrival_key(d.at_s), d));
             }
             Ev::Ready(i) => {
                 let s = &spec.spans[i];

@@ -3,6 +3,7 @@
 //! per-step cost, and tensor-parallel all-reduces over NVLink or PCIe.
 
 use super::args::VllmArgs;
+use super::rounding::ceil_u64;
 use crate::catalog::{Architecture, Gpu, ModelCard, VllmConstants};
 
 /// What one engine step processes.
@@ -151,39 +152,72 @@ impl StepCost {
     /// Seconds of `k` decode-only steps of `seqs` sequences whose context sum starts at
     /// `context` and grows by `seqs` each step, summed in closed form.
     pub fn decode_run(&self, seqs: u64, context: u64, k: u64) -> f64 {
+        self.run(seqs, context).total(k)
+    }
+
+    /// The run of decode-only steps starting from `seqs` sequences with `context` tokens,
+    /// priced once so that any prefix of it sums in a few multiplications.
+    pub fn run(&self, seqs: u64, context: u64) -> DecodeRun {
+        let n = seqs as f64;
+        let c0 = context as f64;
+        // Step j costs max(a1 + b1·j, a2 + b2·j) + g: compute line 1, memory line 2.
+        let compute = (
+            self.compute_per_token * n + self.compute_per_pair * c0,
+            self.compute_per_pair * n,
+        );
+        let memory = (
+            self.memory_fixed + self.memory_per_context * c0,
+            self.memory_per_context * n,
+        );
+        let ((a1, b1), (a2, b2)) = (compute, memory);
+        // The steeper line wins from step `split` on; with equal slopes one wins throughout.
+        // (A split at or below 0 counts as 0 in `total`, so only its positive ceiling matters.)
+        let split = || ceil_u64((a2 - a1) / (b1 - b2)) as f64;
+        let (first, second, split) = if b1 > b2 {
+            (memory, compute, split())
+        } else if b1 < b2 {
+            (compute, memory, split())
+        } else if a1 >= a2 {
+            (compute, compute, 0.0)
+        } else {
+            (memory, memory, 0.0)
+        };
+        DecodeRun {
+            first,
+            second,
+            split,
+            overhead: self.fixed + self.per_token * n,
+        }
+    }
+}
+
+/// A run of decode-only steps whose cost grows linearly along two lines (compute and
+/// memory), the larger one counting: `first` up to step `split`, `second` from it on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecodeRun {
+    first: (f64, f64),
+    second: (f64, f64),
+    split: f64,
+    overhead: f64,
+}
+
+impl DecodeRun {
+    /// Seconds of the first `k` steps.
+    pub fn total(&self, k: u64) -> f64 {
         if k == 0 {
             return 0.0;
         }
-        let n = seqs as f64;
-        let c0 = context as f64;
-        // Step j costs max(a1 + b1·j, a2 + b2·j) + g.
-        let a1 = self.compute_per_token * n + self.compute_per_pair * c0;
-        let b1 = self.compute_per_pair * n;
-        let a2 = self.memory_fixed + self.memory_per_context * c0;
-        let b2 = self.memory_per_context * n;
-        let g = self.fixed + self.per_token * n;
-        let affine = |a: f64, b: f64, lo: f64, hi: f64| (hi - lo) * a + b * (hi - lo) * (lo + hi - 1.0) / 2.0;
+        let affine = |(a, b): (f64, f64), lo: f64, hi: f64| (hi - lo) * a + b * (hi - lo) * (lo + hi - 1.0) / 2.0;
         let kf = k as f64;
-        // The compute line wins from step `split` on when it is steeper, up to it otherwise.
-        let split = if b1 == b2 {
-            if a1 >= a2 {
-                0.0
-            } else {
-                kf
-            }
-        } else {
-            ((a2 - a1) / (b1 - b2)).ceil().clamp(0.0, kf)
-        };
-        let body = if b1 > b2 {
-            affine(a2, b2, 0.0, split) + affine(a1, b1, split, kf)
-        } else if b1 < b2 {
-            affine(a1, b1, 0.0, split) + affine(a2, b2, split, kf)
-        } else if a1 >= a2 {
-            affine(a1, b1, 0.0, kf)
-        } else {
-            affine(a2, b2, 0.0, kf)
-        };
-        body + g * kf
+        let split = self.split.clamp(0.0, kf);
+        affine(self.first, 0.0, split) + affine(self.second, split, kf) + self.overhead * kf
+    }
+
+    /// Seconds of step `j` alone (from 0).
+    pub fn step(&self, j: u64) -> f64 {
+        let j = j as f64;
+        let line = |(a, b): (f64, f64)| a + b * j;
+        line(self.first).max(line(self.second)) + self.overhead
     }
 }
 

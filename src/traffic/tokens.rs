@@ -1,5 +1,6 @@
 //! Token-length distributions for prompts and outputs.
 
+use crate::serving::rounding::round_u64;
 use rand::Rng;
 use rand_distr::{Distribution, LogNormal};
 
@@ -66,11 +67,16 @@ impl LengthDist {
                 }
                 let (mu, sigma) = lognormal_params(*mean, *sd);
                 let d = LogNormal::new(mu, sigma).expect("checked parameters");
-                (d.sample(rng).round() as u32).max(1)
+                length(d.sample(rng))
             }
             LengthDist::Empirical(v) => v[rng.random_range(0..v.len())],
         }
     }
+}
+
+/// A sampled real length as whole tokens, at least one.
+fn length(x: f64) -> u32 {
+    round_u64(x).clamp(1, u32::MAX as u64) as u32
 }
 
 /// Moments of the length → parameters (μ, σ) of the underlying normal.
@@ -87,7 +93,7 @@ pub enum LengthSampler<'a> {
 impl LengthSampler<'_> {
     pub fn sample(&self, rng: &mut impl Rng) -> u32 {
         match self {
-            LengthSampler::LogNormal(d) => (d.sample(rng).round() as u32).max(1),
+            LengthSampler::LogNormal(d) => length(d.sample(rng)),
             LengthSampler::Other(d) => d.sample(rng),
         }
     }
