@@ -101,6 +101,44 @@ impl Seq {
     }
 }
 
+/// Division by the block size, with a mask and a shift when it is a power of two (as it is
+/// in vLLM): these run several times per event, and a hardware division is slow.
+#[derive(Debug, Clone, Copy)]
+struct BlockSize {
+    m: u64,
+    shift: Option<u32>,
+}
+
+impl BlockSize {
+    fn new(m: u32) -> BlockSize {
+        let m = m.max(1) as u64;
+        BlockSize {
+            m,
+            shift: m.is_power_of_two().then(|| m.trailing_zeros()),
+        }
+    }
+    fn rem(self, x: u64) -> u64 {
+        match self.shift {
+            Some(_) => x & (self.m - 1),
+            None => x % self.m,
+        }
+    }
+    fn quot(self, x: u64) -> u64 {
+        match self.shift {
+            Some(s) => x >> s,
+            None => x / self.m,
+        }
+    }
+    /// (a − b) mod m, for a decoder's residue.
+    fn rem_diff(self, a: u64, b: u64) -> usize {
+        match self.shift {
+            // Wrapping subtraction is exact modulo 2^64, hence modulo any power of two.
+            Some(_) => (a.wrapping_sub(b) & (self.m - 1)) as usize,
+            None => (a as i64 - b as i64).rem_euclid(self.m as i64) as usize,
+        }
+    }
+}
+
 fn blocks_for(tokens: u32, block: u32) -> u64 {
     tokens.div_ceil(block) as u64
 }
@@ -140,6 +178,7 @@ pub trait Sink {
 pub struct Replica {
     cost: StepCost,
     limits: Limits,
+    block: BlockSize,
     fidelity: Fidelity,
     free_blocks: u64,
     waiting: VecDeque<Seq>,
@@ -172,6 +211,7 @@ impl Replica {
         Replica {
             cost,
             limits,
+            block: BlockSize::new(limits.block_size),
             fidelity,
             free_blocks: limits.num_blocks,
             waiting: VecDeque::new(),
@@ -266,7 +306,7 @@ impl Replica {
     }
 
     fn residue_of(&self, s: &Seq) -> usize {
-        ((s.computed as i64 - s.sync as i64).rem_euclid(self.limits.block_size as i64)) as usize
+        self.block.rem_diff(s.computed as u64, s.sync)
     }
 
     /// Blocks decoders allocate over the next `k` steps: a decoder whose computed length
@@ -276,13 +316,14 @@ impl Replica {
         if k == 0 || self.decoders.is_empty() {
             return 0;
         }
-        let m = self.limits.block_size as u64;
-        let f = self.steps % m;
+        let b = self.block;
+        let m = b.m;
+        let f = b.rem(self.steps);
         if k == 1 {
             // Only the residue that reaches a block boundary this step.
-            return self.residues[((m - f) % m) as usize];
+            return self.residues[b.rem(m - f) as usize];
         }
-        let (q, rest) = (k / m, k % m);
+        let (q, rest) = (b.quot(k), b.rem(k));
         let mut total = q * self.decoders.len() as u64;
         if rest > 0 {
             if m.is_power_of_two() {
