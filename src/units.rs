@@ -135,6 +135,12 @@ impl std::ops::Sub for Quantity {
         Quantity(self.0 - o.0)
     }
 }
+impl std::iter::Sum for Quantity {
+    fn sum<I: Iterator<Item = Quantity>>(iter: I) -> Quantity {
+        Quantity(iter.map(|q| q.0).sum())
+    }
+}
+
 impl std::ops::SubAssign for Quantity {
     fn sub_assign(&mut self, o: Quantity) {
         self.0 -= o.0;

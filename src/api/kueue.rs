@@ -76,6 +76,157 @@ pub enum WithinClusterQueue {
     LowerOrNewerEqualPriority,
 }
 
+/// `preemption.reclaimWithinCohort`: taking back nominal quota other members borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReclaimWithinCohort {
+    Never,
+    LowerPriority,
+    Any,
+}
+
+/// `preemption.borrowWithinCohort`: preempting in other ClusterQueues while borrowing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BorrowWithinCohort {
+    Never,
+    /// Only workloads of lower priority, and (when set) at most this priority.
+    LowerPriority {
+        max_priority_threshold: Option<i32>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preemption {
+    pub within_cluster_queue: WithinClusterQueue,
+    pub reclaim_within_cohort: ReclaimWithinCohort,
+    pub borrow_within_cohort: BorrowWithinCohort,
+}
+
+impl Default for Preemption {
+    fn default() -> Preemption {
+        Preemption {
+            within_cluster_queue: WithinClusterQueue::Never,
+            reclaim_within_cohort: ReclaimWithinCohort::Never,
+            borrow_within_cohort: BorrowWithinCohort::Never,
+        }
+    }
+}
+
+/// `flavorFungibility.whenCanBorrow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenCanBorrow {
+    Borrow,
+    TryNextFlavor,
+}
+
+/// `flavorFungibility.whenCanPreempt`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenCanPreempt {
+    Preempt,
+    TryNextFlavor,
+}
+
+/// Kueue's defaults: borrow in the first flavor that allows it, but look for a flavor
+/// that fits before preempting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlavorFungibility {
+    pub when_can_borrow: WhenCanBorrow,
+    pub when_can_preempt: WhenCanPreempt,
+}
+
+impl Default for FlavorFungibility {
+    fn default() -> FlavorFungibility {
+        FlavorFungibility {
+            when_can_borrow: WhenCanBorrow::Borrow,
+            when_can_preempt: WhenCanPreempt::TryNextFlavor,
+        }
+    }
+}
+
+/// A string field that takes one of a few values, with the default when unset.
+fn one_of<T: Copy>(node: Option<&Node>, field: &str, options: &[(&str, T)], default: T) -> Result<T, InputError> {
+    let Some(n) = node else { return Ok(default) };
+    let v = n.as_str()?;
+    options.iter().find(|(k, _)| *k == v).map(|(_, t)| *t).ok_or_else(|| {
+        let names: Vec<&str> = options.iter().map(|(k, _)| *k).collect();
+        InputError::at(n.loc.clone(), format!("unknown {field} `{v}`"))
+            .hint(format!("expected one of {}", names.join(", ")))
+    })
+}
+
+impl Preemption {
+    fn decode(spec: &Node) -> Result<Preemption, InputError> {
+        let within = one_of(
+            spec.path(&["preemption", "withinClusterQueue"]),
+            "withinClusterQueue policy",
+            &[
+                ("Never", WithinClusterQueue::Never),
+                ("LowerPriority", WithinClusterQueue::LowerPriority),
+                (
+                    "LowerOrNewerEqualPriority",
+                    WithinClusterQueue::LowerOrNewerEqualPriority,
+                ),
+            ],
+            WithinClusterQueue::Never,
+        )?;
+        let reclaim = one_of(
+            spec.path(&["preemption", "reclaimWithinCohort"]),
+            "reclaimWithinCohort policy",
+            &[
+                ("Never", ReclaimWithinCohort::Never),
+                ("LowerPriority", ReclaimWithinCohort::LowerPriority),
+                ("Any", ReclaimWithinCohort::Any),
+            ],
+            ReclaimWithinCohort::Never,
+        )?;
+        let borrow_policy = one_of(
+            spec.path(&["preemption", "borrowWithinCohort", "policy"]),
+            "borrowWithinCohort policy",
+            &[("Never", false), ("LowerPriority", true)],
+            false,
+        )?;
+        let threshold = match spec.path(&["preemption", "borrowWithinCohort", "maxPriorityThreshold"]) {
+            None => None,
+            Some(n) => Some(n.as_i64()?.clamp(i32::MIN as i64, i32::MAX as i64) as i32),
+        };
+        Ok(Preemption {
+            within_cluster_queue: within,
+            reclaim_within_cohort: reclaim,
+            borrow_within_cohort: if borrow_policy {
+                BorrowWithinCohort::LowerPriority {
+                    max_priority_threshold: threshold,
+                }
+            } else {
+                BorrowWithinCohort::Never
+            },
+        })
+    }
+}
+
+impl FlavorFungibility {
+    fn decode(spec: &Node) -> Result<FlavorFungibility, InputError> {
+        Ok(FlavorFungibility {
+            when_can_borrow: one_of(
+                spec.path(&["flavorFungibility", "whenCanBorrow"]),
+                "whenCanBorrow",
+                &[
+                    ("Borrow", WhenCanBorrow::Borrow),
+                    ("TryNextFlavor", WhenCanBorrow::TryNextFlavor),
+                ],
+                WhenCanBorrow::Borrow,
+            )?,
+            when_can_preempt: one_of(
+                spec.path(&["flavorFungibility", "whenCanPreempt"]),
+                "whenCanPreempt",
+                &[
+                    ("Preempt", WhenCanPreempt::Preempt),
+                    ("TryNextFlavor", WhenCanPreempt::TryNextFlavor),
+                ],
+                WhenCanPreempt::TryNextFlavor,
+            )?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterQueue {
     pub name: String,
@@ -83,7 +234,10 @@ pub struct ClusterQueue {
     pub namespace_selector: Option<LabelSelector>,
     pub queueing_strategy: QueueingStrategy,
     pub resource_groups: Vec<ResourceGroup>,
-    pub within_cluster_queue: WithinClusterQueue,
+    pub preemption: Preemption,
+    pub flavor_fungibility: FlavorFungibility,
+    /// `fairSharing.weight` (1 when unset).
+    pub fair_sharing_weight: Quantity,
     pub stopped: bool,
     pub loc: Loc,
 }
@@ -177,20 +331,6 @@ impl ClusterQueue {
             }
             groups.push(ResourceGroup { covered, flavors });
         }
-        let within = match spec.path(&["preemption", "withinClusterQueue"]) {
-            None => WithinClusterQueue::Never,
-            Some(n) => match n.as_str()? {
-                "Never" => WithinClusterQueue::Never,
-                "LowerPriority" => WithinClusterQueue::LowerPriority,
-                "LowerOrNewerEqualPriority" => WithinClusterQueue::LowerOrNewerEqualPriority,
-                other => {
-                    return Err(
-                        InputError::at(n.loc.clone(), format!("unknown withinClusterQueue policy `{other}`"))
-                            .hint("expected Never, LowerPriority or LowerOrNewerEqualPriority"),
-                    )
-                }
-            },
-        };
         let stopped = match spec.get("stopPolicy") {
             None => false,
             Some(n) => match n.as_str()? {
@@ -209,7 +349,13 @@ impl ClusterQueue {
             namespace_selector: spec.get("namespaceSelector").map(LabelSelector::decode).transpose()?,
             queueing_strategy: strategy,
             resource_groups: groups,
-            within_cluster_queue: within,
+            preemption: Preemption::decode(spec)?,
+            flavor_fungibility: FlavorFungibility::decode(spec)?,
+            fair_sharing_weight: spec
+                .path(&["fairSharing", "weight"])
+                .map(quantity)
+                .transpose()?
+                .unwrap_or(Quantity::from_units(1)),
             stopped,
             loc: doc.loc.clone(),
         })

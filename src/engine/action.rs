@@ -65,6 +65,13 @@ pub enum Action {
         node_selector: Labels,
         tolerations: Vec<Toleration>,
     },
+    /// Kueue's eviction of an admitted workload (preemption): its pods are terminated and
+    /// its quota returns when they are gone.
+    EvictWorkload {
+        uid: Uid,
+        reason: String,
+        message: String,
+    },
     FinishWorkload {
         uid: Uid,
         reason: String,

@@ -200,6 +200,7 @@ impl Engine {
                 self.enqueue_schedule(uid);
             }
             Action::FinishWorkload { uid, reason } => self.finish_workload(uid, &reason),
+            Action::EvictWorkload { uid, reason, message } => self.evict_workload(uid, &reason, message),
             Action::Bind { pod, node } => self.bind(pod, &node),
             Action::MarkUnschedulable { pod, message } => {
                 let Some(p) = self.world.pods.get_mut(&pod) else { return };
@@ -347,6 +348,24 @@ impl Engine {
         if p.node.is_some() {
             self.retry_unschedulable();
         }
+    }
+
+    /// Kueue's eviction for preemption: the Evicted condition (reason Preempted) and the
+    /// Preempted one (reason `reason`), then the pod integration stops the pod; the quota
+    /// is released when it is gone, and its owner's replacement queues anew.
+    fn evict_workload(&mut self, uid: Uid, reason: &str, message: String) {
+        let now = self.world.now;
+        let Some(w) = self.world.workloads.get_mut(&uid) else {
+            return;
+        };
+        if w.evicted_at.is_some() || w.finished_at.is_some() {
+            return;
+        }
+        w.evicted_at = Some(now);
+        let (obj, pod) = (format!("Workload {}/{}", w.namespace, w.name), w.pod);
+        self.record("Preempted", obj.clone(), format!("{message} ({reason})"));
+        self.record("EvictedDueToPreempted", obj, message);
+        self.delete_pod(pod, None);
     }
 
     fn finish_workload(&mut self, uid: Uid, reason: &str) {

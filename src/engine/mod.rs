@@ -260,7 +260,23 @@ impl Engine {
     }
 
     /// Requeues parked workloads of a ClusterQueue and wakes the Kueue scheduler.
+    /// Quota changed in `cq`: its inadmissible workloads, and those of every ClusterQueue
+    /// in its cohort (which may borrow or reclaim it), get another chance.
     pub fn requeue_cluster_queue(&mut self, cq: &str) {
+        let cohort = self.world.cluster_queues.get(cq).and_then(|c| c.cohort.clone());
+        let members: Vec<String> = match cohort {
+            Some(c) => self
+                .world
+                .cluster_queues
+                .values()
+                .filter(|q| q.cohort.as_deref() == Some(c.as_str()))
+                .map(|q| q.name.clone())
+                .collect(),
+            None => vec![cq.to_string()],
+        };
+        for m in members {
+            self.kueue.requeue_all(&m);
+        }
         self.kueue.requeue_all(cq);
         self.queues.kueue_scheduler = true;
     }

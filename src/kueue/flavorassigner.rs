@@ -2,31 +2,50 @@
 //! needs, try the ClusterQueue's flavors in order and take the first whose labels, taints
 //! and quota fit; otherwise explain, in Kueue's words, why none did.
 
+use super::cache::{FlavorResource, Snapshot};
 use crate::api::core::{PodSpec, ResourceList, TaintEffect};
-use crate::api::kueue::{ClusterQueue, FlavorName, ResourceFlavor};
+use crate::api::kueue::{
+    BorrowWithinCohort, ClusterQueue, FlavorFungibility, FlavorName, ResourceFlavor, WhenCanBorrow, WhenCanPreempt,
+};
 use crate::api::meta::Labels;
 use crate::units::Quantity;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Usage lookup: (flavor, resource) → quantity admitted in this ClusterQueue.
-pub trait UsageView {
-    fn used(&self, flavor: &str, resource: &str) -> Quantity;
-}
-
-impl UsageView for BTreeMap<(FlavorName, String), Quantity> {
-    fn used(&self, flavor: &str, resource: &str) -> Quantity {
-        self.get(&(flavor.to_string(), resource.to_string()))
-            .copied()
-            .unwrap_or_default()
-    }
+/// How a pod set's request can be met, worst to best (Kueue's `FlavorAssignmentMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mode {
+    NoFit,
+    /// Fits once some admitted workloads are preempted.
+    Preempt,
+    Fit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Assignment {
-    /// Resource → flavor, all in unused nominal quota.
-    Fit(BTreeMap<String, FlavorName>),
-    /// Kueue's pending message (`couldn't assign flavors to pod set main: …`).
-    NoFit(String),
+pub struct Assignment {
+    /// Resource → flavor (for every resource when the mode is not NoFit).
+    pub flavors: BTreeMap<String, FlavorName>,
+    pub mode: Mode,
+    /// Some resource would go above its nominal quota, into what the cohort lends.
+    pub borrows: bool,
+    /// Kueue's explanation when it does not simply fit (`couldn't assign flavors to pod
+    /// set main: …`); empty on Fit.
+    pub message: String,
+}
+
+impl Assignment {
+    fn no_fit(pod_set: &str, mut reasons: Vec<String>) -> Assignment {
+        Assignment {
+            flavors: BTreeMap::new(),
+            mode: Mode::NoFit,
+            borrows: false,
+            message: explain(pod_set, &mut reasons),
+        }
+    }
+}
+
+fn explain(pod_set: &str, reasons: &mut [String]) -> String {
+    reasons.sort();
+    format!("couldn't assign flavors to pod set {pod_set}: {}", reasons.join(", "))
 }
 
 /// Go's `%v` of a `corev1.Taint` value, as Kueue's message prints it.
@@ -53,22 +72,69 @@ fn matches_affinity(spec: &PodSpec, flavor_labels: &Labels, keys: &BTreeSet<&str
     true
 }
 
+/// The mode of one resource in one flavor, whether it borrows, and why it does not fit
+/// (`fitsResourceQuota`).
+fn fits_quota(
+    cq: &ClusterQueue,
+    snapshot: &Snapshot,
+    fr: &FlavorResource,
+    val: Quantity,
+) -> (Mode, bool, Option<String>) {
+    let (flavor, resource) = fr;
+    let max = snapshot.potential_available(&cq.name, fr);
+    if val > max {
+        let why =
+            format!("insufficient quota for {resource} in flavor {flavor}, request > maximum capacity ({val} > {max})");
+        return (Mode::NoFit, false, Some(why));
+    }
+    let borrows = cq.cohort.is_some() && snapshot.would_borrow(&cq.name, fr, val);
+    let available = snapshot.available(&cq.name, fr);
+    if val <= available {
+        return (Mode::Fit, borrows, None);
+    }
+    let why = format!(
+        "insufficient unused quota for {resource} in flavor {flavor}, {} more needed",
+        val - available
+    );
+    let nominal = snapshot
+        .queue(&cq.name)
+        .map(|q| q.quota(fr).nominal)
+        .unwrap_or_default();
+    // Within its nominal quota a ClusterQueue may preempt (its own workloads, or reclaim
+    // what others borrowed); beyond it only when it may preempt while borrowing.
+    let can_borrow_preempt = cq.preemption.borrow_within_cohort != BorrowWithinCohort::Never;
+    let mode = if val <= nominal || can_borrow_preempt {
+        Mode::Preempt
+    } else {
+        Mode::NoFit
+    };
+    (mode, borrows, Some(why))
+}
+
+/// Whether a flavor reached with `mode` should be passed over for the next one, as
+/// `flavorFungibility` says (`shouldTryNextFlavor`).
+fn try_next_flavor(mode: Mode, f: FlavorFungibility, borrows: bool) -> bool {
+    match mode {
+        Mode::Fit => borrows && f.when_can_borrow == WhenCanBorrow::TryNextFlavor,
+        Mode::Preempt => {
+            !(f.when_can_preempt == WhenCanPreempt::Preempt && (!borrows || f.when_can_borrow == WhenCanBorrow::Borrow))
+        }
+        Mode::NoFit => true,
+    }
+}
+
+/// Assigns a flavor to every resource group the pod set needs (`FlavorAssigner.Assign`):
+/// flavors in the listed order, skipping those whose labels or taints exclude the pod,
+/// taking the first that fits (or, per flavor fungibility, that fits by borrowing or by
+/// preempting), else the best mode seen.
 pub fn assign(
     cq: &ClusterQueue,
     flavors: &BTreeMap<String, ResourceFlavor>,
-    usage: &impl UsageView,
+    snapshot: &Snapshot,
     pod_set: &str,
     spec: &PodSpec,
     requests: &ResourceList,
 ) -> Assignment {
-    let fail = |reasons: Vec<String>| {
-        let mut r = reasons;
-        r.sort();
-        Assignment::NoFit(format!(
-            "couldn't assign flavors to pod set {pod_set}: {}",
-            r.join(", ")
-        ))
-    };
     let requested: Vec<(&String, Quantity)> = requests
         .0
         .iter()
@@ -77,10 +143,16 @@ pub fn assign(
         .collect();
     for (r, _) in &requested {
         if cq.group_for(r).is_none() {
-            return fail(vec![format!("resource {r} unavailable in ClusterQueue")]);
+            return Assignment::no_fit(pod_set, vec![format!("resource {r} unavailable in ClusterQueue")]);
         }
     }
-    let mut result = BTreeMap::new();
+    let mut result = Assignment {
+        flavors: BTreeMap::new(),
+        mode: Mode::Fit,
+        borrows: false,
+        message: String::new(),
+    };
+    let mut all_reasons = Vec::new();
     for group in &cq.resource_groups {
         let needed: Vec<&(&String, Quantity)> = requested.iter().filter(|(r, _)| group.covered.contains(r)).collect();
         if needed.is_empty() {
@@ -93,7 +165,8 @@ pub fn assign(
             .flat_map(|f| f.node_labels.keys().map(String::as_str))
             .collect();
         let mut reasons = Vec::new();
-        let mut chosen = None;
+        // (flavor, mode, borrows) of the best flavor so far.
+        let mut best: Option<(FlavorName, Mode, bool)> = None;
         for fq in &group.flavors {
             let Some(flavor) = flavors.get(&fq.name) else {
                 reasons.push(format!("flavor {} not found", fq.name));
@@ -115,47 +188,47 @@ pub fn assign(
                 reasons.push(format!("flavor {} doesn't match node affinity", fq.name));
                 continue;
             }
-            let mut fits = true;
+            let (mut mode, mut borrows) = (Mode::Fit, false);
             for (r, q) in &needed {
-                let nominal = fq.quota(r).map(|x| x.nominal).unwrap_or_default();
-                let used = usage.used(&fq.name, r);
-                if *q > nominal {
-                    reasons.push(format!(
-                        "insufficient quota for {r} in flavor {}, request > maximum capacity ({q} > {nominal})",
-                        fq.name
-                    ));
-                    fits = false;
-                } else if used + *q > nominal {
-                    reasons.push(format!(
-                        "insufficient unused quota for {r} in flavor {}, {} more needed",
-                        fq.name,
-                        used + *q - nominal
-                    ));
-                    fits = false;
-                }
+                let (m, b, why) = fits_quota(cq, snapshot, &(fq.name.clone(), (*r).clone()), *q);
+                mode = mode.min(m);
+                borrows |= b;
+                reasons.extend(why);
             }
-            if fits {
-                chosen = Some(fq.name.clone());
+            let better = best.as_ref().is_none_or(|(_, m, _)| mode > *m);
+            if !try_next_flavor(mode, cq.flavor_fungibility, borrows) {
+                best = Some((fq.name.clone(), mode, borrows));
                 break;
             }
+            if better && mode > Mode::NoFit {
+                best = Some((fq.name.clone(), mode, borrows));
+            }
         }
-        match chosen {
-            Some(f) => {
+        match best {
+            Some((f, mode, borrows)) => {
                 for (r, _) in needed {
-                    result.insert((*r).clone(), f.clone());
+                    result.flavors.insert((*r).clone(), f.clone());
+                }
+                result.mode = result.mode.min(mode);
+                result.borrows |= borrows;
+                if mode != Mode::Fit {
+                    all_reasons.extend(reasons);
                 }
             }
-            None => return fail(reasons),
+            None => return Assignment::no_fit(pod_set, reasons),
         }
     }
-    Assignment::Fit(result)
+    if result.mode != Mode::Fit {
+        result.message = explain(pod_set, &mut all_reasons);
+    }
+    result
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::core::{Taint, Toleration};
-    use crate::api::kueue::{FlavorQuotas, QueueingStrategy, ResourceGroup, ResourceQuota, WithinClusterQueue};
+    use crate::api::kueue::{FlavorQuotas, QueueingStrategy, ResourceGroup, ResourceQuota};
     use crate::manifest::error::Loc;
 
     fn q(s: &str) -> Quantity {
@@ -200,7 +273,9 @@ mod tests {
                 covered: vec!["cpu".into(), "nvidia.com/gpu".into()],
                 flavors: vec![fq("nvidia-l4-1gpu", "1"), fq("nvidia-l4-4gpu", "4")],
             }],
-            within_cluster_queue: WithinClusterQueue::Never,
+            preemption: Default::default(),
+            flavor_fungibility: Default::default(),
+            fair_sharing_weight: Quantity::from_units(1),
             stopped: false,
             loc: Loc::file("t"),
         };
@@ -216,65 +291,93 @@ mod tests {
         ResourceList([("cpu".to_string(), q("4")), ("nvidia.com/gpu".to_string(), q(gpus))].into())
     }
 
+    /// The seed's ClusterQueue with GPUs in use per flavor.
+    fn snapshot(cq: &ClusterQueue, one: &str, four: &str) -> Snapshot {
+        let usage = [
+            (
+                (
+                    cq.name.clone(),
+                    "nvidia-l4-1gpu".to_string(),
+                    "nvidia.com/gpu".to_string(),
+                ),
+                q(one),
+            ),
+            (
+                (
+                    cq.name.clone(),
+                    "nvidia-l4-4gpu".to_string(),
+                    "nvidia.com/gpu".to_string(),
+                ),
+                q(four),
+            ),
+        ]
+        .into();
+        Snapshot::new([cq], &usage)
+    }
+
+    /// (mode, the GPU's flavor, message) of an assignment.
+    fn summary(a: &Assignment) -> (Mode, Option<&str>, &str) {
+        (
+            a.mode,
+            a.flavors.get("nvidia.com/gpu").map(String::as_str),
+            a.message.as_str(),
+        )
+    }
+
     #[test]
     fn flavor_assignment_table() {
         let (cq, flavors) = seed_cq();
-        let gpu = |f: &str| {
-            Assignment::Fit(
-                [
-                    ("cpu".to_string(), f.to_string()),
-                    ("nvidia.com/gpu".to_string(), f.to_string()),
-                ]
-                .into(),
-            )
-        };
-        let used = |one: &str, four: &str| -> BTreeMap<(FlavorName, String), Quantity> {
-            [
-                (("nvidia-l4-1gpu".to_string(), "nvidia.com/gpu".to_string()), q(one)),
-                (("nvidia-l4-4gpu".to_string(), "nvidia.com/gpu".to_string()), q(four)),
-            ]
-            .into()
-        };
         let sel = |instance: &str| PodSpec {
             node_selector: [("node.kubernetes.io/instance-type".to_string(), instance.to_string())].into(),
             ..Default::default()
         };
         let none = PodSpec::default();
+        // (case, pod, GPUs asked, GPUs used in the 1-GPU and 4-GPU flavors, mode, flavor, message)
         type Case<'a> = (
             &'a str,
             PodSpec,
             &'a str,
-            BTreeMap<(FlavorName, String), Quantity>,
-            Assignment,
+            (&'a str, &'a str),
+            Mode,
+            Option<&'a str>,
+            &'a str,
         );
         let cases: Vec<Case> = vec![
-            ("1 GPU fits the first flavor", none.clone(), "1", used("0", "0"), gpu("nvidia-l4-1gpu")),
-            ("4 GPUs skip the 1-GPU flavor", none.clone(), "4", used("0", "0"), gpu("nvidia-l4-4gpu")),
-            ("1 GPU spills to the second flavor", none.clone(), "1", used("1", "0"), gpu("nvidia-l4-4gpu")),
+            ("1 GPU fits the first flavor", none.clone(), "1", ("0", "0"), Mode::Fit, Some("nvidia-l4-1gpu"), ""),
+            ("4 GPUs skip the 1-GPU flavor", none.clone(), "4", ("0", "0"), Mode::Fit, Some("nvidia-l4-4gpu"), ""),
+            ("1 GPU spills to the second flavor", none.clone(), "1", ("1", "0"), Mode::Fit, Some("nvidia-l4-4gpu"), ""),
             (
-                "4 GPUs with both flavors full",
+                "4 GPUs with both flavors full: within nominal quota, only preemption could help",
                 none.clone(),
                 "4",
-                used("1", "4"),
-                Assignment::NoFit("couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, request > maximum capacity (4 > 1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed".into()),
+                ("1", "4"),
+                Mode::Preempt,
+                Some("nvidia-l4-4gpu"),
+                "couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, request > maximum capacity (4 > 1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed",
             ),
             (
-                "nodeSelector pins the flavor",
-                sel("g6.12xlarge"),
-                "1",
-                used("0", "0"),
-                gpu("nvidia-l4-4gpu"),
+                "5 GPUs exceed every flavor",
+                none.clone(),
+                "5",
+                ("0", "0"),
+                Mode::NoFit,
+                None,
+                "couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, request > maximum capacity (5 > 1), insufficient quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, request > maximum capacity (5 > 4)",
             ),
+            ("nodeSelector pins the flavor", sel("g6.12xlarge"), "1", ("0", "0"), Mode::Fit, Some("nvidia-l4-4gpu"), ""),
             (
                 "nodeSelector conflicting with every flavor",
                 sel("p5.48xlarge"),
                 "1",
-                used("0", "0"),
-                Assignment::NoFit("couldn't assign flavors to pod set main: flavor nvidia-l4-1gpu doesn't match node affinity, flavor nvidia-l4-4gpu doesn't match node affinity".into()),
+                ("0", "0"),
+                Mode::NoFit,
+                None,
+                "couldn't assign flavors to pod set main: flavor nvidia-l4-1gpu doesn't match node affinity, flavor nvidia-l4-4gpu doesn't match node affinity",
             ),
         ];
-        for (name, spec, gpus, usage, want) in cases {
-            assert_eq!(assign(&cq, &flavors, &usage, "main", &spec, &req(gpus)), want, "{name}");
+        for (name, spec, gpus, (one, four), mode, flavor, message) in cases {
+            let a = assign(&cq, &flavors, &snapshot(&cq, one, four), "main", &spec, &req(gpus));
+            assert_eq!(summary(&a), (mode, flavor, message), "{name}");
         }
     }
 
@@ -283,12 +386,10 @@ mod tests {
         let (cq, mut flavors) = seed_cq();
         let mut r = req("1");
         r.0.insert("memory".into(), q("16Gi"));
-        let usage = BTreeMap::new();
+        let snap = snapshot(&cq, "0", "0");
         assert_eq!(
-            assign(&cq, &flavors, &usage, "main", &PodSpec::default(), &r),
-            Assignment::NoFit(
-                "couldn't assign flavors to pod set main: resource memory unavailable in ClusterQueue".into()
-            )
+            assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &r).message,
+            "couldn't assign flavors to pod set main: resource memory unavailable in ClusterQueue"
         );
         let taint = Taint {
             key: "spot".into(),
@@ -298,10 +399,7 @@ mod tests {
         for f in flavors.values_mut() {
             f.node_taints = vec![taint.clone()];
         }
-        let msg = match assign(&cq, &flavors, &usage, "main", &PodSpec::default(), &req("1")) {
-            Assignment::NoFit(m) => m,
-            other => panic!("{other:?}"),
-        };
+        let msg = assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &req("1")).message;
         assert!(
             msg.contains("untolerated taint {spot true NoSchedule <nil>} in flavor nvidia-l4-1gpu"),
             "{msg}"
@@ -315,9 +413,9 @@ mod tests {
             }],
             ..Default::default()
         };
-        assert!(matches!(
-            assign(&cq, &flavors, &usage, "main", &tolerant, &req("1")),
-            Assignment::Fit(_)
-        ));
+        assert_eq!(
+            assign(&cq, &flavors, &snap, "main", &tolerant, &req("1")).mode,
+            Mode::Fit
+        );
     }
 }

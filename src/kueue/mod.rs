@@ -1,8 +1,10 @@
 //! Kueue: the pod integration (webhook + pod controller), the queue manager, the cache of
 //! quota usage, flavor assignment and the scheduler, laid out as Kueue's own packages.
 
+pub mod cache;
 pub mod flavorassigner;
 pub mod pod;
+pub mod preemption;
 pub mod queue;
 pub mod scheduler;
 

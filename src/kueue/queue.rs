@@ -76,6 +76,11 @@ impl QueueManager {
         }
     }
 
+    /// Puts a head back among the active workloads for the next cycle.
+    pub fn requeue_now(&mut self, cq: &str, key: QueueKey) {
+        self.queues.entry(cq.to_string()).or_default().active.insert(key);
+    }
+
     /// `QueueInadmissibleWorkloads`: something changed (quota released, spec changed),
     /// so every parked workload gets another chance.
     pub fn requeue_all(&mut self, cq: &str) {

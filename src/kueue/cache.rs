@@ -1,0 +1,327 @@
+//! Kueue's cache (`pkg/cache`): each ClusterQueue's quotas and admitted usage per
+//! (flavor, resource), and what its cohort lends it. A snapshot is taken at the start of a
+//! scheduling cycle and updated as the cycle admits and preempts.
+//!
+//! Capacity follows Kueue's resource nodes: a member lends its nominal quota to the cohort
+//! except what its `lendingLimit` keeps back (its guaranteed quota); the cohort's capacity
+//! is the sum of what its members lend, its usage the sum of what each member uses beyond
+//! its guaranteed quota. A member may use its guaranteed quota, plus what the cohort has
+//! left, capped by its `borrowingLimit` above its nominal quota.
+
+use crate::api::kueue::{ClusterQueue, FlavorName};
+use crate::units::Quantity;
+use std::collections::BTreeMap;
+
+/// A (flavor, resource) pair, the unit of quota.
+pub type FlavorResource = (FlavorName, String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Quota {
+    pub nominal: Quantity,
+    pub borrowing_limit: Option<Quantity>,
+    pub lending_limit: Option<Quantity>,
+}
+
+impl Quota {
+    /// Nominal quota kept back from the cohort.
+    fn guaranteed(&self) -> Quantity {
+        match self.lending_limit {
+            Some(l) => (self.nominal - l).max(Quantity::ZERO),
+            None => Quantity::ZERO,
+        }
+    }
+    /// Nominal quota lent to the cohort.
+    fn lent(&self) -> Quantity {
+        self.nominal - self.guaranteed()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueueSnapshot {
+    pub cohort: Option<String>,
+    pub quotas: BTreeMap<FlavorResource, Quota>,
+    pub usage: BTreeMap<FlavorResource, Quantity>,
+}
+
+impl QueueSnapshot {
+    pub fn quota(&self, fr: &FlavorResource) -> Quota {
+        self.quotas.get(fr).copied().unwrap_or_default()
+    }
+    pub fn used(&self, fr: &FlavorResource) -> Quantity {
+        self.usage.get(fr).copied().unwrap_or_default()
+    }
+    /// Usage that counts against the cohort: beyond the guaranteed quota.
+    fn used_in_cohort(&self, fr: &FlavorResource) -> Quantity {
+        (self.used(fr) - self.quota(fr).guaranteed()).max(Quantity::ZERO)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Snapshot {
+    pub queues: BTreeMap<String, QueueSnapshot>,
+    /// Cohort name → member ClusterQueues, in name order.
+    pub cohorts: BTreeMap<String, Vec<String>>,
+}
+
+impl Snapshot {
+    /// The cache as the ClusterQueues and their admitted usage stand.
+    pub fn new<'a>(
+        cluster_queues: impl IntoIterator<Item = &'a ClusterQueue>,
+        usage: &BTreeMap<(String, FlavorName, String), Quantity>,
+    ) -> Snapshot {
+        let mut s = Snapshot::default();
+        for cq in cluster_queues {
+            let mut q = QueueSnapshot {
+                cohort: cq.cohort.clone(),
+                ..Default::default()
+            };
+            for g in &cq.resource_groups {
+                for f in &g.flavors {
+                    for r in &f.resources {
+                        q.quotas.insert(
+                            (f.name.clone(), r.name.clone()),
+                            Quota {
+                                nominal: r.nominal,
+                                borrowing_limit: r.borrowing_limit,
+                                lending_limit: r.lending_limit,
+                            },
+                        );
+                    }
+                }
+            }
+            if let Some(c) = &cq.cohort {
+                s.cohorts.entry(c.clone()).or_default().push(cq.name.clone());
+            }
+            s.queues.insert(cq.name.clone(), q);
+        }
+        for ((cq, f, r), u) in usage {
+            if let Some(q) = s.queues.get_mut(cq) {
+                *q.usage.entry((f.clone(), r.clone())).or_default() += *u;
+            }
+        }
+        s
+    }
+
+    pub fn queue(&self, cq: &str) -> Option<&QueueSnapshot> {
+        self.queues.get(cq)
+    }
+
+    pub fn add_usage(&mut self, cq: &str, fr: &FlavorResource, q: Quantity) {
+        if let Some(s) = self.queues.get_mut(cq) {
+            *s.usage.entry(fr.clone()).or_default() += q;
+        }
+    }
+
+    pub fn remove_usage(&mut self, cq: &str, fr: &FlavorResource, q: Quantity) {
+        if let Some(s) = self.queues.get_mut(cq) {
+            let u = s.usage.entry(fr.clone()).or_default();
+            *u = (*u - q).max(Quantity::ZERO);
+        }
+    }
+
+    fn members(&self, cohort: &str) -> impl Iterator<Item = &QueueSnapshot> {
+        self.cohorts
+            .get(cohort)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| self.queues.get(m))
+    }
+
+    /// What the members of `cohort` lend of `fr`.
+    pub fn cohort_capacity(&self, cohort: &str, fr: &FlavorResource) -> Quantity {
+        self.members(cohort).map(|m| m.quota(fr).lent()).sum()
+    }
+
+    /// What the members of `cohort` use of the lent capacity.
+    pub fn cohort_usage(&self, cohort: &str, fr: &FlavorResource) -> Quantity {
+        self.members(cohort).map(|m| m.used_in_cohort(fr)).sum()
+    }
+
+    /// How much more of `fr` the ClusterQueue may admit now.
+    pub fn available(&self, cq: &str, fr: &FlavorResource) -> Quantity {
+        self.capacity(cq, fr, false)
+    }
+
+    /// How much of `fr` the ClusterQueue could ever hold, were nothing else using the
+    /// cohort: beyond it a request never fits ("request > maximum capacity").
+    pub fn potential_available(&self, cq: &str, fr: &FlavorResource) -> Quantity {
+        self.capacity(cq, fr, true)
+    }
+
+    fn capacity(&self, cq: &str, fr: &FlavorResource, potential: bool) -> Quantity {
+        let Some(q) = self.queues.get(cq) else {
+            return Quantity::ZERO;
+        };
+        let quota = q.quota(fr);
+        let used = if potential { Quantity::ZERO } else { q.used(fr) };
+        let Some(cohort) = &q.cohort else {
+            return (quota.nominal - used).max(Quantity::ZERO);
+        };
+        let guaranteed = quota.guaranteed();
+        let local = (guaranteed - used).max(Quantity::ZERO);
+        let capacity = self.cohort_capacity(cohort, fr);
+        let mut from_cohort = if potential {
+            capacity
+        } else {
+            (capacity - self.cohort_usage(cohort, fr)).max(Quantity::ZERO)
+        };
+        if let Some(limit) = quota.borrowing_limit {
+            // Lent quota plus the borrowing limit, less what it already takes from the
+            // cohort.
+            let used_in_cohort = (used - guaranteed).max(Quantity::ZERO);
+            let cap = quota.lent() + limit - used_in_cohort;
+            from_cohort = from_cohort.min(cap.max(Quantity::ZERO));
+        }
+        local + from_cohort
+    }
+
+    /// Usage of `fr` above the nominal quota.
+    pub fn borrowed(&self, cq: &str, fr: &FlavorResource) -> Quantity {
+        self.queues
+            .get(cq)
+            .map(|q| (q.used(fr) - q.quota(fr).nominal).max(Quantity::ZERO))
+            .unwrap_or_default()
+    }
+
+    /// Whether admitting `extra` of `fr` would take the ClusterQueue above its nominal quota.
+    pub fn would_borrow(&self, cq: &str, fr: &FlavorResource, extra: Quantity) -> bool {
+        self.queues
+            .get(cq)
+            .is_some_and(|q| q.used(fr) + extra > q.quota(fr).nominal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(v: i64) -> Quantity {
+        Quantity::from_units(v)
+    }
+
+    fn fr() -> FlavorResource {
+        ("default".into(), "nvidia.com/gpu".into())
+    }
+
+    /// A ClusterQueue `(name, nominal, borrowingLimit, lendingLimit, usage)`.
+    type Member<'a> = (&'a str, i64, Option<i64>, Option<i64>, i64);
+
+    /// ClusterQueues in cohort "all".
+    fn cohort(members: &[Member]) -> Snapshot {
+        let mut s = Snapshot::default();
+        for (name, nominal, borrow, lend, used) in members {
+            let mut q = QueueSnapshot {
+                cohort: Some("all".into()),
+                ..Default::default()
+            };
+            q.quotas.insert(
+                fr(),
+                Quota {
+                    nominal: n(*nominal),
+                    borrowing_limit: borrow.map(n),
+                    lending_limit: lend.map(n),
+                },
+            );
+            q.usage.insert(fr(), n(*used));
+            s.queues.insert(name.to_string(), q);
+            s.cohorts.entry("all".into()).or_default().push(name.to_string());
+        }
+        s
+    }
+
+    #[test]
+    fn available_quota_follows_borrowing_and_lending_limits() {
+        // (case, members, queue asked about, available, potential)
+        let cases: Vec<(&str, Vec<Member>, &str, i64, i64)> = vec![
+            (
+                "idle cohort lends everything",
+                vec![("a", 4, None, None, 0), ("b", 4, None, None, 0)],
+                "a",
+                8,
+                8,
+            ),
+            (
+                "own usage first",
+                vec![("a", 4, None, None, 3), ("b", 4, None, None, 0)],
+                "a",
+                5,
+                8,
+            ),
+            (
+                "the other member borrowed",
+                vec![("a", 4, None, None, 0), ("b", 4, None, None, 6)],
+                "a",
+                2,
+                8,
+            ),
+            (
+                "borrowing limit caps",
+                vec![("a", 4, Some(1), None, 0), ("b", 4, None, None, 0)],
+                "a",
+                5,
+                5,
+            ),
+            (
+                "borrowing limit counts what is borrowed",
+                vec![("a", 4, Some(2), None, 5), ("b", 4, None, None, 0)],
+                "a",
+                1,
+                6,
+            ),
+            (
+                "lending limit keeps quota back",
+                vec![("a", 4, None, None, 0), ("b", 4, None, Some(1), 0)],
+                "a",
+                5,
+                5,
+            ),
+            (
+                "kept-back quota stays the lender's",
+                vec![("a", 4, None, None, 0), ("b", 4, None, Some(1), 0)],
+                "b",
+                8,
+                8,
+            ),
+            (
+                "guaranteed usage does not reach the cohort",
+                vec![("a", 4, None, None, 0), ("b", 4, None, Some(1), 3)],
+                "a",
+                5,
+                5,
+            ),
+            (
+                "over-borrowed cohort: nothing left",
+                vec![("a", 2, None, None, 2), ("b", 2, None, None, 2)],
+                "a",
+                0,
+                4,
+            ),
+        ];
+        for (case, members, q, want, potential) in cases {
+            let s = cohort(&members);
+            assert_eq!(s.available(q, &fr()), n(want), "{case}: available");
+            assert_eq!(s.potential_available(q, &fr()), n(potential), "{case}: potential");
+        }
+    }
+
+    #[test]
+    fn a_queue_without_cohort_has_its_nominal_quota() {
+        let mut s = cohort(&[("a", 4, Some(10), None, 1)]);
+        s.queues.get_mut("a").unwrap().cohort = None;
+        assert_eq!(s.available("a", &fr()), n(3));
+        assert_eq!(s.potential_available("a", &fr()), n(4));
+    }
+
+    #[test]
+    fn usage_moves_and_borrowing_shows() {
+        let mut s = cohort(&[("a", 4, None, None, 3), ("b", 4, None, None, 0)]);
+        assert!(!s.would_borrow("a", &fr(), n(1)));
+        assert!(s.would_borrow("a", &fr(), n(2)));
+        s.add_usage("a", &fr(), n(3));
+        assert_eq!(s.borrowed("a", &fr()), n(2));
+        assert_eq!(s.cohort_usage("all", &fr()), n(6));
+        assert_eq!(s.available("b", &fr()), n(2));
+        s.remove_usage("a", &fr(), n(6));
+        assert_eq!(s.available("b", &fr()), n(8));
+    }
+}
