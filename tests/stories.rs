@@ -353,3 +353,133 @@ fn a_model_that_does_not_fit_crash_loops_with_vllms_error() {
         .unwrap();
     assert!(restarts_shown >= 3, "{listing}");
 }
+
+fn run_with(files: &[(&str, &str)], spec_tail: &str) -> gpuaas_sim::Completed {
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}{spec_tail}");
+    let mut all = files.to_vec();
+    all.push(("s.yaml", &scenario));
+    let dir = folder(&all);
+    simulate(&dir.path().join("s.yaml"))
+}
+
+fn events<'a>(done: &'a gpuaas_sim::Completed, kind: &str) -> Vec<&'a gpuaas_sim::engine::LogEvent> {
+    done.result.engine.log.iter().filter(|e| e.kind == kind).collect()
+}
+
+#[test]
+fn a_higher_priority_pod_preempts_within_the_cluster_queue() {
+    let cluster = CLUSTER.replace(
+        "  namespaceSelector: {}\n",
+        "  namespaceSelector: {}\n  preemption: {withinClusterQueue: LowerPriority}\n",
+    );
+    let wpc =
+        "---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: WorkloadPriorityClass\nmetadata: {name: high}\nvalue: 1000\n";
+    let m = format!("{cluster}{wpc}{}", pod("batch", 4, "", true));
+    let urgent = pod("urgent", 4, "kueue.x-k8s.io/priority-class: high", true);
+    let done = run_with(
+        &[("m.yaml", &m), ("urgent.yaml", &urgent)],
+        "  duration: 10m\n  timeline:\n    - {at: 2m, run: \"oc apply -f urgent.yaml\"}\n",
+    );
+    assert_eq!(state(&done, "urgent").0, WorkloadState::Ready);
+    assert_eq!(state(&done, "batch").0, WorkloadState::Finished);
+    let preempted = events(&done, "Preempted");
+    assert_eq!(preempted.len(), 1, "{preempted:?}");
+    assert!(preempted[0].object.ends_with("/pod-batch") || preempted[0].object.contains("batch"));
+    assert!(
+        preempted[0]
+            .message
+            .contains("due to prioritization in the ClusterQueue (InClusterQueue)"),
+        "{}",
+        preempted[0].message
+    );
+    // The quota came back only when the preempted pod was gone (30 s grace period).
+    let admitted = done
+        .result
+        .engine
+        .world
+        .workloads
+        .values()
+        .find(|w| w.owner == "urgent")
+        .unwrap();
+    assert_eq!(admitted.admitted_at.unwrap().as_secs_f64(), 150.0);
+}
+
+/// Two teams in one cohort with 4 GPUs each; team A borrows team B's idle GPUs, and B
+/// reclaims them when it needs them.
+fn cohort_cluster(reclaim: &str) -> String {
+    let cq = |name: &str, extra: &str| {
+        format!(
+            "---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: {name}}}\nspec:\n  cohort: gpus\n  namespaceSelector: {{}}\n{extra}  resourceGroups:\n    - coveredResources: [cpu, memory, nvidia.com/gpu]\n      flavors:\n        - name: nvidia-l4-4gpu\n          resources:\n            - {{name: cpu, nominalQuota: 24}}\n            - {{name: memory, nominalQuota: 96Gi}}\n            - {{name: nvidia.com/gpu, nominalQuota: 4}}\n"
+        )
+    };
+    let flavor = "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {name: nvidia-l4-4gpu}\nspec:\n  nodeLabels: {node.kubernetes.io/instance-type: g6.12xlarge}\n  tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]\n";
+    let lq = |ns: &str, cq: &str| {
+        format!("---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: default, namespace: {ns}}}\nspec: {{clusterQueue: {cq}}}\n")
+    };
+    format!(
+        "{flavor}{}{}{}{}",
+        cq("team-a", ""),
+        cq("team-b", &format!("  preemption: {{reclaimWithinCohort: {reclaim}}}\n")),
+        lq("team-a", "team-a"),
+        lq("team-b", "team-b")
+    )
+}
+
+fn team_pod(ns: &str, name: &str, gpus: u32) -> String {
+    pod(name, gpus, "", true).replace("namespace: private-ai", &format!("namespace: {ns}"))
+}
+
+#[test]
+fn a_team_borrows_idle_gpus_and_the_lender_reclaims_them() {
+    let m = format!("{}{}", cohort_cluster("Any"), team_pod("team-a", "a-own", 4));
+    let a2 = team_pod("team-a", "a-borrowed", 4);
+    let b = team_pod("team-b", "b-needs-its-gpus", 4);
+    let nodes = "  nodePools:\n    - {name: gpu-4x, instanceType: g6.12xlarge, count: 3, taints: [{key: nvidia.com/gpu, value: \"true\", effect: NoSchedule}]}\n";
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{nodes}  duration: 10m\n  timeline:\n    - {{at: 1m, run: \"oc apply -f a2.yaml\"}}\n    - {{at: 3m, run: \"oc apply -f b.yaml\"}}\n    - {{at: 2m30s, run: \"oc describe clusterqueue team-a\"}}\n");
+    let dir = folder(&[("m.yaml", &m), ("a2.yaml", &a2), ("b.yaml", &b), ("s.yaml", &scenario)]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    // Team A ran 8 GPUs on a 4-GPU quota: 4 borrowed.
+    let describe = done
+        .result
+        .transcript
+        .iter()
+        .find(|o| o.command.contains("describe clusterqueue"))
+        .map(|o| o.output.clone())
+        .unwrap_or_default();
+    assert!(describe.contains("Borrowed:  4"), "{describe}");
+    assert_eq!(state(&done, "b-needs-its-gpus").0, WorkloadState::Ready);
+    let preempted = events(&done, "Preempted");
+    assert_eq!(preempted.len(), 1, "{preempted:?}");
+    assert!(
+        preempted[0]
+            .message
+            .contains("due to reclamation within the cohort (InCohortReclamation)"),
+        "{}",
+        preempted[0].message
+    );
+    // Kueue picks the most recently admitted of equal priority: the one that borrowed.
+    assert_eq!(state(&done, "a-borrowed").0, WorkloadState::Finished);
+    assert_eq!(state(&done, "a-own").0, WorkloadState::Ready);
+}
+
+#[test]
+fn without_a_reclaim_policy_the_lender_waits() {
+    let m = format!(
+        "{}{}{}",
+        cohort_cluster("Never"),
+        team_pod("team-a", "a-own", 4),
+        team_pod("team-a", "a-borrowed", 4)
+    );
+    let b = team_pod("team-b", "b-needs-its-gpus", 4);
+    let nodes = "  nodePools:\n    - {name: gpu-4x, instanceType: g6.12xlarge, count: 3, taints: [{key: nvidia.com/gpu, value: \"true\", effect: NoSchedule}]}\n";
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{nodes}  duration: 10m\n  timeline:\n    - {{at: 3m, run: \"oc apply -f b.yaml\"}}\n");
+    let dir = folder(&[("m.yaml", &m), ("b.yaml", &b), ("s.yaml", &scenario)]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let (st, msg) = state(&done, "b-needs-its-gpus");
+    assert_eq!(st, WorkloadState::Pending);
+    assert_eq!(
+        msg.as_deref(),
+        Some("couldn't assign flavors to pod set main: insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed")
+    );
+    assert!(events(&done, "Preempted").is_empty());
+}

@@ -375,6 +375,12 @@ pub fn describe_clusterqueue(
             indent(&mut o, 3, "Name", &f.name);
             indent(&mut o, 3, "Resources", "");
             for r in &f.resources {
+                if let Some(b) = r.borrowing_limit {
+                    indent(&mut o, 4, "Borrowing Limit", &b.to_string());
+                }
+                if let Some(l) = r.lending_limit {
+                    indent(&mut o, 4, "Lending Limit", &l.to_string());
+                }
                 indent(&mut o, 4, "Name", &r.name);
                 indent(&mut o, 4, "Nominal Quota", &r.nominal.to_string());
             }
@@ -388,9 +394,11 @@ pub fn describe_clusterqueue(
             indent(&mut o, 2, "Name", &f.name);
             indent(&mut o, 2, "Resources", "");
             for r in &f.resources {
-                indent(&mut o, 3, "Borrowed", "0");
+                let total = world.usage_of(name, &f.name, &r.name);
+                let borrowed = (total - r.nominal).max(crate::units::Quantity::ZERO);
+                indent(&mut o, 3, "Borrowed", &borrowed.to_string());
                 indent(&mut o, 3, "Name", &r.name);
-                indent(&mut o, 3, "Total", &world.usage_of(name, &f.name, &r.name).to_string());
+                indent(&mut o, 3, "Total", &total.to_string());
             }
         }
     }
