@@ -447,6 +447,24 @@ fn a_team_borrows_idle_gpus_and_the_lender_reclaims_them() {
         .map(|o| o.output.clone())
         .unwrap_or_default();
     assert!(describe.contains("Borrowed:  4"), "{describe}");
+    let team_a = done.report["cluster_queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "team-a")
+        .unwrap();
+    let borrowed_over_time: Vec<f64> = team_a["usage_over_time"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["borrowed"]["nvidia-l4-4gpu"]["nvidia.com/gpu"]
+                .as_f64()
+                .unwrap_or(0.0)
+        })
+        .collect();
+    assert!(borrowed_over_time.contains(&4.0), "{borrowed_over_time:?}");
+    assert_eq!(borrowed_over_time.last(), Some(&0.0), "reclaimed by the end");
     assert_eq!(state(&done, "b-needs-its-gpus").0, WorkloadState::Ready);
     let preempted = events(&done, "Preempted");
     assert_eq!(preempted.len(), 1, "{preempted:?}");

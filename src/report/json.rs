@@ -131,6 +131,8 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         .map(|cq| {
             let mut quota = Map::new();
             let mut usage = Map::new();
+            let mut borrowed = Map::new();
+            let mut limits = Map::new();
             for g in &cq.resource_groups {
                 for f in &g.flavors {
                     quota.insert(
@@ -142,6 +144,31 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
                                 .collect(),
                         ),
                     );
+                    let over: Map<String, Value> = f
+                        .resources
+                        .iter()
+                        .filter_map(|rq| {
+                            let o = w.usage_of(&cq.name, &f.name, &rq.name) - rq.nominal;
+                            (o > Quantity::ZERO).then(|| (rq.name.clone(), qnum(o)))
+                        })
+                        .collect();
+                    if !over.is_empty() {
+                        borrowed.insert(f.name.clone(), Value::Object(over));
+                    }
+                    let lim: Map<String, Value> = f
+                        .resources
+                        .iter()
+                        .filter(|rq| rq.borrowing_limit.is_some() || rq.lending_limit.is_some())
+                        .map(|rq| {
+                            (
+                                rq.name.clone(),
+                                json!({"borrowing_limit": rq.borrowing_limit.map(qnum), "lending_limit": rq.lending_limit.map(qnum)}),
+                            )
+                        })
+                        .collect();
+                    if !lim.is_empty() {
+                        limits.insert(f.name.clone(), Value::Object(lim));
+                    }
                     usage.insert(
                         f.name.clone(),
                         Value::Object(
@@ -158,17 +185,22 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
                 .iter()
                 .map(|s| {
                     let mut per: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+                    let mut borrowed: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
                     for ((c, f, res), q) in &s.usage {
                         if c == &cq.name {
                             per.entry(f.clone()).or_default().insert(res.clone(), qnum(*q));
+                            let over = *q - nominal_of(cq, f, res);
+                            if over > Quantity::ZERO {
+                                borrowed.entry(f.clone()).or_default().insert(res.clone(), qnum(over));
+                            }
                         }
                     }
-                    json!({"t_s": secs(s.t), "usage": per})
+                    json!({"t_s": secs(s.t), "usage": per, "borrowed": borrowed})
                 })
                 .collect();
             json!({
                 "name": cq.name, "cohort": cq.cohort, "strategy": format!("{:?}", cq.queueing_strategy),
-                "quota": quota, "usage": usage,
+                "quota": quota, "usage": usage, "borrowed": borrowed, "limits": limits,
                 "pending_workloads": crate::scenario::printers::pending_in(w, &r.engine.kueue, &cq.name),
                 "admitted_workloads": crate::scenario::printers::admitted_in(w, &cq.name),
                 "usage_over_time": samples,
@@ -281,4 +313,15 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         "deadlocks": deadlocks,
         "expectations": expectations,
     })
+}
+
+/// A ClusterQueue's nominal quota of one resource in one flavor (zero when it has none).
+fn nominal_of(cq: &crate::api::kueue::ClusterQueue, flavor: &str, resource: &str) -> Quantity {
+    cq.resource_groups
+        .iter()
+        .flat_map(|g| &g.flavors)
+        .find(|f| f.name == flavor)
+        .and_then(|f| f.quota(resource))
+        .map(|q| q.nominal)
+        .unwrap_or_default()
 }
