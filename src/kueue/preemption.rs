@@ -236,3 +236,280 @@ pub fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &[Candidate]) -
     }
     done(minimal(p, snapshot, &same_queue, true, None))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Cases mirroring `TestPreemption` in Kueue's `pkg/scheduler/preemption/preemption_test.go`
+    //! (its ClusterQueues `standalone`, `c1`, `c2` and its workload names).
+    use super::*;
+    use crate::api::kueue::{FlavorQuotas, Preemption, QueueingStrategy, ResourceGroup, ResourceQuota};
+    use crate::manifest::error::Loc;
+
+    fn cpu(v: i64) -> Quantity {
+        Quantity::from_units(v)
+    }
+
+    fn fr() -> FlavorResource {
+        ("default".into(), "cpu".into())
+    }
+
+    fn cluster_queue(
+        name: &str,
+        cohort: Option<&str>,
+        nominal: i64,
+        borrowing_limit: Option<i64>,
+        preemption: Preemption,
+    ) -> ClusterQueue {
+        ClusterQueue {
+            name: name.into(),
+            cohort: cohort.map(str::to_string),
+            namespace_selector: None,
+            queueing_strategy: QueueingStrategy::BestEffortFIFO,
+            resource_groups: vec![ResourceGroup {
+                covered: vec!["cpu".into()],
+                flavors: vec![FlavorQuotas {
+                    name: "default".into(),
+                    resources: vec![ResourceQuota {
+                        name: "cpu".into(),
+                        nominal: cpu(nominal),
+                        borrowing_limit: borrowing_limit.map(cpu),
+                        lending_limit: None,
+                    }],
+                    loc: Loc::file("t"),
+                }],
+            }],
+            preemption,
+            flavor_fungibility: Default::default(),
+            fair_sharing_weight: cpu(1),
+            stopped: false,
+            loc: Loc::file("t"),
+        }
+    }
+
+    /// Kueue's test ClusterQueues.
+    fn queues() -> Vec<ClusterQueue> {
+        let lower = Preemption {
+            within_cluster_queue: WithinClusterQueue::LowerPriority,
+            ..Default::default()
+        };
+        vec![
+            cluster_queue("standalone", None, 6, None, lower),
+            cluster_queue(
+                "c1",
+                Some("cohort"),
+                6,
+                Some(6),
+                Preemption {
+                    within_cluster_queue: WithinClusterQueue::LowerPriority,
+                    reclaim_within_cohort: ReclaimWithinCohort::LowerPriority,
+                    ..Default::default()
+                },
+            ),
+            cluster_queue(
+                "c2",
+                Some("cohort"),
+                6,
+                Some(0),
+                Preemption {
+                    within_cluster_queue: WithinClusterQueue::Never,
+                    reclaim_within_cohort: ReclaimWithinCohort::Any,
+                    ..Default::default()
+                },
+            ),
+            cluster_queue(
+                "standalone-newer",
+                None,
+                6,
+                None,
+                Preemption {
+                    within_cluster_queue: WithinClusterQueue::LowerOrNewerEqualPriority,
+                    ..Default::default()
+                },
+            ),
+        ]
+    }
+
+    /// An admitted workload: (name, ClusterQueue, cpu, priority, admitted at second).
+    type Admitted<'a> = (&'a str, &'a str, i64, i32, u64);
+
+    /// Runs one case: the names of the targets, in name order.
+    fn run(
+        admitted: &[Admitted],
+        incoming_cq: &str,
+        incoming_cpu: i64,
+        incoming_priority: i32,
+    ) -> Vec<(String, Reason)> {
+        let qs = queues();
+        let mut usage = std::collections::BTreeMap::new();
+        let mut candidates = Vec::new();
+        for (i, (_, cq, c, prio, at)) in admitted.iter().enumerate() {
+            *usage
+                .entry((cq.to_string(), "default".to_string(), "cpu".to_string()))
+                .or_insert(Quantity::ZERO) += cpu(*c);
+            candidates.push(Candidate {
+                uid: i as Uid + 1,
+                cluster_queue: cq.to_string(),
+                priority: *prio,
+                queued: SimTime(*at * 1000),
+                admitted: SimTime(*at * 1000),
+                usage: vec![(fr(), cpu(*c))],
+                evicted: false,
+            });
+        }
+        let mut snapshot = Snapshot::new(qs.iter(), &usage);
+        let before = snapshot.clone();
+        let cq = qs.iter().find(|q| q.name == incoming_cq).unwrap();
+        let needs = if cpu(incoming_cpu) > snapshot.available(incoming_cq, &fr()) {
+            [fr()].into()
+        } else {
+            BTreeSet::new()
+        };
+        let p = Preemptor {
+            cluster_queue: cq,
+            priority: incoming_priority,
+            queued: SimTime(1_000_000),
+            requests: vec![(fr(), cpu(incoming_cpu))],
+            needs,
+        };
+        let t = targets(&p, &mut snapshot, &candidates);
+        assert_eq!(snapshot, before, "the snapshot is left as it was");
+        let mut names: Vec<(String, Reason)> = t
+            .into_iter()
+            .map(|t| (admitted[(t.uid - 1) as usize].0.to_string(), t.reason))
+            .collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        names
+    }
+
+    #[test]
+    fn preemption_cases() {
+        use Reason::*;
+        // (Kueue test case, admitted, incoming ClusterQueue, its cpu and priority, targets)
+        type Case<'a> = (&'a str, Vec<Admitted<'a>>, &'a str, i64, i32, Vec<(&'a str, Reason)>);
+        let cases: Vec<Case> = vec![
+            (
+                "preempt lowest priority",
+                vec![
+                    ("low", "standalone", 2, -1, 1),
+                    ("mid", "standalone", 2, 0, 1),
+                    ("high", "standalone", 2, 1, 1),
+                ],
+                "standalone",
+                2,
+                1,
+                vec![("low", InClusterQueue)],
+            ),
+            (
+                "preempt multiple",
+                vec![
+                    ("low", "standalone", 2, -1, 1),
+                    ("mid", "standalone", 2, 0, 1),
+                    ("high", "standalone", 2, 1, 1),
+                ],
+                "standalone",
+                3,
+                1,
+                vec![("low", InClusterQueue), ("mid", InClusterQueue)],
+            ),
+            (
+                "no preemption for low priority",
+                vec![("low", "standalone", 3, -1, 1), ("mid", "standalone", 3, 0, 1)],
+                "standalone",
+                1,
+                -1,
+                vec![],
+            ),
+            (
+                "not enough low priority workloads",
+                vec![("low", "standalone", 3, -1, 1), ("mid", "standalone", 3, 0, 1)],
+                "standalone",
+                4,
+                0,
+                vec![],
+            ),
+            (
+                "some free quota, preempt low priority",
+                vec![
+                    ("low", "standalone", 1, -1, 1),
+                    ("mid", "standalone", 1, 0, 1),
+                    ("high", "standalone", 3, 1, 1),
+                ],
+                "standalone",
+                2,
+                1,
+                vec![("low", InClusterQueue)],
+            ),
+            (
+                "minimal set excludes low priority",
+                vec![
+                    ("low", "standalone", 1, -1, 1),
+                    ("mid", "standalone", 2, 0, 1),
+                    ("high", "standalone", 3, 1, 1),
+                ],
+                "standalone",
+                2,
+                1,
+                vec![("mid", InClusterQueue)],
+            ),
+            (
+                "only preempt the most recently admitted among equals",
+                vec![("old", "standalone", 3, 0, 1), ("new", "standalone", 3, 0, 5)],
+                "standalone",
+                3,
+                1,
+                vec![("new", InClusterQueue)],
+            ),
+            (
+                "reclaim quota from borrower",
+                vec![
+                    ("c1-low", "c1", 3, -1, 1),
+                    ("c2-mid", "c2", 3, 0, 1),
+                    ("c2-high", "c2", 6, 1, 1),
+                ],
+                "c1",
+                3,
+                1,
+                vec![("c2-mid", InCohortReclamation)],
+            ),
+            (
+                "no workloads borrowing",
+                vec![("c1-high", "c1", 4, 1, 1), ("c2-low-1", "c2", 4, -1, 1)],
+                "c1",
+                4,
+                1,
+                vec![],
+            ),
+            (
+                "reclaim only lower priority with LowerPriority",
+                vec![("c2-high", "c2", 6, 1, 1), ("c2-higher", "c2", 6, 2, 1)],
+                "c1",
+                6,
+                1,
+                vec![],
+            ),
+            (
+                "reclaim any priority with Any: lowest priority first",
+                vec![("c1-high", "c1", 6, 2, 1), ("c1-higher", "c1", 6, 3, 1)],
+                "c2",
+                6,
+                0,
+                vec![("c1-high", InCohortReclamation)],
+            ),
+            (
+                "preempt newer workloads with the same priority",
+                vec![
+                    ("older", "standalone-newer", 3, 0, 1),
+                    ("newer-than-incoming", "standalone-newer", 3, 0, 2000),
+                ],
+                "standalone-newer",
+                3,
+                0,
+                vec![("newer-than-incoming", InClusterQueue)],
+            ),
+        ];
+        for (name, admitted, cq, c, prio, want) in cases {
+            let want: Vec<(String, Reason)> = want.into_iter().map(|(n, r)| (n.to_string(), r)).collect();
+            assert_eq!(run(&admitted, cq, c, prio), want, "{name}");
+        }
+    }
+}
