@@ -49,6 +49,20 @@ fn cases() -> Vec<Case> {
             "does not serve kind ClusterQueue",
         ),
         (
+            "unknown preemption policy",
+            vec![("m.yaml", ok_manifests.replace("  namespaceSelector: {}\n", "  namespaceSelector: {}\n  preemption:\n    reclaimWithinCohort: Sometimes\n"))],
+            "m.yaml",
+            22,
+            "unknown reclaimWithinCohort policy `Sometimes`",
+        ),
+        (
+            "unknown flavor fungibility",
+            vec![("m.yaml", ok_manifests.replace("  namespaceSelector: {}\n", "  namespaceSelector: {}\n  flavorFungibility: {whenCanBorrow: Always}\n"))],
+            "m.yaml",
+            21,
+            "unknown whenCanBorrow `Always`",
+        ),
+        (
             "LocalQueue to unknown ClusterQueue",
             vec![("m.yaml", ok_manifests.replace("spec: {clusterQueue: rhoai-main-queue}", "spec: {clusterQueue: rhoai-main-queu}"))],
             "m.yaml",
