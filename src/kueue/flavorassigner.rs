@@ -418,4 +418,135 @@ mod tests {
             Mode::Fit
         );
     }
+
+    /// Team "amd" (cohort "all"): cpu/memory in one resource group, MI300X GPUs in another
+    /// with a small reserved flavor and a spot flavor; team "lender" lends 8 reserved GPUs.
+    fn amd_cohort(
+        when_can_borrow: crate::api::kueue::WhenCanBorrow,
+    ) -> (ClusterQueue, Snapshot, BTreeMap<String, ResourceFlavor>) {
+        let quota = |name: &str, n: &str| ResourceQuota {
+            name: name.into(),
+            nominal: q(n),
+            borrowing_limit: None,
+            lending_limit: None,
+        };
+        let fq = |name: &str, resources: Vec<ResourceQuota>| FlavorQuotas {
+            name: name.into(),
+            resources,
+            loc: Loc::file("t"),
+        };
+        let cq = |name: &str, groups: Vec<ResourceGroup>| ClusterQueue {
+            name: name.into(),
+            cohort: Some("all".into()),
+            namespace_selector: Some(Default::default()),
+            queueing_strategy: QueueingStrategy::BestEffortFIFO,
+            resource_groups: groups,
+            preemption: Default::default(),
+            flavor_fungibility: crate::api::kueue::FlavorFungibility {
+                when_can_borrow,
+                ..Default::default()
+            },
+            fair_sharing_weight: Quantity::from_units(1),
+            stopped: false,
+            loc: Loc::file("t"),
+        };
+        let amd = cq(
+            "amd",
+            vec![
+                ResourceGroup {
+                    covered: vec!["cpu".into(), "memory".into()],
+                    flavors: vec![fq("default", vec![quota("cpu", "32"), quota("memory", "128Gi")])],
+                },
+                ResourceGroup {
+                    covered: vec!["amd.com/gpu".into()],
+                    flavors: vec![
+                        fq("mi300x-reserved", vec![quota("amd.com/gpu", "2")]),
+                        fq("mi300x-spot", vec![quota("amd.com/gpu", "8")]),
+                    ],
+                },
+            ],
+        );
+        let lender = cq(
+            "lender",
+            vec![ResourceGroup {
+                covered: vec!["amd.com/gpu".into()],
+                flavors: vec![fq("mi300x-reserved", vec![quota("amd.com/gpu", "8")])],
+            }],
+        );
+        let snapshot = Snapshot::new([&amd, &lender], &BTreeMap::new());
+        let flavors = ["default", "mi300x-reserved", "mi300x-spot"]
+            .into_iter()
+            .map(|f| (f.to_string(), flavor(f, "ND96isr-MI300X-v5")))
+            .collect();
+        (amd, snapshot, flavors)
+    }
+
+    #[test]
+    fn resource_groups_and_flavor_fungibility() {
+        use crate::api::kueue::WhenCanBorrow::{Borrow, TryNextFlavor};
+        let gpus = |n: &str| {
+            ResourceList(
+                [
+                    ("cpu".to_string(), q("8")),
+                    ("memory".to_string(), q("32Gi")),
+                    ("amd.com/gpu".to_string(), q(n)),
+                ]
+                .into(),
+            )
+        };
+        // (case, whenCanBorrow, GPUs, mode, GPU flavor, borrows)
+        let cases = [
+            (
+                "2 GPUs fit the reserved flavor",
+                Borrow,
+                "2",
+                Mode::Fit,
+                Some("mi300x-reserved"),
+                false,
+            ),
+            (
+                "4 GPUs borrow the lender's reserved GPUs",
+                Borrow,
+                "4",
+                Mode::Fit,
+                Some("mi300x-reserved"),
+                true,
+            ),
+            (
+                "TryNextFlavor prefers spot to borrowing",
+                TryNextFlavor,
+                "4",
+                Mode::Fit,
+                Some("mi300x-spot"),
+                false,
+            ),
+            (
+                "12 GPUs exceed every flavor's capacity",
+                Borrow,
+                "12",
+                Mode::NoFit,
+                None,
+                false,
+            ),
+        ];
+        for (name, when, n, mode, flavor, borrows) in cases {
+            let (cq, snapshot, flavors) = amd_cohort(when);
+            let a = assign(&cq, &flavors, &snapshot, "main", &PodSpec::default(), &gpus(n));
+            assert_eq!(
+                (a.mode, a.flavors.get("amd.com/gpu").map(String::as_str), a.borrows),
+                (mode, flavor, borrows),
+                "{name}: {}",
+                a.message
+            );
+            if mode == Mode::Fit {
+                assert_eq!(a.flavors.get("cpu").map(String::as_str), Some("default"), "{name}");
+                assert_eq!(a.flavors.get("memory").map(String::as_str), Some("default"), "{name}");
+            }
+        }
+        let (cq, snapshot, flavors) = amd_cohort(Borrow);
+        assert_eq!(
+            assign(&cq, &flavors, &snapshot, "main", &PodSpec::default(), &gpus("12")).message,
+            "couldn't assign flavors to pod set main: insufficient quota for amd.com/gpu in flavor mi300x-reserved, request > maximum capacity (12 > 10), insufficient quota for amd.com/gpu in flavor mi300x-spot, request > maximum capacity (12 > 8)"
+        );
+    }
 }
