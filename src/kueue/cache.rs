@@ -160,19 +160,21 @@ impl Snapshot {
         let guaranteed = quota.guaranteed();
         let local = (guaranteed - used).max(Quantity::ZERO);
         let capacity = self.cohort_capacity(cohort, fr);
+        // Not clamped: an over-used cohort (after a quota cut) eats into what the member
+        // keeps back, and only the member's total is floored at zero, as Kueue does.
         let mut from_cohort = if potential {
             capacity
         } else {
-            (capacity - self.cohort_usage(cohort, fr)).max(Quantity::ZERO)
+            capacity - self.cohort_usage(cohort, fr)
         };
         if let Some(limit) = quota.borrowing_limit {
             // Lent quota plus the borrowing limit, less what it already takes from the
             // cohort.
             let used_in_cohort = (used - guaranteed).max(Quantity::ZERO);
             let cap = quota.lent() + limit - used_in_cohort;
-            from_cohort = from_cohort.min(cap.max(Quantity::ZERO));
+            from_cohort = from_cohort.min(cap);
         }
-        local + from_cohort
+        (local + from_cohort).max(Quantity::ZERO)
     }
 
     /// Usage of `fr` above the nominal quota.
@@ -295,6 +297,13 @@ mod tests {
                 "a",
                 0,
                 4,
+            ),
+            (
+                "an over-used cohort eats into kept-back quota",
+                vec![("a", 4, None, Some(2), 0), ("b", 2, None, None, 5)],
+                "a",
+                1,
+                6,
             ),
         ];
         for (case, members, q, want, potential) in cases {

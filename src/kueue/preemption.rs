@@ -139,40 +139,30 @@ fn add(snapshot: &mut Snapshot, c: &Candidate) {
     }
 }
 
+/// A candidate and the reason it would be preempted for.
+type Classified<'c> = (&'c Candidate, Reason);
+
 /// Removes candidates in order until the preemptor fits, then puts back, from the last
 /// but one towards the first, every one it fits without (`minimalPreemptions` and
 /// `fillBackWorkloads`). Leaves the snapshot as it found it.
-fn minimal(
-    p: &Preemptor,
-    snapshot: &mut Snapshot,
-    candidates: &[&Candidate],
-    allow_borrowing: bool,
-    borrow_threshold: Option<i32>,
-) -> Vec<(Target, Candidate)> {
+fn minimal(p: &Preemptor, snapshot: &mut Snapshot, candidates: &[Classified], allow_borrowing: bool) -> Vec<Target> {
     let cq = &p.cluster_queue.name;
-    let mut targets: Vec<(Target, Candidate)> = Vec::new();
+    let mut targets: Vec<Classified> = Vec::new();
     let mut fit = false;
-    for c in candidates {
-        let reason = if c.cluster_queue == *cq {
-            Reason::InClusterQueue
-        } else if borrow_threshold.is_some_and(|t| c.priority < t) {
-            Reason::InCohortReclaimWhileBorrowing
-        } else {
-            Reason::InCohortReclamation
-        };
+    for (c, reason) in candidates {
         // A member that no longer borrows (after earlier removals) keeps the rest.
         if c.cluster_queue != *cq && !is_borrowing(snapshot, &c.cluster_queue, &p.needs) {
             continue;
         }
         remove(snapshot, c);
-        targets.push((Target { uid: c.uid, reason }, (*c).clone()));
+        targets.push((c, *reason));
         if fits(p, snapshot, allow_borrowing) {
             fit = true;
             break;
         }
     }
     if !fit {
-        for (_, c) in &targets {
+        for (c, _) in &targets {
             add(snapshot, c);
         }
         return Vec::new();
@@ -180,23 +170,26 @@ fn minimal(
     let mut i = targets.len().saturating_sub(1);
     while i > 0 {
         i -= 1;
-        add(snapshot, &targets[i].1);
+        add(snapshot, targets[i].0);
         if fits(p, snapshot, allow_borrowing) {
             // Kueue moves the last target into the freed place (i stays below the end).
             let last = targets.pop().expect("non-empty");
             targets[i] = last;
         } else {
-            remove(snapshot, &targets[i].1);
+            remove(snapshot, targets[i].0);
         }
     }
-    for (_, c) in &targets {
+    for (c, _) in &targets {
         add(snapshot, c);
     }
     targets
+        .into_iter()
+        .map(|(c, reason)| Target { uid: c.uid, reason })
+        .collect()
 }
 
 /// The workloads to evict so that the preemptor fits, or none when it cannot
-/// (`Preemptor.GetTargets`).
+/// (`Preemptor.GetTargets`, classical).
 pub fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &[Candidate]) -> Vec<Target> {
     let cq = p.cluster_queue;
     let mut candidates = find_candidates(p, snapshot, admitted);
@@ -204,43 +197,60 @@ pub fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &[Candidate]) -
         return Vec::new();
     }
     order(&mut candidates, &cq.name);
-    let same_queue: Vec<&Candidate> = candidates
+    // Another member's workload may go while the preemptor borrows only under
+    // `borrowWithinCohort`, below its priority and at most at the threshold.
+    let borrow_threshold = match cq.preemption.borrow_within_cohort {
+        BorrowWithinCohort::Never => None,
+        BorrowWithinCohort::LowerPriority { max_priority_threshold } => Some(max_priority_threshold),
+    };
+    let classified: Vec<Classified> = candidates
         .iter()
-        .copied()
-        .filter(|c| c.cluster_queue == cq.name)
+        .map(|c| {
+            let reason = if c.cluster_queue == cq.name {
+                Reason::InClusterQueue
+            } else if borrow_threshold.is_some_and(|t| c.priority < p.priority && t.is_none_or(|t| c.priority <= t)) {
+                Reason::InCohortReclaimWhileBorrowing
+            } else {
+                Reason::InCohortReclamation
+            };
+            (*c, reason)
+        })
         .collect();
-    let done = |t: Vec<(Target, Candidate)>| t.into_iter().map(|(t, _)| t).collect::<Vec<Target>>();
-    if same_queue.len() == candidates.len() {
-        // Nothing to reclaim elsewhere: preempt its own workloads, borrowing if need be.
-        return done(minimal(p, snapshot, &candidates, true, None));
-    }
-    let under_nominal = p.needs.iter().all(|fr| {
-        let q = snapshot.queue(&cq.name);
-        q.is_some_and(|q| q.used(fr) < q.quota(fr).nominal)
+    let others = classified.iter().any(|(_, r)| *r != Reason::InClusterQueue);
+    let at_or_over_nominal = p.needs.iter().any(|fr| {
+        snapshot
+            .queue(&cq.name)
+            .is_some_and(|q| q.used(fr) >= q.quota(fr).nominal)
     });
-    if let BorrowWithinCohort::LowerPriority { max_priority_threshold } = cq.preemption.borrow_within_cohort {
-        // Borrowing while preempting elsewhere: only below the threshold (and below the
-        // preemptor's own priority).
-        let threshold = max_priority_threshold.map_or(p.priority, |t| t.saturating_add(1).min(p.priority));
-        if !under_nominal {
-            candidates.retain(|c| c.cluster_queue == cq.name || c.priority < threshold);
-        }
-        return done(minimal(p, snapshot, &candidates, true, Some(threshold)));
-    }
-    // Reclaiming from the cohort happens only without borrowing.
-    if under_nominal {
-        let t = minimal(p, snapshot, &candidates, false, None);
+    // Which attempts, borrowing or not, in which order (`classicalPreemptions`).
+    let attempts: &[bool] = if !others || (borrow_threshold.is_none() && at_or_over_nominal) {
+        &[true]
+    } else if borrow_threshold.is_none() {
+        &[false, true]
+    } else {
+        &[true, false]
+    };
+    for &allow_borrowing in attempts {
+        // Plain reclamation is only allowed when the preemptor does not borrow.
+        let usable: Vec<Classified> = classified
+            .iter()
+            .copied()
+            .filter(|(_, r)| !allow_borrowing || *r != Reason::InCohortReclamation)
+            .collect();
+        let t = minimal(p, snapshot, &usable, allow_borrowing);
         if !t.is_empty() {
-            return done(t);
+            return t;
         }
     }
-    done(minimal(p, snapshot, &same_queue, true, None))
+    Vec::new()
 }
 
 #[cfg(test)]
 mod tests {
-    //! Cases mirroring `TestPreemption` in Kueue's `pkg/scheduler/preemption/preemption_test.go`
-    //! (its ClusterQueues `standalone`, `c1`, `c2` and its workload names).
+    //! Cases named as in `TestPreemption` of Kueue's `pkg/scheduler/preemption/preemption_test.go`
+    //! (v0.13) mirror that case's set-up and expected targets, with its ClusterQueues
+    //! `standalone`, `c1`, `c2` (the borrowWithinCohort ones on a two-member cohort of our
+    //! own); cases marked "(own)" are additional.
     use super::*;
     use crate::api::kueue::{FlavorQuotas, Preemption, QueueingStrategy, ResourceGroup, ResourceQuota};
     use crate::manifest::error::Loc;
@@ -316,6 +326,20 @@ mod tests {
                     ..Default::default()
                 },
             ),
+            cluster_queue(
+                "a-bwc",
+                Some("bwc"),
+                2,
+                None,
+                Preemption {
+                    within_cluster_queue: WithinClusterQueue::LowerPriority,
+                    reclaim_within_cohort: ReclaimWithinCohort::Any,
+                    borrow_within_cohort: BorrowWithinCohort::LowerPriority {
+                        max_priority_threshold: Some(0),
+                    },
+                },
+            ),
+            cluster_queue("b-bwc", Some("bwc"), 2, None, Preemption::default()),
             cluster_queue(
                 "standalone-newer",
                 None,
@@ -452,7 +476,7 @@ mod tests {
                 vec![("mid", InClusterQueue)],
             ),
             (
-                "only preempt the most recently admitted among equals",
+                "(own) only preempt the most recently admitted among equals",
                 vec![("old", "standalone", 3, 0, 1), ("new", "standalone", 3, 0, 5)],
                 "standalone",
                 3,
@@ -480,7 +504,7 @@ mod tests {
                 vec![],
             ),
             (
-                "reclaim only lower priority with LowerPriority",
+                "(own) reclaim only lower priority with LowerPriority",
                 vec![("c2-high", "c2", 6, 1, 1), ("c2-higher", "c2", 6, 2, 1)],
                 "c1",
                 6,
@@ -488,7 +512,7 @@ mod tests {
                 vec![],
             ),
             (
-                "reclaim any priority with Any: lowest priority first",
+                "(own) reclaim any priority with Any: lowest priority first",
                 vec![("c1-high", "c1", 6, 2, 1), ("c1-higher", "c1", 6, 3, 1)],
                 "c2",
                 6,
@@ -505,6 +529,38 @@ mod tests {
                 3,
                 0,
                 vec![("newer-than-incoming", InClusterQueue)],
+            ),
+            (
+                "use BorrowWithinCohort; allow preempting a lower-priority workload from another ClusterQueue while borrowing",
+                vec![("b-low", "b-bwc", 2, -1, 1), ("b-mid", "b-bwc", 1, 0, 1)],
+                "a-bwc",
+                3,
+                1,
+                vec![("b-low", InCohortReclaimWhileBorrowing)],
+            ),
+            (
+                "use BorrowWithinCohort; don't allow preempting above MaxPriorityThreshold, if borrowing is required even after the preemption",
+                vec![("b-x", "b-bwc", 2, 1, 1), ("b-y", "b-bwc", 1, 1, 1)],
+                "a-bwc",
+                3,
+                2,
+                vec![],
+            ),
+            (
+                "use BorrowWithinCohort; allow preempting above MaxPriorityThreshold if borrowing is not required after the preemption",
+                vec![("b-x", "b-bwc", 2, 1, 1), ("b-y", "b-bwc", 2, 1, 1)],
+                "a-bwc",
+                2,
+                2,
+                vec![("b-x", InCohortReclamation)],
+            ),
+            (
+                "preempt from all ClusterQueues in cohort",
+                vec![("c1-low", "c1", 3, -1, 1), ("c1-mid", "c1", 2, 0, 1), ("c2-low", "c2", 3, -1, 1), ("c2-mid", "c2", 4, 0, 1)],
+                "c1",
+                4,
+                0,
+                vec![("c1-low", InClusterQueue), ("c2-low", InCohortReclamation)],
             ),
         ];
         for (name, admitted, cq, c, prio, want) in cases {
