@@ -501,3 +501,46 @@ fn without_a_reclaim_policy_the_lender_waits() {
     );
     assert!(events(&done, "Preempted").is_empty());
 }
+
+#[test]
+fn a_preemptor_waiting_for_its_victim_stays_at_the_head_of_its_queue() {
+    let cluster = CLUSTER.replace(
+        "  namespaceSelector: {}\n",
+        "  namespaceSelector: {}\n  preemption: {withinClusterQueue: LowerPriority}\n",
+    );
+    let wpc =
+        "---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: WorkloadPriorityClass\nmetadata: {name: high}\nvalue: 1000\n";
+    let m = format!("{cluster}{wpc}{}", pod("batch", 3, "", true));
+    let pinned = |p: String| {
+        p.replace(
+            "  containers:",
+            "  nodeSelector: {node.kubernetes.io/instance-type: g6.12xlarge}\n  containers:",
+        )
+    };
+    let later = format!(
+        "{}{}",
+        pod("urgent", 4, "kueue.x-k8s.io/priority-class: high", true),
+        pinned(pod("small", 1, "", true))
+    );
+    let done = run_with(
+        &[("m.yaml", &m), ("later.yaml", &later)],
+        "  duration: 10m\n  timeline:\n    - {at: 2m, run: \"oc apply -f later.yaml\"}\n",
+    );
+    // While `batch` terminates, its GPU left free would fit `small`, but `urgent` keeps
+    // the head of the queue (Kueue requeues a preemptor at once), so `small` never
+    // slips in to be preempted in turn.
+    assert_eq!(state(&done, "urgent").0, WorkloadState::Ready);
+    assert_eq!(state(&done, "batch").0, WorkloadState::Finished);
+    let (st, msg) = state(&done, "small");
+    assert_eq!(st, WorkloadState::Pending, "{msg:?}");
+    assert_eq!(events(&done, "Preempted").len(), 1);
+    let urgent = done
+        .result
+        .engine
+        .world
+        .workloads
+        .values()
+        .find(|w| w.owner == "urgent")
+        .unwrap();
+    assert_eq!(urgent.admitted_at.unwrap().as_secs_f64(), 150.0);
+}

@@ -11,7 +11,7 @@ use super::preemption::{self, Candidate, Preemptor, Target};
 use super::queue::{QueueKey, QueueManager};
 use super::POD_SET;
 use crate::api::core::ResourceList;
-use crate::api::kueue::QueueingStrategy;
+use crate::api::kueue::{QueueingStrategy, ReclaimWithinCohort};
 use crate::engine::action::Action;
 use crate::engine::world::{Admission, Uid, Workload, World};
 use crate::units::Quantity;
@@ -67,7 +67,33 @@ fn admitted(world: &World) -> Vec<Candidate> {
         .collect()
 }
 
+/// What became of an entry in its cycle.
+enum Processed {
+    Admitted,
+    /// Evicting `issued` new victims (maybe none: its targets are already going).
+    Preempting {
+        issued: usize,
+    },
+    /// Parked per queueing strategy until something in its cohort changes.
+    Parked,
+    /// Lost what it was nominated with to an earlier entry of the cycle.
+    NoLongerFits,
+}
+
+/// Per-cycle state: the snapshot holds, besides admissions, what preempting entries
+/// reserve for this cycle only.
+struct Cycle {
+    preempted: BTreeSet<Uid>,
+    reserved: Vec<(String, FlavorResource, Quantity)>,
+}
+
 /// Runs scheduling cycles until no ClusterQueue has an untried head.
+///
+/// Kueue retries a workload waiting for its victims (and one that lost its quota to an
+/// earlier entry) in the next cycle, so it stays its ClusterQueue's head; here such
+/// cycles follow while the previous one admitted or evicted something, and after a cycle
+/// that changed nothing the pass ends with them still at the head, to be retried when
+/// something changes (their victims' quota released, a new workload).
 pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
     let mut actions = Vec::new();
     let mut snapshot = Snapshot::new(world.cluster_queues.values(), &world.usage);
@@ -81,6 +107,7 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
         if heads.is_empty() {
             break;
         }
+        let head_count = heads.len();
         let mut entries = Vec::new();
         for (cq_name, key) in heads {
             qm.decisions += 1;
@@ -96,17 +123,35 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
                 .then(a.workload.queue_timestamp.cmp(&b.workload.queue_timestamp))
                 .then(a.key.cmp(&b.key))
         });
-        let mut preempted_this_cycle: BTreeSet<Uid> = BTreeSet::new();
+        let mut cycle = Cycle {
+            preempted: BTreeSet::new(),
+            reserved: Vec::new(),
+        };
+        let mut progress = false;
+        let mut retry = Vec::new();
         for e in entries {
-            process(
-                world,
-                qm,
-                &mut snapshot,
-                &mut running,
-                &mut actions,
-                &mut preempted_this_cycle,
-                e,
-            );
+            let (cq, key) = (e.cq.clone(), e.key.clone());
+            match process(world, qm, &mut snapshot, &mut running, &mut actions, &mut cycle, e) {
+                Processed::Admitted => progress = true,
+                Processed::Preempting { issued } => {
+                    progress |= issued > 0;
+                    retry.push((cq, key));
+                }
+                Processed::NoLongerFits => retry.push((cq, key)),
+                Processed::Parked => {}
+            }
+        }
+        for (cq, fr, q) in cycle.reserved {
+            snapshot.remove_usage(&cq, &fr, q);
+        }
+        // Parked heads uncover the next ones; only when every head is back for a retry
+        // and nothing moved would the next cycle repeat this one.
+        let all_retried = retry.len() == head_count;
+        for (cq, key) in retry {
+            qm.requeue_now(&cq, key);
+        }
+        if !progress && all_retried {
+            break;
         }
     }
     actions
@@ -189,101 +234,143 @@ fn nominate<'w>(
     })
 }
 
+/// What a preemptor without targets holds back for this cycle (`resourcesToReserve`):
+/// its nominal headroom, or up to its borrowing limit when it borrows.
+fn to_reserve(snapshot: &Snapshot, cq: &str, e: &Entry, fr: &FlavorResource, q: Quantity) -> Quantity {
+    let Some(s) = snapshot.queue(cq) else {
+        return Quantity::ZERO;
+    };
+    let (quota, used) = (s.quota(fr), s.used(fr));
+    if !e.assignment.borrows {
+        return q.min(quota.nominal - used).max(Quantity::ZERO);
+    }
+    match quota.borrowing_limit {
+        Some(limit) => q.min(quota.nominal + limit - used).max(Quantity::ZERO),
+        None => q,
+    }
+}
+
 fn process(
     world: &World,
     qm: &mut QueueManager,
     snapshot: &mut Snapshot,
     running: &mut Vec<Candidate>,
     actions: &mut Vec<Action>,
-    preempted_this_cycle: &mut BTreeSet<Uid>,
+    cycle: &mut Cycle,
     e: Entry,
-) {
+) -> Processed {
     let w = e.workload;
-    let strategy = world
-        .cluster_queues
-        .get(&e.cq)
-        .map(|c| c.queueing_strategy)
-        .unwrap_or(QueueingStrategy::BestEffortFIFO);
+    let Some(cq) = world.cluster_queues.get(&e.cq) else {
+        return Processed::Parked;
+    };
+    let park = |qm: &mut QueueManager, actions: &mut Vec<Action>, message: String| {
+        actions.extend(pending(w, REASON_PENDING, message));
+        qm.requeue_not_fitting(&e.cq, e.key.clone(), cq.queueing_strategy);
+        Processed::Parked
+    };
+    let usage = e.usage();
     match e.assignment.mode {
-        Mode::NoFit => {
-            actions.extend(pending(w, REASON_PENDING, e.assignment.message.clone()));
-            qm.requeue_not_fitting(&e.cq, e.key, strategy);
-        }
+        Mode::NoFit => return park(qm, actions, e.assignment.message.clone()),
         Mode::Preempt if e.targets.is_empty() => {
-            actions.extend(pending(w, REASON_PENDING, e.assignment.message.clone()));
-            qm.requeue_not_fitting(&e.cq, e.key, strategy);
-        }
-        Mode::Preempt => {
-            if e.targets.iter().any(|t| preempted_this_cycle.contains(&t.uid)) {
-                // Another entry of this cycle is already making room with these.
-                actions.extend(pending(
-                    w,
-                    REASON_PENDING,
-                    "Workload has overlapping preemption targets with another workload".into(),
-                ));
-                qm.requeue_not_fitting(&e.cq, e.key, strategy);
-                return;
-            }
-            let mut issued = 0;
-            for t in &e.targets {
-                preempted_this_cycle.insert(t.uid);
-                let already = world.workloads.get(&t.uid).is_some_and(|v| v.evicted_at.is_some());
-                if !already {
-                    issued += 1;
-                    actions.push(Action::EvictWorkload {
-                        uid: t.uid,
-                        reason: t.reason.as_str().into(),
-                        message: format!(
-                            "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
-                            w.uid,
-                            w.pod,
-                            t.reason.human()
-                        ),
-                    });
+            // It holds back what it could have, so that entries after it in this cycle
+            // do not take it, unless its ClusterQueue can always reclaim it.
+            if cq.preemption.reclaim_within_cohort != ReclaimWithinCohort::Any {
+                for (fr, q) in &usage {
+                    let r = to_reserve(snapshot, &e.cq, &e, fr, *q);
+                    snapshot.add_usage(&e.cq, fr, r);
+                    cycle.reserved.push((e.cq.clone(), fr.clone(), r));
                 }
             }
-            let mut message = e.assignment.message.clone();
-            if issued > 0 {
-                message.push_str(&format!(". Pending the preemption of {issued} workload(s)"));
-            }
-            actions.extend(pending(w, REASON_PENDING, message));
-            // It waits for the quota the evictions release, which requeues it.
-            qm.requeue_not_fitting(&e.cq, e.key, strategy);
+            return park(qm, actions, e.assignment.message.clone());
         }
-        Mode::Fit => {
-            let usage = e.usage();
-            // Earlier entries of this cycle may have taken what it was nominated with.
-            let still_fits = usage.iter().all(|(fr, q)| *q <= snapshot.available(&e.cq, fr));
-            if !still_fits {
-                actions.extend(pending(
-                    w,
-                    REASON_PENDING,
-                    "Workload no longer fits after processing another workload".into(),
-                ));
-                // Tried again in the next cycle, against the new usage.
-                qm.requeue_now(&e.cq, e.key);
-                return;
-            }
-            for (fr, q) in &usage {
-                snapshot.add_usage(&e.cq, fr, *q);
-            }
-            running.push(Candidate {
-                uid: w.uid,
-                cluster_queue: e.cq.clone(),
-                priority: w.priority,
-                queued: w.queue_timestamp,
-                admitted: world.now,
-                usage,
-                evicted: false,
-            });
-            actions.push(Action::AdmitWorkload {
-                uid: w.uid,
-                admission: Admission {
-                    cluster_queue: e.cq.clone(),
-                    flavors: e.assignment.flavors.clone(),
-                    usage: e.requests.clone(),
-                },
-            });
+        _ => {}
+    }
+    if e.targets.iter().any(|t| cycle.preempted.contains(&t.uid)) {
+        return park(
+            qm,
+            actions,
+            "Workload has overlapping preemption targets with another workload".into(),
+        );
+    }
+    // It must fit once its targets are gone, against what earlier entries took.
+    let victims: Vec<Candidate> = running
+        .iter()
+        .filter(|c| e.targets.iter().any(|t| t.uid == c.uid))
+        .cloned()
+        .collect();
+    for v in &victims {
+        for (fr, q) in &v.usage {
+            snapshot.remove_usage(&v.cluster_queue, fr, *q);
         }
     }
+    let fits = usage.iter().all(|(fr, q)| *q <= snapshot.available(&e.cq, fr));
+    for v in &victims {
+        for (fr, q) in &v.usage {
+            snapshot.add_usage(&v.cluster_queue, fr, *q);
+        }
+    }
+    if !fits {
+        actions.extend(pending(
+            w,
+            REASON_PENDING,
+            "Workload no longer fits after processing another workload".into(),
+        ));
+        return Processed::NoLongerFits;
+    }
+    for (fr, q) in &usage {
+        snapshot.add_usage(&e.cq, fr, *q);
+    }
+    if e.assignment.mode == Mode::Preempt {
+        for (fr, q) in &usage {
+            cycle.reserved.push((e.cq.clone(), fr.clone(), *q));
+        }
+        let mut issued = 0;
+        for t in &e.targets {
+            cycle.preempted.insert(t.uid);
+            let Some(victim) = running.iter_mut().find(|c| c.uid == t.uid) else {
+                continue;
+            };
+            if victim.evicted {
+                continue;
+            }
+            victim.evicted = true;
+            issued += 1;
+            actions.push(Action::EvictWorkload {
+                uid: t.uid,
+                reason: t.reason.as_str().into(),
+                message: format!(
+                    "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
+                    w.uid,
+                    w.pod,
+                    t.reason.human()
+                ),
+            });
+        }
+        // Kueue counts the targets already being evicted too.
+        let message = format!(
+            "{}. Pending the preemption of {} workload(s)",
+            e.assignment.message,
+            e.targets.len()
+        );
+        actions.extend(pending(w, REASON_PENDING, message));
+        return Processed::Preempting { issued };
+    }
+    running.push(Candidate {
+        uid: w.uid,
+        cluster_queue: e.cq.clone(),
+        priority: w.priority,
+        queued: w.queue_timestamp,
+        admitted: world.now,
+        usage,
+        evicted: false,
+    });
+    actions.push(Action::AdmitWorkload {
+        uid: w.uid,
+        admission: Admission {
+            cluster_queue: e.cq.clone(),
+            flavors: e.assignment.flavors.clone(),
+            usage: e.requests.clone(),
+        },
+    });
+    Processed::Admitted
 }
