@@ -195,7 +195,11 @@ pub fn assign(
                 borrows |= b;
                 reasons.extend(why);
             }
-            let better = best.as_ref().is_none_or(|(_, m, _)| mode > *m);
+            // Kueue's `isPreferred`: the better mode, then not borrowing; ties keep the
+            // earlier flavor.
+            let better = best
+                .as_ref()
+                .is_none_or(|(_, m, b)| mode > *m || (mode == *m && *b && !borrows));
             if !try_next_flavor(mode, cq.flavor_fungibility, borrows) {
                 best = Some((fq.name.clone(), mode, borrows));
                 break;
@@ -547,6 +551,31 @@ mod tests {
         assert_eq!(
             assign(&cq, &flavors, &snapshot, "main", &PodSpec::default(), &gpus("12")).message,
             "couldn't assign flavors to pod set main: insufficient quota for amd.com/gpu in flavor mi300x-reserved, request > maximum capacity (12 > 10), insufficient quota for amd.com/gpu in flavor mi300x-spot, request > maximum capacity (12 > 8)"
+        );
+    }
+
+    /// After `TestAssignFlavors` "preempt before try next flavor" and "preempt try next
+    /// flavor": the first flavor could take the pod by preempting, the second has room.
+    #[test]
+    fn when_can_preempt_decides_between_preempting_and_the_next_flavor() {
+        let (mut cq, flavors) = seed_cq();
+        let snap = snapshot(&cq, "1", "0");
+        let a = assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &req("1"));
+        assert_eq!(
+            summary(&a),
+            (Mode::Fit, Some("nvidia-l4-4gpu"), ""),
+            "default: TryNextFlavor"
+        );
+        cq.flavor_fungibility.when_can_preempt = crate::api::kueue::WhenCanPreempt::Preempt;
+        let a = assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &req("1"));
+        assert_eq!(
+            summary(&a),
+            (
+                Mode::Preempt,
+                Some("nvidia-l4-1gpu"),
+                "couldn't assign flavors to pod set main: insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, 1 more needed"
+            ),
+            "whenCanPreempt: Preempt"
         );
     }
 }
