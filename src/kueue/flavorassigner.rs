@@ -578,4 +578,120 @@ mod tests {
             "whenCanPreempt: Preempt"
         );
     }
+
+    /// After `TestAssignFlavors`: a cpu-only ClusterQueue with flavors "one" and "two".
+    #[test]
+    fn assign_flavors_cases() {
+        use crate::api::kueue::WhenCanBorrow;
+        let cq_with = |one: &str, two: Option<&str>, cohort: bool, when_can_borrow: WhenCanBorrow| {
+            let fq = |name: &str, n: &str| FlavorQuotas {
+                name: name.into(),
+                resources: vec![ResourceQuota {
+                    name: "cpu".into(),
+                    nominal: q(n),
+                    borrowing_limit: None,
+                    lending_limit: None,
+                }],
+                loc: Loc::file("t"),
+            };
+            let mut flavors_q = vec![fq("one", one)];
+            if let Some(t) = two {
+                flavors_q.push(fq("two", t));
+            }
+            let mut cq = seed_cq().0;
+            cq.name = "cq".into();
+            cq.cohort = cohort.then(|| "cohort".to_string());
+            cq.resource_groups = vec![ResourceGroup {
+                covered: vec!["cpu".into()],
+                flavors: flavors_q,
+            }];
+            cq.flavor_fungibility.when_can_borrow = when_can_borrow;
+            cq
+        };
+        let lender = |cpu: &str| {
+            let mut l = cq_with(cpu, Some(cpu), true, WhenCanBorrow::Borrow);
+            l.name = "lender".into();
+            l
+        };
+        let flavors: BTreeMap<String, ResourceFlavor> = ["one", "two"]
+            .into_iter()
+            .map(|f| (f.to_string(), flavor(f, f)))
+            .collect();
+        let cpu = |n: &str| ResourceList([("cpu".to_string(), q(n))].into());
+        // (Kueue case, ClusterQueue, lender in the cohort, cpu used in "one", request,
+        //  mode, flavor, borrows, message)
+        type Case<'a> = (
+            &'a str,
+            ClusterQueue,
+            Option<ClusterQueue>,
+            &'a str,
+            &'a str,
+            Mode,
+            Option<&'a str>,
+            bool,
+            &'a str,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "single flavor, used resources, doesn't fit",
+                cq_with("4", None, false, WhenCanBorrow::Borrow),
+                None,
+                "3",
+                "2",
+                Mode::Preempt,
+                Some("one"),
+                false,
+                "couldn't assign flavors to pod set main: insufficient unused quota for cpu in flavor one, 1 more needed",
+            ),
+            (
+                "not enough space to borrow",
+                cq_with("1", None, false, WhenCanBorrow::Borrow),
+                None,
+                "0",
+                "2",
+                Mode::NoFit,
+                None,
+                false,
+                "couldn't assign flavors to pod set main: insufficient quota for cpu in flavor one, request > maximum capacity (2 > 1)",
+            ),
+            (
+                "borrow before try next flavor",
+                cq_with("2", Some("4"), true, WhenCanBorrow::Borrow),
+                Some(lender("4")),
+                "0",
+                "3",
+                Mode::Fit,
+                Some("one"),
+                true,
+                "",
+            ),
+            (
+                "borrow try next flavor, found the second flavor",
+                cq_with("2", Some("4"), true, WhenCanBorrow::TryNextFlavor),
+                Some(lender("4")),
+                "0",
+                "3",
+                Mode::Fit,
+                Some("two"),
+                false,
+                "",
+            ),
+        ];
+        for (name, cq, lender, used, request, mode, flavor, borrows, message) in cases {
+            let usage = [((cq.name.clone(), "one".to_string(), "cpu".to_string()), q(used))].into();
+            let queues: Vec<&ClusterQueue> = std::iter::once(&cq).chain(lender.as_ref()).collect();
+            let snap = Snapshot::new(queues, &usage);
+            let a = assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &cpu(request));
+            assert_eq!(
+                (
+                    a.mode,
+                    a.flavors.get("cpu").map(String::as_str),
+                    a.borrows,
+                    a.message.as_str()
+                ),
+                (mode, flavor, borrows, message),
+                "{name}"
+            );
+        }
+    }
 }

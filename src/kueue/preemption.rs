@@ -568,4 +568,46 @@ mod tests {
             assert_eq!(run(&admitted, cq, c, prio), want, "{name}");
         }
     }
+
+    /// After `TestCandidatesOrdering` ("evicted workload first", "workload from different
+    /// CQ first", "old workloads last"): the order victims are tried in.
+    #[test]
+    fn candidates_ordering() {
+        let c = |uid: Uid, cq: &str, priority: i32, admitted: u64, evicted: bool| Candidate {
+            uid,
+            cluster_queue: cq.into(),
+            priority,
+            queued: SimTime(0),
+            admitted: SimTime(admitted),
+            usage: vec![],
+            evicted,
+        };
+        // (case, candidates, expected uid order) with the preemptor in ClusterQueue "self".
+        let cases = [
+            (
+                "evicted workload first",
+                vec![c(1, "self", -1, 0, false), c(2, "self", 5, 0, true)],
+                vec![2, 1],
+            ),
+            (
+                "workload from different CQ first",
+                vec![c(1, "self", -1, 0, false), c(2, "other", 5, 0, false)],
+                vec![2, 1],
+            ),
+            (
+                "old workloads last",
+                vec![
+                    c(1, "self", 0, 1000, false),
+                    c(2, "self", 0, 9000, false),
+                    c(3, "self", 0, 5000, false),
+                ],
+                vec![2, 3, 1],
+            ),
+        ];
+        for (name, candidates, want) in cases {
+            let mut refs: Vec<&Candidate> = candidates.iter().collect();
+            order(&mut refs, "self");
+            assert_eq!(refs.iter().map(|c| c.uid).collect::<Vec<_>>(), want, "{name}");
+        }
+    }
 }
