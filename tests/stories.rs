@@ -544,3 +544,39 @@ fn a_preemptor_waiting_for_its_victim_stays_at_the_head_of_its_queue() {
         .unwrap();
     assert_eq!(urgent.admitted_at.unwrap().as_secs_f64(), 150.0);
 }
+
+#[test]
+fn raising_a_pending_workloads_priority_from_the_timeline_lets_it_preempt() {
+    let cluster = CLUSTER.replace(
+        "  namespaceSelector: {}\n",
+        "  namespaceSelector: {}\n  preemption: {withinClusterQueue: LowerPriority}\n",
+    );
+    let wpc =
+        "---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: WorkloadPriorityClass\nmetadata: {name: high}\nvalue: 1000\n";
+    let m = format!(
+        "{cluster}{wpc}{}{}",
+        pod("a-holder", 4, "", true),
+        pod("b-waiting", 4, "", true)
+    );
+    let done = run(
+        &m,
+        "  duration: 10m\n  timeline:\n    - {at: 2m, run: \"oc label pod b-waiting -n private-ai kueue.x-k8s.io/priority-class=high\"}\n",
+    );
+    let changed = events(&done, "Normal")
+        .into_iter()
+        .filter(|e| e.message == "Priority changed from 0 to 1000")
+        .count();
+    assert_eq!(changed, 1);
+    assert_eq!(events(&done, "Preempted").len(), 1);
+    assert_eq!(state(&done, "b-waiting").0, WorkloadState::Ready);
+    assert_eq!(state(&done, "a-holder").0, WorkloadState::Finished);
+    let w = done
+        .result
+        .engine
+        .world
+        .workloads
+        .values()
+        .find(|w| w.owner == "b-waiting")
+        .unwrap();
+    assert_eq!((w.priority, w.admitted_at.unwrap().as_secs_f64()), (1000, 150.0));
+}

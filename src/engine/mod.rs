@@ -260,6 +260,45 @@ impl Engine {
     }
 
     /// Requeues parked workloads of a ClusterQueue and wakes the Kueue scheduler.
+    /// A pod's priority label changed: its Workload takes the new priority (Kueue keeps a
+    /// Workload's priority in step with its `kueue.x-k8s.io/priority-class`), re-sorted in
+    /// its queue when pending; an admitted one keeps running and is judged by the new
+    /// priority in later preemptions.
+    pub fn reprioritize_workload_of(&mut self, pod: world::Uid) {
+        let Some(p) = self.world.pods.get(&pod) else { return };
+        let Some(wuid) = p.workload else { return };
+        let (priority, class) = crate::kueue::pod::priority_of(&self.world, p);
+        let Some(w) = self.world.workloads.get(&wuid) else {
+            return;
+        };
+        if w.priority == priority && w.priority_class == class {
+            return;
+        }
+        let old = w.clone();
+        let cq = self
+            .world
+            .local_queues
+            .get(&(old.namespace.clone(), old.queue_name.clone()))
+            .map(|l| l.cluster_queue.clone());
+        let queued = old.is_pending() && cq.as_ref().is_some_and(|c| self.kueue.queues.contains_key(c));
+        if let (true, Some(c)) = (queued, &cq) {
+            self.kueue.remove(c, &old);
+        }
+        let w = self.world.workloads.get_mut(&wuid).expect("looked up");
+        w.priority = priority;
+        w.priority_class = class;
+        let w = w.clone();
+        if let (true, Some(c)) = (queued, &cq) {
+            self.kueue.push(c, &w);
+        }
+        self.record(
+            "Normal",
+            format!("Workload {}/{}", w.namespace, w.name),
+            format!("Priority changed from {} to {priority}", old.priority),
+        );
+        self.queues.kueue_scheduler = true;
+    }
+
     /// Quota changed in `cq`: its inadmissible workloads, and those of every ClusterQueue
     /// in its cohort (which may borrow or reclaim it), get another chance.
     pub fn requeue_cluster_queue(&mut self, cq: &str) {

@@ -411,6 +411,9 @@ fn edit_meta(
                 overwrite,
                 what,
             )?;
+            if is_label && changes.iter().any(|(k, _)| k == crate::kueue::PRIORITY_CLASS_LABEL) {
+                engine.reprioritize_workload_of(uid);
+            }
         }
         Kind::Node => {
             let n = engine.world.nodes.get_mut(name).ok_or_else(|| not_found(kind, name))?;
