@@ -580,3 +580,65 @@ fn raising_a_pending_workloads_priority_from_the_timeline_lets_it_preempt() {
         .unwrap();
     assert_eq!((w.priority, w.admitted_at.unwrap().as_secs_f64()), (1000, 150.0));
 }
+
+/// After Kueue's `TestSchedule` cases "cannot borrow if cohort was assigned and would
+/// result in overadmission" and "can borrow if cohort was assigned and will not result in
+/// overadmission": ClusterQueues eng-alpha and eng-beta (50 cpu each) in one cohort; a
+/// workload in each, nominated in the same cycle.
+#[test]
+fn borrowing_is_rechecked_after_earlier_admissions_of_the_cycle() {
+    let cq = |name: &str| {
+        format!("---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: {name}}}\nspec:\n  cohort: eng\n  namespaceSelector: {{}}\n  resourceGroups:\n    - coveredResources: [cpu]\n      flavors:\n        - name: on-demand\n          resources:\n            - {{name: cpu, nominalQuota: 50}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: default, namespace: {name}}}\nspec: {{clusterQueue: {name}}}\n")
+    };
+    let job = |ns: &str, name: &str, cpu: u32| {
+        format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  containers:\n    - name: main\n      image: busybox\n      resources:\n        requests: {{cpu: \"{cpu}\"}}\n")
+    };
+    let flavor = "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {name: on-demand}\n";
+    // (Kueue case, beta's cpu, beta admitted?)
+    for (case, beta_cpu, admitted) in [
+        (
+            "cannot borrow if cohort was assigned and would result in overadmission",
+            56,
+            false,
+        ),
+        (
+            "can borrow if cohort was assigned and will not result in overadmission",
+            55,
+            true,
+        ),
+    ] {
+        let m = format!(
+            "{flavor}{}{}{}{}",
+            cq("eng-alpha"),
+            cq("eng-beta"),
+            job("eng-alpha", "alpha", 45),
+            job("eng-beta", "beta", beta_cpu)
+        );
+        let done = run(&m, "  duration: 1m\n");
+        let beta = done
+            .result
+            .engine
+            .world
+            .workloads
+            .values()
+            .find(|w| w.owner == "beta")
+            .unwrap();
+        let alpha = done
+            .result
+            .engine
+            .world
+            .workloads
+            .values()
+            .find(|w| w.owner == "alpha")
+            .unwrap();
+        assert!(alpha.admission.is_some(), "{case}: alpha admitted");
+        assert_eq!(beta.admission.is_some(), admitted, "{case}: {:?}", beta.pending_message);
+        if !admitted {
+            assert_eq!(
+                beta.pending_message.as_deref(),
+                Some("couldn't assign flavors to pod set main: insufficient unused quota for cpu in flavor on-demand, 1 more needed"),
+                "{case}"
+            );
+        }
+    }
+}
