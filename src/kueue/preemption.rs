@@ -296,6 +296,23 @@ mod tests {
         }
     }
 
+    /// Kueue's `lend1`/`lend2`: 6 cpu in cohort-lend, lending at most `lending`.
+    fn lender(name: &str, lending: i64) -> ClusterQueue {
+        let mut q = cluster_queue(
+            name,
+            Some("cohort-lend"),
+            6,
+            None,
+            Preemption {
+                within_cluster_queue: WithinClusterQueue::LowerPriority,
+                reclaim_within_cohort: ReclaimWithinCohort::LowerPriority,
+                ..Default::default()
+            },
+        );
+        q.resource_groups[0].flavors[0].resources[0].lending_limit = Some(cpu(lending));
+        q
+    }
+
     /// Kueue's test ClusterQueues.
     fn queues() -> Vec<ClusterQueue> {
         let lower = Preemption {
@@ -340,6 +357,8 @@ mod tests {
                 },
             ),
             cluster_queue("b-bwc", Some("bwc"), 2, None, Preemption::default()),
+            lender("lend1", 4),
+            lender("lend2", 2),
             cluster_queue(
                 "standalone-newer",
                 None,
@@ -553,6 +572,22 @@ mod tests {
                 2,
                 2,
                 vec![("b-x", InCohortReclamation)],
+            ),
+            (
+                "reclaim quota from lender",
+                vec![("lend1-low", "lend1", 3, -1, 1), ("lend2-mid", "lend2", 3, 0, 1), ("lend2-high", "lend2", 4, 1, 1)],
+                "lend1",
+                3,
+                1,
+                vec![("lend2-mid", InCohortReclamation)],
+            ),
+            (
+                "(own) nothing fits beyond the quota a lender can ever reach",
+                vec![("lend1-low", "lend1", 3, -1, 1), ("lend2-mid", "lend2", 3, 0, 1), ("lend2-high", "lend2", 4, 1, 1)],
+                "lend1",
+                9,
+                1,
+                vec![],
             ),
             (
                 "preempt from all ClusterQueues in cohort",
