@@ -22,15 +22,18 @@ fn pod(name: &str, gpus: u32, extra_labels: &str, tolerate: bool) -> String {
     )
 }
 
-fn state(done: &gpuaas_sim::Completed, owner: &str) -> (WorkloadState, Option<String>) {
-    let w = done
-        .result
+fn workload<'a>(done: &'a gpuaas_sim::Completed, owner: &str) -> &'a gpuaas_sim::engine::world::Workload {
+    done.result
         .engine
         .world
         .workloads
         .values()
         .find(|w| w.owner == owner)
-        .unwrap_or_else(|| panic!("no workload for {owner}"));
+        .unwrap_or_else(|| panic!("no workload for {owner}"))
+}
+
+fn state(done: &gpuaas_sim::Completed, owner: &str) -> (WorkloadState, Option<String>) {
+    let w = workload(done, owner);
     (w.current_state(), w.pending_message.clone())
 }
 
@@ -393,14 +396,7 @@ fn a_higher_priority_pod_preempts_within_the_cluster_queue() {
         preempted[0].message
     );
     // The quota came back only when the preempted pod was gone (30 s grace period).
-    let admitted = done
-        .result
-        .engine
-        .world
-        .workloads
-        .values()
-        .find(|w| w.owner == "urgent")
-        .unwrap();
+    let admitted = workload(&done, "urgent");
     assert_eq!(admitted.admitted_at.unwrap().as_secs_f64(), 150.0);
 }
 
@@ -534,14 +530,7 @@ fn a_preemptor_waiting_for_its_victim_stays_at_the_head_of_its_queue() {
     let (st, msg) = state(&done, "small");
     assert_eq!(st, WorkloadState::Pending, "{msg:?}");
     assert_eq!(events(&done, "Preempted").len(), 1);
-    let urgent = done
-        .result
-        .engine
-        .world
-        .workloads
-        .values()
-        .find(|w| w.owner == "urgent")
-        .unwrap();
+    let urgent = workload(&done, "urgent");
     assert_eq!(urgent.admitted_at.unwrap().as_secs_f64(), 150.0);
 }
 
@@ -570,14 +559,7 @@ fn raising_a_pending_workloads_priority_from_the_timeline_lets_it_preempt() {
     assert_eq!(events(&done, "Preempted").len(), 1);
     assert_eq!(state(&done, "b-waiting").0, WorkloadState::Ready);
     assert_eq!(state(&done, "a-holder").0, WorkloadState::Finished);
-    let w = done
-        .result
-        .engine
-        .world
-        .workloads
-        .values()
-        .find(|w| w.owner == "b-waiting")
-        .unwrap();
+    let w = workload(&done, "b-waiting");
     assert_eq!((w.priority, w.admitted_at.unwrap().as_secs_f64()), (1000, 150.0));
 }
 
@@ -615,22 +597,8 @@ fn borrowing_is_rechecked_after_earlier_admissions_of_the_cycle() {
             job("eng-beta", "beta", beta_cpu)
         );
         let done = run(&m, "  duration: 1m\n");
-        let beta = done
-            .result
-            .engine
-            .world
-            .workloads
-            .values()
-            .find(|w| w.owner == "beta")
-            .unwrap();
-        let alpha = done
-            .result
-            .engine
-            .world
-            .workloads
-            .values()
-            .find(|w| w.owner == "alpha")
-            .unwrap();
+        let beta = workload(&done, "beta");
+        let alpha = workload(&done, "alpha");
         assert!(alpha.admission.is_some(), "{case}: alpha admitted");
         assert_eq!(beta.admission.is_some(), admitted, "{case}: {:?}", beta.pending_message);
         if !admitted {

@@ -97,16 +97,12 @@ pub fn detect(world: &World) -> Vec<Found> {
         let (true, Some(msg)) = (pod.is_gated() && w.is_pending(), &w.pending_message) else {
             continue;
         };
-        let Some(cq) = world
-            .local_queues
-            .get(&(w.namespace.clone(), w.queue_name.clone()))
-            .map(|l| &l.cluster_queue)
-        else {
+        let Some(cq) = world.cluster_queue_of(w) else {
             continue;
         };
         let blockers: Vec<Uid> = starved_flavors(msg)
             .iter()
-            .flat_map(|f| holders.get(&(cq.as_str(), f.as_str())).cloned().unwrap_or_default())
+            .flat_map(|f| holders.get(&(cq, f.as_str())).cloned().unwrap_or_default())
             .collect();
         // Admission needs only one flavor to free up: a terminating holder will release
         // its quota, so this pod is not stuck.

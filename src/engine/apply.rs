@@ -379,11 +379,7 @@ impl Engine {
         w.finished_at = Some(now);
         w.set_state(now, WorkloadState::Finished);
         let w = w.clone();
-        let cq = self
-            .world
-            .local_queues
-            .get(&(w.namespace.clone(), w.queue_name.clone()))
-            .map(|l| l.cluster_queue.clone());
+        let cq = self.world.cluster_queue_of(&w).map(str::to_string);
         if let Some(adm) = &w.admission {
             for (r, f) in &adm.flavors {
                 if let Some(u) = self

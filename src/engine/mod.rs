@@ -275,11 +275,7 @@ impl Engine {
             return;
         }
         let old = w.clone();
-        let cq = self
-            .world
-            .local_queues
-            .get(&(old.namespace.clone(), old.queue_name.clone()))
-            .map(|l| l.cluster_queue.clone());
+        let cq = self.world.cluster_queue_of(&old).map(str::to_string);
         let queued = old.is_pending() && cq.as_ref().is_some_and(|c| self.kueue.queues.contains_key(c));
         if let (true, Some(c)) = (queued, &cq) {
             self.kueue.remove(c, &old);

@@ -447,6 +447,13 @@ impl World {
             .unwrap_or_default()
     }
 
+    /// The ClusterQueue a workload's LocalQueue points at, if both exist so far.
+    pub fn cluster_queue_of(&self, w: &Workload) -> Option<&str> {
+        self.local_queues
+            .get(&(w.namespace.clone(), w.queue_name.clone()))
+            .map(|l| l.cluster_queue.as_str())
+    }
+
     /// The LocalQueue a pod in `ns` with these labels is queued in, if any: its
     /// `kueue.x-k8s.io/queue-name` label, else the namespace's `default` LocalQueue.
     pub fn queue_for(&self, ns: &str, labels: &Labels) -> Option<String> {

@@ -127,13 +127,15 @@ fn fits(p: &Preemptor, snapshot: &Snapshot, allow_borrowing: bool) -> bool {
         .all(|(fr, q)| (allow_borrowing || !snapshot.would_borrow(cq, fr, *q)) && *q <= snapshot.available(cq, fr))
 }
 
-fn remove(snapshot: &mut Snapshot, c: &Candidate) {
+/// Takes an admitted workload's usage out of the snapshot.
+pub fn remove(snapshot: &mut Snapshot, c: &Candidate) {
     for (fr, q) in &c.usage {
         snapshot.remove_usage(&c.cluster_queue, fr, *q);
     }
 }
 
-fn add(snapshot: &mut Snapshot, c: &Candidate) {
+/// Puts an admitted workload's usage back into the snapshot.
+pub fn add(snapshot: &mut Snapshot, c: &Candidate) {
     for (fr, q) in &c.usage {
         snapshot.add_usage(&c.cluster_queue, fr, *q);
     }

@@ -299,15 +299,11 @@ fn process(
         .cloned()
         .collect();
     for v in &victims {
-        for (fr, q) in &v.usage {
-            snapshot.remove_usage(&v.cluster_queue, fr, *q);
-        }
+        preemption::remove(snapshot, v);
     }
     let fits = usage.iter().all(|(fr, q)| *q <= snapshot.available(&e.cq, fr));
     for v in &victims {
-        for (fr, q) in &v.usage {
-            snapshot.add_usage(&v.cluster_queue, fr, *q);
-        }
+        preemption::add(snapshot, v);
     }
     if !fits {
         actions.extend(pending(

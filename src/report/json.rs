@@ -93,7 +93,7 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         .map(|wl| {
             let flavors: Map<String, Value> = wl.admission.as_ref().map(|a| a.flavors.iter().map(|(r, f)| (r.clone(), json!(f))).collect()).unwrap_or_default();
             let gpus: i128 = wl.requests.0.iter().filter(|(k, _)| k.ends_with("/gpu")).map(|(_, q)| q.value_ceil()).sum();
-            let cq = w.local_queues.get(&(wl.namespace.clone(), wl.queue_name.clone())).map(|l| l.cluster_queue.clone());
+            let cq = w.cluster_queue_of(wl).map(str::to_string);
             json!({
                 "name": wl.name, "namespace": wl.namespace, "owner": wl.owner, "pod": wl.pod_name,
                 "queue": wl.queue_name, "cluster_queue": cq, "priority": wl.priority, "priority_class": wl.priority_class,

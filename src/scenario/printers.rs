@@ -196,13 +196,7 @@ pub fn pending_in(world: &World, _qm: &QueueManager, cq: &str) -> usize {
     world
         .workloads
         .values()
-        .filter(|w| {
-            w.is_pending()
-                && world
-                    .local_queues
-                    .get(&(w.namespace.clone(), w.queue_name.clone()))
-                    .is_some_and(|l| l.cluster_queue == cq)
-        })
+        .filter(|w| w.is_pending() && world.cluster_queue_of(w) == Some(cq))
         .count()
 }
 
