@@ -98,6 +98,20 @@ fn cases() -> Vec<Case> {
             "did you mean `duration`",
         ),
         (
+            "unknown fair sharing strategy",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  kueue:\n    fairSharing:\n      enable: true\n      preemptionStrategies: [LessThanFinalShare]\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            9,
+            "unknown fair sharing preemption strategy `LessThanFinalShare`",
+        ),
+        (
+            "unknown Kueue configuration field",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  kueue:\n    fairsharing: {{enable: true}}\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            7,
+            "did you mean `fairSharing`",
+        ),
+        (
             "bad duration",
             vec![("s.yaml", format!("{SCENARIO_HEAD}  duration: ten minutes\n")), ("m.yaml", ok_manifests.clone())],
             "s.yaml",

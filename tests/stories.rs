@@ -610,3 +610,54 @@ fn borrowing_is_rechecked_after_earlier_admissions_of_the_cycle() {
         }
     }
 }
+
+/// After Kueue's `TestSchedule` case "with fair sharing: schedule workload with lowest
+/// share first": eng-alpha and eng-beta (50 cpu each) and eng-shared (10 cpu, no
+/// borrowing) in cohort eng; alpha runs at its nominal quota, beta borrows 5. When room
+/// opens, beta's older 1-cpu workload and alpha's newer 5-cpu one compete: under fair
+/// sharing alpha's share with its workload (5 of 110 lendable) is below beta's (6 of
+/// 110), so alpha's goes first and fills the cohort; without it FIFO admits beta's.
+#[test]
+fn fair_sharing_admits_the_lowest_share_first() {
+    let cq = |name: &str, nominal: u32, borrowing: &str| {
+        format!("---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: {name}}}\nspec:\n  cohort: eng\n  namespaceSelector: {{}}\n  resourceGroups:\n    - coveredResources: [cpu]\n      flavors:\n        - name: on-demand\n          resources:\n            - {{name: cpu, nominalQuota: {nominal}{borrowing}}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: default, namespace: {name}}}\nspec: {{clusterQueue: {name}}}\n")
+    };
+    let job = |ns: &str, name: &str, cpu: u32| {
+        format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  containers:\n    - name: main\n      image: busybox\n      resources:\n        requests: {{cpu: \"{cpu}\"}}\n")
+    };
+    let flavor = "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {name: on-demand}\n";
+    let m = format!(
+        "{flavor}{}{}{}{}{}{}",
+        cq("eng-alpha", 50, ""),
+        cq("eng-beta", 50, ""),
+        cq("eng-shared", 10, ", borrowingLimit: 0"),
+        job("eng-alpha", "all-nominal", 50),
+        job("eng-beta", "borrowing", 55),
+        job("eng-shared", "blocker", 5)
+    );
+    for (fair, admitted, left) in [(true, "new", "older-new"), (false, "older-new", "new")] {
+        let config = if fair {
+            "  kueue: {fairSharing: {enable: true}}\n"
+        } else {
+            ""
+        };
+        let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{config}  duration: 5m\n  timeline:\n    - {{at: 1m, run: \"oc apply -f older.yaml\"}}\n    - {{at: 2m, run: \"oc apply -f new.yaml\"}}\n    - {{at: 3m, run: \"oc delete pod blocker -n eng-shared\"}}\n");
+        let dir = folder(&[
+            ("m.yaml", &m),
+            ("older.yaml", &job("eng-beta", "older-new", 1)),
+            ("new.yaml", &job("eng-alpha", "new", 5)),
+            ("s.yaml", &scenario),
+        ]);
+        let done = simulate(&dir.path().join("s.yaml"));
+        let winner = workload(&done, admitted);
+        assert_eq!(
+            winner.admitted_at.map(|t| t.as_secs_f64()),
+            Some(180.0),
+            "fair sharing {fair}: {admitted} admitted when the blocker goes"
+        );
+        assert!(
+            workload(&done, left).admission.is_none(),
+            "fair sharing {fair}: {left} left pending"
+        );
+    }
+}

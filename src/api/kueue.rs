@@ -425,3 +425,94 @@ impl WorkloadPriorityClass {
         })
     }
 }
+
+/// One of Kueue's `fairSharing.preemptionStrategies`: when a workload of another
+/// ClusterQueue may be preempted, comparing dominant resource shares (DRS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FairSharingStrategy {
+    /// Rule S2-a: the preemptor's share with its workload is at most the target's share
+    /// after losing the candidate.
+    LessThanOrEqualToFinalShare,
+    /// Rule S2-b: the preemptor's share with its workload is below the target's share
+    /// before losing the candidate.
+    LessThanInitialShare,
+}
+
+/// The parts of Kueue's Configuration (`config.kueue.x-k8s.io`) the simulator honours,
+/// given in the Scenario as `spec.kueue`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KueueConfig {
+    /// `fairSharing.enable`, with the strategies in the order they are tried.
+    pub fair_sharing: Option<Vec<FairSharingStrategy>>,
+}
+
+const KUEUE_CONFIG_KEYS: &[&str] = &["fairSharing"];
+const FAIR_SHARING_KEYS: &[&str] = &["enable", "preemptionStrategies"];
+
+fn known_keys(node: &Node, what: &str, known: &[&str]) -> Result<(), InputError> {
+    for (k, _) in node.entries()? {
+        let key = k.as_str()?;
+        if !known.contains(&key) {
+            return Err(InputError::at(
+                k.loc.clone(),
+                format!(
+                    "unknown {what} field `{key}`{}",
+                    crate::manifest::error::did_you_mean(key, known.iter().copied())
+                ),
+            )
+            .hint(format!("known fields: {}", known.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+impl KueueConfig {
+    pub fn decode(node: &Node) -> Result<KueueConfig, InputError> {
+        known_keys(node, "Kueue configuration", KUEUE_CONFIG_KEYS)?;
+        let Some(fs) = node.get("fairSharing") else {
+            return Ok(KueueConfig::default());
+        };
+        known_keys(fs, "fairSharing", FAIR_SHARING_KEYS)?;
+        let enabled = fs.get("enable").map(|e| e.as_bool()).transpose()?.unwrap_or(false);
+        let mut strategies = Vec::new();
+        let options = [
+            (
+                "LessThanOrEqualToFinalShare",
+                FairSharingStrategy::LessThanOrEqualToFinalShare,
+            ),
+            ("LessThanInitialShare", FairSharingStrategy::LessThanInitialShare),
+        ];
+        let listed = fs.get("preemptionStrategies");
+        for s in listed.map(|l| l.items()).transpose()?.unwrap_or(&[]) {
+            strategies.push(one_of(
+                Some(s),
+                "fair sharing preemption strategy",
+                &options,
+                FairSharingStrategy::LessThanOrEqualToFinalShare,
+            )?);
+        }
+        use FairSharingStrategy::*;
+        // Kueue's configuration validation admits exactly these lists.
+        let valid = matches!(
+            strategies.as_slice(),
+            [] | [LessThanOrEqualToFinalShare]
+                | [LessThanInitialShare]
+                | [LessThanOrEqualToFinalShare, LessThanInitialShare]
+        );
+        if !valid {
+            let loc = listed.map(|l| l.loc.clone()).unwrap_or_else(|| fs.loc.clone());
+            return Err(
+                InputError::at(loc, "unsupported list of fair sharing preemption strategies").hint(
+                    "use [LessThanOrEqualToFinalShare], [LessThanInitialShare] or \
+                 [LessThanOrEqualToFinalShare, LessThanInitialShare]",
+                ),
+            );
+        }
+        if strategies.is_empty() {
+            strategies = vec![LessThanOrEqualToFinalShare, LessThanInitialShare];
+        }
+        Ok(KueueConfig {
+            fair_sharing: enabled.then_some(strategies),
+        })
+    }
+}

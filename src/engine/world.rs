@@ -360,6 +360,8 @@ pub struct World {
     pub raw: BTreeMap<(String, String, String), serde_json::Value>,
     /// Every model-serving pod's start-up plan, kept after the pod is gone.
     pub cold_starts: Vec<ColdStart>,
+    /// Kueue's own configuration (fair sharing).
+    pub kueue_config: crate::api::kueue::KueueConfig,
     next_uid: Uid,
 }
 
@@ -399,6 +401,7 @@ impl World {
             usage: BTreeMap::new(),
             raw: BTreeMap::new(),
             cold_starts: Vec::new(),
+            kueue_config: Default::default(),
             next_uid: 1,
         }
     }

@@ -8,7 +8,7 @@
 //! its guaranteed quota. A member may use its guaranteed quota, plus what the cohort has
 //! left, capped by its `borrowingLimit` above its nominal quota.
 
-use crate::api::kueue::{ClusterQueue, FlavorName};
+use crate::api::kueue::{ClusterQueue, FairSharingStrategy, FlavorName};
 use crate::units::Quantity;
 use std::collections::BTreeMap;
 
@@ -39,6 +39,8 @@ impl Quota {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueSnapshot {
     pub cohort: Option<String>,
+    /// `fairSharing.weight`.
+    pub weight: Quantity,
     pub quotas: BTreeMap<FlavorResource, Quota>,
     pub usage: BTreeMap<FlavorResource, Quantity>,
 }
@@ -61,6 +63,8 @@ pub struct Snapshot {
     pub queues: BTreeMap<String, QueueSnapshot>,
     /// Cohort name → member ClusterQueues, in name order.
     pub cohorts: BTreeMap<String, Vec<String>>,
+    /// Kueue's fair sharing, when enabled: its preemption strategies in order.
+    pub fair_sharing: Option<Vec<FairSharingStrategy>>,
 }
 
 impl Snapshot {
@@ -73,6 +77,7 @@ impl Snapshot {
         for cq in cluster_queues {
             let mut q = QueueSnapshot {
                 cohort: cq.cohort.clone(),
+                weight: cq.fair_sharing_weight,
                 ..Default::default()
             };
             for g in &cq.resource_groups {
@@ -102,6 +107,12 @@ impl Snapshot {
         s
     }
 
+    /// The same snapshot under Kueue's fair sharing (`None`: disabled).
+    pub fn with_fair_sharing(mut self, strategies: Option<Vec<FairSharingStrategy>>) -> Snapshot {
+        self.fair_sharing = strategies;
+        self
+    }
+
     pub fn queue(&self, cq: &str) -> Option<&QueueSnapshot> {
         self.queues.get(cq)
     }
@@ -116,6 +127,10 @@ impl Snapshot {
         if let Some(s) = self.queues.get_mut(cq) {
             let u = s.usage.entry(fr.clone()).or_default();
             *u = (*u - q).max(Quantity::ZERO);
+            // No entry for no usage, so that equal usage compares equal.
+            if u.is_zero() {
+                s.usage.remove(fr);
+            }
         }
     }
 

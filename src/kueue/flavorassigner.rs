@@ -5,7 +5,8 @@
 use super::cache::{FlavorResource, Snapshot};
 use crate::api::core::{PodSpec, ResourceList, TaintEffect};
 use crate::api::kueue::{
-    BorrowWithinCohort, ClusterQueue, FlavorFungibility, FlavorName, ResourceFlavor, WhenCanBorrow, WhenCanPreempt,
+    BorrowWithinCohort, ClusterQueue, FlavorFungibility, FlavorName, ReclaimWithinCohort, ResourceFlavor,
+    WhenCanBorrow, WhenCanPreempt,
 };
 use crate::api::meta::Labels;
 use crate::units::Quantity;
@@ -101,8 +102,10 @@ fn fits_quota(
         .map(|q| q.quota(fr).nominal)
         .unwrap_or_default();
     // Within its nominal quota a ClusterQueue may preempt (its own workloads, or reclaim
-    // what others borrowed); beyond it only when it may preempt while borrowing.
-    let can_borrow_preempt = cq.preemption.borrow_within_cohort != BorrowWithinCohort::Never;
+    // what others borrowed); beyond it only when it may preempt while borrowing, which
+    // fair sharing allows whenever it may reclaim (`canPreemptWhileBorrowing`).
+    let can_borrow_preempt = cq.preemption.borrow_within_cohort != BorrowWithinCohort::Never
+        || (snapshot.fair_sharing.is_some() && cq.preemption.reclaim_within_cohort != ReclaimWithinCohort::Never);
     let mode = if val <= nominal || can_borrow_preempt {
         Mode::Preempt
     } else {

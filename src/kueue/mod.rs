@@ -2,6 +2,7 @@
 //! quota usage, flavor assignment and the scheduler, laid out as Kueue's own packages.
 
 pub mod cache;
+pub mod fairsharing;
 pub mod flavorassigner;
 pub mod pod;
 pub mod preemption;

@@ -42,6 +42,7 @@ pub enum Reason {
     InClusterQueue,
     InCohortReclamation,
     InCohortReclaimWhileBorrowing,
+    InCohortFairSharing,
 }
 
 impl Reason {
@@ -50,6 +51,7 @@ impl Reason {
             Reason::InClusterQueue => "InClusterQueue",
             Reason::InCohortReclamation => "InCohortReclamation",
             Reason::InCohortReclaimWhileBorrowing => "InCohortReclaimWhileBorrowing",
+            Reason::InCohortFairSharing => "InCohortFairSharing",
         }
     }
     /// The words of the eviction message.
@@ -58,6 +60,7 @@ impl Reason {
             Reason::InClusterQueue => "prioritization in the ClusterQueue",
             Reason::InCohortReclamation => "reclamation within the cohort",
             Reason::InCohortReclaimWhileBorrowing => "reclamation within the cohort while borrowing",
+            Reason::InCohortFairSharing => "fair sharing within the cohort",
         }
     }
 }
@@ -77,7 +80,7 @@ fn is_borrowing(snapshot: &Snapshot, cq: &str, needs: &BTreeSet<FlavorResource>)
 }
 
 /// Admitted workloads the preemptor's policies allow it to evict (`findCandidates`).
-fn find_candidates<'c>(p: &Preemptor, snapshot: &Snapshot, admitted: &'c [Candidate]) -> Vec<&'c Candidate> {
+pub(crate) fn find_candidates<'c>(p: &Preemptor, snapshot: &Snapshot, admitted: &'c [Candidate]) -> Vec<&'c Candidate> {
     let cq = p.cluster_queue;
     let mut out = Vec::new();
     let within = cq.preemption.within_cluster_queue;
@@ -109,7 +112,7 @@ fn find_candidates<'c>(p: &Preemptor, snapshot: &Snapshot, admitted: &'c [Candid
 
 /// Kueue's `CandidatesOrdering`: workloads already being evicted, then those in other
 /// ClusterQueues, then lower priority, then the most recently admitted, then by UID.
-fn order(candidates: &mut [&Candidate], cq: &str) {
+pub(crate) fn order(candidates: &mut [&Candidate], cq: &str) {
     candidates.sort_by(|a, b| {
         b.evicted
             .cmp(&a.evicted)
@@ -120,7 +123,7 @@ fn order(candidates: &mut [&Candidate], cq: &str) {
     });
 }
 
-fn fits(p: &Preemptor, snapshot: &Snapshot, allow_borrowing: bool) -> bool {
+pub(crate) fn fits(p: &Preemptor, snapshot: &Snapshot, allow_borrowing: bool) -> bool {
     let cq = &p.cluster_queue.name;
     p.requests
         .iter()
@@ -142,7 +145,7 @@ pub fn add(snapshot: &mut Snapshot, c: &Candidate) {
 }
 
 /// A candidate and the reason it would be preempted for.
-type Classified<'c> = (&'c Candidate, Reason);
+pub(crate) type Classified<'c> = (&'c Candidate, Reason);
 
 /// Removes candidates in order until the preemptor fits, then puts back, from the last
 /// but one towards the first, every one it fits without (`minimalPreemptions` and
@@ -169,6 +172,30 @@ fn minimal(p: &Preemptor, snapshot: &mut Snapshot, candidates: &[Classified], al
         }
         return Vec::new();
     }
+    restore_after_fill_back(p, snapshot, targets, allow_borrowing)
+}
+
+/// Drops every target the preemptor fits without, from the last but one towards the
+/// first (`fillBackWorkloads`), the snapshot holding all targets' usage.
+pub(crate) fn fill_back(
+    p: &Preemptor,
+    snapshot: &mut Snapshot,
+    targets: Vec<Classified>,
+    allow_borrowing: bool,
+) -> Vec<Target> {
+    for (c, _) in &targets {
+        remove(snapshot, c);
+    }
+    restore_after_fill_back(p, snapshot, targets, allow_borrowing)
+}
+
+/// Fill-back with the targets' usage out of the snapshot; puts back what remains.
+fn restore_after_fill_back(
+    p: &Preemptor,
+    snapshot: &mut Snapshot,
+    mut targets: Vec<Classified>,
+    allow_borrowing: bool,
+) -> Vec<Target> {
     let mut i = targets.len().saturating_sub(1);
     while i > 0 {
         i -= 1;

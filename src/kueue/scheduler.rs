@@ -6,6 +6,7 @@
 //! are requeued per queueing strategy.
 
 use super::cache::{FlavorResource, Snapshot};
+use super::fairsharing::{self, Share};
 use super::flavorassigner::{assign, Assignment, Mode};
 use super::preemption::{self, Candidate, Preemptor, Target};
 use super::queue::{QueueKey, QueueManager};
@@ -96,7 +97,8 @@ struct Cycle {
 /// something changes (their victims' quota released, a new workload).
 pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
     let mut actions = Vec::new();
-    let mut snapshot = Snapshot::new(world.cluster_queues.values(), &world.usage);
+    let mut snapshot = Snapshot::new(world.cluster_queues.values(), &world.usage)
+        .with_fair_sharing(world.kueue_config.fair_sharing.clone());
     let mut running = admitted(world);
     loop {
         let names: Vec<String> = qm.queues.keys().cloned().collect();
@@ -115,21 +117,30 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
                 entries.push(e);
             }
         }
-        entries.sort_by(|a, b| {
-            a.assignment
-                .borrows
-                .cmp(&b.assignment.borrows)
-                .then(b.workload.priority.cmp(&a.workload.priority))
-                .then(a.workload.queue_timestamp.cmp(&b.workload.queue_timestamp))
-                .then(a.key.cmp(&b.key))
-        });
         let mut cycle = Cycle {
             preempted: BTreeSet::new(),
             reserved: Vec::new(),
         };
         let mut progress = false;
         let mut retry = Vec::new();
-        for e in entries {
+        let fair = snapshot.fair_sharing.is_some();
+        if !fair {
+            entries.sort_by(|a, b| {
+                a.assignment
+                    .borrows
+                    .cmp(&b.assignment.borrows)
+                    .then(b.workload.priority.cmp(&a.workload.priority))
+                    .then(a.workload.queue_timestamp.cmp(&b.workload.queue_timestamp))
+                    .then(a.key.cmp(&b.key))
+            });
+            entries.reverse();
+        }
+        while !entries.is_empty() {
+            let e = if fair {
+                entries.remove(fairest(&mut snapshot, &entries))
+            } else {
+                entries.pop().expect("non-empty")
+            };
             let (cq, key) = (e.cq.clone(), e.key.clone());
             match process(world, qm, &mut snapshot, &mut running, &mut actions, &mut cycle, e) {
                 Processed::Admitted => progress = true,
@@ -155,6 +166,27 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
         }
     }
     actions
+}
+
+/// Under fair sharing, the entry to process next (`fairSharingIterator`): the one whose
+/// ClusterQueue would have the lowest dominant resource share with it admitted, as the
+/// snapshot stands after the entries before it; then priority, then FIFO.
+fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
+    type Rank<'k> = (Share, std::cmp::Reverse<i32>, crate::units::SimTime, &'k QueueKey);
+    let mut best: Option<(usize, Rank)> = None;
+    for (i, e) in entries.iter().enumerate() {
+        let share = fairsharing::share_with(snapshot, &e.cq, &e.usage());
+        let key = (
+            share,
+            std::cmp::Reverse(e.workload.priority),
+            e.workload.queue_timestamp,
+            &e.key,
+        );
+        if best.as_ref().is_none_or(|(_, b)| key < *b) {
+            best = Some((i, key));
+        }
+    }
+    best.map(|(i, _)| i).unwrap_or(0)
 }
 
 fn pending(w: &Workload, reason: &str, message: String) -> Option<Action> {
@@ -222,7 +254,10 @@ fn nominate<'w>(
             requests: usage,
             needs,
         };
-        targets = preemption::targets(&preemptor, snapshot, running);
+        targets = match snapshot.fair_sharing.clone() {
+            Some(strategies) => fairsharing::targets(&preemptor, snapshot, running, &strategies),
+            None => preemption::targets(&preemptor, snapshot, running),
+        };
     }
     Some(Entry {
         cq: cq_name,

@@ -77,6 +77,8 @@ pub struct Scenario {
     /// Width of the per-window latency summaries.
     pub metrics_window: SimDuration,
     pub fidelity: crate::serving::replica::Fidelity,
+    /// Kueue's Configuration (`spec.kueue`): fair sharing.
+    pub kueue: crate::api::kueue::KueueConfig,
 }
 
 pub const DEFAULT_METRICS_WINDOW: SimDuration = SimDuration(60_000);
@@ -92,6 +94,7 @@ const SPEC_KEYS: &[&str] = &[
     "slo",
     "metricsWindow",
     "fidelity",
+    "kueue",
     "timeline",
     "expect",
 ];
@@ -246,6 +249,11 @@ impl Scenario {
                     .hint("fast: closed-form decode runs; step: every engine step")
             })?,
         };
+        let kueue = spec
+            .get("kueue")
+            .map(crate::api::kueue::KueueConfig::decode)
+            .transpose()?
+            .unwrap_or_default();
         let notes = Vec::new();
         let mut expect = Vec::new();
         for e in spec.get("expect").map(|t| t.items()).transpose()?.unwrap_or(&[]) {
@@ -265,6 +273,7 @@ impl Scenario {
             slo,
             metrics_window,
             fidelity,
+            kueue,
         })
     }
 }

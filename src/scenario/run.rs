@@ -51,6 +51,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Prepared>, InputErrors> {
             slo: Vec::new(),
             metrics_window: super::document::DEFAULT_METRICS_WINDOW,
             fidelity: crate::serving::replica::Fidelity::Fast,
+            kueue: Default::default(),
         };
         match prepare_with(scenario, loaded.objects.clone(), loaded.warnings.clone()) {
             Ok(p) => out.push(p),
@@ -453,7 +454,9 @@ impl Driver for ScenarioDriver<'_> {
 
 pub fn run(prepared: Prepared) -> RunResult {
     let catalog = Catalog::bundled();
-    let mut engine = Engine::new(World::new(catalog.clone()), prepared.scenario.seed);
+    let mut world = World::new(catalog.clone());
+    world.kueue_config = prepared.scenario.kueue.clone();
+    let mut engine = Engine::new(world, prepared.scenario.seed);
     engine.warnings.extend(prepared.warnings.iter().cloned());
     engine.warnings.extend(prepared.scenario.notes.iter().cloned());
     for pool in &prepared.scenario.node_pools {
