@@ -1,5 +1,6 @@
-//! Scheduling throughput: one Kueue admission pass over 10,000 pending workloads, a
-//! 1,000-node / 20,000-pod churn, and the seed's handover scenario end to end.
+//! Scheduling throughput: one Kueue admission pass over 10,000 pending workloads (one
+//! ClusterQueue; and 20 ClusterQueues in a cohort with preemption), a 1,000-node /
+//! 20,000-pod churn, and the seed's handover scenario end to end.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use gpuaas_sim::scenario::run::discover;
@@ -104,6 +105,105 @@ fn admission_pass(c: &mut Criterion) {
     g.finish();
 }
 
+/// 20 teams of 200 GPUs in one cohort. Teams 0–9 run 400 workloads each, so the cohort
+/// is full and half of it borrowed; every team then has 500 pending (teams 0–9's at
+/// priority 1000 for odd teams). With preemption on, one pass over the 10,000 pending
+/// workloads finds: teams 10–19 reclaiming from the borrowers, odd borrowing teams
+/// preempting their own lower-priority workloads, even ones parking every head.
+fn cohort_manifests(dir: &Path) -> PathBuf {
+    let mut m = String::from(
+        "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {name: l4}\nspec: {nodeLabels: {node.kubernetes.io/instance-type: g6.12xlarge}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: WorkloadPriorityClass\nmetadata: {name: high}\nvalue: 1000\n",
+    );
+    for t in 0..20 {
+        let team = format!("team-{t:02}");
+        m += &format!(
+            "---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: {team}}}\nspec:\n  cohort: fleet\n  namespaceSelector: {{}}\n  resourceGroups:\n    - coveredResources: [cpu, memory, nvidia.com/gpu]\n      flavors:\n        - name: l4\n          resources:\n            - {{name: cpu, nominalQuota: 100000}}\n            - {{name: memory, nominalQuota: 100000Gi}}\n            - {{name: nvidia.com/gpu, nominalQuota: 200}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {team}}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: default, namespace: {team}}}\nspec: {{clusterQueue: {team}}}\n"
+        );
+        let deployment = |name: &str, replicas: u32, labels: &str| {
+            format!(
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: {team}}}\nspec:\n  replicas: {replicas}\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}{labels}}}}}\n    spec:\n      containers: [{{name: c, image: i, resources: {{limits: {{cpu: \"1\", memory: 4Gi, nvidia.com/gpu: \"1\"}}}}}}]\n"
+            )
+        };
+        if t < 10 {
+            m += &deployment("running", 400, "");
+        }
+        let high = if t < 10 && t % 2 == 1 {
+            ", kueue.x-k8s.io/priority-class: high"
+        } else {
+            ""
+        };
+        m += &deployment("waiting", 0, high);
+    }
+    let timeline: String = (0..20)
+        .map(|t| format!("    - {{at: 1s, run: \"oc scale deployment waiting -n team-{t:02} --replicas=500\"}}\n"))
+        .collect();
+    let scenario = format!(
+        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: bench}}\nspec:\n  duration: 5s\n  include: [m.yaml]\n  nodePools: [{{name: n, instanceType: g6.12xlarge, count: 1000}}]\n  timeline:\n{timeline}"
+    );
+    std::fs::write(dir.join("m.yaml"), m).unwrap();
+    let p = dir.join("s.yaml");
+    std::fs::write(&p, scenario).unwrap();
+    p
+}
+
+fn cohort_admission_pass(c: &mut Criterion) {
+    use gpuaas_sim::api::kueue::{ReclaimWithinCohort, WithinClusterQueue};
+    use gpuaas_sim::engine::action::Action;
+    let dir = tempfile::tempdir().unwrap();
+    let mut done = gpuaas_sim::simulate(prepared(&cohort_manifests(dir.path())));
+    let engine = &mut done.result.engine;
+    // Preemption is switched on only now, so that the set-up run admitted without it.
+    let names: Vec<String> = engine.world.cluster_queues.keys().cloned().collect();
+    for cq in engine.world.cluster_queues.values_mut() {
+        cq.preemption.within_cluster_queue = WithinClusterQueue::LowerPriority;
+        cq.preemption.reclaim_within_cohort = ReclaimWithinCohort::Any;
+    }
+    for n in &names {
+        engine.kueue.requeue_all(n);
+    }
+    let pending: usize = names.iter().map(|n| engine.kueue.pending_count(n)).sum();
+    assert_eq!(pending, 10_000);
+    let qm = engine.kueue.clone();
+    let world = &engine.world;
+    let mut q = qm.clone();
+    q.decisions = 0;
+    let start = Instant::now();
+    let actions = gpuaas_sim::kueue::scheduler::schedule(world, &mut q);
+    let wall = start.elapsed().as_secs_f64();
+    let count = |f: &dyn Fn(&Action) -> bool| actions.iter().filter(|a| f(a)).count();
+    let admitted = count(&|a| matches!(a, Action::AdmitWorkload { .. }));
+    let evicted = count(&|a| matches!(a, Action::EvictWorkload { .. }));
+    eprintln!(
+        "cohort pass: {pending} pending in 20 ClusterQueues: {} decisions ({admitted} admitted, {evicted} evictions issued) in {:.1} ms = {:.0} decisions/s",
+        q.decisions,
+        wall * 1000.0,
+        q.decisions as f64 / wall
+    );
+    let mut reasons = std::collections::BTreeMap::new();
+    for a in &actions {
+        if let Action::SetWorkloadPending { message, .. } = a {
+            *reasons
+                .entry(message.split(':').next().unwrap_or("").to_string())
+                .or_insert(0) += 1;
+        }
+    }
+    eprintln!("cohort pass, pending messages: {reasons:?}");
+    let mut g = c.benchmark_group("kueue");
+    g.sample_size(20);
+    g.bench_function("cohort_preemption_pass_10k_pending_20_cqs", |b| {
+        b.iter_batched(
+            || {
+                let mut q = qm.clone();
+                q.decisions = 0;
+                q
+            },
+            |mut q| gpuaas_sim::kueue::scheduler::schedule(world, &mut q),
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
 fn churn(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let timeline = [
@@ -149,5 +249,5 @@ fn seed_scenario(c: &mut Criterion) {
     c.bench_function("seed_handover_45min", |b| b.iter(|| gpuaas_sim::simulate(p.clone())));
 }
 
-criterion_group!(benches, admission_pass, churn, seed_scenario);
+criterion_group!(benches, admission_pass, cohort_admission_pass, churn, seed_scenario);
 criterion_main!(benches);

@@ -661,3 +661,48 @@ fn fair_sharing_admits_the_lowest_share_first() {
         );
     }
 }
+
+/// After Kueue's `TestSchedule` case "multiple preemptions without borrowing":
+/// other-alpha and other-beta (2 cpu each, `withinClusterQueue: LowerPriority`) in one
+/// cohort, each full with a priority-0 workload; a priority-100 preemptor arrives in each.
+/// Both preempt in the same cycle: the second fits once the first's target is counted out.
+#[test]
+fn two_preemptors_in_one_cohort_preempt_in_the_same_cycle() {
+    let cq = |name: &str| {
+        format!("---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: {name}}}\nspec:\n  cohort: other\n  namespaceSelector: {{}}\n  preemption: {{withinClusterQueue: LowerPriority}}\n  resourceGroups:\n    - coveredResources: [cpu]\n      flavors:\n        - name: default\n          resources:\n            - {{name: cpu, nominalQuota: 2}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: default, namespace: {name}}}\nspec: {{clusterQueue: {name}}}\n")
+    };
+    let job = |ns: &str, name: &str, class: &str| {
+        format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {ns}, labels: {{kueue.x-k8s.io/priority-class: {class}}}}}\nspec:\n  containers:\n    - name: main\n      image: busybox\n      resources:\n        requests: {{cpu: \"2\"}}\n")
+    };
+    let classes = "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {name: default}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: WorkloadPriorityClass\nmetadata: {name: zero}\nvalue: 0\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: WorkloadPriorityClass\nmetadata: {name: hundred}\nvalue: 100\n";
+    let m = format!(
+        "{classes}{}{}{}{}",
+        cq("other-alpha"),
+        cq("other-beta"),
+        job("other-alpha", "a1", "zero"),
+        job("other-beta", "b1", "zero")
+    );
+    let preemptors = format!(
+        "{}{}",
+        job("other-alpha", "preemptor-a", "hundred"),
+        job("other-beta", "preemptor-b", "hundred")
+    );
+    // Running pods take their 30 s grace period to go, so a preemption in a later cycle
+    // would show later.
+    let scenario = "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: story}\nspec:\n  include: [m.yaml]\n  nodePools: [{name: cpu, instanceType: g6.4xlarge, count: 2}]\n  duration: 5m\n  timeline:\n    - {at: 1m, run: \"oc apply -f p.yaml\"}\n";
+    let dir = folder(&[("m.yaml", &m), ("p.yaml", &preemptors), ("s.yaml", scenario)]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let preempted: Vec<(f64, &str)> = events(&done, "Preempted")
+        .iter()
+        .map(|e| (e.t.as_secs_f64(), e.object.as_str()))
+        .collect();
+    assert_eq!(preempted.len(), 2, "{preempted:?}");
+    assert!(preempted.iter().all(|(t, _)| *t == 60.0), "{preempted:?}");
+    for p in ["preemptor-a", "preemptor-b"] {
+        assert_eq!(
+            workload(&done, p).admitted_at.map(|t| t.as_secs_f64()),
+            Some(90.0),
+            "{p}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 //! the configured strategies allow.
 
 use super::cache::{FlavorResource, Snapshot};
-use super::preemption::{self, Candidate, Preemptor, Reason, Target};
+use super::preemption::{self, Admitted, Candidate, Preemptor, Reason, Target};
 use crate::api::kueue::FairSharingStrategy;
 use crate::units::Quantity;
 use std::collections::{BTreeMap, BTreeSet};
@@ -222,7 +222,7 @@ fn second_strategy<'c>(
 pub fn targets(
     p: &Preemptor,
     snapshot: &mut Snapshot,
-    admitted: &[Candidate],
+    admitted: &Admitted,
     strategies: &[FairSharingStrategy],
 ) -> Vec<Target> {
     let mut candidates = preemption::find_candidates(p, snapshot, admitted);
@@ -382,7 +382,12 @@ mod tests {
             requests: vec![(fr(), cpu(c))],
             needs: [fr()].into(),
         };
-        let t = targets(&p, &mut snapshot, &candidates, &case.strategies);
+        let t = targets(
+            &p,
+            &mut snapshot,
+            &preemption::Admitted::new(candidates),
+            &case.strategies,
+        );
         assert_eq!(snapshot, before, "{}: the snapshot is left as it was", case.name);
         let mut names: Vec<(String, Reason)> = t
             .into_iter()

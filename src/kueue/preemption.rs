@@ -7,7 +7,7 @@ use super::cache::{FlavorResource, Snapshot};
 use crate::api::kueue::{BorrowWithinCohort, ClusterQueue, ReclaimWithinCohort, WithinClusterQueue};
 use crate::engine::world::Uid;
 use crate::units::{Quantity, SimTime};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An admitted workload as preemption sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,90 @@ pub struct Candidate {
     pub usage: Vec<(FlavorResource, Quantity)>,
     /// Already being evicted (its pods terminating, its quota not yet released).
     pub evicted: bool,
+}
+
+/// Admitted workloads per ClusterQueue, as Kueue's cache holds them, so that a search
+/// looks only at the queues it may take from. Each keeps a bit set of the (flavor,
+/// resource) pairs it uses, so that matching what a preemptor needs compares no strings.
+#[derive(Debug, Clone, Default)]
+pub struct Admitted {
+    by_queue: BTreeMap<String, Vec<(Candidate, u64)>>,
+    queue_of: HashMap<Uid, String>,
+    /// Bit i of a mask stands for `bits[i]`; pairs past 63 share the last bit.
+    bits: Vec<FlavorResource>,
+}
+
+impl Admitted {
+    pub fn new(candidates: impl IntoIterator<Item = Candidate>) -> Admitted {
+        let mut a = Admitted::default();
+        for c in candidates {
+            a.push(c);
+        }
+        a
+    }
+
+    fn bit(&mut self, fr: &FlavorResource) -> u64 {
+        let i = match self.bits.iter().position(|b| b == fr) {
+            Some(i) => i,
+            None => {
+                self.bits.push(fr.clone());
+                self.bits.len() - 1
+            }
+        };
+        1 << i.min(63)
+    }
+
+    /// The bits of `frs`; a pair no admitted workload uses has none.
+    fn mask_of(&self, frs: &BTreeSet<FlavorResource>) -> u64 {
+        frs.iter()
+            .filter_map(|fr| self.bits.iter().position(|b| b == fr))
+            .fold(0, |m, i| m | 1 << i.min(63))
+    }
+
+    pub fn push(&mut self, c: Candidate) {
+        let mut mask = 0;
+        for (fr, q) in &c.usage {
+            if !q.is_zero() {
+                mask |= self.bit(fr);
+            }
+        }
+        self.queue_of.insert(c.uid, c.cluster_queue.clone());
+        self.by_queue
+            .entry(c.cluster_queue.clone())
+            .or_default()
+            .push((c, mask));
+    }
+
+    /// The admitted workloads of one ClusterQueue, with their masks.
+    fn with_masks(&self, cq: &str) -> &[(Candidate, u64)] {
+        self.by_queue.get(cq).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn get(&self, uid: Uid) -> Option<&Candidate> {
+        let cq = self.queue_of.get(&uid)?;
+        self.with_masks(cq).iter().map(|(c, _)| c).find(|c| c.uid == uid)
+    }
+
+    pub fn get_mut(&mut self, uid: Uid) -> Option<&mut Candidate> {
+        let cq = self.queue_of.get(&uid)?;
+        self.by_queue
+            .get_mut(cq)?
+            .iter_mut()
+            .map(|(c, _)| c)
+            .find(|c| c.uid == uid)
+    }
+
+    /// The candidates of `cq` that use one of the needed pairs (`WorkloadUsesResources`).
+    fn using<'a>(&'a self, cq: &str, needs: &BTreeSet<FlavorResource>) -> impl Iterator<Item = &'a Candidate> + 'a {
+        let needed = self.mask_of(needs);
+        // Past 63 pairs a shared bit is only a hint: confirm with the names.
+        let exact = self.bits.len() <= 63;
+        let needs = (!exact).then(|| needs.clone());
+        self.with_masks(cq)
+            .iter()
+            .filter(move |(c, m)| m & needed != 0 && needs.as_ref().is_none_or(|n| uses_needed(c, n)))
+            .map(|(c, _)| c)
+    }
 }
 
 /// The workload asking for room.
@@ -80,47 +164,72 @@ fn is_borrowing(snapshot: &Snapshot, cq: &str, needs: &BTreeSet<FlavorResource>)
 }
 
 /// Admitted workloads the preemptor's policies allow it to evict (`findCandidates`).
-pub(crate) fn find_candidates<'c>(p: &Preemptor, snapshot: &Snapshot, admitted: &'c [Candidate]) -> Vec<&'c Candidate> {
+pub(crate) fn find_candidates<'c>(p: &Preemptor, snapshot: &Snapshot, admitted: &'c Admitted) -> Vec<&'c Candidate> {
+    let (mut own, others) = candidates_by_origin(p, snapshot, admitted);
+    own.extend(others);
+    own
+}
+
+/// The candidates in the preemptor's own ClusterQueue, and those in other members.
+fn candidates_by_origin<'c>(
+    p: &Preemptor,
+    snapshot: &Snapshot,
+    admitted: &'c Admitted,
+) -> (Vec<&'c Candidate>, Vec<&'c Candidate>) {
     let cq = p.cluster_queue;
-    let mut out = Vec::new();
+    let (mut own, mut others) = (Vec::new(), Vec::new());
     let within = cq.preemption.within_cluster_queue;
     if within != WithinClusterQueue::Never {
         let same_priority_ok = within == WithinClusterQueue::LowerOrNewerEqualPriority;
-        out.extend(admitted.iter().filter(|c| {
-            c.cluster_queue == cq.name
-                && (c.priority < p.priority || (c.priority == p.priority && same_priority_ok && p.queued < c.queued))
-                && uses_needed(c, &p.needs)
+        own.extend(admitted.using(&cq.name, &p.needs).filter(|c| {
+            c.priority < p.priority || (c.priority == p.priority && same_priority_ok && p.queued < c.queued)
         }));
     }
     let reclaim = cq.preemption.reclaim_within_cohort;
     if let (Some(cohort), true) = (&cq.cohort, reclaim != ReclaimWithinCohort::Never) {
-        let members = snapshot.cohorts.get(cohort).cloned().unwrap_or_default();
-        for member in members {
+        for member in snapshot.cohorts.get(cohort).into_iter().flatten() {
             // Quota is reclaimed only from members that borrow what is needed.
-            if member == cq.name || !is_borrowing(snapshot, &member, &p.needs) {
+            if *member == cq.name || !is_borrowing(snapshot, member, &p.needs) {
                 continue;
             }
-            out.extend(admitted.iter().filter(|c| {
-                c.cluster_queue == member
-                    && (reclaim == ReclaimWithinCohort::Any || c.priority < p.priority)
-                    && uses_needed(c, &p.needs)
-            }));
+            others.extend(
+                admitted
+                    .using(member, &p.needs)
+                    .filter(|c| reclaim == ReclaimWithinCohort::Any || c.priority < p.priority),
+            );
         }
     }
-    out
+    (own, others)
 }
 
 /// Kueue's `CandidatesOrdering`: workloads already being evicted, then those in other
 /// ClusterQueues, then lower priority, then the most recently admitted, then by UID.
 pub(crate) fn order(candidates: &mut [&Candidate], cq: &str) {
-    candidates.sort_by(|a, b| {
-        b.evicted
-            .cmp(&a.evicted)
-            .then((a.cluster_queue == cq).cmp(&(b.cluster_queue == cq)))
-            .then(a.priority.cmp(&b.priority))
-            .then(b.admitted.cmp(&a.admitted))
-            .then(a.uid.cmp(&b.uid))
-    });
+    candidates.sort_by_cached_key(|c| order_key(c, c.cluster_queue == cq));
+}
+
+/// A candidate's place in `CandidatesOrdering`, smallest first.
+type OrderKey = (std::cmp::Reverse<bool>, bool, i32, std::cmp::Reverse<SimTime>, Uid);
+
+fn order_key(c: &Candidate, in_preemptor_queue: bool) -> OrderKey {
+    (
+        std::cmp::Reverse(c.evicted),
+        in_preemptor_queue,
+        c.priority,
+        std::cmp::Reverse(c.admitted),
+        c.uid,
+    )
+}
+
+/// Candidates in `CandidatesOrdering`, produced lazily: a search usually stops after a
+/// few, so a heap (linear to build) beats sorting thousands of them.
+fn in_order<'k, 'c>(keyed: &'k [(OrderKey, Classified<'c>)]) -> impl Iterator<Item = Classified<'c>> + 'k {
+    let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(OrderKey, usize)>> = keyed
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| std::cmp::Reverse((*k, i)))
+        .collect();
+    std::iter::from_fn(move || heap.pop().map(|std::cmp::Reverse((_, i))| keyed[i].1))
 }
 
 pub(crate) fn fits(p: &Preemptor, snapshot: &Snapshot, allow_borrowing: bool) -> bool {
@@ -150,7 +259,12 @@ pub(crate) type Classified<'c> = (&'c Candidate, Reason);
 /// Removes candidates in order until the preemptor fits, then puts back, from the last
 /// but one towards the first, every one it fits without (`minimalPreemptions` and
 /// `fillBackWorkloads`). Leaves the snapshot as it found it.
-fn minimal(p: &Preemptor, snapshot: &mut Snapshot, candidates: &[Classified], allow_borrowing: bool) -> Vec<Target> {
+fn minimal<'c>(
+    p: &Preemptor,
+    snapshot: &mut Snapshot,
+    candidates: impl Iterator<Item = Classified<'c>>,
+    allow_borrowing: bool,
+) -> Vec<Target> {
     let cq = &p.cluster_queue.name;
     let mut targets: Vec<Classified> = Vec::new();
     let mut fit = false;
@@ -160,7 +274,7 @@ fn minimal(p: &Preemptor, snapshot: &mut Snapshot, candidates: &[Classified], al
             continue;
         }
         remove(snapshot, c);
-        targets.push((c, *reason));
+        targets.push((c, reason));
         if fits(p, snapshot, allow_borrowing) {
             fit = true;
             break;
@@ -219,40 +333,32 @@ fn restore_after_fill_back(
 
 /// The workloads to evict so that the preemptor fits, or none when it cannot
 /// (`Preemptor.GetTargets`, classical).
-pub fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &[Candidate]) -> Vec<Target> {
+pub fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &Admitted) -> Vec<Target> {
     let cq = p.cluster_queue;
-    let mut candidates = find_candidates(p, snapshot, admitted);
-    if candidates.is_empty() {
+    let (own, others) = candidates_by_origin(p, snapshot, admitted);
+    if own.is_empty() && others.is_empty() {
         return Vec::new();
     }
-    order(&mut candidates, &cq.name);
     // Another member's workload may go while the preemptor borrows only under
     // `borrowWithinCohort`, below its priority and at most at the threshold.
     let borrow_threshold = match cq.preemption.borrow_within_cohort {
         BorrowWithinCohort::Never => None,
         BorrowWithinCohort::LowerPriority { max_priority_threshold } => Some(max_priority_threshold),
     };
-    let classified: Vec<Classified> = candidates
-        .iter()
-        .map(|c| {
-            let reason = if c.cluster_queue == cq.name {
-                Reason::InClusterQueue
-            } else if borrow_threshold.is_some_and(|t| c.priority < p.priority && t.is_none_or(|t| c.priority <= t)) {
-                Reason::InCohortReclaimWhileBorrowing
-            } else {
-                Reason::InCohortReclamation
-            };
-            (*c, reason)
-        })
-        .collect();
-    let others = classified.iter().any(|(_, r)| *r != Reason::InClusterQueue);
+    let reason_elsewhere = |c: &Candidate| {
+        if borrow_threshold.is_some_and(|t| c.priority < p.priority && t.is_none_or(|t| c.priority <= t)) {
+            Reason::InCohortReclaimWhileBorrowing
+        } else {
+            Reason::InCohortReclamation
+        }
+    };
     let at_or_over_nominal = p.needs.iter().any(|fr| {
         snapshot
             .queue(&cq.name)
             .is_some_and(|q| q.used(fr) >= q.quota(fr).nominal)
     });
     // Which attempts, borrowing or not, in which order (`classicalPreemptions`).
-    let attempts: &[bool] = if !others || (borrow_threshold.is_none() && at_or_over_nominal) {
+    let attempts: &[bool] = if others.is_empty() || (borrow_threshold.is_none() && at_or_over_nominal) {
         &[true]
     } else if borrow_threshold.is_none() {
         &[false, true]
@@ -261,12 +367,18 @@ pub fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &[Candidate]) -
     };
     for &allow_borrowing in attempts {
         // Plain reclamation is only allowed when the preemptor does not borrow.
-        let usable: Vec<Classified> = classified
+        let usable: Vec<(OrderKey, Classified)> = own
             .iter()
-            .copied()
-            .filter(|(_, r)| !allow_borrowing || *r != Reason::InCohortReclamation)
+            .map(|c| (order_key(c, true), (*c, Reason::InClusterQueue)))
+            .chain(
+                others
+                    .iter()
+                    .map(|c| (*c, reason_elsewhere(c)))
+                    .filter(|(_, r)| !allow_borrowing || *r != Reason::InCohortReclamation)
+                    .map(|(c, r)| (order_key(c, false), (c, r))),
+            )
             .collect();
-        let t = minimal(p, snapshot, &usable, allow_borrowing);
+        let t = minimal(p, snapshot, in_order(&usable), allow_borrowing);
         if !t.is_empty() {
             return t;
         }
@@ -443,7 +555,7 @@ mod tests {
             requests: vec![(fr(), cpu(incoming_cpu))],
             needs,
         };
-        let t = targets(&p, &mut snapshot, &candidates);
+        let t = targets(&p, &mut snapshot, &super::Admitted::new(candidates));
         assert_eq!(snapshot, before, "the snapshot is left as it was");
         let mut names: Vec<(String, Reason)> = t
             .into_iter()

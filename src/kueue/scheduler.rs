@@ -8,7 +8,7 @@
 use super::cache::{FlavorResource, Snapshot};
 use super::fairsharing::{self, Share};
 use super::flavorassigner::{assign, Assignment, Mode};
-use super::preemption::{self, Candidate, Preemptor, Target};
+use super::preemption::{self, Admitted, Candidate, Preemptor, Target};
 use super::queue::{QueueKey, QueueManager};
 use super::POD_SET;
 use crate::api::core::ResourceList;
@@ -48,8 +48,8 @@ fn usage_of(
 }
 
 /// Admitted workloads, as preemption candidates.
-fn admitted(world: &World) -> Vec<Candidate> {
-    world
+fn admitted(world: &World) -> Admitted {
+    let candidates = world
         .workloads
         .values()
         .filter(|w| w.finished_at.is_none())
@@ -64,8 +64,8 @@ fn admitted(world: &World) -> Vec<Candidate> {
                 usage: usage_of(&a.flavors, &a.usage),
                 evicted: w.evicted_at.is_some(),
             })
-        })
-        .collect()
+        });
+    Admitted::new(candidates)
 }
 
 /// What became of an entry in its cycle.
@@ -204,7 +204,7 @@ fn nominate<'w>(
     world: &'w World,
     qm: &mut QueueManager,
     snapshot: &mut Snapshot,
-    running: &[Candidate],
+    running: &Admitted,
     actions: &mut Vec<Action>,
     cq_name: String,
     key: QueueKey,
@@ -289,7 +289,7 @@ fn process(
     world: &World,
     qm: &mut QueueManager,
     snapshot: &mut Snapshot,
-    running: &mut Vec<Candidate>,
+    running: &mut Admitted,
     actions: &mut Vec<Action>,
     cycle: &mut Cycle,
     e: Entry,
@@ -327,12 +327,21 @@ fn process(
             "Workload has overlapping preemption targets with another workload".into(),
         );
     }
-    // It must fit once its targets are gone, against what earlier entries took.
-    let victims: Vec<Candidate> = running
-        .iter()
-        .filter(|c| e.targets.iter().any(|t| t.uid == c.uid))
-        .cloned()
-        .collect();
+    // It must fit against what earlier entries took, once its targets and those of the
+    // cycle's earlier preemptors are gone (Kueue's `fits` with the preempted workloads).
+    let victims: Vec<Candidate> = if cycle.preempted.is_empty() && e.targets.is_empty() {
+        Vec::new()
+    } else {
+        cycle
+            .preempted
+            .iter()
+            .copied()
+            .chain(e.targets.iter().map(|t| t.uid))
+            .collect::<BTreeSet<Uid>>()
+            .into_iter()
+            .filter_map(|uid| running.get(uid).cloned())
+            .collect()
+    };
     for v in &victims {
         preemption::remove(snapshot, v);
     }
@@ -358,7 +367,7 @@ fn process(
         let mut issued = 0;
         for t in &e.targets {
             cycle.preempted.insert(t.uid);
-            let Some(victim) = running.iter_mut().find(|c| c.uid == t.uid) else {
+            let Some(victim) = running.get_mut(t.uid) else {
                 continue;
             };
             if victim.evicted {
