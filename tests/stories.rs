@@ -706,3 +706,52 @@ fn two_preemptors_in_one_cohort_preempt_in_the_same_cycle() {
         );
     }
 }
+
+/// A training Job (2 pods × 2 GPUs, 20 minutes) under Kueue is preempted by a
+/// higher-priority serving pod, waits suspended, and runs again once the GPUs are free:
+/// from the beginning, or from its last checkpoint when it declares an interval.
+#[test]
+fn a_preempted_training_job_restarts_from_the_beginning_or_its_checkpoint() {
+    let cluster = CLUSTER.replace(
+        "  namespaceSelector: {}\n",
+        "  namespaceSelector: {}\n  preemption: {withinClusterQueue: LowerPriority}\n",
+    );
+    let wpc = "---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: WorkloadPriorityClass\nmetadata: {name: serving}\nvalue: 1000\n";
+    let job = |annotations: &str| {
+        format!("---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: train\n  namespace: private-ai\n  annotations: {{gpuaas-sim.io/run-time: 20m{annotations}}}\nspec:\n  parallelism: 2\n  completions: 2\n  template:\n    spec:\n      restartPolicy: Never\n      tolerations: [{{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}]\n      containers:\n        - name: trainer\n          image: busybox\n          resources:\n            limits: {{cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"2\"}}\n")
+    };
+    let serve = pod("serve", 4, "kueue.x-k8s.io/priority-class: serving", true);
+    for (annotations, saved_min) in [("", 0.0), (", gpuaas-sim.io/checkpoint-interval: 1m", 4.0)] {
+        let m = format!("{cluster}{wpc}{}", job(annotations));
+        let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 1h\n  timeline:\n    - {{at: 5m, run: \"oc apply -f serve.yaml\"}}\n    - {{at: 15m, run: \"oc delete pod serve -n private-ai\"}}\n");
+        let dir = folder(&[("m.yaml", &m), ("serve.yaml", &serve), ("s.yaml", &scenario)]);
+        let done = simulate(&dir.path().join("s.yaml"));
+        let at = |kind: &str, object: &str| -> Vec<f64> {
+            events(&done, kind)
+                .iter()
+                .filter(|e| e.object.contains(object))
+                .map(|e| e.t.as_secs_f64() / 60.0)
+                .collect()
+        };
+        assert_eq!(at("Preempted", "job-train"), vec![5.0], "{annotations}");
+        assert_eq!(at("Stopped", "Job private-ai/train"), vec![5.0], "{annotations}");
+        // The serving pod's quota returns when it is gone, after its 30 s grace period.
+        assert_eq!(at("Started", "Job private-ai/train"), vec![0.0, 15.5], "{annotations}");
+        // The serving pod waits for the trainers' 30 s grace period, then starts.
+        assert_eq!(
+            workload(&done, "serve").admitted_at.map(|t| t.as_secs_f64()),
+            Some(300.0)
+        );
+        let ready = at("Ready", "Pod private-ai/train-");
+        let restarted = ready.iter().copied().filter(|t| *t >= 15.5).fold(0.0, f64::max);
+        let completed = at("Completed", "Job private-ai/train");
+        assert_eq!(completed.len(), 1, "{annotations}: {completed:?}");
+        let ran = completed[0] - restarted;
+        assert!(
+            (ran - (20.0 - saved_min)).abs() < 1e-6,
+            "{annotations}: ran {ran} min after restarting, expected {}",
+            20.0 - saved_min
+        );
+        assert_eq!(workload(&done, "train").current_state(), WorkloadState::Finished);
+    }
+}

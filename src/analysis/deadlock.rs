@@ -80,11 +80,12 @@ pub fn detect(world: &World) -> Vec<Found> {
     let mut holders: std::collections::BTreeMap<(&str, &str), Vec<Uid>> = Default::default();
     for h in world.workloads.values().filter(|h| h.finished_at.is_none()) {
         if let Some(a) = &h.admission {
+            let pods = world.pods_of(h);
             for f in a.flavors.values().collect::<BTreeSet<_>>() {
                 holders
                     .entry((a.cluster_queue.as_str(), f.as_str()))
                     .or_default()
-                    .push(h.pod);
+                    .extend(pods.iter().copied());
             }
         }
     }

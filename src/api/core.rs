@@ -15,6 +15,10 @@ pub type ResourceName = String;
 pub struct ResourceList(pub BTreeMap<ResourceName, Quantity>);
 
 impl ResourceList {
+    /// The list for `n` pods.
+    pub fn times(&self, n: i64) -> ResourceList {
+        ResourceList(self.0.iter().map(|(r, q)| (r.clone(), *q * n)).collect())
+    }
     pub fn decode(node: Option<&Node>) -> Result<ResourceList, InputError> {
         let mut out = BTreeMap::new();
         if let Some(n) = node {

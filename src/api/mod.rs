@@ -2,6 +2,7 @@
 //! KServe API groups.
 
 pub mod apps;
+pub mod batch;
 pub mod core;
 pub mod kserve;
 pub mod kueue;

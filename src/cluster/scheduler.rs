@@ -258,6 +258,7 @@ mod tests {
             spec,
             requests: ResourceList([("nvidia.com/gpu".to_string(), Quantity::from_units(gpus))].into()),
             owner_rs: None,
+            owner_job: None,
             created: SimTime::ZERO,
             node: None,
             scheduled_at: None,

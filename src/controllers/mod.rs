@@ -2,4 +2,5 @@
 
 pub mod deployment;
 pub mod inferenceservice;
+pub mod job;
 pub mod replicaset;

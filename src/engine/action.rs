@@ -80,6 +80,29 @@ pub enum Action {
         pod: Uid,
         node: String,
     },
+    /// The Job controller creates one more pod from the Job's template.
+    CreateJobPod {
+        job: Uid,
+    },
+    /// Enough of the Job's pods succeeded.
+    CompleteJob {
+        job: Uid,
+    },
+    /// Kueue unsuspends an admitted Job, injecting the flavors' placement.
+    StartJob {
+        job: Uid,
+        node_selector: Labels,
+        tolerations: Vec<Toleration>,
+    },
+    /// Kueue suspends the Job of an evicted Workload; the Job controller stops its pods.
+    StopJob {
+        job: Uid,
+    },
+    /// Kueue clears an evicted Workload's quota reservation once its Job is stopped, and
+    /// queues it again.
+    RequeueWorkload {
+        uid: Uid,
+    },
     MarkUnschedulable {
         pod: Uid,
         message: String,

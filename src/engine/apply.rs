@@ -3,7 +3,9 @@
 
 use super::action::Action;
 use super::ids::{random_suffix, uid as k8s_uid};
-use super::world::{Deployment, InferenceServiceState, Pod, ReplicaSet, StartPhase, Uid, Workload, WorkloadState};
+use super::world::{
+    Deployment, InferenceServiceState, Pod, ReplicaSet, Source, StartPhase, Uid, Workload, WorkloadState,
+};
 use super::{Engine, EventKind};
 use crate::api::core::PodTemplate;
 use crate::kueue::scheduler::REASON_INADMISSIBLE;
@@ -172,9 +174,9 @@ impl Engine {
                 w.pending_message = None;
                 w.pending_reason = None;
                 w.set_state(now, WorkloadState::Admitted);
-                let pod = w.pod;
+                let source = w.source;
                 self.record("QuotaReserved", obj, msg);
-                self.queues.kueue_pod.insert(pod);
+                self.wake_integration(source);
             }
             Action::SetWorkloadPending { uid, reason, message } => {
                 let Some(w) = self.world.workloads.get_mut(&uid) else {
@@ -202,6 +204,15 @@ impl Engine {
             Action::FinishWorkload { uid, reason } => self.finish_workload(uid, &reason),
             Action::EvictWorkload { uid, reason, message } => self.evict_workload(uid, &reason, message),
             Action::Bind { pod, node } => self.bind(pod, &node),
+            Action::CreateJobPod { job } => self.create_job_pod(job),
+            Action::CompleteJob { job } => self.complete_job(job),
+            Action::StartJob {
+                job,
+                node_selector,
+                tolerations,
+            } => self.start_job(job, node_selector, tolerations),
+            Action::StopJob { job } => self.stop_job(job),
+            Action::RequeueWorkload { uid } => self.requeue_evicted_workload(uid),
             Action::MarkUnschedulable { pod, message } => {
                 let Some(p) = self.world.pods.get_mut(&pod) else { return };
                 self.queues.unschedulable.insert(pod);
@@ -234,7 +245,7 @@ impl Engine {
             .labels
             .insert("pod-template-hash".into(), rs.template_hash.clone());
         let ns = rs.namespace.clone();
-        let pod_uid = self.create_pod(ns, name, template, Some(rs_uid));
+        let pod_uid = self.create_pod(ns, name, template, Some(rs_uid), None);
         if let Some(rs) = self.world.replicasets.get_mut(&rs_uid) {
             rs.pods.insert(pod_uid);
             if let Some(d) = rs.deployment {
@@ -244,7 +255,14 @@ impl Engine {
     }
 
     /// Creates a pod through the admission chain (Kueue's webhook) and queues it.
-    pub fn create_pod(&mut self, ns: String, name: String, template: PodTemplate, owner_rs: Option<Uid>) -> Uid {
+    pub fn create_pod(
+        &mut self,
+        ns: String,
+        name: String,
+        template: PodTemplate,
+        owner_rs: Option<Uid>,
+        owner_job: Option<Uid>,
+    ) -> Uid {
         let uid = self.world.alloc_uid();
         let requests = template.spec.requests();
         let container_count = template.spec.containers.len();
@@ -258,6 +276,7 @@ impl Engine {
             spec: template.spec,
             requests,
             owner_rs,
+            owner_job,
             created: self.world.now,
             node: None,
             scheduled_at: None,
@@ -300,7 +319,12 @@ impl Engine {
             return;
         }
         p.deletion = Some((self.world.now, grace));
-        let (obj, owner_rs, wl) = (format!("Pod {}/{}", p.namespace, p.name), p.owner_rs, p.workload);
+        let (obj, owner_rs, wl, job) = (
+            format!("Pod {}/{}", p.namespace, p.name),
+            p.owner_rs,
+            p.workload,
+            p.owner_job,
+        );
         self.record(
             "Killing",
             obj,
@@ -316,6 +340,7 @@ impl Engine {
         }
         self.schedule_in(grace, EventKind::PodGone { pod: uid });
         self.touch_owner(owner_rs);
+        self.touch_job(job);
     }
 
     fn touch_owner(&mut self, owner_rs: Option<Uid>) {
@@ -340,6 +365,10 @@ impl Engine {
         if let Some(rs) = p.owner_rs.and_then(|r| self.world.replicasets.get_mut(&r)) {
             rs.pods.remove(&uid);
         }
+        if let Some(j) = p.owner_job.and_then(|j| self.world.jobs.get_mut(&j)) {
+            j.pods.remove(&uid);
+        }
+        self.touch_job(p.owner_job);
         self.queues.unschedulable.remove(&uid);
         self.touch_owner(p.owner_rs);
         if let Some(w) = p.workload {
@@ -362,13 +391,19 @@ impl Engine {
             return;
         }
         w.evicted_at = Some(now);
-        let (obj, pod) = (format!("Workload {}/{}", w.namespace, w.name), w.pod);
+        w.set_state(now, WorkloadState::Evicted);
+        let (obj, source) = (format!("Workload {}/{}", w.namespace, w.name), w.source);
         self.record("Preempted", obj.clone(), format!("{message} ({reason})"));
         self.record("EvictedDueToPreempted", obj, message);
-        self.delete_pod(pod, None);
+        match source {
+            Source::Pod(pod) => self.delete_pod(pod, None),
+            Source::Job(job) => {
+                self.queues.kueue_job.insert(job);
+            }
+        }
     }
 
-    fn finish_workload(&mut self, uid: Uid, reason: &str) {
+    pub(crate) fn finish_workload(&mut self, uid: Uid, reason: &str) {
         let now = self.world.now;
         let Some(w) = self.world.workloads.get_mut(&uid) else {
             return;
@@ -411,13 +446,25 @@ impl Engine {
         let uid = self.world.alloc_uid();
         w.uid = uid;
         w.set_state(self.world.now, WorkloadState::Pending);
-        if let Some(p) = self.world.pods.get_mut(&w.pod) {
-            p.workload = Some(uid);
+        match w.source {
+            Source::Pod(pod) => {
+                if let Some(p) = self.world.pods.get_mut(&pod) {
+                    p.workload = Some(uid);
+                }
+            }
+            Source::Job(job) => {
+                if let Some(j) = self.world.jobs.get_mut(&job) {
+                    j.workload = Some(uid);
+                }
+            }
         }
         self.record(
             "Normal",
             format!("Workload {}/{}", w.namespace, w.name),
-            format!("Created workload for pod {}", w.pod_name),
+            match w.source {
+                Source::Pod(_) => format!("Created workload for pod {}", w.pod_name),
+                Source::Job(_) => format!("Created Workload: {}/{}", w.namespace, w.name),
+            },
         );
         self.world.workloads.insert(uid, w);
         self.queue_workload(uid);
@@ -562,7 +609,11 @@ impl Engine {
             pod.owner_rs,
         );
         let took = now.since(pod.created);
+        let job = pod.owner_job;
         self.record("Ready", obj, format!("pod is Ready ({took} after creation)"));
+        if let Some(j) = job {
+            self.job_pod_ready(j, pod_uid);
+        }
         if let Some(w) = wl.and_then(|w| self.world.workloads.get_mut(&w)) {
             w.ready_at.get_or_insert(now);
             w.set_state(now, WorkloadState::Ready);
@@ -754,8 +805,9 @@ impl Engine {
                     annotations: meta.annotations,
                     spec,
                 };
-                self.create_pod(namespace, meta.name, template, None);
+                self.create_pod(namespace, meta.name, template, None, None);
             }
+            Object::Job { namespace, job, loc } => self.apply_job(namespace, job, loc),
             Object::Skipped { .. } | Object::Scenario(_) => {}
         }
     }

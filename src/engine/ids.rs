@@ -56,10 +56,16 @@ pub fn uid(rng: &mut ChaCha8Rng) -> String {
 
 /// Kueue's `GetWorkloadNameForOwnerWithGVK` for a Pod owner: `pod-<name>-<5 hex of sha1>`.
 pub fn workload_name_for_pod(pod_name: &str, pod_uid: &str) -> String {
+    workload_name_for_owner("Pod", "", pod_name, pod_uid)
+}
+
+/// Kueue's `GetWorkloadNameForOwnerWithGVK`: `<kind>-<name>` (lower-case kind), cut to
+/// fit, and five hex digits of the SHA-1 of kind, group, name and UID.
+pub fn workload_name_for_owner(kind: &str, group: &str, name: &str, uid: &str) -> String {
     const MAX_PREFIX: usize = 252 - 5;
-    let mut prefix = format!("pod-{pod_name}");
+    let mut prefix = format!("{}-{name}", kind.to_lowercase());
     prefix.truncate(MAX_PREFIX);
-    let digest = sha1_smol::Sha1::from(format!("Pod\n\n{pod_name}\n{pod_uid}"))
+    let digest = sha1_smol::Sha1::from(format!("{kind}\n{group}\n{name}\n{uid}"))
         .digest()
         .to_string();
     format!("{prefix}-{}", &digest[..5])

@@ -5,6 +5,7 @@
 pub mod action;
 pub mod apply;
 pub mod ids;
+pub mod jobs;
 pub mod world;
 
 use crate::kueue::queue::QueueManager;
@@ -29,6 +30,8 @@ pub enum EventKind {
     PodRestart { pod: Uid },
     /// A Deployment's pod has now been Ready for minReadySeconds.
     ResyncDeployment { deployment: Uid },
+    /// A Job's pod has run its course and exits with success.
+    PodRunDone { pod: Uid },
 }
 
 /// A line of the run's event log (Kubernetes events and timeline commands).
@@ -47,6 +50,8 @@ pub struct WorkQueues {
     pub deployment: BTreeSet<Uid>,
     pub replicaset: BTreeSet<Uid>,
     pub kueue_pod: BTreeSet<Uid>,
+    pub job: BTreeSet<Uid>,
+    pub kueue_job: BTreeSet<Uid>,
     pub kueue_scheduler: bool,
     pub schedule: BTreeSet<(Reverse<i32>, SimTime, Uid)>,
     pub unschedulable: BTreeSet<Uid>,
@@ -183,6 +188,7 @@ impl Engine {
             EventKind::ResyncDeployment { deployment } => {
                 self.queues.deployment.insert(deployment);
             }
+            EventKind::PodRunDone { pod } => self.pod_succeeded(pod),
         }
     }
 
@@ -203,6 +209,16 @@ impl Engine {
             }
             if let Some(u) = self.queues.replicaset.pop_first() {
                 let a = crate::controllers::replicaset::reconcile(&self.world, u);
+                self.apply_all(a);
+                continue;
+            }
+            if let Some(u) = self.queues.job.pop_first() {
+                let a = crate::controllers::job::reconcile(&self.world, u);
+                self.apply_all(a);
+                continue;
+            }
+            if let Some(u) = self.queues.kueue_job.pop_first() {
+                let a = crate::kueue::job::reconcile(&self.world, u);
                 self.apply_all(a);
                 continue;
             }

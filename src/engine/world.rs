@@ -113,6 +113,7 @@ pub struct Pod {
     pub spec: PodSpec,
     pub requests: ResourceList,
     pub owner_rs: Option<Uid>,
+    pub owner_job: Option<Uid>,
     pub created: SimTime,
     pub node: Option<String>,
     pub scheduled_at: Option<SimTime>,
@@ -245,8 +246,13 @@ pub struct Workload {
     pub namespace: String,
     pub name: String,
     pub queue_name: String,
-    pub pod: Uid,
+    /// The object Kueue made this Workload for.
+    pub source: Source,
+    /// The pod's name, or the Job's.
     pub pod_name: String,
+    /// Pods in its single pod set, and their template (for flavor selection).
+    pub pod_count: u32,
+    pub template: PodSpec,
     /// Top owner for reports: InferenceService, else Deployment, else the pod.
     pub owner: String,
     pub priority: i32,
@@ -264,6 +270,58 @@ pub struct Workload {
     pub ready_at: Option<SimTime>,
     /// State transitions, for expectations about any past instant.
     pub history: Vec<(SimTime, WorkloadState)>,
+}
+
+/// What a Workload stands for: Kueue's pod integration (one pod) or its batch/Job one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Pod(Uid),
+    Job(Uid),
+}
+
+impl Workload {
+    /// The pod of a pod-integration Workload.
+    pub fn pod(&self) -> Option<Uid> {
+        match self.source {
+            Source::Pod(p) => Some(p),
+            Source::Job(_) => None,
+        }
+    }
+    pub fn job(&self) -> Option<Uid> {
+        match self.source {
+            Source::Job(j) => Some(j),
+            Source::Pod(_) => None,
+        }
+    }
+}
+
+/// A batch/v1 Job and what its controller and Kueue's job integration track.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub uid: Uid,
+    pub k8s_uid: String,
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: crate::api::batch::JobSpec,
+    pub created: SimTime,
+    /// How long each pod runs once Ready.
+    pub run_time: SimDuration,
+    /// Pods (not yet gone) the Job owns.
+    pub pods: BTreeSet<Uid>,
+    pub succeeded: i32,
+    /// Progress saved by checkpoints: a restarted pod runs only the rest.
+    pub saved: SimDuration,
+    pub completed_at: Option<SimTime>,
+    pub workload: Option<Uid>,
+    pub loc: Option<Loc>,
+}
+
+impl Job {
+    /// Pods still wanted: parallelism, at most what completions still need.
+    pub fn wanted(&self) -> i32 {
+        self.spec.parallelism.min(self.spec.completions - self.succeeded).max(0)
+    }
 }
 
 /// The states of DESIGN.md's expectations, ordered Pending < Admitted < Ready.
@@ -354,6 +412,10 @@ pub struct World {
     pub pods: BTreeMap<Uid, Pod>,
     pub pod_index: BTreeMap<NsName, Uid>,
     pub workloads: BTreeMap<Uid, Workload>,
+    pub jobs: BTreeMap<Uid, Job>,
+    pub job_index: BTreeMap<NsName, Uid>,
+    /// How long a Job's pods run when it does not say (`spec.jobRunTime`).
+    pub default_job_run_time: SimDuration,
     /// Admitted usage per (ClusterQueue, flavor, resource).
     pub usage: BTreeMap<(String, FlavorName, String), crate::units::Quantity>,
     /// Manifest documents of user-applied objects by (kind, namespace, name), for patch.
@@ -378,6 +440,27 @@ pub struct ColdStart {
 }
 
 impl World {
+    /// The pods that run a Workload: its pod, or its Job's.
+    pub fn pods_of(&self, w: &Workload) -> Vec<Uid> {
+        match w.source {
+            Source::Pod(p) => vec![p],
+            Source::Job(j) => self
+                .jobs
+                .get(&j)
+                .map(|j| j.pods.iter().copied().collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Kueue's `job-uid`: the Kubernetes UID of the object the Workload is for.
+    pub fn job_uid_of(&self, w: &Workload) -> &str {
+        match w.source {
+            Source::Pod(p) => self.pods.get(&p).map(|p| p.k8s_uid.as_str()),
+            Source::Job(j) => self.jobs.get(&j).map(|j| j.k8s_uid.as_str()),
+        }
+        .unwrap_or("")
+    }
+
     pub fn new(catalog: Catalog) -> World {
         World {
             now: SimTime::ZERO,
@@ -398,6 +481,9 @@ impl World {
             pods: BTreeMap::new(),
             pod_index: BTreeMap::new(),
             workloads: BTreeMap::new(),
+            jobs: BTreeMap::new(),
+            job_index: BTreeMap::new(),
+            default_job_run_time: SimDuration::from_secs(3600),
             usage: BTreeMap::new(),
             raw: BTreeMap::new(),
             cold_starts: Vec::new(),

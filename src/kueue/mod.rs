@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod fairsharing;
 pub mod flavorassigner;
+pub mod job;
 pub mod pod;
 pub mod preemption;
 pub mod queue;

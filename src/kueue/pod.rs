@@ -5,11 +5,15 @@ use super::{ADMISSION_GATE, MANAGED_LABEL, PRIORITY_CLASS_LABEL, QUEUE_NAME_LABE
 use crate::api::core::Toleration;
 use crate::engine::action::Action;
 use crate::engine::ids::workload_name_for_pod;
-use crate::engine::world::{Pod, Uid, Workload, World};
+use crate::engine::world::{Pod, Source, Uid, Workload, World};
 
 /// The webhook's mutation of a pod at creation. Pods with a queue (label, or the
 /// namespace's `default` LocalQueue) get the label, the managed label and the gate.
 pub fn mutate_new_pod(world: &World, pod: &mut Pod) {
+    // A Job's pods belong to the Job's Workload (the job integration).
+    if pod.owner_job.is_some() {
+        return;
+    }
     let Some(queue) = world.queue_for(&pod.namespace, &pod.labels) else {
         return;
     };
@@ -27,12 +31,21 @@ pub fn is_managed(pod: &Pod) -> bool {
 /// Priority as Kueue resolves it: WorkloadPriorityClass label, else the pod's
 /// PriorityClass, else a globalDefault PriorityClass, else 0.
 pub fn priority_of(world: &World, pod: &Pod) -> (i32, Option<String>) {
-    if let Some(wpc) = pod.labels.get(PRIORITY_CLASS_LABEL) {
+    priority_from(world, &pod.labels, pod.spec.priority_class_name.as_ref())
+}
+
+/// Priority from a job's labels and its pods' PriorityClass, as `priority_of`.
+pub fn priority_from(
+    world: &World,
+    labels: &crate::api::meta::Labels,
+    priority_class_name: Option<&String>,
+) -> (i32, Option<String>) {
+    if let Some(wpc) = labels.get(PRIORITY_CLASS_LABEL) {
         if let Some(c) = world.workload_priority_classes.get(wpc) {
             return (c.value, Some(wpc.clone()));
         }
     }
-    if let Some(pc) = &pod.spec.priority_class_name {
+    if let Some(pc) = priority_class_name {
         if let Some(c) = world.priority_classes.get(pc) {
             return (c.value, Some(pc.clone()));
         }
@@ -66,8 +79,10 @@ pub fn reconcile(world: &World, pod_uid: Uid) -> Vec<Action> {
                 namespace: pod.namespace.clone(),
                 name: workload_name_for_pod(&pod.name, &pod.k8s_uid),
                 queue_name: pod.labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default(),
-                pod: pod.uid,
+                source: Source::Pod(pod.uid),
                 pod_name: pod.name.clone(),
+                pod_count: 1,
+                template: pod.spec.clone(),
                 owner: owner_name(world, pod),
                 priority,
                 priority_class,
@@ -85,23 +100,7 @@ pub fn reconcile(world: &World, pod_uid: Uid) -> Vec<Action> {
             }))]
         }
         Some(w) if w.admission.is_some() && pod.is_gated() && pod.deletion.is_none() => {
-            let adm = w.admission.as_ref().unwrap();
-            let mut node_selector = pod.spec.node_selector.clone();
-            let mut tolerations: Vec<Toleration> = pod.spec.tolerations.clone();
-            let mut seen = std::collections::BTreeSet::new();
-            for flavor in adm.flavors.values() {
-                if !seen.insert(flavor.clone()) {
-                    continue;
-                }
-                if let Some(f) = world.flavors.get(flavor) {
-                    node_selector.extend(f.node_labels.clone());
-                    for t in &f.tolerations {
-                        if !tolerations.contains(t) {
-                            tolerations.push(t.clone());
-                        }
-                    }
-                }
-            }
+            let (node_selector, tolerations) = placement(world, w.admission.as_ref().unwrap(), &pod.spec);
             vec![Action::UngatePod {
                 uid: pod.uid,
                 node_selector,
@@ -110,4 +109,30 @@ pub fn reconcile(world: &World, pod_uid: Uid) -> Vec<Action> {
         }
         _ => Vec::new(),
     }
+}
+
+/// The admitted flavors' node labels and tolerations added to a pod spec's own, as Kueue
+/// injects them when it starts a workload's pods.
+pub fn placement(
+    world: &World,
+    adm: &crate::engine::world::Admission,
+    spec: &crate::api::core::PodSpec,
+) -> (crate::api::meta::Labels, Vec<Toleration>) {
+    let mut node_selector = spec.node_selector.clone();
+    let mut tolerations: Vec<Toleration> = spec.tolerations.clone();
+    let mut seen = std::collections::BTreeSet::new();
+    for flavor in adm.flavors.values() {
+        if !seen.insert(flavor.clone()) {
+            continue;
+        }
+        if let Some(f) = world.flavors.get(flavor) {
+            node_selector.extend(f.node_labels.clone());
+            for t in &f.tolerations {
+                if !tolerations.contains(t) {
+                    tolerations.push(t.clone());
+                }
+            }
+        }
+    }
+    (node_selector, tolerations)
 }

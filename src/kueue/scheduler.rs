@@ -233,12 +233,13 @@ fn nominate<'w>(
         qm.requeue_not_fitting(&cq_name, key, QueueingStrategy::BestEffortFIFO);
         return None;
     }
-    let pod = world.pods.get(&w.pod)?;
     let mut requests = w.requests.clone();
     if cq.group_for("pods").is_some() {
-        requests.0.insert("pods".into(), Quantity::from_units(1));
+        requests
+            .0
+            .insert("pods".into(), Quantity::from_units(w.pod_count as i64));
     }
-    let assignment = assign(cq, &world.flavors, snapshot, POD_SET, &pod.spec, &requests);
+    let assignment = assign(cq, &world.flavors, snapshot, POD_SET, &w.template, &requests);
     let mut targets = Vec::new();
     if assignment.mode == Mode::Preempt {
         let usage = usage_of(&assignment.flavors, &requests);
@@ -381,7 +382,7 @@ fn process(
                 message: format!(
                     "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
                     w.uid,
-                    w.pod,
+                    world.job_uid_of(w),
                     t.reason.human()
                 ),
             });

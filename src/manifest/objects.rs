@@ -49,6 +49,11 @@ pub enum Object {
         pod: PodObject,
         loc: Loc,
     },
+    Job {
+        namespace: String,
+        job: crate::api::batch::JobObject,
+        loc: Loc,
+    },
     /// A kind that does not affect the simulation (Route, Secret…) or is not simulated yet.
     Skipped {
         kind: String,
@@ -67,7 +72,8 @@ impl Object {
             Object::InferenceService { namespace, .. }
             | Object::Deployment { namespace, .. }
             | Object::ServingRuntime { namespace, .. }
-            | Object::Pod { namespace, .. } => namespace,
+            | Object::Pod { namespace, .. }
+            | Object::Job { namespace, .. } => namespace,
             _ => "",
         }
     }
@@ -75,7 +81,6 @@ impl Object {
 
 /// Kinds we know but do not simulate yet; they are listed, never fatal.
 const NOT_YET: &[&str] = &[
-    "Job",
     "LeaderWorkerSet",
     "LLMInferenceService",
     "HardwareProfile",
@@ -194,6 +199,15 @@ pub fn decode(raw: &RawObject) -> Result<Object, InputError> {
                     meta,
                     spec: PodSpec::decode(spec)?,
                 },
+                loc: doc.loc.clone(),
+            }
+        }
+        "Job" => {
+            expect_group(raw, &["batch"])?;
+            let job = crate::api::batch::JobObject::decode(doc)?;
+            Object::Job {
+                namespace: namespace_of(raw, &job.meta),
+                job,
                 loc: doc.loc.clone(),
             }
         }

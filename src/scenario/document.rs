@@ -79,9 +79,13 @@ pub struct Scenario {
     pub fidelity: crate::serving::replica::Fidelity,
     /// Kueue's Configuration (`spec.kueue`): fair sharing.
     pub kueue: crate::api::kueue::KueueConfig,
+    /// How long a Job's pods run when the Job has no `gpuaas-sim.io/run-time`.
+    pub job_run_time: SimDuration,
 }
 
 pub const DEFAULT_METRICS_WINDOW: SimDuration = SimDuration(60_000);
+
+pub const DEFAULT_JOB_RUN_TIME: SimDuration = SimDuration(3_600_000);
 
 pub const DEFAULT_DURATION: SimDuration = SimDuration(3_600_000);
 
@@ -95,6 +99,7 @@ const SPEC_KEYS: &[&str] = &[
     "metricsWindow",
     "fidelity",
     "kueue",
+    "jobRunTime",
     "timeline",
     "expect",
 ];
@@ -254,6 +259,18 @@ impl Scenario {
             .map(crate::api::kueue::KueueConfig::decode)
             .transpose()?
             .unwrap_or_default();
+        let job_run_time = match spec.get("jobRunTime") {
+            Some(n) => {
+                let d = crate::api::meta::duration(n)?;
+                if d.0 == 0 {
+                    return Err(
+                        InputError::at(n.loc.clone(), "jobRunTime must be positive").hint("e.g. jobRunTime: 2h")
+                    );
+                }
+                d
+            }
+            None => DEFAULT_JOB_RUN_TIME,
+        };
         let notes = Vec::new();
         let mut expect = Vec::new();
         for e in spec.get("expect").map(|t| t.items()).transpose()?.unwrap_or(&[]) {
@@ -274,6 +291,7 @@ impl Scenario {
             metrics_window,
             fidelity,
             kueue,
+            job_run_time,
         })
     }
 }

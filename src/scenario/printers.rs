@@ -277,7 +277,7 @@ pub fn describe_workload(world: &World, log: &[crate::engine::LogEvent], w: &Wor
     o.push_str(&format!("Name:         {}\nNamespace:    {}\n", w.name, w.namespace));
     o.push_str(&format!(
         "Labels:       kueue.x-k8s.io/job-uid={}\n",
-        world.pods.get(&w.pod).map(|p| p.k8s_uid.as_str()).unwrap_or("")
+        world.job_uid_of(w)
     ));
     o.push_str("Annotations:  <none>\nAPI Version:  kueue.x-k8s.io/v1beta1\nKind:         Workload\n");
     o.push_str("Spec:\n");

@@ -52,6 +52,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Prepared>, InputErrors> {
             metrics_window: super::document::DEFAULT_METRICS_WINDOW,
             fidelity: crate::serving::replica::Fidelity::Fast,
             kueue: Default::default(),
+            job_run_time: super::document::DEFAULT_JOB_RUN_TIME,
         };
         match prepare_with(scenario, loaded.objects.clone(), loaded.warnings.clone()) {
             Ok(p) => out.push(p),
@@ -456,6 +457,7 @@ pub fn run(prepared: Prepared) -> RunResult {
     let catalog = Catalog::bundled();
     let mut world = World::new(catalog.clone());
     world.kueue_config = prepared.scenario.kueue.clone();
+    world.default_job_run_time = prepared.scenario.job_run_time;
     let mut engine = Engine::new(world, prepared.scenario.seed);
     engine.warnings.extend(prepared.warnings.iter().cloned());
     engine.warnings.extend(prepared.scenario.notes.iter().cloned());

@@ -1,0 +1,103 @@
+//! Kueue's batch/Job integration (`pkg/controller/jobs/job` over `jobframework`): the
+//! webhook suspends a queued Job at creation; the reconciler keeps one Workload per Job
+//! (one pod set of `parallelism` pods), starts the Job when the Workload is admitted
+//! (unsuspends it with the flavors' node labels and tolerations), stops it when the
+//! Workload is evicted and requeues the Workload once no pod is active, and finishes the
+//! Workload when the Job completes.
+
+use super::pod::{placement, priority_from};
+use super::QUEUE_NAME_LABEL;
+use crate::api::batch::JobObject;
+use crate::engine::action::Action;
+use crate::engine::ids::workload_name_for_owner;
+use crate::engine::world::{Job, Source, Uid, Workload, WorkloadState, World};
+
+/// The webhook's defaulting: a Job with a queue (label, or the namespace's `default`
+/// LocalQueue) gets the queue label and starts suspended.
+pub fn mutate_new_job(world: &World, namespace: &str, job: &mut JobObject) {
+    let Some(queue) = world.queue_for(namespace, &job.meta.labels) else {
+        return;
+    };
+    job.meta.labels.insert(QUEUE_NAME_LABEL.into(), queue);
+    job.spec.suspend = true;
+}
+
+pub fn is_managed(job: &Job) -> bool {
+    job.labels.get(QUEUE_NAME_LABEL).is_some_and(|q| !q.is_empty())
+}
+
+fn active_pods(world: &World, job: &Job) -> usize {
+    job.pods
+        .iter()
+        .filter(|p| world.pods.get(p).is_some_and(|p| p.deletion.is_none()))
+        .count()
+}
+
+fn new_workload(world: &World, job: &Job) -> Workload {
+    let count = job.wanted().max(1) as u32;
+    let requests = job.spec.template.spec.requests().times(count as i64);
+    let (priority, priority_class) =
+        priority_from(world, &job.labels, job.spec.template.spec.priority_class_name.as_ref());
+    Workload {
+        uid: 0,
+        namespace: job.namespace.clone(),
+        name: workload_name_for_owner("Job", "batch", &job.name, &job.k8s_uid),
+        queue_name: job.labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default(),
+        source: Source::Job(job.uid),
+        pod_name: job.name.clone(),
+        pod_count: count,
+        template: job.spec.template.spec.clone(),
+        owner: job.name.clone(),
+        priority,
+        priority_class,
+        requests,
+        created: world.now,
+        queue_timestamp: world.now,
+        admission: None,
+        admitted_at: None,
+        pending_message: None,
+        pending_reason: None,
+        finished_at: None,
+        evicted_at: None,
+        ready_at: None,
+        history: Vec::new(),
+    }
+}
+
+/// Reconciles one Job against its Workload.
+pub fn reconcile(world: &World, uid: Uid) -> Vec<Action> {
+    let Some(job) = world.jobs.get(&uid) else {
+        return Vec::new();
+    };
+    if !is_managed(job) {
+        return Vec::new();
+    }
+    let Some(w) = job.workload.and_then(|w| world.workloads.get(&w)) else {
+        if job.completed_at.is_none() {
+            return vec![Action::CreateWorkload(Box::new(new_workload(world, job)))];
+        }
+        return Vec::new();
+    };
+    if w.current_state() == WorkloadState::Finished {
+        return Vec::new();
+    }
+    if job.completed_at.is_some() {
+        return vec![Action::FinishWorkload {
+            uid: w.uid,
+            reason: "Job finished".into(),
+        }];
+    }
+    match (&w.admission, w.evicted_at, job.spec.suspend) {
+        (Some(adm), None, true) => {
+            let (node_selector, tolerations) = placement(world, adm, &job.spec.template.spec);
+            vec![Action::StartJob {
+                job: uid,
+                node_selector,
+                tolerations,
+            }]
+        }
+        (Some(_), Some(_), false) => vec![Action::StopJob { job: uid }],
+        (Some(_), Some(_), true) if active_pods(world, job) == 0 => vec![Action::RequeueWorkload { uid: w.uid }],
+        _ => Vec::new(),
+    }
+}
