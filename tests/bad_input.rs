@@ -112,6 +112,13 @@ fn cases() -> Vec<Case> {
             "did you mean `fairSharing`",
         ),
         (
+            "Job run time that is not a duration",
+            vec![("m.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: {gpuaas-sim.io/run-time: forever}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n".into())],
+            "m.yaml",
+            5,
+            "gpuaas-sim.io/run-time takes a duration",
+        ),
+        (
             "bad duration",
             vec![("s.yaml", format!("{SCENARIO_HEAD}  duration: ten minutes\n")), ("m.yaml", ok_manifests.clone())],
             "s.yaml",

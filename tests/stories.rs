@@ -723,7 +723,7 @@ fn a_preempted_training_job_restarts_from_the_beginning_or_its_checkpoint() {
     let serve = pod("serve", 4, "kueue.x-k8s.io/priority-class: serving", true);
     for (annotations, saved_min) in [("", 0.0), (", gpuaas-sim.io/checkpoint-interval: 1m", 4.0)] {
         let m = format!("{cluster}{wpc}{}", job(annotations));
-        let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 1h\n  timeline:\n    - {{at: 5m, run: \"oc apply -f serve.yaml\"}}\n    - {{at: 15m, run: \"oc delete pod serve -n private-ai\"}}\n");
+        let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 1h\n  timeline:\n    - {{at: 5m, run: \"oc apply -f serve.yaml\"}}\n    - {{at: 10m, run: \"oc get jobs -n private-ai\"}}\n    - {{at: 15m, run: \"oc delete pod serve -n private-ai\"}}\n");
         let dir = folder(&[("m.yaml", &m), ("serve.yaml", &serve), ("s.yaml", &scenario)]);
         let done = simulate(&dir.path().join("s.yaml"));
         let at = |kind: &str, object: &str| -> Vec<f64> {
@@ -753,5 +753,16 @@ fn a_preempted_training_job_restarts_from_the_beginning_or_its_checkpoint() {
             20.0 - saved_min
         );
         assert_eq!(workload(&done, "train").current_state(), WorkloadState::Finished);
+        let jobs = &done
+            .result
+            .transcript
+            .iter()
+            .find(|o| o.command.contains("get jobs"))
+            .unwrap()
+            .output;
+        assert!(
+            jobs.contains("train     Suspended   0/2           10m        10m"),
+            "{jobs}"
+        );
     }
 }

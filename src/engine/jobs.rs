@@ -59,6 +59,7 @@ impl Engine {
             succeeded: 0,
             saved: SimDuration::ZERO,
             completed_at: None,
+            started_at: None,
             workload: None,
             loc: Some(loc),
         };
@@ -143,6 +144,8 @@ impl Engine {
     pub(crate) fn start_job(&mut self, job: Uid, node_selector: Labels, tolerations: Vec<Toleration>) {
         let Some(j) = self.world.jobs.get_mut(&job) else { return };
         j.spec.suspend = false;
+        // Resuming resets `status.startTime`.
+        j.started_at = Some(self.world.now);
         j.spec.template.spec.node_selector = node_selector;
         j.spec.template.spec.tolerations = tolerations;
         let obj = format!("Job {}/{}", j.namespace, j.name);

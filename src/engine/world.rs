@@ -313,6 +313,8 @@ pub struct Job {
     /// Progress saved by checkpoints: a restarted pod runs only the rest.
     pub saved: SimDuration,
     pub completed_at: Option<SimTime>,
+    /// First unsuspended (`status.startTime`).
+    pub started_at: Option<SimTime>,
     pub workload: Option<Uid>,
     pub loc: Option<Loc>,
 }

@@ -12,6 +12,7 @@ pub enum Kind {
     Node,
     ServingRuntime,
     ResourceFlavor,
+    Job,
 }
 
 impl Kind {
@@ -28,6 +29,7 @@ impl Kind {
             "node" | "nodes" | "no" => Kind::Node,
             "servingruntime" | "servingruntimes" => Kind::ServingRuntime,
             "resourceflavor" | "resourceflavors" | "rf" => Kind::ResourceFlavor,
+            "job" | "jobs" => Kind::Job,
             _ => return None,
         })
     }
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Node => "node",
             Kind::ServingRuntime => "servingruntime.serving.kserve.io",
             Kind::ResourceFlavor => "resourceflavor.kueue.x-k8s.io",
+            Kind::Job => "job.batch",
         }
     }
     pub fn cluster_scoped(self) -> bool {

@@ -20,6 +20,12 @@ fn select(world: &World, kind: Kind, ns: &str, sel: &Selection) -> Result<Vec<St
             .filter(|d| d.namespace == ns)
             .map(|d| (d.name.clone(), d.labels.clone()))
             .collect(),
+        Kind::Job => world
+            .jobs
+            .values()
+            .filter(|j| j.namespace == ns)
+            .map(|j| (j.name.clone(), j.labels.clone()))
+            .collect(),
         Kind::ReplicaSet => world
             .replicasets
             .values()

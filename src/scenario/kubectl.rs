@@ -174,6 +174,35 @@ pub fn get(
             }
             with_ns(h, sorted(rows))
         }
+        Kind::Job => {
+            let rows = w
+                .jobs
+                .values()
+                .filter(|j| keep(&j.name, &j.labels, &j.namespace))
+                .map(|j| {
+                    let status = if j.completed_at.is_some() {
+                        "Complete"
+                    } else if j.spec.suspend {
+                        "Suspended"
+                    } else {
+                        "Running"
+                    };
+                    let duration = j
+                        .started_at
+                        .map(|s| crate::units::human_duration(j.completed_at.unwrap_or(w.now).since(s)))
+                        .unwrap_or_default();
+                    let row = vec![
+                        j.name.clone(),
+                        status.to_string(),
+                        format!("{}/{}", j.succeeded, j.spec.completions),
+                        duration,
+                        printers::age(w, j.created),
+                    ];
+                    (j.namespace.clone(), row)
+                })
+                .collect();
+            with_ns(vec!["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"], sorted(rows))
+        }
         Kind::ReplicaSet => {
             let rows = w
                 .replicasets
