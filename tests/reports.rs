@@ -1,6 +1,6 @@
 //! `reports/` holds the reports of the bundled scenarios; they must match what the
 //! current code produces. Regenerate with:
-//!     cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ --out reports/
+//!     cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ --out reports/
 
 mod common;
 use common::*;
@@ -9,7 +9,13 @@ use common::*;
 fn bundled_reports_are_up_to_date() {
     let out = tempfile::tempdir().unwrap();
     let st = bin()
-        .args(["run", "scenarios/gpuaas-demo/", "scenarios/capacity/", "--out"])
+        .args([
+            "run",
+            "scenarios/gpuaas-demo/",
+            "scenarios/capacity/",
+            "scenarios/multi-team/",
+            "--out",
+        ])
         .arg(out.path())
         .current_dir(repo())
         .output()
@@ -24,10 +30,10 @@ fn bundled_reports_are_up_to_date() {
             let committed = std::fs::read_to_string(repo().join("reports").join(&name).join(file)).unwrap_or_default();
             assert!(
                 fresh == committed,
-                "reports/{name}/{file} is out of date; regenerate with: cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ --out reports/"
+                "reports/{name}/{file} is out of date; regenerate with: cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ --out reports/"
             );
             compared += 1;
         }
     }
-    assert_eq!(compared, 12);
+    assert_eq!(compared, 14);
 }

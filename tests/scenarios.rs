@@ -36,7 +36,7 @@ fn bundled_demo_scenarios_pass_check() {
 #[test]
 fn every_bundled_scenario_file_has_expectations_that_hold() {
     let mut count = 0;
-    let files = ["scenarios/gpuaas-demo", "scenarios/capacity"]
+    let files = ["scenarios/gpuaas-demo", "scenarios/capacity", "scenarios/multi-team"]
         .iter()
         .flat_map(|d| std::fs::read_dir(repo().join(d)).unwrap())
         .map(|e| e.unwrap().path());
@@ -50,7 +50,51 @@ fn every_bundled_scenario_file_has_expectations_that_hold() {
             count += 1;
         }
     }
-    assert_eq!(count, 6);
+    assert_eq!(count, 7);
+}
+
+/// The multi-team fleet: research borrows two of chat's H100s; chat's scale-up reclaims
+/// them by preempting the fine-tune, which later resumes from its 5-minute checkpoint.
+#[test]
+fn multi_team_fleet_borrows_reclaims_and_resumes_from_a_checkpoint() {
+    let done = simulate(&repo().join("scenarios/multi-team/fleet.yaml"));
+    let research = done.report["cluster_queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "research")
+        .unwrap();
+    let borrowed: Vec<f64> = research["usage_over_time"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["borrowed"]["nvidia-h100"]["nvidia.com/gpu"].as_f64().unwrap_or(0.0))
+        .collect();
+    assert!(borrowed.contains(&2.0), "{borrowed:?}");
+    let log = &done.result.engine.log;
+    let preempted: Vec<_> = log.iter().filter(|e| e.kind == "Preempted").collect();
+    assert_eq!(preempted.len(), 1, "{preempted:?}");
+    assert!(preempted[0].object.contains("job-finetune"), "{:?}", preempted[0]);
+    assert!(
+        preempted[0].message.ends_with("(InCohortReclamation)"),
+        "{}",
+        preempted[0].message
+    );
+    assert_eq!(preempted[0].t.as_secs_f64(), 600.0);
+    let stopped = log.iter().find(|e| e.kind == "Stopped").unwrap();
+    assert!(stopped.message.contains("checkpoint at 5m"), "{}", stopped.message);
+    // Resumed at 40m30s (the scaled-down replicas' grace period), it runs the 25 minutes
+    // left after its pods are Ready again.
+    let ready_again = log
+        .iter()
+        .filter(|e| e.kind == "Ready" && e.object.contains("research/finetune-") && e.t.as_secs_f64() > 2400.0)
+        .map(|e| e.t.as_secs_f64())
+        .fold(0.0, f64::max);
+    let completed = log
+        .iter()
+        .find(|e| e.kind == "Completed" && e.object == "Job research/finetune")
+        .unwrap();
+    assert_eq!(completed.t.as_secs_f64() - ready_again, 25.0 * 60.0);
 }
 
 #[test]
