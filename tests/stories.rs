@@ -766,3 +766,68 @@ fn a_preempted_training_job_restarts_from_the_beginning_or_its_checkpoint() {
         );
     }
 }
+
+fn group_pod(name: &str, group: &str, total: u32, gpus: u32) -> String {
+    pod(name, gpus, &format!("kueue.x-k8s.io/pod-group-name: {group}"), true).replace(
+        "  namespace: private-ai\n",
+        &format!("  namespace: private-ai\n  annotations: {{kueue.x-k8s.io/pod-group-total-count: \"{total}\"}}\n"),
+    )
+}
+
+/// A Kueue pod group is one Workload, created once all its pods exist and admitted all
+/// or nothing: two 2-GPU pods share the 4-GPU flavor; two 3-GPU pods never start, though
+/// either alone would fit.
+#[test]
+fn a_pod_group_is_admitted_all_or_nothing() {
+    let m = format!(
+        "{CLUSTER}{}{}{}",
+        group_pod("pair-0", "pair", 2, 2),
+        group_pod("big-0", "big", 2, 3),
+        group_pod("big-1", "big", 2, 3)
+    );
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 5m\n  timeline:\n    - {{at: 30s, run: \"oc get workloads -n private-ai\"}}\n    - {{at: 1m, run: \"oc apply -f pair-1.yaml\"}}\n    - {{at: 4m, run: \"oc get pods -n private-ai\"}}\n");
+    let dir = folder(&[
+        ("m.yaml", &m),
+        ("pair-1.yaml", &group_pod("pair-1", "pair", 2, 2)),
+        ("s.yaml", &scenario),
+    ]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let output = |cmd: &str| {
+        done.result
+            .transcript
+            .iter()
+            .find(|o| o.command.contains(cmd))
+            .map(|o| o.output.clone())
+            .unwrap()
+    };
+    // Half a group has no Workload yet.
+    let before = output("get workloads");
+    assert!(!before.contains("pair"), "{before}");
+    let pair = workload(&done, "pair");
+    assert_eq!(pair.name, "pair");
+    assert_eq!(pair.admitted_at.map(|t| t.as_secs_f64()), Some(60.0));
+    assert_eq!(pair.requests.get("nvidia.com/gpu").value_ceil(), 4);
+    assert_eq!(pair.current_state(), WorkloadState::Ready);
+    let big = workload(&done, "big");
+    assert!(big.admission.is_none());
+    assert!(
+        big.pending_message
+            .as_deref()
+            .is_some_and(|m| m.contains("request > maximum capacity (6 > 4)")),
+        "{:?}",
+        big.pending_message
+    );
+    let pods = output("get pods");
+    for p in ["big-0", "big-1"] {
+        assert!(
+            pods.lines().any(|l| l.starts_with(p) && l.contains("SchedulingGated")),
+            "{pods}"
+        );
+    }
+    for p in ["pair-0", "pair-1"] {
+        assert!(
+            pods.lines().any(|l| l.starts_with(p) && l.contains("Running")),
+            "{pods}"
+        );
+    }
+}

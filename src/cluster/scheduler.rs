@@ -267,6 +267,7 @@ mod tests {
             deletion: None,
             unschedulable: None,
             workload: None,
+            pod_group: None,
             startup: vec![],
             memory: None,
             crash: Default::default(),

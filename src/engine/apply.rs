@@ -285,6 +285,7 @@ impl Engine {
             deletion: None,
             unschedulable: None,
             workload: None,
+            pod_group: None,
             startup: Vec::new(),
             memory: None,
             crash: Default::default(),
@@ -294,6 +295,9 @@ impl Engine {
         let managed = crate::kueue::pod::is_managed(&pod);
         let gated = pod.is_gated();
         let pinned = pod.spec.node_name.clone();
+        if managed {
+            pod.pod_group = self.join_pod_group(&pod);
+        }
         self.world.pod_index.insert((ns, name), uid);
         self.world.pods.insert(uid, pod);
         if managed {
@@ -371,8 +375,19 @@ impl Engine {
         self.touch_job(p.owner_job);
         self.queues.unschedulable.remove(&uid);
         self.touch_owner(p.owner_rs);
-        if let Some(w) = p.workload {
-            self.finish_workload(w, "Pod deleted");
+        match p.pod_group.and_then(|g| self.world.pod_groups.get_mut(&g)) {
+            // A group's Workload ends with the last of its pods.
+            Some(g) => {
+                g.pods.remove(&uid);
+                if let (true, Some(w)) = (g.pods.is_empty(), g.workload) {
+                    self.finish_workload(w, "Pods deleted");
+                }
+            }
+            None => {
+                if let Some(w) = p.workload {
+                    self.finish_workload(w, "Pod deleted");
+                }
+            }
         }
         if p.node.is_some() {
             self.retry_unschedulable();
@@ -399,6 +414,11 @@ impl Engine {
             Source::Pod(pod) => self.delete_pod(pod, None),
             Source::Job(job) => {
                 self.queues.kueue_job.insert(job);
+            }
+            Source::PodGroup(_) => {
+                for pod in self.world.pods_of(&self.world.workloads[&uid].clone()) {
+                    self.delete_pod(pod, None);
+                }
             }
         }
     }
@@ -443,6 +463,11 @@ impl Engine {
     }
 
     fn create_workload(&mut self, mut w: Workload) {
+        if let Source::PodGroup(g) = w.source {
+            if self.world.pod_groups.get(&g).is_none_or(|g| g.workload.is_some()) {
+                return;
+            }
+        }
         let uid = self.world.alloc_uid();
         w.uid = uid;
         w.set_state(self.world.now, WorkloadState::Pending);
@@ -457,13 +482,27 @@ impl Engine {
                     j.workload = Some(uid);
                 }
             }
+            Source::PodGroup(g) => {
+                let pods = match self.world.pod_groups.get_mut(&g) {
+                    Some(group) => {
+                        group.workload = Some(uid);
+                        group.pods.clone()
+                    }
+                    None => Default::default(),
+                };
+                for p in pods {
+                    if let Some(p) = self.world.pods.get_mut(&p) {
+                        p.workload = Some(uid);
+                    }
+                }
+            }
         }
         self.record(
             "Normal",
             format!("Workload {}/{}", w.namespace, w.name),
             match w.source {
                 Source::Pod(_) => format!("Created workload for pod {}", w.pod_name),
-                Source::Job(_) => format!("Created Workload: {}/{}", w.namespace, w.name),
+                Source::Job(_) | Source::PodGroup(_) => format!("Created Workload: {}/{}", w.namespace, w.name),
             },
         );
         self.world.workloads.insert(uid, w);
@@ -614,7 +653,8 @@ impl Engine {
         if let Some(j) = job {
             self.job_pod_ready(j, pod_uid);
         }
-        if let Some(w) = wl.and_then(|w| self.world.workloads.get_mut(&w)) {
+        let all_ready = self.world.pods_of_workload_ready(wl);
+        if let (true, Some(w)) = (all_ready, wl.and_then(|w| self.world.workloads.get_mut(&w))) {
             w.ready_at.get_or_insert(now);
             w.set_state(now, WorkloadState::Ready);
         }

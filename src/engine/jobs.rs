@@ -20,7 +20,61 @@ impl Engine {
             Source::Job(j) => {
                 self.queues.kueue_job.insert(j);
             }
+            Source::PodGroup(g) => {
+                let pods = self
+                    .world
+                    .pod_groups
+                    .get(&g)
+                    .map(|g| g.pods.clone())
+                    .unwrap_or_default();
+                self.queues.kueue_pod.extend(pods);
+            }
         }
+    }
+
+    /// Adds a managed pod to its Kueue pod group (creating the group), per its
+    /// `kueue.x-k8s.io/pod-group-name` label and total-count annotation.
+    pub(crate) fn join_pod_group(&mut self, pod: &crate::engine::world::Pod) -> Option<Uid> {
+        use crate::kueue::{POD_GROUP_NAME_LABEL, POD_GROUP_TOTAL_COUNT_ANNOTATION};
+        let name = pod.labels.get(POD_GROUP_NAME_LABEL)?.clone();
+        let key = (pod.namespace.clone(), name.clone());
+        let uid = match self.world.pod_group_index.get(&key) {
+            Some(&g) => g,
+            None => {
+                let total = pod
+                    .annotations
+                    .get(POD_GROUP_TOTAL_COUNT_ANNOTATION)
+                    .and_then(|t| t.parse::<u32>().ok())
+                    .filter(|t| *t > 0);
+                if total.is_none() {
+                    self.warnings.push(format!(
+                        "pod {}/{} is in pod group {name} without a positive {POD_GROUP_TOTAL_COUNT_ANNOTATION}; \
+                         Kueue's webhook would reject it, the group counts as 1 pod here",
+                        pod.namespace, pod.name
+                    ));
+                }
+                let g = self.world.alloc_uid();
+                self.world.pod_groups.insert(
+                    g,
+                    crate::engine::world::PodGroup {
+                        uid: g,
+                        namespace: pod.namespace.clone(),
+                        name,
+                        total: total.unwrap_or(1),
+                        pods: Default::default(),
+                        workload: None,
+                    },
+                );
+                self.world.pod_group_index.insert(key, g);
+                g
+            }
+        };
+        let group = self.world.pod_groups.get_mut(&uid).expect("just found");
+        group.pods.insert(pod.uid);
+        // Every member is reconciled again: the group may now be complete.
+        let members: Vec<Uid> = group.pods.iter().copied().collect();
+        self.queues.kueue_pod.extend(members);
+        Some(uid)
     }
 
     pub(crate) fn touch_job(&mut self, job: Option<Uid>) {

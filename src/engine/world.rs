@@ -123,6 +123,8 @@ pub struct Pod {
     pub unschedulable: Option<String>,
     /// Kueue's workload for this pod, once created.
     pub workload: Option<Uid>,
+    /// The Kueue pod group it belongs to.
+    pub pod_group: Option<Uid>,
     /// The start-up plan made at binding.
     pub startup: Vec<crate::cluster::kubelet::Step>,
     /// The vLLM engine's memory once it started (KV-cache capacity for serving).
@@ -277,6 +279,21 @@ pub struct Workload {
 pub enum Source {
     Pod(Uid),
     Job(Uid),
+    /// A pod group (`kueue.x-k8s.io/pod-group-name`): one Workload for all its pods.
+    PodGroup(Uid),
+}
+
+/// Pods that Kueue admits together as one Workload, all or nothing.
+#[derive(Debug, Clone)]
+pub struct PodGroup {
+    pub uid: Uid,
+    pub namespace: String,
+    pub name: String,
+    /// `kueue.x-k8s.io/pod-group-total-count`: the Workload is created once this many
+    /// pods of the group exist.
+    pub total: u32,
+    pub pods: BTreeSet<Uid>,
+    pub workload: Option<Uid>,
 }
 
 impl Workload {
@@ -284,13 +301,13 @@ impl Workload {
     pub fn pod(&self) -> Option<Uid> {
         match self.source {
             Source::Pod(p) => Some(p),
-            Source::Job(_) => None,
+            _ => None,
         }
     }
     pub fn job(&self) -> Option<Uid> {
         match self.source {
             Source::Job(j) => Some(j),
-            Source::Pod(_) => None,
+            _ => None,
         }
     }
 }
@@ -415,6 +432,8 @@ pub struct World {
     pub pod_index: BTreeMap<NsName, Uid>,
     pub workloads: BTreeMap<Uid, Workload>,
     pub jobs: BTreeMap<Uid, Job>,
+    pub pod_groups: BTreeMap<Uid, PodGroup>,
+    pub pod_group_index: BTreeMap<NsName, Uid>,
     pub job_index: BTreeMap<NsName, Uid>,
     /// How long a Job's pods run when it does not say (`spec.jobRunTime`).
     pub default_job_run_time: SimDuration,
@@ -451,7 +470,21 @@ impl World {
                 .get(&j)
                 .map(|j| j.pods.iter().copied().collect())
                 .unwrap_or_default(),
+            Source::PodGroup(g) => self
+                .pod_groups
+                .get(&g)
+                .map(|g| g.pods.iter().copied().collect())
+                .unwrap_or_default(),
         }
+    }
+
+    /// Whether every pod of the Workload is Ready (Kueue's PodsReady); true for none.
+    pub fn pods_of_workload_ready(&self, workload: Option<Uid>) -> bool {
+        let Some(w) = workload.and_then(|w| self.workloads.get(&w)) else {
+            return true;
+        };
+        let pods = self.pods_of(w);
+        pods.len() >= w.pod_count as usize && pods.iter().all(|p| self.pods.get(p).is_some_and(|p| p.is_ready()))
     }
 
     /// Kueue's `job-uid`: the Kubernetes UID of the object the Workload is for.
@@ -459,6 +492,8 @@ impl World {
         match w.source {
             Source::Pod(p) => self.pods.get(&p).map(|p| p.k8s_uid.as_str()),
             Source::Job(j) => self.jobs.get(&j).map(|j| j.k8s_uid.as_str()),
+            // Kueue labels a group's Workload with the group's name.
+            Source::PodGroup(g) => self.pod_groups.get(&g).map(|g| g.name.as_str()),
         }
         .unwrap_or("")
     }
@@ -484,6 +519,8 @@ impl World {
             pod_index: BTreeMap::new(),
             workloads: BTreeMap::new(),
             jobs: BTreeMap::new(),
+            pod_groups: BTreeMap::new(),
+            pod_group_index: BTreeMap::new(),
             job_index: BTreeMap::new(),
             default_job_run_time: SimDuration::from_secs(3600),
             usage: BTreeMap::new(),

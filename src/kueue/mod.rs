@@ -15,3 +15,5 @@ pub const PRIORITY_CLASS_LABEL: &str = "kueue.x-k8s.io/priority-class";
 pub const ADMISSION_GATE: &str = "kueue.x-k8s.io/admission";
 pub const MANAGED_LABEL: &str = "kueue.x-k8s.io/managed";
 pub const POD_SET: &str = "main";
+pub const POD_GROUP_NAME_LABEL: &str = "kueue.x-k8s.io/pod-group-name";
+pub const POD_GROUP_TOTAL_COUNT_ANNOTATION: &str = "kueue.x-k8s.io/pod-group-total-count";

@@ -5,7 +5,7 @@ use super::{ADMISSION_GATE, MANAGED_LABEL, PRIORITY_CLASS_LABEL, QUEUE_NAME_LABE
 use crate::api::core::Toleration;
 use crate::engine::action::Action;
 use crate::engine::ids::workload_name_for_pod;
-use crate::engine::world::{Pod, Source, Uid, Workload, World};
+use crate::engine::world::{Pod, PodGroup, Source, Uid, Workload, World};
 
 /// The webhook's mutation of a pod at creation. Pods with a queue (label, or the
 /// namespace's `default` LocalQueue) get the label, the managed label and the gate.
@@ -73,6 +73,9 @@ pub fn reconcile(world: &World, pod_uid: Uid) -> Vec<Action> {
     }
     match pod.workload.and_then(|w| world.workloads.get(&w)) {
         None if pod.deletion.is_none() && pod.is_gated() => {
+            if let Some(g) = pod.pod_group.and_then(|g| world.pod_groups.get(&g)) {
+                return group_workload(world, g).into_iter().collect();
+            }
             let (priority, priority_class) = priority_of(world, pod);
             vec![Action::CreateWorkload(Box::new(Workload {
                 uid: 0,
@@ -135,4 +138,46 @@ pub fn placement(
         }
     }
     (node_selector, tolerations)
+}
+
+/// The Workload of a complete pod group: all `total` pods exist, gated and not being
+/// deleted. It is named after the group and asks for all their resources at once.
+fn group_workload(world: &World, g: &PodGroup) -> Option<Action> {
+    if g.workload.is_some() || (g.pods.len() as u32) < g.total {
+        return None;
+    }
+    let pods: Vec<&Pod> = g.pods.iter().filter_map(|p| world.pods.get(p)).collect();
+    if pods.len() != g.pods.len() || pods.iter().any(|p| p.deletion.is_some() || !p.is_gated()) {
+        return None;
+    }
+    let first = pods[0];
+    let mut requests = crate::api::core::ResourceList::default();
+    for p in &pods {
+        requests.add(&p.requests);
+    }
+    let (priority, priority_class) = priority_of(world, first);
+    Some(Action::CreateWorkload(Box::new(Workload {
+        uid: 0,
+        namespace: g.namespace.clone(),
+        name: g.name.clone(),
+        queue_name: first.labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default(),
+        source: Source::PodGroup(g.uid),
+        pod_name: g.name.clone(),
+        pod_count: pods.len() as u32,
+        template: first.spec.clone(),
+        owner: g.name.clone(),
+        priority,
+        priority_class,
+        requests,
+        created: world.now,
+        queue_timestamp: world.now,
+        admission: None,
+        admitted_at: None,
+        pending_message: None,
+        pending_reason: None,
+        finished_at: None,
+        evicted_at: None,
+        ready_at: None,
+        history: Vec::new(),
+    })))
 }
