@@ -831,3 +831,63 @@ fn a_pod_group_is_admitted_all_or_nothing() {
         );
     }
 }
+
+fn leader_worker_set(replicas: u32) -> String {
+    format!("---\napiVersion: leaderworkerset.x-k8s.io/v1\nkind: LeaderWorkerSet\nmetadata: {{name: llm, namespace: private-ai}}\nspec:\n  replicas: {replicas}\n  leaderWorkerTemplate:\n    size: 2\n    workerTemplate:\n      spec:\n        tolerations: [{{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}]\n        containers:\n          - name: vllm\n            image: quay.io/example/vllm:latest\n            resources:\n              limits: {{cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"1\"}}\n")
+}
+
+/// Kueue's LeaderWorkerSet integration: each group (a leader and its worker) is one
+/// Workload admitted all or nothing. A third group does not fit the 4-GPU flavor; though
+/// the 1-GPU flavor has a free GPU, neither of its pods starts.
+#[test]
+fn each_leader_worker_group_is_one_workload() {
+    let m = format!("{CLUSTER}{}", leader_worker_set(2));
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 5m\n  timeline:\n    - {{at: 1m, run: \"oc apply -f lws3.yaml\"}}\n    - {{at: 2m, run: \"oc get pods -n private-ai\"}}\n");
+    let dir = folder(&[
+        ("m.yaml", &m),
+        ("lws3.yaml", &leader_worker_set(3)),
+        ("s.yaml", &scenario),
+    ]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let workloads: Vec<_> = done.result.engine.world.workloads.values().collect();
+    assert_eq!(
+        workloads.len(),
+        3,
+        "{:?}",
+        workloads.iter().map(|w| &w.name).collect::<Vec<_>>()
+    );
+    for (i, admitted) in [(0, true), (1, true), (2, false)] {
+        let w = workloads
+            .iter()
+            .find(|w| w.name.starts_with(&format!("leaderworkerset-llm-{i}-")))
+            .unwrap_or_else(|| panic!("no workload for group {i}"));
+        assert_eq!(w.pod_count, 2);
+        assert_eq!(w.admission.is_some(), admitted, "group {i}: {:?}", w.pending_message);
+        if !admitted {
+            assert_eq!(
+                w.pending_message.as_deref(),
+                Some("couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, request > maximum capacity (2 > 1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 2 more needed")
+            );
+        }
+    }
+    let pods = &done
+        .result
+        .transcript
+        .iter()
+        .find(|o| o.command.contains("get pods"))
+        .unwrap()
+        .output;
+    for (p, status) in [
+        ("llm-0 ", "Running"),
+        ("llm-0-1 ", "Running"),
+        ("llm-1 ", "Running"),
+        ("llm-1-1 ", "Running"),
+        ("llm-2 ", "SchedulingGated"),
+        ("llm-2-1 ", "SchedulingGated"),
+    ] {
+        assert!(
+            pods.lines().any(|l| l.starts_with(p) && l.contains(status)),
+            "{p} {status}\n{pods}"
+        );
+    }
+}

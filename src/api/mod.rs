@@ -6,4 +6,5 @@ pub mod batch;
 pub mod core;
 pub mod kserve;
 pub mod kueue;
+pub mod lws;
 pub mod meta;

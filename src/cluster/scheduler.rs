@@ -259,6 +259,7 @@ mod tests {
             requests: ResourceList([("nvidia.com/gpu".to_string(), Quantity::from_units(gpus))].into()),
             owner_rs: None,
             owner_job: None,
+            owner_lws: None,
             created: SimTime::ZERO,
             node: None,
             scheduled_at: None,

@@ -3,4 +3,5 @@
 pub mod deployment;
 pub mod inferenceservice;
 pub mod job;
+pub mod leaderworkerset;
 pub mod replicaset;

@@ -84,6 +84,12 @@ pub enum Action {
     CreateJobPod {
         job: Uid,
     },
+    /// The LeaderWorkerSet controller creates pod `worker` (0: the leader) of group `group`.
+    CreateLwsPod {
+        lws: Uid,
+        group: i32,
+        worker: i32,
+    },
     /// Enough of the Job's pods succeeded.
     CompleteJob {
         job: Uid,

@@ -206,6 +206,7 @@ impl Engine {
             Action::Bind { pod, node } => self.bind(pod, &node),
             Action::CreateJobPod { job } => self.create_job_pod(job),
             Action::CompleteJob { job } => self.complete_job(job),
+            Action::CreateLwsPod { lws, group, worker } => self.create_lws_pod(lws, group, worker),
             Action::StartJob {
                 job,
                 node_selector,
@@ -277,6 +278,7 @@ impl Engine {
             requests,
             owner_rs,
             owner_job,
+            owner_lws: None,
             created: self.world.now,
             node: None,
             scheduled_at: None,
@@ -323,11 +325,12 @@ impl Engine {
             return;
         }
         p.deletion = Some((self.world.now, grace));
-        let (obj, owner_rs, wl, job) = (
+        let (obj, owner_rs, wl, job, lws) = (
             format!("Pod {}/{}", p.namespace, p.name),
             p.owner_rs,
             p.workload,
             p.owner_job,
+            p.owner_lws,
         );
         self.record(
             "Killing",
@@ -345,6 +348,9 @@ impl Engine {
         self.schedule_in(grace, EventKind::PodGone { pod: uid });
         self.touch_owner(owner_rs);
         self.touch_job(job);
+        if let Some(l) = lws {
+            self.queues.lws.insert(l);
+        }
     }
 
     fn touch_owner(&mut self, owner_rs: Option<Uid>) {
@@ -373,14 +379,25 @@ impl Engine {
             j.pods.remove(&uid);
         }
         self.touch_job(p.owner_job);
+        if let Some(l) = p.owner_lws {
+            if let Some(lws) = self.world.leader_worker_sets.get_mut(&l) {
+                lws.pods.remove(&uid);
+            }
+            self.queues.lws.insert(l);
+        }
         self.queues.unschedulable.remove(&uid);
         self.touch_owner(p.owner_rs);
         match p.pod_group.and_then(|g| self.world.pod_groups.get_mut(&g)) {
             // A group's Workload ends with the last of its pods.
             Some(g) => {
                 g.pods.remove(&uid);
-                if let (true, Some(w)) = (g.pods.is_empty(), g.workload) {
-                    self.finish_workload(w, "Pods deleted");
+                if g.pods.is_empty() {
+                    // A group formed again under this name is a new group.
+                    let (key, w) = ((g.namespace.clone(), g.name.clone()), g.workload);
+                    self.world.pod_group_index.remove(&key);
+                    if let Some(w) = w {
+                        self.finish_workload(w, "Pods deleted");
+                    }
                 }
             }
             None => {
@@ -848,6 +865,7 @@ impl Engine {
                 self.create_pod(namespace, meta.name, template, None, None);
             }
             Object::Job { namespace, job, loc } => self.apply_job(namespace, job, loc),
+            Object::LeaderWorkerSet { namespace, lws } => self.apply_lws(namespace, lws),
             Object::Skipped { .. } | Object::Scenario(_) => {}
         }
     }

@@ -6,6 +6,7 @@ pub mod action;
 pub mod apply;
 pub mod ids;
 pub mod jobs;
+pub mod lws;
 pub mod world;
 
 use crate::kueue::queue::QueueManager;
@@ -51,6 +52,7 @@ pub struct WorkQueues {
     pub replicaset: BTreeSet<Uid>,
     pub kueue_pod: BTreeSet<Uid>,
     pub job: BTreeSet<Uid>,
+    pub lws: BTreeSet<Uid>,
     pub kueue_job: BTreeSet<Uid>,
     pub kueue_scheduler: bool,
     pub schedule: BTreeSet<(Reverse<i32>, SimTime, Uid)>,
@@ -214,6 +216,11 @@ impl Engine {
             }
             if let Some(u) = self.queues.job.pop_first() {
                 let a = crate::controllers::job::reconcile(&self.world, u);
+                self.apply_all(a);
+                continue;
+            }
+            if let Some(u) = self.queues.lws.pop_first() {
+                let a = crate::controllers::leaderworkerset::reconcile(&self.world, u);
                 self.apply_all(a);
                 continue;
             }

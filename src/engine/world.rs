@@ -114,6 +114,7 @@ pub struct Pod {
     pub requests: ResourceList,
     pub owner_rs: Option<Uid>,
     pub owner_job: Option<Uid>,
+    pub owner_lws: Option<Uid>,
     pub created: SimTime,
     pub node: Option<String>,
     pub scheduled_at: Option<SimTime>,
@@ -283,6 +284,19 @@ pub enum Source {
     PodGroup(Uid),
 }
 
+/// A LeaderWorkerSet and the pods its controller made.
+#[derive(Debug, Clone)]
+pub struct LeaderWorkerSet {
+    pub uid: Uid,
+    pub k8s_uid: String,
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: crate::api::lws::LeaderWorkerSetObject,
+    pub created: SimTime,
+    pub pods: BTreeSet<Uid>,
+}
+
 /// Pods that Kueue admits together as one Workload, all or nothing.
 #[derive(Debug, Clone)]
 pub struct PodGroup {
@@ -433,6 +447,8 @@ pub struct World {
     pub workloads: BTreeMap<Uid, Workload>,
     pub jobs: BTreeMap<Uid, Job>,
     pub pod_groups: BTreeMap<Uid, PodGroup>,
+    pub leader_worker_sets: BTreeMap<Uid, LeaderWorkerSet>,
+    pub lws_index: BTreeMap<NsName, Uid>,
     pub pod_group_index: BTreeMap<NsName, Uid>,
     pub job_index: BTreeMap<NsName, Uid>,
     /// How long a Job's pods run when it does not say (`spec.jobRunTime`).
@@ -520,6 +536,8 @@ impl World {
             workloads: BTreeMap::new(),
             jobs: BTreeMap::new(),
             pod_groups: BTreeMap::new(),
+            leader_worker_sets: BTreeMap::new(),
+            lws_index: BTreeMap::new(),
             pod_group_index: BTreeMap::new(),
             job_index: BTreeMap::new(),
             default_job_run_time: SimDuration::from_secs(3600),

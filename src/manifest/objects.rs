@@ -54,6 +54,10 @@ pub enum Object {
         job: crate::api::batch::JobObject,
         loc: Loc,
     },
+    LeaderWorkerSet {
+        namespace: String,
+        lws: crate::api::lws::LeaderWorkerSetObject,
+    },
     /// A kind that does not affect the simulation (Route, Secret…) or is not simulated yet.
     Skipped {
         kind: String,
@@ -73,7 +77,8 @@ impl Object {
             | Object::Deployment { namespace, .. }
             | Object::ServingRuntime { namespace, .. }
             | Object::Pod { namespace, .. }
-            | Object::Job { namespace, .. } => namespace,
+            | Object::Job { namespace, .. }
+            | Object::LeaderWorkerSet { namespace, .. } => namespace,
             _ => "",
         }
     }
@@ -81,7 +86,6 @@ impl Object {
 
 /// Kinds we know but do not simulate yet; they are listed, never fatal.
 const NOT_YET: &[&str] = &[
-    "LeaderWorkerSet",
     "LLMInferenceService",
     "HardwareProfile",
     "AcceleratorProfile",
@@ -200,6 +204,14 @@ pub fn decode(raw: &RawObject) -> Result<Object, InputError> {
                     spec: PodSpec::decode(spec)?,
                 },
                 loc: doc.loc.clone(),
+            }
+        }
+        "LeaderWorkerSet" => {
+            expect_group(raw, &["leaderworkerset.x-k8s.io"])?;
+            let lws = crate::api::lws::LeaderWorkerSetObject::decode(doc)?;
+            Object::LeaderWorkerSet {
+                namespace: namespace_of(raw, &lws.meta),
+                lws,
             }
         }
         "Job" => {
