@@ -119,6 +119,13 @@ fn cases() -> Vec<Case> {
             "gpuaas-sim.io/run-time takes a duration",
         ),
         (
+            "snapshot Workload without a queue",
+            vec![("m.yaml", "apiVersion: kueue.x-k8s.io/v1beta1\nkind: Workload\nmetadata: {name: w, namespace: ns}\nspec:\n  podSets:\n    - name: main\n      count: 1\n      template: {spec: {containers: [{name: c, image: i}]}}\n".into())],
+            "m.yaml",
+            5,
+            "Workload has no spec.queueName",
+        ),
+        (
             "bad duration",
             vec![("s.yaml", format!("{SCENARIO_HEAD}  duration: ten minutes\n")), ("m.yaml", ok_manifests.clone())],
             "s.yaml",

@@ -39,11 +39,12 @@ fn state(done: &gpuaas_sim::Completed, owner: &str) -> (WorkloadState, Option<St
 
 #[test]
 fn over_quota_pod_is_pending_with_kueues_message() {
-    // Same priority and creation time: Kueue's queue falls back to the workload name.
+    // Same priority, same instant: creation order decides (Kueue v0.13 leaves such ties to
+    // its heap; later releases compare UIDs).
     let m = format!(
         "{CLUSTER}{}{}",
-        pod("b-second", 4, "", true),
-        pod("a-first", 4, "", true)
+        pod("a-first", 4, "", true),
+        pod("b-second", 4, "", true)
     );
     let done = run(&m, "  duration: 5m\n");
     assert_eq!(state(&done, "a-first").0, WorkloadState::Ready);
@@ -889,5 +890,63 @@ fn each_leader_worker_group_is_one_workload() {
             pods.lines().any(|l| l.starts_with(p) && l.contains(status)),
             "{p} {status}\n{pods}"
         );
+    }
+}
+
+/// Kueue's `TestSchedule` case "with fair sharing: schedule workload with lowest share
+/// first", stated as that test states it: Workload objects, two of them already admitted
+/// (`status.admission`). eng-alpha runs its 50 cpu, eng-beta borrows 5; beta's
+/// `older-new` (1 cpu, a minute older) and alpha's `new` (5 × 1 cpu) compete for the
+/// cohort's last 5 cpu. Fair sharing admits `new`; without it FIFO admits `older-new` (Kueue's
+/// `older_new`; API names take no underscores).
+#[test]
+fn workload_objects_state_a_scheduling_situation_as_kueues_tests_do() {
+    let cq = |name: &str, nominal: u32, borrowing: &str| {
+        format!("---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: {name}}}\nspec:\n  cohort: eng\n  namespaceSelector: {{}}\n  resourceGroups:\n    - coveredResources: [cpu]\n      flavors:\n        - name: on-demand\n          resources:\n            - {{name: cpu, nominalQuota: {nominal}{borrowing}}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: main, namespace: {name}}}\nspec: {{clusterQueue: {name}}}\n")
+    };
+    let workload = |ns: &str, name: &str, created: &str, count: u32, admitted: bool| {
+        let status = if admitted {
+            format!("status:\n  admission:\n    clusterQueue: {ns}\n    podSetAssignments:\n      - name: one\n        count: {count}\n        flavors: {{cpu: on-demand}}\n        resourceUsage: {{cpu: \"{count}\"}}\n")
+        } else {
+            String::new()
+        };
+        format!("---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: Workload\nmetadata: {{name: {name}, namespace: {ns}, creationTimestamp: \"{created}\"}}\nspec:\n  queueName: main\n  podSets:\n    - name: one\n      count: {count}\n      template:\n        spec:\n          containers: [{{name: c, image: i, resources: {{requests: {{cpu: \"1\"}}}}}}]\n{status}")
+    };
+    let m = format!(
+        "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {{name: on-demand}}\n{}{}{}{}{}{}{}",
+        cq("eng-alpha", 50, ""),
+        cq("eng-beta", 50, ""),
+        cq("eng-shared", 10, ", borrowingLimit: 0"),
+        workload("eng-alpha", "all-nominal", "2026-11-23T09:00:00Z", 50, true),
+        workload("eng-beta", "borrowing", "2026-11-23T09:00:00Z", 55, true),
+        workload("eng-alpha", "new", "2026-11-23T10:00:00Z", 5, false),
+        workload("eng-beta", "older-new", "2026-11-23T09:59:00Z", 1, false),
+    );
+    for (fair, admitted, left) in [(true, "new", "older-new"), (false, "older-new", "new")] {
+        let config = if fair {
+            "  kueue: {fairSharing: {enable: true}}\n"
+        } else {
+            ""
+        };
+        let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{config}  duration: 1m\n");
+        let dir = folder(&[("m.yaml", &m), ("s.yaml", &scenario)]);
+        let done = simulate(&dir.path().join("s.yaml"));
+        let find = |name: &str| {
+            done.result
+                .engine
+                .world
+                .workloads
+                .values()
+                .find(|w| w.name == name)
+                .unwrap()
+        };
+        for name in ["all-nominal", "borrowing", admitted] {
+            assert!(find(name).admission.is_some(), "fair sharing {fair}: {name} admitted");
+        }
+        assert!(
+            find(left).admission.is_none(),
+            "fair sharing {fair}: {left} left pending"
+        );
+        assert_eq!(find("new").pod_count, 5);
     }
 }

@@ -8,3 +8,4 @@ pub mod kserve;
 pub mod kueue;
 pub mod lws;
 pub mod meta;
+pub mod workload;

@@ -177,6 +177,7 @@ impl Engine {
                 let source = w.source;
                 self.record("QuotaReserved", obj, msg);
                 self.wake_integration(source);
+                self.snapshot_admitted(uid);
             }
             Action::SetWorkloadPending { uid, reason, message } => {
                 let Some(w) = self.world.workloads.get_mut(&uid) else {
@@ -437,6 +438,8 @@ impl Engine {
                     self.delete_pod(pod, None);
                 }
             }
+            // Nothing runs: the quota returns and the Workload queues again at once.
+            Source::Snapshot { .. } => self.requeue_evicted_workload(uid),
         }
     }
 
@@ -479,7 +482,7 @@ impl Engine {
         }
     }
 
-    fn create_workload(&mut self, mut w: Workload) {
+    pub(crate) fn create_workload(&mut self, mut w: Workload) {
         if let Source::PodGroup(g) = w.source {
             if self.world.pod_groups.get(&g).is_none_or(|g| g.workload.is_some()) {
                 return;
@@ -513,13 +516,16 @@ impl Engine {
                     }
                 }
             }
+            Source::Snapshot { .. } => {}
         }
         self.record(
             "Normal",
             format!("Workload {}/{}", w.namespace, w.name),
             match w.source {
                 Source::Pod(_) => format!("Created workload for pod {}", w.pod_name),
-                Source::Job(_) | Source::PodGroup(_) => format!("Created Workload: {}/{}", w.namespace, w.name),
+                Source::Job(_) | Source::PodGroup(_) | Source::Snapshot { .. } => {
+                    format!("Created Workload: {}/{}", w.namespace, w.name)
+                }
             },
         );
         self.world.workloads.insert(uid, w);
@@ -866,6 +872,7 @@ impl Engine {
             }
             Object::Job { namespace, job, loc } => self.apply_job(namespace, job, loc),
             Object::LeaderWorkerSet { namespace, lws } => self.apply_lws(namespace, lws),
+            Object::Workload { namespace, workload } => self.apply_snapshot_workload(namespace, *workload),
             Object::Skipped { .. } | Object::Scenario(_) => {}
         }
     }

@@ -29,6 +29,7 @@ impl Engine {
                     .unwrap_or_default();
                 self.queues.kueue_pod.extend(pods);
             }
+            Source::Snapshot { .. } => {}
         }
     }
 

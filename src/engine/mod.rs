@@ -7,6 +7,7 @@ pub mod apply;
 pub mod ids;
 pub mod jobs;
 pub mod lws;
+pub mod snapshot;
 pub mod world;
 
 use crate::kueue::queue::QueueManager;
@@ -33,6 +34,8 @@ pub enum EventKind {
     ResyncDeployment { deployment: Uid },
     /// A Job's pod has run its course and exits with success.
     PodRunDone { pod: Uid },
+    /// A snapshot Workload's run time since admission is over.
+    WorkloadDone { workload: Uid },
 }
 
 /// A line of the run's event log (Kubernetes events and timeline commands).
@@ -191,6 +194,7 @@ impl Engine {
                 self.queues.deployment.insert(deployment);
             }
             EventKind::PodRunDone { pod } => self.pod_succeeded(pod),
+            EventKind::WorkloadDone { workload } => self.snapshot_done(workload),
         }
     }
 

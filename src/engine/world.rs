@@ -282,6 +282,11 @@ pub enum Source {
     Job(Uid),
     /// A pod group (`kueue.x-k8s.io/pod-group-name`): one Workload for all its pods.
     PodGroup(Uid),
+    /// A Workload object given as input (a cluster snapshot): it has no pods; admitted, it
+    /// holds its quota, for `run_time` when given.
+    Snapshot {
+        run_time: Option<SimDuration>,
+    },
 }
 
 /// A LeaderWorkerSet and the pods its controller made.
@@ -491,6 +496,7 @@ impl World {
                 .get(&g)
                 .map(|g| g.pods.iter().copied().collect())
                 .unwrap_or_default(),
+            Source::Snapshot { .. } => Vec::new(),
         }
     }
 
@@ -510,6 +516,7 @@ impl World {
             Source::Job(j) => self.jobs.get(&j).map(|j| j.k8s_uid.as_str()),
             // Kueue labels a group's Workload with the group's name.
             Source::PodGroup(g) => self.pod_groups.get(&g).map(|g| g.name.as_str()),
+            Source::Snapshot { .. } => None,
         }
         .unwrap_or("")
     }

@@ -1,5 +1,5 @@
 //! The queue manager (`pkg/queue`): per ClusterQueue, a heap of pending workloads ordered
-//! by priority, then queue-order timestamp, then name; and the inadmissible set that
+//! by priority, then queue-order timestamp, then creation; and the inadmissible set that
 //! BestEffortFIFO parks workloads in until something in the ClusterQueue changes.
 
 use crate::api::kueue::QueueingStrategy;
@@ -8,10 +8,12 @@ use crate::units::SimTime;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub type QueueKey = (Reverse<i32>, SimTime, String, Uid);
+/// Priority, then queue-order timestamp, then creation order (Kueue leaves ties to its
+/// heap; creation order keeps a snapshot's `creationTimestamp` order and is stable).
+pub type QueueKey = (Reverse<i32>, SimTime, Uid, String);
 
 pub fn key_of(w: &Workload) -> QueueKey {
-    (Reverse(w.priority), w.queue_timestamp, w.name.clone(), w.uid)
+    (Reverse(w.priority), w.queue_timestamp, w.uid, w.name.clone())
 }
 
 #[derive(Debug, Default, Clone)]
@@ -136,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn heads_come_by_priority_then_fifo_then_name() {
+    fn heads_come_by_priority_then_fifo_then_creation() {
         let mut qm = QueueManager::default();
         let ws = [
             wl(1, "b", 0, 10),
@@ -147,8 +149,9 @@ mod tests {
         for w in &ws {
             qm.push("cq", w);
         }
-        let order: Vec<String> = std::iter::from_fn(|| qm.pop_head("cq")).map(|k| k.2).collect();
-        assert_eq!(order, ["c", "d", "a", "b"]);
+        let order: Vec<String> = std::iter::from_fn(|| qm.pop_head("cq")).map(|k| k.3).collect();
+        // b and a were queued at the same instant; b was created first.
+        assert_eq!(order, ["c", "d", "b", "a"]);
     }
 
     #[test]
@@ -159,7 +162,7 @@ mod tests {
         let head = qm.pop_head("cq").unwrap();
         qm.requeue_not_fitting("cq", head.clone(), QueueingStrategy::BestEffortFIFO);
         assert_eq!(
-            qm.pop_head("cq").unwrap().2,
+            qm.pop_head("cq").unwrap().3,
             "small",
             "BestEffortFIFO lets the next one try"
         );
@@ -171,6 +174,6 @@ mod tests {
         strict.requeue_not_fitting("cq", head, QueueingStrategy::StrictFIFO);
         assert!(strict.pop_head("cq").is_none(), "StrictFIFO head blocks the queue");
         strict.requeue_all("cq");
-        assert_eq!(strict.pop_head("cq").unwrap().2, "big");
+        assert_eq!(strict.pop_head("cq").unwrap().3, "big");
     }
 }

@@ -209,7 +209,7 @@ fn nominate<'w>(
     cq_name: String,
     key: QueueKey,
 ) -> Option<Entry<'w>> {
-    let w = world.workloads.get(&key.3)?;
+    let w = world.workloads.get(&key.2)?;
     let cq = world.cluster_queues.get(&cq_name)?;
     if cq.stopped {
         actions.extend(pending(

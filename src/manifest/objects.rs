@@ -58,6 +58,10 @@ pub enum Object {
         namespace: String,
         lws: crate::api::lws::LeaderWorkerSetObject,
     },
+    Workload {
+        namespace: String,
+        workload: Box<crate::api::workload::WorkloadObject>,
+    },
     /// A kind that does not affect the simulation (Route, Secret…) or is not simulated yet.
     Skipped {
         kind: String,
@@ -78,7 +82,8 @@ impl Object {
             | Object::ServingRuntime { namespace, .. }
             | Object::Pod { namespace, .. }
             | Object::Job { namespace, .. }
-            | Object::LeaderWorkerSet { namespace, .. } => namespace,
+            | Object::LeaderWorkerSet { namespace, .. }
+            | Object::Workload { namespace, .. } => namespace,
             _ => "",
         }
     }
@@ -204,6 +209,14 @@ pub fn decode(raw: &RawObject) -> Result<Object, InputError> {
                     spec: PodSpec::decode(spec)?,
                 },
                 loc: doc.loc.clone(),
+            }
+        }
+        "Workload" => {
+            expect_group(raw, &["kueue.x-k8s.io"])?;
+            let workload = crate::api::workload::WorkloadObject::decode(doc)?;
+            Object::Workload {
+                namespace: namespace_of(raw, &workload.meta),
+                workload: Box::new(workload),
             }
         }
         "LeaderWorkerSet" => {

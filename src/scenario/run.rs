@@ -488,10 +488,16 @@ pub fn run(prepared: Prepared) -> RunResult {
         Object::Node(_) | Object::ResourceFlavor(_) => 1,
         Object::ClusterQueue(_) => 2,
         Object::LocalQueue(_) | Object::ServingRuntime { .. } => 3,
+        // Snapshot Workloads after the workload-creating kinds, oldest first.
+        Object::Workload { .. } => 5,
         _ => 4,
     };
+    let created = |o: &Object| match o {
+        Object::Workload { workload, .. } => workload.created.unwrap_or(f64::INFINITY),
+        _ => 0.0,
+    };
     let mut objs: Vec<&(RawObject, Object)> = prepared.objects.iter().collect();
-    objs.sort_by_key(|(_, o)| order(o));
+    objs.sort_by(|(_, a), (_, b)| order(a).cmp(&order(b)).then(created(a).total_cmp(&created(b))));
     for (raw, obj) in objs {
         apply_raw(&mut engine, raw, obj.clone());
     }

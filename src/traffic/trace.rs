@@ -25,7 +25,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// Seconds of `2023-11-16 18:15:46.6805900` (or with `T`), or of a plain number.
-fn seconds(text: &str) -> Option<f64> {
+pub(crate) fn seconds(text: &str) -> Option<f64> {
     let t = text.trim();
     if let Ok(v) = t.parse::<f64>() {
         return Some(v);
