@@ -1,6 +1,6 @@
 //! `reports/` holds the reports of the bundled scenarios; they must match what the
 //! current code produces. Regenerate with:
-//!     cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ --out reports/
+//!     cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ scenarios/llm-d/ --out reports/
 
 mod common;
 use common::*;
@@ -14,6 +14,7 @@ fn bundled_reports_are_up_to_date() {
             "scenarios/gpuaas-demo/",
             "scenarios/capacity/",
             "scenarios/multi-team/",
+            "scenarios/llm-d/",
             "--out",
         ])
         .arg(out.path())
@@ -30,10 +31,10 @@ fn bundled_reports_are_up_to_date() {
             let committed = std::fs::read_to_string(repo().join("reports").join(&name).join(file)).unwrap_or_default();
             assert!(
                 fresh == committed,
-                "reports/{name}/{file} is out of date; regenerate with: cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ --out reports/"
+                "reports/{name}/{file} is out of date; regenerate with: cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ scenarios/llm-d/ --out reports/"
             );
             compared += 1;
         }
     }
-    assert_eq!(compared, 14);
+    assert_eq!(compared, 16);
 }

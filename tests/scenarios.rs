@@ -36,12 +36,17 @@ fn bundled_demo_scenarios_pass_check() {
 #[test]
 fn every_bundled_scenario_file_has_expectations_that_hold() {
     let mut count = 0;
-    let files = ["scenarios/gpuaas-demo", "scenarios/capacity", "scenarios/multi-team"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(repo().join(d)).unwrap())
-        .map(|e| e.unwrap().path());
+    let files = [
+        "scenarios/gpuaas-demo",
+        "scenarios/capacity",
+        "scenarios/multi-team",
+        "scenarios/llm-d",
+    ]
+    .iter()
+    .flat_map(|d| std::fs::read_dir(repo().join(d)).unwrap())
+    .map(|e| e.unwrap().path());
     for p in files {
-        if p.extension().is_some_and(|e| e == "yaml") {
+        if p.extension().is_some_and(|e| e == "yaml") && !p.ends_with("two-replicas.yaml") {
             let done = simulate(&p);
             assert!(!done.outcomes.is_empty(), "{} has no expectations", p.display());
             for o in &done.outcomes {
@@ -50,7 +55,8 @@ fn every_bundled_scenario_file_has_expectations_that_hold() {
             count += 1;
         }
     }
-    assert_eq!(count, 7);
+    // llm-d's two-replicas.yaml is an `oc apply` input, not a scenario.
+    assert_eq!(count, 8);
 }
 
 /// The multi-team fleet: research borrows two of chat's H100s; chat's scale-up reclaims
@@ -232,4 +238,20 @@ spec:
         .find(|w| w.owner == "devstral-2")
         .unwrap();
     assert_eq!(devstral.admitted_at.map(|t| t.0), Some(750_000));
+}
+
+/// The llm-d step: one LeaderWorkerSet group over the two single-L4 nodes, one pod on
+/// each; a second replica waits whole.
+#[test]
+fn llm_d_spreads_one_group_over_two_nodes_and_a_second_waits_whole() {
+    let done = simulate(&repo().join("scenarios/llm-d/scale-out.yaml"));
+    let world = &done.result.engine.world;
+    let nodes: std::collections::BTreeSet<_> = ["mistral-3-int4-llmd-kserve-mn-0", "mistral-3-int4-llmd-kserve-mn-0-1"]
+        .iter()
+        .map(|p| world.pod("private-ai", p).unwrap().node.clone().unwrap())
+        .collect();
+    assert_eq!(nodes.len(), 2, "{nodes:?}");
+    for p in ["mistral-3-int4-llmd-kserve-mn-1", "mistral-3-int4-llmd-kserve-mn-1-1"] {
+        assert_eq!(world.pod("private-ai", p).unwrap().status(), "SchedulingGated", "{p}");
+    }
 }

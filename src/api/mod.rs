@@ -6,6 +6,7 @@ pub mod batch;
 pub mod core;
 pub mod kserve;
 pub mod kueue;
+pub mod llmisvc;
 pub mod lws;
 pub mod meta;
 pub mod workload;

@@ -165,7 +165,7 @@ fn group_workload(world: &World, g: &PodGroup) -> Option<Action> {
         pod_name: g.name.clone(),
         pod_count: pods.len() as u32,
         template: first.spec.clone(),
-        owner: g.name.clone(),
+        owner: group_owner(first).unwrap_or_else(|| g.name.clone()),
         priority,
         priority_class,
         requests,
@@ -180,4 +180,14 @@ fn group_workload(world: &World, g: &PodGroup) -> Option<Action> {
         ready_at: None,
         history: Vec::new(),
     })))
+}
+
+/// A LeaderWorkerSet group's report name: its leader pod's, `<lws>-<group>`.
+fn group_owner(pod: &Pod) -> Option<String> {
+    use crate::controllers::leaderworkerset::{GROUP_INDEX_LABEL, NAME_LABEL};
+    Some(format!(
+        "{}-{}",
+        pod.labels.get(NAME_LABEL)?,
+        pod.labels.get(GROUP_INDEX_LABEL)?
+    ))
 }

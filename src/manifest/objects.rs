@@ -91,7 +91,6 @@ impl Object {
 
 /// Kinds we know but do not simulate yet; they are listed, never fatal.
 const NOT_YET: &[&str] = &[
-    "LLMInferenceService",
     "HardwareProfile",
     "AcceleratorProfile",
     "Cohort",
@@ -217,6 +216,20 @@ pub fn decode(raw: &RawObject) -> Result<Object, InputError> {
             Object::Workload {
                 namespace: namespace_of(raw, &workload.meta),
                 workload: Box::new(workload),
+            }
+        }
+        "LLMInferenceService" => {
+            expect_group(raw, &["serving.kserve.io"])?;
+            let svc = crate::api::llmisvc::LlmInferenceServiceObject::decode(doc)?;
+            let namespace = namespace_of(raw, &svc.meta);
+            match svc.leader_worker_set() {
+                Some(lws) => Object::LeaderWorkerSet { namespace, lws },
+                None => Object::Skipped {
+                    kind: "LLMInferenceService".into(),
+                    name: raw.name(),
+                    loc: doc.loc.clone(),
+                    note: "single-node LLMInferenceService (no spec.worker) is not simulated in this version",
+                },
             }
         }
         "LeaderWorkerSet" => {

@@ -345,6 +345,16 @@ fn object_exists(world: &World, obj: &Object) -> bool {
         Object::Namespace { name, .. } => world.namespaces.contains_key(name),
         Object::PriorityClass(c) => world.priority_classes.contains_key(&c.name),
         Object::WorkloadPriorityClass(c) => world.workload_priority_classes.contains_key(&c.name),
+        Object::Job { namespace, job, .. } => world
+            .job_index
+            .contains_key(&(namespace.clone(), job.meta.name.clone())),
+        Object::LeaderWorkerSet { namespace, lws } => world
+            .lws_index
+            .contains_key(&(namespace.clone(), lws.meta.name.clone())),
+        Object::Workload { namespace, workload } => world
+            .workloads
+            .values()
+            .any(|w| w.namespace == *namespace && w.name == workload.meta.name),
         _ => false,
     }
 }
