@@ -155,13 +155,7 @@ impl Engine {
                 let Some(w) = self.world.workloads.get_mut(&uid) else {
                     return;
                 };
-                for (r, f) in &admission.flavors {
-                    *self
-                        .world
-                        .usage
-                        .entry((admission.cluster_queue.clone(), f.clone(), r.clone()))
-                        .or_default() += admission.usage.get(r);
-                }
+                admission.reserve(&mut self.world.usage);
                 let wait = now.since(w.queue_timestamp);
                 let msg = format!(
                     "Quota reserved in ClusterQueue {}, wait time since queued was {:.0}s",
@@ -456,15 +450,7 @@ impl Engine {
         let w = w.clone();
         let cq = self.world.cluster_queue_of(&w).map(str::to_string);
         if let Some(adm) = &w.admission {
-            for (r, f) in &adm.flavors {
-                if let Some(u) = self
-                    .world
-                    .usage
-                    .get_mut(&(adm.cluster_queue.clone(), f.clone(), r.clone()))
-                {
-                    *u -= adm.usage.get(r);
-                }
-            }
+            adm.release(&mut self.world.usage);
             self.record(
                 "Normal",
                 format!("Workload {}/{}", w.namespace, w.name),

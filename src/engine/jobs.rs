@@ -248,15 +248,7 @@ impl Engine {
         w.ready_at = None;
         w.set_state(now, WorkloadState::Pending);
         let obj = format!("Workload {}/{}", w.namespace, w.name);
-        for (r, f) in &adm.flavors {
-            if let Some(u) = self
-                .world
-                .usage
-                .get_mut(&(adm.cluster_queue.clone(), f.clone(), r.clone()))
-            {
-                *u -= adm.usage.get(r);
-            }
-        }
+        adm.release(&mut self.world.usage);
         self.record(
             "Normal",
             obj,

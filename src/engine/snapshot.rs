@@ -18,11 +18,9 @@ impl Engine {
         });
         let pod_count = o.pod_sets.iter().map(|p| p.count).sum();
         let w = Workload {
-            uid: 0,
             namespace: namespace.clone(),
             name: o.meta.name.clone(),
             queue_name: o.queue_name.clone(),
-            source: Source::Snapshot { run_time: o.run_time },
             pod_name: o.meta.name.clone(),
             pod_count,
             template: o.pod_sets[0].template.spec.clone(),
@@ -30,16 +28,7 @@ impl Engine {
             priority,
             priority_class: o.priority_class.clone(),
             requests: o.requests(),
-            created: now,
-            queue_timestamp: now,
-            admission: None,
-            admitted_at: None,
-            pending_message: None,
-            pending_reason: None,
-            finished_at: None,
-            evicted_at: None,
-            ready_at: None,
-            history: Vec::new(),
+            ..Workload::queued(Source::Snapshot { run_time: o.run_time }, now)
         };
         let Some(adm) = o.admission else {
             self.create_workload(w);
@@ -57,18 +46,13 @@ impl Engine {
         let mut w = w;
         w.uid = uid;
         w.set_state(now, WorkloadState::Admitted);
-        for (r, f) in &adm.flavors {
-            *self
-                .world
-                .usage
-                .entry((adm.cluster_queue.clone(), f.clone(), r.clone()))
-                .or_default() += adm.usage.get(r);
-        }
-        w.admission = Some(Admission {
+        let admission = Admission {
             cluster_queue: adm.cluster_queue.clone(),
             flavors: adm.flavors,
             usage: adm.usage,
-        });
+        };
+        admission.reserve(&mut self.world.usage);
+        w.admission = Some(admission);
         w.admitted_at = Some(now);
         self.record(
             "Normal",

@@ -243,6 +243,28 @@ pub struct Admission {
     pub usage: ResourceList,
 }
 
+/// Admitted usage per (ClusterQueue, flavor, resource).
+pub type QuotaUsage = BTreeMap<(String, FlavorName, String), crate::units::Quantity>;
+
+impl Admission {
+    /// Adds this admission's usage to its ClusterQueue's (quota reserved).
+    pub fn reserve(&self, usage: &mut QuotaUsage) {
+        for (r, f) in &self.flavors {
+            *usage
+                .entry((self.cluster_queue.clone(), f.clone(), r.clone()))
+                .or_default() += self.usage.get(r);
+        }
+    }
+    /// Takes this admission's usage back out (quota released).
+    pub fn release(&self, usage: &mut QuotaUsage) {
+        for (r, f) in &self.flavors {
+            if let Some(u) = usage.get_mut(&(self.cluster_queue.clone(), f.clone(), r.clone())) {
+                *u -= self.usage.get(r);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Workload {
     pub uid: Uid,
@@ -316,6 +338,35 @@ pub struct PodGroup {
 }
 
 impl Workload {
+    /// A Workload created at `now` for `source`: pending, nothing reserved, one pod. The
+    /// integration creating it fills in its identity, priority and requests.
+    pub fn queued(source: Source, now: SimTime) -> Workload {
+        Workload {
+            uid: 0,
+            namespace: String::new(),
+            name: String::new(),
+            queue_name: String::new(),
+            source,
+            pod_name: String::new(),
+            pod_count: 1,
+            template: PodSpec::default(),
+            owner: String::new(),
+            priority: 0,
+            priority_class: None,
+            requests: ResourceList::default(),
+            created: now,
+            queue_timestamp: now,
+            admission: None,
+            admitted_at: None,
+            pending_message: None,
+            pending_reason: None,
+            finished_at: None,
+            evicted_at: None,
+            ready_at: None,
+            history: Vec::new(),
+        }
+    }
+
     /// The pod of a pod-integration Workload.
     pub fn pod(&self) -> Option<Uid> {
         match self.source {
@@ -459,7 +510,7 @@ pub struct World {
     /// How long a Job's pods run when it does not say (`spec.jobRunTime`).
     pub default_job_run_time: SimDuration,
     /// Admitted usage per (ClusterQueue, flavor, resource).
-    pub usage: BTreeMap<(String, FlavorName, String), crate::units::Quantity>,
+    pub usage: QuotaUsage,
     /// Manifest documents of user-applied objects by (kind, namespace, name), for patch.
     pub raw: BTreeMap<(String, String, String), serde_json::Value>,
     /// Every model-serving pod's start-up plan, kept after the pod is gone.

@@ -39,11 +39,9 @@ fn new_workload(world: &World, job: &Job) -> Workload {
     let (priority, priority_class) =
         priority_from(world, &job.labels, job.spec.template.spec.priority_class_name.as_ref());
     Workload {
-        uid: 0,
         namespace: job.namespace.clone(),
         name: workload_name_for_owner("Job", "batch", &job.name, &job.k8s_uid),
         queue_name: job.labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default(),
-        source: Source::Job(job.uid),
         pod_name: job.name.clone(),
         pod_count: count,
         template: job.spec.template.spec.clone(),
@@ -51,16 +49,7 @@ fn new_workload(world: &World, job: &Job) -> Workload {
         priority,
         priority_class,
         requests,
-        created: world.now,
-        queue_timestamp: world.now,
-        admission: None,
-        admitted_at: None,
-        pending_message: None,
-        pending_reason: None,
-        finished_at: None,
-        evicted_at: None,
-        ready_at: None,
-        history: Vec::new(),
+        ..Workload::queued(Source::Job(job.uid), world.now)
     }
 }
 

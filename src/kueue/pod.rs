@@ -78,11 +78,9 @@ pub fn reconcile(world: &World, pod_uid: Uid) -> Vec<Action> {
             }
             let (priority, priority_class) = priority_of(world, pod);
             vec![Action::CreateWorkload(Box::new(Workload {
-                uid: 0,
                 namespace: pod.namespace.clone(),
                 name: workload_name_for_pod(&pod.name, &pod.k8s_uid),
                 queue_name: pod.labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default(),
-                source: Source::Pod(pod.uid),
                 pod_name: pod.name.clone(),
                 pod_count: 1,
                 template: pod.spec.clone(),
@@ -90,16 +88,7 @@ pub fn reconcile(world: &World, pod_uid: Uid) -> Vec<Action> {
                 priority,
                 priority_class,
                 requests: pod.requests.clone(),
-                created: world.now,
-                queue_timestamp: world.now,
-                admission: None,
-                admitted_at: None,
-                pending_message: None,
-                pending_reason: None,
-                finished_at: None,
-                evicted_at: None,
-                ready_at: None,
-                history: Vec::new(),
+                ..Workload::queued(Source::Pod(pod.uid), world.now)
             }))]
         }
         Some(w) if w.admission.is_some() && pod.is_gated() && pod.deletion.is_none() => {
@@ -157,11 +146,9 @@ fn group_workload(world: &World, g: &PodGroup) -> Option<Action> {
     }
     let (priority, priority_class) = priority_of(world, first);
     Some(Action::CreateWorkload(Box::new(Workload {
-        uid: 0,
         namespace: g.namespace.clone(),
         name: g.name.clone(),
         queue_name: first.labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default(),
-        source: Source::PodGroup(g.uid),
         pod_name: g.name.clone(),
         pod_count: pods.len() as u32,
         template: first.spec.clone(),
@@ -169,16 +156,7 @@ fn group_workload(world: &World, g: &PodGroup) -> Option<Action> {
         priority,
         priority_class,
         requests,
-        created: world.now,
-        queue_timestamp: world.now,
-        admission: None,
-        admitted_at: None,
-        pending_message: None,
-        pending_reason: None,
-        finished_at: None,
-        evicted_at: None,
-        ready_at: None,
-        history: Vec::new(),
+        ..Workload::queued(Source::PodGroup(g.uid), world.now)
     })))
 }
 
