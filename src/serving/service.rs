@@ -170,10 +170,10 @@ impl Loop<'_> {
 
     fn fail_all(&mut self, i: usize, now: f64) {
         if let Some(r) = self.replicas[i].as_mut() {
+            self.busy[i] = r.busy_until(now);
             for _ in r.drain() {
                 self.metrics.failed(now, REPLICA_TERMINATED);
             }
-            self.busy[i] = r.busy_s;
         }
         self.load[i] = 0;
         self.replicas[i] = None;
@@ -323,7 +323,7 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
     for (i, r) in lp.replicas.iter().enumerate() {
         if let Some(r) = r {
             in_flight += r.outstanding() as u64;
-            lp.busy[i] = r.busy_s;
+            lp.busy[i] = r.busy_until(spec.end_s);
         }
     }
     let replicas = spec
