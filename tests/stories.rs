@@ -950,3 +950,53 @@ fn workload_objects_state_a_scheduling_situation_as_kueues_tests_do() {
         assert_eq!(find("new").pod_count, 5);
     }
 }
+
+fn single_node_llm_service(replicas: u32) -> String {
+    format!("---\napiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {{name: granite, namespace: private-ai, labels: {{kueue.x-k8s.io/queue-name: default}}}}\nspec:\n  model: {{uri: hf://ibm-granite/granite-3.1-8b-instruct}}\n  replicas: {replicas}\n  template:\n    containers:\n      - name: main\n        image: quay.io/example/vllm:latest\n        resources:\n          limits: {{cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"1\"}}\n")
+}
+
+/// A single-node LLMInferenceService (no `spec.worker`) is KServe's Deployment
+/// `<name>-kserve`; its pods queue in Kueue one by one, as any Deployment's do. Scaled
+/// from 3 to 6 replicas on 5 GPUs, five run and the sixth waits for quota.
+#[test]
+fn a_single_node_llm_inference_service_is_a_deployment_of_queued_pods() {
+    let m = format!("{CLUSTER}{}", single_node_llm_service(3));
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 5m\n  timeline:\n    - {{at: 1m, run: \"oc apply -f six.yaml\"}}\n    - {{at: 3m, run: \"oc get deployments -n private-ai\"}}\n");
+    let dir = folder(&[
+        ("m.yaml", &m),
+        ("six.yaml", &single_node_llm_service(6)),
+        ("s.yaml", &scenario),
+    ]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let world = &done.result.engine.world;
+    assert!(
+        world.deployment("private-ai", "granite-kserve").is_some(),
+        "KServe names the Deployment <name>-kserve"
+    );
+    let workloads: Vec<_> = world.workloads.values().collect();
+    assert_eq!(workloads.len(), 6, "one Workload per pod");
+    let admitted = workloads.iter().filter(|w| w.admission.is_some()).count();
+    assert_eq!(admitted, 5, "five GPUs of quota");
+    let pending = workloads.iter().find(|w| w.admission.is_none()).unwrap();
+    assert!(
+        pending
+            .pending_message
+            .as_deref()
+            .is_some_and(|m| m.contains("insufficient unused quota for nvidia.com/gpu")),
+        "{:?}",
+        pending.pending_message
+    );
+    let deployments = &done
+        .result
+        .transcript
+        .iter()
+        .find(|o| o.command.contains("get deployments"))
+        .unwrap()
+        .output;
+    assert!(
+        deployments
+            .lines()
+            .any(|l| l.starts_with("granite-kserve ") && l.contains("5/6")),
+        "{deployments}"
+    );
+}

@@ -1,10 +1,12 @@
-//! KServe's `serving.kserve.io/v1alpha1` LLMInferenceService (llm-d), and the
-//! LeaderWorkerSet its controller derives for a multi-node deployment
-//! (`pkg/controller/v1alpha1/llmisvc/workload_multi_node.go`).
+//! KServe's `serving.kserve.io/v1alpha1` LLMInferenceService (llm-d), and the workload
+//! its controller derives: a LeaderWorkerSet for a multi-node deployment
+//! (`pkg/controller/llmisvc/workload_multi_node.go`), else a Deployment
+//! (`workload_single_node.go`).
 
+use super::apps::{DeploymentObject, DeploymentSpec, Strategy};
 use super::core::{PodSpec, PodTemplate};
 use super::lws::LeaderWorkerSetObject;
-use super::meta::{Labels, ObjectMeta};
+use super::meta::{LabelSelector, Labels, ObjectMeta};
 use crate::manifest::error::InputError;
 use crate::manifest::yaml::Node;
 
@@ -40,6 +42,17 @@ pub struct LlmInferenceServiceObject {
     pub template: Option<PodSpec>,
     /// Set for a multi-node deployment: the worker pods' spec.
     pub worker: Option<PodSpec>,
+    /// `spec.prefill` is set: prefill/decode disaggregation.
+    pub disaggregated: bool,
+}
+
+/// How the simulator takes an LLMInferenceService.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Derived {
+    MultiNode(LeaderWorkerSetObject),
+    SingleNode(DeploymentObject),
+    /// Not simulated; the reason.
+    Unsupported(&'static str),
 }
 
 impl LlmInferenceServiceObject {
@@ -67,26 +80,85 @@ impl LlmInferenceServiceObject {
             },
             template: spec.get("template").map(PodSpec::decode).transpose()?,
             worker: spec.get("worker").map(PodSpec::decode).transpose()?,
+            disaggregated: spec.get("prefill").is_some(),
             meta,
         })
     }
 
+    /// What KServe's controller makes of this service.
+    pub fn derive(&self) -> Derived {
+        if self.disaggregated {
+            return Derived::Unsupported(
+                "prefill/decode disaggregation (spec.prefill) is not simulated in this version",
+            );
+        }
+        match self.leader_worker_set() {
+            Some(lws) => Derived::MultiNode(lws),
+            None => match self.main_deployment() {
+                Some(d) => Derived::SingleNode(d),
+                None => Derived::Unsupported("an LLMInferenceService without spec.template has no pods to simulate"),
+            },
+        }
+    }
+
+    /// The labels KServe gives the workloads of this service.
+    fn workload_labels(&self, component: &str) -> Labels {
+        [
+            ("app.kubernetes.io/component".to_string(), component.to_string()),
+            ("app.kubernetes.io/name".to_string(), self.meta.name.clone()),
+            (
+                "app.kubernetes.io/part-of".to_string(),
+                "llminferenceservice".to_string(),
+            ),
+        ]
+        .into()
+    }
+
+    /// The Deployment `<name>-kserve` of a single-node service: `spec.replicas` pods of
+    /// `spec.template`, role `both` (no separate prefill).
+    pub fn main_deployment(&self) -> Option<DeploymentObject> {
+        if self.worker.is_some() {
+            return None;
+        }
+        let spec = self.template.clone()?;
+        let mut selector = self.workload_labels("llminferenceservice-workload");
+        selector.insert("kserve.io/component".into(), "workload".into());
+        selector.insert("llm-d.ai/role".into(), "both".into());
+        let mut labels = selector.clone();
+        // The service's own labels (a Kueue queue, a priority class) carry over, as for an
+        // InferenceService's predictor.
+        labels.extend(self.meta.labels.clone());
+        Some(DeploymentObject {
+            meta: ObjectMeta {
+                name: format!("{}-kserve", self.meta.name),
+                namespace: self.meta.namespace.clone(),
+                labels: labels.clone(),
+                annotations: Labels::new(),
+            },
+            spec: DeploymentSpec {
+                replicas: self.replicas,
+                selector: LabelSelector {
+                    match_labels: selector,
+                    match_expressions: Vec::new(),
+                },
+                template: PodTemplate {
+                    labels,
+                    annotations: Labels::new(),
+                    spec,
+                },
+                strategy: Strategy::DEFAULT_ROLLING,
+                min_ready_seconds: 0,
+                paused: false,
+            },
+        })
+    }
+
     /// The LeaderWorkerSet `<name>-kserve-mn` of a multi-node deployment; `None` for a
-    /// single-node one (a Deployment, not simulated yet).
+    /// single-node one.
     pub fn leader_worker_set(&self) -> Option<LeaderWorkerSetObject> {
         let worker = self.worker.clone()?;
         let name = &self.meta.name;
-        let labels = |component: &str| -> Labels {
-            [
-                ("app.kubernetes.io/component".to_string(), component.to_string()),
-                ("app.kubernetes.io/name".to_string(), name.clone()),
-                (
-                    "app.kubernetes.io/part-of".to_string(),
-                    "llminferenceservice".to_string(),
-                ),
-            ]
-            .into()
-        };
+        let labels = |component: &str| self.workload_labels(component);
         let mut lws_labels = labels("llminferenceservice-workload-worker");
         // The service's own labels (a Kueue queue, a priority class) carry over.
         lws_labels.extend(self.meta.labels.clone());
@@ -138,6 +210,50 @@ mod tests {
                 data_local,
             };
             assert_eq!(p.size(), want, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn kserve_derives_one_workload_kind_per_shape() {
+        let doc = |spec: &str| {
+            let text = format!(
+                "apiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {{name: m, labels: {{kueue.x-k8s.io/queue-name: q}}}}\nspec:\n{spec}"
+            );
+            let doc = crate::manifest::yaml::parse_documents(&"m.yaml".into(), &text)
+                .unwrap()
+                .remove(0);
+            LlmInferenceServiceObject::decode(&doc.root).unwrap().derive()
+        };
+        let pod = "{containers: [{name: main, image: i}]}";
+        // (spec, kind, name)
+        let cases = [
+            (format!("  replicas: 2\n  template: {pod}\n"), "Deployment", "m-kserve"),
+            (
+                format!("  template: {pod}\n  worker: {pod}\n"),
+                "LeaderWorkerSet",
+                "m-kserve-mn",
+            ),
+            (
+                format!("  template: {pod}\n  prefill: {{template: {pod}}}\n"),
+                "skipped",
+                "",
+            ),
+            ("  replicas: 1\n".to_string(), "skipped", ""),
+        ];
+        for (spec, kind, name) in cases {
+            match (doc(&spec), kind) {
+                (Derived::SingleNode(d), "Deployment") => {
+                    assert_eq!(d.meta.name, name);
+                    assert_eq!(d.spec.replicas, 2);
+                    let labels = &d.spec.template.labels;
+                    assert_eq!(labels.get("llm-d.ai/role").map(String::as_str), Some("both"));
+                    assert_eq!(labels.get("kueue.x-k8s.io/queue-name").map(String::as_str), Some("q"));
+                    assert!(d.spec.selector.matches(labels));
+                }
+                (Derived::MultiNode(l), "LeaderWorkerSet") => assert_eq!(l.meta.name, name),
+                (Derived::Unsupported(_), "skipped") => {}
+                (got, _) => panic!("{spec}: want {kind}, got {got:?}"),
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::api::apps::DeploymentObject;
 use crate::api::core::{NodeObject, PodSpec, PriorityClass};
 use crate::api::kserve::{InferenceService, ServingRuntime};
 use crate::api::kueue::{ClusterQueue, LocalQueue, ResourceFlavor, WorkloadPriorityClass};
+use crate::api::llmisvc::Derived;
 use crate::api::meta::{Labels, ObjectMeta};
 
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -222,13 +223,18 @@ pub fn decode(raw: &RawObject) -> Result<Object, InputError> {
             expect_group(raw, &["serving.kserve.io"])?;
             let svc = crate::api::llmisvc::LlmInferenceServiceObject::decode(doc)?;
             let namespace = namespace_of(raw, &svc.meta);
-            match svc.leader_worker_set() {
-                Some(lws) => Object::LeaderWorkerSet { namespace, lws },
-                None => Object::Skipped {
+            match svc.derive() {
+                Derived::MultiNode(lws) => Object::LeaderWorkerSet { namespace, lws },
+                Derived::SingleNode(deployment) => Object::Deployment {
+                    namespace,
+                    deployment,
+                    loc: doc.loc.clone(),
+                },
+                Derived::Unsupported(note) => Object::Skipped {
                     kind: "LLMInferenceService".into(),
                     name: raw.name(),
                     loc: doc.loc.clone(),
-                    note: "single-node LLMInferenceService (no spec.worker) is not simulated in this version",
+                    note,
                 },
             }
         }
