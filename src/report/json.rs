@@ -208,7 +208,7 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         })
         .collect();
     let hours = secs(end) / 3600.0;
-    let mut cost_by_type: BTreeMap<String, (u32, f64)> = BTreeMap::new();
+    let mut bills = Vec::new();
     let mut total_gpu_ms: u128 = 0;
     let mut capacity_gpu_ms: u128 = 0;
     let nodes: Vec<Value> = w
@@ -221,13 +221,23 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
             let alive = end.since(n.created).0 as u128;
             capacity_gpu_ms += n.gpu_capacity().max(0) as u128 * alive;
             let price = n.instance_type.as_ref().and_then(|i| w.catalog.instance(i)).map(|i| i.price_per_hour_usd);
-            if let (Some(it), Some(p)) = (&n.instance_type, price) {
-                let e = cost_by_type.entry(it.clone()).or_default();
-                e.0 += 1;
-                e.1 += p * alive as f64 / 3_600_000.0;
-            }
+            let pool = n
+                .labels
+                .get(crate::scenario::run::NODE_POOL_LABEL)
+                .or(n.instance_type.as_ref())
+                .cloned()
+                .unwrap_or_else(|| "-".into());
+            bills.push(super::cost::NodeBill {
+                name: n.name.clone(),
+                pool: pool.clone(),
+                instance_type: n.instance_type.clone(),
+                price_per_hour_usd: price,
+                hours: alive as f64 / 3_600_000.0,
+                gpus: n.gpu_capacity().max(0) as u32,
+                gpu_hours_allocated: n2.gpu_ms_allocated as f64 / 3_600_000.0,
+            });
             json!({
-                "name": n.name, "instance_type": n.instance_type, "unschedulable": n.unschedulable,
+                "name": n.name, "pool": pool, "instance_type": n.instance_type, "unschedulable": n.unschedulable,
                 "allocatable": n.allocatable.0.iter().map(|(k, q)| (k.clone(), qnum(*q))).collect::<Map<_, _>>(),
                 "requested": n.requested.0.iter().filter(|(_, q)| !q.is_zero()).map(|(k, q)| (k.clone(), qnum(*q))).collect::<Map<_, _>>(),
                 "pods": n.pods.iter().filter_map(|p| w.pods.get(p)).map(|p| format!("{}/{}", p.namespace, p.name)).collect::<Vec<_>>(),
@@ -236,7 +246,6 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
             })
         })
         .collect();
-    let total_cost: f64 = cost_by_type.values().map(|(_, c)| c).sum();
     let deadlocks: Vec<Value> = r
         .deadlocks
         .iter()
@@ -275,6 +284,20 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         })
         .collect();
     let p = &r.prepared;
+    let busy = gpu_busy(r, secs(end));
+    let pod_use: Vec<super::cost::PodUse> = busy["pods"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .map(|p| super::cost::PodUse {
+                    node: p["node"].as_str().unwrap_or("").to_string(),
+                    gpu_seconds_allocated: p["gpu_seconds_allocated"].as_f64().unwrap_or(0.0),
+                    gpu_seconds_busy: p["gpu_seconds_busy"].as_f64().unwrap_or(0.0),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let output_tokens: u64 = r.served.models.values().filter_map(|m| m["output_tokens"].as_u64()).sum();
     json!({
         "schema": SCHEMA,
         "scenario": p.scenario.name,
@@ -302,14 +325,9 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
             "gpu_hours_capacity": capacity_gpu_ms as f64 / 3_600_000.0,
             "gpu_hours_allocated": total_gpu_ms as f64 / 3_600_000.0,
             "gpu_allocated_fraction": if capacity_gpu_ms == 0 { 0.0 } else { total_gpu_ms as f64 / capacity_gpu_ms as f64 },
-            "gpu_busy": gpu_busy(r, secs(end)),
+            "gpu_busy": busy,
         },
-        "cost": {
-            "price_date": w.catalog.price_date,
-            "hours": hours,
-            "total_usd": (total_cost * 100.0).round() / 100.0,
-            "by_instance_type": cost_by_type.iter().map(|(k, (n, c))| (k.clone(), json!({"nodes": n, "usd": (c * 100.0).round() / 100.0}))).collect::<Map<_, _>>(),
-        },
+        "cost": super::cost::section(&w.catalog.price_date, hours, &bills, &pod_use, output_tokens),
         "deadlocks": deadlocks,
         "expectations": expectations,
     })

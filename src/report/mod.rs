@@ -1,5 +1,6 @@
 //! Reports: report.json (schema `gpuaas-sim/report/v1`), report.md and the terminal summary.
 
+pub mod cost;
 pub mod json;
 pub mod markdown;
 pub mod summary;

@@ -453,6 +453,9 @@ impl Driver for ScenarioDriver<'_> {
     }
 }
 
+/// The label a Scenario's node pool puts on its nodes, as cloud node groups label theirs.
+pub const NODE_POOL_LABEL: &str = "gpuaas-sim.io/node-pool";
+
 pub fn run(prepared: Prepared) -> RunResult {
     let catalog = Catalog::bundled();
     let mut world = World::new(catalog.clone());
@@ -467,6 +470,7 @@ pub fn run(prepared: Prepared) -> RunResult {
             let (mut labels, alloc) = catalog.node_capacity(&pool.instance_type);
             labels.insert("kubernetes.io/hostname".into(), name.clone());
             labels.insert("node-role.kubernetes.io/worker".into(), String::new());
+            labels.insert(NODE_POOL_LABEL.into(), pool.name.clone());
             labels.extend(pool.labels.clone());
             engine.apply_object(Object::Node(crate::api::core::NodeObject {
                 meta: crate::api::meta::ObjectMeta {
