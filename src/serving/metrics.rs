@@ -114,7 +114,14 @@ pub fn summary(h: &Histogram<u32>) -> Value {
         "p95": ms(quantile_us(h, 0.95)),
         "p99": ms(quantile_us(h, 0.99)),
         "max": ms(h.median_equivalent(h.max())),
+        "cdf": cdf_points().map(|q| json!([q, ms(quantile_us(h, q))])).collect::<Vec<_>>(),
     })
+}
+
+/// The fractions at which report.json gives a latency's distribution: every 2% from the
+/// minimum, then the tail at 99% and 99.9%, and the maximum.
+fn cdf_points() -> impl Iterator<Item = f64> {
+    (0..50).map(|i| i as f64 / 50.0).chain([0.99, 0.999, 1.0])
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
