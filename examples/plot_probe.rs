@@ -12,10 +12,13 @@ fn main() {
             .build_cartesian_2d(0f64..100f64, 0f64..5f64)
             .unwrap();
         c.configure_mesh().x_desc("minutes").y_desc("GPUs").draw().unwrap();
-        c.draw_series(LineSeries::new((0..100).map(|x| (x as f64, (x as f64 / 30.0).sin() + 2.0)), &RED))
-            .unwrap()
-            .label("mistral")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+        c.draw_series(LineSeries::new(
+            (0..100).map(|x| (x as f64, (x as f64 / 30.0).sin() + 2.0)),
+            &RED,
+        ))
+        .unwrap()
+        .label("mistral")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
         c.configure_series_labels().border_style(BLACK).draw().unwrap();
         root.present().unwrap();
     }

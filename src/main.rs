@@ -3,7 +3,7 @@ use gpuaas_sim::manifest::error::InputErrors;
 use gpuaas_sim::scenario::run::discover;
 use gpuaas_sim::serving::replica::Fidelity;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -62,12 +62,7 @@ fn input_error(e: InputErrors) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Writes a file atomically: a partial report is never left behind.
-fn write_atomic(path: &Path, content: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, content)?;
-    std::fs::rename(tmp, path)
-}
+use gpuaas_sim::report::write_atomic;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -102,24 +97,13 @@ fn main() -> ExitCode {
                     } else {
                         dir.clone()
                     };
-                    let res = std::fs::create_dir_all(&dir)
-                        .and_then(|_| {
-                            write_atomic(
-                                &dir.join("report.json"),
-                                &(serde_json::to_string_pretty(&done.report).unwrap() + "\n"),
-                            )
-                        })
-                        .and_then(|_| {
-                            write_atomic(
-                                &dir.join("report.md"),
-                                &gpuaas_sim::report::markdown::render(&done.report),
-                            )
-                        });
+                    let res =
+                        std::fs::create_dir_all(&dir).and_then(|_| gpuaas_sim::report::write_all(&dir, &done.report));
                     if let Err(e) = res {
                         eprintln!("{}: cannot write report: {e}", dir.display());
                         return ExitCode::from(2);
                     }
-                    println!("wrote {}/report.json and report.md", dir.display());
+                    println!("wrote {}/report.json, report.md, report.html and plots/", dir.display());
                 }
             }
             ExitCode::SUCCESS

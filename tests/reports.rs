@@ -23,18 +23,37 @@ fn bundled_reports_are_up_to_date() {
         .unwrap();
     assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
     let mut compared = 0;
+    let regenerate = "regenerate with: cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ scenarios/llm-d/ --out reports/";
     for entry in std::fs::read_dir(out.path()).unwrap() {
         let dir = entry.unwrap().path();
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        for file in ["report.json", "report.md"] {
-            let fresh = std::fs::read_to_string(dir.join(file)).unwrap();
-            let committed = std::fs::read_to_string(repo().join("reports").join(&name).join(file)).unwrap_or_default();
-            assert!(
-                fresh == committed,
-                "reports/{name}/{file} is out of date; regenerate with: cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ scenarios/llm-d/ --out reports/"
-            );
+        let committed_dir = repo().join("reports").join(&name);
+        let mut files: Vec<String> = ["report.json", "report.md", "report.html"].map(String::from).to_vec();
+        let plots = |d: &std::path::Path| -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(d.join("plots"))
+                .map(|r| {
+                    r.map(|e| format!("plots/{}", e.unwrap().file_name().to_string_lossy()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            v.sort();
+            v
+        };
+        let fresh_plots = plots(&dir);
+        assert!(!fresh_plots.is_empty(), "{name} draws no plot");
+        assert_eq!(
+            fresh_plots,
+            plots(&committed_dir),
+            "reports/{name}/plots/ differs; {regenerate}"
+        );
+        files.extend(fresh_plots);
+        for file in files {
+            let fresh = std::fs::read_to_string(dir.join(&file)).unwrap();
+            let committed = std::fs::read_to_string(committed_dir.join(&file)).unwrap_or_default();
+            assert!(fresh == committed, "reports/{name}/{file} is out of date; {regenerate}");
             compared += 1;
         }
     }
-    assert_eq!(compared, 16);
+    // 8 scenarios × (report.json, report.md, report.html) and their plots.
+    assert!(compared > 24, "{compared} files compared");
 }

@@ -28,8 +28,9 @@ impl NodeBill {
         self.gpus as f64 * self.hours
     }
     fn idle_usd(&self) -> f64 {
-        self.usd_per_gpu_hour()
-            .map_or(0.0, |p| p * (self.gpu_hours_capacity() - self.gpu_hours_allocated).max(0.0))
+        self.usd_per_gpu_hour().map_or(0.0, |p| {
+            p * (self.gpu_hours_capacity() - self.gpu_hours_allocated).max(0.0)
+        })
     }
 }
 

@@ -241,6 +241,7 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
                 "allocatable": n.allocatable.0.iter().map(|(k, q)| (k.clone(), qnum(*q))).collect::<Map<_, _>>(),
                 "requested": n.requested.0.iter().filter(|(_, q)| !q.is_zero()).map(|(k, q)| (k.clone(), qnum(*q))).collect::<Map<_, _>>(),
                 "pods": n.pods.iter().filter_map(|p| w.pods.get(p)).map(|p| format!("{}/{}", p.namespace, p.name)).collect::<Vec<_>>(),
+                "gpu_hours_capacity": n.gpu_capacity().max(0) as f64 * alive as f64 / 3_600_000.0,
                 "gpu_hours_allocated": n2.gpu_ms_allocated as f64 / 3_600_000.0,
                 "price_per_hour_usd": price,
             })
@@ -297,7 +298,12 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
                 .collect()
         })
         .unwrap_or_default();
-    let output_tokens: u64 = r.served.models.values().filter_map(|m| m["output_tokens"].as_u64()).sum();
+    let output_tokens: u64 = r
+        .served
+        .models
+        .values()
+        .filter_map(|m| m["output_tokens"].as_u64())
+        .sum();
     json!({
         "schema": SCHEMA,
         "scenario": p.scenario.name,

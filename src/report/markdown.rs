@@ -3,7 +3,8 @@
 use super::summary::{queues_table, workloads_table};
 use serde_json::Value;
 
-pub fn render(report: &Value) -> String {
+/// The text report; `plots` are linked from `plots/`, where they are written beside it.
+pub fn render(report: &Value, plots: &[super::plots::Plot]) -> String {
     let mut o = String::new();
     o.push_str(&format!(
         "# Scenario `{}`\n\n",
@@ -15,6 +16,12 @@ pub fn render(report: &Value) -> String {
         report["duration_s"],
         report["schema"].as_str().unwrap_or("")
     ));
+    if !plots.is_empty() {
+        o.push_str("## Plots\n\n");
+        for p in plots {
+            o.push_str(&format!("![{}](plots/{})\n\n", p.title, p.file));
+        }
+    }
     o.push_str("## Workloads\n\nTimes are simulated `HH:MM:SS` from the start of the run.\n\n```\n");
     o.push_str(&workloads_table(report));
     o.push_str("```\n\n## Quota at the end\n\n```\n");
@@ -83,13 +90,30 @@ pub fn render(report: &Value) -> String {
         }
         o.push_str(&format!("| | | **total** | **{}** |\n", c["total_s"]));
     }
+    let c = &report["cost"];
+    let money = |v: &Value| v.as_f64().map_or("-".to_string(), |x| format!("${x:.2}"));
+    let hours = |v: &Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.2}"));
     o.push_str(&format!(
-        "\n## Utilization and cost\n\n- GPU-hours allocated: {:.2} of {:.2}\n- Cost: ${} (on-demand prices of {})\n",
+        "\n## Utilization and cost\n\n- GPU-hours allocated: {:.2} of {:.2}\n- Cost: {} (on-demand prices of {})\n- GPU-hours busy in engine steps: {}\n- Idle spend (GPUs allocated to no pod): {}\n- Allocated to engines but not busy: {}\n- Per million output tokens: {}\n\n| node pool | instance type | nodes | node-hours | spend | idle GPU spend |\n|---|---|---|---|---|---|\n",
         report["utilization"]["gpu_hours_allocated"].as_f64().unwrap_or(0.0),
         report["utilization"]["gpu_hours_capacity"].as_f64().unwrap_or(0.0),
-        report["cost"]["total_usd"],
-        report["cost"]["price_date"].as_str().unwrap_or("")
+        money(&c["total_usd"]),
+        c["price_date"].as_str().unwrap_or(""),
+        hours(&c["gpu_hours"]["busy"]),
+        money(&c["idle_usd"]),
+        money(&c["allocated_not_busy_usd"]),
+        money(&c["usd_per_million_output_tokens"]),
     ));
+    for (pool, p) in c["by_node_pool"].as_object().into_iter().flatten() {
+        o.push_str(&format!(
+            "| {pool} | {} | {} | {} | {} | {} |\n",
+            p["instance_type"].as_str().unwrap_or(""),
+            p["nodes"],
+            hours(&p["node_hours"]),
+            money(&p["usd"]),
+            money(&p["idle_usd"])
+        ));
+    }
     let ex = report["expectations"].as_array().cloned().unwrap_or_default();
     if !ex.is_empty() {
         o.push_str("\n## Expectations\n\n| result | expectation | detail |\n|---|---|---|\n");

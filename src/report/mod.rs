@@ -1,11 +1,50 @@
-//! Reports: report.json (schema `gpuaas-sim/report/v1`), report.md and the terminal summary.
+//! Reports: report.json (schema `gpuaas-sim/report/v1`), report.md, report.html, plots and
+//! the terminal summary.
 
 pub mod cost;
+pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod plots;
 pub mod summary;
 
 use crate::units::SimTime;
+use serde_json::Value;
+use std::path::Path;
+
+/// Writes a file whole or not at all: a partial report is never left behind.
+pub fn write_atomic(path: &Path, content: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, content)?;
+    std::fs::rename(tmp, path)
+}
+
+/// Writes report.json, report.md, report.html and `plots/*.svg` into `dir`, removing plots
+/// of an earlier run that this one does not draw.
+pub fn write_all(dir: &Path, report: &Value) -> std::io::Result<()> {
+    let plots = plots::all(report);
+    let plot_dir = dir.join("plots");
+    std::fs::create_dir_all(&plot_dir)?;
+    for entry in std::fs::read_dir(&plot_dir)? {
+        let path = entry?.path();
+        let ours = path.extension().is_some_and(|e| e == "svg");
+        let drawn = plots
+            .iter()
+            .any(|p| path.file_name().is_some_and(|f| f == p.file.as_str()));
+        if ours && !drawn {
+            std::fs::remove_file(path)?;
+        }
+    }
+    for p in &plots {
+        write_atomic(&plot_dir.join(&p.file), &p.svg)?;
+    }
+    write_atomic(
+        &dir.join("report.json"),
+        &(serde_json::to_string_pretty(report).expect("a JSON value serializes") + "\n"),
+    )?;
+    write_atomic(&dir.join("report.md"), &markdown::render(report, &plots))?;
+    write_atomic(&dir.join("report.html"), &html::render(report, &plots))
+}
 
 /// Simulated wall-clock: runs start at a fixed instant so timestamps are reproducible.
 pub fn timestamp(t: SimTime) -> String {

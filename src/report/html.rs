@@ -1,0 +1,311 @@
+//! report.html: the whole run in one self-contained page (inline SVG and CSS, no script, no
+//! network), for a browser or a CI artifact viewer.
+
+use super::plots::Plot;
+use super::summary::{clock, models_table, queues_table, workloads_table};
+use serde_json::Value;
+use std::fmt::Write;
+
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+const STYLE: &str = r#"
+body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 960px; padding: 1em 1.5em; color: #222; line-height: 1.4; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 1.6em; }
+pre { background: #f6f8fa; padding: 0.6em 0.8em; overflow-x: auto; font-size: 0.85em; border-radius: 4px; }
+table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f0f3f6; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #0a6b3d; font-weight: 600; }
+.fail { color: #b3261e; font-weight: 600; }
+.muted { color: #666; }
+figure { margin: 1em 0; }
+figure svg { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 0.9em; color: #444; }
+nav a { margin-right: 0.8em; }
+.verdict { display: inline-block; padding: 0.2em 0.6em; border-radius: 4px; color: #fff; }
+.verdict.pass { background: #0a6b3d; }
+.verdict.fail { background: #b3261e; }
+"#;
+
+fn section(o: &mut String, id: &str, title: &str) {
+    let _ = writeln!(o, "<h2 id=\"{id}\">{}</h2>", escape(title));
+}
+
+fn pre(o: &mut String, text: &str) {
+    let _ = writeln!(o, "<pre>{}</pre>", escape(text));
+}
+
+fn money(v: &Value) -> String {
+    v.as_f64().map_or("-".into(), |x| format!("${x:.2}"))
+}
+
+fn num(v: &Value, digits: usize) -> String {
+    v.as_f64().map_or("-".into(), |x| format!("{x:.digits$}"))
+}
+
+pub fn render(report: &Value, plots: &[Plot]) -> String {
+    let name = report["scenario"].as_str().unwrap_or("");
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — gpuaas-sim report</title>\n<style>{STYLE}</style>\n</head>\n<body>",
+        escape(name)
+    );
+    let expectations = report["expectations"].as_array().cloned().unwrap_or_default();
+    let failed = expectations.iter().filter(|e| e["passed"] != true).count();
+    let _ = write!(
+        o,
+        "<h1>Scenario <code>{}</code></h1>\n<p class=\"muted\">Seed {}, {} simulated, report schema <code>{}</code>.",
+        escape(name),
+        report["seed"],
+        clock(&report["duration_s"]),
+        escape(report["schema"].as_str().unwrap_or(""))
+    );
+    if !expectations.is_empty() {
+        let (class, text) = if failed == 0 {
+            (
+                "pass",
+                format!("{} of {} expectations hold", expectations.len(), expectations.len()),
+            )
+        } else {
+            (
+                "fail",
+                format!("{failed} of {} expectations failed", expectations.len()),
+            )
+        };
+        let _ = write!(o, " <span class=\"verdict {class}\">{text}</span>");
+    }
+    o.push_str("</p>\n<nav><a href=\"#summary\">Summary</a><a href=\"#plots\">Plots</a><a href=\"#timeline\">Timeline</a><a href=\"#deadlocks\">Deadlocks</a><a href=\"#expectations\">Expectations</a><a href=\"#cost\">Cost</a></nav>\n");
+
+    section(&mut o, "summary", "Summary");
+    o.push_str("<p>Workloads (times are simulated HH:MM:SS from the start):</p>\n");
+    pre(&mut o, &workloads_table(report));
+    o.push_str("<p>Quota at the end:</p>\n");
+    pre(&mut o, &queues_table(report));
+    if report["models"].as_object().is_some_and(|m| !m.is_empty()) {
+        o.push_str("<p>Requests (latencies in milliseconds over completed requests):</p>\n");
+        pre(&mut o, &models_table(report));
+    }
+    let u = &report["utilization"];
+    let _ = writeln!(
+        o,
+        "<p>GPU-hours allocated: {} of {} ({}%).</p>",
+        num(&u["gpu_hours_allocated"], 2),
+        num(&u["gpu_hours_capacity"], 2),
+        num(&json_mul(&u["gpu_allocated_fraction"], 100.0), 0)
+    );
+
+    section(&mut o, "plots", "Plots");
+    if plots.is_empty() {
+        o.push_str("<p class=\"muted\">Nothing to plot.</p>\n");
+    }
+    for p in plots {
+        let _ = writeln!(
+            o,
+            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            escape(p.file.trim_end_matches(".svg")),
+            p.svg.trim(),
+            escape(&p.title)
+        );
+    }
+
+    section(&mut o, "timeline", "Timeline");
+    let timeline = report["timeline"].as_array().cloned().unwrap_or_default();
+    if timeline.is_empty() {
+        o.push_str("<p class=\"muted\">No commands.</p>\n");
+    } else {
+        o.push_str("<p class=\"muted\">Numbers match the lines in the workloads chart.</p>\n");
+    }
+    for (i, t) in timeline.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "<h3>{}. {} <code>{}</code></h3>",
+            i + 1,
+            clock(&t["t_s"]),
+            escape(t["command"].as_str().unwrap_or(""))
+        );
+        pre(&mut o, t["output"].as_str().unwrap_or(""));
+    }
+
+    section(&mut o, "deadlocks", "Deadlocks");
+    let deadlocks = report["deadlocks"].as_array().cloned().unwrap_or_default();
+    if deadlocks.is_empty() {
+        o.push_str("<p>None.</p>\n");
+    }
+    for d in deadlocks {
+        let resolved = if d["resolved_s"].is_null() {
+            "not resolved by the end".to_string()
+        } else {
+            format!("resolved at {}", clock(&d["resolved_s"]))
+        };
+        let _ = writeln!(
+            o,
+            "<p><strong>Detected at {}</strong>, {}.</p>\n<p>{}</p>\n<p><strong>Fix:</strong> {}</p>",
+            clock(&d["detected_s"]),
+            escape(&resolved),
+            escape(d["description"].as_str().unwrap_or("")),
+            escape(d["fix"].as_str().unwrap_or(""))
+        );
+    }
+
+    section(&mut o, "expectations", "Expectations");
+    if expectations.is_empty() {
+        o.push_str("<p class=\"muted\">The scenario states none.</p>\n");
+    } else {
+        o.push_str("<table>\n<tr><th>result</th><th>expectation</th><th>detail</th><th>location</th></tr>\n");
+        for e in &expectations {
+            let (class, text) = if e["passed"] == true {
+                ("pass", "pass")
+            } else {
+                ("fail", "FAIL")
+            };
+            let _ = writeln!(
+                o,
+                "<tr><td class=\"{class}\">{text}</td><td><code>{}</code></td><td>{}</td><td class=\"muted\">{}</td></tr>",
+                escape(e["expect"].as_str().unwrap_or("")),
+                escape(e["detail"].as_str().unwrap_or("")),
+                escape(e["location"].as_str().unwrap_or(""))
+            );
+        }
+        o.push_str("</table>\n");
+    }
+
+    section(&mut o, "cost", "Cost");
+    cost(&mut o, &report["cost"]);
+
+    let cold = report["cold_starts"].as_array().cloned().unwrap_or_default();
+    if !cold.is_empty() {
+        section(&mut o, "cold-starts", "Model start-up");
+        o.push_str("<table>\n<tr><th>pod</th><th>bound at</th><th>step</th><th>seconds</th></tr>\n");
+        for c in cold {
+            for (i, s) in c["steps"].as_array().into_iter().flatten().enumerate() {
+                let (pod, at) = if i == 0 {
+                    (c["pod"].as_str().unwrap_or("").to_string(), clock(&c["bound_s"]))
+                } else {
+                    (String::new(), String::new())
+                };
+                let _ = writeln!(
+                    o,
+                    "<tr><td>{}</td><td>{at}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                    escape(&pod),
+                    escape(s["step"].as_str().unwrap_or("")),
+                    num(&s["seconds"], 1)
+                );
+            }
+            let _ = writeln!(
+                o,
+                "<tr><td></td><td></td><td><strong>total</strong></td><td class=\"num\"><strong>{}</strong></td></tr>",
+                num(&c["total_s"], 1)
+            );
+        }
+        o.push_str("</table>\n");
+    }
+
+    let skipped = report["inputs"]["skipped"].as_array().cloned().unwrap_or_default();
+    let warnings = report["inputs"]["warnings"].as_array().cloned().unwrap_or_default();
+    if !skipped.is_empty() || !warnings.is_empty() {
+        section(&mut o, "inputs", "Inputs not simulated, and warnings");
+        o.push_str("<ul>\n");
+        for s in skipped {
+            let _ = writeln!(
+                o,
+                "<li>{} <code>{}</code> ({}): {}</li>",
+                escape(s["kind"].as_str().unwrap_or("")),
+                escape(s["name"].as_str().unwrap_or("")),
+                escape(s["location"].as_str().unwrap_or("")),
+                escape(s["note"].as_str().unwrap_or(""))
+            );
+        }
+        for w in warnings {
+            let _ = writeln!(o, "<li>{}</li>", escape(w.as_str().unwrap_or("")));
+        }
+        o.push_str("</ul>\n");
+    }
+    o.push_str("</body>\n</html>\n");
+    o
+}
+
+fn json_mul(v: &Value, k: f64) -> Value {
+    v.as_f64().map_or(Value::Null, |x| serde_json::json!(x * k))
+}
+
+fn cost(o: &mut String, c: &Value) {
+    let _ = writeln!(
+        o,
+        "<p>Total {} for {} h at on-demand prices of {}.</p>\n<table>\n<tr><th>node pool</th><th>instance type</th><th>nodes</th><th>node-hours</th><th>spend</th><th>GPU-hours</th><th>allocated</th><th>idle GPU spend</th></tr>",
+        money(&c["total_usd"]),
+        num(&c["hours"], 2),
+        escape(c["price_date"].as_str().unwrap_or("-"))
+    );
+    for (pool, p) in c["by_node_pool"].as_object().into_iter().flatten() {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(pool),
+            escape(p["instance_type"].as_str().unwrap_or("")),
+            p["nodes"],
+            num(&p["node_hours"], 2),
+            money(&p["usd"]),
+            num(&p["gpu_hours_capacity"], 2),
+            num(&p["gpu_hours_allocated"], 2),
+            money(&p["idle_usd"])
+        );
+    }
+    o.push_str("</table>\n<ul>\n");
+    let g = &c["gpu_hours"];
+    let _ = writeln!(
+        o,
+        "<li>GPU-hours: {} offered, {} allocated, {} busy in engine steps.</li>\n<li>Idle spend (GPUs allocated to no pod): {}.</li>\n<li>Allocated to engines but not busy: {}.</li>\n<li>Per million output tokens: {}.</li>\n</ul>",
+        num(&g["capacity"], 2),
+        num(&g["allocated"], 2),
+        num(&g["busy"], 2),
+        money(&c["idle_usd"]),
+        money(&c["allocated_not_busy_usd"]),
+        money(&c["usd_per_million_output_tokens"])
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn text_from_the_run_is_escaped() {
+        let report = json!({
+            "scenario": "a<b",
+            "timeline": [{"t_s": 60.0, "command": "oc get pods -l 'a=b'", "output": "<none> & more"}],
+            "expectations": [{"expect": "x < y", "passed": false, "detail": "\"quoted\"", "location": "s.yaml:3:5"}],
+            "cost": {"by_node_pool": {"p&q": {"usd": 1.5}}}
+        });
+        let html = render(&report, &[]);
+        for want in [
+            "a&lt;b",
+            "&lt;none&gt; &amp; more",
+            "oc get pods -l &#39;a=b&#39;",
+            "x &lt; y",
+            "&quot;quoted&quot;",
+            "p&amp;q",
+            "1 of 1 expectations failed",
+        ] {
+            assert!(html.contains(want), "{want} missing");
+        }
+        assert!(!html.contains("<none>"));
+        assert!(!html.contains("<script"), "the page runs no script");
+    }
+}

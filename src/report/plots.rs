@@ -1,0 +1,793 @@
+//! The report's plots, drawn from report.json alone (so a saved report can be drawn again)
+//! as SVG with plotters' SVG backend: text stays SVG text, so no font library is needed.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One drawn plot: its file name under `plots/`, a title, the SVG text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plot {
+    pub file: String,
+    pub title: String,
+    pub svg: String,
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+const WIDTH: u32 = 900;
+const FONT: &str = "sans-serif";
+
+/// Colours that stay apart in print and for the common colour-vision deficiencies
+/// (Okabe and Ito's palette), then plotters' own.
+fn colour(i: usize) -> RGBColor {
+    const OKABE_ITO: [RGBColor; 7] = [
+        RGBColor(0, 114, 178),
+        RGBColor(230, 159, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(204, 121, 167),
+        RGBColor(86, 180, 233),
+        RGBColor(213, 94, 0),
+        RGBColor(240, 228, 66),
+    ];
+    match OKABE_ITO.get(i) {
+        Some(c) => *c,
+        None => {
+            let c = Palette99::pick(i).to_rgba();
+            RGBColor(c.0, c.1, c.2)
+        }
+    }
+}
+
+fn draw(file: String, title: String, height: u32, body: impl FnOnce(&Area) -> DrawResult) -> Option<Plot> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        body(&root).ok()?;
+        root.present().ok()?;
+    }
+    Some(Plot { file, title, svg })
+}
+
+fn minutes(s: f64) -> f64 {
+    s / 60.0
+}
+
+/// A file-name-safe form of a name.
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .collect()
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+/// Every plot the report has data for, in the order the HTML report shows them.
+pub fn all(report: &Value) -> Vec<Plot> {
+    let mut out = gpu_allocation(report);
+    out.extend(gantt(report));
+    if let Some(models) = report["models"].as_object() {
+        for (name, m) in models {
+            out.extend(latency_cdf(name, m));
+            out.extend(latency_over_time(name, m));
+        }
+    }
+    out.extend(gpu_busy_by_node(report));
+    out.extend(cost_by_pool(report));
+    out
+}
+
+/// The GPU resource among a flavor's or workload's resources.
+fn gpu_resource(resources: &serde_json::Map<String, Value>) -> Option<&str> {
+    resources.keys().map(String::as_str).find(|r| r.ends_with("/gpu"))
+}
+
+/// Intervals in which a workload holds quota: from admission to finish, eviction's end
+/// or requeue, from its state history.
+fn quota_intervals(w: &Value, end: f64) -> Vec<(f64, f64)> {
+    let holds = |s: &str| matches!(s, "Admitted" | "Ready" | "Evicted");
+    let history: Vec<(f64, &str)> = w["history"]
+        .as_array()
+        .map(|h| {
+            h.iter()
+                .map(|e| (f(&e["t_s"]), e["state"].as_str().unwrap_or("")))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let mut since = None;
+    for (t, s) in history {
+        match (holds(s), since) {
+            (true, None) => since = Some(t),
+            (false, Some(a)) => {
+                out.push((a, t));
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(a) = since {
+        out.push((a, end));
+    }
+    out
+}
+
+/// Per owner (model): intervals (from, to, GPUs) in which it holds a flavor's GPUs.
+type Holdings = BTreeMap<String, Vec<(f64, f64, f64)>>;
+
+/// Per GPU flavor: GPUs held over time, stacked by owner (the model), against the sum of
+/// the ClusterQueues' nominal quotas of that flavor.
+fn gpu_allocation(report: &Value) -> Vec<Plot> {
+    let end = f(&report["duration_s"]);
+    let mut quota: BTreeMap<String, f64> = BTreeMap::new();
+    for cq in report["cluster_queues"].as_array().into_iter().flatten() {
+        for (flavor, res) in cq["quota"].as_object().into_iter().flatten() {
+            if let Some(r) = res.as_object().and_then(gpu_resource) {
+                *quota.entry(flavor.clone()).or_default() += f(&res[r]);
+            }
+        }
+    }
+    let mut held: BTreeMap<String, Holdings> = BTreeMap::new();
+    for w in report["workloads"].as_array().into_iter().flatten() {
+        let gpus = f(&w["gpus"]);
+        let flavor = w["flavors"]
+            .as_object()
+            .into_iter()
+            .flat_map(|ps| ps.values())
+            .find_map(|res| {
+                res.as_object()
+                    .and_then(|r| gpu_resource(r).and_then(|g| r[g].as_str()))
+            });
+        let (Some(flavor), true) = (flavor, gpus > 0.0) else {
+            continue;
+        };
+        let owner = w["owner"].as_str().unwrap_or("?").to_string();
+        let e = held.entry(flavor.to_string()).or_default().entry(owner).or_default();
+        e.extend(quota_intervals(w, end).into_iter().map(|(a, b)| (a, b, gpus)));
+    }
+    let flavors: BTreeSet<&String> = quota.keys().chain(held.keys()).collect();
+    flavors
+        .into_iter()
+        .filter_map(|flavor| {
+            let owners = held.get(flavor).cloned().unwrap_or_default();
+            let q = quota.get(flavor).copied().unwrap_or(0.0);
+            let title = format!("GPUs allocated in flavor {flavor}, by model, against quota");
+            draw(
+                format!("gpu-allocation-{}.svg", slug(flavor)),
+                title.clone(),
+                340,
+                |root| stacked_allocation(root, &title, &owners, q, end),
+            )
+        })
+        .collect()
+}
+
+fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, end: f64) -> DrawResult {
+    let mut cuts: Vec<f64> = vec![0.0, end];
+    for iv in owners.values().flatten() {
+        cuts.extend([iv.0, iv.1]);
+    }
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup();
+    // Each slice between cuts: every owner's GPUs, stacked in owner order.
+    let slices: Vec<(f64, f64, Vec<f64>)> = cuts
+        .windows(2)
+        .map(|c| {
+            let mid = (c[0] + c[1]) / 2.0;
+            let per = owners
+                .values()
+                .map(|ivs| {
+                    ivs.iter()
+                        .filter(|(a, b, _)| *a <= mid && mid < *b)
+                        .map(|iv| iv.2)
+                        .sum()
+                })
+                .collect();
+            (c[0], c[1], per)
+        })
+        .collect();
+    let top = (slices
+        .iter()
+        .map(|s| s.2.iter().sum::<f64>())
+        .fold(quota, f64::max)
+        .max(1.0)
+        * 1.15)
+        .ceil();
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 22))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(44)
+        .build_cartesian_2d(0.0..minutes(end).max(1.0), 0.0..top)?;
+    chart
+        .configure_mesh()
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
+        .x_desc("minutes")
+        .y_desc("GPUs")
+        // Whole GPUs only: one tick per GPU while they fit, else plotters' own.
+        .y_labels(if top <= 16.0 { top as usize + 1 } else { 10 })
+        .y_label_formatter(&|v| {
+            if v.fract() == 0.0 {
+                format!("{v:.0}")
+            } else {
+                String::new()
+            }
+        })
+        .draw()?;
+    for (i, name) in owners.keys().enumerate() {
+        let c = colour(i);
+        let rects = slices.iter().filter_map(|(a, b, per)| {
+            let base: f64 = per[..i].iter().sum();
+            (per[i] > 0.0).then(|| {
+                Rectangle::new(
+                    [(minutes(*a), base), (minutes(*b), base + per[i])],
+                    c.mix(0.85).filled(),
+                )
+            })
+        });
+        chart
+            .draw_series(rects)?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+    }
+    if quota > 0.0 {
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, quota), (minutes(end), quota)],
+                BLACK.stroke_width(2),
+            ))?
+            .label(format!("nominal quota ({quota:.0})"))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], BLACK.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .label_font((FONT, 15))
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
+const GANTT_ROWS: usize = 40;
+
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// Names left of rows drawn top-down (row i spans y ∈ [n − i − 1, n − i]), placed in
+/// pixels: plotters' own tick labels fall where its tick algorithm puts them.
+fn row_labels(root: &Area, chart: &Chart, labels: &[String], n: f64) -> DrawResult {
+    let style = TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+    let x0 = chart.x_range().start;
+    for (i, label) in labels.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(x0, n - i as f64 - 0.5));
+        root.draw(&Text::new(label.clone(), (px - 8, py), style.clone()))?;
+    }
+    Ok(())
+}
+
+/// The colour of a workload state in the Gantt chart.
+fn state_colour(state: &str) -> Option<(RGBColor, &'static str)> {
+    match state {
+        "Pending" => Some((RGBColor(190, 190, 190), "pending")),
+        "Admitted" => Some((RGBColor(230, 159, 0), "admitted, pods starting or not ready")),
+        "Ready" => Some((RGBColor(0, 158, 115), "ready")),
+        "Evicted" => Some((RGBColor(213, 94, 0), "evicted, pods terminating")),
+        _ => None,
+    }
+}
+
+/// One row per workload (the first 40 created), coloured by state, with the timeline's
+/// commands as numbered vertical lines.
+fn gantt(report: &Value) -> Option<Plot> {
+    let end = f(&report["duration_s"]);
+    let workloads: Vec<&Value> = report["workloads"].as_array()?.iter().collect();
+    if workloads.is_empty() {
+        return None;
+    }
+    let shown = &workloads[..workloads.len().min(GANTT_ROWS)];
+    let hidden = workloads.len() - shown.len();
+    let commands: Vec<f64> = report["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| f(&t["t_s"]))
+        .collect();
+    let title = if hidden > 0 {
+        format!("Workloads over time (first {GANTT_ROWS}; {hidden} more not shown)")
+    } else {
+        "Workloads over time".to_string()
+    };
+    // Rows of the chart below the workloads hold the legend; one above, the command numbers.
+    const LEGEND_ROWS: f64 = 4.0;
+    let height = 130 + 26 * (shown.len() as u32 + 5);
+    draw("workloads.svg".into(), title.clone(), height, |root| {
+        let labels: Vec<String> = shown
+            .iter()
+            .map(|w| {
+                let name = w["pod"]
+                    .as_str()
+                    .filter(|p| !p.is_empty())
+                    .or(w["name"].as_str())
+                    .unwrap_or("?");
+                name.chars().take(44).collect()
+            })
+            .collect();
+        let n = shown.len() as f64;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(290)
+            .build_cartesian_2d(0.0..minutes(end).max(1.0), -LEGEND_ROWS..n + 1.0)?;
+        chart
+            .configure_mesh()
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 16))
+            .x_desc("minutes (numbered lines: timeline commands)")
+            .y_labels(0)
+            .disable_y_mesh()
+            .draw()?;
+        row_labels(root, &chart, &labels, n)?;
+        let mut seen = BTreeSet::new();
+        for (row, w) in shown.iter().enumerate() {
+            let y = n - row as f64 - 1.0;
+            let history: Vec<(f64, &str)> = w["history"]
+                .as_array()
+                .map(|h| {
+                    h.iter()
+                        .map(|e| (f(&e["t_s"]), e["state"].as_str().unwrap_or("")))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (i, (t, s)) in history.iter().enumerate() {
+                let until = history.get(i + 1).map_or(end, |n| n.0);
+                let Some((c, label)) = state_colour(s) else { continue };
+                let first = seen.insert(*s);
+                let series = chart.draw_series(std::iter::once(Rectangle::new(
+                    [(minutes(*t), y + 0.15), (minutes(until), y + 0.85)],
+                    c.filled(),
+                )))?;
+                if first {
+                    series
+                        .label(label)
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+                }
+            }
+        }
+        let mut at: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+        for (i, t) in commands.iter().enumerate() {
+            at.entry(t.to_bits()).or_default().push(i + 1);
+        }
+        for (k, (bits, idx)) in at.into_iter().enumerate() {
+            let x = minutes(f64::from_bits(bits));
+            chart.draw_series(LineSeries::new([(x, 0.0), (x, n)], BLUE.mix(0.5).stroke_width(1)))?;
+            let label = match (idx.first(), idx.last()) {
+                (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+                (Some(a), _) => a.to_string(),
+                _ => continue,
+            };
+            // Staggered on two levels so that close commands stay readable.
+            chart.draw_series(std::iter::once(Text::new(
+                label,
+                (x, n + 0.9 - 0.45 * (k % 2) as f64),
+                (FONT, 15).into_font().color(&BLUE),
+            )))?;
+        }
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 15))
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// TTFT, TPOT and E2E distributions of one model, from report.json's `cdf` points.
+fn latency_cdf(name: &str, m: &Value) -> Option<Plot> {
+    let series: Vec<(&str, Vec<(f64, f64)>)> = [("TTFT", "ttft_ms"), ("TPOT", "tpot_ms"), ("E2E", "e2e_ms")]
+        .into_iter()
+        .filter_map(|(label, key)| {
+            let pts: Vec<(f64, f64)> = m[key]["cdf"]
+                .as_array()?
+                .iter()
+                .filter_map(|p| Some((p[1].as_f64()?.max(0.01), p[0].as_f64()?)))
+                .collect();
+            (!pts.is_empty()).then_some((label, pts))
+        })
+        .collect();
+    if series.is_empty() {
+        return None;
+    }
+    let lo = series.iter().flat_map(|s| &s.1).map(|p| p.0).fold(f64::MAX, f64::min);
+    let hi = series.iter().flat_map(|s| &s.1).map(|p| p.0).fold(0.0, f64::max);
+    let title = format!("{name}: latency distribution");
+    draw(format!("latency-cdf-{}.svg", slug(name)), title.clone(), 340, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(44)
+            .build_cartesian_2d((lo * 0.8..hi * 1.25).log_scale(), 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 16))
+            .x_desc("milliseconds (log scale)")
+            .y_desc("fraction of requests")
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .draw()?;
+        for (i, (label, pts)) in series.iter().enumerate() {
+            let c = colour(i);
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
+                .label(*label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 15))
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Per metrics window: p95 TTFT and E2E, and the requests in the system (arrived, not yet
+/// completed or failed) at the window's end.
+fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
+    let windows = m["windows"].as_array().filter(|w| !w.is_empty())?;
+    let mut in_system = 0.0;
+    let mut rows = Vec::new();
+    for (i, w) in windows.iter().enumerate() {
+        in_system += f(&w["arrived"]) - f(&w["completed"]) - f(&w["failed"]);
+        let t = f(&w["t_s"]);
+        let next = windows.get(i + 1).map_or(t + 60.0, |n| f(&n["t_s"]));
+        rows.push((
+            minutes(t),
+            minutes(next),
+            w["ttft_p95_ms"].as_f64(),
+            w["e2e_p95_ms"].as_f64(),
+            in_system,
+        ));
+    }
+    let x0 = rows.first()?.0;
+    let x1 = rows.last()?.1;
+    let top_ms = rows.iter().flat_map(|r| [r.2, r.3]).flatten().fold(1.0, f64::max) * 1.15;
+    let top_n = rows.iter().map(|r| r.4).fold(1.0, f64::max) * 1.15;
+    let title = format!("{name}: p95 latency and requests in the system per window");
+    draw(
+        format!("latency-over-time-{}.svg", slug(name)),
+        title.clone(),
+        480,
+        |root| {
+            let (upper, lower) = root.split_vertically(300);
+            let mut chart = ChartBuilder::on(&upper)
+                .caption(&title, (FONT, 22))
+                .margin(12)
+                .x_label_area_size(24)
+                .y_label_area_size(60)
+                .build_cartesian_2d(x0..x1, 0.0..top_ms)?;
+            chart
+                .configure_mesh()
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 16))
+                .y_desc("p95 ms")
+                .draw()?;
+            for (i, (label, pick)) in [
+                (
+                    "TTFT p95",
+                    (|r: &(f64, f64, Option<f64>, Option<f64>, f64)| r.2) as fn(&_) -> _,
+                ),
+                ("E2E p95", |r| r.3),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let c = colour(i);
+                let pts: Vec<(f64, f64)> = rows
+                    .iter()
+                    .filter_map(|r| pick(r).map(|v| ((r.0 + r.1) / 2.0, v)))
+                    .collect();
+                chart
+                    .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
+                    .label(label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
+                chart.draw_series(pts.iter().map(|p| Circle::new(*p, 2, c.filled())))?;
+            }
+            chart
+                .configure_series_labels()
+                .label_font((FONT, 15))
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()?;
+            let mut chart = ChartBuilder::on(&lower)
+                .margin(12)
+                .x_label_area_size(36)
+                .y_label_area_size(60)
+                .build_cartesian_2d(x0..x1, 0.0..top_n)?;
+            chart
+                .configure_mesh()
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 16))
+                .x_desc("minutes")
+                .y_desc("in system")
+                .y_label_formatter(&|v| format!("{v:.0}"))
+                .draw()?;
+            chart.draw_series(
+                rows.iter()
+                    .map(|r| Rectangle::new([(r.0, 0.0), (r.1, r.4)], colour(4).mix(0.7).filled())),
+            )?;
+            Ok(())
+        },
+    )
+}
+
+/// The name to show for a node: its first DNS label.
+fn short_node(name: &str) -> String {
+    name.split('.').next().unwrap_or(name).to_string()
+}
+
+/// Per node: GPU-hours it offered, allocated to pods, and busy in engine steps.
+fn gpu_busy_by_node(report: &Value) -> Option<Plot> {
+    let mut busy: BTreeMap<&str, f64> = BTreeMap::new();
+    for p in report["utilization"]["gpu_busy"]["pods"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        *busy.entry(p["node"].as_str().unwrap_or("")).or_default() += f(&p["gpu_seconds_busy"]) / 3600.0;
+    }
+    let nodes: Vec<(String, f64, f64, Option<f64>)> = report["nodes"]
+        .as_array()?
+        .iter()
+        .filter(|n| f(&n["gpu_hours_capacity"]) > 0.0)
+        .map(|n| {
+            let name = n["name"].as_str().unwrap_or("");
+            (
+                short_node(name),
+                f(&n["gpu_hours_capacity"]),
+                f(&n["gpu_hours_allocated"]),
+                busy.get(name).copied().filter(|_| !busy.is_empty()),
+            )
+        })
+        .collect();
+    if nodes.is_empty() {
+        return None;
+    }
+    let top = nodes.iter().map(|n| n.1).fold(0.0, f64::max).max(0.01) * 1.1;
+    let with_busy = !busy.is_empty();
+    let title = if with_busy {
+        "GPU-hours per node: capacity, allocated to pods, busy in engine steps"
+    } else {
+        "GPU-hours per node: capacity and allocated to pods"
+    };
+    horizontal_bars(
+        "gpu-busy-by-node.svg",
+        title,
+        "GPU-hours",
+        &nodes
+            .iter()
+            .map(|n| {
+                let mut layers = vec![("capacity", n.1), ("allocated", n.2)];
+                if let Some(b) = n.3 {
+                    layers.push(("busy", b));
+                }
+                (n.0.clone(), layers)
+            })
+            .collect::<Vec<_>>(),
+        top,
+        |v| format!("{v:.1}"),
+    )
+}
+
+/// Per node pool: spend, and the part of it on GPUs allocated to no pod.
+fn cost_by_pool(report: &Value) -> Option<Plot> {
+    let pools = report["cost"]["by_node_pool"].as_object().filter(|p| !p.is_empty())?;
+    let bars: Vec<(String, Vec<(&str, f64)>)> = pools
+        .iter()
+        .map(|(name, p)| {
+            (
+                name.clone(),
+                vec![("spend", f(&p["usd"])), ("idle GPUs", f(&p["idle_usd"]))],
+            )
+        })
+        .collect();
+    let top = bars.iter().map(|b| b.1[0].1).fold(0.0, f64::max).max(0.01) * 1.1;
+    horizontal_bars(
+        "cost-by-node-pool.svg",
+        "Spend per node pool (on-demand), and the part on idle GPUs",
+        "US dollars",
+        &bars,
+        top,
+        |v| format!("${v:.2}"),
+    )
+}
+
+/// Horizontal bars, one per row, each drawn as overlaid layers from largest to smallest.
+fn horizontal_bars(
+    file: &str,
+    title: &str,
+    x_desc: &str,
+    rows: &[(String, Vec<(&str, f64)>)],
+    top: f64,
+    value: impl Fn(f64) -> String,
+) -> Option<Plot> {
+    let n = rows.len() as f64;
+    // A band below the bars holds the legend, so it never covers one.
+    let layers = rows.first().map_or(0, |r| r.1.len());
+    let legend_rows = 0.25 + 0.6 * layers as f64;
+    let height = 110 + (36.0 * (n + legend_rows)) as u32;
+    draw(file.into(), title.into(), height, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(200)
+            .build_cartesian_2d(0.0..top * 1.08, -legend_rows..n)?;
+        chart
+            .configure_mesh()
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 16))
+            .x_desc(x_desc)
+            .y_labels(0)
+            .disable_y_mesh()
+            .draw()?;
+        let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        row_labels(root, &chart, &names, n)?;
+        let layers: Vec<&str> = rows
+            .first()
+            .map(|r| r.1.iter().map(|l| l.0).collect())
+            .unwrap_or_default();
+        for (li, layer) in layers.iter().enumerate() {
+            let c = match li {
+                0 => RGBColor(200, 215, 230),
+                1 => colour(0),
+                _ => colour(2),
+            };
+            let inset = 0.12 + 0.08 * li as f64;
+            chart
+                .draw_series(rows.iter().enumerate().map(|(row, r)| {
+                    let y = n - row as f64 - 1.0;
+                    Rectangle::new([(0.0, y + inset), (r.1[li].1, y + 1.0 - inset)], c.filled())
+                }))?
+                .label(*layer)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+        }
+        chart.draw_series(rows.iter().enumerate().map(|(row, r)| {
+            let y = n - row as f64 - 0.5;
+            let v = r.1.first().map_or(0.0, |l| l.1);
+            Text::new(value(v), (v, y), (FONT, 15).into_font())
+        }))?;
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 15))
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn quota_is_held_from_admission_to_finish_or_requeue() {
+        // (history, end, intervals)
+        let cases = [
+            (
+                json!([["Pending", 0], ["Admitted", 10], ["Ready", 50], ["Finished", 90]]),
+                100.0,
+                vec![(10.0, 90.0)],
+            ),
+            (
+                json!([
+                    ["Pending", 0],
+                    ["Admitted", 5],
+                    ["Evicted", 20],
+                    ["Pending", 30],
+                    ["Admitted", 60]
+                ]),
+                100.0,
+                vec![(5.0, 30.0), (60.0, 100.0)],
+            ),
+            (json!([["Pending", 0]]), 100.0, vec![]),
+        ];
+        for (history, end, want) in cases {
+            let h: Vec<Value> = history
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| json!({"state": e[0], "t_s": e[1]}))
+                .collect();
+            assert_eq!(quota_intervals(&json!({ "history": h }), end), want, "{history}");
+        }
+    }
+
+    #[test]
+    fn a_report_draws_one_plot_per_flavor_model_and_view() {
+        let report = json!({
+            "duration_s": 600.0,
+            "timeline": [{"t_s": 120.0}, {"t_s": 120.0}, {"t_s": 300.0}],
+            "cluster_queues": [{"quota": {"l4": {"cpu": 8, "nvidia.com/gpu": 2}}}],
+            "workloads": [
+                {"name": "w1", "pod": "a-0", "owner": "a", "gpus": 1,
+                 "flavors": {"main": {"nvidia.com/gpu": "l4"}},
+                 "history": [{"t_s": 0.0, "state": "Pending"}, {"t_s": 0.0, "state": "Admitted"}, {"t_s": 60.0, "state": "Ready"}]},
+                {"name": "w2", "pod": "b-0", "owner": "b", "gpus": 2,
+                 "flavors": {}, "history": [{"t_s": 0.0, "state": "Pending"}]}
+            ],
+            "models": {"a": {
+                "ttft_ms": {"cdf": [[0.0, 10.0], [0.5, 20.0], [1.0, 90.0]]},
+                "tpot_ms": {"cdf": [[0.0, 0.0], [1.0, 5.0]]},
+                "e2e_ms": {"cdf": [[0.0, 100.0], [1.0, 900.0]]},
+                "windows": [{"t_s": 60.0, "arrived": 5, "completed": 3, "failed": 0, "ttft_p95_ms": 30.0, "e2e_p95_ms": 800.0}]
+            }},
+            "nodes": [{"name": "n-0.example", "gpu_hours_capacity": 0.5, "gpu_hours_allocated": 0.2}],
+            "utilization": {"gpu_busy": {"pods": [{"node": "n-0.example", "gpu_seconds_busy": 360.0}]}},
+            "cost": {"by_node_pool": {"gpu": {"usd": 3.0, "idle_usd": 1.0}}}
+        });
+        let plots = all(&report);
+        let files: Vec<&str> = plots.iter().map(|p| p.file.as_str()).collect();
+        assert_eq!(
+            files,
+            [
+                "gpu-allocation-l4.svg",
+                "workloads.svg",
+                "latency-cdf-a.svg",
+                "latency-over-time-a.svg",
+                "gpu-busy-by-node.svg",
+                "cost-by-node-pool.svg"
+            ]
+        );
+        for p in &plots {
+            assert!(
+                p.svg.starts_with("<svg") && p.svg.trim_end().ends_with("</svg>"),
+                "{}",
+                p.file
+            );
+        }
+        let gantt = texts(&plots[1].svg);
+        for text in ["a-0", "b-0", "1–2", "3", "ready", "pending"] {
+            assert!(
+                gantt.contains(&text.to_string()),
+                "{text} missing from the Gantt chart: {gantt:?}"
+            );
+        }
+        assert!(texts(&plots[0].svg).contains(&"nominal quota (2)".to_string()));
+        assert!(
+            texts(&plots[4].svg).contains(&"n-0".to_string()),
+            "node names are shortened"
+        );
+    }
+
+    /// The text elements' contents.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let body = &t[t.find('>')? + 1..t.find("</text>")?];
+                Some(body.trim().to_string())
+            })
+            .collect()
+    }
+}
