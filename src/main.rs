@@ -46,8 +46,30 @@ enum Cmd {
     },
     /// Not available in this version.
     Lint { paths: Vec<PathBuf> },
-    /// Not available in this version.
-    Compare { base: PathBuf, new: PathBuf },
+    /// Compare two runs' report.json: what moved, and exit 1 when something regressed
+    /// beyond its tolerance.
+    Compare {
+        base: PathBuf,
+        new: PathBuf,
+        /// A latency percentile rising more than this many percent (and over 1 ms).
+        #[arg(long, default_value_t = 10.0, value_name = "PERCENT")]
+        latency_tolerance: f64,
+        /// Total cost or cost per million output tokens rising more than this many percent.
+        #[arg(long, default_value_t = 5.0, value_name = "PERCENT")]
+        cost_tolerance: f64,
+        /// A workload admitted this many seconds later (or no longer admitted).
+        #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+        admission_tolerance: f64,
+        /// GPU allocated or busy fraction dropping by more than this many points.
+        #[arg(long, default_value_t = 5.0, value_name = "POINTS")]
+        utilization_tolerance: f64,
+        /// The share of failed requests rising by more than this many points.
+        #[arg(long, default_value_t = 1.0, value_name = "POINTS")]
+        failure_tolerance: f64,
+        /// Show every figure compared, not only those that moved.
+        #[arg(long)]
+        all: bool,
+    },
     /// Not available in this version.
     Sweep { args: Vec<String> },
     /// Not available in this version.
@@ -154,10 +176,84 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Cmd::Lint { .. } | Cmd::Compare { .. } | Cmd::Sweep { .. } | Cmd::Recommend { .. } | Cmd::Rehearse { .. } => {
-            eprintln!("error: this command is not available in this version of gpuaas-sim; available: run, check");
+        Cmd::Compare {
+            base,
+            new,
+            latency_tolerance,
+            cost_tolerance,
+            admission_tolerance,
+            utilization_tolerance,
+            failure_tolerance,
+            all,
+        } => {
+            let tolerances = gpuaas_sim::report::compare::Tolerances {
+                latency_pct: latency_tolerance,
+                cost_pct: cost_tolerance,
+                admission_s: admission_tolerance,
+                utilization_points: utilization_tolerance,
+                failure_points: failure_tolerance,
+            };
+            let bad = [
+                ("--latency-tolerance", latency_tolerance),
+                ("--cost-tolerance", cost_tolerance),
+                ("--admission-tolerance", admission_tolerance),
+                ("--utilization-tolerance", utilization_tolerance),
+                ("--failure-tolerance", failure_tolerance),
+            ]
+            .into_iter()
+            .find(|(_, v)| !v.is_finite() || *v < 0.0);
+            if let Some((flag, v)) = bad {
+                eprintln!("error: {flag} {v}: a tolerance is a number of 0 or more");
+                return ExitCode::from(2);
+            }
+            let (b, n) = match (read_report(&base), read_report(&new)) {
+                (Ok(b), Ok(n)) => (b, n),
+                (b, n) => {
+                    for e in [b.err(), n.err()].into_iter().flatten() {
+                        eprintln!("{e}");
+                    }
+                    eprintln!("error: nothing was compared");
+                    return ExitCode::from(2);
+                }
+            };
+            let c = gpuaas_sim::report::compare::compare(&b, &n, &tolerances);
+            print!("{}", c.render(all));
+            let _ = std::io::stdout().flush();
+            if c.regressions() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Cmd::Lint { .. } | Cmd::Sweep { .. } | Cmd::Recommend { .. } | Cmd::Rehearse { .. } => {
+            eprintln!(
+                "error: this command is not available in this version of gpuaas-sim; available: run, check, compare"
+            );
             ExitCode::from(2)
         }
+    }
+}
+
+/// Reads a report.json, or says where and why it is not one.
+fn read_report(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{shown}:{}:{}: not valid JSON: {e}; give a report.json written by `gpuaas-sim run --out`",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let schema = gpuaas_sim::report::json::SCHEMA;
+    match v["schema"].as_str() {
+        Some(s) if s == schema => Ok(v),
+        Some(s) => Err(format!(
+            "{shown}:1:1: report schema `{s}` is not `{schema}`; regenerate it with this version's `gpuaas-sim run --out`"
+        )),
+        None => Err(format!(
+            "{shown}:1:1: not a gpuaas-sim report (no `schema` key); give a report.json written by `gpuaas-sim run --out`"
+        )),
     }
 }
 

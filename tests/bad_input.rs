@@ -293,8 +293,9 @@ fn bad_input_is_located_and_exits_2() {
 
 #[test]
 fn unsupported_subcommands_exit_2() {
-    let out = bin().args(["compare", "a.json", "b.json"]).output().unwrap();
+    let out = bin().args(["sweep", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not available in this version"));
 }
 
 #[test]

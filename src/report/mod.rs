@@ -1,6 +1,7 @@
 //! Reports: report.json (schema `gpuaas-sim/report/v1`), report.md, report.html, plots and
 //! the terminal summary.
 
+pub mod compare;
 pub mod cost;
 pub mod html;
 pub mod json;

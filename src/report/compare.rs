@@ -1,0 +1,467 @@
+//! `gpuaas-sim compare BASE.json NEW.json`: what moved between two runs' report.json files
+//! (admission times, latency percentiles, failures, utilization, cost, expectations), and
+//! which of those moves are regressions under the given tolerances.
+
+use crate::scenario::printers::table;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// How far a figure may move the wrong way before it counts as a regression.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerances {
+    /// Latency percentiles: percent rise (and at least 1 ms, so that noise on tiny
+    /// values is not a regression).
+    pub latency_pct: f64,
+    /// Total cost and cost per million output tokens: percent rise.
+    pub cost_pct: f64,
+    /// Workload admission: seconds later.
+    pub admission_s: f64,
+    /// GPU allocated and busy fractions: drop in percentage points.
+    pub utilization_points: f64,
+    /// Share of requests failed: rise in percentage points.
+    pub failure_points: f64,
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Tolerances {
+            latency_pct: 10.0,
+            cost_pct: 5.0,
+            admission_s: 60.0,
+            utilization_points: 5.0,
+            failure_points: 1.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Same,
+    Better,
+    /// Moved the wrong way, within tolerance.
+    Worse,
+    Regression,
+}
+
+impl Verdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Same => "same",
+            Verdict::Better => "better",
+            Verdict::Worse => "worse (within tolerance)",
+            Verdict::Regression => "REGRESSION",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub metric: String,
+    pub base: String,
+    pub new: String,
+    pub change: String,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub rows: Vec<Row>,
+}
+
+impl Comparison {
+    pub fn regressions(&self) -> usize {
+        self.rows.iter().filter(|r| r.verdict == Verdict::Regression).count()
+    }
+
+    /// The table of rows that moved (all rows with `all`), then a one-line verdict.
+    pub fn render(&self, all: bool) -> String {
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .filter(|r| all || r.verdict != Verdict::Same)
+            .map(|r| {
+                vec![
+                    r.metric.clone(),
+                    r.base.clone(),
+                    r.new.clone(),
+                    r.change.clone(),
+                    r.verdict.as_str().to_string(),
+                ]
+            })
+            .collect();
+        let mut o = if rows.is_empty() {
+            "Nothing moved.\n".to_string()
+        } else {
+            table(&["METRIC", "BASE", "NEW", "CHANGE", "VERDICT"], &rows)
+        };
+        let n = self.regressions();
+        o.push_str(&match n {
+            0 => format!("\nNo regression ({} figures compared).\n", self.rows.len()),
+            n => format!("\n{n} regression(s) ({} figures compared).\n", self.rows.len()),
+        });
+        o
+    }
+}
+
+/// Which direction is good for a figure.
+#[derive(Clone, Copy)]
+enum Good {
+    Lower,
+    Higher,
+}
+
+fn fmt(v: Option<f64>, unit: &str) -> String {
+    match v {
+        None => "-".into(),
+        Some(x) if unit == "$" => format!("${x:.2}"),
+        Some(x) if unit == "%" => format!("{:.1}%", x * 100.0),
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e12 => format!("{x:.0}{unit}"),
+        Some(x) if x.abs() >= 100.0 => format!("{x:.1}{unit}"),
+        Some(x) => format!("{x:.3}{unit}"),
+    }
+}
+
+struct Builder<'t> {
+    tol: &'t Tolerances,
+    rows: Vec<Row>,
+}
+
+impl Builder<'_> {
+    /// Adds one figure; `regressed(base, new)` says whether a wrong-way move is beyond
+    /// tolerance.
+    fn add(
+        &mut self,
+        metric: String,
+        base: Option<f64>,
+        new: Option<f64>,
+        unit: &str,
+        good: Good,
+        regressed: impl Fn(f64, f64) -> bool,
+    ) {
+        let (verdict, change) = match (base, new) {
+            (Some(b), Some(n)) if b == n => (Verdict::Same, String::new()),
+            (Some(b), Some(n)) => {
+                let worse = match good {
+                    Good::Lower => n > b,
+                    Good::Higher => n < b,
+                };
+                let verdict = match (worse, regressed(b, n)) {
+                    (false, _) => Verdict::Better,
+                    (true, false) => Verdict::Worse,
+                    (true, true) => Verdict::Regression,
+                };
+                let d = n - b;
+                let change = if unit == "%" {
+                    format!("{:+.1} points", d * 100.0)
+                } else if b != 0.0 {
+                    format!("{:+.1}%", d / b.abs() * 100.0)
+                } else {
+                    format!("{d:+}")
+                };
+                (verdict, change)
+            }
+            (None, None) => return,
+            (Some(_), None) => (Verdict::Regression, "gone".into()),
+            (None, Some(_)) => (Verdict::Same, "new".into()),
+        };
+        self.rows.push(Row {
+            metric,
+            base: fmt(base, unit),
+            new: fmt(new, unit),
+            change,
+            verdict,
+        });
+    }
+}
+
+/// Workloads keyed by namespace, owner and their order among the owner's workloads:
+/// names carry generated suffixes that differ between what-if variants.
+fn workloads(report: &Value) -> BTreeMap<(String, String, usize), &Value> {
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for w in report["workloads"].as_array().into_iter().flatten() {
+        let key = (
+            w["namespace"].as_str().unwrap_or("").to_string(),
+            w["owner"].as_str().unwrap_or("").to_string(),
+        );
+        let i = seen.entry(key.clone()).or_default();
+        *i += 1;
+        out.insert((key.0, key.1, *i), w);
+    }
+    out
+}
+
+pub fn compare(base: &Value, new: &Value, tol: &Tolerances) -> Comparison {
+    let mut b = Builder { tol, rows: Vec::new() };
+    let pct_rise = |limit: f64| move |x: f64, y: f64| y > x * (1.0 + limit / 100.0);
+
+    let (wb, wn) = (workloads(base), workloads(new));
+    let mut keys: Vec<_> = wb.keys().chain(wn.keys()).cloned().collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let label = format!("workload {}/{} #{} admitted at", key.0, key.1, key.2);
+        let at = |m: &BTreeMap<_, &Value>| m.get(&key).and_then(|w: &&Value| w["admitted_s"].as_f64());
+        let limit = b.tol.admission_s;
+        match (wb.contains_key(&key), at(&wb), at(&wn)) {
+            // Admitted before and not now: a regression however the tolerance is set.
+            (true, Some(x), None) => b.rows.push(Row {
+                metric: label,
+                base: fmt(Some(x), " s"),
+                new: "not admitted".into(),
+                change: "never admitted".into(),
+                verdict: Verdict::Regression,
+            }),
+            (_, x, y) => b.add(label, x, y, " s", Good::Lower, move |x, y| y - x > limit),
+        }
+    }
+
+    let models = |r: &Value| r["models"].as_object().cloned().unwrap_or_default();
+    let (mb, mn) = (models(base), models(new));
+    let mut names: Vec<&String> = mb.keys().chain(mn.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let (x, y) = (
+            &mb.get(name).cloned().unwrap_or(Value::Null),
+            &mn.get(name).cloned().unwrap_or(Value::Null),
+        );
+        for metric in ["ttft_ms", "tpot_ms", "e2e_ms", "queue_ms"] {
+            for q in ["p50", "p95", "p99"] {
+                let limit = b.tol.latency_pct;
+                b.add(
+                    format!("{name} {} {q}", metric.trim_end_matches("_ms").to_uppercase()),
+                    x[metric][q].as_f64(),
+                    y[metric][q].as_f64(),
+                    " ms",
+                    Good::Lower,
+                    move |x, y| y > x * (1.0 + limit / 100.0) && y - x > 1.0,
+                );
+            }
+        }
+        let failed_share = |m: &Value| {
+            let n = m["requests"].as_f64()?;
+            (n > 0.0).then(|| m["failed"].as_f64().unwrap_or(0.0) / n)
+        };
+        let limit = b.tol.failure_points / 100.0;
+        b.add(
+            format!("{name} requests failed"),
+            failed_share(x),
+            failed_share(y),
+            "%",
+            Good::Lower,
+            move |x, y| y - x > limit,
+        );
+        b.add(
+            format!("{name} output tokens/s"),
+            x["output_tokens_per_s"].as_f64(),
+            y["output_tokens_per_s"].as_f64(),
+            "",
+            Good::Higher,
+            |_, _| false,
+        );
+        b.add(
+            format!("{name} SLO attainment"),
+            x["slo"]["attainment"].as_f64(),
+            y["slo"]["attainment"].as_f64(),
+            "%",
+            Good::Higher,
+            |_, _| false,
+        );
+    }
+
+    let limit = b.tol.utilization_points / 100.0;
+    b.add(
+        "GPU allocated fraction".into(),
+        base["utilization"]["gpu_allocated_fraction"].as_f64(),
+        new["utilization"]["gpu_allocated_fraction"].as_f64(),
+        "%",
+        Good::Higher,
+        move |x, y| x - y > limit,
+    );
+    b.add(
+        "GPU busy fraction (of allocated)".into(),
+        base["utilization"]["gpu_busy"]["busy_fraction"].as_f64(),
+        new["utilization"]["gpu_busy"]["busy_fraction"].as_f64(),
+        "%",
+        Good::Higher,
+        move |x, y| x - y > limit,
+    );
+
+    let cost = b.tol.cost_pct;
+    for (label, key) in [
+        ("cost total", "total_usd"),
+        ("cost per million output tokens", "usd_per_million_output_tokens"),
+    ] {
+        b.add(
+            label.into(),
+            base["cost"][key].as_f64(),
+            new["cost"][key].as_f64(),
+            "$",
+            Good::Lower,
+            pct_rise(cost),
+        );
+    }
+    b.add(
+        "idle GPU spend".into(),
+        base["cost"]["idle_usd"].as_f64(),
+        new["cost"]["idle_usd"].as_f64(),
+        "$",
+        Good::Lower,
+        |_, _| false,
+    );
+
+    let passed = |r: &Value| -> Option<f64> {
+        let e = r["expectations"].as_array().filter(|e| !e.is_empty())?;
+        Some(e.iter().filter(|x| x["passed"] == true).count() as f64)
+    };
+    let failed = |r: &Value| -> Option<f64> {
+        let e = r["expectations"].as_array().filter(|e| !e.is_empty())?;
+        Some(e.iter().filter(|x| x["passed"] != true).count() as f64)
+    };
+    b.add(
+        "expectations passed".into(),
+        passed(base),
+        passed(new),
+        "",
+        Good::Higher,
+        |_, _| false,
+    );
+    b.add(
+        "expectations failed".into(),
+        failed(base),
+        failed(new),
+        "",
+        Good::Lower,
+        |x, y| y > x,
+    );
+    Comparison { rows: b.rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn report(admitted: Option<f64>, p95: f64, failed: u64, usd: f64, busy: f64, passed: bool) -> Value {
+        json!({
+            "workloads": [{"namespace": "ai", "owner": "chat", "admitted_s": admitted}],
+            "models": {"chat": {"requests": 100, "failed": failed,
+                "ttft_ms": {"p50": 50.0, "p95": p95, "p99": 400.0},
+                "output_tokens_per_s": 10.0}},
+            "utilization": {"gpu_allocated_fraction": 0.5, "gpu_busy": {"busy_fraction": busy}},
+            "cost": {"total_usd": usd},
+            "expectations": [{"passed": passed}]
+        })
+    }
+
+    fn verdict(c: &Comparison, metric: &str) -> Verdict {
+        c.rows
+            .iter()
+            .find(|r| r.metric == metric)
+            .unwrap_or_else(|| panic!("no row {metric}: {:#?}", c.rows))
+            .verdict
+    }
+
+    #[test]
+    fn moves_beyond_tolerance_are_regressions() {
+        let base = report(Some(0.0), 200.0, 0, 10.0, 0.60, true);
+        let t = Tolerances::default();
+        // (new report, metric, verdict)
+        let cases = [
+            (
+                report(Some(0.0), 200.0, 0, 10.0, 0.60, true),
+                "chat TTFT p95",
+                Verdict::Same,
+            ),
+            (
+                report(Some(0.0), 215.0, 0, 10.0, 0.60, true),
+                "chat TTFT p95",
+                Verdict::Worse,
+            ),
+            (
+                report(Some(0.0), 230.0, 0, 10.0, 0.60, true),
+                "chat TTFT p95",
+                Verdict::Regression,
+            ),
+            (
+                report(Some(0.0), 150.0, 0, 10.0, 0.60, true),
+                "chat TTFT p95",
+                Verdict::Better,
+            ),
+            (
+                report(Some(30.0), 200.0, 0, 10.0, 0.60, true),
+                "workload ai/chat #1 admitted at",
+                Verdict::Worse,
+            ),
+            (
+                report(Some(90.0), 200.0, 0, 10.0, 0.60, true),
+                "workload ai/chat #1 admitted at",
+                Verdict::Regression,
+            ),
+            (
+                report(None, 200.0, 0, 10.0, 0.60, true),
+                "workload ai/chat #1 admitted at",
+                Verdict::Regression,
+            ),
+            (
+                report(Some(0.0), 200.0, 2, 10.0, 0.60, true),
+                "chat requests failed",
+                Verdict::Regression,
+            ),
+            (
+                report(Some(0.0), 200.0, 0, 10.4, 0.60, true),
+                "cost total",
+                Verdict::Worse,
+            ),
+            (
+                report(Some(0.0), 200.0, 0, 10.6, 0.60, true),
+                "cost total",
+                Verdict::Regression,
+            ),
+            (
+                report(Some(0.0), 200.0, 0, 10.0, 0.54, true),
+                "GPU busy fraction (of allocated)",
+                Verdict::Regression,
+            ),
+            (
+                report(Some(0.0), 200.0, 0, 10.0, 0.57, true),
+                "GPU busy fraction (of allocated)",
+                Verdict::Worse,
+            ),
+            (
+                report(Some(0.0), 200.0, 0, 10.0, 0.60, false),
+                "expectations failed",
+                Verdict::Regression,
+            ),
+        ];
+        for (new, metric, want) in cases {
+            assert_eq!(verdict(&compare(&base, &new, &t), metric), want, "{metric}");
+        }
+    }
+
+    #[test]
+    fn tolerances_come_from_the_caller() {
+        let base = report(Some(0.0), 200.0, 0, 10.0, 0.6, true);
+        let new = report(Some(0.0), 230.0, 0, 10.0, 0.6, true);
+        let loose = Tolerances {
+            latency_pct: 20.0,
+            ..Default::default()
+        };
+        assert_eq!(compare(&base, &new, &loose).regressions(), 0);
+        assert_eq!(compare(&base, &new, &Tolerances::default()).regressions(), 1);
+    }
+
+    #[test]
+    fn the_table_shows_what_moved() {
+        let base = report(Some(0.0), 200.0, 0, 10.0, 0.6, true);
+        let new = report(Some(0.0), 230.0, 0, 10.0, 0.6, true);
+        let text = compare(&base, &new, &Tolerances::default()).render(false);
+        assert!(text.contains("chat TTFT p95"), "{text}");
+        assert!(text.contains("+15.0%"), "{text}");
+        assert!(!text.contains("chat TTFT p50"), "unchanged rows are left out: {text}");
+        assert!(text.contains("1 regression(s)"), "{text}");
+        let same = compare(&base, &base, &Tolerances::default()).render(false);
+        assert!(same.starts_with("Nothing moved."), "{same}");
+    }
+}
