@@ -8,6 +8,7 @@ pub mod controllers;
 pub mod engine;
 pub mod kueue;
 pub mod manifest;
+pub mod progress;
 pub mod report;
 pub mod scenario;
 pub mod serving;

@@ -15,6 +15,9 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
+    /// No progress bar; `run` prints nothing but errors, `check` only failures and the count.
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -84,10 +87,21 @@ fn input_error(e: InputErrors) -> ExitCode {
     ExitCode::from(2)
 }
 
+use gpuaas_sim::progress::Display;
 use gpuaas_sim::report::write_atomic;
+
+/// What the progress bar calls a scenario: its name, and its place when there are several.
+fn progress_label(p: &gpuaas_sim::scenario::run::Prepared, i: usize, count: usize) -> String {
+    if count > 1 {
+        format!("{} ({}/{count})", p.scenario.name, i + 1)
+    } else {
+        p.scenario.name.clone()
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let quiet = cli.quiet;
     match cli.command {
         Cmd::Run {
             paths,
@@ -100,19 +114,25 @@ fn main() -> ExitCode {
                 Err(e) => return input_error(e),
             };
             let many = prepared.len() > 1;
-            for mut p in prepared {
+            let count = prepared.len();
+            for (i, mut p) in prepared.into_iter().enumerate() {
                 if let Some(s) = seed {
                     p.scenario.seed = s;
                 }
                 if let Some(f) = fidelity.as_deref().and_then(Fidelity::parse) {
                     p.scenario.fidelity = f;
                 }
-                let done = gpuaas_sim::simulate(p);
-                print!("{}", gpuaas_sim::report::summary::render(&done.report));
-                for t in &done.result.transcript {
-                    println!("\n[{}] $ {}\n{}", t.t, t.command, t.output);
+                let done = {
+                    let _bar = Display::start(progress_label(&p, i, count), !quiet);
+                    gpuaas_sim::simulate(p)
+                };
+                if !quiet {
+                    print!("{}", gpuaas_sim::report::summary::render(&done.report));
+                    for t in &done.result.transcript {
+                        println!("\n[{}] $ {}\n{}", t.t, t.command, t.output);
+                    }
+                    println!();
                 }
-                println!();
                 if let Some(dir) = &out {
                     let dir = if many {
                         dir.join(done.report["scenario"].as_str().unwrap_or("scenario"))
@@ -125,7 +145,9 @@ fn main() -> ExitCode {
                         eprintln!("{}: cannot write report: {e}", dir.display());
                         return ExitCode::from(2);
                     }
-                    println!("wrote {}/report.json, report.md, report.html and plots/", dir.display());
+                    if !quiet {
+                        println!("wrote {}/report.json, report.md, report.html and plots/", dir.display());
+                    }
                 }
             }
             ExitCode::SUCCESS
@@ -138,17 +160,23 @@ fn main() -> ExitCode {
             let mut failed = 0;
             let mut total = 0;
             let mut suites = Vec::new();
-            for mut p in prepared {
+            let count = prepared.len();
+            for (i, mut p) in prepared.into_iter().enumerate() {
                 if let Some(f) = fidelity.as_deref().and_then(Fidelity::parse) {
                     p.scenario.fidelity = f;
                 }
                 let file = p.scenario.file.display().to_string();
-                let done = gpuaas_sim::simulate(p);
+                let done = {
+                    let _bar = Display::start(progress_label(&p, i, count), !quiet);
+                    gpuaas_sim::simulate(p)
+                };
                 let name = done.report["scenario"].as_str().unwrap_or("").to_string();
                 for o in &done.outcomes {
                     total += 1;
                     if o.passed {
-                        println!("ok     {name}: {} ({})", o.expectation.text, o.detail);
+                        if !quiet {
+                            println!("ok     {name}: {} ({})", o.expectation.text, o.detail);
+                        }
                     } else {
                         failed += 1;
                         println!(
@@ -157,7 +185,7 @@ fn main() -> ExitCode {
                         );
                     }
                 }
-                if done.outcomes.is_empty() {
+                if done.outcomes.is_empty() && !quiet {
                     println!("note   {name} ({file}) has no expectations");
                 }
                 suites.push((name, done.outcomes));

@@ -241,7 +241,14 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
         let d = s.draw();
         draws.push(d.map(|d| (lp.arrival_key(d.at_s), d)));
     }
+    let mut turns: u32 = 0;
     loop {
+        turns = turns.wrapping_add(1);
+        if turns % 65_536 == 0 {
+            if let Some((t, _)) = lp.timers.peek() {
+                crate::progress::set(crate::progress::Phase::Requests, t, spec.end_s);
+            }
+        }
         let arrival = draws
             .iter()
             .enumerate()

@@ -1,0 +1,112 @@
+//! How far the current run has got, for a progress display. The simulation only stores
+//! numbers here (relaxed atomics, never read back by it), so whether anyone watches has
+//! no effect on results.
+
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+
+/// What the run is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Idle = 0,
+    /// The cluster: controllers, Kueue, kube-scheduler, the timeline.
+    Cluster = 1,
+    /// One InferenceService's requests.
+    Requests = 2,
+}
+
+static PHASE: AtomicU8 = AtomicU8::new(0);
+static DONE_MS: AtomicU64 = AtomicU64::new(0);
+static TOTAL_MS: AtomicU64 = AtomicU64::new(0);
+
+/// Records that `phase` has reached simulated second `done_s` of `total_s`.
+pub fn set(phase: Phase, done_s: f64, total_s: f64) {
+    PHASE.store(phase as u8, Ordering::Relaxed);
+    DONE_MS.store((done_s.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+    TOTAL_MS.store((total_s.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+}
+
+/// The phase and its simulated seconds done and in all.
+pub fn get() -> (Phase, f64, f64) {
+    let phase = match PHASE.load(Ordering::Relaxed) {
+        1 => Phase::Cluster,
+        2 => Phase::Requests,
+        _ => Phase::Idle,
+    };
+    (
+        phase,
+        DONE_MS.load(Ordering::Relaxed) as f64 / 1000.0,
+        TOTAL_MS.load(Ordering::Relaxed) as f64 / 1000.0,
+    )
+}
+
+/// A progress bar on stderr for one scenario's run: shown only when stderr is a terminal
+/// and the run has lasted a second, cleared when dropped.
+pub struct Display {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Display {
+    /// Starts watching; `label` names the scenario (and its place among several).
+    pub fn start(label: String, enabled: bool) -> Display {
+        use std::io::IsTerminal;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        set(Phase::Idle, 0.0, 0.0);
+        if !enabled || !std::io::stderr().is_terminal() {
+            return Display { stop, thread: None };
+        }
+        let watching = stop.clone();
+        let thread = std::thread::spawn(move || watch(&label, &watching));
+        Display {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn clock(s: f64) -> String {
+    let s = s as u64;
+    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+fn watch(label: &str, stop: &std::sync::atomic::AtomicBool) {
+    use std::time::{Duration, Instant};
+    let started = Instant::now();
+    let tick = Duration::from_millis(50);
+    while started.elapsed() < Duration::from_secs(1) {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        std::thread::sleep(tick);
+    }
+    let bar = indicatif::ProgressBar::new(1000);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {msg} ({elapsed})")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(label.to_string());
+    while !stop.load(Ordering::Relaxed) {
+        let (phase, done, total) = get();
+        let what = match phase {
+            Phase::Idle => "reading inputs",
+            Phase::Cluster => "cluster",
+            Phase::Requests => "requests",
+        };
+        if total > 0.0 {
+            bar.set_position((done / total * 1000.0).min(1000.0) as u64);
+        }
+        bar.set_message(format!("{what} {} of {}", clock(done), clock(total)));
+        std::thread::sleep(tick * 2);
+    }
+    bar.finish_and_clear();
+}
