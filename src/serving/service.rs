@@ -244,7 +244,7 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
     let mut turns: u32 = 0;
     loop {
         turns = turns.wrapping_add(1);
-        if turns % 65_536 == 0 {
+        if turns.is_multiple_of(65_536) {
             if let Some((t, _)) = lp.timers.peek() {
                 crate::progress::set(crate::progress::Phase::Requests, t, spec.end_s);
             }
