@@ -192,7 +192,7 @@ fn main() -> ExitCode {
             }
             println!("{} passed, {} failed", total - failed, failed);
             if let Some(path) = junit {
-                if let Err(e) = write_atomic(&path, &junit_xml(&suites)) {
+                if let Err(e) = write_atomic(&path, &gpuaas_sim::report::junit::render(&suites)) {
                     eprintln!("{}: cannot write JUnit file: {e}", path.display());
                     return ExitCode::from(2);
                 }
@@ -283,41 +283,4 @@ fn read_report(path: &std::path::Path) -> Result<serde_json::Value, String> {
             "{shown}:1:1: not a gpuaas-sim report (no `schema` key); give a report.json written by `gpuaas-sim run --out`"
         )),
     }
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn junit_xml(suites: &[(String, Vec<gpuaas_sim::scenario::expect::Outcome>)]) -> String {
-    let mut o = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
-    for (name, outcomes) in suites {
-        let failures = outcomes.iter().filter(|x| !x.passed).count();
-        o.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
-            xml_escape(name),
-            outcomes.len()
-        ));
-        for x in outcomes {
-            o.push_str(&format!(
-                "    <testcase classname=\"{}\" name=\"{}\">",
-                xml_escape(name),
-                xml_escape(&x.expectation.text)
-            ));
-            if !x.passed {
-                o.push_str(&format!(
-                    "<failure message=\"{}\">{}</failure>",
-                    xml_escape(&x.detail),
-                    xml_escape(&x.expectation.loc.to_string())
-                ));
-            }
-            o.push_str("</testcase>\n");
-        }
-        o.push_str("  </testsuite>\n");
-    }
-    o.push_str("</testsuites>\n");
-    o
 }

@@ -317,5 +317,11 @@ fn failing_expectation_exits_1_with_a_readable_reason() {
         "{stdout}"
     );
     let xml = std::fs::read_to_string(junit).unwrap();
-    assert!(xml.contains("<failure message=\"no deadlock at 00:01:00\">"), "{xml}");
+    for want in [
+        "<testsuites name=\"gpuaas-sim check\" tests=\"1\" failures=\"1\">",
+        "<failure message=\"no deadlock at 00:01:00\" type=\"expectation\">",
+        "s.yaml:12:7",
+    ] {
+        assert!(xml.contains(want), "{want} missing from {xml}");
+    }
 }

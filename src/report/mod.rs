@@ -5,6 +5,7 @@ pub mod compare;
 pub mod cost;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod plots;
 pub mod summary;
