@@ -277,12 +277,15 @@ fn row_labels(root: &Area, chart: &Chart, labels: &[String], n: f64) -> DrawResu
 }
 
 /// The colour of a workload state in the Gantt chart.
-fn state_colour(state: &str) -> Option<(RGBColor, &'static str)> {
-    match state {
-        "Pending" => Some((RGBColor(190, 190, 190), "pending")),
-        "Admitted" => Some((RGBColor(230, 159, 0), "admitted, pods starting or not ready")),
-        "Ready" => Some((RGBColor(0, 158, 115), "ready")),
-        "Evicted" => Some((RGBColor(213, 94, 0), "evicted, pods terminating")),
+/// A Workload's `Admitted` state means its pods are loading the first time, and
+/// terminating (or restarting) once it has been Ready.
+fn state_colour(state: &str, was_ready: bool) -> Option<(RGBColor, &'static str)> {
+    match (state, was_ready) {
+        ("Pending", _) => Some((RGBColor(190, 190, 190), "pending")),
+        ("Admitted", false) => Some((RGBColor(230, 159, 0), "admitted, pods loading")),
+        ("Admitted", true) => Some((RGBColor(213, 94, 0), "not ready: terminating or restarting")),
+        ("Ready", _) => Some((RGBColor(0, 158, 115), "ready")),
+        ("Evicted", _) => Some((RGBColor(204, 121, 167), "evicted, pods terminating")),
         _ => None,
     }
 }
@@ -309,7 +312,7 @@ fn gantt(report: &Value) -> Option<Plot> {
         "Workloads over time".to_string()
     };
     // Rows of the chart below the workloads hold the legend; one above, the command numbers.
-    const LEGEND_ROWS: f64 = 4.0;
+    const LEGEND_ROWS: f64 = 5.0;
     let height = 130 + 26 * (shown.len() as u32 + 5);
     draw("workloads.svg".into(), title.clone(), height, |root| {
         let labels: Vec<String> = shown
@@ -350,10 +353,16 @@ fn gantt(report: &Value) -> Option<Plot> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let mut was_ready = false;
             for (i, (t, s)) in history.iter().enumerate() {
                 let until = history.get(i + 1).map_or(end, |n| n.0);
-                let Some((c, label)) = state_colour(s) else { continue };
-                let first = seen.insert(*s);
+                // A requeued workload loads afresh.
+                was_ready &= *s != "Pending";
+                let Some((c, label)) = state_colour(s, was_ready) else {
+                    continue;
+                };
+                was_ready |= *s == "Ready";
+                let first = seen.insert(label);
                 let series = chart.draw_series(std::iter::once(Rectangle::new(
                     [(minutes(*t), y + 0.15), (minutes(until), y + 0.85)],
                     c.filled(),
@@ -732,7 +741,7 @@ mod tests {
             "workloads": [
                 {"name": "w1", "pod": "a-0", "owner": "a", "gpus": 1,
                  "flavors": {"main": {"nvidia.com/gpu": "l4"}},
-                 "history": [{"t_s": 0.0, "state": "Pending"}, {"t_s": 0.0, "state": "Admitted"}, {"t_s": 60.0, "state": "Ready"}]},
+                 "history": [{"t_s": 0.0, "state": "Pending"}, {"t_s": 0.0, "state": "Admitted"}, {"t_s": 60.0, "state": "Ready"}, {"t_s": 500.0, "state": "Admitted"}, {"t_s": 530.0, "state": "Finished"}]},
                 {"name": "w2", "pod": "b-0", "owner": "b", "gpus": 2,
                  "flavors": {}, "history": [{"t_s": 0.0, "state": "Pending"}]}
             ],
@@ -767,7 +776,16 @@ mod tests {
             );
         }
         let gantt = texts(&plots[1].svg);
-        for text in ["a-0", "b-0", "1–2", "3", "ready", "pending"] {
+        for text in [
+            "a-0",
+            "b-0",
+            "1–2",
+            "3",
+            "ready",
+            "pending",
+            "admitted, pods loading",
+            "not ready: terminating or restarting",
+        ] {
             assert!(
                 gantt.contains(&text.to_string()),
                 "{text} missing from the Gantt chart: {gantt:?}"
