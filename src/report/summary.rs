@@ -167,6 +167,19 @@ pub fn render(report: &Value) -> String {
             .map(|d| format!("on-demand prices of {d}"))
             .unwrap_or_default()
     ));
+    let c = &report["cost"];
+    let mut spend = format!(
+        "Idle GPUs (allocated to no pod) cost ${:.2}",
+        c["idle_usd"].as_f64().unwrap_or(0.0)
+    );
+    if let Some(x) = c["allocated_not_busy_usd"].as_f64() {
+        spend.push_str(&format!("; allocated to engines but not busy ${x:.2}"));
+    }
+    if let Some(x) = c["usd_per_million_output_tokens"].as_f64() {
+        spend.push_str(&format!("; ${x:.2} per million output tokens"));
+    }
+    o.push_str(&spend);
+    o.push('\n');
     let ex = report["expectations"].as_array().cloned().unwrap_or_default();
     if !ex.is_empty() {
         let passed = ex.iter().filter(|e| e["passed"] == true).count();
