@@ -254,4 +254,14 @@ fn llm_d_spreads_one_group_over_two_nodes_and_a_second_waits_whole() {
     for p in ["mistral-3-int4-llmd-kserve-mn-1", "mistral-3-int4-llmd-kserve-mn-1-1"] {
         assert_eq!(world.pod("private-ai", p).unwrap().status(), "SchedulingGated", "{p}");
     }
+    // Both data-parallel ranks of the first group serve the service's requests.
+    let replicas = done.report["models"]["mistral-3-int4-llmd"]["replicas"]
+        .as_array()
+        .unwrap();
+    let served: Vec<(&str, u64)> = replicas
+        .iter()
+        .map(|r| (r["pod"].as_str().unwrap(), r["completed"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(served.len(), 2, "{served:?}");
+    assert!(served.iter().all(|(_, n)| *n > 300), "{served:?}");
 }

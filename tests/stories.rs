@@ -952,7 +952,7 @@ fn workload_objects_state_a_scheduling_situation_as_kueues_tests_do() {
 }
 
 fn single_node_llm_service(replicas: u32) -> String {
-    format!("---\napiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {{name: granite, namespace: private-ai, labels: {{kueue.x-k8s.io/queue-name: default}}}}\nspec:\n  model: {{uri: hf://ibm-granite/granite-3.1-8b-instruct}}\n  replicas: {replicas}\n  template:\n    containers:\n      - name: main\n        image: quay.io/example/vllm:latest\n        resources:\n          limits: {{cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"1\"}}\n")
+    format!("---\napiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {{name: granite, namespace: private-ai, labels: {{kueue.x-k8s.io/queue-name: default}}}}\nspec:\n  model: {{uri: hf://ibm-granite/granite-3.1-8b-instruct}}\n  replicas: {replicas}\n  template:\n    containers:\n      - name: main\n        image: quay.io/example/vllm:latest\n        args: [\"--max-model-len=8192\"]\n        resources:\n          limits: {{cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"1\"}}\n")
 }
 
 /// A single-node LLMInferenceService (no `spec.worker`) is KServe's Deployment
@@ -961,7 +961,7 @@ fn single_node_llm_service(replicas: u32) -> String {
 #[test]
 fn a_single_node_llm_inference_service_is_a_deployment_of_queued_pods() {
     let m = format!("{CLUSTER}{}", single_node_llm_service(3));
-    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 5m\n  timeline:\n    - {{at: 1m, run: \"oc apply -f six.yaml\"}}\n    - {{at: 3m, run: \"oc get deployments -n private-ai\"}}\n");
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 20m\n  timeline:\n    - {{at: 1m, run: \"oc apply -f six.yaml\"}}\n    - {{at: 19m, run: \"oc get deployments -n private-ai\"}}\n");
     let dir = folder(&[
         ("m.yaml", &m),
         ("six.yaml", &single_node_llm_service(6)),
@@ -999,4 +999,29 @@ fn a_single_node_llm_inference_service_is_a_deployment_of_queued_pods() {
             .any(|l| l.starts_with("granite-kserve ") && l.contains("5/6")),
         "{deployments}"
     );
+}
+
+/// An LLMInferenceService serves requests as an InferenceService does: KServe attaches the
+/// model (`spec.model.uri`: a storage initializer for `hf://`), the `main` container's vLLM
+/// arguments size the engine, and traffic names the service.
+#[test]
+fn an_llm_inference_service_downloads_its_model_and_serves_traffic() {
+    let m = format!("{CLUSTER}{}", single_node_llm_service(1));
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 30m\n  traffic:\n    - {{target: granite, start: 10m, rate: 1/s, prompt_tokens: 500, output_tokens: 100}}\n");
+    let dir = folder(&[("m.yaml", &m), ("s.yaml", &scenario)]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let r = &done.report;
+    let cold = &r["cold_starts"][0];
+    assert!(cold["pod"].as_str().unwrap().starts_with("granite-kserve-"), "{cold}");
+    let first = cold["steps"][0]["step"].as_str().unwrap();
+    assert!(first.starts_with("download") && first.ends_with("(hf)"), "{first}");
+    let pod = &r["pods"][0];
+    assert_eq!(pod["kv_cache_tokens"].as_u64().map(|t| t > 0), Some(true), "{pod}");
+    let g = &r["models"]["granite"];
+    // 20 minutes of Poisson arrivals at 1/s: 1,200 expected, within 3 standard deviations.
+    let requests = g["requests"].as_u64().unwrap();
+    assert!((1096..=1304).contains(&requests), "{g}");
+    assert_eq!(g["failed"], 0, "ready before its traffic: {g}");
+    assert!(g["completed"].as_u64().unwrap() > 1100, "{g}");
+    assert!(g["ttft_ms"]["p50"].as_f64().unwrap() < 1000.0, "{g}");
 }

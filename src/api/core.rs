@@ -252,6 +252,15 @@ pub struct PodSpec {
 }
 
 impl PodSpec {
+    /// The container running the model server: KServe's `kserve-container` of an
+    /// InferenceService predictor, or `main` of an LLMInferenceService workload.
+    pub fn engine_container(&self) -> Option<&Container> {
+        self.containers
+            .iter()
+            .find(|c| c.name == "kserve-container")
+            .or_else(|| self.containers.iter().find(|c| c.name == "main"))
+    }
+
     pub fn decode(spec: &Node) -> Result<PodSpec, InputError> {
         let containers = match spec.get("containers") {
             Some(c) => c.items()?.iter().map(Container::decode).collect::<Result<_, _>>()?,

@@ -4,11 +4,16 @@
 //! (`workload_single_node.go`).
 
 use super::apps::{DeploymentObject, DeploymentSpec, Strategy};
-use super::core::{PodSpec, PodTemplate};
+use super::core::{Container, PodSpec, PodTemplate};
 use super::lws::LeaderWorkerSetObject;
 use super::meta::{LabelSelector, Labels, ObjectMeta};
 use crate::manifest::error::InputError;
 use crate::manifest::yaml::Node;
+
+/// The labels KServe puts on an LLMInferenceService's workloads and pods that name it.
+pub const NAME_LABEL: &str = "app.kubernetes.io/name";
+pub const PART_OF_LABEL: &str = "app.kubernetes.io/part-of";
+pub const PART_OF_VALUE: &str = "llminferenceservice";
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Parallelism {
@@ -36,6 +41,8 @@ impl Parallelism {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LlmInferenceServiceObject {
     pub meta: ObjectMeta,
+    /// `spec.model.uri`: where the weights come from (`hf://`, `s3://`, `pvc://`, `oci://`).
+    pub model_uri: Option<String>,
     pub replicas: i32,
     pub parallelism: Parallelism,
     /// The main (leader) pod spec.
@@ -70,6 +77,10 @@ impl LlmInferenceServiceObject {
             Ok(Some(v as i32))
         };
         let p = spec.get("parallelism");
+        let model_uri = match spec.path(&["model", "uri"]) {
+            Some(u) => Some(u.as_str()?.to_string()),
+            None => None,
+        };
         Ok(LlmInferenceServiceObject {
             replicas: int(spec.get("replicas"))?.unwrap_or(1),
             parallelism: Parallelism {
@@ -81,6 +92,7 @@ impl LlmInferenceServiceObject {
             template: spec.get("template").map(PodSpec::decode).transpose()?,
             worker: spec.get("worker").map(PodSpec::decode).transpose()?,
             disaggregated: spec.get("prefill").is_some(),
+            model_uri,
             meta,
         })
     }
@@ -105,13 +117,34 @@ impl LlmInferenceServiceObject {
     fn workload_labels(&self, component: &str) -> Labels {
         [
             ("app.kubernetes.io/component".to_string(), component.to_string()),
-            ("app.kubernetes.io/name".to_string(), self.meta.name.clone()),
-            (
-                "app.kubernetes.io/part-of".to_string(),
-                "llminferenceservice".to_string(),
-            ),
+            (NAME_LABEL.to_string(), self.meta.name.clone()),
+            (PART_OF_LABEL.to_string(), PART_OF_VALUE.to_string()),
         ]
         .into()
+    }
+
+    /// The pod spec with the model's weights attached as KServe's `attachModelArtifacts`
+    /// does: an OCI image becomes a ModelCar, any other URI a storage initializer that
+    /// downloads into `/mnt/models`.
+    fn with_model(&self, mut spec: PodSpec) -> PodSpec {
+        let Some(uri) = &self.model_uri else { return spec };
+        let init = match uri.strip_prefix("oci://") {
+            Some(image) => Container {
+                name: "modelcar-init".into(),
+                image: image.to_string(),
+                ..Default::default()
+            },
+            None => Container {
+                name: "storage-initializer".into(),
+                image: "kserve/storage-initializer".into(),
+                args: vec![uri.clone(), "/mnt/models".into()],
+                ..Default::default()
+            },
+        };
+        if !spec.init_containers.iter().any(|c| c.name == init.name) {
+            spec.init_containers.insert(0, init);
+        }
+        spec
     }
 
     /// The Deployment `<name>-kserve` of a single-node service: `spec.replicas` pods of
@@ -120,7 +153,7 @@ impl LlmInferenceServiceObject {
         if self.worker.is_some() {
             return None;
         }
-        let spec = self.template.clone()?;
+        let spec = self.with_model(self.template.clone()?);
         let mut selector = self.workload_labels("llminferenceservice-workload");
         selector.insert("kserve.io/component".into(), "workload".into());
         selector.insert("llm-d.ai/role".into(), "both".into());
@@ -156,7 +189,7 @@ impl LlmInferenceServiceObject {
     /// The LeaderWorkerSet `<name>-kserve-mn` of a multi-node deployment; `None` for a
     /// single-node one.
     pub fn leader_worker_set(&self) -> Option<LeaderWorkerSetObject> {
-        let worker = self.worker.clone()?;
+        let worker = self.with_model(self.worker.clone()?);
         let name = &self.meta.name;
         let labels = |component: &str| self.workload_labels(component);
         let mut lws_labels = labels("llminferenceservice-workload-worker");
@@ -172,9 +205,9 @@ impl LlmInferenceServiceObject {
             replicas: self.replicas,
             size: self.parallelism.size().unwrap_or(1),
             leader_template: self.template.clone().map(|spec| PodTemplate {
+                spec: self.with_model(spec),
                 labels: labels("llminferenceservice-workload-leader"),
                 annotations: Labels::new(),
-                spec,
             }),
             worker_template: PodTemplate {
                 labels: labels("llminferenceservice-workload-worker"),

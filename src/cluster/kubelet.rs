@@ -123,9 +123,7 @@ pub fn plan_startup(catalog: &Catalog, node: &Node, pod: &Pod) -> Startup {
     });
     let engine_args = pod
         .spec
-        .containers
-        .iter()
-        .find(|ct| ct.name == "kserve-container")
+        .engine_container()
         .and_then(|ct| VllmArgs::parse(&ct.args).ok())
         .unwrap_or_default();
     let gpu = node

@@ -163,10 +163,18 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
     let applied: Vec<Object> = apply_files.values().flatten().filter_map(|r| decode(r).ok()).collect();
     let all: Vec<&Object> = objects.iter().map(|(_, o)| o).chain(applied.iter()).collect();
     errors.extend(validate_references(&all, &catalog));
-    let isvcs: Vec<(&str, &str)> = all
+    // A service applied again from the timeline's files is the same service.
+    let isvcs: std::collections::BTreeSet<(&str, &str)> = all
         .iter()
         .filter_map(|o| match o {
             Object::InferenceService { namespace, isvc, .. } => Some((namespace.as_str(), isvc.meta.name.as_str())),
+            // An LLMInferenceService, through the workload KServe makes of it.
+            Object::Deployment {
+                namespace, deployment, ..
+            } => super::serve::service_of(&deployment.meta.labels).map(|n| (namespace.as_str(), n)),
+            Object::LeaderWorkerSet { namespace, lws } => {
+                super::serve::service_of(&lws.meta.labels).map(|n| (namespace.as_str(), n))
+            }
             _ => None,
         })
         .collect();
@@ -180,7 +188,7 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
                         did_you_mean(&t.target, isvcs.iter().map(|(_, n)| *n))
                     ),
                 )
-                .hint("traffic goes to an InferenceService defined in the inputs (add `namespace:` to pick one)"),
+                .hint("traffic goes to an InferenceService or LLMInferenceService defined in the inputs (add `namespace:` to pick one)"),
             );
         }
     }

@@ -16,6 +16,39 @@ use crate::units::SimTime;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+/// The service whose requests a pod with these labels serves: its InferenceService, or
+/// the LLMInferenceService KServe labelled it for.
+pub fn service_of(labels: &crate::api::meta::Labels) -> Option<&str> {
+    if let Some(n) = labels.get(crate::controllers::inferenceservice::ISVC_LABEL) {
+        return Some(n);
+    }
+    let part_of_llm =
+        labels.get(crate::api::llmisvc::PART_OF_LABEL).map(String::as_str) == Some(crate::api::llmisvc::PART_OF_VALUE);
+    labels
+        .get(crate::api::llmisvc::NAME_LABEL)
+        .map(String::as_str)
+        .filter(|_| part_of_llm)
+}
+
+/// Services that can take traffic, by (namespace, name): the InferenceServices, and the
+/// LLMInferenceServices whose Deployment or LeaderWorkerSet exists.
+pub fn serving_targets(world: &World) -> std::collections::BTreeSet<(String, String)> {
+    let mut out: std::collections::BTreeSet<(String, String)> = world.isvcs.keys().cloned().collect();
+    out.extend(
+        world
+            .deployments
+            .values()
+            .filter_map(|d| service_of(&d.labels).map(|n| (d.namespace.clone(), n.to_string()))),
+    );
+    out.extend(
+        world
+            .leader_worker_sets
+            .values()
+            .filter_map(|l| service_of(&l.labels).map(|n| (l.namespace.clone(), n.to_string()))),
+    );
+    out
+}
+
 /// One GPU pod from binding until it is gone (a crash closes it; a restart opens another).
 #[derive(Debug, Clone)]
 pub struct PodLife {
@@ -85,10 +118,7 @@ impl PodLives {
                         .and_then(|it| world.catalog.instance(it))
                         .map(|i| i.gpu.clone());
                     self.lives.push(PodLife {
-                        isvc: p
-                            .labels
-                            .get(crate::controllers::inferenceservice::ISVC_LABEL)
-                            .map(|n| (p.namespace.clone(), n.clone())),
+                        isvc: service_of(&p.labels).map(|n| (p.namespace.clone(), n.to_string())),
                         pod: p.name.clone(),
                         node: node.clone(),
                         gpu,
@@ -118,9 +148,7 @@ impl PodLives {
                 l.model = crate::cluster::kubelet::model_of(&world.catalog, p).map(|c| c.name.clone());
                 l.args = p
                     .spec
-                    .containers
-                    .iter()
-                    .find(|c| c.name == "kserve-container")
+                    .engine_container()
                     .and_then(|c| VllmArgs::parse(&c.args).ok())
                     .unwrap_or_default();
             } else if l.ready_s.is_some() && l.stop_s.is_none() && !p.is_ready() {
@@ -170,11 +198,12 @@ pub fn serve(scenario: &Scenario, world: &World, lives: &PodLives) -> Served {
     let catalog: &Catalog = &world.catalog;
     let end_s = scenario.duration.as_secs_f64();
     let mut by_service: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let targets = serving_targets(world);
     for (i, t) in scenario.traffic.iter().enumerate() {
         if let Ok(k) = resolve(
             &t.target,
             t.namespace.as_deref(),
-            world.isvcs.keys().map(|(a, b)| (a.as_str(), b.as_str())),
+            targets.iter().map(|(a, b)| (a.as_str(), b.as_str())),
         ) {
             by_service.entry(k).or_default().push(i);
         }
