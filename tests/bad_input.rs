@@ -112,6 +112,20 @@ fn cases() -> Vec<Case> {
             "did you mean `fairSharing`",
         ),
         (
+            "waitForPodsReady field Kueue has but the simulator does not",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  kueue:\n    waitForPodsReady:\n      enable: true\n      recoveryTimeout: 3m\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            9,
+            "unknown waitForPodsReady field `recoveryTimeout`",
+        ),
+        (
+            "unknown requeuing timestamp",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  kueue:\n    waitForPodsReady:\n      enable: true\n      requeuingStrategy: {{timestamp: Admission}}\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            9,
+            "unknown requeuing timestamp `Admission`",
+        ),
+        (
             "Job run time that is not a duration",
             vec![("m.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: {gpuaas-sim.io/run-time: forever}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: i}]\n".into())],
             "m.yaml",

@@ -1025,3 +1025,90 @@ fn an_llm_inference_service_downloads_its_model_and_serves_traffic() {
     assert!(g["completed"].as_u64().unwrap() > 1100, "{g}");
     assert!(g["ttft_ms"]["p50"].as_f64().unwrap() < 1000.0, "{g}");
 }
+
+/// Kueue's `waitForPodsReady` on a Job whose quota exceeds what the nodes hold: 8 GPUs of
+/// quota, one 4-GPU node. The Job (2 pods × 4 GPUs) is admitted, one pod runs, the other
+/// cannot be placed; after the 2-minute timeout the Workload is evicted
+/// (`PodsReadyTimeout`), requeued 60 s later, evicted again and, past `backoffLimitCount:
+/// 1`, deactivated. Meanwhile `blockAdmission` holds back a 1-GPU pod that would fit.
+#[test]
+fn pods_ready_timeout_evicts_requeues_with_backoff_and_deactivates() {
+    let cluster = CLUSTER.replace(
+        "            - {name: nvidia.com/gpu, nominalQuota: 4}",
+        "            - {name: nvidia.com/gpu, nominalQuota: 8}",
+    );
+    let job = "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: train\n  namespace: private-ai\n  labels: {kueue.x-k8s.io/queue-name: default}\nspec:\n  parallelism: 2\n  completions: 2\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: trainer\n          image: busybox\n          resources:\n            limits: {cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"4\"}\n";
+    let small = pod("small", 1, "", true);
+    let m = format!("{cluster}{job}");
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}  duration: 20m\n  kueue:\n    waitForPodsReady:\n      enable: true\n      timeout: 2m\n      requeuingStrategy: {{backoffLimitCount: 1, backoffBaseSeconds: 60}}\n  timeline:\n    - {{at: 30s, run: \"oc apply -f small.yaml\"}}\n");
+    let dir = folder(&[("m.yaml", &m), ("small.yaml", &small), ("s.yaml", &scenario)]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let at = |kind: &str, object: &str| -> Vec<f64> {
+        events(&done, kind)
+            .iter()
+            .filter(|e| e.object.contains(object))
+            .map(|e| e.t.as_secs_f64())
+            .collect()
+    };
+    // Admitted at 0; evicted at 2:00; its pods go (30 s grace) and the back-off of 60 s
+    // runs from the eviction; admitted again at 3:00, evicted at 5:00, then deactivated.
+    assert_eq!(at("EvictedDueToPodsReadyTimeout", "job-train"), vec![120.0, 300.0]);
+    assert_eq!(at("QuotaReserved", "job-train"), vec![0.0, 180.0]);
+    assert_eq!(at("WorkloadDeactivated", "job-train").len(), 1);
+    let train = workload(&done, "train");
+    assert_eq!(train.requeue_count, 2);
+    assert!(train.deactivated && train.admission.is_none());
+    let message = events(&done, "EvictedDueToPodsReadyTimeout")[0].message.clone();
+    assert!(
+        message.starts_with("Exceeded the PodsReady timeout private-ai/job-train-"),
+        "{message}"
+    );
+    // blockAdmission: the 1-GPU pod, applied at 0:30, waits while the Job is admitted and
+    // not ready; it goes when the first eviction lifts the block.
+    assert_eq!(
+        workload(&done, "small").admitted_at.map(|t| t.as_secs_f64()),
+        Some(120.0)
+    );
+}
+
+/// `waitForPodsReady` against the demo's models: Mistral BF16 needs 7.5 minutes to
+/// download and load. With the 5-minute timeout its Workload is evicted before it is ever
+/// Ready; the ReplicaSet's replacement pod is a new Workload with no back-off, so it loops.
+/// With 10 minutes it serves at 7:30, and `blockAdmission` (on by default) admits INT4
+/// only then.
+#[test]
+fn a_pods_ready_timeout_shorter_than_the_model_load_evicts_the_server_forever() {
+    let base = repo().join("scenarios/gpuaas-demo/manifests");
+    let run = |timeout: &str| {
+        let s = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: wfpr}}\nspec:\n  duration: 30m\n  include: [{}/]\n  kueue:\n    waitForPodsReady: {{enable: true, timeout: {timeout}}}\n", base.display());
+        let dir = folder(&[("s.yaml", &s)]);
+        simulate(&dir.path().join("s.yaml"))
+    };
+    let owned = |done: &gpuaas_sim::Completed, owner: &str| -> Vec<(Option<f64>, Option<f64>)> {
+        done.result
+            .engine
+            .world
+            .workloads
+            .values()
+            .filter(|w| w.owner == owner)
+            .map(|w| {
+                (
+                    w.admitted_at.map(|t| t.as_secs_f64()),
+                    w.ready_at.map(|t| t.as_secs_f64()),
+                )
+            })
+            .collect()
+    };
+    let short = run("5m");
+    let evictions = events(&short, "EvictedDueToPodsReadyTimeout");
+    assert!(evictions.len() >= 4, "{evictions:?}");
+    assert!(evictions.iter().all(|e| e.object.contains("mistral-3-bf16")));
+    assert!(owned(&short, "mistral-3-bf16").iter().all(|(_, ready)| ready.is_none()));
+    // INT4 goes once the first eviction lifts the block: Ready 3:52.5 later.
+    assert_eq!(owned(&short, "mistral-3-int4"), vec![(Some(300.0), Some(532.5))]);
+
+    let long = run("10m");
+    assert!(events(&long, "EvictedDueToPodsReadyTimeout").is_empty());
+    assert_eq!(owned(&long, "mistral-3-bf16"), vec![(Some(0.0), Some(450.231))]);
+    assert_eq!(owned(&long, "mistral-3-int4"), vec![(Some(450.231), Some(682.731))]);
+}

@@ -4,7 +4,7 @@ use super::core::{ResourceName, Taint, Toleration};
 use super::meta::{opt_str, quantity, req_str, string_list, string_map, LabelSelector, Labels, ObjectMeta};
 use crate::manifest::error::{InputError, Loc};
 use crate::manifest::yaml::Node;
-use crate::units::Quantity;
+use crate::units::{Quantity, SimDuration};
 
 pub type FlavorName = String;
 
@@ -444,9 +444,48 @@ pub enum FairSharingStrategy {
 pub struct KueueConfig {
     /// `fairSharing.enable`, with the strategies in the order they are tried.
     pub fair_sharing: Option<Vec<FairSharingStrategy>>,
+    /// `waitForPodsReady` when enabled.
+    pub wait_for_pods_ready: Option<WaitForPodsReady>,
 }
 
-const KUEUE_CONFIG_KEYS: &[&str] = &["fairSharing"];
+/// Kueue's `waitForPodsReady`: an admitted Workload whose pods are not all Ready within
+/// `timeout` is evicted (`PodsReadyTimeout`) and requeued after an exponential back-off;
+/// with `blockAdmission` nothing else is admitted meanwhile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitForPodsReady {
+    pub timeout: SimDuration,
+    pub block_admission: bool,
+    /// `requeuingStrategy.timestamp: Creation` (the default `Eviction` orders a requeued
+    /// Workload by its eviction time).
+    pub requeue_by_creation: bool,
+    /// Requeues allowed before the Workload is deactivated; none: no limit.
+    pub backoff_limit_count: Option<u32>,
+    pub backoff_base: SimDuration,
+    pub backoff_max: SimDuration,
+}
+
+impl WaitForPodsReady {
+    /// The wait before the `count`-th requeue: base × 2^(count−1), at most the maximum
+    /// (Kueue adds a 0.01% jitter, left out to stay deterministic).
+    pub fn backoff(&self, count: u32) -> SimDuration {
+        let doublings = count.saturating_sub(1).min(40);
+        SimDuration(
+            self.backoff_base
+                .0
+                .saturating_mul(1u64 << doublings)
+                .min(self.backoff_max.0),
+        )
+    }
+}
+
+const KUEUE_CONFIG_KEYS: &[&str] = &["fairSharing", "waitForPodsReady"];
+const WAIT_FOR_PODS_READY_KEYS: &[&str] = &["enable", "timeout", "blockAdmission", "requeuingStrategy"];
+const REQUEUING_KEYS: &[&str] = &[
+    "timestamp",
+    "backoffLimitCount",
+    "backoffBaseSeconds",
+    "backoffMaxSeconds",
+];
 const FAIR_SHARING_KEYS: &[&str] = &["enable", "preemptionStrategies"];
 
 fn known_keys(node: &Node, what: &str, known: &[&str]) -> Result<(), InputError> {
@@ -469,50 +508,138 @@ fn known_keys(node: &Node, what: &str, known: &[&str]) -> Result<(), InputError>
 impl KueueConfig {
     pub fn decode(node: &Node) -> Result<KueueConfig, InputError> {
         known_keys(node, "Kueue configuration", KUEUE_CONFIG_KEYS)?;
-        let Some(fs) = node.get("fairSharing") else {
-            return Ok(KueueConfig::default());
-        };
-        known_keys(fs, "fairSharing", FAIR_SHARING_KEYS)?;
-        let enabled = fs.get("enable").map(|e| e.as_bool()).transpose()?.unwrap_or(false);
-        let mut strategies = Vec::new();
-        let options = [
-            (
-                "LessThanOrEqualToFinalShare",
-                FairSharingStrategy::LessThanOrEqualToFinalShare,
-            ),
-            ("LessThanInitialShare", FairSharingStrategy::LessThanInitialShare),
-        ];
-        let listed = fs.get("preemptionStrategies");
-        for s in listed.map(|l| l.items()).transpose()?.unwrap_or(&[]) {
-            strategies.push(one_of(
-                Some(s),
-                "fair sharing preemption strategy",
-                &options,
-                FairSharingStrategy::LessThanOrEqualToFinalShare,
-            )?);
-        }
-        use FairSharingStrategy::*;
-        // Kueue's configuration validation admits exactly these lists.
-        let valid = matches!(
-            strategies.as_slice(),
-            [] | [LessThanOrEqualToFinalShare]
-                | [LessThanInitialShare]
-                | [LessThanOrEqualToFinalShare, LessThanInitialShare]
-        );
-        if !valid {
-            let loc = listed.map(|l| l.loc.clone()).unwrap_or_else(|| fs.loc.clone());
-            return Err(
-                InputError::at(loc, "unsupported list of fair sharing preemption strategies").hint(
-                    "use [LessThanOrEqualToFinalShare], [LessThanInitialShare] or \
-                 [LessThanOrEqualToFinalShare, LessThanInitialShare]",
-                ),
-            );
-        }
-        if strategies.is_empty() {
-            strategies = vec![LessThanOrEqualToFinalShare, LessThanInitialShare];
-        }
         Ok(KueueConfig {
-            fair_sharing: enabled.then_some(strategies),
+            fair_sharing: node.get("fairSharing").map(decode_fair_sharing).transpose()?.flatten(),
+            wait_for_pods_ready: node
+                .get("waitForPodsReady")
+                .map(decode_wait_for_pods_ready)
+                .transpose()?
+                .flatten(),
         })
+    }
+}
+
+/// `waitForPodsReady` with Kueue's defaults: timeout 5m, blockAdmission true when
+/// enabled, requeue by eviction time, back-off 60 s doubling up to 3600 s, no limit.
+fn decode_wait_for_pods_ready(node: &Node) -> Result<Option<WaitForPodsReady>, InputError> {
+    known_keys(node, "waitForPodsReady", WAIT_FOR_PODS_READY_KEYS)?;
+    let enabled = node.get("enable").map(|e| e.as_bool()).transpose()?.unwrap_or(false);
+    let seconds = |n: Option<&Node>, default: u64| -> Result<SimDuration, InputError> {
+        let Some(n) = n else {
+            return Ok(SimDuration::from_secs(default));
+        };
+        let v = n.as_i64()?;
+        if !(1..=86_400 * 365).contains(&v) {
+            return Err(InputError::at(n.loc.clone(), format!("{v} seconds is out of range"))
+                .hint("give a whole number of seconds, 1 or more"));
+        }
+        Ok(SimDuration::from_secs(v as u64))
+    };
+    let timeout = match node.get("timeout") {
+        Some(t) => super::meta::duration(t)?,
+        None => SimDuration::from_secs(300),
+    };
+    let rs = node.get("requeuingStrategy");
+    if let Some(rs) = rs {
+        known_keys(rs, "requeuingStrategy", REQUEUING_KEYS)?;
+    }
+    let field = |k: &str| rs.and_then(|r| r.get(k));
+    let requeue_by_creation = one_of(
+        field("timestamp"),
+        "requeuing timestamp",
+        &[("Eviction", false), ("Creation", true)],
+        false,
+    )?;
+    let backoff_limit_count = match field("backoffLimitCount") {
+        Some(n) => {
+            let v = n.as_i64()?;
+            if !(0..=1_000_000).contains(&v) {
+                return Err(
+                    InputError::at(n.loc.clone(), format!("backoffLimitCount {v} is out of range"))
+                        .hint("give 0 or more requeues"),
+                );
+            }
+            Some(v as u32)
+        }
+        None => None,
+    };
+    let w = WaitForPodsReady {
+        timeout,
+        block_admission: node
+            .get("blockAdmission")
+            .map(|b| b.as_bool())
+            .transpose()?
+            .unwrap_or(true),
+        requeue_by_creation,
+        backoff_limit_count,
+        backoff_base: seconds(field("backoffBaseSeconds"), 60)?,
+        backoff_max: seconds(field("backoffMaxSeconds"), 3600)?,
+    };
+    Ok(enabled.then_some(w))
+}
+
+/// `fairSharing` when enabled: the preemption strategies in the order they are tried.
+fn decode_fair_sharing(fs: &Node) -> Result<Option<Vec<FairSharingStrategy>>, InputError> {
+    known_keys(fs, "fairSharing", FAIR_SHARING_KEYS)?;
+    let enabled = fs.get("enable").map(|e| e.as_bool()).transpose()?.unwrap_or(false);
+    let mut strategies = Vec::new();
+    let options = [
+        (
+            "LessThanOrEqualToFinalShare",
+            FairSharingStrategy::LessThanOrEqualToFinalShare,
+        ),
+        ("LessThanInitialShare", FairSharingStrategy::LessThanInitialShare),
+    ];
+    let listed = fs.get("preemptionStrategies");
+    for s in listed.map(|l| l.items()).transpose()?.unwrap_or(&[]) {
+        strategies.push(one_of(
+            Some(s),
+            "fair sharing preemption strategy",
+            &options,
+            FairSharingStrategy::LessThanOrEqualToFinalShare,
+        )?);
+    }
+    use FairSharingStrategy::*;
+    // Kueue's configuration validation admits exactly these lists.
+    let valid = matches!(
+        strategies.as_slice(),
+        [] | [LessThanOrEqualToFinalShare]
+            | [LessThanInitialShare]
+            | [LessThanOrEqualToFinalShare, LessThanInitialShare]
+    );
+    if !valid {
+        let loc = listed.map(|l| l.loc.clone()).unwrap_or_else(|| fs.loc.clone());
+        return Err(
+            InputError::at(loc, "unsupported list of fair sharing preemption strategies").hint(
+                "use [LessThanOrEqualToFinalShare], [LessThanInitialShare] or \
+                 [LessThanOrEqualToFinalShare, LessThanInitialShare]",
+            ),
+        );
+    }
+    if strategies.is_empty() {
+        strategies = vec![LessThanOrEqualToFinalShare, LessThanInitialShare];
+    }
+    Ok(enabled.then_some(strategies))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requeuing_backoff_doubles_up_to_its_maximum() {
+        let w = WaitForPodsReady {
+            timeout: SimDuration::from_secs(300),
+            block_admission: true,
+            requeue_by_creation: false,
+            backoff_limit_count: None,
+            backoff_base: SimDuration::from_secs(60),
+            backoff_max: SimDuration::from_secs(3600),
+        };
+        // (requeue count, seconds): Kueue's documented 60, 120, 240, …, 3600, 3600.
+        let cases = [(1, 60), (2, 120), (3, 240), (6, 1920), (7, 3600), (50, 3600)];
+        for (count, secs) in cases {
+            assert_eq!(w.backoff(count), SimDuration::from_secs(secs), "count {count}");
+        }
     }
 }

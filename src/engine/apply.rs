@@ -172,6 +172,7 @@ impl Engine {
                 self.record("QuotaReserved", obj, msg);
                 self.wake_integration(source);
                 self.snapshot_admitted(uid);
+                self.watch_pods_ready(uid);
             }
             Action::SetWorkloadPending { uid, reason, message } => {
                 let Some(w) = self.world.workloads.get_mut(&uid) else {
@@ -197,7 +198,9 @@ impl Engine {
                 self.enqueue_schedule(uid);
             }
             Action::FinishWorkload { uid, reason } => self.finish_workload(uid, &reason),
-            Action::EvictWorkload { uid, reason, message } => self.evict_workload(uid, &reason, message),
+            Action::EvictWorkload { uid, reason, message } => {
+                self.evict_workload(uid, super::podsready::Eviction::Preempted { reason, message })
+            }
             Action::Bind { pod, node } => self.bind(pod, &node),
             Action::CreateJobPod { job } => self.create_job_pod(job),
             Action::CompleteJob { job } => self.complete_job(job),
@@ -406,10 +409,11 @@ impl Engine {
         }
     }
 
-    /// Kueue's eviction for preemption: the Evicted condition (reason Preempted) and the
-    /// Preempted one (reason `reason`), then the pod integration stops the pod; the quota
-    /// is released when it is gone, and its owner's replacement queues anew.
-    fn evict_workload(&mut self, uid: Uid, reason: &str, message: String) {
+    /// Kueue's eviction: for preemption the Evicted condition (reason Preempted) and the
+    /// Preempted one (reason `reason`), for a PodsReady timeout the Evicted condition
+    /// alone; then the integration stops the pods; the quota is released when they are
+    /// gone, and the Workload (a Job's) or its owner's replacement (a pod's) queues anew.
+    pub(crate) fn evict_workload(&mut self, uid: Uid, why: super::podsready::Eviction) {
         let now = self.world.now;
         let Some(w) = self.world.workloads.get_mut(&uid) else {
             return;
@@ -420,8 +424,15 @@ impl Engine {
         w.evicted_at = Some(now);
         w.set_state(now, WorkloadState::Evicted);
         let (obj, source) = (format!("Workload {}/{}", w.namespace, w.name), w.source);
-        self.record("Preempted", obj.clone(), format!("{message} ({reason})"));
-        self.record("EvictedDueToPreempted", obj, message);
+        match why {
+            super::podsready::Eviction::Preempted { reason, message } => {
+                self.record("Preempted", obj.clone(), format!("{message} ({reason})"));
+                self.record("EvictedDueToPreempted", obj, message);
+            }
+            super::podsready::Eviction::PodsReadyTimeout { message } => {
+                self.record("EvictedDueToPodsReadyTimeout", obj, message);
+            }
+        }
         match source {
             Source::Pod(pod) => self.delete_pod(pod, None),
             Source::Job(job) => {
@@ -666,6 +677,7 @@ impl Engine {
         if let (true, Some(w)) = (all_ready, wl.and_then(|w| self.world.workloads.get_mut(&w))) {
             w.ready_at.get_or_insert(now);
             w.set_state(now, WorkloadState::Ready);
+            self.pods_ready_changed();
         }
         self.touch_owner(owner);
         let dep = owner

@@ -164,6 +164,7 @@ impl Engine {
             if ready >= w.pod_count as usize && w.evicted_at.is_none() {
                 w.ready_at.get_or_insert(now);
                 w.set_state(now, WorkloadState::Ready);
+                self.pods_ready_changed();
             }
         }
     }
@@ -254,7 +255,7 @@ impl Engine {
             obj,
             format!("Quota released in ClusterQueue {}; requeued", adm.cluster_queue),
         );
-        self.queue_workload(uid);
+        self.requeue_after_backoff(uid);
         self.requeue_cluster_queue(&adm.cluster_queue);
     }
 }

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod ids;
 pub mod jobs;
 pub mod lws;
+pub mod podsready;
 pub mod snapshot;
 pub mod world;
 
@@ -36,6 +37,11 @@ pub enum EventKind {
     PodRunDone { pod: Uid },
     /// A snapshot Workload's run time since admission is over.
     WorkloadDone { workload: Uid },
+    /// `waitForPodsReady.timeout` after the admission at `admitted_at` (stale if the
+    /// Workload was admitted again since).
+    PodsReadyTimeout { workload: Uid, admitted_at: SimTime },
+    /// A Workload's requeuing back-off is over.
+    RequeueDue { workload: Uid },
 }
 
 /// A line of the run's event log (Kubernetes events and timeline commands).
@@ -196,6 +202,8 @@ impl Engine {
             }
             EventKind::PodRunDone { pod } => self.pod_succeeded(pod),
             EventKind::WorkloadDone { workload } => self.snapshot_done(workload),
+            EventKind::PodsReadyTimeout { workload, admitted_at } => self.pods_ready_timeout(workload, admitted_at),
+            EventKind::RequeueDue { workload } => self.requeue_due(workload),
         }
     }
 

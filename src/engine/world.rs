@@ -292,6 +292,12 @@ pub struct Workload {
     pub pending_reason: Option<String>,
     pub finished_at: Option<SimTime>,
     pub evicted_at: Option<SimTime>,
+    /// Evictions for `PodsReadyTimeout` so far (Kueue's `requeueState.count`).
+    pub requeue_count: u32,
+    /// When the back-off after such an eviction ends (`requeueState.requeueAt`).
+    pub requeue_at: Option<SimTime>,
+    /// Deactivated (`spec.active: false`) after too many requeues: never admitted again.
+    pub deactivated: bool,
     pub ready_at: Option<SimTime>,
     /// State transitions, for expectations about any past instant.
     pub history: Vec<(SimTime, WorkloadState)>,
@@ -362,6 +368,9 @@ impl Workload {
             pending_reason: None,
             finished_at: None,
             evicted_at: None,
+            requeue_count: 0,
+            requeue_at: None,
+            deactivated: false,
             ready_at: None,
             history: Vec::new(),
         }

@@ -116,24 +116,11 @@ mod tests {
             namespace: "ns".into(),
             name: name.into(),
             queue_name: "q".into(),
-            source: crate::engine::world::Source::Pod(uid),
             pod_name: name.into(),
-            pod_count: 1,
-            template: Default::default(),
             owner: name.into(),
             priority,
-            priority_class: None,
             requests: ResourceList::default(),
-            created: SimTime(ts),
-            queue_timestamp: SimTime(ts),
-            admission: None,
-            admitted_at: None,
-            pending_message: None,
-            pending_reason: None,
-            finished_at: None,
-            evicted_at: None,
-            ready_at: None,
-            history: Vec::new(),
+            ..Workload::queued(crate::engine::world::Source::Pod(uid), SimTime(ts))
         }
     }
 

@@ -95,7 +95,33 @@ struct Cycle {
 /// cycles follow while the previous one admitted or evicted something, and after a cycle
 /// that changed nothing the pass ends with them still at the head, to be retried when
 /// something changes (their victims' quota released, a new workload).
+fn blocks_admission(world: &World) -> bool {
+    world
+        .kueue_config
+        .wait_for_pods_ready
+        .as_ref()
+        .is_some_and(|c| c.block_admission)
+}
+
+/// `waitForPodsReady.blockAdmission`: while an admitted Workload's pods are not all
+/// Ready, the scheduler admits nothing (Kueue's `PodsReadyForAllAdmittedWorkloads`).
+fn admission_blocked(world: &World) -> bool {
+    if !blocks_admission(world) {
+        return false;
+    }
+    world.workloads.values().any(|w| {
+        w.admission.is_some()
+            && w.ready_at.is_none()
+            && w.evicted_at.is_none()
+            && w.finished_at.is_none()
+            && !matches!(w.source, crate::engine::world::Source::Snapshot { .. })
+    })
+}
+
 pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
+    if admission_blocked(world) {
+        return Vec::new();
+    }
     let mut actions = Vec::new();
     let mut snapshot = Snapshot::new(world.cluster_queues.values(), &world.usage)
         .with_fair_sharing(world.kueue_config.fair_sharing.clone());
@@ -122,6 +148,7 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
             reserved: Vec::new(),
         };
         let mut progress = false;
+        let mut admitted_any = false;
         let mut retry = Vec::new();
         let fair = snapshot.fair_sharing.is_some();
         if !fair {
@@ -143,7 +170,10 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
             };
             let (cq, key) = (e.cq.clone(), e.key.clone());
             match process(world, qm, &mut snapshot, &mut running, &mut actions, &mut cycle, e) {
-                Processed::Admitted => progress = true,
+                Processed::Admitted => {
+                    progress = true;
+                    admitted_any = true;
+                }
                 Processed::Preempting { issued } => {
                     progress |= issued > 0;
                     retry.push((cq, key));
@@ -162,6 +192,10 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
             qm.requeue_now(&cq, key);
         }
         if !progress && all_retried {
+            break;
+        }
+        // With blockAdmission the next cycle waits for what this one admitted to be Ready.
+        if admitted_any && blocks_admission(world) {
             break;
         }
     }
