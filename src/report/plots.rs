@@ -456,33 +456,63 @@ fn latency_cdf(name: &str, m: &Value) -> Option<Plot> {
     })
 }
 
-/// Per metrics window: p95 TTFT and E2E, and the requests in the system (arrived, not yet
-/// completed or failed) at the window's end.
+/// Which latency of a window a line shows.
+type Pick = fn(&WindowRow) -> Option<f64>;
+
+/// One metrics window as the latency-over-time plot shows it.
+struct WindowRow {
+    from: f64,
+    to: f64,
+    ttft_p95: Option<f64>,
+    e2e_p95: Option<f64>,
+    /// Most requests waiting for a batch slot at once (the queue depth).
+    waiting_max: f64,
+    /// Requests arrived and not yet completed or failed, at the window's end.
+    in_system: f64,
+}
+
+/// Per metrics window: p95 TTFT and E2E above; below, the queue depth (most requests
+/// waiting for a batch slot) as bars and the requests in the system as a line.
 fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
     let windows = m["windows"].as_array().filter(|w| !w.is_empty())?;
+    let starts: Vec<f64> = windows.iter().map(|w| f(&w["t_s"])).collect();
+    // Windows with nothing in them are left out of the report: the narrowest gap is the width.
+    let width = starts
+        .windows(2)
+        .map(|p| p[1] - p[0])
+        .filter(|d| *d > 0.0)
+        .fold(f64::MAX, f64::min);
+    let width = if width == f64::MAX { 60.0 } else { width };
     let mut in_system = 0.0;
-    let mut rows = Vec::new();
-    for (i, w) in windows.iter().enumerate() {
-        in_system += f(&w["arrived"]) - f(&w["completed"]) - f(&w["failed"]);
-        let t = f(&w["t_s"]);
-        let next = windows.get(i + 1).map_or(t + 60.0, |n| f(&n["t_s"]));
-        rows.push((
-            minutes(t),
-            minutes(next),
-            w["ttft_p95_ms"].as_f64(),
-            w["e2e_p95_ms"].as_f64(),
-            in_system,
-        ));
-    }
-    let x0 = rows.first()?.0;
-    let x1 = rows.last()?.1;
-    let top_ms = rows.iter().flat_map(|r| [r.2, r.3]).flatten().fold(1.0, f64::max) * 1.15;
-    let top_n = rows.iter().map(|r| r.4).fold(1.0, f64::max) * 1.15;
-    let title = format!("{name}: p95 latency and requests in the system per window");
+    let rows: Vec<WindowRow> = windows
+        .iter()
+        .zip(&starts)
+        .map(|(w, t)| {
+            in_system += f(&w["arrived"]) - f(&w["completed"]) - f(&w["failed"]);
+            WindowRow {
+                from: minutes(*t),
+                to: minutes(t + width),
+                ttft_p95: w["ttft_p95_ms"].as_f64(),
+                e2e_p95: w["e2e_p95_ms"].as_f64(),
+                waiting_max: f(&w["waiting_max"]),
+                in_system,
+            }
+        })
+        .collect();
+    let x0 = rows.first()?.from;
+    let x1 = rows.last()?.to;
+    let top_ms = rows
+        .iter()
+        .flat_map(|r| [r.ttft_p95, r.e2e_p95])
+        .flatten()
+        .fold(1.0, f64::max)
+        * 1.15;
+    let top_n = rows.iter().map(|r| r.in_system.max(r.waiting_max)).fold(1.0, f64::max) * 1.15;
+    let title = format!("{name}: p95 latency and queue depth per window");
     draw(
         format!("latency-over-time-{}.svg", slug(name)),
         title.clone(),
-        480,
+        500,
         |root| {
             let (upper, lower) = root.split_vertically(300);
             let mut chart = ChartBuilder::on(&upper)
@@ -491,32 +521,40 @@ fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
                 .x_label_area_size(24)
                 .y_label_area_size(60)
                 .build_cartesian_2d(x0..x1, 0.0..top_ms)?;
+            // Long waits read better in seconds.
+            let (scale, unit) = if top_ms >= 10_000.0 {
+                (1000.0, "p95 s")
+            } else {
+                (1.0, "p95 ms")
+            };
             chart
                 .configure_mesh()
                 .label_style((FONT, 15))
                 .axis_desc_style((FONT, 16))
-                .y_desc("p95 ms")
+                .y_desc(unit)
+                .y_label_formatter(&|v| format!("{:.0}", v / scale))
                 .draw()?;
-            for (i, (label, pick)) in [
-                (
-                    "TTFT p95",
-                    (|r: &(f64, f64, Option<f64>, Option<f64>, f64)| r.2) as fn(&_) -> _,
-                ),
-                ("E2E p95", |r| r.3),
-            ]
-            .into_iter()
-            .enumerate()
-            {
+            let series: [(&str, Pick); 2] = [("TTFT p95", |r| r.ttft_p95), ("E2E p95", |r| r.e2e_p95)];
+            for (i, (label, pick)) in series.into_iter().enumerate() {
                 let c = colour(i);
-                let pts: Vec<(f64, f64)> = rows
-                    .iter()
-                    .filter_map(|r| pick(r).map(|v| ((r.0 + r.1) / 2.0, v)))
-                    .collect();
-                chart
-                    .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
-                    .label(label)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
-                chart.draw_series(pts.iter().map(|p| Circle::new(*p, 2, c.filled())))?;
+                // A window without completions breaks the line rather than bridging it.
+                let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+                for r in &rows {
+                    match pick(r) {
+                        Some(v) => runs.last_mut().expect("a run").push(((r.from + r.to) / 2.0, v)),
+                        None => runs.push(Vec::new()),
+                    }
+                }
+                runs.retain(|r| !r.is_empty());
+                for (k, run) in runs.iter().enumerate() {
+                    let drawn = chart.draw_series(LineSeries::new(run.iter().copied(), c.stroke_width(2)))?;
+                    if k == 0 {
+                        drawn
+                            .label(label)
+                            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
+                    }
+                    chart.draw_series(run.iter().map(|p| Circle::new(*p, 2, c.filled())))?;
+                }
             }
             chart
                 .configure_series_labels()
@@ -535,13 +573,32 @@ fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
                 .label_style((FONT, 15))
                 .axis_desc_style((FONT, 16))
                 .x_desc("minutes")
-                .y_desc("in system")
+                .y_desc("requests")
                 .y_label_formatter(&|v| format!("{v:.0}"))
                 .draw()?;
-            chart.draw_series(
-                rows.iter()
-                    .map(|r| Rectangle::new([(r.0, 0.0), (r.1, r.4)], colour(4).mix(0.7).filled())),
-            )?;
+            let bars = colour(4);
+            chart
+                .draw_series(
+                    rows.iter()
+                        .map(|r| Rectangle::new([(r.from, 0.0), (r.to, r.waiting_max)], bars.mix(0.7).filled())),
+                )?
+                .label("waiting for a batch slot (most at once)")
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], bars.filled()));
+            let line = colour(5);
+            chart
+                .draw_series(LineSeries::new(
+                    rows.iter().map(|r| (r.to, r.in_system)),
+                    line.stroke_width(2),
+                ))?
+                .label("in the system (window end)")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], line.stroke_width(2)));
+            chart
+                .configure_series_labels()
+                .label_font((FONT, 15))
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()?;
             Ok(())
         },
     )

@@ -150,6 +150,10 @@ pub struct ModelMetrics {
     windows: Vec<Value>,
     pub preemptions: u64,
     pub cached_tokens: u64,
+    /// Requests waiting now for a batch slot (engines' waiting queues and the router's
+    /// held requests), and the most of them in the open window.
+    waiting: u64,
+    window_waiting_max: u64,
 }
 
 impl ModelMetrics {
@@ -168,7 +172,16 @@ impl ModelMetrics {
             windows: Vec::new(),
             preemptions: 0,
             cached_tokens: 0,
+            waiting: 0,
+            window_waiting_max: 0,
         }
+    }
+
+    /// The number of requests waiting for a batch slot changed to `n` at `t`.
+    pub fn set_waiting(&mut self, t: f64, n: u64) {
+        self.roll(t);
+        self.waiting = n;
+        self.window_waiting_max = self.window_waiting_max.max(n);
     }
 
     /// Closes windows that ended before `t` (events arrive in time order).
@@ -187,6 +200,7 @@ impl ModelMetrics {
             w.insert("arrived".into(), json!(c.arrived));
             w.insert("completed".into(), json!(c.completed));
             w.insert("failed".into(), json!(c.failed));
+            w.insert("waiting_max".into(), json!(self.window_waiting_max));
             w.insert(
                 "output_tokens_per_s".into(),
                 json!(round3(c.output_tokens as f64 / self.window_s)),
@@ -209,6 +223,7 @@ impl ModelMetrics {
         // as it closes.
         self.total.absorb(&mut self.window);
         self.window_counts = Counts::default();
+        self.window_waiting_max = self.waiting;
         // Only the open window holds data: empty windows in between are skipped.
         self.window_index = idx;
         self.window_open_until = open_until(idx, self.window_s);

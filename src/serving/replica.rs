@@ -254,6 +254,11 @@ impl Replica {
         }
     }
 
+    /// Requests waiting to be admitted into a batch.
+    pub fn waiting_len(&self) -> usize {
+        self.waiting.len()
+    }
+
     /// Requests on this replica (waiting or running).
     pub fn outstanding(&self) -> usize {
         self.waiting.len() + self.decoders.len() + self.prefilling.len()

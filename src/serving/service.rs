@@ -111,6 +111,11 @@ struct Loop<'a> {
     metrics: ModelMetrics,
     next_id: u64,
     candidates: Vec<Candidate>,
+    /// Each replica's waiting queue length when last seen, and their sum.
+    waiting: Vec<u32>,
+    waiting_sum: u64,
+    /// The time of the event being handled.
+    now: f64,
 }
 
 impl Loop<'_> {
@@ -126,8 +131,19 @@ impl Loop<'_> {
     }
 
     fn sync(&mut self, i: usize) {
-        let next = self.replicas[i].as_ref().and_then(|r| r.next_event());
+        let (next, waiting) = match self.replicas[i].as_ref() {
+            Some(r) => (r.next_event(), r.waiting_len() as u32),
+            None => (None, 0),
+        };
         self.timers.set(i, next);
+        self.waiting_sum = self.waiting_sum + waiting as u64 - self.waiting[i] as u64;
+        self.waiting[i] = waiting;
+        self.note_waiting();
+    }
+
+    fn note_waiting(&mut self) {
+        self.metrics
+            .set_waiting(self.now, self.waiting_sum + self.pending.len() as u64);
     }
 
     fn route(&mut self, req: Request, now: f64) {
@@ -138,6 +154,7 @@ impl Loop<'_> {
                 return;
             }
             self.pending.push_back((req, deadline));
+            self.note_waiting();
             if self.timer.is_none() {
                 self.timer = Some(deadline);
                 self.push(deadline, Ev::Timeout);
@@ -221,6 +238,9 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
         metrics: ModelMetrics::new(spec.window_s, spec.slo.clone()),
         next_id: 0,
         candidates: Vec::new(),
+        waiting: vec![0; n],
+        waiting_sum: 0,
+        now: 0.0,
     };
     for (i, s) in spec.spans.iter().enumerate() {
         lp.push(s.ready_s, Ev::Ready(i));
@@ -272,6 +292,7 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
         if now > spec.end_s {
             break;
         }
+        lp.now = now;
         if let Some(i) = ev {
             lp.step(i);
             continue;
@@ -318,6 +339,7 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
                     lp.pending.pop_front();
                     lp.metrics.failed(now, NO_READY_REPLICA);
                 }
+                lp.note_waiting();
                 if let Some((_, d)) = lp.pending.front() {
                     let d = *d;
                     lp.timer = Some(d);
