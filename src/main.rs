@@ -63,6 +63,9 @@ enum Cmd {
         /// A workload admitted this many seconds later (or no longer admitted).
         #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
         admission_tolerance: f64,
+        /// An InferenceService without a ready replica this many seconds longer.
+        #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+        downtime_tolerance: f64,
         /// GPU allocated or busy fraction dropping by more than this many points.
         #[arg(long, default_value_t = 5.0, value_name = "POINTS")]
         utilization_tolerance: f64,
@@ -210,6 +213,7 @@ fn main() -> ExitCode {
             latency_tolerance,
             cost_tolerance,
             admission_tolerance,
+            downtime_tolerance,
             utilization_tolerance,
             failure_tolerance,
             all,
@@ -218,6 +222,7 @@ fn main() -> ExitCode {
                 latency_pct: latency_tolerance,
                 cost_pct: cost_tolerance,
                 admission_s: admission_tolerance,
+                downtime_s: downtime_tolerance,
                 utilization_points: utilization_tolerance,
                 failure_points: failure_tolerance,
             };
@@ -225,6 +230,7 @@ fn main() -> ExitCode {
                 ("--latency-tolerance", latency_tolerance),
                 ("--cost-tolerance", cost_tolerance),
                 ("--admission-tolerance", admission_tolerance),
+                ("--downtime-tolerance", downtime_tolerance),
                 ("--utilization-tolerance", utilization_tolerance),
                 ("--failure-tolerance", failure_tolerance),
             ]

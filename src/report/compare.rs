@@ -16,6 +16,8 @@ pub struct Tolerances {
     pub cost_pct: f64,
     /// Workload admission: seconds later.
     pub admission_s: f64,
+    /// An InferenceService's time without a ready replica: seconds more.
+    pub downtime_s: f64,
     /// GPU allocated and busy fractions: drop in percentage points.
     pub utilization_points: f64,
     /// Share of requests failed: rise in percentage points.
@@ -28,6 +30,7 @@ impl Default for Tolerances {
             latency_pct: 10.0,
             cost_pct: 5.0,
             admission_s: 60.0,
+            downtime_s: 60.0,
             utilization_points: 5.0,
             failure_points: 1.0,
         }
@@ -216,6 +219,33 @@ pub fn compare(base: &Value, new: &Value, tol: &Tolerances) -> Comparison {
         }
     }
 
+    let services = |r: &Value| -> BTreeMap<String, f64> {
+        r["inference_services"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| {
+                let key = format!("{}/{}", s["namespace"].as_str()?, s["name"].as_str()?);
+                Some((key, s["downtime_s"].as_f64()?))
+            })
+            .collect()
+    };
+    let (sb, sn) = (services(base), services(new));
+    let mut names: Vec<&String> = sb.keys().chain(sn.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let limit = b.tol.downtime_s;
+        b.add(
+            format!("{name} downtime"),
+            sb.get(name).copied(),
+            sn.get(name).copied(),
+            " s",
+            Good::Lower,
+            move |x, y| y - x > limit,
+        );
+    }
+
     let models = |r: &Value| r["models"].as_object().cloned().unwrap_or_default();
     let (mb, mn) = (models(base), models(new));
     let mut names: Vec<&String> = mb.keys().chain(mn.keys()).collect();
@@ -346,6 +376,7 @@ mod tests {
     fn report(admitted: Option<f64>, p95: f64, failed: u64, usd: f64, busy: f64, passed: bool) -> Value {
         json!({
             "workloads": [{"namespace": "ai", "owner": "chat", "admitted_s": admitted}],
+            "inference_services": [{"namespace": "ai", "name": "chat", "downtime_s": failed as f64 * 50.0}],
             "models": {"chat": {"requests": 100, "failed": failed,
                 "ttft_ms": {"p50": 50.0, "p95": p95, "p99": 400.0},
                 "output_tokens_per_s": 10.0}},
@@ -407,6 +438,17 @@ mod tests {
             (
                 report(Some(0.0), 200.0, 2, 10.0, 0.60, true),
                 "chat requests failed",
+                Verdict::Regression,
+            ),
+            // Failures stand for an outage here: 50 s of downtime each.
+            (
+                report(Some(0.0), 200.0, 1, 10.0, 0.60, true),
+                "ai/chat downtime",
+                Verdict::Worse,
+            ),
+            (
+                report(Some(0.0), 200.0, 2, 10.0, 0.60, true),
+                "ai/chat downtime",
                 Verdict::Regression,
             ),
             (

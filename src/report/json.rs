@@ -274,7 +274,8 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
             if let Some(s) = down_since {
                 outages.push((s, None));
             }
-            let downtime: f64 = outages.iter().map(|(s, e)| secs(e.unwrap_or(end)) - secs(*s)).sum();
+            // Adding 0.0 turns the empty sum's -0.0 into 0.
+            let downtime: f64 = outages.iter().map(|(s, e)| secs(e.unwrap_or(end)) - secs(*s)).sum::<f64>() + 0.0;
             json!({
                 "name": name, "namespace": ns,
                 "first_ready_s": opt_s(first_ready),
