@@ -341,14 +341,13 @@ pub fn compare(base: &Value, new: &Value, tol: &Tolerances) -> Comparison {
         |_, _| false,
     );
 
-    let passed = |r: &Value| -> Option<f64> {
+    // Expectations that passed (`true`) or failed (`false`); none when a report has none.
+    let count = |r: &Value, passed: bool| -> Option<f64> {
         let e = r["expectations"].as_array().filter(|e| !e.is_empty())?;
-        Some(e.iter().filter(|x| x["passed"] == true).count() as f64)
+        Some(e.iter().filter(|x| (x["passed"] == true) == passed).count() as f64)
     };
-    let failed = |r: &Value| -> Option<f64> {
-        let e = r["expectations"].as_array().filter(|e| !e.is_empty())?;
-        Some(e.iter().filter(|x| x["passed"] != true).count() as f64)
-    };
+    let passed = |r: &Value| count(r, true);
+    let failed = |r: &Value| count(r, false);
     b.add(
         "expectations passed".into(),
         passed(base),

@@ -1,5 +1,6 @@
 //! Building report.json from a finished run.
 
+use super::cost::PodUse;
 use super::secs;
 use crate::scenario::expect::Outcome;
 use crate::scenario::run::RunResult;
@@ -38,25 +39,36 @@ pub fn expectations(outcomes: &[Outcome]) -> Value {
 
 /// GPU time busy in engine steps against GPU time allocated, per GPU pod (runs with
 /// traffic only: without requests there is nothing to be busy with).
-fn gpu_busy(r: &RunResult, end_s: f64) -> Value {
-    if r.lives.lives.is_empty() {
+fn pod_uses(r: &RunResult, end_s: f64) -> Vec<PodUse> {
+    r.lives
+        .lives
+        .iter()
+        .map(|l| PodUse {
+            node: l.node.clone(),
+            gpu_seconds_allocated: (l.gone_s.unwrap_or(end_s) - l.bound_s).max(0.0) * l.gpus as f64,
+            gpu_seconds_busy: if l.ready_s.is_some() {
+                r.served.busy_s.get(&l.pod).copied().unwrap_or(0.0)
+            } else {
+                0.0
+            },
+        })
+        .collect()
+}
+
+/// The `utilization.gpu_busy` object from each pod life and its use (same order).
+fn gpu_busy(r: &RunResult, uses: &[PodUse]) -> Value {
+    if uses.is_empty() {
         return Value::Null;
     }
-    let mut busy_total = 0.0;
-    let mut alloc_total = 0.0;
+    let busy_total: f64 = uses.iter().map(|u| u.gpu_seconds_busy).sum();
+    let alloc_total: f64 = uses.iter().map(|u| u.gpu_seconds_allocated).sum();
     let pods: Vec<Value> = r
         .lives
         .lives
         .iter()
-        .map(|l| {
-            let allocated = (l.gone_s.unwrap_or(end_s) - l.bound_s).max(0.0) * l.gpus as f64;
-            let busy = if l.ready_s.is_some() {
-                r.served.busy_s.get(&l.pod).copied().unwrap_or(0.0)
-            } else {
-                0.0
-            };
-            busy_total += busy;
-            alloc_total += allocated;
+        .zip(uses)
+        .map(|(l, u)| {
+            let (allocated, busy) = (u.gpu_seconds_allocated, u.gpu_seconds_busy);
             json!({
                 "pod": l.pod, "node": l.node, "gpus": l.gpus,
                 "gpu_seconds_allocated": (allocated * 1000.0).round() / 1000.0,
@@ -286,19 +298,8 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         })
         .collect();
     let p = &r.prepared;
-    let busy = gpu_busy(r, secs(end));
-    let pod_use: Vec<super::cost::PodUse> = busy["pods"]
-        .as_array()
-        .map(|ps| {
-            ps.iter()
-                .map(|p| super::cost::PodUse {
-                    node: p["node"].as_str().unwrap_or("").to_string(),
-                    gpu_seconds_allocated: p["gpu_seconds_allocated"].as_f64().unwrap_or(0.0),
-                    gpu_seconds_busy: p["gpu_seconds_busy"].as_f64().unwrap_or(0.0),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let pod_use = pod_uses(r, secs(end));
+    let busy = gpu_busy(r, &pod_use);
     let output_tokens: u64 = r
         .served
         .models

@@ -1,14 +1,8 @@
 //! `check --junit FILE`: JUnit XML as CI servers read it, one test suite per scenario and
 //! one test case per expectation.
 
+use super::html::escape;
 use crate::scenario::expect::Outcome;
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// `suites`: each scenario's name and its expectations' outcomes.
 pub fn render(suites: &[(String, Vec<Outcome>)]) -> String {

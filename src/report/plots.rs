@@ -88,18 +88,23 @@ fn gpu_resource(resources: &serde_json::Map<String, Value>) -> Option<&str> {
     resources.keys().map(String::as_str).find(|r| r.ends_with("/gpu"))
 }
 
-/// Intervals in which a workload holds quota: from admission to finish, eviction's end
-/// or requeue, from its state history.
-fn quota_intervals(w: &Value, end: f64) -> Vec<(f64, f64)> {
-    let holds = |s: &str| matches!(s, "Admitted" | "Ready" | "Evicted");
-    let history: Vec<(f64, &str)> = w["history"]
+/// A workload's state transitions: (seconds, state).
+fn history(w: &Value) -> Vec<(f64, &str)> {
+    w["history"]
         .as_array()
         .map(|h| {
             h.iter()
                 .map(|e| (f(&e["t_s"]), e["state"].as_str().unwrap_or("")))
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Intervals in which a workload holds quota: from admission to finish, eviction's end
+/// or requeue, from its state history.
+fn quota_intervals(w: &Value, end: f64) -> Vec<(f64, f64)> {
+    let holds = |s: &str| matches!(s, "Admitted" | "Ready" | "Evicted");
+    let history = history(w);
     let mut out = Vec::new();
     let mut since = None;
     for (t, s) in history {
@@ -345,14 +350,7 @@ fn gantt(report: &Value) -> Option<Plot> {
         let mut seen = BTreeSet::new();
         for (row, w) in shown.iter().enumerate() {
             let y = n - row as f64 - 1.0;
-            let history: Vec<(f64, &str)> = w["history"]
-                .as_array()
-                .map(|h| {
-                    h.iter()
-                        .map(|e| (f(&e["t_s"]), e["state"].as_str().unwrap_or("")))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let history = history(w);
             let mut was_ready = false;
             for (i, (t, s)) in history.iter().enumerate() {
                 let until = history.get(i + 1).map_or(end, |n| n.0);
