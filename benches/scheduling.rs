@@ -3,6 +3,7 @@
 //! 20,000-pod churn, and the seed's handover scenario end to end.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use gpuaas_sim::bench::KueuePass;
 use gpuaas_sim::scenario::run::discover;
 use gpuaas_sim::units::Quantity;
 use std::path::{Path, PathBuf};
@@ -70,34 +71,28 @@ fn admission_pass(c: &mut Criterion) {
         10_000,
         "10s",
     );
-    let mut done = gpuaas_sim::simulate(prepared(&path));
-    let engine = &mut done.result.engine;
+    let done = gpuaas_sim::simulate(prepared(&path)).unwrap();
     // Then the quota arrives: one pass admits 4,000 and finds 6,000 that do not fit.
-    for g in &mut engine.world.cluster_queues.get_mut("fleet").unwrap().resource_groups {
-        for f in &mut g.flavors {
-            for r in &mut f.resources {
-                if r.name == "nvidia.com/gpu" {
-                    r.nominal = Quantity::from_units(4000);
+    let pass = KueuePass::after(done, |cq| {
+        for g in &mut cq.resource_groups {
+            for f in &mut g.flavors {
+                for r in &mut f.resources {
+                    if r.name == "nvidia.com/gpu" {
+                        r.nominal = Quantity::from_units(4000);
+                    }
                 }
             }
         }
-    }
-    engine.kueue.requeue_all("fleet");
-    let qm = engine.kueue.clone();
-    let world = &engine.world;
+    });
     let mut g = c.benchmark_group("kueue");
     g.sample_size(20);
     g.bench_function("admission_pass_10k_pending", |b| {
         b.iter_batched(
-            || {
-                let mut q = qm.clone();
-                q.decisions = 0;
-                q
-            },
-            |mut q| {
-                let actions = gpuaas_sim::kueue::scheduler::schedule(world, &mut q);
-                assert_eq!(q.decisions, 10_000);
-                actions
+            || pass.queues(),
+            |q| {
+                let outcome = pass.run(q);
+                assert_eq!(outcome.decisions, 10_000);
+                outcome
             },
             BatchSize::LargeInput,
         )
@@ -148,58 +143,31 @@ fn cohort_manifests(dir: &Path) -> PathBuf {
 
 fn cohort_admission_pass(c: &mut Criterion) {
     use gpuaas_sim::api::kueue::{ReclaimWithinCohort, WithinClusterQueue};
-    use gpuaas_sim::engine::action::Action;
     let dir = tempfile::tempdir().unwrap();
-    let mut done = gpuaas_sim::simulate(prepared(&cohort_manifests(dir.path())));
-    let engine = &mut done.result.engine;
+    let done = gpuaas_sim::simulate(prepared(&cohort_manifests(dir.path()))).unwrap();
     // Preemption is switched on only now, so that the set-up run admitted without it.
-    let names: Vec<String> = engine.world.cluster_queues.keys().cloned().collect();
-    for cq in engine.world.cluster_queues.values_mut() {
+    let pass = KueuePass::after(done, |cq| {
         cq.preemption.within_cluster_queue = WithinClusterQueue::LowerPriority;
         cq.preemption.reclaim_within_cohort = ReclaimWithinCohort::Any;
-    }
-    for n in &names {
-        engine.kueue.requeue_all(n);
-    }
-    let pending: usize = names.iter().map(|n| engine.kueue.pending_count(n)).sum();
+    });
+    let pending = pass.pending();
     assert_eq!(pending, 10_000);
-    let qm = engine.kueue.clone();
-    let world = &engine.world;
-    let mut q = qm.clone();
-    q.decisions = 0;
     let start = Instant::now();
-    let actions = gpuaas_sim::kueue::scheduler::schedule(world, &mut q);
+    let outcome = pass.run(pass.queues());
     let wall = start.elapsed().as_secs_f64();
-    let count = |f: &dyn Fn(&Action) -> bool| actions.iter().filter(|a| f(a)).count();
-    let admitted = count(&|a| matches!(a, Action::AdmitWorkload { .. }));
-    let evicted = count(&|a| matches!(a, Action::EvictWorkload { .. }));
     eprintln!(
-        "cohort pass: {pending} pending in 20 ClusterQueues: {} decisions ({admitted} admitted, {evicted} evictions issued) in {:.1} ms = {:.0} decisions/s",
-        q.decisions,
+        "cohort pass: {pending} pending in 20 ClusterQueues: {} decisions ({} admitted, {} evictions issued) in {:.1} ms = {:.0} decisions/s",
+        outcome.decisions,
+        outcome.admitted,
+        outcome.evictions,
         wall * 1000.0,
-        q.decisions as f64 / wall
+        outcome.decisions as f64 / wall
     );
-    let mut reasons = std::collections::BTreeMap::new();
-    for a in &actions {
-        if let Action::SetWorkloadPending { message, .. } = a {
-            *reasons
-                .entry(message.split(':').next().unwrap_or("").to_string())
-                .or_insert(0) += 1;
-        }
-    }
-    eprintln!("cohort pass, pending messages: {reasons:?}");
+    eprintln!("cohort pass, pending messages: {:?}", outcome.pending);
     let mut g = c.benchmark_group("kueue");
     g.sample_size(20);
     g.bench_function("cohort_preemption_pass_10k_pending_20_cqs", |b| {
-        b.iter_batched(
-            || {
-                let mut q = qm.clone();
-                q.decisions = 0;
-                q
-            },
-            |mut q| gpuaas_sim::kueue::scheduler::schedule(world, &mut q),
-            BatchSize::LargeInput,
-        )
+        b.iter_batched(|| pass.queues(), |q| pass.run(q), BatchSize::LargeInput)
     });
     g.finish();
 }
@@ -218,10 +186,10 @@ fn churn(c: &mut Criterion) {
     let p = prepared(&path);
     // One measured run to report decisions per second alongside criterion's timing.
     let start = Instant::now();
-    let done = gpuaas_sim::simulate(p.clone());
+    let done = gpuaas_sim::simulate(p.clone()).unwrap();
     let wall = start.elapsed().as_secs_f64();
-    let decisions = done.result.engine.kueue.decisions;
-    let binds = done.result.engine.log.iter().filter(|e| e.kind == "Scheduled").count();
+    let decisions = gpuaas_sim::bench::kueue_decisions(&done);
+    let binds = done.result.engine.store().events.iter().filter(|e| e.kind == "Scheduled").count();
     eprintln!(
         "churn: {decisions} Kueue decisions + {binds} binds in {wall:.2}s = {:.0} scheduling decisions/s",
         (decisions as f64 + binds as f64) / wall
@@ -238,7 +206,7 @@ fn seed_scenario(c: &mut Criterion) {
     let start = Instant::now();
     let runs = 50;
     for _ in 0..runs {
-        gpuaas_sim::simulate(p.clone());
+        gpuaas_sim::simulate(p.clone()).unwrap();
     }
     let per_run = start.elapsed().as_secs_f64() / runs as f64;
     eprintln!(

@@ -2,6 +2,9 @@
 
 pub mod analysis;
 pub mod api;
+pub mod apiserver;
+#[doc(hidden)]
+pub mod bench;
 pub mod catalog;
 pub mod cluster;
 pub mod controllers;
@@ -12,6 +15,7 @@ pub mod progress;
 pub mod report;
 pub mod scenario;
 pub mod serving;
+pub mod store;
 pub mod traffic;
 pub mod units;
 
@@ -32,19 +36,19 @@ impl Completed {
 
 /// Runs a prepared scenario and evaluates its expectations. Metric expectations read
 /// the report, so the report is built first and then completed with the outcomes.
-pub fn simulate(prepared: Prepared) -> Completed {
-    let result = scenario::run::run(prepared);
+pub fn simulate(prepared: Prepared) -> Result<Completed, engine::RunError> {
+    let result = scenario::run::run(prepared)?;
     let draft = report::json::build(&result, &[]);
     let outcomes = scenario::expect::evaluate(
-        &result.engine.world,
+        result.engine.store(),
         &result.deadlocks,
         &draft,
         &result.prepared.scenario.expect,
     );
     let report = report::json::build(&result, &outcomes);
-    Completed {
+    Ok(Completed {
         result,
         outcomes,
         report,
-    }
+    })
 }

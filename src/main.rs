@@ -102,6 +102,12 @@ fn progress_label(p: &gpuaas_sim::scenario::run::Prepared, i: usize, count: usiz
     }
 }
 
+/// A run that could not finish: said with the scenario it was, exit 2.
+fn run_error(file: &str, e: gpuaas_sim::engine::RunError) -> ExitCode {
+    eprintln!("{file}: error: {e}");
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = cli.quiet;
@@ -125,9 +131,14 @@ fn main() -> ExitCode {
                 if let Some(f) = fidelity.as_deref().and_then(Fidelity::parse) {
                     p.scenario.fidelity = f;
                 }
+                let file = p.scenario.file.display().to_string();
                 let done = {
                     let _bar = Display::start(progress_label(&p, i, count), !quiet);
                     gpuaas_sim::simulate(p)
+                };
+                let done = match done {
+                    Ok(d) => d,
+                    Err(e) => return run_error(&file, e),
                 };
                 if !quiet {
                     print!("{}", gpuaas_sim::report::summary::render(&done.report));
@@ -172,6 +183,10 @@ fn main() -> ExitCode {
                 let done = {
                     let _bar = Display::start(progress_label(&p, i, count), !quiet);
                     gpuaas_sim::simulate(p)
+                };
+                let done = match done {
+                    Ok(d) => d,
+                    Err(e) => return run_error(&file, e),
                 };
                 let name = done.report["scenario"].as_str().unwrap_or("").to_string();
                 for o in &done.outcomes {

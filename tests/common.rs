@@ -26,7 +26,7 @@ pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
 pub fn simulate(path: &Path) -> gpuaas_sim::Completed {
     let mut prepared = gpuaas_sim::scenario::run::discover(&[path.to_path_buf()]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(prepared.len(), 1, "one scenario expected");
-    gpuaas_sim::simulate(prepared.remove(0))
+    gpuaas_sim::simulate(prepared.remove(0)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The demo's cluster and queue, written the way the seed writes them.

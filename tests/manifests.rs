@@ -32,9 +32,9 @@ fn kustomization_namespace_and_resources_apply_and_other_kinds_are_listed() {
     assert!(done
         .result
         .engine
-        .world
+        .store()
         .local_queues
-        .contains_key(&("private-ai".to_string(), "default".to_string())));
+        .contains_key(&gpuaas_sim::store::ObjectKey::new("private-ai", "default")));
     let skipped: Vec<String> = done.report["inputs"]["skipped"]
         .as_array()
         .unwrap()

@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use gpuaas_sim::engine::world::WorkloadState;
+use gpuaas_sim::store::WorkloadState;
 
 fn demo(timeline: &str, expect: &str) -> gpuaas_sim::Completed {
     let base = repo().join("scenarios/gpuaas-demo");
@@ -80,7 +80,7 @@ fn patching_a_deployment_keeps_what_earlier_commands_changed() {
     let d = done
         .result
         .engine
-        .world
+        .store()
         .deployment("private-ai", "granite-8b-agent-predictor")
         .unwrap();
     assert_eq!(d.spec.replicas, 1);
@@ -93,7 +93,7 @@ fn rollout_restart_of_a_predictor_rolls_it() {
         "    - {at: 10m, run: \"oc rollout restart deployment/mistral-3-int4-predictor -n private-ai\"}\n",
         "    - {at: 25m, workload: mistral-3-int4, state: Ready}\n    - {at: end, deadlock: none}\n",
     );
-    let w = &done.result.engine.world;
+    let w = done.result.engine.store();
     let d = w.deployment("private-ai", "mistral-3-int4-predictor").unwrap();
     assert_eq!(
         w.replicasets_of(d.uid).len(),
@@ -148,7 +148,7 @@ fn a_pods_quota_limits_the_number_of_pods() {
         .map(|n| {
             done.result
                 .engine
-                .world
+                .store()
                 .workloads
                 .values()
                 .find(|w| w.owner == *n)
@@ -170,7 +170,7 @@ fn a_wildcard_toleration_tolerates_a_cordon() {
         pod("everywhere", 1, "[{operator: Exists}]")
     );
     let done = plain(&m, "  duration: 2m\n  timeline:\n    - {at: 0s, run: \"oc adm cordon gpu-1x-0\"}\n    - {at: 0s, run: \"oc adm cordon gpu-4x-0\"}\n");
-    let p = done.result.engine.world.pod("private-ai", "everywhere").unwrap();
+    let p = done.result.engine.store().pod("private-ai", "everywhere").unwrap();
     assert!(p.node.is_some(), "{:?}", p.unschedulable);
 }
 

@@ -77,7 +77,7 @@ fn multi_team_fleet_borrows_reclaims_and_resumes_from_a_checkpoint() {
         .map(|s| s["borrowed"]["nvidia-h100"]["nvidia.com/gpu"].as_f64().unwrap_or(0.0))
         .collect();
     assert!(borrowed.contains(&2.0), "{borrowed:?}");
-    let log = &done.result.engine.log;
+    let log = &done.result.engine.store().events;
     let preempted: Vec<_> = log.iter().filter(|e| e.kind == "Preempted").collect();
     assert_eq!(preempted.len(), 1, "{preempted:?}");
     assert!(preempted[0].object.contains("job-finetune"), "{:?}", preempted[0]);
@@ -228,11 +228,11 @@ spec:
     for o in &done.outcomes {
         assert!(o.passed, "{} — {}", o.expectation.text, o.detail);
     }
-    assert!(done.result.engine.world.pods.values().all(|p| p.crash.restarts == 0));
+    assert!(done.result.engine.store().pods.values().all(|p| p.crash.restarts == 0));
     let devstral = done
         .result
         .engine
-        .world
+        .store()
         .workloads
         .values()
         .find(|w| w.owner == "devstral-2")
@@ -245,7 +245,7 @@ spec:
 #[test]
 fn llm_d_spreads_one_group_over_two_nodes_and_a_second_waits_whole() {
     let done = simulate(&repo().join("scenarios/llm-d/scale-out.yaml"));
-    let world = &done.result.engine.world;
+    let world = done.result.engine.store();
     let nodes: std::collections::BTreeSet<_> = ["mistral-3-int4-llmd-kserve-mn-0", "mistral-3-int4-llmd-kserve-mn-0-1"]
         .iter()
         .map(|p| world.pod("private-ai", p).unwrap().node.clone().unwrap())

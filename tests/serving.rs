@@ -30,7 +30,7 @@ fn run(
     let mut p = prepared.remove(0);
     p.scenario.fidelity = fidelity;
     tweak(&mut p);
-    gpuaas_sim::simulate(p)
+    gpuaas_sim::simulate(p).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use gpuaas_sim::engine::world::WorkloadState;
+use gpuaas_sim::store::WorkloadState;
 
 fn run(manifests: &str, spec_tail: &str) -> gpuaas_sim::Completed {
     let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n{NODE_POOLS}{spec_tail}");
@@ -22,10 +22,10 @@ fn pod(name: &str, gpus: u32, extra_labels: &str, tolerate: bool) -> String {
     )
 }
 
-fn workload<'a>(done: &'a gpuaas_sim::Completed, owner: &str) -> &'a gpuaas_sim::engine::world::Workload {
+fn workload<'a>(done: &'a gpuaas_sim::Completed, owner: &str) -> &'a gpuaas_sim::store::Workload {
     done.result
         .engine
-        .world
+        .store()
         .workloads
         .values()
         .find(|w| w.owner == owner)
@@ -54,7 +54,7 @@ fn over_quota_pod_is_pending_with_kueues_message() {
         msg.as_deref(),
         Some("couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, request > maximum capacity (4 > 1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed")
     );
-    let p = done.result.engine.world.pod("private-ai", "b-second").unwrap();
+    let p = done.result.engine.store().pod("private-ai", "b-second").unwrap();
     assert_eq!(p.status(), "SchedulingGated");
 }
 
@@ -70,7 +70,7 @@ fn pod_without_a_queue_meets_kube_scheduler_not_kueue() {
         pod("stray", 1, "", false)
     );
     let done = run(&m, "  duration: 2m\n");
-    let p = done.result.engine.world.pod("private-ai", "stray").unwrap();
+    let p = done.result.engine.store().pod("private-ai", "stray").unwrap();
     assert_eq!(p.status(), "Pending");
     assert_eq!(
         p.unschedulable.as_deref(),
@@ -163,7 +163,7 @@ fn deployment_metadata_annotation_does_not_roll_but_template_change_does() {
         "  duration: 10m\n  timeline:\n    - {at: 2m, run: \"oc annotate deployment web -n private-ai team=ai\"}\n";
     let done = run(&m, timeline);
     assert_eq!(
-        done.result.engine.world.replicasets.len(),
+        done.result.engine.store().replicasets.len(),
         1,
         "metadata annotation must not roll out"
     );
@@ -172,7 +172,7 @@ fn deployment_metadata_annotation_does_not_roll_but_template_change_does() {
     let restart = "  duration: 10m\n  timeline:\n    - {at: 2m, run: \"oc rollout restart deployment/web -n private-ai\"}\n  expect:\n    - {at: 3m, deadlock: detected}\n";
     let done = run(&m, restart);
     assert_eq!(
-        done.result.engine.world.replicasets.len(),
+        done.result.engine.store().replicasets.len(),
         2,
         "template change rolls out"
     );
@@ -196,7 +196,7 @@ fn max_surge_zero_rolls_through_full_quota() {
     let ready_new = done
         .result
         .engine
-        .world
+        .store()
         .pods
         .values()
         .filter(|p| p.is_ready() && p.name.starts_with("web-"))
@@ -205,7 +205,7 @@ fn max_surge_zero_rolls_through_full_quota() {
     assert!(done
         .result
         .engine
-        .world
+        .store()
         .workloads
         .values()
         .filter(|w| w.owner == "web")
@@ -247,7 +247,7 @@ fn seed_manual_fix_recovers_a_deadlocked_rollout() {
     let dir = folder(&[("s.yaml", &scenario(""))]);
     let first = simulate(&dir.path().join("s.yaml"));
     assert_eq!(first.result.deadlocks.len(), 1);
-    let w = &first.result.engine.world;
+    let w = first.result.engine.store();
     let dep = w.deployment("private-ai", "mistral-3-int4-predictor").unwrap();
     let old_rs = w
         .replicasets_of(dep.uid)
@@ -299,7 +299,7 @@ fn patching_min_replicas_scales_the_predictor() {
     assert_eq!(
         done.result
             .engine
-            .world
+            .store()
             .deployment("private-ai", "granite-8b-agent-predictor")
             .unwrap()
             .spec
@@ -328,7 +328,7 @@ fn a_model_that_does_not_fit_crash_loops_with_vllms_error() {
     let pod = done
         .result
         .engine
-        .world
+        .store()
         .pods
         .values()
         .find(|p| p.name.starts_with("devstral-2-"))
@@ -366,8 +366,14 @@ fn run_with(files: &[(&str, &str)], spec_tail: &str) -> gpuaas_sim::Completed {
     simulate(&dir.path().join("s.yaml"))
 }
 
-fn events<'a>(done: &'a gpuaas_sim::Completed, kind: &str) -> Vec<&'a gpuaas_sim::engine::LogEvent> {
-    done.result.engine.log.iter().filter(|e| e.kind == kind).collect()
+fn events<'a>(done: &'a gpuaas_sim::Completed, kind: &str) -> Vec<&'a gpuaas_sim::store::LogEvent> {
+    done.result
+        .engine
+        .store()
+        .events
+        .iter()
+        .filter(|e| e.kind == kind)
+        .collect()
 }
 
 #[test]
@@ -850,7 +856,7 @@ fn each_leader_worker_group_is_one_workload() {
         ("s.yaml", &scenario),
     ]);
     let done = simulate(&dir.path().join("s.yaml"));
-    let workloads: Vec<_> = done.result.engine.world.workloads.values().collect();
+    let workloads: Vec<_> = done.result.engine.store().workloads.values().collect();
     assert_eq!(
         workloads.len(),
         3,
@@ -934,7 +940,7 @@ fn workload_objects_state_a_scheduling_situation_as_kueues_tests_do() {
         let find = |name: &str| {
             done.result
                 .engine
-                .world
+                .store()
                 .workloads
                 .values()
                 .find(|w| w.name == name)
@@ -968,7 +974,7 @@ fn a_single_node_llm_inference_service_is_a_deployment_of_queued_pods() {
         ("s.yaml", &scenario),
     ]);
     let done = simulate(&dir.path().join("s.yaml"));
-    let world = &done.result.engine.world;
+    let world = done.result.engine.store();
     assert!(
         world.deployment("private-ai", "granite-kserve").is_some(),
         "KServe names the Deployment <name>-kserve"
@@ -1087,7 +1093,7 @@ fn a_pods_ready_timeout_shorter_than_the_model_load_evicts_the_server_forever() 
     let owned = |done: &gpuaas_sim::Completed, owner: &str| -> Vec<(Option<f64>, Option<f64>)> {
         done.result
             .engine
-            .world
+            .store()
             .workloads
             .values()
             .filter(|w| w.owner == owner)

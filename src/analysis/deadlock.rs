@@ -4,7 +4,7 @@
 
 use crate::api::apps::Strategy;
 use crate::controllers::deployment::resolve_fenceposts;
-use crate::engine::world::{Pod, Uid, World};
+use crate::store::{Pod, PodId, Store};
 use crate::units::SimTime;
 use petgraph::algo::tarjan_scc;
 use petgraph::graphmap::DiGraphMap;
@@ -41,16 +41,16 @@ fn pod_ref(p: &Pod) -> String {
     format!("{}/{}", p.namespace, p.name)
 }
 
-pub fn detect(world: &World) -> Vec<Found> {
-    let mut g: DiGraphMap<Uid, ()> = DiGraphMap::new();
+pub(crate) fn detect(store: &Store) -> Vec<Found> {
+    let mut g: DiGraphMap<PodId, ()> = DiGraphMap::new();
     // Old pods of a stalled RollingUpdate wait for the new ReplicaSet's pods. Only pods
     // someone waits for can close a cycle, so quota edges are built for those alone.
-    let mut waited_on: BTreeSet<Uid> = BTreeSet::new();
-    for d in world.deployments.values() {
+    let mut waited_on: BTreeSet<PodId> = BTreeSet::new();
+    for d in store.deployments.values() {
         if !matches!(d.spec.strategy, Strategy::RollingUpdate { .. }) {
             continue;
         }
-        let rss = world.replicasets_of(d.uid);
+        let rss = store.replicasets_of(d.uid);
         if rss.len() < 2 {
             continue;
         }
@@ -58,10 +58,10 @@ pub fn detect(world: &World) -> Vec<Found> {
         let Some(new_rs) = rss.iter().find(|r| &r.template_hash == hash) else {
             continue;
         };
-        let waiting_new: Vec<Uid> = new_rs
+        let waiting_new: Vec<PodId> = new_rs
             .pods
             .iter()
-            .filter(|p| world.pods.get(p).is_some_and(|p| !p.is_ready()))
+            .filter(|p| store.pods.get(**p).is_some_and(|p| !p.is_ready()))
             .copied()
             .collect();
         for old in rss.iter().filter(|r| r.uid != new_rs.uid && r.replicas > 0) {
@@ -77,10 +77,10 @@ pub fn detect(world: &World) -> Vec<Found> {
         return Vec::new();
     }
     // Gated pods wait for the holders of the quota they lack.
-    let mut holders: std::collections::BTreeMap<(&str, &str), Vec<Uid>> = Default::default();
-    for h in world.workloads.values().filter(|h| h.finished_at.is_none()) {
+    let mut holders: std::collections::BTreeMap<(&str, &str), Vec<PodId>> = Default::default();
+    for h in store.workloads.values().filter(|h| h.finished_at.is_none()) {
         if let Some(a) = &h.admission {
-            let pods = world.pods_of(h);
+            let pods = store.pods_of(h);
             for f in a.flavors.values().collect::<BTreeSet<_>>() {
                 holders
                     .entry((a.cluster_queue.as_str(), f.as_str()))
@@ -89,19 +89,19 @@ pub fn detect(world: &World) -> Vec<Found> {
             }
         }
     }
-    let mut gated: BTreeSet<Uid> = BTreeSet::new();
+    let mut gated: BTreeSet<PodId> = BTreeSet::new();
     for pod_uid in &waited_on {
-        let Some(pod) = world.pods.get(pod_uid) else { continue };
-        let Some(w) = pod.workload.and_then(|w| world.workloads.get(&w)) else {
+        let Some(pod) = store.pods.get(pod_uid) else { continue };
+        let Some(w) = pod.workload.and_then(|w| store.workloads.get(w)) else {
             continue;
         };
         let (true, Some(msg)) = (pod.is_gated() && w.is_pending(), &w.pending_message) else {
             continue;
         };
-        let Some(cq) = world.cluster_queue_of(w) else {
+        let Some(cq) = store.cluster_queue_of(w) else {
             continue;
         };
-        let blockers: Vec<Uid> = starved_flavors(msg)
+        let blockers: Vec<PodId> = starved_flavors(msg)
             .iter()
             .flat_map(|f| holders.get(&(cq, f.as_str())).cloned().unwrap_or_default())
             .collect();
@@ -109,7 +109,7 @@ pub fn detect(world: &World) -> Vec<Found> {
         // its quota, so this pod is not stuck.
         if blockers
             .iter()
-            .any(|h| world.pods.get(h).is_none_or(|p| p.is_terminating()))
+            .any(|h| store.pods.get(h).is_none_or(|p| p.is_terminating()))
         {
             continue;
         }
@@ -123,18 +123,18 @@ pub fn detect(world: &World) -> Vec<Found> {
         if scc.len() < 2 || !scc.iter().any(|p| gated.contains(p)) {
             continue;
         }
-        let pods: Vec<&Pod> = scc.iter().filter_map(|u| world.pods.get(u)).collect();
+        let pods: Vec<&Pod> = scc.iter().filter_map(|u| store.pods.get(u)).collect();
         if pods.iter().any(|p| p.is_terminating()) {
             continue;
         }
         let deployments: BTreeSet<String> = pods
             .iter()
-            .filter_map(|p| world.deployment_of_pod(p))
+            .filter_map(|p| store.deployment_of_pod(p))
             .map(|d| format!("{}/{}", d.namespace, d.name))
             .collect();
         let gated_pod = pods.iter().find(|p| gated.contains(&p.uid)).unwrap();
         let holder = pods.iter().find(|p| !gated.contains(&p.uid)).unwrap_or(gated_pod);
-        let dep = world.deployment_of_pod(gated_pod);
+        let dep = store.deployment_of_pod(gated_pod);
         let arithmetic = dep
             .map(|d| match d.spec.strategy {
                 Strategy::RollingUpdate { max_surge, max_unavailable } => {
@@ -147,9 +147,9 @@ pub fn detect(world: &World) -> Vec<Found> {
                 Strategy::Recreate => String::new(),
             })
             .unwrap_or_default();
-        let message = world
-            .workloads
-            .get(&gated_pod.workload.unwrap_or(0))
+        let message = gated_pod
+            .workload
+            .and_then(|w| store.workloads.get(w))
             .and_then(|w| w.pending_message.clone())
             .unwrap_or_default();
         let description = format!(
@@ -160,7 +160,7 @@ pub fn detect(world: &World) -> Vec<Found> {
         );
         let old_rs = holder
             .owner_rs
-            .and_then(|r| world.replicasets.get(&r))
+            .and_then(|r| store.replicasets.get(r))
             .map(|r| r.name.clone())
             .unwrap_or_default();
         let fix = format!(

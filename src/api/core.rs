@@ -53,6 +53,19 @@ impl ResourceList {
     pub fn is_empty(&self) -> bool {
         self.0.values().all(|q| q.is_zero())
     }
+    /// Whole GPUs of every vendor (`nvidia.com/gpu`, `amd.com/gpu`, …), fractions rounded up.
+    pub fn gpus(&self) -> i128 {
+        self.0
+            .iter()
+            .filter(|(r, _)| is_gpu(r))
+            .map(|(_, q)| q.value_ceil())
+            .sum()
+    }
+}
+
+/// Whether a resource name counts GPUs (`<vendor>/gpu`).
+pub fn is_gpu(resource: &str) -> bool {
+    resource.ends_with("/gpu")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -3,15 +3,20 @@
 //! LeastAllocated, bind; explain unschedulable pods as `FitError` does.
 
 use crate::api::core::{ResourceList, Taint, TaintEffect};
-use crate::engine::action::Action;
-use crate::engine::world::{Node, Pod, World};
+use crate::engine::action::{Action, PodWrite};
+use crate::engine::change::Change;
+use crate::engine::components::{Component, Cx};
+use crate::engine::kernel::rng_stream;
+use crate::store::{Node, Pod, PodId, Store};
+use crate::units::SimTime;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why one node cannot take the pod; several `Insufficient` reasons may apply at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Filtered {
+pub(crate) enum Filtered {
     Unschedulable,
     Taint(String, String),
     Affinity,
@@ -35,7 +40,7 @@ impl Filtered {
     }
 }
 
-pub fn filter(node: &Node, pod: &Pod, requests: &ResourceList) -> Option<Filtered> {
+pub(crate) fn filter(node: &Node, pod: &Pod, requests: &ResourceList) -> Option<Filtered> {
     // NodeUnschedulable treats a cordon as the taint node.kubernetes.io/unschedulable:NoSchedule.
     let cordon = Taint {
         key: "node.kubernetes.io/unschedulable".into(),
@@ -77,7 +82,7 @@ pub fn filter(node: &Node, pod: &Pod, requests: &ResourceList) -> Option<Filtere
 }
 
 /// `FitError.Error()` with the preemption post-filter summary.
-pub fn fit_error(total: usize, filtered: &[Filtered]) -> String {
+pub(crate) fn fit_error(total: usize, filtered: &[Filtered]) -> String {
     let mut hist: BTreeMap<String, usize> = BTreeMap::new();
     let mut pre: BTreeMap<&str, usize> = BTreeMap::new();
     for f in filtered {
@@ -123,7 +128,7 @@ fn score(node: &Node, requests: &ResourceList) -> i64 {
 
 /// `numFeasibleNodesToFind` with the default `percentageOfNodesToScore`: in large
 /// clusters kube-scheduler stops filtering once it has found this many feasible nodes.
-pub fn feasible_nodes_to_find(total: usize) -> usize {
+pub(crate) fn feasible_nodes_to_find(total: usize) -> usize {
     const MIN_NODES: usize = 100;
     if total < MIN_NODES {
         return total;
@@ -136,17 +141,17 @@ pub fn feasible_nodes_to_find(total: usize) -> usize {
 /// stream, as kube-scheduler samples among equals), or the FailedScheduling message.
 /// Filtering starts where the previous cycle stopped (`next_start`), as kube-scheduler
 /// rotates through nodes.
-pub fn schedule_one(world: &World, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut usize) -> Action {
+fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut usize) -> Action {
     let requests = &pod.requests;
     let mut filtered = Vec::new();
     let mut best: Option<(i64, &str)> = None;
     let mut ties = 0u32;
-    let total = world.nodes.len();
+    let total = store.nodes.len();
     let want = feasible_nodes_to_find(total);
     let start = if total == 0 { 0 } else { *next_start % total };
     let mut feasible = 0;
     let mut visited = 0;
-    for node in world.nodes.values().skip(start).chain(world.nodes.values().take(start)) {
+    for node in store.nodes.values().skip(start).chain(store.nodes.values().take(start)) {
         if feasible >= want {
             break;
         }
@@ -174,14 +179,106 @@ pub fn schedule_one(world: &World, pod: &Pod, rng: &mut ChaCha8Rng, next_start: 
     }
     *next_start = start + visited;
     match best {
-        Some((_, n)) => Action::Bind {
-            pod: pod.uid,
-            node: n.to_string(),
-        },
-        None => Action::MarkUnschedulable {
-            pod: pod.uid,
-            message: fit_error(world.nodes.len(), &filtered),
-        },
+        Some((_, n)) => Action::Pod(pod.uid, PodWrite::Bind { node: n.to_string() }),
+        None => Action::Pod(
+            pod.uid,
+            PodWrite::Unschedulable {
+                message: fit_error(store.nodes.len(), &filtered),
+            },
+        ),
+    }
+}
+
+/// kube-scheduler's random stream (ties between equally good nodes).
+const SCHEDULER_STREAM: u64 = 2;
+
+/// kube-scheduler: its scheduling queue (by priority, then creation), the pods it found no
+/// node for, where its next node scan starts, and its random stream.
+pub(crate) struct KubeScheduler {
+    active: BTreeSet<(Reverse<i32>, SimTime, PodId)>,
+    unschedulable: BTreeSet<PodId>,
+    next_start_node: usize,
+    rng: ChaCha8Rng,
+}
+
+impl Default for KubeScheduler {
+    fn default() -> Self {
+        KubeScheduler::new(0)
+    }
+}
+
+impl KubeScheduler {
+    pub(crate) fn new(seed: u64) -> KubeScheduler {
+        KubeScheduler {
+            active: BTreeSet::new(),
+            unschedulable: BTreeSet::new(),
+            next_start_node: 0,
+            rng: rng_stream(seed, SCHEDULER_STREAM),
+        }
+    }
+
+    fn enqueue(&mut self, store: &Store, id: PodId) {
+        if let Some(p) = store.pods.get(id) {
+            let prio = p
+                .spec
+                .priority_class_name
+                .as_ref()
+                .and_then(|c| store.priority_classes.get(c))
+                .map(|c| c.value)
+                .unwrap_or(0);
+            self.active.insert((Reverse(prio), p.created, id));
+        }
+    }
+
+    /// The cluster changed: the pods no node fitted get another try.
+    fn retry_unschedulable(&mut self, store: &Store) {
+        for p in std::mem::take(&mut self.unschedulable) {
+            self.enqueue(store, p);
+        }
+    }
+}
+
+impl Component for KubeScheduler {
+    fn on_change(&mut self, cx: &mut Cx, change: &Change) -> Vec<Action> {
+        let store = cx.store;
+        match change {
+            Change::Node | Change::Cordon { unschedulable: false } => self.retry_unschedulable(store),
+            // A pod naming its node is bound at creation; a gated one waits for its gates.
+            Change::PodCreated(p)
+                if store
+                    .pods
+                    .get(*p)
+                    .is_some_and(|p| !p.is_gated() && p.spec.node_name.is_none()) =>
+            {
+                self.enqueue(store, *p)
+            }
+            Change::PodUngated(p) => self.enqueue(store, *p),
+            Change::PodRemoved { pod, .. } => {
+                self.unschedulable.remove(&pod.uid);
+                // Its resources are free again.
+                if pod.node.is_some() {
+                    self.retry_unschedulable(store);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// One scheduling cycle: the queue's head is bound to a node or marked unschedulable.
+    fn reconcile_next(&mut self, cx: &mut Cx) -> Option<Vec<Action>> {
+        let (_, _, id) = self.active.pop_first()?;
+        let Some(pod) = cx.store.pods.get(id) else {
+            return Some(Vec::new());
+        };
+        if pod.node.is_some() || pod.is_gated() || pod.deletion.is_some() {
+            return Some(Vec::new());
+        }
+        let action = schedule_one(cx.store, pod, &mut self.rng, &mut self.next_start_node);
+        if let Action::Pod(_, PodWrite::Unschedulable { .. }) = action {
+            self.unschedulable.insert(id);
+        }
+        Some(vec![action])
     }
 }
 
@@ -248,32 +345,20 @@ mod tests {
                 .unwrap_or_default(),
             ..Default::default()
         };
-        Pod {
-            uid: 1,
-            k8s_uid: String::new(),
-            namespace: "ns".into(),
-            name: "p".into(),
-            labels: Default::default(),
-            annotations: Default::default(),
+        let template = crate::api::core::PodTemplate {
             spec,
-            requests: ResourceList([("nvidia.com/gpu".to_string(), Quantity::from_units(gpus))].into()),
-            owner_rs: None,
-            owner_job: None,
-            owner_lws: None,
-            created: SimTime::ZERO,
-            node: None,
-            scheduled_at: None,
-            start_phase: None,
-            ready_at: None,
-            deletion: None,
-            unschedulable: None,
-            workload: None,
-            pod_group: None,
-            startup: vec![],
-            memory: None,
-            crash: Default::default(),
-            container_count: 1,
-        }
+            ..Default::default()
+        };
+        let mut p = Pod::new(
+            PodId::from_raw(1),
+            String::new(),
+            "ns".into(),
+            "p".into(),
+            template,
+            SimTime::ZERO,
+        );
+        p.requests = ResourceList([("nvidia.com/gpu".to_string(), Quantity::from_units(gpus))].into());
+        p
     }
 
     #[test]

@@ -1,14 +1,18 @@
 //! The Deployment controller: ReplicaSets per pod-template hash, RollingUpdate with the
 //! exact maxSurge/maxUnavailable arithmetic of `pkg/controller/deployment`, and Recreate.
 
+use super::WorkQueue;
 use crate::api::apps::Strategy;
 use crate::api::core::PodTemplate;
 use crate::engine::action::Action;
-use crate::engine::world::{Uid, World};
+use crate::engine::change::Change;
+use crate::engine::components::{Component, Cx, Event};
+use crate::store::{DeploymentId, Pod, ReplicaSetId, Store};
+use crate::units::SimDuration;
 
 /// Replica counts of one ReplicaSet as the rollout arithmetic sees them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RsCounts {
+pub(crate) struct RsCounts {
     /// spec.replicas
     pub replicas: i32,
     /// status.availableReplicas
@@ -16,7 +20,7 @@ pub struct RsCounts {
 }
 
 /// `ResolveFenceposts`: surge rounds up, unavailable rounds down; both zero → 1 unavailable.
-pub fn resolve_fenceposts(strategy: Strategy, desired: i32) -> (i32, i32) {
+pub(crate) fn resolve_fenceposts(strategy: Strategy, desired: i32) -> (i32, i32) {
     match strategy {
         Strategy::Recreate => (0, 0),
         Strategy::RollingUpdate {
@@ -35,7 +39,7 @@ pub fn resolve_fenceposts(strategy: Strategy, desired: i32) -> (i32, i32) {
 }
 
 /// `NewRSNewReplicas` for RollingUpdate.
-pub fn new_rs_new_replicas(desired: i32, max_surge: i32, total_current: i32, new_replicas: i32) -> i32 {
+pub(crate) fn new_rs_new_replicas(desired: i32, max_surge: i32, total_current: i32, new_replicas: i32) -> i32 {
     let max_total = desired + max_surge;
     if total_current >= max_total {
         return new_replicas;
@@ -46,7 +50,7 @@ pub fn new_rs_new_replicas(desired: i32, max_surge: i32, total_current: i32, new
 
 /// One rolling-update reconcile: the new spec.replicas for the new RS and for each old
 /// RS (old ones ordered oldest first), as `rolloutRolling` computes them.
-pub fn rolling_step(strategy: Strategy, desired: i32, new: RsCounts, old: &[RsCounts]) -> (i32, Vec<i32>) {
+pub(crate) fn rolling_step(strategy: Strategy, desired: i32, new: RsCounts, old: &[RsCounts]) -> (i32, Vec<i32>) {
     let (surge, max_unavailable_raw) = resolve_fenceposts(strategy, desired);
     let mut old_replicas: Vec<i32> = old.iter().map(|o| o.replicas).collect();
     let total: i32 = new.replicas + old_replicas.iter().sum::<i32>();
@@ -118,22 +122,22 @@ pub fn rolling_step(strategy: Strategy, desired: i32, new: RsCounts, old: &[RsCo
 }
 
 /// A stable textual dump of a pod template, the input of the template hash.
-pub fn template_dump(t: &PodTemplate) -> String {
+pub(crate) fn template_dump(t: &PodTemplate) -> String {
     format!("{t:?}")
 }
 
-pub fn reconcile(world: &World, uid: Uid) -> Vec<Action> {
-    let Some(d) = world.deployments.get(&uid) else {
+pub(crate) fn reconcile(store: &Store, uid: DeploymentId) -> Vec<Action> {
+    let Some(d) = store.deployments.get(uid) else {
         return Vec::new();
     };
     debug_assert_eq!(
         d.template_hash,
-        crate::engine::ids::pod_template_hash(&template_dump(&d.spec.template), d.collision_count),
+        crate::apiserver::names::pod_template_hash(&template_dump(&d.spec.template), d.collision_count),
         "Deployment {} changed its template without refresh_hash()",
         d.name
     );
     let hash = d.template_hash.clone();
-    let mut rss = world.replicasets_of(uid);
+    let mut rss = store.replicasets_of(uid);
     rss.sort_by_key(|r| (r.created, r.uid));
     let new_rs = rss
         .iter()
@@ -144,13 +148,19 @@ pub fn reconcile(world: &World, uid: Uid) -> Vec<Action> {
         .filter(|r| Some(r.uid) != new_rs.map(|n| n.uid))
         .copied()
         .collect();
-    let min_ready = crate::units::SimDuration::from_secs(d.spec.min_ready_seconds);
-    let available = |rs_uid: Uid| -> i32 {
-        world.replicasets[&rs_uid]
-            .pods
-            .iter()
-            .filter(|p| world.pods.get(p).is_some_and(|p| p.is_available(min_ready, world.now)))
-            .count() as i32
+    let min_ready = SimDuration::from_secs(d.spec.min_ready_seconds);
+    let available = |rs: ReplicaSetId| -> i32 {
+        store.replicasets.get(rs).map_or(0, |rs| {
+            rs.pods
+                .iter()
+                .filter(|p| {
+                    store
+                        .pods
+                        .get(**p)
+                        .is_some_and(|p| p.is_available(min_ready, store.now))
+                })
+                .count() as i32
+        })
     };
     let next_revision = rss.iter().map(|r| r.revision).max().unwrap_or(0) + 1;
     let mut out = Vec::new();
@@ -166,7 +176,7 @@ pub fn reconcile(world: &World, uid: Uid) -> Vec<Action> {
         };
         if let Some(t) = target.filter(|t| t.replicas != d.spec.replicas) {
             out.push(Action::ScaleReplicaSet {
-                uid: t.uid,
+                id: t.uid,
                 replicas: d.spec.replicas,
             });
         }
@@ -177,10 +187,7 @@ pub fn reconcile(world: &World, uid: Uid) -> Vec<Action> {
             let mut scaled = false;
             for o in &olds {
                 if o.replicas > 0 {
-                    out.push(Action::ScaleReplicaSet {
-                        uid: o.uid,
-                        replicas: 0,
-                    });
+                    out.push(Action::ScaleReplicaSet { id: o.uid, replicas: 0 });
                     scaled = true;
                 }
             }
@@ -200,7 +207,7 @@ pub fn reconcile(world: &World, uid: Uid) -> Vec<Action> {
                     revision: next_revision,
                 }),
                 Some(n) if n.replicas != d.spec.replicas => out.push(Action::ScaleReplicaSet {
-                    uid: n.uid,
+                    id: n.uid,
                     replicas: d.spec.replicas,
                 }),
                 _ => {}
@@ -233,22 +240,75 @@ pub fn reconcile(world: &World, uid: Uid) -> Vec<Action> {
                     revision: next_revision,
                 }),
                 Some(n) if n.replicas != new_target => out.push(Action::ScaleReplicaSet {
-                    uid: n.uid,
+                    id: n.uid,
                     replicas: new_target,
                 }),
                 _ => {}
             }
             for (o, t) in olds.iter().zip(old_targets) {
                 if o.replicas != t {
-                    out.push(Action::ScaleReplicaSet {
-                        uid: o.uid,
-                        replicas: t,
-                    });
+                    out.push(Action::ScaleReplicaSet { id: o.uid, replicas: t });
                 }
             }
         }
     }
     out
+}
+
+/// The Deployment controller: its Deployments, woken by their own changes, their
+/// ReplicaSets' and their pods', and again once a Ready pod has been Ready for
+/// `minReadySeconds` (it then counts as available).
+#[derive(Default)]
+pub(crate) struct DeploymentController {
+    queue: WorkQueue<DeploymentId>,
+}
+
+impl DeploymentController {
+    fn owner_of(store: &Store, pod: &Pod) -> Option<DeploymentId> {
+        store.replicasets.get(pod.owner_rs?)?.deployment
+    }
+
+    /// The timer set at a pod's readiness is due.
+    pub(crate) fn resync(&mut self, id: DeploymentId) {
+        self.queue.add(id);
+    }
+}
+
+impl Component for DeploymentController {
+    fn on_change(&mut self, cx: &mut Cx, change: &Change) -> Vec<Action> {
+        let store = cx.store;
+        match change {
+            Change::Deployment(id) => self.queue.add(*id),
+            Change::ReplicaSet { deployment, .. } | Change::ReplicaSetDeleted { deployment, .. } => {
+                self.queue.extend(*deployment)
+            }
+            Change::PodCreated(p) | Change::PodTerminating(p) => self
+                .queue
+                .extend(store.pods.get(*p).and_then(|p| Self::owner_of(store, p))),
+            Change::PodRemoved { pod, .. } => self.queue.extend(Self::owner_of(store, pod)),
+            Change::PodReady(p) => {
+                let Some(d) = store
+                    .pods
+                    .get(*p)
+                    .and_then(|p| Self::owner_of(store, p))
+                    .and_then(|d| store.deployments.get(d))
+                else {
+                    return Vec::new();
+                };
+                self.queue.add(d.uid);
+                if d.spec.min_ready_seconds > 0 {
+                    let wait = SimDuration::from_secs(d.spec.min_ready_seconds);
+                    cx.after(wait, Event::Deployment(d.uid));
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn reconcile_next(&mut self, cx: &mut Cx) -> Option<Vec<Action>> {
+        self.queue.pop().map(|id| reconcile(cx.store, id))
+    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,19 @@
 //! KServe's InferenceService controller in RawDeployment mode: one Deployment
 //! `{name}-predictor` whose pod template merges the ServingRuntime with the predictor.
 
+use super::WorkQueue;
 use crate::api::apps::{DeploymentSpec, Strategy};
 use crate::api::core::{Container, PodSpec, PodTemplate, ResourceList, DEFAULT_GRACE_SECONDS};
 use crate::api::kserve::{InferenceService, ModelSource, ServingRuntime};
 use crate::api::meta::{LabelSelector, Labels};
-use crate::engine::action::Action;
-use crate::engine::world::{NsName, World};
+use crate::engine::action::{Action, DeploymentUpdate, DeploymentWrite};
+use crate::engine::change::Change;
+use crate::engine::components::{Component, Cx};
+use crate::store::{ObjectKey, Store};
 use crate::units::Quantity;
 
-pub const ISVC_LABEL: &str = "serving.kserve.io/inferenceservice";
-pub const SOURCE_URI_ANNOTATION: &str = "internal.serving.kserve.io/storage-initializer-sourceuri";
+pub(crate) const ISVC_LABEL: &str = "serving.kserve.io/inferenceservice";
+pub(crate) const SOURCE_URI_ANNOTATION: &str = "internal.serving.kserve.io/storage-initializer-sourceuri";
 /// Annotations KServe does not copy from the InferenceService to its Deployment.
 const DISALLOWED_ANNOTATIONS: &[&str] = &[
     "autoscaling.knative.dev/min-scale",
@@ -19,21 +22,21 @@ const DISALLOWED_ANNOTATIONS: &[&str] = &[
     "kubectl.kubernetes.io/last-applied-configuration",
 ];
 
-pub fn predictor_name(isvc: &str) -> String {
+pub(crate) fn predictor_name(isvc: &str) -> String {
     format!("{isvc}-predictor")
 }
 
 /// The ServingRuntime an InferenceService uses: the named one, or the first runtime in
 /// the namespace that auto-selects its model format.
-pub fn resolve_runtime<'a>(world: &'a World, ns: &str, isvc: &InferenceService) -> Option<&'a ServingRuntime> {
+pub(crate) fn resolve_runtime<'a>(store: &'a Store, ns: &str, isvc: &InferenceService) -> Option<&'a ServingRuntime> {
     match &isvc.predictor.runtime {
-        Some(r) => world.runtimes.get(&(ns.to_string(), r.clone())),
+        Some(r) => store.runtimes.get(&ObjectKey::new(ns, r.as_str())),
         None => {
             let fmt = isvc.predictor.model_format.as_deref()?;
-            world
+            store
                 .runtimes
                 .iter()
-                .filter(|((n, _), _)| n == ns)
+                .filter(|(k, _)| k.namespace == ns)
                 .map(|(_, r)| r)
                 .find(|r| {
                     r.model_formats
@@ -64,7 +67,7 @@ fn source_uri(src: &ModelSource) -> String {
 }
 
 /// Builds the predictor's metadata and pod template as KServe would.
-pub fn desired_template(
+pub(crate) fn desired_template(
     ns: &str,
     name: &str,
     isvc: &InferenceService,
@@ -167,19 +170,19 @@ pub fn desired_template(
 }
 
 /// Reconciles one InferenceService into its predictor Deployment.
-pub fn reconcile(world: &World, key: &NsName) -> Vec<Action> {
-    let Some(state) = world.isvcs.get(key) else {
+pub(crate) fn reconcile(store: &Store, key: &ObjectKey) -> Vec<Action> {
+    let Some(state) = store.isvcs.get(key) else {
         return Vec::new();
     };
-    let (ns, name) = key;
-    let Some(rt) = resolve_runtime(world, ns, &state.isvc) else {
+    let (ns, name) = (&key.namespace, &key.name);
+    let Some(rt) = resolve_runtime(store, ns, &state.isvc) else {
         return Vec::new();
     };
     let (labels, annotations, template) = desired_template(ns, name, &state.isvc, rt);
     let strategy = state.isvc.predictor.strategy.unwrap_or(Strategy::DEFAULT_ROLLING);
     let min = state.isvc.predictor.min_replicas;
     let dep_name = predictor_name(name);
-    match world.deployment(ns, &dep_name) {
+    match store.deployment(ns, &dep_name) {
         None => {
             let mut selector = LabelSelector::default();
             selector.match_labels.insert("app".into(), format!("isvc.{dep_name}"));
@@ -200,8 +203,7 @@ pub fn reconcile(world: &World, key: &NsName) -> Vec<Action> {
                     },
                 },
                 Action::MarkIsvcMinReplicasApplied {
-                    namespace: ns.clone(),
-                    name: name.clone(),
+                    key: key.clone(),
                     min_replicas: min,
                 },
             ]
@@ -233,23 +235,48 @@ pub fn reconcile(world: &World, key: &NsName) -> Vec<Action> {
                 || d.annotations != annotations;
             let mut out = Vec::new();
             if changed || replicas.is_some() {
-                out.push(Action::UpdateDeployment {
-                    uid: d.uid,
-                    labels,
-                    annotations,
-                    template,
-                    strategy,
-                    replicas,
-                });
+                out.push(Action::Deployment(
+                    d.uid,
+                    DeploymentWrite::Update(Box::new(DeploymentUpdate {
+                        labels,
+                        annotations,
+                        template,
+                        strategy,
+                        replicas,
+                    })),
+                ));
             }
             if replicas.is_some() {
                 out.push(Action::MarkIsvcMinReplicasApplied {
-                    namespace: ns.clone(),
-                    name: name.clone(),
+                    key: key.clone(),
                     min_replicas: min,
                 });
             }
             out
         }
+    }
+}
+
+/// KServe's InferenceService controller: its services, woken by their own changes, their
+/// runtimes' and their predictor Deployments'.
+#[derive(Default)]
+pub(crate) struct InferenceServiceController {
+    queue: WorkQueue<ObjectKey>,
+}
+
+impl Component for InferenceServiceController {
+    fn on_change(&mut self, cx: &mut Cx, change: &Change) -> Vec<Action> {
+        match change {
+            Change::ServingRuntime { namespace } => self
+                .queue
+                .extend(cx.store.isvcs.keys().filter(|k| &k.namespace == namespace).cloned()),
+            Change::InferenceService(key) | Change::PredictorChanged { isvc: key } => self.queue.add(key.clone()),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn reconcile_next(&mut self, cx: &mut Cx) -> Option<Vec<Action>> {
+        self.queue.pop().map(|key| reconcile(cx.store, &key))
     }
 }

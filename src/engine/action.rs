@@ -1,14 +1,21 @@
-//! What controllers ask the engine to do. Controllers are pure: they read the world and
-//! return actions; the engine applies them, like writes to the API server.
+//! Every write to the store, as a request to the API server. Controllers and components
+//! are pure over the store: they read it and return actions; timeline commands are
+//! actions too. The applier (`crate::apiserver`) carries them out, one at a time.
 
-use super::world::{Admission, Uid, Workload};
-use crate::api::apps::DeploymentSpec;
+use crate::api::apps::{DeploymentSpec, Strategy};
 use crate::api::core::{PodTemplate, Toleration};
 use crate::api::meta::Labels;
-use crate::units::SimDuration;
+use crate::cluster::kubelet::Startup;
+use crate::manifest::objects::Object;
+use crate::store::{
+    Admission, DeploymentId, JobId, LeaderWorkerSetId, LogEvent, ObjectKey, PodId, ReplicaSetId, StartPhase, Workload,
+    WorkloadId,
+};
+use crate::units::{SimDuration, SimTime};
 
 #[derive(Debug, Clone)]
-pub enum Action {
+pub(crate) enum Action {
+    /// KServe creates an InferenceService's predictor Deployment.
     CreateDeployment {
         namespace: String,
         name: String,
@@ -17,100 +24,235 @@ pub enum Action {
         annotations: Labels,
         spec: DeploymentSpec,
     },
-    /// KServe's update of a predictor Deployment it owns (replicas only when set).
-    UpdateDeployment {
-        uid: Uid,
-        labels: Labels,
-        annotations: Labels,
-        template: PodTemplate,
-        strategy: crate::api::apps::Strategy,
-        replicas: Option<i32>,
-    },
+    Deployment(DeploymentId, DeploymentWrite),
+    /// KServe remembers the minReplicas it last applied, so only changes propagate.
     MarkIsvcMinReplicasApplied {
-        namespace: String,
-        name: String,
+        key: ObjectKey,
         min_replicas: Option<i32>,
     },
     CreateReplicaSet {
-        deployment: Uid,
+        deployment: DeploymentId,
         template: PodTemplate,
         hash: String,
         replicas: i32,
         revision: u64,
     },
+    /// The Deployment controller scales one of its ReplicaSets (and records it).
     ScaleReplicaSet {
-        uid: Uid,
+        id: ReplicaSetId,
         replicas: i32,
     },
+    /// The ReplicaSet controller creates one more pod from its template.
     CreatePod {
-        replicaset: Uid,
-    },
-    DeletePod {
-        uid: Uid,
-        grace: Option<SimDuration>,
-    },
-    CreateWorkload(Box<Workload>),
-    AdmitWorkload {
-        uid: Uid,
-        admission: Admission,
-    },
-    SetWorkloadPending {
-        uid: Uid,
-        reason: String,
-        message: String,
-    },
-    /// Kueue removes its gate and injects the flavor's node labels and tolerations.
-    UngatePod {
-        uid: Uid,
-        node_selector: Labels,
-        tolerations: Vec<Toleration>,
-    },
-    /// Kueue's eviction of an admitted workload (preemption): its pods are terminated and
-    /// its quota returns when they are gone.
-    EvictWorkload {
-        uid: Uid,
-        reason: String,
-        message: String,
-    },
-    FinishWorkload {
-        uid: Uid,
-        reason: String,
-    },
-    Bind {
-        pod: Uid,
-        node: String,
+        replicaset: ReplicaSetId,
     },
     /// The Job controller creates one more pod from the Job's template.
     CreateJobPod {
-        job: Uid,
+        job: JobId,
     },
     /// The LeaderWorkerSet controller creates pod `worker` (0: the leader) of group `group`.
     CreateLwsPod {
-        lws: Uid,
+        lws: LeaderWorkerSetId,
         group: i32,
         worker: i32,
     },
-    /// Enough of the Job's pods succeeded.
-    CompleteJob {
-        job: Uid,
+    Pod(PodId, PodWrite),
+    Job(JobId, JobWrite),
+    /// Kueue's integrations create a Workload for what they manage.
+    CreateWorkload(Box<Workload>),
+    Workload(WorkloadId, WorkloadWrite),
+    /// A user's object (initial manifests, `oc apply`, `oc patch`): created or replaced,
+    /// with its document kept for later patches.
+    Apply {
+        object: Box<Object>,
+        manifest: Option<Box<StoredManifest>>,
     },
+    /// `oc scale deployment`.
+    ScaleDeployment {
+        id: DeploymentId,
+        replicas: i32,
+    },
+    /// `oc scale replicaset`: a user's write, no event.
+    SetReplicaSetReplicas {
+        id: ReplicaSetId,
+        replicas: i32,
+    },
+    /// `oc label` / `oc annotate`: the object's whole new map.
+    SetMetadata {
+        target: MetadataTarget,
+        field: MetadataField,
+        values: Labels,
+    },
+    /// `oc adm cordon` / `uncordon`.
+    Cordon {
+        node: String,
+        unschedulable: bool,
+    },
+    /// `oc delete` of a kind whose dependents the garbage collector then deletes.
+    DeleteReplicaSet {
+        id: ReplicaSetId,
+        grace: Option<SimDuration>,
+    },
+    DeleteDeployment {
+        id: DeploymentId,
+        grace: Option<SimDuration>,
+    },
+    DeleteInferenceService {
+        key: ObjectKey,
+        grace: Option<SimDuration>,
+    },
+    /// A Kubernetes event a component records (or a timeline command's log line).
+    Event(LogEvent),
+}
+
+/// A user's manifest document, kept by (kind, namespace, name) for `oc patch`.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredManifest {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub doc: serde_json::Value,
+}
+
+/// Writes to a Deployment.
+#[derive(Debug, Clone)]
+pub(crate) enum DeploymentWrite {
+    /// KServe's update of a predictor Deployment it owns.
+    Update(Box<DeploymentUpdate>),
+    /// `oc rollout restart`: a new `restartedAt` stamp in the pod template.
+    Restart { stamp: String },
+}
+
+/// What KServe sets on a predictor Deployment it owns (replicas only when set).
+#[derive(Debug, Clone)]
+pub(crate) struct DeploymentUpdate {
+    pub labels: Labels,
+    pub annotations: Labels,
+    pub template: PodTemplate,
+    pub strategy: Strategy,
+    pub replicas: Option<i32>,
+}
+
+/// Writes to a Pod.
+#[derive(Debug, Clone)]
+pub(crate) enum PodWrite {
+    /// kube-scheduler's binding to a node.
+    Bind { node: String },
+    /// kube-scheduler found no node (`FailedScheduling`).
+    Unschedulable { message: String },
+    /// Kueue removes its gate and injects the flavor's node labels and tolerations.
+    Ungate {
+        node_selector: Labels,
+        tolerations: Vec<Toleration>,
+    },
+    /// The kubelet starts the pod on its node with this start-up plan.
+    Start(Box<Startup>),
+    /// The kubelet moved on to a start-up step shown as `phase`.
+    Phase(StartPhase),
+    /// Every start-up step is done: the readiness probe passes.
+    Ready,
+    /// The engine exited with `reason`; the kubelet restarts it after `backoff`.
+    Crash {
+        reason: &'static str,
+        message: String,
+        backoff: SimDuration,
+    },
+    /// The back-off is over: the container runs again from the step shown as `phase`.
+    Restart { phase: Option<StartPhase> },
+    /// The container exited 0 (a Job's pod): it counts and the pod is removed.
+    Succeeded,
+    /// Deletion: with a grace period for a pod a kubelet runs, at once otherwise.
+    Delete { grace: Option<SimDuration> },
+    /// The grace period is over: the pod object is gone.
+    Remove,
+}
+
+/// Writes to a Job (the Job controller's status, Kueue's suspend and resume).
+#[derive(Debug, Clone)]
+pub(crate) enum JobWrite {
+    /// Enough of the Job's pods succeeded.
+    Complete,
     /// Kueue unsuspends an admitted Job, injecting the flavors' placement.
-    StartJob {
-        job: Uid,
+    Start {
         node_selector: Labels,
         tolerations: Vec<Toleration>,
     },
     /// Kueue suspends the Job of an evicted Workload; the Job controller stops its pods.
-    StopJob {
-        job: Uid,
-    },
-    /// Kueue clears an evicted Workload's quota reservation once its Job is stopped, and
-    /// queues it again.
-    RequeueWorkload {
-        uid: Uid,
-    },
-    MarkUnschedulable {
-        pod: Uid,
+    Stop,
+}
+
+/// Writes to a Workload's status, as Kueue's controllers make them.
+#[derive(Debug, Clone)]
+pub(crate) enum WorkloadWrite {
+    /// Quota reserved (`QuotaReserved` and `Admitted`).
+    Admit(Admission),
+    /// Not admitted, with the scheduler's reason and message.
+    Pending {
+        reason: String,
         message: String,
     },
+    /// Evicted (its pods are then stopped; the quota returns when they are gone).
+    Evict(Eviction),
+    Finish {
+        reason: String,
+    },
+    /// `UnsetQuotaReservation`: an evicted Workload's pods are gone; it queues again.
+    UnsetQuotaReservation,
+    /// All its pods are Ready (the `PodsReady` condition).
+    PodsReady,
+    /// A Ready Workload's pod is terminating.
+    PodsNotReady,
+    Priority {
+        priority: i32,
+        class: Option<String>,
+    },
+    /// Cleared so that a requeued orphan records its reason again.
+    ClearPendingMessage,
+    /// Requeued more than `backoffLimitCount` times: out of the queue for good.
+    Deactivate {
+        limit: u32,
+    },
+    /// Waiting for its requeuing back-off to end at `until`.
+    BackingOff {
+        until: SimTime,
+    },
+    /// The back-off is over (`announce`: record that it is requeued).
+    BackoffOver {
+        announce: bool,
+    },
+}
+
+/// Why Kueue evicts a Workload.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Eviction {
+    /// To make room for another (`Preempted`, with the preemption reason).
+    Preempted { reason: String, message: String },
+    /// Its pods were not all Ready in time; `requeue` is its next requeuing state.
+    PodsReadyTimeout { message: String, requeue: RequeueState },
+}
+
+/// Kueue's `requeueState` after a PodsReady timeout.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RequeueState {
+    pub count: u32,
+    /// When the back-off ends; none: deactivated instead.
+    pub requeue_at: Option<SimTime>,
+    /// The queue-order timestamp it takes (the eviction time unless ordered by creation).
+    pub queue_timestamp: SimTime,
+}
+
+/// The object `oc label` / `oc annotate` changes.
+#[derive(Debug, Clone)]
+pub(crate) enum MetadataTarget {
+    Deployment(DeploymentId),
+    ReplicaSet(ReplicaSetId),
+    Pod(PodId),
+    InferenceService(ObjectKey),
+    Node(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MetadataField {
+    Labels,
+    Annotations,
 }

@@ -9,11 +9,51 @@
 //! left, capped by its `borrowingLimit` above its nominal quota.
 
 use crate::api::kueue::{ClusterQueue, FairSharingStrategy, FlavorName};
+use crate::store::Admission;
 use crate::units::Quantity;
 use std::collections::BTreeMap;
 
 /// A (flavor, resource) pair, the unit of quota.
 pub type FlavorResource = (FlavorName, String);
+
+/// Admitted usage per (ClusterQueue, flavor, resource).
+pub type QuotaUsage = BTreeMap<(String, FlavorName, String), Quantity>;
+
+/// The persistent cache: what the admitted Workloads of each ClusterQueue use. Kueue's
+/// event handlers keep it in step with admissions and releases; each scheduling cycle
+/// works on a `Snapshot` of it.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Cache {
+    pub(crate) usage: QuotaUsage,
+}
+
+impl Cache {
+    /// Adds an admission's usage to its ClusterQueue's (quota reserved).
+    pub(crate) fn reserve(&mut self, a: &Admission) {
+        for (r, f) in &a.flavors {
+            *self
+                .usage
+                .entry((a.cluster_queue.clone(), f.clone(), r.clone()))
+                .or_default() += a.usage.get(r);
+        }
+    }
+
+    /// Takes an admission's usage back out (quota released).
+    pub(crate) fn release(&mut self, a: &Admission) {
+        for (r, f) in &a.flavors {
+            if let Some(u) = self.usage.get_mut(&(a.cluster_queue.clone(), f.clone(), r.clone())) {
+                *u -= a.usage.get(r);
+            }
+        }
+    }
+
+    pub(crate) fn usage_of(&self, cq: &str, flavor: &str, resource: &str) -> Quantity {
+        self.usage
+            .get(&(cq.to_string(), flavor.to_string(), resource.to_string()))
+            .copied()
+            .unwrap_or_default()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Quota {

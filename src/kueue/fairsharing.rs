@@ -165,7 +165,7 @@ fn first_strategy<'c>(
         if cq == own {
             let c = ordering.pop(&cq).expect("has a workload");
             preemption::remove(snapshot, c);
-            targets.push((c, Reason::InClusterQueue));
+            targets.push((c, Reason::ClusterQueue));
             if fits_for_fair_sharing(p, snapshot) {
                 return (true, retry);
             }
@@ -177,7 +177,7 @@ fn first_strategy<'c>(
             preemption::remove(snapshot, c);
             let target_new = dominant_resource_share(snapshot, &cq);
             if allows(strategy, preemptor_new, target_old, target_new) {
-                targets.push((c, Reason::InCohortFairSharing));
+                targets.push((c, Reason::CohortFairSharing));
                 if fits_for_fair_sharing(p, snapshot) {
                     return (true, retry);
                 }
@@ -207,7 +207,7 @@ fn second_strategy<'c>(
         if allows(FairSharingStrategy::LessThanInitialShare, preemptor_new, target_old, 0) {
             let c = ordering.pop(&cq).expect("has a workload");
             preemption::remove(snapshot, c);
-            targets.push((c, Reason::InCohortFairSharing));
+            targets.push((c, Reason::CohortFairSharing));
             if fits_for_fair_sharing(p, snapshot) {
                 return true;
             }
@@ -258,15 +258,15 @@ mod tests {
     //! `pkg/scheduler/preemption/preemption_fair_test.go`, with its ClusterQueues `a`, `b`,
     //! `c` (3 cpu each, LowerPriority / Any / borrowWithinCohort LowerPriority below -3)
     //! and `preemptible` (0 cpu) in cohort `all`. Kueue v0.13 gives every cohort target
-    //! the reason `InCohortFairSharing`; later releases call those taken while the
-    //! preemptor stays within its nominal quota `InCohortReclamation`.
+    //! the reason `CohortFairSharing`; later releases call those taken while the
+    //! preemptor stays within its nominal quota `CohortReclamation`.
     use super::*;
     use crate::api::kueue::{
         BorrowWithinCohort, ClusterQueue, FlavorQuotas, Preemption, QueueingStrategy, ReclaimWithinCohort,
         ResourceGroup, ResourceQuota, WithinClusterQueue,
     };
-    use crate::engine::world::Uid;
     use crate::manifest::error::Loc;
+    use crate::store::WorkloadId;
     use crate::units::SimTime;
     use FairSharingStrategy::*;
 
@@ -362,7 +362,7 @@ mod tests {
                 .entry((cq.to_string(), "default".to_string(), "cpu".to_string()))
                 .or_insert(Quantity::ZERO) += cpu(*c);
             candidates.push(Candidate {
-                uid: i as Uid + 1,
+                uid: WorkloadId::from_raw(i as u64 + 1),
                 cluster_queue: cq.to_string(),
                 priority: *prio,
                 queued: SimTime::ZERO,
@@ -391,7 +391,7 @@ mod tests {
         assert_eq!(snapshot, before, "{}: the snapshot is left as it was", case.name);
         let mut names: Vec<(String, Reason)> = t
             .into_iter()
-            .map(|t| (case.admitted[(t.uid - 1) as usize].0.to_string(), t.reason))
+            .map(|t| (case.admitted[(t.uid.raw() - 1) as usize].0.to_string(), t.reason))
             .collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
         names
@@ -413,7 +413,7 @@ mod tests {
                     units("c", &["c1"]),
                 ]),
                 incoming: ("c", 1000, 0),
-                want: vec![("b1", InCohortFairSharing)],
+                want: vec![("b1", CohortFairSharing)],
             },
             Case {
                 name: "can reclaim from queue using less, if taking the latest workload from user using the most isn't enough",
@@ -421,7 +421,7 @@ mod tests {
                 strategies: both.clone(),
                 admitted: vec![("a1", "a", 3000, 0), ("a2", "a", 1000, 0), ("b1", "b", 2000, 0), ("b2", "b", 3000, 0)],
                 incoming: ("c", 3000, 0),
-                want: vec![("a1", InCohortFairSharing)],
+                want: vec![("a1", CohortFairSharing)],
             },
             Case {
                 name: "reclaim borrowable quota from user using the most",
@@ -433,7 +433,7 @@ mod tests {
                     units("c", &["c1"]),
                 ]),
                 incoming: ("a", 1000, 0),
-                want: vec![("b1", InCohortFairSharing)],
+                want: vec![("b1", CohortFairSharing)],
             },
             Case {
                 name: "preempt one from each CQ borrowing",
@@ -448,7 +448,7 @@ mod tests {
                     ("b3", "b", 3000, 0),
                 ],
                 incoming: ("c", 2000, 0),
-                want: vec![("a1", InCohortFairSharing), ("b1", InCohortFairSharing)],
+                want: vec![("a1", CohortFairSharing), ("b1", CohortFairSharing)],
             },
             Case {
                 name: "can't preempt when everyone under nominal",
@@ -483,7 +483,7 @@ mod tests {
                     units("b", &["b1", "b2", "b3", "b4", "b5"]),
                 ]),
                 incoming: ("a", 2000, 0),
-                want: vec![("a1_low", InClusterQueue), ("a2_low", InClusterQueue)],
+                want: vec![("a1_low", ClusterQueue), ("a2_low", ClusterQueue)],
             },
             Case {
                 name: "can preempt a combination of same CQ and highest user",
@@ -495,7 +495,7 @@ mod tests {
                     units("b", &["b1", "b2", "b3", "b4", "b5", "b6"]),
                 ]),
                 incoming: ("a", 2000, 0),
-                want: vec![("a_low", InClusterQueue), ("b1", InCohortFairSharing)],
+                want: vec![("a_low", ClusterQueue), ("b1", CohortFairSharing)],
             },
             Case {
                 name: "preempt huge workload if there is no other option, as long as the target CQ gets a lower share",
@@ -503,7 +503,7 @@ mod tests {
                 strategies: both.clone(),
                 admitted: vec![("b1", "b", 9000, 0)],
                 incoming: ("a", 2000, 0),
-                want: vec![("b1", InCohortFairSharing)],
+                want: vec![("b1", CohortFairSharing)],
             },
             Case {
                 name: "can't preempt huge workload if the incoming is also huge",
@@ -532,7 +532,7 @@ mod tests {
                     ("b2", "b", 3000, 0),
                 ],
                 incoming: ("a", 4000, 0),
-                want: vec![("a1_low", InClusterQueue), ("b1", InCohortFairSharing)],
+                want: vec![("a1_low", ClusterQueue), ("b1", CohortFairSharing)],
             },
             Case {
                 name: "prefer to preempt workloads that don't make the target CQ have the biggest share",
@@ -545,7 +545,7 @@ mod tests {
                     ("c1", "c", 1000, 0),
                 ],
                 incoming: ("a", 3500, 0),
-                want: vec![("b2", InCohortFairSharing)],
+                want: vec![("b2", CohortFairSharing)],
             },
             Case {
                 name: "preempt from different cluster queues if the end result has a smaller max share",
@@ -558,7 +558,7 @@ mod tests {
                     ("c2", "c", 2500, 0),
                 ],
                 incoming: ("a", 3500, 0),
-                want: vec![("b1", InCohortFairSharing), ("c1", InCohortFairSharing)],
+                want: vec![("b1", CohortFairSharing), ("c1", CohortFairSharing)],
             },
             Case {
                 name: "scenario above does not flap",
@@ -598,7 +598,7 @@ mod tests {
                 strategies: vec![LessThanInitialShare],
                 admitted: vec![("a1", "a", 3000, 0), ("b_low", "b", 5000, 0), ("b_high", "b", 1000, 1)],
                 incoming: ("a", 1000, 0),
-                want: vec![("b_low", InCohortFairSharing)],
+                want: vec![("b_low", CohortFairSharing)],
             },
             Case {
                 name: "preempt workload that doesn't transfer the imbalance, even if high priority",
@@ -606,7 +606,7 @@ mod tests {
                 strategies: vec![LessThanOrEqualToFinalShare],
                 admitted: vec![("a1", "a", 3000, 0), ("b_low", "b", 5000, 0), ("b_high", "b", 1000, 1)],
                 incoming: ("a", 1000, 0),
-                want: vec![("b_high", InCohortFairSharing)],
+                want: vec![("b_high", CohortFairSharing)],
             },
             Case {
                 name: "CQ with higher weight can preempt more",
@@ -617,7 +617,7 @@ mod tests {
                     units("b", &["b1", "b2", "b3", "b4", "b5", "b6"]),
                 ]),
                 incoming: ("a", 2000, 0),
-                want: vec![("b1", InCohortFairSharing), ("b2", InCohortFairSharing)],
+                want: vec![("b1", CohortFairSharing), ("b2", CohortFairSharing)],
             },
             Case {
                 name: "can preempt anything borrowing from CQ with 0 weight",
@@ -629,9 +629,9 @@ mod tests {
                 ]),
                 incoming: ("a", 3000, 0),
                 want: vec![
-                    ("b1", InCohortFairSharing),
-                    ("b2", InCohortFairSharing),
-                    ("b3", InCohortFairSharing),
+                    ("b1", CohortFairSharing),
+                    ("b2", CohortFairSharing),
+                    ("b3", CohortFairSharing),
                 ],
             },
             Case {
@@ -657,7 +657,7 @@ mod tests {
                 strategies: both.clone(),
                 admitted: units("a", &["a1"]),
                 incoming: ("a", 1000, 1000),
-                want: vec![("a1", InClusterQueue)],
+                want: vec![("a1", ClusterQueue)],
             },
         ];
         for case in &cases {

@@ -8,36 +8,36 @@
 use super::pod::{placement, priority_from};
 use super::QUEUE_NAME_LABEL;
 use crate::api::batch::JobObject;
-use crate::engine::action::Action;
-use crate::engine::ids::workload_name_for_owner;
-use crate::engine::world::{Job, Source, Uid, Workload, WorkloadState, World};
+use crate::apiserver::names::workload_name_for_owner;
+use crate::engine::action::{Action, JobWrite, WorkloadWrite};
+use crate::store::{Job, JobId, Source, Store, Workload, WorkloadState};
 
 /// The webhook's defaulting: a Job with a queue (label, or the namespace's `default`
 /// LocalQueue) gets the queue label and starts suspended.
-pub fn mutate_new_job(world: &World, namespace: &str, job: &mut JobObject) {
-    let Some(queue) = world.queue_for(namespace, &job.meta.labels) else {
+pub(crate) fn mutate_new_job(store: &Store, namespace: &str, job: &mut JobObject) {
+    let Some(queue) = store.queue_for(namespace, &job.meta.labels) else {
         return;
     };
     job.meta.labels.insert(QUEUE_NAME_LABEL.into(), queue);
     job.spec.suspend = true;
 }
 
-pub fn is_managed(job: &Job) -> bool {
+pub(crate) fn is_managed(job: &Job) -> bool {
     job.labels.get(QUEUE_NAME_LABEL).is_some_and(|q| !q.is_empty())
 }
 
-fn active_pods(world: &World, job: &Job) -> usize {
+fn active_pods(store: &Store, job: &Job) -> usize {
     job.pods
         .iter()
-        .filter(|p| world.pods.get(p).is_some_and(|p| p.deletion.is_none()))
+        .filter(|p| store.pods.get(**p).is_some_and(|p| p.deletion.is_none()))
         .count()
 }
 
-fn new_workload(world: &World, job: &Job) -> Workload {
+fn new_workload(store: &Store, job: &Job) -> Workload {
     let count = job.wanted().max(1) as u32;
     let requests = job.spec.template.spec.requests().times(count as i64);
     let (priority, priority_class) =
-        priority_from(world, &job.labels, job.spec.template.spec.priority_class_name.as_ref());
+        priority_from(store, &job.labels, job.spec.template.spec.priority_class_name.as_ref());
     Workload {
         namespace: job.namespace.clone(),
         name: workload_name_for_owner("Job", "batch", &job.name, &job.k8s_uid),
@@ -49,21 +49,21 @@ fn new_workload(world: &World, job: &Job) -> Workload {
         priority,
         priority_class,
         requests,
-        ..Workload::queued(Source::Job(job.uid), world.now)
+        ..Workload::queued(Source::Job(job.uid), store.now)
     }
 }
 
 /// Reconciles one Job against its Workload.
-pub fn reconcile(world: &World, uid: Uid) -> Vec<Action> {
-    let Some(job) = world.jobs.get(&uid) else {
+pub(crate) fn reconcile(store: &Store, id: JobId) -> Vec<Action> {
+    let Some(job) = store.jobs.get(id) else {
         return Vec::new();
     };
     if !is_managed(job) {
         return Vec::new();
     }
-    let Some(w) = job.workload.and_then(|w| world.workloads.get(&w)) else {
+    let Some(w) = job.workload.and_then(|w| store.workloads.get(w)) else {
         if job.completed_at.is_none() {
-            return vec![Action::CreateWorkload(Box::new(new_workload(world, job)))];
+            return vec![Action::CreateWorkload(Box::new(new_workload(store, job)))];
         }
         return Vec::new();
     };
@@ -71,22 +71,28 @@ pub fn reconcile(world: &World, uid: Uid) -> Vec<Action> {
         return Vec::new();
     }
     if job.completed_at.is_some() {
-        return vec![Action::FinishWorkload {
-            uid: w.uid,
-            reason: "Job finished".into(),
-        }];
+        return vec![Action::Workload(
+            w.uid,
+            WorkloadWrite::Finish {
+                reason: "Job finished".into(),
+            },
+        )];
     }
     match (&w.admission, w.evicted_at, job.spec.suspend) {
         (Some(adm), None, true) => {
-            let (node_selector, tolerations) = placement(world, adm, &job.spec.template.spec);
-            vec![Action::StartJob {
-                job: uid,
-                node_selector,
-                tolerations,
-            }]
+            let (node_selector, tolerations) = placement(store, adm, &job.spec.template.spec);
+            vec![Action::Job(
+                id,
+                JobWrite::Start {
+                    node_selector,
+                    tolerations,
+                },
+            )]
         }
-        (Some(_), Some(_), false) => vec![Action::StopJob { job: uid }],
-        (Some(_), Some(_), true) if active_pods(world, job) == 0 => vec![Action::RequeueWorkload { uid: w.uid }],
+        (Some(_), Some(_), false) => vec![Action::Job(id, JobWrite::Stop)],
+        (Some(_), Some(_), true) if active_pods(store, job) == 0 => {
+            vec![Action::Workload(w.uid, WorkloadWrite::UnsetQuotaReservation)]
+        }
         _ => Vec::new(),
     }
 }

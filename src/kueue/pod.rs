@@ -3,18 +3,18 @@
 
 use super::{ADMISSION_GATE, MANAGED_LABEL, PRIORITY_CLASS_LABEL, QUEUE_NAME_LABEL};
 use crate::api::core::Toleration;
-use crate::engine::action::Action;
-use crate::engine::ids::workload_name_for_pod;
-use crate::engine::world::{Pod, PodGroup, Source, Uid, Workload, World};
+use crate::apiserver::names::workload_name_for_pod;
+use crate::engine::action::{Action, PodWrite};
+use crate::store::{Pod, PodGroup, PodId, Source, Store, Workload};
 
 /// The webhook's mutation of a pod at creation. Pods with a queue (label, or the
 /// namespace's `default` LocalQueue) get the label, the managed label and the gate.
-pub fn mutate_new_pod(world: &World, pod: &mut Pod) {
+pub(crate) fn mutate_new_pod(store: &Store, pod: &mut Pod) {
     // A Job's pods belong to the Job's Workload (the job integration).
     if pod.owner_job.is_some() {
         return;
     }
-    let Some(queue) = world.queue_for(&pod.namespace, &pod.labels) else {
+    let Some(queue) = store.queue_for(&pod.namespace, &pod.labels) else {
         return;
     };
     pod.labels.insert(QUEUE_NAME_LABEL.into(), queue);
@@ -24,59 +24,59 @@ pub fn mutate_new_pod(world: &World, pod: &mut Pod) {
     }
 }
 
-pub fn is_managed(pod: &Pod) -> bool {
+pub(crate) fn is_managed(pod: &Pod) -> bool {
     pod.labels.get(MANAGED_LABEL).is_some_and(|v| v == "true")
 }
 
 /// Priority as Kueue resolves it: WorkloadPriorityClass label, else the pod's
 /// PriorityClass, else a globalDefault PriorityClass, else 0.
-pub fn priority_of(world: &World, pod: &Pod) -> (i32, Option<String>) {
-    priority_from(world, &pod.labels, pod.spec.priority_class_name.as_ref())
+pub(crate) fn priority_of(store: &Store, pod: &Pod) -> (i32, Option<String>) {
+    priority_from(store, &pod.labels, pod.spec.priority_class_name.as_ref())
 }
 
 /// Priority from a job's labels and its pods' PriorityClass, as `priority_of`.
-pub fn priority_from(
-    world: &World,
+pub(crate) fn priority_from(
+    store: &Store,
     labels: &crate::api::meta::Labels,
     priority_class_name: Option<&String>,
 ) -> (i32, Option<String>) {
     if let Some(wpc) = labels.get(PRIORITY_CLASS_LABEL) {
-        if let Some(c) = world.workload_priority_classes.get(wpc) {
+        if let Some(c) = store.workload_priority_classes.get(wpc) {
             return (c.value, Some(wpc.clone()));
         }
     }
     if let Some(pc) = priority_class_name {
-        if let Some(c) = world.priority_classes.get(pc) {
+        if let Some(c) = store.priority_classes.get(pc) {
             return (c.value, Some(pc.clone()));
         }
     }
-    if let Some(c) = world.priority_classes.values().find(|c| c.global_default) {
+    if let Some(c) = store.priority_classes.values().find(|c| c.global_default) {
         return (c.value, Some(c.name.clone()));
     }
     (0, None)
 }
 
-fn owner_name(world: &World, pod: &Pod) -> String {
-    if let Some(d) = world.deployment_of_pod(pod) {
+fn owner_name(store: &Store, pod: &Pod) -> String {
+    if let Some(d) = store.deployment_of_pod(pod) {
         return d.owner_isvc.clone().unwrap_or_else(|| d.name.clone());
     }
     pod.name.clone()
 }
 
 /// Reconciles one managed pod: create its workload, ungate it once admitted.
-pub fn reconcile(world: &World, pod_uid: Uid) -> Vec<Action> {
-    let Some(pod) = world.pods.get(&pod_uid) else {
+pub(crate) fn reconcile(store: &Store, pod_id: PodId) -> Vec<Action> {
+    let Some(pod) = store.pods.get(pod_id) else {
         return Vec::new();
     };
     if !is_managed(pod) {
         return Vec::new();
     }
-    match pod.workload.and_then(|w| world.workloads.get(&w)) {
+    match pod.workload.and_then(|w| store.workloads.get(w)) {
         None if pod.deletion.is_none() && pod.is_gated() => {
-            if let Some(g) = pod.pod_group.and_then(|g| world.pod_groups.get(&g)) {
-                return group_workload(world, g).into_iter().collect();
+            if let Some(g) = pod.pod_group.and_then(|g| store.pod_groups.get(g)) {
+                return group_workload(store, g).into_iter().collect();
             }
-            let (priority, priority_class) = priority_of(world, pod);
+            let (priority, priority_class) = priority_of(store, pod);
             vec![Action::CreateWorkload(Box::new(Workload {
                 namespace: pod.namespace.clone(),
                 name: workload_name_for_pod(&pod.name, &pod.k8s_uid),
@@ -84,30 +84,35 @@ pub fn reconcile(world: &World, pod_uid: Uid) -> Vec<Action> {
                 pod_name: pod.name.clone(),
                 pod_count: 1,
                 template: pod.spec.clone(),
-                owner: owner_name(world, pod),
+                owner: owner_name(store, pod),
                 priority,
                 priority_class,
                 requests: pod.requests.clone(),
-                ..Workload::queued(Source::Pod(pod.uid), world.now)
+                ..Workload::queued(Source::Pod(pod.uid), store.now)
             }))]
         }
-        Some(w) if w.admission.is_some() && pod.is_gated() && pod.deletion.is_none() => {
-            let (node_selector, tolerations) = placement(world, w.admission.as_ref().unwrap(), &pod.spec);
-            vec![Action::UngatePod {
-                uid: pod.uid,
-                node_selector,
-                tolerations,
-            }]
-        }
+        Some(w) if pod.is_gated() && pod.deletion.is_none() => match &w.admission {
+            Some(admission) => {
+                let (node_selector, tolerations) = placement(store, admission, &pod.spec);
+                vec![Action::Pod(
+                    pod.uid,
+                    PodWrite::Ungate {
+                        node_selector,
+                        tolerations,
+                    },
+                )]
+            }
+            None => Vec::new(),
+        },
         _ => Vec::new(),
     }
 }
 
 /// The admitted flavors' node labels and tolerations added to a pod spec's own, as Kueue
 /// injects them when it starts a workload's pods.
-pub fn placement(
-    world: &World,
-    adm: &crate::engine::world::Admission,
+pub(crate) fn placement(
+    store: &Store,
+    adm: &crate::store::Admission,
     spec: &crate::api::core::PodSpec,
 ) -> (crate::api::meta::Labels, Vec<Toleration>) {
     let mut node_selector = spec.node_selector.clone();
@@ -117,7 +122,7 @@ pub fn placement(
         if !seen.insert(flavor.clone()) {
             continue;
         }
-        if let Some(f) = world.flavors.get(flavor) {
+        if let Some(f) = store.flavors.get(flavor) {
             node_selector.extend(f.node_labels.clone());
             for t in &f.tolerations {
                 if !tolerations.contains(t) {
@@ -131,20 +136,20 @@ pub fn placement(
 
 /// The Workload of a complete pod group: all `total` pods exist, gated and not being
 /// deleted. It is named after the group and asks for all their resources at once.
-fn group_workload(world: &World, g: &PodGroup) -> Option<Action> {
+fn group_workload(store: &Store, g: &PodGroup) -> Option<Action> {
     if g.workload.is_some() || (g.pods.len() as u32) < g.total {
         return None;
     }
-    let pods: Vec<&Pod> = g.pods.iter().filter_map(|p| world.pods.get(p)).collect();
+    let pods: Vec<&Pod> = g.pods.iter().filter_map(|p| store.pods.get(*p)).collect();
     if pods.len() != g.pods.len() || pods.iter().any(|p| p.deletion.is_some() || !p.is_gated()) {
         return None;
     }
-    let first = pods[0];
+    let first = *pods.first()?;
     let mut requests = crate::api::core::ResourceList::default();
     for p in &pods {
         requests.add(&p.requests);
     }
-    let (priority, priority_class) = priority_of(world, first);
+    let (priority, priority_class) = priority_of(store, first);
     Some(Action::CreateWorkload(Box::new(Workload {
         namespace: g.namespace.clone(),
         name: g.name.clone(),
@@ -156,7 +161,7 @@ fn group_workload(world: &World, g: &PodGroup) -> Option<Action> {
         priority,
         priority_class,
         requests,
-        ..Workload::queued(Source::PodGroup(g.uid), world.now)
+        ..Workload::queued(Source::PodGroup(g.uid), store.now)
     })))
 }
 

@@ -5,14 +5,14 @@
 
 use super::cache::{FlavorResource, Snapshot};
 use crate::api::kueue::{BorrowWithinCohort, ClusterQueue, ReclaimWithinCohort, WithinClusterQueue};
-use crate::engine::world::Uid;
+use crate::store::WorkloadId;
 use crate::units::{Quantity, SimTime};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An admitted workload as preemption sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    pub uid: Uid,
+    pub uid: WorkloadId,
     pub cluster_queue: String,
     pub priority: i32,
     /// Queue-order timestamp (for `LowerOrNewerEqualPriority`).
@@ -30,7 +30,7 @@ pub struct Candidate {
 #[derive(Debug, Clone, Default)]
 pub struct Admitted {
     by_queue: BTreeMap<String, Vec<(Candidate, u64)>>,
-    queue_of: HashMap<Uid, String>,
+    queue_of: HashMap<WorkloadId, String>,
     /// Bit i of a mask stands for `bits[i]`; pairs past 63 share the last bit.
     bits: Vec<FlavorResource>,
 }
@@ -81,12 +81,12 @@ impl Admitted {
         self.by_queue.get(cq).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    pub fn get(&self, uid: Uid) -> Option<&Candidate> {
+    pub fn get(&self, uid: WorkloadId) -> Option<&Candidate> {
         let cq = self.queue_of.get(&uid)?;
         self.with_masks(cq).iter().map(|(c, _)| c).find(|c| c.uid == uid)
     }
 
-    pub fn get_mut(&mut self, uid: Uid) -> Option<&mut Candidate> {
+    pub fn get_mut(&mut self, uid: WorkloadId) -> Option<&mut Candidate> {
         let cq = self.queue_of.get(&uid)?;
         self.by_queue
             .get_mut(cq)?
@@ -123,35 +123,35 @@ pub struct Preemptor<'a> {
 /// Why a workload is preempted: Kueue's `Preempted` condition reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
-    InClusterQueue,
-    InCohortReclamation,
-    InCohortReclaimWhileBorrowing,
-    InCohortFairSharing,
+    ClusterQueue,
+    CohortReclamation,
+    CohortReclaimWhileBorrowing,
+    CohortFairSharing,
 }
 
 impl Reason {
     pub fn as_str(self) -> &'static str {
         match self {
-            Reason::InClusterQueue => "InClusterQueue",
-            Reason::InCohortReclamation => "InCohortReclamation",
-            Reason::InCohortReclaimWhileBorrowing => "InCohortReclaimWhileBorrowing",
-            Reason::InCohortFairSharing => "InCohortFairSharing",
+            Reason::ClusterQueue => "InClusterQueue",
+            Reason::CohortReclamation => "InCohortReclamation",
+            Reason::CohortReclaimWhileBorrowing => "InCohortReclaimWhileBorrowing",
+            Reason::CohortFairSharing => "InCohortFairSharing",
         }
     }
     /// The words of the eviction message.
     pub fn human(self) -> &'static str {
         match self {
-            Reason::InClusterQueue => "prioritization in the ClusterQueue",
-            Reason::InCohortReclamation => "reclamation within the cohort",
-            Reason::InCohortReclaimWhileBorrowing => "reclamation within the cohort while borrowing",
-            Reason::InCohortFairSharing => "fair sharing within the cohort",
+            Reason::ClusterQueue => "prioritization in the ClusterQueue",
+            Reason::CohortReclamation => "reclamation within the cohort",
+            Reason::CohortReclaimWhileBorrowing => "reclamation within the cohort while borrowing",
+            Reason::CohortFairSharing => "fair sharing within the cohort",
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
-    pub uid: Uid,
+    pub uid: WorkloadId,
     pub reason: Reason,
 }
 
@@ -209,7 +209,13 @@ pub(crate) fn order(candidates: &mut [&Candidate], cq: &str) {
 }
 
 /// A candidate's place in `CandidatesOrdering`, smallest first.
-type OrderKey = (std::cmp::Reverse<bool>, bool, i32, std::cmp::Reverse<SimTime>, Uid);
+type OrderKey = (
+    std::cmp::Reverse<bool>,
+    bool,
+    i32,
+    std::cmp::Reverse<SimTime>,
+    WorkloadId,
+);
 
 fn order_key(c: &Candidate, in_preemptor_queue: bool) -> OrderKey {
     (
@@ -347,9 +353,9 @@ pub fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &Admitted) -> V
     };
     let reason_elsewhere = |c: &Candidate| {
         if borrow_threshold.is_some_and(|t| c.priority < p.priority && t.is_none_or(|t| c.priority <= t)) {
-            Reason::InCohortReclaimWhileBorrowing
+            Reason::CohortReclaimWhileBorrowing
         } else {
-            Reason::InCohortReclamation
+            Reason::CohortReclamation
         }
     };
     let at_or_over_nominal = p.needs.iter().any(|fr| {
@@ -369,12 +375,12 @@ pub fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &Admitted) -> V
         // Plain reclamation is only allowed when the preemptor does not borrow.
         let usable: Vec<(OrderKey, Classified)> = own
             .iter()
-            .map(|c| (order_key(c, true), (*c, Reason::InClusterQueue)))
+            .map(|c| (order_key(c, true), (*c, Reason::ClusterQueue)))
             .chain(
                 others
                     .iter()
                     .map(|c| (*c, reason_elsewhere(c)))
-                    .filter(|(_, r)| !allow_borrowing || *r != Reason::InCohortReclamation)
+                    .filter(|(_, r)| !allow_borrowing || *r != Reason::CohortReclamation)
                     .map(|(c, r)| (order_key(c, false), (c, r))),
             )
             .collect();
@@ -531,7 +537,7 @@ mod tests {
                 .entry((cq.to_string(), "default".to_string(), "cpu".to_string()))
                 .or_insert(Quantity::ZERO) += cpu(*c);
             candidates.push(Candidate {
-                uid: i as Uid + 1,
+                uid: WorkloadId::from_raw(i as u64 + 1),
                 cluster_queue: cq.to_string(),
                 priority: *prio,
                 queued: SimTime(*at * 1000),
@@ -559,7 +565,7 @@ mod tests {
         assert_eq!(snapshot, before, "the snapshot is left as it was");
         let mut names: Vec<(String, Reason)> = t
             .into_iter()
-            .map(|t| (admitted[(t.uid - 1) as usize].0.to_string(), t.reason))
+            .map(|t| (admitted[(t.uid.raw() - 1) as usize].0.to_string(), t.reason))
             .collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
         names
@@ -581,7 +587,7 @@ mod tests {
                 "standalone",
                 2,
                 1,
-                vec![("low", InClusterQueue)],
+                vec![("low", ClusterQueue)],
             ),
             (
                 "preempt multiple",
@@ -593,7 +599,7 @@ mod tests {
                 "standalone",
                 3,
                 1,
-                vec![("low", InClusterQueue), ("mid", InClusterQueue)],
+                vec![("low", ClusterQueue), ("mid", ClusterQueue)],
             ),
             (
                 "no preemption for low priority",
@@ -621,7 +627,7 @@ mod tests {
                 "standalone",
                 2,
                 1,
-                vec![("low", InClusterQueue)],
+                vec![("low", ClusterQueue)],
             ),
             (
                 "minimal set excludes low priority",
@@ -633,7 +639,7 @@ mod tests {
                 "standalone",
                 2,
                 1,
-                vec![("mid", InClusterQueue)],
+                vec![("mid", ClusterQueue)],
             ),
             (
                 "(own) only preempt the most recently admitted among equals",
@@ -641,7 +647,7 @@ mod tests {
                 "standalone",
                 3,
                 1,
-                vec![("new", InClusterQueue)],
+                vec![("new", ClusterQueue)],
             ),
             (
                 "reclaim quota from borrower",
@@ -653,7 +659,7 @@ mod tests {
                 "c1",
                 3,
                 1,
-                vec![("c2-mid", InCohortReclamation)],
+                vec![("c2-mid", CohortReclamation)],
             ),
             (
                 "no workloads borrowing",
@@ -677,7 +683,7 @@ mod tests {
                 "c2",
                 6,
                 0,
-                vec![("c1-high", InCohortReclamation)],
+                vec![("c1-high", CohortReclamation)],
             ),
             (
                 "preempt newer workloads with the same priority",
@@ -688,7 +694,7 @@ mod tests {
                 "standalone-newer",
                 3,
                 0,
-                vec![("newer-than-incoming", InClusterQueue)],
+                vec![("newer-than-incoming", ClusterQueue)],
             ),
             (
                 "use BorrowWithinCohort; allow preempting a lower-priority workload from another ClusterQueue while borrowing",
@@ -696,7 +702,7 @@ mod tests {
                 "a-bwc",
                 3,
                 1,
-                vec![("b-low", InCohortReclaimWhileBorrowing)],
+                vec![("b-low", CohortReclaimWhileBorrowing)],
             ),
             (
                 "use BorrowWithinCohort; don't allow preempting above MaxPriorityThreshold, if borrowing is required even after the preemption",
@@ -712,7 +718,7 @@ mod tests {
                 "a-bwc",
                 2,
                 2,
-                vec![("b-x", InCohortReclamation)],
+                vec![("b-x", CohortReclamation)],
             ),
             (
                 "reclaim quota from lender",
@@ -720,7 +726,7 @@ mod tests {
                 "lend1",
                 3,
                 1,
-                vec![("lend2-mid", InCohortReclamation)],
+                vec![("lend2-mid", CohortReclamation)],
             ),
             (
                 "(own) nothing fits beyond the quota a lender can ever reach",
@@ -736,7 +742,7 @@ mod tests {
                 "c1",
                 4,
                 0,
-                vec![("c1-low", InClusterQueue), ("c2-low", InCohortReclamation)],
+                vec![("c1-low", ClusterQueue), ("c2-low", CohortReclamation)],
             ),
         ];
         for (name, admitted, cq, c, prio, want) in cases {
@@ -749,8 +755,8 @@ mod tests {
     /// CQ first", "old workloads last"): the order victims are tried in.
     #[test]
     fn candidates_ordering() {
-        let c = |uid: Uid, cq: &str, priority: i32, admitted: u64, evicted: bool| Candidate {
-            uid,
+        let c = |uid: u64, cq: &str, priority: i32, admitted: u64, evicted: bool| Candidate {
+            uid: WorkloadId::from_raw(uid),
             cluster_queue: cq.into(),
             priority,
             queued: SimTime(0),
@@ -783,7 +789,7 @@ mod tests {
         for (name, candidates, want) in cases {
             let mut refs: Vec<&Candidate> = candidates.iter().collect();
             order(&mut refs, "self");
-            assert_eq!(refs.iter().map(|c| c.uid).collect::<Vec<_>>(), want, "{name}");
+            assert_eq!(refs.iter().map(|c| c.uid.raw()).collect::<Vec<_>>(), want, "{name}");
         }
     }
 }

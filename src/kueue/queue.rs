@@ -3,17 +3,29 @@
 //! BestEffortFIFO parks workloads in until something in the ClusterQueue changes.
 
 use crate::api::kueue::QueueingStrategy;
-use crate::engine::world::{Uid, Workload};
+use crate::store::{Workload, WorkloadId};
 use crate::units::SimTime;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Priority, then queue-order timestamp, then creation order (Kueue leaves ties to its
-/// heap; creation order keeps a snapshot's `creationTimestamp` order and is stable).
-pub type QueueKey = (Reverse<i32>, SimTime, Uid, String);
+/// A pending Workload's place in its queue: priority, then queue-order timestamp, then
+/// creation order (Kueue leaves ties to its heap; creation order keeps a snapshot's
+/// `creationTimestamp` order and is stable). Fields compare in this order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct QueueKey {
+    pub(crate) priority: Reverse<i32>,
+    pub(crate) timestamp: SimTime,
+    pub(crate) workload: WorkloadId,
+    pub(crate) name: String,
+}
 
-pub fn key_of(w: &Workload) -> QueueKey {
-    (Reverse(w.priority), w.queue_timestamp, w.uid, w.name.clone())
+pub(crate) fn key_of(w: &Workload) -> QueueKey {
+    QueueKey {
+        priority: Reverse(w.priority),
+        timestamp: w.queue_timestamp,
+        workload: w.uid,
+        name: w.name.clone(),
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -28,7 +40,7 @@ pub struct ClusterQueueQueue {
 pub struct QueueManager {
     pub queues: BTreeMap<String, ClusterQueueQueue>,
     /// Workloads whose LocalQueue or ClusterQueue does not exist (yet).
-    pub orphans: BTreeSet<Uid>,
+    pub orphans: BTreeSet<WorkloadId>,
     /// Admission decisions taken (a head admitted or found not to fit), for benchmarks.
     pub decisions: u64,
 }
@@ -92,17 +104,6 @@ impl QueueManager {
             q.blocked = false;
         }
     }
-
-    pub fn pending_count(&self, cq: &str) -> usize {
-        self.queues
-            .get(cq)
-            .map(|q| q.active.len() + q.inadmissible.len())
-            .unwrap_or(0)
-    }
-
-    pub fn has_work(&self) -> bool {
-        self.queues.values().any(|q| !q.blocked && !q.active.is_empty())
-    }
 }
 
 #[cfg(test)]
@@ -110,9 +111,9 @@ mod tests {
     use super::*;
     use crate::api::core::ResourceList;
 
-    fn wl(uid: Uid, name: &str, priority: i32, ts: u64) -> Workload {
+    fn wl(uid: u64, name: &str, priority: i32, ts: u64) -> Workload {
         Workload {
-            uid,
+            uid: WorkloadId::from_raw(uid),
             namespace: "ns".into(),
             name: name.into(),
             queue_name: "q".into(),
@@ -120,7 +121,10 @@ mod tests {
             owner: name.into(),
             priority,
             requests: ResourceList::default(),
-            ..Workload::queued(crate::engine::world::Source::Pod(uid), SimTime(ts))
+            ..Workload::queued(
+                crate::store::Source::Pod(crate::store::PodId::from_raw(uid)),
+                SimTime(ts),
+            )
         }
     }
 
@@ -136,7 +140,7 @@ mod tests {
         for w in &ws {
             qm.push("cq", w);
         }
-        let order: Vec<String> = std::iter::from_fn(|| qm.pop_head("cq")).map(|k| k.3).collect();
+        let order: Vec<String> = std::iter::from_fn(|| qm.pop_head("cq")).map(|k| k.name).collect();
         // b and a were queued at the same instant; b was created first.
         assert_eq!(order, ["c", "d", "b", "a"]);
     }
@@ -149,7 +153,7 @@ mod tests {
         let head = qm.pop_head("cq").unwrap();
         qm.requeue_not_fitting("cq", head.clone(), QueueingStrategy::BestEffortFIFO);
         assert_eq!(
-            qm.pop_head("cq").unwrap().3,
+            qm.pop_head("cq").unwrap().name,
             "small",
             "BestEffortFIFO lets the next one try"
         );
@@ -161,6 +165,6 @@ mod tests {
         strict.requeue_not_fitting("cq", head, QueueingStrategy::StrictFIFO);
         assert!(strict.pop_head("cq").is_none(), "StrictFIFO head blocks the queue");
         strict.requeue_all("cq");
-        assert_eq!(strict.pop_head("cq").unwrap().3, "big");
+        assert_eq!(strict.pop_head("cq").unwrap().name, "big");
     }
 }

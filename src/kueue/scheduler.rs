@@ -5,6 +5,7 @@
 //! snapshot), a preempting entry evicts its targets and waits for their quota, the rest
 //! are requeued per queueing strategy.
 
+use super::cache::Cache;
 use super::cache::{FlavorResource, Snapshot};
 use super::fairsharing::{self, Share};
 use super::flavorassigner::{assign, Assignment, Mode};
@@ -12,14 +13,14 @@ use super::preemption::{self, Admitted, Candidate, Preemptor, Target};
 use super::queue::{QueueKey, QueueManager};
 use super::POD_SET;
 use crate::api::core::ResourceList;
-use crate::api::kueue::{QueueingStrategy, ReclaimWithinCohort};
-use crate::engine::action::Action;
-use crate::engine::world::{Admission, Uid, Workload, World};
+use crate::api::kueue::{KueueConfig, QueueingStrategy, ReclaimWithinCohort};
+use crate::engine::action::{Action, Eviction, WorkloadWrite};
+use crate::store::{Admission, Source, Store, Workload, WorkloadId};
 use crate::units::Quantity;
 use std::collections::BTreeSet;
 
-pub const REASON_PENDING: &str = "Pending";
-pub const REASON_INADMISSIBLE: &str = "Inadmissible";
+pub(crate) const REASON_PENDING: &str = "Pending";
+pub(crate) const REASON_INADMISSIBLE: &str = "Inadmissible";
 
 /// One nominated head.
 struct Entry<'w> {
@@ -48,8 +49,8 @@ fn usage_of(
 }
 
 /// Admitted workloads, as preemption candidates.
-fn admitted(world: &World) -> Admitted {
-    let candidates = world
+fn admitted(store: &Store) -> Admitted {
+    let candidates = store
         .workloads
         .values()
         .filter(|w| w.finished_at.is_none())
@@ -84,8 +85,27 @@ enum Processed {
 /// Per-cycle state: the snapshot holds, besides admissions, what preempting entries
 /// reserve for this cycle only.
 struct Cycle {
-    preempted: BTreeSet<Uid>,
+    preempted: BTreeSet<WorkloadId>,
     reserved: Vec<(String, FlavorResource, Quantity)>,
+}
+
+fn blocks_admission(config: &KueueConfig) -> bool {
+    config.wait_for_pods_ready.as_ref().is_some_and(|c| c.block_admission)
+}
+
+/// `waitForPodsReady.blockAdmission`: while an admitted Workload's pods are not all
+/// Ready, the scheduler admits nothing (Kueue's `PodsReadyForAllAdmittedWorkloads`).
+fn admission_blocked(store: &Store, config: &KueueConfig) -> bool {
+    if !blocks_admission(config) {
+        return false;
+    }
+    store.workloads.values().any(|w| {
+        w.admission.is_some()
+            && w.ready_at.is_none()
+            && w.evicted_at.is_none()
+            && w.finished_at.is_none()
+            && !matches!(w.source, Source::Snapshot { .. })
+    })
 }
 
 /// Runs scheduling cycles until no ClusterQueue has an untried head.
@@ -95,37 +115,14 @@ struct Cycle {
 /// cycles follow while the previous one admitted or evicted something, and after a cycle
 /// that changed nothing the pass ends with them still at the head, to be retried when
 /// something changes (their victims' quota released, a new workload).
-fn blocks_admission(world: &World) -> bool {
-    world
-        .kueue_config
-        .wait_for_pods_ready
-        .as_ref()
-        .is_some_and(|c| c.block_admission)
-}
-
-/// `waitForPodsReady.blockAdmission`: while an admitted Workload's pods are not all
-/// Ready, the scheduler admits nothing (Kueue's `PodsReadyForAllAdmittedWorkloads`).
-fn admission_blocked(world: &World) -> bool {
-    if !blocks_admission(world) {
-        return false;
-    }
-    world.workloads.values().any(|w| {
-        w.admission.is_some()
-            && w.ready_at.is_none()
-            && w.evicted_at.is_none()
-            && w.finished_at.is_none()
-            && !matches!(w.source, crate::engine::world::Source::Snapshot { .. })
-    })
-}
-
-pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
-    if admission_blocked(world) {
+pub(crate) fn schedule(store: &Store, cache: &Cache, config: &KueueConfig, qm: &mut QueueManager) -> Vec<Action> {
+    if admission_blocked(store, config) {
         return Vec::new();
     }
     let mut actions = Vec::new();
-    let mut snapshot = Snapshot::new(world.cluster_queues.values(), &world.usage)
-        .with_fair_sharing(world.kueue_config.fair_sharing.clone());
-    let mut running = admitted(world);
+    let mut snapshot =
+        Snapshot::new(store.cluster_queues.values(), &cache.usage).with_fair_sharing(config.fair_sharing.clone());
+    let mut running = admitted(store);
     loop {
         let names: Vec<String> = qm.queues.keys().cloned().collect();
         let heads: Vec<(String, QueueKey)> = names
@@ -139,7 +136,7 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
         let mut entries = Vec::new();
         for (cq_name, key) in heads {
             qm.decisions += 1;
-            if let Some(e) = nominate(world, qm, &mut snapshot, &running, &mut actions, cq_name, key) {
+            if let Some(e) = nominate(store, qm, &mut snapshot, &running, &mut actions, cq_name, key) {
                 entries.push(e);
             }
         }
@@ -169,7 +166,7 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
                 entries.pop().expect("non-empty")
             };
             let (cq, key) = (e.cq.clone(), e.key.clone());
-            match process(world, qm, &mut snapshot, &mut running, &mut actions, &mut cycle, e) {
+            match process(store, qm, &mut snapshot, &mut running, &mut actions, &mut cycle, e) {
                 Processed::Admitted => {
                     progress = true;
                     admitted_any = true;
@@ -195,7 +192,7 @@ pub fn schedule(world: &World, qm: &mut QueueManager) -> Vec<Action> {
             break;
         }
         // With blockAdmission the next cycle waits for what this one admitted to be Ready.
-        if admitted_any && blocks_admission(world) {
+        if admitted_any && blocks_admission(config) {
             break;
         }
     }
@@ -225,17 +222,19 @@ fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
 
 fn pending(w: &Workload, reason: &str, message: String) -> Option<Action> {
     (w.pending_message.as_deref() != Some(message.as_str()) || w.pending_reason.as_deref() != Some(reason)).then(|| {
-        Action::SetWorkloadPending {
-            uid: w.uid,
-            reason: reason.into(),
-            message,
-        }
+        Action::Workload(
+            w.uid,
+            WorkloadWrite::Pending {
+                reason: reason.into(),
+                message,
+            },
+        )
     })
 }
 
 /// Checks the queue, assigns flavors and, when only preemption makes room, finds targets.
 fn nominate<'w>(
-    world: &'w World,
+    store: &'w Store,
     qm: &mut QueueManager,
     snapshot: &mut Snapshot,
     running: &Admitted,
@@ -243,8 +242,8 @@ fn nominate<'w>(
     cq_name: String,
     key: QueueKey,
 ) -> Option<Entry<'w>> {
-    let w = world.workloads.get(&key.2)?;
-    let cq = world.cluster_queues.get(&cq_name)?;
+    let w = store.workloads.get(key.workload)?;
+    let cq = store.cluster_queues.get(&cq_name)?;
     if cq.stopped {
         actions.extend(pending(
             w,
@@ -257,7 +256,7 @@ fn nominate<'w>(
     let ns_ok = cq
         .namespace_selector
         .as_ref()
-        .is_some_and(|s| s.matches(&world.namespace_labels(&w.namespace)));
+        .is_some_and(|s| s.matches(&store.namespace_labels(&w.namespace)));
     if !ns_ok {
         actions.extend(pending(
             w,
@@ -273,7 +272,7 @@ fn nominate<'w>(
             .0
             .insert("pods".into(), Quantity::from_units(w.pod_count as i64));
     }
-    let assignment = assign(cq, &world.flavors, snapshot, POD_SET, &w.template, &requests);
+    let assignment = assign(cq, &store.flavors, snapshot, POD_SET, &w.template, &requests);
     let mut targets = Vec::new();
     if assignment.mode == Mode::Preempt {
         let usage = usage_of(&assignment.flavors, &requests);
@@ -321,7 +320,7 @@ fn to_reserve(snapshot: &Snapshot, cq: &str, e: &Entry, fr: &FlavorResource, q: 
 }
 
 fn process(
-    world: &World,
+    store: &Store,
     qm: &mut QueueManager,
     snapshot: &mut Snapshot,
     running: &mut Admitted,
@@ -330,7 +329,7 @@ fn process(
     e: Entry,
 ) -> Processed {
     let w = e.workload;
-    let Some(cq) = world.cluster_queues.get(&e.cq) else {
+    let Some(cq) = store.cluster_queues.get(&e.cq) else {
         return Processed::Parked;
     };
     let park = |qm: &mut QueueManager, actions: &mut Vec<Action>, message: String| {
@@ -372,7 +371,7 @@ fn process(
             .iter()
             .copied()
             .chain(e.targets.iter().map(|t| t.uid))
-            .collect::<BTreeSet<Uid>>()
+            .collect::<BTreeSet<WorkloadId>>()
             .into_iter()
             .filter_map(|uid| running.get(uid).cloned())
             .collect()
@@ -410,16 +409,18 @@ fn process(
             }
             victim.evicted = true;
             issued += 1;
-            actions.push(Action::EvictWorkload {
-                uid: t.uid,
-                reason: t.reason.as_str().into(),
-                message: format!(
-                    "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
-                    w.uid,
-                    world.job_uid_of(w),
-                    t.reason.human()
-                ),
-            });
+            actions.push(Action::Workload(
+                t.uid,
+                WorkloadWrite::Evict(Eviction::Preempted {
+                    reason: t.reason.as_str().into(),
+                    message: format!(
+                        "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
+                        w.uid,
+                        store.job_uid_of(w),
+                        t.reason.human()
+                    ),
+                }),
+            ));
         }
         // Kueue counts the targets already being evicted too.
         let message = format!(
@@ -435,17 +436,17 @@ fn process(
         cluster_queue: e.cq.clone(),
         priority: w.priority,
         queued: w.queue_timestamp,
-        admitted: world.now,
+        admitted: store.now,
         usage,
         evicted: false,
     });
-    actions.push(Action::AdmitWorkload {
-        uid: w.uid,
-        admission: Admission {
+    actions.push(Action::Workload(
+        w.uid,
+        WorkloadWrite::Admit(Admission {
             cluster_queue: e.cq.clone(),
             flavors: e.assignment.flavors.clone(),
             usage: e.requests.clone(),
-        },
-    });
+        }),
+    ));
     Processed::Admitted
 }

@@ -86,11 +86,12 @@ fn gpu_busy(r: &RunResult, uses: &[PodUse]) -> Value {
 }
 
 pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
-    let w = &r.engine.world;
+    let w = r.engine.store();
     let end = w.now;
     let events: Vec<Value> = r
         .engine
-        .log
+        .store()
+        .events
         .iter()
         .map(|e| json!({"t_s": secs(e.t), "kind": e.kind, "object": e.object, "message": e.message}))
         .collect();
@@ -160,7 +161,7 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
                         .resources
                         .iter()
                         .filter_map(|rq| {
-                            let o = w.usage_of(&cq.name, &f.name, &rq.name) - rq.nominal;
+                            let o = r.engine.kueue().cache.usage_of(&cq.name, &f.name, &rq.name) - rq.nominal;
                             (o > Quantity::ZERO).then(|| (rq.name.clone(), qnum(o)))
                         })
                         .collect();
@@ -186,7 +187,7 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
                         Value::Object(
                             f.resources
                                 .iter()
-                                .map(|rq| (rq.name.clone(), qnum(w.usage_of(&cq.name, &f.name, &rq.name))))
+                                .map(|rq| (rq.name.clone(), qnum(r.engine.kueue().cache.usage_of(&cq.name, &f.name, &rq.name))))
                                 .collect(),
                         ),
                     );
@@ -213,7 +214,7 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
             json!({
                 "name": cq.name, "cohort": cq.cohort, "strategy": format!("{:?}", cq.queueing_strategy),
                 "quota": quota, "usage": usage, "borrowed": borrowed, "limits": limits,
-                "pending_workloads": crate::scenario::printers::pending_in(w, &r.engine.kueue, &cq.name),
+                "pending_workloads": crate::scenario::printers::pending_in(w, &cq.name),
                 "admitted_workloads": crate::scenario::printers::admitted_in(w, &cq.name),
                 "usage_over_time": samples,
             })
@@ -313,7 +314,7 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         "duration_s": secs(end),
         "inputs": {
             "skipped": p.skipped.iter().map(|(k, n, l, note)| json!({"kind": k, "name": n, "location": l, "note": note})).collect::<Vec<_>>(),
-            "warnings": r.engine.warnings,
+            "warnings": r.engine.warnings(),
         },
         "events": events,
         "timeline": timeline,
@@ -322,7 +323,7 @@ pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
         "cluster_queues": cluster_queues,
         "nodes": nodes,
         "inference_services": inference_services,
-        "cold_starts": w.cold_starts.iter().map(|c| json!({
+        "cold_starts": r.engine.kubelet().cold_starts.iter().map(|c| json!({
             "pod": c.pod, "namespace": c.namespace, "node": c.node, "bound_s": secs(c.bound),
             "steps": c.steps.iter().map(|s| json!({"step": s.name, "seconds": s.duration.as_secs_f64()})).collect::<Vec<_>>(),
             "total_s": c.steps.iter().map(|s| s.duration.as_secs_f64()).sum::<f64>(),

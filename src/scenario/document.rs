@@ -42,7 +42,7 @@ pub enum ExpectKind {
     WorkloadState {
         workload: String,
         namespace: Option<String>,
-        state: crate::engine::world::WorkloadState,
+        state: crate::store::WorkloadState,
     },
     Deadlock {
         detected: bool,
@@ -319,7 +319,7 @@ fn decode_expectation(e: &Node, duration: SimDuration) -> Result<Expectation, In
                 .hint("state: Pending | Admitted | Ready | Evicted | Finished | Absent")
         })?;
         let s = state_node.as_str()?;
-        let state = crate::engine::world::WorkloadState::parse(s).ok_or_else(|| {
+        let state = crate::store::WorkloadState::parse(s).ok_or_else(|| {
             InputError::at(state_node.loc.clone(), format!("unknown workload state `{s}`"))
                 .hint("expected Pending, Admitted, Ready, Evicted, Finished or Absent")
         })?;

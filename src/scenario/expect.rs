@@ -2,7 +2,7 @@
 
 use super::document::{Comparison, ExpectKind, Expectation, When};
 use crate::analysis::deadlock::Deadlock;
-use crate::engine::world::{Workload, WorkloadState, World};
+use crate::store::{Store, Workload, WorkloadState};
 use crate::units::SimTime;
 use serde_json::Value;
 
@@ -29,8 +29,8 @@ fn describe_states(ws: &[&Workload], t: SimTime) -> String {
         .join("; ")
 }
 
-fn workload_outcome(world: &World, when: &When, name: &str, ns: Option<&str>, state: WorkloadState) -> (bool, String) {
-    let ws: Vec<&Workload> = world.workloads.values().filter(|w| matches(w, name, ns)).collect();
+fn workload_outcome(store: &Store, when: &When, name: &str, ns: Option<&str>, state: WorkloadState) -> (bool, String) {
+    let ws: Vec<&Workload> = store.workloads.values().filter(|w| matches(w, name, ns)).collect();
     match *when {
         When::At(t) => {
             let passed = if state == WorkloadState::Absent {
@@ -123,7 +123,7 @@ pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     Some(cur)
 }
 
-pub fn evaluate(world: &World, deadlocks: &[Deadlock], report: &Value, expectations: &[Expectation]) -> Vec<Outcome> {
+pub fn evaluate(store: &Store, deadlocks: &[Deadlock], report: &Value, expectations: &[Expectation]) -> Vec<Outcome> {
     expectations
         .iter()
         .map(|e| {
@@ -132,7 +132,7 @@ pub fn evaluate(world: &World, deadlocks: &[Deadlock], report: &Value, expectati
                     workload,
                     namespace,
                     state,
-                } => workload_outcome(world, &e.when, workload, namespace.as_deref(), *state),
+                } => workload_outcome(store, &e.when, workload, namespace.as_deref(), *state),
                 ExpectKind::Deadlock { detected } => deadlock_outcome(deadlocks, &e.when, *detected),
                 ExpectKind::Metric { path, cmp } => match lookup(report, path).and_then(Value::as_f64) {
                     None => (false, format!("report.json has no number at `{path}`")),

@@ -1,11 +1,13 @@
 //! `oc get` and `oc describe`: read-only answers about the simulated state.
 
 use super::command::Kind;
+use super::oc_error::OcError;
 use super::printers::{self, table};
 use crate::api::meta::{LabelSelector, Labels};
 use crate::engine::Engine;
+use crate::store::ObjectKey;
 
-pub fn not_found(kind: Kind, name: &str) -> String {
+pub(crate) fn not_found(kind: Kind, name: &str) -> OcError {
     let plural = match kind {
         Kind::Pod => "pods".to_string(),
         Kind::Node => "nodes".to_string(),
@@ -15,22 +17,25 @@ pub fn not_found(kind: Kind, name: &str) -> String {
             format!("{base}s.{group}")
         }
     };
-    format!("Error from server (NotFound): {plural} \"{name}\" not found")
+    OcError::NotFound {
+        plural,
+        name: name.to_string(),
+    }
 }
 
-pub fn get(
+pub(crate) fn get(
     engine: &Engine,
     kind: Kind,
     ns: Option<&str>,
     names: &[String],
     selector: Option<&str>,
     wide: bool,
-) -> Result<String, String> {
-    let w = &engine.world;
+) -> Result<String, OcError> {
+    let w = engine.store();
     let sel = selector
         .map(LabelSelector::parse_cli)
         .transpose()
-        .map_err(|e| format!("error: {e}"))?;
+        .map_err(|e| OcError::Client(e.to_string()))?;
     let keep = |name: &str, labels: &Labels, obj_ns: &str| {
         (names.is_empty() || names.iter().any(|n| n == name))
             && sel.as_ref().is_none_or(|s| s.matches(labels))
@@ -80,7 +85,7 @@ pub fn get(
             with_ns(printers::WORKLOAD_HEADER.to_vec(), sorted(rows))
         }
         Kind::ClusterQueue => {
-            let (h, r) = printers::clusterqueue_rows(w, &engine.kueue, wide);
+            let (h, r) = printers::clusterqueue_rows(w, wide);
             (
                 h,
                 r.into_iter()
@@ -207,12 +212,12 @@ pub fn get(
             let rows = w
                 .replicasets
                 .values()
-                .filter(|r| keep(&r.name, &r.template.labels, &r.namespace))
+                .filter(|r| keep(&r.name, &r.labels, &r.namespace))
                 .map(|r| {
                     let pods: Vec<_> = r
                         .pods
                         .iter()
-                        .filter_map(|p| w.pods.get(p))
+                        .filter_map(|p| w.pods.get(*p))
                         .filter(|p| !p.is_terminating())
                         .collect();
                     let ready = pods.iter().filter(|p| p.is_ready()).count();
@@ -280,10 +285,10 @@ pub fn get(
             let rows = w
                 .runtimes
                 .iter()
-                .filter(|((n, _), r)| keep(&r.meta.name, &r.meta.labels, n))
-                .map(|((n, _), r)| {
+                .filter(|(k, r)| keep(&r.meta.name, &r.meta.labels, &k.namespace))
+                .map(|(k, r)| {
                     (
-                        n.clone(),
+                        k.namespace.clone(),
                         vec![
                             r.meta.name.clone(),
                             r.model_formats.first().map(|f| f.0.clone()).unwrap_or_default(),
@@ -324,8 +329,9 @@ fn sorted(mut rows: Vec<(String, Vec<String>)>) -> Vec<(String, Vec<String>)> {
     rows
 }
 
-pub fn describe(engine: &Engine, kind: Kind, ns: &str, name: &str) -> Result<String, String> {
-    let w = &engine.world;
+pub(crate) fn describe(engine: &Engine, kind: Kind, ns: &str, name: &str) -> Result<String, OcError> {
+    let w = engine.store();
+    let log = &w.events;
     match kind {
         Kind::Workload => {
             let wl = w
@@ -333,19 +339,19 @@ pub fn describe(engine: &Engine, kind: Kind, ns: &str, name: &str) -> Result<Str
                 .values()
                 .find(|x| x.namespace == ns && x.name == name && x.finished_at.is_none())
                 .ok_or_else(|| not_found(kind, name))?;
-            Ok(printers::describe_workload(w, &engine.log, wl))
+            Ok(printers::describe_workload(w, log, wl))
         }
         Kind::ClusterQueue => {
-            printers::describe_clusterqueue(w, &engine.kueue, &engine.log, name).ok_or_else(|| not_found(kind, name))
+            printers::describe_clusterqueue(w, engine.kueue(), log, name).ok_or_else(|| not_found(kind, name))
         }
         Kind::Pod => {
             let p = w.pod(ns, name).ok_or_else(|| not_found(kind, name))?;
-            Ok(printers::describe_pod(w, &engine.log, p))
+            Ok(printers::describe_pod(w, log, p))
         }
         Kind::LocalQueue => {
             let l = w
                 .local_queues
-                .get(&(ns.to_string(), name.to_string()))
+                .get(&ObjectKey::new(ns, name))
                 .ok_or_else(|| not_found(kind, name))?;
             let rows = printers::localqueue_rows(w, Some(ns));
             let row = rows.into_iter().find(|r| r[0] == name).unwrap_or_default();
@@ -364,6 +370,9 @@ pub fn describe(engine: &Engine, kind: Kind, ns: &str, name: &str) -> Result<Str
             }
             Ok(o)
         }
-        _ => Err(format!("error: describe {} is not supported", kind.resource())),
+        _ => Err(OcError::Client(format!(
+            "describe {} is not supported",
+            kind.resource()
+        ))),
     }
 }

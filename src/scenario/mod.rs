@@ -5,6 +5,7 @@ pub mod document;
 pub mod execute;
 pub mod expect;
 pub mod kubectl;
+mod oc_error;
 pub mod patch;
 pub mod printers;
 pub mod render;

@@ -2,8 +2,8 @@
 
 use crate::api::apps::Strategy;
 use crate::controllers::deployment::resolve_fenceposts;
-use crate::engine::world::{Deployment, Pod, Workload, World};
-use crate::kueue::queue::QueueManager;
+use crate::kueue::Kueue;
+use crate::store::{Deployment, Pod, Store, Workload};
 use crate::units::{human_duration, SimTime};
 
 /// kubectl's tabwriter: min width 10, padding 3, last column unpadded.
@@ -41,21 +41,21 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-pub fn age(world: &World, created: SimTime) -> String {
-    human_duration(world.now.since(created))
+pub fn age(store: &Store, created: SimTime) -> String {
+    human_duration(store.now.since(created))
 }
 
-pub fn pod_row(world: &World, p: &Pod, wide: bool) -> Vec<String> {
+pub fn pod_row(store: &Store, p: &Pod, wide: bool) -> Vec<String> {
     let mut row = vec![
         p.name.clone(),
         format!("{}/{}", p.ready_containers(), p.container_count),
         p.status(),
         p.crash.restarts.to_string(),
-        age(world, p.created),
+        age(store, p.created),
     ];
     if wide {
         row.push(if p.node.is_some() {
-            format!("10.128.{}.{}", (p.uid / 250) % 250, p.uid % 250 + 2)
+            format!("10.128.{}.{}", (p.uid.raw() / 250) % 250, p.uid.raw() % 250 + 2)
         } else {
             "<none>".into()
         });
@@ -87,7 +87,7 @@ pub const POD_HEADER_WIDE: &[&str] = &[
     "READINESS GATES",
 ];
 
-pub fn workload_row(world: &World, w: &Workload) -> Vec<String> {
+pub fn workload_row(store: &Store, w: &Workload) -> Vec<String> {
     vec![
         w.name.clone(),
         w.queue_name.clone(),
@@ -105,7 +105,7 @@ pub fn workload_row(world: &World, w: &Workload) -> Vec<String> {
         } else {
             String::new()
         },
-        age(world, w.created),
+        age(store, w.created),
     ]
 }
 pub const WORKLOAD_HEADER: &[&str] = &["NAME", "QUEUE", "RESERVED IN", "ADMITTED", "FINISHED", "AGE"];
@@ -117,8 +117,8 @@ pub struct DeploymentStatus {
     pub available: i32,
 }
 
-pub fn deployment_status(world: &World, d: &Deployment) -> DeploymentStatus {
-    let rss = world.replicasets_of(d.uid);
+pub fn deployment_status(store: &Store, d: &Deployment) -> DeploymentStatus {
+    let rss = store.replicasets_of(d.uid);
     let hash = &d.template_hash;
     let mut s = DeploymentStatus {
         replicas: 0,
@@ -127,7 +127,7 @@ pub fn deployment_status(world: &World, d: &Deployment) -> DeploymentStatus {
         available: 0,
     };
     for rs in rss {
-        for p in rs.pods.iter().filter_map(|p| world.pods.get(p)) {
+        for p in rs.pods.iter().filter_map(|p| store.pods.get(p)) {
             if p.is_terminating() {
                 continue;
             }
@@ -140,7 +140,7 @@ pub fn deployment_status(world: &World, d: &Deployment) -> DeploymentStatus {
             }
             if p.is_available(
                 crate::units::SimDuration::from_secs(d.spec.min_ready_seconds),
-                world.now,
+                store.now,
             ) {
                 s.available += 1;
             }
@@ -150,8 +150,8 @@ pub fn deployment_status(world: &World, d: &Deployment) -> DeploymentStatus {
 }
 
 /// The Deployment's Available condition: enough pods available given maxUnavailable.
-pub fn deployment_available(world: &World, d: &Deployment) -> bool {
-    let st = deployment_status(world, d);
+pub fn deployment_available(store: &Store, d: &Deployment) -> bool {
+    let st = deployment_status(store, d);
     let max_unavailable = match d.spec.strategy {
         Strategy::Recreate => 0,
         s => resolve_fenceposts(s, d.spec.replicas).1.min(d.spec.replicas),
@@ -159,22 +159,22 @@ pub fn deployment_available(world: &World, d: &Deployment) -> bool {
     st.available >= d.spec.replicas - max_unavailable
 }
 
-pub fn clusterqueue_rows(world: &World, qm: &QueueManager, wide: bool) -> (Vec<&'static str>, Vec<Vec<String>>) {
+pub(crate) fn clusterqueue_rows(store: &Store, wide: bool) -> (Vec<&'static str>, Vec<Vec<String>>) {
     let header = if wide {
         vec!["NAME", "COHORT", "STRATEGY", "PENDING WORKLOADS", "ADMITTED WORKLOADS"]
     } else {
         vec!["NAME", "COHORT", "PENDING WORKLOADS"]
     };
-    let rows = world
+    let rows = store
         .cluster_queues
         .values()
         .map(|cq| {
-            let admitted = admitted_in(world, &cq.name);
+            let admitted = admitted_in(store, &cq.name);
             let mut r = vec![cq.name.clone(), cq.cohort.clone().unwrap_or_default()];
             if wide {
                 r.push(format!("{:?}", cq.queueing_strategy));
             }
-            r.push(pending_in(world, qm, &cq.name).to_string());
+            r.push(pending_in(store, &cq.name).to_string());
             if wide {
                 r.push(admitted.to_string());
             }
@@ -184,36 +184,36 @@ pub fn clusterqueue_rows(world: &World, qm: &QueueManager, wide: bool) -> (Vec<&
     (header, rows)
 }
 
-pub fn admitted_in(world: &World, cq: &str) -> usize {
-    world
+pub fn admitted_in(store: &Store, cq: &str) -> usize {
+    store
         .workloads
         .values()
         .filter(|w| w.finished_at.is_none() && w.admission.as_ref().is_some_and(|a| a.cluster_queue == cq))
         .count()
 }
 
-pub fn pending_in(world: &World, _qm: &QueueManager, cq: &str) -> usize {
-    world
+pub(crate) fn pending_in(store: &Store, cq: &str) -> usize {
+    store
         .workloads
         .values()
-        .filter(|w| w.is_pending() && world.cluster_queue_of(w) == Some(cq))
+        .filter(|w| w.is_pending() && store.cluster_queue_of(w) == Some(cq))
         .count()
 }
 
-pub fn localqueue_rows(world: &World, ns: Option<&str>) -> Vec<Vec<String>> {
-    world
+pub fn localqueue_rows(store: &Store, ns: Option<&str>) -> Vec<Vec<String>> {
+    store
         .local_queues
         .values()
         .filter(|l| ns.is_none_or(|n| n == l.namespace))
         .map(|l| {
             let mine = |w: &&Workload| w.namespace == l.namespace && w.queue_name == l.name && w.finished_at.is_none();
-            let pending = world
+            let pending = store
                 .workloads
                 .values()
                 .filter(mine)
                 .filter(|w| w.admission.is_none())
                 .count();
-            let admitted = world
+            let admitted = store
                 .workloads
                 .values()
                 .filter(mine)
@@ -243,7 +243,7 @@ fn indent(out: &mut String, depth: usize, key: &str, value: &str) {
     out.push('\n');
 }
 
-fn events_section(world: &World, log: &[crate::engine::LogEvent], object: &str, from: &str) -> String {
+fn events_section(store: &Store, log: &[crate::store::LogEvent], object: &str, from: &str) -> String {
     let rows: Vec<Vec<String>> = log
         .iter()
         .filter(|e| e.object == object)
@@ -256,7 +256,7 @@ fn events_section(world: &World, log: &[crate::engine::LogEvent], object: &str, 
             vec![
                 ty.to_string(),
                 e.kind.clone(),
-                human_duration(world.now.since(e.t)),
+                human_duration(store.now.since(e.t)),
                 from.to_string(),
                 e.message.clone(),
             ]
@@ -272,12 +272,12 @@ fn events_section(world: &World, log: &[crate::engine::LogEvent], object: &str, 
     format!("Events:\n{t}\n")
 }
 
-pub fn describe_workload(world: &World, log: &[crate::engine::LogEvent], w: &Workload) -> String {
+pub fn describe_workload(store: &Store, log: &[crate::store::LogEvent], w: &Workload) -> String {
     let mut o = String::new();
     o.push_str(&format!("Name:         {}\nNamespace:    {}\n", w.name, w.namespace));
     o.push_str(&format!(
         "Labels:       kueue.x-k8s.io/job-uid={}\n",
-        world.job_uid_of(w)
+        store.job_uid_of(w)
     ));
     o.push_str("Annotations:  <none>\nAPI Version:  kueue.x-k8s.io/v1beta1\nKind:         Workload\n");
     o.push_str("Spec:\n");
@@ -340,7 +340,7 @@ pub fn describe_workload(world: &World, log: &[crate::engine::LogEvent], w: &Wor
         indent(&mut o, 2, "Type", "Admitted");
     }
     o.push_str(&events_section(
-        world,
+        store,
         log,
         &format!("Workload {}/{}", w.namespace, w.name),
         "kueue-admission",
@@ -348,13 +348,13 @@ pub fn describe_workload(world: &World, log: &[crate::engine::LogEvent], w: &Wor
     o
 }
 
-pub fn describe_clusterqueue(
-    world: &World,
-    qm: &QueueManager,
-    log: &[crate::engine::LogEvent],
+pub(crate) fn describe_clusterqueue(
+    store: &Store,
+    kueue: &Kueue,
+    log: &[crate::store::LogEvent],
     name: &str,
 ) -> Option<String> {
-    let cq = world.cluster_queues.get(name)?;
+    let cq = store.cluster_queues.get(name)?;
     let mut o = String::new();
     o.push_str(&format!("Name:         {name}\nNamespace:    \nLabels:       <none>\nAnnotations:  <none>\nAPI Version:  kueue.x-k8s.io/v1beta1\nKind:         ClusterQueue\nSpec:\n"));
     if let Some(c) = &cq.cohort {
@@ -381,14 +381,14 @@ pub fn describe_clusterqueue(
         }
     }
     o.push_str("Status:\n");
-    indent(&mut o, 1, "Admitted Workloads", &admitted_in(world, name).to_string());
+    indent(&mut o, 1, "Admitted Workloads", &admitted_in(store, name).to_string());
     indent(&mut o, 1, "Flavors Usage", "");
     for g in &cq.resource_groups {
         for f in &g.flavors {
             indent(&mut o, 2, "Name", &f.name);
             indent(&mut o, 2, "Resources", "");
             for r in &f.resources {
-                let total = world.usage_of(name, &f.name, &r.name);
+                let total = kueue.cache.usage_of(name, &f.name, &r.name);
                 let borrowed = (total - r.nominal).max(crate::units::Quantity::ZERO);
                 indent(&mut o, 3, "Borrowed", &borrowed.to_string());
                 indent(&mut o, 3, "Name", &r.name);
@@ -396,13 +396,13 @@ pub fn describe_clusterqueue(
             }
         }
     }
-    indent(&mut o, 1, "Pending Workloads", &pending_in(world, qm, name).to_string());
-    indent(&mut o, 1, "Reserving Workloads", &admitted_in(world, name).to_string());
-    o.push_str(&events_section(world, log, &format!("ClusterQueue {name}"), "kueue"));
+    indent(&mut o, 1, "Pending Workloads", &pending_in(store, name).to_string());
+    indent(&mut o, 1, "Reserving Workloads", &admitted_in(store, name).to_string());
+    o.push_str(&events_section(store, log, &format!("ClusterQueue {name}"), "kueue"));
     Some(o)
 }
 
-pub fn describe_pod(world: &World, log: &[crate::engine::LogEvent], p: &Pod) -> String {
+pub fn describe_pod(store: &Store, log: &[crate::store::LogEvent], p: &Pod) -> String {
     let mut o = String::new();
     o.push_str(&format!(
         "Name:             {}\nNamespace:        {}\n",
@@ -476,7 +476,7 @@ pub fn describe_pod(world: &World, log: &[crate::engine::LogEvent], p: &Pod) -> 
         }
     ));
     o.push_str(&events_section(
-        world,
+        store,
         log,
         &format!("Pod {}/{}", p.namespace, p.name),
         "default-scheduler",

@@ -4,7 +4,7 @@
 use crate::api::apps::Strategy;
 use crate::api::core::{Container, PodSpec, ResourceList};
 use crate::api::meta::SelectorOp;
-use crate::engine::world::Deployment;
+use crate::store::Deployment;
 use serde_json::{json, Map, Value};
 
 fn resources(r: &ResourceList) -> Value {

@@ -6,11 +6,13 @@ use super::execute::{apply_raw, execute};
 use crate::analysis::deadlock::{self, Deadlock};
 use crate::api::meta::Labels;
 use crate::catalog::Catalog;
-use crate::engine::world::World;
-use crate::engine::{Driver, Engine, EventKind};
+use crate::engine::action::Action;
+use crate::engine::components::Event;
+use crate::engine::{Config, Driver, Engine, RunError};
 use crate::manifest::error::{did_you_mean, InputError, InputErrors, Loc};
 use crate::manifest::load::{load_paths, RawObject};
 use crate::manifest::objects::{decode, Object};
+use crate::store::{LogEvent, Store};
 use crate::units::{Quantity, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -414,9 +416,13 @@ struct ScenarioDriver<'a> {
     lives: Option<super::serve::PodLives>,
 }
 
-fn ready_replicas(world: &World) -> BTreeMap<(String, String), usize> {
-    let mut out: BTreeMap<(String, String), usize> = world.isvcs.keys().map(|k| (k.clone(), 0)).collect();
-    for p in world.pods.values().filter(|p| p.is_ready()) {
+fn ready_replicas(store: &Store) -> BTreeMap<(String, String), usize> {
+    let mut out: BTreeMap<(String, String), usize> = store
+        .isvcs
+        .keys()
+        .map(|k| ((k.namespace.clone(), k.name.clone()), 0))
+        .collect();
+    for p in store.pods.values().filter(|p| p.is_ready()) {
         if let Some(i) = p.labels.get(crate::controllers::inferenceservice::ISVC_LABEL) {
             *out.entry((p.namespace.clone(), i.clone())).or_default() += 1;
         }
@@ -425,34 +431,44 @@ fn ready_replicas(world: &World) -> BTreeMap<(String, String), usize> {
 }
 
 impl Driver for ScenarioDriver<'_> {
-    fn on_timeline(&mut self, engine: &mut Engine, index: usize) {
-        let entry = &self.prepared.scenario.timeline[index];
+    fn on_timeline(&mut self, engine: &mut Engine, index: usize) -> Result<(), RunError> {
+        let Some(entry) = self.prepared.scenario.timeline.get(index) else {
+            return Ok(());
+        };
         let empty = Vec::new();
         let files = self.prepared.apply_files.get(&index).unwrap_or(&empty);
-        engine.settle();
+        engine.settle()?;
         let output = execute(engine, &entry.command, files, &entry.loc);
-        engine.record("Command", "timeline", format!("$ {}", entry.text));
+        engine.submit(Action::Event(LogEvent {
+            t: engine.now(),
+            kind: "Command".into(),
+            object: "timeline".into(),
+            message: format!("$ {}", entry.text),
+        }));
         self.transcript.push(Transcript {
             t: engine.now(),
             command: entry.text.clone(),
             output,
         });
+        Ok(())
     }
 
-    fn after_instant(&mut self, engine: &mut Engine) {
+    fn after_instant(&mut self, engine: &Engine) {
         let now = engine.now();
-        if self.usage_samples.last().is_none_or(|s| s.usage != engine.world.usage) {
+        let usage = &engine.kueue().cache.usage;
+        if self.usage_samples.last().is_none_or(|s| &s.usage != usage) {
             self.usage_samples.push(UsageSample {
                 t: now,
-                usage: engine.world.usage.clone(),
+                usage: usage.clone(),
             });
         }
+        let store = engine.store();
         if let Some(l) = &mut self.lives {
-            l.observe(&engine.world, now);
+            l.observe(store, now);
         }
-        let found = deadlock::detect(&engine.world);
+        let found = deadlock::detect(store);
         deadlock::track(&mut self.deadlocks, found, now);
-        for (k, n) in ready_replicas(&engine.world) {
+        for (k, n) in ready_replicas(store) {
             let h = self.serving.entry(k).or_default();
             if h.last().is_none_or(|(_, last)| *last != n) {
                 h.push((now, n));
@@ -464,14 +480,19 @@ impl Driver for ScenarioDriver<'_> {
 /// The label a Scenario's node pool puts on its nodes, as cloud node groups label theirs.
 pub const NODE_POOL_LABEL: &str = "gpuaas-sim.io/node-pool";
 
-pub fn run(prepared: Prepared) -> RunResult {
+pub fn run(prepared: Prepared) -> Result<RunResult, RunError> {
     let catalog = Catalog::bundled();
-    let mut world = World::new(catalog.clone());
-    world.kueue_config = prepared.scenario.kueue.clone();
-    world.default_job_run_time = prepared.scenario.job_run_time;
-    let mut engine = Engine::new(world, prepared.scenario.seed);
-    engine.warnings.extend(prepared.warnings.iter().cloned());
-    engine.warnings.extend(prepared.scenario.notes.iter().cloned());
+    let mut engine = Engine::new(
+        catalog.clone(),
+        Config {
+            seed: prepared.scenario.seed,
+            kueue: prepared.scenario.kueue.clone(),
+            job_run_time: prepared.scenario.job_run_time,
+        },
+    );
+    for w in prepared.warnings.iter().chain(&prepared.scenario.notes) {
+        engine.warn(w.clone());
+    }
     for pool in &prepared.scenario.node_pools {
         for i in 0..pool.count {
             let name = format!("{}-{i}", pool.name);
@@ -480,7 +501,7 @@ pub fn run(prepared: Prepared) -> RunResult {
             labels.insert("node-role.kubernetes.io/worker".into(), String::new());
             labels.insert(NODE_POOL_LABEL.into(), pool.name.clone());
             labels.extend(pool.labels.clone());
-            engine.apply_object(Object::Node(crate::api::core::NodeObject {
+            let node = crate::api::core::NodeObject {
                 meta: crate::api::meta::ObjectMeta {
                     name,
                     namespace: None,
@@ -491,7 +512,11 @@ pub fn run(prepared: Prepared) -> RunResult {
                 unschedulable: false,
                 allocatable: alloc,
                 instance_type: Some(pool.instance_type.clone()),
-            }));
+            };
+            engine.submit(Action::Apply {
+                object: Box::new(Object::Node(node)),
+                manifest: None,
+            });
         }
     }
     // Cluster configuration first, workloads after, as an operator would apply them.
@@ -514,16 +539,16 @@ pub fn run(prepared: Prepared) -> RunResult {
         apply_raw(&mut engine, raw, obj.clone());
     }
     for (i, e) in prepared.scenario.timeline.iter().enumerate() {
-        engine.schedule_at(e.at, EventKind::Timeline(i));
+        engine.schedule_at(e.at, Event::Timeline(i));
     }
     for e in &prepared.scenario.expect {
         let t = match e.when {
             super::document::When::At(t) | super::document::When::By(t) => t,
         };
-        engine.schedule_at(t, EventKind::Checkpoint);
+        engine.schedule_at(t, Event::Checkpoint);
     }
     let end = SimTime(prepared.scenario.duration.0);
-    engine.schedule_at(end, EventKind::Checkpoint);
+    engine.schedule_at(end, Event::Checkpoint);
     let mut driver = ScenarioDriver {
         prepared: &prepared,
         transcript: Vec::new(),
@@ -532,7 +557,7 @@ pub fn run(prepared: Prepared) -> RunResult {
         serving: BTreeMap::new(),
         lives: (!prepared.scenario.traffic.is_empty()).then(Default::default),
     };
-    engine.run(end, &mut driver);
+    engine.run(end, &mut driver)?;
     let ScenarioDriver {
         transcript,
         deadlocks,
@@ -542,8 +567,8 @@ pub fn run(prepared: Prepared) -> RunResult {
         ..
     } = driver;
     let lives = lives.unwrap_or_default();
-    let served = super::serve::serve(&prepared.scenario, &engine.world, &lives);
-    RunResult {
+    let served = super::serve::serve(&prepared.scenario, engine.store(), &lives);
+    Ok(RunResult {
         prepared,
         engine,
         transcript,
@@ -552,5 +577,5 @@ pub fn run(prepared: Prepared) -> RunResult {
         serving,
         lives,
         served,
-    }
+    })
 }

@@ -5,13 +5,13 @@
 
 use super::document::Scenario;
 use crate::catalog::Catalog;
-use crate::engine::world::Uid;
-use crate::engine::world::World;
 use crate::serving::args::VllmArgs;
 use crate::serving::memory::MemoryPlan;
 use crate::serving::replica::Limits;
 use crate::serving::service::{simulate, ReplicaSpan, ServiceSpec};
 use crate::serving::steptime::StepCost;
+use crate::store::PodId;
+use crate::store::Store;
 use crate::units::SimTime;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -32,16 +32,20 @@ pub fn service_of(labels: &crate::api::meta::Labels) -> Option<&str> {
 
 /// Services that can take traffic, by (namespace, name): the InferenceServices, and the
 /// LLMInferenceServices whose Deployment or LeaderWorkerSet exists.
-pub fn serving_targets(world: &World) -> std::collections::BTreeSet<(String, String)> {
-    let mut out: std::collections::BTreeSet<(String, String)> = world.isvcs.keys().cloned().collect();
+pub fn serving_targets(store: &Store) -> std::collections::BTreeSet<(String, String)> {
+    let mut out: std::collections::BTreeSet<(String, String)> = store
+        .isvcs
+        .keys()
+        .map(|k| (k.namespace.clone(), k.name.clone()))
+        .collect();
     out.extend(
-        world
+        store
             .deployments
             .values()
             .filter_map(|d| service_of(&d.labels).map(|n| (d.namespace.clone(), n.to_string()))),
     );
     out.extend(
-        world
+        store
             .leader_worker_sets
             .values()
             .filter_map(|l| service_of(&l.labels).map(|n| (l.namespace.clone(), n.to_string()))),
@@ -69,37 +73,28 @@ pub struct PodLife {
 #[derive(Debug, Default)]
 pub struct PodLives {
     pub lives: Vec<PodLife>,
-    open: BTreeMap<Uid, usize>,
+    open: BTreeMap<PodId, usize>,
     /// Pods whose container died after serving: a restart opens a life from that moment.
-    restarted: std::collections::BTreeSet<Uid>,
+    restarted: std::collections::BTreeSet<PodId>,
 }
 
-fn gpus_of(pod: &crate::engine::world::Pod) -> u32 {
-    pod.requests
-        .0
-        .iter()
-        .filter(|(r, _)| r.ends_with("/gpu"))
-        .map(|(_, q)| q.value_ceil() as u32)
-        .sum()
+fn gpus_of(pod: &crate::store::Pod) -> u32 {
+    pod.requests.gpus().max(0) as u32
 }
 
 impl PodLives {
     /// Records what changed at `now`.
-    pub fn observe(&mut self, world: &World, now: SimTime) {
+    pub fn observe(&mut self, store: &Store, now: SimTime) {
         let t = now.as_secs_f64();
-        let gone: Vec<Uid> = self
-            .open
-            .keys()
-            .filter(|u| !world.pods.contains_key(u))
-            .copied()
-            .collect();
+        let gone: Vec<PodId> = self.open.keys().filter(|u| !store.pods.contains(*u)).copied().collect();
         for u in gone {
             let i = self.open.remove(&u).expect("open");
             let l = &mut self.lives[i];
             l.stop_s.get_or_insert(t);
             l.gone_s = Some(t);
         }
-        for (uid, p) in &world.pods {
+        for p in store.pods.values() {
+            let uid = &p.uid;
             let Some(node) = &p.node else { continue };
             let gpus = gpus_of(p);
             if gpus == 0 {
@@ -111,11 +106,11 @@ impl PodLives {
                     if p.deletion.is_some() {
                         continue;
                     }
-                    let gpu = world
+                    let gpu = store
                         .nodes
                         .get(node)
                         .and_then(|n| n.instance_type.as_ref())
-                        .and_then(|it| world.catalog.instance(it))
+                        .and_then(|it| store.catalog.instance(it))
                         .map(|i| i.gpu.clone());
                     self.lives.push(PodLife {
                         isvc: service_of(&p.labels).map(|n| (p.namespace.clone(), n.to_string())),
@@ -145,7 +140,7 @@ impl PodLives {
             } else if l.ready_s.is_none() && p.is_ready() {
                 l.ready_s = p.ready_at.map(|r| r.as_secs_f64());
                 l.memory = p.memory.clone();
-                l.model = crate::cluster::kubelet::model_of(&world.catalog, p).map(|c| c.name.clone());
+                l.model = crate::cluster::kubelet::model_of(&store.catalog, p).map(|c| c.name.clone());
                 l.args = p
                     .spec
                     .engine_container()
@@ -194,11 +189,11 @@ pub fn resolve<'a>(
     }
 }
 
-pub fn serve(scenario: &Scenario, world: &World, lives: &PodLives) -> Served {
-    let catalog: &Catalog = &world.catalog;
+pub fn serve(scenario: &Scenario, store: &Store, lives: &PodLives) -> Served {
+    let catalog: &Catalog = &store.catalog;
     let end_s = scenario.duration.as_secs_f64();
     let mut by_service: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
-    let targets = serving_targets(world);
+    let targets = serving_targets(store);
     for (i, t) in scenario.traffic.iter().enumerate() {
         if let Ok(k) = resolve(
             &t.target,

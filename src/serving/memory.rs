@@ -65,12 +65,12 @@ pub fn plan(
     k: &VllmConstants,
 ) -> Result<MemoryPlan, StartupFailure> {
     let tp = args.tensor_parallel_size.max(1);
-    let world = tp * args.pipeline_parallel_size.max(1);
-    if world > gpus_in_pod {
+    let store = tp * args.pipeline_parallel_size.max(1);
+    if store > gpus_in_pod {
         return Err(fail(
             "InsufficientGPUs",
             format!(
-                "ValueError: World size ({world}) is larger than the number of available GPUs ({gpus_in_pod}) in this node. Request more GPUs for the pod or lower --tensor-parallel-size."
+                "ValueError: Store size ({store}) is larger than the number of available GPUs ({gpus_in_pod}) in this node. Request more GPUs for the pod or lower --tensor-parallel-size."
             ),
         ));
     }
@@ -107,7 +107,7 @@ pub fn plan(
     }
     let gpu_bytes = gpu.memory_mib * 1024.0 * 1024.0;
     let budget = gpu_bytes * args.gpu_memory_utilization;
-    let weights = card.weights_gb * 1e9 / world as f64;
+    let weights = card.weights_gb * 1e9 / store as f64;
     let overhead = if tp > 1 {
         k.non_torch_overhead_tp_gib
     } else {

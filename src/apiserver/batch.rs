@@ -1,0 +1,150 @@
+//! Writes to batch/v1 Jobs: the user's Job through Kueue's webhook, the pods the Job
+//! controller creates, completion, and Kueue's suspend and resume.
+
+use super::pods::{create as create_pod_object, generate_name, Owners};
+use super::{record, ApiServer};
+use crate::api::batch::JobObject;
+use crate::api::core::PodTemplate;
+use crate::engine::action::JobWrite;
+use crate::engine::change::Change;
+use crate::manifest::error::Loc;
+use crate::store::{Job, JobId, Store};
+use crate::units::SimDuration;
+
+/// A Job from a manifest or `oc apply`: Kueue's webhook defaults it; a Job that exists
+/// keeps its state (its spec is immutable but for suspend and parallelism).
+pub(super) fn apply(
+    api: &mut ApiServer,
+    store: &mut Store,
+    namespace: String,
+    mut job: JobObject,
+    loc: Loc,
+) -> Vec<Change> {
+    if let Some(id) = store.jobs.id_of(&namespace, &job.meta.name) {
+        if let Some(j) = store.jobs.get_mut(id) {
+            j.spec.parallelism = job.spec.parallelism;
+            if !crate::kueue::job::is_managed(j) {
+                j.spec.suspend = job.spec.suspend;
+            }
+        }
+        return vec![Change::Job(id)];
+    }
+    crate::kueue::job::mutate_new_job(store, &namespace, &mut job);
+    let id = store.alloc();
+    let run_time = job.spec.run_time.unwrap_or(api.default_job_run_time);
+    let j = Job {
+        uid: id,
+        k8s_uid: super::names::uid(&mut api.names),
+        namespace,
+        name: job.meta.name.clone(),
+        labels: job.meta.labels,
+        spec: job.spec,
+        created: store.now,
+        run_time,
+        pods: Default::default(),
+        succeeded: 0,
+        saved: SimDuration::ZERO,
+        completed_at: None,
+        started_at: None,
+        workload: None,
+        loc: Some(loc),
+    };
+    store.jobs.insert(id, j);
+    vec![Change::Job(id)]
+}
+
+pub(super) fn create_pod(api: &mut ApiServer, store: &mut Store, job: JobId) -> Vec<Change> {
+    let Some(j) = store.jobs.get(job) else {
+        return Vec::new();
+    };
+    let mut template: PodTemplate = j.spec.template.clone();
+    template
+        .labels
+        .insert("batch.kubernetes.io/job-name".into(), j.name.clone());
+    template.labels.insert("job-name".into(), j.name.clone());
+    let (ns, prefix) = (j.namespace.clone(), j.name.clone());
+    let name = generate_name(api, store, &ns, &prefix);
+    create_pod_object(
+        api,
+        store,
+        ns,
+        name,
+        template,
+        Owners {
+            job: Some(job),
+            ..Owners::default()
+        },
+    )
+}
+
+pub(super) fn write(store: &mut Store, id: JobId, write: JobWrite) -> Vec<Change> {
+    let now = store.now;
+    match write {
+        JobWrite::Complete => {
+            let Some(j) = store.jobs.get_mut(id) else {
+                return Vec::new();
+            };
+            if j.completed_at.is_some() {
+                return Vec::new();
+            }
+            j.completed_at = Some(now);
+            let obj = format!("Job {}/{}", j.namespace, j.name);
+            let took = now.since(j.created);
+            record(
+                store,
+                "Completed",
+                obj,
+                format!("Job completed ({took} after creation)"),
+            );
+            vec![Change::JobCompleted(id)]
+        }
+        JobWrite::Start {
+            node_selector,
+            tolerations,
+        } => {
+            let Some(j) = store.jobs.get_mut(id) else {
+                return Vec::new();
+            };
+            j.spec.suspend = false;
+            // Resuming resets `status.startTime`.
+            j.started_at = Some(now);
+            j.spec.template.spec.node_selector = node_selector;
+            j.spec.template.spec.tolerations = tolerations;
+            let obj = format!("Job {}/{}", j.namespace, j.name);
+            record(store, "Started", obj, "Admitted by clusterQueue; resumed");
+            vec![Change::Job(id)]
+        }
+        JobWrite::Stop => stop(store, id),
+    }
+}
+
+/// Suspends the Job; its running pods lose their progress back to the last checkpoint.
+fn stop(store: &mut Store, id: JobId) -> Vec<Change> {
+    let now = store.now;
+    let Some(j) = store.jobs.get(id) else {
+        return Vec::new();
+    };
+    let ran = j
+        .pods
+        .iter()
+        .filter_map(|p| store.pods.get(*p))
+        .filter(|p| p.deletion.is_none())
+        .filter_map(|p| p.ready_at)
+        .map(|r| now.since(r))
+        .min();
+    let Some(j) = store.jobs.get_mut(id) else {
+        return Vec::new();
+    };
+    if let (Some(ran), Some(every)) = (ran, j.spec.checkpoint_interval) {
+        let done = j.saved.0 + ran.0;
+        j.saved = SimDuration((done / every.0 * every.0).min(j.run_time.0));
+    }
+    j.spec.suspend = true;
+    let obj = format!("Job {}/{}", j.namespace, j.name);
+    let msg = match j.spec.checkpoint_interval {
+        Some(_) => format!("Suspended; resumes from its checkpoint at {}", j.saved),
+        None => "Suspended; its pods restart from the beginning".to_string(),
+    };
+    record(store, "Stopped", obj, msg);
+    vec![Change::Job(id)]
+}

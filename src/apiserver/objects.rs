@@ -1,0 +1,266 @@
+//! Users' writes: manifests applied (at the start, by `oc apply` or `oc patch`), labels
+//! and annotations, cordons, and deletions whose dependents the garbage collector takes.
+
+use super::apps::new_deployment;
+use super::pods::{create as create_pod_object, Owners};
+use super::{batch, lws, workloads, ApiServer};
+use crate::api::core::PodTemplate;
+use crate::api::meta::Labels;
+use crate::engine::action::{MetadataField, MetadataTarget, StoredManifest};
+use crate::engine::change::Change;
+use crate::manifest::objects::{Object, PodObject};
+use crate::store::{InferenceServiceState, Node, ObjectKey, Store};
+use crate::units::SimDuration;
+
+/// Creates or replaces a user's object, keeping its document for later patches.
+pub(super) fn apply(
+    api: &mut ApiServer,
+    store: &mut Store,
+    obj: Object,
+    manifest: Option<Box<StoredManifest>>,
+) -> Vec<Change> {
+    if let Some(m) = manifest {
+        let StoredManifest {
+            kind,
+            namespace,
+            name,
+            doc,
+        } = *m;
+        store.manifests.insert((kind, namespace, name), doc);
+    }
+    let now = store.now;
+    match obj {
+        Object::Namespace { name, labels } => {
+            store.namespaces.insert(name, labels);
+            vec![Change::Namespace]
+        }
+        Object::Node(mut n) => {
+            store.catalog.complete_node(&mut n);
+            match store.nodes.get_mut(&n.meta.name) {
+                // An apply changes the node's spec and labels; its pods and accounting stay.
+                Some(existing) => {
+                    existing.account(now);
+                    existing.labels = n.meta.labels;
+                    existing.annotations = n.meta.annotations;
+                    existing.taints = n.taints;
+                    existing.unschedulable = n.unschedulable;
+                    existing.allocatable = n.allocatable;
+                    existing.instance_type = n.instance_type;
+                }
+                None => {
+                    let node = Node::from_object(n, now);
+                    store.nodes.insert(node.name.clone(), node);
+                }
+            }
+            vec![Change::Node]
+        }
+        Object::ResourceFlavor(f) => {
+            store.flavors.insert(f.name.clone(), f);
+            vec![Change::Flavor]
+        }
+        Object::ClusterQueue(cq) => {
+            let name = cq.name.clone();
+            store.cluster_queues.insert(name.clone(), cq);
+            vec![Change::ClusterQueue { name }]
+        }
+        Object::LocalQueue(lq) => {
+            store
+                .local_queues
+                .insert(ObjectKey::new(lq.namespace.as_str(), lq.name.as_str()), lq);
+            vec![Change::LocalQueue]
+        }
+        Object::WorkloadPriorityClass(c) => {
+            store.workload_priority_classes.insert(c.name.clone(), c);
+            Vec::new()
+        }
+        Object::PriorityClass(c) => {
+            store.priority_classes.insert(c.name.clone(), c);
+            Vec::new()
+        }
+        Object::ServingRuntime { namespace, runtime } => {
+            store
+                .runtimes
+                .insert(ObjectKey::new(namespace.as_str(), runtime.meta.name.as_str()), runtime);
+            vec![Change::ServingRuntime { namespace }]
+        }
+        Object::InferenceService {
+            namespace,
+            isvc,
+            raw,
+            loc,
+        } => {
+            let key = ObjectKey::new(namespace.as_str(), isvc.meta.name.as_str());
+            let (created, applied) = store
+                .isvcs
+                .get(&key)
+                .map(|s| (s.created, s.applied_min_replicas))
+                .unwrap_or((now, None));
+            store.isvcs.insert(
+                key.clone(),
+                InferenceServiceState {
+                    namespace,
+                    isvc,
+                    raw,
+                    loc,
+                    created,
+                    applied_min_replicas: applied,
+                },
+            );
+            vec![Change::InferenceService(key)]
+        }
+        Object::Deployment {
+            namespace,
+            deployment,
+            loc,
+        } => match store.deployments.id_of(&namespace, &deployment.meta.name) {
+            Some(id) => {
+                let Some(d) = store.deployments.get_mut(id) else {
+                    return Vec::new();
+                };
+                d.labels = deployment.meta.labels;
+                d.annotations = deployment.meta.annotations;
+                d.spec = deployment.spec;
+                d.refresh_hash();
+                let mut changes = vec![Change::Deployment(id)];
+                // KServe owns its predictor Deployments and reconciles them back.
+                if let Some(o) = d.owner_isvc.clone() {
+                    changes.push(Change::PredictorChanged {
+                        isvc: ObjectKey::new(namespace, o),
+                    });
+                }
+                changes
+            }
+            None => {
+                let meta = deployment.meta;
+                let (id, mut d) = new_deployment(
+                    store,
+                    namespace,
+                    meta.name,
+                    meta.labels,
+                    meta.annotations,
+                    deployment.spec,
+                );
+                d.loc = Some(loc);
+                store.deployments.insert(id, d);
+                vec![Change::Deployment(id)]
+            }
+        },
+        Object::Pod {
+            namespace,
+            pod: PodObject { meta, spec },
+            ..
+        } => {
+            if store.pod(&namespace, &meta.name).is_some() {
+                api.warnings.push(format!(
+                    "pod {namespace}/{} exists; pods are immutable, apply ignored",
+                    meta.name
+                ));
+                return Vec::new();
+            }
+            let template = PodTemplate {
+                labels: meta.labels,
+                annotations: meta.annotations,
+                spec,
+            };
+            create_pod_object(api, store, namespace, meta.name, template, Owners::default())
+        }
+        Object::Job { namespace, job, loc } => batch::apply(api, store, namespace, job, loc),
+        Object::LeaderWorkerSet { namespace, lws } => lws::apply(api, store, namespace, lws),
+        Object::Workload { namespace, workload } => {
+            workloads::apply_snapshot(store, &mut api.warnings, namespace, *workload)
+        }
+        Object::Skipped { .. } | Object::Scenario(_) => Vec::new(),
+    }
+}
+
+/// `oc label` / `oc annotate`: the object's new map, validated by the caller.
+pub(super) fn set_metadata(
+    store: &mut Store,
+    target: MetadataTarget,
+    field: MetadataField,
+    values: Labels,
+) -> Vec<Change> {
+    let pick = |labels: &mut Labels, annotations: &mut Labels| -> bool {
+        let slot = match field {
+            MetadataField::Labels => labels,
+            MetadataField::Annotations => annotations,
+        };
+        let changed = *slot != values;
+        *slot = values.clone();
+        changed
+    };
+    match target {
+        // Metadata only: no rollout, as in Kubernetes.
+        MetadataTarget::Deployment(id) => {
+            if let Some(d) = store.deployments.get_mut(id) {
+                pick(&mut d.labels, &mut d.annotations);
+            }
+            Vec::new()
+        }
+        MetadataTarget::ReplicaSet(id) => {
+            if let Some(r) = store.replicasets.get_mut(id) {
+                pick(&mut r.labels, &mut r.annotations);
+            }
+            Vec::new()
+        }
+        MetadataTarget::Pod(id) => {
+            let Some(p) = store.pods.get_mut(id) else {
+                return Vec::new();
+            };
+            pick(&mut p.labels, &mut p.annotations);
+            match field {
+                MetadataField::Labels => vec![Change::PodLabels(id)],
+                MetadataField::Annotations => Vec::new(),
+            }
+        }
+        MetadataTarget::InferenceService(key) => {
+            let Some(st) = store.isvcs.get_mut(&key) else {
+                return Vec::new();
+            };
+            let meta = &mut st.isvc.meta;
+            pick(&mut meta.labels, &mut meta.annotations);
+            let (name, map) = match field {
+                MetadataField::Labels => ("labels", &meta.labels),
+                MetadataField::Annotations => ("annotations", &meta.annotations),
+            };
+            let json: serde_json::Map<String, serde_json::Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            if let Some(m) = st.raw.get_mut("metadata").and_then(|x| x.as_object_mut()) {
+                m.insert(name.into(), serde_json::Value::Object(json));
+            }
+            // KServe copies the InferenceService's metadata into the pod template: this
+            // rolls the predictor.
+            vec![Change::InferenceService(key)]
+        }
+        MetadataTarget::Node(name) => {
+            let Some(n) = store.nodes.get_mut(&name) else {
+                return Vec::new();
+            };
+            pick(&mut n.labels, &mut n.annotations);
+            match field {
+                MetadataField::Labels => vec![Change::Node],
+                MetadataField::Annotations => Vec::new(),
+            }
+        }
+    }
+}
+
+pub(super) fn cordon(store: &mut Store, node: &str, unschedulable: bool) -> Vec<Change> {
+    match store.nodes.get_mut(node) {
+        Some(n) => {
+            n.unschedulable = unschedulable;
+            vec![Change::Cordon { unschedulable }]
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Deletes an InferenceService; the garbage collector deletes its predictor.
+pub(super) fn delete_inference_service(store: &mut Store, key: ObjectKey, grace: Option<SimDuration>) -> Vec<Change> {
+    match store.isvcs.remove(&key) {
+        Some(_) => vec![Change::InferenceServiceDeleted { key, grace }],
+        None => Vec::new(),
+    }
+}

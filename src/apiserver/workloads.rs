@@ -1,0 +1,264 @@
+//! Writes to Kueue's Workloads: creation (linked to what it stands for), the status
+//! changes Kueue's controllers make, and Workload objects given as input.
+
+use super::record;
+use crate::api::workload::WorkloadObject;
+use crate::engine::action::{Eviction, WorkloadWrite};
+use crate::engine::change::Change;
+use crate::store::{Admission, Source, Store, Workload, WorkloadId, WorkloadState};
+
+fn object(w: &Workload) -> String {
+    format!("Workload {}/{}", w.namespace, w.name)
+}
+
+pub(super) fn create(store: &mut Store, mut w: Workload) -> Vec<Change> {
+    if let Source::PodGroup(g) = w.source {
+        if store.pod_groups.get(g).is_none_or(|g| g.workload.is_some()) {
+            return Vec::new();
+        }
+    }
+    let id: WorkloadId = store.alloc();
+    w.uid = id;
+    w.set_state(store.now, WorkloadState::Pending);
+    match w.source {
+        Source::Pod(pod) => {
+            if let Some(p) = store.pods.get_mut(pod) {
+                p.workload = Some(id);
+            }
+        }
+        Source::Job(job) => {
+            if let Some(j) = store.jobs.get_mut(job) {
+                j.workload = Some(id);
+            }
+        }
+        Source::PodGroup(g) => {
+            let pods = match store.pod_groups.get_mut(g) {
+                Some(group) => {
+                    group.workload = Some(id);
+                    group.pods.clone()
+                }
+                None => Default::default(),
+            };
+            for p in pods {
+                if let Some(p) = store.pods.get_mut(p) {
+                    p.workload = Some(id);
+                }
+            }
+        }
+        Source::Snapshot { .. } => {}
+    }
+    let message = match w.source {
+        Source::Pod(_) => format!("Created workload for pod {}", w.pod_name),
+        Source::Job(_) | Source::PodGroup(_) | Source::Snapshot { .. } => {
+            format!("Created Workload: {}/{}", w.namespace, w.name)
+        }
+    };
+    record(store, "Normal", object(&w), message);
+    store.workloads.insert(id, w);
+    vec![Change::WorkloadCreated(id)]
+}
+
+/// A Workload object given as input (a cluster snapshot): a pending one queues as any
+/// Workload does; an admitted one (`status.admission`) holds its quota from the start, as
+/// it does in the cluster the snapshot was taken from. Neither has pods.
+pub(super) fn apply_snapshot(
+    store: &mut Store,
+    warnings: &mut Vec<String>,
+    namespace: String,
+    o: WorkloadObject,
+) -> Vec<Change> {
+    let now = store.now;
+    let priority = o.priority.unwrap_or_else(|| {
+        o.priority_class
+            .as_ref()
+            .and_then(|c| store.workload_priority_classes.get(c))
+            .map(|c| c.value)
+            .unwrap_or(0)
+    });
+    let pod_count = o.pod_sets.iter().map(|p| p.count).sum();
+    let template = o.pod_sets.first().map(|p| p.template.spec.clone()).unwrap_or_default();
+    let w = Workload {
+        namespace: namespace.clone(),
+        name: o.meta.name.clone(),
+        queue_name: o.queue_name.clone(),
+        pod_name: o.meta.name.clone(),
+        pod_count,
+        template,
+        owner: o.meta.name.clone(),
+        priority,
+        priority_class: o.priority_class.clone(),
+        requests: o.requests(),
+        ..Workload::queued(Source::Snapshot { run_time: o.run_time }, now)
+    };
+    let Some(adm) = o.admission else {
+        return create(store, w);
+    };
+    if !store.cluster_queues.contains_key(&adm.cluster_queue) {
+        warnings.push(format!(
+            "Workload {namespace}/{} is admitted in ClusterQueue {}, which does not exist; it queues instead",
+            o.meta.name, adm.cluster_queue
+        ));
+        return create(store, w);
+    }
+    let id: WorkloadId = store.alloc();
+    let mut w = w;
+    w.uid = id;
+    w.set_state(now, WorkloadState::Admitted);
+    w.admission = Some(Admission {
+        cluster_queue: adm.cluster_queue.clone(),
+        flavors: adm.flavors,
+        usage: adm.usage,
+    });
+    w.admitted_at = Some(now);
+    record(
+        store,
+        "Normal",
+        format!("Workload {namespace}/{}", w.name),
+        format!("Admitted in ClusterQueue {} (from the snapshot)", adm.cluster_queue),
+    );
+    store.workloads.insert(id, w);
+    vec![Change::WorkloadAdmitted { id, snapshot: true }]
+}
+
+pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> Vec<Change> {
+    let now = store.now;
+    let Some(w) = store.workloads.get_mut(id) else {
+        return Vec::new();
+    };
+    match write {
+        WorkloadWrite::Admit(admission) => {
+            let wait = now.since(w.queue_timestamp);
+            let msg = format!(
+                "Quota reserved in ClusterQueue {}, wait time since queued was {:.0}s",
+                admission.cluster_queue,
+                wait.as_secs_f64()
+            );
+            w.admission = Some(admission);
+            w.admitted_at = Some(now);
+            w.pending_message = None;
+            w.pending_reason = None;
+            w.set_state(now, WorkloadState::Admitted);
+            let obj = object(w);
+            record(store, "QuotaReserved", obj, msg);
+            vec![Change::WorkloadAdmitted { id, snapshot: false }]
+        }
+        WorkloadWrite::Pending { reason, message } => {
+            if w.pending_message.as_deref() == Some(&message) {
+                return Vec::new();
+            }
+            w.pending_message = Some(message.clone());
+            w.pending_reason = Some(reason.clone());
+            let obj = object(w);
+            record(store, &reason, obj, message);
+            Vec::new()
+        }
+        WorkloadWrite::Evict(why) => {
+            if w.evicted_at.is_some() || w.finished_at.is_some() {
+                return Vec::new();
+            }
+            if let Eviction::PodsReadyTimeout { requeue, .. } = &why {
+                w.requeue_count = requeue.count;
+                match requeue.requeue_at {
+                    Some(at) => w.requeue_at = Some(at),
+                    None => w.deactivated = true,
+                }
+                w.queue_timestamp = requeue.queue_timestamp;
+            }
+            w.evicted_at = Some(now);
+            w.set_state(now, WorkloadState::Evicted);
+            let obj = object(w);
+            match why {
+                Eviction::Preempted { reason, message } => {
+                    record(store, "Preempted", obj.clone(), format!("{message} ({reason})"));
+                    record(store, "EvictedDueToPreempted", obj, message);
+                }
+                Eviction::PodsReadyTimeout { message, .. } => {
+                    record(store, "EvictedDueToPodsReadyTimeout", obj, message);
+                }
+            }
+            vec![Change::WorkloadEvicted(id)]
+        }
+        WorkloadWrite::Finish { .. } if w.finished_at.is_some() => Vec::new(),
+        WorkloadWrite::Finish { reason } => {
+            w.finished_at = Some(now);
+            w.set_state(now, WorkloadState::Finished);
+            vec![Change::WorkloadFinished {
+                workload: Box::new(w.clone()),
+                reason,
+            }]
+        }
+        WorkloadWrite::UnsetQuotaReservation => {
+            let Some(adm) = w.admission.take() else {
+                return Vec::new();
+            };
+            w.admitted_at = None;
+            w.evicted_at = None;
+            w.ready_at = None;
+            w.set_state(now, WorkloadState::Pending);
+            let obj = object(w);
+            record(
+                store,
+                "Normal",
+                obj,
+                format!("Quota released in ClusterQueue {}; requeued", adm.cluster_queue),
+            );
+            vec![Change::WorkloadRequeued { id, released: adm }]
+        }
+        WorkloadWrite::PodsReady => {
+            w.ready_at.get_or_insert(now);
+            w.set_state(now, WorkloadState::Ready);
+            vec![Change::WorkloadPodsReady]
+        }
+        WorkloadWrite::PodsNotReady => {
+            if w.current_state() == WorkloadState::Ready {
+                w.set_state(now, WorkloadState::Admitted);
+            }
+            Vec::new()
+        }
+        WorkloadWrite::Priority { priority, class } => {
+            let old = w.priority;
+            w.priority = priority;
+            w.priority_class = class;
+            let obj = object(w);
+            record(
+                store,
+                "Normal",
+                obj,
+                format!("Priority changed from {old} to {priority}"),
+            );
+            Vec::new()
+        }
+        WorkloadWrite::ClearPendingMessage => {
+            w.pending_message = None;
+            Vec::new()
+        }
+        WorkloadWrite::Deactivate { limit } => {
+            let message = format!(
+                "The workload is deactivated due to exceeding the maximum number of re-queuing retries ({limit})"
+            );
+            w.pending_message = Some(message.clone());
+            w.pending_reason = Some("Deactivated".into());
+            w.set_state(now, WorkloadState::Pending);
+            let obj = object(w);
+            record(store, "WorkloadDeactivated", obj, message);
+            Vec::new()
+        }
+        WorkloadWrite::BackingOff { until } => {
+            w.pending_message = Some(format!("Requeuing after back-off at {until}"));
+            Vec::new()
+        }
+        WorkloadWrite::BackoffOver { announce } => {
+            w.requeue_at = None;
+            if announce {
+                let obj = object(w);
+                record(
+                    store,
+                    "Requeued",
+                    obj,
+                    "The back-off after the PodsReady timeout is over",
+                );
+            }
+            Vec::new()
+        }
+    }
+}

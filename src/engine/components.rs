@@ -1,0 +1,216 @@
+//! Every component of the simulated control plane, in one place: who they are, which
+//! changes each watches (as controller-runtime's `Watches` declare it), the order the
+//! engine drains their work queues in, and whose timers are whose. A new component (an
+//! autoscaler, say) is a module with its state and a `Component` impl, plus a line in each
+//! table here.
+
+use super::action::Action;
+use super::change::{Change, ChangeKind};
+use super::kernel::Kernel;
+use crate::cluster::kubelet::{Kubelet, KubeletTimer};
+use crate::cluster::scheduler::KubeScheduler;
+use crate::controllers::deployment::DeploymentController;
+use crate::controllers::garbagecollector::GarbageCollector;
+use crate::controllers::inferenceservice::InferenceServiceController;
+use crate::controllers::job::JobController;
+use crate::controllers::leaderworkerset::LeaderWorkerSetController;
+use crate::controllers::replicaset::ReplicaSetController;
+use crate::kueue::{Kueue, KueueTimer};
+use crate::store::{DeploymentId, Store};
+use crate::units::{SimDuration, SimTime};
+
+/// What a component reads and what it may do besides asking for writes: set timers.
+pub(crate) struct Cx<'a> {
+    pub(crate) store: &'a Store,
+    timers: &'a mut Kernel<Event>,
+}
+
+impl<'a> Cx<'a> {
+    pub(crate) fn new(store: &'a Store, timers: &'a mut Kernel<Event>) -> Cx<'a> {
+        Cx { store, timers }
+    }
+    pub(crate) fn now(&self) -> SimTime {
+        self.timers.now()
+    }
+    /// Wakes the component again after `d` with `event`.
+    pub(crate) fn after(&mut self, d: SimDuration, event: Event) {
+        self.timers.schedule_in(d, event);
+    }
+    /// Wakes the component again at `t` (now, if `t` is past) with `event`.
+    pub(crate) fn at(&mut self, t: SimTime, event: Event) {
+        self.timers.schedule_at(t, event);
+    }
+}
+
+/// A part of the control plane with its own state. It reads the store, never writes it:
+/// what it wants written it returns as actions, applied in order right after it returns.
+pub(crate) trait Component {
+    /// Reacts to a change it watches, as an informer's event handler does: queues work,
+    /// updates its own caches, and may ask for writes at once.
+    fn on_change(&mut self, cx: &mut Cx, change: &Change) -> Vec<Action>;
+
+    /// Runs one queued reconcile; `None` when it has nothing to do.
+    fn reconcile_next(&mut self, _cx: &mut Cx) -> Option<Vec<Action>> {
+        None
+    }
+}
+
+/// Timed events: the scenario's, and each component's timers.
+#[derive(Debug, Clone)]
+pub(crate) enum Event {
+    /// The scenario's timeline entry with this index.
+    Timeline(usize),
+    /// A scenario checkpoint (an `at:` expectation): nothing happens but an observation.
+    Checkpoint,
+    Kubelet(KubeletTimer),
+    /// A Deployment's pod has now been Ready for minReadySeconds.
+    Deployment(DeploymentId),
+    Kueue(KueueTimer),
+}
+
+/// The components, each owning its state.
+#[derive(Default)]
+pub(crate) struct Components {
+    pub(crate) inference_services: InferenceServiceController,
+    pub(crate) deployments: DeploymentController,
+    pub(crate) replica_sets: ReplicaSetController,
+    pub(crate) jobs: JobController,
+    pub(crate) leader_worker_sets: LeaderWorkerSetController,
+    pub(crate) kueue: Kueue,
+    pub(crate) kube_scheduler: KubeScheduler,
+    pub(crate) kubelet: Kubelet,
+    pub(crate) garbage_collector: GarbageCollector,
+}
+
+/// A component's name in the tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Name {
+    InferenceServices,
+    Deployments,
+    ReplicaSets,
+    Jobs,
+    LeaderWorkerSets,
+    Kueue,
+    KubeScheduler,
+    Kubelet,
+    GarbageCollector,
+}
+
+/// Who watches which changes. A change goes to its watchers in this table's order, each
+/// one's writes applied before the next sees it, so the kubelet's and Kueue's immediate
+/// reactions come before the controllers merely queue work.
+pub(crate) const WATCHES: &[(Name, &[ChangeKind])] = {
+    use ChangeKind as K;
+    &[
+        (Name::Kubelet, &[K::PodBound, K::PodTerminating, K::PodReady]),
+        (
+            Name::Kueue,
+            &[
+                K::Namespace,
+                K::Flavor,
+                K::ClusterQueue,
+                K::LocalQueue,
+                K::PodCreated,
+                K::PodGroupJoined,
+                K::PodReady,
+                K::PodTerminating,
+                K::PodRemoved,
+                K::PodLabels,
+                K::Job,
+                K::JobCompleted,
+                K::WorkloadCreated,
+                K::WorkloadAdmitted,
+                K::WorkloadEvicted,
+                K::WorkloadFinished,
+                K::WorkloadRequeued,
+                K::WorkloadPodsReady,
+            ],
+        ),
+        (
+            Name::KubeScheduler,
+            &[K::Node, K::Cordon, K::PodCreated, K::PodUngated, K::PodRemoved],
+        ),
+        (
+            Name::GarbageCollector,
+            &[K::InferenceServiceDeleted, K::DeploymentDeleted, K::ReplicaSetDeleted],
+        ),
+        (
+            Name::InferenceServices,
+            &[K::ServingRuntime, K::InferenceService, K::PredictorChanged],
+        ),
+        (
+            Name::Deployments,
+            &[
+                K::Deployment,
+                K::ReplicaSet,
+                K::ReplicaSetDeleted,
+                K::PodCreated,
+                K::PodReady,
+                K::PodTerminating,
+                K::PodRemoved,
+            ],
+        ),
+        (
+            Name::ReplicaSets,
+            &[K::ReplicaSet, K::PodReady, K::PodTerminating, K::PodRemoved],
+        ),
+        (Name::Jobs, &[K::Job, K::PodTerminating, K::PodRemoved]),
+        (
+            Name::LeaderWorkerSets,
+            &[K::LeaderWorkerSet, K::PodTerminating, K::PodRemoved],
+        ),
+    ]
+};
+
+/// The order work queues are drained in at an instant: after each reconcile the engine
+/// starts again from the top, so KServe and the workload controllers settle before Kueue
+/// admits, and Kueue before kube-scheduler places pods.
+pub(crate) const RECONCILE_ORDER: &[Name] = &[
+    Name::InferenceServices,
+    Name::Deployments,
+    Name::ReplicaSets,
+    Name::Jobs,
+    Name::LeaderWorkerSets,
+    Name::Kueue,
+    Name::KubeScheduler,
+];
+
+impl Name {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Name::InferenceServices => "KServe's InferenceService controller",
+            Name::Deployments => "the Deployment controller",
+            Name::ReplicaSets => "the ReplicaSet controller",
+            Name::Jobs => "the Job controller",
+            Name::LeaderWorkerSets => "the LeaderWorkerSet controller",
+            Name::Kueue => "Kueue",
+            Name::KubeScheduler => "kube-scheduler",
+            Name::Kubelet => "the kubelet",
+            Name::GarbageCollector => "the garbage collector",
+        }
+    }
+}
+
+impl Components {
+    pub(crate) fn get(&mut self, name: Name) -> &mut dyn Component {
+        match name {
+            Name::InferenceServices => &mut self.inference_services,
+            Name::Deployments => &mut self.deployments,
+            Name::ReplicaSets => &mut self.replica_sets,
+            Name::Jobs => &mut self.jobs,
+            Name::LeaderWorkerSets => &mut self.leader_worker_sets,
+            Name::Kueue => &mut self.kueue,
+            Name::KubeScheduler => &mut self.kube_scheduler,
+            Name::Kubelet => &mut self.kubelet,
+            Name::GarbageCollector => &mut self.garbage_collector,
+        }
+    }
+}
+
+/// The watchers of a change kind, in table order.
+pub(crate) fn watchers(kind: ChangeKind) -> impl Iterator<Item = Name> {
+    WATCHES
+        .iter()
+        .filter(move |(_, kinds)| kinds.contains(&kind))
+        .map(|(name, _)| *name)
+}

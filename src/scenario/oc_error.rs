@@ -1,0 +1,28 @@
+//! What `oc` prints when it or the API server refuses a command, in their words.
+
+/// A refused timeline command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum OcError {
+    /// The object does not exist.
+    #[error("Error from server (NotFound): {plural} \"{name}\" not found")]
+    NotFound { plural: String, name: String },
+    /// The kind has no such subresource (`oc scale inferenceservice`: no scale subresource).
+    #[error("Error from server (NotFound): the server could not find the requested resource")]
+    NoSuchResource,
+    /// The API server's validation refuses the object.
+    #[error("The {kind} \"{name}\" is invalid: {message}")]
+    Invalid {
+        kind: String,
+        name: String,
+        message: String,
+    },
+    /// kubectl itself refuses: a bad selector or patch, `--overwrite` missing.
+    #[error("error: {0}")]
+    Client(String),
+    /// What the simulator does not model (`patching pod`, `deleting job.batch`).
+    #[error("error: {0} is not simulated")]
+    NotSimulated(String),
+    /// A manifest applied from the timeline does not decode (located in its file).
+    #[error("{0}")]
+    Manifest(String),
+}

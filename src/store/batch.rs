@@ -1,0 +1,47 @@
+//! batch/v1 Jobs and what the Job controller and Kueue's job integration track.
+
+use super::{JobId, Named, PodId, WorkloadId};
+use crate::api::meta::Labels;
+use crate::manifest::error::Loc;
+use crate::units::{SimDuration, SimTime};
+use std::collections::BTreeSet;
+
+/// A batch/v1 Job and what its controller and Kueue's job integration track.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub uid: JobId,
+    pub k8s_uid: String,
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: crate::api::batch::JobSpec,
+    pub created: SimTime,
+    /// How long each pod runs once Ready.
+    pub run_time: SimDuration,
+    /// Pods (not yet gone) the Job owns.
+    pub pods: BTreeSet<PodId>,
+    pub succeeded: i32,
+    /// Progress saved by checkpoints: a restarted pod runs only the rest.
+    pub saved: SimDuration,
+    pub completed_at: Option<SimTime>,
+    /// First unsuspended (`status.startTime`).
+    pub started_at: Option<SimTime>,
+    pub workload: Option<WorkloadId>,
+    pub loc: Option<Loc>,
+}
+
+impl Job {
+    /// Pods still wanted: parallelism, at most what completions still need.
+    pub fn wanted(&self) -> i32 {
+        self.spec.parallelism.min(self.spec.completions - self.succeeded).max(0)
+    }
+}
+
+impl Named for Job {
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}

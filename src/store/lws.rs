@@ -1,0 +1,28 @@
+//! A LeaderWorkerSet and the pods its controller made.
+
+use super::{LeaderWorkerSetId, Named, PodId};
+use crate::api::meta::Labels;
+use crate::units::SimTime;
+use std::collections::BTreeSet;
+
+/// A LeaderWorkerSet and the pods its controller made.
+#[derive(Debug, Clone)]
+pub struct LeaderWorkerSet {
+    pub uid: LeaderWorkerSetId,
+    pub k8s_uid: String,
+    pub namespace: String,
+    pub name: String,
+    pub labels: Labels,
+    pub spec: crate::api::lws::LeaderWorkerSetObject,
+    pub created: SimTime,
+    pub pods: BTreeSet<PodId>,
+}
+
+impl Named for LeaderWorkerSet {
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}

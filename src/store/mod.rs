@@ -1,0 +1,191 @@
+//! The store: what the API server holds — every object of the simulated cluster, each kind
+//! with its name index, the Kubernetes events recorded so far, and the documents users
+//! applied. Everyone reads it; only the API server's applier (`crate::apiserver`) writes
+//! it, because only the engine holds it mutably and hands it to nothing else.
+
+mod apps;
+mod batch;
+mod ids;
+mod kserve;
+mod lws;
+mod node;
+mod objects;
+mod pod;
+mod workload;
+
+pub use apps::{Deployment, ReplicaSet};
+pub use batch::Job;
+pub use ids::{DeploymentId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId, PodId, ReplicaSetId, WorkloadId};
+pub use kserve::InferenceServiceState;
+pub use lws::LeaderWorkerSet;
+pub use node::Node;
+pub use objects::{Named, Objects};
+pub use pod::{ColdStart, CrashState, Pod, StartPhase};
+pub use workload::{Admission, PodGroup, Source, Workload, WorkloadState};
+
+use crate::api::core::PriorityClass;
+use crate::api::kserve::ServingRuntime;
+use crate::api::kueue::{ClusterQueue, LocalQueue, ResourceFlavor, WorkloadPriorityClass};
+use crate::api::meta::Labels;
+use crate::catalog::Catalog;
+use crate::units::SimTime;
+use std::collections::BTreeMap;
+
+/// A line of the run's event log: a Kubernetes event, or a timeline command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEvent {
+    pub t: SimTime,
+    pub kind: String,
+    pub object: String,
+    pub message: String,
+}
+
+/// Everything that exists in the simulated cluster at the current instant.
+#[derive(Debug)]
+pub struct Store {
+    /// The instant the store stands at: the kernel's clock, copied at every instant.
+    pub now: SimTime,
+    /// The instance types and model cards nodes and pods are described by (read-only).
+    pub catalog: Catalog,
+    pub namespaces: BTreeMap<String, Labels>,
+    pub nodes: BTreeMap<String, Node>,
+    pub flavors: BTreeMap<String, ResourceFlavor>,
+    pub cluster_queues: BTreeMap<String, ClusterQueue>,
+    pub local_queues: BTreeMap<ObjectKey, LocalQueue>,
+    pub workload_priority_classes: BTreeMap<String, WorkloadPriorityClass>,
+    pub priority_classes: BTreeMap<String, PriorityClass>,
+    pub runtimes: BTreeMap<ObjectKey, ServingRuntime>,
+    pub isvcs: BTreeMap<ObjectKey, InferenceServiceState>,
+    pub deployments: Objects<Deployment>,
+    pub replicasets: Objects<ReplicaSet>,
+    pub pods: Objects<Pod>,
+    pub workloads: Objects<Workload>,
+    pub jobs: Objects<Job>,
+    pub pod_groups: Objects<PodGroup>,
+    pub leader_worker_sets: Objects<LeaderWorkerSet>,
+    /// Manifest documents of user-applied objects by (kind, namespace, name), for patch.
+    pub manifests: BTreeMap<(String, String, String), serde_json::Value>,
+    /// Kubernetes events and timeline commands, in the order they happened.
+    pub events: Vec<LogEvent>,
+    next_id: u64,
+}
+
+impl Store {
+    pub fn new(catalog: Catalog) -> Store {
+        Store {
+            now: SimTime::ZERO,
+            catalog,
+            namespaces: BTreeMap::new(),
+            nodes: BTreeMap::new(),
+            flavors: BTreeMap::new(),
+            cluster_queues: BTreeMap::new(),
+            local_queues: BTreeMap::new(),
+            workload_priority_classes: BTreeMap::new(),
+            priority_classes: BTreeMap::new(),
+            runtimes: BTreeMap::new(),
+            isvcs: BTreeMap::new(),
+            deployments: Objects::default(),
+            replicasets: Objects::default(),
+            pods: Objects::default(),
+            workloads: Objects::default(),
+            jobs: Objects::default(),
+            pod_groups: Objects::default(),
+            leader_worker_sets: Objects::default(),
+            manifests: BTreeMap::new(),
+            events: Vec::new(),
+            next_id: 1,
+        }
+    }
+
+    /// A fresh id of any kind, from the one counter all kinds share.
+    pub(crate) fn alloc<T>(&mut self) -> Id<T> {
+        let id = Id::from_raw(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// The pods that run a Workload: its pod, its Job's or its group's.
+    pub fn pods_of(&self, w: &Workload) -> Vec<PodId> {
+        match w.source {
+            Source::Pod(p) => vec![p],
+            Source::Job(j) => self
+                .jobs
+                .get(j)
+                .map(|j| j.pods.iter().copied().collect())
+                .unwrap_or_default(),
+            Source::PodGroup(g) => self
+                .pod_groups
+                .get(g)
+                .map(|g| g.pods.iter().copied().collect())
+                .unwrap_or_default(),
+            Source::Snapshot { .. } => Vec::new(),
+        }
+    }
+
+    /// Whether every pod of the Workload is Ready (Kueue's PodsReady); true for none.
+    pub fn pods_of_workload_ready(&self, workload: Option<WorkloadId>) -> bool {
+        let Some(w) = workload.and_then(|w| self.workloads.get(w)) else {
+            return true;
+        };
+        let pods = self.pods_of(w);
+        pods.len() >= w.pod_count as usize && pods.iter().all(|p| self.pods.get(*p).is_some_and(|p| p.is_ready()))
+    }
+
+    /// Kueue's `job-uid`: the Kubernetes UID of the object the Workload is for.
+    pub fn job_uid_of(&self, w: &Workload) -> &str {
+        match w.source {
+            Source::Pod(p) => self.pods.get(p).map(|p| p.k8s_uid.as_str()),
+            Source::Job(j) => self.jobs.get(j).map(|j| j.k8s_uid.as_str()),
+            // Kueue labels a group's Workload with the group's name.
+            Source::PodGroup(g) => self.pod_groups.get(g).map(|g| g.name.as_str()),
+            Source::Snapshot { .. } => None,
+        }
+        .unwrap_or("")
+    }
+
+    pub fn namespace_labels(&self, ns: &str) -> Labels {
+        let mut l = self.namespaces.get(ns).cloned().unwrap_or_default();
+        l.insert("kubernetes.io/metadata.name".into(), ns.into());
+        l
+    }
+
+    pub fn deployment(&self, ns: &str, name: &str) -> Option<&Deployment> {
+        self.deployments.named(ns, name)
+    }
+
+    pub fn pod(&self, ns: &str, name: &str) -> Option<&Pod> {
+        self.pods.named(ns, name)
+    }
+
+    pub fn replicasets_of(&self, dep: DeploymentId) -> Vec<&ReplicaSet> {
+        self.replicasets
+            .values()
+            .filter(|r| r.deployment == Some(dep))
+            .collect()
+    }
+
+    /// The pod's owning Deployment, if any.
+    pub fn deployment_of_pod(&self, pod: &Pod) -> Option<&Deployment> {
+        let rs = self.replicasets.get(pod.owner_rs?)?;
+        self.deployments.get(rs.deployment?)
+    }
+
+    /// The ClusterQueue a workload's LocalQueue points at, if both exist so far.
+    pub fn cluster_queue_of(&self, w: &Workload) -> Option<&str> {
+        self.local_queues
+            .get(&ObjectKey::new(w.namespace.as_str(), w.queue_name.as_str()))
+            .map(|l| l.cluster_queue.as_str())
+    }
+
+    /// The LocalQueue a pod in `ns` with these labels is queued in, if any: its
+    /// `kueue.x-k8s.io/queue-name` label, else the namespace's `default` LocalQueue.
+    pub fn queue_for(&self, ns: &str, labels: &Labels) -> Option<String> {
+        match labels.get(crate::kueue::QUEUE_NAME_LABEL) {
+            Some(q) if !q.is_empty() => Some(q.clone()),
+            _ => self
+                .local_queues
+                .contains_key(&ObjectKey::new(ns, "default"))
+                .then(|| "default".to_string()),
+        }
+    }
+}
