@@ -7,8 +7,13 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod model;
 pub mod plots;
+pub mod read;
 pub mod summary;
+
+pub use model::{Report, SCHEMA};
+pub use read::ReadError;
 
 use crate::units::SimTime;
 use serde_json::Value;
