@@ -68,7 +68,7 @@ fn re_applying_a_node_keeps_its_capacity_and_pods() {
         &format!("    - {{at: 9m, run: \"oc apply -f {}\"}}\n    - {{at: 10m, run: \"oc scale deployment mistral-3-bf16-predictor -n private-ai --replicas=0\"}}\n    - {{at: 10m, run: \"oc scale deployment gpt-oss-20b-predictor -n private-ai --replicas=1\"}}\n", base.display()),
         "    - {by: 25m, workload: gpt-oss-20b, state: Ready}\n",
     );
-    assert!(done.report["utilization"]["gpu_hours_capacity"].as_f64().unwrap() > 2.0);
+    assert!(done.report.utilization.gpu_hours_capacity > 2.0);
 }
 
 #[test]

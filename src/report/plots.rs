@@ -1,10 +1,12 @@
-//! The report's plots, drawn from report.json alone (so a saved report can be drawn again)
-//! as SVG with plotters' SVG backend: text stays SVG text, so no font library is needed.
+//! The report's plots, drawn from the report alone (so a saved report.json can be drawn
+//! again) as SVG with plotters' SVG backend: text stays SVG text, so no font library is
+//! needed.
 
+use super::model::{ModelReport, Report, WorkloadRecord};
+use indexmap::IndexMap;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One drawn plot: its file name under `plots/`, a title, the SVG text.
@@ -64,45 +66,32 @@ fn slug(s: &str) -> String {
         .collect()
 }
 
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(0.0)
-}
-
 /// Every plot the report has data for, in the order the HTML report shows them.
-pub fn all(report: &Value) -> Vec<Plot> {
+pub fn all(report: &Report) -> Vec<Plot> {
     let mut out = gpu_allocation(report);
     out.extend(gantt(report));
-    if let Some(models) = report["models"].as_object() {
-        for (name, m) in models {
-            out.extend(latency_cdf(name, m));
-            out.extend(latency_over_time(name, m));
-        }
+    for (name, m) in &report.models {
+        out.extend(latency_cdf(name, m));
+        out.extend(latency_over_time(name, m));
     }
     out.extend(gpu_busy_by_node(report));
     out.extend(cost_by_pool(report));
     out
 }
 
-/// The GPU resource among a flavor's or workload's resources.
-fn gpu_resource(resources: &serde_json::Map<String, Value>) -> Option<&str> {
-    resources.keys().map(String::as_str).find(|r| r.ends_with("/gpu"))
+/// The GPU resource's entry among a flavor's or workload's resources.
+fn gpu_resource<V>(resources: &IndexMap<String, V>) -> Option<&V> {
+    resources.iter().find(|(r, _)| r.ends_with("/gpu")).map(|(_, v)| v)
 }
 
 /// A workload's state transitions: (seconds, state).
-fn history(w: &Value) -> Vec<(f64, &str)> {
-    w["history"]
-        .as_array()
-        .map(|h| {
-            h.iter()
-                .map(|e| (f(&e["t_s"]), e["state"].as_str().unwrap_or("")))
-                .collect()
-        })
-        .unwrap_or_default()
+fn history(w: &WorkloadRecord) -> Vec<(f64, &str)> {
+    w.history.iter().map(|e| (e.t_s, e.state.as_str())).collect()
 }
 
 /// Intervals in which a workload holds quota: from admission to finish, eviction's end
 /// or requeue, from its state history.
-fn quota_intervals(w: &Value, end: f64) -> Vec<(f64, f64)> {
+fn quota_intervals(w: &WorkloadRecord, end: f64) -> Vec<(f64, f64)> {
     let holds = |s: &str| matches!(s, "Admitted" | "Ready" | "Evicted");
     let history = history(w);
     let mut out = Vec::new();
@@ -128,32 +117,28 @@ type Holdings = BTreeMap<String, Vec<(f64, f64, f64)>>;
 
 /// Per GPU flavor: GPUs held over time, stacked by owner (the model), against the sum of
 /// the ClusterQueues' nominal quotas of that flavor.
-fn gpu_allocation(report: &Value) -> Vec<Plot> {
-    let end = f(&report["duration_s"]);
+fn gpu_allocation(report: &Report) -> Vec<Plot> {
+    let end = report.duration_s;
     let mut quota: BTreeMap<String, f64> = BTreeMap::new();
-    for cq in report["cluster_queues"].as_array().into_iter().flatten() {
-        for (flavor, res) in cq["quota"].as_object().into_iter().flatten() {
-            if let Some(r) = res.as_object().and_then(gpu_resource) {
-                *quota.entry(flavor.clone()).or_default() += f(&res[r]);
+    for cq in &report.cluster_queues {
+        for (flavor, res) in &cq.quota {
+            if let Some(q) = gpu_resource(res) {
+                *quota.entry(flavor.clone()).or_default() += q.0;
             }
         }
     }
     let mut held: BTreeMap<String, Holdings> = BTreeMap::new();
-    for w in report["workloads"].as_array().into_iter().flatten() {
-        let gpus = f(&w["gpus"]);
-        let flavor = w["flavors"]
-            .as_object()
-            .into_iter()
-            .flat_map(|ps| ps.values())
-            .find_map(|res| {
-                res.as_object()
-                    .and_then(|r| gpu_resource(r).and_then(|g| r[g].as_str()))
-            });
+    for w in &report.workloads {
+        let gpus = w.gpus as f64;
+        let flavor = w.flavors.values().find_map(gpu_resource);
         let (Some(flavor), true) = (flavor, gpus > 0.0) else {
             continue;
         };
-        let owner = w["owner"].as_str().unwrap_or("?").to_string();
-        let e = held.entry(flavor.to_string()).or_default().entry(owner).or_default();
+        let e = held
+            .entry(flavor.clone())
+            .or_default()
+            .entry(w.owner.clone())
+            .or_default();
         e.extend(quota_intervals(w, end).into_iter().map(|(a, b)| (a, b, gpus)));
     }
     let flavors: BTreeSet<&String> = quota.keys().chain(held.keys()).collect();
@@ -297,20 +282,15 @@ fn state_colour(state: &str, was_ready: bool) -> Option<(RGBColor, &'static str)
 
 /// One row per workload (the first 40 created), coloured by state, with the timeline's
 /// commands as numbered vertical lines.
-fn gantt(report: &Value) -> Option<Plot> {
-    let end = f(&report["duration_s"]);
-    let workloads: Vec<&Value> = report["workloads"].as_array()?.iter().collect();
+fn gantt(report: &Report) -> Option<Plot> {
+    let end = report.duration_s;
+    let workloads = &report.workloads;
     if workloads.is_empty() {
         return None;
     }
-    let shown = &workloads[..workloads.len().min(GANTT_ROWS)];
+    let shown: Vec<&WorkloadRecord> = workloads.iter().take(GANTT_ROWS).collect();
     let hidden = workloads.len() - shown.len();
-    let commands: Vec<f64> = report["timeline"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| f(&t["t_s"]))
-        .collect();
+    let commands: Vec<f64> = report.timeline.iter().map(|t| t.t_s).collect();
     let title = if hidden > 0 {
         format!("Workloads over time (first {GANTT_ROWS}; {hidden} more not shown)")
     } else {
@@ -323,11 +303,7 @@ fn gantt(report: &Value) -> Option<Plot> {
         let labels: Vec<String> = shown
             .iter()
             .map(|w| {
-                let name = w["pod"]
-                    .as_str()
-                    .filter(|p| !p.is_empty())
-                    .or(w["name"].as_str())
-                    .unwrap_or("?");
+                let name = if w.pod.is_empty() { &w.name } else { &w.pod };
                 name.chars().take(44).collect()
             })
             .collect();
@@ -402,15 +378,16 @@ fn gantt(report: &Value) -> Option<Plot> {
     })
 }
 
-/// TTFT, TPOT and E2E distributions of one model, from report.json's `cdf` points.
-fn latency_cdf(name: &str, m: &Value) -> Option<Plot> {
-    let series: Vec<(&str, Vec<(f64, f64)>)> = [("TTFT", "ttft_ms"), ("TPOT", "tpot_ms"), ("E2E", "e2e_ms")]
+/// TTFT, TPOT and E2E distributions of one model, from the report's `cdf` points.
+fn latency_cdf(name: &str, m: &ModelReport) -> Option<Plot> {
+    let series: Vec<(&str, Vec<(f64, f64)>)> = [("TTFT", &m.ttft_ms), ("TPOT", &m.tpot_ms), ("E2E", &m.e2e_ms)]
         .into_iter()
-        .filter_map(|(label, key)| {
-            let pts: Vec<(f64, f64)> = m[key]["cdf"]
-                .as_array()?
+        .filter_map(|(label, summary)| {
+            let pts: Vec<(f64, f64)> = summary
+                .cdf
+                .as_ref()?
                 .iter()
-                .filter_map(|p| Some((p[1].as_f64()?.max(0.01), p[0].as_f64()?)))
+                .map(|(fraction, ms)| (ms.max(0.01), *fraction))
                 .collect();
             (!pts.is_empty()).then_some((label, pts))
         })
@@ -471,9 +448,9 @@ struct WindowRow {
 
 /// Per metrics window: p95 TTFT and E2E above; below, the queue depth (most requests
 /// waiting for a batch slot) as bars and the requests in the system as a line.
-fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
-    let windows = m["windows"].as_array().filter(|w| !w.is_empty())?;
-    let starts: Vec<f64> = windows.iter().map(|w| f(&w["t_s"])).collect();
+fn latency_over_time(name: &str, m: &ModelReport) -> Option<Plot> {
+    let windows = &m.windows;
+    let starts: Vec<f64> = windows.iter().map(|w| w.t_s).collect();
     // Windows with nothing in them are left out of the report: the narrowest gap is the width.
     let width = starts
         .windows(2)
@@ -486,13 +463,13 @@ fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
         .iter()
         .zip(&starts)
         .map(|(w, t)| {
-            in_system += f(&w["arrived"]) - f(&w["completed"]) - f(&w["failed"]);
+            in_system += w.arrived as f64 - w.completed as f64 - w.failed as f64;
             WindowRow {
                 from: minutes(*t),
                 to: minutes(t + width),
-                ttft_p95: w["ttft_p95_ms"].as_f64(),
-                e2e_p95: w["e2e_p95_ms"].as_f64(),
-                waiting_max: f(&w["waiting_max"]),
+                ttft_p95: w.ttft_p95_ms,
+                e2e_p95: w.e2e_p95_ms,
+                waiting_max: w.waiting_max as f64,
                 in_system,
             }
         })
@@ -608,26 +585,21 @@ fn short_node(name: &str) -> String {
 }
 
 /// Per node: GPU-hours it offered, allocated to pods, and busy in engine steps.
-fn gpu_busy_by_node(report: &Value) -> Option<Plot> {
+fn gpu_busy_by_node(report: &Report) -> Option<Plot> {
     let mut busy: BTreeMap<&str, f64> = BTreeMap::new();
-    for p in report["utilization"]["gpu_busy"]["pods"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        *busy.entry(p["node"].as_str().unwrap_or("")).or_default() += f(&p["gpu_seconds_busy"]) / 3600.0;
+    for p in report.utilization.gpu_busy.iter().flat_map(|b| &b.pods) {
+        *busy.entry(p.node.as_str()).or_default() += p.gpu_seconds_busy / 3600.0;
     }
-    let nodes: Vec<(String, f64, f64, Option<f64>)> = report["nodes"]
-        .as_array()?
+    let nodes: Vec<(String, f64, f64, Option<f64>)> = report
+        .nodes
         .iter()
-        .filter(|n| f(&n["gpu_hours_capacity"]) > 0.0)
+        .filter(|n| n.gpu_hours_capacity > 0.0)
         .map(|n| {
-            let name = n["name"].as_str().unwrap_or("");
             (
-                short_node(name),
-                f(&n["gpu_hours_capacity"]),
-                f(&n["gpu_hours_allocated"]),
-                busy.get(name).copied().filter(|_| !busy.is_empty()),
+                short_node(&n.name),
+                n.gpu_hours_capacity,
+                n.gpu_hours_allocated,
+                busy.get(n.name.as_str()).copied().filter(|_| !busy.is_empty()),
             )
         })
         .collect();
@@ -661,16 +633,14 @@ fn gpu_busy_by_node(report: &Value) -> Option<Plot> {
 }
 
 /// Per node pool: spend, and the part of it on GPUs allocated to no pod.
-fn cost_by_pool(report: &Value) -> Option<Plot> {
-    let pools = report["cost"]["by_node_pool"].as_object().filter(|p| !p.is_empty())?;
+fn cost_by_pool(report: &Report) -> Option<Plot> {
+    let pools = &report.cost.by_node_pool;
+    if pools.is_empty() {
+        return None;
+    }
     let bars: Vec<(String, Vec<(&str, f64)>)> = pools
         .iter()
-        .map(|(name, p)| {
-            (
-                name.clone(),
-                vec![("spend", f(&p["usd"])), ("idle GPUs", f(&p["idle_usd"]))],
-            )
-        })
+        .map(|(name, p)| (name.clone(), vec![("spend", p.usd), ("idle GPUs", p.idle_usd)]))
         .collect();
     let top = bars.iter().map(|b| b.1[0].1).fold(0.0, f64::max).max(0.01) * 1.1;
     horizontal_bars(
@@ -752,64 +722,166 @@ fn horizontal_bars(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::report::model::*;
+
+    fn workload(history: &[(&str, f64)]) -> WorkloadRecord {
+        WorkloadRecord {
+            history: history
+                .iter()
+                .map(|(state, t)| StateChange {
+                    t_s: *t,
+                    state: state.to_string(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
 
     #[test]
     fn quota_is_held_from_admission_to_finish_or_requeue() {
         // (history, end, intervals)
         let cases = [
             (
-                json!([["Pending", 0], ["Admitted", 10], ["Ready", 50], ["Finished", 90]]),
+                vec![
+                    ("Pending", 0.0),
+                    ("Admitted", 10.0),
+                    ("Ready", 50.0),
+                    ("Finished", 90.0),
+                ],
                 100.0,
                 vec![(10.0, 90.0)],
             ),
             (
-                json!([
-                    ["Pending", 0],
-                    ["Admitted", 5],
-                    ["Evicted", 20],
-                    ["Pending", 30],
-                    ["Admitted", 60]
-                ]),
+                vec![
+                    ("Pending", 0.0),
+                    ("Admitted", 5.0),
+                    ("Evicted", 20.0),
+                    ("Pending", 30.0),
+                    ("Admitted", 60.0),
+                ],
                 100.0,
                 vec![(5.0, 30.0), (60.0, 100.0)],
             ),
-            (json!([["Pending", 0]]), 100.0, vec![]),
+            (vec![("Pending", 0.0)], 100.0, vec![]),
         ];
         for (history, end, want) in cases {
-            let h: Vec<Value> = history
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| json!({"state": e[0], "t_s": e[1]}))
-                .collect();
-            assert_eq!(quota_intervals(&json!({ "history": h }), end), want, "{history}");
+            assert_eq!(quota_intervals(&workload(&history), end), want, "{history:?}");
+        }
+    }
+
+    fn resources(list: &[(&str, f64)]) -> Resources {
+        list.iter().map(|(r, a)| (r.to_string(), Amount(*a))).collect()
+    }
+
+    fn latencies(cdf: &[(f64, f64)]) -> LatencySummary {
+        LatencySummary {
+            cdf: Some(cdf.to_vec()),
+            ..Default::default()
+        }
+    }
+
+    fn node(name: &str, capacity: f64, allocated: f64) -> NodeRecord {
+        NodeRecord {
+            name: name.into(),
+            gpu_hours_capacity: capacity,
+            gpu_hours_allocated: allocated,
+            ..Default::default()
+        }
+    }
+
+    fn busy_on(node: &str, seconds: f64) -> PodBusy {
+        PodBusy {
+            node: node.into(),
+            gpu_seconds_busy: seconds,
+            ..Default::default()
         }
     }
 
     #[test]
     fn a_report_draws_one_plot_per_flavor_model_and_view() {
-        let report = json!({
-            "duration_s": 600.0,
-            "timeline": [{"t_s": 120.0}, {"t_s": 120.0}, {"t_s": 300.0}],
-            "cluster_queues": [{"quota": {"l4": {"cpu": 8, "nvidia.com/gpu": 2}}}],
-            "workloads": [
-                {"name": "w1", "pod": "a-0", "owner": "a", "gpus": 1,
-                 "flavors": {"main": {"nvidia.com/gpu": "l4"}},
-                 "history": [{"t_s": 0.0, "state": "Pending"}, {"t_s": 0.0, "state": "Admitted"}, {"t_s": 60.0, "state": "Ready"}, {"t_s": 500.0, "state": "Admitted"}, {"t_s": 530.0, "state": "Finished"}]},
-                {"name": "w2", "pod": "b-0", "owner": "b", "gpus": 2,
-                 "flavors": {}, "history": [{"t_s": 0.0, "state": "Pending"}]}
-            ],
-            "models": {"a": {
-                "ttft_ms": {"cdf": [[0.0, 10.0], [0.5, 20.0], [1.0, 90.0]]},
-                "tpot_ms": {"cdf": [[0.0, 0.0], [1.0, 5.0]]},
-                "e2e_ms": {"cdf": [[0.0, 100.0], [1.0, 900.0]]},
-                "windows": [{"t_s": 60.0, "arrived": 5, "completed": 3, "failed": 0, "ttft_p95_ms": 30.0, "e2e_p95_ms": 800.0}]
-            }},
-            "nodes": [{"name": "n-0.example", "gpu_hours_capacity": 0.5, "gpu_hours_allocated": 0.2}],
-            "utilization": {"gpu_busy": {"pods": [{"node": "n-0.example", "gpu_seconds_busy": 360.0}]}},
-            "cost": {"by_node_pool": {"gpu": {"usd": 3.0, "idle_usd": 1.0}}}
+        let timeline = [120.0, 120.0, 300.0].map(|t| TimelineEntry {
+            t_s: t,
+            ..Default::default()
         });
+        let report = Report {
+            duration_s: 600.0,
+            timeline: timeline.to_vec(),
+            cluster_queues: vec![ClusterQueueRecord {
+                quota: [("l4".to_string(), resources(&[("cpu", 8.0), ("nvidia.com/gpu", 2.0)]))]
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            }],
+            workloads: vec![
+                WorkloadRecord {
+                    name: "w1".into(),
+                    pod: "a-0".into(),
+                    owner: "a".into(),
+                    gpus: 1,
+                    flavors: [(
+                        "main".to_string(),
+                        [("nvidia.com/gpu".to_string(), "l4".to_string())].into_iter().collect(),
+                    )]
+                    .into_iter()
+                    .collect(),
+                    ..workload(&[
+                        ("Pending", 0.0),
+                        ("Admitted", 0.0),
+                        ("Ready", 60.0),
+                        ("Admitted", 500.0),
+                        ("Finished", 530.0),
+                    ])
+                },
+                WorkloadRecord {
+                    name: "w2".into(),
+                    pod: "b-0".into(),
+                    owner: "b".into(),
+                    gpus: 2,
+                    ..workload(&[("Pending", 0.0)])
+                },
+            ],
+            models: [(
+                "a".to_string(),
+                ModelReport {
+                    ttft_ms: latencies(&[(0.0, 10.0), (0.5, 20.0), (1.0, 90.0)]),
+                    tpot_ms: latencies(&[(0.0, 0.0), (1.0, 5.0)]),
+                    e2e_ms: latencies(&[(0.0, 100.0), (1.0, 900.0)]),
+                    windows: vec![Window {
+                        t_s: 60.0,
+                        arrived: 5,
+                        completed: 3,
+                        ttft_p95_ms: Some(30.0),
+                        e2e_p95_ms: Some(800.0),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect(),
+            nodes: vec![node("n-0.example", 0.5, 0.2)],
+            utilization: Utilization {
+                gpu_busy: Some(GpuBusy {
+                    pods: vec![busy_on("n-0.example", 360.0)],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            cost: Cost {
+                by_node_pool: [(
+                    "gpu".to_string(),
+                    PoolCost {
+                        usd: 3.0,
+                        idle_usd: 1.0,
+                        ..Default::default()
+                    },
+                )]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         let plots = all(&report);
         let files: Vec<&str> = plots.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(
@@ -830,7 +902,14 @@ mod tests {
                 p.file
             );
         }
-        let gantt = texts(&plots[1].svg);
+        let text_of = |file: &str| {
+            plots
+                .iter()
+                .find(|p| p.file == file)
+                .map(|p| texts(&p.svg))
+                .unwrap_or_default()
+        };
+        let gantt = text_of("workloads.svg");
         for text in [
             "a-0",
             "b-0",
@@ -846,9 +925,9 @@ mod tests {
                 "{text} missing from the Gantt chart: {gantt:?}"
             );
         }
-        assert!(texts(&plots[0].svg).contains(&"nominal quota (2)".to_string()));
+        assert!(text_of("gpu-allocation-l4.svg").contains(&"nominal quota (2)".to_string()));
         assert!(
-            texts(&plots[4].svg).contains(&"n-0".to_string()),
+            text_of("gpu-busy-by-node.svg").contains(&"n-0".to_string()),
             "node names are shortened"
         );
     }
