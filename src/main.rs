@@ -144,9 +144,16 @@ fn main() -> ExitCode {
                     };
                     let res =
                         std::fs::create_dir_all(&dir).and_then(|_| gpuaas_sim::report::write_all(&dir, &done.report));
-                    if let Err(e) = res {
-                        eprintln!("{}: cannot write report: {e}", dir.display());
-                        return ExitCode::from(2);
+                    match res {
+                        Ok(not_drawn) => {
+                            for e in not_drawn {
+                                eprintln!("warning: {e}");
+                            }
+                        }
+                        Err(e) => {
+                            eprintln!("{}: cannot write report: {e}", dir.display());
+                            return ExitCode::from(2);
+                        }
                     }
                     if !quiet {
                         println!("wrote {}/report.json, report.md, report.html and plots/", dir.display());

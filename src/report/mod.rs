@@ -13,6 +13,7 @@ pub mod read;
 pub mod summary;
 
 pub use model::{Report, SCHEMA};
+pub use plots::PlotError;
 pub use read::ReadError;
 
 use crate::units::SimTime;
@@ -26,9 +27,10 @@ pub fn write_atomic(path: &Path, content: &str) -> std::io::Result<()> {
 }
 
 /// Writes report.json, report.md, report.html and `plots/*.svg` into `dir`, removing plots
-/// of an earlier run that this one does not draw.
-pub fn write_all(dir: &Path, report: &Report) -> std::io::Result<()> {
-    let plots = plots::all(report);
+/// of an earlier run that this one does not draw. A plot that cannot be drawn is left out
+/// of the reports and returned, for the caller to warn about.
+pub fn write_all(dir: &Path, report: &Report) -> std::io::Result<Vec<PlotError>> {
+    let (plots, errors) = plots::all(report);
     let plot_dir = dir.join("plots");
     std::fs::create_dir_all(&plot_dir)?;
     for entry in std::fs::read_dir(&plot_dir)? {
@@ -47,7 +49,8 @@ pub fn write_all(dir: &Path, report: &Report) -> std::io::Result<()> {
     let json = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
     write_atomic(&dir.join("report.json"), &(json + "\n"))?;
     write_atomic(&dir.join("report.md"), &markdown::render(report, &plots))?;
-    write_atomic(&dir.join("report.html"), &html::render(report, &plots))
+    write_atomic(&dir.join("report.html"), &html::render(report, &plots))?;
+    Ok(errors)
 }
 
 /// Simulated wall-clock: runs start at a fixed instant so timestamps are reproducible.

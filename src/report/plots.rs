@@ -17,6 +17,16 @@ pub struct Plot {
     pub svg: String,
 }
 
+/// A plot that could not be drawn, and why; the reports go on without it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("plot {file} not drawn: {reason}")]
+pub struct PlotError {
+    /// Its file name under `plots/`.
+    pub file: String,
+    /// What plotters said.
+    pub reason: String,
+}
+
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -44,15 +54,24 @@ fn colour(i: usize) -> RGBColor {
     }
 }
 
-fn draw(file: String, title: String, height: u32, body: impl FnOnce(&Area) -> DrawResult) -> Option<Plot> {
+fn draw(file: String, title: String, height: u32, body: impl FnOnce(&Area) -> DrawResult) -> Result<Plot, PlotError> {
     let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        body(&root).ok()?;
-        root.present().ok()?;
+    match draw_svg(&mut svg, height, body) {
+        Ok(()) => Ok(Plot { file, title, svg }),
+        Err(e) => Err(PlotError {
+            file,
+            reason: e.to_string(),
+        }),
     }
-    Some(Plot { file, title, svg })
+}
+
+/// Draws into `svg`; the backend is gone, and the text complete, when this returns.
+fn draw_svg(svg: &mut String, height: u32, body: impl FnOnce(&Area) -> DrawResult) -> DrawResult {
+    let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    body(&root)?;
+    root.present()?;
+    Ok(())
 }
 
 fn minutes(s: f64) -> f64 {
@@ -66,8 +85,9 @@ fn slug(s: &str) -> String {
         .collect()
 }
 
-/// Every plot the report has data for, in the order the HTML report shows them.
-pub fn all(report: &Report) -> Vec<Plot> {
+/// Every plot the report has data for, in the order the HTML report shows them, and the
+/// plots that it has data for but that could not be drawn.
+pub fn all(report: &Report) -> (Vec<Plot>, Vec<PlotError>) {
     let mut out = gpu_allocation(report);
     out.extend(gantt(report));
     for (name, m) in &report.models {
@@ -76,7 +96,15 @@ pub fn all(report: &Report) -> Vec<Plot> {
     }
     out.extend(gpu_busy_by_node(report));
     out.extend(cost_by_pool(report));
-    out
+    let mut plots = Vec::new();
+    let mut errors = Vec::new();
+    for p in out {
+        match p {
+            Ok(p) => plots.push(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    (plots, errors)
 }
 
 /// The GPU resource's entry among a flavor's or workload's resources.
@@ -117,7 +145,7 @@ type Holdings = BTreeMap<String, Vec<(f64, f64, f64)>>;
 
 /// Per GPU flavor: GPUs held over time, stacked by owner (the model), against the sum of
 /// the ClusterQueues' nominal quotas of that flavor.
-fn gpu_allocation(report: &Report) -> Vec<Plot> {
+fn gpu_allocation(report: &Report) -> Vec<Result<Plot, PlotError>> {
     let end = report.duration_s;
     let mut quota: BTreeMap<String, f64> = BTreeMap::new();
     for cq in &report.cluster_queues {
@@ -144,7 +172,7 @@ fn gpu_allocation(report: &Report) -> Vec<Plot> {
     let flavors: BTreeSet<&String> = quota.keys().chain(held.keys()).collect();
     flavors
         .into_iter()
-        .filter_map(|flavor| {
+        .map(|flavor| {
             let owners = held.get(flavor).cloned().unwrap_or_default();
             let q = quota.get(flavor).copied().unwrap_or(0.0);
             let title = format!("GPUs allocated in flavor {flavor}, by model, against quota");
@@ -282,7 +310,7 @@ fn state_colour(state: &str, was_ready: bool) -> Option<(RGBColor, &'static str)
 
 /// One row per workload (the first 40 created), coloured by state, with the timeline's
 /// commands as numbered vertical lines.
-fn gantt(report: &Report) -> Option<Plot> {
+fn gantt(report: &Report) -> Option<Result<Plot, PlotError>> {
     let end = report.duration_s;
     let workloads = &report.workloads;
     if workloads.is_empty() {
@@ -299,7 +327,7 @@ fn gantt(report: &Report) -> Option<Plot> {
     // Rows of the chart below the workloads hold the legend; one above, the command numbers.
     const LEGEND_ROWS: f64 = 5.0;
     let height = 130 + 26 * (shown.len() as u32 + 5);
-    draw("workloads.svg".into(), title.clone(), height, |root| {
+    Some(draw("workloads.svg".into(), title.clone(), height, |root| {
         let labels: Vec<String> = shown
             .iter()
             .map(|w| {
@@ -375,11 +403,11 @@ fn gantt(report: &Report) -> Option<Plot> {
             .border_style(BLACK)
             .draw()?;
         Ok(())
-    })
+    }))
 }
 
 /// TTFT, TPOT and E2E distributions of one model, from the report's `cdf` points.
-fn latency_cdf(name: &str, m: &ModelReport) -> Option<Plot> {
+fn latency_cdf(name: &str, m: &ModelReport) -> Option<Result<Plot, PlotError>> {
     let series: Vec<(&str, Vec<(f64, f64)>)> = [("TTFT", &m.ttft_ms), ("TPOT", &m.tpot_ms), ("E2E", &m.e2e_ms)]
         .into_iter()
         .filter_map(|(label, summary)| {
@@ -398,37 +426,42 @@ fn latency_cdf(name: &str, m: &ModelReport) -> Option<Plot> {
     let lo = series.iter().flat_map(|s| &s.1).map(|p| p.0).fold(f64::MAX, f64::min);
     let hi = series.iter().flat_map(|s| &s.1).map(|p| p.0).fold(0.0, f64::max);
     let title = format!("{name}: latency distribution");
-    draw(format!("latency-cdf-{}.svg", slug(name)), title.clone(), 340, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, (FONT, 22))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(44)
-            .build_cartesian_2d((lo * 0.8..hi * 1.25).log_scale(), 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .x_desc("milliseconds (log scale)")
-            .y_desc("fraction of requests")
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .draw()?;
-        for (i, (label, pts)) in series.iter().enumerate() {
-            let c = colour(i);
+    Some(draw(
+        format!("latency-cdf-{}.svg", slug(name)),
+        title.clone(),
+        340,
+        |root| {
+            let mut chart = ChartBuilder::on(root)
+                .caption(&title, (FONT, 22))
+                .margin(12)
+                .x_label_area_size(36)
+                .y_label_area_size(44)
+                .build_cartesian_2d((lo * 0.8..hi * 1.25).log_scale(), 0.0..1.0)?;
             chart
-                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
-                .label(*label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
-        }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 15))
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
-        Ok(())
-    })
+                .configure_mesh()
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 16))
+                .x_desc("milliseconds (log scale)")
+                .y_desc("fraction of requests")
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .draw()?;
+            for (i, (label, pts)) in series.iter().enumerate() {
+                let c = colour(i);
+                chart
+                    .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
+                    .label(*label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
+            }
+            chart
+                .configure_series_labels()
+                .label_font((FONT, 15))
+                .position(SeriesLabelPosition::LowerRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()?;
+            Ok(())
+        },
+    ))
 }
 
 /// Which latency of a window a line shows.
@@ -448,7 +481,7 @@ struct WindowRow {
 
 /// Per metrics window: p95 TTFT and E2E above; below, the queue depth (most requests
 /// waiting for a batch slot) as bars and the requests in the system as a line.
-fn latency_over_time(name: &str, m: &ModelReport) -> Option<Plot> {
+fn latency_over_time(name: &str, m: &ModelReport) -> Option<Result<Plot, PlotError>> {
     let windows = &m.windows;
     let starts: Vec<f64> = windows.iter().map(|w| w.t_s).collect();
     // Windows with nothing in them are left out of the report: the narrowest gap is the width.
@@ -484,7 +517,7 @@ fn latency_over_time(name: &str, m: &ModelReport) -> Option<Plot> {
         * 1.15;
     let top_n = rows.iter().map(|r| r.in_system.max(r.waiting_max)).fold(1.0, f64::max) * 1.15;
     let title = format!("{name}: p95 latency and queue depth per window");
-    draw(
+    Some(draw(
         format!("latency-over-time-{}.svg", slug(name)),
         title.clone(),
         500,
@@ -576,7 +609,7 @@ fn latency_over_time(name: &str, m: &ModelReport) -> Option<Plot> {
                 .draw()?;
             Ok(())
         },
-    )
+    ))
 }
 
 /// The name to show for a node: its first DNS label.
@@ -585,7 +618,7 @@ fn short_node(name: &str) -> String {
 }
 
 /// Per node: GPU-hours it offered, allocated to pods, and busy in engine steps.
-fn gpu_busy_by_node(report: &Report) -> Option<Plot> {
+fn gpu_busy_by_node(report: &Report) -> Option<Result<Plot, PlotError>> {
     let mut busy: BTreeMap<&str, f64> = BTreeMap::new();
     for p in report.utilization.gpu_busy.iter().flat_map(|b| &b.pods) {
         *busy.entry(p.node.as_str()).or_default() += p.gpu_seconds_busy / 3600.0;
@@ -613,7 +646,7 @@ fn gpu_busy_by_node(report: &Report) -> Option<Plot> {
     } else {
         "GPU-hours per node: capacity and allocated to pods"
     };
-    horizontal_bars(
+    Some(horizontal_bars(
         "gpu-busy-by-node.svg",
         title,
         "GPU-hours",
@@ -629,11 +662,11 @@ fn gpu_busy_by_node(report: &Report) -> Option<Plot> {
             .collect::<Vec<_>>(),
         top,
         |v| format!("{v:.1}"),
-    )
+    ))
 }
 
 /// Per node pool: spend, and the part of it on GPUs allocated to no pod.
-fn cost_by_pool(report: &Report) -> Option<Plot> {
+fn cost_by_pool(report: &Report) -> Option<Result<Plot, PlotError>> {
     let pools = &report.cost.by_node_pool;
     if pools.is_empty() {
         return None;
@@ -643,14 +676,14 @@ fn cost_by_pool(report: &Report) -> Option<Plot> {
         .map(|(name, p)| (name.clone(), vec![("spend", p.usd), ("idle GPUs", p.idle_usd)]))
         .collect();
     let top = bars.iter().map(|b| b.1[0].1).fold(0.0, f64::max).max(0.01) * 1.1;
-    horizontal_bars(
+    Some(horizontal_bars(
         "cost-by-node-pool.svg",
         "Spend per node pool (on-demand), and the part on idle GPUs",
         "US dollars",
         &bars,
         top,
         |v| format!("${v:.2}"),
-    )
+    ))
 }
 
 /// Horizontal bars, one per row, each drawn as overlaid layers from largest to smallest.
@@ -661,7 +694,7 @@ fn horizontal_bars(
     rows: &[(String, Vec<(&str, f64)>)],
     top: f64,
     value: impl Fn(f64) -> String,
-) -> Option<Plot> {
+) -> Result<Plot, PlotError> {
     let n = rows.len() as f64;
     // A band below the bars holds the legend, so it never covers one.
     let layers = rows.first().map_or(0, |r| r.1.len());
@@ -882,7 +915,8 @@ mod tests {
             },
             ..Default::default()
         };
-        let plots = all(&report);
+        let (plots, errors) = all(&report);
+        assert_eq!(errors, []);
         let files: Vec<&str> = plots.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(
             files,
@@ -929,6 +963,15 @@ mod tests {
         assert!(
             text_of("gpu-busy-by-node.svg").contains(&"n-0".to_string()),
             "node names are shortened"
+        );
+    }
+
+    #[test]
+    fn a_plot_that_cannot_be_drawn_says_which_and_why() {
+        let e = draw("x.svg".into(), "x".into(), 100, |_| Err("no room".into()));
+        assert_eq!(
+            e.map_err(|e| e.to_string()),
+            Err("plot x.svg not drawn: no room".to_string())
         );
     }
 
