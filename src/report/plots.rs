@@ -242,13 +242,12 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
     for (i, name) in owners.keys().enumerate() {
         let c = colour(i);
         let rects = slices.iter().filter_map(|(a, b, per)| {
-            let base: f64 = per[..i].iter().sum();
-            (per[i] > 0.0).then(|| {
-                Rectangle::new(
-                    [(minutes(*a), base), (minutes(*b), base + per[i])],
-                    c.mix(0.85).filled(),
-                )
-            })
+            let base: f64 = per.iter().take(i).sum();
+            let mine = per.get(i).copied().filter(|g| *g > 0.0)?;
+            Some(Rectangle::new(
+                [(minutes(*a), base), (minutes(*b), base + mine)],
+                c.mix(0.85).filled(),
+            ))
         });
         chart
             .draw_series(rects)?
@@ -548,9 +547,10 @@ fn latency_over_time(name: &str, m: &ModelReport) -> Option<Result<Plot, PlotErr
                 // A window without completions breaks the line rather than bridging it.
                 let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
                 for r in &rows {
-                    match pick(r) {
-                        Some(v) => runs.last_mut().expect("a run").push(((r.from + r.to) / 2.0, v)),
-                        None => runs.push(Vec::new()),
+                    match (pick(r), runs.last_mut()) {
+                        (Some(v), Some(run)) => run.push(((r.from + r.to) / 2.0, v)),
+                        (Some(v), None) => runs.push(vec![((r.from + r.to) / 2.0, v)]),
+                        (None, _) => runs.push(Vec::new()),
                     }
                 }
                 runs.retain(|r| !r.is_empty());
@@ -623,6 +623,9 @@ fn gpu_busy_by_node(report: &Report) -> Option<Result<Plot, PlotError>> {
     for p in report.utilization.gpu_busy.iter().flat_map(|b| &b.pods) {
         *busy.entry(p.node.as_str()).or_default() += p.gpu_seconds_busy / 3600.0;
     }
+    // With traffic every GPU node has a busy figure: one that held no engine pod was
+    // busy for none of its hours.
+    let with_busy = !busy.is_empty();
     let nodes: Vec<(String, f64, f64, Option<f64>)> = report
         .nodes
         .iter()
@@ -632,7 +635,7 @@ fn gpu_busy_by_node(report: &Report) -> Option<Result<Plot, PlotError>> {
                 short_node(&n.name),
                 n.gpu_hours_capacity,
                 n.gpu_hours_allocated,
-                busy.get(n.name.as_str()).copied().filter(|_| !busy.is_empty()),
+                with_busy.then(|| busy.get(n.name.as_str()).copied().unwrap_or(0.0)),
             )
         })
         .collect();
@@ -640,7 +643,6 @@ fn gpu_busy_by_node(report: &Report) -> Option<Result<Plot, PlotError>> {
         return None;
     }
     let top = nodes.iter().map(|n| n.1).fold(0.0, f64::max).max(0.01) * 1.1;
-    let with_busy = !busy.is_empty();
     let title = if with_busy {
         "GPU-hours per node: capacity, allocated to pods, busy in engine steps"
     } else {
@@ -675,7 +677,7 @@ fn cost_by_pool(report: &Report) -> Option<Result<Plot, PlotError>> {
         .iter()
         .map(|(name, p)| (name.clone(), vec![("spend", p.usd), ("idle GPUs", p.idle_usd)]))
         .collect();
-    let top = bars.iter().map(|b| b.1[0].1).fold(0.0, f64::max).max(0.01) * 1.1;
+    let top = pools.values().map(|p| p.usd).fold(0.0, f64::max).max(0.01) * 1.1;
     Some(horizontal_bars(
         "cost-by-node-pool.svg",
         "Spend per node pool (on-demand), and the part on idle GPUs",
@@ -687,6 +689,7 @@ fn cost_by_pool(report: &Report) -> Option<Result<Plot, PlotError>> {
 }
 
 /// Horizontal bars, one per row, each drawn as overlaid layers from largest to smallest.
+/// A row without one of the layers is drawn without it.
 fn horizontal_bars(
     file: &str,
     title: &str,
@@ -696,9 +699,17 @@ fn horizontal_bars(
     value: impl Fn(f64) -> String,
 ) -> Result<Plot, PlotError> {
     let n = rows.len() as f64;
+    // Every row's layers, in the order they first appear.
+    let mut layers: Vec<&str> = Vec::new();
+    for (_, row) in rows {
+        for (layer, _) in row {
+            if !layers.contains(layer) {
+                layers.push(layer);
+            }
+        }
+    }
     // A band below the bars holds the legend, so it never covers one.
-    let layers = rows.first().map_or(0, |r| r.1.len());
-    let legend_rows = 0.25 + 0.6 * layers as f64;
+    let legend_rows = 0.25 + 0.6 * layers.len() as f64;
     let height = 110 + (36.0 * (n + legend_rows)) as u32;
     draw(file.into(), title.into(), height, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -717,10 +728,6 @@ fn horizontal_bars(
             .draw()?;
         let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
         row_labels(root, &chart, &names, n)?;
-        let layers: Vec<&str> = rows
-            .first()
-            .map(|r| r.1.iter().map(|l| l.0).collect())
-            .unwrap_or_default();
         for (li, layer) in layers.iter().enumerate() {
             let c = match li {
                 0 => RGBColor(200, 215, 230),
@@ -729,9 +736,10 @@ fn horizontal_bars(
             };
             let inset = 0.12 + 0.08 * li as f64;
             chart
-                .draw_series(rows.iter().enumerate().map(|(row, r)| {
+                .draw_series(rows.iter().enumerate().filter_map(|(row, r)| {
                     let y = n - row as f64 - 1.0;
-                    Rectangle::new([(0.0, y + inset), (r.1[li].1, y + 1.0 - inset)], c.filled())
+                    let (_, v) = r.1.iter().find(|(l, _)| l == layer)?;
+                    Some(Rectangle::new([(0.0, y + inset), (*v, y + 1.0 - inset)], c.filled()))
                 }))?
                 .label(*layer)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
@@ -964,6 +972,37 @@ mod tests {
             text_of("gpu-busy-by-node.svg").contains(&"n-0".to_string()),
             "node names are shortened"
         );
+    }
+
+    /// A GPU node that held no engine pod in a run with traffic has no busy time: its
+    /// bar shows capacity and allocation, busy at zero, wherever it comes in the list.
+    #[test]
+    fn a_gpu_node_without_engine_pods_is_drawn_busy_for_none_of_its_hours() {
+        // (nodes in report order, the node with an engine pod)
+        let cases = [
+            (vec![node("idle", 1.0, 0.0), node("serving", 1.0, 1.0)], "serving"),
+            (vec![node("serving", 1.0, 1.0), node("idle", 1.0, 0.0)], "serving"),
+        ];
+        for (nodes, serving) in cases {
+            let report = Report {
+                nodes,
+                utilization: Utilization {
+                    gpu_busy: Some(GpuBusy {
+                        pods: vec![busy_on(serving, 1800.0)],
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let plot = gpu_busy_by_node(&report).map(|p| p.map(|p| texts(&p.svg)));
+            let Some(Ok(texts)) = plot else {
+                panic!("no plot: {plot:?}");
+            };
+            for want in ["idle", "serving", "busy"] {
+                assert!(texts.contains(&want.to_string()), "{want} missing: {texts:?}");
+            }
+        }
     }
 
     #[test]
