@@ -195,9 +195,10 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
     cuts.dedup();
     // Each slice between cuts: every owner's GPUs, stacked in owner order.
     let slices: Vec<(f64, f64, Vec<f64>)> = cuts
-        .windows(2)
-        .map(|c| {
-            let mid = (c[0] + c[1]) / 2.0;
+        .iter()
+        .zip(cuts.iter().skip(1))
+        .map(|(from, to)| {
+            let mid = (from + to) / 2.0;
             let per = owners
                 .values()
                 .map(|ivs| {
@@ -207,7 +208,7 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
                         .sum()
                 })
                 .collect();
-            (c[0], c[1], per)
+            (*from, *to, per)
         })
         .collect();
     let top = (slices
@@ -485,8 +486,9 @@ fn latency_over_time(name: &str, m: &ModelReport) -> Option<Result<Plot, PlotErr
     let starts: Vec<f64> = windows.iter().map(|w| w.t_s).collect();
     // Windows with nothing in them are left out of the report: the narrowest gap is the width.
     let width = starts
-        .windows(2)
-        .map(|p| p[1] - p[0])
+        .iter()
+        .zip(starts.iter().skip(1))
+        .map(|(a, b)| b - a)
         .filter(|d| *d > 0.0)
         .fold(f64::MAX, f64::min);
     let width = if width == f64::MAX { 60.0 } else { width };
