@@ -189,7 +189,14 @@ fn churn(c: &mut Criterion) {
     let done = gpuaas_sim::simulate(p.clone()).unwrap();
     let wall = start.elapsed().as_secs_f64();
     let decisions = gpuaas_sim::bench::kueue_decisions(&done);
-    let binds = done.result.engine.store().events.iter().filter(|e| e.kind == "Scheduled").count();
+    let binds = done
+        .result
+        .engine
+        .store()
+        .events
+        .iter()
+        .filter(|e| e.kind == "Scheduled")
+        .count();
     eprintln!(
         "churn: {decisions} Kueue decisions + {binds} binds in {wall:.2}s = {:.0} scheduling decisions/s",
         (decisions as f64 + binds as f64) / wall

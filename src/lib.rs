@@ -25,7 +25,7 @@ use scenario::run::{Prepared, RunResult};
 pub struct Completed {
     pub result: RunResult,
     pub outcomes: Vec<scenario::expect::Outcome>,
-    pub report: serde_json::Value,
+    pub report: report::Report,
 }
 
 impl Completed {
@@ -35,17 +35,21 @@ impl Completed {
 }
 
 /// Runs a prepared scenario and evaluates its expectations. Metric expectations read
-/// the report, so the report is built first and then completed with the outcomes.
+/// report.json's figures by path, so the report is built first, its JSON form evaluated,
+/// and then the outcomes are stored in it.
 pub fn simulate(prepared: Prepared) -> Result<Completed, engine::RunError> {
     let result = scenario::run::run(prepared)?;
-    let draft = report::json::build(&result, &[]);
+    let mut report = report::json::build(&result);
+    // A report always has a JSON form (its maps are keyed by strings); were it ever not
+    // to, every metric expectation would fail saying it found no number.
+    let as_json = serde_json::to_value(&report).unwrap_or_default();
     let outcomes = scenario::expect::evaluate(
         result.engine.store(),
         &result.deadlocks,
-        &draft,
+        &as_json,
         &result.prepared.scenario.expect,
     );
-    let report = report::json::build(&result, &outcomes);
+    report.expectations = report::json::expectations(&outcomes);
     Ok(Completed {
         result,
         outcomes,

@@ -62,6 +62,10 @@ fn what_is_not_a_report_is_a_located_error() {
             "{\n  \"schema\": \"gpuaas-sim/report/v1\",\n  \"models\": [,]\n}\n",
         ),
         ("other.json", "{\"hello\": 1}\n"),
+        (
+            "shape.json",
+            "{\n  \"schema\": \"gpuaas-sim/report/v1\",\n  \"scenario\": \"s\",\n  \"seed\": \"one\"\n}\n",
+        ),
     ]);
     let broken = dir.path().join("broken.json");
     let other = dir.path().join("other.json");
@@ -74,6 +78,12 @@ fn what_is_not_a_report_is_a_located_error() {
             other.clone(),
             vec![],
             "other.json:1:1: not a gpuaas-sim report",
+        ),
+        (
+            good.clone(),
+            dir.path().join("shape.json"),
+            vec![],
+            "shape.json:4:15: not a gpuaas-sim report at `seed`: invalid type",
         ),
         (
             good.clone(),

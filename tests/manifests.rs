@@ -35,14 +35,9 @@ fn kustomization_namespace_and_resources_apply_and_other_kinds_are_listed() {
         .store()
         .local_queues
         .contains_key(&gpuaas_sim::store::ObjectKey::new("private-ai", "default")));
-    let skipped: Vec<String> = done.report["inputs"]["skipped"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["kind"].as_str().unwrap().to_string())
-        .collect();
+    let skipped: Vec<&str> = done.report.inputs.skipped.iter().map(|s| s.kind.as_str()).collect();
     assert_eq!(skipped, ["Route", "Secret"]);
-    let warnings = done.report["inputs"]["warnings"].to_string();
+    let warnings = done.report.inputs.warnings.join("\n");
     assert!(warnings.contains("`patches` is not applied"), "{warnings}");
 }
 
@@ -50,6 +45,11 @@ fn kustomization_namespace_and_resources_apply_and_other_kinds_are_listed() {
 fn a_plain_manifest_folder_runs_with_defaults() {
     let dir = folder(&[("cluster.yaml", CLUSTER), ("nodes.yaml", "apiVersion: v1\nkind: Node\nmetadata:\n  name: n1\n  labels: {node.kubernetes.io/instance-type: g6.4xlarge}\n")]);
     let done = simulate(dir.path());
-    assert_eq!(done.report["duration_s"], 3600.0);
-    assert_eq!(done.report["nodes"][0]["allocatable"]["nvidia.com/gpu"], 1);
+    assert_eq!(done.report.duration_s, 3600.0);
+    let gpus = done
+        .report
+        .nodes
+        .first()
+        .and_then(|n| n.allocatable.get("nvidia.com/gpu"));
+    assert_eq!(gpus.map(|a| a.0), Some(1.0));
 }

@@ -68,7 +68,7 @@ fn re_applying_a_node_keeps_its_capacity_and_pods() {
         &format!("    - {{at: 9m, run: \"oc apply -f {}\"}}\n    - {{at: 10m, run: \"oc scale deployment mistral-3-bf16-predictor -n private-ai --replicas=0\"}}\n    - {{at: 10m, run: \"oc scale deployment gpt-oss-20b-predictor -n private-ai --replicas=1\"}}\n", base.display()),
         "    - {by: 25m, workload: gpt-oss-20b, state: Ready}\n",
     );
-    assert!(done.report["utilization"]["gpu_hours_capacity"].as_f64().unwrap() > 2.0);
+    assert!(done.report.utilization.gpu_hours_capacity > 2.0);
 }
 
 #[test]
@@ -220,4 +220,59 @@ fn wide_output_of_deployments_and_replicasets_names_containers_and_selector() {
         t[0].output
     );
     assert!(t[1].output.contains("pod-template-hash="), "{}", t[1].output);
+}
+
+/// A GPU node that no pod ever uses, in a run with traffic: `run --out` once panicked
+/// drawing GPU-hours per node, whose rows then differed in their layers. Every report is
+/// written, and the spare node's bar shows it busy for none of its hours.
+#[test]
+fn a_spare_gpu_node_in_a_run_with_traffic_gets_every_report() {
+    let service = "---\napiVersion: serving.kserve.io/v1alpha1\nkind: LLMInferenceService\nmetadata: {name: granite, namespace: private-ai, labels: {kueue.x-k8s.io/queue-name: default}}\nspec:\n  model: {uri: hf://ibm-granite/granite-3.1-8b-instruct}\n  replicas: 1\n  template:\n    containers:\n      - name: main\n        image: quay.io/example/vllm:latest\n        args: [\"--max-model-len=8192\"]\n        resources:\n          limits: {cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"1\"}\n";
+    // Two 1-GPU nodes and one replica: one node stays empty.
+    let scenario = "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: spare}\nspec:\n  include: [m.yaml]\n  nodePools:\n    - {name: gpu-1x, instanceType: g6.4xlarge, count: 2, taints: [{key: nvidia.com/gpu, value: \"true\", effect: NoSchedule}]}\n  duration: 15m\n  traffic:\n    - {target: granite, start: 10m, rate: 1/s, prompt_tokens: 500, output_tokens: 100}\n";
+    let m = format!("{CLUSTER}{service}");
+    let dir = folder(&[("m.yaml", &m), ("s.yaml", scenario)]);
+    let out = dir.path().join("out");
+    let run = bin()
+        .args(["run", "-q", "--out"])
+        .arg(&out)
+        .arg(dir.path().join("s.yaml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "every plot is drawn: {stderr}");
+    for file in [
+        "report.json",
+        "report.md",
+        "report.html",
+        "plots/gpu-busy-by-node.svg",
+        "plots/latency-cdf-granite.svg",
+        "plots/cost-by-node-pool.svg",
+    ] {
+        assert!(out.join(file).is_file(), "{file} not written");
+    }
+    let svg = std::fs::read_to_string(out.join("plots/gpu-busy-by-node.svg")).unwrap();
+    // The text elements' contents: node names and the legend's layers.
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| Some(t[t.find('>')? + 1..t.find("</text>")?].trim()))
+        .collect();
+    for text in ["gpu-1x-0", "gpu-1x-1", "capacity", "allocated", "busy"] {
+        assert!(
+            texts.contains(&text),
+            "{text} missing from gpu-busy-by-node.svg: {texts:?}"
+        );
+    }
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap();
+    let report = gpuaas_sim::report::Report::from_json_str(&report).unwrap();
+    let busy_nodes: Vec<&str> = report
+        .utilization
+        .gpu_busy
+        .iter()
+        .flat_map(|b| &b.pods)
+        .map(|p| p.node.as_str())
+        .collect();
+    assert_eq!(busy_nodes.len(), 1, "one engine pod: {busy_nodes:?}");
 }

@@ -1,5 +1,6 @@
 //! `reports/` holds the reports of the bundled scenarios; they must match what the
-//! current code produces. Regenerate with:
+//! current code produces, and read back as a typed report that writes the same bytes.
+//! Regenerate with:
 //!     cargo run --release -- run scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ scenarios/llm-d/ --out reports/
 
 mod common;
@@ -56,4 +57,21 @@ fn bundled_reports_are_up_to_date() {
     }
     // 8 scenarios × (report.json, report.md, report.html) and their plots.
     assert!(compared > 24, "{compared} files compared");
+}
+
+/// The typed report is report.json's schema: each bundled report reads into it and writes
+/// out byte for byte (key order, integers against floats, nulls and absent keys).
+#[test]
+fn bundled_reports_read_back_byte_for_byte() {
+    let mut read = 0;
+    for entry in std::fs::read_dir(repo().join("reports")).unwrap() {
+        let path = entry.unwrap().path().join("report.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let report =
+            gpuaas_sim::report::Report::from_json_str(&text).unwrap_or_else(|e| panic!("{}:{e}", path.display()));
+        let written = serde_json::to_string_pretty(&report).unwrap() + "\n";
+        assert!(written == text, "{} does not write back the same", path.display());
+        read += 1;
+    }
+    assert_eq!(read, 8, "one per bundled scenario");
 }

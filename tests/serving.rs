@@ -38,14 +38,22 @@ fn fast_mode_agrees_with_the_step_reference_on_bundled_traffic_scenarios() {
     for path in TRAFFIC_SCENARIOS {
         let fast = run(path, Fidelity::Fast, |_| {});
         let step = run(path, Fidelity::Step, |_| {});
-        let models = fast.report["models"].as_object().unwrap();
+        let models = &fast.report.models;
         assert!(!models.is_empty(), "{path} has traffic");
         for (name, m) in models {
-            let s = &step.report["models"][name];
-            assert_eq!(m["requests"], s["requests"], "{path} {name}: the same arrivals");
-            for metric in ["ttft_ms", "tpot_ms", "e2e_ms"] {
-                for q in ["p50", "p95", "p99"] {
-                    let (Some(a), Some(b)) = (m[metric][q].as_f64(), s[metric][q].as_f64()) else {
+            let s = &step.report.models[name];
+            assert_eq!(m.requests, s.requests, "{path} {name}: the same arrivals");
+            for (metric, fast, step) in [
+                ("ttft_ms", &m.ttft_ms, &s.ttft_ms),
+                ("tpot_ms", &m.tpot_ms, &s.tpot_ms),
+                ("e2e_ms", &m.e2e_ms, &s.e2e_ms),
+            ] {
+                for (q, a, b) in [
+                    ("p50", fast.p50, step.p50),
+                    ("p95", fast.p95, step.p95),
+                    ("p99", fast.p99, step.p99),
+                ] {
+                    let (Some(a), Some(b)) = (a, b) else {
                         continue;
                     };
                     assert!(
@@ -80,16 +88,11 @@ fn every_request_is_completed_failed_or_in_flight() {
                     *arrived,
                     "{path} {fidelity:?} {ns}/{name}: {completed} completed + {failed} failed + {in_flight} in flight"
                 );
-                let m = &done.report["models"][name.as_str()];
-                assert_eq!(m["requests"], *arrived);
-                let by_reason: u64 = m["failed_by_reason"]
-                    .as_object()
-                    .unwrap()
-                    .values()
-                    .map(|v| v.as_u64().unwrap())
-                    .sum();
+                let m = &done.report.models[name.as_str()];
+                assert_eq!(m.requests, *arrived);
+                let by_reason: u64 = m.failed_by_reason.values().sum();
                 assert_eq!(by_reason, *failed, "every failure has a reason");
-                saw_terminated |= m["failed_by_reason"][REPLICA_TERMINATED].as_u64().unwrap_or(0) > 0;
+                saw_terminated |= m.failed_by_reason.get(REPLICA_TERMINATED).copied().unwrap_or(0) > 0;
             }
         }
     }
@@ -220,20 +223,19 @@ fn traffic_to_an_unknown_service_is_a_located_error() {
 fn handover_fails_bf16_requests_only_during_its_outage_and_reports_the_cold_start() {
     let done = run("scenarios/gpuaas-demo/handover.yaml", Fidelity::Fast, |_| {});
     let r = &done.report;
-    let outage = r["inference_services"]
-        .as_array()
-        .unwrap()
+    let outage = &r
+        .inference_services
         .iter()
-        .find(|i| i["name"] == "mistral-3-bf16")
-        .unwrap()["outages"][0]
-        .clone();
-    let (from, to) = (outage["from_s"].as_f64().unwrap(), outage["to_s"].as_f64().unwrap());
+        .find(|i| i.name == "mistral-3-bf16")
+        .unwrap()
+        .outages[0];
+    let (from, to) = (outage.from_s, outage.to_s.unwrap());
     assert_eq!(from, 720.0, "the scale-down at 12:00 removes the endpoint");
-    let bf16 = &r["models"]["mistral-3-bf16"];
-    assert!(bf16["failed_by_reason"]["no_ready_replica_503"].as_u64().unwrap() > 1000);
-    for w in bf16["windows"].as_array().unwrap() {
-        let t = w["t_s"].as_f64().unwrap();
-        if w["failed"].as_u64().unwrap() > 0 {
+    let bf16 = &r.models["mistral-3-bf16"];
+    assert!(bf16.failed_by_reason["no_ready_replica_503"] > 1000);
+    for w in &bf16.windows {
+        let t = w.t_s;
+        if w.failed > 0 {
             // A request failing at t arrived 30 s earlier, inside the outage.
             assert!(
                 t + 60.0 > from + 30.0 && t <= to + 30.0,
@@ -241,20 +243,14 @@ fn handover_fails_bf16_requests_only_during_its_outage_and_reports_the_cold_star
             );
         }
     }
-    assert_eq!(r["models"]["mistral-3-int4"]["failed"], 0, "INT4 keeps serving");
-    let devstral = r["cold_starts"]
-        .as_array()
-        .unwrap()
+    assert_eq!(r.models["mistral-3-int4"].failed, 0, "INT4 keeps serving");
+    let devstral = r
+        .cold_starts
         .iter()
-        .find(|c| c["pod"].as_str().unwrap().starts_with("devstral-2-predictor"))
+        .find(|c| c.pod.starts_with("devstral-2-predictor"))
         .expect("Devstral's cold start is reported after its pod is gone");
-    assert_eq!(devstral["bound_s"], 750.0);
-    let steps: Vec<&str> = devstral["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    assert_eq!(devstral.bound_s, 750.0);
+    let steps: Vec<&str> = devstral.steps.iter().map(|s| s.step.as_str()).collect();
     assert_eq!(
         steps,
         [
@@ -272,15 +268,12 @@ fn handover_fails_bf16_requests_only_during_its_outage_and_reports_the_cold_star
 #[test]
 fn timeline_rate_changes_drive_the_arrivals() {
     let done = run("scenarios/capacity/capacity.yaml", Fidelity::Fast, |_| {});
-    let windows = done.report["models"]["llama-h100"]["windows"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let windows = &done.report.models["llama-h100"].windows;
     let arrived_in = |minute: f64| {
         windows
             .iter()
-            .find(|w| w["t_s"].as_f64() == Some(minute * 60.0))
-            .map(|w| w["arrived"].as_f64().unwrap())
+            .find(|w| w.t_s == minute * 60.0)
+            .map(|w| w.arrived as f64)
             .unwrap_or(0.0)
     };
     // (minute, requests per second in force)

@@ -450,20 +450,15 @@ fn a_team_borrows_idle_gpus_and_the_lender_reclaims_them() {
         .map(|o| o.output.clone())
         .unwrap_or_default();
     assert!(describe.contains("Borrowed:  4"), "{describe}");
-    let team_a = done.report["cluster_queues"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "team-a")
-        .unwrap();
-    let borrowed_over_time: Vec<f64> = team_a["usage_over_time"]
-        .as_array()
-        .unwrap()
+    let team_a = done.report.cluster_queues.iter().find(|c| c.name == "team-a").unwrap();
+    let borrowed_over_time: Vec<f64> = team_a
+        .usage_over_time
         .iter()
         .map(|s| {
-            s["borrowed"]["nvidia-l4-4gpu"]["nvidia.com/gpu"]
-                .as_f64()
-                .unwrap_or(0.0)
+            s.borrowed
+                .get("nvidia-l4-4gpu")
+                .and_then(|b| b.get("nvidia.com/gpu"))
+                .map_or(0.0, |a| a.0)
         })
         .collect();
     assert!(borrowed_over_time.contains(&4.0), "{borrowed_over_time:?}");
@@ -1017,19 +1012,18 @@ fn an_llm_inference_service_downloads_its_model_and_serves_traffic() {
     let dir = folder(&[("m.yaml", &m), ("s.yaml", &scenario)]);
     let done = simulate(&dir.path().join("s.yaml"));
     let r = &done.report;
-    let cold = &r["cold_starts"][0];
-    assert!(cold["pod"].as_str().unwrap().starts_with("granite-kserve-"), "{cold}");
-    let first = cold["steps"][0]["step"].as_str().unwrap();
+    let cold = &r.cold_starts[0];
+    assert!(cold.pod.starts_with("granite-kserve-"), "{cold:?}");
+    let first = &cold.steps[0].step;
     assert!(first.starts_with("download") && first.ends_with("(hf)"), "{first}");
-    let pod = &r["pods"][0];
-    assert_eq!(pod["kv_cache_tokens"].as_u64().map(|t| t > 0), Some(true), "{pod}");
-    let g = &r["models"]["granite"];
+    let pod = &r.pods[0];
+    assert_eq!(pod.kv_cache_tokens.map(|t| t > 0), Some(true), "{pod:?}");
+    let g = &r.models["granite"];
     // 20 minutes of Poisson arrivals at 1/s: 1,200 expected, within 3 standard deviations.
-    let requests = g["requests"].as_u64().unwrap();
-    assert!((1096..=1304).contains(&requests), "{g}");
-    assert_eq!(g["failed"], 0, "ready before its traffic: {g}");
-    assert!(g["completed"].as_u64().unwrap() > 1100, "{g}");
-    assert!(g["ttft_ms"]["p50"].as_f64().unwrap() < 1000.0, "{g}");
+    assert!((1096..=1304).contains(&g.requests), "{g:?}");
+    assert_eq!(g.failed, 0, "ready before its traffic: {g:?}");
+    assert!(g.completed > 1100, "{g:?}");
+    assert!(g.ttft_ms.p50.unwrap() < 1000.0, "{g:?}");
 }
 
 /// Kueue's `waitForPodsReady` on a Job whose quota exceeds what the nodes hold: 8 GPUs of

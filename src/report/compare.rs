@@ -2,8 +2,8 @@
 //! (admission times, latency percentiles, failures, utilization, cost, expectations), and
 //! which of those moves are regressions under the given tolerances.
 
+use super::model::{LatencySummary, ModelReport, Report, WorkloadRecord};
 use crate::scenario::printers::table;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// How far a figure may move the wrong way before it counts as a regression.
@@ -179,14 +179,11 @@ impl Builder<'_> {
 
 /// Workloads keyed by namespace, owner and their order among the owner's workloads:
 /// names carry generated suffixes that differ between what-if variants.
-fn workloads(report: &Value) -> BTreeMap<(String, String, usize), &Value> {
+fn workloads(report: &Report) -> BTreeMap<(String, String, usize), &WorkloadRecord> {
     let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut out = BTreeMap::new();
-    for w in report["workloads"].as_array().into_iter().flatten() {
-        let key = (
-            w["namespace"].as_str().unwrap_or("").to_string(),
-            w["owner"].as_str().unwrap_or("").to_string(),
-        );
+    for w in &report.workloads {
+        let key = (w.namespace.clone(), w.owner.clone());
         let i = seen.entry(key.clone()).or_default();
         *i += 1;
         out.insert((key.0, key.1, *i), w);
@@ -194,7 +191,20 @@ fn workloads(report: &Value) -> BTreeMap<(String, String, usize), &Value> {
     out
 }
 
-pub fn compare(base: &Value, new: &Value, tol: &Tolerances) -> Comparison {
+/// One latency of a model's, and one percentile of a latency.
+type Latency = fn(&ModelReport) -> &LatencySummary;
+type Quantile = fn(&LatencySummary) -> Option<f64>;
+
+/// The latencies compared per model, and their percentiles.
+const LATENCIES: [(&str, Latency); 4] = [
+    ("TTFT", |m| &m.ttft_ms),
+    ("TPOT", |m| &m.tpot_ms),
+    ("E2E", |m| &m.e2e_ms),
+    ("QUEUE", |m| &m.queue_ms),
+];
+const QUANTILES: [(&str, Quantile); 3] = [("p50", |s| s.p50), ("p95", |s| s.p95), ("p99", |s| s.p99)];
+
+pub fn compare(base: &Report, new: &Report, tol: &Tolerances) -> Comparison {
     let mut b = Builder { tol, rows: Vec::new() };
     let pct_rise = |limit: f64| move |x: f64, y: f64| y > x * (1.0 + limit / 100.0);
 
@@ -204,7 +214,7 @@ pub fn compare(base: &Value, new: &Value, tol: &Tolerances) -> Comparison {
     keys.dedup();
     for key in keys {
         let label = format!("workload {}/{} #{} admitted at", key.0, key.1, key.2);
-        let at = |m: &BTreeMap<_, &Value>| m.get(&key).and_then(|w: &&Value| w["admitted_s"].as_f64());
+        let at = |m: &BTreeMap<_, &WorkloadRecord>| m.get(&key).and_then(|w| w.admitted_s);
         let limit = b.tol.admission_s;
         match (wb.contains_key(&key), at(&wb), at(&wn)) {
             // Admitted before and not now: a regression however the tolerance is set.
@@ -219,15 +229,10 @@ pub fn compare(base: &Value, new: &Value, tol: &Tolerances) -> Comparison {
         }
     }
 
-    let services = |r: &Value| -> BTreeMap<String, f64> {
-        r["inference_services"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|s| {
-                let key = format!("{}/{}", s["namespace"].as_str()?, s["name"].as_str()?);
-                Some((key, s["downtime_s"].as_f64()?))
-            })
+    let services = |r: &Report| -> BTreeMap<String, f64> {
+        r.inference_services
+            .iter()
+            .map(|s| (format!("{}/{}", s.namespace, s.name), s.downtime_s))
             .collect()
     };
     let (sb, sn) = (services(base), services(new));
@@ -246,54 +251,48 @@ pub fn compare(base: &Value, new: &Value, tol: &Tolerances) -> Comparison {
         );
     }
 
-    let models = |r: &Value| r["models"].as_object().cloned().unwrap_or_default();
-    let (mb, mn) = (models(base), models(new));
+    let (mb, mn) = (&base.models, &new.models);
     let mut names: Vec<&String> = mb.keys().chain(mn.keys()).collect();
     names.sort();
     names.dedup();
     for name in names {
-        let (x, y) = (
-            &mb.get(name).cloned().unwrap_or(Value::Null),
-            &mn.get(name).cloned().unwrap_or(Value::Null),
-        );
-        for metric in ["ttft_ms", "tpot_ms", "e2e_ms", "queue_ms"] {
-            for q in ["p50", "p95", "p99"] {
+        let (x, y) = (mb.get(name), mn.get(name));
+        for (metric, summary) in LATENCIES {
+            for (q, quantile) in QUANTILES {
                 let limit = b.tol.latency_pct;
                 b.add(
-                    format!("{name} {} {q}", metric.trim_end_matches("_ms").to_uppercase()),
-                    x[metric][q].as_f64(),
-                    y[metric][q].as_f64(),
+                    format!("{name} {metric} {q}"),
+                    x.map(summary).and_then(quantile),
+                    y.map(summary).and_then(quantile),
                     " ms",
                     Good::Lower,
                     move |x, y| y > x * (1.0 + limit / 100.0) && y - x > 1.0,
                 );
             }
         }
-        let failed_share = |m: &Value| {
-            let n = m["requests"].as_f64()?;
-            (n > 0.0).then(|| m["failed"].as_f64().unwrap_or(0.0) / n)
-        };
+        let failed_share = |m: &ModelReport| (m.requests > 0).then(|| m.failed as f64 / m.requests as f64);
         let limit = b.tol.failure_points / 100.0;
         b.add(
             format!("{name} requests failed"),
-            failed_share(x),
-            failed_share(y),
+            x.and_then(failed_share),
+            y.and_then(failed_share),
             "%",
             Good::Lower,
             move |x, y| y - x > limit,
         );
         b.add(
             format!("{name} output tokens/s"),
-            x["output_tokens_per_s"].as_f64(),
-            y["output_tokens_per_s"].as_f64(),
+            x.map(|m| m.output_tokens_per_s),
+            y.map(|m| m.output_tokens_per_s),
             "",
             Good::Higher,
             |_, _| false,
         );
+        let attainment = |m: &ModelReport| m.slo.as_ref().and_then(|s| s.attainment);
         b.add(
             format!("{name} SLO attainment"),
-            x["slo"]["attainment"].as_f64(),
-            y["slo"]["attainment"].as_f64(),
+            x.and_then(attainment),
+            y.and_then(attainment),
             "%",
             Good::Higher,
             |_, _| false,
@@ -303,51 +302,48 @@ pub fn compare(base: &Value, new: &Value, tol: &Tolerances) -> Comparison {
     let limit = b.tol.utilization_points / 100.0;
     b.add(
         "GPU allocated fraction".into(),
-        base["utilization"]["gpu_allocated_fraction"].as_f64(),
-        new["utilization"]["gpu_allocated_fraction"].as_f64(),
+        Some(base.utilization.gpu_allocated_fraction),
+        Some(new.utilization.gpu_allocated_fraction),
         "%",
         Good::Higher,
         move |x, y| x - y > limit,
     );
     b.add(
         "GPU busy fraction (of allocated)".into(),
-        base["utilization"]["gpu_busy"]["busy_fraction"].as_f64(),
-        new["utilization"]["gpu_busy"]["busy_fraction"].as_f64(),
+        base.utilization.gpu_busy.as_ref().map(|b| b.busy_fraction),
+        new.utilization.gpu_busy.as_ref().map(|b| b.busy_fraction),
         "%",
         Good::Higher,
         move |x, y| x - y > limit,
     );
 
     let cost = b.tol.cost_pct;
-    for (label, key) in [
-        ("cost total", "total_usd"),
-        ("cost per million output tokens", "usd_per_million_output_tokens"),
-    ] {
-        b.add(
-            label.into(),
-            base["cost"][key].as_f64(),
-            new["cost"][key].as_f64(),
-            "$",
-            Good::Lower,
-            pct_rise(cost),
-        );
+    type CostPick = fn(&Report) -> Option<f64>;
+    let costs: [(&str, CostPick); 2] = [
+        ("cost total", |r| Some(r.cost.total_usd)),
+        ("cost per million output tokens", |r| {
+            r.cost.usd_per_million_output_tokens
+        }),
+    ];
+    for (label, pick) in costs {
+        b.add(label.into(), pick(base), pick(new), "$", Good::Lower, pct_rise(cost));
     }
     b.add(
         "idle GPU spend".into(),
-        base["cost"]["idle_usd"].as_f64(),
-        new["cost"]["idle_usd"].as_f64(),
+        Some(base.cost.idle_usd),
+        Some(new.cost.idle_usd),
         "$",
         Good::Lower,
         |_, _| false,
     );
 
     // Expectations that passed (`true`) or failed (`false`); none when a report has none.
-    let count = |r: &Value, passed: bool| -> Option<f64> {
-        let e = r["expectations"].as_array().filter(|e| !e.is_empty())?;
-        Some(e.iter().filter(|x| (x["passed"] == true) == passed).count() as f64)
+    let count = |r: &Report, passed: bool| -> Option<f64> {
+        let e = Some(&r.expectations).filter(|e| !e.is_empty())?;
+        Some(e.iter().filter(|x| x.passed == passed).count() as f64)
     };
-    let passed = |r: &Value| count(r, true);
-    let failed = |r: &Value| count(r, false);
+    let passed = |r: &Report| count(r, true);
+    let failed = |r: &Report| count(r, false);
     b.add(
         "expectations passed".into(),
         passed(base),
@@ -370,19 +366,57 @@ pub fn compare(base: &Value, new: &Value, tol: &Tolerances) -> Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::report::model::*;
 
-    fn report(admitted: Option<f64>, p95: f64, failed: u64, usd: f64, busy: f64, passed: bool) -> Value {
-        json!({
-            "workloads": [{"namespace": "ai", "owner": "chat", "admitted_s": admitted}],
-            "inference_services": [{"namespace": "ai", "name": "chat", "downtime_s": failed as f64 * 50.0}],
-            "models": {"chat": {"requests": 100, "failed": failed,
-                "ttft_ms": {"p50": 50.0, "p95": p95, "p99": 400.0},
-                "output_tokens_per_s": 10.0}},
-            "utilization": {"gpu_allocated_fraction": 0.5, "gpu_busy": {"busy_fraction": busy}},
-            "cost": {"total_usd": usd},
-            "expectations": [{"passed": passed}]
-        })
+    fn report(admitted: Option<f64>, p95: f64, failed: u64, usd: f64, busy: f64, passed: bool) -> Report {
+        Report {
+            workloads: vec![WorkloadRecord {
+                namespace: "ai".into(),
+                owner: "chat".into(),
+                admitted_s: admitted,
+                ..Default::default()
+            }],
+            inference_services: vec![InferenceServiceRecord {
+                namespace: "ai".into(),
+                name: "chat".into(),
+                downtime_s: failed as f64 * 50.0,
+                ..Default::default()
+            }],
+            models: [(
+                "chat".to_string(),
+                ModelReport {
+                    requests: 100,
+                    failed,
+                    ttft_ms: LatencySummary {
+                        p50: Some(50.0),
+                        p95: Some(p95),
+                        p99: Some(400.0),
+                        ..Default::default()
+                    },
+                    output_tokens_per_s: 10.0,
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect(),
+            utilization: Utilization {
+                gpu_allocated_fraction: 0.5,
+                gpu_busy: Some(GpuBusy {
+                    busy_fraction: busy,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            cost: Cost {
+                total_usd: usd,
+                ..Default::default()
+            },
+            expectations: vec![ExpectationRecord {
+                passed,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
     }
 
     fn verdict(c: &Comparison, metric: &str) -> Verdict {

@@ -1,7 +1,7 @@
 //! What the run cost: node-pool hours at on-demand prices, and how much of that bought
 //! GPUs nobody was allocated (idle) or GPUs allocated to engines that had nothing to do.
 
-use serde_json::{json, Map, Value};
+use super::model::{Cost, GpuHours, InstanceTypeCost, PoolCost};
 use std::collections::BTreeMap;
 
 /// One node's part in the bill.
@@ -34,7 +34,7 @@ impl NodeBill {
     }
 }
 
-/// An engine pod's allocated and busy GPU time, from `utilization.gpu_busy.pods`.
+/// An engine pod's allocated and busy GPU time, as in `utilization.gpu_busy.pods`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodUse {
     pub node: String,
@@ -46,9 +46,9 @@ fn cents(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// The `cost` object of report.json. `pods` is empty and `output_tokens` zero for a run
-/// without traffic; the figures that need them are then null.
-pub fn section(price_date: &str, hours: f64, nodes: &[NodeBill], pods: &[PodUse], output_tokens: u64) -> Value {
+/// The `cost` of a report. `pods` is empty and `output_tokens` zero for a run without
+/// traffic; the figures that need them are then `None`.
+pub fn section(price_date: &str, hours: f64, nodes: &[NodeBill], pods: &[PodUse], output_tokens: u64) -> Cost {
     let total: f64 = nodes.iter().map(NodeBill::usd).sum();
     let mut by_type: BTreeMap<&str, (u32, f64)> = BTreeMap::new();
     let mut by_pool: BTreeMap<&str, Vec<&NodeBill>> = BTreeMap::new();
@@ -60,26 +60,26 @@ pub fn section(price_date: &str, hours: f64, nodes: &[NodeBill], pods: &[PodUse]
         }
         by_pool.entry(&n.pool).or_default().push(n);
     }
-    let pools: Map<String, Value> = by_pool
+    let pools = by_pool
         .iter()
         .map(|(pool, ns)| {
             let mut types: Vec<&str> = ns.iter().filter_map(|n| n.instance_type.as_deref()).collect();
             types.dedup();
-            let v = json!({
-                "instance_type": types.join(", "),
-                "nodes": ns.len(),
-                "node_hours": ns.iter().map(|n| n.hours).sum::<f64>(),
-                "usd": cents(ns.iter().map(|n| n.usd()).sum()),
-                "gpu_hours_capacity": ns.iter().map(|n| n.gpu_hours_capacity()).sum::<f64>(),
-                "gpu_hours_allocated": ns.iter().map(|n| n.gpu_hours_allocated).sum::<f64>(),
-                "idle_usd": cents(ns.iter().map(|n| n.idle_usd()).sum()),
-            });
-            (pool.to_string(), v)
+            let c = PoolCost {
+                instance_type: types.join(", "),
+                nodes: ns.len() as u64,
+                node_hours: ns.iter().map(|n| n.hours).sum::<f64>(),
+                usd: cents(ns.iter().map(|n| n.usd()).sum()),
+                gpu_hours_capacity: ns.iter().map(|n| n.gpu_hours_capacity()).sum::<f64>(),
+                gpu_hours_allocated: ns.iter().map(|n| n.gpu_hours_allocated).sum::<f64>(),
+                idle_usd: cents(ns.iter().map(|n| n.idle_usd()).sum()),
+            };
+            (pool.to_string(), c)
         })
         .collect();
     let node_of: BTreeMap<&str, &NodeBill> = nodes.iter().map(|n| (n.name.as_str(), n)).collect();
     let (not_busy_usd, busy_hours) = if pods.is_empty() {
-        (Value::Null, Value::Null)
+        (None, None)
     } else {
         let usd: f64 = pods
             .iter()
@@ -89,23 +89,34 @@ pub fn section(price_date: &str, hours: f64, nodes: &[NodeBill], pods: &[PodUse]
             })
             .sum();
         let busy: f64 = pods.iter().map(|p| p.gpu_seconds_busy).sum::<f64>() / 3600.0;
-        (json!(cents(usd)), json!(busy))
+        (Some(cents(usd)), Some(busy))
     };
-    json!({
-        "price_date": price_date,
-        "hours": hours,
-        "total_usd": cents(total),
-        "by_instance_type": by_type.iter().map(|(k, (n, c))| (k.to_string(), json!({"nodes": n, "usd": cents(*c)}))).collect::<Map<_, _>>(),
-        "by_node_pool": pools,
-        "gpu_hours": {
-            "capacity": nodes.iter().map(|n| n.gpu_hours_capacity()).sum::<f64>(),
-            "allocated": nodes.iter().map(|n| n.gpu_hours_allocated).sum::<f64>(),
-            "busy": busy_hours,
+    Cost {
+        price_date: price_date.to_string(),
+        hours,
+        total_usd: cents(total),
+        by_instance_type: by_type
+            .iter()
+            .map(|(k, (n, c))| {
+                (
+                    k.to_string(),
+                    InstanceTypeCost {
+                        nodes: *n,
+                        usd: cents(*c),
+                    },
+                )
+            })
+            .collect(),
+        by_node_pool: pools,
+        gpu_hours: GpuHours {
+            capacity: nodes.iter().map(|n| n.gpu_hours_capacity()).sum::<f64>(),
+            allocated: nodes.iter().map(|n| n.gpu_hours_allocated).sum::<f64>(),
+            busy: busy_hours,
         },
-        "idle_usd": cents(nodes.iter().map(NodeBill::idle_usd).sum()),
-        "allocated_not_busy_usd": not_busy_usd,
-        "usd_per_million_output_tokens": if output_tokens > 0 { json!(cents(total / (output_tokens as f64 / 1e6))) } else { Value::Null },
-    })
+        idle_usd: cents(nodes.iter().map(NodeBill::idle_usd).sum()),
+        allocated_not_busy_usd: not_busy_usd,
+        usd_per_million_output_tokens: (output_tokens > 0).then(|| cents(total / (output_tokens as f64 / 1e6))),
+    }
 }
 
 #[cfg(test)]
@@ -134,27 +145,32 @@ mod tests {
             gpu_seconds_busy: 3.0 * 3600.0,
         }];
         let c = section("2026-09", 2.0, &nodes, &pods, 4_000_000);
-        // (field, want)
+        let pool = c.by_node_pool.get("big");
+        // (field, got, want)
         let cases = [
-            ("/total_usd", json!(16.0)),
-            ("/idle_usd", json!(6.0)),
-            ("/allocated_not_busy_usd", json!(5.0)),
-            ("/gpu_hours/busy", json!(3.0)),
-            ("/usd_per_million_output_tokens", json!(4.0)),
-            ("/by_node_pool/big/nodes", json!(2)),
-            ("/by_node_pool/big/idle_usd", json!(6.0)),
-            ("/by_instance_type/big-type/usd", json!(16.0)),
+            ("total_usd", Some(c.total_usd), 16.0),
+            ("idle_usd", Some(c.idle_usd), 6.0),
+            ("allocated_not_busy_usd", c.allocated_not_busy_usd, 5.0),
+            ("gpu_hours.busy", c.gpu_hours.busy, 3.0),
+            ("usd_per_million_output_tokens", c.usd_per_million_output_tokens, 4.0),
+            ("by_node_pool.big.nodes", pool.map(|p| p.nodes as f64), 2.0),
+            ("by_node_pool.big.idle_usd", pool.map(|p| p.idle_usd), 6.0),
+            (
+                "by_instance_type.big-type.usd",
+                c.by_instance_type.get("big-type").map(|t| t.usd),
+                16.0,
+            ),
         ];
-        for (path, want) in cases {
-            assert_eq!(c.pointer(path), Some(&want), "{path} in {c:#}");
+        for (field, got, want) in cases {
+            assert_eq!(got, Some(want), "{field} in {c:#?}");
         }
     }
 
     #[test]
     fn without_traffic_the_traffic_figures_are_null() {
         let c = section("2026-09", 1.0, &[node("a", "p", 1.0, 1.0, 1, 0.5)], &[], 0);
-        assert_eq!(c["allocated_not_busy_usd"], Value::Null);
-        assert_eq!(c["usd_per_million_output_tokens"], Value::Null);
-        assert_eq!(c["idle_usd"], json!(0.5));
+        assert_eq!(c.allocated_not_busy_usd, None);
+        assert_eq!(c.usd_per_million_output_tokens, None);
+        assert_eq!(c.idle_usd, 0.5);
     }
 }

@@ -1,9 +1,9 @@
 //! report.html: the whole run in one self-contained page (inline SVG and CSS, no script, no
 //! network), for a browser or a CI artifact viewer.
 
+use super::model::{Cost, Report};
 use super::plots::Plot;
 use super::summary::{clock, models_table, queues_table, workloads_table};
-use serde_json::Value;
 use std::fmt::Write;
 
 pub fn escape(s: &str) -> String {
@@ -50,31 +50,36 @@ fn pre(o: &mut String, text: &str) {
     let _ = writeln!(o, "<pre>{}</pre>", escape(text));
 }
 
-fn money(v: &Value) -> String {
-    v.as_f64().map_or("-".into(), |x| format!("${x:.2}"))
+fn money(x: f64) -> String {
+    format!("${x:.2}")
 }
 
-fn num(v: &Value, digits: usize) -> String {
-    v.as_f64().map_or("-".into(), |x| format!("{x:.digits$}"))
+fn num(x: f64, digits: usize) -> String {
+    format!("{x:.digits$}")
 }
 
-pub fn render(report: &Value, plots: &[Plot]) -> String {
-    let name = report["scenario"].as_str().unwrap_or("");
+/// A figure that only some runs have (traffic's), `-` when this one has none.
+fn or_dash(v: Option<f64>, show: impl Fn(f64) -> String) -> String {
+    v.map_or_else(|| "-".into(), show)
+}
+
+pub fn render(report: &Report, plots: &[Plot]) -> String {
+    let name = report.scenario.as_str();
     let mut o = String::new();
     let _ = writeln!(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — gpuaas-sim report</title>\n<style>{STYLE}</style>\n</head>\n<body>",
         escape(name)
     );
-    let expectations = report["expectations"].as_array().cloned().unwrap_or_default();
-    let failed = expectations.iter().filter(|e| e["passed"] != true).count();
+    let expectations = &report.expectations;
+    let failed = expectations.iter().filter(|e| !e.passed).count();
     let _ = write!(
         o,
         "<h1>Scenario <code>{}</code></h1>\n<p class=\"muted\">Seed {}, {} simulated, report schema <code>{}</code>.",
         escape(name),
-        report["seed"],
-        clock(&report["duration_s"]),
-        escape(report["schema"].as_str().unwrap_or(""))
+        report.seed,
+        clock(report.duration_s),
+        escape(&report.schema)
     );
     if !expectations.is_empty() {
         let (class, text) = if failed == 0 {
@@ -97,17 +102,17 @@ pub fn render(report: &Value, plots: &[Plot]) -> String {
     pre(&mut o, &workloads_table(report));
     o.push_str("<p>Quota at the end:</p>\n");
     pre(&mut o, &queues_table(report));
-    if report["models"].as_object().is_some_and(|m| !m.is_empty()) {
+    if !report.models.is_empty() {
         o.push_str("<p>Requests (latencies in milliseconds over completed requests):</p>\n");
         pre(&mut o, &models_table(report));
     }
-    let u = &report["utilization"];
+    let u = &report.utilization;
     let _ = writeln!(
         o,
         "<p>GPU-hours allocated: {} of {} ({}%).</p>",
-        num(&u["gpu_hours_allocated"], 2),
-        num(&u["gpu_hours_capacity"], 2),
-        num(&json_mul(&u["gpu_allocated_fraction"], 100.0), 0)
+        num(u.gpu_hours_allocated, 2),
+        num(u.gpu_hours_capacity, 2),
+        num(u.gpu_allocated_fraction * 100.0, 0)
     );
 
     section(&mut o, "plots", "Plots");
@@ -125,41 +130,38 @@ pub fn render(report: &Value, plots: &[Plot]) -> String {
     }
 
     section(&mut o, "timeline", "Timeline");
-    let timeline = report["timeline"].as_array().cloned().unwrap_or_default();
-    if timeline.is_empty() {
+    if report.timeline.is_empty() {
         o.push_str("<p class=\"muted\">No commands.</p>\n");
     } else {
         o.push_str("<p class=\"muted\">Numbers match the lines in the workloads chart.</p>\n");
     }
-    for (i, t) in timeline.iter().enumerate() {
+    for (i, t) in report.timeline.iter().enumerate() {
         let _ = writeln!(
             o,
             "<h3>{}. {} <code>{}</code></h3>",
             i + 1,
-            clock(&t["t_s"]),
-            escape(t["command"].as_str().unwrap_or(""))
+            clock(t.t_s),
+            escape(&t.command)
         );
-        pre(&mut o, t["output"].as_str().unwrap_or(""));
+        pre(&mut o, &t.output);
     }
 
     section(&mut o, "deadlocks", "Deadlocks");
-    let deadlocks = report["deadlocks"].as_array().cloned().unwrap_or_default();
-    if deadlocks.is_empty() {
+    if report.deadlocks.is_empty() {
         o.push_str("<p>None.</p>\n");
     }
-    for d in deadlocks {
-        let resolved = if d["resolved_s"].is_null() {
-            "not resolved by the end".to_string()
-        } else {
-            format!("resolved at {}", clock(&d["resolved_s"]))
+    for d in &report.deadlocks {
+        let resolved = match d.resolved_s {
+            None => "not resolved by the end".to_string(),
+            Some(s) => format!("resolved at {}", clock(s)),
         };
         let _ = writeln!(
             o,
             "<p><strong>Detected at {}</strong>, {}.</p>\n<p>{}</p>\n<p><strong>Fix:</strong> {}</p>",
-            clock(&d["detected_s"]),
+            clock(d.detected_s),
             escape(&resolved),
-            escape(d["description"].as_str().unwrap_or("")),
-            escape(d["fix"].as_str().unwrap_or(""))
+            escape(&d.description),
+            escape(&d.fix)
         );
     }
 
@@ -168,34 +170,29 @@ pub fn render(report: &Value, plots: &[Plot]) -> String {
         o.push_str("<p class=\"muted\">The scenario states none.</p>\n");
     } else {
         o.push_str("<table>\n<tr><th>result</th><th>expectation</th><th>detail</th><th>location</th></tr>\n");
-        for e in &expectations {
-            let (class, text) = if e["passed"] == true {
-                ("pass", "pass")
-            } else {
-                ("fail", "FAIL")
-            };
+        for e in expectations {
+            let (class, text) = if e.passed { ("pass", "pass") } else { ("fail", "FAIL") };
             let _ = writeln!(
                 o,
                 "<tr><td class=\"{class}\">{text}</td><td><code>{}</code></td><td>{}</td><td class=\"muted\">{}</td></tr>",
-                escape(e["expect"].as_str().unwrap_or("")),
-                escape(e["detail"].as_str().unwrap_or("")),
-                escape(e["location"].as_str().unwrap_or(""))
+                escape(&e.expect),
+                escape(&e.detail),
+                escape(&e.location)
             );
         }
         o.push_str("</table>\n");
     }
 
     section(&mut o, "cost", "Cost");
-    cost(&mut o, &report["cost"]);
+    cost(&mut o, &report.cost);
 
-    let cold = report["cold_starts"].as_array().cloned().unwrap_or_default();
-    if !cold.is_empty() {
+    if !report.cold_starts.is_empty() {
         section(&mut o, "cold-starts", "Model start-up");
         o.push_str("<table>\n<tr><th>pod</th><th>bound at</th><th>step</th><th>seconds</th></tr>\n");
-        for c in cold {
-            for (i, s) in c["steps"].as_array().into_iter().flatten().enumerate() {
+        for c in &report.cold_starts {
+            for (i, s) in c.steps.iter().enumerate() {
                 let (pod, at) = if i == 0 {
-                    (c["pod"].as_str().unwrap_or("").to_string(), clock(&c["bound_s"]))
+                    (c.pod.clone(), clock(c.bound_s))
                 } else {
                     (String::new(), String::new())
                 };
@@ -203,36 +200,35 @@ pub fn render(report: &Value, plots: &[Plot]) -> String {
                     o,
                     "<tr><td>{}</td><td>{at}</td><td>{}</td><td class=\"num\">{}</td></tr>",
                     escape(&pod),
-                    escape(s["step"].as_str().unwrap_or("")),
-                    num(&s["seconds"], 1)
+                    escape(&s.step),
+                    num(s.seconds, 1)
                 );
             }
             let _ = writeln!(
                 o,
                 "<tr><td></td><td></td><td><strong>total</strong></td><td class=\"num\"><strong>{}</strong></td></tr>",
-                num(&c["total_s"], 1)
+                num(c.total_s, 1)
             );
         }
         o.push_str("</table>\n");
     }
 
-    let skipped = report["inputs"]["skipped"].as_array().cloned().unwrap_or_default();
-    let warnings = report["inputs"]["warnings"].as_array().cloned().unwrap_or_default();
-    if !skipped.is_empty() || !warnings.is_empty() {
+    let inputs = &report.inputs;
+    if !inputs.skipped.is_empty() || !inputs.warnings.is_empty() {
         section(&mut o, "inputs", "Inputs not simulated, and warnings");
         o.push_str("<ul>\n");
-        for s in skipped {
+        for s in &inputs.skipped {
             let _ = writeln!(
                 o,
                 "<li>{} <code>{}</code> ({}): {}</li>",
-                escape(s["kind"].as_str().unwrap_or("")),
-                escape(s["name"].as_str().unwrap_or("")),
-                escape(s["location"].as_str().unwrap_or("")),
-                escape(s["note"].as_str().unwrap_or(""))
+                escape(&s.kind),
+                escape(&s.name),
+                escape(&s.location),
+                escape(&s.note)
             );
         }
-        for w in warnings {
-            let _ = writeln!(o, "<li>{}</li>", escape(w.as_str().unwrap_or("")));
+        for w in &inputs.warnings {
+            let _ = writeln!(o, "<li>{}</li>", escape(w));
         }
         o.push_str("</ul>\n");
     }
@@ -240,59 +236,76 @@ pub fn render(report: &Value, plots: &[Plot]) -> String {
     o
 }
 
-fn json_mul(v: &Value, k: f64) -> Value {
-    v.as_f64().map_or(Value::Null, |x| serde_json::json!(x * k))
-}
-
-fn cost(o: &mut String, c: &Value) {
+fn cost(o: &mut String, c: &Cost) {
     let _ = writeln!(
         o,
         "<p>Total {} for {} h at on-demand prices of {}.</p>\n<table>\n<tr><th>node pool</th><th>instance type</th><th>nodes</th><th>node-hours</th><th>spend</th><th>GPU-hours</th><th>allocated</th><th>idle GPU spend</th></tr>",
-        money(&c["total_usd"]),
-        num(&c["hours"], 2),
-        escape(c["price_date"].as_str().unwrap_or("-"))
+        money(c.total_usd),
+        num(c.hours, 2),
+        escape(&c.price_date)
     );
-    for (pool, p) in c["by_node_pool"].as_object().into_iter().flatten() {
+    for (pool, p) in &c.by_node_pool {
         let _ = writeln!(
             o,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(pool),
-            escape(p["instance_type"].as_str().unwrap_or("")),
-            p["nodes"],
-            num(&p["node_hours"], 2),
-            money(&p["usd"]),
-            num(&p["gpu_hours_capacity"], 2),
-            num(&p["gpu_hours_allocated"], 2),
-            money(&p["idle_usd"])
+            escape(&p.instance_type),
+            p.nodes,
+            num(p.node_hours, 2),
+            money(p.usd),
+            num(p.gpu_hours_capacity, 2),
+            num(p.gpu_hours_allocated, 2),
+            money(p.idle_usd)
         );
     }
     o.push_str("</table>\n<ul>\n");
-    let g = &c["gpu_hours"];
+    let g = &c.gpu_hours;
     let _ = writeln!(
         o,
         "<li>GPU-hours: {} offered, {} allocated, {} busy in engine steps.</li>\n<li>Idle spend (GPUs allocated to no pod): {}.</li>\n<li>Allocated to engines but not busy: {}.</li>\n<li>Per million output tokens: {}.</li>\n</ul>",
-        num(&g["capacity"], 2),
-        num(&g["allocated"], 2),
-        num(&g["busy"], 2),
-        money(&c["idle_usd"]),
-        money(&c["allocated_not_busy_usd"]),
-        money(&c["usd_per_million_output_tokens"])
+        num(g.capacity, 2),
+        num(g.allocated, 2),
+        or_dash(g.busy, |x| num(x, 2)),
+        money(c.idle_usd),
+        or_dash(c.allocated_not_busy_usd, money),
+        or_dash(c.usd_per_million_output_tokens, money)
     );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn text_from_the_run_is_escaped() {
-        let report = json!({
-            "scenario": "a<b",
-            "timeline": [{"t_s": 60.0, "command": "oc get pods -l 'a=b'", "output": "<none> & more"}],
-            "expectations": [{"expect": "x < y", "passed": false, "detail": "\"quoted\"", "location": "s.yaml:3:5"}],
-            "cost": {"by_node_pool": {"p&q": {"usd": 1.5}}}
-        });
+        use crate::report::model::{ExpectationRecord, PoolCost, TimelineEntry};
+        let report = Report {
+            scenario: "a<b".into(),
+            timeline: vec![TimelineEntry {
+                t_s: 60.0,
+                command: "oc get pods -l 'a=b'".into(),
+                output: "<none> & more".into(),
+            }],
+            expectations: vec![ExpectationRecord {
+                expect: "x < y".into(),
+                passed: false,
+                detail: "\"quoted\"".into(),
+                location: "s.yaml:3:5".into(),
+            }],
+            cost: Cost {
+                by_node_pool: [(
+                    "p&q".to_string(),
+                    PoolCost {
+                        usd: 1.5,
+                        ..Default::default()
+                    },
+                )]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
         let html = render(&report, &[]);
         for want in [
             "a&lt;b",

@@ -1,38 +1,427 @@
-//! Building report.json from a finished run.
+//! Building the [`Report`] of a finished run. This is the one place that reads the
+//! simulation's internals (the store, Kueue's queues, the event log, pod lives, serving)
+//! for the report: the writers and readers of report.json only see the typed report.
 
-use super::cost::PodUse;
+use super::cost::{NodeBill, PodUse};
+use super::model::*;
 use super::secs;
 use crate::scenario::expect::Outcome;
 use crate::scenario::run::RunResult;
-use crate::units::Quantity;
-use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use crate::store::Store;
+use crate::units::{Quantity, SimTime};
+use indexmap::IndexMap;
 
-pub const SCHEMA: &str = "gpuaas-sim/report/v1";
+fn opt_s(t: Option<SimTime>) -> Option<f64> {
+    t.map(secs)
+}
 
-fn qnum(q: Quantity) -> Value {
-    let v = q.milli() as f64 / 1000.0;
-    if v.fract() == 0.0 {
-        json!(v as i64)
-    } else {
-        json!(v)
+fn amounts<'a>(list: impl IntoIterator<Item = (&'a String, &'a Quantity)>) -> Resources {
+    list.into_iter().map(|(k, q)| (k.clone(), Amount::from(*q))).collect()
+}
+
+/// The report of a run, its expectations not yet evaluated (`expectations` is empty: they
+/// read the report, and [`expectations`] adds their outcomes).
+pub fn build(r: &RunResult) -> Report {
+    let w = r.engine.store();
+    let fleet = fleet(r);
+    let pod_use = pod_uses(r, secs(w.now));
+    let utilization = utilization(r, &fleet, &pod_use);
+    let cost = cost(r, &fleet.bills, &pod_use);
+    let p = &r.prepared;
+    Report {
+        schema: SCHEMA.to_string(),
+        scenario: p.scenario.name.clone(),
+        seed: p.scenario.seed,
+        duration_s: secs(w.now),
+        inputs: inputs(r),
+        events: events(r),
+        timeline: timeline(r),
+        workloads: w.workloads.values().map(|wl| workload(w, wl)).collect(),
+        pods: w.pods.values().map(|p| pod(w, p)).collect(),
+        cluster_queues: w.cluster_queues.values().map(|cq| cluster_queue(r, cq)).collect(),
+        nodes: fleet.records,
+        inference_services: inference_services(r),
+        cold_starts: r.engine.kubelet().cold_starts.iter().map(cold_start).collect(),
+        models: r.served.models.clone(),
+        utilization,
+        cost,
+        deadlocks: deadlocks(r),
+        expectations: Vec::new(),
     }
 }
 
-fn opt_s(t: Option<crate::units::SimTime>) -> Value {
-    t.map(|t| json!(secs(t))).unwrap_or(Value::Null)
-}
-
-pub fn expectations(outcomes: &[Outcome]) -> Value {
+/// The `expectations` of a report from their outcomes.
+pub fn expectations(outcomes: &[Outcome]) -> Vec<ExpectationRecord> {
     outcomes
         .iter()
-        .map(|o| {
-            json!({
-                "expect": o.expectation.text,
-                "location": o.expectation.loc.to_string(),
-                "passed": o.passed,
-                "detail": o.detail
+        .map(|o| ExpectationRecord {
+            expect: o.expectation.text.clone(),
+            location: o.expectation.loc.to_string(),
+            passed: o.passed,
+            detail: o.detail.clone(),
+        })
+        .collect()
+}
+
+fn inputs(r: &RunResult) -> Inputs {
+    Inputs {
+        skipped: r
+            .prepared
+            .skipped
+            .iter()
+            .map(|(kind, name, location, note)| SkippedInput {
+                kind: kind.clone(),
+                name: name.clone(),
+                location: location.clone(),
+                note: note.to_string(),
             })
+            .collect(),
+        warnings: r.engine.warnings().to_vec(),
+    }
+}
+
+fn events(r: &RunResult) -> Vec<EventRecord> {
+    r.engine
+        .store()
+        .events
+        .iter()
+        .map(|e| EventRecord {
+            t_s: secs(e.t),
+            kind: e.kind.clone(),
+            object: e.object.clone(),
+            message: e.message.clone(),
+        })
+        .collect()
+}
+
+fn timeline(r: &RunResult) -> Vec<TimelineEntry> {
+    r.transcript
+        .iter()
+        .map(|t| TimelineEntry {
+            t_s: secs(t.t),
+            command: t.command.clone(),
+            output: t.output.clone(),
+        })
+        .collect()
+}
+
+fn workload(w: &Store, wl: &crate::store::Workload) -> WorkloadRecord {
+    let flavors: IndexMap<String, String> = wl
+        .admission
+        .as_ref()
+        .map(|a| a.flavors.iter().map(|(r, f)| (r.clone(), f.clone())).collect())
+        .unwrap_or_default();
+    let gpus: i128 = wl
+        .requests
+        .0
+        .iter()
+        .filter(|(k, _)| k.ends_with("/gpu"))
+        .map(|(_, q)| q.value_ceil())
+        .sum();
+    let pending = wl.is_pending();
+    WorkloadRecord {
+        name: wl.name.clone(),
+        namespace: wl.namespace.clone(),
+        owner: wl.owner.clone(),
+        pod: wl.pod_name.clone(),
+        queue: wl.queue_name.clone(),
+        cluster_queue: w.cluster_queue_of(wl).map(str::to_string),
+        priority: wl.priority,
+        priority_class: wl.priority_class.clone(),
+        // A GPU count beyond i64 is no request a node could hold; saturate rather than wrap.
+        gpus: i64::try_from(gpus).unwrap_or(if gpus < 0 { i64::MIN } else { i64::MAX }),
+        requests: amounts(&wl.requests.0),
+        flavors: if flavors.is_empty() {
+            IndexMap::new()
+        } else {
+            IndexMap::from([("main".to_string(), flavors)])
+        },
+        created_s: secs(wl.created),
+        admitted_s: opt_s(wl.admitted_at),
+        ready_s: opt_s(wl.ready_at),
+        evicted_s: opt_s(wl.evicted_at),
+        finished_s: opt_s(wl.finished_at),
+        state: wl.current_state().as_str().to_string(),
+        reason: wl.pending_reason.clone().filter(|_| pending),
+        message: wl.pending_message.clone().filter(|_| pending),
+        history: wl
+            .history
+            .iter()
+            .map(|(t, s)| StateChange {
+                t_s: secs(*t),
+                state: s.as_str().to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn startup_steps(steps: &[crate::cluster::kubelet::Step]) -> Vec<StartupStep> {
+    steps
+        .iter()
+        .map(|s| StartupStep {
+            step: s.name.clone(),
+            seconds: s.duration.as_secs_f64(),
+        })
+        .collect()
+}
+
+fn pod(w: &Store, p: &crate::store::Pod) -> PodRecord {
+    PodRecord {
+        name: p.name.clone(),
+        namespace: p.namespace.clone(),
+        node: p.node.clone(),
+        status: p.status(),
+        owner: w.deployment_of_pod(p).map(|d| d.name.clone()),
+        created_s: secs(p.created),
+        scheduled_s: opt_s(p.scheduled_at),
+        ready_s: opt_s(p.ready_at),
+        unschedulable: p.unschedulable.clone(),
+        startup: startup_steps(&p.startup),
+        restarts: p.crash.restarts,
+        error: p.crash.failure.as_ref().map(|f| f.message.clone()),
+        kv_cache_tokens: p.memory.as_ref().map(|m| m.kv_capacity_tokens),
+    }
+}
+
+fn cluster_queue(r: &RunResult, cq: &crate::api::kueue::ClusterQueue) -> ClusterQueueRecord {
+    let w = r.engine.store();
+    let mut quota = FlavorResources::new();
+    let mut usage = FlavorResources::new();
+    let mut borrowed = FlavorResources::new();
+    let mut limits = IndexMap::new();
+    for f in cq.resource_groups.iter().flat_map(|g| &g.flavors) {
+        let used = |res: &str| r.engine.kueue().cache.usage_of(&cq.name, &f.name, res);
+        quota.insert(
+            f.name.clone(),
+            f.resources
+                .iter()
+                .map(|rq| (rq.name.clone(), rq.nominal.into()))
+                .collect(),
+        );
+        let over: Resources = f
+            .resources
+            .iter()
+            .filter_map(|rq| {
+                let o = used(&rq.name) - rq.nominal;
+                (o > Quantity::ZERO).then(|| (rq.name.clone(), o.into()))
+            })
+            .collect();
+        if !over.is_empty() {
+            borrowed.insert(f.name.clone(), over);
+        }
+        let lim: IndexMap<String, QuotaLimits> = f
+            .resources
+            .iter()
+            .filter(|rq| rq.borrowing_limit.is_some() || rq.lending_limit.is_some())
+            .map(|rq| {
+                let limits = QuotaLimits {
+                    borrowing_limit: rq.borrowing_limit.map(Amount::from),
+                    lending_limit: rq.lending_limit.map(Amount::from),
+                };
+                (rq.name.clone(), limits)
+            })
+            .collect();
+        if !lim.is_empty() {
+            limits.insert(f.name.clone(), lim);
+        }
+        usage.insert(
+            f.name.clone(),
+            f.resources
+                .iter()
+                .map(|rq| (rq.name.clone(), used(&rq.name).into()))
+                .collect(),
+        );
+    }
+    let usage_over_time = r
+        .usage_samples
+        .iter()
+        .map(|s| {
+            // Samples are keyed by (queue, flavor, resource) in order, so each flavor's
+            // resources come out sorted, as are the flavors.
+            let mut per = FlavorResources::new();
+            let mut borrowed = FlavorResources::new();
+            for ((_, f, res), q) in s.usage.iter().filter(|((c, _, _), _)| c == &cq.name) {
+                per.entry(f.clone()).or_default().insert(res.clone(), (*q).into());
+                let over = *q - nominal_of(cq, f, res);
+                if over > Quantity::ZERO {
+                    borrowed.entry(f.clone()).or_default().insert(res.clone(), over.into());
+                }
+            }
+            UsageSampleRecord {
+                t_s: secs(s.t),
+                usage: per,
+                borrowed,
+            }
+        })
+        .collect();
+    ClusterQueueRecord {
+        name: cq.name.clone(),
+        cohort: cq.cohort.clone(),
+        strategy: format!("{:?}", cq.queueing_strategy),
+        quota,
+        usage,
+        borrowed,
+        limits,
+        pending_workloads: crate::scenario::printers::pending_in(w, &cq.name) as u64,
+        admitted_workloads: crate::scenario::printers::admitted_in(w, &cq.name) as u64,
+        usage_over_time,
+    }
+}
+
+/// A ClusterQueue's nominal quota of one resource in one flavor (zero when it has none).
+fn nominal_of(cq: &crate::api::kueue::ClusterQueue, flavor: &str, resource: &str) -> Quantity {
+    cq.resource_groups
+        .iter()
+        .flat_map(|g| &g.flavors)
+        .find(|f| f.name == flavor)
+        .and_then(|f| f.quota(resource))
+        .map(|q| q.nominal)
+        .unwrap_or_default()
+}
+
+/// The nodes' records, their parts in the bill, and the fleet's GPU time.
+struct Fleet {
+    records: Vec<NodeRecord>,
+    bills: Vec<NodeBill>,
+    /// GPU-milliseconds allocated to pods, all nodes.
+    gpu_ms_allocated: u128,
+    /// GPU-milliseconds offered (GPUs × lifetime), all nodes.
+    gpu_ms_capacity: u128,
+}
+
+fn fleet(r: &RunResult) -> Fleet {
+    let w = r.engine.store();
+    let end = w.now;
+    let mut fleet = Fleet {
+        records: Vec::new(),
+        bills: Vec::new(),
+        gpu_ms_allocated: 0,
+        gpu_ms_capacity: 0,
+    };
+    for n in w.nodes.values() {
+        // Accounting to the end on a copy: the store stays as the run left it.
+        let mut n2 = n.clone();
+        n2.account(end);
+        fleet.gpu_ms_allocated += n2.gpu_ms_allocated;
+        let alive = end.since(n.created).0 as u128;
+        let gpus = n.gpu_capacity().max(0);
+        fleet.gpu_ms_capacity += gpus as u128 * alive;
+        let price = n
+            .instance_type
+            .as_ref()
+            .and_then(|i| w.catalog.instance(i))
+            .map(|i| i.price_per_hour_usd);
+        let pool = n
+            .labels
+            .get(crate::scenario::run::NODE_POOL_LABEL)
+            .or(n.instance_type.as_ref())
+            .cloned()
+            .unwrap_or_else(|| "-".into());
+        let gpu_hours_allocated = n2.gpu_ms_allocated as f64 / 3_600_000.0;
+        fleet.bills.push(NodeBill {
+            name: n.name.clone(),
+            pool: pool.clone(),
+            instance_type: n.instance_type.clone(),
+            price_per_hour_usd: price,
+            hours: alive as f64 / 3_600_000.0,
+            gpus: gpus as u32,
+            gpu_hours_allocated,
+        });
+        fleet.records.push(NodeRecord {
+            name: n.name.clone(),
+            pool,
+            instance_type: n.instance_type.clone(),
+            unschedulable: n.unschedulable,
+            allocatable: amounts(&n.allocatable.0),
+            requested: amounts(n.requested.0.iter().filter(|(_, q)| !q.is_zero())),
+            pods: n
+                .pods
+                .iter()
+                .filter_map(|p| w.pods.get(p))
+                .map(|p| format!("{}/{}", p.namespace, p.name))
+                .collect(),
+            gpu_hours_capacity: gpus as f64 * alive as f64 / 3_600_000.0,
+            gpu_hours_allocated,
+            price_per_hour_usd: price,
+        });
+    }
+    fleet
+}
+
+fn inference_services(r: &RunResult) -> Vec<InferenceServiceRecord> {
+    let end = r.engine.store().now;
+    r.serving
+        .iter()
+        .map(|((ns, name), h)| {
+            // Outages: intervals with no ready replica after the service first served.
+            let first_ready = h.iter().find(|(_, n)| *n > 0).map(|(t, _)| *t);
+            let mut outages = Vec::new();
+            let mut down_since: Option<SimTime> = None;
+            for (t, n) in h.iter().filter(|(t, _)| first_ready.is_some_and(|f| *t >= f)) {
+                match (n, down_since) {
+                    (0, None) => down_since = Some(*t),
+                    (n, Some(s)) if *n > 0 => {
+                        outages.push((s, Some(*t)));
+                        down_since = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = down_since {
+                outages.push((s, None));
+            }
+            // Adding 0.0 turns the empty sum's -0.0 into 0.
+            let downtime: f64 = outages
+                .iter()
+                .map(|(s, e)| secs(e.unwrap_or(end)) - secs(*s))
+                .sum::<f64>()
+                + 0.0;
+            InferenceServiceRecord {
+                name: name.clone(),
+                namespace: ns.clone(),
+                first_ready_s: opt_s(first_ready),
+                downtime_s: downtime,
+                outages: outages
+                    .iter()
+                    .map(|(s, e)| Outage {
+                        from_s: secs(*s),
+                        to_s: opt_s(*e),
+                    })
+                    .collect(),
+                ready_replicas_over_time: h
+                    .iter()
+                    .map(|(t, n)| ReadyReplicas {
+                        t_s: secs(*t),
+                        ready: *n as u64,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn cold_start(c: &crate::store::ColdStart) -> ColdStartRecord {
+    ColdStartRecord {
+        pod: c.pod.clone(),
+        namespace: c.namespace.clone(),
+        node: c.node.clone(),
+        bound_s: secs(c.bound),
+        steps: startup_steps(&c.steps),
+        total_s: c.steps.iter().map(|s| s.duration.as_secs_f64()).sum::<f64>(),
+        failure: c.failure.clone(),
+    }
+}
+
+fn deadlocks(r: &RunResult) -> Vec<DeadlockRecord> {
+    r.deadlocks
+        .iter()
+        .map(|d| DeadlockRecord {
+            detected_s: secs(d.detected),
+            resolved_s: opt_s(d.resolved),
+            pods: d.found.pods.iter().cloned().collect(),
+            deployments: d.found.deployments.iter().cloned().collect(),
+            description: d.found.description.clone(),
+            fix: d.found.fix.clone(),
         })
         .collect()
 }
@@ -55,300 +444,68 @@ fn pod_uses(r: &RunResult, end_s: f64) -> Vec<PodUse> {
         .collect()
 }
 
-/// The `utilization.gpu_busy` object from each pod life and its use (same order).
-fn gpu_busy(r: &RunResult, uses: &[PodUse]) -> Value {
+fn round_to(x: f64, scale: f64) -> f64 {
+    (x * scale).round() / scale
+}
+
+/// `busy` of `allocated`, to 4 decimals (0 when nothing was allocated).
+fn busy_fraction(busy: f64, allocated: f64) -> f64 {
+    if allocated > 0.0 {
+        round_to(busy / allocated, 1e4)
+    } else {
+        0.0
+    }
+}
+
+/// `utilization.gpu_busy` from each pod life and its use (same order); none without
+/// GPU pods.
+fn gpu_busy(r: &RunResult, uses: &[PodUse]) -> Option<GpuBusy> {
     if uses.is_empty() {
-        return Value::Null;
+        return None;
     }
     let busy_total: f64 = uses.iter().map(|u| u.gpu_seconds_busy).sum();
     let alloc_total: f64 = uses.iter().map(|u| u.gpu_seconds_allocated).sum();
-    let pods: Vec<Value> = r
+    let pods = r
         .lives
         .lives
         .iter()
         .zip(uses)
         .map(|(l, u)| {
             let (allocated, busy) = (u.gpu_seconds_allocated, u.gpu_seconds_busy);
-            json!({
-                "pod": l.pod, "node": l.node, "gpus": l.gpus,
-                "gpu_seconds_allocated": (allocated * 1000.0).round() / 1000.0,
-                "gpu_seconds_busy": (busy * 1000.0).round() / 1000.0,
-                "busy_fraction": if allocated > 0.0 { ((busy / allocated) * 1e4).round() / 1e4 } else { 0.0 },
-            })
+            PodBusy {
+                pod: l.pod.clone(),
+                node: l.node.clone(),
+                gpus: l.gpus,
+                gpu_seconds_allocated: round_to(allocated, 1000.0),
+                gpu_seconds_busy: round_to(busy, 1000.0),
+                busy_fraction: busy_fraction(busy, allocated),
+            }
         })
         .collect();
-    json!({
-        "gpu_hours_allocated": alloc_total / 3600.0,
-        "gpu_hours_busy": busy_total / 3600.0,
-        "busy_fraction": if alloc_total > 0.0 { ((busy_total / alloc_total) * 1e4).round() / 1e4 } else { 0.0 },
-        "pods": pods,
+    Some(GpuBusy {
+        gpu_hours_allocated: alloc_total / 3600.0,
+        gpu_hours_busy: busy_total / 3600.0,
+        busy_fraction: busy_fraction(busy_total, alloc_total),
+        pods,
     })
 }
 
-pub fn build(r: &RunResult, outcomes: &[Outcome]) -> Value {
+fn utilization(r: &RunResult, fleet: &Fleet, uses: &[PodUse]) -> Utilization {
+    let (allocated, capacity) = (fleet.gpu_ms_allocated, fleet.gpu_ms_capacity);
+    Utilization {
+        gpu_hours_capacity: capacity as f64 / 3_600_000.0,
+        gpu_hours_allocated: allocated as f64 / 3_600_000.0,
+        gpu_allocated_fraction: if capacity == 0 {
+            0.0
+        } else {
+            allocated as f64 / capacity as f64
+        },
+        gpu_busy: gpu_busy(r, uses),
+    }
+}
+
+fn cost(r: &RunResult, bills: &[NodeBill], uses: &[PodUse]) -> Cost {
     let w = r.engine.store();
-    let end = w.now;
-    let events: Vec<Value> = r
-        .engine
-        .store()
-        .events
-        .iter()
-        .map(|e| json!({"t_s": secs(e.t), "kind": e.kind, "object": e.object, "message": e.message}))
-        .collect();
-    let timeline: Vec<Value> = r
-        .transcript
-        .iter()
-        .map(|t| json!({"t_s": secs(t.t), "command": t.command, "output": t.output}))
-        .collect();
-    let workloads: Vec<Value> = w
-        .workloads
-        .values()
-        .map(|wl| {
-            let flavors: Map<String, Value> = wl.admission.as_ref().map(|a| a.flavors.iter().map(|(r, f)| (r.clone(), json!(f))).collect()).unwrap_or_default();
-            let gpus: i128 = wl.requests.0.iter().filter(|(k, _)| k.ends_with("/gpu")).map(|(_, q)| q.value_ceil()).sum();
-            let cq = w.cluster_queue_of(wl).map(str::to_string);
-            json!({
-                "name": wl.name, "namespace": wl.namespace, "owner": wl.owner, "pod": wl.pod_name,
-                "queue": wl.queue_name, "cluster_queue": cq, "priority": wl.priority, "priority_class": wl.priority_class,
-                "gpus": gpus,
-                "requests": wl.requests.0.iter().map(|(k, q)| (k.clone(), qnum(*q))).collect::<Map<_, _>>(),
-                "flavors": if flavors.is_empty() { json!({}) } else { json!({"main": flavors}) },
-                "created_s": secs(wl.created), "admitted_s": opt_s(wl.admitted_at), "ready_s": opt_s(wl.ready_at),
-                "evicted_s": opt_s(wl.evicted_at), "finished_s": opt_s(wl.finished_at),
-                "state": wl.current_state().as_str(),
-                "reason": if wl.is_pending() { json!(wl.pending_reason) } else { Value::Null },
-                "message": if wl.is_pending() { json!(wl.pending_message) } else { Value::Null },
-                "history": wl.history.iter().map(|(t, s)| json!({"t_s": secs(*t), "state": s.as_str()})).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let pods: Vec<Value> = w
-        .pods
-        .values()
-        .map(|p| {
-            json!({
-                "name": p.name, "namespace": p.namespace, "node": p.node, "status": p.status(),
-                "owner": w.deployment_of_pod(p).map(|d| d.name.clone()),
-                "created_s": secs(p.created), "scheduled_s": opt_s(p.scheduled_at), "ready_s": opt_s(p.ready_at),
-                "unschedulable": p.unschedulable,
-                "startup": p.startup.iter().map(|s| json!({"step": s.name, "seconds": s.duration.as_secs_f64()})).collect::<Vec<_>>(),
-                "restarts": p.crash.restarts,
-                "error": p.crash.failure.as_ref().map(|f| f.message.clone()),
-                "kv_cache_tokens": p.memory.as_ref().map(|m| m.kv_capacity_tokens),
-            })
-        })
-        .collect();
-    let cluster_queues: Vec<Value> = w
-        .cluster_queues
-        .values()
-        .map(|cq| {
-            let mut quota = Map::new();
-            let mut usage = Map::new();
-            let mut borrowed = Map::new();
-            let mut limits = Map::new();
-            for g in &cq.resource_groups {
-                for f in &g.flavors {
-                    quota.insert(
-                        f.name.clone(),
-                        Value::Object(
-                            f.resources
-                                .iter()
-                                .map(|rq| (rq.name.clone(), qnum(rq.nominal)))
-                                .collect(),
-                        ),
-                    );
-                    let over: Map<String, Value> = f
-                        .resources
-                        .iter()
-                        .filter_map(|rq| {
-                            let o = r.engine.kueue().cache.usage_of(&cq.name, &f.name, &rq.name) - rq.nominal;
-                            (o > Quantity::ZERO).then(|| (rq.name.clone(), qnum(o)))
-                        })
-                        .collect();
-                    if !over.is_empty() {
-                        borrowed.insert(f.name.clone(), Value::Object(over));
-                    }
-                    let lim: Map<String, Value> = f
-                        .resources
-                        .iter()
-                        .filter(|rq| rq.borrowing_limit.is_some() || rq.lending_limit.is_some())
-                        .map(|rq| {
-                            (
-                                rq.name.clone(),
-                                json!({"borrowing_limit": rq.borrowing_limit.map(qnum), "lending_limit": rq.lending_limit.map(qnum)}),
-                            )
-                        })
-                        .collect();
-                    if !lim.is_empty() {
-                        limits.insert(f.name.clone(), Value::Object(lim));
-                    }
-                    usage.insert(
-                        f.name.clone(),
-                        Value::Object(
-                            f.resources
-                                .iter()
-                                .map(|rq| (rq.name.clone(), qnum(r.engine.kueue().cache.usage_of(&cq.name, &f.name, &rq.name))))
-                                .collect(),
-                        ),
-                    );
-                }
-            }
-            let samples: Vec<Value> = r
-                .usage_samples
-                .iter()
-                .map(|s| {
-                    let mut per: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-                    let mut borrowed: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-                    for ((c, f, res), q) in &s.usage {
-                        if c == &cq.name {
-                            per.entry(f.clone()).or_default().insert(res.clone(), qnum(*q));
-                            let over = *q - nominal_of(cq, f, res);
-                            if over > Quantity::ZERO {
-                                borrowed.entry(f.clone()).or_default().insert(res.clone(), qnum(over));
-                            }
-                        }
-                    }
-                    json!({"t_s": secs(s.t), "usage": per, "borrowed": borrowed})
-                })
-                .collect();
-            json!({
-                "name": cq.name, "cohort": cq.cohort, "strategy": format!("{:?}", cq.queueing_strategy),
-                "quota": quota, "usage": usage, "borrowed": borrowed, "limits": limits,
-                "pending_workloads": crate::scenario::printers::pending_in(w, &cq.name),
-                "admitted_workloads": crate::scenario::printers::admitted_in(w, &cq.name),
-                "usage_over_time": samples,
-            })
-        })
-        .collect();
-    let hours = secs(end) / 3600.0;
-    let mut bills = Vec::new();
-    let mut total_gpu_ms: u128 = 0;
-    let mut capacity_gpu_ms: u128 = 0;
-    let nodes: Vec<Value> = w
-        .nodes
-        .values()
-        .map(|n| {
-            let mut n2 = n.clone();
-            n2.account(end);
-            total_gpu_ms += n2.gpu_ms_allocated;
-            let alive = end.since(n.created).0 as u128;
-            capacity_gpu_ms += n.gpu_capacity().max(0) as u128 * alive;
-            let price = n.instance_type.as_ref().and_then(|i| w.catalog.instance(i)).map(|i| i.price_per_hour_usd);
-            let pool = n
-                .labels
-                .get(crate::scenario::run::NODE_POOL_LABEL)
-                .or(n.instance_type.as_ref())
-                .cloned()
-                .unwrap_or_else(|| "-".into());
-            bills.push(super::cost::NodeBill {
-                name: n.name.clone(),
-                pool: pool.clone(),
-                instance_type: n.instance_type.clone(),
-                price_per_hour_usd: price,
-                hours: alive as f64 / 3_600_000.0,
-                gpus: n.gpu_capacity().max(0) as u32,
-                gpu_hours_allocated: n2.gpu_ms_allocated as f64 / 3_600_000.0,
-            });
-            json!({
-                "name": n.name, "pool": pool, "instance_type": n.instance_type, "unschedulable": n.unschedulable,
-                "allocatable": n.allocatable.0.iter().map(|(k, q)| (k.clone(), qnum(*q))).collect::<Map<_, _>>(),
-                "requested": n.requested.0.iter().filter(|(_, q)| !q.is_zero()).map(|(k, q)| (k.clone(), qnum(*q))).collect::<Map<_, _>>(),
-                "pods": n.pods.iter().filter_map(|p| w.pods.get(p)).map(|p| format!("{}/{}", p.namespace, p.name)).collect::<Vec<_>>(),
-                "gpu_hours_capacity": n.gpu_capacity().max(0) as f64 * alive as f64 / 3_600_000.0,
-                "gpu_hours_allocated": n2.gpu_ms_allocated as f64 / 3_600_000.0,
-                "price_per_hour_usd": price,
-            })
-        })
-        .collect();
-    let deadlocks: Vec<Value> = r
-        .deadlocks
-        .iter()
-        .map(|d| json!({"detected_s": secs(d.detected), "resolved_s": opt_s(d.resolved), "pods": d.found.pods, "deployments": d.found.deployments, "description": d.found.description, "fix": d.found.fix}))
-        .collect();
-    let expectations = expectations(outcomes);
-    let inference_services: Vec<Value> = r
-        .serving
-        .iter()
-        .map(|((ns, name), h)| {
-            // Outages: intervals with no ready replica after the service first served.
-            let first_ready = h.iter().find(|(_, n)| *n > 0).map(|(t, _)| *t);
-            let mut outages = Vec::new();
-            let mut down_since: Option<crate::units::SimTime> = None;
-            for (t, n) in h.iter().filter(|(t, _)| first_ready.is_some_and(|f| *t >= f)) {
-                match (n, down_since) {
-                    (0, None) => down_since = Some(*t),
-                    (n, Some(s)) if *n > 0 => {
-                        outages.push((s, Some(*t)));
-                        down_since = None;
-                    }
-                    _ => {}
-                }
-            }
-            if let Some(s) = down_since {
-                outages.push((s, None));
-            }
-            // Adding 0.0 turns the empty sum's -0.0 into 0.
-            let downtime: f64 = outages.iter().map(|(s, e)| secs(e.unwrap_or(end)) - secs(*s)).sum::<f64>() + 0.0;
-            json!({
-                "name": name, "namespace": ns,
-                "first_ready_s": opt_s(first_ready),
-                "downtime_s": downtime,
-                "outages": outages.iter().map(|(s, e)| json!({"from_s": secs(*s), "to_s": opt_s(*e)})).collect::<Vec<_>>(),
-                "ready_replicas_over_time": h.iter().map(|(t, n)| json!({"t_s": secs(*t), "ready": n})).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let p = &r.prepared;
-    let pod_use = pod_uses(r, secs(end));
-    let busy = gpu_busy(r, &pod_use);
-    let output_tokens: u64 = r
-        .served
-        .models
-        .values()
-        .filter_map(|m| m["output_tokens"].as_u64())
-        .sum();
-    json!({
-        "schema": SCHEMA,
-        "scenario": p.scenario.name,
-        "seed": p.scenario.seed,
-        "duration_s": secs(end),
-        "inputs": {
-            "skipped": p.skipped.iter().map(|(k, n, l, note)| json!({"kind": k, "name": n, "location": l, "note": note})).collect::<Vec<_>>(),
-            "warnings": r.engine.warnings(),
-        },
-        "events": events,
-        "timeline": timeline,
-        "workloads": workloads,
-        "pods": pods,
-        "cluster_queues": cluster_queues,
-        "nodes": nodes,
-        "inference_services": inference_services,
-        "cold_starts": r.engine.kubelet().cold_starts.iter().map(|c| json!({
-            "pod": c.pod, "namespace": c.namespace, "node": c.node, "bound_s": secs(c.bound),
-            "steps": c.steps.iter().map(|s| json!({"step": s.name, "seconds": s.duration.as_secs_f64()})).collect::<Vec<_>>(),
-            "total_s": c.steps.iter().map(|s| s.duration.as_secs_f64()).sum::<f64>(),
-            "failure": c.failure,
-        })).collect::<Vec<_>>(),
-        "models": r.served.models,
-        "utilization": {
-            "gpu_hours_capacity": capacity_gpu_ms as f64 / 3_600_000.0,
-            "gpu_hours_allocated": total_gpu_ms as f64 / 3_600_000.0,
-            "gpu_allocated_fraction": if capacity_gpu_ms == 0 { 0.0 } else { total_gpu_ms as f64 / capacity_gpu_ms as f64 },
-            "gpu_busy": busy,
-        },
-        "cost": super::cost::section(&w.catalog.price_date, hours, &bills, &pod_use, output_tokens),
-        "deadlocks": deadlocks,
-        "expectations": expectations,
-    })
-}
-
-/// A ClusterQueue's nominal quota of one resource in one flavor (zero when it has none).
-fn nominal_of(cq: &crate::api::kueue::ClusterQueue, flavor: &str, resource: &str) -> Quantity {
-    cq.resource_groups
-        .iter()
-        .flat_map(|g| &g.flavors)
-        .find(|f| f.name == flavor)
-        .and_then(|f| f.quota(resource))
-        .map(|q| q.nominal)
-        .unwrap_or_default()
+    let output_tokens: u64 = r.served.models.values().map(|m| m.output_tokens).sum();
+    super::cost::section(&w.catalog.price_date, secs(w.now) / 3600.0, bills, uses, output_tokens)
 }

@@ -7,11 +7,16 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod model;
 pub mod plots;
+pub mod read;
 pub mod summary;
 
+pub use model::{Report, SCHEMA};
+pub use plots::PlotError;
+pub use read::ReadError;
+
 use crate::units::SimTime;
-use serde_json::Value;
 use std::path::Path;
 
 /// Writes a file whole or not at all: a partial report is never left behind.
@@ -22,9 +27,10 @@ pub fn write_atomic(path: &Path, content: &str) -> std::io::Result<()> {
 }
 
 /// Writes report.json, report.md, report.html and `plots/*.svg` into `dir`, removing plots
-/// of an earlier run that this one does not draw.
-pub fn write_all(dir: &Path, report: &Value) -> std::io::Result<()> {
-    let plots = plots::all(report);
+/// of an earlier run that this one does not draw. A plot that cannot be drawn is left out
+/// of the reports and returned, for the caller to warn about.
+pub fn write_all(dir: &Path, report: &Report) -> std::io::Result<Vec<PlotError>> {
+    let (plots, errors) = plots::all(report);
     let plot_dir = dir.join("plots");
     std::fs::create_dir_all(&plot_dir)?;
     for entry in std::fs::read_dir(&plot_dir)? {
@@ -40,12 +46,11 @@ pub fn write_all(dir: &Path, report: &Value) -> std::io::Result<()> {
     for p in &plots {
         write_atomic(&plot_dir.join(&p.file), &p.svg)?;
     }
-    write_atomic(
-        &dir.join("report.json"),
-        &(serde_json::to_string_pretty(report).expect("a JSON value serializes") + "\n"),
-    )?;
+    let json = serde_json::to_string_pretty(report).map_err(std::io::Error::other)?;
+    write_atomic(&dir.join("report.json"), &(json + "\n"))?;
     write_atomic(&dir.join("report.md"), &markdown::render(report, &plots))?;
-    write_atomic(&dir.join("report.html"), &html::render(report, &plots))
+    write_atomic(&dir.join("report.html"), &html::render(report, &plots))?;
+    Ok(errors)
 }
 
 /// Simulated wall-clock: runs start at a fixed instant so timestamps are reproducible.
@@ -63,4 +68,15 @@ pub fn timestamp(t: SimTime) -> String {
 
 pub fn secs(t: SimTime) -> f64 {
     t.as_secs_f64()
+}
+
+/// A number as report.json writes it (`30.0`, `1e-7`; `null` when not finite), for the
+/// text reports that quote report.json's figures.
+pub(crate) fn json_number(x: f64) -> String {
+    serde_json::Value::from(x).to_string()
+}
+
+/// [`json_number`], or `null` for none.
+pub(crate) fn json_opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "null".to_string(), json_number)
 }

@@ -1,10 +1,12 @@
-//! The report's plots, drawn from report.json alone (so a saved report can be drawn again)
-//! as SVG with plotters' SVG backend: text stays SVG text, so no font library is needed.
+//! The report's plots, drawn from the report alone (so a saved report.json can be drawn
+//! again) as SVG with plotters' SVG backend: text stays SVG text, so no font library is
+//! needed.
 
+use super::model::{ModelReport, Report, WorkloadRecord};
+use indexmap::IndexMap;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One drawn plot: its file name under `plots/`, a title, the SVG text.
@@ -13,6 +15,16 @@ pub struct Plot {
     pub file: String,
     pub title: String,
     pub svg: String,
+}
+
+/// A plot that could not be drawn, and why; the reports go on without it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("plot {file} not drawn: {reason}")]
+pub struct PlotError {
+    /// Its file name under `plots/`.
+    pub file: String,
+    /// What plotters said.
+    pub reason: String,
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
@@ -42,15 +54,24 @@ fn colour(i: usize) -> RGBColor {
     }
 }
 
-fn draw(file: String, title: String, height: u32, body: impl FnOnce(&Area) -> DrawResult) -> Option<Plot> {
+fn draw(file: String, title: String, height: u32, body: impl FnOnce(&Area) -> DrawResult) -> Result<Plot, PlotError> {
     let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
-        body(&root).ok()?;
-        root.present().ok()?;
+    match draw_svg(&mut svg, height, body) {
+        Ok(()) => Ok(Plot { file, title, svg }),
+        Err(e) => Err(PlotError {
+            file,
+            reason: e.to_string(),
+        }),
     }
-    Some(Plot { file, title, svg })
+}
+
+/// Draws into `svg`; the backend is gone, and the text complete, when this returns.
+fn draw_svg(svg: &mut String, height: u32, body: impl FnOnce(&Area) -> DrawResult) -> DrawResult {
+    let root = SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    body(&root)?;
+    root.present()?;
+    Ok(())
 }
 
 fn minutes(s: f64) -> f64 {
@@ -64,45 +85,41 @@ fn slug(s: &str) -> String {
         .collect()
 }
 
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(0.0)
-}
-
-/// Every plot the report has data for, in the order the HTML report shows them.
-pub fn all(report: &Value) -> Vec<Plot> {
+/// Every plot the report has data for, in the order the HTML report shows them, and the
+/// plots that it has data for but that could not be drawn.
+pub fn all(report: &Report) -> (Vec<Plot>, Vec<PlotError>) {
     let mut out = gpu_allocation(report);
     out.extend(gantt(report));
-    if let Some(models) = report["models"].as_object() {
-        for (name, m) in models {
-            out.extend(latency_cdf(name, m));
-            out.extend(latency_over_time(name, m));
-        }
+    for (name, m) in &report.models {
+        out.extend(latency_cdf(name, m));
+        out.extend(latency_over_time(name, m));
     }
     out.extend(gpu_busy_by_node(report));
     out.extend(cost_by_pool(report));
-    out
+    let mut plots = Vec::new();
+    let mut errors = Vec::new();
+    for p in out {
+        match p {
+            Ok(p) => plots.push(p),
+            Err(e) => errors.push(e),
+        }
+    }
+    (plots, errors)
 }
 
-/// The GPU resource among a flavor's or workload's resources.
-fn gpu_resource(resources: &serde_json::Map<String, Value>) -> Option<&str> {
-    resources.keys().map(String::as_str).find(|r| r.ends_with("/gpu"))
+/// The GPU resource's entry among a flavor's or workload's resources.
+fn gpu_resource<V>(resources: &IndexMap<String, V>) -> Option<&V> {
+    resources.iter().find(|(r, _)| r.ends_with("/gpu")).map(|(_, v)| v)
 }
 
 /// A workload's state transitions: (seconds, state).
-fn history(w: &Value) -> Vec<(f64, &str)> {
-    w["history"]
-        .as_array()
-        .map(|h| {
-            h.iter()
-                .map(|e| (f(&e["t_s"]), e["state"].as_str().unwrap_or("")))
-                .collect()
-        })
-        .unwrap_or_default()
+fn history(w: &WorkloadRecord) -> Vec<(f64, &str)> {
+    w.history.iter().map(|e| (e.t_s, e.state.as_str())).collect()
 }
 
 /// Intervals in which a workload holds quota: from admission to finish, eviction's end
 /// or requeue, from its state history.
-fn quota_intervals(w: &Value, end: f64) -> Vec<(f64, f64)> {
+fn quota_intervals(w: &WorkloadRecord, end: f64) -> Vec<(f64, f64)> {
     let holds = |s: &str| matches!(s, "Admitted" | "Ready" | "Evicted");
     let history = history(w);
     let mut out = Vec::new();
@@ -128,38 +145,34 @@ type Holdings = BTreeMap<String, Vec<(f64, f64, f64)>>;
 
 /// Per GPU flavor: GPUs held over time, stacked by owner (the model), against the sum of
 /// the ClusterQueues' nominal quotas of that flavor.
-fn gpu_allocation(report: &Value) -> Vec<Plot> {
-    let end = f(&report["duration_s"]);
+fn gpu_allocation(report: &Report) -> Vec<Result<Plot, PlotError>> {
+    let end = report.duration_s;
     let mut quota: BTreeMap<String, f64> = BTreeMap::new();
-    for cq in report["cluster_queues"].as_array().into_iter().flatten() {
-        for (flavor, res) in cq["quota"].as_object().into_iter().flatten() {
-            if let Some(r) = res.as_object().and_then(gpu_resource) {
-                *quota.entry(flavor.clone()).or_default() += f(&res[r]);
+    for cq in &report.cluster_queues {
+        for (flavor, res) in &cq.quota {
+            if let Some(q) = gpu_resource(res) {
+                *quota.entry(flavor.clone()).or_default() += q.0;
             }
         }
     }
     let mut held: BTreeMap<String, Holdings> = BTreeMap::new();
-    for w in report["workloads"].as_array().into_iter().flatten() {
-        let gpus = f(&w["gpus"]);
-        let flavor = w["flavors"]
-            .as_object()
-            .into_iter()
-            .flat_map(|ps| ps.values())
-            .find_map(|res| {
-                res.as_object()
-                    .and_then(|r| gpu_resource(r).and_then(|g| r[g].as_str()))
-            });
+    for w in &report.workloads {
+        let gpus = w.gpus as f64;
+        let flavor = w.flavors.values().find_map(gpu_resource);
         let (Some(flavor), true) = (flavor, gpus > 0.0) else {
             continue;
         };
-        let owner = w["owner"].as_str().unwrap_or("?").to_string();
-        let e = held.entry(flavor.to_string()).or_default().entry(owner).or_default();
+        let e = held
+            .entry(flavor.clone())
+            .or_default()
+            .entry(w.owner.clone())
+            .or_default();
         e.extend(quota_intervals(w, end).into_iter().map(|(a, b)| (a, b, gpus)));
     }
     let flavors: BTreeSet<&String> = quota.keys().chain(held.keys()).collect();
     flavors
         .into_iter()
-        .filter_map(|flavor| {
+        .map(|flavor| {
             let owners = held.get(flavor).cloned().unwrap_or_default();
             let q = quota.get(flavor).copied().unwrap_or(0.0);
             let title = format!("GPUs allocated in flavor {flavor}, by model, against quota");
@@ -182,9 +195,10 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
     cuts.dedup();
     // Each slice between cuts: every owner's GPUs, stacked in owner order.
     let slices: Vec<(f64, f64, Vec<f64>)> = cuts
-        .windows(2)
-        .map(|c| {
-            let mid = (c[0] + c[1]) / 2.0;
+        .iter()
+        .zip(cuts.iter().skip(1))
+        .map(|(from, to)| {
+            let mid = (from + to) / 2.0;
             let per = owners
                 .values()
                 .map(|ivs| {
@@ -194,7 +208,7 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
                         .sum()
                 })
                 .collect();
-            (c[0], c[1], per)
+            (*from, *to, per)
         })
         .collect();
     let top = (slices
@@ -229,13 +243,12 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
     for (i, name) in owners.keys().enumerate() {
         let c = colour(i);
         let rects = slices.iter().filter_map(|(a, b, per)| {
-            let base: f64 = per[..i].iter().sum();
-            (per[i] > 0.0).then(|| {
-                Rectangle::new(
-                    [(minutes(*a), base), (minutes(*b), base + per[i])],
-                    c.mix(0.85).filled(),
-                )
-            })
+            let base: f64 = per.iter().take(i).sum();
+            let mine = per.get(i).copied().filter(|g| *g > 0.0)?;
+            Some(Rectangle::new(
+                [(minutes(*a), base), (minutes(*b), base + mine)],
+                c.mix(0.85).filled(),
+            ))
         });
         chart
             .draw_series(rects)?
@@ -297,20 +310,15 @@ fn state_colour(state: &str, was_ready: bool) -> Option<(RGBColor, &'static str)
 
 /// One row per workload (the first 40 created), coloured by state, with the timeline's
 /// commands as numbered vertical lines.
-fn gantt(report: &Value) -> Option<Plot> {
-    let end = f(&report["duration_s"]);
-    let workloads: Vec<&Value> = report["workloads"].as_array()?.iter().collect();
+fn gantt(report: &Report) -> Option<Result<Plot, PlotError>> {
+    let end = report.duration_s;
+    let workloads = &report.workloads;
     if workloads.is_empty() {
         return None;
     }
-    let shown = &workloads[..workloads.len().min(GANTT_ROWS)];
+    let shown: Vec<&WorkloadRecord> = workloads.iter().take(GANTT_ROWS).collect();
     let hidden = workloads.len() - shown.len();
-    let commands: Vec<f64> = report["timeline"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| f(&t["t_s"]))
-        .collect();
+    let commands: Vec<f64> = report.timeline.iter().map(|t| t.t_s).collect();
     let title = if hidden > 0 {
         format!("Workloads over time (first {GANTT_ROWS}; {hidden} more not shown)")
     } else {
@@ -319,15 +327,11 @@ fn gantt(report: &Value) -> Option<Plot> {
     // Rows of the chart below the workloads hold the legend; one above, the command numbers.
     const LEGEND_ROWS: f64 = 5.0;
     let height = 130 + 26 * (shown.len() as u32 + 5);
-    draw("workloads.svg".into(), title.clone(), height, |root| {
+    Some(draw("workloads.svg".into(), title.clone(), height, |root| {
         let labels: Vec<String> = shown
             .iter()
             .map(|w| {
-                let name = w["pod"]
-                    .as_str()
-                    .filter(|p| !p.is_empty())
-                    .or(w["name"].as_str())
-                    .unwrap_or("?");
+                let name = if w.pod.is_empty() { &w.name } else { &w.pod };
                 name.chars().take(44).collect()
             })
             .collect();
@@ -399,18 +403,19 @@ fn gantt(report: &Value) -> Option<Plot> {
             .border_style(BLACK)
             .draw()?;
         Ok(())
-    })
+    }))
 }
 
-/// TTFT, TPOT and E2E distributions of one model, from report.json's `cdf` points.
-fn latency_cdf(name: &str, m: &Value) -> Option<Plot> {
-    let series: Vec<(&str, Vec<(f64, f64)>)> = [("TTFT", "ttft_ms"), ("TPOT", "tpot_ms"), ("E2E", "e2e_ms")]
+/// TTFT, TPOT and E2E distributions of one model, from the report's `cdf` points.
+fn latency_cdf(name: &str, m: &ModelReport) -> Option<Result<Plot, PlotError>> {
+    let series: Vec<(&str, Vec<(f64, f64)>)> = [("TTFT", &m.ttft_ms), ("TPOT", &m.tpot_ms), ("E2E", &m.e2e_ms)]
         .into_iter()
-        .filter_map(|(label, key)| {
-            let pts: Vec<(f64, f64)> = m[key]["cdf"]
-                .as_array()?
+        .filter_map(|(label, summary)| {
+            let pts: Vec<(f64, f64)> = summary
+                .cdf
+                .as_ref()?
                 .iter()
-                .filter_map(|p| Some((p[1].as_f64()?.max(0.01), p[0].as_f64()?)))
+                .map(|(fraction, ms)| (ms.max(0.01), *fraction))
                 .collect();
             (!pts.is_empty()).then_some((label, pts))
         })
@@ -421,37 +426,42 @@ fn latency_cdf(name: &str, m: &Value) -> Option<Plot> {
     let lo = series.iter().flat_map(|s| &s.1).map(|p| p.0).fold(f64::MAX, f64::min);
     let hi = series.iter().flat_map(|s| &s.1).map(|p| p.0).fold(0.0, f64::max);
     let title = format!("{name}: latency distribution");
-    draw(format!("latency-cdf-{}.svg", slug(name)), title.clone(), 340, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(&title, (FONT, 22))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(44)
-            .build_cartesian_2d((lo * 0.8..hi * 1.25).log_scale(), 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .label_style((FONT, 15))
-            .axis_desc_style((FONT, 16))
-            .x_desc("milliseconds (log scale)")
-            .y_desc("fraction of requests")
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .draw()?;
-        for (i, (label, pts)) in series.iter().enumerate() {
-            let c = colour(i);
+    Some(draw(
+        format!("latency-cdf-{}.svg", slug(name)),
+        title.clone(),
+        340,
+        |root| {
+            let mut chart = ChartBuilder::on(root)
+                .caption(&title, (FONT, 22))
+                .margin(12)
+                .x_label_area_size(36)
+                .y_label_area_size(44)
+                .build_cartesian_2d((lo * 0.8..hi * 1.25).log_scale(), 0.0..1.0)?;
             chart
-                .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
-                .label(*label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
-        }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 15))
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
-        Ok(())
-    })
+                .configure_mesh()
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 16))
+                .x_desc("milliseconds (log scale)")
+                .y_desc("fraction of requests")
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .draw()?;
+            for (i, (label, pts)) in series.iter().enumerate() {
+                let c = colour(i);
+                chart
+                    .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))?
+                    .label(*label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
+            }
+            chart
+                .configure_series_labels()
+                .label_font((FONT, 15))
+                .position(SeriesLabelPosition::LowerRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()?;
+            Ok(())
+        },
+    ))
 }
 
 /// Which latency of a window a line shows.
@@ -471,13 +481,14 @@ struct WindowRow {
 
 /// Per metrics window: p95 TTFT and E2E above; below, the queue depth (most requests
 /// waiting for a batch slot) as bars and the requests in the system as a line.
-fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
-    let windows = m["windows"].as_array().filter(|w| !w.is_empty())?;
-    let starts: Vec<f64> = windows.iter().map(|w| f(&w["t_s"])).collect();
+fn latency_over_time(name: &str, m: &ModelReport) -> Option<Result<Plot, PlotError>> {
+    let windows = &m.windows;
+    let starts: Vec<f64> = windows.iter().map(|w| w.t_s).collect();
     // Windows with nothing in them are left out of the report: the narrowest gap is the width.
     let width = starts
-        .windows(2)
-        .map(|p| p[1] - p[0])
+        .iter()
+        .zip(starts.iter().skip(1))
+        .map(|(a, b)| b - a)
         .filter(|d| *d > 0.0)
         .fold(f64::MAX, f64::min);
     let width = if width == f64::MAX { 60.0 } else { width };
@@ -486,13 +497,13 @@ fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
         .iter()
         .zip(&starts)
         .map(|(w, t)| {
-            in_system += f(&w["arrived"]) - f(&w["completed"]) - f(&w["failed"]);
+            in_system += w.arrived as f64 - w.completed as f64 - w.failed as f64;
             WindowRow {
                 from: minutes(*t),
                 to: minutes(t + width),
-                ttft_p95: w["ttft_p95_ms"].as_f64(),
-                e2e_p95: w["e2e_p95_ms"].as_f64(),
-                waiting_max: f(&w["waiting_max"]),
+                ttft_p95: w.ttft_p95_ms,
+                e2e_p95: w.e2e_p95_ms,
+                waiting_max: w.waiting_max as f64,
                 in_system,
             }
         })
@@ -507,7 +518,7 @@ fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
         * 1.15;
     let top_n = rows.iter().map(|r| r.in_system.max(r.waiting_max)).fold(1.0, f64::max) * 1.15;
     let title = format!("{name}: p95 latency and queue depth per window");
-    draw(
+    Some(draw(
         format!("latency-over-time-{}.svg", slug(name)),
         title.clone(),
         500,
@@ -538,9 +549,10 @@ fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
                 // A window without completions breaks the line rather than bridging it.
                 let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
                 for r in &rows {
-                    match pick(r) {
-                        Some(v) => runs.last_mut().expect("a run").push(((r.from + r.to) / 2.0, v)),
-                        None => runs.push(Vec::new()),
+                    match (pick(r), runs.last_mut()) {
+                        (Some(v), Some(run)) => run.push(((r.from + r.to) / 2.0, v)),
+                        (Some(v), None) => runs.push(vec![((r.from + r.to) / 2.0, v)]),
+                        (None, _) => runs.push(Vec::new()),
                     }
                 }
                 runs.retain(|r| !r.is_empty());
@@ -599,7 +611,7 @@ fn latency_over_time(name: &str, m: &Value) -> Option<Plot> {
                 .draw()?;
             Ok(())
         },
-    )
+    ))
 }
 
 /// The name to show for a node: its first DNS label.
@@ -608,26 +620,24 @@ fn short_node(name: &str) -> String {
 }
 
 /// Per node: GPU-hours it offered, allocated to pods, and busy in engine steps.
-fn gpu_busy_by_node(report: &Value) -> Option<Plot> {
+fn gpu_busy_by_node(report: &Report) -> Option<Result<Plot, PlotError>> {
     let mut busy: BTreeMap<&str, f64> = BTreeMap::new();
-    for p in report["utilization"]["gpu_busy"]["pods"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        *busy.entry(p["node"].as_str().unwrap_or("")).or_default() += f(&p["gpu_seconds_busy"]) / 3600.0;
+    for p in report.utilization.gpu_busy.iter().flat_map(|b| &b.pods) {
+        *busy.entry(p.node.as_str()).or_default() += p.gpu_seconds_busy / 3600.0;
     }
-    let nodes: Vec<(String, f64, f64, Option<f64>)> = report["nodes"]
-        .as_array()?
+    // With traffic every GPU node has a busy figure: one that held no engine pod was
+    // busy for none of its hours.
+    let with_busy = !busy.is_empty();
+    let nodes: Vec<(String, f64, f64, Option<f64>)> = report
+        .nodes
         .iter()
-        .filter(|n| f(&n["gpu_hours_capacity"]) > 0.0)
+        .filter(|n| n.gpu_hours_capacity > 0.0)
         .map(|n| {
-            let name = n["name"].as_str().unwrap_or("");
             (
-                short_node(name),
-                f(&n["gpu_hours_capacity"]),
-                f(&n["gpu_hours_allocated"]),
-                busy.get(name).copied().filter(|_| !busy.is_empty()),
+                short_node(&n.name),
+                n.gpu_hours_capacity,
+                n.gpu_hours_allocated,
+                with_busy.then(|| busy.get(n.name.as_str()).copied().unwrap_or(0.0)),
             )
         })
         .collect();
@@ -635,13 +645,12 @@ fn gpu_busy_by_node(report: &Value) -> Option<Plot> {
         return None;
     }
     let top = nodes.iter().map(|n| n.1).fold(0.0, f64::max).max(0.01) * 1.1;
-    let with_busy = !busy.is_empty();
     let title = if with_busy {
         "GPU-hours per node: capacity, allocated to pods, busy in engine steps"
     } else {
         "GPU-hours per node: capacity and allocated to pods"
     };
-    horizontal_bars(
+    Some(horizontal_bars(
         "gpu-busy-by-node.svg",
         title,
         "GPU-hours",
@@ -657,33 +666,32 @@ fn gpu_busy_by_node(report: &Value) -> Option<Plot> {
             .collect::<Vec<_>>(),
         top,
         |v| format!("{v:.1}"),
-    )
+    ))
 }
 
 /// Per node pool: spend, and the part of it on GPUs allocated to no pod.
-fn cost_by_pool(report: &Value) -> Option<Plot> {
-    let pools = report["cost"]["by_node_pool"].as_object().filter(|p| !p.is_empty())?;
+fn cost_by_pool(report: &Report) -> Option<Result<Plot, PlotError>> {
+    let pools = &report.cost.by_node_pool;
+    if pools.is_empty() {
+        return None;
+    }
     let bars: Vec<(String, Vec<(&str, f64)>)> = pools
         .iter()
-        .map(|(name, p)| {
-            (
-                name.clone(),
-                vec![("spend", f(&p["usd"])), ("idle GPUs", f(&p["idle_usd"]))],
-            )
-        })
+        .map(|(name, p)| (name.clone(), vec![("spend", p.usd), ("idle GPUs", p.idle_usd)]))
         .collect();
-    let top = bars.iter().map(|b| b.1[0].1).fold(0.0, f64::max).max(0.01) * 1.1;
-    horizontal_bars(
+    let top = pools.values().map(|p| p.usd).fold(0.0, f64::max).max(0.01) * 1.1;
+    Some(horizontal_bars(
         "cost-by-node-pool.svg",
         "Spend per node pool (on-demand), and the part on idle GPUs",
         "US dollars",
         &bars,
         top,
         |v| format!("${v:.2}"),
-    )
+    ))
 }
 
 /// Horizontal bars, one per row, each drawn as overlaid layers from largest to smallest.
+/// A row without one of the layers is drawn without it.
 fn horizontal_bars(
     file: &str,
     title: &str,
@@ -691,11 +699,19 @@ fn horizontal_bars(
     rows: &[(String, Vec<(&str, f64)>)],
     top: f64,
     value: impl Fn(f64) -> String,
-) -> Option<Plot> {
+) -> Result<Plot, PlotError> {
     let n = rows.len() as f64;
+    // Every row's layers, in the order they first appear.
+    let mut layers: Vec<&str> = Vec::new();
+    for (_, row) in rows {
+        for (layer, _) in row {
+            if !layers.contains(layer) {
+                layers.push(layer);
+            }
+        }
+    }
     // A band below the bars holds the legend, so it never covers one.
-    let layers = rows.first().map_or(0, |r| r.1.len());
-    let legend_rows = 0.25 + 0.6 * layers as f64;
+    let legend_rows = 0.25 + 0.6 * layers.len() as f64;
     let height = 110 + (36.0 * (n + legend_rows)) as u32;
     draw(file.into(), title.into(), height, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -714,10 +730,6 @@ fn horizontal_bars(
             .draw()?;
         let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
         row_labels(root, &chart, &names, n)?;
-        let layers: Vec<&str> = rows
-            .first()
-            .map(|r| r.1.iter().map(|l| l.0).collect())
-            .unwrap_or_default();
         for (li, layer) in layers.iter().enumerate() {
             let c = match li {
                 0 => RGBColor(200, 215, 230),
@@ -726,9 +738,10 @@ fn horizontal_bars(
             };
             let inset = 0.12 + 0.08 * li as f64;
             chart
-                .draw_series(rows.iter().enumerate().map(|(row, r)| {
+                .draw_series(rows.iter().enumerate().filter_map(|(row, r)| {
                     let y = n - row as f64 - 1.0;
-                    Rectangle::new([(0.0, y + inset), (r.1[li].1, y + 1.0 - inset)], c.filled())
+                    let (_, v) = r.1.iter().find(|(l, _)| l == layer)?;
+                    Some(Rectangle::new([(0.0, y + inset), (*v, y + 1.0 - inset)], c.filled()))
                 }))?
                 .label(*layer)
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
@@ -752,65 +765,168 @@ fn horizontal_bars(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::report::model::*;
+
+    fn workload(history: &[(&str, f64)]) -> WorkloadRecord {
+        WorkloadRecord {
+            history: history
+                .iter()
+                .map(|(state, t)| StateChange {
+                    t_s: *t,
+                    state: state.to_string(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
 
     #[test]
     fn quota_is_held_from_admission_to_finish_or_requeue() {
         // (history, end, intervals)
         let cases = [
             (
-                json!([["Pending", 0], ["Admitted", 10], ["Ready", 50], ["Finished", 90]]),
+                vec![
+                    ("Pending", 0.0),
+                    ("Admitted", 10.0),
+                    ("Ready", 50.0),
+                    ("Finished", 90.0),
+                ],
                 100.0,
                 vec![(10.0, 90.0)],
             ),
             (
-                json!([
-                    ["Pending", 0],
-                    ["Admitted", 5],
-                    ["Evicted", 20],
-                    ["Pending", 30],
-                    ["Admitted", 60]
-                ]),
+                vec![
+                    ("Pending", 0.0),
+                    ("Admitted", 5.0),
+                    ("Evicted", 20.0),
+                    ("Pending", 30.0),
+                    ("Admitted", 60.0),
+                ],
                 100.0,
                 vec![(5.0, 30.0), (60.0, 100.0)],
             ),
-            (json!([["Pending", 0]]), 100.0, vec![]),
+            (vec![("Pending", 0.0)], 100.0, vec![]),
         ];
         for (history, end, want) in cases {
-            let h: Vec<Value> = history
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| json!({"state": e[0], "t_s": e[1]}))
-                .collect();
-            assert_eq!(quota_intervals(&json!({ "history": h }), end), want, "{history}");
+            assert_eq!(quota_intervals(&workload(&history), end), want, "{history:?}");
+        }
+    }
+
+    fn resources(list: &[(&str, f64)]) -> Resources {
+        list.iter().map(|(r, a)| (r.to_string(), Amount(*a))).collect()
+    }
+
+    fn latencies(cdf: &[(f64, f64)]) -> LatencySummary {
+        LatencySummary {
+            cdf: Some(cdf.to_vec()),
+            ..Default::default()
+        }
+    }
+
+    fn node(name: &str, capacity: f64, allocated: f64) -> NodeRecord {
+        NodeRecord {
+            name: name.into(),
+            gpu_hours_capacity: capacity,
+            gpu_hours_allocated: allocated,
+            ..Default::default()
+        }
+    }
+
+    fn busy_on(node: &str, seconds: f64) -> PodBusy {
+        PodBusy {
+            node: node.into(),
+            gpu_seconds_busy: seconds,
+            ..Default::default()
         }
     }
 
     #[test]
     fn a_report_draws_one_plot_per_flavor_model_and_view() {
-        let report = json!({
-            "duration_s": 600.0,
-            "timeline": [{"t_s": 120.0}, {"t_s": 120.0}, {"t_s": 300.0}],
-            "cluster_queues": [{"quota": {"l4": {"cpu": 8, "nvidia.com/gpu": 2}}}],
-            "workloads": [
-                {"name": "w1", "pod": "a-0", "owner": "a", "gpus": 1,
-                 "flavors": {"main": {"nvidia.com/gpu": "l4"}},
-                 "history": [{"t_s": 0.0, "state": "Pending"}, {"t_s": 0.0, "state": "Admitted"}, {"t_s": 60.0, "state": "Ready"}, {"t_s": 500.0, "state": "Admitted"}, {"t_s": 530.0, "state": "Finished"}]},
-                {"name": "w2", "pod": "b-0", "owner": "b", "gpus": 2,
-                 "flavors": {}, "history": [{"t_s": 0.0, "state": "Pending"}]}
-            ],
-            "models": {"a": {
-                "ttft_ms": {"cdf": [[0.0, 10.0], [0.5, 20.0], [1.0, 90.0]]},
-                "tpot_ms": {"cdf": [[0.0, 0.0], [1.0, 5.0]]},
-                "e2e_ms": {"cdf": [[0.0, 100.0], [1.0, 900.0]]},
-                "windows": [{"t_s": 60.0, "arrived": 5, "completed": 3, "failed": 0, "ttft_p95_ms": 30.0, "e2e_p95_ms": 800.0}]
-            }},
-            "nodes": [{"name": "n-0.example", "gpu_hours_capacity": 0.5, "gpu_hours_allocated": 0.2}],
-            "utilization": {"gpu_busy": {"pods": [{"node": "n-0.example", "gpu_seconds_busy": 360.0}]}},
-            "cost": {"by_node_pool": {"gpu": {"usd": 3.0, "idle_usd": 1.0}}}
+        let timeline = [120.0, 120.0, 300.0].map(|t| TimelineEntry {
+            t_s: t,
+            ..Default::default()
         });
-        let plots = all(&report);
+        let report = Report {
+            duration_s: 600.0,
+            timeline: timeline.to_vec(),
+            cluster_queues: vec![ClusterQueueRecord {
+                quota: [("l4".to_string(), resources(&[("cpu", 8.0), ("nvidia.com/gpu", 2.0)]))]
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            }],
+            workloads: vec![
+                WorkloadRecord {
+                    name: "w1".into(),
+                    pod: "a-0".into(),
+                    owner: "a".into(),
+                    gpus: 1,
+                    flavors: [(
+                        "main".to_string(),
+                        [("nvidia.com/gpu".to_string(), "l4".to_string())].into_iter().collect(),
+                    )]
+                    .into_iter()
+                    .collect(),
+                    ..workload(&[
+                        ("Pending", 0.0),
+                        ("Admitted", 0.0),
+                        ("Ready", 60.0),
+                        ("Admitted", 500.0),
+                        ("Finished", 530.0),
+                    ])
+                },
+                WorkloadRecord {
+                    name: "w2".into(),
+                    pod: "b-0".into(),
+                    owner: "b".into(),
+                    gpus: 2,
+                    ..workload(&[("Pending", 0.0)])
+                },
+            ],
+            models: [(
+                "a".to_string(),
+                ModelReport {
+                    ttft_ms: latencies(&[(0.0, 10.0), (0.5, 20.0), (1.0, 90.0)]),
+                    tpot_ms: latencies(&[(0.0, 0.0), (1.0, 5.0)]),
+                    e2e_ms: latencies(&[(0.0, 100.0), (1.0, 900.0)]),
+                    windows: vec![Window {
+                        t_s: 60.0,
+                        arrived: 5,
+                        completed: 3,
+                        ttft_p95_ms: Some(30.0),
+                        e2e_p95_ms: Some(800.0),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect(),
+            nodes: vec![node("n-0.example", 0.5, 0.2)],
+            utilization: Utilization {
+                gpu_busy: Some(GpuBusy {
+                    pods: vec![busy_on("n-0.example", 360.0)],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            cost: Cost {
+                by_node_pool: [(
+                    "gpu".to_string(),
+                    PoolCost {
+                        usd: 3.0,
+                        idle_usd: 1.0,
+                        ..Default::default()
+                    },
+                )]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let (plots, errors) = all(&report);
+        assert_eq!(errors, []);
         let files: Vec<&str> = plots.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(
             files,
@@ -830,7 +946,14 @@ mod tests {
                 p.file
             );
         }
-        let gantt = texts(&plots[1].svg);
+        let text_of = |file: &str| {
+            plots
+                .iter()
+                .find(|p| p.file == file)
+                .map(|p| texts(&p.svg))
+                .unwrap_or_default()
+        };
+        let gantt = text_of("workloads.svg");
         for text in [
             "a-0",
             "b-0",
@@ -846,10 +969,50 @@ mod tests {
                 "{text} missing from the Gantt chart: {gantt:?}"
             );
         }
-        assert!(texts(&plots[0].svg).contains(&"nominal quota (2)".to_string()));
+        assert!(text_of("gpu-allocation-l4.svg").contains(&"nominal quota (2)".to_string()));
         assert!(
-            texts(&plots[4].svg).contains(&"n-0".to_string()),
+            text_of("gpu-busy-by-node.svg").contains(&"n-0".to_string()),
             "node names are shortened"
+        );
+    }
+
+    /// A GPU node that held no engine pod in a run with traffic has no busy time: its
+    /// bar shows capacity and allocation, busy at zero, wherever it comes in the list.
+    #[test]
+    fn a_gpu_node_without_engine_pods_is_drawn_busy_for_none_of_its_hours() {
+        // (nodes in report order, the node with an engine pod)
+        let cases = [
+            (vec![node("idle", 1.0, 0.0), node("serving", 1.0, 1.0)], "serving"),
+            (vec![node("serving", 1.0, 1.0), node("idle", 1.0, 0.0)], "serving"),
+        ];
+        for (nodes, serving) in cases {
+            let report = Report {
+                nodes,
+                utilization: Utilization {
+                    gpu_busy: Some(GpuBusy {
+                        pods: vec![busy_on(serving, 1800.0)],
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let plot = gpu_busy_by_node(&report).map(|p| p.map(|p| texts(&p.svg)));
+            let Some(Ok(texts)) = plot else {
+                panic!("no plot: {plot:?}");
+            };
+            for want in ["idle", "serving", "busy"] {
+                assert!(texts.contains(&want.to_string()), "{want} missing: {texts:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_plot_that_cannot_be_drawn_says_which_and_why() {
+        let e = draw("x.svg".into(), "x".into(), 100, |_| Err("no room".into()));
+        assert_eq!(
+            e.map_err(|e| e.to_string()),
+            Err("plot x.svg not drawn: no room".to_string())
         );
     }
 

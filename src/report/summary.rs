@@ -1,44 +1,39 @@
 //! The terminal summary of a run.
 
-use super::json::SCHEMA;
+use super::model::{Amount, Report};
 use crate::scenario::printers::table;
-use serde_json::Value;
 
 /// Seconds from the start as HH:MM:SS.
-pub fn clock(v: &Value) -> String {
-    t(v)
+pub fn clock(s: f64) -> String {
+    crate::units::SimTime((s * 1000.0).round() as u64).to_string()
 }
 
-fn t(v: &Value) -> String {
-    match v.as_f64() {
-        Some(s) => crate::units::SimTime((s * 1000.0).round() as u64).to_string(),
+fn t(s: Option<f64>) -> String {
+    s.map_or_else(|| "-".into(), clock)
+}
+
+/// A report amount shown as a Kubernetes quantity (memory as Gi, not bytes).
+fn quantity(a: Option<Amount>) -> String {
+    match a {
+        Some(Amount(f)) => crate::units::Quantity::from_milli((f * 1000.0).round() as i128).to_string(),
         None => "-".into(),
     }
 }
 
-/// A report number shown as a Kubernetes quantity (memory as Gi, not bytes).
-fn quantity(v: &Value) -> String {
-    match v.as_f64() {
-        Some(f) => crate::units::Quantity::from_milli((f * 1000.0).round() as i128).to_string(),
-        None => "-".into(),
-    }
-}
-
-pub fn workloads_table(report: &Value) -> String {
-    let rows: Vec<Vec<String>> = report["workloads"]
-        .as_array()
-        .into_iter()
-        .flatten()
+pub fn workloads_table(report: &Report) -> String {
+    let rows: Vec<Vec<String>> = report
+        .workloads
+        .iter()
         .map(|w| {
             vec![
-                w["owner"].as_str().unwrap_or("").to_string(),
-                w["gpus"].to_string(),
-                t(&w["created_s"]),
-                t(&w["admitted_s"]),
-                t(&w["ready_s"]),
-                t(&w["finished_s"]),
-                w["state"].as_str().unwrap_or("").to_string(),
-                w["message"].as_str().unwrap_or("").to_string(),
+                w.owner.clone(),
+                w.gpus.to_string(),
+                clock(w.created_s),
+                t(w.admitted_s),
+                t(w.ready_s),
+                t(w.finished_s),
+                w.state.clone(),
+                w.message.clone().unwrap_or_default(),
             ]
         })
         .collect();
@@ -50,17 +45,17 @@ pub fn workloads_table(report: &Value) -> String {
     )
 }
 
-pub fn queues_table(report: &Value) -> String {
+pub fn queues_table(report: &Report) -> String {
     let mut rows = Vec::new();
-    for cq in report["cluster_queues"].as_array().into_iter().flatten() {
-        for (flavor, res) in cq["quota"].as_object().into_iter().flatten() {
-            for (r, q) in res.as_object().into_iter().flatten() {
-                let used = &cq["usage"][flavor][r];
+    for cq in &report.cluster_queues {
+        for (flavor, res) in &cq.quota {
+            for (r, q) in res {
+                let used = cq.usage.get(flavor).and_then(|u| u.get(r)).copied();
                 rows.push(vec![
-                    cq["name"].as_str().unwrap_or("").to_string(),
+                    cq.name.clone(),
                     flavor.clone(),
                     r.clone(),
-                    format!("{}/{}", quantity(used), quantity(q)),
+                    format!("{}/{}", quantity(used), quantity(Some(*q))),
                 ]);
             }
         }
@@ -68,27 +63,25 @@ pub fn queues_table(report: &Value) -> String {
     table(&["CLUSTERQUEUE", "FLAVOR", "RESOURCE", "USED/QUOTA (end)"], &rows)
 }
 
-fn ms(v: &Value) -> String {
-    v.as_f64().map(|x| format!("{x:.0}")).unwrap_or_else(|| "-".into())
+fn ms(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.0}")).unwrap_or_else(|| "-".into())
 }
 
-pub fn models_table(report: &Value) -> String {
+pub fn models_table(report: &Report) -> String {
     let mut rows = Vec::new();
-    for (name, m) in report["models"].as_object().into_iter().flatten() {
-        let slo = &m["slo"]["attainment"];
+    for (name, m) in &report.models {
+        let slo = m.slo.as_ref().and_then(|s| s.attainment);
         rows.push(vec![
             name.clone(),
-            m["requests"].to_string(),
-            m["completed"].to_string(),
-            m["failed"].to_string(),
-            m["in_flight_at_end"].to_string(),
-            format!("{}/{}", ms(&m["ttft_ms"]["p50"]), ms(&m["ttft_ms"]["p95"])),
-            format!("{}/{}", ms(&m["tpot_ms"]["p50"]), ms(&m["tpot_ms"]["p95"])),
-            format!("{}/{}", ms(&m["e2e_ms"]["p50"]), ms(&m["e2e_ms"]["p95"])),
-            format!("{:.0}", m["output_tokens_per_s"].as_f64().unwrap_or(0.0)),
-            slo.as_f64()
-                .map(|a| format!("{:.1}%", a * 100.0))
-                .unwrap_or_else(|| "-".into()),
+            m.requests.to_string(),
+            m.completed.to_string(),
+            m.failed.to_string(),
+            m.in_flight_at_end.to_string(),
+            format!("{}/{}", ms(m.ttft_ms.p50), ms(m.ttft_ms.p95)),
+            format!("{}/{}", ms(m.tpot_ms.p50), ms(m.tpot_ms.p95)),
+            format!("{}/{}", ms(m.e2e_ms.p50), ms(m.e2e_ms.p95)),
+            format!("{:.0}", m.output_tokens_per_s),
+            slo.map(|a| format!("{:.1}%", a * 100.0)).unwrap_or_else(|| "-".into()),
         ]);
     }
     table(
@@ -108,93 +101,78 @@ pub fn models_table(report: &Value) -> String {
     )
 }
 
-pub fn render(report: &Value) -> String {
-    debug_assert_eq!(report["schema"], SCHEMA);
+pub fn render(report: &Report) -> String {
     let mut o = String::new();
     o.push_str(&format!(
         "scenario {} (seed {}, {} simulated)\n\n",
-        report["scenario"].as_str().unwrap_or(""),
-        report["seed"],
-        crate::units::SimDuration((report["duration_s"].as_f64().unwrap_or(0.0) * 1000.0) as u64)
+        report.scenario,
+        report.seed,
+        crate::units::SimDuration((report.duration_s * 1000.0) as u64)
     ));
     o.push_str("Workloads (times are simulated HH:MM:SS):\n");
     o.push_str(&workloads_table(report));
     o.push_str("\nQuota:\n");
     o.push_str(&queues_table(report));
-    let dl = report["deadlocks"].as_array().cloned().unwrap_or_default();
-    if dl.is_empty() {
+    if report.deadlocks.is_empty() {
         o.push_str("\nDeadlocks: none\n");
     } else {
         o.push_str("\nDeadlocks:\n");
-        for d in dl {
+        for d in &report.deadlocks {
             o.push_str(&format!(
                 "  at {} (resolved: {}): {}\n    fix: {}\n",
-                t(&d["detected_s"]),
-                t(&d["resolved_s"]),
-                d["description"].as_str().unwrap_or(""),
-                d["fix"].as_str().unwrap_or("")
+                clock(d.detected_s),
+                t(d.resolved_s),
+                d.description,
+                d.fix
             ));
         }
     }
-    if report["models"].as_object().is_some_and(|m| !m.is_empty()) {
+    if !report.models.is_empty() {
         o.push_str("\nRequests (latencies over completed requests):\n");
         o.push_str(&models_table(report));
-        for (name, m) in report["models"].as_object().into_iter().flatten() {
-            let failed = m["failed_by_reason"].as_object().cloned().unwrap_or_default();
-            if !failed.is_empty() {
-                let why: Vec<String> = failed.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        for (name, m) in &report.models {
+            if !m.failed_by_reason.is_empty() {
+                let why: Vec<String> = m.failed_by_reason.iter().map(|(k, v)| format!("{v} {k}")).collect();
                 o.push_str(&format!("  {name} failures: {}\n", why.join(", ")));
             }
         }
-        let b = &report["utilization"]["gpu_busy"];
-        if !b.is_null() {
+        if let Some(b) = &report.utilization.gpu_busy {
             o.push_str(&format!(
                 "GPU busy serving: {:.2} of {:.2} allocated GPU-hours ({:.1}%)\n",
-                b["gpu_hours_busy"].as_f64().unwrap_or(0.0),
-                b["gpu_hours_allocated"].as_f64().unwrap_or(0.0),
-                b["busy_fraction"].as_f64().unwrap_or(0.0) * 100.0
+                b.gpu_hours_busy,
+                b.gpu_hours_allocated,
+                b.busy_fraction * 100.0
             ));
         }
     }
+    let (u, c) = (&report.utilization, &report.cost);
     o.push_str(&format!(
-        "\nGPU allocation: {:.2} of {:.2} GPU-hours ({:.0}%); cost ${:.2} ({})\n",
-        report["utilization"]["gpu_hours_allocated"].as_f64().unwrap_or(0.0),
-        report["utilization"]["gpu_hours_capacity"].as_f64().unwrap_or(0.0),
-        report["utilization"]["gpu_allocated_fraction"].as_f64().unwrap_or(0.0) * 100.0,
-        report["cost"]["total_usd"].as_f64().unwrap_or(0.0),
-        report["cost"]["price_date"]
-            .as_str()
-            .map(|d| format!("on-demand prices of {d}"))
-            .unwrap_or_default()
+        "\nGPU allocation: {:.2} of {:.2} GPU-hours ({:.0}%); cost ${:.2} (on-demand prices of {})\n",
+        u.gpu_hours_allocated,
+        u.gpu_hours_capacity,
+        u.gpu_allocated_fraction * 100.0,
+        c.total_usd,
+        c.price_date
     ));
-    let c = &report["cost"];
-    let mut spend = format!(
-        "Idle GPUs (allocated to no pod) cost ${:.2}",
-        c["idle_usd"].as_f64().unwrap_or(0.0)
-    );
-    if let Some(x) = c["allocated_not_busy_usd"].as_f64() {
+    let mut spend = format!("Idle GPUs (allocated to no pod) cost ${:.2}", c.idle_usd);
+    if let Some(x) = c.allocated_not_busy_usd {
         spend.push_str(&format!("; allocated to engines but not busy ${x:.2}"));
     }
-    if let Some(x) = c["usd_per_million_output_tokens"].as_f64() {
+    if let Some(x) = c.usd_per_million_output_tokens {
         spend.push_str(&format!("; ${x:.2} per million output tokens"));
     }
     o.push_str(&spend);
     o.push('\n');
-    let ex = report["expectations"].as_array().cloned().unwrap_or_default();
+    let ex = &report.expectations;
     if !ex.is_empty() {
-        let passed = ex.iter().filter(|e| e["passed"] == true).count();
+        let passed = ex.iter().filter(|e| e.passed).count();
         o.push_str(&format!("\nExpectations: {passed}/{} hold\n", ex.len()));
-        for e in ex.iter().filter(|e| e["passed"] != true) {
-            o.push_str(&format!(
-                "  FAILED {}: {} — {}\n",
-                e["location"].as_str().unwrap_or(""),
-                e["expect"].as_str().unwrap_or(""),
-                e["detail"].as_str().unwrap_or("")
-            ));
+        for e in ex.iter().filter(|e| !e.passed) {
+            o.push_str(&format!("  FAILED {}: {} — {}\n", e.location, e.expect, e.detail));
         }
     }
-    for w in report["inputs"]["warnings"].as_array().into_iter().flatten() {
-        o.push_str(&format!("note: {}\n", w.as_str().unwrap_or("")));
+    for w in &report.inputs.warnings {
+        o.push_str(&format!("note: {w}\n"));
     }
     o
 }

@@ -5,6 +5,7 @@
 
 use super::document::Scenario;
 use crate::catalog::Catalog;
+use crate::report::model::{ModelReport, ReplicaRecord};
 use crate::serving::args::VllmArgs;
 use crate::serving::memory::MemoryPlan;
 use crate::serving::replica::Limits;
@@ -13,7 +14,7 @@ use crate::serving::steptime::StepCost;
 use crate::store::PodId;
 use crate::store::Store;
 use crate::units::SimTime;
-use serde_json::{json, Map, Value};
+use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
 /// The service whose requests a pod with these labels serves: its InferenceService, or
@@ -160,8 +161,9 @@ impl PodLives {
 /// What serving adds to the report.
 #[derive(Debug, Default, Clone)]
 pub struct Served {
-    /// `models` of report.json, by InferenceService name.
-    pub models: Map<String, Value>,
+    /// `models` of the report, by InferenceService name (`namespace/name` when the name
+    /// is taken by another namespace's service).
+    pub models: IndexMap<String, ModelReport>,
     /// GPU seconds busy per pod name.
     pub busy_s: BTreeMap<String, f64>,
     /// Requests arrived, completed, failed and in flight per service (conservation).
@@ -258,26 +260,29 @@ pub fn serve(scenario: &Scenario, store: &Store, lives: &PodLives) -> Served {
         served
             .accounts
             .insert(key.clone(), [arrived, completed, failed, result.in_flight]);
-        let mut v = result.metrics.finish(end_s, result.in_flight, end_s);
-        let replicas: Vec<Value> = result
+        let mut model = result.metrics.finish(end_s, result.in_flight, end_s);
+        model.replicas = result
             .replicas
             .iter()
-            .map(|r| json!({"pod": r.pod, "node": r.node, "gpus": r.gpus, "completed": r.completed, "busy_s": (r.busy_s * 1000.0).round() / 1000.0}))
+            .map(|r| ReplicaRecord {
+                pod: r.pod.clone(),
+                node: r.node.clone(),
+                gpus: r.gpus,
+                completed: r.completed,
+                busy_s: (r.busy_s * 1000.0).round() / 1000.0,
+            })
             .collect();
         for r in &result.replicas {
             *served.busy_s.entry(r.pod.clone()).or_default() += r.busy_s * r.gpus as f64;
         }
-        if let Value::Object(m) = &mut v {
-            m.insert("namespace".into(), json!(key.0));
-            m.insert("router".into(), json!(first.router.name()));
-            m.insert("replicas".into(), Value::Array(replicas));
-        }
+        model.namespace = key.0.clone();
+        model.router = first.router.name().to_string();
         let name = if served.models.contains_key(&key.1) {
             format!("{}/{}", key.0, key.1)
         } else {
             key.1.clone()
         };
-        served.models.insert(name, v);
+        served.models.insert(name, model);
     }
     served
 }

@@ -4,8 +4,9 @@
 //! never by the number of requests.
 
 use super::replica::Outcome;
+use crate::report::model::{LatencySummary, ModelReport, Slo, SloTermRecord, Window};
 use hdrhistogram::Histogram;
-use serde_json::{json, Map, Value};
+use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
 /// A latency metric a request has.
@@ -101,21 +102,21 @@ fn quantile_us(h: &Histogram<u32>, q: f64) -> u64 {
 }
 
 /// Summary of a histogram in milliseconds.
-pub fn summary(h: &Histogram<u32>) -> Value {
+pub fn summary(h: &Histogram<u32>) -> LatencySummary {
     if h.is_empty() {
-        return json!({"count": 0});
+        return LatencySummary::default();
     }
     let ms = |v: u64| v as f64 / 1000.0;
-    json!({
-        "count": h.len(),
-        "mean": h.mean().round() / 1000.0,
-        "p50": ms(quantile_us(h, 0.50)),
-        "p90": ms(quantile_us(h, 0.90)),
-        "p95": ms(quantile_us(h, 0.95)),
-        "p99": ms(quantile_us(h, 0.99)),
-        "max": ms(h.median_equivalent(h.max())),
-        "cdf": cdf_points().map(|q| json!([q, ms(quantile_us(h, q))])).collect::<Vec<_>>(),
-    })
+    LatencySummary {
+        count: h.len(),
+        mean: Some(h.mean().round() / 1000.0),
+        p50: Some(ms(quantile_us(h, 0.50))),
+        p90: Some(ms(quantile_us(h, 0.90))),
+        p95: Some(ms(quantile_us(h, 0.95))),
+        p99: Some(ms(quantile_us(h, 0.99))),
+        max: Some(ms(h.median_equivalent(h.max()))),
+        cdf: Some(cdf_points().map(|q| (q, ms(quantile_us(h, q)))).collect()),
+    }
 }
 
 /// The fractions at which report.json gives a latency's distribution: every 2% from the
@@ -147,7 +148,7 @@ pub struct ModelMetrics {
     counts: Counts,
     pub failed: BTreeMap<&'static str, u64>,
     within: Vec<u64>,
-    windows: Vec<Value>,
+    windows: Vec<Window>,
     pub preemptions: u64,
     pub cached_tokens: u64,
     /// Requests waiting now for a batch slot (engines' waiting queues and the router's
@@ -195,29 +196,26 @@ impl ModelMetrics {
         }
         if self.window_counts != Counts::default() {
             let c = &self.window_counts;
-            let mut w = Map::new();
-            w.insert("t_s".into(), json!(self.window_index as f64 * self.window_s));
-            w.insert("arrived".into(), json!(c.arrived));
-            w.insert("completed".into(), json!(c.completed));
-            w.insert("failed".into(), json!(c.failed));
-            w.insert("waiting_max".into(), json!(self.window_waiting_max));
-            w.insert(
-                "output_tokens_per_s".into(),
-                json!(round3(c.output_tokens as f64 / self.window_s)),
-            );
-            for m in Metric::ALL {
+            let at = |m: Metric, q: f64| {
                 let h = self.window.get(m);
-                let v = |q: f64| {
-                    if h.is_empty() {
-                        Value::Null
-                    } else {
-                        json!(quantile_us(h, q) as f64 / 1000.0)
-                    }
-                };
-                w.insert(format!("{}_p50_ms", m.key()), v(0.5));
-                w.insert(format!("{}_p95_ms", m.key()), v(0.95));
-            }
-            self.windows.push(Value::Object(w));
+                (!h.is_empty()).then(|| quantile_us(h, q) as f64 / 1000.0)
+            };
+            self.windows.push(Window {
+                t_s: self.window_index as f64 * self.window_s,
+                arrived: c.arrived,
+                completed: c.completed,
+                failed: c.failed,
+                waiting_max: self.window_waiting_max,
+                output_tokens_per_s: round3(c.output_tokens as f64 / self.window_s),
+                ttft_p50_ms: at(Metric::Ttft, 0.5),
+                ttft_p95_ms: at(Metric::Ttft, 0.95),
+                tpot_p50_ms: at(Metric::Tpot, 0.5),
+                tpot_p95_ms: at(Metric::Tpot, 0.95),
+                e2e_p50_ms: at(Metric::E2e, 0.5),
+                e2e_p95_ms: at(Metric::E2e, 0.95),
+                queue_p50_ms: at(Metric::Queue, 0.5),
+                queue_p95_ms: at(Metric::Queue, 0.95),
+            });
         }
         // A request is recorded once, in its window; the run's totals gather each window
         // as it closes.
@@ -296,64 +294,61 @@ impl ModelMetrics {
         (!h.is_empty()).then(|| h.mean() / 1e6)
     }
 
-    /// The `models.<name>` object of report.json; `in_flight` are requests still open at
-    /// the end and `duration_s` the run's length.
-    pub fn finish(mut self, end_s: f64, in_flight: u64, duration_s: f64) -> Value {
+    /// The service's entry in the report's `models`; `in_flight` are requests still open
+    /// at the end and `duration_s` the run's length. Its `namespace`, `router` and
+    /// `replicas` are the service's, which the caller knows: they are left empty here.
+    pub fn finish(mut self, end_s: f64, in_flight: u64, duration_s: f64) -> ModelReport {
         self.roll(end_s + self.window_s);
         let c = &self.counts;
-        let mut out = Map::new();
-        out.insert("requests".into(), json!(c.arrived));
-        out.insert("completed".into(), json!(c.completed));
-        out.insert("failed".into(), json!(c.failed));
-        out.insert("failed_by_reason".into(), json!(self.failed));
-        out.insert("in_flight_at_end".into(), json!(in_flight));
-        for m in Metric::ALL {
-            out.insert(format!("{}_ms", m.key()), summary(self.total.get(m)));
-        }
-        out.insert("prompt_tokens".into(), json!(c.prompt_tokens));
-        out.insert("output_tokens".into(), json!(c.output_tokens));
-        out.insert(
-            "output_tokens_per_s".into(),
-            json!(round3(c.output_tokens as f64 / duration_s)),
-        );
-        out.insert("preemptions".into(), json!(self.preemptions));
-        out.insert("prefix_cached_tokens".into(), json!(self.cached_tokens));
-        if !self.slo.is_empty() {
-            let mut terms = Map::new();
-            for (i, t) in self.slo.iter().enumerate() {
-                let actual = self.quantile_s(t.metric, t.percentile / 100.0);
-                terms.insert(
-                    t.key(),
-                    json!({
-                        "target_ms": t.threshold_s * 1000.0,
-                        "actual_ms": actual.map(|a| a * 1000.0),
-                        "met": actual.is_some_and(|a| a <= t.threshold_s),
-                        "attainment": ratio(self.within[i], c.completed),
-                    }),
-                );
+        let slo = (!self.slo.is_empty()).then(|| {
+            let terms: IndexMap<String, SloTermRecord> = self
+                .slo
+                .iter()
+                .zip(&self.within)
+                .map(|(t, within)| {
+                    let actual = self.quantile_s(t.metric, t.percentile / 100.0);
+                    let record = SloTermRecord {
+                        target_ms: t.threshold_s * 1000.0,
+                        actual_ms: actual.map(|a| a * 1000.0),
+                        met: actual.is_some_and(|a| a <= t.threshold_s),
+                        attainment: ratio(*within, c.completed),
+                    };
+                    (t.key(), record)
+                })
+                .collect();
+            Slo {
+                terms,
+                good_requests: c.good,
+                attainment: ratio(c.good, c.completed + c.failed),
+                goodput_rps: round3(c.good as f64 / duration_s),
             }
-            let resolved = c.completed + c.failed;
-            out.insert(
-                "slo".into(),
-                json!({
-                    "terms": terms,
-                    "good_requests": c.good,
-                    "attainment": ratio(c.good, resolved),
-                    "goodput_rps": round3(c.good as f64 / duration_s),
-                }),
-            );
+        });
+        ModelReport {
+            requests: c.arrived,
+            completed: c.completed,
+            failed: c.failed,
+            failed_by_reason: self.failed.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+            in_flight_at_end: in_flight,
+            ttft_ms: summary(self.total.get(Metric::Ttft)),
+            tpot_ms: summary(self.total.get(Metric::Tpot)),
+            e2e_ms: summary(self.total.get(Metric::E2e)),
+            queue_ms: summary(self.total.get(Metric::Queue)),
+            prompt_tokens: c.prompt_tokens,
+            output_tokens: c.output_tokens,
+            output_tokens_per_s: round3(c.output_tokens as f64 / duration_s),
+            preemptions: self.preemptions,
+            prefix_cached_tokens: self.cached_tokens,
+            slo,
+            windows: std::mem::take(&mut self.windows),
+            namespace: String::new(),
+            router: String::new(),
+            replicas: Vec::new(),
         }
-        out.insert("windows".into(), Value::Array(std::mem::take(&mut self.windows)));
-        Value::Object(out)
     }
 }
 
-fn ratio(a: u64, b: u64) -> Value {
-    if b == 0 {
-        Value::Null
-    } else {
-        json!(round3(a as f64 / b as f64))
-    }
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b != 0).then(|| round3(a as f64 / b as f64))
 }
 
 fn round3(v: f64) -> f64 {
@@ -391,17 +386,21 @@ mod tests {
         }
         m.failed(130.0, "no_ready_replica");
         let v = m.finish(180.0, 0, 180.0);
-        assert_eq!(v["completed"], 100);
-        assert_eq!(v["failed_by_reason"]["no_ready_replica"], 1);
-        let w = v["windows"].as_array().unwrap();
+        assert_eq!(v.completed, 100);
+        assert_eq!(v.failed_by_reason.get("no_ready_replica"), Some(&1));
+        let w = &v.windows;
         assert_eq!(w.len(), 3, "{w:?}");
-        let near = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() <= want * 0.01;
-        assert!(near(&w[0]["ttft_p95_ms"], 100.0), "{}", w[0]);
-        assert!(near(&w[1]["ttft_p95_ms"], 400.0), "{}", w[1]);
-        let s = &v["slo"];
-        assert_eq!(s["terms"]["ttft_p95"]["met"], false);
-        assert_eq!(s["terms"]["ttft_p95"]["attainment"], 0.6);
-        assert_eq!(s["good_requests"], 60);
-        assert_eq!(s["attainment"], round3(60.0 / 101.0));
+        let near = |v: Option<f64>, want: f64| v.is_some_and(|v| (v - want).abs() <= want * 0.01);
+        // (window, its p95 TTFT)
+        for (i, want) in [(0, 100.0), (1, 400.0)] {
+            let p95 = w.get(i).and_then(|w| w.ttft_p95_ms);
+            assert!(near(p95, want), "window {i}: {p95:?}");
+        }
+        let s = v.slo.as_ref().expect("an SLO was set");
+        let term = s.terms.get("ttft_p95").expect("the term is reported");
+        assert!(!term.met);
+        assert_eq!(term.attainment, Some(0.6));
+        assert_eq!(s.good_requests, 60);
+        assert_eq!(s.attainment, Some(round3(60.0 / 101.0)));
     }
 }
