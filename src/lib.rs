@@ -1,15 +1,17 @@
 //! gpuaas-sim: a discrete-event simulator of GPU-as-a-Service Kubernetes clusters.
 
-pub mod analysis;
+#![warn(unreachable_pub)]
+
+pub(crate) mod analysis;
 pub mod api;
-pub mod apiserver;
+pub(crate) mod apiserver;
 #[doc(hidden)]
 pub mod bench;
 pub mod catalog;
-pub mod cluster;
-pub mod controllers;
+pub(crate) mod cluster;
+pub(crate) mod controllers;
 pub mod engine;
-pub mod kueue;
+pub(crate) mod kueue;
 pub mod manifest;
 pub mod progress;
 pub mod report;

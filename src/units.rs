@@ -25,24 +25,21 @@ const KI: i128 = 1024;
 impl Quantity {
     pub const ZERO: Quantity = Quantity(0);
 
-    pub fn from_milli(milli: i128) -> Self {
+    pub(crate) fn from_milli(milli: i128) -> Self {
         Quantity(milli)
     }
     pub fn from_units(units: i64) -> Self {
         Quantity(units as i128 * 1000)
     }
-    pub fn milli(self) -> i128 {
+    pub(crate) fn milli(self) -> i128 {
         self.0
     }
     /// Whole units rounded up, as Kubernetes' `Value()` does.
     pub fn value_ceil(self) -> i128 {
         (self.0 + 999).div_euclid(1000)
     }
-    pub fn is_zero(self) -> bool {
+    pub(crate) fn is_zero(self) -> bool {
         self.0 == 0
-    }
-    pub fn saturating_sub(self, other: Quantity) -> Quantity {
-        Quantity((self.0 - other.0).max(0))
     }
 
     /// Parses the Kubernetes quantity grammar: sign, decimal number, then a binary
@@ -188,7 +185,7 @@ impl SimTime {
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1000.0
     }
-    pub fn since(self, earlier: SimTime) -> SimDuration {
+    pub(crate) fn since(self, earlier: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(earlier.0))
     }
 }
@@ -205,7 +202,7 @@ impl SimDuration {
     pub fn from_secs(s: u64) -> Self {
         SimDuration(s * 1000)
     }
-    pub fn from_secs_f64(s: f64) -> Self {
+    pub(crate) fn from_secs_f64(s: f64) -> Self {
         SimDuration((s * 1000.0).round().max(0.0) as u64)
     }
     pub fn as_secs_f64(self) -> f64 {
@@ -286,7 +283,7 @@ impl fmt::Display for SimDuration {
 }
 
 /// kubectl's AGE column (`k8s.io/apimachinery/pkg/util/duration.HumanDuration`).
-pub fn human_duration(d: SimDuration) -> String {
+pub(crate) fn human_duration(d: SimDuration) -> String {
     let secs = d.0 / 1000;
     let minutes = secs / 60;
     let hours = minutes / 60;

@@ -179,7 +179,7 @@ pub(crate) fn detect(store: &Store) -> Vec<Found> {
 }
 
 /// Updates the list of deadlocks seen so far with what is deadlocked now.
-pub fn track(list: &mut Vec<Deadlock>, found: Vec<Found>, now: SimTime) {
+pub(crate) fn track(list: &mut Vec<Deadlock>, found: Vec<Found>, now: SimTime) {
     for d in list.iter_mut().filter(|d| d.resolved.is_none()) {
         if !found.iter().any(|f| f.pods == d.found.pods) {
             d.resolved = Some(now);

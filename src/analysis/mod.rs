@@ -1,3 +1,3 @@
 //! Diagnosis of a run: wait-for graphs and deadlocks.
 
-pub mod deadlock;
+pub(crate) mod deadlock;

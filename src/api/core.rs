@@ -1,8 +1,6 @@
 //! Core Kubernetes types (k8s.io/api/core/v1 and scheduling/v1) the simulation uses.
 
-use super::meta::{
-    opt_str, quantity, req_str, string_list, string_map, Labels, ObjectMeta, SelectorOp, SelectorRequirement,
-};
+use super::meta::{opt_str, quantity, req_str, string_list, string_map, Labels, ObjectMeta, SelectorRequirement};
 use crate::manifest::error::InputError;
 use crate::manifest::yaml::Node;
 use crate::units::Quantity;
@@ -16,7 +14,7 @@ pub struct ResourceList(pub BTreeMap<ResourceName, Quantity>);
 
 impl ResourceList {
     /// The list for `n` pods.
-    pub fn times(&self, n: i64) -> ResourceList {
+    pub(crate) fn times(&self, n: i64) -> ResourceList {
         ResourceList(self.0.iter().map(|(r, q)| (r.clone(), *q * n)).collect())
     }
     pub fn decode(node: Option<&Node>) -> Result<ResourceList, InputError> {
@@ -31,18 +29,18 @@ impl ResourceList {
     pub fn get(&self, r: &str) -> Quantity {
         self.0.get(r).copied().unwrap_or(Quantity::ZERO)
     }
-    pub fn add(&mut self, other: &ResourceList) {
+    pub(crate) fn add(&mut self, other: &ResourceList) {
         for (k, v) in &other.0 {
             *self.0.entry(k.clone()).or_default() += *v;
         }
     }
-    pub fn sub(&mut self, other: &ResourceList) {
+    pub(crate) fn sub(&mut self, other: &ResourceList) {
         for (k, v) in &other.0 {
             *self.0.entry(k.clone()).or_default() -= *v;
         }
     }
     /// Element-wise maximum (init containers against the sum of app containers).
-    pub fn max_with(&mut self, other: &ResourceList) {
+    pub(crate) fn max_with(&mut self, other: &ResourceList) {
         for (k, v) in &other.0 {
             let e = self.0.entry(k.clone()).or_default();
             if *v > *e {
@@ -64,7 +62,7 @@ impl ResourceList {
 }
 
 /// Whether a resource name counts GPUs (`<vendor>/gpu`).
-pub fn is_gpu(resource: &str) -> bool {
+pub(crate) fn is_gpu(resource: &str) -> bool {
     resource.ends_with("/gpu")
 }
 
@@ -148,7 +146,7 @@ impl Toleration {
     }
 
     /// `v1.Toleration.ToleratesTaint`.
-    pub fn tolerates(&self, t: &Taint) -> bool {
+    pub(crate) fn tolerates(&self, t: &Taint) -> bool {
         if self.effect.is_some_and(|e| e != t.effect) {
             return false;
         }
@@ -158,10 +156,6 @@ impl Toleration {
             Some(_) => self.exists || self.value == t.value,
         }
     }
-}
-
-pub fn tolerates_all(tols: &[Toleration], taint: &Taint) -> bool {
-    tols.iter().any(|t| t.tolerates(taint))
 }
 
 /// Required node affinity: OR of terms, each an AND of requirements.
@@ -196,25 +190,6 @@ impl NodeAffinity {
     pub fn matches(&self, labels: &Labels) -> bool {
         self.terms.iter().any(|t| t.iter().all(|r| r.matches(labels)))
     }
-
-    /// Whether a flavor's node labels could satisfy the required affinity: a term is
-    /// compatible if none of its requirements on a key the flavor sets is violated
-    /// (Kueue checks only the keys the flavor defines).
-    pub fn compatible_with(&self, flavor_labels: &Labels) -> bool {
-        self.terms.iter().any(|t| {
-            t.iter().all(|r| {
-                if flavor_labels.contains_key(&r.key) {
-                    r.matches(flavor_labels)
-                } else {
-                    true
-                }
-            })
-        })
-    }
-
-    pub fn requirement_keys_only_in(&self, op: SelectorOp) -> bool {
-        self.terms.iter().all(|t| t.iter().all(|r| r.operator == op))
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -240,7 +215,7 @@ impl Container {
 
     /// Effective requests: a resource with only a limit is requested at the limit, as the
     /// API server defaults it.
-    pub fn effective_requests(&self) -> ResourceList {
+    pub(crate) fn effective_requests(&self) -> ResourceList {
         let mut r = self.requests.clone();
         for (k, v) in &self.limits.0 {
             r.0.entry(k.clone()).or_insert(*v);
@@ -267,7 +242,7 @@ pub struct PodSpec {
 impl PodSpec {
     /// The container running the model server: KServe's `kserve-container` of an
     /// InferenceService predictor, or `main` of an LLMInferenceService workload.
-    pub fn engine_container(&self) -> Option<&Container> {
+    pub(crate) fn engine_container(&self) -> Option<&Container> {
         self.containers
             .iter()
             .find(|c| c.name == "kserve-container")
@@ -334,7 +309,7 @@ impl PodSpec {
         sum
     }
 
-    pub fn matches_node_selection(&self, node_labels: &Labels) -> bool {
+    pub(crate) fn matches_node_selection(&self, node_labels: &Labels) -> bool {
         self.node_selector.iter().all(|(k, v)| node_labels.get(k) == Some(v))
             && self.affinity.as_ref().is_none_or(|a| a.matches(node_labels))
     }

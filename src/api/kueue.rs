@@ -361,16 +361,10 @@ impl ClusterQueue {
         })
     }
 
-    pub fn group_for(&self, resource: &str) -> Option<&ResourceGroup> {
+    pub(crate) fn group_for(&self, resource: &str) -> Option<&ResourceGroup> {
         self.resource_groups
             .iter()
             .find(|g| g.covered.iter().any(|r| r == resource))
-    }
-
-    pub fn flavor_names(&self) -> impl Iterator<Item = &str> {
-        self.resource_groups
-            .iter()
-            .flat_map(|g| g.flavors.iter().map(|f| f.name.as_str()))
     }
 }
 
@@ -467,7 +461,7 @@ pub struct WaitForPodsReady {
 impl WaitForPodsReady {
     /// The wait before the `count`-th requeue: base × 2^(count−1), at most the maximum
     /// (Kueue adds a 0.01% jitter, left out to stay deterministic).
-    pub fn backoff(&self, count: u32) -> SimDuration {
+    pub(crate) fn backoff(&self, count: u32) -> SimDuration {
         let doublings = count.saturating_sub(1).min(40);
         SimDuration(
             self.backoff_base

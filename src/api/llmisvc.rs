@@ -149,7 +149,7 @@ impl LlmInferenceServiceObject {
 
     /// The Deployment `<name>-kserve` of a single-node service: `spec.replicas` pods of
     /// `spec.template`, role `both` (no separate prefill).
-    pub fn main_deployment(&self) -> Option<DeploymentObject> {
+    pub(crate) fn main_deployment(&self) -> Option<DeploymentObject> {
         if self.worker.is_some() {
             return None;
         }

@@ -41,7 +41,7 @@ impl ObjectMeta {
 }
 
 /// Kubernetes object names are DNS subdomains: lowercase alphanumerics, '-' and '.'.
-pub fn validate_dns_name(name: &str, loc: &Loc) -> Result<(), InputError> {
+pub(crate) fn validate_dns_name(name: &str, loc: &Loc) -> Result<(), InputError> {
     let ok = !name.is_empty()
         && name.len() <= 253
         && name
@@ -57,7 +57,7 @@ pub fn validate_dns_name(name: &str, loc: &Loc) -> Result<(), InputError> {
     }
 }
 
-pub fn string_map(node: Option<&Node>) -> Result<Labels, InputError> {
+pub(crate) fn string_map(node: Option<&Node>) -> Result<Labels, InputError> {
     let mut out = Labels::new();
     if let Some(n) = node {
         for (k, v) in n.entries()? {
@@ -72,18 +72,18 @@ pub fn string_map(node: Option<&Node>) -> Result<Labels, InputError> {
     Ok(out)
 }
 
-pub fn opt_str(node: &Node, key: &str) -> Result<Option<String>, InputError> {
+pub(crate) fn opt_str(node: &Node, key: &str) -> Result<Option<String>, InputError> {
     node.get(key).map(|n| n.as_str().map(str::to_string)).transpose()
 }
 
-pub fn req_str(node: &Node, key: &str, what: &str) -> Result<String, InputError> {
+pub(crate) fn req_str(node: &Node, key: &str, what: &str) -> Result<String, InputError> {
     match node.get(key) {
         Some(n) => Ok(n.as_str()?.to_string()),
         None => Err(InputError::at(node.loc.clone(), format!("{what}: `{key}` is missing"))),
     }
 }
 
-pub fn string_list(node: Option<&Node>) -> Result<Vec<String>, InputError> {
+pub(crate) fn string_list(node: Option<&Node>) -> Result<Vec<String>, InputError> {
     match node {
         None => Ok(Vec::new()),
         Some(n) => n.items()?.iter().map(|i| i.as_str().map(str::to_string)).collect(),
@@ -213,7 +213,7 @@ impl LabelSelector {
     }
 
     /// Parses kubectl's `-l` syntax: `a=b,c!=d,e,!f,g in (x,y)`.
-    pub fn parse_cli(text: &str) -> Result<LabelSelector, String> {
+    pub(crate) fn parse_cli(text: &str) -> Result<LabelSelector, String> {
         let mut sel = LabelSelector::default();
         for part in split_top_level(text) {
             let p = part.trim();

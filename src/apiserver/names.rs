@@ -5,24 +5,24 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 /// `k8s.io/apimachinery/pkg/util/rand` alphabet: no vowels, no confusable digits.
-pub const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+pub(crate) const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// `utilrand.String(n)`, used for generateName suffixes.
-pub fn random_suffix(rng: &mut ChaCha8Rng, n: usize) -> String {
+pub(crate) fn random_suffix(rng: &mut ChaCha8Rng, n: usize) -> String {
     (0..n)
         .map(|_| ALPHANUMS[rng.random_range(0..ALPHANUMS.len())] as char)
         .collect()
 }
 
 /// `rand.SafeEncodeString`: each byte mapped into the alphabet.
-pub fn safe_encode(s: &str) -> String {
+pub(crate) fn safe_encode(s: &str) -> String {
     s.bytes()
         .map(|b| ALPHANUMS[b as usize % ALPHANUMS.len()] as char)
         .collect()
 }
 
 /// FNV-1a 32-bit, the hash `ComputeHash` feeds the pod template into.
-pub fn fnv32a(data: &[u8]) -> u32 {
+pub(crate) fn fnv32a(data: &[u8]) -> u32 {
     let mut h: u32 = 0x811c9dc5;
     for b in data {
         h ^= *b as u32;
@@ -32,7 +32,7 @@ pub fn fnv32a(data: &[u8]) -> u32 {
 }
 
 /// The `pod-template-hash` label value for a template dump and collision count.
-pub fn pod_template_hash(template_dump: &str, collision_count: u32) -> String {
+pub(crate) fn pod_template_hash(template_dump: &str, collision_count: u32) -> String {
     let mut data = template_dump.as_bytes().to_vec();
     if collision_count > 0 {
         data.extend_from_slice(&(collision_count as u64).to_le_bytes());
@@ -41,7 +41,7 @@ pub fn pod_template_hash(template_dump: &str, collision_count: u32) -> String {
 }
 
 /// A UUID-shaped UID from the seeded stream.
-pub fn uid(rng: &mut ChaCha8Rng) -> String {
+pub(crate) fn uid(rng: &mut ChaCha8Rng) -> String {
     let b: [u8; 16] = rng.random();
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
@@ -55,13 +55,13 @@ pub fn uid(rng: &mut ChaCha8Rng) -> String {
 }
 
 /// Kueue's `GetWorkloadNameForOwnerWithGVK` for a Pod owner: `pod-<name>-<5 hex of sha1>`.
-pub fn workload_name_for_pod(pod_name: &str, pod_uid: &str) -> String {
+pub(crate) fn workload_name_for_pod(pod_name: &str, pod_uid: &str) -> String {
     workload_name_for_owner("Pod", "", pod_name, pod_uid)
 }
 
 /// Kueue's `GetWorkloadNameForOwnerWithGVK`: `<kind>-<name>` (lower-case kind), cut to
 /// fit, and five hex digits of the SHA-1 of kind, group, name and UID.
-pub fn workload_name_for_owner(kind: &str, group: &str, name: &str, uid: &str) -> String {
+pub(crate) fn workload_name_for_owner(kind: &str, group: &str, name: &str, uid: &str) -> String {
     const MAX_PREFIX: usize = 252 - 5;
     let mut prefix = format!("{}-{name}", kind.to_lowercase());
     prefix.truncate(MAX_PREFIX);

@@ -3,10 +3,9 @@
 
 use crate::api::core::{ResourceList, INSTANCE_TYPE_LABEL};
 use crate::api::meta::Labels;
-use crate::manifest::error::{did_you_mean, InputError, InputErrors, Loc};
+use crate::manifest::error::{did_you_mean, InputError, Loc};
 use crate::manifest::yaml::{parse_documents, Node};
 use crate::units::Quantity;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -52,7 +51,7 @@ pub struct ModelCard {
 
 impl ModelCard {
     /// Billions of parameters a token passes through (all of them for dense models).
-    pub fn params_active(&self) -> f64 {
+    pub(crate) fn params_active(&self) -> f64 {
         self.active_params_b.unwrap_or(self.params_b)
     }
 }
@@ -195,29 +194,6 @@ impl Catalog {
         .expect("bundled catalog is valid (checked by tests)")
     }
 
-    /// Reads a catalog folder laid out like `models/` (for users overriding prices).
-    pub fn from_dir(dir: &Path) -> Result<Catalog, InputErrors> {
-        let read = |name: &str| -> Result<(String, String), InputError> {
-            let p: PathBuf = dir.join(name);
-            let file = p.to_string_lossy().to_string();
-            let text = std::fs::read_to_string(&p)
-                .map_err(|e| InputError::at(Loc::file(&file), format!("cannot read: {e}")))?;
-            Ok((file, text))
-        };
-        let g = read("gpus.yaml")?;
-        let i = read("instances.yaml")?;
-        let m = read("models.yaml")?;
-        let st = read("storage.yaml")?;
-        let v = read("vllm.yaml")?;
-        Ok(Self::from_texts(
-            (&g.0, &g.1),
-            (&i.0, &i.1),
-            (&m.0, &m.1),
-            (&st.0, &st.1),
-            (&v.0, &v.1),
-        )?)
-    }
-
     fn from_texts(
         gpus: (&str, &str),
         instances: (&str, &str),
@@ -348,7 +324,7 @@ impl Catalog {
 
     /// Labels (instance type, GPU product and count) and allocatable resources of a node
     /// of this instance type, as the cloud provider and GPU feature discovery set them.
-    pub fn node_capacity(&self, instance: &str) -> (Labels, ResourceList) {
+    pub(crate) fn node_capacity(&self, instance: &str) -> (Labels, ResourceList) {
         let mut labels = Labels::new();
         let mut alloc = ResourceList::default();
         if let Some(i) = self.instance(instance) {
@@ -378,7 +354,7 @@ impl Catalog {
     }
 
     /// Fills what a Node manifest leaves out (capacity, GPU labels) from its instance type.
-    pub fn complete_node(&self, n: &mut crate::api::core::NodeObject) {
+    pub(crate) fn complete_node(&self, n: &mut crate::api::core::NodeObject) {
         if let Some(it) = n.instance_type.clone() {
             let (labels, alloc) = self.node_capacity(&it);
             for (k, v) in labels {
@@ -403,7 +379,7 @@ impl Catalog {
     }
 
     /// The model card whose longest `match` substring occurs in the storage URI/path.
-    pub fn match_model(&self, storage: &str) -> Option<&ModelCard> {
+    pub(crate) fn match_model(&self, storage: &str) -> Option<&ModelCard> {
         let s = storage.to_lowercase();
         self.models
             .iter()
@@ -419,7 +395,7 @@ impl Catalog {
             .map(|(_, m)| m)
     }
 
-    pub fn unknown_instance_hint(&self, name: &str) -> String {
+    pub(crate) fn unknown_instance_hint(&self, name: &str) -> String {
         format!(
             "known instance types: {}{}",
             self.instances
@@ -431,7 +407,7 @@ impl Catalog {
         )
     }
 
-    pub fn unknown_model_hint(&self, storage: &str) -> String {
+    pub(crate) fn unknown_model_hint(&self, storage: &str) -> String {
         let last = storage.rsplit('/').next().unwrap_or(storage);
         format!(
             "add annotation `gpuaas-sim.io/model: <card>` to the InferenceService or a `match:` entry to models/models.yaml; known cards: {}{}",

@@ -1,4 +1,4 @@
 //! Nodes, pods and the node-side components: kube-scheduler and the kubelet.
 
-pub mod kubelet;
-pub mod scheduler;
+pub(crate) mod kubelet;
+pub(crate) mod scheduler;

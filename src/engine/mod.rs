@@ -66,8 +66,6 @@ pub struct Engine {
     store: Store,
     api: ApiServer,
     components: Components,
-    /// Reconciles run in all, for benchmarks.
-    reconciles: u64,
 }
 
 impl Engine {
@@ -81,7 +79,6 @@ impl Engine {
                 kube_scheduler: KubeScheduler::new(config.seed),
                 ..Components::default()
             },
-            reconciles: 0,
         }
     }
 
@@ -152,7 +149,6 @@ impl Engine {
                 };
                 let Some(actions) = work else { continue };
                 reconciles += 1;
-                self.reconciles += 1;
                 if reconciles > SETTLE_LIMIT {
                     return Err(RunError::DidNotSettle {
                         at: self.now(),
@@ -223,10 +219,5 @@ impl Engine {
             self.apply(a);
         }
         Ok(())
-    }
-
-    /// Reconciles run so far.
-    pub fn reconciles(&self) -> u64 {
-        self.reconciles
     }
 }

@@ -14,10 +14,10 @@ use crate::units::Quantity;
 use std::collections::BTreeMap;
 
 /// A (flavor, resource) pair, the unit of quota.
-pub type FlavorResource = (FlavorName, String);
+pub(crate) type FlavorResource = (FlavorName, String);
 
 /// Admitted usage per (ClusterQueue, flavor, resource).
-pub type QuotaUsage = BTreeMap<(String, FlavorName, String), Quantity>;
+pub(crate) type QuotaUsage = BTreeMap<(String, FlavorName, String), Quantity>;
 
 /// The persistent cache: what the admitted Workloads of each ClusterQueue use. Kueue's
 /// event handlers keep it in step with admissions and releases; each scheduling cycle
@@ -56,7 +56,7 @@ impl Cache {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Quota {
+pub(crate) struct Quota {
     pub nominal: Quantity,
     pub borrowing_limit: Option<Quantity>,
     pub lending_limit: Option<Quantity>,
@@ -77,7 +77,7 @@ impl Quota {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct QueueSnapshot {
+pub(crate) struct QueueSnapshot {
     pub cohort: Option<String>,
     /// `fairSharing.weight`.
     pub weight: Quantity,
@@ -86,10 +86,10 @@ pub struct QueueSnapshot {
 }
 
 impl QueueSnapshot {
-    pub fn quota(&self, fr: &FlavorResource) -> Quota {
+    pub(crate) fn quota(&self, fr: &FlavorResource) -> Quota {
         self.quotas.get(fr).copied().unwrap_or_default()
     }
-    pub fn used(&self, fr: &FlavorResource) -> Quantity {
+    pub(crate) fn used(&self, fr: &FlavorResource) -> Quantity {
         self.usage.get(fr).copied().unwrap_or_default()
     }
     /// Usage that counts against the cohort: beyond the guaranteed quota.
@@ -99,7 +99,7 @@ impl QueueSnapshot {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     pub queues: BTreeMap<String, QueueSnapshot>,
     /// Cohort name → member ClusterQueues, in name order.
     pub cohorts: BTreeMap<String, Vec<String>>,
@@ -109,7 +109,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The cache as the ClusterQueues and their admitted usage stand.
-    pub fn new<'a>(
+    pub(crate) fn new<'a>(
         cluster_queues: impl IntoIterator<Item = &'a ClusterQueue>,
         usage: &BTreeMap<(String, FlavorName, String), Quantity>,
     ) -> Snapshot {
@@ -148,22 +148,22 @@ impl Snapshot {
     }
 
     /// The same snapshot under Kueue's fair sharing (`None`: disabled).
-    pub fn with_fair_sharing(mut self, strategies: Option<Vec<FairSharingStrategy>>) -> Snapshot {
+    pub(crate) fn with_fair_sharing(mut self, strategies: Option<Vec<FairSharingStrategy>>) -> Snapshot {
         self.fair_sharing = strategies;
         self
     }
 
-    pub fn queue(&self, cq: &str) -> Option<&QueueSnapshot> {
+    pub(crate) fn queue(&self, cq: &str) -> Option<&QueueSnapshot> {
         self.queues.get(cq)
     }
 
-    pub fn add_usage(&mut self, cq: &str, fr: &FlavorResource, q: Quantity) {
+    pub(crate) fn add_usage(&mut self, cq: &str, fr: &FlavorResource, q: Quantity) {
         if let Some(s) = self.queues.get_mut(cq) {
             *s.usage.entry(fr.clone()).or_default() += q;
         }
     }
 
-    pub fn remove_usage(&mut self, cq: &str, fr: &FlavorResource, q: Quantity) {
+    pub(crate) fn remove_usage(&mut self, cq: &str, fr: &FlavorResource, q: Quantity) {
         if let Some(s) = self.queues.get_mut(cq) {
             let u = s.usage.entry(fr.clone()).or_default();
             *u = (*u - q).max(Quantity::ZERO);
@@ -183,23 +183,23 @@ impl Snapshot {
     }
 
     /// What the members of `cohort` lend of `fr`.
-    pub fn cohort_capacity(&self, cohort: &str, fr: &FlavorResource) -> Quantity {
+    pub(crate) fn cohort_capacity(&self, cohort: &str, fr: &FlavorResource) -> Quantity {
         self.members(cohort).map(|m| m.quota(fr).lent()).sum()
     }
 
     /// What the members of `cohort` use of the lent capacity.
-    pub fn cohort_usage(&self, cohort: &str, fr: &FlavorResource) -> Quantity {
+    pub(crate) fn cohort_usage(&self, cohort: &str, fr: &FlavorResource) -> Quantity {
         self.members(cohort).map(|m| m.used_in_cohort(fr)).sum()
     }
 
     /// How much more of `fr` the ClusterQueue may admit now.
-    pub fn available(&self, cq: &str, fr: &FlavorResource) -> Quantity {
+    pub(crate) fn available(&self, cq: &str, fr: &FlavorResource) -> Quantity {
         self.capacity(cq, fr, false)
     }
 
     /// How much of `fr` the ClusterQueue could ever hold, were nothing else using the
     /// cohort: beyond it a request never fits ("request > maximum capacity").
-    pub fn potential_available(&self, cq: &str, fr: &FlavorResource) -> Quantity {
+    pub(crate) fn potential_available(&self, cq: &str, fr: &FlavorResource) -> Quantity {
         self.capacity(cq, fr, true)
     }
 
@@ -233,7 +233,7 @@ impl Snapshot {
     }
 
     /// Usage of `fr` above the nominal quota.
-    pub fn borrowed(&self, cq: &str, fr: &FlavorResource) -> Quantity {
+    pub(crate) fn borrowed(&self, cq: &str, fr: &FlavorResource) -> Quantity {
         self.queues
             .get(cq)
             .map(|q| (q.used(fr) - q.quota(fr).nominal).max(Quantity::ZERO))
@@ -241,7 +241,7 @@ impl Snapshot {
     }
 
     /// Whether admitting `extra` of `fr` would take the ClusterQueue above its nominal quota.
-    pub fn would_borrow(&self, cq: &str, fr: &FlavorResource, extra: Quantity) -> bool {
+    pub(crate) fn would_borrow(&self, cq: &str, fr: &FlavorResource, extra: Quantity) -> bool {
         self.queues
             .get(cq)
             .is_some_and(|q| q.used(fr) + extra > q.quota(fr).nominal)

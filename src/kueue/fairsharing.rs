@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A dominant resource share: per mille of the cohort's lendable quota, per unit of
 /// weight; `i64::MAX` for a borrowing ClusterQueue of weight 0.
-pub type Share = i64;
+pub(crate) type Share = i64;
 
 /// The ClusterQueue's dominant resource share as the snapshot stands
 /// (`DominantResourceShare`). Zero without a cohort or when within nominal quota.
-pub fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
+pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
     let Some(q) = snapshot.queue(cq) else { return 0 };
     let Some(cohort) = &q.cohort else { return 0 };
     let mut borrowing: BTreeMap<&str, i128> = BTreeMap::new();
@@ -46,7 +46,7 @@ pub fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
 }
 
 /// The share the ClusterQueue would have with `usage` added (`DominantResourceShareWith`).
-pub fn share_with(snapshot: &mut Snapshot, cq: &str, usage: &[(FlavorResource, Quantity)]) -> Share {
+pub(crate) fn share_with(snapshot: &mut Snapshot, cq: &str, usage: &[(FlavorResource, Quantity)]) -> Share {
     for (fr, q) in usage {
         snapshot.add_usage(cq, fr, *q);
     }
@@ -219,7 +219,7 @@ fn second_strategy<'c>(
 
 /// The workloads to evict so that the preemptor fits under fair sharing, or none
 /// (`fairPreemptions`). Leaves the snapshot as it found it.
-pub fn targets(
+pub(crate) fn targets(
     p: &Preemptor,
     snapshot: &mut Snapshot,
     admitted: &Admitted,

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// How a pod set's request can be met, worst to best (Kueue's `FlavorAssignmentMode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Mode {
+pub(crate) enum Mode {
     NoFit,
     /// Fits once some admitted workloads are preempted.
     Preempt,
@@ -22,7 +22,7 @@ pub enum Mode {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
+pub(crate) struct Assignment {
     /// Resource → flavor (for every resource when the mode is not NoFit).
     pub flavors: BTreeMap<String, FlavorName>,
     pub mode: Mode,
@@ -130,7 +130,7 @@ fn try_next_flavor(mode: Mode, f: FlavorFungibility, borrows: bool) -> bool {
 /// flavors in the listed order, skipping those whose labels or taints exclude the pod,
 /// taking the first that fits (or, per flavor fungibility, that fits by borrowing or by
 /// preempting), else the best mode seen.
-pub fn assign(
+pub(crate) fn assign(
     cq: &ClusterQueue,
     flavors: &BTreeMap<String, ResourceFlavor>,
     snapshot: &Snapshot,

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An admitted workload as preemption sees it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub uid: WorkloadId,
     pub cluster_queue: String,
     pub priority: i32,
@@ -28,7 +28,7 @@ pub struct Candidate {
 /// looks only at the queues it may take from. Each keeps a bit set of the (flavor,
 /// resource) pairs it uses, so that matching what a preemptor needs compares no strings.
 #[derive(Debug, Clone, Default)]
-pub struct Admitted {
+pub(crate) struct Admitted {
     by_queue: BTreeMap<String, Vec<(Candidate, u64)>>,
     queue_of: HashMap<WorkloadId, String>,
     /// Bit i of a mask stands for `bits[i]`; pairs past 63 share the last bit.
@@ -36,7 +36,7 @@ pub struct Admitted {
 }
 
 impl Admitted {
-    pub fn new(candidates: impl IntoIterator<Item = Candidate>) -> Admitted {
+    pub(crate) fn new(candidates: impl IntoIterator<Item = Candidate>) -> Admitted {
         let mut a = Admitted::default();
         for c in candidates {
             a.push(c);
@@ -62,7 +62,7 @@ impl Admitted {
             .fold(0, |m, i| m | 1 << i.min(63))
     }
 
-    pub fn push(&mut self, c: Candidate) {
+    pub(crate) fn push(&mut self, c: Candidate) {
         let mut mask = 0;
         for (fr, q) in &c.usage {
             if !q.is_zero() {
@@ -81,12 +81,12 @@ impl Admitted {
         self.by_queue.get(cq).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    pub fn get(&self, uid: WorkloadId) -> Option<&Candidate> {
+    pub(crate) fn get(&self, uid: WorkloadId) -> Option<&Candidate> {
         let cq = self.queue_of.get(&uid)?;
         self.with_masks(cq).iter().map(|(c, _)| c).find(|c| c.uid == uid)
     }
 
-    pub fn get_mut(&mut self, uid: WorkloadId) -> Option<&mut Candidate> {
+    pub(crate) fn get_mut(&mut self, uid: WorkloadId) -> Option<&mut Candidate> {
         let cq = self.queue_of.get(&uid)?;
         self.by_queue
             .get_mut(cq)?
@@ -110,7 +110,7 @@ impl Admitted {
 
 /// The workload asking for room.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Preemptor<'a> {
+pub(crate) struct Preemptor<'a> {
     pub cluster_queue: &'a ClusterQueue,
     pub priority: i32,
     pub queued: SimTime,
@@ -122,7 +122,7 @@ pub struct Preemptor<'a> {
 
 /// Why a workload is preempted: Kueue's `Preempted` condition reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
+pub(crate) enum Reason {
     ClusterQueue,
     CohortReclamation,
     CohortReclaimWhileBorrowing,
@@ -130,7 +130,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Reason::ClusterQueue => "InClusterQueue",
             Reason::CohortReclamation => "InCohortReclamation",
@@ -139,7 +139,7 @@ impl Reason {
         }
     }
     /// The words of the eviction message.
-    pub fn human(self) -> &'static str {
+    pub(crate) fn human(self) -> &'static str {
         match self {
             Reason::ClusterQueue => "prioritization in the ClusterQueue",
             Reason::CohortReclamation => "reclamation within the cohort",
@@ -150,7 +150,7 @@ impl Reason {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Target {
+pub(crate) struct Target {
     pub uid: WorkloadId,
     pub reason: Reason,
 }
@@ -246,14 +246,14 @@ pub(crate) fn fits(p: &Preemptor, snapshot: &Snapshot, allow_borrowing: bool) ->
 }
 
 /// Takes an admitted workload's usage out of the snapshot.
-pub fn remove(snapshot: &mut Snapshot, c: &Candidate) {
+pub(crate) fn remove(snapshot: &mut Snapshot, c: &Candidate) {
     for (fr, q) in &c.usage {
         snapshot.remove_usage(&c.cluster_queue, fr, *q);
     }
 }
 
 /// Puts an admitted workload's usage back into the snapshot.
-pub fn add(snapshot: &mut Snapshot, c: &Candidate) {
+pub(crate) fn add(snapshot: &mut Snapshot, c: &Candidate) {
     for (fr, q) in &c.usage {
         snapshot.add_usage(&c.cluster_queue, fr, *q);
     }
@@ -339,7 +339,7 @@ fn restore_after_fill_back(
 
 /// The workloads to evict so that the preemptor fits, or none when it cannot
 /// (`Preemptor.GetTargets`, classical).
-pub fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &Admitted) -> Vec<Target> {
+pub(crate) fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &Admitted) -> Vec<Target> {
     let cq = p.cluster_queue;
     let (own, others) = candidates_by_origin(p, snapshot, admitted);
     if own.is_empty() && others.is_empty() {

@@ -29,7 +29,7 @@ pub(crate) fn key_of(w: &Workload) -> QueueKey {
 }
 
 #[derive(Debug, Default, Clone)]
-pub struct ClusterQueueQueue {
+pub(crate) struct ClusterQueueQueue {
     pub active: BTreeSet<QueueKey>,
     pub inadmissible: BTreeSet<QueueKey>,
     /// StrictFIFO: the head did not fit; nothing is tried until the queue is requeued.
@@ -37,7 +37,7 @@ pub struct ClusterQueueQueue {
 }
 
 #[derive(Debug, Default, Clone)]
-pub struct QueueManager {
+pub(crate) struct QueueManager {
     pub queues: BTreeMap<String, ClusterQueueQueue>,
     /// Workloads whose LocalQueue or ClusterQueue does not exist (yet).
     pub orphans: BTreeSet<WorkloadId>,
@@ -46,7 +46,7 @@ pub struct QueueManager {
 }
 
 impl QueueManager {
-    pub fn push(&mut self, cq: &str, w: &Workload) {
+    pub(crate) fn push(&mut self, cq: &str, w: &Workload) {
         let q = self.queues.entry(cq.to_string()).or_default();
         q.inadmissible.remove(&key_of(w));
         q.active.insert(key_of(w));
@@ -54,7 +54,7 @@ impl QueueManager {
         q.blocked = false;
     }
 
-    pub fn remove(&mut self, cq: &str, w: &Workload) {
+    pub(crate) fn remove(&mut self, cq: &str, w: &Workload) {
         if let Some(q) = self.queues.get_mut(cq) {
             let k = key_of(w);
             // A deleted StrictFIFO head no longer blocks the workloads behind it.
@@ -68,7 +68,7 @@ impl QueueManager {
     }
 
     /// Takes the head of a ClusterQueue for this scheduling cycle.
-    pub fn pop_head(&mut self, cq: &str) -> Option<QueueKey> {
+    pub(crate) fn pop_head(&mut self, cq: &str) -> Option<QueueKey> {
         let q = self.queues.get_mut(cq)?;
         if q.blocked {
             return None;
@@ -77,7 +77,7 @@ impl QueueManager {
     }
 
     /// Puts back a head that did not fit, as `RequeueIfNotPresent` does per strategy.
-    pub fn requeue_not_fitting(&mut self, cq: &str, key: QueueKey, strategy: QueueingStrategy) {
+    pub(crate) fn requeue_not_fitting(&mut self, cq: &str, key: QueueKey, strategy: QueueingStrategy) {
         let q = self.queues.entry(cq.to_string()).or_default();
         match strategy {
             QueueingStrategy::StrictFIFO => {
@@ -91,13 +91,13 @@ impl QueueManager {
     }
 
     /// Puts a head back among the active workloads for the next cycle.
-    pub fn requeue_now(&mut self, cq: &str, key: QueueKey) {
+    pub(crate) fn requeue_now(&mut self, cq: &str, key: QueueKey) {
         self.queues.entry(cq.to_string()).or_default().active.insert(key);
     }
 
     /// `QueueInadmissibleWorkloads`: something changed (quota released, spec changed),
     /// so every parked workload gets another chance.
-    pub fn requeue_all(&mut self, cq: &str) {
+    pub(crate) fn requeue_all(&mut self, cq: &str) {
         if let Some(q) = self.queues.get_mut(cq) {
             let parked = std::mem::take(&mut q.inadmissible);
             q.active.extend(parked);

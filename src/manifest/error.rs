@@ -46,7 +46,7 @@ impl InputError {
             hint: None,
         }
     }
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
@@ -88,7 +88,7 @@ impl From<InputError> for InputErrors {
 }
 
 /// The closest names to `wanted` among `known` (edit distance), for "did you mean" hints.
-pub fn closest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+pub(crate) fn closest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let mut scored: Vec<(usize, &str)> = known.into_iter().map(|k| (edit_distance(wanted, k), k)).collect();
     scored.sort();
     let limit = (wanted.len() / 2).max(3);
@@ -100,7 +100,7 @@ pub fn closest<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Ve
         .collect()
 }
 
-pub fn did_you_mean<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn did_you_mean<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> String {
     let near = closest(wanted, known);
     if near.is_empty() {
         String::new()

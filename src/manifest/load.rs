@@ -26,14 +26,14 @@ impl RawObject {
 }
 
 #[derive(Debug, Default)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub objects: Vec<RawObject>,
     /// Files read, in order, for reporting.
     pub files: Vec<PathBuf>,
     pub warnings: Vec<String>,
 }
 
-pub fn is_yaml(p: &Path) -> bool {
+pub(crate) fn is_yaml(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
 }
 
@@ -42,7 +42,7 @@ fn display(p: &Path) -> Arc<str> {
 }
 
 /// Loads every path (file or folder); errors from all inputs are collected.
-pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, InputErrors> {
+pub(crate) fn load_paths(paths: &[PathBuf]) -> Result<Loaded, InputErrors> {
     let mut loaded = Loaded::default();
     let mut errors = Vec::new();
     let mut seen = BTreeSet::new();
@@ -58,7 +58,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Loaded, InputErrors> {
     }
 }
 
-pub fn load_path(
+pub(crate) fn load_path(
     path: &Path,
     ns: Option<&str>,
     out: &mut Loaded,

@@ -2,6 +2,6 @@
 //! the typed inventory of a cluster.
 
 pub mod error;
-pub mod load;
-pub mod objects;
-pub mod yaml;
+pub(crate) mod load;
+pub(crate) mod objects;
+pub(crate) mod yaml;

@@ -10,7 +10,7 @@ use crate::api::kueue::{ClusterQueue, LocalQueue, ResourceFlavor, WorkloadPriori
 use crate::api::llmisvc::Derived;
 use crate::api::meta::{Labels, ObjectMeta};
 
-pub const DEFAULT_NAMESPACE: &str = "default";
+pub(crate) const DEFAULT_NAMESPACE: &str = "default";
 
 #[derive(Debug, Clone)]
 pub struct PodObject {
@@ -132,7 +132,7 @@ fn namespace_of(raw: &RawObject, meta: &ObjectMeta) -> String {
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
 }
 
-pub fn decode(raw: &RawObject) -> Result<Object, InputError> {
+pub(crate) fn decode(raw: &RawObject) -> Result<Object, InputError> {
     let doc = &raw.doc;
     let obj = match raw.kind.as_str() {
         "Scenario" if raw.api_version.starts_with("gpuaas-sim/") => Object::Scenario(doc.clone()),

@@ -27,11 +27,11 @@ pub struct Node {
 
 /// One YAML document of a file.
 #[derive(Debug, Clone)]
-pub struct Document {
+pub(crate) struct Document {
     pub root: Node,
 }
 
-pub fn parse_documents(file: &Arc<str>, text: &str) -> Result<Vec<Document>, InputError> {
+pub(crate) fn parse_documents(file: &Arc<str>, text: &str) -> Result<Vec<Document>, InputError> {
     let mut builder = Builder {
         file: file.clone(),
         stack: Vec::new(),
@@ -146,11 +146,11 @@ impl MarkedEventReceiver for Builder {
 }
 
 impl Node {
-    pub fn synthetic(loc: Loc, value: Value) -> Node {
+    pub(crate) fn synthetic(loc: Loc, value: Value) -> Node {
         Node { value, loc }
     }
 
-    pub fn kind_name(&self) -> &'static str {
+    pub(crate) fn kind_name(&self) -> &'static str {
         match &self.value {
             Value::Null => "null",
             Value::Scalar { .. } => "a scalar",
@@ -179,7 +179,7 @@ impl Node {
         keys.iter().try_fold(self, |n, k| n.get(k))
     }
 
-    pub fn entries(&self) -> Result<&[(Node, Node)], InputError> {
+    pub(crate) fn entries(&self) -> Result<&[(Node, Node)], InputError> {
         match &self.value {
             Value::Map(e) => Ok(e),
             Value::Null => Ok(&[]),
@@ -187,7 +187,7 @@ impl Node {
         }
     }
 
-    pub fn items(&self) -> Result<&[Node], InputError> {
+    pub(crate) fn items(&self) -> Result<&[Node], InputError> {
         match &self.value {
             Value::Seq(items) => Ok(items),
             Value::Null => Ok(&[]),
@@ -202,7 +202,7 @@ impl Node {
         }
     }
 
-    pub fn as_bool(&self) -> Result<bool, InputError> {
+    pub(crate) fn as_bool(&self) -> Result<bool, InputError> {
         match &self.value {
             Value::Scalar { text, .. } if text == "true" => Ok(true),
             Value::Scalar { text, .. } if text == "false" => Ok(false),
@@ -210,7 +210,7 @@ impl Node {
         }
     }
 
-    pub fn as_i64(&self) -> Result<i64, InputError> {
+    pub(crate) fn as_i64(&self) -> Result<i64, InputError> {
         match &self.value {
             Value::Scalar { text, .. } => text.trim().parse::<i64>().map_err(|_| {
                 InputError::at(self.loc.clone(), format!("`{text}` is not an integer"))
@@ -220,7 +220,7 @@ impl Node {
         }
     }
 
-    pub fn as_f64(&self) -> Result<f64, InputError> {
+    pub(crate) fn as_f64(&self) -> Result<f64, InputError> {
         match &self.value {
             Value::Scalar { text, .. } => text
                 .trim()
@@ -230,7 +230,7 @@ impl Node {
         }
     }
 
-    pub fn type_error(&self, expected: &str) -> InputError {
+    pub(crate) fn type_error(&self, expected: &str) -> InputError {
         InputError::at(
             self.loc.clone(),
             format!("expected {expected}, found {}", self.kind_name()),
@@ -238,7 +238,7 @@ impl Node {
     }
 
     /// Converts to JSON (scalars typed the way YAML 1.2 core schema would).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.value {
             Value::Null => J::Null,
@@ -279,7 +279,7 @@ impl Node {
 
     /// Builds a tree from JSON; every node carries `loc` (e.g. the timeline command that
     /// produced it), so errors in patched objects still point somewhere useful.
-    pub fn from_json(v: &serde_json::Value, loc: &Loc) -> Node {
+    pub(crate) fn from_json(v: &serde_json::Value, loc: &Loc) -> Node {
         use serde_json::Value as J;
         let value = match v {
             J::Null => Value::Null,

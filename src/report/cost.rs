@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 /// One node's part in the bill.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NodeBill {
+pub(crate) struct NodeBill {
     pub name: String,
     pub pool: String,
     pub instance_type: Option<String>,
@@ -36,7 +36,7 @@ impl NodeBill {
 
 /// An engine pod's allocated and busy GPU time, as in `utilization.gpu_busy.pods`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PodUse {
+pub(crate) struct PodUse {
     pub node: String,
     pub gpu_seconds_allocated: f64,
     pub gpu_seconds_busy: f64,
@@ -48,7 +48,7 @@ fn cents(x: f64) -> f64 {
 
 /// The `cost` of a report. `pods` is empty and `output_tokens` zero for a run without
 /// traffic; the figures that need them are then `None`.
-pub fn section(price_date: &str, hours: f64, nodes: &[NodeBill], pods: &[PodUse], output_tokens: u64) -> Cost {
+pub(crate) fn section(price_date: &str, hours: f64, nodes: &[NodeBill], pods: &[PodUse], output_tokens: u64) -> Cost {
     let total: f64 = nodes.iter().map(NodeBill::usd).sum();
     let mut by_type: BTreeMap<&str, (u32, f64)> = BTreeMap::new();
     let mut by_pool: BTreeMap<&str, Vec<&NodeBill>> = BTreeMap::new();

@@ -6,7 +6,7 @@ use super::plots::Plot;
 use super::summary::{clock, models_table, queues_table, workloads_table};
 use std::fmt::Write;
 
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

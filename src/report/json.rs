@@ -21,7 +21,7 @@ fn amounts<'a>(list: impl IntoIterator<Item = (&'a String, &'a Quantity)>) -> Re
 
 /// The report of a run, its expectations not yet evaluated (`expectations` is empty: they
 /// read the report, and [`expectations`] adds their outcomes).
-pub fn build(r: &RunResult) -> Report {
+pub(crate) fn build(r: &RunResult) -> Report {
     let w = r.engine.store();
     let fleet = fleet(r);
     let pod_use = pod_uses(r, secs(w.now));
@@ -51,7 +51,7 @@ pub fn build(r: &RunResult) -> Report {
 }
 
 /// The `expectations` of a report from their outcomes.
-pub fn expectations(outcomes: &[Outcome]) -> Vec<ExpectationRecord> {
+pub(crate) fn expectations(outcomes: &[Outcome]) -> Vec<ExpectationRecord> {
     outcomes
         .iter()
         .map(|o| ExpectationRecord {
@@ -111,13 +111,7 @@ fn workload(w: &Store, wl: &crate::store::Workload) -> WorkloadRecord {
         .as_ref()
         .map(|a| a.flavors.iter().map(|(r, f)| (r.clone(), f.clone())).collect())
         .unwrap_or_default();
-    let gpus: i128 = wl
-        .requests
-        .0
-        .iter()
-        .filter(|(k, _)| k.ends_with("/gpu"))
-        .map(|(_, q)| q.value_ceil())
-        .sum();
+    let gpus = wl.requests.gpus();
     let pending = wl.is_pending();
     WorkloadRecord {
         name: wl.name.clone(),

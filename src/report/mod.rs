@@ -2,14 +2,14 @@
 //! the terminal summary.
 
 pub mod compare;
-pub mod cost;
+pub(crate) mod cost;
 pub mod html;
-pub mod json;
+pub(crate) mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod plots;
-pub mod read;
+pub(crate) mod read;
 pub mod summary;
 
 pub use model::{Report, SCHEMA};
@@ -66,7 +66,7 @@ pub fn timestamp(t: SimTime) -> String {
     )
 }
 
-pub fn secs(t: SimTime) -> f64 {
+pub(crate) fn secs(t: SimTime) -> f64 {
     t.as_secs_f64()
 }
 

@@ -109,7 +109,10 @@ pub fn all(report: &Report) -> (Vec<Plot>, Vec<PlotError>) {
 
 /// The GPU resource's entry among a flavor's or workload's resources.
 fn gpu_resource<V>(resources: &IndexMap<String, V>) -> Option<&V> {
-    resources.iter().find(|(r, _)| r.ends_with("/gpu")).map(|(_, v)| v)
+    resources
+        .iter()
+        .find(|(r, _)| crate::api::core::is_gpu(r))
+        .map(|(_, v)| v)
 }
 
 /// A workload's state transitions: (seconds, state).

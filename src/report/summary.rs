@@ -4,7 +4,7 @@ use super::model::{Amount, Report};
 use crate::scenario::printers::table;
 
 /// Seconds from the start as HH:MM:SS.
-pub fn clock(s: f64) -> String {
+pub(crate) fn clock(s: f64) -> String {
     crate::units::SimTime((s * 1000.0).round() as u64).to_string()
 }
 
@@ -20,7 +20,7 @@ fn quantity(a: Option<Amount>) -> String {
     }
 }
 
-pub fn workloads_table(report: &Report) -> String {
+pub(crate) fn workloads_table(report: &Report) -> String {
     let rows: Vec<Vec<String>> = report
         .workloads
         .iter()
@@ -45,7 +45,7 @@ pub fn workloads_table(report: &Report) -> String {
     )
 }
 
-pub fn queues_table(report: &Report) -> String {
+pub(crate) fn queues_table(report: &Report) -> String {
     let mut rows = Vec::new();
     for cq in &report.cluster_queues {
         for (flavor, res) in &cq.quota {
@@ -67,7 +67,7 @@ fn ms(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.0}")).unwrap_or_else(|| "-".into())
 }
 
-pub fn models_table(report: &Report) -> String {
+pub(crate) fn models_table(report: &Report) -> String {
     let mut rows = Vec::new();
     for (name, m) in &report.models {
         let slo = m.slo.as_ref().and_then(|s| s.attainment);

@@ -49,7 +49,7 @@ impl Kind {
             Kind::Job => "job.batch",
         }
     }
-    pub fn cluster_scoped(self) -> bool {
+    pub(crate) fn cluster_scoped(self) -> bool {
         matches!(self, Kind::ClusterQueue | Kind::Node | Kind::ResourceFlavor)
     }
 }
@@ -132,7 +132,7 @@ pub struct Command {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommandError {
+pub(crate) struct CommandError {
     pub message: String,
     pub hint: String,
 }
@@ -146,7 +146,7 @@ fn err(message: impl Into<String>, hint: impl Into<String>) -> CommandError {
 
 /// Splits a command line like a POSIX shell would for simple cases: whitespace,
 /// single and double quotes, backslash escapes.
-pub fn tokenize(line: &str) -> Result<Vec<String>, CommandError> {
+pub(crate) fn tokenize(line: &str) -> Result<Vec<String>, CommandError> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_token = false;
@@ -345,7 +345,7 @@ fn targets(f: &Flags, verb: &str) -> Result<Targets, CommandError> {
 }
 
 /// `key=value` sets, `key-` removes.
-pub type KvChanges = Vec<(String, Option<String>)>;
+pub(crate) type KvChanges = Vec<(String, Option<String>)>;
 
 fn kv_changes(args: &[String]) -> Result<(Vec<String>, KvChanges), CommandError> {
     let mut rest = Vec::new();
@@ -375,7 +375,7 @@ fn kv_changes(args: &[String]) -> Result<(Vec<String>, KvChanges), CommandError>
     Ok((rest, changes))
 }
 
-pub fn parse_command(line: &str) -> Result<Command, CommandError> {
+pub(crate) fn parse_command(line: &str) -> Result<Command, CommandError> {
     let tokens = tokenize(line)?;
     let Some(prog) = tokens.first() else {
         return Err(err("empty command", "write an oc or kubectl command"));

@@ -104,7 +104,7 @@ fn select(store: &Store, kind: Kind, ns: &str, sel: &Selection) -> Result<Vec<St
 }
 
 /// Runs one command and returns what `oc` would print.
-pub fn execute(engine: &mut Engine, cmd: &Command, apply_objects: &[RawObject], loc: &Loc) -> String {
+pub(crate) fn execute(engine: &mut Engine, cmd: &Command, apply_objects: &[RawObject], loc: &Loc) -> String {
     let ns = cmd.namespace.clone().unwrap_or_else(|| "default".into());
     let mut out = Vec::new();
     if let Err(e) = run_verb(engine, cmd, &ns, apply_objects, loc, &mut out) {

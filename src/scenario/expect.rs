@@ -88,7 +88,7 @@ fn deadlock_outcome(deadlocks: &[Deadlock], when: &When, want_detected: bool) ->
 
 /// Looks up a dotted path in report.json; list items are addressed by index or by
 /// their `name` field (`workloads.devstral-2.admitted_s`).
-pub fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+pub(crate) fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = v;
     let parts: Vec<&str> = path.split('.').collect();
     let mut i = 0;

@@ -1,14 +1,14 @@
 //! Scenarios: the Scenario document, the oc/kubectl timeline, expectations, and runs.
 
-pub mod command;
+pub(crate) mod command;
 pub mod document;
-pub mod execute;
+pub(crate) mod execute;
 pub mod expect;
-pub mod kubectl;
+pub(crate) mod kubectl;
 mod oc_error;
-pub mod patch;
-pub mod printers;
-pub mod render;
+pub(crate) mod patch;
+pub(crate) mod printers;
+pub(crate) mod render;
 pub mod run;
-pub mod serve;
-pub mod traffic;
+pub(crate) mod serve;
+pub(crate) mod traffic;

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-pub fn merge_patch(target: &mut Value, patch: &Value) {
+pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
     match patch {
         Value::Object(p) => {
             if !target.is_object() {
@@ -46,7 +46,7 @@ fn parent_and_key<'a>(doc: &'a mut Value, path: &str) -> Result<(&'a mut Value, 
     Ok((cur, last))
 }
 
-pub fn json_patch(doc: &mut Value, ops: &Value) -> Result<(), String> {
+pub(crate) fn json_patch(doc: &mut Value, ops: &Value) -> Result<(), String> {
     let ops = ops.as_array().ok_or("a JSON patch is a list of operations")?;
     for op in ops {
         let kind = op.get("op").and_then(Value::as_str).ok_or("operation has no `op`")?;

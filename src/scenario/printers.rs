@@ -7,7 +7,7 @@ use crate::store::{Deployment, Pod, Store, Workload};
 use crate::units::{human_duration, SimTime};
 
 /// kubectl's tabwriter: min width 10, padding 3, last column unpadded.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let cols = header.len();
     let mut widths = vec![0usize; cols];
     for (i, h) in header.iter().enumerate() {
@@ -41,11 +41,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-pub fn age(store: &Store, created: SimTime) -> String {
+pub(crate) fn age(store: &Store, created: SimTime) -> String {
     human_duration(store.now.since(created))
 }
 
-pub fn pod_row(store: &Store, p: &Pod, wide: bool) -> Vec<String> {
+pub(crate) fn pod_row(store: &Store, p: &Pod, wide: bool) -> Vec<String> {
     let mut row = vec![
         p.name.clone(),
         format!("{}/{}", p.ready_containers(), p.container_count),
@@ -67,15 +67,15 @@ pub fn pod_row(store: &Store, p: &Pod, wide: bool) -> Vec<String> {
 }
 
 /// `-o wide` columns of Deployments and ReplicaSets: containers, images, selector.
-pub fn template_wide(t: &crate::api::core::PodTemplate, selector: &crate::api::meta::Labels) -> [String; 3] {
+pub(crate) fn template_wide(t: &crate::api::core::PodTemplate, selector: &crate::api::meta::Labels) -> [String; 3] {
     let names: Vec<&str> = t.spec.containers.iter().map(|c| c.name.as_str()).collect();
     let images: Vec<&str> = t.spec.containers.iter().map(|c| c.image.as_str()).collect();
     let sel: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
     [names.join(","), images.join(","), sel.join(",")]
 }
 
-pub const POD_HEADER: &[&str] = &["NAME", "READY", "STATUS", "RESTARTS", "AGE"];
-pub const POD_HEADER_WIDE: &[&str] = &[
+pub(crate) const POD_HEADER: &[&str] = &["NAME", "READY", "STATUS", "RESTARTS", "AGE"];
+pub(crate) const POD_HEADER_WIDE: &[&str] = &[
     "NAME",
     "READY",
     "STATUS",
@@ -87,7 +87,7 @@ pub const POD_HEADER_WIDE: &[&str] = &[
     "READINESS GATES",
 ];
 
-pub fn workload_row(store: &Store, w: &Workload) -> Vec<String> {
+pub(crate) fn workload_row(store: &Store, w: &Workload) -> Vec<String> {
     vec![
         w.name.clone(),
         w.queue_name.clone(),
@@ -108,16 +108,16 @@ pub fn workload_row(store: &Store, w: &Workload) -> Vec<String> {
         age(store, w.created),
     ]
 }
-pub const WORKLOAD_HEADER: &[&str] = &["NAME", "QUEUE", "RESERVED IN", "ADMITTED", "FINISHED", "AGE"];
+pub(crate) const WORKLOAD_HEADER: &[&str] = &["NAME", "QUEUE", "RESERVED IN", "ADMITTED", "FINISHED", "AGE"];
 
-pub struct DeploymentStatus {
+pub(crate) struct DeploymentStatus {
     pub replicas: i32,
     pub updated: i32,
     pub ready: i32,
     pub available: i32,
 }
 
-pub fn deployment_status(store: &Store, d: &Deployment) -> DeploymentStatus {
+pub(crate) fn deployment_status(store: &Store, d: &Deployment) -> DeploymentStatus {
     let rss = store.replicasets_of(d.uid);
     let hash = &d.template_hash;
     let mut s = DeploymentStatus {
@@ -150,7 +150,7 @@ pub fn deployment_status(store: &Store, d: &Deployment) -> DeploymentStatus {
 }
 
 /// The Deployment's Available condition: enough pods available given maxUnavailable.
-pub fn deployment_available(store: &Store, d: &Deployment) -> bool {
+pub(crate) fn deployment_available(store: &Store, d: &Deployment) -> bool {
     let st = deployment_status(store, d);
     let max_unavailable = match d.spec.strategy {
         Strategy::Recreate => 0,
@@ -184,7 +184,7 @@ pub(crate) fn clusterqueue_rows(store: &Store, wide: bool) -> (Vec<&'static str>
     (header, rows)
 }
 
-pub fn admitted_in(store: &Store, cq: &str) -> usize {
+pub(crate) fn admitted_in(store: &Store, cq: &str) -> usize {
     store
         .workloads
         .values()
@@ -200,7 +200,7 @@ pub(crate) fn pending_in(store: &Store, cq: &str) -> usize {
         .count()
 }
 
-pub fn localqueue_rows(store: &Store, ns: Option<&str>) -> Vec<Vec<String>> {
+pub(crate) fn localqueue_rows(store: &Store, ns: Option<&str>) -> Vec<Vec<String>> {
     store
         .local_queues
         .values()
@@ -272,7 +272,7 @@ fn events_section(store: &Store, log: &[crate::store::LogEvent], object: &str, f
     format!("Events:\n{t}\n")
 }
 
-pub fn describe_workload(store: &Store, log: &[crate::store::LogEvent], w: &Workload) -> String {
+pub(crate) fn describe_workload(store: &Store, log: &[crate::store::LogEvent], w: &Workload) -> String {
     let mut o = String::new();
     o.push_str(&format!("Name:         {}\nNamespace:    {}\n", w.name, w.namespace));
     o.push_str(&format!(
@@ -402,7 +402,7 @@ pub(crate) fn describe_clusterqueue(
     Some(o)
 }
 
-pub fn describe_pod(store: &Store, log: &[crate::store::LogEvent], p: &Pod) -> String {
+pub(crate) fn describe_pod(store: &Store, log: &[crate::store::LogEvent], p: &Pod) -> String {
     let mut o = String::new();
     o.push_str(&format!(
         "Name:             {}\nNamespace:        {}\n",

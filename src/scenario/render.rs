@@ -37,7 +37,7 @@ fn container(c: &Container) -> Value {
     Value::Object(m)
 }
 
-pub fn pod_spec(s: &PodSpec) -> Value {
+pub(crate) fn pod_spec(s: &PodSpec) -> Value {
     let mut m = Map::new();
     m.insert(
         "containers".into(),
@@ -110,7 +110,7 @@ pub fn pod_spec(s: &PodSpec) -> Value {
     Value::Object(m)
 }
 
-pub fn deployment(d: &Deployment) -> Value {
+pub(crate) fn deployment(d: &Deployment) -> Value {
     let strategy = match d.spec.strategy {
         Strategy::Recreate => json!({"type": "Recreate"}),
         Strategy::RollingUpdate {

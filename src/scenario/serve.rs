@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 /// The service whose requests a pod with these labels serves: its InferenceService, or
 /// the LLMInferenceService KServe labelled it for.
-pub fn service_of(labels: &crate::api::meta::Labels) -> Option<&str> {
+pub(crate) fn service_of(labels: &crate::api::meta::Labels) -> Option<&str> {
     if let Some(n) = labels.get(crate::controllers::inferenceservice::ISVC_LABEL) {
         return Some(n);
     }
@@ -33,7 +33,7 @@ pub fn service_of(labels: &crate::api::meta::Labels) -> Option<&str> {
 
 /// Services that can take traffic, by (namespace, name): the InferenceServices, and the
 /// LLMInferenceServices whose Deployment or LeaderWorkerSet exists.
-pub fn serving_targets(store: &Store) -> std::collections::BTreeSet<(String, String)> {
+pub(crate) fn serving_targets(store: &Store) -> std::collections::BTreeSet<(String, String)> {
     let mut out: std::collections::BTreeSet<(String, String)> = store
         .isvcs
         .keys()
@@ -85,7 +85,7 @@ fn gpus_of(pod: &crate::store::Pod) -> u32 {
 
 impl PodLives {
     /// Records what changed at `now`.
-    pub fn observe(&mut self, store: &Store, now: SimTime) {
+    pub(crate) fn observe(&mut self, store: &Store, now: SimTime) {
         let t = now.as_secs_f64();
         let gone: Vec<PodId> = self.open.keys().filter(|u| !store.pods.contains(*u)).copied().collect();
         for u in gone {
@@ -171,7 +171,7 @@ pub struct Served {
 }
 
 /// The InferenceService a traffic entry targets, or why there is none.
-pub fn resolve<'a>(
+pub(crate) fn resolve<'a>(
     target: &str,
     namespace: Option<&str>,
     isvcs: impl Iterator<Item = (&'a str, &'a str)>,
@@ -191,7 +191,7 @@ pub fn resolve<'a>(
     }
 }
 
-pub fn serve(scenario: &Scenario, store: &Store, lives: &PodLives) -> Served {
+pub(crate) fn serve(scenario: &Scenario, store: &Store, lives: &PodLives) -> Served {
     let catalog: &Catalog = &store.catalog;
     let end_s = scenario.duration.as_secs_f64();
     let mut by_service: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();

@@ -13,7 +13,7 @@ use std::path::Path;
 
 /// The OpenShift router's default server timeout: how long a request may wait for a
 /// ready endpoint before the client gets 503.
-pub const DEFAULT_TIMEOUT: SimDuration = SimDuration(30_000);
+pub(crate) const DEFAULT_TIMEOUT: SimDuration = SimDuration(30_000);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrafficEntry {
@@ -29,7 +29,7 @@ pub struct TrafficEntry {
 
 impl TrafficEntry {
     /// Lays the bursts over the final rate schedule.
-    pub fn apply_bursts(&mut self) {
+    pub(crate) fn apply_bursts(&mut self) {
         if let Pattern::Synthetic { rates, .. } = &mut self.spec.pattern {
             for (from, until, factor) in &self.bursts {
                 rates.burst(*from, *until, *factor);
@@ -76,7 +76,7 @@ fn check_keys(n: &Node, known: &[&str], what: &str) -> Result<(), InputError> {
 }
 
 /// `2/s`, `120/m`, `7200/h` or a plain number of requests per second.
-pub fn rate(n: &Node) -> Result<f64, InputError> {
+pub(crate) fn rate(n: &Node) -> Result<f64, InputError> {
     let bad = || {
         InputError::at(n.loc.clone(), format!("`{}` is not a request rate", n.to_json()))
             .hint("write requests per second, minute or hour: 2/s, 120/m, 7200/h")
@@ -366,7 +366,11 @@ fn decode_entry(e: &Node, base: &Path, end: SimDuration) -> Result<TrafficEntry,
     })
 }
 
-pub fn decode_traffic(list: Option<&Node>, base: &Path, end: SimDuration) -> Result<Vec<TrafficEntry>, InputError> {
+pub(crate) fn decode_traffic(
+    list: Option<&Node>,
+    base: &Path,
+    end: SimDuration,
+) -> Result<Vec<TrafficEntry>, InputError> {
     list.map(|l| l.items())
         .transpose()?
         .unwrap_or(&[])
@@ -376,7 +380,7 @@ pub fn decode_traffic(list: Option<&Node>, base: &Path, end: SimDuration) -> Res
 }
 
 /// `{ttft_p95: 500ms, tpot_p99: 80ms}`.
-pub fn decode_slo(n: Option<&Node>) -> Result<Vec<SloTerm>, InputError> {
+pub(crate) fn decode_slo(n: Option<&Node>) -> Result<Vec<SloTerm>, InputError> {
     let Some(n) = n else { return Ok(Vec::new()) };
     let mut out = Vec::new();
     for (k, v) in n.entries()? {
@@ -401,7 +405,7 @@ pub fn decode_slo(n: Option<&Node>) -> Result<Vec<SloTerm>, InputError> {
 
 /// A timeline entry `{at: 20m, traffic: {target: x, rate: 6/s}}` changes the base rate
 /// of the matching traffic entries from then on.
-pub fn apply_rate_change(entries: &mut [TrafficEntry], at: SimTime, change: &Node) -> Result<(), InputError> {
+pub(crate) fn apply_rate_change(entries: &mut [TrafficEntry], at: SimTime, change: &Node) -> Result<(), InputError> {
     check_keys(change, &["target", "namespace", "rate"], "traffic change")?;
     let target = crate::api::meta::req_str(change, "target", "traffic change")?;
     let namespace = change

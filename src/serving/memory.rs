@@ -36,7 +36,7 @@ fn fail(reason: &'static str, message: String) -> StartupFailure {
 
 /// vLLM V1's batch defaults for the OpenAI server: larger on GPUs with at least 70 GiB
 /// that are not A100s (`EngineArgs.get_batch_defaults`).
-pub fn batch_defaults(gpu: &Gpu) -> (u32, u32) {
+pub(crate) fn batch_defaults(gpu: &Gpu) -> (u32, u32) {
     let big = gpu.memory_mib * 1024.0 * 1024.0 >= 70.0 * GIB && !gpu.name.to_lowercase().contains("a100");
     if big {
         (8192, 1024)
@@ -47,7 +47,7 @@ pub fn batch_defaults(gpu: &Gpu) -> (u32, u32) {
 
 /// KV bytes one token takes on one rank: K and V for every layer; KV heads are split
 /// across tensor-parallel ranks (replicated when there are fewer heads than ranks).
-pub fn kv_bytes_per_token(arch: &Architecture, args: &VllmArgs) -> f64 {
+pub(crate) fn kv_bytes_per_token(arch: &Architecture, args: &VllmArgs) -> f64 {
     let tp = args.tensor_parallel_size.max(1);
     let heads = (arch.kv_heads as f64 / tp as f64).max(1.0).ceil();
     2.0 * arch.layers as f64 / args.pipeline_parallel_size.max(1) as f64

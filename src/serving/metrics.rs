@@ -179,7 +179,7 @@ impl ModelMetrics {
     }
 
     /// The number of requests waiting for a batch slot changed to `n` at `t`.
-    pub fn set_waiting(&mut self, t: f64, n: u64) {
+    pub(crate) fn set_waiting(&mut self, t: f64, n: u64) {
         self.roll(t);
         self.waiting = n;
         self.window_waiting_max = self.window_waiting_max.max(n);
@@ -269,10 +269,10 @@ impl ModelMetrics {
     pub fn arrived_count(&self) -> u64 {
         self.counts.arrived
     }
-    pub fn completed_count(&self) -> u64 {
+    pub(crate) fn completed_count(&self) -> u64 {
         self.counts.completed
     }
-    pub fn failed_count(&self) -> u64 {
+    pub(crate) fn failed_count(&self) -> u64 {
         self.counts.failed
     }
     /// The run's histogram of `m` so far, open window included.
@@ -285,7 +285,7 @@ impl ModelMetrics {
         h.add(open).expect("histograms of one configuration");
         std::borrow::Cow::Owned(h)
     }
-    pub fn quantile_s(&self, m: Metric, q: f64) -> Option<f64> {
+    pub(crate) fn quantile_s(&self, m: Metric, q: f64) -> Option<f64> {
         let h = self.overall(m);
         (!h.is_empty()).then(|| quantile_us(&h, q) as f64 / 1e6)
     }

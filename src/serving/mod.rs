@@ -1,12 +1,13 @@
 //! vLLM serving: engine arguments, GPU memory and KV-cache capacity.
 
 pub mod args;
-pub mod engine;
 pub mod memory;
 pub mod metrics;
+#[cfg(test)]
+mod reference;
 pub mod replica;
-pub mod rounding;
+pub(crate) mod rounding;
 pub mod router;
 pub mod service;
 pub mod steptime;
-pub mod timers;
+pub(crate) mod timers;

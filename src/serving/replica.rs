@@ -255,18 +255,18 @@ impl Replica {
     }
 
     /// Requests waiting to be admitted into a batch.
-    pub fn waiting_len(&self) -> usize {
+    pub(crate) fn waiting_len(&self) -> usize {
         self.waiting.len()
     }
 
     /// Requests on this replica (waiting or running).
-    pub fn outstanding(&self) -> usize {
+    pub(crate) fn outstanding(&self) -> usize {
         self.waiting.len() + self.decoders.len() + self.prefilling.len()
     }
 
     /// Seconds spent in steps up to `now`, counting the part of the planned segment (a
     /// step, or a run of them: the GPUs are busy throughout) that has elapsed.
-    pub fn busy_until(&self, now: f64) -> f64 {
+    pub(crate) fn busy_until(&self, now: f64) -> f64 {
         let current = self
             .segment
             .as_ref()
@@ -275,13 +275,13 @@ impl Replica {
     }
 
     /// When this replica next needs `advance`.
-    pub fn next_event(&self) -> Option<f64> {
+    pub(crate) fn next_event(&self) -> Option<f64> {
         self.segment.as_ref().map(|s| s.end)
     }
 
     /// A request arrives at `t`. Callers deliver arrivals before step ends at the same
     /// instant, as vLLM's scheduler sees every request queued by a step's start.
-    pub fn submit(&mut self, req: Request, t: f64) {
+    pub(crate) fn submit(&mut self, req: Request, t: f64) {
         self.waiting.push_back(Seq::new(req));
         let Some(seg) = self.segment.clone() else {
             self.plan(t);
@@ -802,7 +802,7 @@ impl Replica {
     }
 
     /// Stops the replica: every request on it is returned (the pod is gone).
-    pub fn drain(&mut self) -> Vec<Request> {
+    pub(crate) fn drain(&mut self) -> Vec<Request> {
         self.segment = None;
         let mut out: Vec<Request> = self.decoders.drain(..).map(|s| s.req).collect();
         out.extend(self.prefilling.drain(..).map(|s| s.req));
@@ -816,7 +816,7 @@ impl Replica {
 
     /// Whether every KV block is free (nothing running).
     #[cfg(test)]
-    pub fn is_quiescent(&self) -> bool {
+    pub(crate) fn is_quiescent(&self) -> bool {
         self.running() == 0 && self.free_blocks == self.limits.num_blocks
     }
 }
@@ -826,8 +826,8 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
     use crate::serving::args::VllmArgs;
-    use crate::serving::engine as reference;
     use crate::serving::memory::plan;
+    use crate::serving::reference;
     use crate::serving::steptime::llama_8b_shapes;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;

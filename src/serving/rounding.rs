@@ -6,7 +6,7 @@
 const SMALL: f64 = (1u64 << 62) as f64;
 
 /// `x.ceil() as u64` for `x ≥ 0` (negative and NaN give 0, huge values saturate).
-pub fn ceil_u64(x: f64) -> u64 {
+pub(crate) fn ceil_u64(x: f64) -> u64 {
     if x.is_nan() || x <= 0.0 {
         return 0;
     }
@@ -18,7 +18,7 @@ pub fn ceil_u64(x: f64) -> u64 {
 }
 
 /// `x.floor() as u64` for `x ≥ 0`: truncation is the floor there.
-pub fn floor_u64(x: f64) -> u64 {
+pub(crate) fn floor_u64(x: f64) -> u64 {
     if (0.0..SMALL).contains(&x) {
         x as i64 as u64
     } else {
@@ -27,7 +27,7 @@ pub fn floor_u64(x: f64) -> u64 {
 }
 
 /// `x.round() as u64` for `x ≥ 0` (halves away from zero, as `f64::round`).
-pub fn round_u64(x: f64) -> u64 {
+pub(crate) fn round_u64(x: f64) -> u64 {
     if !(0.0..SMALL).contains(&x) {
         return x.round() as u64;
     }

@@ -65,12 +65,12 @@ impl Router {
     }
 
     /// Whether picks depend on replicas' loads (else `pick_index` serves).
-    pub fn needs_load(&self) -> bool {
+    pub(crate) fn needs_load(&self) -> bool {
         matches!(self.policy, RouterPolicy::LeastOutstanding | RouterPolicy::PrefixAware)
     }
 
     /// A pick among `n` replicas for the load-blind policies.
-    pub fn pick_index(&mut self, n: usize) -> usize {
+    pub(crate) fn pick_index(&mut self, n: usize) -> usize {
         match self.policy {
             RouterPolicy::RoundRobin => {
                 self.turn = self.turn.wrapping_add(1);
@@ -81,7 +81,7 @@ impl Router {
     }
 
     /// Picks one of `candidates` (non-empty, in a stable order).
-    pub fn pick(&mut self, candidates: &[Candidate], prefix_group: Option<u32>) -> usize {
+    pub(crate) fn pick(&mut self, candidates: &[Candidate], prefix_group: Option<u32>) -> usize {
         debug_assert!(!candidates.is_empty());
         let n = candidates.len();
         match self.policy {

@@ -46,7 +46,7 @@ pub struct StepTime {
 }
 
 impl StepTime {
-    pub fn total_s(&self) -> f64 {
+    pub(crate) fn total_s(&self) -> f64 {
         self.compute_s.max(self.memory_s) + self.communication_s + self.overhead_s
     }
 }
@@ -62,7 +62,7 @@ fn peak_flops(card: &ModelCard, gpu: &Gpu) -> f64 {
     tflops * 1e12
 }
 
-pub fn step_time(
+pub(crate) fn step_time(
     card: &ModelCard,
     arch: &Architecture,
     gpu: &Gpu,
@@ -223,7 +223,7 @@ impl DecodeRun {
 
 /// The rows of `reference/published-serving.md` (Llama-3.1-8B shapes, BF16, one H100
 /// 80GB HBM3, CUDA graphs; the last row eager): (label, batch, eager, measured ms).
-pub fn published_h100_rows() -> Vec<(&'static str, Batch, bool, f64)> {
+pub(crate) fn published_h100_rows() -> Vec<(&'static str, Batch, bool, f64)> {
     vec![
         ("prefill 128 tokens", Batch::prefill(128), false, 7.9),
         ("prefill 512 tokens", Batch::prefill(512), false, 14.0),
@@ -239,7 +239,7 @@ pub fn published_h100_rows() -> Vec<(&'static str, Batch, bool, f64)> {
 }
 
 /// Llama-3.1-8B as measured in `reference/published-serving.md`.
-pub fn llama_8b_shapes() -> (ModelCard, Architecture) {
+pub(crate) fn llama_8b_shapes() -> (ModelCard, Architecture) {
     let arch = Architecture {
         layers: 32,
         hidden_size: 4096,

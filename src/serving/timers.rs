@@ -8,7 +8,7 @@ const NONE: u32 = u32::MAX;
 const ARITY: usize = 4;
 
 #[derive(Debug, Default)]
-pub struct Timers {
+pub(crate) struct Timers {
     /// (time's bits, replica): times are never negative, so their bits order as they do;
     /// ties go to the lower replica index.
     heap: Vec<(u64, u32)>,
@@ -30,19 +30,19 @@ fn less(a: (u64, u32), b: (u64, u32)) -> bool {
 }
 
 impl Timers {
-    pub fn new(n: usize) -> Timers {
+    pub(crate) fn new(n: usize) -> Timers {
         Timers {
             heap: Vec::with_capacity(n),
             pos: vec![NONE; n],
         }
     }
 
-    pub fn peek(&self) -> Option<(f64, usize)> {
+    pub(crate) fn peek(&self) -> Option<(f64, usize)> {
         self.heap.first().map(|k| (f64::from_bits(k.0), replica(*k)))
     }
 
     /// Sets (or clears) replica `i`'s time.
-    pub fn set(&mut self, i: usize, t: Option<f64>) {
+    pub(crate) fn set(&mut self, i: usize, t: Option<f64>) {
         let p = self.pos[i];
         match (p == NONE, t) {
             (true, None) => {}

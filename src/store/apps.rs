@@ -27,7 +27,7 @@ pub struct Deployment {
 
 impl Deployment {
     /// Recomputes the template hash; call after any change to the pod template.
-    pub fn refresh_hash(&mut self) {
+    pub(crate) fn refresh_hash(&mut self) {
         self.template_hash = crate::apiserver::names::pod_template_hash(
             &crate::controllers::deployment::template_dump(&self.spec.template),
             self.collision_count,

@@ -32,7 +32,7 @@ pub struct Job {
 
 impl Job {
     /// Pods still wanted: parallelism, at most what completions still need.
-    pub fn wanted(&self) -> i32 {
+    pub(crate) fn wanted(&self) -> i32 {
         self.spec.parallelism.min(self.spec.completions - self.succeeded).max(0)
     }
 }

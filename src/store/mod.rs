@@ -105,7 +105,7 @@ impl Store {
     }
 
     /// The pods that run a Workload: its pod, its Job's or its group's.
-    pub fn pods_of(&self, w: &Workload) -> Vec<PodId> {
+    pub(crate) fn pods_of(&self, w: &Workload) -> Vec<PodId> {
         match w.source {
             Source::Pod(p) => vec![p],
             Source::Job(j) => self
@@ -123,7 +123,7 @@ impl Store {
     }
 
     /// Whether every pod of the Workload is Ready (Kueue's PodsReady); true for none.
-    pub fn pods_of_workload_ready(&self, workload: Option<WorkloadId>) -> bool {
+    pub(crate) fn pods_of_workload_ready(&self, workload: Option<WorkloadId>) -> bool {
         let Some(w) = workload.and_then(|w| self.workloads.get(w)) else {
             return true;
         };
@@ -132,7 +132,7 @@ impl Store {
     }
 
     /// Kueue's `job-uid`: the Kubernetes UID of the object the Workload is for.
-    pub fn job_uid_of(&self, w: &Workload) -> &str {
+    pub(crate) fn job_uid_of(&self, w: &Workload) -> &str {
         match w.source {
             Source::Pod(p) => self.pods.get(p).map(|p| p.k8s_uid.as_str()),
             Source::Job(j) => self.jobs.get(j).map(|j| j.k8s_uid.as_str()),
@@ -143,7 +143,7 @@ impl Store {
         .unwrap_or("")
     }
 
-    pub fn namespace_labels(&self, ns: &str) -> Labels {
+    pub(crate) fn namespace_labels(&self, ns: &str) -> Labels {
         let mut l = self.namespaces.get(ns).cloned().unwrap_or_default();
         l.insert("kubernetes.io/metadata.name".into(), ns.into());
         l
@@ -165,13 +165,13 @@ impl Store {
     }
 
     /// The pod's owning Deployment, if any.
-    pub fn deployment_of_pod(&self, pod: &Pod) -> Option<&Deployment> {
+    pub(crate) fn deployment_of_pod(&self, pod: &Pod) -> Option<&Deployment> {
         let rs = self.replicasets.get(pod.owner_rs?)?;
         self.deployments.get(rs.deployment?)
     }
 
     /// The ClusterQueue a workload's LocalQueue points at, if both exist so far.
-    pub fn cluster_queue_of(&self, w: &Workload) -> Option<&str> {
+    pub(crate) fn cluster_queue_of(&self, w: &Workload) -> Option<&str> {
         self.local_queues
             .get(&ObjectKey::new(w.namespace.as_str(), w.queue_name.as_str()))
             .map(|l| l.cluster_queue.as_str())
@@ -179,7 +179,7 @@ impl Store {
 
     /// The LocalQueue a pod in `ns` with these labels is queued in, if any: its
     /// `kueue.x-k8s.io/queue-name` label, else the namespace's `default` LocalQueue.
-    pub fn queue_for(&self, ns: &str, labels: &Labels) -> Option<String> {
+    pub(crate) fn queue_for(&self, ns: &str, labels: &Labels) -> Option<String> {
         match labels.get(crate::kueue::QUEUE_NAME_LABEL) {
             Some(q) if !q.is_empty() => Some(q.clone()),
             _ => self

@@ -28,18 +28,18 @@ pub struct Node {
 
 impl Node {
     /// Brings the allocation integral up to `now`; call before `requested` changes.
-    pub fn account(&mut self, now: SimTime) {
+    pub(crate) fn account(&mut self, now: SimTime) {
         let gpus = self.requested.gpus();
         self.gpu_ms_allocated += (gpus.max(0) as u128) * (now.since(self.accounted_until).0 as u128);
         self.accounted_until = now;
     }
-    pub fn gpu_capacity(&self) -> i128 {
+    pub(crate) fn gpu_capacity(&self) -> i128 {
         self.allocatable.gpus()
     }
 }
 
 impl Node {
-    pub fn from_object(o: NodeObject, now: SimTime) -> Node {
+    pub(crate) fn from_object(o: NodeObject, now: SimTime) -> Node {
         Node {
             name: o.meta.name,
             labels: o.meta.labels,

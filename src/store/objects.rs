@@ -38,18 +38,15 @@ impl<T: Named> Objects<T> {
     pub fn named(&self, namespace: &str, name: &str) -> Option<&T> {
         self.id_of(namespace, name).and_then(|id| self.by_id.get(&id))
     }
-    pub fn id_of(&self, namespace: &str, name: &str) -> Option<Id<T>> {
+    pub(crate) fn id_of(&self, namespace: &str, name: &str) -> Option<Id<T>> {
         self.by_name.get(&ObjectKey::new(namespace, name)).copied()
     }
-    pub fn name_taken(&self, namespace: &str, name: &str) -> bool {
+    pub(crate) fn name_taken(&self, namespace: &str, name: &str) -> bool {
         self.by_name.contains_key(&ObjectKey::new(namespace, name))
     }
     /// In id (creation) order.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
         self.by_id.values()
-    }
-    pub fn ids(&self) -> impl DoubleEndedIterator<Item = Id<T>> + '_ {
-        self.by_id.keys().copied()
     }
     pub fn len(&self) -> usize {
         self.by_id.len()

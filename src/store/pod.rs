@@ -99,17 +99,17 @@ impl Pod {
         }
     }
 
-    pub fn is_gated(&self) -> bool {
+    pub(crate) fn is_gated(&self) -> bool {
         !self.spec.scheduling_gates.is_empty()
     }
     pub fn is_ready(&self) -> bool {
         self.ready_at.is_some() && self.deletion.is_none()
     }
     /// Ready for at least `min_ready` (the Deployment's minReadySeconds) at `now`.
-    pub fn is_available(&self, min_ready: SimDuration, now: SimTime) -> bool {
+    pub(crate) fn is_available(&self, min_ready: SimDuration, now: SimTime) -> bool {
         self.deletion.is_none() && self.ready_at.is_some_and(|r| r + min_ready <= now)
     }
-    pub fn is_terminating(&self) -> bool {
+    pub(crate) fn is_terminating(&self) -> bool {
         self.deletion.is_some()
     }
     /// kubectl's STATUS column.
@@ -130,7 +130,7 @@ impl Pod {
             (Some(_), Some(StartPhase::Starting | StartPhase::Ready)) => "Running".into(),
         }
     }
-    pub fn ready_containers(&self) -> usize {
+    pub(crate) fn ready_containers(&self) -> usize {
         match self.start_phase {
             Some(StartPhase::Ready) if self.deletion.is_none() => self.container_count,
             // The modelcar sidecar is ready as soon as it runs; vLLM only after loading.
@@ -138,7 +138,7 @@ impl Pod {
             _ => 0,
         }
     }
-    pub fn phase(&self) -> &'static str {
+    pub(crate) fn phase(&self) -> &'static str {
         match self.start_phase {
             Some(StartPhase::Starting | StartPhase::Ready) => "Running",
             _ => "Pending",

@@ -71,7 +71,7 @@ pub enum Source {
 impl Workload {
     /// A Workload created at `now` for `source`: pending, nothing reserved, one pod. The
     /// integration creating it fills in its identity, priority and requests.
-    pub fn queued(source: Source, now: SimTime) -> Workload {
+    pub(crate) fn queued(source: Source, now: SimTime) -> Workload {
         Workload {
             uid: WorkloadId::from_raw(0),
             namespace: String::new(),
@@ -162,7 +162,7 @@ impl WorkloadState {
 }
 
 impl Workload {
-    pub fn state_at(&self, t: SimTime) -> WorkloadState {
+    pub(crate) fn state_at(&self, t: SimTime) -> WorkloadState {
         self.history
             .iter()
             .take_while(|(at, _)| *at <= t)
@@ -173,7 +173,7 @@ impl Workload {
     pub fn current_state(&self) -> WorkloadState {
         self.history.last().map(|(_, s)| *s).unwrap_or(WorkloadState::Absent)
     }
-    pub fn set_state(&mut self, t: SimTime, s: WorkloadState) {
+    pub(crate) fn set_state(&mut self, t: SimTime, s: WorkloadState) {
         if self.history.last().map(|(_, x)| *x) != Some(s) {
             self.history.push((t, s));
         }

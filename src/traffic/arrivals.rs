@@ -37,11 +37,7 @@ impl RateSchedule {
         }
     }
 
-    pub fn rate_at(&self, t: SimTime) -> f64 {
-        self.rate_at_s(t.as_secs_f64())
-    }
-
-    pub fn rate_at_s(&self, t: f64) -> f64 {
+    pub(crate) fn rate_at_s(&self, t: f64) -> f64 {
         let base = self
             .steps
             .iter()
@@ -59,7 +55,7 @@ impl RateSchedule {
     }
 
     /// Multiplies the rate by `factor` over [from, until) (a burst).
-    pub fn burst(&mut self, from: SimTime, until: SimTime, factor: f64) {
+    pub(crate) fn burst(&mut self, from: SimTime, until: SimTime, factor: f64) {
         for t in [from, until] {
             if !self.steps.iter().any(|(at, _)| *at == t) {
                 let r = self.rate_at_base(t);
@@ -103,7 +99,7 @@ impl RateSchedule {
 
 /// Draws the next arrival (seconds) strictly after `now`, or `None` when the rate is zero
 /// from here on. Time-varying rates use thinning (Lewis–Shedler) over the renewal process.
-pub fn next_arrival_s(kind: &Interarrival, rates: &RateSchedule, now: f64, rng: &mut impl Rng) -> Option<f64> {
+pub(crate) fn next_arrival_s(kind: &Interarrival, rates: &RateSchedule, now: f64, rng: &mut impl Rng) -> Option<f64> {
     let bound = rates.max_rate_from(SimTime((now * 1000.0) as u64));
     if bound <= 0.0 {
         return None;

@@ -91,7 +91,7 @@ impl<'a> Source<'a> {
     }
 
     /// The next request, in time order; `None` once the stream has ended.
-    pub fn draw(&mut self) -> Option<Draw> {
+    pub(crate) fn draw(&mut self) -> Option<Draw> {
         let (at_s, prompt_tokens, output_tokens) = match &self.spec.pattern {
             Pattern::Synthetic { arrival, rates, .. } => {
                 let t = match &self.constant_gaps {

@@ -47,7 +47,7 @@ impl LengthDist {
     }
 
     /// A sampler with the distribution's parameters worked out once (same draws as `sample`).
-    pub fn sampler(&self) -> LengthSampler<'_> {
+    pub(crate) fn sampler(&self) -> LengthSampler<'_> {
         match self {
             LengthDist::LogNormal { mean, sd } if *sd > 0.0 => {
                 let (mu, sigma) = lognormal_params(*mean, *sd);

@@ -6,13 +6,13 @@
 
 use super::args::VllmArgs;
 use super::memory::MemoryPlan;
-pub use super::replica::Outcome;
+pub(crate) use super::replica::Outcome;
 use super::steptime::{step_time, Batch};
 use crate::catalog::{Architecture, Gpu, ModelCard, VllmConstants};
 use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Request {
+pub(crate) struct Request {
     pub arrival_s: f64,
     pub prompt_tokens: u32,
     pub output_tokens: u32,
@@ -31,7 +31,7 @@ struct Seq {
     preemptions: u32,
 }
 
-pub struct Replica<'a> {
+pub(crate) struct Replica<'a> {
     pub card: &'a ModelCard,
     pub arch: &'a Architecture,
     pub gpu: &'a Gpu,
@@ -47,7 +47,7 @@ fn blocks_for(tokens: u32, block: u32) -> u64 {
 impl Replica<'_> {
     /// Runs every request to completion (requests sorted by arrival) and returns their
     /// outcomes in input order, with the number of engine steps taken.
-    pub fn run(&self, requests: &[Request]) -> (Vec<Outcome>, u64) {
+    pub(crate) fn run(&self, requests: &[Request]) -> (Vec<Outcome>, u64) {
         let block = self.args.block_size;
         let budget = self.memory.max_num_batched_tokens;
         let max_seqs = self.memory.max_num_seqs as usize;
