@@ -40,7 +40,12 @@ impl Completed {
 /// report.json's figures by path, so the report is built first, its JSON form evaluated,
 /// and then the outcomes are stored in it.
 pub fn simulate(prepared: Prepared) -> Result<Completed, engine::RunError> {
-    let result = scenario::run::run(prepared)?;
+    simulate_with(prepared, &progress::Progress::default())
+}
+
+/// `simulate`, reporting how far it has got into `progress` (for a progress display).
+pub fn simulate_with(prepared: Prepared, progress: &progress::Progress) -> Result<Completed, engine::RunError> {
+    let result = scenario::run::run(prepared, progress)?;
     let mut report = report::json::build(&result);
     // A report always has a JSON form (its maps are keyed by strings); were it ever not
     // to, every metric expectation would fail saying it found no number.

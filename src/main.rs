@@ -90,8 +90,9 @@ fn input_error(e: InputErrors) -> ExitCode {
     ExitCode::from(2)
 }
 
-use gpuaas_sim::progress::Display;
+use gpuaas_sim::progress::{Display, Progress};
 use gpuaas_sim::report::write_atomic;
+use std::sync::Arc;
 
 /// What the progress bar calls a scenario: its name, and its place when there are several.
 fn progress_label(p: &gpuaas_sim::scenario::run::Prepared, i: usize, count: usize) -> String {
@@ -133,8 +134,9 @@ fn main() -> ExitCode {
                 }
                 let file = p.scenario.file.display().to_string();
                 let done = {
-                    let _bar = Display::start(progress_label(&p, i, count), !quiet);
-                    gpuaas_sim::simulate(p)
+                    let progress = Arc::new(Progress::default());
+                    let _bar = Display::start(progress_label(&p, i, count), progress.clone(), !quiet);
+                    gpuaas_sim::simulate_with(p, &progress)
                 };
                 let done = match done {
                     Ok(d) => d,
@@ -188,8 +190,9 @@ fn main() -> ExitCode {
                 }
                 let file = p.scenario.file.display().to_string();
                 let done = {
-                    let _bar = Display::start(progress_label(&p, i, count), !quiet);
-                    gpuaas_sim::simulate(p)
+                    let progress = Arc::new(Progress::default());
+                    let _bar = Display::start(progress_label(&p, i, count), progress.clone(), !quiet);
+                    gpuaas_sim::simulate_with(p, &progress)
                 };
                 let done = match done {
                     Ok(d) => d,

@@ -1,8 +1,10 @@
-//! How far the current run has got, for a progress display. The simulation only stores
-//! numbers here (relaxed atomics, never read back by it), so whether anyone watches has
-//! no effect on results.
+//! How far a run has got, for a progress display. Each run reports into its own
+//! `Progress` (so several runs at once never mix); the simulation only stores numbers there
+//! (relaxed atomics, never read back by it), so whether anyone watches has no effect on
+//! results.
 
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
 
 /// What the run is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,49 +16,55 @@ pub enum Phase {
     Requests = 2,
 }
 
-static PHASE: AtomicU8 = AtomicU8::new(0);
-static DONE_MS: AtomicU64 = AtomicU64::new(0);
-static TOTAL_MS: AtomicU64 = AtomicU64::new(0);
-
-/// Records that `phase` has reached simulated second `done_s` of `total_s`.
-pub fn set(phase: Phase, done_s: f64, total_s: f64) {
-    PHASE.store(phase as u8, Ordering::Relaxed);
-    DONE_MS.store((done_s.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
-    TOTAL_MS.store((total_s.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+/// One run's progress: its phase and how many of its simulated seconds are done.
+#[derive(Debug, Default)]
+pub struct Progress {
+    phase: AtomicU8,
+    done_ms: AtomicU64,
+    total_ms: AtomicU64,
 }
 
-/// The phase and its simulated seconds done and in all.
-pub fn get() -> (Phase, f64, f64) {
-    let phase = match PHASE.load(Ordering::Relaxed) {
-        1 => Phase::Cluster,
-        2 => Phase::Requests,
-        _ => Phase::Idle,
-    };
-    (
-        phase,
-        DONE_MS.load(Ordering::Relaxed) as f64 / 1000.0,
-        TOTAL_MS.load(Ordering::Relaxed) as f64 / 1000.0,
-    )
+impl Progress {
+    /// Records that `phase` has reached simulated second `done_s` of `total_s`.
+    pub(crate) fn set(&self, phase: Phase, done_s: f64, total_s: f64) {
+        self.phase.store(phase as u8, Ordering::Relaxed);
+        self.done_ms.store((done_s.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+        self.total_ms
+            .store((total_s.max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+    }
+
+    /// The phase and its simulated seconds done and in all.
+    pub fn get(&self) -> (Phase, f64, f64) {
+        let phase = match self.phase.load(Ordering::Relaxed) {
+            1 => Phase::Cluster,
+            2 => Phase::Requests,
+            _ => Phase::Idle,
+        };
+        (
+            phase,
+            self.done_ms.load(Ordering::Relaxed) as f64 / 1000.0,
+            self.total_ms.load(Ordering::Relaxed) as f64 / 1000.0,
+        )
+    }
 }
 
 /// A progress bar on stderr for one scenario's run: shown only when stderr is a terminal
 /// and the run has lasted a second, cleared when dropped.
 pub struct Display {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Display {
-    /// Starts watching; `label` names the scenario (and its place among several).
-    pub fn start(label: String, enabled: bool) -> Display {
+    /// Starts watching `progress`; `label` names the scenario (and its place among several).
+    pub fn start(label: String, progress: Arc<Progress>, enabled: bool) -> Display {
         use std::io::IsTerminal;
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        set(Phase::Idle, 0.0, 0.0);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         if !enabled || !std::io::stderr().is_terminal() {
             return Display { stop, thread: None };
         }
         let watching = stop.clone();
-        let thread = std::thread::spawn(move || watch(&label, &watching));
+        let thread = std::thread::spawn(move || watch(&label, &progress, &watching));
         Display {
             stop,
             thread: Some(thread),
@@ -78,7 +86,7 @@ fn clock(s: f64) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
 }
 
-fn watch(label: &str, stop: &std::sync::atomic::AtomicBool) {
+fn watch(label: &str, progress: &Progress, stop: &std::sync::atomic::AtomicBool) {
     use std::time::{Duration, Instant};
     let started = Instant::now();
     let tick = Duration::from_millis(50);
@@ -96,7 +104,7 @@ fn watch(label: &str, stop: &std::sync::atomic::AtomicBool) {
     );
     bar.set_prefix(label.to_string());
     while !stop.load(Ordering::Relaxed) {
-        let (phase, done, total) = get();
+        let (phase, done, total) = progress.get();
         let what = match phase {
             Phase::Idle => "reading inputs",
             Phase::Cluster => "cluster",

@@ -190,7 +190,6 @@ impl Engine {
             // as one batch, as controllers' work queues coalesce them.
             self.settle()?;
             driver.after_instant(self);
-            crate::progress::set(crate::progress::Phase::Cluster, t.as_secs_f64(), until.as_secs_f64());
         }
         self.advance_to(until);
         Ok(())

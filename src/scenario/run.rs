@@ -409,6 +409,7 @@ pub type ServingHistory = BTreeMap<(String, String), Vec<(SimTime, usize)>>;
 
 struct ScenarioDriver<'a> {
     prepared: &'a Prepared,
+    progress: &'a crate::progress::Progress,
     transcript: Vec<Transcript>,
     deadlocks: Vec<Deadlock>,
     usage_samples: Vec<UsageSample>,
@@ -455,6 +456,9 @@ impl Driver for ScenarioDriver<'_> {
 
     fn after_instant(&mut self, engine: &Engine) {
         let now = engine.now();
+        let end = self.prepared.scenario.duration.as_secs_f64();
+        self.progress
+            .set(crate::progress::Phase::Cluster, now.as_secs_f64(), end);
         let usage = &engine.kueue().cache.usage;
         if self.usage_samples.last().is_none_or(|s| &s.usage != usage) {
             self.usage_samples.push(UsageSample {
@@ -480,7 +484,7 @@ impl Driver for ScenarioDriver<'_> {
 /// The label a Scenario's node pool puts on its nodes, as cloud node groups label theirs.
 pub const NODE_POOL_LABEL: &str = "gpuaas-sim.io/node-pool";
 
-pub fn run(prepared: Prepared) -> Result<RunResult, RunError> {
+pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<RunResult, RunError> {
     let catalog = Catalog::bundled();
     let mut engine = Engine::new(
         catalog.clone(),
@@ -551,6 +555,7 @@ pub fn run(prepared: Prepared) -> Result<RunResult, RunError> {
     engine.schedule_at(end, Event::Checkpoint);
     let mut driver = ScenarioDriver {
         prepared: &prepared,
+        progress,
         transcript: Vec::new(),
         deadlocks: Vec::new(),
         usage_samples: Vec::new(),
@@ -567,7 +572,7 @@ pub fn run(prepared: Prepared) -> Result<RunResult, RunError> {
         ..
     } = driver;
     let lives = lives.unwrap_or_default();
-    let served = super::serve::serve(&prepared.scenario, engine.store(), &lives);
+    let served = super::serve::serve(&prepared.scenario, engine.store(), &lives, progress);
     Ok(RunResult {
         prepared,
         engine,

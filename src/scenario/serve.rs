@@ -9,7 +9,7 @@ use crate::report::model::{ModelReport, ReplicaRecord};
 use crate::serving::args::VllmArgs;
 use crate::serving::memory::MemoryPlan;
 use crate::serving::replica::Limits;
-use crate::serving::service::{simulate, ReplicaSpan, ServiceSpec};
+use crate::serving::service::{simulate_observed, ReplicaSpan, ServiceSpec};
 use crate::serving::steptime::StepCost;
 use crate::store::PodId;
 use crate::store::Store;
@@ -191,7 +191,12 @@ pub(crate) fn resolve<'a>(
     }
 }
 
-pub(crate) fn serve(scenario: &Scenario, store: &Store, lives: &PodLives) -> Served {
+pub(crate) fn serve(
+    scenario: &Scenario,
+    store: &Store,
+    lives: &PodLives,
+    progress: &crate::progress::Progress,
+) -> Served {
     let catalog: &Catalog = &store.catalog;
     let end_s = scenario.duration.as_secs_f64();
     let mut by_service: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
@@ -251,7 +256,7 @@ pub(crate) fn serve(scenario: &Scenario, store: &Store, lives: &PodLives) -> Ser
             fidelity: scenario.fidelity,
             seed: scenario.seed,
         };
-        let result = simulate(&spec);
+        let result = simulate_observed(&spec, Some(progress));
         let (arrived, completed, failed) = (
             result.metrics.arrived_count(),
             result.metrics.completed_count(),

@@ -8,11 +8,12 @@ use super::replica::{Fidelity, Limits, Outcome, Replica, Request, Sink};
 use super::router::{Candidate, Router, RouterPolicy};
 use super::steptime::StepCost;
 use super::timers::Timers;
+use crate::engine::kernel::EventQueue;
+use crate::progress::{Phase, Progress};
 use crate::traffic::source::{Draw, Source, TrafficSpec};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 /// Why a request failed, as the client sees it.
 pub const NO_READY_REPLICA: &str = "no_ready_replica_503";
@@ -64,20 +65,28 @@ pub struct ServiceResult {
     pub in_flight: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Ev {
+/// A replica's lifecycle change, or the router's timeout for held requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lifecycle {
     Ready(usize),
     Stop(usize),
     Gone(usize),
-    Arrival(usize),
     Timeout,
 }
 
-/// Lifecycle changes and timeouts, in time then insertion order. Each stream's next
-/// arrival waits beside them with its own insertion number (one at a time per stream, so
-/// a scan beats a heap). Replica step ends live in `Timers` and come after these at the
-/// same instant: vLLM's scheduler sees every request queued by a step's start.
-type Key = Reverse<(u64, u64, Ev)>;
+/// What the loop does next.
+#[derive(Debug, Clone, Copy)]
+enum Next {
+    /// Stream `i`'s next request arrives.
+    Arrival(usize),
+    Lifecycle(Lifecycle),
+    /// Replica `i`'s step ends.
+    Step(usize),
+}
+
+/// An arrival's order key: its time's bits and an insertion number from the lifecycle
+/// queue's count, so arrivals and lifecycle events at one instant keep their order.
+type ArrivalKey = (u64, u64);
 
 struct Recorder<'m> {
     metrics: &'m mut ModelMetrics,
@@ -94,10 +103,17 @@ impl Sink for Recorder<'_> {
     }
 }
 
+/// The service's event loop. Lifecycle changes and timeouts wait in a queue ordered by
+/// time then insertion; each stream's next arrival waits beside them with its own
+/// insertion number (one at a time per stream, so a scan beats a heap). Replica step ends
+/// live in `Timers` and come after these at the same instant: vLLM's scheduler sees every
+/// request queued by a step's start.
 struct Loop<'a> {
     spec: &'a ServiceSpec<'a>,
-    heap: BinaryHeap<Key>,
-    seq: u64,
+    lifecycle: EventQueue<u64, Lifecycle>,
+    sources: Vec<Source<'a>>,
+    /// Each stream's next arrival, drawn ahead.
+    draws: Vec<Option<(ArrivalKey, Draw)>>,
     timers: Timers,
     replicas: Vec<Option<Replica>>,
     accepting: Vec<usize>,
@@ -119,15 +135,106 @@ struct Loop<'a> {
 }
 
 impl Loop<'_> {
-    fn push(&mut self, t: f64, ev: Ev) {
-        self.seq += 1;
-        self.heap.push(Reverse((t.max(0.0).to_bits(), self.seq, ev)));
+    fn push(&mut self, t: f64, ev: Lifecycle) {
+        self.lifecycle.push(t.max(0.0).to_bits(), ev);
     }
 
-    /// The (time bits, insertion number) order key of an arrival drawn now.
-    fn arrival_key(&mut self, t: f64) -> (u64, u64) {
-        self.seq += 1;
-        (t.max(0.0).to_bits(), self.seq)
+    /// Draws stream `s`'s next arrival, keyed to order among the lifecycle events.
+    fn draw(&mut self, s: usize) {
+        let next = self.sources[s].draw();
+        let key = next
+            .as_ref()
+            .map(|d| (d.at_s.max(0.0).to_bits(), self.lifecycle.stamp()));
+        self.draws[s] = key.zip(next);
+    }
+
+    /// The earliest thing due and its time: an arrival or lifecycle event (in their
+    /// (time, insertion) order), else a step end at the same time or earlier.
+    fn next_event(&self) -> Option<(f64, Next)> {
+        let arrival = self
+            .draws
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.as_ref().map(|(key, _)| (*key, i)))
+            .min();
+        let lifecycle = self.lifecycle.peek().map(|(bits, seq, ev)| ((bits, seq), *ev));
+        let first = match (arrival, lifecycle) {
+            (Some((a, i)), Some((l, _))) if a < l => Some((a.0, Next::Arrival(i))),
+            (Some((a, i)), None) => Some((a.0, Next::Arrival(i))),
+            (_, Some((l, ev))) => Some((l.0, Next::Lifecycle(ev))),
+            (None, None) => None,
+        };
+        let other = first.map(|(bits, next)| (f64::from_bits(bits), next));
+        match (other, self.timers.peek()) {
+            (Some((t, next)), Some((s, _))) if t <= s => Some((t, next)),
+            (Some(other), None) => Some(other),
+            (_, Some((s, i))) => Some((s, Next::Step(i))),
+            (None, None) => None,
+        }
+    }
+
+    fn handle(&mut self, next: Next, now: f64) {
+        self.now = now;
+        match next {
+            Next::Step(i) => self.step(i),
+            Next::Arrival(s) => self.arrive(s, now),
+            Next::Lifecycle(ev) => {
+                self.lifecycle.pop();
+                self.lifecycle_event(ev, now);
+            }
+        }
+    }
+
+    fn arrive(&mut self, s: usize, now: f64) {
+        let Some((_, d)) = self.draws[s].take() else {
+            return;
+        };
+        self.metrics.arrived(now);
+        let req = Request {
+            id: self.next_id,
+            arrival_s: d.at_s,
+            prompt_tokens: d.prompt_tokens,
+            output_tokens: d.output_tokens,
+            prefix: d.prefix,
+        };
+        self.next_id += 1;
+        self.route(req, now);
+        self.draw(s);
+    }
+
+    fn lifecycle_event(&mut self, ev: Lifecycle, now: f64) {
+        match ev {
+            Lifecycle::Ready(i) => {
+                let s = &self.spec.spans[i];
+                if s.stop_s.is_some_and(|t| t <= now) {
+                    return;
+                }
+                self.replicas[i] = Some(Replica::new(s.cost, s.limits, self.spec.fidelity));
+                let at = self.accepting.partition_point(|&x| x < i);
+                self.accepting.insert(at, i);
+                for (req, _) in std::mem::take(&mut self.pending) {
+                    self.route(req, now);
+                }
+            }
+            Lifecycle::Stop(i) => self.accepting.retain(|&x| x != i),
+            Lifecycle::Gone(i) => {
+                self.accepting.retain(|&x| x != i);
+                self.fail_all(i, now);
+            }
+            Lifecycle::Timeout => {
+                self.timer = None;
+                while self.pending.front().is_some_and(|(_, d)| *d <= now) {
+                    self.pending.pop_front();
+                    self.metrics.failed(now, NO_READY_REPLICA);
+                }
+                self.note_waiting();
+                if let Some((_, d)) = self.pending.front() {
+                    let d = *d;
+                    self.timer = Some(d);
+                    self.push(d, Lifecycle::Timeout);
+                }
+            }
+        }
     }
 
     fn sync(&mut self, i: usize) {
@@ -157,7 +264,7 @@ impl Loop<'_> {
             self.note_waiting();
             if self.timer.is_none() {
                 self.timer = Some(deadline);
-                self.push(deadline, Ev::Timeout);
+                self.push(deadline, Lifecycle::Timeout);
             }
             return;
         }
@@ -217,11 +324,21 @@ impl Loop<'_> {
 }
 
 pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
+    simulate_observed(spec, None)
+}
+
+/// `simulate`, reporting how far it has got to `progress`.
+pub(crate) fn simulate_observed(spec: &ServiceSpec, progress: Option<&Progress>) -> ServiceResult {
     let n = spec.spans.len();
     let mut lp = Loop {
         spec,
-        heap: BinaryHeap::new(),
-        seq: 0,
+        lifecycle: EventQueue::default(),
+        sources: spec
+            .traffic
+            .iter()
+            .map(|(t, stream)| Source::new(t, spec.seed, *stream))
+            .collect(),
+        draws: Vec::new(),
         timers: Timers::new(n),
         replicas: (0..n).map(|_| None).collect(),
         accepting: Vec::new(),
@@ -243,110 +360,28 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
         now: 0.0,
     };
     for (i, s) in spec.spans.iter().enumerate() {
-        lp.push(s.ready_s, Ev::Ready(i));
+        lp.push(s.ready_s, Lifecycle::Ready(i));
         if let Some(t) = s.stop_s {
-            lp.push(t, Ev::Stop(i));
+            lp.push(t, Lifecycle::Stop(i));
         }
         if let Some(t) = s.gone_s {
-            lp.push(t, Ev::Gone(i));
+            lp.push(t, Lifecycle::Gone(i));
         }
     }
-    let mut sources: Vec<Source> = spec
-        .traffic
-        .iter()
-        .map(|(t, stream)| Source::new(t, spec.seed, *stream))
-        .collect();
-    let mut draws: Vec<Option<((u64, u64), Draw)>> = Vec::with_capacity(sources.len());
-    for s in sources.iter_mut() {
-        let d = s.draw();
-        draws.push(d.map(|d| (lp.arrival_key(d.at_s), d)));
+    lp.draws = (0..lp.sources.len()).map(|_| None).collect();
+    for s in 0..lp.sources.len() {
+        lp.draw(s);
     }
     let mut turns: u32 = 0;
-    loop {
-        turns = turns.wrapping_add(1);
-        if turns.is_multiple_of(65_536) {
-            if let Some((t, _)) = lp.timers.peek() {
-                crate::progress::set(crate::progress::Phase::Requests, t, spec.end_s);
-            }
-        }
-        let arrival = draws
-            .iter()
-            .enumerate()
-            .filter_map(|(i, d)| d.as_ref().map(|(key, _)| (*key, i)))
-            .min();
-        let lifecycle = lp.heap.peek().map(|Reverse((bits, seq, ev))| ((*bits, *seq), *ev));
-        let first = match (arrival, lifecycle) {
-            (Some((a, i)), Some((l, _))) if a < l => Some((a.0, Ev::Arrival(i))),
-            (Some((a, i)), None) => Some((a.0, Ev::Arrival(i))),
-            (_, Some((l, ev))) => Some((l.0, ev)),
-            (None, None) => None,
-        };
-        let other = first.map(|(bits, _)| f64::from_bits(bits));
-        let step = lp.timers.peek();
-        let (now, ev) = match (other, step) {
-            (Some(t), Some((s, _))) if t <= s => (t, None),
-            (Some(t), None) => (t, None),
-            (_, Some((s, i))) => (s, Some(i)),
-            (None, None) => break,
-        };
+    while let Some((now, next)) = lp.next_event() {
         if now > spec.end_s {
             break;
         }
-        lp.now = now;
-        if let Some(i) = ev {
-            lp.step(i);
-            continue;
+        turns = turns.wrapping_add(1);
+        if let (Some(p), true) = (progress, turns.is_multiple_of(65_536)) {
+            p.set(Phase::Requests, now, spec.end_s);
         }
-        let (_, ev) = first.expect("an event is due");
-        if !matches!(ev, Ev::Arrival(_)) {
-            lp.heap.pop();
-        }
-        match ev {
-            Ev::Arrival(s) => {
-                let (_, d) = draws[s].take().expect("an arrival event has its draw");
-                lp.metrics.arrived(now);
-                let req = Request {
-                    id: lp.next_id,
-                    arrival_s: d.at_s,
-                    prompt_tokens: d.prompt_tokens,
-                    output_tokens: d.output_tokens,
-                    prefix: d.prefix,
-                };
-                lp.next_id += 1;
-                lp.route(req, now);
-                draws[s] = sources[s].draw().map(|d| (lp.arrival_key(d.at_s), d));
-            }
-            Ev::Ready(i) => {
-                let s = &spec.spans[i];
-                if s.stop_s.is_some_and(|t| t <= now) {
-                    continue;
-                }
-                lp.replicas[i] = Some(Replica::new(s.cost, s.limits, spec.fidelity));
-                let at = lp.accepting.partition_point(|&x| x < i);
-                lp.accepting.insert(at, i);
-                for (req, _) in std::mem::take(&mut lp.pending) {
-                    lp.route(req, now);
-                }
-            }
-            Ev::Stop(i) => lp.accepting.retain(|&x| x != i),
-            Ev::Gone(i) => {
-                lp.accepting.retain(|&x| x != i);
-                lp.fail_all(i, now);
-            }
-            Ev::Timeout => {
-                lp.timer = None;
-                while lp.pending.front().is_some_and(|(_, d)| *d <= now) {
-                    lp.pending.pop_front();
-                    lp.metrics.failed(now, NO_READY_REPLICA);
-                }
-                lp.note_waiting();
-                if let Some((_, d)) = lp.pending.front() {
-                    let d = *d;
-                    lp.timer = Some(d);
-                    lp.push(d, Ev::Timeout);
-                }
-            }
-        }
+        lp.handle(next, now);
     }
     let mut in_flight = lp.pending.len() as u64;
     for (i, r) in lp.replicas.iter().enumerate() {
