@@ -1,10 +1,15 @@
 use clap::{Parser, Subcommand};
 use gpuaas_sim::manifest::error::InputErrors;
-use gpuaas_sim::scenario::run::discover;
+use gpuaas_sim::progress::{Display, Progress};
+use gpuaas_sim::report::compare::Tolerances;
+use gpuaas_sim::report::write_atomic;
+use gpuaas_sim::scenario::run::{discover, Prepared};
 use gpuaas_sim::serving::replica::Fidelity;
+use gpuaas_sim::Completed;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -33,8 +38,8 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
         /// How replicas advance: `fast` (closed-form decode runs) or `step` (every engine step).
-        #[arg(long, value_parser = ["fast", "step"])]
-        fidelity: Option<String>,
+        #[arg(long, value_enum)]
+        fidelity: Option<Fidelity>,
     },
     /// Run scenarios and evaluate their `expect:` lists. Exit 0: all hold, 1: one failed, 2: input error.
     Check {
@@ -44,8 +49,8 @@ enum Cmd {
         #[arg(long)]
         junit: Option<PathBuf>,
         /// How replicas advance: `fast` (closed-form decode runs) or `step` (every engine step).
-        #[arg(long, value_parser = ["fast", "step"])]
-        fidelity: Option<String>,
+        #[arg(long, value_enum)]
+        fidelity: Option<Fidelity>,
     },
     /// Not available in this version.
     Lint { paths: Vec<PathBuf> },
@@ -90,12 +95,8 @@ fn input_error(e: InputErrors) -> ExitCode {
     ExitCode::from(2)
 }
 
-use gpuaas_sim::progress::{Display, Progress};
-use gpuaas_sim::report::write_atomic;
-use std::sync::Arc;
-
 /// What the progress bar calls a scenario: its name, and its place when there are several.
-fn progress_label(p: &gpuaas_sim::scenario::run::Prepared, i: usize, count: usize) -> String {
+fn progress_label(p: &Prepared, i: usize, count: usize) -> String {
     if count > 1 {
         format!("{} ({}/{count})", p.scenario.name, i + 1)
     } else {
@@ -103,135 +104,29 @@ fn progress_label(p: &gpuaas_sim::scenario::run::Prepared, i: usize, count: usiz
     }
 }
 
-/// A run that could not finish: said with the scenario it was, exit 2.
-fn run_error(file: &str, e: gpuaas_sim::engine::RunError) -> ExitCode {
-    eprintln!("{file}: error: {e}");
-    ExitCode::from(2)
+/// Runs one prepared scenario with a progress bar; a run that could not finish is said
+/// with the scenario it was, exit 2.
+fn simulate_one(p: Prepared, i: usize, count: usize, quiet: bool) -> Result<Completed, ExitCode> {
+    let file = p.scenario.file.display().to_string();
+    let progress = Arc::new(Progress::default());
+    let _bar = Display::start(progress_label(&p, i, count), progress.clone(), !quiet);
+    gpuaas_sim::simulate_with(p, &progress).map_err(|e| {
+        eprintln!("{file}: error: {e}");
+        ExitCode::from(2)
+    })
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = cli.quiet;
-    match cli.command {
+    let outcome = match cli.command {
         Cmd::Run {
             paths,
             out,
             seed,
             fidelity,
-        } => {
-            let prepared = match discover(&paths) {
-                Ok(p) => p,
-                Err(e) => return input_error(e),
-            };
-            let many = prepared.len() > 1;
-            let count = prepared.len();
-            for (i, mut p) in prepared.into_iter().enumerate() {
-                if let Some(s) = seed {
-                    p.scenario.seed = s;
-                }
-                if let Some(f) = fidelity.as_deref().and_then(Fidelity::parse) {
-                    p.scenario.fidelity = f;
-                }
-                let file = p.scenario.file.display().to_string();
-                let done = {
-                    let progress = Arc::new(Progress::default());
-                    let _bar = Display::start(progress_label(&p, i, count), progress.clone(), !quiet);
-                    gpuaas_sim::simulate_with(p, &progress)
-                };
-                let done = match done {
-                    Ok(d) => d,
-                    Err(e) => return run_error(&file, e),
-                };
-                if !quiet {
-                    print!("{}", gpuaas_sim::report::summary::render(&done.report));
-                    for t in &done.result.transcript {
-                        println!("\n[{}] $ {}\n{}", t.t, t.command, t.output);
-                    }
-                    println!();
-                }
-                if let Some(dir) = &out {
-                    let dir = if many {
-                        dir.join(&done.report.scenario)
-                    } else {
-                        dir.clone()
-                    };
-                    let res =
-                        std::fs::create_dir_all(&dir).and_then(|_| gpuaas_sim::report::write_all(&dir, &done.report));
-                    match res {
-                        Ok(not_drawn) => {
-                            for e in not_drawn {
-                                eprintln!("warning: {e}");
-                            }
-                        }
-                        Err(e) => {
-                            eprintln!("{}: cannot write report: {e}", dir.display());
-                            return ExitCode::from(2);
-                        }
-                    }
-                    if !quiet {
-                        println!("wrote {}/report.json, report.md, report.html and plots/", dir.display());
-                    }
-                }
-            }
-            ExitCode::SUCCESS
-        }
-        Cmd::Check { paths, junit, fidelity } => {
-            let prepared = match discover(&paths) {
-                Ok(p) => p,
-                Err(e) => return input_error(e),
-            };
-            let mut failed = 0;
-            let mut total = 0;
-            let mut suites = Vec::new();
-            let count = prepared.len();
-            for (i, mut p) in prepared.into_iter().enumerate() {
-                if let Some(f) = fidelity.as_deref().and_then(Fidelity::parse) {
-                    p.scenario.fidelity = f;
-                }
-                let file = p.scenario.file.display().to_string();
-                let done = {
-                    let progress = Arc::new(Progress::default());
-                    let _bar = Display::start(progress_label(&p, i, count), progress.clone(), !quiet);
-                    gpuaas_sim::simulate_with(p, &progress)
-                };
-                let done = match done {
-                    Ok(d) => d,
-                    Err(e) => return run_error(&file, e),
-                };
-                let name = done.report.scenario.clone();
-                for o in &done.outcomes {
-                    total += 1;
-                    if o.passed {
-                        if !quiet {
-                            println!("ok     {name}: {} ({})", o.expectation.text, o.detail);
-                        }
-                    } else {
-                        failed += 1;
-                        println!(
-                            "FAILED {name}: {} at {} — {}",
-                            o.expectation.text, o.expectation.loc, o.detail
-                        );
-                    }
-                }
-                if done.outcomes.is_empty() && !quiet {
-                    println!("note   {name} ({file}) has no expectations");
-                }
-                suites.push((name, done.outcomes));
-            }
-            println!("{} passed, {} failed", total - failed, failed);
-            if let Some(path) = junit {
-                if let Err(e) = write_atomic(&path, &gpuaas_sim::report::junit::render(&suites)) {
-                    eprintln!("{}: cannot write JUnit file: {e}", path.display());
-                    return ExitCode::from(2);
-                }
-            }
-            let _ = std::io::stdout().flush();
-            if failed > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
+        } => cmd_run(&paths, out.as_deref(), seed, fidelity, quiet),
+        Cmd::Check { paths, junit, fidelity } => cmd_check(&paths, junit.as_deref(), fidelity, quiet),
         Cmd::Compare {
             base,
             new,
@@ -243,7 +138,7 @@ fn main() -> ExitCode {
             failure_tolerance,
             all,
         } => {
-            let tolerances = gpuaas_sim::report::compare::Tolerances {
+            let tolerances = Tolerances {
                 latency_pct: latency_tolerance,
                 cost_pct: cost_tolerance,
                 admission_s: admission_tolerance,
@@ -251,46 +146,161 @@ fn main() -> ExitCode {
                 utilization_points: utilization_tolerance,
                 failure_points: failure_tolerance,
             };
-            let bad = [
-                ("--latency-tolerance", latency_tolerance),
-                ("--cost-tolerance", cost_tolerance),
-                ("--admission-tolerance", admission_tolerance),
-                ("--downtime-tolerance", downtime_tolerance),
-                ("--utilization-tolerance", utilization_tolerance),
-                ("--failure-tolerance", failure_tolerance),
-            ]
-            .into_iter()
-            .find(|(_, v)| !v.is_finite() || *v < 0.0);
-            if let Some((flag, v)) = bad {
-                eprintln!("error: {flag} {v}: a tolerance is a number of 0 or more");
-                return ExitCode::from(2);
-            }
-            let (b, n) = match (read_report(&base), read_report(&new)) {
-                (Ok(b), Ok(n)) => (b, n),
-                (b, n) => {
-                    for e in [b.err(), n.err()].into_iter().flatten() {
-                        eprintln!("{e}");
-                    }
-                    eprintln!("error: nothing was compared");
-                    return ExitCode::from(2);
-                }
-            };
-            let c = gpuaas_sim::report::compare::compare(&b, &n, &tolerances);
-            print!("{}", c.render(all));
-            let _ = std::io::stdout().flush();
-            if c.regressions() > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            }
+            cmd_compare(&base, &new, &tolerances, all)
         }
         Cmd::Lint { .. } | Cmd::Sweep { .. } | Cmd::Recommend { .. } | Cmd::Rehearse { .. } => {
             eprintln!(
                 "error: this command is not available in this version of gpuaas-sim; available: run, check, compare"
             );
-            ExitCode::from(2)
+            Err(ExitCode::from(2))
+        }
+    };
+    let _ = std::io::stdout().flush();
+    outcome.unwrap_or_else(|code| code)
+}
+
+/// `run`: each scenario's summary and timeline, and its reports with `--out`.
+fn cmd_run(
+    paths: &[PathBuf],
+    out: Option<&Path>,
+    seed: Option<u64>,
+    fidelity: Option<Fidelity>,
+    quiet: bool,
+) -> Result<ExitCode, ExitCode> {
+    let prepared = discover(paths).map_err(input_error)?;
+    let many = prepared.len() > 1;
+    let count = prepared.len();
+    for (i, mut p) in prepared.into_iter().enumerate() {
+        if let Some(s) = seed {
+            p.scenario.seed = s;
+        }
+        if let Some(f) = fidelity {
+            p.scenario.fidelity = f;
+        }
+        let done = simulate_one(p, i, count, quiet)?;
+        if !quiet {
+            print!("{}", gpuaas_sim::report::summary::render(&done.report));
+            for t in &done.result.transcript {
+                println!("\n[{}] $ {}\n{}", t.t, t.command, t.output);
+            }
+            println!();
+        }
+        if let Some(dir) = out {
+            let dir = if many {
+                dir.join(&done.report.scenario)
+            } else {
+                dir.to_path_buf()
+            };
+            write_reports(&dir, &done, quiet)?;
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_reports(dir: &Path, done: &Completed, quiet: bool) -> Result<(), ExitCode> {
+    let written = std::fs::create_dir_all(dir).and_then(|_| gpuaas_sim::report::write_all(dir, &done.report));
+    match written {
+        Ok(not_drawn) => {
+            for e in not_drawn {
+                eprintln!("warning: {e}");
+            }
+        }
+        Err(e) => {
+            eprintln!("{}: cannot write report: {e}", dir.display());
+            return Err(ExitCode::from(2));
+        }
+    }
+    if !quiet {
+        println!("wrote {}/report.json, report.md, report.html and plots/", dir.display());
+    }
+    Ok(())
+}
+
+/// `check`: every expectation's outcome; exit 1 when one failed.
+fn cmd_check(
+    paths: &[PathBuf],
+    junit: Option<&Path>,
+    fidelity: Option<Fidelity>,
+    quiet: bool,
+) -> Result<ExitCode, ExitCode> {
+    let prepared = discover(paths).map_err(input_error)?;
+    let mut failed = 0;
+    let mut total = 0;
+    let mut suites = Vec::new();
+    let count = prepared.len();
+    for (i, mut p) in prepared.into_iter().enumerate() {
+        if let Some(f) = fidelity {
+            p.scenario.fidelity = f;
+        }
+        let file = p.scenario.file.display().to_string();
+        let done = simulate_one(p, i, count, quiet)?;
+        let name = done.report.scenario.clone();
+        for o in &done.outcomes {
+            total += 1;
+            if o.passed {
+                if !quiet {
+                    println!("ok     {name}: {} ({})", o.expectation.text, o.detail);
+                }
+            } else {
+                failed += 1;
+                println!(
+                    "FAILED {name}: {} at {} — {}",
+                    o.expectation.text, o.expectation.loc, o.detail
+                );
+            }
+        }
+        if done.outcomes.is_empty() && !quiet {
+            println!("note   {name} ({file}) has no expectations");
+        }
+        suites.push((name, done.outcomes));
+    }
+    println!("{} passed, {} failed", total - failed, failed);
+    if let Some(path) = junit {
+        if let Err(e) = write_atomic(path, &gpuaas_sim::report::junit::render(&suites)) {
+            eprintln!("{}: cannot write JUnit file: {e}", path.display());
+            return Err(ExitCode::from(2));
+        }
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `compare`: what moved between two reports; exit 1 on a regression.
+fn cmd_compare(base: &Path, new: &Path, tolerances: &Tolerances, all: bool) -> Result<ExitCode, ExitCode> {
+    let bad = [
+        ("--latency-tolerance", tolerances.latency_pct),
+        ("--cost-tolerance", tolerances.cost_pct),
+        ("--admission-tolerance", tolerances.admission_s),
+        ("--downtime-tolerance", tolerances.downtime_s),
+        ("--utilization-tolerance", tolerances.utilization_points),
+        ("--failure-tolerance", tolerances.failure_points),
+    ]
+    .into_iter()
+    .find(|(_, v)| !v.is_finite() || *v < 0.0);
+    if let Some((flag, v)) = bad {
+        eprintln!("error: {flag} {v}: a tolerance is a number of 0 or more");
+        return Err(ExitCode::from(2));
+    }
+    let (b, n) = match (read_report(base), read_report(new)) {
+        (Ok(b), Ok(n)) => (b, n),
+        (b, n) => {
+            for e in [b.err(), n.err()].into_iter().flatten() {
+                eprintln!("{e}");
+            }
+            eprintln!("error: nothing was compared");
+            return Err(ExitCode::from(2));
+        }
+    };
+    let c = gpuaas_sim::report::compare::compare(&b, &n, tolerances);
+    print!("{}", c.render(all));
+    Ok(if c.regressions() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Reads a report.json, or says where and why it is not one.

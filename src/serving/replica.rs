@@ -15,7 +15,7 @@ use super::steptime::{Batch, DecodeRun, StepCost};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Fidelity {
     /// Decode-only runs advance in closed form.
     Fast,
