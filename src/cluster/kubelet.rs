@@ -4,7 +4,7 @@
 use crate::catalog::{Catalog, ModelCard};
 use crate::engine::action::{Action, PodWrite};
 use crate::engine::change::Change;
-use crate::engine::components::{Component, Cx, Event};
+use crate::engine::components::{Component, Cx, Timer};
 use crate::serving::args::VllmArgs;
 use crate::serving::memory::{plan, MemoryPlan, StartupFailure};
 use crate::store::{ColdStart, Node, Pod, PodId, StartPhase};
@@ -209,7 +209,7 @@ impl Component for Kubelet {
             Change::PodBound(p) => self.start(cx, *p),
             Change::PodTerminating(p) => {
                 if let Some((_, grace)) = cx.store.pods.get(*p).and_then(|p| p.deletion) {
-                    cx.after(grace, Event::Kubelet(KubeletTimer::Gone(*p)));
+                    cx.after(grace, Timer::Kubelet(KubeletTimer::Gone(*p)));
                 }
                 Vec::new()
             }
@@ -218,7 +218,7 @@ impl Component for Kubelet {
                 let job = cx.store.pods.get(*p).and_then(|p| p.owner_job);
                 if let Some(j) = job.and_then(|j| cx.store.jobs.get(j)) {
                     let left = SimDuration(j.run_time.0.saturating_sub(j.saved.0));
-                    cx.after(left, Event::Kubelet(KubeletTimer::RunDone(*p)));
+                    cx.after(left, Timer::Kubelet(KubeletTimer::RunDone(*p)));
                 }
                 Vec::new()
             }
@@ -252,7 +252,7 @@ impl Kubelet {
         let first = plan.steps.first().map(|s| s.duration);
         let mut actions = Vec::new();
         match first {
-            Some(d) => cx.after(d, Event::Kubelet(KubeletTimer::Step { pod: id, step: 0 })),
+            Some(d) => cx.after(d, Timer::Kubelet(KubeletTimer::Step { pod: id, step: 0 })),
             None => actions = step_done(cx, id, &plan, restarts, 0),
         }
         actions.insert(0, Action::Pod(id, PodWrite::Start(Box::new(plan))));
@@ -286,7 +286,7 @@ impl Kubelet {
                 let from = p.crash.restart_from;
                 match p.startup.get(from) {
                     Some(s) => {
-                        cx.after(s.duration, Event::Kubelet(KubeletTimer::Step { pod, step: from }));
+                        cx.after(s.duration, Timer::Kubelet(KubeletTimer::Step { pod, step: from }));
                         vec![Action::Pod(pod, PodWrite::Restart { phase: Some(s.phase) })]
                     }
                     None => {
@@ -320,12 +320,12 @@ impl Kubelet {
 fn step_done(cx: &mut Cx, pod: PodId, plan: &Startup, restarts: u32, step: usize) -> Vec<Action> {
     let next = step + 1;
     if let Some(s) = plan.steps.get(next) {
-        cx.after(s.duration, Event::Kubelet(KubeletTimer::Step { pod, step: next }));
+        cx.after(s.duration, Timer::Kubelet(KubeletTimer::Step { pod, step: next }));
         return vec![Action::Pod(pod, PodWrite::Phase(s.phase))];
     }
     if let Some(failure) = &plan.failure {
         let backoff = crash_backoff(restarts + 1);
-        cx.after(backoff, Event::Kubelet(KubeletTimer::Restart(pod)));
+        cx.after(backoff, Timer::Kubelet(KubeletTimer::Restart(pod)));
         return vec![Action::Pod(
             pod,
             PodWrite::Crash {

@@ -6,7 +6,7 @@ use crate::api::apps::Strategy;
 use crate::api::core::PodTemplate;
 use crate::engine::action::Action;
 use crate::engine::change::Change;
-use crate::engine::components::{Component, Cx, Event};
+use crate::engine::components::{Component, Cx, Timer};
 use crate::store::{DeploymentId, Pod, ReplicaSetId, Store};
 use crate::units::SimDuration;
 
@@ -298,7 +298,7 @@ impl Component for DeploymentController {
                 self.queue.add(d.uid);
                 if d.spec.min_ready_seconds > 0 {
                     let wait = SimDuration::from_secs(d.spec.min_ready_seconds);
-                    cx.after(wait, Event::Deployment(d.uid));
+                    cx.after(wait, Timer::Deployment(d.uid));
                 }
             }
             _ => {}

@@ -2,7 +2,7 @@
 //! changes each watches (as controller-runtime's `Watches` declare it), the order the
 //! engine drains their work queues in, and whose timers are whose. A new component (an
 //! autoscaler, say) is a module with its state and a `Component` impl, plus a line in each
-//! table here.
+//! table here, and its timer in `Timer`.
 
 use super::action::Action;
 use super::change::{Change, ChangeKind};
@@ -32,13 +32,13 @@ impl<'a> Cx<'a> {
     pub(crate) fn now(&self) -> SimTime {
         self.timers.now()
     }
-    /// Wakes the component again after `d` with `event`.
-    pub(crate) fn after(&mut self, d: SimDuration, event: Event) {
-        self.timers.schedule_in(d, event);
+    /// Wakes the component again after `d` with `timer`.
+    pub(crate) fn after(&mut self, d: SimDuration, timer: Timer) {
+        self.timers.schedule_in(d, Event::Component(timer));
     }
-    /// Wakes the component again at `t` (now, if `t` is past) with `event`.
-    pub(crate) fn at(&mut self, t: SimTime, event: Event) {
-        self.timers.schedule_at(t, event);
+    /// Wakes the component again at `t` (now, if `t` is past) with `timer`.
+    pub(crate) fn at(&mut self, t: SimTime, timer: Timer) {
+        self.timers.schedule_at(t, Event::Component(timer));
     }
 }
 
@@ -55,13 +55,19 @@ pub(crate) trait Component {
     }
 }
 
-/// Timed events: the scenario's, and each component's timers.
+/// Timed events: the scenario's, and the components' timers.
 #[derive(Debug, Clone)]
 pub(crate) enum Event {
     /// The scenario's timeline entry with this index.
     Timeline(usize),
     /// A scenario checkpoint (an `at:` expectation): nothing happens but an observation.
     Checkpoint,
+    Component(Timer),
+}
+
+/// A component's timer, routed back to it when due.
+#[derive(Debug, Clone)]
+pub(crate) enum Timer {
     Kubelet(KubeletTimer),
     /// A Deployment's pod has now been Ready for minReadySeconds.
     Deployment(DeploymentId),
@@ -192,6 +198,18 @@ impl Name {
 }
 
 impl Components {
+    /// Hands a due timer to the component that set it.
+    pub(crate) fn on_timer(&mut self, cx: &mut Cx, timer: Timer) -> Vec<Action> {
+        match timer {
+            Timer::Kubelet(t) => self.kubelet.on_timer(cx, t),
+            Timer::Deployment(d) => {
+                self.deployments.resync(d);
+                Vec::new()
+            }
+            Timer::Kueue(t) => self.kueue.on_timer(cx, t),
+        }
+    }
+
     pub(crate) fn get(&mut self, name: Name) -> &mut dyn Component {
         match name {
             Name::InferenceServices => &mut self.inference_services,

@@ -206,12 +206,7 @@ impl Engine {
             match event {
                 Event::Timeline(i) => return driver.on_timeline(self, i),
                 Event::Checkpoint => Vec::new(),
-                Event::Kubelet(t) => self.components.kubelet.on_timer(&mut cx, t),
-                Event::Deployment(d) => {
-                    self.components.deployments.resync(d);
-                    Vec::new()
-                }
-                Event::Kueue(t) => self.components.kueue.on_timer(&mut cx, t),
+                Event::Component(timer) => self.components.on_timer(&mut cx, timer),
             }
         };
         for a in actions {

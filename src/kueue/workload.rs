@@ -14,7 +14,7 @@ use super::scheduler::REASON_INADMISSIBLE;
 use super::Kueue;
 use crate::engine::action::{Action, Eviction, PodWrite, RequeueState, WorkloadWrite};
 use crate::engine::change::{Change, GroupAfter};
-use crate::engine::components::{Cx, Event};
+use crate::engine::components::{Cx, Timer};
 use crate::store::{LogEvent, ObjectKey, PodId, Source, Store, Workload, WorkloadId, WorkloadState};
 use crate::units::SimTime;
 
@@ -215,7 +215,7 @@ fn admitted(k: &mut Kueue, cx: &mut Cx, id: WorkloadId, snapshot: bool) -> Vec<A
         Source::Snapshot { .. } => {}
     }
     if let Source::Snapshot { run_time: Some(d) } = w.source {
-        cx.after(d, Event::Kueue(KueueTimer::SnapshotDone(id)));
+        cx.after(d, Timer::Kueue(KueueTimer::SnapshotDone(id)));
     }
     // A snapshot's Workloads have no pods to wait for.
     if let (Some(cfg), false) = (
@@ -225,7 +225,7 @@ fn admitted(k: &mut Kueue, cx: &mut Cx, id: WorkloadId, snapshot: bool) -> Vec<A
         let admitted_at = w.admitted_at.unwrap_or(cx.now());
         cx.after(
             cfg.timeout,
-            Event::Kueue(KueueTimer::PodsReadyTimeout {
+            Timer::Kueue(KueueTimer::PodsReadyTimeout {
                 workload: id,
                 admitted_at,
             }),
@@ -388,7 +388,7 @@ fn requeue_after_backoff(k: &mut Kueue, cx: &mut Cx, id: WorkloadId) -> Vec<Acti
     }
     match w.requeue_at {
         Some(at) if at > cx.now() => {
-            cx.at(at, Event::Kueue(KueueTimer::RequeueDue(id)));
+            cx.at(at, Timer::Kueue(KueueTimer::RequeueDue(id)));
             vec![Action::Workload(id, WorkloadWrite::BackingOff { until: at })]
         }
         _ => {

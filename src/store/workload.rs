@@ -116,7 +116,7 @@ impl Workload {
     }
 }
 
-/// The states of DESIGN.md's expectations, ordered Pending < Admitted < Ready.
+/// The states a Scenario's `expect:` entries name, ordered Pending < Admitted < Ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum WorkloadState {
     Pending,
