@@ -119,35 +119,72 @@ pub(crate) fn schedule(store: &Store, cache: &Cache, config: &KueueConfig, qm: &
     if admission_blocked(store, config) {
         return Vec::new();
     }
-    let mut actions = Vec::new();
-    let mut snapshot =
-        Snapshot::new(store.cluster_queues.values(), &cache.usage).with_fair_sharing(config.fair_sharing.clone());
-    let mut running = admitted(store);
-    loop {
-        let names: Vec<String> = qm.queues.keys().cloned().collect();
-        let heads: Vec<(String, QueueKey)> = names
-            .iter()
-            .filter_map(|cq| qm.pop_head(cq).map(|k| (cq.clone(), k)))
-            .collect();
-        if heads.is_empty() {
+    let mut pass = Pass {
+        store,
+        qm,
+        snapshot: Snapshot::new(store.cluster_queues.values(), &cache.usage)
+            .with_fair_sharing(config.fair_sharing.clone()),
+        running: admitted(store),
+        actions: Vec::new(),
+    };
+    while let Some(cycle) = pass.cycle() {
+        // Parked heads uncover the next ones; only when every head is back for a retry
+        // and nothing moved would the next cycle repeat this one.
+        if !cycle.progress && cycle.all_retried {
             break;
         }
+        // With blockAdmission the next cycle waits for what this one admitted to be Ready.
+        if cycle.admitted_any && blocks_admission(config) {
+            break;
+        }
+    }
+    pass.actions
+}
+
+/// One scheduling pass: what its cycles read (the store) and carry from one to the next
+/// (the queues, the snapshot of the cache, the admitted workloads as preemption
+/// candidates, the actions decided).
+struct Pass<'w, 'q> {
+    store: &'w Store,
+    qm: &'q mut QueueManager,
+    snapshot: Snapshot,
+    running: Admitted,
+    actions: Vec<Action>,
+}
+
+/// How a cycle went.
+struct CycleOutcome {
+    /// Something was admitted or an eviction issued.
+    progress: bool,
+    admitted_any: bool,
+    /// Every head is back at the head of its queue for another try.
+    all_retried: bool,
+}
+
+impl<'w> Pass<'w, '_> {
+    /// One cycle, in the steps of Kueue's `schedule()`; `None` when no ClusterQueue has a
+    /// head to try.
+    fn cycle(&mut self) -> Option<CycleOutcome> {
+        // 1. Get the heads from the queues.
+        let names: Vec<String> = self.qm.queues.keys().cloned().collect();
+        let heads: Vec<(String, QueueKey)> = names
+            .iter()
+            .filter_map(|cq| self.qm.pop_head(cq).map(|k| (cq.clone(), k)))
+            .collect();
+        if heads.is_empty() {
+            return None;
+        }
         let head_count = heads.len();
+        // 2. Nominate them against the snapshot: flavors, and preemption targets when a
+        // head fits only by preempting.
         let mut entries = Vec::new();
         for (cq_name, key) in heads {
-            qm.decisions += 1;
-            if let Some(e) = nominate(store, qm, &mut snapshot, &running, &mut actions, cq_name, key) {
-                entries.push(e);
-            }
+            self.qm.decisions += 1;
+            entries.extend(self.nominate(cq_name, key));
         }
-        let mut cycle = Cycle {
-            preempted: BTreeSet::new(),
-            reserved: Vec::new(),
-        };
-        let mut progress = false;
-        let mut admitted_any = false;
-        let mut retry = Vec::new();
-        let fair = snapshot.fair_sharing.is_some();
+        // 3. Order them: fair sharing's tournament (done entry by entry below), else
+        // non-borrowing first, then priority, then FIFO.
+        let fair = self.snapshot.fair_sharing.is_some();
         if !fair {
             entries.sort_by(|a, b| {
                 a.assignment
@@ -159,44 +196,54 @@ pub(crate) fn schedule(store: &Store, cache: &Cache, config: &KueueConfig, qm: &
             });
             entries.reverse();
         }
-        while !entries.is_empty() {
+        // 4. Admit, preempt for or park each, in that order.
+        let mut cycle = Cycle {
+            preempted: BTreeSet::new(),
+            reserved: Vec::new(),
+        };
+        let mut outcome = CycleOutcome {
+            progress: false,
+            admitted_any: false,
+            all_retried: false,
+        };
+        let mut retry = Vec::new();
+        loop {
             let e = if fair {
-                entries.remove(fairest(&mut snapshot, &entries))
+                if entries.is_empty() {
+                    break;
+                }
+                entries.remove(fairest(&mut self.snapshot, &entries))
             } else {
-                entries.pop().expect("non-empty")
+                match entries.pop() {
+                    Some(e) => e,
+                    None => break,
+                }
             };
             let (cq, key) = (e.cq.clone(), e.key.clone());
-            match process(store, qm, &mut snapshot, &mut running, &mut actions, &mut cycle, e) {
+            match self.process(&mut cycle, e) {
                 Processed::Admitted => {
-                    progress = true;
-                    admitted_any = true;
+                    outcome.progress = true;
+                    outcome.admitted_any = true;
                 }
                 Processed::Preempting { issued } => {
-                    progress |= issued > 0;
+                    outcome.progress |= issued > 0;
                     retry.push((cq, key));
                 }
                 Processed::NoLongerFits => retry.push((cq, key)),
                 Processed::Parked => {}
             }
         }
+        // 5. What preemptors held back was for this cycle only.
         for (cq, fr, q) in cycle.reserved {
-            snapshot.remove_usage(&cq, &fr, q);
+            self.snapshot.remove_usage(&cq, &fr, q);
         }
-        // Parked heads uncover the next ones; only when every head is back for a retry
-        // and nothing moved would the next cycle repeat this one.
-        let all_retried = retry.len() == head_count;
+        // 6. Requeue the heads that wait for their victims or lost their quota.
+        outcome.all_retried = retry.len() == head_count;
         for (cq, key) in retry {
-            qm.requeue_now(&cq, key);
+            self.qm.requeue_now(&cq, key);
         }
-        if !progress && all_retried {
-            break;
-        }
-        // With blockAdmission the next cycle waits for what this one admitted to be Ready.
-        if admitted_any && blocks_admission(config) {
-            break;
-        }
+        Some(outcome)
     }
-    actions
 }
 
 /// Under fair sharing, the entry to process next (`fairSharingIterator`): the one whose
@@ -232,75 +279,71 @@ fn pending(w: &Workload, reason: &str, message: String) -> Option<Action> {
     })
 }
 
-/// Checks the queue, assigns flavors and, when only preemption makes room, finds targets.
-fn nominate<'w>(
-    store: &'w Store,
-    qm: &mut QueueManager,
-    snapshot: &mut Snapshot,
-    running: &Admitted,
-    actions: &mut Vec<Action>,
-    cq_name: String,
-    key: QueueKey,
-) -> Option<Entry<'w>> {
-    let w = store.workloads.get(key.workload)?;
-    let cq = store.cluster_queues.get(&cq_name)?;
-    if cq.stopped {
-        actions.extend(pending(
-            w,
-            REASON_INADMISSIBLE,
-            format!("ClusterQueue {cq_name} is inactive"),
-        ));
-        qm.requeue_not_fitting(&cq_name, key, QueueingStrategy::BestEffortFIFO);
-        return None;
+impl<'w> Pass<'w, '_> {
+    /// Checks the queue, assigns flavors and, when only preemption makes room, finds targets.
+    fn nominate(&mut self, cq_name: String, key: QueueKey) -> Option<Entry<'w>> {
+        let store: &'w Store = self.store;
+        let (qm, snapshot, running, actions) = (&mut *self.qm, &mut self.snapshot, &self.running, &mut self.actions);
+        let w = store.workloads.get(key.workload)?;
+        let cq = store.cluster_queues.get(&cq_name)?;
+        if cq.stopped {
+            actions.extend(pending(
+                w,
+                REASON_INADMISSIBLE,
+                format!("ClusterQueue {cq_name} is inactive"),
+            ));
+            qm.requeue_not_fitting(&cq_name, key, QueueingStrategy::BestEffortFIFO);
+            return None;
+        }
+        let ns_ok = cq
+            .namespace_selector
+            .as_ref()
+            .is_some_and(|s| s.matches(&store.namespace_labels(&w.namespace)));
+        if !ns_ok {
+            actions.extend(pending(
+                w,
+                REASON_INADMISSIBLE,
+                "Workload namespace doesn't match ClusterQueue selector".into(),
+            ));
+            qm.requeue_not_fitting(&cq_name, key, QueueingStrategy::BestEffortFIFO);
+            return None;
+        }
+        let mut requests = w.requests.clone();
+        if cq.group_for("pods").is_some() {
+            requests
+                .0
+                .insert("pods".into(), Quantity::from_units(w.pod_count as i64));
+        }
+        let assignment = assign(cq, &store.flavors, snapshot, POD_SET, &w.template, &requests);
+        let mut targets = Vec::new();
+        if assignment.mode == Mode::Preempt {
+            let usage = usage_of(&assignment.flavors, &requests);
+            let needs = usage
+                .iter()
+                .filter(|(fr, q)| *q > snapshot.available(&cq_name, fr))
+                .map(|(fr, _)| fr.clone())
+                .collect();
+            let preemptor = Preemptor {
+                cluster_queue: cq,
+                priority: w.priority,
+                queued: w.queue_timestamp,
+                requests: usage,
+                needs,
+            };
+            targets = match snapshot.fair_sharing.clone() {
+                Some(strategies) => fairsharing::targets(&preemptor, snapshot, running, &strategies),
+                None => preemption::targets(&preemptor, snapshot, running),
+            };
+        }
+        Some(Entry {
+            cq: cq_name,
+            key,
+            workload: w,
+            requests,
+            assignment,
+            targets,
+        })
     }
-    let ns_ok = cq
-        .namespace_selector
-        .as_ref()
-        .is_some_and(|s| s.matches(&store.namespace_labels(&w.namespace)));
-    if !ns_ok {
-        actions.extend(pending(
-            w,
-            REASON_INADMISSIBLE,
-            "Workload namespace doesn't match ClusterQueue selector".into(),
-        ));
-        qm.requeue_not_fitting(&cq_name, key, QueueingStrategy::BestEffortFIFO);
-        return None;
-    }
-    let mut requests = w.requests.clone();
-    if cq.group_for("pods").is_some() {
-        requests
-            .0
-            .insert("pods".into(), Quantity::from_units(w.pod_count as i64));
-    }
-    let assignment = assign(cq, &store.flavors, snapshot, POD_SET, &w.template, &requests);
-    let mut targets = Vec::new();
-    if assignment.mode == Mode::Preempt {
-        let usage = usage_of(&assignment.flavors, &requests);
-        let needs = usage
-            .iter()
-            .filter(|(fr, q)| *q > snapshot.available(&cq_name, fr))
-            .map(|(fr, _)| fr.clone())
-            .collect();
-        let preemptor = Preemptor {
-            cluster_queue: cq,
-            priority: w.priority,
-            queued: w.queue_timestamp,
-            requests: usage,
-            needs,
-        };
-        targets = match snapshot.fair_sharing.clone() {
-            Some(strategies) => fairsharing::targets(&preemptor, snapshot, running, &strategies),
-            None => preemption::targets(&preemptor, snapshot, running),
-        };
-    }
-    Some(Entry {
-        cq: cq_name,
-        key,
-        workload: w,
-        requests,
-        assignment,
-        targets,
-    })
 }
 
 /// What a preemptor without targets holds back for this cycle (`resourcesToReserve`):
@@ -319,134 +362,133 @@ fn to_reserve(snapshot: &Snapshot, cq: &str, e: &Entry, fr: &FlavorResource, q: 
     }
 }
 
-fn process(
-    store: &Store,
-    qm: &mut QueueManager,
-    snapshot: &mut Snapshot,
-    running: &mut Admitted,
-    actions: &mut Vec<Action>,
-    cycle: &mut Cycle,
-    e: Entry,
-) -> Processed {
-    let w = e.workload;
-    let Some(cq) = store.cluster_queues.get(&e.cq) else {
-        return Processed::Parked;
-    };
-    let park = |qm: &mut QueueManager, actions: &mut Vec<Action>, message: String| {
-        actions.extend(pending(w, REASON_PENDING, message));
-        qm.requeue_not_fitting(&e.cq, e.key.clone(), cq.queueing_strategy);
-        Processed::Parked
-    };
-    let usage = e.usage();
-    match e.assignment.mode {
-        Mode::NoFit => return park(qm, actions, e.assignment.message.clone()),
-        Mode::Preempt if e.targets.is_empty() => {
-            // It holds back what it could have, so that entries after it in this cycle
-            // do not take it, unless its ClusterQueue can always reclaim it.
-            if cq.preemption.reclaim_within_cohort != ReclaimWithinCohort::Any {
-                for (fr, q) in &usage {
-                    let r = to_reserve(snapshot, &e.cq, &e, fr, *q);
-                    snapshot.add_usage(&e.cq, fr, r);
-                    cycle.reserved.push((e.cq.clone(), fr.clone(), r));
+impl Pass<'_, '_> {
+    /// Admits what still fits, issues a preempting entry's evictions (it then waits for their
+    /// quota), parks the rest per queueing strategy.
+    fn process(&mut self, cycle: &mut Cycle, e: Entry) -> Processed {
+        let store = self.store;
+        let (qm, snapshot, running, actions) =
+            (&mut *self.qm, &mut self.snapshot, &mut self.running, &mut self.actions);
+        let w = e.workload;
+        let Some(cq) = store.cluster_queues.get(&e.cq) else {
+            return Processed::Parked;
+        };
+        let park = |qm: &mut QueueManager, actions: &mut Vec<Action>, message: String| {
+            actions.extend(pending(w, REASON_PENDING, message));
+            qm.requeue_not_fitting(&e.cq, e.key.clone(), cq.queueing_strategy);
+            Processed::Parked
+        };
+        let usage = e.usage();
+        match e.assignment.mode {
+            Mode::NoFit => return park(qm, actions, e.assignment.message.clone()),
+            Mode::Preempt if e.targets.is_empty() => {
+                // It holds back what it could have, so that entries after it in this cycle
+                // do not take it, unless its ClusterQueue can always reclaim it.
+                if cq.preemption.reclaim_within_cohort != ReclaimWithinCohort::Any {
+                    for (fr, q) in &usage {
+                        let r = to_reserve(snapshot, &e.cq, &e, fr, *q);
+                        snapshot.add_usage(&e.cq, fr, r);
+                        cycle.reserved.push((e.cq.clone(), fr.clone(), r));
+                    }
                 }
+                return park(qm, actions, e.assignment.message.clone());
             }
-            return park(qm, actions, e.assignment.message.clone());
+            _ => {}
         }
-        _ => {}
-    }
-    if e.targets.iter().any(|t| cycle.preempted.contains(&t.uid)) {
-        return park(
-            qm,
-            actions,
-            "Workload has overlapping preemption targets with another workload".into(),
-        );
-    }
-    // It must fit against what earlier entries took, once its targets and those of the
-    // cycle's earlier preemptors are gone (Kueue's `fits` with the preempted workloads).
-    let victims: Vec<Candidate> = if cycle.preempted.is_empty() && e.targets.is_empty() {
-        Vec::new()
-    } else {
-        cycle
-            .preempted
-            .iter()
-            .copied()
-            .chain(e.targets.iter().map(|t| t.uid))
-            .collect::<BTreeSet<WorkloadId>>()
-            .into_iter()
-            .filter_map(|uid| running.get(uid).cloned())
-            .collect()
-    };
-    for v in &victims {
-        preemption::remove(snapshot, v);
-    }
-    let fits = usage.iter().all(|(fr, q)| *q <= snapshot.available(&e.cq, fr));
-    for v in &victims {
-        preemption::add(snapshot, v);
-    }
-    if !fits {
-        actions.extend(pending(
-            w,
-            REASON_PENDING,
-            "Workload no longer fits after processing another workload".into(),
-        ));
-        return Processed::NoLongerFits;
-    }
-    for (fr, q) in &usage {
-        snapshot.add_usage(&e.cq, fr, *q);
-    }
-    if e.assignment.mode == Mode::Preempt {
-        for (fr, q) in &usage {
-            cycle.reserved.push((e.cq.clone(), fr.clone(), *q));
+        if e.targets.iter().any(|t| cycle.preempted.contains(&t.uid)) {
+            return park(
+                qm,
+                actions,
+                "Workload has overlapping preemption targets with another workload".into(),
+            );
         }
-        let mut issued = 0;
-        for t in &e.targets {
-            cycle.preempted.insert(t.uid);
-            let Some(victim) = running.get_mut(t.uid) else {
-                continue;
-            };
-            if victim.evicted {
-                continue;
-            }
-            victim.evicted = true;
-            issued += 1;
-            actions.push(Action::Workload(
-                t.uid,
-                WorkloadWrite::Evict(Eviction::Preempted {
-                    reason: t.reason.as_str().into(),
-                    message: format!(
-                        "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
-                        w.uid,
-                        store.job_uid_of(w),
-                        t.reason.human()
-                    ),
-                }),
+        // It must fit against what earlier entries took, once its targets and those of the
+        // cycle's earlier preemptors are gone (Kueue's `fits` with the preempted workloads).
+        let victims: Vec<Candidate> = if cycle.preempted.is_empty() && e.targets.is_empty() {
+            Vec::new()
+        } else {
+            cycle
+                .preempted
+                .iter()
+                .copied()
+                .chain(e.targets.iter().map(|t| t.uid))
+                .collect::<BTreeSet<WorkloadId>>()
+                .into_iter()
+                .filter_map(|uid| running.get(uid).cloned())
+                .collect()
+        };
+        for v in &victims {
+            preemption::remove(snapshot, v);
+        }
+        let fits = usage.iter().all(|(fr, q)| *q <= snapshot.available(&e.cq, fr));
+        for v in &victims {
+            preemption::add(snapshot, v);
+        }
+        if !fits {
+            actions.extend(pending(
+                w,
+                REASON_PENDING,
+                "Workload no longer fits after processing another workload".into(),
             ));
+            return Processed::NoLongerFits;
         }
-        // Kueue counts the targets already being evicted too.
-        let message = format!(
-            "{}. Pending the preemption of {} workload(s)",
-            e.assignment.message,
-            e.targets.len()
-        );
-        actions.extend(pending(w, REASON_PENDING, message));
-        return Processed::Preempting { issued };
-    }
-    running.push(Candidate {
-        uid: w.uid,
-        cluster_queue: e.cq.clone(),
-        priority: w.priority,
-        queued: w.queue_timestamp,
-        admitted: store.now,
-        usage,
-        evicted: false,
-    });
-    actions.push(Action::Workload(
-        w.uid,
-        WorkloadWrite::Admit(Admission {
+        for (fr, q) in &usage {
+            snapshot.add_usage(&e.cq, fr, *q);
+        }
+        if e.assignment.mode == Mode::Preempt {
+            for (fr, q) in &usage {
+                cycle.reserved.push((e.cq.clone(), fr.clone(), *q));
+            }
+            let mut issued = 0;
+            for t in &e.targets {
+                cycle.preempted.insert(t.uid);
+                let Some(victim) = running.get_mut(t.uid) else {
+                    continue;
+                };
+                if victim.evicted {
+                    continue;
+                }
+                victim.evicted = true;
+                issued += 1;
+                actions.push(Action::Workload(
+                    t.uid,
+                    WorkloadWrite::Evict(Eviction::Preempted {
+                        reason: t.reason.as_str().into(),
+                        message: format!(
+                            "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
+                            w.uid,
+                            store.job_uid_of(w),
+                            t.reason.human()
+                        ),
+                    }),
+                ));
+            }
+            // Kueue counts the targets already being evicted too.
+            let message = format!(
+                "{}. Pending the preemption of {} workload(s)",
+                e.assignment.message,
+                e.targets.len()
+            );
+            actions.extend(pending(w, REASON_PENDING, message));
+            return Processed::Preempting { issued };
+        }
+        running.push(Candidate {
+            uid: w.uid,
             cluster_queue: e.cq.clone(),
-            flavors: e.assignment.flavors.clone(),
-            usage: e.requests.clone(),
-        }),
-    ));
-    Processed::Admitted
+            priority: w.priority,
+            queued: w.queue_timestamp,
+            admitted: store.now,
+            usage,
+            evicted: false,
+        });
+        actions.push(Action::Workload(
+            w.uid,
+            WorkloadWrite::Admit(Admission {
+                cluster_queue: e.cq.clone(),
+                flavors: e.assignment.flavors.clone(),
+                usage: e.requests.clone(),
+            }),
+        ));
+        Processed::Admitted
+    }
 }
