@@ -13,11 +13,39 @@ use crate::store::Admission;
 use crate::units::Quantity;
 use std::collections::BTreeMap;
 
-/// A (flavor, resource) pair, the unit of quota.
-pub(crate) type FlavorResource = (FlavorName, String);
+/// A (flavor, resource) pair, the unit of quota (Kueue's `resources.FlavorResource`).
+/// Ordered by flavor, then resource.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FlavorResource {
+    pub(crate) flavor: FlavorName,
+    pub(crate) resource: String,
+}
 
-/// Admitted usage per (ClusterQueue, flavor, resource).
-pub(crate) type QuotaUsage = BTreeMap<(String, FlavorName, String), Quantity>;
+impl FlavorResource {
+    pub(crate) fn new(flavor: impl Into<FlavorName>, resource: impl Into<String>) -> FlavorResource {
+        FlavorResource {
+            flavor: flavor.into(),
+            resource: resource.into(),
+        }
+    }
+}
+
+/// Admitted usage per ClusterQueue, per (flavor, resource).
+pub(crate) type QuotaUsage = BTreeMap<String, BTreeMap<FlavorResource, Quantity>>;
+
+/// Usage from ((ClusterQueue, flavor, resource), amount) entries, summed: for test tables.
+#[cfg(test)]
+pub(crate) fn usage_from<'a>(entries: impl IntoIterator<Item = ((&'a str, &'a str, &'a str), Quantity)>) -> QuotaUsage {
+    let mut usage = QuotaUsage::new();
+    for ((cq, flavor, resource), q) in entries {
+        *usage
+            .entry(cq.to_string())
+            .or_default()
+            .entry(FlavorResource::new(flavor, resource))
+            .or_default() += q;
+    }
+    usage
+}
 
 /// The persistent cache: what the admitted Workloads of each ClusterQueue use. Kueue's
 /// event handlers keep it in step with admissions and releases; each scheduling cycle
@@ -30,18 +58,19 @@ pub(crate) struct Cache {
 impl Cache {
     /// Adds an admission's usage to its ClusterQueue's (quota reserved).
     pub(crate) fn reserve(&mut self, a: &Admission) {
+        let used = self.usage.entry(a.cluster_queue.clone()).or_default();
         for (r, f) in &a.flavors {
-            *self
-                .usage
-                .entry((a.cluster_queue.clone(), f.clone(), r.clone()))
-                .or_default() += a.usage.get(r);
+            *used.entry(FlavorResource::new(f.as_str(), r.as_str())).or_default() += a.usage.get(r);
         }
     }
 
     /// Takes an admission's usage back out (quota released).
     pub(crate) fn release(&mut self, a: &Admission) {
+        let Some(used) = self.usage.get_mut(&a.cluster_queue) else {
+            return;
+        };
         for (r, f) in &a.flavors {
-            if let Some(u) = self.usage.get_mut(&(a.cluster_queue.clone(), f.clone(), r.clone())) {
+            if let Some(u) = used.get_mut(&FlavorResource::new(f.as_str(), r.as_str())) {
                 *u -= a.usage.get(r);
             }
         }
@@ -49,7 +78,8 @@ impl Cache {
 
     pub(crate) fn usage_of(&self, cq: &str, flavor: &str, resource: &str) -> Quantity {
         self.usage
-            .get(&(cq.to_string(), flavor.to_string(), resource.to_string()))
+            .get(cq)
+            .and_then(|u| u.get(&FlavorResource::new(flavor, resource)))
             .copied()
             .unwrap_or_default()
     }
@@ -109,10 +139,7 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     /// The cache as the ClusterQueues and their admitted usage stand.
-    pub(crate) fn new<'a>(
-        cluster_queues: impl IntoIterator<Item = &'a ClusterQueue>,
-        usage: &BTreeMap<(String, FlavorName, String), Quantity>,
-    ) -> Snapshot {
+    pub(crate) fn new<'a>(cluster_queues: impl IntoIterator<Item = &'a ClusterQueue>, usage: &QuotaUsage) -> Snapshot {
         let mut s = Snapshot::default();
         for cq in cluster_queues {
             let mut q = QueueSnapshot {
@@ -124,7 +151,7 @@ impl Snapshot {
                 for f in &g.flavors {
                     for r in &f.resources {
                         q.quotas.insert(
-                            (f.name.clone(), r.name.clone()),
+                            FlavorResource::new(f.name.as_str(), r.name.as_str()),
                             Quota {
                                 nominal: r.nominal,
                                 borrowing_limit: r.borrowing_limit,
@@ -139,9 +166,11 @@ impl Snapshot {
             }
             s.queues.insert(cq.name.clone(), q);
         }
-        for ((cq, f, r), u) in usage {
+        for (cq, used) in usage {
             if let Some(q) = s.queues.get_mut(cq) {
-                *q.usage.entry((f.clone(), r.clone())).or_default() += *u;
+                for (fr, u) in used {
+                    *q.usage.entry(fr.clone()).or_default() += *u;
+                }
             }
         }
         s
@@ -257,7 +286,7 @@ mod tests {
     }
 
     fn fr() -> FlavorResource {
-        ("default".into(), "nvidia.com/gpu".into())
+        FlavorResource::new("default", "nvidia.com/gpu")
     }
 
     /// A ClusterQueue `(name, nominal, borrowingLimit, lendingLimit, usage)`.

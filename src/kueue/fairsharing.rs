@@ -24,7 +24,7 @@ pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
     for (fr, quota) in &q.quotas {
         let b = (q.used(fr) - quota.nominal).milli();
         if b > 0 {
-            *borrowing.entry(fr.1.as_str()).or_default() += b;
+            *borrowing.entry(fr.resource.as_str()).or_default() += b;
         }
     }
     if borrowing.is_empty() {
@@ -67,7 +67,7 @@ fn lendable_in_cohort<'s>(snapshot: &'s Snapshot, cohort: &str) -> BTreeMap<&'s 
     }
     let mut out: BTreeMap<&str, i128> = BTreeMap::new();
     for fr in frs {
-        *out.entry(fr.1.as_str()).or_default() += snapshot.cohort_capacity(cohort, fr).milli();
+        *out.entry(fr.resource.as_str()).or_default() += snapshot.cohort_capacity(cohort, fr).milli();
     }
     out
 }
@@ -275,7 +275,7 @@ mod tests {
     }
 
     fn fr() -> FlavorResource {
-        ("default".into(), "cpu".into())
+        FlavorResource::new("default", "cpu")
     }
 
     fn queue(name: &str, cohort: Option<&str>, nominal: i64, weight: i64, preemption: Preemption) -> ClusterQueue {
@@ -355,12 +355,10 @@ mod tests {
     }
 
     fn run(case: &Case) -> Vec<(String, Reason)> {
-        let mut usage = BTreeMap::new();
+        let mut used = Vec::new();
         let mut candidates = Vec::new();
         for (i, (_, cq, c, prio)) in case.admitted.iter().enumerate() {
-            *usage
-                .entry((cq.to_string(), "default".to_string(), "cpu".to_string()))
-                .or_insert(Quantity::ZERO) += cpu(*c);
+            used.push(((*cq, "default", "cpu"), cpu(*c)));
             candidates.push(Candidate {
                 uid: WorkloadId::from_raw(i as u64 + 1),
                 cluster_queue: cq.to_string(),
@@ -371,6 +369,7 @@ mod tests {
                 evicted: false,
             });
         }
+        let usage = crate::kueue::cache::usage_from(used);
         let mut snapshot = Snapshot::new(case.queues.iter(), &usage).with_fair_sharing(Some(case.strategies.clone()));
         let before = snapshot.clone();
         let (cq_name, c, prio) = case.incoming;
@@ -679,11 +678,10 @@ mod tests {
         ];
         for (name, a, b, weight, want) in cases {
             let queues = weighted(&[("a", *weight), ("b", 1000), ("c", 1000)]);
-            let usage: BTreeMap<_, _> = [
-                (("a".to_string(), "default".to_string(), "cpu".to_string()), cpu(*a)),
-                (("b".to_string(), "default".to_string(), "cpu".to_string()), cpu(*b)),
-            ]
-            .into();
+            let usage = crate::kueue::cache::usage_from([
+                (("a", "default", "cpu"), cpu(*a)),
+                (("b", "default", "cpu"), cpu(*b)),
+            ]);
             let snapshot = Snapshot::new(queues.iter(), &usage);
             assert_eq!(dominant_resource_share(&snapshot, "a"), *want, "{name}");
         }

@@ -81,7 +81,7 @@ fn fits_quota(
     fr: &FlavorResource,
     val: Quantity,
 ) -> (Mode, bool, Option<String>) {
-    let (flavor, resource) = fr;
+    let (flavor, resource) = (&fr.flavor, &fr.resource);
     let max = snapshot.potential_available(&cq.name, fr);
     if val > max {
         let why =
@@ -193,7 +193,7 @@ pub(crate) fn assign(
             }
             let (mut mode, mut borrows) = (Mode::Fit, false);
             for (r, q) in &needed {
-                let (m, b, why) = fits_quota(cq, snapshot, &(fq.name.clone(), (*r).clone()), *q);
+                let (m, b, why) = fits_quota(cq, snapshot, &FlavorResource::new(fq.name.as_str(), r.as_str()), *q);
                 mode = mode.min(m);
                 borrows |= b;
                 reasons.extend(why);
@@ -236,6 +236,7 @@ mod tests {
     use super::*;
     use crate::api::core::{Taint, Toleration};
     use crate::api::kueue::{FlavorQuotas, QueueingStrategy, ResourceGroup, ResourceQuota};
+    use crate::kueue::cache::usage_from;
     use crate::manifest::error::Loc;
 
     fn q(s: &str) -> Quantity {
@@ -300,25 +301,10 @@ mod tests {
 
     /// The seed's ClusterQueue with GPUs in use per flavor.
     fn snapshot(cq: &ClusterQueue, one: &str, four: &str) -> Snapshot {
-        let usage = [
-            (
-                (
-                    cq.name.clone(),
-                    "nvidia-l4-1gpu".to_string(),
-                    "nvidia.com/gpu".to_string(),
-                ),
-                q(one),
-            ),
-            (
-                (
-                    cq.name.clone(),
-                    "nvidia-l4-4gpu".to_string(),
-                    "nvidia.com/gpu".to_string(),
-                ),
-                q(four),
-            ),
-        ]
-        .into();
+        let usage = usage_from([
+            ((cq.name.as_str(), "nvidia-l4-1gpu", "nvidia.com/gpu"), q(one)),
+            ((cq.name.as_str(), "nvidia-l4-4gpu", "nvidia.com/gpu"), q(four)),
+        ]);
         Snapshot::new([cq], &usage)
     }
 
@@ -480,7 +466,7 @@ mod tests {
                 flavors: vec![fq("mi300x-reserved", vec![quota("amd.com/gpu", "8")])],
             }],
         );
-        let snapshot = Snapshot::new([&amd, &lender], &BTreeMap::new());
+        let snapshot = Snapshot::new([&amd, &lender], &Default::default());
         let flavors = ["default", "mi300x-reserved", "mi300x-spot"]
             .into_iter()
             .map(|f| (f.to_string(), flavor(f, "ND96isr-MI300X-v5")))
@@ -681,7 +667,7 @@ mod tests {
             ),
         ];
         for (name, cq, lender, used, request, mode, flavor, borrows, message) in cases {
-            let usage = [((cq.name.clone(), "one".to_string(), "cpu".to_string()), q(used))].into();
+            let usage = usage_from([((cq.name.as_str(), "one", "cpu"), q(used))]);
             let queues: Vec<&ClusterQueue> = std::iter::once(&cq).chain(lender.as_ref()).collect();
             let snap = Snapshot::new(queues, &usage);
             let a = assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &cpu(request));

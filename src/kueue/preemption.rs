@@ -407,7 +407,7 @@ mod tests {
     }
 
     fn fr() -> FlavorResource {
-        ("default".into(), "cpu".into())
+        FlavorResource::new("default", "cpu")
     }
 
     fn cluster_queue(
@@ -530,12 +530,10 @@ mod tests {
         incoming_priority: i32,
     ) -> Vec<(String, Reason)> {
         let qs = queues();
-        let mut usage = std::collections::BTreeMap::new();
+        let mut used = Vec::new();
         let mut candidates = Vec::new();
         for (i, (_, cq, c, prio, at)) in admitted.iter().enumerate() {
-            *usage
-                .entry((cq.to_string(), "default".to_string(), "cpu".to_string()))
-                .or_insert(Quantity::ZERO) += cpu(*c);
+            used.push(((*cq, "default", "cpu"), cpu(*c)));
             candidates.push(Candidate {
                 uid: WorkloadId::from_raw(i as u64 + 1),
                 cluster_queue: cq.to_string(),
@@ -546,7 +544,7 @@ mod tests {
                 evicted: false,
             });
         }
-        let mut snapshot = Snapshot::new(qs.iter(), &usage);
+        let mut snapshot = Snapshot::new(qs.iter(), &crate::kueue::cache::usage_from(used));
         let before = snapshot.clone();
         let cq = qs.iter().find(|q| q.name == incoming_cq).unwrap();
         let needs = if cpu(incoming_cpu) > snapshot.available(incoming_cq, &fr()) {

@@ -44,7 +44,7 @@ fn usage_of(
 ) -> Vec<(FlavorResource, Quantity)> {
     flavors
         .iter()
-        .map(|(r, f)| ((f.clone(), r.clone()), requests.get(r)))
+        .map(|(r, f)| (FlavorResource::new(f.as_str(), r.as_str()), requests.get(r)))
         .collect()
 }
 

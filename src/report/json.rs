@@ -230,11 +230,12 @@ fn cluster_queue(r: &RunResult, cq: &crate::api::kueue::ClusterQueue) -> Cluster
         .usage_samples
         .iter()
         .map(|s| {
-            // Samples are keyed by (queue, flavor, resource) in order, so each flavor's
+            // A queue's usage is keyed by (flavor, resource) in order, so each flavor's
             // resources come out sorted, as are the flavors.
             let mut per = FlavorResources::new();
             let mut borrowed = FlavorResources::new();
-            for ((_, f, res), q) in s.usage.iter().filter(|((c, _, _), _)| c == &cq.name) {
+            for (fr, q) in s.usage.get(&cq.name).into_iter().flatten() {
+                let (f, res) = (&fr.flavor, &fr.resource);
                 per.entry(f.clone()).or_default().insert(res.clone(), (*q).into());
                 let over = *q - nominal_of(cq, f, res);
                 if over > Quantity::ZERO {

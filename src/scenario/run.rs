@@ -13,7 +13,7 @@ use crate::manifest::error::{did_you_mean, InputError, InputErrors, Loc};
 use crate::manifest::load::{load_paths, RawObject};
 use crate::manifest::objects::{decode, Object};
 use crate::store::{LogEvent, Store};
-use crate::units::{Quantity, SimTime};
+use crate::units::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -390,7 +390,7 @@ pub struct Transcript {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageSample {
     pub t: SimTime,
-    pub usage: BTreeMap<(String, String, String), Quantity>,
+    pub(crate) usage: crate::kueue::cache::QuotaUsage,
 }
 
 pub struct RunResult {
