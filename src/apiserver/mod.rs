@@ -14,13 +14,10 @@ mod workloads;
 
 use crate::engine::action::Action;
 use crate::engine::change::Change;
-use crate::engine::kernel::rng_stream;
+use crate::engine::kernel::{rng_stream, Stream};
 use crate::store::{LogEvent, Store};
 use crate::units::SimDuration;
 use rand_chacha::ChaCha8Rng;
-
-/// The random stream of generated names and UIDs.
-const NAMES_STREAM: u64 = 1;
 
 /// The applier and the little state it keeps: its random stream and its notes.
 pub(crate) struct ApiServer {
@@ -34,7 +31,7 @@ pub(crate) struct ApiServer {
 impl ApiServer {
     pub(crate) fn new(seed: u64, default_job_run_time: SimDuration) -> ApiServer {
         ApiServer {
-            names: rng_stream(seed, NAMES_STREAM),
+            names: rng_stream(seed, Stream::Names),
             default_job_run_time,
             warnings: Vec::new(),
         }

@@ -6,7 +6,7 @@ use crate::api::core::{ResourceList, Taint, TaintEffect};
 use crate::engine::action::{Action, PodWrite};
 use crate::engine::change::Change;
 use crate::engine::components::{Component, Cx};
-use crate::engine::kernel::rng_stream;
+use crate::engine::kernel::{rng_stream, Stream};
 use crate::store::{Node, Pod, PodId, Store};
 use crate::units::SimTime;
 use rand::Rng;
@@ -189,9 +189,6 @@ fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut
     }
 }
 
-/// kube-scheduler's random stream (ties between equally good nodes).
-const SCHEDULER_STREAM: u64 = 2;
-
 /// kube-scheduler: its scheduling queue (by priority, then creation), the pods it found no
 /// node for, where its next node scan starts, and its random stream.
 pub(crate) struct KubeScheduler {
@@ -213,7 +210,7 @@ impl KubeScheduler {
             active: BTreeSet::new(),
             unschedulable: BTreeSet::new(),
             next_start_node: 0,
-            rng: rng_stream(seed, SCHEDULER_STREAM),
+            rng: rng_stream(seed, Stream::Scheduler),
         }
     }
 

@@ -128,11 +128,22 @@ impl<E> Kernel<E> {
     }
 }
 
-/// One of the run's independent random streams: the same seed and stream number always
-/// give the same sequence, and drawing from one stream never shifts another.
-pub(crate) fn rng_stream(seed: u64, stream: u64) -> ChaCha8Rng {
+/// The control plane's random streams, one per purpose, so that (say) a new pod name
+/// never shifts kube-scheduler's tie-breaks. Serving's streams (traffic, routers) are
+/// drawn from the seed on their own in `serving` and `traffic`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Stream {
+    /// generateName suffixes and UIDs (the API server).
+    Names = 1,
+    /// Ties between equally good nodes (kube-scheduler).
+    Scheduler = 2,
+}
+
+/// One of the run's independent random streams: the same seed and stream always give the
+/// same sequence, and drawing from one stream never shifts another.
+pub(crate) fn rng_stream(seed: u64, stream: Stream) -> ChaCha8Rng {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(stream);
+    r.set_stream(stream as u64);
     r
 }
 
@@ -169,9 +180,9 @@ mod tests {
     #[test]
     fn streams_are_independent_and_reproducible() {
         use rand::Rng;
-        let a: u64 = rng_stream(7, 1).random();
-        let b: u64 = rng_stream(7, 2).random();
+        let a: u64 = rng_stream(7, Stream::Names).random();
+        let b: u64 = rng_stream(7, Stream::Scheduler).random();
         assert_ne!(a, b);
-        assert_eq!(a, rng_stream(7, 1).random::<u64>());
+        assert_eq!(a, rng_stream(7, Stream::Names).random::<u64>());
     }
 }
