@@ -66,6 +66,8 @@ pub struct Engine {
     store: Store,
     api: ApiServer,
     components: Components,
+    /// Reconciles allowed within one instant (`SETTLE_LIMIT`; lower in tests).
+    settle_limit: u64,
 }
 
 impl Engine {
@@ -79,6 +81,7 @@ impl Engine {
                 kube_scheduler: KubeScheduler::new(config.seed),
                 ..Components::default()
             },
+            settle_limit: SETTLE_LIMIT,
         }
     }
 
@@ -149,7 +152,7 @@ impl Engine {
                 };
                 let Some(actions) = work else { continue };
                 reconciles += 1;
-                if reconciles > SETTLE_LIMIT {
+                if reconciles > self.settle_limit {
                     return Err(RunError::DidNotSettle {
                         at: self.now(),
                         reconciles,
@@ -213,5 +216,87 @@ impl Engine {
             self.apply(a);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::apps::{DeploymentSpec, Strategy};
+    use crate::api::core::PodTemplate;
+    use crate::api::meta::ObjectMeta;
+    use crate::manifest::error::Loc;
+    use crate::manifest::objects::Object;
+
+    struct Idle;
+    impl Driver for Idle {
+        fn on_timeline(&mut self, _: &mut Engine, _: usize) -> Result<(), RunError> {
+            Ok(())
+        }
+        fn after_instant(&mut self, _: &Engine) {}
+    }
+
+    fn deployment(replicas: i32) -> Object {
+        Object::Deployment {
+            namespace: "ns".into(),
+            deployment: crate::api::apps::DeploymentObject {
+                meta: ObjectMeta {
+                    name: "web".into(),
+                    ..Default::default()
+                },
+                spec: DeploymentSpec {
+                    replicas,
+                    selector: Default::default(),
+                    template: PodTemplate::default(),
+                    strategy: Strategy::DEFAULT_ROLLING,
+                    min_ready_seconds: 0,
+                    paused: false,
+                },
+            },
+            loc: Loc::new("test.yaml".into(), 1, 1),
+        }
+    }
+
+    fn engine() -> Engine {
+        Engine::new(
+            Catalog::bundled(),
+            Config {
+                seed: 1,
+                kueue: KueueConfig::default(),
+                job_run_time: SimDuration::from_secs(60),
+            },
+        )
+    }
+
+    #[test]
+    fn a_run_that_does_not_settle_is_an_error_naming_the_instant_and_the_component() {
+        let mut e = engine();
+        e.settle_limit = 3;
+        e.submit(Action::Apply {
+            object: Box::new(deployment(5)),
+            manifest: None,
+        });
+        let err = e.run(SimTime(1000), &mut Idle).unwrap_err();
+        let RunError::DidNotSettle { at, reconciles, .. } = &err;
+        assert_eq!((*at, *reconciles), (SimTime::ZERO, 4));
+        assert!(
+            err.to_string()
+                .starts_with("the controllers did not settle at 00:00:00: 4 reconciles"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_settled_instant_leaves_every_queue_empty() {
+        let mut e = engine();
+        e.submit(Action::Apply {
+            object: Box::new(deployment(3)),
+            manifest: None,
+        });
+        e.run(SimTime(1000), &mut Idle).unwrap();
+        // Three pods, created by the ReplicaSet the Deployment controller made.
+        assert_eq!(e.store().pods.len(), 3);
+        assert_eq!(e.store().replicasets.len(), 1);
+        assert_eq!(e.now(), SimTime(1000));
     }
 }
