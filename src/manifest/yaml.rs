@@ -31,16 +31,42 @@ pub(crate) struct Document {
     pub root: Node,
 }
 
+/// How deep mappings and lists may nest. Kubernetes objects stay far below it; beyond it a
+/// document is more likely a mistake or an attack than a manifest.
+pub(crate) const MAX_DEPTH: usize = 200;
+
+/// How many nodes aliases may add to a file by repeating what their anchors hold: enough
+/// for any reuse of a block of labels or resources, too few for an alias bomb to exhaust
+/// memory.
+pub(crate) const MAX_ALIAS_NODES: usize = 100_000;
+
 pub(crate) fn parse_documents(file: &Arc<str>, text: &str) -> Result<Vec<Document>, InputError> {
     let mut builder = Builder {
         file: file.clone(),
         stack: Vec::new(),
         docs: Vec::new(),
         anchors: HashMap::new(),
-        pending_key: Vec::new(),
+        alias_nodes: 0,
+        error: None,
     };
+    // Events are pulled one at a time rather than through `Parser::load`, which recurses once
+    // per nesting level and would overflow the stack on a deeply nested (or hostile) file
+    // before the depth limit could stop it.
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, true).map_err(|e| {
+    let parsed = loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break Ok(()),
+            Ok((ev, mark)) => builder.on_event(ev, mark),
+            Err(e) => break Err(e),
+        }
+        if builder.error.is_some() {
+            break Ok(());
+        }
+    };
+    if let Some(e) = builder.error {
+        return Err(e);
+    }
+    parsed.map_err(|e| {
         let m = e.marker();
         InputError::at(
             Loc::new(file.clone(), m.line() as u32, m.col() as u32 + 1),
@@ -55,13 +81,27 @@ pub(crate) fn parse_documents(file: &Arc<str>, text: &str) -> Result<Vec<Documen
         .collect())
 }
 
+/// A mapping or list being built.
+struct Open {
+    node: Node,
+    anchor: usize,
+    /// Nodes in it so far, itself included.
+    size: usize,
+    /// For a mapping: the key waiting for its value, and the keys seen.
+    key: Option<Node>,
+    keys: HashMap<String, Loc>,
+}
+
 struct Builder {
     file: Arc<str>,
-    stack: Vec<(Node, usize)>,
+    stack: Vec<Open>,
     docs: Vec<Document>,
-    anchors: HashMap<usize, Node>,
-    /// For maps under construction: the key waiting for its value.
-    pending_key: Vec<Option<Node>>,
+    /// Anchored nodes and their sizes.
+    anchors: HashMap<usize, (Node, usize)>,
+    /// Nodes added by aliases so far.
+    alias_nodes: usize,
+    /// The first problem: the rest of the file is not built.
+    error: Option<InputError>,
 }
 
 impl Builder {
@@ -69,29 +109,75 @@ impl Builder {
         Loc::new(self.file.clone(), m.line() as u32, m.col() as u32 + 1)
     }
 
-    fn push_value(&mut self, node: Node, anchor: usize) {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+    fn fail(&mut self, e: InputError) {
+        if self.error.is_none() {
+            self.error = Some(e);
         }
-        match self.stack.last_mut() {
-            None => self.docs.push(Document { root: node }),
-            Some((parent, _)) => match &mut parent.value {
-                Value::Seq(items) => items.push(node),
-                Value::Map(entries) => {
-                    let slot = self.pending_key.last_mut().expect("map has key slot");
-                    match slot.take() {
-                        None => *slot = Some(node),
-                        Some(key) => entries.push((key, node)),
+    }
+
+    fn open(&mut self, node: Node, anchor: usize) {
+        if self.stack.len() >= MAX_DEPTH {
+            let e = InputError::at(
+                node.loc,
+                format!("mappings and lists nest deeper than {MAX_DEPTH} levels"),
+            )
+            .hint("a Kubernetes manifest is never this deep: check the indentation and brackets");
+            self.fail(e);
+            return;
+        }
+        self.stack.push(Open {
+            node,
+            anchor,
+            size: 1,
+            key: None,
+            keys: HashMap::new(),
+        });
+    }
+
+    fn push_value(&mut self, node: Node, anchor: usize, size: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let Some(parent) = self.stack.last_mut() else {
+            self.docs.push(Document { root: node });
+            return;
+        };
+        parent.size += size;
+        match &mut parent.node.value {
+            Value::Seq(items) => items.push(node),
+            Value::Map(entries) => match parent.key.take() {
+                None => {
+                    // kubectl decodes strictly: a key given twice is an error, not a choice.
+                    if let Value::Scalar { text, .. } = &node.value {
+                        if let Some(first) = parent.keys.get(text) {
+                            let e = InputError::at(
+                                node.loc.clone(),
+                                format!(
+                                    "mapping key `{text}` appears twice (first at line {}:{})",
+                                    first.line, first.col
+                                ),
+                            )
+                            .hint("remove one of them: Kubernetes rejects duplicate keys (strict decoding)");
+                            self.fail(e);
+                            return;
+                        }
+                        parent.keys.insert(text.clone(), node.loc.clone());
                     }
+                    parent.key = Some(node);
                 }
-                _ => unreachable!("only collections are on the stack"),
+                Some(key) => entries.push((key, node)),
             },
+            // Only collections are ever opened.
+            Value::Null | Value::Scalar { .. } => {}
         }
     }
 }
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.error.is_some() {
+            return;
+        }
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let quoted = !matches!(style, TScalarStyle::Plain) || tag.as_ref().is_some_and(|t| t.suffix == "str");
@@ -105,37 +191,46 @@ impl MarkedEventReceiver for Builder {
                     value,
                     loc: self.loc(mark),
                 };
-                self.push_value(node, anchor);
+                self.push_value(node, anchor, 1);
             }
             Event::SequenceStart(anchor, _) => {
                 let node = Node {
                     value: Value::Seq(Vec::new()),
                     loc: self.loc(mark),
                 };
-                self.stack.push((node, anchor));
+                self.open(node, anchor);
             }
             Event::MappingStart(anchor, _) => {
                 let node = Node {
                     value: Value::Map(Vec::new()),
                     loc: self.loc(mark),
                 };
-                self.stack.push((node, anchor));
-                self.pending_key.push(None);
+                self.open(node, anchor);
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                if matches!(ev, Event::MappingEnd) {
-                    self.pending_key.pop();
-                }
-                if let Some((node, anchor)) = self.stack.pop() {
-                    self.push_value(node, anchor);
+                if let Some(open) = self.stack.pop() {
+                    self.push_value(open.node, open.anchor, open.size);
                 }
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().unwrap_or(Node {
-                    value: Value::Null,
-                    loc: self.loc(mark),
-                });
-                self.push_value(node, 0);
+                let (node, size) = self.anchors.get(&id).cloned().unwrap_or((
+                    Node {
+                        value: Value::Null,
+                        loc: self.loc(mark),
+                    },
+                    1,
+                ));
+                self.alias_nodes += size;
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    let e = InputError::at(
+                        self.loc(mark),
+                        format!("aliases expand this file by more than {MAX_ALIAS_NODES} nodes"),
+                    )
+                    .hint("write the repeated part out, or repeat less: nested aliases multiply (an alias bomb)");
+                    self.fail(e);
+                    return;
+                }
+                self.push_value(node, 0, size);
             }
             Event::DocumentEnd => {
                 // An empty document (`---` followed by nothing) yields no scalar event.
@@ -355,6 +450,32 @@ mod tests {
     fn anchors_and_aliases_resolve() {
         let docs = parse("x: &a {k: v}\ny: *a\n");
         assert_eq!(docs[0].root.path(&["y", "k"]).unwrap().as_str().unwrap(), "v");
+    }
+
+    #[test]
+    fn what_kubectl_or_memory_would_not_take_is_a_located_error() {
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+        let deep = format!("a: {}{}\n", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        // (input, where, what)
+        let cases: Vec<(&str, &str, &str)> = vec![
+            (
+                "metadata:\n  name: a\n  name: b\n",
+                "t.yaml:3:3",
+                "mapping key `name` appears twice (first at line 2:3)",
+            ),
+            (bomb, "t.yaml:5:", "aliases expand this file by more than 100000 nodes"),
+            (&deep, "t.yaml:1:", "nest deeper than 200 levels"),
+        ];
+        for (input, at, what) in cases {
+            let e = parse_documents(&Arc::from("t.yaml"), input).unwrap_err().to_string();
+            assert!(e.starts_with(at) && e.contains(what), "{e}");
+        }
+        // The same key in two mappings, and an alias reused a little, are fine.
+        assert!(parse_documents(
+            &Arc::from("t.yaml"),
+            "a: {name: x}\nb: {name: y}\nc: &c [1, 2]\nd: [*c, *c]\n"
+        )
+        .is_ok());
     }
 
     #[test]
