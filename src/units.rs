@@ -13,6 +13,8 @@ pub enum UnitError {
     QuantityOverflow(String),
     #[error("`{0}` is not a duration; expected e.g. 90s, 15m, 1h30m, 250ms")]
     BadDuration(String),
+    #[error("duration `{0}` is longer than the simulator's limit of 365d")]
+    DurationTooLong(String),
 }
 
 /// A Kubernetes resource quantity, held exactly in thousandths of the base unit
@@ -199,8 +201,12 @@ impl std::ops::Add<SimDuration> for SimTime {
 
 impl SimDuration {
     pub const ZERO: SimDuration = SimDuration(0);
+    /// The longest duration an input may give: a year of simulated time is far beyond any
+    /// run's horizon, and bounding it keeps every sum of times far from overflowing.
+    pub const MAX: SimDuration = SimDuration(365 * 86_400_000);
+
     pub fn from_secs(s: u64) -> Self {
-        SimDuration(s * 1000)
+        SimDuration(s.saturating_mul(1000))
     }
     pub(crate) fn from_secs_f64(s: f64) -> Self {
         SimDuration((s * 1000.0).round().max(0.0) as u64)
@@ -242,6 +248,9 @@ impl SimDuration {
             };
             total += n * ms;
             rest = &rest[u_end..];
+        }
+        if !(total <= SimDuration::MAX.0 as f64) {
+            return Err(UnitError::DurationTooLong(text.to_string()));
         }
         Ok(SimDuration(total.round() as u64))
     }
@@ -387,11 +396,22 @@ mod tests {
             ("1.5h", 5_400_000),
             ("0", 0),
             ("2m30s", 150_000),
+            ("365d", 365 * 86_400_000),
         ] {
             assert_eq!(SimDuration::parse(text).unwrap().0, ms, "{text}");
         }
         for text in ["", "10", "m", "5x", "1h30"] {
-            assert!(SimDuration::parse(text).is_err(), "{text}");
+            assert!(
+                matches!(SimDuration::parse(text), Err(UnitError::BadDuration(_))),
+                "{text}"
+            );
+        }
+        // Past the limit, and 20 digits that would saturate to forever.
+        for text in ["366d", "8761h", "99999999999999999999s"] {
+            assert!(
+                matches!(SimDuration::parse(text), Err(UnitError::DurationTooLong(_))),
+                "{text}"
+            );
         }
     }
 

@@ -19,6 +19,13 @@ use std::collections::VecDeque;
 pub const NO_READY_REPLICA: &str = "no_ready_replica_503";
 pub const REPLICA_TERMINATED: &str = "replica_terminated";
 pub const CONTEXT_TOO_LONG: &str = "context_length_exceeded_400";
+/// The service already holds `MAX_BACKLOG` waiting requests (a limit of the simulator).
+pub const BACKLOG_LIMIT: &str = "backlog_limit_exceeded";
+
+/// Requests a service may hold waiting (in its replicas' queues or for a ready replica).
+/// Past it, an overload would only grow memory without changing any reported figure
+/// that matters: such a service has long missed every latency target.
+pub const MAX_BACKLOG: u64 = 1_000_000;
 
 /// One predictor pod's serving life, from the cluster simulation.
 #[derive(Debug, Clone)]
@@ -110,6 +117,8 @@ impl Sink for Recorder<'_> {
 /// request queued by a step's start.
 struct Loop<'a> {
     spec: &'a ServiceSpec<'a>,
+    /// `MAX_BACKLOG`, lower in tests.
+    max_backlog: u64,
     lifecycle: EventQueue<u64, Lifecycle>,
     sources: Vec<Source<'a>>,
     /// Each stream's next arrival, drawn ahead.
@@ -254,6 +263,10 @@ impl Loop<'_> {
     }
 
     fn route(&mut self, req: Request, now: f64) {
+        if self.waiting_sum + self.pending.len() as u64 >= self.max_backlog {
+            self.metrics.failed(now, BACKLOG_LIMIT);
+            return;
+        }
         if self.accepting.is_empty() {
             let deadline = req.arrival_s + self.spec.timeout_s;
             if deadline <= now {
@@ -329,9 +342,14 @@ pub fn simulate(spec: &ServiceSpec) -> ServiceResult {
 
 /// `simulate`, reporting how far it has got to `progress`.
 pub(crate) fn simulate_observed(spec: &ServiceSpec, progress: Option<&Progress>) -> ServiceResult {
+    run(spec, progress, MAX_BACKLOG)
+}
+
+fn run(spec: &ServiceSpec, progress: Option<&Progress>, max_backlog: u64) -> ServiceResult {
     let n = spec.spans.len();
     let mut lp = Loop {
         spec,
+        max_backlog,
         lifecycle: EventQueue::default(),
         sources: spec
             .traffic
@@ -406,5 +424,73 @@ pub(crate) fn simulate_observed(spec: &ServiceSpec, progress: Option<&Progress>)
         metrics: lp.metrics,
         replicas,
         in_flight,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serving::replica::Limits;
+    use crate::traffic::arrivals::{Interarrival, RateSchedule};
+    use crate::traffic::source::Pattern;
+    use crate::traffic::tokens::LengthDist;
+
+    #[test]
+    fn an_overload_past_the_backlog_limit_fails_requests_instead_of_growing_memory() {
+        // 100 requests/s at a Llama-3.1-8B replica on an H100 that serves one at a time,
+        // each for seconds.
+        let catalog = crate::catalog::Catalog::bundled();
+        let (card, arch) = crate::serving::steptime::llama_8b_shapes();
+        let Some(gpu) = catalog.gpu("H100-SXM") else {
+            panic!("the bundled catalog has the H100");
+        };
+        let args = crate::serving::args::VllmArgs::default();
+        let cost = StepCost::new(&card, &arch, gpu, &args, &catalog.vllm);
+        let traffic = TrafficSpec {
+            pattern: Pattern::Synthetic {
+                arrival: Interarrival::Poisson,
+                rates: RateSchedule::constant(100.0),
+                prompt: LengthDist::Fixed(2000),
+                output: LengthDist::Fixed(500),
+            },
+            start_s: 0.0,
+            stop_s: Some(10.0),
+            prefix: None,
+        };
+        let spec = ServiceSpec {
+            spans: vec![ReplicaSpan {
+                pod: "replica".into(),
+                node: "node".into(),
+                gpus: 1,
+                ready_s: 0.0,
+                stop_s: None,
+                gone_s: None,
+                cost,
+                limits: Limits {
+                    block_size: 16,
+                    num_blocks: 100_000,
+                    max_num_seqs: 1,
+                    max_num_batched_tokens: 8192,
+                    prefix_caching: false,
+                },
+                max_model_len: 131_072,
+            }],
+            traffic: vec![(&traffic, 0)],
+            router: RouterPolicy::Random,
+            timeout_s: 30.0,
+            slo: vec![],
+            window_s: 60.0,
+            end_s: 20.0,
+            fidelity: Fidelity::Fast,
+            seed: 1,
+        };
+        let limited = run(&spec, None, 50);
+        let turned_away = limited.metrics.failed.get(BACKLOG_LIMIT).copied().unwrap_or(0);
+        assert!(turned_away > 800, "{turned_away} requests turned away");
+        // Never more than the limit waiting, plus the one running.
+        assert!(limited.in_flight <= 51, "{}", limited.in_flight);
+        let unlimited = run(&spec, None, MAX_BACKLOG);
+        assert_eq!(unlimited.metrics.failed.get(BACKLOG_LIMIT), None);
+        assert!(unlimited.in_flight > 900, "{}", unlimited.in_flight);
     }
 }

@@ -107,14 +107,14 @@ pub(crate) fn next_arrival_s(kind: &Interarrival, rates: &RateSchedule, now: f64
     let constant = rates.steps.len() == 1 && rates.diurnal.is_none();
     let mut t = now;
     loop {
+        // The Scenario's checks keep rates and cv positive and finite; were they not, the
+        // stream simply ends.
         let gap = match kind {
-            Interarrival::Poisson => Exp::new(bound).expect("positive rate").sample(rng),
+            Interarrival::Poisson => Exp::new(bound).ok()?.sample(rng),
             Interarrival::Gamma { cv } => {
                 // Shape k = 1/cv², mean 1/bound.
                 let k = 1.0 / (cv * cv);
-                Gamma::new(k, 1.0 / (bound * k))
-                    .expect("positive parameters")
-                    .sample(rng)
+                Gamma::new(k, 1.0 / (bound * k)).ok()?.sample(rng)
             }
         };
         t += gap;

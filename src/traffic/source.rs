@@ -99,7 +99,8 @@ impl<'a> Source<'a> {
                     None => next_arrival_s(arrival, rates, self.now, &mut self.rng)?,
                 };
                 self.now = t;
-                let (prompt, output) = self.lengths.as_ref().expect("synthetic streams have samplers");
+                // A synthetic stream always has its samplers (made in `new`).
+                let (prompt, output) = self.lengths.as_ref()?;
                 (t, prompt.sample(&mut self.rng), output.sample(&mut self.rng))
             }
             Pattern::Trace {

@@ -20,6 +20,10 @@ pub enum LengthDist {
     Empirical(Vec<u32>),
 }
 
+/// The longest prompt or answer a distribution may describe: far beyond any model's
+/// context, and small enough that every derived figure stays finite.
+pub(crate) const MAX_TOKENS: f64 = 1e7;
+
 impl LengthDist {
     /// Validates the parameters; the message says what a user must change.
     pub fn check(&self) -> Result<(), String> {
@@ -29,6 +33,9 @@ impl LengthDist {
             LengthDist::Uniform { min: 0, .. } => Err("min must be at least 1 token".into()),
             LengthDist::LogNormal { mean, sd } if !(*mean >= 1.0 && *sd >= 0.0) => Err(format!(
                 "lognormal needs mean >= 1 and sd >= 0 (got mean {mean}, sd {sd})"
+            )),
+            LengthDist::LogNormal { mean, sd } if !(*mean <= MAX_TOKENS && *sd <= MAX_TOKENS) => Err(format!(
+                "lognormal mean and sd are at most {MAX_TOKENS:e} tokens (got mean {mean}, sd {sd})"
             )),
             LengthDist::Empirical(v) if v.is_empty() => {
                 Err("an empirical distribution needs at least one length".into())
@@ -51,7 +58,11 @@ impl LengthDist {
         match self {
             LengthDist::LogNormal { mean, sd } if *sd > 0.0 => {
                 let (mu, sigma) = lognormal_params(*mean, *sd);
-                LengthSampler::LogNormal(LogNormal::new(mu, sigma).expect("checked parameters"))
+                // `check` keeps σ finite; were it not, the lengths fall back to the mean.
+                match LogNormal::new(mu, sigma) {
+                    Ok(d) => LengthSampler::LogNormal(d),
+                    Err(_) => LengthSampler::Other(self),
+                }
             }
             other => LengthSampler::Other(other),
         }
@@ -66,9 +77,12 @@ impl LengthDist {
                     return mean.round() as u32;
                 }
                 let (mu, sigma) = lognormal_params(*mean, *sd);
-                let d = LogNormal::new(mu, sigma).expect("checked parameters");
-                length(d.sample(rng))
+                match LogNormal::new(mu, sigma) {
+                    Ok(d) => length(d.sample(rng)),
+                    Err(_) => length(*mean),
+                }
             }
+            LengthDist::Empirical(v) if v.is_empty() => 1,
             LengthDist::Empirical(v) => v[rng.random_range(0..v.len())],
         }
     }
@@ -130,5 +144,15 @@ mod tests {
             .contains("greater than"));
         assert!(LengthDist::Fixed(0).check().is_err());
         assert!(LengthDist::LogNormal { mean: 0.0, sd: 1.0 }.check().is_err());
+        // Past the limit σ would be infinite and the sampler could not be built.
+        for (mean, sd) in [
+            (1.0, 1e300),
+            (1e300, 1.0),
+            (f64::INFINITY, 1.0),
+            (f64::NAN, 1.0),
+            (1.0, f64::NAN),
+        ] {
+            assert!(LengthDist::LogNormal { mean, sd }.check().is_err(), "{mean} {sd}");
+        }
     }
 }
