@@ -249,7 +249,7 @@ impl SimDuration {
             total += n * ms;
             rest = &rest[u_end..];
         }
-        if !(total <= SimDuration::MAX.0 as f64) {
+        if total.is_nan() || total > SimDuration::MAX.0 as f64 {
             return Err(UnitError::DurationTooLong(text.to_string()));
         }
         Ok(SimDuration(total.round() as u64))
