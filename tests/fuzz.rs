@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The scenarios mutated, each with its folder (copied whole: includes are relative).
 const CORPUS: &[(&str, &str)] = &[
@@ -121,7 +121,7 @@ fn mutate(rng: &mut ChaCha8Rng, text: &mut Vec<u8>) -> String {
     let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').collect();
     let n = lines.len().max(1);
     let pick = rng.random_range(0..n);
-    let mut joined = |lines: Vec<Vec<u8>>| lines.join(&b'\n');
+    let joined = |lines: Vec<Vec<u8>>| lines.join(&b'\n');
     let owned: Vec<Vec<u8>> = lines.iter().map(|l| l.to_vec()).collect();
     match rng.random_range(0..14) {
         0 => {
