@@ -283,10 +283,7 @@ fn mutate(rng: &mut ChaCha8Rng, text: &mut Vec<u8>) -> String {
                 return format!("nothing (no {key})");
             }
             let at = found[rng.random_range(0..found.len())] + needle.len();
-            let end = s[at..]
-                .find(|c| c == ',' || c == '}' || c == '\n')
-                .map(|e| at + e)
-                .unwrap_or(s.len());
+            let end = s[at..].find([',', '}', '\n']).map(|e| at + e).unwrap_or(s.len());
             *text = format!("{}{value}{}", &s[..at], &s[end..]).into_bytes();
             format!("{key}: {value}")
         }
