@@ -1,58 +1,7 @@
-//! Parsing the `oc`/`kubectl` command lines a Scenario's timeline holds.
+//! Parsing the `oc`/`kubectl` command lines a Scenario's timeline holds: the verb first,
+//! from one table, then the flags, once, then what the verb needs of them.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Pod,
-    Deployment,
-    ReplicaSet,
-    InferenceService,
-    Workload,
-    ClusterQueue,
-    LocalQueue,
-    Node,
-    ServingRuntime,
-    ResourceFlavor,
-    Job,
-}
-
-impl Kind {
-    pub fn parse(s: &str) -> Option<Kind> {
-        let base = s.split('.').next().unwrap_or(s).to_lowercase();
-        Some(match base.as_str() {
-            "pod" | "pods" | "po" => Kind::Pod,
-            "deployment" | "deployments" | "deploy" => Kind::Deployment,
-            "replicaset" | "replicasets" | "rs" => Kind::ReplicaSet,
-            "inferenceservice" | "inferenceservices" | "isvc" => Kind::InferenceService,
-            "workload" | "workloads" | "wl" => Kind::Workload,
-            "clusterqueue" | "clusterqueues" | "cq" => Kind::ClusterQueue,
-            "localqueue" | "localqueues" | "lq" | "queue" | "queues" => Kind::LocalQueue,
-            "node" | "nodes" | "no" => Kind::Node,
-            "servingruntime" | "servingruntimes" => Kind::ServingRuntime,
-            "resourceflavor" | "resourceflavors" | "rf" => Kind::ResourceFlavor,
-            "job" | "jobs" => Kind::Job,
-            _ => return None,
-        })
-    }
-    /// The resource name kubectl prints in messages (`deployment.apps/x scaled`).
-    pub fn resource(self) -> &'static str {
-        match self {
-            Kind::Pod => "pod",
-            Kind::Deployment => "deployment.apps",
-            Kind::ReplicaSet => "replicaset.apps",
-            Kind::InferenceService => "inferenceservice.serving.kserve.io",
-            Kind::Workload => "workload.kueue.x-k8s.io",
-            Kind::ClusterQueue => "clusterqueue.kueue.x-k8s.io",
-            Kind::LocalQueue => "localqueue.kueue.x-k8s.io",
-            Kind::Node => "node",
-            Kind::ServingRuntime => "servingruntime.serving.kserve.io",
-            Kind::ResourceFlavor => "resourceflavor.kueue.x-k8s.io",
-            Kind::Job => "job.batch",
-        }
-    }
-    pub(crate) fn cluster_scoped(self) -> bool {
-        matches!(self, Kind::ClusterQueue | Kind::Node | Kind::ResourceFlavor)
-    }
-}
+pub(crate) use super::kubectl::{Columns, Kind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
@@ -82,12 +31,12 @@ pub enum Verb {
     },
     Annotate {
         targets: Targets,
-        changes: Vec<(String, Option<String>)>,
+        changes: KvChanges,
         overwrite: bool,
     },
     Label {
         targets: Targets,
-        changes: Vec<(String, Option<String>)>,
+        changes: KvChanges,
         overwrite: bool,
     },
     Patch {
@@ -109,7 +58,7 @@ pub enum Verb {
         kind: Kind,
         names: Vec<String>,
         selector: Option<String>,
-        wide: bool,
+        columns: Columns,
     },
     Describe {
         kind: Kind,
@@ -117,7 +66,9 @@ pub enum Verb {
     },
     Cordon {
         node: String,
-        uncordon: bool,
+    },
+    Uncordon {
+        node: String,
     },
     Drain {
         node: String,
@@ -225,70 +176,90 @@ struct Flags {
     positional: Vec<String>,
 }
 
-const VALUE_FLAGS: &[(&str, &str)] = &[
-    ("-n", "namespace"),
-    ("--namespace", "namespace"),
-    ("-l", "selector"),
-    ("--selector", "selector"),
-    ("--replicas", "replicas"),
-    ("-o", "output"),
-    ("--output", "output"),
-    ("--grace-period", "grace"),
-    ("-p", "patch"),
-    ("--patch", "patch"),
-    ("--type", "type"),
-    ("-f", "file"),
-    ("--filename", "file"),
+/// A flag that takes a value (`-n NS`, `--namespace=NS`).
+#[derive(Clone, Copy)]
+enum ValueFlag {
+    Namespace,
+    Selector,
+    Replicas,
+    Output,
+    Grace,
+    Patch,
+    PatchType,
+    File,
+}
+
+const VALUE_FLAGS: &[(&str, ValueFlag)] = &[
+    ("-n", ValueFlag::Namespace),
+    ("--namespace", ValueFlag::Namespace),
+    ("-l", ValueFlag::Selector),
+    ("--selector", ValueFlag::Selector),
+    ("--replicas", ValueFlag::Replicas),
+    ("-o", ValueFlag::Output),
+    ("--output", ValueFlag::Output),
+    ("--grace-period", ValueFlag::Grace),
+    ("-p", ValueFlag::Patch),
+    ("--patch", ValueFlag::Patch),
+    ("--type", ValueFlag::PatchType),
+    ("-f", ValueFlag::File),
+    ("--filename", ValueFlag::File),
 ];
+
+impl Flags {
+    fn set(&mut self, flag: ValueFlag, value: String) {
+        let field = match flag {
+            ValueFlag::Namespace => &mut self.namespace,
+            ValueFlag::Selector => &mut self.selector,
+            ValueFlag::Replicas => &mut self.replicas,
+            ValueFlag::Output => &mut self.output,
+            ValueFlag::Grace => &mut self.grace,
+            ValueFlag::Patch => &mut self.patch,
+            ValueFlag::PatchType => &mut self.patch_type,
+            ValueFlag::File => &mut self.file,
+        };
+        *field = Some(value);
+    }
+
+    /// A flag without a value, or a positional argument.
+    fn switch(&mut self, arg: &str) -> Result<(), CommandError> {
+        match arg {
+            "-A" | "--all-namespaces" => self.all_namespaces = true,
+            "--all" => self.all = true,
+            "--overwrite" => self.overwrite = true,
+            "--force" => self.force = true,
+            "-w" | "--watch" => return Err(err("--watch is not supported in a timeline", "add a `get` at each time you want to look")),
+            "--dry-run" => return Err(err("--dry-run is not supported in a timeline", "remove it; every timeline command is applied")),
+            n if n.starts_with('-') => {
+                return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o wide, --overwrite, --force, --grace-period, -p, --type, -f"))
+            }
+            _ => self.positional.push(arg.to_string()),
+        }
+        Ok(())
+    }
+}
 
 fn parse_flags(args: &[String]) -> Result<Flags, CommandError> {
     let mut f = Flags::default();
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
+    let mut args = args.iter();
+    while let Some(a) = args.next() {
         let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if a.starts_with('-') => (n.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
+            Some((n, v)) if a.starts_with('-') => (n, Some(v.to_string())),
+            _ => (a.as_str(), None),
         };
-        if let Some((_, field)) = VALUE_FLAGS.iter().find(|(n, _)| *n == name) {
-            let value = match inline {
-                Some(v) => v,
-                None => {
-                    i += 1;
-                    args.get(i).cloned().ok_or_else(|| {
-                        err(
-                            format!("flag needs an argument: {name}"),
-                            format!("give {name} a value"),
-                        )
-                    })?
-                }
-            };
-            match *field {
-                "namespace" => f.namespace = Some(value),
-                "selector" => f.selector = Some(value),
-                "replicas" => f.replicas = Some(value),
-                "output" => f.output = Some(value),
-                "grace" => f.grace = Some(value),
-                "patch" => f.patch = Some(value),
-                "type" => f.patch_type = Some(value),
-                "file" => f.file = Some(value),
-                _ => unreachable!(),
-            }
-        } else {
-            match name.as_str() {
-                "-A" | "--all-namespaces" => f.all_namespaces = true,
-                "--all" => f.all = true,
-                "--overwrite" => f.overwrite = true,
-                "--force" => f.force = true,
-                "-w" | "--watch" => return Err(err("--watch is not supported in a timeline", "add a `get` at each time you want to look")),
-                "--dry-run" => return Err(err("--dry-run is not supported in a timeline", "remove it; every timeline command is applied")),
-                n if n.starts_with('-') => {
-                    return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o wide, --overwrite, --force, --grace-period, -p, --type, -f"))
-                }
-                _ => f.positional.push(a.clone()),
-            }
-        }
-        i += 1;
+        let Some((_, flag)) = VALUE_FLAGS.iter().find(|(n, _)| *n == name) else {
+            f.switch(name)?;
+            continue;
+        };
+        let value = match inline {
+            Some(v) => v,
+            None => args.next().cloned().ok_or_else(|| {
+                err(
+                    format!("flag needs an argument: {name}"),
+                    format!("give {name} a value"),
+                )
+            })?,
+        };
+        f.set(*flag, value);
     }
     Ok(f)
 }
@@ -304,17 +275,16 @@ fn kind_of(s: &str) -> Result<Kind, CommandError> {
 
 /// `TYPE NAME...`, `TYPE/NAME...`, with `--all` or `-l` instead of names.
 fn targets(f: &Flags, verb: &str) -> Result<Targets, CommandError> {
-    let pos = &f.positional;
-    let first = pos.first().ok_or_else(|| {
-        err(
+    let Some((first, rest)) = f.positional.split_first() else {
+        return Err(err(
             format!("error: you must specify the type of resource to {verb}"),
             "e.g. deployment NAME",
-        )
-    })?;
+        ));
+    };
     let (kind, names) = if let Some((k, n)) = first.split_once('/') {
         let kind = kind_of(k)?;
         let mut names = vec![n.to_string()];
-        for p in &pos[1..] {
+        for p in rest {
             let (k2, n2) = p.split_once('/').ok_or_else(|| err("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form", "use TYPE/NAME for every argument"))?;
             if kind_of(k2)? != kind {
                 return Err(err(
@@ -326,7 +296,7 @@ fn targets(f: &Flags, verb: &str) -> Result<Targets, CommandError> {
         }
         (kind, names)
     } else {
-        (kind_of(first)?, pos[1..].to_vec())
+        (kind_of(first)?, rest.to_vec())
     };
     let selection = if f.all {
         Selection::All
@@ -347,6 +317,7 @@ fn targets(f: &Flags, verb: &str) -> Result<Targets, CommandError> {
 /// `key=value` sets, `key-` removes.
 pub(crate) type KvChanges = Vec<(String, Option<String>)>;
 
+/// Splits `oc label`'s and `oc annotate`'s arguments into the changes and the rest.
 fn kv_changes(args: &[String]) -> Result<(Vec<String>, KvChanges), CommandError> {
     let mut rest = Vec::new();
     let mut changes = Vec::new();
@@ -375,231 +346,267 @@ fn kv_changes(args: &[String]) -> Result<(Vec<String>, KvChanges), CommandError>
     Ok((rest, changes))
 }
 
+/// The verbs a timeline runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VerbName {
+    Scale,
+    Annotate,
+    Label,
+    Patch,
+    RolloutRestart,
+    Apply,
+    Delete,
+    Get,
+    Describe,
+    Cordon,
+    Uncordon,
+    Drain,
+}
+
+/// Each verb as written after `oc`, subcommand included.
+const VERBS: &[(&str, VerbName)] = &[
+    ("scale", VerbName::Scale),
+    ("annotate", VerbName::Annotate),
+    ("label", VerbName::Label),
+    ("patch", VerbName::Patch),
+    ("rollout restart", VerbName::RolloutRestart),
+    ("apply", VerbName::Apply),
+    ("delete", VerbName::Delete),
+    ("get", VerbName::Get),
+    ("describe", VerbName::Describe),
+    ("cordon", VerbName::Cordon),
+    ("uncordon", VerbName::Uncordon),
+    ("drain", VerbName::Drain),
+];
+
+/// The verb of `oc VERB ARGS...` and its arguments; `rollout` and `adm` take the next
+/// word as their subcommand.
+fn verb_of(tokens: &[String]) -> Result<(VerbName, &[String]), CommandError> {
+    let (verb, rest) = match tokens {
+        [] => return Err(err("empty command", "write an oc or kubectl command")),
+        [prog, ..] if prog != "oc" && prog != "kubectl" => {
+            return Err(err(
+                format!("`{prog}` is not oc or kubectl"),
+                "timeline entries run oc or kubectl commands",
+            ))
+        }
+        [_] => return Err(err("missing verb", "e.g. oc get pods")),
+        [_, verb, rest @ ..] => (verb.as_str(), rest),
+    };
+    let (name, args) = match (verb, rest.split_first()) {
+        ("rollout", Some((sub, args))) if sub == "restart" => ("rollout restart", args),
+        ("rollout", Some((other, _))) => {
+            return Err(err(
+                format!("`rollout {other}` is not supported"),
+                "supported: rollout restart",
+            ))
+        }
+        ("rollout", None) => {
+            return Err(err(
+                "missing rollout subcommand",
+                "e.g. oc rollout restart deployment/NAME",
+            ))
+        }
+        ("adm", Some((sub, args))) if matches!(sub.as_str(), "cordon" | "uncordon" | "drain") => (sub.as_str(), args),
+        ("adm", _) => {
+            return Err(err(
+                "unsupported `adm` subcommand",
+                "supported: oc adm cordon|uncordon|drain NODE",
+            ))
+        }
+        (v, _) => (v, rest),
+    };
+    let (_, verb) = VERBS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        err(
+            format!("`{name}` is not a supported command"),
+            "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain",
+        )
+    })?;
+    Ok((*verb, args))
+}
+
 pub(crate) fn parse_command(line: &str) -> Result<Command, CommandError> {
     let tokens = tokenize(line)?;
-    let Some(prog) = tokens.first() else {
-        return Err(err("empty command", "write an oc or kubectl command"));
-    };
-    if prog != "oc" && prog != "kubectl" {
-        return Err(err(
-            format!("`{prog}` is not oc or kubectl"),
-            "timeline entries run oc or kubectl commands",
-        ));
-    }
-    let Some(verb) = tokens.get(1) else {
-        return Err(err("missing verb", "e.g. oc get pods"));
-    };
-    let rest = &tokens[2..];
-    let (verb_name, args): (&str, Vec<String>) = match verb.as_str() {
-        "rollout" => match rest.first().map(String::as_str) {
-            Some("restart") => ("rollout restart", rest[1..].to_vec()),
-            Some(other) => {
-                return Err(err(
-                    format!("`rollout {other}` is not supported"),
-                    "supported: rollout restart",
-                ))
-            }
-            None => {
-                return Err(err(
-                    "missing rollout subcommand",
-                    "e.g. oc rollout restart deployment/NAME",
-                ))
-            }
-        },
-        "adm" => match rest.first().map(String::as_str) {
-            Some(s @ ("cordon" | "uncordon" | "drain")) => (s, rest[1..].to_vec()),
-            _ => {
-                return Err(err(
-                    "unsupported `adm` subcommand",
-                    "supported: oc adm cordon|uncordon|drain NODE",
-                ))
-            }
-        },
-        v @ ("cordon" | "uncordon" | "drain") => (v, rest.to_vec()),
-        v => (v, rest.to_vec()),
-    };
-    const VERBS: &[&str] = &[
-        "scale",
-        "annotate",
-        "label",
-        "patch",
-        "rollout restart",
-        "apply",
-        "delete",
-        "get",
-        "describe",
-        "cordon",
-        "uncordon",
-        "drain",
-    ];
-    if !VERBS.contains(&verb_name) {
-        return Err(err(
-            format!("`{verb_name}` is not a supported command"),
-            "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain",
-        ));
-    }
-    let (args, changes) = if matches!(verb_name, "annotate" | "label") {
-        let (r, c) = kv_changes(&args)?;
-        (r, Some(c))
-    } else {
-        (args, None)
+    let (verb, args) = verb_of(&tokens)?;
+    // Label and annotation changes look like positional arguments: they are taken out
+    // before the flags are read.
+    let (args, changes) = match verb {
+        VerbName::Annotate | VerbName::Label => kv_changes(args)?,
+        _ => (args.to_vec(), KvChanges::new()),
     };
     let f = parse_flags(&args)?;
-    let verb = match verb_name {
-        "scale" => {
-            let replicas = f
-                .replicas
-                .as_ref()
-                .ok_or_else(|| err("error: required flag(s) \"replicas\" not set", "add --replicas=N"))?;
-            let n: i32 = replicas.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                err(
-                    format!("invalid --replicas value `{replicas}`"),
-                    "use a whole number, 0 or more",
-                )
-            })?;
-            Verb::Scale {
-                targets: targets(&f, "scale")?,
-                replicas: n,
-            }
-        }
-        "annotate" => Verb::Annotate {
+    let verb = match verb {
+        VerbName::Scale => parse_scale(&f)?,
+        VerbName::Annotate => Verb::Annotate {
             targets: targets(&f, "annotate")?,
-            changes: changes.unwrap(),
+            changes,
             overwrite: f.overwrite,
         },
-        "label" => Verb::Label {
+        VerbName::Label => Verb::Label {
             targets: targets(&f, "label")?,
-            changes: changes.unwrap(),
+            changes,
             overwrite: f.overwrite,
         },
-        "patch" => {
-            let patch = f
-                .patch
-                .clone()
-                .ok_or_else(|| err("error: must specify -p to patch", "add -p '{\"spec\":{...}}'"))?;
-            serde_json::from_str::<serde_json::Value>(&patch).map_err(|e| {
-                err(
-                    format!("patch is not valid JSON: {e}"),
-                    "quote the patch in single quotes",
-                )
-            })?;
-            let patch_type = match f.patch_type.as_deref() {
-                None | Some("strategic") => PatchType::Strategic,
-                Some("merge") => PatchType::Merge,
-                Some("json") => PatchType::Json,
-                Some(o) => {
-                    return Err(err(
-                        format!("unknown patch type `{o}`"),
-                        "expected strategic, merge or json",
-                    ))
-                }
-            };
-            Verb::Patch {
-                targets: targets(&f, "patch")?,
-                patch,
-                patch_type,
-            }
-        }
-        "rollout restart" => {
-            let t = targets(&f, "restart")?;
-            if t.kind != Kind::Deployment {
-                return Err(err(
-                    format!("rollout restart of {} is not supported", t.kind.resource()),
-                    "restart a deployment",
-                ));
-            }
-            Verb::RolloutRestart { targets: t }
-        }
-        "apply" => Verb::Apply {
-            file: f.file.clone().ok_or_else(|| {
-                err(
-                    "error: must specify -f",
-                    "oc apply -f FILE (relative to the Scenario file)",
-                )
-            })?,
+        VerbName::Patch => parse_patch(&f)?,
+        VerbName::RolloutRestart => parse_rollout_restart(&f)?,
+        VerbName::Apply => parse_apply(&f)?,
+        VerbName::Delete => parse_delete(&f)?,
+        VerbName::Get => parse_get(&f)?,
+        VerbName::Describe => parse_describe(&f)?,
+        VerbName::Cordon => Verb::Cordon {
+            node: node_name(&f, "oc adm cordon NODE")?,
         },
-        "delete" => {
-            let grace = match &f.grace {
-                Some(g) => Some(
-                    g.parse::<i64>()
-                        .map_err(|_| err(format!("invalid --grace-period `{g}`"), "use seconds"))?,
-                ),
-                None => None,
-            };
-            let grace_seconds = match (f.force, grace) {
-                (true, Some(0)) | (true, None) => Some(0),
-                (_, Some(g)) if g >= 0 => Some(g as u64),
-                (_, Some(_)) => None,
-                (false, None) => None,
-            };
-            Verb::Delete {
-                targets: targets(&f, "delete")?,
-                grace_seconds,
-            }
-        }
-        "get" | "describe" => {
-            let first = f.positional.first().ok_or_else(|| {
-                err(
-                    format!("error: you must specify the type of resource to {verb_name}"),
-                    "e.g. oc get pods",
-                )
-            })?;
-            let (kind, names) = match first.split_once('/') {
-                Some((k, n)) => (kind_of(k)?, vec![n.to_string()]),
-                None => (kind_of(first)?, f.positional[1..].to_vec()),
-            };
-            if verb_name == "get" {
-                let wide = match f.output.as_deref() {
-                    None => false,
-                    Some("wide") => true,
-                    Some(o) => {
-                        return Err(err(
-                            format!("output format `{o}` is not supported"),
-                            "use the default or -o wide",
-                        ))
-                    }
-                };
-                Verb::Get {
-                    kind,
-                    names,
-                    selector: f.selector.clone(),
-                    wide,
-                }
-            } else {
-                if !matches!(
-                    kind,
-                    Kind::Workload | Kind::ClusterQueue | Kind::Pod | Kind::LocalQueue | Kind::Node
-                ) {
-                    return Err(err(
-                        format!("describe {} is not supported", kind.resource()),
-                        "describe workload, clusterqueue, localqueue, pod or node",
-                    ));
-                }
-                Verb::Describe { kind, names }
-            }
-        }
-        "cordon" | "uncordon" => Verb::Cordon {
-            node: f
-                .positional
-                .first()
-                .cloned()
-                .ok_or_else(|| err("missing node name", "oc adm cordon NODE"))?,
-            uncordon: verb_name == "uncordon",
+        VerbName::Uncordon => Verb::Uncordon {
+            node: node_name(&f, "oc adm cordon NODE")?,
         },
-        "drain" => Verb::Drain {
-            node: f
-                .positional
-                .first()
-                .cloned()
-                .ok_or_else(|| err("missing node name", "oc adm drain NODE"))?,
+        VerbName::Drain => Verb::Drain {
+            node: node_name(&f, "oc adm drain NODE")?,
         },
-        other => unreachable!("verb `{other}` was checked above"),
     };
     Ok(Command {
         verb,
         namespace: f.namespace,
         all_namespaces: f.all_namespaces,
     })
+}
+
+fn parse_scale(f: &Flags) -> Result<Verb, CommandError> {
+    let replicas = f
+        .replicas
+        .as_ref()
+        .ok_or_else(|| err("error: required flag(s) \"replicas\" not set", "add --replicas=N"))?;
+    let n: i32 = replicas.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        err(
+            format!("invalid --replicas value `{replicas}`"),
+            "use a whole number, 0 or more",
+        )
+    })?;
+    Ok(Verb::Scale {
+        targets: targets(f, "scale")?,
+        replicas: n,
+    })
+}
+
+fn parse_patch(f: &Flags) -> Result<Verb, CommandError> {
+    let patch = f
+        .patch
+        .clone()
+        .ok_or_else(|| err("error: must specify -p to patch", "add -p '{\"spec\":{...}}'"))?;
+    serde_json::from_str::<serde_json::Value>(&patch).map_err(|e| {
+        err(
+            format!("patch is not valid JSON: {e}"),
+            "quote the patch in single quotes",
+        )
+    })?;
+    let patch_type = match f.patch_type.as_deref() {
+        None | Some("strategic") => PatchType::Strategic,
+        Some("merge") => PatchType::Merge,
+        Some("json") => PatchType::Json,
+        Some(o) => {
+            return Err(err(
+                format!("unknown patch type `{o}`"),
+                "expected strategic, merge or json",
+            ))
+        }
+    };
+    Ok(Verb::Patch {
+        targets: targets(f, "patch")?,
+        patch,
+        patch_type,
+    })
+}
+
+fn parse_rollout_restart(f: &Flags) -> Result<Verb, CommandError> {
+    let targets = targets(f, "restart")?;
+    if targets.kind != Kind::Deployment {
+        return Err(err(
+            format!("rollout restart of {} is not supported", targets.kind.resource()),
+            "restart a deployment",
+        ));
+    }
+    Ok(Verb::RolloutRestart { targets })
+}
+
+fn parse_apply(f: &Flags) -> Result<Verb, CommandError> {
+    let file = f.file.clone().ok_or_else(|| {
+        err(
+            "error: must specify -f",
+            "oc apply -f FILE (relative to the Scenario file)",
+        )
+    })?;
+    Ok(Verb::Apply { file })
+}
+
+/// `--force` alone deletes at once; a negative grace period means the object's own.
+fn parse_delete(f: &Flags) -> Result<Verb, CommandError> {
+    let grace = f
+        .grace
+        .as_ref()
+        .map(|g| {
+            g.parse::<i64>()
+                .map_err(|_| err(format!("invalid --grace-period `{g}`"), "use seconds"))
+        })
+        .transpose()?;
+    let grace_seconds = match grace {
+        Some(g) => u64::try_from(g).ok(),
+        None => f.force.then_some(0),
+    };
+    Ok(Verb::Delete {
+        targets: targets(f, "delete")?,
+        grace_seconds,
+    })
+}
+
+fn parse_get(f: &Flags) -> Result<Verb, CommandError> {
+    let (kind, names) = kind_and_names(f, "get")?;
+    let columns = match f.output.as_deref() {
+        None => Columns::Default,
+        Some("wide") => Columns::Wide,
+        Some(o) => {
+            return Err(err(
+                format!("output format `{o}` is not supported"),
+                "use the default or -o wide",
+            ))
+        }
+    };
+    Ok(Verb::Get {
+        kind,
+        names,
+        selector: f.selector.clone(),
+        columns,
+    })
+}
+
+fn parse_describe(f: &Flags) -> Result<Verb, CommandError> {
+    let (kind, names) = kind_and_names(f, "describe")?;
+    if !kind.kubectl().describes() {
+        return Err(err(
+            format!("describe {} is not supported", kind.resource()),
+            "describe workload, clusterqueue, localqueue, pod or node",
+        ));
+    }
+    Ok(Verb::Describe { kind, names })
+}
+
+/// `get`'s and `describe`'s `TYPE [NAME...]` or `TYPE/NAME`.
+fn kind_and_names(f: &Flags, verb: &str) -> Result<(Kind, Vec<String>), CommandError> {
+    let Some((first, rest)) = f.positional.split_first() else {
+        return Err(err(
+            format!("error: you must specify the type of resource to {verb}"),
+            "e.g. oc get pods",
+        ));
+    };
+    Ok(match first.split_once('/') {
+        Some((k, n)) => (kind_of(k)?, vec![n.to_string()]),
+        None => (kind_of(first)?, rest.to_vec()),
+    })
+}
+
+fn node_name(f: &Flags, usage: &str) -> Result<String, CommandError> {
+    f.positional
+        .first()
+        .cloned()
+        .ok_or_else(|| err("missing node name", usage))
 }
 
 #[cfg(test)]
@@ -642,7 +649,7 @@ mod tests {
                 kind: Kind::Pod,
                 names: vec![],
                 selector: Some("serving.kserve.io/inferenceservice".into()),
-                wide: false
+                columns: Columns::Default
             }
         );
         let c = ok("oc delete pod x-abc -n private-ai --force --grace-period=0");
@@ -684,8 +691,7 @@ mod tests {
         assert_eq!(
             c.verb,
             Verb::Cordon {
-                node: "gpu-node-1".into(),
-                uncordon: false
+                node: "gpu-node-1".into()
             }
         );
         let c = ok("oc label node n1 gpu=true");
