@@ -101,33 +101,16 @@ pub(crate) fn tokenize(line: &str) -> Result<Vec<String>, CommandError> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_token = false;
-    let mut chars = line.chars().peekable();
+    let mut chars = line.chars();
     while let Some(c) = chars.next() {
         match c {
             '\'' => {
                 in_token = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(x) => cur.push(x),
-                        None => return Err(err("unterminated single quote", "close the quote")),
-                    }
-                }
+                single_quoted(&mut chars, &mut cur)?;
             }
             '"' => {
                 in_token = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => {
-                            if let Some(x) = chars.next() {
-                                cur.push(x)
-                            }
-                        }
-                        Some(x) => cur.push(x),
-                        None => return Err(err("unterminated double quote", "close the quote")),
-                    }
-                }
+                double_quoted(&mut chars, &mut cur)?;
             }
             '\\' => {
                 in_token = true;
@@ -157,6 +140,33 @@ pub(crate) fn tokenize(line: &str) -> Result<Vec<String>, CommandError> {
         out.push(cur);
     }
     Ok(out)
+}
+
+/// Up to the closing `'`: everything is literal.
+fn single_quoted(chars: &mut std::str::Chars, cur: &mut String) -> Result<(), CommandError> {
+    loop {
+        match chars.next() {
+            Some('\'') => return Ok(()),
+            Some(x) => cur.push(x),
+            None => return Err(err("unterminated single quote", "close the quote")),
+        }
+    }
+}
+
+/// Up to the closing `"`: a backslash takes the next character as it is.
+fn double_quoted(chars: &mut std::str::Chars, cur: &mut String) -> Result<(), CommandError> {
+    loop {
+        match chars.next() {
+            Some('"') => return Ok(()),
+            Some('\\') => {
+                if let Some(x) = chars.next() {
+                    cur.push(x)
+                }
+            }
+            Some(x) => cur.push(x),
+            None => return Err(err("unterminated double quote", "close the quote")),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -716,5 +726,155 @@ mod tests {
             let e = parse_command(line).expect_err(line);
             assert!(e.message.contains(want), "{line}: {}", e.message);
         }
+    }
+
+    fn names(kind: Kind, names: &[&str]) -> Targets {
+        Targets {
+            kind,
+            selection: Selection::Names(names.iter().map(|n| n.to_string()).collect()),
+        }
+    }
+
+    #[test]
+    fn every_verb_is_read_from_its_words() {
+        let node = || "n1".to_string();
+        let cases = [
+            (
+                "oc scale deploy/x --replicas=2",
+                Verb::Scale {
+                    targets: names(Kind::Deployment, &["x"]),
+                    replicas: 2,
+                },
+            ),
+            (
+                "kubectl annotate pod x a=1 b-",
+                Verb::Annotate {
+                    targets: names(Kind::Pod, &["x"]),
+                    changes: vec![("a".into(), Some("1".into())), ("b".into(), None)],
+                    overwrite: false,
+                },
+            ),
+            (
+                "oc label node n1 -l x=y gpu=true --overwrite",
+                Verb::Label {
+                    targets: Targets {
+                        kind: Kind::Node,
+                        selection: Selection::Labels("x=y".into()),
+                    },
+                    changes: vec![("gpu".into(), Some("true".into()))],
+                    overwrite: true,
+                },
+            ),
+            (
+                "oc patch isvc x -p '[]' --type=json",
+                Verb::Patch {
+                    targets: names(Kind::InferenceService, &["x"]),
+                    patch: "[]".into(),
+                    patch_type: PatchType::Json,
+                },
+            ),
+            (
+                "oc rollout restart deployment --all",
+                Verb::RolloutRestart {
+                    targets: Targets {
+                        kind: Kind::Deployment,
+                        selection: Selection::All,
+                    },
+                },
+            ),
+            ("oc apply -f x.yaml", Verb::Apply { file: "x.yaml".into() }),
+            (
+                "oc delete rs a b",
+                Verb::Delete {
+                    targets: names(Kind::ReplicaSet, &["a", "b"]),
+                    grace_seconds: None,
+                },
+            ),
+            (
+                "oc get cq/main -o wide",
+                Verb::Get {
+                    kind: Kind::ClusterQueue,
+                    names: vec!["main".into()],
+                    selector: None,
+                    columns: Columns::Wide,
+                },
+            ),
+            (
+                "oc describe wl",
+                Verb::Describe {
+                    kind: Kind::Workload,
+                    names: vec![],
+                },
+            ),
+            ("oc adm cordon n1", Verb::Cordon { node: node() }),
+            ("oc cordon n1", Verb::Cordon { node: node() }),
+            ("oc adm uncordon n1", Verb::Uncordon { node: node() }),
+            ("oc adm drain n1", Verb::Drain { node: node() }),
+        ];
+        for (line, want) in cases {
+            assert_eq!(ok(line).verb, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn refusals_say_what_to_write_instead() {
+        let cases = [
+            ("", "empty command", "write an oc or kubectl command"),
+            ("oc", "missing verb", "e.g. oc get pods"),
+            ("oc rollout", "missing rollout subcommand", "e.g. oc rollout restart deployment/NAME"),
+            ("oc rollout status deploy/x", "`rollout status` is not supported", "supported: rollout restart"),
+            ("oc adm top", "unsupported `adm` subcommand", "supported: oc adm cordon|uncordon|drain NODE"),
+            ("oc restart deploy/x", "`restart` is not a supported command", "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain"),
+            ("oc rollout restart rs/x", "rollout restart of replicaset.apps is not supported", "restart a deployment"),
+            ("oc describe isvc x", "describe inferenceservice.serving.kserve.io is not supported", "describe workload, clusterqueue, localqueue, pod or node"),
+            ("oc describe", "error: you must specify the type of resource to describe", "e.g. oc get pods"),
+            ("oc delete", "error: you must specify the type of resource to delete", "e.g. deployment NAME"),
+            ("oc uncordon", "missing node name", "oc adm cordon NODE"),
+            ("oc drain", "missing node name", "oc adm drain NODE"),
+            ("oc apply", "error: must specify -f", "oc apply -f FILE (relative to the Scenario file)"),
+            ("oc get pods -n", "flag needs an argument: -n", "give -n a value"),
+            ("oc get 'pods", "unterminated single quote", "close the quote"),
+            ("oc get \"pods", "unterminated double quote", "close the quote"),
+            ("oc get pods -w", "--watch is not supported in a timeline", "add a `get` at each time you want to look"),
+            ("oc scale deploy x --replicas=-1", "invalid --replicas value `-1`", "use a whole number, 0 or more"),
+            ("oc patch deploy x -p '{}' --type frob", "unknown patch type `frob`", "expected strategic, merge or json"),
+            ("oc delete pod x --grace-period=soon", "invalid --grace-period `soon`", "use seconds"),
+            ("oc scale deploy/x rs/y --replicas=1", "mixed resource types are not supported in one timeline command", "split the command"),
+        ];
+        for (line, message, hint) in cases {
+            let e = parse_command(line).expect_err(line);
+            assert_eq!((e.message.as_str(), e.hint.as_str()), (message, hint), "{line}");
+        }
+    }
+
+    #[test]
+    fn the_grace_period_follows_force_and_the_flag() {
+        let cases = [
+            ("", None),
+            ("--force", Some(0)),
+            ("--force --grace-period=0", Some(0)),
+            ("--grace-period=0", Some(0)),
+            ("--grace-period=5", Some(5)),
+            ("--force --grace-period=5", Some(5)),
+            // A negative period means the object's own, with or without --force.
+            ("--grace-period=-1", None),
+            ("--force --grace-period=-1", None),
+        ];
+        for (flags, want) in cases {
+            let line = format!("oc delete pod x {flags}");
+            let Verb::Delete { grace_seconds, .. } = ok(&line).verb else {
+                panic!("{line}: not a delete");
+            };
+            assert_eq!(grace_seconds, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_switch_given_a_value_is_still_the_switch() {
+        // kubectl's boolean flags take `=true`; the value itself is not read.
+        let c = ok("oc annotate deploy x a=b --overwrite=true");
+        assert!(matches!(c.verb, Verb::Annotate { overwrite: true, .. }));
+        let c = ok("oc get pods -A=yes");
+        assert!(c.all_namespaces);
     }
 }

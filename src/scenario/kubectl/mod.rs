@@ -16,6 +16,8 @@ mod replicasets;
 mod resourceflavors;
 mod select;
 mod servingruntimes;
+#[cfg(test)]
+mod tests;
 mod workloads;
 
 pub(crate) use get::Columns;
@@ -271,102 +273,4 @@ fn stored_manifest(store: &Store, kind: &'static str, ns: &str, name: &str) -> R
         .cloned()
         .ok_or_else(|| OcError::Client(format!("{name} has no stored manifest to patch")))?;
     Ok(PatchBase { kind, doc })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_name_of_every_kind_parses_to_it() {
-        for kind in Kind::ALL {
-            for name in kind.kubectl().names() {
-                assert_eq!(Kind::parse(name), Some(kind), "{name}");
-                assert_eq!(Kind::parse(&name.to_uppercase()), Some(kind), "{name}");
-                let group = kind.resource().split_once('.').map_or("", |(_, g)| g);
-                assert_eq!(Kind::parse(&format!("{name}.{group}")), Some(kind), "{name}.{group}");
-            }
-        }
-        assert_eq!(Kind::parse("frobs"), None);
-        assert_eq!(Kind::parse(""), None);
-    }
-
-    #[test]
-    fn the_short_names_are_kubectls() {
-        let cases = [
-            ("po", Kind::Pod),
-            ("deploy", Kind::Deployment),
-            ("rs", Kind::ReplicaSet),
-            ("isvc", Kind::InferenceService),
-            ("wl", Kind::Workload),
-            ("cq", Kind::ClusterQueue),
-            ("lq", Kind::LocalQueue),
-            ("queues", Kind::LocalQueue),
-            ("no", Kind::Node),
-            ("rf", Kind::ResourceFlavor),
-            ("jobs", Kind::Job),
-        ];
-        for (name, kind) in cases {
-            assert_eq!(Kind::parse(name), Some(kind), "{name}");
-        }
-    }
-
-    #[test]
-    fn not_found_reads_as_ocs() {
-        let cases = [
-            (Kind::Pod, "pods \"x\""),
-            (Kind::Deployment, "deployments.apps \"x\""),
-            (Kind::ReplicaSet, "replicasets.apps \"x\""),
-            (Kind::InferenceService, "inferenceservices.serving.kserve.io \"x\""),
-            (Kind::Workload, "workloads.kueue.x-k8s.io \"x\""),
-            (Kind::ClusterQueue, "clusterqueues.kueue.x-k8s.io \"x\""),
-            (Kind::LocalQueue, "localqueues.kueue.x-k8s.io \"x\""),
-            (Kind::Node, "nodes \"x\""),
-            (Kind::ServingRuntime, "servingruntimes.serving.kserve.io \"x\""),
-            (Kind::ResourceFlavor, "resourceflavors.kueue.x-k8s.io \"x\""),
-            (Kind::Job, "jobs.batch \"x\""),
-        ];
-        assert_eq!(cases.len(), Kind::ALL.len());
-        for (kind, what) in cases {
-            assert_eq!(
-                kind.kubectl().not_found("x").to_string(),
-                format!("Error from server (NotFound): {what} not found")
-            );
-        }
-    }
-
-    #[test]
-    fn what_each_kind_supports() {
-        // (kind, describe, scale, label, delete, patch), as the simulation carries them out.
-        let cases = [
-            (Kind::Pod, true, false, true, true, false),
-            (Kind::Deployment, false, true, true, true, true),
-            (Kind::ReplicaSet, false, true, true, true, false),
-            (Kind::InferenceService, false, false, true, true, true),
-            (Kind::Workload, true, false, false, false, false),
-            (Kind::ClusterQueue, true, false, false, false, true),
-            (Kind::LocalQueue, true, false, false, false, true),
-            (Kind::Node, true, false, true, false, false),
-            (Kind::ServingRuntime, false, false, false, false, false),
-            (Kind::ResourceFlavor, false, false, false, false, true),
-            (Kind::Job, false, false, false, false, false),
-        ];
-        let store = Store::new(crate::catalog::Catalog::bundled());
-        for (kind, describe, scale, label, delete, patch) in cases {
-            let k = kind.kubectl();
-            assert_eq!(k.describes(), describe, "{kind:?}");
-            assert_eq!(k.scales(), scale, "{kind:?}");
-            // A supported write looks the object up and finds none; an unsupported one is
-            // refused before.
-            let refused = |r: Result<(), OcError>| !matches!(r, Err(OcError::NotFound { .. }));
-            let m = k.metadata(&store, "ns", "x", MetadataField::Labels).map(|_| ());
-            assert_eq!(refused(m), !label, "{kind:?}");
-            assert_eq!(
-                refused(k.delete(&store, "ns", "x", None).map(|_| ())),
-                !delete,
-                "{kind:?}"
-            );
-            assert_eq!(refused(k.patch_base(&store, "ns", "x").map(|_| ())), !patch, "{kind:?}");
-        }
-    }
 }
