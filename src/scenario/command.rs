@@ -230,7 +230,8 @@ impl Flags {
         *field = Some(value);
     }
 
-    /// A flag without a value, or a positional argument.
+    /// A flag that takes no value, matched by its name (`--overwrite=true` is
+    /// `--overwrite`), or a positional argument.
     fn switch(&mut self, arg: &str) -> Result<(), CommandError> {
         match arg {
             "-A" | "--all-namespaces" => self.all_namespaces = true,

@@ -20,8 +20,7 @@ mod servingruntimes;
 mod tests;
 mod workloads;
 
-pub(crate) use get::Columns;
-pub(crate) use get::Query;
+pub(crate) use get::{Columns, Query};
 
 use super::command::Selection;
 use super::oc_error::OcError;
@@ -175,7 +174,8 @@ pub(crate) struct PatchBase {
     pub doc: serde_json::Value,
 }
 
-/// `Error from server (NotFound)` for `name` of the resource (`deployments.apps "x"`).
+/// `Error from server (NotFound)` for `name` of the resource, which kubectl names by its
+/// plural, group included (`deployments.apps "x"`).
 fn not_found(resource: &str, name: &str) -> OcError {
     let plural = match resource.split_once('.') {
         Some((base, group)) => format!("{base}s.{group}"),
@@ -187,7 +187,8 @@ fn not_found(resource: &str, name: &str) -> OcError {
     }
 }
 
-/// A kind's [`Resource`] for a kind known only when the command runs.
+/// [`Resource`] for a kind known only when the command runs: what the parser and the
+/// verbs call. Every `Resource` is one, through the impl below.
 pub(crate) trait Kubectl: Sync {
     fn names(&self) -> &'static [&'static str];
     fn resource(&self) -> &'static str;
