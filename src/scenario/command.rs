@@ -1,58 +1,7 @@
-//! Parsing the `oc`/`kubectl` command lines a Scenario's timeline holds.
+//! Parsing the `oc`/`kubectl` command lines a Scenario's timeline holds: the verb first,
+//! from one table, then the flags, once, then what the verb needs of them.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Pod,
-    Deployment,
-    ReplicaSet,
-    InferenceService,
-    Workload,
-    ClusterQueue,
-    LocalQueue,
-    Node,
-    ServingRuntime,
-    ResourceFlavor,
-    Job,
-}
-
-impl Kind {
-    pub fn parse(s: &str) -> Option<Kind> {
-        let base = s.split('.').next().unwrap_or(s).to_lowercase();
-        Some(match base.as_str() {
-            "pod" | "pods" | "po" => Kind::Pod,
-            "deployment" | "deployments" | "deploy" => Kind::Deployment,
-            "replicaset" | "replicasets" | "rs" => Kind::ReplicaSet,
-            "inferenceservice" | "inferenceservices" | "isvc" => Kind::InferenceService,
-            "workload" | "workloads" | "wl" => Kind::Workload,
-            "clusterqueue" | "clusterqueues" | "cq" => Kind::ClusterQueue,
-            "localqueue" | "localqueues" | "lq" | "queue" | "queues" => Kind::LocalQueue,
-            "node" | "nodes" | "no" => Kind::Node,
-            "servingruntime" | "servingruntimes" => Kind::ServingRuntime,
-            "resourceflavor" | "resourceflavors" | "rf" => Kind::ResourceFlavor,
-            "job" | "jobs" => Kind::Job,
-            _ => return None,
-        })
-    }
-    /// The resource name kubectl prints in messages (`deployment.apps/x scaled`).
-    pub fn resource(self) -> &'static str {
-        match self {
-            Kind::Pod => "pod",
-            Kind::Deployment => "deployment.apps",
-            Kind::ReplicaSet => "replicaset.apps",
-            Kind::InferenceService => "inferenceservice.serving.kserve.io",
-            Kind::Workload => "workload.kueue.x-k8s.io",
-            Kind::ClusterQueue => "clusterqueue.kueue.x-k8s.io",
-            Kind::LocalQueue => "localqueue.kueue.x-k8s.io",
-            Kind::Node => "node",
-            Kind::ServingRuntime => "servingruntime.serving.kserve.io",
-            Kind::ResourceFlavor => "resourceflavor.kueue.x-k8s.io",
-            Kind::Job => "job.batch",
-        }
-    }
-    pub(crate) fn cluster_scoped(self) -> bool {
-        matches!(self, Kind::ClusterQueue | Kind::Node | Kind::ResourceFlavor)
-    }
-}
+pub(crate) use super::kubectl::{Columns, Kind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
@@ -82,12 +31,12 @@ pub enum Verb {
     },
     Annotate {
         targets: Targets,
-        changes: Vec<(String, Option<String>)>,
+        changes: KvChanges,
         overwrite: bool,
     },
     Label {
         targets: Targets,
-        changes: Vec<(String, Option<String>)>,
+        changes: KvChanges,
         overwrite: bool,
     },
     Patch {
@@ -109,7 +58,7 @@ pub enum Verb {
         kind: Kind,
         names: Vec<String>,
         selector: Option<String>,
-        wide: bool,
+        columns: Columns,
     },
     Describe {
         kind: Kind,
@@ -117,7 +66,9 @@ pub enum Verb {
     },
     Cordon {
         node: String,
-        uncordon: bool,
+    },
+    Uncordon {
+        node: String,
     },
     Drain {
         node: String,
@@ -150,33 +101,16 @@ pub(crate) fn tokenize(line: &str) -> Result<Vec<String>, CommandError> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_token = false;
-    let mut chars = line.chars().peekable();
+    let mut chars = line.chars();
     while let Some(c) = chars.next() {
         match c {
             '\'' => {
                 in_token = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(x) => cur.push(x),
-                        None => return Err(err("unterminated single quote", "close the quote")),
-                    }
-                }
+                single_quoted(&mut chars, &mut cur)?;
             }
             '"' => {
                 in_token = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => {
-                            if let Some(x) = chars.next() {
-                                cur.push(x)
-                            }
-                        }
-                        Some(x) => cur.push(x),
-                        None => return Err(err("unterminated double quote", "close the quote")),
-                    }
-                }
+                double_quoted(&mut chars, &mut cur)?;
             }
             '\\' => {
                 in_token = true;
@@ -208,6 +142,33 @@ pub(crate) fn tokenize(line: &str) -> Result<Vec<String>, CommandError> {
     Ok(out)
 }
 
+/// Up to the closing `'`: everything is literal.
+fn single_quoted(chars: &mut std::str::Chars, cur: &mut String) -> Result<(), CommandError> {
+    loop {
+        match chars.next() {
+            Some('\'') => return Ok(()),
+            Some(x) => cur.push(x),
+            None => return Err(err("unterminated single quote", "close the quote")),
+        }
+    }
+}
+
+/// Up to the closing `"`: a backslash takes the next character as it is.
+fn double_quoted(chars: &mut std::str::Chars, cur: &mut String) -> Result<(), CommandError> {
+    loop {
+        match chars.next() {
+            Some('"') => return Ok(()),
+            Some('\\') => {
+                if let Some(x) = chars.next() {
+                    cur.push(x)
+                }
+            }
+            Some(x) => cur.push(x),
+            None => return Err(err("unterminated double quote", "close the quote")),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Flags {
     namespace: Option<String>,
@@ -225,70 +186,91 @@ struct Flags {
     positional: Vec<String>,
 }
 
-const VALUE_FLAGS: &[(&str, &str)] = &[
-    ("-n", "namespace"),
-    ("--namespace", "namespace"),
-    ("-l", "selector"),
-    ("--selector", "selector"),
-    ("--replicas", "replicas"),
-    ("-o", "output"),
-    ("--output", "output"),
-    ("--grace-period", "grace"),
-    ("-p", "patch"),
-    ("--patch", "patch"),
-    ("--type", "type"),
-    ("-f", "file"),
-    ("--filename", "file"),
+/// A flag that takes a value (`-n NS`, `--namespace=NS`).
+#[derive(Clone, Copy)]
+enum ValueFlag {
+    Namespace,
+    Selector,
+    Replicas,
+    Output,
+    Grace,
+    Patch,
+    PatchType,
+    File,
+}
+
+const VALUE_FLAGS: &[(&str, ValueFlag)] = &[
+    ("-n", ValueFlag::Namespace),
+    ("--namespace", ValueFlag::Namespace),
+    ("-l", ValueFlag::Selector),
+    ("--selector", ValueFlag::Selector),
+    ("--replicas", ValueFlag::Replicas),
+    ("-o", ValueFlag::Output),
+    ("--output", ValueFlag::Output),
+    ("--grace-period", ValueFlag::Grace),
+    ("-p", ValueFlag::Patch),
+    ("--patch", ValueFlag::Patch),
+    ("--type", ValueFlag::PatchType),
+    ("-f", ValueFlag::File),
+    ("--filename", ValueFlag::File),
 ];
+
+impl Flags {
+    fn set(&mut self, flag: ValueFlag, value: String) {
+        let field = match flag {
+            ValueFlag::Namespace => &mut self.namespace,
+            ValueFlag::Selector => &mut self.selector,
+            ValueFlag::Replicas => &mut self.replicas,
+            ValueFlag::Output => &mut self.output,
+            ValueFlag::Grace => &mut self.grace,
+            ValueFlag::Patch => &mut self.patch,
+            ValueFlag::PatchType => &mut self.patch_type,
+            ValueFlag::File => &mut self.file,
+        };
+        *field = Some(value);
+    }
+
+    /// A flag that takes no value, matched by its name (`--overwrite=true` is
+    /// `--overwrite`), or a positional argument.
+    fn switch(&mut self, arg: &str) -> Result<(), CommandError> {
+        match arg {
+            "-A" | "--all-namespaces" => self.all_namespaces = true,
+            "--all" => self.all = true,
+            "--overwrite" => self.overwrite = true,
+            "--force" => self.force = true,
+            "-w" | "--watch" => return Err(err("--watch is not supported in a timeline", "add a `get` at each time you want to look")),
+            "--dry-run" => return Err(err("--dry-run is not supported in a timeline", "remove it; every timeline command is applied")),
+            n if n.starts_with('-') => {
+                return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o wide, --overwrite, --force, --grace-period, -p, --type, -f"))
+            }
+            _ => self.positional.push(arg.to_string()),
+        }
+        Ok(())
+    }
+}
 
 fn parse_flags(args: &[String]) -> Result<Flags, CommandError> {
     let mut f = Flags::default();
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
+    let mut args = args.iter();
+    while let Some(a) = args.next() {
         let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if a.starts_with('-') => (n.to_string(), Some(v.to_string())),
-            _ => (a.clone(), None),
+            Some((n, v)) if a.starts_with('-') => (n, Some(v.to_string())),
+            _ => (a.as_str(), None),
         };
-        if let Some((_, field)) = VALUE_FLAGS.iter().find(|(n, _)| *n == name) {
-            let value = match inline {
-                Some(v) => v,
-                None => {
-                    i += 1;
-                    args.get(i).cloned().ok_or_else(|| {
-                        err(
-                            format!("flag needs an argument: {name}"),
-                            format!("give {name} a value"),
-                        )
-                    })?
-                }
-            };
-            match *field {
-                "namespace" => f.namespace = Some(value),
-                "selector" => f.selector = Some(value),
-                "replicas" => f.replicas = Some(value),
-                "output" => f.output = Some(value),
-                "grace" => f.grace = Some(value),
-                "patch" => f.patch = Some(value),
-                "type" => f.patch_type = Some(value),
-                "file" => f.file = Some(value),
-                _ => unreachable!(),
-            }
-        } else {
-            match name.as_str() {
-                "-A" | "--all-namespaces" => f.all_namespaces = true,
-                "--all" => f.all = true,
-                "--overwrite" => f.overwrite = true,
-                "--force" => f.force = true,
-                "-w" | "--watch" => return Err(err("--watch is not supported in a timeline", "add a `get` at each time you want to look")),
-                "--dry-run" => return Err(err("--dry-run is not supported in a timeline", "remove it; every timeline command is applied")),
-                n if n.starts_with('-') => {
-                    return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o wide, --overwrite, --force, --grace-period, -p, --type, -f"))
-                }
-                _ => f.positional.push(a.clone()),
-            }
-        }
-        i += 1;
+        let Some((_, flag)) = VALUE_FLAGS.iter().find(|(n, _)| *n == name) else {
+            f.switch(name)?;
+            continue;
+        };
+        let value = match inline {
+            Some(v) => v,
+            None => args.next().cloned().ok_or_else(|| {
+                err(
+                    format!("flag needs an argument: {name}"),
+                    format!("give {name} a value"),
+                )
+            })?,
+        };
+        f.set(*flag, value);
     }
     Ok(f)
 }
@@ -304,17 +286,16 @@ fn kind_of(s: &str) -> Result<Kind, CommandError> {
 
 /// `TYPE NAME...`, `TYPE/NAME...`, with `--all` or `-l` instead of names.
 fn targets(f: &Flags, verb: &str) -> Result<Targets, CommandError> {
-    let pos = &f.positional;
-    let first = pos.first().ok_or_else(|| {
-        err(
+    let Some((first, rest)) = f.positional.split_first() else {
+        return Err(err(
             format!("error: you must specify the type of resource to {verb}"),
             "e.g. deployment NAME",
-        )
-    })?;
+        ));
+    };
     let (kind, names) = if let Some((k, n)) = first.split_once('/') {
         let kind = kind_of(k)?;
         let mut names = vec![n.to_string()];
-        for p in &pos[1..] {
+        for p in rest {
             let (k2, n2) = p.split_once('/').ok_or_else(|| err("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form", "use TYPE/NAME for every argument"))?;
             if kind_of(k2)? != kind {
                 return Err(err(
@@ -326,7 +307,7 @@ fn targets(f: &Flags, verb: &str) -> Result<Targets, CommandError> {
         }
         (kind, names)
     } else {
-        (kind_of(first)?, pos[1..].to_vec())
+        (kind_of(first)?, rest.to_vec())
     };
     let selection = if f.all {
         Selection::All
@@ -347,6 +328,7 @@ fn targets(f: &Flags, verb: &str) -> Result<Targets, CommandError> {
 /// `key=value` sets, `key-` removes.
 pub(crate) type KvChanges = Vec<(String, Option<String>)>;
 
+/// Splits `oc label`'s and `oc annotate`'s arguments into the changes and the rest.
 fn kv_changes(args: &[String]) -> Result<(Vec<String>, KvChanges), CommandError> {
     let mut rest = Vec::new();
     let mut changes = Vec::new();
@@ -375,231 +357,267 @@ fn kv_changes(args: &[String]) -> Result<(Vec<String>, KvChanges), CommandError>
     Ok((rest, changes))
 }
 
+/// The verbs a timeline runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VerbName {
+    Scale,
+    Annotate,
+    Label,
+    Patch,
+    RolloutRestart,
+    Apply,
+    Delete,
+    Get,
+    Describe,
+    Cordon,
+    Uncordon,
+    Drain,
+}
+
+/// Each verb as written after `oc`, subcommand included.
+const VERBS: &[(&str, VerbName)] = &[
+    ("scale", VerbName::Scale),
+    ("annotate", VerbName::Annotate),
+    ("label", VerbName::Label),
+    ("patch", VerbName::Patch),
+    ("rollout restart", VerbName::RolloutRestart),
+    ("apply", VerbName::Apply),
+    ("delete", VerbName::Delete),
+    ("get", VerbName::Get),
+    ("describe", VerbName::Describe),
+    ("cordon", VerbName::Cordon),
+    ("uncordon", VerbName::Uncordon),
+    ("drain", VerbName::Drain),
+];
+
+/// The verb of `oc VERB ARGS...` and its arguments; `rollout` and `adm` take the next
+/// word as their subcommand.
+fn verb_of(tokens: &[String]) -> Result<(VerbName, &[String]), CommandError> {
+    let (verb, rest) = match tokens {
+        [] => return Err(err("empty command", "write an oc or kubectl command")),
+        [prog, ..] if prog != "oc" && prog != "kubectl" => {
+            return Err(err(
+                format!("`{prog}` is not oc or kubectl"),
+                "timeline entries run oc or kubectl commands",
+            ))
+        }
+        [_] => return Err(err("missing verb", "e.g. oc get pods")),
+        [_, verb, rest @ ..] => (verb.as_str(), rest),
+    };
+    let (name, args) = match (verb, rest.split_first()) {
+        ("rollout", Some((sub, args))) if sub == "restart" => ("rollout restart", args),
+        ("rollout", Some((other, _))) => {
+            return Err(err(
+                format!("`rollout {other}` is not supported"),
+                "supported: rollout restart",
+            ))
+        }
+        ("rollout", None) => {
+            return Err(err(
+                "missing rollout subcommand",
+                "e.g. oc rollout restart deployment/NAME",
+            ))
+        }
+        ("adm", Some((sub, args))) if matches!(sub.as_str(), "cordon" | "uncordon" | "drain") => (sub.as_str(), args),
+        ("adm", _) => {
+            return Err(err(
+                "unsupported `adm` subcommand",
+                "supported: oc adm cordon|uncordon|drain NODE",
+            ))
+        }
+        (v, _) => (v, rest),
+    };
+    let (_, verb) = VERBS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        err(
+            format!("`{name}` is not a supported command"),
+            "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain",
+        )
+    })?;
+    Ok((*verb, args))
+}
+
 pub(crate) fn parse_command(line: &str) -> Result<Command, CommandError> {
     let tokens = tokenize(line)?;
-    let Some(prog) = tokens.first() else {
-        return Err(err("empty command", "write an oc or kubectl command"));
-    };
-    if prog != "oc" && prog != "kubectl" {
-        return Err(err(
-            format!("`{prog}` is not oc or kubectl"),
-            "timeline entries run oc or kubectl commands",
-        ));
-    }
-    let Some(verb) = tokens.get(1) else {
-        return Err(err("missing verb", "e.g. oc get pods"));
-    };
-    let rest = &tokens[2..];
-    let (verb_name, args): (&str, Vec<String>) = match verb.as_str() {
-        "rollout" => match rest.first().map(String::as_str) {
-            Some("restart") => ("rollout restart", rest[1..].to_vec()),
-            Some(other) => {
-                return Err(err(
-                    format!("`rollout {other}` is not supported"),
-                    "supported: rollout restart",
-                ))
-            }
-            None => {
-                return Err(err(
-                    "missing rollout subcommand",
-                    "e.g. oc rollout restart deployment/NAME",
-                ))
-            }
-        },
-        "adm" => match rest.first().map(String::as_str) {
-            Some(s @ ("cordon" | "uncordon" | "drain")) => (s, rest[1..].to_vec()),
-            _ => {
-                return Err(err(
-                    "unsupported `adm` subcommand",
-                    "supported: oc adm cordon|uncordon|drain NODE",
-                ))
-            }
-        },
-        v @ ("cordon" | "uncordon" | "drain") => (v, rest.to_vec()),
-        v => (v, rest.to_vec()),
-    };
-    const VERBS: &[&str] = &[
-        "scale",
-        "annotate",
-        "label",
-        "patch",
-        "rollout restart",
-        "apply",
-        "delete",
-        "get",
-        "describe",
-        "cordon",
-        "uncordon",
-        "drain",
-    ];
-    if !VERBS.contains(&verb_name) {
-        return Err(err(
-            format!("`{verb_name}` is not a supported command"),
-            "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain",
-        ));
-    }
-    let (args, changes) = if matches!(verb_name, "annotate" | "label") {
-        let (r, c) = kv_changes(&args)?;
-        (r, Some(c))
-    } else {
-        (args, None)
+    let (verb, args) = verb_of(&tokens)?;
+    // Label and annotation changes look like positional arguments: they are taken out
+    // before the flags are read.
+    let (args, changes) = match verb {
+        VerbName::Annotate | VerbName::Label => kv_changes(args)?,
+        _ => (args.to_vec(), KvChanges::new()),
     };
     let f = parse_flags(&args)?;
-    let verb = match verb_name {
-        "scale" => {
-            let replicas = f
-                .replicas
-                .as_ref()
-                .ok_or_else(|| err("error: required flag(s) \"replicas\" not set", "add --replicas=N"))?;
-            let n: i32 = replicas.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                err(
-                    format!("invalid --replicas value `{replicas}`"),
-                    "use a whole number, 0 or more",
-                )
-            })?;
-            Verb::Scale {
-                targets: targets(&f, "scale")?,
-                replicas: n,
-            }
-        }
-        "annotate" => Verb::Annotate {
+    let verb = match verb {
+        VerbName::Scale => parse_scale(&f)?,
+        VerbName::Annotate => Verb::Annotate {
             targets: targets(&f, "annotate")?,
-            changes: changes.unwrap(),
+            changes,
             overwrite: f.overwrite,
         },
-        "label" => Verb::Label {
+        VerbName::Label => Verb::Label {
             targets: targets(&f, "label")?,
-            changes: changes.unwrap(),
+            changes,
             overwrite: f.overwrite,
         },
-        "patch" => {
-            let patch = f
-                .patch
-                .clone()
-                .ok_or_else(|| err("error: must specify -p to patch", "add -p '{\"spec\":{...}}'"))?;
-            serde_json::from_str::<serde_json::Value>(&patch).map_err(|e| {
-                err(
-                    format!("patch is not valid JSON: {e}"),
-                    "quote the patch in single quotes",
-                )
-            })?;
-            let patch_type = match f.patch_type.as_deref() {
-                None | Some("strategic") => PatchType::Strategic,
-                Some("merge") => PatchType::Merge,
-                Some("json") => PatchType::Json,
-                Some(o) => {
-                    return Err(err(
-                        format!("unknown patch type `{o}`"),
-                        "expected strategic, merge or json",
-                    ))
-                }
-            };
-            Verb::Patch {
-                targets: targets(&f, "patch")?,
-                patch,
-                patch_type,
-            }
-        }
-        "rollout restart" => {
-            let t = targets(&f, "restart")?;
-            if t.kind != Kind::Deployment {
-                return Err(err(
-                    format!("rollout restart of {} is not supported", t.kind.resource()),
-                    "restart a deployment",
-                ));
-            }
-            Verb::RolloutRestart { targets: t }
-        }
-        "apply" => Verb::Apply {
-            file: f.file.clone().ok_or_else(|| {
-                err(
-                    "error: must specify -f",
-                    "oc apply -f FILE (relative to the Scenario file)",
-                )
-            })?,
+        VerbName::Patch => parse_patch(&f)?,
+        VerbName::RolloutRestart => parse_rollout_restart(&f)?,
+        VerbName::Apply => parse_apply(&f)?,
+        VerbName::Delete => parse_delete(&f)?,
+        VerbName::Get => parse_get(&f)?,
+        VerbName::Describe => parse_describe(&f)?,
+        VerbName::Cordon => Verb::Cordon {
+            node: node_name(&f, "oc adm cordon NODE")?,
         },
-        "delete" => {
-            let grace = match &f.grace {
-                Some(g) => Some(
-                    g.parse::<i64>()
-                        .map_err(|_| err(format!("invalid --grace-period `{g}`"), "use seconds"))?,
-                ),
-                None => None,
-            };
-            let grace_seconds = match (f.force, grace) {
-                (true, Some(0)) | (true, None) => Some(0),
-                (_, Some(g)) if g >= 0 => Some(g as u64),
-                (_, Some(_)) => None,
-                (false, None) => None,
-            };
-            Verb::Delete {
-                targets: targets(&f, "delete")?,
-                grace_seconds,
-            }
-        }
-        "get" | "describe" => {
-            let first = f.positional.first().ok_or_else(|| {
-                err(
-                    format!("error: you must specify the type of resource to {verb_name}"),
-                    "e.g. oc get pods",
-                )
-            })?;
-            let (kind, names) = match first.split_once('/') {
-                Some((k, n)) => (kind_of(k)?, vec![n.to_string()]),
-                None => (kind_of(first)?, f.positional[1..].to_vec()),
-            };
-            if verb_name == "get" {
-                let wide = match f.output.as_deref() {
-                    None => false,
-                    Some("wide") => true,
-                    Some(o) => {
-                        return Err(err(
-                            format!("output format `{o}` is not supported"),
-                            "use the default or -o wide",
-                        ))
-                    }
-                };
-                Verb::Get {
-                    kind,
-                    names,
-                    selector: f.selector.clone(),
-                    wide,
-                }
-            } else {
-                if !matches!(
-                    kind,
-                    Kind::Workload | Kind::ClusterQueue | Kind::Pod | Kind::LocalQueue | Kind::Node
-                ) {
-                    return Err(err(
-                        format!("describe {} is not supported", kind.resource()),
-                        "describe workload, clusterqueue, localqueue, pod or node",
-                    ));
-                }
-                Verb::Describe { kind, names }
-            }
-        }
-        "cordon" | "uncordon" => Verb::Cordon {
-            node: f
-                .positional
-                .first()
-                .cloned()
-                .ok_or_else(|| err("missing node name", "oc adm cordon NODE"))?,
-            uncordon: verb_name == "uncordon",
+        VerbName::Uncordon => Verb::Uncordon {
+            node: node_name(&f, "oc adm cordon NODE")?,
         },
-        "drain" => Verb::Drain {
-            node: f
-                .positional
-                .first()
-                .cloned()
-                .ok_or_else(|| err("missing node name", "oc adm drain NODE"))?,
+        VerbName::Drain => Verb::Drain {
+            node: node_name(&f, "oc adm drain NODE")?,
         },
-        other => unreachable!("verb `{other}` was checked above"),
     };
     Ok(Command {
         verb,
         namespace: f.namespace,
         all_namespaces: f.all_namespaces,
     })
+}
+
+fn parse_scale(f: &Flags) -> Result<Verb, CommandError> {
+    let replicas = f
+        .replicas
+        .as_ref()
+        .ok_or_else(|| err("error: required flag(s) \"replicas\" not set", "add --replicas=N"))?;
+    let n: i32 = replicas.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        err(
+            format!("invalid --replicas value `{replicas}`"),
+            "use a whole number, 0 or more",
+        )
+    })?;
+    Ok(Verb::Scale {
+        targets: targets(f, "scale")?,
+        replicas: n,
+    })
+}
+
+fn parse_patch(f: &Flags) -> Result<Verb, CommandError> {
+    let patch = f
+        .patch
+        .clone()
+        .ok_or_else(|| err("error: must specify -p to patch", "add -p '{\"spec\":{...}}'"))?;
+    serde_json::from_str::<serde_json::Value>(&patch).map_err(|e| {
+        err(
+            format!("patch is not valid JSON: {e}"),
+            "quote the patch in single quotes",
+        )
+    })?;
+    let patch_type = match f.patch_type.as_deref() {
+        None | Some("strategic") => PatchType::Strategic,
+        Some("merge") => PatchType::Merge,
+        Some("json") => PatchType::Json,
+        Some(o) => {
+            return Err(err(
+                format!("unknown patch type `{o}`"),
+                "expected strategic, merge or json",
+            ))
+        }
+    };
+    Ok(Verb::Patch {
+        targets: targets(f, "patch")?,
+        patch,
+        patch_type,
+    })
+}
+
+fn parse_rollout_restart(f: &Flags) -> Result<Verb, CommandError> {
+    let targets = targets(f, "restart")?;
+    if targets.kind != Kind::Deployment {
+        return Err(err(
+            format!("rollout restart of {} is not supported", targets.kind.resource()),
+            "restart a deployment",
+        ));
+    }
+    Ok(Verb::RolloutRestart { targets })
+}
+
+fn parse_apply(f: &Flags) -> Result<Verb, CommandError> {
+    let file = f.file.clone().ok_or_else(|| {
+        err(
+            "error: must specify -f",
+            "oc apply -f FILE (relative to the Scenario file)",
+        )
+    })?;
+    Ok(Verb::Apply { file })
+}
+
+/// `--force` alone deletes at once; a negative grace period means the object's own.
+fn parse_delete(f: &Flags) -> Result<Verb, CommandError> {
+    let grace = f
+        .grace
+        .as_ref()
+        .map(|g| {
+            g.parse::<i64>()
+                .map_err(|_| err(format!("invalid --grace-period `{g}`"), "use seconds"))
+        })
+        .transpose()?;
+    let grace_seconds = match grace {
+        Some(g) => u64::try_from(g).ok(),
+        None => f.force.then_some(0),
+    };
+    Ok(Verb::Delete {
+        targets: targets(f, "delete")?,
+        grace_seconds,
+    })
+}
+
+fn parse_get(f: &Flags) -> Result<Verb, CommandError> {
+    let (kind, names) = kind_and_names(f, "get")?;
+    let columns = match f.output.as_deref() {
+        None => Columns::Default,
+        Some("wide") => Columns::Wide,
+        Some(o) => {
+            return Err(err(
+                format!("output format `{o}` is not supported"),
+                "use the default or -o wide",
+            ))
+        }
+    };
+    Ok(Verb::Get {
+        kind,
+        names,
+        selector: f.selector.clone(),
+        columns,
+    })
+}
+
+fn parse_describe(f: &Flags) -> Result<Verb, CommandError> {
+    let (kind, names) = kind_and_names(f, "describe")?;
+    if !kind.kubectl().describes() {
+        return Err(err(
+            format!("describe {} is not supported", kind.resource()),
+            "describe workload, clusterqueue, localqueue, pod or node",
+        ));
+    }
+    Ok(Verb::Describe { kind, names })
+}
+
+/// `get`'s and `describe`'s `TYPE [NAME...]` or `TYPE/NAME`.
+fn kind_and_names(f: &Flags, verb: &str) -> Result<(Kind, Vec<String>), CommandError> {
+    let Some((first, rest)) = f.positional.split_first() else {
+        return Err(err(
+            format!("error: you must specify the type of resource to {verb}"),
+            "e.g. oc get pods",
+        ));
+    };
+    Ok(match first.split_once('/') {
+        Some((k, n)) => (kind_of(k)?, vec![n.to_string()]),
+        None => (kind_of(first)?, rest.to_vec()),
+    })
+}
+
+fn node_name(f: &Flags, usage: &str) -> Result<String, CommandError> {
+    f.positional
+        .first()
+        .cloned()
+        .ok_or_else(|| err("missing node name", usage))
 }
 
 #[cfg(test)]
@@ -642,7 +660,7 @@ mod tests {
                 kind: Kind::Pod,
                 names: vec![],
                 selector: Some("serving.kserve.io/inferenceservice".into()),
-                wide: false
+                columns: Columns::Default
             }
         );
         let c = ok("oc delete pod x-abc -n private-ai --force --grace-period=0");
@@ -684,8 +702,7 @@ mod tests {
         assert_eq!(
             c.verb,
             Verb::Cordon {
-                node: "gpu-node-1".into(),
-                uncordon: false
+                node: "gpu-node-1".into()
             }
         );
         let c = ok("oc label node n1 gpu=true");
@@ -710,5 +727,155 @@ mod tests {
             let e = parse_command(line).expect_err(line);
             assert!(e.message.contains(want), "{line}: {}", e.message);
         }
+    }
+
+    fn names(kind: Kind, names: &[&str]) -> Targets {
+        Targets {
+            kind,
+            selection: Selection::Names(names.iter().map(|n| n.to_string()).collect()),
+        }
+    }
+
+    #[test]
+    fn every_verb_is_read_from_its_words() {
+        let node = || "n1".to_string();
+        let cases = [
+            (
+                "oc scale deploy/x --replicas=2",
+                Verb::Scale {
+                    targets: names(Kind::Deployment, &["x"]),
+                    replicas: 2,
+                },
+            ),
+            (
+                "kubectl annotate pod x a=1 b-",
+                Verb::Annotate {
+                    targets: names(Kind::Pod, &["x"]),
+                    changes: vec![("a".into(), Some("1".into())), ("b".into(), None)],
+                    overwrite: false,
+                },
+            ),
+            (
+                "oc label node n1 -l x=y gpu=true --overwrite",
+                Verb::Label {
+                    targets: Targets {
+                        kind: Kind::Node,
+                        selection: Selection::Labels("x=y".into()),
+                    },
+                    changes: vec![("gpu".into(), Some("true".into()))],
+                    overwrite: true,
+                },
+            ),
+            (
+                "oc patch isvc x -p '[]' --type=json",
+                Verb::Patch {
+                    targets: names(Kind::InferenceService, &["x"]),
+                    patch: "[]".into(),
+                    patch_type: PatchType::Json,
+                },
+            ),
+            (
+                "oc rollout restart deployment --all",
+                Verb::RolloutRestart {
+                    targets: Targets {
+                        kind: Kind::Deployment,
+                        selection: Selection::All,
+                    },
+                },
+            ),
+            ("oc apply -f x.yaml", Verb::Apply { file: "x.yaml".into() }),
+            (
+                "oc delete rs a b",
+                Verb::Delete {
+                    targets: names(Kind::ReplicaSet, &["a", "b"]),
+                    grace_seconds: None,
+                },
+            ),
+            (
+                "oc get cq/main -o wide",
+                Verb::Get {
+                    kind: Kind::ClusterQueue,
+                    names: vec!["main".into()],
+                    selector: None,
+                    columns: Columns::Wide,
+                },
+            ),
+            (
+                "oc describe wl",
+                Verb::Describe {
+                    kind: Kind::Workload,
+                    names: vec![],
+                },
+            ),
+            ("oc adm cordon n1", Verb::Cordon { node: node() }),
+            ("oc cordon n1", Verb::Cordon { node: node() }),
+            ("oc adm uncordon n1", Verb::Uncordon { node: node() }),
+            ("oc adm drain n1", Verb::Drain { node: node() }),
+        ];
+        for (line, want) in cases {
+            assert_eq!(ok(line).verb, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn refusals_say_what_to_write_instead() {
+        let cases = [
+            ("", "empty command", "write an oc or kubectl command"),
+            ("oc", "missing verb", "e.g. oc get pods"),
+            ("oc rollout", "missing rollout subcommand", "e.g. oc rollout restart deployment/NAME"),
+            ("oc rollout status deploy/x", "`rollout status` is not supported", "supported: rollout restart"),
+            ("oc adm top", "unsupported `adm` subcommand", "supported: oc adm cordon|uncordon|drain NODE"),
+            ("oc restart deploy/x", "`restart` is not a supported command", "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain"),
+            ("oc rollout restart rs/x", "rollout restart of replicaset.apps is not supported", "restart a deployment"),
+            ("oc describe isvc x", "describe inferenceservice.serving.kserve.io is not supported", "describe workload, clusterqueue, localqueue, pod or node"),
+            ("oc describe", "error: you must specify the type of resource to describe", "e.g. oc get pods"),
+            ("oc delete", "error: you must specify the type of resource to delete", "e.g. deployment NAME"),
+            ("oc uncordon", "missing node name", "oc adm cordon NODE"),
+            ("oc drain", "missing node name", "oc adm drain NODE"),
+            ("oc apply", "error: must specify -f", "oc apply -f FILE (relative to the Scenario file)"),
+            ("oc get pods -n", "flag needs an argument: -n", "give -n a value"),
+            ("oc get 'pods", "unterminated single quote", "close the quote"),
+            ("oc get \"pods", "unterminated double quote", "close the quote"),
+            ("oc get pods -w", "--watch is not supported in a timeline", "add a `get` at each time you want to look"),
+            ("oc scale deploy x --replicas=-1", "invalid --replicas value `-1`", "use a whole number, 0 or more"),
+            ("oc patch deploy x -p '{}' --type frob", "unknown patch type `frob`", "expected strategic, merge or json"),
+            ("oc delete pod x --grace-period=soon", "invalid --grace-period `soon`", "use seconds"),
+            ("oc scale deploy/x rs/y --replicas=1", "mixed resource types are not supported in one timeline command", "split the command"),
+        ];
+        for (line, message, hint) in cases {
+            let e = parse_command(line).expect_err(line);
+            assert_eq!((e.message.as_str(), e.hint.as_str()), (message, hint), "{line}");
+        }
+    }
+
+    #[test]
+    fn the_grace_period_follows_force_and_the_flag() {
+        let cases = [
+            ("", None),
+            ("--force", Some(0)),
+            ("--force --grace-period=0", Some(0)),
+            ("--grace-period=0", Some(0)),
+            ("--grace-period=5", Some(5)),
+            ("--force --grace-period=5", Some(5)),
+            // A negative period means the object's own, with or without --force.
+            ("--grace-period=-1", None),
+            ("--force --grace-period=-1", None),
+        ];
+        for (flags, want) in cases {
+            let line = format!("oc delete pod x {flags}");
+            let Verb::Delete { grace_seconds, .. } = ok(&line).verb else {
+                panic!("{line}: not a delete");
+            };
+            assert_eq!(grace_seconds, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_switch_given_a_value_is_still_the_switch() {
+        // kubectl's boolean flags take `=true`; the value itself is not read.
+        let c = ok("oc annotate deploy x a=b --overwrite=true");
+        assert!(matches!(c.verb, Verb::Annotate { overwrite: true, .. }));
+        let c = ok("oc get pods -A=yes");
+        assert!(c.all_namespaces);
     }
 }

@@ -1,0 +1,133 @@
+//! Kueue Workloads: listed and described while they are not finished.
+
+use super::{Columns, Describe, Resource};
+use crate::engine::Engine;
+use crate::scenario::printers::{age, events_section, indent};
+use crate::store::{Store, Workload};
+
+pub(crate) struct Workloads;
+
+impl Resource for Workloads {
+    type Object<'s> = &'s Workload;
+    const NAMES: &'static [&'static str] = &["workload", "workloads", "wl"];
+    const RESOURCE: &'static str = "workload.kueue.x-k8s.io";
+    const HEADER: &'static [&'static str] = &["NAME", "QUEUE", "RESERVED IN", "ADMITTED", "FINISHED", "AGE"];
+    const DESCRIBE: Option<Describe<Self>> = Some(describe);
+
+    /// Unfinished only: a finished Workload is neither listed, described nor picked.
+    fn objects(store: &Store) -> impl Iterator<Item = &Workload> {
+        store.workloads.values().filter(|w| w.finished_at.is_none())
+    }
+    fn named<'s>(store: &'s Store, ns: &str, name: &str) -> Option<&'s Workload> {
+        Self::objects(store).find(|w| w.namespace == ns && w.name == name)
+    }
+    fn namespace(w: Self::Object<'_>) -> &str {
+        &w.namespace
+    }
+    fn name(w: Self::Object<'_>) -> &str {
+        &w.name
+    }
+    fn row(store: &Store, w: &Workload, _: Columns) -> Vec<String> {
+        let flag = |set: bool| if set { "True".to_string() } else { String::new() };
+        vec![
+            w.name.clone(),
+            w.queue_name.clone(),
+            w.admission
+                .as_ref()
+                .map(|a| a.cluster_queue.clone())
+                .unwrap_or_default(),
+            flag(w.admission.is_some()),
+            flag(w.finished_at.is_some()),
+            age(store, w.created),
+        ]
+    }
+}
+
+fn describe(engine: &Engine, w: &Workload) -> String {
+    let store = engine.store();
+    let mut o = String::new();
+    o.push_str(&format!("Name:         {}\nNamespace:    {}\n", w.name, w.namespace));
+    o.push_str(&format!(
+        "Labels:       kueue.x-k8s.io/job-uid={}\n",
+        store.job_uid_of(w)
+    ));
+    o.push_str("Annotations:  <none>\nAPI Version:  kueue.x-k8s.io/v1beta1\nKind:         Workload\n");
+    spec(&mut o, w);
+    o.push_str("Status:\n");
+    admission(&mut o, w);
+    conditions(&mut o, w);
+    o.push_str(&events_section(
+        store,
+        &store.events,
+        &format!("Workload {}/{}", w.namespace, w.name),
+        "kueue-admission",
+    ));
+    o
+}
+
+/// One pod set, `main`, with the Workload's requests.
+fn spec(o: &mut String, w: &Workload) {
+    o.push_str("Spec:\n");
+    indent(o, 1, "Active", "true");
+    indent(o, 1, "Pod Sets", "");
+    indent(o, 2, "Count", "1");
+    indent(o, 2, "Name", "main");
+    indent(o, 2, "Resources", "");
+    for (r, q) in &w.requests.0 {
+        indent(o, 3, r, &q.to_string());
+    }
+    indent(o, 1, "Priority", &w.priority.to_string());
+    if let Some(pc) = &w.priority_class {
+        indent(o, 1, "Priority Class Name", pc);
+    }
+    indent(o, 1, "Queue Name", &w.queue_name);
+}
+
+/// The ClusterQueue and flavors the Workload was admitted to, if it was.
+fn admission(o: &mut String, w: &Workload) {
+    let Some(a) = &w.admission else {
+        return;
+    };
+    indent(o, 1, "Admission", "");
+    indent(o, 2, "Cluster Queue", &a.cluster_queue);
+    indent(o, 2, "Pod Set Assignments", "");
+    indent(o, 3, "Count", "1");
+    indent(o, 3, "Flavors", "");
+    for (r, f) in &a.flavors {
+        indent(o, 4, r, f);
+    }
+    indent(o, 3, "Name", "main");
+}
+
+/// `QuotaReserved` (or `Finished`), then `Admitted` once admitted.
+fn conditions(o: &mut String, w: &Workload) {
+    indent(o, 1, "Conditions", "");
+    let (status, reason, message) = match (&w.admission, w.finished_at) {
+        (_, Some(_)) => ("True", "Succeeded", String::new()),
+        (Some(a), None) => (
+            "True",
+            "QuotaReserved",
+            format!("Quota reserved in ClusterQueue {}", a.cluster_queue),
+        ),
+        (None, None) => (
+            "False",
+            w.pending_reason.as_deref().unwrap_or("Pending"),
+            w.pending_message.clone().unwrap_or_default(),
+        ),
+    };
+    indent(o, 2, "Message", &message);
+    indent(o, 2, "Reason", reason);
+    indent(o, 2, "Status", status);
+    let ty = if w.finished_at.is_some() {
+        "Finished"
+    } else {
+        "QuotaReserved"
+    };
+    indent(o, 2, "Type", ty);
+    if w.admission.is_some() {
+        indent(o, 2, "Message", "The workload is admitted");
+        indent(o, 2, "Reason", "Admitted");
+        indent(o, 2, "Status", "True");
+        indent(o, 2, "Type", "Admitted");
+    }
+}
