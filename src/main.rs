@@ -3,6 +3,7 @@ use gpuaas_sim::manifest::error::InputErrors;
 use gpuaas_sim::progress::{Display, Progress};
 use gpuaas_sim::report::compare::Tolerances;
 use gpuaas_sim::report::write_atomic;
+use gpuaas_sim::report::Report;
 use gpuaas_sim::scenario::run::{discover, Prepared};
 use gpuaas_sim::serving::replica::Fidelity;
 use gpuaas_sim::Completed;
@@ -170,6 +171,9 @@ fn cmd_run(
     let prepared = discover(paths).map_err(input_error)?;
     let many = prepared.len() > 1;
     let count = prepared.len();
+    // Every scenario runs before any report is written: a run that fails leaves no
+    // reports of the others behind, half of a set.
+    let mut reports = Vec::new();
     for (i, mut p) in prepared.into_iter().enumerate() {
         if let Some(s) = seed {
             p.scenario.seed = s;
@@ -187,18 +191,37 @@ fn cmd_run(
         }
         if let Some(dir) = out {
             let dir = if many {
-                dir.join(&done.report.scenario)
+                report_folder(dir, &done.report.scenario)?
             } else {
                 dir.to_path_buf()
             };
-            write_reports(&dir, &done, quiet)?;
+            reports.push((dir, done.report));
         }
+    }
+    for (dir, report) in &reports {
+        write_reports(dir, report, quiet)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_reports(dir: &Path, done: &Completed, quiet: bool) -> Result<(), ExitCode> {
-    let written = std::fs::create_dir_all(dir).and_then(|_| gpuaas_sim::report::write_all(dir, &done.report));
+/// A scenario's own folder under `--out`: its name as one path component, never a path
+/// that leads out of `out`.
+fn report_folder(out: &Path, scenario: &str) -> Result<PathBuf, ExitCode> {
+    let mut parts = Path::new(scenario).components();
+    match (parts.next(), parts.next()) {
+        (Some(std::path::Component::Normal(name)), None) => Ok(out.join(name)),
+        _ => {
+            eprintln!(
+                "error: scenario `{scenario}` cannot name a report folder under {}; nothing was written",
+                out.display()
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn write_reports(dir: &Path, report: &Report, quiet: bool) -> Result<(), ExitCode> {
+    let written = std::fs::create_dir_all(dir).and_then(|_| gpuaas_sim::report::write_all(dir, report));
     match written {
         Ok(not_drawn) => {
             for e in not_drawn {

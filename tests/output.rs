@@ -54,3 +54,30 @@ fn runs_are_silent_on_a_non_terminal_stderr_and_quiet_when_asked() {
         "--quiet still writes the reports"
     );
 }
+
+#[test]
+fn a_scenario_name_never_writes_outside_the_out_folder() {
+    let scenario = |name: &str| {
+        format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: \"{name}\"}}\nspec:\n  duration: 1m\n  include: [m.yaml]\n")
+    };
+    let node =
+        "apiVersion: v1\nkind: Node\nmetadata: {name: n, labels: {node.kubernetes.io/instance-type: g6.xlarge}}\n";
+    let dir = folder(&[
+        ("m.yaml", node),
+        ("a.yaml", &scenario("fine")),
+        ("b.yaml", &scenario("../../escape")),
+    ]);
+    let out = dir.path().join("out/deeper");
+    let st = bin()
+        .args(["run", "-q"])
+        .arg(dir.path().join("a.yaml"))
+        .arg(dir.path().join("b.yaml"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(st.status.code(), Some(2), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(!dir.path().join("escape").exists());
+    // All or nothing: the first scenario's reports are not left behind either.
+    assert!(!out.join("fine").exists());
+}
