@@ -73,76 +73,12 @@ pub(crate) fn desired_template(
     isvc: &InferenceService,
     rt: &ServingRuntime,
 ) -> (Labels, Labels, PodTemplate) {
-    let _ = ns;
     let p = &isvc.predictor;
-    let mut labels = Labels::new();
-    labels.extend(rt.meta.labels.clone());
-    labels.extend(isvc.meta.labels.clone());
-    labels.extend(p.labels.clone());
-    labels.insert(ISVC_LABEL.into(), name.into());
-    labels.insert("component".into(), "predictor".into());
-    let mut annotations = Labels::new();
-    for src in [&rt.meta.annotations, &isvc.meta.annotations, &p.annotations] {
-        for (k, v) in src {
-            if !DISALLOWED_ANNOTATIONS.contains(&k.as_str()) {
-                annotations.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    if let Some(src) = &p.source {
-        annotations.insert(SOURCE_URI_ANNOTATION.into(), source_uri(src));
-    }
-
-    // kserve-container: runtime container merged with the predictor's model container.
-    let base_idx = rt
-        .containers
-        .iter()
-        .position(|c| c.name == "kserve-container")
-        .unwrap_or(0);
-    let mut containers: Vec<Container> = Vec::new();
-    for (i, c) in rt.containers.iter().enumerate() {
-        let mut c = c.clone();
-        if i == base_idx {
-            c.name = "kserve-container".into();
-            c.args.extend(p.args.iter().cloned());
-            c.requests.0.extend(p.requests.0.clone());
-            c.limits.0.extend(p.limits.0.clone());
-            c.args = c
-                .args
-                .iter()
-                .map(|a| a.replace("{{.Name}}", name).replace("{{.Namespace}}", ns))
-                .collect();
-        }
-        containers.push(c);
-    }
-    let mut init = Vec::new();
-    match &p.source {
-        Some(ModelSource::Oci(image)) => {
-            containers.push(Container {
-                name: "modelcar".into(),
-                image: image.clone(),
-                requests: small("10m", "15Mi"),
-                limits: small("10m", "15Mi"),
-                ..Default::default()
-            });
-            init.push(Container {
-                name: "modelcar-init".into(),
-                image: image.clone(),
-                requests: small("10m", "15Mi"),
-                limits: small("10m", "15Mi"),
-                ..Default::default()
-            });
-        }
-        Some(src @ (ModelSource::S3(_) | ModelSource::Other(_))) => init.push(Container {
-            name: "storage-initializer".into(),
-            image: "kserve/storage-initializer".into(),
-            args: vec![source_uri(src), "/mnt/models".into()],
-            requests: small("100m", "100Mi"),
-            limits: small("1", "1Gi"),
-        }),
-        // pvc:// is mounted directly (enableDirectPvcVolumeMount).
-        Some(ModelSource::Pvc(_)) | None => {}
-    }
+    let labels = predictor_labels(name, isvc, rt);
+    let annotations = predictor_annotations(isvc, rt);
+    let mut containers = runtime_containers(ns, name, isvc, rt);
+    let (sidecars, init) = model_containers(p.source.as_ref());
+    containers.extend(sidecars);
     let mut node_selector = rt.node_selector.clone();
     node_selector.extend(p.node_selector.clone());
     let mut tpl_labels = labels.clone();
@@ -167,6 +103,94 @@ pub(crate) fn desired_template(
         },
     };
     (labels, annotations, template)
+}
+
+/// The runtime's labels, then the InferenceService's and the predictor's over them, and
+/// KServe's own.
+fn predictor_labels(name: &str, isvc: &InferenceService, rt: &ServingRuntime) -> Labels {
+    let mut labels = Labels::new();
+    labels.extend(rt.meta.labels.clone());
+    labels.extend(isvc.meta.labels.clone());
+    labels.extend(isvc.predictor.labels.clone());
+    labels.insert(ISVC_LABEL.into(), name.into());
+    labels.insert("component".into(), "predictor".into());
+    labels
+}
+
+/// The annotations KServe copies, in the same layers as the labels, and the model's
+/// storage URI for the storage initializer.
+fn predictor_annotations(isvc: &InferenceService, rt: &ServingRuntime) -> Labels {
+    let p = &isvc.predictor;
+    let mut annotations = Labels::new();
+    for src in [&rt.meta.annotations, &isvc.meta.annotations, &p.annotations] {
+        for (k, v) in src {
+            if !DISALLOWED_ANNOTATIONS.contains(&k.as_str()) {
+                annotations.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if let Some(src) = &p.source {
+        annotations.insert(SOURCE_URI_ANNOTATION.into(), source_uri(src));
+    }
+    annotations
+}
+
+/// The runtime's containers; its `kserve-container` (else its first) merged with the
+/// predictor's model container, with the runtime's placeholders filled in.
+fn runtime_containers(ns: &str, name: &str, isvc: &InferenceService, rt: &ServingRuntime) -> Vec<Container> {
+    let p = &isvc.predictor;
+    let base_idx = rt
+        .containers
+        .iter()
+        .position(|c| c.name == "kserve-container")
+        .unwrap_or(0);
+    let mut containers: Vec<Container> = Vec::new();
+    for (i, c) in rt.containers.iter().enumerate() {
+        let mut c = c.clone();
+        if i == base_idx {
+            c.name = "kserve-container".into();
+            c.args.extend(p.args.iter().cloned());
+            c.requests.0.extend(p.requests.0.clone());
+            c.limits.0.extend(p.limits.0.clone());
+            c.args = c
+                .args
+                .iter()
+                .map(|a| a.replace("{{.Name}}", name).replace("{{.Namespace}}", ns))
+                .collect();
+        }
+        containers.push(c);
+    }
+    containers
+}
+
+/// The containers that bring the model: (sidecars, init containers). A ModelCar image
+/// runs as a sidecar with an init container that pulls it; s3:// and other URIs are
+/// downloaded by the storage initializer; pvc:// is mounted directly
+/// (enableDirectPvcVolumeMount).
+fn model_containers(source: Option<&ModelSource>) -> (Vec<Container>, Vec<Container>) {
+    match source {
+        Some(ModelSource::Oci(image)) => {
+            let modelcar = |name: &str| Container {
+                name: name.into(),
+                image: image.clone(),
+                requests: small("10m", "15Mi"),
+                limits: small("10m", "15Mi"),
+                ..Default::default()
+            };
+            (vec![modelcar("modelcar")], vec![modelcar("modelcar-init")])
+        }
+        Some(src @ (ModelSource::S3(_) | ModelSource::Other(_))) => (
+            Vec::new(),
+            vec![Container {
+                name: "storage-initializer".into(),
+                image: "kserve/storage-initializer".into(),
+                args: vec![source_uri(src), "/mnt/models".into()],
+                requests: small("100m", "100Mi"),
+                limits: small("1", "1Gi"),
+            }],
+        ),
+        Some(ModelSource::Pvc(_)) | None => (Vec::new(), Vec::new()),
+    }
 }
 
 /// Reconciles one InferenceService into its predictor Deployment.
