@@ -9,7 +9,7 @@ use crate::api::meta::{LabelSelector, Labels};
 use crate::engine::action::{Action, DeploymentUpdate, DeploymentWrite};
 use crate::engine::change::Change;
 use crate::engine::components::{Component, Cx};
-use crate::store::{ObjectKey, Store};
+use crate::store::{Deployment, ObjectKey, Store};
 use crate::units::Quantity;
 
 pub(crate) const ISVC_LABEL: &str = "serving.kserve.io/inferenceservice";
@@ -203,81 +203,107 @@ pub(crate) fn reconcile(store: &Store, key: &ObjectKey) -> Vec<Action> {
         return Vec::new();
     };
     let (labels, annotations, template) = desired_template(ns, name, &state.isvc, rt);
-    let strategy = state.isvc.predictor.strategy.unwrap_or(Strategy::DEFAULT_ROLLING);
+    let desired = Desired {
+        labels,
+        annotations,
+        template,
+        strategy: state.isvc.predictor.strategy.unwrap_or(Strategy::DEFAULT_ROLLING),
+    };
     let min = state.isvc.predictor.min_replicas;
     let dep_name = predictor_name(name);
     match store.deployment(ns, &dep_name) {
-        None => {
-            let mut selector = LabelSelector::default();
-            selector.match_labels.insert("app".into(), format!("isvc.{dep_name}"));
-            vec![
-                Action::CreateDeployment {
-                    namespace: ns.clone(),
-                    name: dep_name,
-                    owner_isvc: name.clone(),
-                    labels,
-                    annotations,
-                    spec: DeploymentSpec {
-                        replicas: min.unwrap_or(1),
-                        selector,
-                        template,
-                        strategy,
-                        min_ready_seconds: 0,
-                        paused: false,
-                    },
-                },
-                Action::MarkIsvcMinReplicasApplied {
-                    key: key.clone(),
-                    min_replicas: min,
-                },
-            ]
-        }
-        Some(d) => {
-            // KServe patches the live Deployment with what it wants: its keys win, keys it
-            // does not set (a `rollout restart` stamp, a user's label) stay.
-            let mut template = template;
-            let mut labels = labels;
-            let mut annotations = annotations;
-            for (k, v) in &d.spec.template.annotations {
-                template.annotations.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            for (k, v) in &d.spec.template.labels {
-                template.labels.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            for (k, v) in &d.labels {
-                labels.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            for (k, v) in &d.annotations {
-                annotations.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            // Replicas are left alone (KServe ignores them when diffing), except when the
-            // user changes minReplicas, which the autoscaler then enforces.
-            let replicas = (min != state.applied_min_replicas).then(|| min.unwrap_or(1));
-            let changed = d.spec.template != template
-                || d.spec.strategy != strategy
-                || d.labels != labels
-                || d.annotations != annotations;
-            let mut out = Vec::new();
-            if changed || replicas.is_some() {
-                out.push(Action::Deployment(
-                    d.uid,
-                    DeploymentWrite::Update(Box::new(DeploymentUpdate {
-                        labels,
-                        annotations,
-                        template,
-                        strategy,
-                        replicas,
-                    })),
-                ));
-            }
-            if replicas.is_some() {
-                out.push(Action::MarkIsvcMinReplicasApplied {
-                    key: key.clone(),
-                    min_replicas: min,
-                });
-            }
-            out
-        }
+        None => create_predictor(key, dep_name, desired, min),
+        Some(d) => patch_predictor(key, d, desired, min, state.applied_min_replicas),
+    }
+}
+
+/// The predictor Deployment's metadata, template and strategy as KServe wants them.
+struct Desired {
+    labels: Labels,
+    annotations: Labels,
+    template: PodTemplate,
+    strategy: Strategy,
+}
+
+/// Creates the predictor Deployment with `minReplicas` replicas (1 when unset).
+fn create_predictor(key: &ObjectKey, dep_name: String, desired: Desired, min: Option<i32>) -> Vec<Action> {
+    let mut selector = LabelSelector::default();
+    selector.match_labels.insert("app".into(), format!("isvc.{dep_name}"));
+    vec![
+        Action::CreateDeployment {
+            namespace: key.namespace.clone(),
+            name: dep_name,
+            owner_isvc: key.name.clone(),
+            labels: desired.labels,
+            annotations: desired.annotations,
+            spec: DeploymentSpec {
+                replicas: min.unwrap_or(1),
+                selector,
+                template: desired.template,
+                strategy: desired.strategy,
+                min_ready_seconds: 0,
+                paused: false,
+            },
+        },
+        Action::MarkIsvcMinReplicasApplied {
+            key: key.clone(),
+            min_replicas: min,
+        },
+    ]
+}
+
+/// KServe patches the live Deployment with what it wants: its keys win, keys it does not
+/// set (a `rollout restart` stamp, a user's label) stay.
+fn patch_predictor(
+    key: &ObjectKey,
+    d: &Deployment,
+    desired: Desired,
+    min: Option<i32>,
+    applied_min: Option<i32>,
+) -> Vec<Action> {
+    let Desired {
+        mut labels,
+        mut annotations,
+        mut template,
+        strategy,
+    } = desired;
+    keep_unset(&mut template.annotations, &d.spec.template.annotations);
+    keep_unset(&mut template.labels, &d.spec.template.labels);
+    keep_unset(&mut labels, &d.labels);
+    keep_unset(&mut annotations, &d.annotations);
+    // Replicas are left alone (KServe ignores them when diffing), except when the user
+    // changes minReplicas, which the autoscaler then enforces.
+    let replicas = (min != applied_min).then(|| min.unwrap_or(1));
+    let changed = d.spec.template != template
+        || d.spec.strategy != strategy
+        || d.labels != labels
+        || d.annotations != annotations;
+    let mut out = Vec::new();
+    if changed || replicas.is_some() {
+        out.push(Action::Deployment(
+            d.uid,
+            DeploymentWrite::Update(Box::new(DeploymentUpdate {
+                labels,
+                annotations,
+                template,
+                strategy,
+                replicas,
+            })),
+        ));
+    }
+    if replicas.is_some() {
+        out.push(Action::MarkIsvcMinReplicasApplied {
+            key: key.clone(),
+            min_replicas: min,
+        });
+    }
+    out
+}
+
+/// Adds the live object's keys that `ours` does not set.
+fn keep_unset(ours: &mut Labels, live: &Labels) {
+    for (k, v) in live {
+        ours.entry(k.clone()).or_insert_with(|| v.clone());
     }
 }
 

@@ -189,16 +189,16 @@ fn gpu_allocation(report: &Report) -> Vec<Result<Plot, PlotError>> {
         .collect()
 }
 
-fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, end: f64) -> DrawResult {
+/// The run cut wherever an owner's holding starts or ends: per slice (from, to), every
+/// owner's GPUs in owner order, so that they stack.
+fn slices(owners: &Holdings, end: f64) -> Vec<(f64, f64, Vec<f64>)> {
     let mut cuts: Vec<f64> = vec![0.0, end];
     for iv in owners.values().flatten() {
         cuts.extend([iv.0, iv.1]);
     }
     cuts.sort_by(f64::total_cmp);
     cuts.dedup();
-    // Each slice between cuts: every owner's GPUs, stacked in owner order.
-    let slices: Vec<(f64, f64, Vec<f64>)> = cuts
-        .iter()
+    cuts.iter()
         .zip(cuts.iter().skip(1))
         .map(|(from, to)| {
             let mid = (from + to) / 2.0;
@@ -213,7 +213,11 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
                 .collect();
             (*from, *to, per)
         })
-        .collect();
+        .collect()
+}
+
+fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, end: f64) -> DrawResult {
+    let slices = slices(owners, end);
     let top = (slices
         .iter()
         .map(|s| s.2.iter().sum::<f64>())
