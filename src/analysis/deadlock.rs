@@ -8,7 +8,7 @@ use crate::store::{Pod, PodId, Store};
 use crate::units::SimTime;
 use petgraph::algo::tarjan_scc;
 use petgraph::graphmap::DiGraphMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
@@ -43,8 +43,24 @@ fn pod_ref(p: &Pod) -> String {
 
 pub(crate) fn detect(store: &Store) -> Vec<Found> {
     let mut g: DiGraphMap<PodId, ()> = DiGraphMap::new();
-    // Old pods of a stalled RollingUpdate wait for the new ReplicaSet's pods. Only pods
-    // someone waits for can close a cycle, so quota edges are built for those alone.
+    let waited_on = add_rollout_edges(store, &mut g);
+    if waited_on.is_empty() {
+        return Vec::new();
+    }
+    let holders = quota_holders(store);
+    let gated = add_quota_edges(store, &mut g, &waited_on, &holders);
+    let mut out: Vec<Found> = tarjan_scc(&g)
+        .iter()
+        .filter_map(|scc| explain(store, scc, &gated))
+        .collect();
+    out.sort_by(|a, b| a.pods.cmp(&b.pods));
+    out
+}
+
+/// Old pods of a stalled RollingUpdate wait for the new ReplicaSet's pods that are not
+/// Ready; returns those waited for. Only pods someone waits for can close a cycle, so
+/// quota edges are built for those alone.
+fn add_rollout_edges(store: &Store, g: &mut DiGraphMap<PodId, ()>) -> BTreeSet<PodId> {
     let mut waited_on: BTreeSet<PodId> = BTreeSet::new();
     for d in store.deployments.values() {
         if !matches!(d.spec.strategy, Strategy::RollingUpdate { .. }) {
@@ -73,11 +89,15 @@ pub(crate) fn detect(store: &Store) -> Vec<Found> {
             }
         }
     }
-    if waited_on.is_empty() {
-        return Vec::new();
-    }
-    // Gated pods wait for the holders of the quota they lack.
-    let mut holders: std::collections::BTreeMap<(&str, &str), Vec<PodId>> = Default::default();
+    waited_on
+}
+
+/// Pods holding quota, by ClusterQueue and flavor: those of the admitted, unfinished
+/// workloads.
+type Holders<'s> = BTreeMap<(&'s str, &'s str), Vec<PodId>>;
+
+fn quota_holders(store: &Store) -> Holders<'_> {
+    let mut holders: Holders = Default::default();
     for h in store.workloads.values().filter(|h| h.finished_at.is_none()) {
         if let Some(a) = &h.admission {
             let pods = store.pods_of(h);
@@ -89,8 +109,19 @@ pub(crate) fn detect(store: &Store) -> Vec<Found> {
             }
         }
     }
+    holders
+}
+
+/// Gated pods among `waited_on` wait for the holders of the quota they lack; returns the
+/// pods that got such edges.
+fn add_quota_edges(
+    store: &Store,
+    g: &mut DiGraphMap<PodId, ()>,
+    waited_on: &BTreeSet<PodId>,
+    holders: &Holders,
+) -> BTreeSet<PodId> {
     let mut gated: BTreeSet<PodId> = BTreeSet::new();
-    for pod_uid in &waited_on {
+    for pod_uid in waited_on {
         let Some(pod) = store.pods.get(pod_uid) else { continue };
         let Some(w) = pod.workload.and_then(|w| store.workloads.get(w)) else {
             continue;
@@ -118,64 +149,71 @@ pub(crate) fn detect(store: &Store) -> Vec<Found> {
             gated.insert(*pod_uid);
         }
     }
-    let mut out = Vec::new();
-    for scc in tarjan_scc(&g) {
-        if scc.len() < 2 || !scc.iter().any(|p| gated.contains(p)) {
-            continue;
-        }
-        let pods: Vec<&Pod> = scc.iter().filter_map(|u| store.pods.get(u)).collect();
-        if pods.iter().any(|p| p.is_terminating()) {
-            continue;
-        }
-        let deployments: BTreeSet<String> = pods
-            .iter()
-            .filter_map(|p| store.deployment_of_pod(p))
-            .map(|d| format!("{}/{}", d.namespace, d.name))
-            .collect();
-        let gated_pod = pods.iter().find(|p| gated.contains(&p.uid)).unwrap();
-        let holder = pods.iter().find(|p| !gated.contains(&p.uid)).unwrap_or(gated_pod);
-        let dep = store.deployment_of_pod(gated_pod);
-        let arithmetic = dep
-            .map(|d| match d.spec.strategy {
-                Strategy::RollingUpdate { max_surge, max_unavailable } => {
-                    let (s, u) = resolve_fenceposts(d.spec.strategy, d.spec.replicas);
-                    format!(
-                        " With {} replica(s), maxSurge {max_surge} rounds up to {s} and maxUnavailable {max_unavailable} rounds down to {u}: the rollout must start a new pod before it may stop an old one.",
-                        d.spec.replicas
-                    )
-                }
-                Strategy::Recreate => String::new(),
-            })
-            .unwrap_or_default();
-        let message = gated_pod
-            .workload
-            .and_then(|w| store.workloads.get(w))
-            .and_then(|w| w.pending_message.clone())
-            .unwrap_or_default();
-        let description = format!(
-            "Rolling update of {} is deadlocked: new pod {} is SchedulingGated by Kueue ({message}) because old pod {} still holds the quota, and the old pod is kept until the new one is Ready.{arithmetic}",
-            deployments.iter().next().cloned().unwrap_or_default(),
-            pod_ref(gated_pod),
-            pod_ref(holder),
-        );
-        let old_rs = holder
-            .owner_rs
-            .and_then(|r| store.replicasets.get(r))
-            .map(|r| r.name.clone())
-            .unwrap_or_default();
-        let fix = format!(
-            "Use deploymentStrategy type: Recreate on the InferenceService (or RollingUpdate with maxSurge: 0, maxUnavailable: 1) so the old pod releases its quota first; to recover now: oc delete pod {} -n {} --force --grace-period=0 and oc scale rs/{old_rs} -n {} --replicas=0.",
-            gated_pod.name, gated_pod.namespace, gated_pod.namespace
-        );
-        out.push(Found {
-            pods: pods.iter().map(|p| pod_ref(p)).collect(),
-            deployments,
-            description,
-            fix,
-        });
+    gated
+}
+
+/// A deadlock, when the cycle `scc` holds a gated pod and no terminating one (which
+/// would break it by itself).
+fn explain(store: &Store, scc: &[PodId], gated: &BTreeSet<PodId>) -> Option<Found> {
+    if scc.len() < 2 || !scc.iter().any(|p| gated.contains(p)) {
+        return None;
     }
-    out.sort_by(|a, b| a.pods.cmp(&b.pods));
-    out
+    let pods: Vec<&Pod> = scc.iter().filter_map(|u| store.pods.get(u)).collect();
+    if pods.iter().any(|p| p.is_terminating()) {
+        return None;
+    }
+    let deployments: BTreeSet<String> = pods
+        .iter()
+        .filter_map(|p| store.deployment_of_pod(p))
+        .map(|d| format!("{}/{}", d.namespace, d.name))
+        .collect();
+    let gated_pod = pods.iter().find(|p| gated.contains(&p.uid))?;
+    let holder = pods.iter().find(|p| !gated.contains(&p.uid)).unwrap_or(gated_pod);
+    let message = gated_pod
+        .workload
+        .and_then(|w| store.workloads.get(w))
+        .and_then(|w| w.pending_message.clone())
+        .unwrap_or_default();
+    let description = format!(
+        "Rolling update of {} is deadlocked: new pod {} is SchedulingGated by Kueue ({message}) because old pod {} still holds the quota, and the old pod is kept until the new one is Ready.{}",
+        deployments.iter().next().cloned().unwrap_or_default(),
+        pod_ref(gated_pod),
+        pod_ref(holder),
+        fencepost_arithmetic(store, gated_pod),
+    );
+    let old_rs = holder
+        .owner_rs
+        .and_then(|r| store.replicasets.get(r))
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    let fix = format!(
+        "Use deploymentStrategy type: Recreate on the InferenceService (or RollingUpdate with maxSurge: 0, maxUnavailable: 1) so the old pod releases its quota first; to recover now: oc delete pod {} -n {} --force --grace-period=0 and oc scale rs/{old_rs} -n {} --replicas=0.",
+        gated_pod.name, gated_pod.namespace, gated_pod.namespace
+    );
+    Some(Found {
+        pods: pods.iter().map(|p| pod_ref(p)).collect(),
+        deployments,
+        description,
+        fix,
+    })
+}
+
+/// Why the rollout of the gated pod's Deployment must surge: its maxSurge and
+/// maxUnavailable as they round for its replicas; empty for a Recreate one.
+fn fencepost_arithmetic(store: &Store, gated_pod: &Pod) -> String {
+    store
+        .deployment_of_pod(gated_pod)
+        .map(|d| match d.spec.strategy {
+            Strategy::RollingUpdate { max_surge, max_unavailable } => {
+                let (s, u) = resolve_fenceposts(d.spec.strategy, d.spec.replicas);
+                format!(
+                    " With {} replica(s), maxSurge {max_surge} rounds up to {s} and maxUnavailable {max_unavailable} rounds down to {u}: the rollout must start a new pod before it may stop an old one.",
+                    d.spec.replicas
+                )
+            }
+            Strategy::Recreate => String::new(),
+        })
+        .unwrap_or_default()
 }
 
 /// Updates the list of deadlocks seen so far with what is deadlocked now.

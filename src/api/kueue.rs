@@ -261,76 +261,7 @@ impl ClusterQueue {
                 }
             },
         };
-        let mut groups = Vec::new();
-        let mut seen_resources: Vec<String> = Vec::new();
-        let mut seen_flavors: Vec<String> = Vec::new();
-        for g in spec
-            .get("resourceGroups")
-            .map(|g| g.items())
-            .transpose()?
-            .unwrap_or(&[])
-        {
-            let covered = string_list(g.get("coveredResources"))?;
-            for r in &covered {
-                if seen_resources.contains(r) {
-                    return Err(InputError::at(
-                        g.loc.clone(),
-                        format!("resource `{r}` is covered by more than one resource group"),
-                    )
-                    .hint("each resource may appear in one resource group only"));
-                }
-                seen_resources.push(r.clone());
-            }
-            let mut flavors = Vec::new();
-            for f in g.get("flavors").map(|f| f.items()).transpose()?.unwrap_or(&[]) {
-                let fname = req_str(f, "name", "flavor quota")?;
-                if seen_flavors.contains(&fname) {
-                    return Err(InputError::at(
-                        f.loc.clone(),
-                        format!("flavor `{fname}` appears twice in the ClusterQueue"),
-                    )
-                    .hint("a flavor may be listed in one resource group only"));
-                }
-                seen_flavors.push(fname.clone());
-                let mut resources = Vec::new();
-                for r in f.get("resources").map(|r| r.items()).transpose()?.unwrap_or(&[]) {
-                    let rname = req_str(r, "name", "resource quota")?;
-                    if !covered.contains(&rname) {
-                        return Err(InputError::at(
-                            r.loc.clone(),
-                            format!("resource `{rname}` is not in coveredResources {covered:?}"),
-                        )
-                        .hint("list the same resources, in the same order, as coveredResources"));
-                    }
-                    let nominal = r.get("nominalQuota").ok_or_else(|| {
-                        InputError::at(r.loc.clone(), format!("resource `{rname}` has no nominalQuota"))
-                    })?;
-                    resources.push(ResourceQuota {
-                        name: rname,
-                        nominal: quantity(nominal)?,
-                        borrowing_limit: r.get("borrowingLimit").map(quantity).transpose()?,
-                        lending_limit: r.get("lendingLimit").map(quantity).transpose()?,
-                    });
-                }
-                if resources.len() != covered.len() {
-                    return Err(InputError::at(
-                        f.loc.clone(),
-                        format!(
-                            "flavor `{fname}` sets quotas for {} resources but the group covers {}",
-                            resources.len(),
-                            covered.len()
-                        ),
-                    )
-                    .hint("give every flavor a quota for each covered resource"));
-                }
-                flavors.push(FlavorQuotas {
-                    name: fname,
-                    resources,
-                    loc: f.loc.clone(),
-                });
-            }
-            groups.push(ResourceGroup { covered, flavors });
-        }
+        let groups = decode_resource_groups(spec)?;
         let stopped = match spec.get("stopPolicy") {
             None => false,
             Some(n) => match n.as_str()? {
@@ -366,6 +297,92 @@ impl ClusterQueue {
             .iter()
             .find(|g| g.covered.iter().any(|r| r == resource))
     }
+}
+
+/// The items of an optional list field; none when it is absent.
+fn items<'n>(n: &'n Node, key: &str) -> Result<&'n [Node], InputError> {
+    Ok(n.get(key).map(|l| l.items()).transpose()?.unwrap_or(&[]))
+}
+
+/// `spec.resourceGroups`, as Kueue's webhook validates them: a resource and a flavor
+/// appear in one group only.
+fn decode_resource_groups(spec: &Node) -> Result<Vec<ResourceGroup>, InputError> {
+    let mut groups = Vec::new();
+    let mut seen_resources: Vec<String> = Vec::new();
+    let mut seen_flavors: Vec<String> = Vec::new();
+    for g in items(spec, "resourceGroups")? {
+        let covered = string_list(g.get("coveredResources"))?;
+        for r in &covered {
+            if seen_resources.contains(r) {
+                return Err(InputError::at(
+                    g.loc.clone(),
+                    format!("resource `{r}` is covered by more than one resource group"),
+                )
+                .hint("each resource may appear in one resource group only"));
+            }
+            seen_resources.push(r.clone());
+        }
+        let mut flavors = Vec::new();
+        for f in items(g, "flavors")? {
+            let quotas = decode_flavor_quotas(f, &covered, &seen_flavors)?;
+            seen_flavors.push(quotas.name.clone());
+            flavors.push(quotas);
+        }
+        groups.push(ResourceGroup { covered, flavors });
+    }
+    Ok(groups)
+}
+
+/// One flavor of a resource group: a quota for each covered resource, in their order.
+fn decode_flavor_quotas(f: &Node, covered: &[String], seen_flavors: &[String]) -> Result<FlavorQuotas, InputError> {
+    let fname = req_str(f, "name", "flavor quota")?;
+    if seen_flavors.contains(&fname) {
+        return Err(InputError::at(
+            f.loc.clone(),
+            format!("flavor `{fname}` appears twice in the ClusterQueue"),
+        )
+        .hint("a flavor may be listed in one resource group only"));
+    }
+    let resources = items(f, "resources")?
+        .iter()
+        .map(|r| decode_resource_quota(r, covered))
+        .collect::<Result<Vec<_>, _>>()?;
+    if resources.len() != covered.len() {
+        return Err(InputError::at(
+            f.loc.clone(),
+            format!(
+                "flavor `{fname}` sets quotas for {} resources but the group covers {}",
+                resources.len(),
+                covered.len()
+            ),
+        )
+        .hint("give every flavor a quota for each covered resource"));
+    }
+    Ok(FlavorQuotas {
+        name: fname,
+        resources,
+        loc: f.loc.clone(),
+    })
+}
+
+fn decode_resource_quota(r: &Node, covered: &[String]) -> Result<ResourceQuota, InputError> {
+    let rname = req_str(r, "name", "resource quota")?;
+    if !covered.contains(&rname) {
+        return Err(InputError::at(
+            r.loc.clone(),
+            format!("resource `{rname}` is not in coveredResources {covered:?}"),
+        )
+        .hint("list the same resources, in the same order, as coveredResources"));
+    }
+    let nominal = r
+        .get("nominalQuota")
+        .ok_or_else(|| InputError::at(r.loc.clone(), format!("resource `{rname}` has no nominalQuota")))?;
+    Ok(ResourceQuota {
+        name: rname,
+        nominal: quantity(nominal)?,
+        borrowing_limit: r.get("borrowingLimit").map(quantity).transpose()?,
+        lending_limit: r.get("lendingLimit").map(quantity).transpose()?,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -182,6 +182,117 @@ fn s(node: &Node, key: &str) -> Result<String, InputError> {
         .to_string())
 }
 
+/// The items of a catalog file's top-level list.
+fn list<'n>(root: &'n Node, key: &str) -> Result<&'n [Node], InputError> {
+    root.get(key)
+        .ok_or_else(|| InputError::at(root.loc.clone(), format!("`{key}` list missing")))?
+        .items()
+}
+
+fn opt_s(node: &Node, key: &str) -> Result<Option<String>, InputError> {
+    node.get(key).map(|v| v.as_str().map(str::to_string)).transpose()
+}
+
+impl Gpu {
+    fn decode(n: &Node) -> Result<Gpu, InputError> {
+        Ok(Gpu {
+            name: s(n, "name")?,
+            vendor: s(n, "vendor")?,
+            resource: s(n, "resource")?,
+            product_label: opt_s(n, "product_label")?,
+            memory_gb: f(n, "memory_gb")?,
+            memory_mib: f(n, "memory_mib")?,
+            bandwidth_gb_s: f(n, "bandwidth_gb_s")?,
+            bf16_tflops: f(n, "bf16_tflops")?,
+            fp8_tflops: n.get("fp8_tflops").map(|v| v.as_f64()).transpose()?,
+            interconnect: match n.get("interconnect") {
+                Some(i) => (s(i, "kind")?, f(i, "gb_s")?),
+                None => return Err(InputError::at(n.loc.clone(), "`interconnect` is missing")),
+            },
+        })
+    }
+}
+
+impl Instance {
+    /// An instance type, whose GPU must be one of `gpus`.
+    fn decode(n: &Node, gpus: &[Gpu]) -> Result<Instance, InputError> {
+        let gpu = s(n, "gpu")?;
+        if !gpus.iter().any(|g| g.name == gpu) {
+            return Err(InputError::at(
+                n.get("gpu").map_or(n.loc.clone(), |g| g.loc.clone()),
+                format!("unknown GPU `{gpu}`"),
+            ));
+        }
+        Ok(Instance {
+            name: s(n, "name")?,
+            provider: s(n, "provider")?,
+            gpu,
+            gpu_count: f(n, "gpu_count")? as u32,
+            vcpu: f(n, "vcpu")? as u32,
+            memory_gib: f(n, "memory_gib")? as u32,
+            price_per_hour_usd: f(n, "price_per_hour_usd")?,
+        })
+    }
+}
+
+impl ModelCard {
+    fn decode(n: &Node) -> Result<ModelCard, InputError> {
+        let matches = match n.get("match") {
+            Some(l) => l
+                .items()?
+                .iter()
+                .map(|x| x.as_str().map(str::to_lowercase))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
+        Ok(ModelCard {
+            name: s(n, "name")?,
+            display: opt_s(n, "display")?.unwrap_or_default(),
+            params_b: f(n, "params_b")?,
+            active_params_b: n.get("active_params_b").map(|v| v.as_f64()).transpose()?,
+            precision: s(n, "precision")?,
+            weights_gb: f(n, "weights_gb")?,
+            default_storage: s(n, "default_storage")?,
+            matches,
+            architecture: n.get("architecture").map(Architecture::decode).transpose()?,
+        })
+    }
+}
+
+impl LoadConstants {
+    /// `models/storage.yaml`.
+    fn decode(st: &Node) -> Result<LoadConstants, InputError> {
+        Ok(LoadConstants {
+            s3_download_mb_s: f(st, "s3_download_mb_s")?,
+            oci_pull_mb_s: f(st, "oci_pull_mb_s")?,
+            pvc_read_mb_s: f(st, "pvc_read_mb_s")?,
+            gpu_load_gb_s: f(st, "gpu_load_gb_s")?,
+            engine_startup_s: f(st, "engine_startup_s")?,
+            engine_startup_eager_s: f(st, "engine_startup_eager_s")?,
+            readiness_delay_s: f(st, "readiness_delay_s")?,
+            container_start_s: f(st, "container_start_s")?,
+            oci_overlay_limit_gb: f(st, "oci_overlay_limit_gb")?,
+        })
+    }
+}
+
+impl VllmConstants {
+    fn decode(v: &Node) -> Result<VllmConstants, InputError> {
+        Ok(VllmConstants {
+            non_torch_overhead_gib: f(v, "non_torch_overhead_gib")?,
+            non_torch_overhead_tp_gib: f(v, "non_torch_overhead_tp_gib")?,
+            activation_factor: f(v, "activation_factor")?,
+            logits_bytes_per_element: f(v, "logits_bytes_per_element")?,
+            profile_run_s: f(v, "profile_run_s")?,
+            compute_efficiency: f(v, "compute_efficiency")?,
+            bandwidth_efficiency: f(v, "bandwidth_efficiency")?,
+            step_overhead_ms: f(v, "step_overhead_ms")?,
+            eager_overhead_ms: f(v, "eager_overhead_ms")?,
+            allreduce_latency_us: f(v, "allreduce_latency_us")?,
+        })
+    }
+}
+
 impl Catalog {
     pub fn bundled() -> Catalog {
         Self::from_texts(
@@ -202,120 +313,27 @@ impl Catalog {
         vllm: (&str, &str),
     ) -> Result<Catalog, InputError> {
         let g = root(gpus.0, gpus.1)?;
-        let mut gpu_list = Vec::new();
-        for n in g
-            .get("gpus")
-            .ok_or_else(|| InputError::at(g.loc.clone(), "`gpus` list missing"))?
-            .items()?
-        {
-            gpu_list.push(Gpu {
-                name: s(n, "name")?,
-                vendor: s(n, "vendor")?,
-                resource: s(n, "resource")?,
-                product_label: n
-                    .get("product_label")
-                    .map(|p| p.as_str().map(str::to_string))
-                    .transpose()?,
-                memory_gb: f(n, "memory_gb")?,
-                memory_mib: f(n, "memory_mib")?,
-                bandwidth_gb_s: f(n, "bandwidth_gb_s")?,
-                bf16_tflops: f(n, "bf16_tflops")?,
-                fp8_tflops: n.get("fp8_tflops").map(|v| v.as_f64()).transpose()?,
-                interconnect: match n.get("interconnect") {
-                    Some(i) => (s(i, "kind")?, f(i, "gb_s")?),
-                    None => return Err(InputError::at(n.loc.clone(), "`interconnect` is missing")),
-                },
-            });
-        }
+        let gpus = list(&g, "gpus")?
+            .iter()
+            .map(Gpu::decode)
+            .collect::<Result<Vec<_>, _>>()?;
         let i = root(instances.0, instances.1)?;
-        let mut inst = Vec::new();
-        for n in i
-            .get("instances")
-            .ok_or_else(|| InputError::at(i.loc.clone(), "`instances` list missing"))?
-            .items()?
-        {
-            let gpu = s(n, "gpu")?;
-            if !gpu_list.iter().any(|g| g.name == gpu) {
-                return Err(InputError::at(
-                    n.get("gpu").unwrap().loc.clone(),
-                    format!("unknown GPU `{gpu}`"),
-                ));
-            }
-            inst.push(Instance {
-                name: s(n, "name")?,
-                provider: s(n, "provider")?,
-                gpu,
-                gpu_count: f(n, "gpu_count")? as u32,
-                vcpu: f(n, "vcpu")? as u32,
-                memory_gib: f(n, "memory_gib")? as u32,
-                price_per_hour_usd: f(n, "price_per_hour_usd")?,
-            });
-        }
-        let price_date = i
-            .get("price_date")
-            .map(|d| d.as_str().map(str::to_string))
-            .transpose()?
-            .unwrap_or_default();
+        let instances = list(&i, "instances")?
+            .iter()
+            .map(|n| Instance::decode(n, &gpus))
+            .collect::<Result<_, _>>()?;
+        let price_date = opt_s(&i, "price_date")?.unwrap_or_default();
         let m = root(models.0, models.1)?;
-        let mut cards = Vec::new();
-        for n in m
-            .get("models")
-            .ok_or_else(|| InputError::at(m.loc.clone(), "`models` list missing"))?
-            .items()?
-        {
-            let matches = match n.get("match") {
-                Some(l) => l
-                    .items()?
-                    .iter()
-                    .map(|x| x.as_str().map(str::to_lowercase))
-                    .collect::<Result<_, _>>()?,
-                None => Vec::new(),
-            };
-            cards.push(ModelCard {
-                name: s(n, "name")?,
-                display: n
-                    .get("display")
-                    .map(|d| d.as_str().map(str::to_string))
-                    .transpose()?
-                    .unwrap_or_default(),
-                params_b: f(n, "params_b")?,
-                active_params_b: n.get("active_params_b").map(|v| v.as_f64()).transpose()?,
-                precision: s(n, "precision")?,
-                weights_gb: f(n, "weights_gb")?,
-                default_storage: s(n, "default_storage")?,
-                matches,
-                architecture: n.get("architecture").map(Architecture::decode).transpose()?,
-            });
-        }
-        let st = root(storage.0, storage.1)?;
-        let load = LoadConstants {
-            s3_download_mb_s: f(&st, "s3_download_mb_s")?,
-            oci_pull_mb_s: f(&st, "oci_pull_mb_s")?,
-            pvc_read_mb_s: f(&st, "pvc_read_mb_s")?,
-            gpu_load_gb_s: f(&st, "gpu_load_gb_s")?,
-            engine_startup_s: f(&st, "engine_startup_s")?,
-            engine_startup_eager_s: f(&st, "engine_startup_eager_s")?,
-            readiness_delay_s: f(&st, "readiness_delay_s")?,
-            container_start_s: f(&st, "container_start_s")?,
-            oci_overlay_limit_gb: f(&st, "oci_overlay_limit_gb")?,
-        };
-        let v = root(vllm.0, vllm.1)?;
-        let vllm = VllmConstants {
-            non_torch_overhead_gib: f(&v, "non_torch_overhead_gib")?,
-            non_torch_overhead_tp_gib: f(&v, "non_torch_overhead_tp_gib")?,
-            activation_factor: f(&v, "activation_factor")?,
-            logits_bytes_per_element: f(&v, "logits_bytes_per_element")?,
-            profile_run_s: f(&v, "profile_run_s")?,
-            compute_efficiency: f(&v, "compute_efficiency")?,
-            bandwidth_efficiency: f(&v, "bandwidth_efficiency")?,
-            step_overhead_ms: f(&v, "step_overhead_ms")?,
-            eager_overhead_ms: f(&v, "eager_overhead_ms")?,
-            allreduce_latency_us: f(&v, "allreduce_latency_us")?,
-        };
+        let models = list(&m, "models")?
+            .iter()
+            .map(ModelCard::decode)
+            .collect::<Result<_, _>>()?;
+        let load = LoadConstants::decode(&root(storage.0, storage.1)?)?;
+        let vllm = VllmConstants::decode(&root(vllm.0, vllm.1)?)?;
         Ok(Catalog {
-            gpus: gpu_list,
-            instances: inst,
-            models: cards,
+            gpus,
+            instances,
+            models,
             load,
             vllm,
             price_date,

@@ -1,7 +1,7 @@
 //! The kubelet's share: how long a bound pod takes to become Ready (model download or
 //! ModelCar pull, container start, weight load, engine start-up, readiness probe).
 
-use crate::catalog::{Catalog, ModelCard};
+use crate::catalog::{Catalog, LoadConstants, ModelCard};
 use crate::engine::action::{Action, PodWrite};
 use crate::engine::change::Change;
 use crate::engine::components::{Component, Cx, Timer};
@@ -59,10 +59,84 @@ pub(crate) const MODEL_ANNOTATION: &str = "gpuaas-sim.io/model";
 /// passes; other pods only start their containers.
 pub(crate) fn plan_startup(catalog: &Catalog, node: &Node, pod: &Pod) -> Startup {
     let c = &catalog.load;
-    let mut steps = Vec::new();
     let model = model_of(catalog, pod);
+    let mut steps = model.map(|card| init_steps(c, node, pod, card)).unwrap_or_default();
+    let restart_from = steps.len();
+    steps.push(Step {
+        name: "container start".into(),
+        phase: StartPhase::Creating,
+        duration: secs(c.container_start_s),
+    });
+    let Some(card) = model else {
+        return Startup {
+            steps,
+            restart_from,
+            memory: None,
+            failure: None,
+        };
+    };
+    let gpus = pod.requests.gpus().max(1) as u32;
+    // Tensor-parallel ranks load their shards in parallel.
+    steps.push(Step {
+        name: format!("load weights into {gpus} GPU(s)"),
+        phase: StartPhase::Starting,
+        duration: secs(card.weights_gb / (c.gpu_load_gb_s * gpus as f64)),
+    });
+    let engine_args = pod
+        .spec
+        .engine_container()
+        .and_then(|ct| VllmArgs::parse(&ct.args).ok())
+        .unwrap_or_default();
+    let (memory, failure) = memory_check(catalog, node, card, gpus, &engine_args);
+    if failure.is_some() {
+        steps.push(Step {
+            name: "memory profiling (fails)".into(),
+            phase: StartPhase::Starting,
+            duration: secs(catalog.vllm.profile_run_s),
+        });
+        return Startup {
+            steps,
+            restart_from,
+            memory,
+            failure,
+        };
+    }
+    steps.push(engine_start(c, engine_args.enforce_eager));
+    steps.push(Step {
+        name: "readiness probe".into(),
+        phase: StartPhase::Starting,
+        duration: secs(c.readiness_delay_s),
+    });
+    Startup {
+        steps,
+        restart_from,
+        memory,
+        failure,
+    }
+}
+
+/// The engine's start: eager mode skips compilation and CUDA graph capture.
+fn engine_start(c: &LoadConstants, eager: bool) -> Step {
+    Step {
+        name: if eager {
+            "engine start (eager)".into()
+        } else {
+            "engine start (compile + CUDA graphs)".into()
+        },
+        phase: StartPhase::Starting,
+        duration: secs(if eager {
+            c.engine_startup_eager_s
+        } else {
+            c.engine_startup_s
+        }),
+    }
+}
+
+/// The init containers' steps for a pod serving `card`: downloading the weights (storage
+/// initializer) or pulling the ModelCar image, unless the node has it cached.
+fn init_steps(c: &LoadConstants, node: &Node, pod: &Pod, card: &ModelCard) -> Vec<Step> {
+    let mut steps = Vec::new();
     for ic in &pod.spec.init_containers {
-        let Some(card) = model else { break };
         if ic.name == "storage-initializer" {
             let uri = ic.args.first().cloned().unwrap_or_default();
             let rate = if uri.starts_with("pvc://") {
@@ -96,83 +170,31 @@ pub(crate) fn plan_startup(catalog: &Catalog, node: &Node, pod: &Pod) -> Startup
             });
         }
     }
-    let restart_from = steps.len();
-    steps.push(Step {
-        name: "container start".into(),
-        phase: StartPhase::Creating,
-        duration: secs(c.container_start_s),
-    });
-    let Some(card) = model else {
-        return Startup {
-            steps,
-            restart_from,
-            memory: None,
-            failure: None,
-        };
-    };
-    let gpus = pod.requests.gpus().max(1) as u32;
-    // Tensor-parallel ranks load their shards in parallel.
-    steps.push(Step {
-        name: format!("load weights into {gpus} GPU(s)"),
-        phase: StartPhase::Starting,
-        duration: secs(card.weights_gb / (c.gpu_load_gb_s * gpus as f64)),
-    });
-    let engine_args = pod
-        .spec
-        .engine_container()
-        .and_then(|ct| VllmArgs::parse(&ct.args).ok())
-        .unwrap_or_default();
+    steps
+}
+
+/// vLLM's memory check on the node's GPU: the plan it starts with, or why it fails;
+/// neither when the model's architecture or the node's GPU is unknown.
+fn memory_check(
+    catalog: &Catalog,
+    node: &Node,
+    card: &ModelCard,
+    gpus: u32,
+    engine_args: &VllmArgs,
+) -> (Option<MemoryPlan>, Option<StartupFailure>) {
     let gpu = node
         .instance_type
         .as_ref()
         .and_then(|i| catalog.instance(i))
         .and_then(|i| catalog.gpu(&i.gpu));
     let outcome = match (card.architecture.as_ref(), gpu) {
-        (Some(arch), Some(gpu)) => Some(plan(card, arch, gpu, gpus, &engine_args, &catalog.vllm)),
+        (Some(arch), Some(gpu)) => Some(plan(card, arch, gpu, gpus, engine_args, &catalog.vllm)),
         _ => None,
     };
-    let (memory, failure) = match outcome {
+    match outcome {
         Some(Ok(m)) => (Some(m), None),
         Some(Err(f)) => (None, Some(f)),
         None => (None, None),
-    };
-    if failure.is_some() {
-        steps.push(Step {
-            name: "memory profiling (fails)".into(),
-            phase: StartPhase::Starting,
-            duration: secs(catalog.vllm.profile_run_s),
-        });
-        return Startup {
-            steps,
-            restart_from,
-            memory,
-            failure,
-        };
-    }
-    let eager = engine_args.enforce_eager;
-    steps.push(Step {
-        name: if eager {
-            "engine start (eager)".into()
-        } else {
-            "engine start (compile + CUDA graphs)".into()
-        },
-        phase: StartPhase::Starting,
-        duration: secs(if eager {
-            c.engine_startup_eager_s
-        } else {
-            c.engine_startup_s
-        }),
-    });
-    steps.push(Step {
-        name: "readiness probe".into(),
-        phase: StartPhase::Starting,
-        duration: secs(c.readiness_delay_s),
-    });
-    Startup {
-        steps,
-        restart_from,
-        memory,
-        failure,
     }
 }
 

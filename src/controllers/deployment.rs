@@ -7,7 +7,7 @@ use crate::api::core::PodTemplate;
 use crate::engine::action::Action;
 use crate::engine::change::Change;
 use crate::engine::components::{Component, Cx, Timer};
-use crate::store::{DeploymentId, Pod, ReplicaSetId, Store};
+use crate::store::{Deployment, DeploymentId, Pod, ReplicaSet, Store};
 use crate::units::SimDuration;
 
 /// Replica counts of one ReplicaSet as the rollout arithmetic sees them.
@@ -136,123 +136,136 @@ pub(crate) fn reconcile(store: &Store, uid: DeploymentId) -> Vec<Action> {
         "Deployment {} changed its template without refresh_hash()",
         d.name
     );
-    let hash = d.template_hash.clone();
     let mut rss = store.replicasets_of(uid);
     rss.sort_by_key(|r| (r.created, r.uid));
     let new_rs = rss
         .iter()
-        .find(|r| r.template_hash == hash && r.template == d.spec.template)
+        .find(|r| r.template_hash == d.template_hash && r.template == d.spec.template)
         .copied();
     let olds: Vec<_> = rss
         .iter()
         .filter(|r| Some(r.uid) != new_rs.map(|n| n.uid))
         .copied()
         .collect();
-    let min_ready = SimDuration::from_secs(d.spec.min_ready_seconds);
-    let available = |rs: ReplicaSetId| -> i32 {
-        store.replicasets.get(rs).map_or(0, |rs| {
-            rs.pods
-                .iter()
-                .filter(|p| {
-                    store
-                        .pods
-                        .get(**p)
-                        .is_some_and(|p| p.is_available(min_ready, store.now))
-                })
-                .count() as i32
-        })
+    let rollout = Rollout {
+        store,
+        uid,
+        d,
+        rss,
+        new_rs,
+        olds,
     };
-    let next_revision = rss.iter().map(|r| r.revision).max().unwrap_or(0) + 1;
-    let mut out = Vec::new();
     if d.spec.paused {
-        // A paused Deployment still scales (`sync`), but does not roll out. Scaling is
-        // applied when a single ReplicaSet is active; proportional scaling of several
-        // active ReplicaSets is not modelled.
-        let active: Vec<_> = rss.iter().filter(|r| r.replicas > 0).collect();
-        let target = match active.as_slice() {
-            [one] => Some(**one),
-            [] => new_rs.or(rss.last().copied()),
-            _ => None,
-        };
-        if let Some(t) = target.filter(|t| t.replicas != d.spec.replicas) {
-            out.push(Action::ScaleReplicaSet {
-                id: t.uid,
-                replicas: d.spec.replicas,
-            });
-        }
-        return out;
+        return rollout.scale_paused();
     }
     match d.spec.strategy {
-        Strategy::Recreate => {
-            let mut scaled = false;
-            for o in &olds {
-                if o.replicas > 0 {
-                    out.push(Action::ScaleReplicaSet { id: o.uid, replicas: 0 });
-                    scaled = true;
-                }
-            }
-            if scaled {
-                return out;
-            }
-            // oldPodsRunning: terminating pods still count until they are gone.
-            if olds.iter().any(|o| !o.pods.is_empty()) {
-                return out;
-            }
-            match new_rs {
-                None => out.push(Action::CreateReplicaSet {
-                    deployment: uid,
-                    template: d.spec.template.clone(),
-                    hash,
-                    replicas: d.spec.replicas,
-                    revision: next_revision,
-                }),
-                Some(n) if n.replicas != d.spec.replicas => out.push(Action::ScaleReplicaSet {
-                    id: n.uid,
-                    replicas: d.spec.replicas,
-                }),
-                _ => {}
+        Strategy::Recreate => rollout.recreate(),
+        Strategy::RollingUpdate { .. } => rollout.rolling_update(),
+    }
+}
+
+/// One Deployment and its ReplicaSets, as one reconcile sees them.
+struct Rollout<'s> {
+    store: &'s Store,
+    uid: DeploymentId,
+    d: &'s Deployment,
+    /// All its ReplicaSets, oldest first.
+    rss: Vec<&'s ReplicaSet>,
+    /// The ReplicaSet of the current template, once made.
+    new_rs: Option<&'s ReplicaSet>,
+    /// The others, oldest first.
+    olds: Vec<&'s ReplicaSet>,
+}
+
+impl Rollout<'_> {
+    /// A paused Deployment still scales (`sync`), but does not roll out. Scaling is
+    /// applied when a single ReplicaSet is active; proportional scaling of several
+    /// active ReplicaSets is not modelled.
+    fn scale_paused(&self) -> Vec<Action> {
+        let active: Vec<_> = self.rss.iter().filter(|r| r.replicas > 0).collect();
+        let target = match active.as_slice() {
+            [one] => Some(**one),
+            [] => self.new_rs.or(self.rss.last().copied()),
+            _ => None,
+        };
+        target
+            .filter(|t| t.replicas != self.d.spec.replicas)
+            .map(|t| Action::ScaleReplicaSet {
+                id: t.uid,
+                replicas: self.d.spec.replicas,
+            })
+            .into_iter()
+            .collect()
+    }
+
+    /// `rolloutRecreate`: the old ReplicaSets go to zero, and only once their pods are
+    /// gone does the new one start.
+    fn recreate(&self) -> Vec<Action> {
+        let mut out = Vec::new();
+        for o in &self.olds {
+            if o.replicas > 0 {
+                out.push(Action::ScaleReplicaSet { id: o.uid, replicas: 0 });
             }
         }
-        Strategy::RollingUpdate { .. } => {
-            let old_counts: Vec<RsCounts> = olds
-                .iter()
-                .map(|o| RsCounts {
-                    replicas: o.replicas,
-                    available: available(o.uid),
-                })
-                .collect();
-            let new_counts = new_rs
-                .map(|n| RsCounts {
-                    replicas: n.replicas,
-                    available: available(n.uid),
-                })
-                .unwrap_or(RsCounts {
-                    replicas: 0,
-                    available: 0,
-                });
-            let (new_target, old_targets) = rolling_step(d.spec.strategy, d.spec.replicas, new_counts, &old_counts);
-            match new_rs {
-                None => out.push(Action::CreateReplicaSet {
-                    deployment: uid,
-                    template: d.spec.template.clone(),
-                    hash,
-                    replicas: new_target,
-                    revision: next_revision,
-                }),
-                Some(n) if n.replicas != new_target => out.push(Action::ScaleReplicaSet {
-                    id: n.uid,
-                    replicas: new_target,
-                }),
-                _ => {}
+        // oldPodsRunning: terminating pods still count until they are gone.
+        if !out.is_empty() || self.olds.iter().any(|o| !o.pods.is_empty()) {
+            return out;
+        }
+        out.extend(self.new_rs_at(self.d.spec.replicas));
+        out
+    }
+
+    /// `rolloutRolling`: the new ReplicaSet and the old ones step towards the template
+    /// within maxSurge and maxUnavailable.
+    fn rolling_update(&self) -> Vec<Action> {
+        let counts = |rs: &ReplicaSet| RsCounts {
+            replicas: rs.replicas,
+            available: self.available(rs),
+        };
+        let old_counts: Vec<RsCounts> = self.olds.iter().map(|o| counts(o)).collect();
+        let new_counts = self.new_rs.map(counts).unwrap_or(RsCounts {
+            replicas: 0,
+            available: 0,
+        });
+        let spec = &self.d.spec;
+        let (new_target, old_targets) = rolling_step(spec.strategy, spec.replicas, new_counts, &old_counts);
+        let mut out: Vec<Action> = self.new_rs_at(new_target).into_iter().collect();
+        for (o, t) in self.olds.iter().zip(old_targets) {
+            if o.replicas != t {
+                out.push(Action::ScaleReplicaSet { id: o.uid, replicas: t });
             }
-            for (o, t) in olds.iter().zip(old_targets) {
-                if o.replicas != t {
-                    out.push(Action::ScaleReplicaSet { id: o.uid, replicas: t });
-                }
-            }
+        }
+        out
+    }
+
+    /// Creates the new ReplicaSet with `replicas`, or scales it to them.
+    fn new_rs_at(&self, replicas: i32) -> Option<Action> {
+        match self.new_rs {
+            None => Some(Action::CreateReplicaSet {
+                deployment: self.uid,
+                template: self.d.spec.template.clone(),
+                hash: self.d.template_hash.clone(),
+                replicas,
+                revision: self.rss.iter().map(|r| r.revision).max().unwrap_or(0) + 1,
+            }),
+            Some(n) if n.replicas != replicas => Some(Action::ScaleReplicaSet { id: n.uid, replicas }),
+            _ => None,
         }
     }
-    out
+
+    /// Pods of `rs` that have been Ready for the Deployment's `minReadySeconds`.
+    fn available(&self, rs: &ReplicaSet) -> i32 {
+        let min_ready = SimDuration::from_secs(self.d.spec.min_ready_seconds);
+        rs.pods
+            .iter()
+            .filter(|p| {
+                self.store
+                    .pods
+                    .get(**p)
+                    .is_some_and(|p| p.is_available(min_ready, self.store.now))
+            })
+            .count() as i32
+    }
 }
 
 /// The Deployment controller: its Deployments, woken by their own changes, their

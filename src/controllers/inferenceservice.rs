@@ -9,7 +9,7 @@ use crate::api::meta::{LabelSelector, Labels};
 use crate::engine::action::{Action, DeploymentUpdate, DeploymentWrite};
 use crate::engine::change::Change;
 use crate::engine::components::{Component, Cx};
-use crate::store::{ObjectKey, Store};
+use crate::store::{Deployment, ObjectKey, Store};
 use crate::units::Quantity;
 
 pub(crate) const ISVC_LABEL: &str = "serving.kserve.io/inferenceservice";
@@ -73,76 +73,12 @@ pub(crate) fn desired_template(
     isvc: &InferenceService,
     rt: &ServingRuntime,
 ) -> (Labels, Labels, PodTemplate) {
-    let _ = ns;
     let p = &isvc.predictor;
-    let mut labels = Labels::new();
-    labels.extend(rt.meta.labels.clone());
-    labels.extend(isvc.meta.labels.clone());
-    labels.extend(p.labels.clone());
-    labels.insert(ISVC_LABEL.into(), name.into());
-    labels.insert("component".into(), "predictor".into());
-    let mut annotations = Labels::new();
-    for src in [&rt.meta.annotations, &isvc.meta.annotations, &p.annotations] {
-        for (k, v) in src {
-            if !DISALLOWED_ANNOTATIONS.contains(&k.as_str()) {
-                annotations.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    if let Some(src) = &p.source {
-        annotations.insert(SOURCE_URI_ANNOTATION.into(), source_uri(src));
-    }
-
-    // kserve-container: runtime container merged with the predictor's model container.
-    let base_idx = rt
-        .containers
-        .iter()
-        .position(|c| c.name == "kserve-container")
-        .unwrap_or(0);
-    let mut containers: Vec<Container> = Vec::new();
-    for (i, c) in rt.containers.iter().enumerate() {
-        let mut c = c.clone();
-        if i == base_idx {
-            c.name = "kserve-container".into();
-            c.args.extend(p.args.iter().cloned());
-            c.requests.0.extend(p.requests.0.clone());
-            c.limits.0.extend(p.limits.0.clone());
-            c.args = c
-                .args
-                .iter()
-                .map(|a| a.replace("{{.Name}}", name).replace("{{.Namespace}}", ns))
-                .collect();
-        }
-        containers.push(c);
-    }
-    let mut init = Vec::new();
-    match &p.source {
-        Some(ModelSource::Oci(image)) => {
-            containers.push(Container {
-                name: "modelcar".into(),
-                image: image.clone(),
-                requests: small("10m", "15Mi"),
-                limits: small("10m", "15Mi"),
-                ..Default::default()
-            });
-            init.push(Container {
-                name: "modelcar-init".into(),
-                image: image.clone(),
-                requests: small("10m", "15Mi"),
-                limits: small("10m", "15Mi"),
-                ..Default::default()
-            });
-        }
-        Some(src @ (ModelSource::S3(_) | ModelSource::Other(_))) => init.push(Container {
-            name: "storage-initializer".into(),
-            image: "kserve/storage-initializer".into(),
-            args: vec![source_uri(src), "/mnt/models".into()],
-            requests: small("100m", "100Mi"),
-            limits: small("1", "1Gi"),
-        }),
-        // pvc:// is mounted directly (enableDirectPvcVolumeMount).
-        Some(ModelSource::Pvc(_)) | None => {}
-    }
+    let labels = predictor_labels(name, isvc, rt);
+    let annotations = predictor_annotations(isvc, rt);
+    let mut containers = runtime_containers(ns, name, isvc, rt);
+    let (sidecars, init) = model_containers(p.source.as_ref());
+    containers.extend(sidecars);
     let mut node_selector = rt.node_selector.clone();
     node_selector.extend(p.node_selector.clone());
     let mut tpl_labels = labels.clone();
@@ -169,6 +105,94 @@ pub(crate) fn desired_template(
     (labels, annotations, template)
 }
 
+/// The runtime's labels, then the InferenceService's and the predictor's over them, and
+/// KServe's own.
+fn predictor_labels(name: &str, isvc: &InferenceService, rt: &ServingRuntime) -> Labels {
+    let mut labels = Labels::new();
+    labels.extend(rt.meta.labels.clone());
+    labels.extend(isvc.meta.labels.clone());
+    labels.extend(isvc.predictor.labels.clone());
+    labels.insert(ISVC_LABEL.into(), name.into());
+    labels.insert("component".into(), "predictor".into());
+    labels
+}
+
+/// The annotations KServe copies, in the same layers as the labels, and the model's
+/// storage URI for the storage initializer.
+fn predictor_annotations(isvc: &InferenceService, rt: &ServingRuntime) -> Labels {
+    let p = &isvc.predictor;
+    let mut annotations = Labels::new();
+    for src in [&rt.meta.annotations, &isvc.meta.annotations, &p.annotations] {
+        for (k, v) in src {
+            if !DISALLOWED_ANNOTATIONS.contains(&k.as_str()) {
+                annotations.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if let Some(src) = &p.source {
+        annotations.insert(SOURCE_URI_ANNOTATION.into(), source_uri(src));
+    }
+    annotations
+}
+
+/// The runtime's containers; its `kserve-container` (else its first) merged with the
+/// predictor's model container, with the runtime's placeholders filled in.
+fn runtime_containers(ns: &str, name: &str, isvc: &InferenceService, rt: &ServingRuntime) -> Vec<Container> {
+    let p = &isvc.predictor;
+    let base_idx = rt
+        .containers
+        .iter()
+        .position(|c| c.name == "kserve-container")
+        .unwrap_or(0);
+    let mut containers: Vec<Container> = Vec::new();
+    for (i, c) in rt.containers.iter().enumerate() {
+        let mut c = c.clone();
+        if i == base_idx {
+            c.name = "kserve-container".into();
+            c.args.extend(p.args.iter().cloned());
+            c.requests.0.extend(p.requests.0.clone());
+            c.limits.0.extend(p.limits.0.clone());
+            c.args = c
+                .args
+                .iter()
+                .map(|a| a.replace("{{.Name}}", name).replace("{{.Namespace}}", ns))
+                .collect();
+        }
+        containers.push(c);
+    }
+    containers
+}
+
+/// The containers that bring the model: (sidecars, init containers). A ModelCar image
+/// runs as a sidecar with an init container that pulls it; s3:// and other URIs are
+/// downloaded by the storage initializer; pvc:// is mounted directly
+/// (enableDirectPvcVolumeMount).
+fn model_containers(source: Option<&ModelSource>) -> (Vec<Container>, Vec<Container>) {
+    match source {
+        Some(ModelSource::Oci(image)) => {
+            let modelcar = |name: &str| Container {
+                name: name.into(),
+                image: image.clone(),
+                requests: small("10m", "15Mi"),
+                limits: small("10m", "15Mi"),
+                ..Default::default()
+            };
+            (vec![modelcar("modelcar")], vec![modelcar("modelcar-init")])
+        }
+        Some(src @ (ModelSource::S3(_) | ModelSource::Other(_))) => (
+            Vec::new(),
+            vec![Container {
+                name: "storage-initializer".into(),
+                image: "kserve/storage-initializer".into(),
+                args: vec![source_uri(src), "/mnt/models".into()],
+                requests: small("100m", "100Mi"),
+                limits: small("1", "1Gi"),
+            }],
+        ),
+        Some(ModelSource::Pvc(_)) | None => (Vec::new(), Vec::new()),
+    }
+}
+
 /// Reconciles one InferenceService into its predictor Deployment.
 pub(crate) fn reconcile(store: &Store, key: &ObjectKey) -> Vec<Action> {
     let Some(state) = store.isvcs.get(key) else {
@@ -179,81 +203,107 @@ pub(crate) fn reconcile(store: &Store, key: &ObjectKey) -> Vec<Action> {
         return Vec::new();
     };
     let (labels, annotations, template) = desired_template(ns, name, &state.isvc, rt);
-    let strategy = state.isvc.predictor.strategy.unwrap_or(Strategy::DEFAULT_ROLLING);
+    let desired = Desired {
+        labels,
+        annotations,
+        template,
+        strategy: state.isvc.predictor.strategy.unwrap_or(Strategy::DEFAULT_ROLLING),
+    };
     let min = state.isvc.predictor.min_replicas;
     let dep_name = predictor_name(name);
     match store.deployment(ns, &dep_name) {
-        None => {
-            let mut selector = LabelSelector::default();
-            selector.match_labels.insert("app".into(), format!("isvc.{dep_name}"));
-            vec![
-                Action::CreateDeployment {
-                    namespace: ns.clone(),
-                    name: dep_name,
-                    owner_isvc: name.clone(),
-                    labels,
-                    annotations,
-                    spec: DeploymentSpec {
-                        replicas: min.unwrap_or(1),
-                        selector,
-                        template,
-                        strategy,
-                        min_ready_seconds: 0,
-                        paused: false,
-                    },
-                },
-                Action::MarkIsvcMinReplicasApplied {
-                    key: key.clone(),
-                    min_replicas: min,
-                },
-            ]
-        }
-        Some(d) => {
-            // KServe patches the live Deployment with what it wants: its keys win, keys it
-            // does not set (a `rollout restart` stamp, a user's label) stay.
-            let mut template = template;
-            let mut labels = labels;
-            let mut annotations = annotations;
-            for (k, v) in &d.spec.template.annotations {
-                template.annotations.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            for (k, v) in &d.spec.template.labels {
-                template.labels.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            for (k, v) in &d.labels {
-                labels.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            for (k, v) in &d.annotations {
-                annotations.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-            // Replicas are left alone (KServe ignores them when diffing), except when the
-            // user changes minReplicas, which the autoscaler then enforces.
-            let replicas = (min != state.applied_min_replicas).then(|| min.unwrap_or(1));
-            let changed = d.spec.template != template
-                || d.spec.strategy != strategy
-                || d.labels != labels
-                || d.annotations != annotations;
-            let mut out = Vec::new();
-            if changed || replicas.is_some() {
-                out.push(Action::Deployment(
-                    d.uid,
-                    DeploymentWrite::Update(Box::new(DeploymentUpdate {
-                        labels,
-                        annotations,
-                        template,
-                        strategy,
-                        replicas,
-                    })),
-                ));
-            }
-            if replicas.is_some() {
-                out.push(Action::MarkIsvcMinReplicasApplied {
-                    key: key.clone(),
-                    min_replicas: min,
-                });
-            }
-            out
-        }
+        None => create_predictor(key, dep_name, desired, min),
+        Some(d) => patch_predictor(key, d, desired, min, state.applied_min_replicas),
+    }
+}
+
+/// The predictor Deployment's metadata, template and strategy as KServe wants them.
+struct Desired {
+    labels: Labels,
+    annotations: Labels,
+    template: PodTemplate,
+    strategy: Strategy,
+}
+
+/// Creates the predictor Deployment with `minReplicas` replicas (1 when unset).
+fn create_predictor(key: &ObjectKey, dep_name: String, desired: Desired, min: Option<i32>) -> Vec<Action> {
+    let mut selector = LabelSelector::default();
+    selector.match_labels.insert("app".into(), format!("isvc.{dep_name}"));
+    vec![
+        Action::CreateDeployment {
+            namespace: key.namespace.clone(),
+            name: dep_name,
+            owner_isvc: key.name.clone(),
+            labels: desired.labels,
+            annotations: desired.annotations,
+            spec: DeploymentSpec {
+                replicas: min.unwrap_or(1),
+                selector,
+                template: desired.template,
+                strategy: desired.strategy,
+                min_ready_seconds: 0,
+                paused: false,
+            },
+        },
+        Action::MarkIsvcMinReplicasApplied {
+            key: key.clone(),
+            min_replicas: min,
+        },
+    ]
+}
+
+/// KServe patches the live Deployment with what it wants: its keys win, keys it does not
+/// set (a `rollout restart` stamp, a user's label) stay.
+fn patch_predictor(
+    key: &ObjectKey,
+    d: &Deployment,
+    desired: Desired,
+    min: Option<i32>,
+    applied_min: Option<i32>,
+) -> Vec<Action> {
+    let Desired {
+        mut labels,
+        mut annotations,
+        mut template,
+        strategy,
+    } = desired;
+    keep_unset(&mut template.annotations, &d.spec.template.annotations);
+    keep_unset(&mut template.labels, &d.spec.template.labels);
+    keep_unset(&mut labels, &d.labels);
+    keep_unset(&mut annotations, &d.annotations);
+    // Replicas are left alone (KServe ignores them when diffing), except when the user
+    // changes minReplicas, which the autoscaler then enforces.
+    let replicas = (min != applied_min).then(|| min.unwrap_or(1));
+    let changed = d.spec.template != template
+        || d.spec.strategy != strategy
+        || d.labels != labels
+        || d.annotations != annotations;
+    let mut out = Vec::new();
+    if changed || replicas.is_some() {
+        out.push(Action::Deployment(
+            d.uid,
+            DeploymentWrite::Update(Box::new(DeploymentUpdate {
+                labels,
+                annotations,
+                template,
+                strategy,
+                replicas,
+            })),
+        ));
+    }
+    if replicas.is_some() {
+        out.push(Action::MarkIsvcMinReplicasApplied {
+            key: key.clone(),
+            min_replicas: min,
+        });
+    }
+    out
+}
+
+/// Adds the live object's keys that `ours` does not set.
+fn keep_unset(ours: &mut Labels, live: &Labels) {
+    for (k, v) in live {
+        ours.entry(k.clone()).or_insert_with(|| v.clone());
     }
 }
 

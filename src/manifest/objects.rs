@@ -134,139 +134,143 @@ fn namespace_of(raw: &RawObject, meta: &ObjectMeta) -> String {
 
 pub(crate) fn decode(raw: &RawObject) -> Result<Object, InputError> {
     let doc = &raw.doc;
-    let obj = match raw.kind.as_str() {
-        "Scenario" if raw.api_version.starts_with("gpuaas-sim/") => Object::Scenario(doc.clone()),
-        "Namespace" => {
-            expect_group(raw, &[""])?;
-            let meta = ObjectMeta::decode(doc)?;
-            Object::Namespace {
-                name: meta.name,
-                labels: meta.labels,
-            }
-        }
-        "Node" => {
-            expect_group(raw, &[""])?;
-            Object::Node(NodeObject::decode(doc)?)
-        }
-        "ResourceFlavor" => {
-            expect_group(raw, &["kueue.x-k8s.io"])?;
-            Object::ResourceFlavor(ResourceFlavor::decode(doc)?)
-        }
-        "ClusterQueue" => {
-            expect_group(raw, &["kueue.x-k8s.io"])?;
-            Object::ClusterQueue(ClusterQueue::decode(doc)?)
-        }
-        "LocalQueue" => {
-            expect_group(raw, &["kueue.x-k8s.io"])?;
-            let meta = ObjectMeta::decode(doc)?;
-            Object::LocalQueue(LocalQueue::decode(doc, namespace_of(raw, &meta))?)
-        }
-        "WorkloadPriorityClass" => {
-            expect_group(raw, &["kueue.x-k8s.io"])?;
-            Object::WorkloadPriorityClass(WorkloadPriorityClass::decode(doc)?)
-        }
-        "PriorityClass" => {
-            expect_group(raw, &["scheduling.k8s.io"])?;
-            Object::PriorityClass(PriorityClass::decode(doc)?)
-        }
-        "ServingRuntime" => {
-            expect_group(raw, &["serving.kserve.io"])?;
-            let runtime = ServingRuntime::decode(doc)?;
-            Object::ServingRuntime {
-                namespace: namespace_of(raw, &runtime.meta),
-                runtime,
-            }
-        }
-        "InferenceService" => {
-            expect_group(raw, &["serving.kserve.io"])?;
-            let isvc = InferenceService::decode(doc)?;
-            Object::InferenceService {
-                namespace: namespace_of(raw, &isvc.meta),
-                raw: doc.to_json(),
-                isvc,
-                loc: doc.loc.clone(),
-            }
-        }
-        "Deployment" => {
-            expect_group(raw, &["apps"])?;
-            let deployment = DeploymentObject::decode(doc)?;
-            Object::Deployment {
-                namespace: namespace_of(raw, &deployment.meta),
-                deployment,
-                loc: doc.loc.clone(),
-            }
-        }
-        "Pod" => {
-            expect_group(raw, &[""])?;
-            let meta = ObjectMeta::decode(doc)?;
-            let spec = doc
-                .get("spec")
-                .ok_or_else(|| InputError::at(doc.loc.clone(), "Pod has no spec").hint("add spec.containers"))?;
-            Object::Pod {
-                namespace: namespace_of(raw, &meta),
-                pod: PodObject {
-                    meta,
-                    spec: PodSpec::decode(spec)?,
-                },
-                loc: doc.loc.clone(),
-            }
-        }
-        "Workload" => {
-            expect_group(raw, &["kueue.x-k8s.io"])?;
-            let workload = crate::api::workload::WorkloadObject::decode(doc)?;
-            Object::Workload {
-                namespace: namespace_of(raw, &workload.meta),
-                workload: Box::new(workload),
-            }
-        }
-        "LLMInferenceService" => {
-            expect_group(raw, &["serving.kserve.io"])?;
-            let svc = crate::api::llmisvc::LlmInferenceServiceObject::decode(doc)?;
-            let namespace = namespace_of(raw, &svc.meta);
-            match svc.derive() {
-                Derived::MultiNode(lws) => Object::LeaderWorkerSet { namespace, lws },
-                Derived::SingleNode(deployment) => Object::Deployment {
-                    namespace,
-                    deployment,
-                    loc: doc.loc.clone(),
-                },
-                Derived::Unsupported(note) => Object::Skipped {
-                    kind: "LLMInferenceService".into(),
-                    name: raw.name(),
-                    loc: doc.loc.clone(),
-                    note,
-                },
-            }
-        }
-        "LeaderWorkerSet" => {
-            expect_group(raw, &["leaderworkerset.x-k8s.io"])?;
-            let lws = crate::api::lws::LeaderWorkerSetObject::decode(doc)?;
-            Object::LeaderWorkerSet {
-                namespace: namespace_of(raw, &lws.meta),
-                lws,
-            }
-        }
-        "Job" => {
-            expect_group(raw, &["batch"])?;
-            let job = crate::api::batch::JobObject::decode(doc)?;
-            Object::Job {
-                namespace: namespace_of(raw, &job.meta),
-                job,
-                loc: doc.loc.clone(),
-            }
-        }
-        k if NOT_YET.contains(&k) => Object::Skipped {
-            kind: k.to_string(),
+    if raw.kind == "Scenario" && raw.api_version.starts_with("gpuaas-sim/") {
+        return Ok(Object::Scenario(doc.clone()));
+    }
+    let Some((_, group, decode_kind)) = KINDS.iter().find(|(kind, ..)| *kind == raw.kind) else {
+        let note = if NOT_YET.contains(&raw.kind.as_str()) {
+            "not simulated in this version"
+        } else {
+            "does not affect scheduling"
+        };
+        return Ok(Object::Skipped {
+            kind: raw.kind.clone(),
             name: raw.name(),
             loc: doc.loc.clone(),
-            note: "not simulated in this version",
-        },
-        k => Object::Skipped {
-            kind: k.to_string(),
-            name: raw.name(),
-            loc: doc.loc.clone(),
-            note: "does not affect scheduling",
-        },
+            note,
+        });
     };
-    Ok(obj)
+    expect_group(raw, &[group])?;
+    decode_kind(raw)
+}
+
+/// Decodes a document of one kind, its API group already checked.
+type DecodeKind = fn(&RawObject) -> Result<Object, InputError>;
+
+/// The kinds the simulation knows: each one's API group (empty for the core group), and
+/// how it is decoded.
+const KINDS: &[(&str, &str, DecodeKind)] = &[
+    ("Namespace", "", |raw| {
+        let meta = ObjectMeta::decode(&raw.doc)?;
+        Ok(Object::Namespace {
+            name: meta.name,
+            labels: meta.labels,
+        })
+    }),
+    ("Node", "", |raw| Ok(Object::Node(NodeObject::decode(&raw.doc)?))),
+    ("ResourceFlavor", "kueue.x-k8s.io", |raw| {
+        Ok(Object::ResourceFlavor(ResourceFlavor::decode(&raw.doc)?))
+    }),
+    ("ClusterQueue", "kueue.x-k8s.io", |raw| {
+        Ok(Object::ClusterQueue(ClusterQueue::decode(&raw.doc)?))
+    }),
+    ("LocalQueue", "kueue.x-k8s.io", |raw| {
+        let meta = ObjectMeta::decode(&raw.doc)?;
+        Ok(Object::LocalQueue(LocalQueue::decode(
+            &raw.doc,
+            namespace_of(raw, &meta),
+        )?))
+    }),
+    ("WorkloadPriorityClass", "kueue.x-k8s.io", |raw| {
+        Ok(Object::WorkloadPriorityClass(WorkloadPriorityClass::decode(&raw.doc)?))
+    }),
+    ("PriorityClass", "scheduling.k8s.io", |raw| {
+        Ok(Object::PriorityClass(PriorityClass::decode(&raw.doc)?))
+    }),
+    ("ServingRuntime", "serving.kserve.io", |raw| {
+        let runtime = ServingRuntime::decode(&raw.doc)?;
+        Ok(Object::ServingRuntime {
+            namespace: namespace_of(raw, &runtime.meta),
+            runtime,
+        })
+    }),
+    ("InferenceService", "serving.kserve.io", |raw| {
+        let isvc = InferenceService::decode(&raw.doc)?;
+        Ok(Object::InferenceService {
+            namespace: namespace_of(raw, &isvc.meta),
+            raw: raw.doc.to_json(),
+            isvc,
+            loc: raw.doc.loc.clone(),
+        })
+    }),
+    ("Deployment", "apps", |raw| {
+        let deployment = DeploymentObject::decode(&raw.doc)?;
+        Ok(Object::Deployment {
+            namespace: namespace_of(raw, &deployment.meta),
+            deployment,
+            loc: raw.doc.loc.clone(),
+        })
+    }),
+    ("Pod", "", decode_pod),
+    ("Workload", "kueue.x-k8s.io", |raw| {
+        let workload = crate::api::workload::WorkloadObject::decode(&raw.doc)?;
+        Ok(Object::Workload {
+            namespace: namespace_of(raw, &workload.meta),
+            workload: Box::new(workload),
+        })
+    }),
+    ("LLMInferenceService", "serving.kserve.io", decode_llm_inference_service),
+    ("LeaderWorkerSet", "leaderworkerset.x-k8s.io", |raw| {
+        let lws = crate::api::lws::LeaderWorkerSetObject::decode(&raw.doc)?;
+        Ok(Object::LeaderWorkerSet {
+            namespace: namespace_of(raw, &lws.meta),
+            lws,
+        })
+    }),
+    ("Job", "batch", |raw| {
+        let job = crate::api::batch::JobObject::decode(&raw.doc)?;
+        Ok(Object::Job {
+            namespace: namespace_of(raw, &job.meta),
+            job,
+            loc: raw.doc.loc.clone(),
+        })
+    }),
+];
+
+fn decode_pod(raw: &RawObject) -> Result<Object, InputError> {
+    let doc = &raw.doc;
+    let meta = ObjectMeta::decode(doc)?;
+    let spec = doc
+        .get("spec")
+        .ok_or_else(|| InputError::at(doc.loc.clone(), "Pod has no spec").hint("add spec.containers"))?;
+    Ok(Object::Pod {
+        namespace: namespace_of(raw, &meta),
+        pod: PodObject {
+            meta,
+            spec: PodSpec::decode(spec)?,
+        },
+        loc: doc.loc.clone(),
+    })
+}
+
+/// An LLMInferenceService becomes the workload KServe makes of it: a LeaderWorkerSet
+/// across nodes, a Deployment on one, or nothing when its shape is not simulated.
+fn decode_llm_inference_service(raw: &RawObject) -> Result<Object, InputError> {
+    let doc = &raw.doc;
+    let svc = crate::api::llmisvc::LlmInferenceServiceObject::decode(doc)?;
+    let namespace = namespace_of(raw, &svc.meta);
+    Ok(match svc.derive() {
+        Derived::MultiNode(lws) => Object::LeaderWorkerSet { namespace, lws },
+        Derived::SingleNode(deployment) => Object::Deployment {
+            namespace,
+            deployment,
+            loc: doc.loc.clone(),
+        },
+        Derived::Unsupported(note) => Object::Skipped {
+            kind: "LLMInferenceService".into(),
+            name: raw.name(),
+            loc: doc.loc.clone(),
+            note,
+        },
+    })
 }

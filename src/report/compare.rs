@@ -206,61 +206,79 @@ const QUANTILES: [(&str, Quantile); 3] = [("p50", |s| s.p50), ("p95", |s| s.p95)
 
 pub fn compare(base: &Report, new: &Report, tol: &Tolerances) -> Comparison {
     let mut b = Builder { tol, rows: Vec::new() };
-    let pct_rise = |limit: f64| move |x: f64, y: f64| y > x * (1.0 + limit / 100.0);
+    b.workloads(base, new);
+    b.downtime(base, new);
+    b.models(base, new);
+    b.utilization(base, new);
+    b.cost(base, new);
+    b.expectations(base, new);
+    Comparison { rows: b.rows }
+}
 
-    let (wb, wn) = (workloads(base), workloads(new));
-    let mut keys: Vec<_> = wb.keys().chain(wn.keys()).cloned().collect();
+/// The keys of both runs, sorted, each once.
+fn union<K: Ord>(base: impl Iterator<Item = K>, new: impl Iterator<Item = K>) -> Vec<K> {
+    let mut keys: Vec<K> = base.chain(new).collect();
     keys.sort();
     keys.dedup();
-    for key in keys {
-        let label = format!("workload {}/{} #{} admitted at", key.0, key.1, key.2);
-        let at = |m: &BTreeMap<_, &WorkloadRecord>| m.get(&key).and_then(|w| w.admitted_s);
-        let limit = b.tol.admission_s;
-        match (wb.contains_key(&key), at(&wb), at(&wn)) {
-            // Admitted before and not now: a regression however the tolerance is set.
-            (true, Some(x), None) => b.rows.push(Row {
-                metric: label,
-                base: fmt(Some(x), " s"),
-                new: "not admitted".into(),
-                change: "never admitted".into(),
-                verdict: Verdict::Regression,
-            }),
-            (_, x, y) => b.add(label, x, y, " s", Good::Lower, move |x, y| y - x > limit),
+    keys
+}
+
+/// The figures compared, one method per part of the report, in the order they are shown.
+impl Builder<'_> {
+    fn workloads(&mut self, base: &Report, new: &Report) {
+        let (wb, wn) = (workloads(base), workloads(new));
+        for key in union(wb.keys().cloned(), wn.keys().cloned()) {
+            let label = format!("workload {}/{} #{} admitted at", key.0, key.1, key.2);
+            let at = |m: &BTreeMap<_, &WorkloadRecord>| m.get(&key).and_then(|w| w.admitted_s);
+            let limit = self.tol.admission_s;
+            match (wb.contains_key(&key), at(&wb), at(&wn)) {
+                // Admitted before and not now: a regression however the tolerance is set.
+                (true, Some(x), None) => self.rows.push(Row {
+                    metric: label,
+                    base: fmt(Some(x), " s"),
+                    new: "not admitted".into(),
+                    change: "never admitted".into(),
+                    verdict: Verdict::Regression,
+                }),
+                (_, x, y) => self.add(label, x, y, " s", Good::Lower, move |x, y| y - x > limit),
+            }
         }
     }
 
-    let services = |r: &Report| -> BTreeMap<String, f64> {
-        r.inference_services
-            .iter()
-            .map(|s| (format!("{}/{}", s.namespace, s.name), s.downtime_s))
-            .collect()
-    };
-    let (sb, sn) = (services(base), services(new));
-    let mut names: Vec<&String> = sb.keys().chain(sn.keys()).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
-        let limit = b.tol.downtime_s;
-        b.add(
-            format!("{name} downtime"),
-            sb.get(name).copied(),
-            sn.get(name).copied(),
-            " s",
-            Good::Lower,
-            move |x, y| y - x > limit,
-        );
+    fn downtime(&mut self, base: &Report, new: &Report) {
+        let services = |r: &Report| -> BTreeMap<String, f64> {
+            r.inference_services
+                .iter()
+                .map(|s| (format!("{}/{}", s.namespace, s.name), s.downtime_s))
+                .collect()
+        };
+        let (sb, sn) = (services(base), services(new));
+        for name in union(sb.keys(), sn.keys()) {
+            let limit = self.tol.downtime_s;
+            self.add(
+                format!("{name} downtime"),
+                sb.get(name).copied(),
+                sn.get(name).copied(),
+                " s",
+                Good::Lower,
+                move |x, y| y - x > limit,
+            );
+        }
     }
 
-    let (mb, mn) = (&base.models, &new.models);
-    let mut names: Vec<&String> = mb.keys().chain(mn.keys()).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
-        let (x, y) = (mb.get(name), mn.get(name));
+    fn models(&mut self, base: &Report, new: &Report) {
+        let (mb, mn) = (&base.models, &new.models);
+        for name in union(mb.keys(), mn.keys()) {
+            self.model(name, mb.get(name), mn.get(name));
+        }
+    }
+
+    /// One model's latency percentiles, failures, throughput and SLO attainment.
+    fn model(&mut self, name: &str, x: Option<&ModelReport>, y: Option<&ModelReport>) {
         for (metric, summary) in LATENCIES {
             for (q, quantile) in QUANTILES {
-                let limit = b.tol.latency_pct;
-                b.add(
+                let limit = self.tol.latency_pct;
+                self.add(
                     format!("{name} {metric} {q}"),
                     x.map(summary).and_then(quantile),
                     y.map(summary).and_then(quantile),
@@ -271,8 +289,8 @@ pub fn compare(base: &Report, new: &Report, tol: &Tolerances) -> Comparison {
             }
         }
         let failed_share = |m: &ModelReport| (m.requests > 0).then(|| m.failed as f64 / m.requests as f64);
-        let limit = b.tol.failure_points / 100.0;
-        b.add(
+        let limit = self.tol.failure_points / 100.0;
+        self.add(
             format!("{name} requests failed"),
             x.and_then(failed_share),
             y.and_then(failed_share),
@@ -280,7 +298,7 @@ pub fn compare(base: &Report, new: &Report, tol: &Tolerances) -> Comparison {
             Good::Lower,
             move |x, y| y - x > limit,
         );
-        b.add(
+        self.add(
             format!("{name} output tokens/s"),
             x.map(|m| m.output_tokens_per_s),
             y.map(|m| m.output_tokens_per_s),
@@ -289,7 +307,7 @@ pub fn compare(base: &Report, new: &Report, tol: &Tolerances) -> Comparison {
             |_, _| false,
         );
         let attainment = |m: &ModelReport| m.slo.as_ref().and_then(|s| s.attainment);
-        b.add(
+        self.add(
             format!("{name} SLO attainment"),
             x.and_then(attainment),
             y.and_then(attainment),
@@ -299,68 +317,75 @@ pub fn compare(base: &Report, new: &Report, tol: &Tolerances) -> Comparison {
         );
     }
 
-    let limit = b.tol.utilization_points / 100.0;
-    b.add(
-        "GPU allocated fraction".into(),
-        Some(base.utilization.gpu_allocated_fraction),
-        Some(new.utilization.gpu_allocated_fraction),
-        "%",
-        Good::Higher,
-        move |x, y| x - y > limit,
-    );
-    b.add(
-        "GPU busy fraction (of allocated)".into(),
-        base.utilization.gpu_busy.as_ref().map(|b| b.busy_fraction),
-        new.utilization.gpu_busy.as_ref().map(|b| b.busy_fraction),
-        "%",
-        Good::Higher,
-        move |x, y| x - y > limit,
-    );
-
-    let cost = b.tol.cost_pct;
-    type CostPick = fn(&Report) -> Option<f64>;
-    let costs: [(&str, CostPick); 2] = [
-        ("cost total", |r| Some(r.cost.total_usd)),
-        ("cost per million output tokens", |r| {
-            r.cost.usd_per_million_output_tokens
-        }),
-    ];
-    for (label, pick) in costs {
-        b.add(label.into(), pick(base), pick(new), "$", Good::Lower, pct_rise(cost));
+    fn utilization(&mut self, base: &Report, new: &Report) {
+        let limit = self.tol.utilization_points / 100.0;
+        self.add(
+            "GPU allocated fraction".into(),
+            Some(base.utilization.gpu_allocated_fraction),
+            Some(new.utilization.gpu_allocated_fraction),
+            "%",
+            Good::Higher,
+            move |x, y| x - y > limit,
+        );
+        self.add(
+            "GPU busy fraction (of allocated)".into(),
+            base.utilization.gpu_busy.as_ref().map(|b| b.busy_fraction),
+            new.utilization.gpu_busy.as_ref().map(|b| b.busy_fraction),
+            "%",
+            Good::Higher,
+            move |x, y| x - y > limit,
+        );
     }
-    b.add(
-        "idle GPU spend".into(),
-        Some(base.cost.idle_usd),
-        Some(new.cost.idle_usd),
-        "$",
-        Good::Lower,
-        |_, _| false,
-    );
 
-    // Expectations that passed (`true`) or failed (`false`); none when a report has none.
-    let count = |r: &Report, passed: bool| -> Option<f64> {
-        let e = Some(&r.expectations).filter(|e| !e.is_empty())?;
-        Some(e.iter().filter(|x| x.passed == passed).count() as f64)
-    };
-    let passed = |r: &Report| count(r, true);
-    let failed = |r: &Report| count(r, false);
-    b.add(
-        "expectations passed".into(),
-        passed(base),
-        passed(new),
-        "",
-        Good::Higher,
-        |_, _| false,
-    );
-    b.add(
-        "expectations failed".into(),
-        failed(base),
-        failed(new),
-        "",
-        Good::Lower,
-        |x, y| y > x,
-    );
-    Comparison { rows: b.rows }
+    fn cost(&mut self, base: &Report, new: &Report) {
+        let limit = self.tol.cost_pct;
+        type CostPick = fn(&Report) -> Option<f64>;
+        let costs: [(&str, CostPick); 2] = [
+            ("cost total", |r| Some(r.cost.total_usd)),
+            ("cost per million output tokens", |r| {
+                r.cost.usd_per_million_output_tokens
+            }),
+        ];
+        for (label, pick) in costs {
+            self.add(label.into(), pick(base), pick(new), "$", Good::Lower, move |x, y| {
+                y > x * (1.0 + limit / 100.0)
+            });
+        }
+        self.add(
+            "idle GPU spend".into(),
+            Some(base.cost.idle_usd),
+            Some(new.cost.idle_usd),
+            "$",
+            Good::Lower,
+            |_, _| false,
+        );
+    }
+
+    fn expectations(&mut self, base: &Report, new: &Report) {
+        // Expectations that passed (`true`) or failed (`false`); none when a report has none.
+        let count = |r: &Report, passed: bool| -> Option<f64> {
+            let e = Some(&r.expectations).filter(|e| !e.is_empty())?;
+            Some(e.iter().filter(|x| x.passed == passed).count() as f64)
+        };
+        let passed = |r: &Report| count(r, true);
+        let failed = |r: &Report| count(r, false);
+        self.add(
+            "expectations passed".into(),
+            passed(base),
+            passed(new),
+            "",
+            Good::Higher,
+            |_, _| false,
+        );
+        self.add(
+            "expectations failed".into(),
+            failed(base),
+            failed(new),
+            "",
+            Good::Lower,
+            |x, y| y > x,
+        );
+    }
 }
 
 #[cfg(test)]

@@ -64,8 +64,36 @@ fn or_dash(v: Option<f64>, show: impl Fn(f64) -> String) -> String {
 }
 
 pub fn render(report: &Report, plots: &[Plot]) -> String {
-    let name = report.scenario.as_str();
     let mut o = String::new();
+    header(&mut o, report);
+    section(&mut o, "summary", "Summary");
+    summary(&mut o, report);
+    section(&mut o, "plots", "Plots");
+    figures(&mut o, plots);
+    section(&mut o, "timeline", "Timeline");
+    timeline(&mut o, report);
+    section(&mut o, "deadlocks", "Deadlocks");
+    deadlocks(&mut o, report);
+    section(&mut o, "expectations", "Expectations");
+    expectations(&mut o, report);
+    section(&mut o, "cost", "Cost");
+    cost(&mut o, &report.cost);
+    if !report.cold_starts.is_empty() {
+        section(&mut o, "cold-starts", "Model start-up");
+        cold_starts(&mut o, report);
+    }
+    let inputs = &report.inputs;
+    if !inputs.skipped.is_empty() || !inputs.warnings.is_empty() {
+        section(&mut o, "inputs", "Inputs not simulated, and warnings");
+        skipped_inputs(&mut o, report);
+    }
+    o.push_str("</body>\n</html>\n");
+    o
+}
+
+/// The document's head, the title with the expectations' verdict, and the navigation.
+fn header(o: &mut String, report: &Report) {
+    let name = report.scenario.as_str();
     let _ = writeln!(
         o,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — gpuaas-sim report</title>\n<style>{STYLE}</style>\n</head>\n<body>",
@@ -96,15 +124,16 @@ pub fn render(report: &Report, plots: &[Plot]) -> String {
         let _ = write!(o, " <span class=\"verdict {class}\">{text}</span>");
     }
     o.push_str("</p>\n<nav><a href=\"#summary\">Summary</a><a href=\"#plots\">Plots</a><a href=\"#timeline\">Timeline</a><a href=\"#deadlocks\">Deadlocks</a><a href=\"#expectations\">Expectations</a><a href=\"#cost\">Cost</a></nav>\n");
+}
 
-    section(&mut o, "summary", "Summary");
+fn summary(o: &mut String, report: &Report) {
     o.push_str("<p>Workloads (times are simulated HH:MM:SS from the start):</p>\n");
-    pre(&mut o, &workloads_table(report));
+    pre(o, &workloads_table(report));
     o.push_str("<p>Quota at the end:</p>\n");
-    pre(&mut o, &queues_table(report));
+    pre(o, &queues_table(report));
     if !report.models.is_empty() {
         o.push_str("<p>Requests (latencies in milliseconds over completed requests):</p>\n");
-        pre(&mut o, &models_table(report));
+        pre(o, &models_table(report));
     }
     let u = &report.utilization;
     let _ = writeln!(
@@ -114,8 +143,10 @@ pub fn render(report: &Report, plots: &[Plot]) -> String {
         num(u.gpu_hours_capacity, 2),
         num(u.gpu_allocated_fraction * 100.0, 0)
     );
+}
 
-    section(&mut o, "plots", "Plots");
+/// The plots inline, each with an anchor named after its file.
+fn figures(o: &mut String, plots: &[Plot]) {
     if plots.is_empty() {
         o.push_str("<p class=\"muted\">Nothing to plot.</p>\n");
     }
@@ -128,8 +159,9 @@ pub fn render(report: &Report, plots: &[Plot]) -> String {
             escape(&p.title)
         );
     }
+}
 
-    section(&mut o, "timeline", "Timeline");
+fn timeline(o: &mut String, report: &Report) {
     if report.timeline.is_empty() {
         o.push_str("<p class=\"muted\">No commands.</p>\n");
     } else {
@@ -143,10 +175,11 @@ pub fn render(report: &Report, plots: &[Plot]) -> String {
             clock(t.t_s),
             escape(&t.command)
         );
-        pre(&mut o, &t.output);
+        pre(o, &t.output);
     }
+}
 
-    section(&mut o, "deadlocks", "Deadlocks");
+fn deadlocks(o: &mut String, report: &Report) {
     if report.deadlocks.is_empty() {
         o.push_str("<p>None.</p>\n");
     }
@@ -164,76 +197,72 @@ pub fn render(report: &Report, plots: &[Plot]) -> String {
             escape(&d.fix)
         );
     }
+}
 
-    section(&mut o, "expectations", "Expectations");
+fn expectations(o: &mut String, report: &Report) {
+    let expectations = &report.expectations;
     if expectations.is_empty() {
         o.push_str("<p class=\"muted\">The scenario states none.</p>\n");
-    } else {
-        o.push_str("<table>\n<tr><th>result</th><th>expectation</th><th>detail</th><th>location</th></tr>\n");
-        for e in expectations {
-            let (class, text) = if e.passed { ("pass", "pass") } else { ("fail", "FAIL") };
+        return;
+    }
+    o.push_str("<table>\n<tr><th>result</th><th>expectation</th><th>detail</th><th>location</th></tr>\n");
+    for e in expectations {
+        let (class, text) = if e.passed { ("pass", "pass") } else { ("fail", "FAIL") };
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"{class}\">{text}</td><td><code>{}</code></td><td>{}</td><td class=\"muted\">{}</td></tr>",
+            escape(&e.expect),
+            escape(&e.detail),
+            escape(&e.location)
+        );
+    }
+    o.push_str("</table>\n");
+}
+
+/// Each pod's start-up steps, its name and binding time on the first row only.
+fn cold_starts(o: &mut String, report: &Report) {
+    o.push_str("<table>\n<tr><th>pod</th><th>bound at</th><th>step</th><th>seconds</th></tr>\n");
+    for c in &report.cold_starts {
+        for (i, s) in c.steps.iter().enumerate() {
+            let (pod, at) = if i == 0 {
+                (c.pod.clone(), clock(c.bound_s))
+            } else {
+                (String::new(), String::new())
+            };
             let _ = writeln!(
                 o,
-                "<tr><td class=\"{class}\">{text}</td><td><code>{}</code></td><td>{}</td><td class=\"muted\">{}</td></tr>",
-                escape(&e.expect),
-                escape(&e.detail),
-                escape(&e.location)
+                "<tr><td>{}</td><td>{at}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                escape(&pod),
+                escape(&s.step),
+                num(s.seconds, 1)
             );
         }
-        o.push_str("</table>\n");
+        let _ = writeln!(
+            o,
+            "<tr><td></td><td></td><td><strong>total</strong></td><td class=\"num\"><strong>{}</strong></td></tr>",
+            num(c.total_s, 1)
+        );
     }
+    o.push_str("</table>\n");
+}
 
-    section(&mut o, "cost", "Cost");
-    cost(&mut o, &report.cost);
-
-    if !report.cold_starts.is_empty() {
-        section(&mut o, "cold-starts", "Model start-up");
-        o.push_str("<table>\n<tr><th>pod</th><th>bound at</th><th>step</th><th>seconds</th></tr>\n");
-        for c in &report.cold_starts {
-            for (i, s) in c.steps.iter().enumerate() {
-                let (pod, at) = if i == 0 {
-                    (c.pod.clone(), clock(c.bound_s))
-                } else {
-                    (String::new(), String::new())
-                };
-                let _ = writeln!(
-                    o,
-                    "<tr><td>{}</td><td>{at}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-                    escape(&pod),
-                    escape(&s.step),
-                    num(s.seconds, 1)
-                );
-            }
-            let _ = writeln!(
-                o,
-                "<tr><td></td><td></td><td><strong>total</strong></td><td class=\"num\"><strong>{}</strong></td></tr>",
-                num(c.total_s, 1)
-            );
-        }
-        o.push_str("</table>\n");
-    }
-
+fn skipped_inputs(o: &mut String, report: &Report) {
     let inputs = &report.inputs;
-    if !inputs.skipped.is_empty() || !inputs.warnings.is_empty() {
-        section(&mut o, "inputs", "Inputs not simulated, and warnings");
-        o.push_str("<ul>\n");
-        for s in &inputs.skipped {
-            let _ = writeln!(
-                o,
-                "<li>{} <code>{}</code> ({}): {}</li>",
-                escape(&s.kind),
-                escape(&s.name),
-                escape(&s.location),
-                escape(&s.note)
-            );
-        }
-        for w in &inputs.warnings {
-            let _ = writeln!(o, "<li>{}</li>", escape(w));
-        }
-        o.push_str("</ul>\n");
+    o.push_str("<ul>\n");
+    for s in &inputs.skipped {
+        let _ = writeln!(
+            o,
+            "<li>{} <code>{}</code> ({}): {}</li>",
+            escape(&s.kind),
+            escape(&s.name),
+            escape(&s.location),
+            escape(&s.note)
+        );
     }
-    o.push_str("</body>\n</html>\n");
-    o
+    for w in &inputs.warnings {
+        let _ = writeln!(o, "<li>{}</li>", escape(w));
+    }
+    o.push_str("</ul>\n");
 }
 
 fn cost(o: &mut String, c: &Cost) {

@@ -42,6 +42,33 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
         let at = crate::units::SimTime((t.t_s * 1000.0) as u64);
         o.push_str(&format!("**{at}** `{}`\n\n```\n{}\n```\n\n", t.command, t.output));
     }
+    deadlocks(&mut o, report);
+    if !report.models.is_empty() {
+        requests(&mut o, report);
+    }
+    cold_starts(&mut o, report);
+    utilization_and_cost(&mut o, report);
+    if !report.expectations.is_empty() {
+        o.push_str("\n## Expectations\n\n| result | expectation | detail |\n|---|---|---|\n");
+        for e in &report.expectations {
+            o.push_str(&format!(
+                "| {} | `{}` | {} |\n",
+                if e.passed { "pass" } else { "FAIL" },
+                e.expect,
+                e.detail
+            ));
+        }
+    }
+    if !report.inputs.skipped.is_empty() {
+        o.push_str("\n## Skipped inputs\n\n");
+        for s in &report.inputs.skipped {
+            o.push_str(&format!("- {} `{}` ({}): {}\n", s.kind, s.name, s.location, s.note));
+        }
+    }
+    o
+}
+
+fn deadlocks(o: &mut String, report: &Report) {
     o.push_str("## Deadlocks\n\n");
     if report.deadlocks.is_empty() {
         o.push_str("None.\n\n");
@@ -55,27 +82,33 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
             d.fix
         ));
     }
-    if !report.models.is_empty() {
-        o.push_str("\n## Requests\n\nLatencies in milliseconds over completed requests.\n\n```\n");
-        o.push_str(&super::summary::models_table(report));
-        o.push_str("```\n");
-        for (name, m) in &report.models {
-            for (k, t) in m.slo.iter().flat_map(|s| &s.terms) {
-                o.push_str(&format!(
-                    "- {name} SLO `{k} <= {} ms`: actual {} ms, {} ({}% of requests within)\n",
-                    json_number(t.target_ms),
-                    json_opt(t.actual_ms),
-                    if t.met { "met" } else { "missed" },
-                    t.attainment
-                        .map(|a| format!("{:.1}", a * 100.0))
-                        .unwrap_or_else(|| "-".into())
-                ));
-            }
-            for (k, v) in &m.failed_by_reason {
-                o.push_str(&format!("- {name}: {v} requests failed with `{k}`\n"));
-            }
+}
+
+/// The models' latency table, then each model's SLO terms and failures by reason.
+fn requests(o: &mut String, report: &Report) {
+    o.push_str("\n## Requests\n\nLatencies in milliseconds over completed requests.\n\n```\n");
+    o.push_str(&super::summary::models_table(report));
+    o.push_str("```\n");
+    for (name, m) in &report.models {
+        for (k, t) in m.slo.iter().flat_map(|s| &s.terms) {
+            o.push_str(&format!(
+                "- {name} SLO `{k} <= {} ms`: actual {} ms, {} ({}% of requests within)\n",
+                json_number(t.target_ms),
+                json_opt(t.actual_ms),
+                if t.met { "met" } else { "missed" },
+                t.attainment
+                    .map(|a| format!("{:.1}", a * 100.0))
+                    .unwrap_or_else(|| "-".into())
+            ));
+        }
+        for (k, v) in &m.failed_by_reason {
+            o.push_str(&format!("- {name}: {v} requests failed with `{k}`\n"));
         }
     }
+}
+
+/// Each pod's start-up steps, its name and binding time on the first row only.
+fn cold_starts(o: &mut String, report: &Report) {
     o.push_str("\n## Model start-up (cold starts)\n\n| pod | bound at | step | seconds |\n|---|---|---|---|\n");
     for c in &report.cold_starts {
         for (i, s) in c.steps.iter().enumerate() {
@@ -93,6 +126,9 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
         }
         o.push_str(&format!("| | | **total** | **{}** |\n", json_number(c.total_s)));
     }
+}
+
+fn utilization_and_cost(o: &mut String, report: &Report) {
     let (u, c) = (&report.utilization, &report.cost);
     o.push_str(&format!(
         "\n## Utilization and cost\n\n- GPU-hours allocated: {:.2} of {:.2}\n- Cost: {} (on-demand prices of {})\n- GPU-hours busy in engine steps: {}\n- Idle spend (GPUs allocated to no pod): {}\n- Allocated to engines but not busy: {}\n- Per million output tokens: {}\n\n| node pool | instance type | nodes | node-hours | spend | idle GPU spend |\n|---|---|---|---|---|---|\n",
@@ -115,22 +151,4 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
             money(p.idle_usd)
         ));
     }
-    if !report.expectations.is_empty() {
-        o.push_str("\n## Expectations\n\n| result | expectation | detail |\n|---|---|---|\n");
-        for e in &report.expectations {
-            o.push_str(&format!(
-                "| {} | `{}` | {} |\n",
-                if e.passed { "pass" } else { "FAIL" },
-                e.expect,
-                e.detail
-            ));
-        }
-    }
-    if !report.inputs.skipped.is_empty() {
-        o.push_str("\n## Skipped inputs\n\n");
-        for s in &report.inputs.skipped {
-            o.push_str(&format!("- {} `{}` ({}): {}\n", s.kind, s.name, s.location, s.note));
-        }
-    }
-    o
 }

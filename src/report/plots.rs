@@ -4,7 +4,7 @@
 
 use super::model::{ModelReport, Report, WorkloadRecord};
 use indexmap::IndexMap;
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::{BTreeMap, BTreeSet};
@@ -189,16 +189,16 @@ fn gpu_allocation(report: &Report) -> Vec<Result<Plot, PlotError>> {
         .collect()
 }
 
-fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, end: f64) -> DrawResult {
+/// The run cut wherever an owner's holding starts or ends: per slice (from, to), every
+/// owner's GPUs in owner order, so that they stack.
+fn slices(owners: &Holdings, end: f64) -> Vec<(f64, f64, Vec<f64>)> {
     let mut cuts: Vec<f64> = vec![0.0, end];
     for iv in owners.values().flatten() {
         cuts.extend([iv.0, iv.1]);
     }
     cuts.sort_by(f64::total_cmp);
     cuts.dedup();
-    // Each slice between cuts: every owner's GPUs, stacked in owner order.
-    let slices: Vec<(f64, f64, Vec<f64>)> = cuts
-        .iter()
+    cuts.iter()
         .zip(cuts.iter().skip(1))
         .map(|(from, to)| {
             let mid = (from + to) / 2.0;
@@ -213,7 +213,11 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
                 .collect();
             (*from, *to, per)
         })
-        .collect();
+        .collect()
+}
+
+fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, end: f64) -> DrawResult {
+    let slices = slices(owners, end);
     let top = (slices
         .iter()
         .map(|s| s.2.iter().sum::<f64>())
@@ -267,14 +271,7 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
             .label(format!("nominal quota ({quota:.0})"))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], BLACK.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .label_font((FONT, 15))
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 const GANTT_ROWS: usize = 40;
@@ -294,6 +291,21 @@ fn row_labels(root: &Area, chart: &Chart, labels: &[String], n: f64) -> DrawResu
         let (px, py) = chart.backend_coord(&(x0, n - i as f64 - 0.5));
         root.draw(&Text::new(label.clone(), (px - 8, py), style.clone()))?;
     }
+    Ok(())
+}
+
+/// The legend box every plot draws, at `position`.
+fn legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .label_font((FONT, 15))
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
     Ok(())
 }
 
@@ -354,59 +366,66 @@ fn gantt(report: &Report) -> Option<Result<Plot, PlotError>> {
             .disable_y_mesh()
             .draw()?;
         row_labels(root, &chart, &labels, n)?;
-        let mut seen = BTreeSet::new();
-        for (row, w) in shown.iter().enumerate() {
-            let y = n - row as f64 - 1.0;
-            let history = history(w);
-            let mut was_ready = false;
-            for (i, (t, s)) in history.iter().enumerate() {
-                let until = history.get(i + 1).map_or(end, |n| n.0);
-                // A requeued workload loads afresh.
-                was_ready &= *s != "Pending";
-                let Some((c, label)) = state_colour(s, was_ready) else {
-                    continue;
-                };
-                was_ready |= *s == "Ready";
-                let first = seen.insert(label);
-                let series = chart.draw_series(std::iter::once(Rectangle::new(
-                    [(minutes(*t), y + 0.15), (minutes(until), y + 0.85)],
-                    c.filled(),
-                )))?;
-                if first {
-                    series
-                        .label(label)
-                        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
-                }
+        state_bars(&mut chart, &shown, end)?;
+        command_lines(&mut chart, &commands, n)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
+    }))
+}
+
+/// Each workload's row, a bar per state it was in; a state's first bar labels the legend.
+fn state_bars(chart: &mut Chart, shown: &[&WorkloadRecord], end: f64) -> DrawResult {
+    let n = shown.len() as f64;
+    let mut seen = BTreeSet::new();
+    for (row, w) in shown.iter().enumerate() {
+        let y = n - row as f64 - 1.0;
+        let history = history(w);
+        let mut was_ready = false;
+        for (i, (t, s)) in history.iter().enumerate() {
+            let until = history.get(i + 1).map_or(end, |n| n.0);
+            // A requeued workload loads afresh.
+            was_ready &= *s != "Pending";
+            let Some((c, label)) = state_colour(s, was_ready) else {
+                continue;
+            };
+            was_ready |= *s == "Ready";
+            let first = seen.insert(label);
+            let series = chart.draw_series(std::iter::once(Rectangle::new(
+                [(minutes(*t), y + 0.15), (minutes(until), y + 0.85)],
+                c.filled(),
+            )))?;
+            if first {
+                series
+                    .label(label)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
             }
         }
-        let mut at: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-        for (i, t) in commands.iter().enumerate() {
-            at.entry(t.to_bits()).or_default().push(i + 1);
-        }
-        for (k, (bits, idx)) in at.into_iter().enumerate() {
-            let x = minutes(f64::from_bits(bits));
-            chart.draw_series(LineSeries::new([(x, 0.0), (x, n)], BLUE.mix(0.5).stroke_width(1)))?;
-            let label = match (idx.first(), idx.last()) {
-                (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
-                (Some(a), _) => a.to_string(),
-                _ => continue,
-            };
-            // Staggered on two levels so that close commands stay readable.
-            chart.draw_series(std::iter::once(Text::new(
-                label,
-                (x, n + 0.9 - 0.45 * (k % 2) as f64),
-                (FONT, 15).into_font().color(&BLUE),
-            )))?;
-        }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 15))
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
-        Ok(())
-    }))
+    }
+    Ok(())
+}
+
+/// A vertical line per moment the timeline ran commands, numbered above the rows
+/// (`3–5` for several at once).
+fn command_lines(chart: &mut Chart, commands: &[f64], n: f64) -> DrawResult {
+    let mut at: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (i, t) in commands.iter().enumerate() {
+        at.entry(t.to_bits()).or_default().push(i + 1);
+    }
+    for (k, (bits, idx)) in at.into_iter().enumerate() {
+        let x = minutes(f64::from_bits(bits));
+        chart.draw_series(LineSeries::new([(x, 0.0), (x, n)], BLUE.mix(0.5).stroke_width(1)))?;
+        let label = match (idx.first(), idx.last()) {
+            (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+            (Some(a), _) => a.to_string(),
+            _ => continue,
+        };
+        // Staggered on two levels so that close commands stay readable.
+        chart.draw_series(std::iter::once(Text::new(
+            label,
+            (x, n + 0.9 - 0.45 * (k % 2) as f64),
+            (FONT, 15).into_font().color(&BLUE),
+        )))?;
+    }
+    Ok(())
 }
 
 /// TTFT, TPOT and E2E distributions of one model, from the report's `cdf` points.
@@ -455,14 +474,7 @@ fn latency_cdf(name: &str, m: &ModelReport) -> Option<Result<Plot, PlotError>> {
                     .label(*label)
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
             }
-            chart
-                .configure_series_labels()
-                .label_font((FONT, 15))
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .draw()?;
-            Ok(())
+            legend(&mut chart, SeriesLabelPosition::LowerRight)
         },
     ))
 }
@@ -485,32 +497,7 @@ struct WindowRow {
 /// Per metrics window: p95 TTFT and E2E above; below, the queue depth (most requests
 /// waiting for a batch slot) as bars and the requests in the system as a line.
 fn latency_over_time(name: &str, m: &ModelReport) -> Option<Result<Plot, PlotError>> {
-    let windows = &m.windows;
-    let starts: Vec<f64> = windows.iter().map(|w| w.t_s).collect();
-    // Windows with nothing in them are left out of the report: the narrowest gap is the width.
-    let width = starts
-        .iter()
-        .zip(starts.iter().skip(1))
-        .map(|(a, b)| b - a)
-        .filter(|d| *d > 0.0)
-        .fold(f64::MAX, f64::min);
-    let width = if width == f64::MAX { 60.0 } else { width };
-    let mut in_system = 0.0;
-    let rows: Vec<WindowRow> = windows
-        .iter()
-        .zip(&starts)
-        .map(|(w, t)| {
-            in_system += w.arrived as f64 - w.completed as f64 - w.failed as f64;
-            WindowRow {
-                from: minutes(*t),
-                to: minutes(t + width),
-                ttft_p95: w.ttft_p95_ms,
-                e2e_p95: w.e2e_p95_ms,
-                waiting_max: w.waiting_max as f64,
-                in_system,
-            }
-        })
-        .collect();
+    let rows = window_rows(m);
     let x0 = rows.first()?.from;
     let x1 = rows.last()?.to;
     let top_ms = rows
@@ -533,88 +520,122 @@ fn latency_over_time(name: &str, m: &ModelReport) -> Option<Result<Plot, PlotErr
                 .x_label_area_size(24)
                 .y_label_area_size(60)
                 .build_cartesian_2d(x0..x1, 0.0..top_ms)?;
-            // Long waits read better in seconds.
-            let (scale, unit) = if top_ms >= 10_000.0 {
-                (1000.0, "p95 s")
-            } else {
-                (1.0, "p95 ms")
-            };
-            chart
-                .configure_mesh()
-                .label_style((FONT, 15))
-                .axis_desc_style((FONT, 16))
-                .y_desc(unit)
-                .y_label_formatter(&|v| format!("{:.0}", v / scale))
-                .draw()?;
-            let series: [(&str, Pick); 2] = [("TTFT p95", |r| r.ttft_p95), ("E2E p95", |r| r.e2e_p95)];
-            for (i, (label, pick)) in series.into_iter().enumerate() {
-                let c = colour(i);
-                // A window without completions breaks the line rather than bridging it.
-                let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-                for r in &rows {
-                    match (pick(r), runs.last_mut()) {
-                        (Some(v), Some(run)) => run.push(((r.from + r.to) / 2.0, v)),
-                        (Some(v), None) => runs.push(vec![((r.from + r.to) / 2.0, v)]),
-                        (None, _) => runs.push(Vec::new()),
-                    }
-                }
-                runs.retain(|r| !r.is_empty());
-                for (k, run) in runs.iter().enumerate() {
-                    let drawn = chart.draw_series(LineSeries::new(run.iter().copied(), c.stroke_width(2)))?;
-                    if k == 0 {
-                        drawn
-                            .label(label)
-                            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
-                    }
-                    chart.draw_series(run.iter().map(|p| Circle::new(*p, 2, c.filled())))?;
-                }
-            }
-            chart
-                .configure_series_labels()
-                .label_font((FONT, 15))
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .draw()?;
+            latency_panel(&mut chart, &rows, top_ms)?;
             let mut chart = ChartBuilder::on(&lower)
                 .margin(12)
                 .x_label_area_size(36)
                 .y_label_area_size(60)
                 .build_cartesian_2d(x0..x1, 0.0..top_n)?;
-            chart
-                .configure_mesh()
-                .label_style((FONT, 15))
-                .axis_desc_style((FONT, 16))
-                .x_desc("minutes")
-                .y_desc("requests")
-                .y_label_formatter(&|v| format!("{v:.0}"))
-                .draw()?;
-            let bars = colour(4);
-            chart
-                .draw_series(
-                    rows.iter()
-                        .map(|r| Rectangle::new([(r.from, 0.0), (r.to, r.waiting_max)], bars.mix(0.7).filled())),
-                )?
-                .label("waiting for a batch slot (most at once)")
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], bars.filled()));
-            let line = colour(5);
-            chart
-                .draw_series(LineSeries::new(
-                    rows.iter().map(|r| (r.to, r.in_system)),
-                    line.stroke_width(2),
-                ))?
-                .label("in the system (window end)")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], line.stroke_width(2)));
-            chart
-                .configure_series_labels()
-                .label_font((FONT, 15))
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .draw()?;
-            Ok(())
+            queue_panel(&mut chart, &rows)
         },
     ))
+}
+
+/// The model's metrics windows in minutes, with the requests in the system carried from
+/// window to window.
+fn window_rows(m: &ModelReport) -> Vec<WindowRow> {
+    let windows = &m.windows;
+    let starts: Vec<f64> = windows.iter().map(|w| w.t_s).collect();
+    // Windows with nothing in them are left out of the report: the narrowest gap is the width.
+    let width = starts
+        .iter()
+        .zip(starts.iter().skip(1))
+        .map(|(a, b)| b - a)
+        .filter(|d| *d > 0.0)
+        .fold(f64::MAX, f64::min);
+    let width = if width == f64::MAX { 60.0 } else { width };
+    let mut in_system = 0.0;
+    windows
+        .iter()
+        .zip(&starts)
+        .map(|(w, t)| {
+            in_system += w.arrived as f64 - w.completed as f64 - w.failed as f64;
+            WindowRow {
+                from: minutes(*t),
+                to: minutes(t + width),
+                ttft_p95: w.ttft_p95_ms,
+                e2e_p95: w.e2e_p95_ms,
+                waiting_max: w.waiting_max as f64,
+                in_system,
+            }
+        })
+        .collect()
+}
+
+/// The upper panel: p95 TTFT and E2E per window, as lines with a dot per window.
+fn latency_panel<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, rows: &[WindowRow], top_ms: f64) -> DrawResult {
+    // Long waits read better in seconds.
+    let (scale, unit) = if top_ms >= 10_000.0 {
+        (1000.0, "p95 s")
+    } else {
+        (1.0, "p95 ms")
+    };
+    chart
+        .configure_mesh()
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
+        .y_desc(unit)
+        .y_label_formatter(&|v| format!("{:.0}", v / scale))
+        .draw()?;
+    let series: [(&str, Pick); 2] = [("TTFT p95", |r| r.ttft_p95), ("E2E p95", |r| r.e2e_p95)];
+    for (i, (label, pick)) in series.into_iter().enumerate() {
+        let c = colour(i);
+        for (k, run) in unbroken_runs(rows, pick).iter().enumerate() {
+            let drawn = chart.draw_series(LineSeries::new(run.iter().copied(), c.stroke_width(2)))?;
+            if k == 0 {
+                drawn
+                    .label(label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
+            }
+            chart.draw_series(run.iter().map(|p| Circle::new(*p, 2, c.filled())))?;
+        }
+    }
+    legend(chart, SeriesLabelPosition::UpperLeft)
+}
+
+/// The points of one latency at the windows' middles, in runs: a window without
+/// completions breaks the line rather than bridging it.
+fn unbroken_runs(rows: &[WindowRow], pick: Pick) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for r in rows {
+        match (pick(r), runs.last_mut()) {
+            (Some(v), Some(run)) => run.push(((r.from + r.to) / 2.0, v)),
+            (Some(v), None) => runs.push(vec![((r.from + r.to) / 2.0, v)]),
+            (None, _) => runs.push(Vec::new()),
+        }
+    }
+    runs.retain(|r| !r.is_empty());
+    runs
+}
+
+/// The lower panel: the queue depth per window as bars, the requests in the system as a
+/// line.
+fn queue_panel<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, rows: &[WindowRow]) -> DrawResult {
+    chart
+        .configure_mesh()
+        .label_style((FONT, 15))
+        .axis_desc_style((FONT, 16))
+        .x_desc("minutes")
+        .y_desc("requests")
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
+    let bars = colour(4);
+    chart
+        .draw_series(
+            rows.iter()
+                .map(|r| Rectangle::new([(r.from, 0.0), (r.to, r.waiting_max)], bars.mix(0.7).filled())),
+        )?
+        .label("waiting for a batch slot (most at once)")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], bars.filled()));
+    let line = colour(5);
+    chart
+        .draw_series(LineSeries::new(
+            rows.iter().map(|r| (r.to, r.in_system)),
+            line.stroke_width(2),
+        ))?
+        .label("in the system (window end)")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], line.stroke_width(2)));
+    legend(chart, SeriesLabelPosition::UpperLeft)
 }
 
 /// The name to show for a node: its first DNS label.
@@ -754,14 +775,7 @@ fn horizontal_bars(
             let v = r.1.first().map_or(0.0, |l| l.1);
             Text::new(value(v), (v, y), (FONT, 15).into_font())
         }))?;
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 15))
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }
 

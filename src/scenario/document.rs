@@ -122,170 +122,44 @@ fn time_of(node: &Node, duration: SimDuration) -> Result<SimTime, InputError> {
 
 impl Scenario {
     pub fn decode(doc: &Node, file: &Path) -> Result<Scenario, InputError> {
-        let name = doc
-            .path(&["metadata", "name"])
-            .map(|n| n.as_str().map(str::to_string))
-            .transpose()?
-            .unwrap_or_else(|| {
-                file.file_stem()
-                    .map(|s| s.to_string_lossy().to_string())
-                    .unwrap_or_else(|| "scenario".into())
-            });
+        let name = scenario_name(doc, file)?;
         let empty = Node::synthetic(doc.loc.clone(), crate::manifest::yaml::Value::Map(vec![]));
         let spec = doc.get("spec").unwrap_or(&empty);
-        for (k, _) in spec.entries()? {
-            let key = k.as_str()?;
-            if !SPEC_KEYS.contains(&key) {
-                return Err(InputError::at(
-                    k.loc.clone(),
-                    format!(
-                        "unknown Scenario field `spec.{key}`{}",
-                        did_you_mean(key, SPEC_KEYS.iter().copied())
-                    ),
-                )
-                .hint(format!("known fields: {}", SPEC_KEYS.join(", "))));
-            }
-        }
-        let duration = match spec.get("duration") {
-            Some(d) => {
-                let v = crate::api::meta::duration(d)?;
-                if v.0 == 0 {
-                    return Err(InputError::at(d.loc.clone(), "duration must be positive").hint("e.g. duration: 40m"));
-                }
-                v
-            }
-            None => DEFAULT_DURATION,
-        };
-        let seed = match spec.get("seed") {
-            Some(s) => {
-                let v = s.as_i64()?;
-                if v < 0 {
-                    return Err(InputError::at(s.loc.clone(), "seed must be 0 or more"));
-                }
-                v as u64
-            }
-            None => 1,
-        };
+        check_spec_keys(spec)?;
+        let duration = DURATION.decode(spec)?;
+        let seed = decode_seed(spec)?;
         let base = file.parent().unwrap_or(Path::new("."));
-        let mut include = Vec::new();
-        for i in spec.get("include").map(|i| i.items()).transpose()?.unwrap_or(&[]) {
-            let rel = i.as_str()?;
-            let p = base.join(rel);
-            if !p.exists() {
-                return Err(InputError::at(
-                    i.loc.clone(),
-                    format!("include `{rel}` not found (looked for {})", p.display()),
-                )
-                .hint("paths in include are relative to the Scenario file"));
-            }
-            include.push(p);
-        }
-        let mut pools = Vec::new();
-        for p in spec.get("nodePools").map(|p| p.items()).transpose()?.unwrap_or(&[]) {
-            let count = match p.get("count") {
-                Some(c) => {
-                    let v = c.as_i64()?;
-                    if !(0..=100_000).contains(&v) {
-                        return Err(InputError::at(c.loc.clone(), format!("node count {v} is out of range"))
-                            .hint("use 0 to 100000"));
-                    }
-                    v as u32
-                }
-                None => 1,
-            };
-            pools.push(NodePool {
-                name: crate::api::meta::req_str(p, "name", "node pool")?,
-                instance_type: crate::api::meta::req_str(p, "instanceType", "node pool")?,
-                count,
-                labels: crate::api::meta::string_map(p.get("labels"))?,
-                taints: match p.get("taints") {
-                    Some(t) => t
-                        .items()?
-                        .iter()
-                        .map(crate::api::core::Taint::decode)
-                        .collect::<Result<_, _>>()?,
-                    None => Vec::new(),
-                },
-                loc: p.get("instanceType").map(|n| n.loc.clone()).unwrap_or(p.loc.clone()),
-            });
-        }
+        let include = decode_include(spec, base)?;
+        let node_pools = items(spec, "nodePools")?
+            .iter()
+            .map(decode_pool)
+            .collect::<Result<_, _>>()?;
         let mut traffic = super::traffic::decode_traffic(spec.get("traffic"), base, duration)?;
-        let mut timeline = Vec::new();
-        for e in spec.get("timeline").map(|t| t.items()).transpose()?.unwrap_or(&[]) {
-            let at_node = e.get("at").ok_or_else(|| {
-                InputError::at(e.loc.clone(), "timeline entry has no `at`").hint("e.g. {at: 10m, run: \"oc get pods\"}")
-            })?;
-            let at = time_of(at_node, duration)?;
-            if let Some(change) = e.get("traffic") {
-                super::traffic::apply_rate_change(&mut traffic, at, change)?;
-                continue;
-            }
-            let run = e.get("run").ok_or_else(|| {
-                InputError::at(e.loc.clone(), "timeline entry has no `run`")
-                    .hint("give the oc/kubectl command line to run, or a traffic change {target: x, rate: 6/s}")
-            })?;
-            let text = run.as_str()?.to_string();
-            let command = parse_command(&text).map_err(|m| InputError::at(run.loc.clone(), m.message).hint(m.hint))?;
-            timeline.push(TimelineEntry {
-                at,
-                text,
-                command,
-                loc: run.loc.clone(),
-            });
-        }
-        timeline.sort_by_key(|e| e.at);
+        let timeline = decode_timeline(spec, duration, &mut traffic)?;
         traffic.iter_mut().for_each(|t| t.apply_bursts());
         let slo = super::traffic::decode_slo(spec.get("slo"))?;
-        let metrics_window = match spec.get("metricsWindow") {
-            Some(w) => {
-                let v = crate::api::meta::duration(w)?;
-                if v.0 < 1000 {
-                    return Err(InputError::at(w.loc.clone(), "metricsWindow must be at least 1s")
-                        .hint("e.g. metricsWindow: 1m"));
-                }
-                v
-            }
-            None => DEFAULT_METRICS_WINDOW,
-        };
-        let fidelity = match spec.get("fidelity") {
-            None => crate::serving::replica::Fidelity::Fast,
-            Some(f) => crate::serving::replica::Fidelity::parse(f.as_str()?).ok_or_else(|| {
-                InputError::at(f.loc.clone(), "fidelity is fast or step")
-                    .hint("fast: closed-form decode runs; step: every engine step")
-            })?,
-        };
+        let metrics_window = METRICS_WINDOW.decode(spec)?;
+        let fidelity = decode_fidelity(spec)?;
         let kueue = spec
             .get("kueue")
             .map(crate::api::kueue::KueueConfig::decode)
             .transpose()?
             .unwrap_or_default();
-        let job_run_time = match spec.get("jobRunTime") {
-            Some(n) => {
-                let d = crate::api::meta::duration(n)?;
-                if d.0 == 0 {
-                    return Err(
-                        InputError::at(n.loc.clone(), "jobRunTime must be positive").hint("e.g. jobRunTime: 2h")
-                    );
-                }
-                d
-            }
-            None => DEFAULT_JOB_RUN_TIME,
-        };
-        let notes = Vec::new();
-        let mut expect = Vec::new();
-        for e in spec.get("expect").map(|t| t.items()).transpose()?.unwrap_or(&[]) {
-            expect.push(decode_expectation(e, duration)?);
-        }
+        let job_run_time = JOB_RUN_TIME.decode(spec)?;
+        let expect = items(spec, "expect")?
+            .iter()
+            .map(|e| decode_expectation(e, duration))
+            .collect::<Result<_, _>>()?;
         Ok(Scenario {
             name,
             file: file.to_path_buf(),
             duration,
             seed,
             include,
-            node_pools: pools,
+            node_pools,
             timeline,
             expect,
-            notes,
+            notes: Vec::new(),
             traffic,
             slo,
             metrics_window,
@@ -294,6 +168,189 @@ impl Scenario {
             job_run_time,
         })
     }
+}
+
+/// `metadata.name`, else the file's name without its extension.
+fn scenario_name(doc: &Node, file: &Path) -> Result<String, InputError> {
+    Ok(doc
+        .path(&["metadata", "name"])
+        .map(|n| n.as_str().map(str::to_string))
+        .transpose()?
+        .unwrap_or_else(|| {
+            file.file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_else(|| "scenario".into())
+        }))
+}
+
+fn check_spec_keys(spec: &Node) -> Result<(), InputError> {
+    for (k, _) in spec.entries()? {
+        let key = k.as_str()?;
+        if !SPEC_KEYS.contains(&key) {
+            return Err(InputError::at(
+                k.loc.clone(),
+                format!(
+                    "unknown Scenario field `spec.{key}`{}",
+                    did_you_mean(key, SPEC_KEYS.iter().copied())
+                ),
+            )
+            .hint(format!("known fields: {}", SPEC_KEYS.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+/// The items of a list field of `spec`; none when it is absent.
+fn items<'n>(spec: &'n Node, key: &str) -> Result<&'n [Node], InputError> {
+    Ok(spec.get(key).map(|n| n.items()).transpose()?.unwrap_or(&[]))
+}
+
+/// A duration field of `spec` with a lower bound.
+struct DurationField {
+    key: &'static str,
+    /// When the field is absent.
+    default: SimDuration,
+    min: SimDuration,
+    /// The error (message, hint) at a value shorter than `min`.
+    too_short: (&'static str, &'static str),
+}
+
+const DURATION: DurationField = DurationField {
+    key: "duration",
+    default: DEFAULT_DURATION,
+    min: SimDuration(1),
+    too_short: ("duration must be positive", "e.g. duration: 40m"),
+};
+
+const METRICS_WINDOW: DurationField = DurationField {
+    key: "metricsWindow",
+    default: DEFAULT_METRICS_WINDOW,
+    min: SimDuration(1000),
+    too_short: ("metricsWindow must be at least 1s", "e.g. metricsWindow: 1m"),
+};
+
+const JOB_RUN_TIME: DurationField = DurationField {
+    key: "jobRunTime",
+    default: DEFAULT_JOB_RUN_TIME,
+    min: SimDuration(1),
+    too_short: ("jobRunTime must be positive", "e.g. jobRunTime: 2h"),
+};
+
+impl DurationField {
+    fn decode(&self, spec: &Node) -> Result<SimDuration, InputError> {
+        let Some(n) = spec.get(self.key) else {
+            return Ok(self.default);
+        };
+        let v = crate::api::meta::duration(n)?;
+        if v < self.min {
+            let (message, hint) = self.too_short;
+            return Err(InputError::at(n.loc.clone(), message).hint(hint));
+        }
+        Ok(v)
+    }
+}
+
+fn decode_fidelity(spec: &Node) -> Result<crate::serving::replica::Fidelity, InputError> {
+    match spec.get("fidelity") {
+        None => Ok(crate::serving::replica::Fidelity::Fast),
+        Some(f) => crate::serving::replica::Fidelity::parse(f.as_str()?).ok_or_else(|| {
+            InputError::at(f.loc.clone(), "fidelity is fast or step")
+                .hint("fast: closed-form decode runs; step: every engine step")
+        }),
+    }
+}
+
+fn decode_seed(spec: &Node) -> Result<u64, InputError> {
+    let Some(s) = spec.get("seed") else {
+        return Ok(1);
+    };
+    let v = s.as_i64()?;
+    if v < 0 {
+        return Err(InputError::at(s.loc.clone(), "seed must be 0 or more"));
+    }
+    Ok(v as u64)
+}
+
+/// `include` paths, relative to the Scenario file; each must exist.
+fn decode_include(spec: &Node, base: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let mut include = Vec::new();
+    for i in items(spec, "include")? {
+        let rel = i.as_str()?;
+        let p = base.join(rel);
+        if !p.exists() {
+            return Err(InputError::at(
+                i.loc.clone(),
+                format!("include `{rel}` not found (looked for {})", p.display()),
+            )
+            .hint("paths in include are relative to the Scenario file"));
+        }
+        include.push(p);
+    }
+    Ok(include)
+}
+
+fn decode_pool(p: &Node) -> Result<NodePool, InputError> {
+    let count = match p.get("count") {
+        Some(c) => {
+            let v = c.as_i64()?;
+            if !(0..=100_000).contains(&v) {
+                return Err(
+                    InputError::at(c.loc.clone(), format!("node count {v} is out of range")).hint("use 0 to 100000")
+                );
+            }
+            v as u32
+        }
+        None => 1,
+    };
+    Ok(NodePool {
+        name: crate::api::meta::req_str(p, "name", "node pool")?,
+        instance_type: crate::api::meta::req_str(p, "instanceType", "node pool")?,
+        count,
+        labels: crate::api::meta::string_map(p.get("labels"))?,
+        taints: match p.get("taints") {
+            Some(t) => t
+                .items()?
+                .iter()
+                .map(crate::api::core::Taint::decode)
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        },
+        loc: p.get("instanceType").map(|n| n.loc.clone()).unwrap_or(p.loc.clone()),
+    })
+}
+
+/// The timeline's commands, sorted by time; its traffic changes are applied to `traffic`
+/// as they are read instead.
+fn decode_timeline(
+    spec: &Node,
+    duration: SimDuration,
+    traffic: &mut [super::traffic::TrafficEntry],
+) -> Result<Vec<TimelineEntry>, InputError> {
+    let mut timeline = Vec::new();
+    for e in items(spec, "timeline")? {
+        let at_node = e.get("at").ok_or_else(|| {
+            InputError::at(e.loc.clone(), "timeline entry has no `at`").hint("e.g. {at: 10m, run: \"oc get pods\"}")
+        })?;
+        let at = time_of(at_node, duration)?;
+        if let Some(change) = e.get("traffic") {
+            super::traffic::apply_rate_change(traffic, at, change)?;
+            continue;
+        }
+        let run = e.get("run").ok_or_else(|| {
+            InputError::at(e.loc.clone(), "timeline entry has no `run`")
+                .hint("give the oc/kubectl command line to run, or a traffic change {target: x, rate: 6/s}")
+        })?;
+        let text = run.as_str()?.to_string();
+        let command = parse_command(&text).map_err(|m| InputError::at(run.loc.clone(), m.message).hint(m.hint))?;
+        timeline.push(TimelineEntry {
+            at,
+            text,
+            command,
+            loc: run.loc.clone(),
+        });
+    }
+    timeline.sort_by_key(|e| e.at);
+    Ok(timeline)
 }
 
 fn number(n: &Node) -> Result<f64, InputError> {
@@ -314,51 +371,11 @@ fn decode_expectation(e: &Node, duration: SimDuration) -> Result<Expectation, In
         (None, None) => When::At(SimTime(duration.0)),
     };
     let kind = if let Some(w) = e.get("workload") {
-        let state_node = e.get("state").ok_or_else(|| {
-            InputError::at(e.loc.clone(), "workload expectation has no `state`")
-                .hint("state: Pending | Admitted | Ready | Evicted | Finished | Absent")
-        })?;
-        let s = state_node.as_str()?;
-        let state = crate::store::WorkloadState::parse(s).ok_or_else(|| {
-            InputError::at(state_node.loc.clone(), format!("unknown workload state `{s}`"))
-                .hint("expected Pending, Admitted, Ready, Evicted, Finished or Absent")
-        })?;
-        if matches!(when, When::By(_)) && state.progress().is_none() {
-            // `by:` climbs the Pending < Admitted < Ready ladder; other states are plain facts.
-        }
-        ExpectKind::WorkloadState {
-            workload: w.as_str()?.to_string(),
-            namespace: e.get("namespace").map(|n| n.as_str().map(str::to_string)).transpose()?,
-            state,
-        }
+        workload_expectation(e, w)?
     } else if let Some(d) = e.get("deadlock") {
-        match d.as_str()? {
-            "none" => ExpectKind::Deadlock { detected: false },
-            "detected" => ExpectKind::Deadlock { detected: true },
-            other => {
-                return Err(
-                    InputError::at(d.loc.clone(), format!("unknown deadlock expectation `{other}`"))
-                        .hint("expected none or detected"),
-                )
-            }
-        }
+        deadlock_expectation(d)?
     } else if let Some(m) = e.get("metric") {
-        let cmp = if let Some(v) = e.get("below") {
-            Comparison::Below(number(v)?)
-        } else if let Some(v) = e.get("above") {
-            Comparison::Above(number(v)?)
-        } else if let Some(v) = e.get("equals") {
-            Comparison::Equals(number(v)?)
-        } else {
-            return Err(InputError::at(
-                e.loc.clone(),
-                "metric expectation needs `below`, `above` or `equals`",
-            ));
-        };
-        ExpectKind::Metric {
-            path: m.as_str()?.to_string(),
-            cmp,
-        }
+        metric_expectation(e, m)?
     } else {
         return Err(
             InputError::at(e.loc.clone(), "expectation names no `workload`, `deadlock` or `metric`")
@@ -370,5 +387,56 @@ fn decode_expectation(e: &Node, duration: SimDuration) -> Result<Expectation, In
         kind,
         text,
         loc: e.loc.clone(),
+    })
+}
+
+/// `{workload: x, state: Ready}`. `by:` climbs the Pending < Admitted < Ready ladder;
+/// other states are plain facts.
+fn workload_expectation(e: &Node, w: &Node) -> Result<ExpectKind, InputError> {
+    let state_node = e.get("state").ok_or_else(|| {
+        InputError::at(e.loc.clone(), "workload expectation has no `state`")
+            .hint("state: Pending | Admitted | Ready | Evicted | Finished | Absent")
+    })?;
+    let s = state_node.as_str()?;
+    let state = crate::store::WorkloadState::parse(s).ok_or_else(|| {
+        InputError::at(state_node.loc.clone(), format!("unknown workload state `{s}`"))
+            .hint("expected Pending, Admitted, Ready, Evicted, Finished or Absent")
+    })?;
+    Ok(ExpectKind::WorkloadState {
+        workload: w.as_str()?.to_string(),
+        namespace: e.get("namespace").map(|n| n.as_str().map(str::to_string)).transpose()?,
+        state,
+    })
+}
+
+/// `{deadlock: none}` or `{deadlock: detected}`.
+fn deadlock_expectation(d: &Node) -> Result<ExpectKind, InputError> {
+    match d.as_str()? {
+        "none" => Ok(ExpectKind::Deadlock { detected: false }),
+        "detected" => Ok(ExpectKind::Deadlock { detected: true }),
+        other => Err(
+            InputError::at(d.loc.clone(), format!("unknown deadlock expectation `{other}`"))
+                .hint("expected none or detected"),
+        ),
+    }
+}
+
+/// `{metric: path.in.report, below: x}`, or `above:` or `equals:`.
+fn metric_expectation(e: &Node, m: &Node) -> Result<ExpectKind, InputError> {
+    let cmp = if let Some(v) = e.get("below") {
+        Comparison::Below(number(v)?)
+    } else if let Some(v) = e.get("above") {
+        Comparison::Above(number(v)?)
+    } else if let Some(v) = e.get("equals") {
+        Comparison::Equals(number(v)?)
+    } else {
+        return Err(InputError::at(
+            e.loc.clone(),
+            "metric expectation needs `below`, `above` or `equals`",
+        ));
+    };
+    Ok(ExpectKind::Metric {
+        path: m.as_str()?.to_string(),
+        cmp,
     })
 }

@@ -4,6 +4,8 @@
 use super::document::{Scenario, DEFAULT_DURATION};
 use super::execute::{apply_raw, execute};
 use crate::analysis::deadlock::{self, Deadlock};
+use crate::api::kserve::InferenceService;
+use crate::api::kueue::{ClusterQueue, LocalQueue};
 use crate::api::meta::Labels;
 use crate::catalog::Catalog;
 use crate::engine::action::Action;
@@ -101,6 +103,42 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Prepared>, InputErrors> {
 
 fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>) -> Result<Prepared, InputErrors> {
     let mut errors = Vec::new();
+    let (objects, skipped) = decode_objects(raws, &mut errors);
+    let apply_files = load_apply_files(&scenario, &mut errors);
+    let catalog = Catalog::bundled();
+    for p in &scenario.node_pools {
+        if catalog.instance(&p.instance_type).is_none() {
+            errors.push(
+                InputError::at(p.loc.clone(), format!("unknown instance type `{}`", p.instance_type))
+                    .hint(catalog.unknown_instance_hint(&p.instance_type)),
+            );
+        }
+    }
+    let applied: Vec<Object> = apply_files.values().flatten().filter_map(|r| decode(r).ok()).collect();
+    let all: Vec<&Object> = objects.iter().map(|(_, o)| o).chain(applied.iter()).collect();
+    errors.extend(validate_references(&all, &catalog));
+    check_traffic_targets(&scenario, &all, &mut errors);
+    let raws = objects.iter().map(|(r, _)| r).chain(apply_files.values().flatten());
+    errors.extend(raws.flat_map(validate_engine_args));
+    if errors.is_empty() {
+        Ok(Prepared {
+            scenario,
+            objects,
+            apply_files,
+            skipped,
+            warnings,
+        })
+    } else {
+        Err(InputErrors(errors))
+    }
+}
+
+/// A skipped input: (kind, name, location, why).
+type Skipped = (String, String, String, &'static str);
+
+/// The inputs decoded, and those of kinds not simulated; what fails to decode, and an
+/// object defined twice, go to `errors` in input order.
+fn decode_objects(raws: Vec<RawObject>, errors: &mut Vec<InputError>) -> (Vec<(RawObject, Object)>, Vec<Skipped>) {
     let mut objects = Vec::new();
     let mut skipped = Vec::new();
     let mut seen: BTreeMap<(String, String, String), Loc> = BTreeMap::new();
@@ -125,6 +163,12 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
             Err(e) => errors.push(e),
         }
     }
+    (objects, skipped)
+}
+
+/// The files the timeline's `apply -f` commands will apply, by the command's index,
+/// loaded and decoded now so that a bad one stops the run before it starts.
+fn load_apply_files(scenario: &Scenario, errors: &mut Vec<InputError>) -> BTreeMap<usize, Vec<RawObject>> {
     let mut apply_files = BTreeMap::new();
     let base = scenario.file.parent().unwrap_or(Path::new(".")).to_path_buf();
     for (i, entry) in scenario.timeline.iter().enumerate() {
@@ -153,18 +197,11 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
             }
         }
     }
-    let catalog = Catalog::bundled();
-    for p in &scenario.node_pools {
-        if catalog.instance(&p.instance_type).is_none() {
-            errors.push(
-                InputError::at(p.loc.clone(), format!("unknown instance type `{}`", p.instance_type))
-                    .hint(catalog.unknown_instance_hint(&p.instance_type)),
-            );
-        }
-    }
-    let applied: Vec<Object> = apply_files.values().flatten().filter_map(|r| decode(r).ok()).collect();
-    let all: Vec<&Object> = objects.iter().map(|(_, o)| o).chain(applied.iter()).collect();
-    errors.extend(validate_references(&all, &catalog));
+    apply_files
+}
+
+/// Each traffic entry must reach exactly one service among the inputs.
+fn check_traffic_targets(scenario: &Scenario, all: &[&Object], errors: &mut Vec<InputError>) {
     // A service applied again from the timeline's files is the same service.
     let isvcs: std::collections::BTreeSet<(&str, &str)> = all
         .iter()
@@ -194,19 +231,6 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
             );
         }
     }
-    let raws = objects.iter().map(|(r, _)| r).chain(apply_files.values().flatten());
-    errors.extend(raws.flat_map(validate_engine_args));
-    if errors.is_empty() {
-        Ok(Prepared {
-            scenario,
-            objects,
-            apply_files,
-            skipped,
-            warnings,
-        })
-    } else {
-        Err(InputErrors(errors))
-    }
 }
 
 fn identity(raw: &RawObject, obj: &Object) -> (String, String, String) {
@@ -217,127 +241,142 @@ fn identity(raw: &RawObject, obj: &Object) -> (String, String, String) {
 /// Cross-object checks Kubernetes would answer with an inactive queue or a stuck pod;
 /// a simulation input with a dangling reference is almost always a typo.
 fn validate_references(objects: &[&Object], catalog: &Catalog) -> Vec<InputError> {
+    let defined = Defined::of(objects);
     let mut errors = Vec::new();
-    let flavors: BTreeSet<&str> = objects
-        .iter()
-        .filter_map(|o| {
-            if let Object::ResourceFlavor(f) = o {
-                Some(f.name.as_str())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let cqs: BTreeSet<&str> = objects
-        .iter()
-        .filter_map(|o| {
-            if let Object::ClusterQueue(c) = o {
-                Some(c.name.as_str())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let pcs: BTreeSet<&str> = objects
-        .iter()
-        .filter_map(|o| {
-            if let Object::PriorityClass(c) = o {
-                Some(c.name.as_str())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let runtimes: BTreeSet<(&str, &str)> = objects
-        .iter()
-        .filter_map(|o| {
-            if let Object::ServingRuntime { namespace, runtime } = o {
-                Some((namespace.as_str(), runtime.meta.name.as_str()))
-            } else {
-                None
-            }
-        })
-        .collect();
     for o in objects {
         match o {
-            Object::ClusterQueue(cq) => {
-                for g in &cq.resource_groups {
-                    for f in &g.flavors {
-                        if !flavors.contains(f.name.as_str()) {
-                            errors.push(InputError::at(f.loc.clone(), format!("ClusterQueue {} uses ResourceFlavor `{}`, which is not defined{}", cq.name, f.name, did_you_mean(&f.name, flavors.iter().copied())))
-                                .hint("add the ResourceFlavor manifest or fix the name (Kueue would leave the ClusterQueue inactive)"));
-                        }
-                    }
-                }
-            }
-            Object::LocalQueue(lq) if !cqs.contains(lq.cluster_queue.as_str()) => {
-                errors.push(
-                    InputError::at(
-                        lq.loc.clone(),
-                        format!(
-                            "LocalQueue {}/{} points at ClusterQueue `{}`, which is not defined{}",
-                            lq.namespace,
-                            lq.name,
-                            lq.cluster_queue,
-                            did_you_mean(&lq.cluster_queue, cqs.iter().copied())
-                        ),
-                    )
-                    .hint("add the ClusterQueue or fix spec.clusterQueue"),
-                );
-            }
+            Object::ClusterQueue(cq) => defined.check_cluster_queue(cq, &mut errors),
+            Object::LocalQueue(lq) => defined.check_local_queue(lq, &mut errors),
             Object::InferenceService {
                 namespace, isvc, loc, ..
-            } => {
-                let p = &isvc.predictor;
-                match &p.runtime {
-                    Some(r) if !runtimes.contains(&(namespace.as_str(), r.as_str())) => {
-                        let known: Vec<&str> = runtimes
-                            .iter()
-                            .filter(|(n, _)| n == namespace)
-                            .map(|(_, r)| *r)
-                            .collect();
-                        errors.push(InputError::at(p.loc.clone(), format!("InferenceService {namespace}/{} uses ServingRuntime `{r}`, which is not defined in namespace {namespace}{}", isvc.meta.name, did_you_mean(r, known.iter().copied())))
-                            .hint("include the ServingRuntime manifest (same namespace) or fix spec.predictor.model.runtime"));
-                    }
-                    None if p.model_format.is_some() && !runtimes.iter().any(|(n, _)| n == namespace) => {
-                        errors.push(InputError::at(p.loc.clone(), format!("InferenceService {namespace}/{} names no runtime and namespace {namespace} has no ServingRuntime", isvc.meta.name)).hint("add a ServingRuntime with supportedModelFormats autoSelect: true"));
-                    }
-                    _ => {}
-                }
-                if let Some(src) = &p.source {
-                    let by_annotation = isvc
-                        .meta
-                        .annotations
-                        .get("gpuaas-sim.io/model")
-                        .map(|m| catalog.model(m).is_some());
-                    let known = by_annotation.unwrap_or_else(|| catalog.match_model(src.path()).is_some());
-                    if !known {
-                        errors.push(
-                            InputError::at(
-                                loc.clone(),
-                                format!(
-                                    "InferenceService {namespace}/{}: no model card matches storage `{}`",
-                                    isvc.meta.name,
-                                    src.path()
-                                ),
-                            )
-                            .hint(catalog.unknown_model_hint(src.path())),
-                        );
-                    }
-                }
-                if let Some(pc) = &p.priority_class_name {
-                    if !pcs.contains(pc.as_str()) {
-                        errors.push(
-                            InputError::at(p.loc.clone(), format!("priorityClassName `{pc}` is not defined"))
-                                .hint("add the PriorityClass manifest or remove priorityClassName"),
-                        );
-                    }
-                }
-            }
+            } => defined.check_inference_service(namespace, isvc, loc, catalog, &mut errors),
             _ => {}
         }
     }
     errors
+}
+
+/// The names that references may point at, among the inputs.
+struct Defined<'o> {
+    flavors: BTreeSet<&'o str>,
+    cluster_queues: BTreeSet<&'o str>,
+    priority_classes: BTreeSet<&'o str>,
+    /// ServingRuntimes by (namespace, name).
+    runtimes: BTreeSet<(&'o str, &'o str)>,
+}
+
+impl<'o> Defined<'o> {
+    fn of(objects: &[&'o Object]) -> Defined<'o> {
+        fn names<'o, T: Ord>(objects: &[&'o Object], name: impl Fn(&'o Object) -> Option<T>) -> BTreeSet<T> {
+            objects.iter().filter_map(|o| name(o)).collect()
+        }
+        Defined {
+            flavors: names(objects, |o| match o {
+                Object::ResourceFlavor(f) => Some(f.name.as_str()),
+                _ => None,
+            }),
+            cluster_queues: names(objects, |o| match o {
+                Object::ClusterQueue(c) => Some(c.name.as_str()),
+                _ => None,
+            }),
+            priority_classes: names(objects, |o| match o {
+                Object::PriorityClass(c) => Some(c.name.as_str()),
+                _ => None,
+            }),
+            runtimes: names(objects, |o| match o {
+                Object::ServingRuntime { namespace, runtime } => Some((namespace.as_str(), runtime.meta.name.as_str())),
+                _ => None,
+            }),
+        }
+    }
+
+    /// Kueue leaves a ClusterQueue with an undefined flavor inactive.
+    fn check_cluster_queue(&self, cq: &ClusterQueue, errors: &mut Vec<InputError>) {
+        for g in &cq.resource_groups {
+            for f in &g.flavors {
+                if !self.flavors.contains(f.name.as_str()) {
+                    errors.push(InputError::at(f.loc.clone(), format!("ClusterQueue {} uses ResourceFlavor `{}`, which is not defined{}", cq.name, f.name, did_you_mean(&f.name, self.flavors.iter().copied())))
+                        .hint("add the ResourceFlavor manifest or fix the name (Kueue would leave the ClusterQueue inactive)"));
+                }
+            }
+        }
+    }
+
+    fn check_local_queue(&self, lq: &LocalQueue, errors: &mut Vec<InputError>) {
+        if self.cluster_queues.contains(lq.cluster_queue.as_str()) {
+            return;
+        }
+        errors.push(
+            InputError::at(
+                lq.loc.clone(),
+                format!(
+                    "LocalQueue {}/{} points at ClusterQueue `{}`, which is not defined{}",
+                    lq.namespace,
+                    lq.name,
+                    lq.cluster_queue,
+                    did_you_mean(&lq.cluster_queue, self.cluster_queues.iter().copied())
+                ),
+            )
+            .hint("add the ClusterQueue or fix spec.clusterQueue"),
+        );
+    }
+
+    /// Checks the predictor's runtime, model and priority class, in that order.
+    fn check_inference_service(
+        &self,
+        namespace: &str,
+        isvc: &InferenceService,
+        loc: &Loc,
+        catalog: &Catalog,
+        errors: &mut Vec<InputError>,
+    ) {
+        let p = &isvc.predictor;
+        match &p.runtime {
+            Some(r) if !self.runtimes.contains(&(namespace, r.as_str())) => {
+                let known: Vec<&str> = self
+                    .runtimes
+                    .iter()
+                    .filter(|(n, _)| *n == namespace)
+                    .map(|(_, r)| *r)
+                    .collect();
+                errors.push(InputError::at(p.loc.clone(), format!("InferenceService {namespace}/{} uses ServingRuntime `{r}`, which is not defined in namespace {namespace}{}", isvc.meta.name, did_you_mean(r, known.iter().copied())))
+                    .hint("include the ServingRuntime manifest (same namespace) or fix spec.predictor.model.runtime"));
+            }
+            None if p.model_format.is_some() && !self.runtimes.iter().any(|(n, _)| *n == namespace) => {
+                errors.push(InputError::at(p.loc.clone(), format!("InferenceService {namespace}/{} names no runtime and namespace {namespace} has no ServingRuntime", isvc.meta.name)).hint("add a ServingRuntime with supportedModelFormats autoSelect: true"));
+            }
+            _ => {}
+        }
+        if let Some(src) = &p.source {
+            let by_annotation = isvc
+                .meta
+                .annotations
+                .get("gpuaas-sim.io/model")
+                .map(|m| catalog.model(m).is_some());
+            let known = by_annotation.unwrap_or_else(|| catalog.match_model(src.path()).is_some());
+            if !known {
+                errors.push(
+                    InputError::at(
+                        loc.clone(),
+                        format!(
+                            "InferenceService {namespace}/{}: no model card matches storage `{}`",
+                            isvc.meta.name,
+                            src.path()
+                        ),
+                    )
+                    .hint(catalog.unknown_model_hint(src.path())),
+                );
+            }
+        }
+        if let Some(pc) = &p.priority_class_name {
+            if !self.priority_classes.contains(pc.as_str()) {
+                errors.push(
+                    InputError::at(p.loc.clone(), format!("priorityClassName `{pc}` is not defined"))
+                        .hint("add the PriorityClass manifest or remove priorityClassName"),
+                );
+            }
+        }
+    }
 }
 
 /// vLLM rejects malformed engine arguments at start-up; so does the simulator, before
@@ -497,62 +536,9 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
     for w in prepared.warnings.iter().chain(&prepared.scenario.notes) {
         engine.warn(w.clone());
     }
-    for pool in &prepared.scenario.node_pools {
-        for i in 0..pool.count {
-            let name = format!("{}-{i}", pool.name);
-            let (mut labels, alloc) = catalog.node_capacity(&pool.instance_type);
-            labels.insert("kubernetes.io/hostname".into(), name.clone());
-            labels.insert("node-role.kubernetes.io/worker".into(), String::new());
-            labels.insert(NODE_POOL_LABEL.into(), pool.name.clone());
-            labels.extend(pool.labels.clone());
-            let node = crate::api::core::NodeObject {
-                meta: crate::api::meta::ObjectMeta {
-                    name,
-                    namespace: None,
-                    labels,
-                    annotations: Labels::new(),
-                },
-                taints: pool.taints.clone(),
-                unschedulable: false,
-                allocatable: alloc,
-                instance_type: Some(pool.instance_type.clone()),
-            };
-            engine.submit(Action::Apply {
-                object: Box::new(Object::Node(node)),
-                manifest: None,
-            });
-        }
-    }
-    // Cluster configuration first, workloads after, as an operator would apply them.
-    let order = |o: &Object| match o {
-        Object::Namespace { .. } | Object::PriorityClass(_) | Object::WorkloadPriorityClass(_) => 0,
-        Object::Node(_) | Object::ResourceFlavor(_) => 1,
-        Object::ClusterQueue(_) => 2,
-        Object::LocalQueue(_) | Object::ServingRuntime { .. } => 3,
-        // Snapshot Workloads after the workload-creating kinds, oldest first.
-        Object::Workload { .. } => 5,
-        _ => 4,
-    };
-    let created = |o: &Object| match o {
-        Object::Workload { workload, .. } => workload.created.unwrap_or(f64::INFINITY),
-        _ => 0.0,
-    };
-    let mut objs: Vec<&(RawObject, Object)> = prepared.objects.iter().collect();
-    objs.sort_by(|(_, a), (_, b)| order(a).cmp(&order(b)).then(created(a).total_cmp(&created(b))));
-    for (raw, obj) in objs {
-        apply_raw(&mut engine, raw, obj.clone());
-    }
-    for (i, e) in prepared.scenario.timeline.iter().enumerate() {
-        engine.schedule_at(e.at, Event::Timeline(i));
-    }
-    for e in &prepared.scenario.expect {
-        let t = match e.when {
-            super::document::When::At(t) | super::document::When::By(t) => t,
-        };
-        engine.schedule_at(t, Event::Checkpoint);
-    }
-    let end = SimTime(prepared.scenario.duration.0);
-    engine.schedule_at(end, Event::Checkpoint);
+    add_node_pools(&mut engine, &catalog, &prepared.scenario.node_pools);
+    apply_inputs(&mut engine, &prepared.objects);
+    let end = schedule(&mut engine, &prepared.scenario);
     let mut driver = ScenarioDriver {
         prepared: &prepared,
         progress,
@@ -583,4 +569,75 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         lives,
         served,
     })
+}
+
+/// The node pools' nodes, labelled as the cloud provider and GPU feature discovery
+/// label them.
+fn add_node_pools(engine: &mut Engine, catalog: &Catalog, pools: &[super::document::NodePool]) {
+    for pool in pools {
+        for i in 0..pool.count {
+            let name = format!("{}-{i}", pool.name);
+            let (mut labels, alloc) = catalog.node_capacity(&pool.instance_type);
+            labels.insert("kubernetes.io/hostname".into(), name.clone());
+            labels.insert("node-role.kubernetes.io/worker".into(), String::new());
+            labels.insert(NODE_POOL_LABEL.into(), pool.name.clone());
+            labels.extend(pool.labels.clone());
+            let node = crate::api::core::NodeObject {
+                meta: crate::api::meta::ObjectMeta {
+                    name,
+                    namespace: None,
+                    labels,
+                    annotations: Labels::new(),
+                },
+                taints: pool.taints.clone(),
+                unschedulable: false,
+                allocatable: alloc,
+                instance_type: Some(pool.instance_type.clone()),
+            };
+            engine.submit(Action::Apply {
+                object: Box::new(Object::Node(node)),
+                manifest: None,
+            });
+        }
+    }
+}
+
+/// Applies the inputs: cluster configuration first, workloads after, as an operator
+/// would apply them.
+fn apply_inputs(engine: &mut Engine, objects: &[(RawObject, Object)]) {
+    let order = |o: &Object| match o {
+        Object::Namespace { .. } | Object::PriorityClass(_) | Object::WorkloadPriorityClass(_) => 0,
+        Object::Node(_) | Object::ResourceFlavor(_) => 1,
+        Object::ClusterQueue(_) => 2,
+        Object::LocalQueue(_) | Object::ServingRuntime { .. } => 3,
+        // Snapshot Workloads after the workload-creating kinds, oldest first.
+        Object::Workload { .. } => 5,
+        _ => 4,
+    };
+    let created = |o: &Object| match o {
+        Object::Workload { workload, .. } => workload.created.unwrap_or(f64::INFINITY),
+        _ => 0.0,
+    };
+    let mut objs: Vec<&(RawObject, Object)> = objects.iter().collect();
+    objs.sort_by(|(_, a), (_, b)| order(a).cmp(&order(b)).then(created(a).total_cmp(&created(b))));
+    for (raw, obj) in objs {
+        apply_raw(engine, raw, obj.clone());
+    }
+}
+
+/// Schedules the timeline's commands and a checkpoint at each expectation's time and at
+/// the end, which it returns.
+fn schedule(engine: &mut Engine, scenario: &Scenario) -> SimTime {
+    for (i, e) in scenario.timeline.iter().enumerate() {
+        engine.schedule_at(e.at, Event::Timeline(i));
+    }
+    for e in &scenario.expect {
+        let t = match e.when {
+            super::document::When::At(t) | super::document::When::By(t) => t,
+        };
+        engine.schedule_at(t, Event::Checkpoint);
+    }
+    let end = SimTime(scenario.duration.0);
+    engine.schedule_at(end, Event::Checkpoint);
+    end
 }

@@ -9,7 +9,7 @@ use crate::report::model::{ModelReport, ReplicaRecord};
 use crate::serving::args::VllmArgs;
 use crate::serving::memory::MemoryPlan;
 use crate::serving::replica::Limits;
-use crate::serving::service::{simulate_observed, ReplicaSpan, ServiceSpec};
+use crate::serving::service::{simulate_observed, ReplicaSpan, ServiceResult, ServiceSpec};
 use crate::serving::steptime::StepCost;
 use crate::store::PodId;
 use crate::store::Store;
@@ -197,8 +197,37 @@ pub(crate) fn serve(
     lives: &PodLives,
     progress: &crate::progress::Progress,
 ) -> Served {
-    let catalog: &Catalog = &store.catalog;
-    let end_s = scenario.duration.as_secs_f64();
+    let mut served = Served::default();
+    for (key, entries) in traffic_by_service(scenario, store) {
+        let spans = replica_spans(&store.catalog, lives, &key);
+        // The service's entries share its router and timeout: those of its first entry.
+        let Some(first) = entries.first().and_then(|i| scenario.traffic.get(*i)) else {
+            continue;
+        };
+        let end_s = scenario.duration.as_secs_f64();
+        let spec = ServiceSpec {
+            spans,
+            traffic: entries
+                .iter()
+                .filter_map(|i| Some((&scenario.traffic.get(*i)?.spec, *i as u64)))
+                .collect(),
+            router: first.router,
+            timeout_s: first.timeout.as_secs_f64(),
+            slo: scenario.slo.clone(),
+            window_s: scenario.metrics_window.as_secs_f64(),
+            end_s,
+            fidelity: scenario.fidelity,
+            seed: scenario.seed,
+        };
+        let result = simulate_observed(&spec, Some(progress));
+        served.record(key, first.router.name(), result, end_s);
+    }
+    served
+}
+
+/// The indices of the traffic entries that reach each service; entries that reach none
+/// send nothing.
+fn traffic_by_service(scenario: &Scenario, store: &Store) -> BTreeMap<(String, String), Vec<usize>> {
     let mut by_service: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     let targets = serving_targets(store);
     for (i, t) in scenario.traffic.iter().enumerate() {
@@ -210,64 +239,61 @@ pub(crate) fn serve(
             by_service.entry(k).or_default().push(i);
         }
     }
-    let mut served = Served::default();
-    for (key, entries) in by_service {
-        let spans: Vec<ReplicaSpan> = lives
-            .lives
-            .iter()
-            .filter(|l| l.isvc.as_ref() == Some(&key))
-            .filter_map(|l| {
-                let ready_s = l.ready_s?;
-                let memory = l.memory.as_ref()?;
-                let card = catalog.model(l.model.as_ref()?)?;
-                let arch = card.architecture.as_ref()?;
-                let gpu = catalog.gpu(l.gpu.as_ref()?)?;
-                Some(ReplicaSpan {
-                    pod: l.pod.clone(),
-                    node: l.node.clone(),
-                    gpus: l.gpus,
-                    ready_s,
-                    stop_s: l.stop_s,
-                    gone_s: l.gone_s,
-                    cost: StepCost::new(card, arch, gpu, &l.args, &catalog.vllm),
-                    limits: Limits {
-                        block_size: l.args.block_size,
-                        num_blocks: memory.num_blocks,
-                        max_num_seqs: memory.max_num_seqs,
-                        max_num_batched_tokens: memory.max_num_batched_tokens,
-                        prefix_caching: l.args.enable_prefix_caching,
-                    },
-                    max_model_len: memory.max_model_len,
-                })
+    by_service
+}
+
+/// The service's replicas while they served: pods that became Ready with a known model,
+/// GPU and memory plan.
+fn replica_spans(catalog: &Catalog, lives: &PodLives, key: &(String, String)) -> Vec<ReplicaSpan> {
+    lives
+        .lives
+        .iter()
+        .filter(|l| l.isvc.as_ref() == Some(key))
+        .filter_map(|l| {
+            let ready_s = l.ready_s?;
+            let memory = l.memory.as_ref()?;
+            let card = catalog.model(l.model.as_ref()?)?;
+            let arch = card.architecture.as_ref()?;
+            let gpu = catalog.gpu(l.gpu.as_ref()?)?;
+            Some(ReplicaSpan {
+                pod: l.pod.clone(),
+                node: l.node.clone(),
+                gpus: l.gpus,
+                ready_s,
+                stop_s: l.stop_s,
+                gone_s: l.gone_s,
+                cost: StepCost::new(card, arch, gpu, &l.args, &catalog.vllm),
+                limits: Limits {
+                    block_size: l.args.block_size,
+                    num_blocks: memory.num_blocks,
+                    max_num_seqs: memory.max_num_seqs,
+                    max_num_batched_tokens: memory.max_num_batched_tokens,
+                    prefix_caching: l.args.enable_prefix_caching,
+                },
+                max_model_len: memory.max_model_len,
             })
-            .collect();
-        let first = &scenario.traffic[entries[0]];
-        let spec = ServiceSpec {
-            spans,
-            traffic: entries
-                .iter()
-                .map(|i| (&scenario.traffic[*i].spec, *i as u64))
-                .collect(),
-            router: first.router,
-            timeout_s: first.timeout.as_secs_f64(),
-            slo: scenario.slo.clone(),
-            window_s: scenario.metrics_window.as_secs_f64(),
-            end_s,
-            fidelity: scenario.fidelity,
-            seed: scenario.seed,
-        };
-        let result = simulate_observed(&spec, Some(progress));
+        })
+        .collect()
+}
+
+impl Served {
+    /// Adds one service's results: its model report, its requests' accounts and its
+    /// replicas' busy time.
+    fn record(&mut self, key: (String, String), router: &str, result: ServiceResult, end_s: f64) {
+        let ServiceResult {
+            metrics,
+            replicas,
+            in_flight,
+        } = result;
         let (arrived, completed, failed) = (
-            result.metrics.arrived_count(),
-            result.metrics.completed_count(),
-            result.metrics.failed_count(),
+            metrics.arrived_count(),
+            metrics.completed_count(),
+            metrics.failed_count(),
         );
-        served
-            .accounts
-            .insert(key.clone(), [arrived, completed, failed, result.in_flight]);
-        let mut model = result.metrics.finish(end_s, result.in_flight, end_s);
-        model.replicas = result
-            .replicas
+        self.accounts
+            .insert(key.clone(), [arrived, completed, failed, in_flight]);
+        let mut model = metrics.finish(end_s, in_flight, end_s);
+        model.replicas = replicas
             .iter()
             .map(|r| ReplicaRecord {
                 pod: r.pod.clone(),
@@ -277,17 +303,16 @@ pub(crate) fn serve(
                 busy_s: (r.busy_s * 1000.0).round() / 1000.0,
             })
             .collect();
-        for r in &result.replicas {
-            *served.busy_s.entry(r.pod.clone()).or_default() += r.busy_s * r.gpus as f64;
+        for r in &replicas {
+            *self.busy_s.entry(r.pod.clone()).or_default() += r.busy_s * r.gpus as f64;
         }
         model.namespace = key.0.clone();
-        model.router = first.router.name().to_string();
-        let name = if served.models.contains_key(&key.1) {
+        model.router = router.to_string();
+        let name = if self.models.contains_key(&key.1) {
             format!("{}/{}", key.0, key.1)
         } else {
             key.1.clone()
         };
-        served.models.insert(name, model);
+        self.models.insert(name, model);
     }
-    served
 }

@@ -179,177 +179,22 @@ fn load_trace(n: &Node, base: &Path) -> Result<(Vec<crate::traffic::trace::Trace
     Ok((reqs, rel.to_string()))
 }
 
+/// A rate burst: (from, until, factor).
+type Burst = (SimTime, SimTime, f64);
+
 fn decode_entry(e: &Node, base: &Path, end: SimDuration) -> Result<TrafficEntry, InputError> {
     check_keys(e, KEYS, "traffic")?;
     let target_node = e.get("target").ok_or_else(|| {
         InputError::at(e.loc.clone(), "traffic entry has no `target`").hint("name the InferenceService it sends to")
     })?;
-    let at = |k: &str| -> Result<Option<SimDuration>, InputError> {
-        e.get(k)
-            .map(|n| {
-                let d = duration(n)?;
-                if d > end {
-                    return Err(
-                        InputError::at(n.loc.clone(), format!("{k} is after the end of the scenario"))
-                            .hint("raise spec.duration or move it earlier"),
-                    );
-                }
-                Ok(d)
-            })
-            .transpose()
+    let start = offset(e, "start", end)?.unwrap_or(SimDuration::ZERO);
+    let stop = offset(e, "stop", end)?;
+    let (pattern, bursts) = match e.get("trace") {
+        Some(t) => (decode_trace(e, t, base)?, Vec::new()),
+        None => decode_synthetic(e, base, start)?,
     };
-    let start = at("start")?.unwrap_or(SimDuration::ZERO);
-    let stop = at("stop")?;
-    let mut bursts = Vec::new();
-    let pattern = if let Some(t) = e.get("trace") {
-        for k in ["rate", "arrival", "diurnal", "bursts", "prompt_tokens", "output_tokens"] {
-            if let Some(n) = e.get(k) {
-                return Err(
-                    InputError::at(n.loc.clone(), format!("`{k}` cannot be combined with `trace`"))
-                        .hint("a trace gives arrival times and token counts; remove one of them"),
-                );
-            }
-        }
-        let (requests, _) = load_trace(t, base)?;
-        Pattern::Trace {
-            requests,
-            repeat: e.get("repeat").map(|r| r.as_bool()).transpose()?.unwrap_or(false),
-            speed: match e.get("speed") {
-                None => 1.0,
-                Some(n) => {
-                    let v = n.as_f64()?;
-                    if !(v > 0.0 && v.is_finite()) {
-                        return Err(
-                            InputError::at(n.loc.clone(), format!("speed must be positive (got {v})"))
-                                .hint("0.5 replays the trace at half its rate, 2 at twice"),
-                        );
-                    }
-                    v
-                }
-            },
-        }
-    } else {
-        let r = e.get("rate").ok_or_else(|| {
-            InputError::at(e.loc.clone(), "traffic entry has neither `rate` nor `trace`")
-                .hint("e.g. rate: 2/s, or trace: traces/azure-conv-10min.csv")
-        })?;
-        let mut rates = RateSchedule::constant(rate(r)?);
-        if start > SimDuration::ZERO {
-            rates.steps.insert(0, (SimTime::ZERO, 0.0));
-            rates.steps[1].0 = SimTime(start.0);
-        }
-        let arrival = match e.get("arrival") {
-            None => Interarrival::Poisson,
-            Some(a) => match a.as_str()? {
-                "poisson" => Interarrival::Poisson,
-                "gamma" => {
-                    let cv = e.get("cv").ok_or_else(|| {
-                        InputError::at(a.loc.clone(), "gamma arrivals need `cv` (coefficient of variation)")
-                            .hint("cv: 1 is Poisson, 2 or more is bursty")
-                    })?;
-                    let v = cv.as_f64()?;
-                    if !(v > 0.0 && v <= 20.0) {
-                        return Err(InputError::at(
-                            cv.loc.clone(),
-                            format!("cv must be in (0, 20] (got {v})"),
-                        ));
-                    }
-                    Interarrival::Gamma { cv: v }
-                }
-                other => {
-                    return Err(
-                        InputError::at(a.loc.clone(), format!("unknown arrival process `{other}`"))
-                            .hint("poisson or gamma"),
-                    )
-                }
-            },
-        };
-        if let Some(d) = e.get("diurnal") {
-            check_keys(d, &["amplitude", "period", "peak"], "diurnal")?;
-            let amplitude = d.get("amplitude").map(|a| a.as_f64()).transpose()?.unwrap_or(0.5);
-            if !(0.0..=1.0).contains(&amplitude) {
-                return Err(
-                    InputError::at(d.loc.clone(), format!("diurnal amplitude {amplitude} is outside 0..1"))
-                        .hint("the rate swings between base × (1 − amplitude) and base × (1 + amplitude)"),
-                );
-            }
-            rates.diurnal = Some(Diurnal {
-                amplitude,
-                period: d
-                    .get("period")
-                    .map(duration)
-                    .transpose()?
-                    .unwrap_or(SimDuration::from_secs(86_400)),
-                peak: d
-                    .get("peak")
-                    .map(duration)
-                    .transpose()?
-                    .unwrap_or(SimDuration::from_secs(14 * 3600)),
-            });
-        }
-        for b in e.get("bursts").map(|b| b.items()).transpose()?.unwrap_or(&[]) {
-            check_keys(b, &["at", "for", "factor"], "burst")?;
-            let field = |k: &str| {
-                b.get(k).ok_or_else(|| {
-                    InputError::at(b.loc.clone(), format!("burst needs `{k}`"))
-                        .hint("e.g. {at: 10m, for: 2m, factor: 4}")
-                })
-            };
-            let from = duration(field("at")?)?;
-            let len = duration(field("for")?)?;
-            let factor = field("factor")?.as_f64()?;
-            if !(factor >= 0.0 && factor.is_finite()) {
-                return Err(InputError::at(b.loc.clone(), "burst factor must be 0 or more"));
-            }
-            bursts.push((SimTime(from.0), SimTime(from.0 + len.0), factor));
-        }
-        let req = |k: &str| {
-            e.get(k).ok_or_else(|| {
-                InputError::at(e.loc.clone(), format!("traffic entry has no `{k}`"))
-                    .hint("a fixed number, or {dist: uniform, min: 64, max: 256}")
-            })
-        };
-        Pattern::Synthetic {
-            arrival,
-            rates,
-            prompt: lengths(req("prompt_tokens")?, base, "prompt_tokens")?,
-            output: lengths(req("output_tokens")?, base, "output_tokens")?,
-        }
-    };
-    let prefix = match e.get("prefix") {
-        None => None,
-        Some(p) => {
-            check_keys(p, &["groups", "tokens"], "prefix")?;
-            Some(PrefixSharing {
-                groups: p
-                    .get("groups")
-                    .map(|g| positive_u32(g, "prefix groups"))
-                    .transpose()?
-                    .unwrap_or(1),
-                tokens: positive_u32(
-                    p.get("tokens")
-                        .ok_or_else(|| InputError::at(p.loc.clone(), "prefix needs `tokens` (shared prompt length)"))?,
-                    "prefix tokens",
-                )?,
-            })
-        }
-    };
-    let router = match e.get("router") {
-        None => RouterPolicy::default(),
-        Some(r) => {
-            let s = r.as_str()?;
-            RouterPolicy::parse(s).ok_or_else(|| {
-                InputError::at(
-                    r.loc.clone(),
-                    format!(
-                        "unknown router `{s}`{}",
-                        did_you_mean(s, RouterPolicy::NAMES.iter().copied())
-                    ),
-                )
-                .hint(format!("one of {}", RouterPolicy::NAMES.join(", ")))
-            })?
-        }
-    };
+    let prefix = e.get("prefix").map(decode_prefix).transpose()?;
+    let router = e.get("router").map(decode_router).transpose()?.unwrap_or_default();
     Ok(TrafficEntry {
         target: target_node.as_str()?.to_string(),
         namespace: e.get("namespace").map(|n| n.as_str().map(str::to_string)).transpose()?,
@@ -363,6 +208,196 @@ fn decode_entry(e: &Node, base: &Path, end: SimDuration) -> Result<TrafficEntry,
         timeout: e.get("timeout").map(duration).transpose()?.unwrap_or(DEFAULT_TIMEOUT),
         bursts,
         loc: target_node.loc.clone(),
+    })
+}
+
+/// The optional `start` or `stop` of an entry: a time from the start of the scenario, not
+/// after its end.
+fn offset(e: &Node, k: &str, end: SimDuration) -> Result<Option<SimDuration>, InputError> {
+    e.get(k)
+        .map(|n| {
+            let d = duration(n)?;
+            if d > end {
+                return Err(
+                    InputError::at(n.loc.clone(), format!("{k} is after the end of the scenario"))
+                        .hint("raise spec.duration or move it earlier"),
+                );
+            }
+            Ok(d)
+        })
+        .transpose()
+}
+
+/// A trace replay; the trace alone gives arrivals and token counts, so the fields of a
+/// synthetic pattern are refused beside it.
+fn decode_trace(e: &Node, t: &Node, base: &Path) -> Result<Pattern, InputError> {
+    for k in ["rate", "arrival", "diurnal", "bursts", "prompt_tokens", "output_tokens"] {
+        if let Some(n) = e.get(k) {
+            return Err(
+                InputError::at(n.loc.clone(), format!("`{k}` cannot be combined with `trace`"))
+                    .hint("a trace gives arrival times and token counts; remove one of them"),
+            );
+        }
+    }
+    let (requests, _) = load_trace(t, base)?;
+    Ok(Pattern::Trace {
+        requests,
+        repeat: e.get("repeat").map(|r| r.as_bool()).transpose()?.unwrap_or(false),
+        speed: e.get("speed").map(replay_speed).transpose()?.unwrap_or(1.0),
+    })
+}
+
+fn replay_speed(n: &Node) -> Result<f64, InputError> {
+    let v = n.as_f64()?;
+    if !(v > 0.0 && v.is_finite()) {
+        return Err(
+            InputError::at(n.loc.clone(), format!("speed must be positive (got {v})"))
+                .hint("0.5 replays the trace at half its rate, 2 at twice"),
+        );
+    }
+    Ok(v)
+}
+
+/// Arrivals at a rate (shaped by the arrival process, a diurnal swing and bursts) with
+/// token counts drawn from distributions; the bursts come back apart, to be laid over the
+/// rate once timeline changes have been applied.
+fn decode_synthetic(e: &Node, base: &Path, start: SimDuration) -> Result<(Pattern, Vec<Burst>), InputError> {
+    let r = e.get("rate").ok_or_else(|| {
+        InputError::at(e.loc.clone(), "traffic entry has neither `rate` nor `trace`")
+            .hint("e.g. rate: 2/s, or trace: traces/azure-conv-10min.csv")
+    })?;
+    let mut rates = RateSchedule::constant(rate(r)?);
+    if start > SimDuration::ZERO {
+        // Nothing arrives before the entry starts.
+        if let Some(first) = rates.steps.first_mut() {
+            first.0 = SimTime(start.0);
+        }
+        rates.steps.insert(0, (SimTime::ZERO, 0.0));
+    }
+    let arrival = e
+        .get("arrival")
+        .map(|a| decode_arrival(e, a))
+        .transpose()?
+        .unwrap_or(Interarrival::Poisson);
+    if let Some(d) = e.get("diurnal") {
+        rates.diurnal = Some(decode_diurnal(d)?);
+    }
+    let bursts = e
+        .get("bursts")
+        .map(|b| b.items())
+        .transpose()?
+        .unwrap_or(&[])
+        .iter()
+        .map(decode_burst)
+        .collect::<Result<_, _>>()?;
+    let req = |k: &str| {
+        e.get(k).ok_or_else(|| {
+            InputError::at(e.loc.clone(), format!("traffic entry has no `{k}`"))
+                .hint("a fixed number, or {dist: uniform, min: 64, max: 256}")
+        })
+    };
+    let pattern = Pattern::Synthetic {
+        arrival,
+        rates,
+        prompt: lengths(req("prompt_tokens")?, base, "prompt_tokens")?,
+        output: lengths(req("output_tokens")?, base, "output_tokens")?,
+    };
+    Ok((pattern, bursts))
+}
+
+/// `arrival: poisson` or `arrival: gamma` with the entry's `cv`.
+fn decode_arrival(e: &Node, a: &Node) -> Result<Interarrival, InputError> {
+    match a.as_str()? {
+        "poisson" => Ok(Interarrival::Poisson),
+        "gamma" => {
+            let cv = e.get("cv").ok_or_else(|| {
+                InputError::at(a.loc.clone(), "gamma arrivals need `cv` (coefficient of variation)")
+                    .hint("cv: 1 is Poisson, 2 or more is bursty")
+            })?;
+            let v = cv.as_f64()?;
+            if !(v > 0.0 && v <= 20.0) {
+                return Err(InputError::at(
+                    cv.loc.clone(),
+                    format!("cv must be in (0, 20] (got {v})"),
+                ));
+            }
+            Ok(Interarrival::Gamma { cv: v })
+        }
+        other => {
+            Err(InputError::at(a.loc.clone(), format!("unknown arrival process `{other}`")).hint("poisson or gamma"))
+        }
+    }
+}
+
+fn decode_diurnal(d: &Node) -> Result<Diurnal, InputError> {
+    check_keys(d, &["amplitude", "period", "peak"], "diurnal")?;
+    let amplitude = d.get("amplitude").map(|a| a.as_f64()).transpose()?.unwrap_or(0.5);
+    if !(0.0..=1.0).contains(&amplitude) {
+        return Err(
+            InputError::at(d.loc.clone(), format!("diurnal amplitude {amplitude} is outside 0..1"))
+                .hint("the rate swings between base × (1 − amplitude) and base × (1 + amplitude)"),
+        );
+    }
+    Ok(Diurnal {
+        amplitude,
+        period: d
+            .get("period")
+            .map(duration)
+            .transpose()?
+            .unwrap_or(SimDuration::from_secs(86_400)),
+        peak: d
+            .get("peak")
+            .map(duration)
+            .transpose()?
+            .unwrap_or(SimDuration::from_secs(14 * 3600)),
+    })
+}
+
+/// `{at: 10m, for: 2m, factor: 4}`.
+fn decode_burst(b: &Node) -> Result<Burst, InputError> {
+    check_keys(b, &["at", "for", "factor"], "burst")?;
+    let field = |k: &str| {
+        b.get(k).ok_or_else(|| {
+            InputError::at(b.loc.clone(), format!("burst needs `{k}`")).hint("e.g. {at: 10m, for: 2m, factor: 4}")
+        })
+    };
+    let from = duration(field("at")?)?;
+    let len = duration(field("for")?)?;
+    let factor = field("factor")?.as_f64()?;
+    if !(factor >= 0.0 && factor.is_finite()) {
+        return Err(InputError::at(b.loc.clone(), "burst factor must be 0 or more"));
+    }
+    Ok((SimTime(from.0), SimTime(from.0 + len.0), factor))
+}
+
+/// `{groups: 4, tokens: 512}`: requests share one of `groups` prompt prefixes.
+fn decode_prefix(p: &Node) -> Result<PrefixSharing, InputError> {
+    check_keys(p, &["groups", "tokens"], "prefix")?;
+    Ok(PrefixSharing {
+        groups: p
+            .get("groups")
+            .map(|g| positive_u32(g, "prefix groups"))
+            .transpose()?
+            .unwrap_or(1),
+        tokens: positive_u32(
+            p.get("tokens")
+                .ok_or_else(|| InputError::at(p.loc.clone(), "prefix needs `tokens` (shared prompt length)"))?,
+            "prefix tokens",
+        )?,
+    })
+}
+
+fn decode_router(r: &Node) -> Result<RouterPolicy, InputError> {
+    let s = r.as_str()?;
+    RouterPolicy::parse(s).ok_or_else(|| {
+        InputError::at(
+            r.loc.clone(),
+            format!(
+                "unknown router `{s}`{}",
+                did_you_mean(s, RouterPolicy::NAMES.iter().copied())
+            ),
+        )
+        .hint(format!("one of {}", RouterPolicy::NAMES.join(", ")))
     })
 }
 

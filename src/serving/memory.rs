@@ -64,6 +64,75 @@ pub fn plan(
     args: &VllmArgs,
     k: &VllmConstants,
 ) -> Result<MemoryPlan, StartupFailure> {
+    let EngineConfig {
+        tp,
+        store,
+        max_model_len,
+        max_num_seqs,
+        max_num_batched_tokens,
+    } = engine_config(arch, gpu, gpus_in_pod, args)?;
+    let gpu_bytes = gpu.memory_mib * 1024.0 * 1024.0;
+    let budget = gpu_bytes * args.gpu_memory_utilization;
+    let weights = card.weights_gb * 1e9 / store as f64;
+    let overhead = if tp > 1 {
+        k.non_torch_overhead_tp_gib
+    } else {
+        k.non_torch_overhead_gib
+    } * GIB;
+    if weights + overhead > gpu_bytes {
+        return Err(fail(
+            "OutOfMemory",
+            format!(
+                "torch.OutOfMemoryError: CUDA out of memory. The model's weights need {:.2} GiB per GPU and the GPU has {:.2} GiB in total. Use more GPUs (--tensor-parallel-size) or a quantized model.",
+                weights / GIB,
+                gpu_bytes / GIB
+            ),
+        ));
+    }
+    let per_token_act = (2.0 * arch.intermediate_size as f64 / tp as f64 + 4.0 * arch.hidden_size as f64) * 2.0;
+    let activation = k.activation_factor * per_token_act * max_num_batched_tokens as f64
+        + max_num_seqs as f64 * arch.vocab_size as f64 * k.logits_bytes_per_element;
+    let kv_bytes = budget - weights - activation - overhead;
+    if kv_bytes <= 0.0 {
+        return Err(fail(
+            "NoKVCacheMemory",
+            "ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.".into(),
+        ));
+    }
+    let (per_token, num_blocks, capacity) = kv_blocks(arch, args, kv_bytes, max_model_len)?;
+    Ok(MemoryPlan {
+        gpu_bytes,
+        budget_bytes: budget,
+        weights_bytes: weights,
+        activation_bytes: activation,
+        overhead_bytes: overhead,
+        kv_bytes,
+        kv_bytes_per_token: per_token,
+        num_blocks,
+        kv_capacity_tokens: capacity,
+        max_model_len,
+        max_num_seqs,
+        max_num_batched_tokens,
+    })
+}
+
+/// The parallelism and limits the engine runs with, which vLLM checks before it
+/// touches GPU memory.
+struct EngineConfig {
+    tp: u32,
+    /// Ranks of the model: tensor-parallel × pipeline-parallel.
+    store: u32,
+    max_model_len: u32,
+    max_num_seqs: u32,
+    max_num_batched_tokens: u32,
+}
+
+fn engine_config(
+    arch: &Architecture,
+    gpu: &Gpu,
+    gpus_in_pod: u32,
+    args: &VllmArgs,
+) -> Result<EngineConfig, StartupFailure> {
     let tp = args.tensor_parallel_size.max(1);
     let store = tp * args.pipeline_parallel_size.max(1);
     if store > gpus_in_pod {
@@ -105,34 +174,23 @@ pub fn plan(
             ),
         ));
     }
-    let gpu_bytes = gpu.memory_mib * 1024.0 * 1024.0;
-    let budget = gpu_bytes * args.gpu_memory_utilization;
-    let weights = card.weights_gb * 1e9 / store as f64;
-    let overhead = if tp > 1 {
-        k.non_torch_overhead_tp_gib
-    } else {
-        k.non_torch_overhead_gib
-    } * GIB;
-    if weights + overhead > gpu_bytes {
-        return Err(fail(
-            "OutOfMemory",
-            format!(
-                "torch.OutOfMemoryError: CUDA out of memory. The model's weights need {:.2} GiB per GPU and the GPU has {:.2} GiB in total. Use more GPUs (--tensor-parallel-size) or a quantized model.",
-                weights / GIB,
-                gpu_bytes / GIB
-            ),
-        ));
-    }
-    let per_token_act = (2.0 * arch.intermediate_size as f64 / tp as f64 + 4.0 * arch.hidden_size as f64) * 2.0;
-    let activation = k.activation_factor * per_token_act * max_num_batched_tokens as f64
-        + max_num_seqs as f64 * arch.vocab_size as f64 * k.logits_bytes_per_element;
-    let kv_bytes = budget - weights - activation - overhead;
-    if kv_bytes <= 0.0 {
-        return Err(fail(
-            "NoKVCacheMemory",
-            "ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.".into(),
-        ));
-    }
+    Ok(EngineConfig {
+        tp,
+        store,
+        max_model_len,
+        max_num_seqs,
+        max_num_batched_tokens,
+    })
+}
+
+/// The KV cache in `kv_bytes`: bytes per token, blocks and tokens it holds; one request
+/// of `max_model_len` tokens must fit.
+fn kv_blocks(
+    arch: &Architecture,
+    args: &VllmArgs,
+    kv_bytes: f64,
+    max_model_len: u32,
+) -> Result<(f64, u64, u64), StartupFailure> {
     let per_token = kv_bytes_per_token(arch, args);
     let block_bytes = per_token * args.block_size as f64;
     let num_blocks = (kv_bytes / block_bytes).floor() as u64;
@@ -148,20 +206,7 @@ pub fn plan(
             ),
         ));
     }
-    Ok(MemoryPlan {
-        gpu_bytes,
-        budget_bytes: budget,
-        weights_bytes: weights,
-        activation_bytes: activation,
-        overhead_bytes: overhead,
-        kv_bytes,
-        kv_bytes_per_token: per_token,
-        num_blocks,
-        kv_capacity_tokens: capacity,
-        max_model_len,
-        max_num_seqs,
-        max_num_batched_tokens,
-    })
+    Ok((per_token, num_blocks, capacity))
 }
 
 #[cfg(test)]
