@@ -366,44 +366,55 @@ impl Pass<'_, '_> {
     /// Admits what still fits, issues a preempting entry's evictions (it then waits for their
     /// quota), parks the rest per queueing strategy.
     fn process(&mut self, cycle: &mut Cycle, e: Entry) -> Processed {
-        let store = self.store;
-        let (qm, snapshot, running, actions) =
-            (&mut *self.qm, &mut self.snapshot, &mut self.running, &mut self.actions);
-        let w = e.workload;
-        let Some(cq) = store.cluster_queues.get(&e.cq) else {
+        let Some(cq) = self.store.cluster_queues.get(&e.cq) else {
             return Processed::Parked;
         };
-        let park = |qm: &mut QueueManager, actions: &mut Vec<Action>, message: String| {
-            actions.extend(pending(w, REASON_PENDING, message));
-            qm.requeue_not_fitting(&e.cq, e.key.clone(), cq.queueing_strategy);
-            Processed::Parked
-        };
-        let usage = e.usage();
         match e.assignment.mode {
-            Mode::NoFit => return park(qm, actions, e.assignment.message.clone()),
+            Mode::NoFit => return self.park(&e, cq.queueing_strategy, e.assignment.message.clone()),
             Mode::Preempt if e.targets.is_empty() => {
                 // It holds back what it could have, so that entries after it in this cycle
                 // do not take it, unless its ClusterQueue can always reclaim it.
                 if cq.preemption.reclaim_within_cohort != ReclaimWithinCohort::Any {
-                    for (fr, q) in &usage {
-                        let r = to_reserve(snapshot, &e.cq, &e, fr, *q);
-                        snapshot.add_usage(&e.cq, fr, r);
+                    for (fr, q) in &e.usage() {
+                        let r = to_reserve(&self.snapshot, &e.cq, &e, fr, *q);
+                        self.snapshot.add_usage(&e.cq, fr, r);
                         cycle.reserved.push((e.cq.clone(), fr.clone(), r));
                     }
                 }
-                return park(qm, actions, e.assignment.message.clone());
+                return self.park(&e, cq.queueing_strategy, e.assignment.message.clone());
             }
             _ => {}
         }
         if e.targets.iter().any(|t| cycle.preempted.contains(&t.uid)) {
-            return park(
-                qm,
-                actions,
-                "Workload has overlapping preemption targets with another workload".into(),
-            );
+            let message = "Workload has overlapping preemption targets with another workload";
+            return self.park(&e, cq.queueing_strategy, message.into());
         }
-        // It must fit against what earlier entries took, once its targets and those of the
-        // cycle's earlier preemptors are gone (Kueue's `fits` with the preempted workloads).
+        let usage = e.usage();
+        if !self.still_fits(cycle, &e, &usage) {
+            let message = "Workload no longer fits after processing another workload";
+            self.actions.extend(pending(e.workload, REASON_PENDING, message.into()));
+            return Processed::NoLongerFits;
+        }
+        for (fr, q) in &usage {
+            self.snapshot.add_usage(&e.cq, fr, *q);
+        }
+        if e.assignment.mode == Mode::Preempt {
+            return self.preempt(cycle, &e, &usage);
+        }
+        self.admit(&e, usage);
+        Processed::Admitted
+    }
+
+    /// Pending with `message`, requeued as its queueing strategy says.
+    fn park(&mut self, e: &Entry, strategy: QueueingStrategy, message: String) -> Processed {
+        self.actions.extend(pending(e.workload, REASON_PENDING, message));
+        self.qm.requeue_not_fitting(&e.cq, e.key.clone(), strategy);
+        Processed::Parked
+    }
+
+    /// Whether it fits against what earlier entries took, once its targets and those of the
+    /// cycle's earlier preemptors are gone (Kueue's `fits` with the preempted workloads).
+    fn still_fits(&mut self, cycle: &Cycle, e: &Entry, usage: &[(FlavorResource, Quantity)]) -> bool {
         let victims: Vec<Candidate> = if cycle.preempted.is_empty() && e.targets.is_empty() {
             Vec::new()
         } else {
@@ -414,74 +425,73 @@ impl Pass<'_, '_> {
                 .chain(e.targets.iter().map(|t| t.uid))
                 .collect::<BTreeSet<WorkloadId>>()
                 .into_iter()
-                .filter_map(|uid| running.get(uid).cloned())
+                .filter_map(|uid| self.running.get(uid).cloned())
                 .collect()
         };
         for v in &victims {
-            preemption::remove(snapshot, v);
+            preemption::remove(&mut self.snapshot, v);
         }
-        let fits = usage.iter().all(|(fr, q)| *q <= snapshot.available(&e.cq, fr));
+        let fits = usage.iter().all(|(fr, q)| *q <= self.snapshot.available(&e.cq, fr));
         for v in &victims {
-            preemption::add(snapshot, v);
+            preemption::add(&mut self.snapshot, v);
         }
-        if !fits {
-            actions.extend(pending(
-                w,
-                REASON_PENDING,
-                "Workload no longer fits after processing another workload".into(),
+        fits
+    }
+
+    /// Evicts its targets not already going; it keeps its quota reserved for this cycle and
+    /// waits, pending, for theirs.
+    fn preempt(&mut self, cycle: &mut Cycle, e: &Entry, usage: &[(FlavorResource, Quantity)]) -> Processed {
+        let w = e.workload;
+        for (fr, q) in usage {
+            cycle.reserved.push((e.cq.clone(), fr.clone(), *q));
+        }
+        let mut issued = 0;
+        for t in &e.targets {
+            cycle.preempted.insert(t.uid);
+            let Some(victim) = self.running.get_mut(t.uid) else {
+                continue;
+            };
+            if victim.evicted {
+                continue;
+            }
+            victim.evicted = true;
+            issued += 1;
+            self.actions.push(Action::Workload(
+                t.uid,
+                WorkloadWrite::Evict(Eviction::Preempted {
+                    reason: t.reason.as_str().into(),
+                    message: format!(
+                        "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
+                        w.uid,
+                        self.store.job_uid_of(w),
+                        t.reason.human()
+                    ),
+                }),
             ));
-            return Processed::NoLongerFits;
         }
-        for (fr, q) in &usage {
-            snapshot.add_usage(&e.cq, fr, *q);
-        }
-        if e.assignment.mode == Mode::Preempt {
-            for (fr, q) in &usage {
-                cycle.reserved.push((e.cq.clone(), fr.clone(), *q));
-            }
-            let mut issued = 0;
-            for t in &e.targets {
-                cycle.preempted.insert(t.uid);
-                let Some(victim) = running.get_mut(t.uid) else {
-                    continue;
-                };
-                if victim.evicted {
-                    continue;
-                }
-                victim.evicted = true;
-                issued += 1;
-                actions.push(Action::Workload(
-                    t.uid,
-                    WorkloadWrite::Evict(Eviction::Preempted {
-                        reason: t.reason.as_str().into(),
-                        message: format!(
-                            "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
-                            w.uid,
-                            store.job_uid_of(w),
-                            t.reason.human()
-                        ),
-                    }),
-                ));
-            }
-            // Kueue counts the targets already being evicted too.
-            let message = format!(
-                "{}. Pending the preemption of {} workload(s)",
-                e.assignment.message,
-                e.targets.len()
-            );
-            actions.extend(pending(w, REASON_PENDING, message));
-            return Processed::Preempting { issued };
-        }
-        running.push(Candidate {
+        // Kueue counts the targets already being evicted too.
+        let message = format!(
+            "{}. Pending the preemption of {} workload(s)",
+            e.assignment.message,
+            e.targets.len()
+        );
+        self.actions.extend(pending(w, REASON_PENDING, message));
+        Processed::Preempting { issued }
+    }
+
+    /// Quota reserved: it joins the admitted workloads later entries may preempt.
+    fn admit(&mut self, e: &Entry, usage: Vec<(FlavorResource, Quantity)>) {
+        let w = e.workload;
+        self.running.push(Candidate {
             uid: w.uid,
             cluster_queue: e.cq.clone(),
             priority: w.priority,
             queued: w.queue_timestamp,
-            admitted: store.now,
+            admitted: self.store.now,
             usage,
             evicted: false,
         });
-        actions.push(Action::Workload(
+        self.actions.push(Action::Workload(
             w.uid,
             WorkloadWrite::Admit(Admission {
                 cluster_queue: e.cq.clone(),
@@ -489,6 +499,5 @@ impl Pass<'_, '_> {
                 usage: e.requests.clone(),
             }),
         ));
-        Processed::Admitted
     }
 }
