@@ -161,74 +161,93 @@ pub(crate) fn assign(
         if needed.is_empty() {
             continue;
         }
-        let label_keys: BTreeSet<&str> = group
-            .flavors
-            .iter()
-            .filter_map(|f| flavors.get(&f.name))
-            .flat_map(|f| f.node_labels.keys().map(String::as_str))
-            .collect();
-        let mut reasons = Vec::new();
-        // (flavor, mode, borrows) of the best flavor so far.
-        let mut best: Option<(FlavorName, Mode, bool)> = None;
-        for fq in &group.flavors {
-            let Some(flavor) = flavors.get(&fq.name) else {
-                reasons.push(format!("flavor {} not found", fq.name));
-                continue;
-            };
-            let untolerated = flavor.node_taints.iter().find(|t| {
-                matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
-                    && !spec
-                        .tolerations
-                        .iter()
-                        .chain(flavor.tolerations.iter())
-                        .any(|tol| tol.tolerates(t))
-            });
-            if let Some(t) = untolerated {
-                reasons.push(format!("untolerated taint {} in flavor {}", taint_text(t), fq.name));
-                continue;
-            }
-            if !matches_affinity(spec, &flavor.node_labels, &label_keys) {
-                reasons.push(format!("flavor {} doesn't match node affinity", fq.name));
-                continue;
-            }
-            let (mut mode, mut borrows) = (Mode::Fit, false);
-            for (r, q) in &needed {
-                let (m, b, why) = fits_quota(cq, snapshot, &FlavorResource::new(fq.name.as_str(), r.as_str()), *q);
-                mode = mode.min(m);
-                borrows |= b;
-                reasons.extend(why);
-            }
-            // Kueue's `isPreferred`: the better mode, then not borrowing; ties keep the
-            // earlier flavor.
-            let better = best
-                .as_ref()
-                .is_none_or(|(_, m, b)| mode > *m || (mode == *m && *b && !borrows));
-            if !try_next_flavor(mode, cq.flavor_fungibility, borrows) {
-                best = Some((fq.name.clone(), mode, borrows));
-                break;
-            }
-            if better && mode > Mode::NoFit {
-                best = Some((fq.name.clone(), mode, borrows));
-            }
+        let (best, reasons) = best_flavor(cq, flavors, snapshot, spec, group, &needed);
+        let Some((f, mode, borrows)) = best else {
+            return Assignment::no_fit(pod_set, reasons);
+        };
+        for (r, _) in needed {
+            result.flavors.insert((*r).clone(), f.clone());
         }
-        match best {
-            Some((f, mode, borrows)) => {
-                for (r, _) in needed {
-                    result.flavors.insert((*r).clone(), f.clone());
-                }
-                result.mode = result.mode.min(mode);
-                result.borrows |= borrows;
-                if mode != Mode::Fit {
-                    all_reasons.extend(reasons);
-                }
-            }
-            None => return Assignment::no_fit(pod_set, reasons),
+        result.mode = result.mode.min(mode);
+        result.borrows |= borrows;
+        if mode != Mode::Fit {
+            all_reasons.extend(reasons);
         }
     }
     if result.mode != Mode::Fit {
         result.message = explain(pod_set, &mut all_reasons);
     }
     result
+}
+
+/// The flavor of one resource group for the `needed` resources: (flavor, mode, borrows) of
+/// the one taken, if any, and why the others were not.
+fn best_flavor(
+    cq: &ClusterQueue,
+    flavors: &BTreeMap<String, ResourceFlavor>,
+    snapshot: &Snapshot,
+    spec: &PodSpec,
+    group: &crate::api::kueue::ResourceGroup,
+    needed: &[&(&String, Quantity)],
+) -> (Option<(FlavorName, Mode, bool)>, Vec<String>) {
+    let label_keys: BTreeSet<&str> = group
+        .flavors
+        .iter()
+        .filter_map(|f| flavors.get(&f.name))
+        .flat_map(|f| f.node_labels.keys().map(String::as_str))
+        .collect();
+    let mut reasons = Vec::new();
+    let mut best: Option<(FlavorName, Mode, bool)> = None;
+    for fq in &group.flavors {
+        let Some(flavor) = flavors.get(&fq.name) else {
+            reasons.push(format!("flavor {} not found", fq.name));
+            continue;
+        };
+        if let Some(why) = excluded(spec, flavor, &fq.name, &label_keys) {
+            reasons.push(why);
+            continue;
+        }
+        let (mut mode, mut borrows) = (Mode::Fit, false);
+        for (r, q) in needed {
+            let (m, b, why) = fits_quota(cq, snapshot, &FlavorResource::new(fq.name.as_str(), r.as_str()), *q);
+            mode = mode.min(m);
+            borrows |= b;
+            reasons.extend(why);
+        }
+        // Kueue's `isPreferred`: the better mode, then not borrowing; ties keep the
+        // earlier flavor.
+        let better = best
+            .as_ref()
+            .is_none_or(|(_, m, b)| mode > *m || (mode == *m && *b && !borrows));
+        if !try_next_flavor(mode, cq.flavor_fungibility, borrows) {
+            best = Some((fq.name.clone(), mode, borrows));
+            break;
+        }
+        if better && mode > Mode::NoFit {
+            best = Some((fq.name.clone(), mode, borrows));
+        }
+    }
+    (best, reasons)
+}
+
+/// Why the flavor cannot take the pod at all: a taint it does not tolerate, or node
+/// affinity its labels do not match.
+fn excluded(spec: &PodSpec, flavor: &ResourceFlavor, name: &str, label_keys: &BTreeSet<&str>) -> Option<String> {
+    let untolerated = flavor.node_taints.iter().find(|t| {
+        matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+            && !spec
+                .tolerations
+                .iter()
+                .chain(flavor.tolerations.iter())
+                .any(|tol| tol.tolerates(t))
+    });
+    if let Some(t) = untolerated {
+        return Some(format!("untolerated taint {} in flavor {name}", taint_text(t)));
+    }
+    if !matches_affinity(spec, &flavor.node_labels, label_keys) {
+        return Some(format!("flavor {name} doesn't match node affinity"));
+    }
+    None
 }
 
 #[cfg(test)]
