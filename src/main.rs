@@ -24,6 +24,10 @@ struct Cli {
     /// No progress bar; `run` prints nothing but errors, `check` only failures and the count.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Inputs of kinds the simulation skips (a Secret, a Route, a CRD it does not know) are
+    /// errors instead of a list of what was left out.
+    #[arg(long, global = true)]
+    strict: bool,
 }
 
 #[derive(Subcommand)]
@@ -96,6 +100,29 @@ fn input_error(e: InputErrors) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The scenarios of the inputs; with `--strict`, what the simulation would skip is an
+/// error too.
+fn prepare(paths: &[PathBuf], strict: bool) -> Result<Vec<Prepared>, ExitCode> {
+    let prepared = discover(paths).map_err(input_error)?;
+    if strict {
+        let skipped: Vec<String> = prepared
+            .iter()
+            .flat_map(|p| &p.skipped)
+            .map(|(kind, name, loc, note)| {
+                format!("{loc}: {kind} {name} is not simulated ({note}); --strict refuses it")
+            })
+            .collect();
+        if !skipped.is_empty() {
+            for s in &skipped {
+                eprintln!("{s}");
+            }
+            eprintln!("error: {} input problem(s); nothing was run", skipped.len());
+            return Err(ExitCode::from(2));
+        }
+    }
+    Ok(prepared)
+}
+
 /// What the progress bar calls a scenario: its name, and its place when there are several.
 fn progress_label(p: &Prepared, i: usize, count: usize) -> String {
     if count > 1 {
@@ -120,14 +147,15 @@ fn simulate_one(p: Prepared, i: usize, count: usize, quiet: bool) -> Result<Comp
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = cli.quiet;
+    let strict = cli.strict;
     let outcome = match cli.command {
         Cmd::Run {
             paths,
             out,
             seed,
             fidelity,
-        } => cmd_run(&paths, out.as_deref(), seed, fidelity, quiet),
-        Cmd::Check { paths, junit, fidelity } => cmd_check(&paths, junit.as_deref(), fidelity, quiet),
+        } => cmd_run(&paths, out.as_deref(), seed, fidelity, quiet, strict),
+        Cmd::Check { paths, junit, fidelity } => cmd_check(&paths, junit.as_deref(), fidelity, quiet, strict),
         Cmd::Compare {
             base,
             new,
@@ -167,8 +195,9 @@ fn cmd_run(
     seed: Option<u64>,
     fidelity: Option<Fidelity>,
     quiet: bool,
+    strict: bool,
 ) -> Result<ExitCode, ExitCode> {
-    let prepared = discover(paths).map_err(input_error)?;
+    let prepared = prepare(paths, strict)?;
     let many = prepared.len() > 1;
     let count = prepared.len();
     // Every scenario runs before any report is written: a run that fails leaves no
@@ -245,8 +274,22 @@ fn cmd_check(
     junit: Option<&Path>,
     fidelity: Option<Fidelity>,
     quiet: bool,
+    strict: bool,
 ) -> Result<ExitCode, ExitCode> {
-    let prepared = discover(paths).map_err(input_error)?;
+    let prepared = prepare(paths, strict)?;
+    // A gate with nothing to check would pass by accident.
+    if prepared.iter().all(|p| p.scenario.expect.is_empty()) {
+        let names: Vec<String> = prepared.iter().map(|p| p.scenario.file.display().to_string()).collect();
+        eprintln!(
+            "error: nothing to check: no scenario in {} has an `expect:` list",
+            if names.is_empty() {
+                "the inputs".to_string()
+            } else {
+                names.join(", ")
+            }
+        );
+        return Err(ExitCode::from(2));
+    }
     let mut failed = 0;
     let mut total = 0;
     let mut suites = Vec::new();

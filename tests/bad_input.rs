@@ -262,6 +262,76 @@ fn cases() -> Vec<Case> {
             7,
             "no spec.traffic entry targets `x`",
         ),
+        (
+            "a kind its API group does not serve",
+            vec![("m.yaml", "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQeue\nmetadata: {name: q}\nspec: {}\n".into())],
+            "m.yaml",
+            2,
+            "kueue.x-k8s.io has no kind `ClusterQeue` (did you mean `ClusterQueue`",
+        ),
+        (
+            "a misspelt Scenario",
+            vec![("s.yaml", SCENARIO_HEAD.replace("kind: Scenario", "kind: Scenaro")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            2,
+            "gpuaas-sim has no kind `Scenaro` (did you mean `Scenario`",
+        ),
+        (
+            "a near miss of a simulated kind in another group",
+            vec![("m.yaml", "apiVersion: example.com/v1\nkind: InferenceServce\nmetadata: {name: x}\n".into())],
+            "m.yaml",
+            2,
+            "kind `InferenceServce` is not known (did you mean `InferenceService`?)",
+        ),
+        (
+            "an undefined WorkloadPriorityClass",
+            vec![("m.yaml", format!("{ok_manifests}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: private-ai\n  labels: {{kueue.x-k8s.io/priority-class: hihg}}\nspec:\n  containers: [{{name: c, image: i}}]\n"))],
+            "m.yaml",
+            0,
+            "WorkloadPriorityClass `hihg` is not defined",
+        ),
+        (
+            "an undefined PriorityClass in a pod template",
+            vec![("m.yaml", format!("{ok_manifests}---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: j, namespace: private-ai}}\nspec:\n  template:\n    spec:\n      priorityClassName: urgent\n      containers: [{{name: c, image: i}}]\n"))],
+            "m.yaml",
+            0,
+            "priorityClassName `urgent` is not defined",
+        ),
+        (
+            "a request rate past the limit",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  traffic:\n    - {{target: x, rate: 1e9/s, prompt_tokens: 10, output_tokens: 10}}\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            7,
+            "above the simulator's limit of 10000/s",
+        ),
+        (
+            "a lognormal that cannot be sampled",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  traffic:\n    - {{target: x, rate: 1/s, prompt_tokens: {{dist: lognormal, mean: 1, sd: 1e300}}, output_tokens: 10}}\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            7,
+            "at most 1e7 tokens",
+        ),
+        (
+            "a duration of twenty digits",
+            vec![("s.yaml", SCENARIO_HEAD.replace("spec:\n", "spec:\n  duration: 99999999999999999999s\n")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            5,
+            "longer than the simulator's limit of 365d",
+        ),
+        (
+            "a scenario name that is a path",
+            vec![("s.yaml", SCENARIO_HEAD.replace("name: t", "name: ../../x")), ("m.yaml", ok_manifests.clone())],
+            "s.yaml",
+            3,
+            "invalid object name `../../x`",
+        ),
+        (
+            "a mapping key given twice",
+            vec![("m.yaml", "apiVersion: v1\nkind: Node\nmetadata: {name: n, name: m}\n".into())],
+            "m.yaml",
+            3,
+            "mapping key `name` appears twice",
+        ),
     ]
 }
 
@@ -303,6 +373,26 @@ fn bad_input_is_located_and_exits_2() {
         assert!(!out_dir.exists(), "{name}: nothing may be written on bad input");
         assert!(!stderr.contains("panicked"), "{name}: panic");
     }
+}
+
+#[test]
+fn a_gate_with_nothing_to_check_or_skipped_inputs_under_strict_exits_2() {
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: private-ai}\n";
+    let dir = folder(&[("m.yaml", &format!("{CLUSTER}---\n{secret}"))]);
+    // (args, what stderr says)
+    let cases: [(Vec<&str>, &str); 2] = [
+        (vec!["check", "m.yaml"], "nothing to check"),
+        (vec!["run", "--strict", "m.yaml"], "m.yaml:"),
+    ];
+    for (args, text) in cases {
+        let out = bin().args(&args).current_dir(dir.path()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(text), "{args:?}: {stderr}");
+    }
+    // Without --strict the Secret is listed as skipped and the run goes on.
+    let out = bin().args(["run", "m.yaml"]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

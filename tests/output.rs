@@ -81,3 +81,27 @@ fn a_scenario_name_never_writes_outside_the_out_folder() {
     // All or nothing: the first scenario's reports are not left behind either.
     assert!(!out.join("fine").exists());
 }
+
+#[test]
+fn the_summary_says_why_an_admitted_workload_never_became_ready() {
+    // The flavors inject no toleration, so the admitted pod fits no tainted node.
+    let cluster = CLUSTER.replace(
+        "  tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]\n",
+        "",
+    );
+    let pod = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: stuck, namespace: private-ai}\nspec:\n  containers: [{name: c, image: i, resources: {limits: {cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"1\"}}}]\n";
+    let scenario = format!(
+        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: t}}\nspec:\n  duration: 2m\n  include: [m.yaml]\n{NODE_POOLS}"
+    );
+    let dir = folder(&[("m.yaml", &format!("{cluster}{pod}")), ("s.yaml", &scenario)]);
+    let out = bin().args(["run", "s.yaml"]).current_dir(dir.path()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let row = stdout.lines().find(|l| l.starts_with("stuck")).unwrap_or_default();
+    assert!(row.contains("Admitted"), "{stdout}");
+    assert!(
+        row.contains(
+            "FailedScheduling: 0/2 nodes are available: 2 node(s) had untolerated taint {nvidia.com/gpu: true}"
+        ),
+        "{row}"
+    );
+}

@@ -99,6 +99,132 @@ const NOT_YET: &[&str] = &[
     "ClusterServingRuntime",
 ];
 
+/// The API groups whose kinds the simulator knows, with every kind each serves (simulated
+/// or not). A kind these groups do not serve is a typo, not an object to skip: the API
+/// server would answer `no matches for kind`.
+const GROUP_KINDS: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "Namespace",
+            "Node",
+            "Pod",
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "ServiceAccount",
+            "PersistentVolumeClaim",
+            "PersistentVolume",
+            "Endpoints",
+            "Event",
+            "LimitRange",
+            "ResourceQuota",
+            "ReplicationController",
+            "PodTemplate",
+            "Binding",
+            "List",
+        ],
+    ),
+    (
+        "apps",
+        &[
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "ControllerRevision",
+        ],
+    ),
+    ("batch", &["Job", "CronJob"]),
+    ("scheduling.k8s.io", &["PriorityClass"]),
+    (
+        "kueue.x-k8s.io",
+        &[
+            "ResourceFlavor",
+            "ClusterQueue",
+            "LocalQueue",
+            "WorkloadPriorityClass",
+            "Workload",
+            "Cohort",
+            "AdmissionCheck",
+            "ProvisioningRequestConfig",
+            "MultiKueueCluster",
+            "MultiKueueConfig",
+            "Topology",
+        ],
+    ),
+    (
+        "serving.kserve.io",
+        &[
+            "InferenceService",
+            "ServingRuntime",
+            "LLMInferenceService",
+            "ClusterServingRuntime",
+            "InferenceGraph",
+            "TrainedModel",
+            "ClusterStorageContainer",
+            "LLMInferenceServiceConfig",
+            "LocalModelCache",
+            "LocalModelNode",
+            "LocalModelNodeGroup",
+        ],
+    ),
+    ("leaderworkerset.x-k8s.io", &["LeaderWorkerSet"]),
+    ("gpuaas-sim", &["Scenario"]),
+];
+
+/// A kind that is a typo of one the simulator knows, or that its API group does not serve.
+fn unknown_kind(raw: &RawObject) -> Option<InputError> {
+    let group = raw.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+    let at = raw
+        .doc
+        .get("kind")
+        .map(|n| n.loc.clone())
+        .unwrap_or(raw.doc.loc.clone());
+    if let Some((_, kinds)) = GROUP_KINDS.iter().find(|(g, _)| *g == group) {
+        if kinds.contains(&raw.kind.as_str()) {
+            return None;
+        }
+        let shown = if group.is_empty() { "v1" } else { group };
+        return Some(
+            InputError::at(
+                at,
+                format!(
+                    "{shown} has no kind `{}`{}",
+                    raw.kind,
+                    super::error::did_you_mean(&raw.kind, kinds.iter().copied())
+                ),
+            )
+            .hint("the API server would answer `no matches for kind`; fix the kind or its apiVersion"),
+        );
+    }
+    // Another group: only a near miss of a simulated kind is surely a typo.
+    let simulated = KINDS.iter().map(|(k, ..)| *k).chain(["Scenario"]);
+    let near = super::error::closest(&raw.kind, simulated).into_iter().find(|k| {
+        let (a, b) = (k.to_ascii_lowercase(), raw.kind.to_ascii_lowercase());
+        a == b || super::error::edit_distance(&a, &b) <= 2
+    })?;
+    Some(
+        InputError::at(at, format!("kind `{}` is not known (did you mean `{near}`?)", raw.kind))
+            .hint(format!("`{near}` is served by {}", group_of(near))),
+    )
+}
+
+/// The apiVersion group a simulated kind is served by, as users write it.
+fn group_of(kind: &str) -> String {
+    GROUP_KINDS
+        .iter()
+        .find(|(_, kinds)| kinds.contains(&kind))
+        .map(|(g, _)| {
+            if g.is_empty() {
+                "v1".to_string()
+            } else {
+                format!("{g}/…")
+            }
+        })
+        .unwrap_or_default()
+}
+
 fn expect_group(raw: &RawObject, groups: &[&str]) -> Result<(), InputError> {
     let group = raw.api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
     if groups.contains(&group) {
@@ -138,6 +264,9 @@ pub(crate) fn decode(raw: &RawObject) -> Result<Object, InputError> {
         return Ok(Object::Scenario(doc.clone()));
     }
     let Some((_, group, decode_kind)) = KINDS.iter().find(|(kind, ..)| *kind == raw.kind) else {
+        if let Some(e) = unknown_kind(raw) {
+            return Err(e);
+        }
         let note = if NOT_YET.contains(&raw.kind.as_str()) {
             "not simulated in this version"
         } else {

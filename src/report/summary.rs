@@ -33,7 +33,10 @@ pub(crate) fn workloads_table(report: &Report) -> String {
                 t(w.ready_s),
                 t(w.finished_s),
                 w.state.clone(),
-                w.message.clone().unwrap_or_default(),
+                w.message
+                    .clone()
+                    .or_else(|| why_not_ready(report, w))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -43,6 +46,30 @@ pub(crate) fn workloads_table(report: &Report) -> String {
         ],
         &rows,
     )
+}
+
+/// Why an admitted workload's pods are not Ready at the end: kube-scheduler's message for a
+/// pod no node takes, vLLM's error for an engine that cannot start, else the pod's status.
+fn why_not_ready(report: &Report, w: &super::model::WorkloadRecord) -> Option<String> {
+    if w.state != "Admitted" {
+        return None;
+    }
+    // A pod-integration Workload names its pod; a Job's pods are `<job>-<suffix>`.
+    let prefix = format!("{}-", w.pod);
+    let pods: Vec<&super::model::PodRecord> = report
+        .pods
+        .iter()
+        .filter(|p| p.namespace == w.namespace && (p.name == w.pod || p.name.starts_with(&prefix)))
+        .collect();
+    if let Some(m) = pods.iter().find_map(|p| p.unschedulable.as_ref()) {
+        return Some(format!("FailedScheduling: {m}"));
+    }
+    if let Some(e) = pods.iter().find_map(|p| p.error.as_ref()) {
+        return Some(e.clone());
+    }
+    pods.iter()
+        .find(|p| p.status != "Running")
+        .map(|p| format!("pod {} is {}", p.name, p.status))
 }
 
 pub(crate) fn queues_table(report: &Report) -> String {

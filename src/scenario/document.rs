@@ -171,16 +171,20 @@ impl Scenario {
 }
 
 /// `metadata.name`, else the file's name without its extension.
+/// `metadata.name`, a Kubernetes object name like any other (it also names the scenario's
+/// report folder, so it can never be a path), else the file's stem.
 fn scenario_name(doc: &Node, file: &Path) -> Result<String, InputError> {
-    Ok(doc
-        .path(&["metadata", "name"])
-        .map(|n| n.as_str().map(str::to_string))
-        .transpose()?
-        .unwrap_or_else(|| {
-            file.file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_else(|| "scenario".into())
-        }))
+    match doc.path(&["metadata", "name"]) {
+        Some(n) => {
+            let name = n.as_str()?;
+            crate::api::meta::validate_dns_name(name, &n.loc)?;
+            Ok(name.to_string())
+        }
+        None => Ok(file
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "scenario".into())),
+    }
 }
 
 fn check_spec_keys(spec: &Node) -> Result<(), InputError> {

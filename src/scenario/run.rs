@@ -119,7 +119,11 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
     errors.extend(validate_references(&all, &catalog));
     check_traffic_targets(&scenario, &all, &mut errors);
     let raws = objects.iter().map(|(r, _)| r).chain(apply_files.values().flatten());
-    errors.extend(raws.flat_map(validate_engine_args));
+    let classes = PriorityClasses::of(&all);
+    for raw in raws {
+        errors.extend(validate_engine_args(raw));
+        classes.check(&raw.doc, &mut errors);
+    }
     if errors.is_empty() {
         Ok(Prepared {
             scenario,
@@ -260,7 +264,6 @@ fn validate_references(objects: &[&Object], catalog: &Catalog) -> Vec<InputError
 struct Defined<'o> {
     flavors: BTreeSet<&'o str>,
     cluster_queues: BTreeSet<&'o str>,
-    priority_classes: BTreeSet<&'o str>,
     /// ServingRuntimes by (namespace, name).
     runtimes: BTreeSet<(&'o str, &'o str)>,
 }
@@ -277,10 +280,6 @@ impl<'o> Defined<'o> {
             }),
             cluster_queues: names(objects, |o| match o {
                 Object::ClusterQueue(c) => Some(c.name.as_str()),
-                _ => None,
-            }),
-            priority_classes: names(objects, |o| match o {
-                Object::PriorityClass(c) => Some(c.name.as_str()),
                 _ => None,
             }),
             runtimes: names(objects, |o| match o {
@@ -368,11 +367,98 @@ impl<'o> Defined<'o> {
                 );
             }
         }
-        if let Some(pc) = &p.priority_class_name {
-            if !self.priority_classes.contains(pc.as_str()) {
+    }
+}
+
+/// The priority classes the inputs define, against which every `priorityClassName` and
+/// every `kueue.x-k8s.io/priority-class` label is checked: the API server's Priority
+/// admission plugin refuses a pod with an unknown PriorityClass, and Kueue admits nothing
+/// whose WorkloadPriorityClass does not exist.
+struct PriorityClasses<'o> {
+    pod: BTreeSet<&'o str>,
+    workload: BTreeSet<&'o str>,
+}
+
+impl<'o> PriorityClasses<'o> {
+    fn of(objects: &[&'o Object]) -> PriorityClasses<'o> {
+        let mut classes = PriorityClasses {
+            pod: BTreeSet::new(),
+            workload: BTreeSet::new(),
+        };
+        for o in objects {
+            match o {
+                Object::PriorityClass(c) => {
+                    classes.pod.insert(c.name.as_str());
+                }
+                Object::WorkloadPriorityClass(c) => {
+                    classes.workload.insert(c.name.as_str());
+                }
+                _ => {}
+            }
+        }
+        classes
+    }
+
+    /// Walks a whole manifest: the fields sit at different depths in each kind (a pod's
+    /// spec, a template's, a predictor's), and a reference anywhere is a reference.
+    fn check(&self, node: &crate::manifest::yaml::Node, errors: &mut Vec<InputError>) {
+        use crate::manifest::yaml::Value;
+        match &node.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    let key = match &k.value {
+                        Value::Scalar { text, .. } => text.as_str(),
+                        _ => "",
+                    };
+                    match (key, &v.value) {
+                        ("priorityClassName", Value::Scalar { text, .. }) if !self.pod.contains(text.as_str()) => {
+                            errors.push(
+                                InputError::at(
+                                    v.loc.clone(),
+                                    format!(
+                                        "priorityClassName `{text}` is not defined{}",
+                                        did_you_mean(text, self.pod.iter().copied())
+                                    ),
+                                )
+                                .hint("add the PriorityClass manifest or remove priorityClassName"),
+                            );
+                        }
+                        ("labels", Value::Map(labels)) => self.check_labels(labels, errors),
+                        _ => self.check(v, errors),
+                    }
+                }
+            }
+            Value::Seq(items) => {
+                for i in items {
+                    self.check(i, errors);
+                }
+            }
+            Value::Null | Value::Scalar { .. } => {}
+        }
+    }
+
+    fn check_labels(
+        &self,
+        labels: &[(crate::manifest::yaml::Node, crate::manifest::yaml::Node)],
+        errors: &mut Vec<InputError>,
+    ) {
+        use crate::manifest::yaml::Value;
+        for (k, v) in labels {
+            let (Value::Scalar { text: key, .. }, Value::Scalar { text: class, .. }) = (&k.value, &v.value) else {
+                continue;
+            };
+            if key == crate::kueue::PRIORITY_CLASS_LABEL && !self.workload.contains(class.as_str()) {
                 errors.push(
-                    InputError::at(p.loc.clone(), format!("priorityClassName `{pc}` is not defined"))
-                        .hint("add the PriorityClass manifest or remove priorityClassName"),
+                    InputError::at(
+                        v.loc.clone(),
+                        format!(
+                            "WorkloadPriorityClass `{class}` is not defined{}",
+                            did_you_mean(class, self.workload.iter().copied())
+                        ),
+                    )
+                    .hint(
+                        "add the WorkloadPriorityClass manifest or fix the label: Kueue would not admit the workload",
+                    ),
                 );
             }
         }

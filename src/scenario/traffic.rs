@@ -75,6 +75,16 @@ fn check_keys(n: &Node, known: &[&str], what: &str) -> Result<(), InputError> {
     Ok(())
 }
 
+/// The highest request rate a traffic entry may ask for: far above what one service sees,
+/// and low enough that a day of it stays minutes of computing, not a hang.
+pub(crate) const MAX_RATE: f64 = 10_000.0;
+
+/// The fastest a trace may be replayed: a ten-minute trace in 0.6 s.
+const MAX_SPEED: f64 = 1_000.0;
+
+/// The largest burst factor.
+const MAX_BURST: f64 = 100.0;
+
 /// `2/s`, `120/m`, `7200/h` or a plain number of requests per second.
 pub(crate) fn rate(n: &Node) -> Result<f64, InputError> {
     let bad = || {
@@ -97,6 +107,13 @@ pub(crate) fn rate(n: &Node) -> Result<f64, InputError> {
     };
     if !(v.is_finite() && v >= 0.0) {
         return Err(bad());
+    }
+    if v > MAX_RATE {
+        return Err(InputError::at(
+            n.loc.clone(),
+            format!("rate {v}/s is above the simulator's limit of {MAX_RATE}/s for one traffic entry"),
+        )
+        .hint("split the load over several entries or services"));
     }
     Ok(v)
 }
@@ -249,11 +266,12 @@ fn decode_trace(e: &Node, t: &Node, base: &Path) -> Result<Pattern, InputError> 
 
 fn replay_speed(n: &Node) -> Result<f64, InputError> {
     let v = n.as_f64()?;
-    if !(v > 0.0 && v.is_finite()) {
-        return Err(
-            InputError::at(n.loc.clone(), format!("speed must be positive (got {v})"))
-                .hint("0.5 replays the trace at half its rate, 2 at twice"),
-        );
+    if !(v > 0.0 && v <= MAX_SPEED) {
+        return Err(InputError::at(
+            n.loc.clone(),
+            format!("speed must be above 0 and at most {MAX_SPEED} (got {v})"),
+        )
+        .hint("0.5 replays the trace at half its rate, 2 at twice"));
     }
     Ok(v)
 }
@@ -364,8 +382,11 @@ fn decode_burst(b: &Node) -> Result<Burst, InputError> {
     let from = duration(field("at")?)?;
     let len = duration(field("for")?)?;
     let factor = field("factor")?.as_f64()?;
-    if !(factor >= 0.0 && factor.is_finite()) {
-        return Err(InputError::at(b.loc.clone(), "burst factor must be 0 or more"));
+    if !(0.0..=MAX_BURST).contains(&factor) {
+        return Err(InputError::at(
+            b.loc.clone(),
+            format!("burst factor must be 0 to {MAX_BURST} (got {factor})"),
+        ));
     }
     Ok((SimTime(from.0), SimTime(from.0 + len.0), factor))
 }
