@@ -79,6 +79,7 @@ fn spans() -> Vec<ReplicaSpan> {
             ready_s: 0.0,
             stop_s: None,
             gone_s: None,
+            dead_s: None,
             cost: StepCost::new(card, arch, gpu, &args, &c.vllm),
             limits: Limits {
                 block_size: args.block_size,
@@ -105,6 +106,7 @@ fn day(rate_per_s: f64, router: RouterPolicy) -> u64 {
         end_s: HOURS * 3600.0,
         fidelity: Fidelity::Fast,
         seed: 1,
+        attribution: Vec::new(),
     };
     let r = simulate(&spec);
     r.metrics.arrived_count()

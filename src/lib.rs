@@ -11,6 +11,7 @@ pub mod catalog;
 pub(crate) mod cluster;
 pub(crate) mod controllers;
 pub mod engine;
+pub mod faults;
 pub(crate) mod kueue;
 pub mod manifest;
 pub mod progress;

@@ -112,11 +112,11 @@ fn cases() -> Vec<Case> {
             "did you mean `fairSharing`",
         ),
         (
-            "waitForPodsReady field Kueue has but the simulator does not",
-            vec![("s.yaml", format!("{SCENARIO_HEAD}  kueue:\n    waitForPodsReady:\n      enable: true\n      recoveryTimeout: 3m\n")), ("m.yaml", ok_manifests.clone())],
+            "misspelled waitForPodsReady field",
+            vec![("s.yaml", format!("{SCENARIO_HEAD}  kueue:\n    waitForPodsReady:\n      enable: true\n      recoverTimeout: 3m\n")), ("m.yaml", ok_manifests.clone())],
             "s.yaml",
             9,
-            "unknown waitForPodsReady field `recoveryTimeout`",
+            "unknown waitForPodsReady field `recoverTimeout` (did you mean `recoveryTimeout`",
         ),
         (
             "unknown requeuing timestamp",

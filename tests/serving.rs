@@ -146,6 +146,7 @@ fn mg1_case(prompt: LengthDist, output: LengthDist, rho: f64, requests: f64) -> 
             ready_s: 0.0,
             stop_s: None,
             gone_s: None,
+            dead_s: None,
             cost,
             limits: Limits {
                 block_size: 16,
@@ -164,6 +165,7 @@ fn mg1_case(prompt: LengthDist, output: LengthDist, rho: f64, requests: f64) -> 
         end_s: requests / lambda * 1.5,
         fidelity: Fidelity::Fast,
         seed: 5,
+        attribution: Vec::new(),
     };
     let result = simulate(&spec);
     assert_eq!(result.in_flight, 0);

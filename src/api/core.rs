@@ -114,12 +114,31 @@ impl Taint {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Toleration {
     pub key: Option<String>,
     pub exists: bool,
     pub value: String,
     pub effect: Option<TaintEffect>,
+    /// How long a pod stays bound to a node with a matching NoExecute taint (none:
+    /// for ever).
+    pub toleration_seconds: Option<i64>,
+}
+
+/// Written as before `tolerationSeconds` was read when it is unset: the pod template
+/// hash is computed over this text, and ReplicaSet names must not move.
+impl std::fmt::Debug for Toleration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Toleration");
+        d.field("key", &self.key)
+            .field("exists", &self.exists)
+            .field("value", &self.value)
+            .field("effect", &self.effect);
+        if let Some(s) = self.toleration_seconds {
+            d.field("toleration_seconds", &s);
+        }
+        d.finish()
+    }
 }
 
 impl Toleration {
@@ -142,6 +161,7 @@ impl Toleration {
             exists,
             value: opt_str(node, "value")?.unwrap_or_default(),
             effect: node.get("effect").map(TaintEffect::decode).transpose()?,
+            toleration_seconds: node.get("tolerationSeconds").map(|n| n.as_i64()).transpose()?,
         })
     }
 
@@ -429,6 +449,7 @@ mod tests {
                     exists: true,
                     value: String::new(),
                     effect: None,
+                    toleration_seconds: None,
                 },
                 true,
             ),
@@ -438,6 +459,7 @@ mod tests {
                     exists: false,
                     value: "true".into(),
                     effect: Some(TaintEffect::NoSchedule),
+                    toleration_seconds: None,
                 },
                 true,
             ),
@@ -447,6 +469,7 @@ mod tests {
                     exists: false,
                     value: "false".into(),
                     effect: None,
+                    toleration_seconds: None,
                 },
                 false,
             ),
@@ -456,6 +479,7 @@ mod tests {
                     exists: true,
                     value: String::new(),
                     effect: Some(TaintEffect::NoExecute),
+                    toleration_seconds: None,
                 },
                 false,
             ),
@@ -465,6 +489,7 @@ mod tests {
                     exists: true,
                     value: String::new(),
                     effect: None,
+                    toleration_seconds: None,
                 },
                 true,
             ),
@@ -474,6 +499,7 @@ mod tests {
                     exists: true,
                     value: String::new(),
                     effect: None,
+                    toleration_seconds: None,
                 },
                 false,
             ),

@@ -473,6 +473,9 @@ pub struct WaitForPodsReady {
     pub backoff_limit_count: Option<u32>,
     pub backoff_base: SimDuration,
     pub backoff_max: SimDuration,
+    /// `recoveryTimeout`: how long a running Workload whose pods stopped being all Ready
+    /// may wait for them before it is evicted; none (the default): for ever.
+    pub recovery_timeout: Option<SimDuration>,
 }
 
 impl WaitForPodsReady {
@@ -490,7 +493,13 @@ impl WaitForPodsReady {
 }
 
 const KUEUE_CONFIG_KEYS: &[&str] = &["fairSharing", "waitForPodsReady"];
-const WAIT_FOR_PODS_READY_KEYS: &[&str] = &["enable", "timeout", "blockAdmission", "requeuingStrategy"];
+const WAIT_FOR_PODS_READY_KEYS: &[&str] = &[
+    "enable",
+    "timeout",
+    "blockAdmission",
+    "requeuingStrategy",
+    "recoveryTimeout",
+];
 const REQUEUING_KEYS: &[&str] = &[
     "timestamp",
     "backoffLimitCount",
@@ -585,6 +594,7 @@ fn decode_wait_for_pods_ready(node: &Node) -> Result<Option<WaitForPodsReady>, I
         backoff_limit_count,
         backoff_base: seconds(field("backoffBaseSeconds"), 60)?,
         backoff_max: seconds(field("backoffMaxSeconds"), 3600)?,
+        recovery_timeout: node.get("recoveryTimeout").map(super::meta::duration).transpose()?,
     };
     Ok(enabled.then_some(w))
 }
@@ -646,6 +656,7 @@ mod tests {
             backoff_limit_count: None,
             backoff_base: SimDuration::from_secs(60),
             backoff_max: SimDuration::from_secs(3600),
+            recovery_timeout: None,
         };
         // (requeue count, seconds): Kueue's documented 60, 120, 240, …, 3600, 3600.
         let cases = [(1, 60), (2, 120), (3, 240), (6, 1920), (7, 3600), (50, 3600)];

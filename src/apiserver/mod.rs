@@ -6,8 +6,10 @@
 
 mod apps;
 mod batch;
+mod faults;
 mod lws;
 pub(crate) mod names;
+mod nodes;
 mod objects;
 mod pods;
 mod workloads;
@@ -82,6 +84,8 @@ impl ApiServer {
                 store.events.push(e);
                 Vec::new()
             }
+            Action::Node(name, write) => nodes::write(store, &name, write),
+            Action::Fault(write) => faults::write(store, write),
         }
     }
 }

@@ -85,7 +85,9 @@ pub(super) fn create(
     if let Some(l) = owners.lws.and_then(|l| store.leader_worker_sets.get_mut(l)) {
         l.pods.insert(id);
     }
+    let (owner, full_name) = (store.owner_of(&pod), format!("{}/{}", pod.namespace, pod.name));
     store.pods.insert(id, pod);
+    super::faults::note_created(store, owner, id, &full_name);
     changes.push(Change::PodCreated(id));
     if let Some(node) = pinned {
         changes.extend(bind(store, id, &node));
@@ -169,7 +171,9 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
                 .init_containers
                 .iter()
                 .filter(|c| c.name == "modelcar-init")
+                .chain(p.spec.containers.iter())
                 .map(|c| c.image.clone())
+                .filter(|i| !i.is_empty())
                 .collect();
             p.start_phase = plan.steps.first().map(|s| s.phase);
             p.startup = plan.steps;
@@ -194,9 +198,62 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             };
             p.start_phase = Some(StartPhase::Ready);
             p.ready_at = Some(now);
+            p.waiting = None;
             let (obj, took) = (format!("Pod {}/{}", p.namespace, p.name), now.since(p.created));
             record(store, "Ready", obj, format!("pod is Ready ({took} after creation)"));
+            super::faults::note_ready(store, id);
             vec![Change::PodReady(id)]
+        }
+        PodWrite::NodeNotReady => match store.pods.get_mut(id) {
+            Some(p) if !p.node_not_ready => {
+                p.node_not_ready = true;
+                vec![Change::PodNotReady(id)]
+            }
+            _ => Vec::new(),
+        },
+        PodWrite::NodeReadyAgain => match store.pods.get_mut(id) {
+            Some(p) if p.node_not_ready => {
+                p.node_not_ready = false;
+                if p.is_ready() {
+                    vec![Change::PodReadyAgain(id)]
+                } else {
+                    Vec::new()
+                }
+            }
+            _ => Vec::new(),
+        },
+        PodWrite::Waiting {
+            status,
+            reason,
+            message,
+        } => {
+            let Some(p) = store.pods.get_mut(id) else {
+                return Vec::new();
+            };
+            p.waiting = status;
+            let obj = format!("Pod {}/{}", p.namespace, p.name);
+            record(store, reason, obj, message);
+            Vec::new()
+        }
+        PodWrite::DeviceFailed { message } => {
+            let Some(p) = store.pods.get_mut(id) else {
+                return Vec::new();
+            };
+            // The container keeps its device across restarts: every start fails at once.
+            let from = p.crash.restart_from;
+            p.startup.truncate(from + 1);
+            p.crash.failure = Some(crate::serving::memory::StartupFailure {
+                reason: "Error",
+                message,
+            });
+            p.memory = None;
+            let was_ready = p.is_ready();
+            p.ready_at = None;
+            if was_ready {
+                vec![Change::PodNotReady(id)]
+            } else {
+                Vec::new()
+            }
         }
         PodWrite::Crash {
             reason,
@@ -208,6 +265,7 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             };
             p.crash.restarts += 1;
             p.crash.backing_off = true;
+            p.waiting = None;
             p.start_phase = Some(StartPhase::Starting);
             let obj = format!("Pod {}/{}", p.namespace, p.name);
             record(store, reason, obj.clone(), message);
@@ -222,6 +280,7 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
         PodWrite::Restart { phase } => {
             if let Some(p) = store.pods.get_mut(id) {
                 p.crash.backing_off = false;
+                p.waiting = None;
                 if phase.is_some() {
                     p.start_phase = phase;
                 }

@@ -140,6 +140,7 @@ pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> 
             w.set_state(now, WorkloadState::Admitted);
             let obj = object(w);
             record(store, "QuotaReserved", obj, msg);
+            super::faults::note_admitted(store, id);
             vec![Change::WorkloadAdmitted { id, snapshot: false }]
         }
         WorkloadWrite::Pending { reason, message } => {
@@ -176,6 +177,7 @@ pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> 
                     record(store, "EvictedDueToPodsReadyTimeout", obj, message);
                 }
             }
+            super::faults::note_evicted(store, id);
             vec![Change::WorkloadEvicted(id)]
         }
         WorkloadWrite::Finish { .. } if w.finished_at.is_some() => Vec::new(),

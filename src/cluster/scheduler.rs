@@ -333,6 +333,7 @@ mod tests {
                     exists: true,
                     value: String::new(),
                     effect: None,
+                    toleration_seconds: None,
                 }]
             } else {
                 vec![]

@@ -295,11 +295,11 @@ impl Component for DeploymentController {
             Change::ReplicaSet { deployment, .. } | Change::ReplicaSetDeleted { deployment, .. } => {
                 self.queue.extend(*deployment)
             }
-            Change::PodCreated(p) | Change::PodTerminating(p) => self
+            Change::PodCreated(p) | Change::PodTerminating(p) | Change::PodNotReady(p) => self
                 .queue
                 .extend(store.pods.get(*p).and_then(|p| Self::owner_of(store, p))),
             Change::PodRemoved { pod, .. } => self.queue.extend(Self::owner_of(store, pod)),
-            Change::PodReady(p) => {
+            Change::PodReady(p) | Change::PodReadyAgain(p) => {
                 let Some(d) = store
                     .pods
                     .get(*p)

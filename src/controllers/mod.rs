@@ -6,7 +6,10 @@ pub(crate) mod garbagecollector;
 pub(crate) mod inferenceservice;
 pub(crate) mod job;
 pub(crate) mod leaderworkerset;
+pub(crate) mod nodelifecycle;
+pub(crate) mod podgc;
 pub(crate) mod replicaset;
+pub(crate) mod tainteviction;
 
 use std::collections::BTreeSet;
 

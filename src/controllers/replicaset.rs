@@ -56,7 +56,7 @@ impl Component for ReplicaSetController {
     fn on_change(&mut self, cx: &mut Cx, change: &Change) -> Vec<Action> {
         match change {
             Change::ReplicaSet { id, .. } => self.queue.add(*id),
-            Change::PodReady(p) | Change::PodTerminating(p) => {
+            Change::PodReady(p) | Change::PodTerminating(p) | Change::PodNotReady(p) | Change::PodReadyAgain(p) => {
                 if let Some(rs) = cx.store.pods.get(*p).and_then(|p| p.owner_rs) {
                     self.queue.add(rs);
                 }

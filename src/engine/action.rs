@@ -3,13 +3,14 @@
 //! actions too. The applier (`crate::apiserver`) carries them out, one at a time.
 
 use crate::api::apps::{DeploymentSpec, Strategy};
-use crate::api::core::{PodTemplate, Toleration};
+use crate::api::core::{PodTemplate, Taint, Toleration};
 use crate::api::meta::Labels;
 use crate::cluster::kubelet::Startup;
+use crate::faults::{Fault, FaultId};
 use crate::manifest::objects::Object;
 use crate::store::{
-    Admission, DeploymentId, JobId, LeaderWorkerSetId, LogEvent, ObjectKey, PodId, ReplicaSetId, StartPhase, Workload,
-    WorkloadId,
+    Admission, DeploymentId, Environment, JobId, LeaderWorkerSetId, LogEvent, NodeReady, ObjectKey, PodId,
+    ReplicaSetId, StartPhase, Workload, WorkloadId,
 };
 use crate::units::{SimDuration, SimTime};
 
@@ -103,6 +104,61 @@ pub(crate) enum Action {
     },
     /// A Kubernetes event a component records (or a timeline command's log line).
     Event(LogEvent),
+    /// The node lifecycle controllers' writes to a Node.
+    Node(String, NodeWrite),
+    /// A fault strikes, ends, or is credited with a pod it struck.
+    Fault(FaultWrite),
+}
+
+/// Writes to a Node by the control plane.
+#[derive(Debug, Clone)]
+pub(crate) enum NodeWrite {
+    /// The `Ready` condition's new status.
+    Ready(NodeReady),
+    /// Taints the node lifecycle controller adds (with the time they were added).
+    AddTaints(Vec<Taint>),
+    /// Taints it removes, by key.
+    RemoveTaints(Vec<String>),
+    /// The cloud node lifecycle controller deletes a node whose instance is gone.
+    Delete { message: String },
+}
+
+/// What a fault does to the world the cluster runs in.
+#[derive(Debug, Clone)]
+pub(crate) enum FaultWrite {
+    /// The fault strikes (recorded, with its event).
+    Begin { id: FaultId, fault: Box<Fault> },
+    /// A fault with a duration is over.
+    End { id: FaultId },
+    /// The node's kubelet stops posting status.
+    KubeletDown { node: String, fault: FaultId },
+    /// It posts status again.
+    KubeletUp { node: String },
+    /// The node's instance is gone: its containers die now.
+    InstanceGone { node: String, fault: FaultId },
+    /// `gpus` GPUs of the node fail: allocatable shrinks and the pods on them crash.
+    GpusFail {
+        node: String,
+        gpus: u32,
+        xid: u32,
+        fault: FaultId,
+    },
+    /// Model storage and the registry: the new state (`None` fields: healthy).
+    Environment(Environment),
+    /// The fault struck this pod (it is deleted, crashed or held up because of it).
+    Struck { fault: FaultId, pod: PodId },
+}
+
+impl Action {
+    /// A Kubernetes event recorded at `t`.
+    pub(crate) fn event(t: SimTime, kind: &str, object: impl Into<String>, message: impl Into<String>) -> Action {
+        Action::Event(LogEvent {
+            t,
+            kind: kind.into(),
+            object: object.into(),
+            message: message.into(),
+        })
+    }
 }
 
 /// A user's manifest document, kept by (kind, namespace, name) for `oc patch`.
@@ -165,6 +221,18 @@ pub(crate) enum PodWrite {
     Delete { grace: Option<SimDuration> },
     /// The grace period is over: the pod object is gone.
     Remove,
+    /// The node lifecycle controller sets `Ready=False`: the node stopped reporting.
+    NodeNotReady,
+    /// The node's kubelet reports the pod again (Ready again if it was).
+    NodeReadyAgain,
+    /// A container waits (`status` as kubectl shows it) after `reason`; none: it runs.
+    Waiting {
+        status: Option<String>,
+        reason: &'static str,
+        message: String,
+    },
+    /// Its GPU failed: every start of its engine now fails with `message`.
+    DeviceFailed { message: String },
 }
 
 /// Writes to a Job (the Job controller's status, Kueue's suspend and resume).

@@ -97,6 +97,32 @@ pub(crate) enum Change {
     },
     /// All its pods are Ready.
     WorkloadPodsReady,
+    /// A node's kubelet stopped (`up: false`) or resumed posting status.
+    NodeHeartbeat {
+        node: String,
+        up: bool,
+    },
+    /// A node's `Ready` condition changed.
+    NodeCondition {
+        node: String,
+    },
+    /// A node's taints changed.
+    NodeTainted {
+        node: String,
+    },
+    /// A Node object was deleted.
+    NodeDeleted {
+        node: String,
+    },
+    /// GPUs of a node failed under these pods.
+    GpusFailed {
+        pods: Vec<PodId>,
+        message: String,
+    },
+    /// The node lifecycle controller marked the pod `Ready=False`.
+    PodNotReady(PodId),
+    /// The pod's node reports it Ready again.
+    PodReadyAgain(PodId),
 }
 
 /// A removed pod's Kueue pod group, after the removal.
@@ -144,6 +170,13 @@ pub(crate) enum ChangeKind {
     WorkloadFinished,
     WorkloadRequeued,
     WorkloadPodsReady,
+    NodeHeartbeat,
+    NodeCondition,
+    NodeTainted,
+    NodeDeleted,
+    GpusFailed,
+    PodNotReady,
+    PodReadyAgain,
 }
 
 impl Change {
@@ -181,6 +214,13 @@ impl Change {
             Change::WorkloadFinished { .. } => K::WorkloadFinished,
             Change::WorkloadRequeued { .. } => K::WorkloadRequeued,
             Change::WorkloadPodsReady => K::WorkloadPodsReady,
+            Change::NodeHeartbeat { .. } => K::NodeHeartbeat,
+            Change::NodeCondition { .. } => K::NodeCondition,
+            Change::NodeTainted { .. } => K::NodeTainted,
+            Change::NodeDeleted { .. } => K::NodeDeleted,
+            Change::GpusFailed { .. } => K::GpusFailed,
+            Change::PodNotReady(_) => K::PodNotReady,
+            Change::PodReadyAgain(_) => K::PodReadyAgain,
         }
     }
 }

@@ -14,7 +14,11 @@ use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::inferenceservice::InferenceServiceController;
 use crate::controllers::job::JobController;
 use crate::controllers::leaderworkerset::LeaderWorkerSetController;
+use crate::controllers::nodelifecycle::{CloudCheck, CloudNodeLifecycleController, GraceOver, NodeLifecycleController};
+use crate::controllers::podgc::{GcRound, PodGarbageCollector};
 use crate::controllers::replicaset::ReplicaSetController;
+use crate::controllers::tainteviction::{EvictionDue, TaintEvictionController};
+use crate::faults::injector::{FaultInjector, FaultTimer};
 use crate::kueue::{Kueue, KueueTimer};
 use crate::store::{DeploymentId, Store};
 use crate::units::{SimDuration, SimTime};
@@ -72,6 +76,11 @@ pub(crate) enum Timer {
     /// A Deployment's pod has now been Ready for minReadySeconds.
     Deployment(DeploymentId),
     Kueue(KueueTimer),
+    NodeLifecycle(GraceOver),
+    CloudNodeLifecycle(CloudCheck),
+    TaintEviction(EvictionDue),
+    PodGc(GcRound),
+    Faults(FaultTimer),
 }
 
 /// The components, each owning its state.
@@ -86,6 +95,12 @@ pub(crate) struct Components {
     pub(crate) kube_scheduler: KubeScheduler,
     pub(crate) kubelet: Kubelet,
     pub(crate) garbage_collector: GarbageCollector,
+    pub(crate) node_lifecycle: NodeLifecycleController,
+    pub(crate) cloud_node_lifecycle: CloudNodeLifecycleController,
+    pub(crate) taint_eviction: TaintEvictionController,
+    pub(crate) pod_gc: PodGarbageCollector,
+    /// Not a controller: the world outside the cluster failing on schedule.
+    pub(crate) faults: FaultInjector,
 }
 
 /// A component's name in the tables.
@@ -100,6 +115,10 @@ pub(crate) enum Name {
     KubeScheduler,
     Kubelet,
     GarbageCollector,
+    NodeLifecycle,
+    CloudNodeLifecycle,
+    TaintEviction,
+    PodGc,
 }
 
 /// Who watches which changes. A change goes to its watchers in this table's order, each
@@ -108,7 +127,20 @@ pub(crate) enum Name {
 pub(crate) const WATCHES: &[(Name, &[ChangeKind])] = {
     use ChangeKind as K;
     &[
-        (Name::Kubelet, &[K::PodBound, K::PodTerminating, K::PodReady]),
+        (
+            Name::Kubelet,
+            &[
+                K::PodBound,
+                K::PodTerminating,
+                K::PodReady,
+                K::NodeHeartbeat,
+                K::GpusFailed,
+            ],
+        ),
+        (Name::NodeLifecycle, &[K::NodeHeartbeat]),
+        (Name::CloudNodeLifecycle, &[K::NodeHeartbeat, K::NodeCondition]),
+        (Name::TaintEviction, &[K::NodeTainted, K::PodBound, K::NodeDeleted]),
+        (Name::PodGc, &[K::NodeDeleted]),
         (
             Name::Kueue,
             &[
@@ -119,6 +151,8 @@ pub(crate) const WATCHES: &[(Name, &[ChangeKind])] = {
                 K::PodCreated,
                 K::PodGroupJoined,
                 K::PodReady,
+                K::PodReadyAgain,
+                K::PodNotReady,
                 K::PodTerminating,
                 K::PodRemoved,
                 K::PodLabels,
@@ -152,13 +186,22 @@ pub(crate) const WATCHES: &[(Name, &[ChangeKind])] = {
                 K::ReplicaSetDeleted,
                 K::PodCreated,
                 K::PodReady,
+                K::PodReadyAgain,
+                K::PodNotReady,
                 K::PodTerminating,
                 K::PodRemoved,
             ],
         ),
         (
             Name::ReplicaSets,
-            &[K::ReplicaSet, K::PodReady, K::PodTerminating, K::PodRemoved],
+            &[
+                K::ReplicaSet,
+                K::PodReady,
+                K::PodReadyAgain,
+                K::PodNotReady,
+                K::PodTerminating,
+                K::PodRemoved,
+            ],
         ),
         (Name::Jobs, &[K::Job, K::PodTerminating, K::PodRemoved]),
         (
@@ -193,6 +236,10 @@ impl Name {
             Name::KubeScheduler => "kube-scheduler",
             Name::Kubelet => "the kubelet",
             Name::GarbageCollector => "the garbage collector",
+            Name::NodeLifecycle => "the node lifecycle controller",
+            Name::CloudNodeLifecycle => "the cloud node lifecycle controller",
+            Name::TaintEviction => "the taint eviction controller",
+            Name::PodGc => "the pod garbage collector",
         }
     }
 }
@@ -207,6 +254,11 @@ impl Components {
                 Vec::new()
             }
             Timer::Kueue(t) => self.kueue.on_timer(cx, t),
+            Timer::NodeLifecycle(t) => self.node_lifecycle.on_timer(cx, t),
+            Timer::CloudNodeLifecycle(t) => self.cloud_node_lifecycle.on_timer(cx, t),
+            Timer::TaintEviction(t) => self.taint_eviction.on_timer(cx, t),
+            Timer::PodGc(t) => self.pod_gc.on_timer(cx, t),
+            Timer::Faults(t) => self.faults.on_timer(cx, t),
         }
     }
 
@@ -221,6 +273,10 @@ impl Components {
             Name::KubeScheduler => &mut self.kube_scheduler,
             Name::Kubelet => &mut self.kubelet,
             Name::GarbageCollector => &mut self.garbage_collector,
+            Name::NodeLifecycle => &mut self.node_lifecycle,
+            Name::CloudNodeLifecycle => &mut self.cloud_node_lifecycle,
+            Name::TaintEviction => &mut self.taint_eviction,
+            Name::PodGc => &mut self.pod_gc,
         }
     }
 }

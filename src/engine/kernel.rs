@@ -137,6 +137,8 @@ pub(crate) enum Stream {
     Names = 1,
     /// Ties between equally good nodes (kube-scheduler).
     Scheduler = 2,
+    /// Random faults' times, per node (`faults::plan`).
+    Faults = 3,
 }
 
 /// One of the run's independent random streams: the same seed and stream always give the

@@ -111,6 +111,15 @@ impl Engine {
         self.api.warnings.push(warning);
     }
 
+    /// Hands the run's faults to the injector, each struck at its time.
+    pub(crate) fn inject_faults(&mut self, plan: Vec<crate::faults::Fault>) {
+        for (i, f) in plan.iter().enumerate() {
+            let begin = components::Timer::Faults(crate::faults::injector::FaultTimer::Begin(i));
+            self.kernel.schedule_at(f.at, Event::Component(begin));
+        }
+        self.components.faults = crate::faults::injector::FaultInjector::new(plan);
+    }
+
     pub(crate) fn schedule_at(&mut self, t: SimTime, event: Event) {
         self.kernel.schedule_at(t, event);
     }

@@ -422,6 +422,7 @@ mod tests {
                 exists: true,
                 value: String::new(),
                 effect: None,
+                toleration_seconds: None,
             }],
             ..Default::default()
         };

@@ -28,6 +28,9 @@ pub(crate) enum KueueTimer {
     RequeueDue(WorkloadId),
     /// A snapshot Workload's run time since admission is over.
     SnapshotDone(WorkloadId),
+    /// `waitForPodsReady.recoveryTimeout` after its pods stopped being all Ready at
+    /// `since` (stale if they were Ready again since).
+    RecoveryTimeout { workload: WorkloadId, since: SimTime },
 }
 
 pub(super) fn on_change(k: &mut Kueue, cx: &mut Cx, change: &Change) -> Vec<Action> {
@@ -57,17 +60,12 @@ pub(super) fn on_change(k: &mut Kueue, cx: &mut Cx, change: &Change) -> Vec<Acti
             }
             Vec::new()
         }
-        Change::PodTerminating(p) => {
+        Change::PodTerminating(p) | Change::PodNotReady(p) => {
             let Some(pod) = store.pods.get(*p) else {
                 return Vec::new();
             };
             k.jobs.extend(pod.owner_job);
-            match pod.workload.and_then(|w| store.workloads.get(w)) {
-                Some(w) if w.current_state() == WorkloadState::Ready => {
-                    vec![Action::Workload(w.uid, WorkloadWrite::PodsNotReady)]
-                }
-                _ => Vec::new(),
-            }
+            pods_not_ready(k, cx, *p)
         }
         Change::PodRemoved { pod, group } => {
             k.jobs.extend(pod.owner_job);
@@ -82,7 +80,7 @@ pub(super) fn on_change(k: &mut Kueue, cx: &mut Cx, change: &Change) -> Vec<Acti
                 .into_iter()
                 .collect()
         }
-        Change::PodReady(p) => pods_ready(store, *p),
+        Change::PodReady(p) | Change::PodReadyAgain(p) => pods_ready(store, *p),
         Change::PodLabels(p) => reprioritize(k, store, *p),
         Change::Job(j) | Change::JobCompleted(j) => {
             k.jobs.add(*j);
@@ -112,6 +110,7 @@ pub(super) fn on_change(k: &mut Kueue, cx: &mut Cx, change: &Change) -> Vec<Acti
 pub(super) fn on_timer(k: &mut Kueue, cx: &mut Cx, timer: KueueTimer) -> Vec<Action> {
     match timer {
         KueueTimer::PodsReadyTimeout { workload, admitted_at } => pods_ready_timeout(k, cx, workload, admitted_at),
+        KueueTimer::RecoveryTimeout { workload, since } => recovery_timeout(k, cx, workload, since),
         KueueTimer::RequeueDue(id) => {
             let Some(w) = cx.store.workloads.get(id) else {
                 return Vec::new();
@@ -309,6 +308,67 @@ fn pods_ready(store: &Store, p: PodId) -> Vec<Action> {
         }
     }
     actions
+}
+
+/// A pod of a running Workload stopped being Ready (it is terminating, or its node went
+/// NotReady): the Workload's `PodsReady` turns False (`WaitForRecovery`), and with a
+/// `recoveryTimeout` it has that long to recover.
+fn pods_not_ready(k: &mut Kueue, cx: &mut Cx, p: PodId) -> Vec<Action> {
+    let store = cx.store;
+    let Some(pod) = store.pods.get(p) else {
+        return Vec::new();
+    };
+    let job_workload = pod.owner_job.and_then(|j| store.jobs.get(j)).and_then(|j| j.workload);
+    let Some(w) = pod.workload.or(job_workload).and_then(|w| store.workloads.get(w)) else {
+        return Vec::new();
+    };
+    if w.current_state() != WorkloadState::Ready {
+        return Vec::new();
+    }
+    let recovery = k.config.wait_for_pods_ready.as_ref().and_then(|c| c.recovery_timeout);
+    if let Some(timeout) = recovery {
+        let since = cx.now();
+        cx.after(
+            timeout,
+            Timer::Kueue(KueueTimer::RecoveryTimeout { workload: w.uid, since }),
+        );
+    }
+    vec![Action::Workload(w.uid, WorkloadWrite::PodsNotReady)]
+}
+
+/// A Workload waiting for recovery since `since` is still not Ready: evicted as for a
+/// PodsReady timeout (underlying cause `WaitForRecovery`), requeued after the back-off.
+fn recovery_timeout(k: &mut Kueue, cx: &mut Cx, id: WorkloadId, since: SimTime) -> Vec<Action> {
+    let Some(cfg) = k.config.wait_for_pods_ready.clone() else {
+        return Vec::new();
+    };
+    let now = cx.now();
+    let Some(w) = cx.store.workloads.get(id) else {
+        return Vec::new();
+    };
+    let waiting = w.history.last() == Some(&(since, WorkloadState::Admitted));
+    if !waiting || w.admission.is_none() || w.evicted_at.is_some() || w.finished_at.is_some() {
+        return Vec::new();
+    }
+    let count = w.requeue_count + 1;
+    let deactivate = cfg.backoff_limit_count.is_some_and(|limit| count > limit);
+    let requeue = RequeueState {
+        count,
+        requeue_at: (!deactivate).then(|| now + cfg.backoff(count)),
+        queue_timestamp: if cfg.requeue_by_creation {
+            w.queue_timestamp
+        } else {
+            now
+        },
+    };
+    let message = format!(
+        "Exceeded the PodsReady timeout {}/{} while waiting for recovery",
+        w.namespace, w.name
+    );
+    vec![Action::Workload(
+        id,
+        WorkloadWrite::Evict(Eviction::PodsReadyTimeout { message, requeue }),
+    )]
 }
 
 /// A pod's priority label changed: its Workload takes the new priority (Kueue keeps a

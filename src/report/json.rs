@@ -47,6 +47,7 @@ pub(crate) fn build(r: &RunResult) -> Report {
         cost,
         deadlocks: deadlocks(r),
         expectations: Vec::new(),
+        faults: super::faults::section(r),
     }
 }
 
@@ -293,13 +294,17 @@ fn fleet(r: &RunResult) -> Fleet {
         gpu_ms_allocated: 0,
         gpu_ms_capacity: 0,
     };
-    for n in w.nodes.values() {
-        // Accounting to the end on a copy: the store stays as the run left it.
+    let departed = w.departed_nodes.iter().map(|d| (&d.node, Some(d.deleted_at)));
+    for (n, deleted) in w.nodes.values().map(|n| (n, None)).chain(departed) {
+        // Accounting to the end (or the deletion) on a copy: the store stays as the run
+        // left it.
+        let until = deleted.unwrap_or(end);
         let mut n2 = n.clone();
-        n2.account(end);
+        n2.account(until);
         fleet.gpu_ms_allocated += n2.gpu_ms_allocated;
-        let alive = end.since(n.created).0 as u128;
-        let gpus = n.gpu_capacity().max(0);
+        let alive = until.since(n.created).0 as u128;
+        // A failed GPU is still paid for.
+        let gpus = n.gpu_capacity().max(0) + n.failed_gpus as i128;
         fleet.gpu_ms_capacity += gpus as u128 * alive;
         let price = n
             .instance_type
@@ -338,6 +343,8 @@ fn fleet(r: &RunResult) -> Fleet {
             gpu_hours_capacity: gpus as f64 * alive as f64 / 3_600_000.0,
             gpu_hours_allocated,
             price_per_hour_usd: price,
+            deleted_s: opt_s(deleted),
+            failed_gpus: n.failed_gpus,
         });
     }
     fleet

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub(crate) mod cost;
+pub(crate) mod faults;
 pub mod html;
 pub(crate) mod json;
 pub mod junit;

@@ -94,6 +94,56 @@ pub struct Report {
     pub deadlocks: Vec<DeadlockRecord>,
     /// The scenario's `expect:` entries and whether each held.
     pub expectations: Vec<ExpectationRecord>,
+    /// The faults injected and what each one did (absent when there were none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultReport>,
+}
+
+/// One injected fault and what it did: the pods it struck, what replaced them, what
+/// Kueue did about their Workloads, and what the services' clients saw.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaultReport {
+    /// Its index in the run's fault plan.
+    pub id: usize,
+    /// When it struck.
+    pub at_s: f64,
+    /// `NodeLost`, `NodeNotReady`, `SpotInterruption`, `GPUFailure`, `StorageSlow`,
+    /// `StorageUnavailable` or `ImagePullFailure`.
+    #[serde(rename = "type")]
+    pub fault_type: String,
+    /// The node it struck, for the node and GPU faults.
+    pub node: Option<String>,
+    pub description: String,
+    /// Drawn from a `random:` entry.
+    pub random: bool,
+    /// When it ended on its own, for the faults that last a while.
+    pub ended_s: Option<f64>,
+    /// Pods it struck (deleted, crashed, held up), as `namespace/name`.
+    pub pods_struck: Vec<String>,
+    /// Pods their owners created to replace them.
+    pub replacement_pods: Vec<String>,
+    /// When the last replacement became Ready.
+    pub replacements_ready_s: Option<f64>,
+    /// Workloads Kueue admitted again because of it.
+    pub workloads_readmitted: Vec<String>,
+    /// Kueue's evictions of the Workloads it struck.
+    pub evictions: u32,
+    /// Per service it struck a replica of: the impact window's downtime and failures.
+    pub services: Vec<FaultServiceImpact>,
+}
+
+/// A fault's impact on a service, from the fault until the service had its ready
+/// replicas back (`recovered_s`) or the run ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FaultServiceImpact {
+    pub service: String,
+    /// When it had as many ready replicas as before the fault; none: not within the run.
+    pub recovered_s: Option<f64>,
+    /// Seconds within the window with no ready replica.
+    pub downtime_s: f64,
+    /// Requests that failed within the window (a request failing while two faults'
+    /// windows overlap counts for both).
+    pub failed_requests: u64,
 }
 
 /// Inputs the simulation did not act on.
@@ -307,6 +357,16 @@ pub struct NodeRecord {
     pub gpu_hours_allocated: f64,
     /// Its instance type's on-demand price, US dollars per hour.
     pub price_per_hour_usd: Option<f64>,
+    /// When the Node was deleted (its instance gone); absent for a node at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_s: Option<f64>,
+    /// GPUs withdrawn from allocatable after Xid errors.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed_gpus: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One InferenceService's availability.

@@ -128,6 +128,58 @@ pub(crate) fn models_table(report: &Report) -> String {
     )
 }
 
+/// One line per fault: what struck what, what replaced it, what the clients saw.
+pub(crate) fn faults_table(report: &Report) -> String {
+    let rows: Vec<Vec<String>> = report
+        .faults
+        .iter()
+        .map(|f| {
+            let services: Vec<String> = f
+                .services
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}: {:.0}s down, {} failed{}",
+                        s.service,
+                        s.downtime_s,
+                        s.failed_requests,
+                        s.recovered_s
+                            .map(|r| format!(", back at {}", clock(r)))
+                            .unwrap_or_else(|| ", not back".into())
+                    )
+                })
+                .collect();
+            vec![
+                clock(f.at_s),
+                f.fault_type.clone(),
+                f.node.clone().unwrap_or_else(|| "-".into()),
+                f.pods_struck.len().to_string(),
+                format!("{} ({} Ready)", f.replacement_pods.len(), t(f.replacements_ready_s)),
+                f.workloads_readmitted.len().to_string(),
+                f.evictions.to_string(),
+                if services.is_empty() {
+                    "-".into()
+                } else {
+                    services.join("; ")
+                },
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "AT",
+            "FAULT",
+            "NODE",
+            "PODS STRUCK",
+            "REPLACED",
+            "READMITTED",
+            "EVICTIONS",
+            "SERVICES",
+        ],
+        &rows,
+    )
+}
+
 pub fn render(report: &Report) -> String {
     let mut o = String::new();
     o.push_str(&format!(
@@ -153,6 +205,10 @@ pub fn render(report: &Report) -> String {
                 d.fix
             ));
         }
+    }
+    if !report.faults.is_empty() {
+        o.push_str("\nFaults:\n");
+        o.push_str(&faults_table(report));
     }
     if !report.models.is_empty() {
         o.push_str("\nRequests (latencies over completed requests):\n");

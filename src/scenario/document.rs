@@ -81,6 +81,8 @@ pub struct Scenario {
     pub kueue: crate::api::kueue::KueueConfig,
     /// How long a Job's pods run when the Job has no `gpuaas-sim.io/run-time`.
     pub job_run_time: SimDuration,
+    /// Faults at given times, and random ones per node.
+    pub faults: crate::faults::FaultsSpec,
 }
 
 pub const DEFAULT_METRICS_WINDOW: SimDuration = SimDuration(60_000);
@@ -102,6 +104,7 @@ const SPEC_KEYS: &[&str] = &[
     "jobRunTime",
     "timeline",
     "expect",
+    "faults",
 ];
 
 fn time_of(node: &Node, duration: SimDuration) -> Result<SimTime, InputError> {
@@ -135,7 +138,9 @@ impl Scenario {
             .map(decode_pool)
             .collect::<Result<_, _>>()?;
         let mut traffic = super::traffic::decode_traffic(spec.get("traffic"), base, duration)?;
-        let timeline = decode_timeline(spec, duration, &mut traffic)?;
+        let mut faults = super::faults::decode_faults(spec.get("faults"), |n| time_of(n, duration))?;
+        let timeline = decode_timeline(spec, duration, &mut traffic, &mut faults)?;
+        faults.faults.sort_by_key(|f| f.at);
         traffic.iter_mut().for_each(|t| t.apply_bursts());
         let slo = super::traffic::decode_slo(spec.get("slo"))?;
         let metrics_window = METRICS_WINDOW.decode(spec)?;
@@ -166,6 +171,7 @@ impl Scenario {
             fidelity,
             kueue,
             job_run_time,
+            faults,
         })
     }
 }
@@ -329,6 +335,7 @@ fn decode_timeline(
     spec: &Node,
     duration: SimDuration,
     traffic: &mut [super::traffic::TrafficEntry],
+    faults: &mut crate::faults::FaultsSpec,
 ) -> Result<Vec<TimelineEntry>, InputError> {
     let mut timeline = Vec::new();
     for e in items(spec, "timeline")? {
@@ -340,9 +347,14 @@ fn decode_timeline(
             super::traffic::apply_rate_change(traffic, at, change)?;
             continue;
         }
+        if let Some(fault) = e.get("fault") {
+            super::traffic::check_keys(e, &["at", "fault"], "timeline fault entry")?;
+            faults.faults.push(super::faults::decode_fault(fault, at, &[])?);
+            continue;
+        }
         let run = e.get("run").ok_or_else(|| {
             InputError::at(e.loc.clone(), "timeline entry has no `run`")
-                .hint("give the oc/kubectl command line to run, or a traffic change {target: x, rate: 6/s}")
+                .hint("give the oc/kubectl command line to run, a traffic change {target: x, rate: 6/s}, or a fault {type: NodeLost, node: x}")
         })?;
         let text = run.as_str()?.to_string();
         let command = parse_command(&text).map_err(|m| InputError::at(run.loc.clone(), m.message).hint(m.hint))?;

@@ -57,6 +57,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Prepared>, InputErrors> {
             fidelity: crate::serving::replica::Fidelity::Fast,
             kueue: Default::default(),
             job_run_time: super::document::DEFAULT_JOB_RUN_TIME,
+            faults: Default::default(),
         };
         match prepare_with(scenario, loaded.objects.clone(), loaded.warnings.clone()) {
             Ok(p) => out.push(p),
@@ -118,6 +119,7 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
     let all: Vec<&Object> = objects.iter().map(|(_, o)| o).chain(applied.iter()).collect();
     errors.extend(validate_references(&all, &catalog));
     check_traffic_targets(&scenario, &all, &mut errors);
+    check_fault_nodes(&scenario, &all, &mut errors);
     let raws = objects.iter().map(|(r, _)| r).chain(apply_files.values().flatten());
     let classes = PriorityClasses::of(&all);
     for raw in raws {
@@ -235,6 +237,67 @@ fn check_traffic_targets(scenario: &Scenario, all: &[&Object], errors: &mut Vec<
             );
         }
     }
+}
+
+/// Every fault names a node the scenario defines (a node pool's or a Node manifest's).
+fn check_fault_nodes(scenario: &Scenario, all: &[&Object], errors: &mut Vec<InputError>) {
+    let mut nodes: BTreeSet<String> = scenario
+        .node_pools
+        .iter()
+        .flat_map(|p| (0..p.count).map(move |i| format!("{}-{i}", p.name)))
+        .collect();
+    nodes.extend(all.iter().filter_map(|o| match o {
+        Object::Node(n) => Some(n.meta.name.clone()),
+        _ => None,
+    }));
+    for f in &scenario.faults.faults {
+        let Some(node) = f.kind.node() else { continue };
+        if !nodes.contains(node) {
+            errors.push(
+                InputError::at(
+                    f.loc.clone(),
+                    format!(
+                        "{} fault on node `{node}`, which no node pool or Node manifest defines{}",
+                        f.kind.type_name(),
+                        crate::manifest::error::did_you_mean(node, nodes.iter().map(String::as_str))
+                    ),
+                )
+                .hint("node pools name their nodes <pool>-0, <pool>-1, …"),
+            );
+        }
+    }
+}
+
+/// Most faults one run draws at random: beyond it a fleet would fail faster than any
+/// report could say something useful.
+const MAX_RANDOM_FAULTS: usize = 100_000;
+
+/// The run's fault plan: the scenario's faults and those drawn for its nodes as they
+/// stand after the inputs are applied.
+fn plan_faults(engine: &mut Engine, scenario: &Scenario) {
+    if scenario.faults.is_empty() {
+        return;
+    }
+    let nodes: Vec<(String, Labels)> = engine
+        .store()
+        .nodes
+        .values()
+        .map(|n| (n.name.clone(), n.labels.clone()))
+        .collect();
+    let end = SimTime(scenario.duration.0);
+    let mut plan = crate::faults::plan(&scenario.faults, &nodes, scenario.seed, end);
+    let random = plan.iter().filter(|f| f.random).count();
+    if random > MAX_RANDOM_FAULTS {
+        engine.warn(format!(
+            "{random} random faults drawn; only the first {MAX_RANDOM_FAULTS} are injected (raise mtbf)"
+        ));
+        let mut kept = 0;
+        plan.retain(|f| {
+            kept += f.random as usize;
+            !f.random || kept <= MAX_RANDOM_FAULTS
+        });
+    }
+    engine.inject_faults(plan);
 }
 
 fn identity(raw: &RawObject, obj: &Object) -> (String, String, String) {
@@ -624,6 +687,7 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
     }
     add_node_pools(&mut engine, &catalog, &prepared.scenario.node_pools);
     apply_inputs(&mut engine, &prepared.objects);
+    plan_faults(&mut engine, &prepared.scenario);
     let end = schedule(&mut engine, &prepared.scenario);
     let mut driver = ScenarioDriver {
         prepared: &prepared,

@@ -66,6 +66,8 @@ pub struct PodLife {
     pub ready_s: Option<f64>,
     pub stop_s: Option<f64>,
     pub gone_s: Option<f64>,
+    /// Its node's instance is gone: it serves nothing from here on.
+    pub dead_s: Option<f64>,
     pub model: Option<String>,
     pub args: VllmArgs,
     pub memory: Option<MemoryPlan>,
@@ -104,7 +106,7 @@ impl PodLives {
             let i = match self.open.get(uid) {
                 Some(i) => *i,
                 None => {
-                    if p.deletion.is_some() {
+                    if p.deletion.is_some() || p.dead_since.is_some() {
                         continue;
                     }
                     let gpu = store
@@ -127,6 +129,7 @@ impl PodLives {
                         ready_s: None,
                         stop_s: None,
                         gone_s: None,
+                        dead_s: None,
                         model: None,
                         args: VllmArgs::default(),
                         memory: None,
@@ -136,10 +139,14 @@ impl PodLives {
                 }
             };
             let l = &mut self.lives[i];
+            if let Some(dead) = p.dead_since {
+                l.dead_s.get_or_insert(dead.as_secs_f64());
+            }
             if let Some((at, _)) = p.deletion {
                 l.stop_s.get_or_insert(at.as_secs_f64());
             } else if l.ready_s.is_none() && p.is_ready() {
-                l.ready_s = p.ready_at.map(|r| r.as_secs_f64());
+                // Ready again after its node came back counts from then, not its first Ready.
+                l.ready_s = p.ready_at.map(|r| r.as_secs_f64().max(l.bound_s));
                 l.memory = p.memory.clone();
                 l.model = crate::cluster::kubelet::model_of(&store.catalog, p).map(|c| c.name.clone());
                 l.args = p
@@ -148,9 +155,12 @@ impl PodLives {
                     .and_then(|c| VllmArgs::parse(&c.args).ok())
                     .unwrap_or_default();
             } else if l.ready_s.is_some() && l.stop_s.is_none() && !p.is_ready() {
-                // The container died: the endpoint goes, and so does what it held.
+                // The endpoint goes. If the container died, so does what it held; if only
+                // its node stopped reporting, it finishes what it holds.
                 l.stop_s = Some(t);
-                l.gone_s = Some(t);
+                if !p.node_not_ready || p.dead_since.is_some() {
+                    l.gone_s = Some(t);
+                }
                 self.open.remove(uid);
                 self.restarted.insert(*uid);
             }
@@ -168,6 +178,80 @@ pub struct Served {
     pub busy_s: BTreeMap<String, f64>,
     /// Requests arrived, completed, failed and in flight per service (conservation).
     pub accounts: BTreeMap<(String, String), [u64; 4]>,
+    /// What each fault did to each service it struck a replica of.
+    pub fault_impact: Vec<FaultImpact>,
+}
+
+/// A fault's impact on one service: from the fault until the service has as many ready
+/// replicas as just before it (or the run's end).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultImpact {
+    pub fault: crate::faults::FaultId,
+    pub service: (String, String),
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Whether the service got its replicas back within the run.
+    pub recovered: bool,
+    /// Time within the window with no ready replica.
+    pub downtime_s: f64,
+    pub failed_requests: u64,
+}
+
+/// The windows of the faults that struck this service's pods.
+fn fault_windows(store: &Store, lives: &PodLives, key: &(String, String), end_s: f64) -> Vec<FaultImpact> {
+    let mine: Vec<&PodLife> = lives.lives.iter().filter(|l| l.isvc.as_ref() == Some(key)).collect();
+    // Serving intervals: Ready until the endpoint goes or the node dies.
+    let spans: Vec<(f64, f64)> = mine
+        .iter()
+        .filter_map(|l| {
+            let from = l.ready_s?;
+            let until = [l.stop_s, l.dead_s].into_iter().flatten().fold(f64::INFINITY, f64::min);
+            (until > from).then_some((from, until))
+        })
+        .collect();
+    let ready_at = |t: f64| spans.iter().filter(|(a, b)| *a <= t && t < *b).count();
+    let mut edges: Vec<f64> = spans
+        .iter()
+        .flat_map(|(a, b)| [*a, *b])
+        .filter(|t| t.is_finite())
+        .collect();
+    edges.sort_by(f64::total_cmp);
+    edges.dedup();
+    let names: std::collections::BTreeSet<String> = mine.iter().map(|l| format!("{}/{}", key.0, l.pod)).collect();
+    let mut out = Vec::new();
+    for f in &store.faults {
+        if !f.pods.iter().any(|p| names.contains(p)) {
+            continue;
+        }
+        let start = f.at.as_secs_f64();
+        // Before the fault: the count just before its instant.
+        let before = spans.iter().filter(|(a, b)| *a < start && start <= *b).count();
+        let back = edges
+            .iter()
+            .copied()
+            .filter(|t| *t > start && *t <= end_s)
+            .find(|t| ready_at(*t) >= before);
+        let end = back.unwrap_or(end_s);
+        // Downtime: the parts of [start, end) where no replica is ready.
+        let mut points: Vec<f64> = edges.iter().copied().filter(|t| *t > start && *t < end).collect();
+        points.insert(0, start);
+        points.push(end);
+        let downtime_s = points
+            .windows(2)
+            .filter(|w| ready_at(w[0]) == 0)
+            .map(|w| w[1] - w[0])
+            .sum();
+        out.push(FaultImpact {
+            fault: f.id,
+            service: key.clone(),
+            start_s: start,
+            end_s: end,
+            recovered: back.is_some(),
+            downtime_s,
+            failed_requests: 0,
+        });
+    }
+    out
 }
 
 /// The InferenceService a traffic entry targets, or why there is none.
@@ -205,6 +289,7 @@ pub(crate) fn serve(
             continue;
         };
         let end_s = scenario.duration.as_secs_f64();
+        let windows = fault_windows(store, lives, &key, end_s);
         let spec = ServiceSpec {
             spans,
             traffic: entries
@@ -218,8 +303,13 @@ pub(crate) fn serve(
             end_s,
             fidelity: scenario.fidelity,
             seed: scenario.seed,
+            attribution: windows.iter().map(|w| (w.start_s, w.end_s)).collect(),
         };
         let result = simulate_observed(&spec, Some(progress));
+        for (mut w, failed) in windows.into_iter().zip(&result.attributed_failures) {
+            w.failed_requests = *failed;
+            served.fault_impact.push(w);
+        }
         served.record(key, first.router.name(), result, end_s);
     }
     served
@@ -262,6 +352,7 @@ fn replica_spans(catalog: &Catalog, lives: &PodLives, key: &(String, String)) ->
                 ready_s,
                 stop_s: l.stop_s,
                 gone_s: l.gone_s,
+                dead_s: l.dead_s,
                 cost: StepCost::new(card, arch, gpu, &l.args, &catalog.vllm),
                 limits: Limits {
                     block_size: l.args.block_size,
@@ -284,6 +375,7 @@ impl Served {
             metrics,
             replicas,
             in_flight,
+            ..
         } = result;
         let (arrived, completed, failed) = (
             metrics.arrived_count(),

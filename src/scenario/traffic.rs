@@ -58,7 +58,7 @@ const KEYS: &[&str] = &[
     "timeout",
 ];
 
-fn check_keys(n: &Node, known: &[&str], what: &str) -> Result<(), InputError> {
+pub(crate) fn check_keys(n: &Node, known: &[&str], what: &str) -> Result<(), InputError> {
     for (k, _) in n.entries()? {
         let key = k.as_str()?;
         if !known.contains(&key) {

@@ -19,6 +19,9 @@ use std::collections::VecDeque;
 pub const NO_READY_REPLICA: &str = "no_ready_replica_503";
 pub const REPLICA_TERMINATED: &str = "replica_terminated";
 pub const CONTEXT_TOO_LONG: &str = "context_length_exceeded_400";
+/// The replica's node is gone but its endpoint is still listed: what it held, and what
+/// is sent to it, fails.
+pub const REPLICA_UNREACHABLE: &str = "replica_unreachable";
 /// The service already holds `MAX_BACKLOG` waiting requests (a limit of the simulator).
 pub const BACKLOG_LIMIT: &str = "backlog_limit_exceeded";
 
@@ -38,6 +41,9 @@ pub struct ReplicaSpan {
     pub stop_s: Option<f64>,
     /// Pod gone: what it still holds fails.
     pub gone_s: Option<f64>,
+    /// Its node died: it serves nothing more, though the router may still send to it
+    /// until `stop_s`.
+    pub dead_s: Option<f64>,
     pub cost: StepCost,
     pub limits: Limits,
     pub max_model_len: u32,
@@ -54,6 +60,8 @@ pub struct ServiceSpec<'a> {
     pub end_s: f64,
     pub fidelity: Fidelity,
     pub seed: u64,
+    /// Intervals (start, end) whose failed requests are counted apart (a fault's impact).
+    pub attribution: Vec<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +78,8 @@ pub struct ServiceResult {
     pub metrics: ModelMetrics,
     pub replicas: Vec<ReplicaUse>,
     pub in_flight: u64,
+    /// Failed requests within each of `ServiceSpec::attribution`'s intervals.
+    pub attributed_failures: Vec<u64>,
 }
 
 /// A replica's lifecycle change, or the router's timeout for held requests.
@@ -78,6 +88,7 @@ enum Lifecycle {
     Ready(usize),
     Stop(usize),
     Gone(usize),
+    Dead(usize),
     Timeout,
 }
 
@@ -125,6 +136,8 @@ struct Loop<'a> {
     draws: Vec<Option<(ArrivalKey, Draw)>>,
     timers: Timers,
     replicas: Vec<Option<Replica>>,
+    /// Replicas whose node died (still listed until their endpoint goes).
+    dead: Vec<bool>,
     accepting: Vec<usize>,
     /// Requests on each replica (what least-outstanding compares).
     load: Vec<u32>,
@@ -141,9 +154,19 @@ struct Loop<'a> {
     waiting_sum: u64,
     /// The time of the event being handled.
     now: f64,
+    attributed: Vec<u64>,
 }
 
 impl Loop<'_> {
+    fn fail(&mut self, now: f64, reason: &'static str) {
+        self.metrics.failed(now, reason);
+        for (i, (from, until)) in self.spec.attribution.iter().enumerate() {
+            if *from <= now && now <= *until {
+                self.attributed[i] += 1;
+            }
+        }
+    }
+
     fn push(&mut self, t: f64, ev: Lifecycle) {
         self.lifecycle.push(t.max(0.0).to_bits(), ev);
     }
@@ -228,13 +251,17 @@ impl Loop<'_> {
             Lifecycle::Stop(i) => self.accepting.retain(|&x| x != i),
             Lifecycle::Gone(i) => {
                 self.accepting.retain(|&x| x != i);
-                self.fail_all(i, now);
+                self.fail_all(i, now, REPLICA_TERMINATED);
+            }
+            Lifecycle::Dead(i) => {
+                self.dead[i] = true;
+                self.fail_all(i, now, REPLICA_UNREACHABLE);
             }
             Lifecycle::Timeout => {
                 self.timer = None;
                 while self.pending.front().is_some_and(|(_, d)| *d <= now) {
                     self.pending.pop_front();
-                    self.metrics.failed(now, NO_READY_REPLICA);
+                    self.fail(now, NO_READY_REPLICA);
                 }
                 self.note_waiting();
                 if let Some((_, d)) = self.pending.front() {
@@ -264,13 +291,13 @@ impl Loop<'_> {
 
     fn route(&mut self, req: Request, now: f64) {
         if self.waiting_sum + self.pending.len() as u64 >= self.max_backlog {
-            self.metrics.failed(now, BACKLOG_LIMIT);
+            self.fail(now, BACKLOG_LIMIT);
             return;
         }
         if self.accepting.is_empty() {
             let deadline = req.arrival_s + self.spec.timeout_s;
             if deadline <= now {
-                self.metrics.failed(now, NO_READY_REPLICA);
+                self.fail(now, NO_READY_REPLICA);
                 return;
             }
             self.pending.push_back((req, deadline));
@@ -293,8 +320,12 @@ impl Loop<'_> {
         } else {
             self.accepting[self.router.pick_index(self.accepting.len())]
         };
+        if self.dead[i] {
+            self.fail(now, REPLICA_UNREACHABLE);
+            return;
+        }
         if req.prompt_tokens as u64 + req.output_tokens as u64 > self.spec.spans[i].max_model_len as u64 {
-            self.metrics.failed(now, CONTEXT_TOO_LONG);
+            self.fail(now, CONTEXT_TOO_LONG);
             return;
         }
         self.replicas[i]
@@ -305,12 +336,14 @@ impl Loop<'_> {
         self.sync(i);
     }
 
-    fn fail_all(&mut self, i: usize, now: f64) {
+    fn fail_all(&mut self, i: usize, now: f64, reason: &'static str) {
+        let mut lost = 0;
         if let Some(r) = self.replicas[i].as_mut() {
             self.busy[i] = r.busy_until(now);
-            for _ in r.drain() {
-                self.metrics.failed(now, REPLICA_TERMINATED);
-            }
+            lost = r.drain().len();
+        }
+        for _ in 0..lost {
+            self.fail(now, reason);
         }
         self.load[i] = 0;
         self.replicas[i] = None;
@@ -359,6 +392,7 @@ fn run(spec: &ServiceSpec, progress: Option<&Progress>, max_backlog: u64) -> Ser
         draws: Vec::new(),
         timers: Timers::new(n),
         replicas: (0..n).map(|_| None).collect(),
+        dead: vec![false; n],
         accepting: Vec::new(),
         load: vec![0; n],
         completed: vec![0; n],
@@ -376,6 +410,7 @@ fn run(spec: &ServiceSpec, progress: Option<&Progress>, max_backlog: u64) -> Ser
         waiting: vec![0; n],
         waiting_sum: 0,
         now: 0.0,
+        attributed: vec![0; spec.attribution.len()],
     };
     for (i, s) in spec.spans.iter().enumerate() {
         lp.push(s.ready_s, Lifecycle::Ready(i));
@@ -384,6 +419,9 @@ fn run(spec: &ServiceSpec, progress: Option<&Progress>, max_backlog: u64) -> Ser
         }
         if let Some(t) = s.gone_s {
             lp.push(t, Lifecycle::Gone(i));
+        }
+        if let Some(t) = s.dead_s {
+            lp.push(t, Lifecycle::Dead(i));
         }
     }
     lp.draws = (0..lp.sources.len()).map(|_| None).collect();
@@ -424,6 +462,7 @@ fn run(spec: &ServiceSpec, progress: Option<&Progress>, max_backlog: u64) -> Ser
         metrics: lp.metrics,
         replicas,
         in_flight,
+        attributed_failures: lp.attributed,
     }
 }
 
@@ -465,6 +504,7 @@ mod tests {
                 ready_s: 0.0,
                 stop_s: None,
                 gone_s: None,
+                dead_s: None,
                 cost,
                 limits: Limits {
                     block_size: 16,
@@ -483,6 +523,7 @@ mod tests {
             end_s: 20.0,
             fidelity: Fidelity::Fast,
             seed: 1,
+            attribution: Vec::new(),
         };
         let limited = run(&spec, None, 50);
         let turned_away = limited.metrics.failed.get(BACKLOG_LIMIT).copied().unwrap_or(0);

@@ -5,6 +5,7 @@
 
 mod apps;
 mod batch;
+mod fault;
 mod ids;
 mod kserve;
 mod lws;
@@ -15,10 +16,11 @@ mod workload;
 
 pub use apps::{Deployment, ReplicaSet};
 pub use batch::Job;
+pub use fault::{DepartedNode, Environment, FaultRecord, PodOwner};
 pub use ids::{DeploymentId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId, PodId, ReplicaSetId, WorkloadId};
 pub use kserve::InferenceServiceState;
 pub use lws::LeaderWorkerSet;
-pub use node::Node;
+pub use node::{Node, NodeReady};
 pub use objects::{Named, Objects};
 pub use pod::{ColdStart, CrashState, Pod, StartPhase};
 pub use workload::{Admission, PodGroup, Source, Workload, WorkloadState};
@@ -67,6 +69,12 @@ pub struct Store {
     pub manifests: BTreeMap<(String, String, String), serde_json::Value>,
     /// Kubernetes events and timeline commands, in the order they happened.
     pub events: Vec<LogEvent>,
+    /// Nodes deleted during the run, for the bill.
+    pub departed_nodes: Vec<DepartedNode>,
+    /// The faults injected so far and what they struck.
+    pub faults: Vec<FaultRecord>,
+    /// Model storage and the image registry, as faults leave them.
+    pub environment: Environment,
     next_id: u64,
 }
 
@@ -93,6 +101,9 @@ impl Store {
             leader_worker_sets: Objects::default(),
             manifests: BTreeMap::new(),
             events: Vec::new(),
+            departed_nodes: Vec::new(),
+            faults: Vec::new(),
+            environment: Environment::default(),
             next_id: 1,
         }
     }
@@ -162,6 +173,14 @@ impl Store {
             .values()
             .filter(|r| r.deployment == Some(dep))
             .collect()
+    }
+
+    /// Who creates a replacement when the pod is gone.
+    pub(crate) fn owner_of(&self, pod: &Pod) -> Option<PodOwner> {
+        pod.owner_rs
+            .map(PodOwner::ReplicaSet)
+            .or(pod.owner_job.map(PodOwner::Job))
+            .or(pod.owner_lws.map(PodOwner::LeaderWorkerSet))
     }
 
     /// The pod's owning Deployment, if any.

@@ -24,6 +24,24 @@ pub struct Node {
     /// Integral of requested GPUs over time (GPU·ms), for utilization and cost.
     pub gpu_ms_allocated: u128,
     pub accounted_until: SimTime,
+    /// The `Ready` condition as the node lifecycle controller last set it.
+    pub ready: NodeReady,
+    /// The kubelet is posting status (false while it is down or the instance is gone).
+    pub kubelet_up: bool,
+    /// The cloud instance behind it still exists.
+    pub instance_running: bool,
+    /// The fault that took the kubelet down, while it is down.
+    pub down_cause: Option<crate::faults::FaultId>,
+    /// GPUs withdrawn from allocatable after an Xid error.
+    pub failed_gpus: u32,
+}
+
+/// A node's `Ready` condition status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeReady {
+    True,
+    /// The kubelet stopped posting status for longer than the grace period.
+    Unknown,
 }
 
 impl Node {
@@ -54,6 +72,11 @@ impl Node {
             image_cache: BTreeSet::new(),
             gpu_ms_allocated: 0,
             accounted_until: now,
+            ready: NodeReady::True,
+            kubelet_up: true,
+            instance_running: true,
+            down_cause: None,
+            failed_gpus: 0,
         }
     }
 }

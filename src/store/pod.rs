@@ -59,6 +59,13 @@ pub struct Pod {
     pub crash: CrashState,
     /// Number of app containers (sidecars included) for READY.
     pub container_count: usize,
+    /// Marked `Ready=False` by the node lifecycle controller: its node stopped reporting.
+    pub node_not_ready: bool,
+    /// Its node's instance is gone: the containers died with it at this time, whatever
+    /// the API still says.
+    pub dead_since: Option<SimTime>,
+    /// Why a container is waiting, as kubectl's STATUS shows it (`Init:ErrImagePull`…).
+    pub waiting: Option<String>,
 }
 
 impl Pod {
@@ -96,6 +103,9 @@ impl Pod {
             startup: Vec::new(),
             memory: None,
             crash: CrashState::default(),
+            node_not_ready: false,
+            dead_since: None,
+            waiting: None,
         }
     }
 
@@ -103,11 +113,11 @@ impl Pod {
         !self.spec.scheduling_gates.is_empty()
     }
     pub fn is_ready(&self) -> bool {
-        self.ready_at.is_some() && self.deletion.is_none()
+        self.ready_at.is_some() && self.deletion.is_none() && !self.node_not_ready
     }
     /// Ready for at least `min_ready` (the Deployment's minReadySeconds) at `now`.
     pub(crate) fn is_available(&self, min_ready: SimDuration, now: SimTime) -> bool {
-        self.deletion.is_none() && self.ready_at.is_some_and(|r| r + min_ready <= now)
+        self.is_ready() && self.ready_at.is_some_and(|r| r + min_ready <= now)
     }
     pub(crate) fn is_terminating(&self) -> bool {
         self.deletion.is_some()
@@ -119,6 +129,9 @@ impl Pod {
         }
         if self.is_gated() {
             return "SchedulingGated".into();
+        }
+        if let Some(w) = &self.waiting {
+            return w.clone();
         }
         if self.crash.backing_off {
             return "CrashLoopBackOff".into();
@@ -132,6 +145,7 @@ impl Pod {
     }
     pub(crate) fn ready_containers(&self) -> usize {
         match self.start_phase {
+            _ if self.node_not_ready => 0,
             Some(StartPhase::Ready) if self.deletion.is_none() => self.container_count,
             // The modelcar sidecar is ready as soon as it runs; vLLM only after loading.
             Some(StartPhase::Starting) => self.container_count.saturating_sub(1),
