@@ -30,6 +30,13 @@ struct Cli {
     strict: bool,
 }
 
+/// How `compare` prints its result.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Markdown,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Run Scenario files, manifest files or folders and print a summary.
@@ -82,9 +89,21 @@ enum Cmd {
         /// The share of failed requests rising by more than this many points.
         #[arg(long, default_value_t = 1.0, value_name = "POINTS")]
         failure_tolerance: f64,
+        /// A model's SLO attainment, overall or of one term, dropping by more than this
+        /// many points.
+        #[arg(long, default_value_t = 1.0, value_name = "POINTS")]
+        slo_tolerance: f64,
         /// Show every figure compared, not only those that moved.
         #[arg(long)]
         all: bool,
+        /// `text` (a table for the terminal) or `markdown` (a summary for a pull request:
+        /// the verdict, then one table per section).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write a JUnit XML file, one test case per figure compared; a regression is a
+        /// failure.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Not available in this version.
     Sweep { args: Vec<String> },
@@ -165,7 +184,10 @@ fn main() -> ExitCode {
             downtime_tolerance,
             utilization_tolerance,
             failure_tolerance,
+            slo_tolerance,
             all,
+            format,
+            junit,
         } => {
             let tolerances = Tolerances {
                 latency_pct: latency_tolerance,
@@ -174,8 +196,9 @@ fn main() -> ExitCode {
                 downtime_s: downtime_tolerance,
                 utilization_points: utilization_tolerance,
                 failure_points: failure_tolerance,
+                slo_points: slo_tolerance,
             };
-            cmd_compare(&base, &new, &tolerances, all)
+            cmd_compare(&base, &new, &tolerances, all, format, junit.as_deref())
         }
         Cmd::Lint { .. } | Cmd::Sweep { .. } | Cmd::Recommend { .. } | Cmd::Rehearse { .. } => {
             eprintln!(
@@ -335,7 +358,14 @@ fn cmd_check(
 }
 
 /// `compare`: what moved between two reports; exit 1 on a regression.
-fn cmd_compare(base: &Path, new: &Path, tolerances: &Tolerances, all: bool) -> Result<ExitCode, ExitCode> {
+fn cmd_compare(
+    base: &Path,
+    new: &Path,
+    tolerances: &Tolerances,
+    all: bool,
+    format: Format,
+    junit: Option<&Path>,
+) -> Result<ExitCode, ExitCode> {
     let bad = [
         ("--latency-tolerance", tolerances.latency_pct),
         ("--cost-tolerance", tolerances.cost_pct),
@@ -343,6 +373,7 @@ fn cmd_compare(base: &Path, new: &Path, tolerances: &Tolerances, all: bool) -> R
         ("--downtime-tolerance", tolerances.downtime_s),
         ("--utilization-tolerance", tolerances.utilization_points),
         ("--failure-tolerance", tolerances.failure_points),
+        ("--slo-tolerance", tolerances.slo_points),
     ]
     .into_iter()
     .find(|(_, v)| !v.is_finite() || *v < 0.0);
@@ -361,7 +392,26 @@ fn cmd_compare(base: &Path, new: &Path, tolerances: &Tolerances, all: bool) -> R
         }
     };
     let c = gpuaas_sim::report::compare::compare(&b, &n, tolerances);
-    print!("{}", c.render(all));
+    let shown = match format {
+        Format::Text => c.render(all),
+        Format::Markdown => c.render_markdown(all),
+    };
+    // A reader that stops early (`| head`) is no error, and must not hide the verdict in
+    // the exit code; anything else that loses the output is.
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(shown.as_bytes()).and_then(|_| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the comparison to standard output: {e}");
+            return Err(ExitCode::from(2));
+        }
+    }
+    if let Some(path) = junit {
+        let xml = gpuaas_sim::report::junit::render_comparison(&c);
+        if let Err(e) = write_atomic(path, &xml) {
+            eprintln!("{}: cannot write JUnit file: {e}", path.display());
+            return Err(ExitCode::from(2));
+        }
+    }
     Ok(if c.regressions() > 0 {
         ExitCode::from(1)
     } else {

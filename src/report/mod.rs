@@ -23,8 +23,13 @@ use std::path::Path;
 /// Writes a file whole or not at all: a partial report is never left behind.
 pub fn write_atomic(path: &Path, content: &str) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, content)?;
-    std::fs::rename(tmp, path)
+    std::fs::write(&tmp, content)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .inspect_err(|_| {
+            // A full disk or a path that is a folder: the file is not written, and no
+            // part-way copy of it is left beside it either.
+            let _ = std::fs::remove_file(&tmp);
+        })
 }
 
 /// Writes report.json, report.md, report.html and `plots/*.svg` into `dir`, removing plots
