@@ -112,12 +112,25 @@ impl Engine {
     }
 
     /// Hands the run's faults to the injector, each struck at its time.
+    /// Those due now strike at once, so that a fault from the start is in force before
+    /// the first pod is created.
     pub(crate) fn inject_faults(&mut self, plan: Vec<crate::faults::Fault>) {
-        for (i, f) in plan.iter().enumerate() {
-            let begin = components::Timer::Faults(crate::faults::injector::FaultTimer::Begin(i));
-            self.kernel.schedule_at(f.at, Event::Component(begin));
-        }
+        let times: Vec<SimTime> = plan.iter().map(|f| f.at).collect();
         self.components.faults = crate::faults::injector::FaultInjector::new(plan);
+        for (i, at) in times.into_iter().enumerate() {
+            let begin = components::Timer::Faults(crate::faults::injector::FaultTimer::Begin(i));
+            if at <= self.now() {
+                let actions = {
+                    let mut cx = Cx::new(&self.store, &mut self.kernel);
+                    self.components.on_timer(&mut cx, begin)
+                };
+                for a in actions {
+                    self.apply(a);
+                }
+            } else {
+                self.kernel.schedule_at(at, Event::Component(begin));
+            }
+        }
     }
 
     pub(crate) fn schedule_at(&mut self, t: SimTime, event: Event) {

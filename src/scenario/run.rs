@@ -686,8 +686,10 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         engine.warn(w.clone());
     }
     add_node_pools(&mut engine, &catalog, &prepared.scenario.node_pools);
-    apply_inputs(&mut engine, &prepared.objects);
+    // The cluster first (nodes included), then the faults from the start, then what runs.
+    apply_inputs(&mut engine, &prepared.objects, |order| order <= 1);
     plan_faults(&mut engine, &prepared.scenario);
+    apply_inputs(&mut engine, &prepared.objects, |order| order > 1);
     let end = schedule(&mut engine, &prepared.scenario);
     let mut driver = ScenarioDriver {
         prepared: &prepared,
@@ -752,23 +754,27 @@ fn add_node_pools(engine: &mut Engine, catalog: &Catalog, pools: &[super::docume
     }
 }
 
-/// Applies the inputs: cluster configuration first, workloads after, as an operator
+/// Applies the inputs of the stages `stage` admits (0: namespaces and priority classes,
+/// 1: nodes and flavors, 2: ClusterQueues, 3: LocalQueues and runtimes, 4: workloads,
+/// 5: snapshot Workloads): cluster configuration first, workloads after, as an operator
 /// would apply them.
-fn apply_inputs(engine: &mut Engine, objects: &[(RawObject, Object)]) {
-    let order = |o: &Object| match o {
-        Object::Namespace { .. } | Object::PriorityClass(_) | Object::WorkloadPriorityClass(_) => 0,
-        Object::Node(_) | Object::ResourceFlavor(_) => 1,
-        Object::ClusterQueue(_) => 2,
-        Object::LocalQueue(_) | Object::ServingRuntime { .. } => 3,
-        // Snapshot Workloads after the workload-creating kinds, oldest first.
-        Object::Workload { .. } => 5,
-        _ => 4,
+fn apply_inputs(engine: &mut Engine, objects: &[(RawObject, Object)], stage: impl Fn(u8) -> bool) {
+    let order = |o: &Object| -> u8 {
+        match o {
+            Object::Namespace { .. } | Object::PriorityClass(_) | Object::WorkloadPriorityClass(_) => 0,
+            Object::Node(_) | Object::ResourceFlavor(_) => 1,
+            Object::ClusterQueue(_) => 2,
+            Object::LocalQueue(_) | Object::ServingRuntime { .. } => 3,
+            // Snapshot Workloads after the workload-creating kinds, oldest first.
+            Object::Workload { .. } => 5,
+            _ => 4,
+        }
     };
     let created = |o: &Object| match o {
         Object::Workload { workload, .. } => workload.created.unwrap_or(f64::INFINITY),
         _ => 0.0,
     };
-    let mut objs: Vec<&(RawObject, Object)> = objects.iter().collect();
+    let mut objs: Vec<&(RawObject, Object)> = objects.iter().filter(|(_, o)| stage(order(o))).collect();
     objs.sort_by(|(_, a), (_, b)| order(a).cmp(&order(b)).then(created(a).total_cmp(&created(b))));
     for (raw, obj) in objs {
         apply_raw(engine, raw, obj.clone());
