@@ -54,6 +54,7 @@ pub fn simulate_with(prepared: Prepared, progress: &progress::Progress) -> Resul
     let outcomes = scenario::expect::evaluate(
         result.engine.store(),
         &result.deadlocks,
+        &report,
         &as_json,
         &result.prepared.scenario.expect,
     );

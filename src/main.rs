@@ -326,16 +326,18 @@ fn cmd_check(
         let name = done.report.scenario.clone();
         for o in &done.outcomes {
             total += 1;
+            // A named expectation is shown by its name, then the entry as written.
+            let label = match &o.expectation.name {
+                Some(n) => format!("{n}: {}", o.expectation.text),
+                None => o.expectation.text.clone(),
+            };
             if o.passed {
                 if !quiet {
-                    println!("ok     {name}: {} ({})", o.expectation.text, o.detail);
+                    println!("ok     {name}: {label} ({})", o.detail);
                 }
             } else {
                 failed += 1;
-                println!(
-                    "FAILED {name}: {} at {} — {}",
-                    o.expectation.text, o.expectation.loc, o.detail
-                );
+                println!("FAILED {name}: {label} at {} — {}", o.expectation.loc, o.detail);
             }
         }
         if done.outcomes.is_empty() && !quiet {

@@ -16,6 +16,192 @@ type Case = (
     &'static str,
 );
 
+/// A Scenario whose only `expect:` entry is `entry`, on line 9 (line 10 with an SLO),
+/// with one traffic stream to `chat` and an SLO where `slo` says.
+fn expect_case(name: &'static str, entry: &str, slo: bool, text: &'static str) -> Case {
+    let slo = if slo { "  slo: {ttft_p95: 2s}\n" } else { "" };
+    let scenario = format!(
+        "{SCENARIO_HEAD}  duration: 1h\n  traffic: [{{target: chat, rate: 1/s, prompt_tokens: 100, output_tokens: 100}}]\n{slo}  expect:\n    - {entry}\n"
+    );
+    let line = if slo.is_empty() { 9 } else { 10 };
+    (
+        name,
+        vec![("s.yaml", scenario), ("m.yaml", CLUSTER.to_string())],
+        "s.yaml",
+        line,
+        text,
+    )
+}
+
+/// Every malformed `expect:` entry is refused where it is written, saying what is wrong.
+fn expectation_cases() -> Vec<Case> {
+    vec![
+        expect_case(
+            "misspelt expectation key",
+            "{workload: nightly, evictoins: {equals: 0}}",
+            false,
+            "unknown expectation key `evictoins` (did you mean `evictions`?)",
+        ),
+        expect_case(
+            "model instead of service",
+            "{model: chat, slo_attainment: {above: 0.9}}",
+            true,
+            "name the InferenceService with `service:`",
+        ),
+        expect_case(
+            "no comparison",
+            "{workload: nightly, pending: {}}",
+            false,
+            "`pending` needs `below`, `above` or `equals`; e.g. {workload: nightly, pending: {below: 30m}}",
+        ),
+        expect_case(
+            "a bare measure",
+            "{workload: nightly, pending: 30m}",
+            false,
+            "`pending` takes a comparison, not a scalar",
+        ),
+        expect_case(
+            "two comparisons",
+            "{workload: nightly, pending: {above: 1m, below: 5m}}",
+            false,
+            "give one of `below`, `above` or `equals`; for a range, write two entries",
+        ),
+        expect_case(
+            "misspelt comparison",
+            "{workload: nightly, pending: {bellow: 5m}}",
+            false,
+            "unknown key `bellow` in `pending` (did you mean `below`?)",
+        ),
+        expect_case(
+            "both workload and service",
+            "{workload: nightly, service: chat, downtime: {below: 5m}}",
+            false,
+            "an expectation is about one thing: `workload` or `service`, not both",
+        ),
+        expect_case(
+            "a measure of the other subject",
+            "{workload: nightly, downtime: {below: 5m}}",
+            false,
+            "`downtime` is measured on a `service`, not a `workload`",
+        ),
+        expect_case(
+            "a measure without its subject",
+            "{pending: {below: 5m}}",
+            false,
+            "`pending` needs a `workload:` to measure",
+        ),
+        expect_case(
+            "a comparison outside the measure",
+            "{workload: nightly, below: 5m}",
+            false,
+            "`below` goes inside the measure",
+        ),
+        expect_case(
+            "two measures",
+            "{workload: nightly, state: Ready, pending: {below: 5m}}",
+            false,
+            "one measure per expectation: `state` and `pending` are two",
+        ),
+        expect_case(
+            "a duration without its unit",
+            "{workload: nightly, pending: {below: 300}}",
+            false,
+            "`300` is not a duration; `pending` is a time: write it with its unit",
+        ),
+        expect_case(
+            "a count that is not whole",
+            "{workload: nightly, evictions: {below: 1.5}}",
+            false,
+            "`evictions` is a count: `1.5` is not a whole number",
+        ),
+        expect_case(
+            "a bound that could never hold",
+            "{workload: nightly, evictions: {below: 0}}",
+            false,
+            "no `evictions` is below 0: this could never hold; to expect none, write equals: 0",
+        ),
+        expect_case(
+            "a share beyond 1",
+            "{service: chat, slo_attainment: {above: 1.5}}",
+            true,
+            "`slo_attainment` is a share from 0 to 1, not 1.5",
+        ),
+        expect_case(
+            "misspelt eviction reason",
+            "{workload: nightly, evictions: {equals: 0, reason: Preemted}}",
+            false,
+            "unknown `evictions` reason `Preemted` (did you mean `Preempted`",
+        ),
+        expect_case(
+            "an event's name as the eviction reason",
+            "{workload: nightly, evictions: {equals: 0, reason: EvictedDueToPodsReadyTimeout}}",
+            false,
+            "the eviction reason is `PodsReadyTimeout`",
+        ),
+        expect_case(
+            "an eviction reason nothing causes",
+            "{workload: nightly, evictions: {equals: 0, reason: ClusterQueueStopped}}",
+            false,
+            "Kueue's `ClusterQueueStopped` evictions are not simulated",
+        ),
+        expect_case(
+            "a reason where there is none",
+            "{workload: nightly, pending: {below: 5m, reason: Preempted}}",
+            false,
+            "unknown key `reason` in `pending`; `pending` has no reasons to choose from",
+        ),
+        expect_case(
+            "unknown failure reason",
+            "{service: chat, failed: {equals: 0, reason: timeout_503}}",
+            false,
+            "unknown `failed` reason `timeout_503`",
+        ),
+        expect_case(
+            "request counts at an instant",
+            "{at: 10m, service: chat, failed: {equals: 0}}",
+            false,
+            "`failed` is measured over the whole run",
+        ),
+        expect_case(
+            "requests to a service no traffic reaches",
+            "{service: chta, failed: {equals: 0}}",
+            false,
+            "no `traffic:` entry targets `chta` (did you mean `chat`?)",
+        ),
+        expect_case(
+            "SLO attainment without an SLO",
+            "{service: chat, slo_attainment: {above: 0.9}}",
+            false,
+            "`slo_attainment` needs the scenario to state an SLO",
+        ),
+        expect_case(
+            "at and by",
+            "{at: 5m, by: 10m, workload: nightly, state: Ready}",
+            false,
+            "an expectation takes `at:` or `by:`, not both",
+        ),
+        expect_case(
+            "an empty name",
+            "{name: \"\", workload: nightly, state: Ready}",
+            false,
+            "an expectation's name is one line of text",
+        ),
+        (
+            "two expectations of one name",
+            vec![
+                (
+                    "s.yaml",
+                    format!("{SCENARIO_HEAD}  expect:\n    - {{name: gate, workload: a, state: Ready}}\n    - {{name: gate, workload: b, state: Ready}}\n"),
+                ),
+                ("m.yaml", CLUSTER.to_string()),
+            ],
+            "s.yaml",
+            8,
+            "two expectations are named `gate` (the first at s.yaml:7:7)",
+        ),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     let ok_manifests = CLUSTER.to_string();
     vec![
@@ -337,7 +523,7 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn bad_input_is_located_and_exits_2() {
-    for (name, files, file, line, text) in cases() {
+    for (name, files, file, line, text) in cases().into_iter().chain(expectation_cases()) {
         let owned: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
         let dir = folder(&owned);
         let out_dir = dir.path().join("out");
@@ -404,8 +590,9 @@ fn unsupported_subcommands_exit_2() {
 
 #[test]
 fn failing_expectation_exits_1_with_a_readable_reason() {
-    let scenario =
-        format!("{SCENARIO_HEAD}  duration: 5m\n{NODE_POOLS}  expect:\n    - {{at: 1m, deadlock: detected}}\n");
+    let scenario = format!(
+        "{SCENARIO_HEAD}  duration: 5m\n{NODE_POOLS}  expect:\n    - {{at: 1m, deadlock: detected}}\n    - {{name: web is up, workload: web, time_to_ready: {{below: 1m}}}}\n"
+    );
     let dir = folder(&[("s.yaml", &scenario), ("m.yaml", CLUSTER)]);
     let junit = dir.path().join("junit.xml");
     let out = bin()
@@ -420,11 +607,18 @@ fn failing_expectation_exits_1_with_a_readable_reason() {
         stdout.contains("FAILED t:") && stdout.contains("s.yaml:12:7") && stdout.contains("no deadlock at 00:01:00"),
         "{stdout}"
     );
+    // A named expectation is shown by its name, its entry after it.
+    assert!(
+        stdout.contains("FAILED t: web is up: {\"name\":\"web is up\",")
+            && stdout.contains("no workload matching `web` ever existed"),
+        "{stdout}"
+    );
     let xml = std::fs::read_to_string(junit).unwrap();
     for want in [
-        "<testsuites name=\"gpuaas-sim check\" tests=\"1\" failures=\"1\">",
+        "<testsuites name=\"gpuaas-sim check\" tests=\"2\" failures=\"2\">",
         "<failure message=\"no deadlock at 00:01:00\" type=\"expectation\">",
         "s.yaml:12:7",
+        "<testcase classname=\"t\" name=\"web is up\" file=\"s.yaml:13:7\">",
     ] {
         assert!(xml.contains(want), "{want} missing from {xml}");
     }

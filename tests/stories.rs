@@ -1112,3 +1112,100 @@ fn a_pods_ready_timeout_shorter_than_the_model_load_evicts_the_server_forever() 
     assert_eq!(owned(&long, "mistral-3-bf16"), vec![(Some(0.0), Some(450.231))]);
     assert_eq!(owned(&long, "mistral-3-int4"), vec![(Some(450.231), Some(682.731))]);
 }
+
+/// The gate users found lying: `nightly` borrows chat's GPUs, is evicted at 10:00 when
+/// chat reclaims them and starts again from scratch at 30:30, yet `state: Admitted` by
+/// 30m held. Evictions and time pending say what happened, and why.
+#[test]
+fn a_reclaimed_job_passes_a_state_gate_but_not_its_eviction_and_pending_gates() {
+    let cq = |name: &str, extra: &str| {
+        format!("---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: {name}}}\nspec:\n  cohort: gpus\n  namespaceSelector: {{}}\n{extra}  resourceGroups:\n    - coveredResources: [cpu, memory, nvidia.com/gpu]\n      flavors:\n        - name: nvidia-l4-4gpu\n          resources:\n            - {{name: cpu, nominalQuota: 24}}\n            - {{name: memory, nominalQuota: 96Gi}}\n            - {{name: nvidia.com/gpu, nominalQuota: 4}}\n")
+    };
+    let queue = |ns: &str| {
+        format!("---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: default, namespace: {ns}}}\nspec: {{clusterQueue: {ns}}}\n")
+    };
+    let flavor = "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {name: nvidia-l4-4gpu}\nspec:\n  nodeLabels: {node.kubernetes.io/instance-type: g6.12xlarge}\n  tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]\n";
+    // Two pods of 4 GPUs on a 4-GPU quota: it borrows chat's four.
+    let nightly = "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: nightly\n  namespace: research\n  annotations: {gpuaas-sim.io/run-time: 40m}\nspec:\n  parallelism: 2\n  completions: 2\n  template:\n    spec:\n      restartPolicy: Never\n      tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]\n      containers:\n        - name: trainer\n          image: busybox\n          resources:\n            limits: {cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"4\"}\n";
+    let m = format!(
+        "{flavor}{}{}{}{}{nightly}",
+        cq("research", ""),
+        cq("chat", "  preemption: {reclaimWithinCohort: Any}\n"),
+        queue("research"),
+        queue("chat")
+    );
+    let assistant = team_pod("chat", "assistant", 4);
+    let scenario = "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: nightly}\nspec:\n  include: [m.yaml]\n  duration: 1h\n  nodePools:\n    - {name: gpu-4x, instanceType: g6.12xlarge, count: 3, taints: [{key: nvidia.com/gpu, value: \"true\", effect: NoSchedule}]}\n  timeline:\n    - {at: 10m, run: \"oc apply -f assistant.yaml\"}\n    - {at: 30m, run: \"oc delete pod assistant -n chat\"}\n  expect:\n    - {by: 30m, workload: nightly, state: Admitted}\n    - {name: nightly is never evicted, workload: nightly, evictions: {equals: 0}}\n    - {name: nightly waits under 15 minutes, workload: nightly, pending: {below: 15m}}\n    - {name: nightly admitted at 20m, at: 20m, workload: nightly, state: Admitted}\n    - {workload: nightly, evictions: {equals: 1, reason: InCohortReclamation}}\n";
+    let dir = folder(&[("m.yaml", &m), ("assistant.yaml", &assistant), ("s.yaml", scenario)]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let outcome = |i: usize| {
+        let o = &done.outcomes[i];
+        (o.passed, o.detail.as_str())
+    };
+    // The old gate still holds: nightly was admitted at 0.
+    assert_eq!(outcome(0), (true, "reached Admitted at 00:00:00"));
+    let why = "evicted at 00:10:00 by chat/assistant reclaiming within the cohort (InCohortReclamation); requeued at 00:10:00; admitted again at 00:30:30; Ready again at 00:30:35";
+    assert_eq!(
+        outcome(1),
+        (
+            false,
+            &*format!(
+                "1 eviction by 01:00:00, not equal to 0: job-nightly-{} {why}",
+                suffix(&done)
+            )
+        )
+    );
+    assert_eq!(
+        outcome(2),
+        (
+            false,
+            &*format!(
+                "job-nightly-{} was pending 20m30s in total by 01:00:00, not below 15m: pending 00:10:00–00:30:30 (20m30s); {why}",
+                suffix(&done)
+            )
+        )
+    );
+    // At 20m a state gate fails, saying who took the GPUs and what Kueue says now.
+    let (passed, detail) = outcome(3);
+    assert!(!passed);
+    assert!(
+        detail.contains("was Pending (evicted at 00:10:00 by chat/assistant reclaiming within the cohort (InCohortReclamation); requeued at 00:10:00; pending at 00:20:00: couldn't assign flavors to pod set main: insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed)"),
+        "{detail}"
+    );
+    assert!(outcome(4).0, "{}", outcome(4).1);
+    // report.json tells the same: the eviction, its reasons and preemptor, the time pending.
+    let w = done.report.workloads.iter().find(|w| w.owner == "nightly").unwrap();
+    assert_eq!(w.pending_s, 1230.0);
+    assert_eq!(w.evictions.len(), 1);
+    let e = &w.evictions[0];
+    assert_eq!((e.t_s, e.reason.as_str()), (600.0, "Preempted"));
+    assert_eq!(e.preemption_reason.as_deref(), Some("InCohortReclamation"));
+    assert!(
+        e.preemptor
+            .as_deref()
+            .is_some_and(|p| p.starts_with("chat/pod-assistant-")),
+        "{e:?}"
+    );
+    // JUnit names a named expectation's case by its name, and an unnamed one by the entry.
+    let junit = gpuaas_sim::report::junit::render(&[("nightly".to_string(), done.outcomes.clone())]);
+    for want in [
+        "<testcase classname=\"nightly\" name=\"{&quot;by&quot;:&quot;30m&quot;,&quot;workload&quot;:&quot;nightly&quot;,&quot;state&quot;:&quot;Admitted&quot;}\"",
+        "<testcase classname=\"nightly\" name=\"nightly is never evicted\"",
+        "<testcase classname=\"nightly\" name=\"nightly waits under 15 minutes\"",
+        "<failure message=\"1 eviction by 01:00:00, not equal to 0: job-nightly-",
+    ] {
+        assert!(junit.contains(want), "{want} missing from {junit}");
+    }
+    assert_eq!(
+        done.report.expectations[1].name.as_deref(),
+        Some("nightly is never evicted")
+    );
+}
+
+/// The hash Kueue's Job integration puts after `job-nightly-`.
+fn suffix(done: &gpuaas_sim::Completed) -> String {
+    workload(done, "nightly")
+        .name
+        .trim_start_matches("job-nightly-")
+        .to_string()
+}

@@ -5,7 +5,7 @@ use super::record;
 use crate::api::workload::WorkloadObject;
 use crate::engine::action::{Eviction, WorkloadWrite};
 use crate::engine::change::Change;
-use crate::store::{Admission, Source, Store, Workload, WorkloadId, WorkloadState};
+use crate::store::{Admission, EvictionEvent, Source, Store, Workload, WorkloadId, WorkloadState};
 
 fn object(w: &Workload) -> String {
     format!("Workload {}/{}", w.namespace, w.name)
@@ -167,9 +167,29 @@ pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> 
             }
             w.evicted_at = Some(now);
             w.set_state(now, WorkloadState::Evicted);
+            w.evictions.push(match &why {
+                Eviction::Preempted {
+                    reason,
+                    message,
+                    preemptor,
+                } => EvictionEvent {
+                    at: now,
+                    reason: "Preempted".into(),
+                    preemption_reason: Some(reason.clone()),
+                    preemptor: Some(*preemptor),
+                    message: message.clone(),
+                },
+                Eviction::PodsReadyTimeout { message, .. } => EvictionEvent {
+                    at: now,
+                    reason: "PodsReadyTimeout".into(),
+                    preemption_reason: None,
+                    preemptor: None,
+                    message: message.clone(),
+                },
+            });
             let obj = object(w);
             match why {
-                Eviction::Preempted { reason, message } => {
+                Eviction::Preempted { reason, message, .. } => {
                     record(store, "Preempted", obj.clone(), format!("{message} ({reason})"));
                     record(store, "EvictedDueToPreempted", obj, message);
                 }

@@ -293,8 +293,13 @@ pub(crate) enum WorkloadWrite {
 /// Why Kueue evicts a Workload.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Eviction {
-    /// To make room for another (`Preempted`, with the preemption reason).
-    Preempted { reason: String, message: String },
+    /// To make room for another (`Preempted`, with the preemption reason and the
+    /// Workload it makes room for).
+    Preempted {
+        reason: String,
+        message: String,
+        preemptor: WorkloadId,
+    },
     /// Its pods were not all Ready in time; `requeue` is its next requeuing state.
     PodsReadyTimeout { message: String, requeue: RequeueState },
 }

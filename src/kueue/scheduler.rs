@@ -466,6 +466,7 @@ impl Pass<'_, '_> {
                         self.store.job_uid_of(w),
                         t.reason.human()
                     ),
+                    preemptor: w.uid,
                 }),
             ));
         }

@@ -208,9 +208,14 @@ fn expectations(o: &mut String, report: &Report) {
     o.push_str("<table>\n<tr><th>result</th><th>expectation</th><th>detail</th><th>location</th></tr>\n");
     for e in expectations {
         let (class, text) = if e.passed { ("pass", "pass") } else { ("fail", "FAIL") };
+        let name = e
+            .name
+            .as_ref()
+            .map(|n| format!("{}<br>", escape(n)))
+            .unwrap_or_default();
         let _ = writeln!(
             o,
-            "<tr><td class=\"{class}\">{text}</td><td><code>{}</code></td><td>{}</td><td class=\"muted\">{}</td></tr>",
+            "<tr><td class=\"{class}\">{text}</td><td>{name}<code>{}</code></td><td>{}</td><td class=\"muted\">{}</td></tr>",
             escape(&e.expect),
             escape(&e.detail),
             escape(&e.location)
@@ -316,6 +321,7 @@ mod tests {
                 output: "<none> & more".into(),
             }],
             expectations: vec![ExpectationRecord {
+                name: Some("gate <main>".into()),
                 expect: "x < y".into(),
                 passed: false,
                 detail: "\"quoted\"".into(),
@@ -341,6 +347,7 @@ mod tests {
             "&lt;none&gt; &amp; more",
             "oc get pods -l &#39;a=b&#39;",
             "x &lt; y",
+            "gate &lt;main&gt;<br>",
             "&quot;quoted&quot;",
             "p&amp;q",
             "1 of 1 expectations failed",

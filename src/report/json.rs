@@ -56,6 +56,7 @@ pub(crate) fn expectations(outcomes: &[Outcome]) -> Vec<ExpectationRecord> {
     outcomes
         .iter()
         .map(|o| ExpectationRecord {
+            name: o.expectation.name.clone(),
             expect: o.expectation.text.clone(),
             location: o.expectation.loc.to_string(),
             passed: o.passed,
@@ -145,6 +146,21 @@ fn workload(w: &Store, wl: &crate::store::Workload) -> WorkloadRecord {
             .map(|(t, s)| StateChange {
                 t_s: secs(*t),
                 state: s.as_str().to_string(),
+            })
+            .collect(),
+        pending_s: wl.pending_time(w.now).as_secs_f64(),
+        evictions: wl
+            .evictions
+            .iter()
+            .map(|e| EvictionRecord {
+                t_s: secs(e.at),
+                reason: e.reason.clone(),
+                preemption_reason: e.preemption_reason.clone(),
+                preemptor: e
+                    .preemptor
+                    .and_then(|p| w.workloads.get(p))
+                    .map(|p| format!("{}/{}", p.namespace, p.name)),
+                message: e.message.clone(),
             })
             .collect(),
     }

@@ -36,7 +36,7 @@ pub fn render(suites: &[(String, Vec<Outcome>)]) -> String {
             o.push_str(&format!(
                 "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\">",
                 escape(name),
-                escape(&x.expectation.text),
+                escape(x.expectation.label()),
                 escape(&x.expectation.loc.to_string())
             ));
             if x.passed {

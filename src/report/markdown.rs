@@ -51,8 +51,9 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
     if !report.expectations.is_empty() {
         o.push_str("\n## Expectations\n\n| result | expectation | detail |\n|---|---|---|\n");
         for e in &report.expectations {
+            let name = e.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
             o.push_str(&format!(
-                "| {} | `{}` | {} |\n",
+                "| {} | {name}`{}` | {} |\n",
                 if e.passed { "pass" } else { "FAIL" },
                 e.expect,
                 e.detail

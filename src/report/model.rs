@@ -238,6 +238,32 @@ pub struct WorkloadRecord {
     pub message: Option<String>,
     /// Every state it went through.
     pub history: Vec<StateChange>,
+    /// Seconds it spent Pending (not admitted: queued, inadmissible, backing off or
+    /// deactivated) over the whole run, every stretch together.
+    #[serde(default)]
+    pub pending_s: f64,
+    /// Each time Kueue evicted it, in order.
+    #[serde(default)]
+    pub evictions: Vec<EvictionRecord>,
+}
+
+/// One eviction of a Workload, with Kueue's reasons as its status conditions carry them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EvictionRecord {
+    /// When, seconds.
+    pub t_s: f64,
+    /// The `Evicted` condition's reason: `Preempted` (to make room for another
+    /// Workload) or `PodsReadyTimeout` (its pods were not all Ready in time).
+    pub reason: String,
+    /// For a preemption, the `Preempted` condition's reason: `InClusterQueue`,
+    /// `InCohortReclamation`, `InCohortReclaimWhileBorrowing` or `InCohortFairSharing`;
+    /// null otherwise.
+    pub preemption_reason: Option<String>,
+    /// For a preemption, the Workload it made room for, as `namespace/name` (a
+    /// `workloads[]` entry); null otherwise.
+    pub preemptor: Option<String>,
+    /// Kueue's message.
+    pub message: String,
 }
 
 /// A Workload entering a state.
@@ -702,6 +728,9 @@ pub struct DeadlockRecord {
 /// One `expect:` entry's outcome.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExpectationRecord {
+    /// Its `name:`, the JUnit test case's name; null when it has none.
+    #[serde(default)]
+    pub name: Option<String>,
     /// The entry as written.
     pub expect: String,
     /// Where it was written: `file:line:column`.

@@ -100,4 +100,31 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_report_written_before_the_eviction_and_name_keys_still_reads() {
+        use crate::report::model::{ExpectationRecord, WorkloadRecord};
+        let report = Report {
+            schema: SCHEMA.into(),
+            workloads: vec![WorkloadRecord::default()],
+            expectations: vec![ExpectationRecord::default()],
+            ..Default::default()
+        };
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        // What a report of this schema held before `pending_s`, `evictions` and `name`.
+        for (list, keys) in [
+            ("workloads", &["pending_s", "evictions"][..]),
+            ("expectations", &["name"][..]),
+        ] {
+            if let Some(items) = value.get_mut(list).and_then(serde_json::Value::as_array_mut) {
+                for item in items.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+                    for k in keys {
+                        assert!(item.remove(*k).is_some(), "{list}[] has no `{k}` to remove");
+                    }
+                }
+            }
+        }
+        let older = value.to_string();
+        assert_eq!(Report::from_json_str(&older).map_err(|e| e.to_string()), Ok(report));
+    }
 }

@@ -251,7 +251,8 @@ pub fn render(report: &Report) -> String {
         let passed = ex.iter().filter(|e| e.passed).count();
         o.push_str(&format!("\nExpectations: {passed}/{} hold\n", ex.len()));
         for e in ex.iter().filter(|e| !e.passed) {
-            o.push_str(&format!("  FAILED {}: {} — {}\n", e.location, e.expect, e.detail));
+            let name = e.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
+            o.push_str(&format!("  FAILED {}: {name}{} — {}\n", e.location, e.expect, e.detail));
         }
     }
     for w in &report.inputs.warnings {

@@ -1,6 +1,7 @@
 //! The `gpuaas-sim/v1alpha1` Scenario document.
 
 use super::command::{parse_command, Command};
+use super::expectation::time_of;
 use crate::manifest::error::{did_you_mean, InputError, Loc};
 use crate::manifest::yaml::Node;
 use crate::units::{SimDuration, SimTime};
@@ -24,42 +25,8 @@ pub struct TimelineEntry {
     pub loc: Loc,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum When {
-    At(SimTime),
-    By(SimTime),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Comparison {
-    Below(f64),
-    Above(f64),
-    Equals(f64),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ExpectKind {
-    WorkloadState {
-        workload: String,
-        namespace: Option<String>,
-        state: crate::store::WorkloadState,
-    },
-    Deadlock {
-        detected: bool,
-    },
-    Metric {
-        path: String,
-        cmp: Comparison,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Expectation {
-    pub when: When,
-    pub kind: ExpectKind,
-    pub text: String,
-    pub loc: Loc,
-}
+// The `expect:` entries' forms live with their decoding; they are part of the document.
+pub use super::expectation::{Comparison, ExpectKind, Expectation, ServiceMeasure, Unit, When, WorkloadMeasure};
 
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -107,22 +74,6 @@ const SPEC_KEYS: &[&str] = &[
     "faults",
 ];
 
-fn time_of(node: &Node, duration: SimDuration) -> Result<SimTime, InputError> {
-    let s = node.as_str()?;
-    if s == "end" {
-        return Ok(SimTime(duration.0));
-    }
-    let d = crate::api::meta::duration(node)?;
-    if d > duration {
-        return Err(InputError::at(
-            node.loc.clone(),
-            format!("time {s} is after the end of the scenario ({duration})"),
-        )
-        .hint("raise spec.duration or move this entry earlier"));
-    }
-    Ok(SimTime(d.0))
-}
-
 impl Scenario {
     pub fn decode(doc: &Node, file: &Path) -> Result<Scenario, InputError> {
         let name = scenario_name(doc, file)?;
@@ -151,10 +102,7 @@ impl Scenario {
             .transpose()?
             .unwrap_or_default();
         let job_run_time = JOB_RUN_TIME.decode(spec)?;
-        let expect = items(spec, "expect")?
-            .iter()
-            .map(|e| decode_expectation(e, duration))
-            .collect::<Result<_, _>>()?;
+        let expect = decode_expect(spec, duration, &traffic, &slo)?;
         Ok(Scenario {
             name,
             file: file.to_path_buf(),
@@ -369,90 +317,35 @@ fn decode_timeline(
     Ok(timeline)
 }
 
-fn number(n: &Node) -> Result<f64, InputError> {
-    n.as_f64()
-}
-
-fn decode_expectation(e: &Node, duration: SimDuration) -> Result<Expectation, InputError> {
-    let text = serde_json::to_string(&e.to_json()).unwrap_or_default();
-    let when = match (e.get("at"), e.get("by")) {
-        (Some(a), None) => When::At(time_of(a, duration)?),
-        (None, Some(b)) => When::By(time_of(b, duration)?),
-        (Some(_), Some(_)) => {
-            return Err(InputError::at(
-                e.loc.clone(),
-                "an expectation takes `at:` or `by:`, not both",
-            ))
+/// The `expect:` entries, read against what the rest of the Scenario says (its end, its
+/// SLO, its traffic); two entries may not share a name, as they would share a JUnit case.
+fn decode_expect(
+    spec: &Node,
+    duration: SimDuration,
+    traffic: &[super::traffic::TrafficEntry],
+    slo: &[crate::serving::metrics::SloTerm],
+) -> Result<Vec<Expectation>, InputError> {
+    let cx = super::expectation::Context {
+        duration,
+        has_slo: !slo.is_empty(),
+        traffic: traffic
+            .iter()
+            .map(|t| (t.target.as_str(), t.namespace.as_deref()))
+            .collect(),
+    };
+    let mut expect: Vec<Expectation> = Vec::new();
+    for e in items(spec, "expect")? {
+        let x = super::expectation::decode(e, &cx)?;
+        if let Some(name) = &x.name {
+            if let Some(first) = expect.iter().find(|y| y.name.as_ref() == Some(name)) {
+                return Err(InputError::at(
+                    x.loc.clone(),
+                    format!("two expectations are named `{name}` (the first at {})", first.loc),
+                )
+                .hint("each name is a JUnit test case: give each its own"));
+            }
         }
-        (None, None) => When::At(SimTime(duration.0)),
-    };
-    let kind = if let Some(w) = e.get("workload") {
-        workload_expectation(e, w)?
-    } else if let Some(d) = e.get("deadlock") {
-        deadlock_expectation(d)?
-    } else if let Some(m) = e.get("metric") {
-        metric_expectation(e, m)?
-    } else {
-        return Err(
-            InputError::at(e.loc.clone(), "expectation names no `workload`, `deadlock` or `metric`")
-                .hint("e.g. {at: 11m, workload: devstral-2, state: Pending}"),
-        );
-    };
-    Ok(Expectation {
-        when,
-        kind,
-        text,
-        loc: e.loc.clone(),
-    })
-}
-
-/// `{workload: x, state: Ready}`. `by:` climbs the Pending < Admitted < Ready ladder;
-/// other states are plain facts.
-fn workload_expectation(e: &Node, w: &Node) -> Result<ExpectKind, InputError> {
-    let state_node = e.get("state").ok_or_else(|| {
-        InputError::at(e.loc.clone(), "workload expectation has no `state`")
-            .hint("state: Pending | Admitted | Ready | Evicted | Finished | Absent")
-    })?;
-    let s = state_node.as_str()?;
-    let state = crate::store::WorkloadState::parse(s).ok_or_else(|| {
-        InputError::at(state_node.loc.clone(), format!("unknown workload state `{s}`"))
-            .hint("expected Pending, Admitted, Ready, Evicted, Finished or Absent")
-    })?;
-    Ok(ExpectKind::WorkloadState {
-        workload: w.as_str()?.to_string(),
-        namespace: e.get("namespace").map(|n| n.as_str().map(str::to_string)).transpose()?,
-        state,
-    })
-}
-
-/// `{deadlock: none}` or `{deadlock: detected}`.
-fn deadlock_expectation(d: &Node) -> Result<ExpectKind, InputError> {
-    match d.as_str()? {
-        "none" => Ok(ExpectKind::Deadlock { detected: false }),
-        "detected" => Ok(ExpectKind::Deadlock { detected: true }),
-        other => Err(
-            InputError::at(d.loc.clone(), format!("unknown deadlock expectation `{other}`"))
-                .hint("expected none or detected"),
-        ),
+        expect.push(x);
     }
-}
-
-/// `{metric: path.in.report, below: x}`, or `above:` or `equals:`.
-fn metric_expectation(e: &Node, m: &Node) -> Result<ExpectKind, InputError> {
-    let cmp = if let Some(v) = e.get("below") {
-        Comparison::Below(number(v)?)
-    } else if let Some(v) = e.get("above") {
-        Comparison::Above(number(v)?)
-    } else if let Some(v) = e.get("equals") {
-        Comparison::Equals(number(v)?)
-    } else {
-        return Err(InputError::at(
-            e.loc.clone(),
-            "metric expectation needs `below`, `above` or `equals`",
-        ));
-    };
-    Ok(ExpectKind::Metric {
-        path: m.as_str()?.to_string(),
-        cmp,
-    })
+    Ok(expect)
 }

@@ -4,6 +4,7 @@ pub(crate) mod command;
 pub mod document;
 pub(crate) mod execute;
 pub mod expect;
+pub(crate) mod expectation;
 pub(crate) mod faults;
 pub(crate) mod kubectl;
 mod oc_error;

@@ -788,10 +788,7 @@ fn schedule(engine: &mut Engine, scenario: &Scenario) -> SimTime {
         engine.schedule_at(e.at, Event::Timeline(i));
     }
     for e in &scenario.expect {
-        let t = match e.when {
-            super::document::When::At(t) | super::document::When::By(t) => t,
-        };
-        engine.schedule_at(t, Event::Checkpoint);
+        engine.schedule_at(e.when.instant(), Event::Checkpoint);
     }
     let end = SimTime(scenario.duration.0);
     engine.schedule_at(end, Event::Checkpoint);

@@ -23,7 +23,7 @@ pub use lws::LeaderWorkerSet;
 pub use node::{Node, NodeReady};
 pub use objects::{Named, Objects};
 pub use pod::{ColdStart, CrashState, Pod, StartPhase};
-pub use workload::{Admission, PodGroup, Source, Workload, WorkloadState};
+pub use workload::{Admission, EvictionEvent, PodGroup, Source, Workload, WorkloadState};
 
 use crate::api::core::PriorityClass;
 use crate::api::kserve::ServingRuntime;

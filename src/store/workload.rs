@@ -52,6 +52,24 @@ pub struct Workload {
     pub ready_at: Option<SimTime>,
     /// State transitions, for expectations about any past instant.
     pub history: Vec<(SimTime, WorkloadState)>,
+    /// Every eviction, in order: kept after the Workload is requeued, so that an
+    /// expectation can count them and say who evicted it and why.
+    pub evictions: Vec<EvictionEvent>,
+}
+
+/// One eviction of a Workload, with Kueue's reasons as its status conditions carry them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvictionEvent {
+    pub at: SimTime,
+    /// The `Evicted` condition's reason: `Preempted` or `PodsReadyTimeout`.
+    pub reason: String,
+    /// The `Preempted` condition's reason, for a preemption: `InClusterQueue`,
+    /// `InCohortReclamation`, `InCohortReclaimWhileBorrowing` or `InCohortFairSharing`.
+    pub preemption_reason: Option<String>,
+    /// The Workload it made room for, for a preemption.
+    pub preemptor: Option<WorkloadId>,
+    /// Kueue's message.
+    pub message: String,
 }
 
 /// What a Workload stands for: Kueue's pod integration (one pod) or its batch/Job one.
@@ -98,6 +116,7 @@ impl Workload {
             deactivated: false,
             ready_at: None,
             history: Vec::new(),
+            evictions: Vec::new(),
         }
     }
 
@@ -180,6 +199,40 @@ impl Workload {
     }
     pub fn is_pending(&self) -> bool {
         self.admission.is_none() && self.finished_at.is_none()
+    }
+
+    /// Each stretch of time it spent Pending up to `t`: (from, until), where `until` is
+    /// `t` itself for a stretch still going on then. Zero-length stretches (a requeue
+    /// admitted at the same instant) are left out.
+    pub fn pending_spans(&self, t: SimTime) -> Vec<(SimTime, SimTime)> {
+        let mut spans = Vec::new();
+        let mut states = self.history.iter().take_while(|(at, _)| *at <= t).peekable();
+        while let Some((from, s)) = states.next() {
+            let until = states.peek().map_or(t, |(next, _)| *next);
+            if *s == WorkloadState::Pending && until > *from {
+                spans.push((*from, until));
+            }
+        }
+        spans
+    }
+
+    /// Its time Pending up to `t`, all stretches together.
+    pub fn pending_time(&self, t: SimTime) -> SimDuration {
+        SimDuration(
+            self.pending_spans(t)
+                .iter()
+                .map(|(from, until)| until.since(*from).0)
+                .sum(),
+        )
+    }
+
+    /// When its pods were first all Ready, at or before `t`.
+    pub fn first_ready(&self, t: SimTime) -> Option<SimTime> {
+        self.history
+            .iter()
+            .take_while(|(at, _)| *at <= t)
+            .find(|(_, s)| *s == WorkloadState::Ready)
+            .map(|(at, _)| *at)
     }
 }
 
