@@ -519,6 +519,103 @@ fn cases() -> Vec<Case> {
             "mapping key `name` appears twice",
         ),
     ]
+    .into_iter()
+    .chain(fault_cases())
+    .collect()
+}
+
+/// A Scenario with node pool `gpu` (nodes gpu-0, gpu-1) and this `faults:` list.
+fn fault_case(name: &'static str, faults: &str, line: u32, text: &'static str) -> Case {
+    let scenario = format!(
+        "{SCENARIO_HEAD}  nodePools:\n    - {{name: gpu, instanceType: g6.4xlarge, count: 2}}\n  faults:\n{faults}"
+    );
+    (
+        name,
+        vec![("s.yaml", scenario), ("m.yaml", CLUSTER.to_string())],
+        "s.yaml",
+        line,
+        text,
+    )
+}
+
+fn fault_cases() -> Vec<Case> {
+    vec![
+        fault_case(
+            "misspelled fault type",
+            "    - {at: 1m, type: NodeLoss, node: gpu-0}\n",
+            9,
+            "unknown fault type `NodeLoss` (did you mean `NodeLost`",
+        ),
+        fault_case(
+            "fault on a node nobody defines",
+            "    - {at: 1m, type: NodeLost, node: gpu-3}\n",
+            9,
+            "NodeLost fault on node `gpu-3`, which no node pool or Node manifest defines (did you mean `gpu-0`",
+        ),
+        fault_case(
+            "NotReady without a duration",
+            "    - {at: 1m, type: NodeNotReady, node: gpu-0}\n",
+            9,
+            "a NodeNotReady fault needs `for`",
+        ),
+        fault_case(
+            "field of another fault type",
+            "    - {at: 1m, type: NodeLost, node: gpu-0, gpus: 2}\n",
+            9,
+            "unknown NodeLost fault field `gpus`",
+        ),
+        fault_case(
+            "an Xid that takes no GPU out",
+            "    - {at: 1m, type: GPUFailure, node: gpu-0, xid: 13}\n",
+            9,
+            "Xid 13 is not one that takes a GPU out",
+        ),
+        fault_case(
+            "more GPUs than any node",
+            "    - {at: 1m, type: GPUFailure, node: gpu-0, gpus: 1000}\n",
+            9,
+            "gpus: 1000 is out of range",
+        ),
+        fault_case(
+            "storage faster, not slower",
+            "    - {at: 1m, type: StorageSlow, factor: 0.5, for: 5m}\n",
+            9,
+            "factor 0.5 is out of range",
+        ),
+        fault_case(
+            "fault after the end",
+            "    - {at: 2h, type: NodeLost, node: gpu-0}\n",
+            9,
+            "after the end of the scenario",
+        ),
+        fault_case(
+            "random faults every minute",
+            "    - random: {type: NodeLost, mtbf: 1m}\n",
+            9,
+            "mtbf 1m is below 1h",
+        ),
+        fault_case(
+            "random storage faults",
+            "    - random: {type: StorageSlow, mtbf: 10h}\n",
+            9,
+            "unknown fault type `StorageSlow`",
+        ),
+        (
+            "timeline fault with a misspelled key",
+            vec![
+                (
+                    "s.yaml",
+                    format!(
+                        "{SCENARIO_HEAD}  nodePools:\n    - {{name: gpu, instanceType: g6.4xlarge, count: 1}}\n  timeline:\n    - {{at: 1m, fault: {{type: NodeLost, nod: gpu-0}}}}\n"
+                    ),
+                ),
+                ("m.yaml", CLUSTER.to_string()),
+            ],
+            "s.yaml",
+            9,
+            "unknown NodeLost fault field `nod` (did you mean `node`",
+        ),
+    ]
 }
 
 #[test]

@@ -73,7 +73,11 @@ fn a_lost_node_goes_not_ready_after_the_grace_period_and_its_pods_are_collected(
     assert_eq!(f.workloads_readmitted.len(), 1);
     assert_eq!(f.replacements_ready_s, None);
     // INT4 on the other node serves on.
-    let int4 = store.pods.values().find(|p| p.name.starts_with("mistral-3-int4")).unwrap();
+    let int4 = store
+        .pods
+        .values()
+        .find(|p| p.name.starts_with("mistral-3-int4"))
+        .unwrap();
     assert!(int4.is_ready() && int4.node.as_deref() == Some(SMALL));
     // The lost node is billed until its Node object went.
     let lost = done.report.nodes.iter().find(|n| n.name == BIG).unwrap();
