@@ -461,7 +461,7 @@ pub struct ModelReport {
     /// Requests failed.
     pub failed: u64,
     /// Failed requests by reason: `no_ready_replica_503`, `replica_terminated`,
-    /// `context_length_exceeded_400`.
+    /// `replica_unreachable`, `context_length_exceeded_400`, `backlog_limit_exceeded`.
     pub failed_by_reason: IndexMap<String, u64>,
     /// Requests still open at the end.
     pub in_flight_at_end: u64,

@@ -205,6 +205,7 @@ const UNSIMULATED_EVICTION_REASONS: &[&str] = &[
 const FAILURE_REASONS: &[&str] = &[
     crate::serving::service::NO_READY_REPLICA,
     crate::serving::service::REPLICA_TERMINATED,
+    crate::serving::service::REPLICA_UNREACHABLE,
     crate::serving::service::CONTEXT_TOO_LONG,
     crate::serving::service::BACKLOG_LIMIT,
 ];
