@@ -74,6 +74,15 @@ pub fn render(report: &Report, plots: &[Plot]) -> String {
     timeline(&mut o, report);
     section(&mut o, "deadlocks", "Deadlocks");
     deadlocks(&mut o, report);
+    if !report.faults.is_empty() {
+        section(&mut o, "faults", "Faults");
+        pre(&mut o, &super::summary::faults_table(report));
+        o.push_str("<ul>\n");
+        for f in &report.faults {
+            let _ = writeln!(o, "<li>{}: {}</li>", escape(&f.fault_type), escape(&f.description));
+        }
+        o.push_str("</ul>\n");
+    }
     section(&mut o, "expectations", "Expectations");
     expectations(&mut o, report);
     section(&mut o, "cost", "Cost");

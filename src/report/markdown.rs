@@ -43,6 +43,15 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
         o.push_str(&format!("**{at}** `{}`\n\n```\n{}\n```\n\n", t.command, t.output));
     }
     deadlocks(&mut o, report);
+    if !report.faults.is_empty() {
+        o.push_str("## Faults\n\n```\n");
+        o.push_str(&super::summary::faults_table(report));
+        o.push_str("```\n\n");
+        for f in &report.faults {
+            o.push_str(&format!("- {}: {}\n", f.fault_type, f.description));
+        }
+        o.push('\n');
+    }
     if !report.models.is_empty() {
         requests(&mut o, report);
     }
