@@ -26,7 +26,17 @@ pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
 pub fn simulate(path: &Path) -> gpuaas_sim::Completed {
     let mut prepared = gpuaas_sim::scenario::run::discover(&[path.to_path_buf()]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(prepared.len(), 1, "one scenario expected");
-    gpuaas_sim::simulate(prepared.remove(0)).unwrap_or_else(|e| panic!("{e}"))
+    let done = gpuaas_sim::simulate(prepared.remove(0)).unwrap_or_else(|e| panic!("{e}"));
+    let store = done.result.engine.store();
+    assert!(
+        store.pods.indexes_consistent()
+            && store.deployments.indexes_consistent()
+            && store.replicasets.indexes_consistent()
+            && store.jobs.indexes_consistent()
+            && store.leader_worker_sets.indexes_consistent(),
+        "the store's indexes drifted from its objects"
+    );
+    done
 }
 
 /// The demo's cluster and queue, written the way the seed writes them.

@@ -59,19 +59,21 @@ pub(super) fn create_deployment(
 }
 
 pub(super) fn write_deployment(store: &mut Store, id: DeploymentId, write: DeploymentWrite) -> Vec<Change> {
+    if let DeploymentWrite::Update(u) = &write {
+        store.deployments.set_labels(id, u.labels.clone());
+    }
     let Some(d) = store.deployments.get_mut(id) else {
         return Vec::new();
     };
     match write {
         DeploymentWrite::Update(update) => {
             let DeploymentUpdate {
-                labels,
                 annotations,
                 template,
                 strategy,
                 replicas,
+                ..
             } = *update;
-            d.labels = labels;
             d.annotations = annotations;
             d.spec.template = template;
             d.spec.strategy = strategy;

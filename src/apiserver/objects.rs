@@ -114,10 +114,10 @@ pub(super) fn apply(
             loc,
         } => match store.deployments.id_of(&namespace, &deployment.meta.name) {
             Some(id) => {
+                store.deployments.set_labels(id, deployment.meta.labels);
                 let Some(d) = store.deployments.get_mut(id) else {
                     return Vec::new();
                 };
-                d.labels = deployment.meta.labels;
                 d.annotations = deployment.meta.annotations;
                 d.spec = deployment.spec;
                 d.refresh_hash();
@@ -189,25 +189,39 @@ pub(super) fn set_metadata(
         *slot = values.clone();
         changed
     };
+    // Labels of the indexed kinds go through the store's index.
+    let labels = field == MetadataField::Labels;
     match target {
         // Metadata only: no rollout, as in Kubernetes.
+        MetadataTarget::Deployment(id) if labels => {
+            store.deployments.set_labels(id, values);
+            Vec::new()
+        }
         MetadataTarget::Deployment(id) => {
             if let Some(d) = store.deployments.get_mut(id) {
-                pick(&mut d.labels, &mut d.annotations);
+                d.annotations = values;
             }
+            Vec::new()
+        }
+        MetadataTarget::ReplicaSet(id) if labels => {
+            store.replicasets.set_labels(id, values);
             Vec::new()
         }
         MetadataTarget::ReplicaSet(id) => {
             if let Some(r) = store.replicasets.get_mut(id) {
-                pick(&mut r.labels, &mut r.annotations);
+                r.annotations = values;
             }
             Vec::new()
         }
         MetadataTarget::Pod(id) => {
-            let Some(p) = store.pods.get_mut(id) else {
+            if !store.pods.contains(id) {
                 return Vec::new();
-            };
-            pick(&mut p.labels, &mut p.annotations);
+            }
+            if labels {
+                store.pods.set_labels(id, values);
+            } else if let Some(p) = store.pods.get_mut(id) {
+                p.annotations = values;
+            }
             match field {
                 MetadataField::Labels => vec![Change::PodLabels(id)],
                 MetadataField::Annotations => Vec::new(),

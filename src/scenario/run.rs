@@ -611,8 +611,10 @@ fn ready_replicas(store: &Store) -> BTreeMap<(String, String), usize> {
         .keys()
         .map(|k| ((k.namespace.clone(), k.name.clone()), 0))
         .collect();
-    for p in store.pods.values().filter(|p| p.is_ready()) {
-        if let Some(i) = p.labels.get(crate::controllers::inferenceservice::ISVC_LABEL) {
+    let isvc_label = crate::controllers::inferenceservice::ISVC_LABEL;
+    // Through the label index: a fleet's batch pods are not looked at every instant.
+    for p in store.pods.with_label_key(isvc_label).filter(|p| p.is_ready()) {
+        if let Some(i) = p.labels.get(isvc_label) {
             *out.entry((p.namespace.clone(), i.clone())).or_default() += 1;
         }
     }

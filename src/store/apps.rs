@@ -60,6 +60,18 @@ impl Named for Deployment {
     fn name(&self) -> &str {
         &self.name
     }
+    fn labels(&self) -> Option<&crate::api::meta::Labels> {
+        Some(&self.labels)
+    }
+}
+
+impl super::objects::Labelled for Deployment {
+    fn labels_of(&self) -> &crate::api::meta::Labels {
+        &self.labels
+    }
+    fn labels_mut(&mut self) -> &mut crate::api::meta::Labels {
+        &mut self.labels
+    }
 }
 
 impl Named for ReplicaSet {
@@ -68,5 +80,17 @@ impl Named for ReplicaSet {
     }
     fn name(&self) -> &str {
         &self.name
+    }
+    fn labels(&self) -> Option<&crate::api::meta::Labels> {
+        Some(&self.labels)
+    }
+}
+
+impl super::objects::Labelled for ReplicaSet {
+    fn labels_of(&self) -> &crate::api::meta::Labels {
+        &self.labels
+    }
+    fn labels_mut(&mut self) -> &mut crate::api::meta::Labels {
+        &mut self.labels
     }
 }

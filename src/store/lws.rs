@@ -25,4 +25,16 @@ impl Named for LeaderWorkerSet {
     fn name(&self) -> &str {
         &self.name
     }
+    fn labels(&self) -> Option<&crate::api::meta::Labels> {
+        Some(&self.labels)
+    }
+}
+
+impl super::objects::Labelled for LeaderWorkerSet {
+    fn labels_of(&self) -> &crate::api::meta::Labels {
+        &self.labels
+    }
+    fn labels_mut(&mut self) -> &mut crate::api::meta::Labels {
+        &mut self.labels
+    }
 }
