@@ -229,7 +229,8 @@ mod tests {
         o.insert(c, Labelled3("c", labels(&[("app", "batch"), ("tier", "gpu")])));
         let names = |it: Vec<&Labelled3>| it.iter().map(|t| t.0).collect::<Vec<_>>();
         // (selector, expected names in id order)
-        let cases: [(&[(&str, &str)], &[&str]); 4] = [
+        type Case<'c> = (&'c [(&'c str, &'c str)], &'c [&'c str]);
+        let cases: [Case; 4] = [
             (&[("app", "chat")], &["a", "b"]),
             (&[("app", "chat"), ("tier", "gpu")], &["a"]),
             (&[("app", "none")], &[]),
