@@ -211,7 +211,7 @@ pub(super) fn note_admitted(store: &mut Store, w: WorkloadId) {
     };
     let pods: BTreeSet<PodId> = store.pods_of(wl).into_iter().collect();
     let job = match wl.source {
-        crate::store::Source::Job(j) => Some(j),
+        crate::store::WorkloadSource::Job(j) => Some(j),
         _ => None,
     };
     for f in store.faults.iter_mut() {

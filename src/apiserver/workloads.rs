@@ -5,14 +5,14 @@ use super::record;
 use crate::api::workload::WorkloadObject;
 use crate::engine::action::{Eviction, WorkloadWrite};
 use crate::engine::change::Change;
-use crate::store::{Admission, EvictionEvent, Source, Store, Workload, WorkloadId, WorkloadState};
+use crate::store::{Admission, EvictionEvent, Store, Workload, WorkloadId, WorkloadSource, WorkloadState};
 
 fn object(w: &Workload) -> String {
     format!("Workload {}/{}", w.namespace, w.name)
 }
 
 pub(super) fn create(store: &mut Store, mut w: Workload) -> Vec<Change> {
-    if let Source::PodGroup(g) = w.source {
+    if let WorkloadSource::PodGroup(g) = w.source {
         if store.pod_groups.get(g).is_none_or(|g| g.workload.is_some()) {
             return Vec::new();
         }
@@ -21,17 +21,17 @@ pub(super) fn create(store: &mut Store, mut w: Workload) -> Vec<Change> {
     w.uid = id;
     w.set_state(store.now, WorkloadState::Pending);
     match w.source {
-        Source::Pod(pod) => {
+        WorkloadSource::Pod(pod) => {
             if let Some(p) = store.pods.get_mut(pod) {
                 p.workload = Some(id);
             }
         }
-        Source::Job(job) => {
+        WorkloadSource::Job(job) => {
             if let Some(j) = store.jobs.get_mut(job) {
                 j.workload = Some(id);
             }
         }
-        Source::PodGroup(g) => {
+        WorkloadSource::PodGroup(g) => {
             let pods = match store.pod_groups.get_mut(g) {
                 Some(group) => {
                     group.workload = Some(id);
@@ -45,11 +45,11 @@ pub(super) fn create(store: &mut Store, mut w: Workload) -> Vec<Change> {
                 }
             }
         }
-        Source::Snapshot { .. } => {}
+        WorkloadSource::Snapshot { .. } => {}
     }
     let message = match w.source {
-        Source::Pod(_) => format!("Created workload for pod {}", w.pod_name),
-        Source::Job(_) | Source::PodGroup(_) | Source::Snapshot { .. } => {
+        WorkloadSource::Pod(_) => format!("Created workload for pod {}", w.pod_name),
+        WorkloadSource::Job(_) | WorkloadSource::PodGroup(_) | WorkloadSource::Snapshot { .. } => {
             format!("Created Workload: {}/{}", w.namespace, w.name)
         }
     };
@@ -88,7 +88,7 @@ pub(super) fn apply_snapshot(
         priority,
         priority_class: o.priority_class.clone(),
         requests: o.requests(),
-        ..Workload::queued(Source::Snapshot { run_time: o.run_time }, now)
+        ..Workload::queued(WorkloadSource::Snapshot { run_time: o.run_time }, now)
     };
     let Some(adm) = o.admission else {
         return create(store, w);

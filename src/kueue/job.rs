@@ -10,7 +10,7 @@ use super::QUEUE_NAME_LABEL;
 use crate::api::batch::JobObject;
 use crate::apiserver::names::workload_name_for_owner;
 use crate::engine::action::{Action, JobWrite, WorkloadWrite};
-use crate::store::{Job, JobId, Source, Store, Workload, WorkloadState};
+use crate::store::{Job, JobId, Store, Workload, WorkloadSource, WorkloadState};
 
 /// The webhook's defaulting: a Job with a queue (label, or the namespace's `default`
 /// LocalQueue) gets the queue label and starts suspended.
@@ -49,7 +49,7 @@ fn new_workload(store: &Store, job: &Job) -> Workload {
         priority,
         priority_class,
         requests,
-        ..Workload::queued(Source::Job(job.uid), store.now)
+        ..Workload::queued(WorkloadSource::Job(job.uid), store.now)
     }
 }
 

@@ -5,7 +5,7 @@ use super::{ADMISSION_GATE, MANAGED_LABEL, PRIORITY_CLASS_LABEL, QUEUE_NAME_LABE
 use crate::api::core::Toleration;
 use crate::apiserver::names::workload_name_for_pod;
 use crate::engine::action::{Action, PodWrite};
-use crate::store::{Pod, PodGroup, PodId, Source, Store, Workload};
+use crate::store::{Pod, PodGroup, PodId, Store, Workload, WorkloadSource};
 
 /// The webhook's mutation of a pod at creation. Pods with a queue (label, or the
 /// namespace's `default` LocalQueue) get the label, the managed label and the gate.
@@ -88,7 +88,7 @@ pub(crate) fn reconcile(store: &Store, pod_id: PodId) -> Vec<Action> {
                 priority,
                 priority_class,
                 requests: pod.requests.clone(),
-                ..Workload::queued(Source::Pod(pod.uid), store.now)
+                ..Workload::queued(WorkloadSource::Pod(pod.uid), store.now)
             }))]
         }
         Some(w) if pod.is_gated() && pod.deletion.is_none() => match &w.admission {
@@ -161,7 +161,7 @@ fn group_workload(store: &Store, g: &PodGroup) -> Option<Action> {
         priority,
         priority_class,
         requests,
-        ..Workload::queued(Source::PodGroup(g.uid), store.now)
+        ..Workload::queued(WorkloadSource::PodGroup(g.uid), store.now)
     })))
 }
 

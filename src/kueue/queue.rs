@@ -122,7 +122,7 @@ mod tests {
             priority,
             requests: ResourceList::default(),
             ..Workload::queued(
-                crate::store::Source::Pod(crate::store::PodId::from_raw(uid)),
+                crate::store::WorkloadSource::Pod(crate::store::PodId::from_raw(uid)),
                 SimTime(ts),
             )
         }

@@ -15,7 +15,7 @@ use super::POD_SET;
 use crate::api::core::ResourceList;
 use crate::api::kueue::{KueueConfig, QueueingStrategy, ReclaimWithinCohort};
 use crate::engine::action::{Action, Eviction, WorkloadWrite};
-use crate::store::{Admission, Source, Store, Workload, WorkloadId};
+use crate::store::{Admission, Store, Workload, WorkloadId, WorkloadSource};
 use crate::units::Quantity;
 use std::collections::BTreeSet;
 
@@ -104,7 +104,7 @@ fn admission_blocked(store: &Store, config: &KueueConfig) -> bool {
             && w.ready_at.is_none()
             && w.evicted_at.is_none()
             && w.finished_at.is_none()
-            && !matches!(w.source, Source::Snapshot { .. })
+            && !matches!(w.source, WorkloadSource::Snapshot { .. })
     })
 }
 

@@ -15,7 +15,7 @@ use super::Kueue;
 use crate::engine::action::{Action, Eviction, PodWrite, RequeueState, WorkloadWrite};
 use crate::engine::change::{Change, GroupAfter};
 use crate::engine::components::{Cx, Timer};
-use crate::store::{LogEvent, ObjectKey, PodId, Source, Store, Workload, WorkloadId, WorkloadState};
+use crate::store::{LogEvent, ObjectKey, PodId, Store, Workload, WorkloadId, WorkloadSource, WorkloadState};
 use crate::units::SimTime;
 
 /// What Kueue's controllers wait for.
@@ -127,7 +127,7 @@ pub(super) fn on_timer(k: &mut Kueue, cx: &mut Cx, timer: KueueTimer) -> Vec<Act
             let Some(w) = cx.store.workloads.get(id) else {
                 return Vec::new();
             };
-            let Source::Snapshot { run_time: Some(d) } = w.source else {
+            let WorkloadSource::Snapshot { run_time: Some(d) } = w.source else {
                 return Vec::new();
             };
             let due = w.admitted_at.is_some_and(|a| a + d <= now) && w.evicted_at.is_none();
@@ -204,22 +204,22 @@ fn admitted(k: &mut Kueue, cx: &mut Cx, id: WorkloadId, snapshot: bool) -> Vec<A
         k.cache.reserve(a);
     }
     match w.source {
-        Source::Pod(p) => k.pods.add(p),
-        Source::Job(j) => k.jobs.add(j),
-        Source::PodGroup(g) => {
+        WorkloadSource::Pod(p) => k.pods.add(p),
+        WorkloadSource::Job(j) => k.jobs.add(j),
+        WorkloadSource::PodGroup(g) => {
             if let Some(g) = store.pod_groups.get(g) {
                 k.pods.extend(g.pods.iter().copied());
             }
         }
-        Source::Snapshot { .. } => {}
+        WorkloadSource::Snapshot { .. } => {}
     }
-    if let Source::Snapshot { run_time: Some(d) } = w.source {
+    if let WorkloadSource::Snapshot { run_time: Some(d) } = w.source {
         cx.after(d, Timer::Kueue(KueueTimer::SnapshotDone(id)));
     }
     // A snapshot's Workloads have no pods to wait for.
     if let (Some(cfg), false) = (
         &k.config.wait_for_pods_ready,
-        matches!(w.source, Source::Snapshot { .. }),
+        matches!(w.source, WorkloadSource::Snapshot { .. }),
     ) {
         let admitted_at = w.admitted_at.unwrap_or(cx.now());
         cx.after(
@@ -247,13 +247,13 @@ fn stop(k: &mut Kueue, store: &Store, id: WorkloadId) -> Vec<Action> {
     };
     let delete = |p: PodId| Action::Pod(p, PodWrite::Delete { grace: None });
     match w.source {
-        Source::Pod(pod) => vec![delete(pod)],
-        Source::Job(job) => {
+        WorkloadSource::Pod(pod) => vec![delete(pod)],
+        WorkloadSource::Job(job) => {
             k.jobs.add(job);
             Vec::new()
         }
-        Source::PodGroup(_) => store.pods_of(w).into_iter().map(delete).collect(),
-        Source::Snapshot { .. } => vec![Action::Workload(id, WorkloadWrite::UnsetQuotaReservation)],
+        WorkloadSource::PodGroup(_) => store.pods_of(w).into_iter().map(delete).collect(),
+        WorkloadSource::Snapshot { .. } => vec![Action::Workload(id, WorkloadWrite::UnsetQuotaReservation)],
     }
 }
 

@@ -8,7 +8,7 @@ use super::document::{Comparison, ExpectKind, Expectation, ServiceMeasure, Unit,
 use crate::analysis::deadlock::Deadlock;
 use crate::manifest::error::did_you_mean;
 use crate::report::model::{InferenceServiceRecord, ModelReport, Report};
-use crate::store::{EvictionEvent, Source, Store, Workload, WorkloadState};
+use crate::store::{EvictionEvent, Store, Workload, WorkloadSource, WorkloadState};
 use crate::units::SimTime;
 use serde_json::Value;
 
@@ -139,7 +139,7 @@ fn aftermath(w: &Workload, from: SimTime, until: SimTime) -> Vec<String> {
                 out.push(match w.source {
                     // Kueue's pod integration: the Workload ends with its pod, and the
                     // owner's replacement pod queues as a new Workload.
-                    Source::Pod(_) | Source::PodGroup(_) => {
+                    WorkloadSource::Pod(_) | WorkloadSource::PodGroup(_) => {
                         format!("ended at {at} with its pod; a replacement queues as a new workload")
                     }
                     _ => format!("finished at {at}"),
@@ -711,7 +711,7 @@ mod tests {
     fn workload(
         store: &mut Store,
         (ns, name, owner): (&str, &str, &str),
-        source: Source,
+        source: WorkloadSource,
         history: &[(SimTime, WorkloadState)],
         evictions: Vec<EvictionEvent>,
     ) -> WorkloadId {
@@ -739,7 +739,7 @@ mod tests {
         let assistant = workload(
             &mut store,
             ("chat", "pod-assistant-1", "assistant"),
-            Source::Pod(PodId::from_raw(900)),
+            WorkloadSource::Pod(PodId::from_raw(900)),
             &[(at(10, 0), Pending), (at(10, 0), Admitted), (at(10, 5), Ready)],
             vec![],
         );
@@ -755,7 +755,7 @@ mod tests {
         workload(
             &mut store,
             ("research", "job-nightly-1", "nightly"),
-            Source::Job(JobId::from_raw(901)),
+            WorkloadSource::Job(JobId::from_raw(901)),
             &nightly,
             vec![EvictionEvent {
                 at: at(10, 0),
@@ -775,14 +775,14 @@ mod tests {
         workload(
             &mut store,
             ("research", "job-slow-1", "slow"),
-            Source::Job(JobId::from_raw(902)),
+            WorkloadSource::Job(JobId::from_raw(902)),
             &[(at(0, 0), Pending), (at(1, 0), Admitted)],
             vec![],
         );
         workload(
             &mut store,
             ("research", "job-flaky-1", "flaky"),
-            Source::Job(JobId::from_raw(903)),
+            WorkloadSource::Job(JobId::from_raw(903)),
             &[
                 (at(0, 0), Pending),
                 (at(0, 0), Admitted),

@@ -23,7 +23,7 @@ pub use lws::LeaderWorkerSet;
 pub use node::{Node, NodeReady};
 pub use objects::{Named, Objects};
 pub use pod::{ColdStart, CrashState, Pod, StartPhase};
-pub use workload::{Admission, EvictionEvent, PodGroup, Source, Workload, WorkloadState};
+pub use workload::{Admission, EvictionEvent, PodGroup, Workload, WorkloadSource, WorkloadState};
 
 use crate::api::core::PriorityClass;
 use crate::api::kserve::ServingRuntime;
@@ -118,18 +118,18 @@ impl Store {
     /// The pods that run a Workload: its pod, its Job's or its group's.
     pub(crate) fn pods_of(&self, w: &Workload) -> Vec<PodId> {
         match w.source {
-            Source::Pod(p) => vec![p],
-            Source::Job(j) => self
+            WorkloadSource::Pod(p) => vec![p],
+            WorkloadSource::Job(j) => self
                 .jobs
                 .get(j)
                 .map(|j| j.pods.iter().copied().collect())
                 .unwrap_or_default(),
-            Source::PodGroup(g) => self
+            WorkloadSource::PodGroup(g) => self
                 .pod_groups
                 .get(g)
                 .map(|g| g.pods.iter().copied().collect())
                 .unwrap_or_default(),
-            Source::Snapshot { .. } => Vec::new(),
+            WorkloadSource::Snapshot { .. } => Vec::new(),
         }
     }
 
@@ -145,11 +145,11 @@ impl Store {
     /// Kueue's `job-uid`: the Kubernetes UID of the object the Workload is for.
     pub(crate) fn job_uid_of(&self, w: &Workload) -> &str {
         match w.source {
-            Source::Pod(p) => self.pods.get(p).map(|p| p.k8s_uid.as_str()),
-            Source::Job(j) => self.jobs.get(j).map(|j| j.k8s_uid.as_str()),
+            WorkloadSource::Pod(p) => self.pods.get(p).map(|p| p.k8s_uid.as_str()),
+            WorkloadSource::Job(j) => self.jobs.get(j).map(|j| j.k8s_uid.as_str()),
             // Kueue labels a group's Workload with the group's name.
-            Source::PodGroup(g) => self.pod_groups.get(g).map(|g| g.name.as_str()),
-            Source::Snapshot { .. } => None,
+            WorkloadSource::PodGroup(g) => self.pod_groups.get(g).map(|g| g.name.as_str()),
+            WorkloadSource::Snapshot { .. } => None,
         }
         .unwrap_or("")
     }

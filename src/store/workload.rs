@@ -23,7 +23,7 @@ pub struct Workload {
     pub name: String,
     pub queue_name: String,
     /// The object Kueue made this Workload for.
-    pub source: Source,
+    pub source: WorkloadSource,
     /// The pod's name, or the Job's.
     pub pod_name: String,
     /// Pods in its single pod set, and their template (for flavor selection).
@@ -74,7 +74,7 @@ pub struct EvictionEvent {
 
 /// What a Workload stands for: Kueue's pod integration (one pod) or its batch/Job one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub enum WorkloadSource {
     Pod(PodId),
     Job(JobId),
     /// A pod group (`kueue.x-k8s.io/pod-group-name`): one Workload for all its pods.
@@ -89,7 +89,7 @@ pub enum Source {
 impl Workload {
     /// A Workload created at `now` for `source`: pending, nothing reserved, one pod. The
     /// integration creating it fills in its identity, priority and requests.
-    pub(crate) fn queued(source: Source, now: SimTime) -> Workload {
+    pub(crate) fn queued(source: WorkloadSource, now: SimTime) -> Workload {
         Workload {
             uid: WorkloadId::from_raw(0),
             namespace: String::new(),
@@ -123,13 +123,13 @@ impl Workload {
     /// The pod of a pod-integration Workload.
     pub fn pod(&self) -> Option<PodId> {
         match self.source {
-            Source::Pod(p) => Some(p),
+            WorkloadSource::Pod(p) => Some(p),
             _ => None,
         }
     }
     pub fn job(&self) -> Option<JobId> {
         match self.source {
-            Source::Job(j) => Some(j),
+            WorkloadSource::Job(j) => Some(j),
             _ => None,
         }
     }
