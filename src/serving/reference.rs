@@ -12,7 +12,7 @@ use crate::catalog::{Architecture, Gpu, ModelCard, VllmConstants};
 use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Request {
+pub(crate) struct StepRequest {
     pub arrival_s: f64,
     pub prompt_tokens: u32,
     pub output_tokens: u32,
@@ -31,7 +31,7 @@ struct Seq {
     preemptions: u32,
 }
 
-pub(crate) struct Replica<'a> {
+pub(crate) struct StepReplica<'a> {
     pub card: &'a ModelCard,
     pub arch: &'a Architecture,
     pub gpu: &'a Gpu,
@@ -44,10 +44,10 @@ fn blocks_for(tokens: u32, block: u32) -> u64 {
     tokens.div_ceil(block) as u64
 }
 
-impl Replica<'_> {
+impl StepReplica<'_> {
     /// Runs every request to completion (requests sorted by arrival) and returns their
     /// outcomes in input order, with the number of engine steps taken.
-    pub(crate) fn run(&self, requests: &[Request]) -> (Vec<Outcome>, u64) {
+    pub(crate) fn run(&self, requests: &[StepRequest]) -> (Vec<Outcome>, u64) {
         let block = self.args.block_size;
         let budget = self.memory.max_num_batched_tokens;
         let max_seqs = self.memory.max_num_seqs as usize;
@@ -183,12 +183,12 @@ mod tests {
     use crate::serving::memory::plan;
     use crate::serving::steptime::llama_8b_shapes;
 
-    fn with_replica<T>(args: VllmArgs, f: impl FnOnce(&Replica) -> T) -> T {
+    fn with_replica<T>(args: VllmArgs, f: impl FnOnce(&StepReplica) -> T) -> T {
         with_blocks(args, None, f)
     }
 
     /// A Llama-8B replica on one H100, optionally with fewer KV blocks than fit.
-    fn with_blocks<T>(args: VllmArgs, blocks: Option<u64>, f: impl FnOnce(&Replica) -> T) -> T {
+    fn with_blocks<T>(args: VllmArgs, blocks: Option<u64>, f: impl FnOnce(&StepReplica) -> T) -> T {
         let c = Catalog::bundled();
         let gpu = c.gpu("H100-SXM").unwrap();
         let (card, arch) = llama_8b_shapes();
@@ -196,7 +196,7 @@ mod tests {
         if let Some(b) = blocks {
             mem.num_blocks = b;
         }
-        let r = Replica {
+        let r = StepReplica {
             card: &card,
             arch: &arch,
             gpu,
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn a_lone_request_pays_prefill_then_one_step_per_token() {
         let (out, steps) = with_replica(VllmArgs::default(), |r| {
-            r.run(&[Request {
+            r.run(&[StepRequest {
                 arrival_s: 1.0,
                 prompt_tokens: 2048,
                 output_tokens: 100,
@@ -233,12 +233,12 @@ mod tests {
         };
         let (out, steps) = with_replica(args, |r| {
             r.run(&[
-                Request {
+                StepRequest {
                     arrival_s: 0.0,
                     prompt_tokens: 2000,
                     output_tokens: 10,
                 },
-                Request {
+                StepRequest {
                     arrival_s: 0.0,
                     prompt_tokens: 100,
                     output_tokens: 10,
@@ -259,8 +259,8 @@ mod tests {
             max_num_seqs: Some(1),
             ..Default::default()
         };
-        let reqs: Vec<Request> = (0..5)
-            .map(|_| Request {
+        let reqs: Vec<StepRequest> = (0..5)
+            .map(|_| StepRequest {
                 arrival_s: 0.0,
                 prompt_tokens: 128,
                 output_tokens: 20,
@@ -276,8 +276,8 @@ mod tests {
 
     #[test]
     fn running_out_of_kv_blocks_preempts_and_recomputes() {
-        let reqs: Vec<Request> = (0..4)
-            .map(|_| Request {
+        let reqs: Vec<StepRequest> = (0..4)
+            .map(|_| StepRequest {
                 arrival_s: 0.0,
                 prompt_tokens: 600,
                 output_tokens: 400,

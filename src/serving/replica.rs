@@ -965,15 +965,15 @@ mod tests {
             let (_, mem) = replica(&args, blocks, Fidelity::Step);
             let c = Catalog::bundled();
             let (card, arch) = llama_8b_shapes();
-            let old: Vec<reference::Request> = reqs
+            let old: Vec<reference::StepRequest> = reqs
                 .iter()
-                .map(|q| reference::Request {
+                .map(|q| reference::StepRequest {
                     arrival_s: q.arrival_s,
                     prompt_tokens: q.prompt_tokens,
                     output_tokens: q.output_tokens,
                 })
                 .collect();
-            let (want, _) = reference::Replica {
+            let (want, _) = reference::StepReplica {
                 card: &card,
                 arch: &arch,
                 gpu: c.gpu("H100-SXM").unwrap(),
