@@ -22,6 +22,7 @@ const CORPUS: &[(&str, &str)] = &[
     ("scenarios/gpuaas-demo", "handover.yaml"),
     ("scenarios/gpuaas-demo", "rolling-update-deadlock.yaml"),
     ("scenarios/gpuaas-demo", "priority-queue.yaml"),
+    ("scenarios/gpuaas-demo", "node-loss.yaml"),
     ("scenarios/multi-team", "fleet.yaml"),
     ("scenarios/llm-d", "scale-out.yaml"),
 ];
