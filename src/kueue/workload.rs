@@ -350,17 +350,7 @@ fn recovery_timeout(k: &mut Kueue, cx: &mut Cx, id: WorkloadId, since: SimTime) 
     if !waiting || w.admission.is_none() || w.evicted_at.is_some() || w.finished_at.is_some() {
         return Vec::new();
     }
-    let count = w.requeue_count + 1;
-    let deactivate = cfg.backoff_limit_count.is_some_and(|limit| count > limit);
-    let requeue = RequeueState {
-        count,
-        requeue_at: (!deactivate).then(|| now + cfg.backoff(count)),
-        queue_timestamp: if cfg.requeue_by_creation {
-            w.queue_timestamp
-        } else {
-            now
-        },
-    };
+    let requeue = next_requeue(&cfg, w, now);
     let message = format!(
         "Exceeded the PodsReady timeout {}/{} while waiting for recovery",
         w.namespace, w.name
@@ -369,6 +359,22 @@ fn recovery_timeout(k: &mut Kueue, cx: &mut Cx, id: WorkloadId, since: SimTime) 
         id,
         WorkloadWrite::Evict(Eviction::PodsReadyTimeout { message, requeue }),
     )]
+}
+
+/// The requeuing state after a PodsReady eviction at `now`: the next back-off, or
+/// deactivation past `backoffLimitCount`, and the queue-order timestamp it takes.
+fn next_requeue(cfg: &crate::api::kueue::WaitForPodsReady, w: &Workload, now: SimTime) -> RequeueState {
+    let count = w.requeue_count + 1;
+    let deactivate = cfg.backoff_limit_count.is_some_and(|limit| count > limit);
+    RequeueState {
+        count,
+        requeue_at: (!deactivate).then(|| now + cfg.backoff(count)),
+        queue_timestamp: if cfg.requeue_by_creation {
+            w.queue_timestamp
+        } else {
+            now
+        },
+    }
 }
 
 /// A pod's priority label changed: its Workload takes the new priority (Kueue keeps a
@@ -413,17 +419,7 @@ fn pods_ready_timeout(k: &mut Kueue, cx: &mut Cx, id: WorkloadId, admitted_at: S
     if !current || w.evicted_at.is_some() || w.finished_at.is_some() || w.ready_at.is_some() {
         return Vec::new();
     }
-    let count = w.requeue_count + 1;
-    let deactivate = cfg.backoff_limit_count.is_some_and(|limit| count > limit);
-    let requeue = RequeueState {
-        count,
-        requeue_at: (!deactivate).then(|| now + cfg.backoff(count)),
-        queue_timestamp: if cfg.requeue_by_creation {
-            w.queue_timestamp
-        } else {
-            now
-        },
-    };
+    let requeue = next_requeue(&cfg, w, now);
     let message = format!("Exceeded the PodsReady timeout {}/{}", w.namespace, w.name);
     vec![Action::Workload(
         id,

@@ -1,6 +1,6 @@
 //! apps/v1 Deployments and ReplicaSets as the Deployment controller keeps them.
 
-use super::{DeploymentId, Named, PodId, ReplicaSetId};
+use super::{DeploymentId, PodId, ReplicaSetId};
 use crate::api::apps::DeploymentSpec;
 use crate::api::core::PodTemplate;
 use crate::api::meta::Labels;
@@ -53,44 +53,4 @@ pub struct ReplicaSet {
     pub pods: BTreeSet<PodId>,
 }
 
-impl Named for Deployment {
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn labels(&self) -> Option<&crate::api::meta::Labels> {
-        Some(&self.labels)
-    }
-}
-
-impl super::objects::Labelled for Deployment {
-    fn labels_of(&self) -> &crate::api::meta::Labels {
-        &self.labels
-    }
-    fn labels_mut(&mut self) -> &mut crate::api::meta::Labels {
-        &mut self.labels
-    }
-}
-
-impl Named for ReplicaSet {
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn labels(&self) -> Option<&crate::api::meta::Labels> {
-        Some(&self.labels)
-    }
-}
-
-impl super::objects::Labelled for ReplicaSet {
-    fn labels_of(&self) -> &crate::api::meta::Labels {
-        &self.labels
-    }
-    fn labels_mut(&mut self) -> &mut crate::api::meta::Labels {
-        &mut self.labels
-    }
-}
+super::objects::named_with_labels!(Deployment, ReplicaSet);

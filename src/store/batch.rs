@@ -1,6 +1,6 @@
 //! batch/v1 Jobs and what the Job controller and Kueue's job integration track.
 
-use super::{JobId, Named, PodId, WorkloadId};
+use super::{JobId, PodId, WorkloadId};
 use crate::api::meta::Labels;
 use crate::manifest::error::Loc;
 use crate::units::{SimDuration, SimTime};
@@ -37,23 +37,4 @@ impl Job {
     }
 }
 
-impl Named for Job {
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn labels(&self) -> Option<&crate::api::meta::Labels> {
-        Some(&self.labels)
-    }
-}
-
-impl super::objects::Labelled for Job {
-    fn labels_of(&self) -> &crate::api::meta::Labels {
-        &self.labels
-    }
-    fn labels_mut(&mut self) -> &mut crate::api::meta::Labels {
-        &mut self.labels
-    }
-}
+super::objects::named_with_labels!(Job);

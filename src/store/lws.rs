@@ -1,6 +1,6 @@
 //! A LeaderWorkerSet and the pods its controller made.
 
-use super::{LeaderWorkerSetId, Named, PodId};
+use super::{LeaderWorkerSetId, PodId};
 use crate::api::meta::Labels;
 use crate::units::SimTime;
 use std::collections::BTreeSet;
@@ -18,23 +18,4 @@ pub struct LeaderWorkerSet {
     pub pods: BTreeSet<PodId>,
 }
 
-impl Named for LeaderWorkerSet {
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn labels(&self) -> Option<&crate::api::meta::Labels> {
-        Some(&self.labels)
-    }
-}
-
-impl super::objects::Labelled for LeaderWorkerSet {
-    fn labels_of(&self) -> &crate::api::meta::Labels {
-        &self.labels
-    }
-    fn labels_mut(&mut self) -> &mut crate::api::meta::Labels {
-        &mut self.labels
-    }
-}
+super::objects::named_with_labels!(LeaderWorkerSet);

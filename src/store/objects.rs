@@ -15,6 +15,32 @@ pub trait Named {
     }
 }
 
+/// `Named` and `Labelled` for a kind with `namespace`, `name` and `labels` fields.
+macro_rules! named_with_labels {
+    ($($kind:ty),* $(,)?) => {$(
+        impl $crate::store::objects::Named for $kind {
+            fn namespace(&self) -> &str {
+                &self.namespace
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn labels(&self) -> Option<&$crate::api::meta::Labels> {
+                Some(&self.labels)
+            }
+        }
+        impl $crate::store::objects::Labelled for $kind {
+            fn labels_of(&self) -> &$crate::api::meta::Labels {
+                &self.labels
+            }
+            fn labels_mut(&mut self) -> &mut $crate::api::meta::Labels {
+                &mut self.labels
+            }
+        }
+    )*};
+}
+pub(crate) use named_with_labels;
+
 /// An object with labels, which only `Objects::set_labels` changes once stored.
 pub(crate) trait Labelled: Named {
     fn labels_of(&self) -> &Labels;

@@ -1,6 +1,6 @@
 //! A Pod: its spec, where it runs, how far its start-up has got, and its owners.
 
-use super::{JobId, LeaderWorkerSetId, Named, PodGroupId, PodId, ReplicaSetId, WorkloadId};
+use super::{JobId, LeaderWorkerSetId, PodGroupId, PodId, ReplicaSetId, WorkloadId};
 use crate::api::core::{PodSpec, PodTemplate, ResourceList};
 use crate::api::meta::Labels;
 use crate::units::{SimDuration, SimTime};
@@ -172,23 +172,4 @@ pub struct ColdStart {
     pub failure: Option<String>,
 }
 
-impl Named for Pod {
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn labels(&self) -> Option<&crate::api::meta::Labels> {
-        Some(&self.labels)
-    }
-}
-
-impl super::objects::Labelled for Pod {
-    fn labels_of(&self) -> &crate::api::meta::Labels {
-        &self.labels
-    }
-    fn labels_mut(&mut self) -> &mut crate::api::meta::Labels {
-        &mut self.labels
-    }
-}
+super::objects::named_with_labels!(Pod);
