@@ -322,3 +322,41 @@ fn a_burst_before_the_traffic_starts_leaves_the_traffic_after_it() {
     // A minute at 2/s, then eleven at 1/s: about 780.
     assert!((680..=880).contains(&requests), "{requests} requests");
 }
+
+/// Kueue#6947 as the simulator met it: `w3` reclaims the quota a borrowing Job holds,
+/// but when that quota comes back a parked workload ranked before `w3` (`w4`, which can
+/// never fit) is the head again, and the Job takes the quota once more; `w3` evicts it
+/// again, and so on. With instant controllers (the Job's pod never started) this looped
+/// within one instant and the run never ended. Kueue's sticky ClusterQueue head keeps
+/// the preemptor the head of its BestEffortFIFO queue until it is admitted.
+#[test]
+fn a_preempting_head_keeps_its_place_until_it_is_admitted() {
+    let cq = |name: &str, gpus: u32, preemption: &str| {
+        format!("---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: {name}}}\nspec:\n  cohort: all\n  namespaceSelector: {{}}\n{preemption}  resourceGroups:\n    - coveredResources: [cpu, memory, nvidia.com/gpu]\n      flavors:\n        - name: gpu\n          resources: [{{name: cpu, nominalQuota: 100}}, {{name: memory, nominalQuota: 1000Gi}}, {{name: nvidia.com/gpu, nominalQuota: {gpus}}}]\n")
+    };
+    let team = |ns: &str, cq: &str| {
+        format!("---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: default, namespace: {ns}}}\nspec: {{clusterQueue: {cq}}}\n")
+    };
+    let pod = |name: &str, gpus: u32| {
+        format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: team-a}}\nspec:\n  containers: [{{name: c, image: i, resources: {{limits: {{cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"{gpus}\"}}}}}}]\n")
+    };
+    let job = "---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: w1, namespace: team-b, annotations: {gpuaas-sim.io/run-time: 1h}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: i, resources: {limits: {cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"3\"}}}]\n";
+    let m = format!(
+        "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {{name: gpu}}\n{}{}{}{}{job}{}{}",
+        cq("a", 3, "  preemption: {reclaimWithinCohort: Any}\n"),
+        cq("b", 0, ""),
+        team("team-a", "a"),
+        team("team-b", "b"),
+        pod("w4", 4),
+        pod("w3", 3),
+    );
+    let s = "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: r}\nspec:\n  duration: 5m\n  include: [m.yaml]\n  nodePools: [{name: n, instanceType: g6.48xlarge, count: 1}]\n  expect:\n    - {at: 1m, workload: w3, state: Ready}\n    - {at: 1m, workload: w1, state: Pending}\n    - {at: 1m, workload: w4, state: Pending}\n";
+    let dir = folder(&[("m.yaml", &m), ("s.yaml", s)]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    for o in &done.outcomes {
+        assert!(o.passed, "{} — {}", o.expectation.text, o.detail);
+    }
+    // The Job was preempted once, not over and over.
+    let preempted = done.result.engine.store().events.iter().filter(|e| e.kind == "Preempted").count();
+    assert_eq!(preempted, 1);
+}

@@ -75,6 +75,7 @@ struct Flavor {
 struct Team {
     namespace: String,
     local_queue: String,
+    cluster_queue: String,
 }
 
 /// What timeline commands and expectations may name.
@@ -107,6 +108,8 @@ struct Gen {
     cluster_queues: Vec<String>,
     workload_classes: Vec<String>,
     pod_classes: Vec<String>,
+    /// Namespaces with the ServingRuntime.
+    runtime_namespaces: Vec<String>,
     names: Names,
     /// Manifest files under `manifests/`: file name → documents.
     manifests: BTreeMap<String, Vec<Value>>,
@@ -131,6 +134,7 @@ pub fn generate(seed: u64, name: &str) -> Generated {
         cluster_queues: Vec::new(),
         workload_classes: Vec::new(),
         pod_classes: Vec::new(),
+        runtime_namespaces: Vec::new(),
         names: Names::default(),
         manifests: BTreeMap::new(),
         extra: Vec::new(),
@@ -156,6 +160,7 @@ pub fn generate(seed: u64, name: &str) -> Generated {
     g.plain_pods();
     g.jobs();
     g.leader_worker_set();
+    g.workload_objects();
     if g.rng.random_bool(0.3) {
         g.trace_file();
     }
@@ -413,6 +418,7 @@ impl Gen {
             self.teams.push(Team {
                 namespace: ns,
                 local_queue,
+                cluster_queue,
             });
         }
         self.about.push(format!(
@@ -800,93 +806,100 @@ impl Gen {
 
     fn inference_services(&mut self) {
         let n = *self.pick(&[0, 1, 1, 2, 2, 3, 4]);
-        let mut runtimes_in = Vec::new();
         for _ in 0..n {
-            let pool = self.target_pool();
-            let (ns, queue) = self.team();
-            let (card, gpus, args) = self.vllm_setup(&pool);
-            let stem = card
-                .name
-                .split('-')
-                .take(2)
-                .collect::<Vec<_>>()
-                .join("-")
-                .replace('.', "-");
-            let name = self.fresh(&stem);
-            if !runtimes_in.contains(&ns) {
-                runtimes_in.push(ns.clone());
+            let team = self.team();
+            let ns = team.0.clone();
+            if !self.runtime_namespaces.contains(&ns) {
+                self.runtime_namespaces.push(ns.clone());
                 self.serving_runtime(&ns);
             }
-            let (source, mut annotations) = self.model_source(&card, &name);
-            annotations.insert("serving.kserve.io/deploymentMode".into(), json!("RawDeployment"));
-            if self.chance(0.3) {
-                annotations.insert("openshift.io/display-name".into(), json!(card.display));
-            }
-            let mut model = Map::new();
-            model.insert("modelFormat".into(), json!({"name": "vLLM"}));
-            if self.chance(0.85) {
-                model.insert("runtime".into(), json!("vllm-runtime"));
-            }
-            for (k, v) in source.as_object().expect("a source map") {
-                model.insert(k.clone(), v.clone());
-            }
-            if !args.is_empty() {
-                model.insert("args".into(), json!(args));
-            }
-            model.insert("resources".into(), self.resources(&pool, gpus));
-            let mut predictor = Map::new();
-            let min = *self.pick(&[0, 1, 1, 1, 1, 1, 1, 2, 2, 3]);
-            predictor.insert("minReplicas".into(), json!(min));
-            if self.chance(0.5) {
-                predictor.insert("maxReplicas".into(), json!(min.max(1) + self.rng.random_range(0..=2)));
-            }
-            if self.chance(0.6) {
-                predictor.insert("deploymentStrategy".into(), self.strategy());
-            }
-            if let Some(t) = self.tolerations(&pool) {
-                predictor.insert("tolerations".into(), t);
-            }
-            if self.chance(0.15) {
-                predictor.insert(
-                    "nodeSelector".into(),
-                    json!({"node.kubernetes.io/instance-type": pool.instance}),
-                );
-            }
-            if !self.pod_classes.is_empty() && self.chance(0.25) {
-                let classes = self.pod_classes.clone();
-                predictor.insert("priorityClassName".into(), json!(self.pick(&classes)));
-            }
-            if self.chance(0.2) {
-                predictor.insert(
-                    "terminationGracePeriodSeconds".into(),
-                    json!(self.rng.random_range(0..=90)),
-                );
-            }
-            predictor.insert("model".into(), Value::Object(model));
-            let mut labels = self.kueue_labels(&queue);
-            if self.chance(0.3) {
-                labels.insert("opendatahub.io/dashboard".into(), json!("true"));
-            }
-            let mut metadata = json!({"name": name, "namespace": ns});
-            if !labels.is_empty() {
-                metadata["labels"] = Value::Object(labels);
-            }
-            metadata["annotations"] = Value::Object(annotations);
-            let doc = json!({
-                "apiVersion": "serving.kserve.io/v1beta1",
-                "kind": "InferenceService",
-                "metadata": metadata,
-                "spec": {"predictor": predictor},
-            });
-            self.names.isvc_docs.push(doc.clone());
+            let doc = self.inference_service(team);
             self.add(&format!("{ns}-serving.yaml"), doc);
-            self.names.isvcs.push((ns.clone(), name.clone()));
-            self.names
-                .deployments
-                .push((ns.clone(), format!("{name}-predictor"), String::new()));
-            self.names.workloads.push(name.clone());
-            self.about.push(format!("{}×{gpus} {}", card.name, pool.gpu));
         }
+    }
+
+    /// An InferenceService of the team `(namespace, LocalQueue)`, whose namespace has the
+    /// ServingRuntime; its names are recorded for the timeline and expectations.
+    fn inference_service(&mut self, (ns, queue): (String, String)) -> Value {
+        let pool = self.target_pool();
+        let (card, gpus, args) = self.vllm_setup(&pool);
+        let stem = card
+            .name
+            .split('-')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("-")
+            .replace('.', "-");
+        let name = self.fresh(&stem);
+        let (source, mut annotations) = self.model_source(&card, &name);
+        annotations.insert("serving.kserve.io/deploymentMode".into(), json!("RawDeployment"));
+        if self.chance(0.3) {
+            annotations.insert("openshift.io/display-name".into(), json!(card.display));
+        }
+        let mut model = Map::new();
+        model.insert("modelFormat".into(), json!({"name": "vLLM"}));
+        if self.chance(0.85) {
+            model.insert("runtime".into(), json!("vllm-runtime"));
+        }
+        for (k, v) in source.as_object().expect("a source map") {
+            model.insert(k.clone(), v.clone());
+        }
+        if !args.is_empty() {
+            model.insert("args".into(), json!(args));
+        }
+        model.insert("resources".into(), self.resources(&pool, gpus));
+        let mut predictor = Map::new();
+        let min = *self.pick(&[0, 1, 1, 1, 1, 1, 1, 2, 2, 3]);
+        predictor.insert("minReplicas".into(), json!(min));
+        if self.chance(0.5) {
+            predictor.insert("maxReplicas".into(), json!(min.max(1) + self.rng.random_range(0..=2)));
+        }
+        if self.chance(0.6) {
+            predictor.insert("deploymentStrategy".into(), self.strategy());
+        }
+        if let Some(t) = self.tolerations(&pool) {
+            predictor.insert("tolerations".into(), t);
+        }
+        if self.chance(0.15) {
+            predictor.insert(
+                "nodeSelector".into(),
+                json!({"node.kubernetes.io/instance-type": pool.instance}),
+            );
+        }
+        if !self.pod_classes.is_empty() && self.chance(0.25) {
+            let classes = self.pod_classes.clone();
+            predictor.insert("priorityClassName".into(), json!(self.pick(&classes)));
+        }
+        if self.chance(0.2) {
+            predictor.insert(
+                "terminationGracePeriodSeconds".into(),
+                json!(self.rng.random_range(0..=90)),
+            );
+        }
+        predictor.insert("model".into(), Value::Object(model));
+        let mut labels = self.kueue_labels(&queue);
+        if self.chance(0.3) {
+            labels.insert("opendatahub.io/dashboard".into(), json!("true"));
+        }
+        let mut metadata = json!({"name": name, "namespace": ns});
+        if !labels.is_empty() {
+            metadata["labels"] = Value::Object(labels);
+        }
+        metadata["annotations"] = Value::Object(annotations);
+        let doc = json!({
+            "apiVersion": "serving.kserve.io/v1beta1",
+            "kind": "InferenceService",
+            "metadata": metadata,
+            "spec": {"predictor": predictor},
+        });
+        self.names.isvc_docs.push(doc.clone());
+        self.names.isvcs.push((ns.clone(), name.clone()));
+        self.names
+            .deployments
+            .push((ns.clone(), format!("{name}-predictor"), String::new()));
+        self.names.workloads.push(name.clone());
+        self.about.push(format!("{}×{gpus} {}", card.name, pool.gpu));
+        doc
     }
 
     fn serving_runtime(&mut self, ns: &str) {
@@ -1136,6 +1149,58 @@ impl Gen {
         self.names.workloads.push(name);
     }
 
+    /// Kueue Workload objects as `kubectl get workloads -o yaml` prints them, now and
+    /// then: pending ones queue, admitted ones hold their quota from the start.
+    fn workload_objects(&mut self) {
+        if !self.chance(0.15) {
+            return;
+        }
+        for _ in 0..self.rng.random_range(1..=3) {
+            let pool = self.target_pool();
+            let t = self.rng.random_range(0..self.teams.len());
+            let (ns, queue, cq) = (
+                self.teams[t].namespace.clone(),
+                self.teams[t].local_queue.clone(),
+                self.teams[t].cluster_queue.clone(),
+            );
+            let name = self.fresh("snapshot");
+            let gpus = self.gpu_count(&pool);
+            let count = self.rng.random_range(1..=2);
+            let resources = self.resources(&pool, gpus);
+            let mut spec = json!({
+                "queueName": queue,
+                "podSets": [{"name": "main", "count": count, "template": {"spec": {"containers": [{"name": "main", "image": "quay.io/example/worker:latest", "resources": resources}]}}}],
+            });
+            if self.chance(0.4) {
+                spec["priority"] = json!(self.rng.random_range(-10..=1000));
+            }
+            let minute = self.rng.random_range(0..60);
+            let mut doc = json!({
+                "apiVersion": "kueue.x-k8s.io/v1beta1",
+                "kind": "Workload",
+                "metadata": {"name": name, "namespace": ns, "creationTimestamp": format!("2026-11-23T10:{minute:02}:00Z")},
+                "spec": spec,
+            });
+            if self.chance(0.3) {
+                let run = self.rng.random_range(1..=30) * 60;
+                doc["metadata"]["annotations"] = json!({"gpuaas-sim.io/run-time": self.duration(run)});
+            }
+            // Admitted: the flavors its ClusterQueue gives each resource it asks for.
+            if self.chance(0.5) {
+                let wanted = ["cpu", "memory", pool.resource.as_str()];
+                let flavors: Option<Map<String, Value>> = wanted
+                    .iter()
+                    .map(|r| flavor_for(&self.names.cq_docs, &cq, r).map(|f| (r.to_string(), json!(f))))
+                    .collect();
+                if let Some(flavors) = flavors {
+                    doc["status"] = json!({"admission": {"clusterQueue": cq, "podSetAssignments": [{"name": "main", "flavors": flavors, "count": count}]}});
+                }
+            }
+            self.add(&format!("{ns}-snapshot.yaml"), doc);
+            self.names.workloads.push(name);
+        }
+    }
+
     // ---- traffic, timeline, expectations ----------------------------------------------
 
     /// A CSV trace of the `timestamp,input_tokens,output_tokens` form.
@@ -1316,10 +1381,11 @@ impl Gen {
                     let (ns, d, _) = self.pick(&ds).clone();
                     let n = self.ns_flag(&ns);
                     let r = *self.pick(&[0, 0, 1, 1, 2, 3]);
-                    return if self.chance(0.8) {
-                        format!("{oc} scale deployment {d} {n} --replicas={r}")
-                    } else {
-                        format!("{oc} scale deploy/{d} {n} --replicas {r}")
+                    return match self.rng.random_range(0..20) {
+                        0 => format!("{oc} scale deployment --all {n} --replicas={r}"),
+                        1 | 2 => format!("{oc} scale deployment -l app={d} {n} --replicas={r}"),
+                        3..=6 => format!("{oc} scale deploy/{d} {n} --replicas {r}"),
+                        _ => format!("{oc} scale deployment {d} {n} --replicas={r}"),
                     };
                 }
                 2 => {
@@ -1565,15 +1631,33 @@ impl Gen {
         let (ns, queue) = self.team();
         let gpus = self.gpu_count(&pool);
         let file = format!("apply/{}.yaml", self.fresh("change"));
-        let choice = self.rng.random_range(0..4);
-        let doc = if choice == 0 && !self.names.isvc_docs.is_empty() {
+        let choice = self.rng.random_range(0..5);
+        let doc = if choice == 4 && !self.runtime_namespaces.is_empty() {
+            // A new InferenceService, in a namespace with the runtime.
+            let namespaces = self.runtime_namespaces.clone();
+            let ns = self.pick(&namespaces).clone();
+            let queue = self
+                .teams
+                .iter()
+                .find(|t| t.namespace == ns)
+                .map(|t| t.local_queue.clone())
+                .unwrap_or_default();
+            self.inference_service((ns, queue))
+        } else if choice == 0 && !self.names.isvc_docs.is_empty() {
             // An InferenceService as written, changed: its replicas, its vLLM arguments
             // (a rollout, perhaps to arguments the engine refuses) or an annotation.
             let docs = self.names.isvc_docs.clone();
             let mut doc = self.pick(&docs).clone();
             let predictor = &mut doc["spec"]["predictor"];
             match self.rng.random_range(0..3) {
-                0 => predictor["minReplicas"] = json!(self.rng.random_range(0..=2)),
+                0 => {
+                    let min = self.rng.random_range(0..=2);
+                    predictor["minReplicas"] = json!(min);
+                    // KServe's webhook refuses a minimum above the maximum.
+                    if predictor["maxReplicas"].as_i64().is_some_and(|max| max < min) {
+                        predictor["maxReplicas"] = json!(min);
+                    }
+                }
                 1 => {
                     let len = *self.pick(&[2048, 4096, 8192, 65536]);
                     predictor["model"]["args"] = json!([format!("--max-model-len={len}")]);
@@ -1792,6 +1876,17 @@ impl Gen {
             about: self.about.join(", "),
         }
     }
+}
+
+/// The first flavor the ClusterQueue `cq` (among `docs`) lists for `resource`.
+fn flavor_for(docs: &[Value], cq: &str, resource: &str) -> Option<String> {
+    let doc = docs.iter().find(|d| d["metadata"]["name"] == cq)?;
+    let group = doc["spec"]["resourceGroups"].as_array()?.iter().find(|g| {
+        g["coveredResources"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|r| r == resource))
+    })?;
+    group["flavors"][0]["name"].as_str().map(str::to_string)
 }
 
 fn round(x: f64, digits: i32) -> f64 {
