@@ -276,3 +276,87 @@ fn a_spare_gpu_node_in_a_run_with_traffic_gets_every_report() {
         .collect();
     assert_eq!(busy_nodes.len(), 1, "one engine pod: {busy_nodes:?}");
 }
+
+/// The demo with `traffic` entries and `timeline` entries (indented as list items).
+fn demo_traffic(traffic: &str, timeline: &str) -> Result<gpuaas_sim::Completed, String> {
+    let base = repo().join("scenarios/gpuaas-demo");
+    let s = format!(
+        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: r}}\nspec:\n  duration: 20m\n  include: [{}/manifests/]\n  traffic:\n{traffic}  timeline:\n{timeline}",
+        base.display()
+    );
+    let dir = folder(&[("s.yaml", &s)]);
+    let mut prepared = gpuaas_sim::scenario::run::discover(&[dir.path().join("s.yaml")]).map_err(|e| e.to_string())?;
+    gpuaas_sim::simulate(prepared.remove(0)).map_err(|e| e.to_string())
+}
+
+/// A rate change may name the namespace of traffic that does not (its service's name is
+/// unique): it was refused with `no spec.traffic entry targets `mistral-3-int4` (did you
+/// mean `mistral-3-int4`?)`. A namespace where the service is not is still refused.
+#[test]
+fn a_rate_change_naming_the_namespace_reaches_traffic_that_does_not() {
+    let traffic = "    - {target: mistral-3-int4, start: 8m, rate: 1/s, prompt_tokens: 200, output_tokens: 50}\n";
+    let change =
+        |ns: &str| format!("    - {{at: 12m, traffic: {{target: mistral-3-int4, namespace: {ns}, rate: 0/s}}}}\n");
+    let done = demo_traffic(traffic, &change("private-ai")).unwrap_or_else(|e| panic!("{e}"));
+    let requests = done.report.models["mistral-3-int4"].requests;
+    // About 4 minutes at 1/s, then none: the change applied.
+    assert!((180..=300).contains(&requests), "{requests} requests");
+    let refused = demo_traffic(traffic, &change("elsewhere"))
+        .err()
+        .expect("a namespace without the service");
+    assert!(
+        refused.contains("no InferenceService `mistral-3-int4` in namespace elsewhere"),
+        "{refused}"
+    );
+}
+
+/// A burst that starts before the traffic does (or before a timeline rate change) used
+/// to leave the stream silent after it, and the arrival draw then searched for an
+/// arrival up to 10⁹ s ahead: the run hung for minutes.
+#[test]
+fn a_burst_before_the_traffic_starts_leaves_the_traffic_after_it() {
+    let traffic = "    - {target: mistral-3-int4, start: 8m, rate: 1/s, prompt_tokens: 200, output_tokens: 50,\n       bursts: [{at: 7m, for: 2m, factor: 2}]}\n";
+    let done =
+        demo_traffic(traffic, "    - {at: 1m, run: \"oc get pods -n private-ai\"}\n").unwrap_or_else(|e| panic!("{e}"));
+    let requests = done.report.models["mistral-3-int4"].requests;
+    // A minute at 2/s, then eleven at 1/s: about 780.
+    assert!((680..=880).contains(&requests), "{requests} requests");
+}
+
+/// Kueue#6947 as the simulator met it: `w3` reclaims the quota a borrowing Job holds,
+/// but when that quota comes back a parked workload ranked before `w3` (`w4`, which can
+/// never fit) is the head again, and the Job takes the quota once more; `w3` evicts it
+/// again, and so on. With instant controllers (the Job's pod never started) this looped
+/// within one instant and the run never ended. Kueue's sticky ClusterQueue head keeps
+/// the preemptor the head of its BestEffortFIFO queue until it is admitted.
+#[test]
+fn a_preempting_head_keeps_its_place_until_it_is_admitted() {
+    let cq = |name: &str, gpus: u32, preemption: &str| {
+        format!("---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: {name}}}\nspec:\n  cohort: all\n  namespaceSelector: {{}}\n{preemption}  resourceGroups:\n    - coveredResources: [cpu, memory, nvidia.com/gpu]\n      flavors:\n        - name: gpu\n          resources: [{{name: cpu, nominalQuota: 100}}, {{name: memory, nominalQuota: 1000Gi}}, {{name: nvidia.com/gpu, nominalQuota: {gpus}}}]\n")
+    };
+    let team = |ns: &str, cq: &str| {
+        format!("---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: default, namespace: {ns}}}\nspec: {{clusterQueue: {cq}}}\n")
+    };
+    let pod = |name: &str, gpus: u32| {
+        format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: team-a}}\nspec:\n  containers: [{{name: c, image: i, resources: {{limits: {{cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"{gpus}\"}}}}}}]\n")
+    };
+    let job = "---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: w1, namespace: team-b, annotations: {gpuaas-sim.io/run-time: 1h}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: i, resources: {limits: {cpu: \"1\", memory: 1Gi, nvidia.com/gpu: \"3\"}}}]\n";
+    let m = format!(
+        "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {{name: gpu}}\n{}{}{}{}{job}{}{}",
+        cq("a", 3, "  preemption: {reclaimWithinCohort: Any}\n"),
+        cq("b", 0, ""),
+        team("team-a", "a"),
+        team("team-b", "b"),
+        pod("w4", 4),
+        pod("w3", 3),
+    );
+    let s = "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: r}\nspec:\n  duration: 5m\n  include: [m.yaml]\n  nodePools: [{name: n, instanceType: g6.48xlarge, count: 1}]\n  expect:\n    - {at: 1m, workload: w3, state: Ready}\n    - {at: 1m, workload: w1, state: Pending}\n    - {at: 1m, workload: w4, state: Pending}\n";
+    let dir = folder(&[("m.yaml", &m), ("s.yaml", s)]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    for o in &done.outcomes {
+        assert!(o.passed, "{} — {}", o.expectation.text, o.detail);
+    }
+    // The Job was preempted once, not over and over.
+    let preempted = done.result.engine.store().events.iter().filter(|e| e.kind == "Preempted").count();
+    assert_eq!(preempted, 1);
+}

@@ -474,7 +474,14 @@ pub(crate) fn apply_rate_change(entries: &mut [TrafficEntry], at: SimTime, chang
         })?)?;
     let mut found = false;
     for e in entries.iter_mut() {
-        if e.target == target && (namespace.is_none() || e.namespace == namespace) {
+        // An entry without a namespace targets the only service of its name, wherever it
+        // is: a change that names the namespace is about it too, and says where it is
+        // (checked against the inputs with the entry's own target).
+        let same_namespace = namespace.is_none() || e.namespace.is_none() || e.namespace == namespace;
+        if e.target == target && same_namespace {
+            if e.namespace.is_none() {
+                e.namespace.clone_from(&namespace);
+            }
             match &mut e.spec.pattern {
                 Pattern::Synthetic { rates, .. } => {
                     rates.change(at, r);
@@ -492,12 +499,15 @@ pub(crate) fn apply_rate_change(entries: &mut [TrafficEntry], at: SimTime, chang
     }
     if !found {
         let known: Vec<&str> = entries.iter().map(|e| e.target.as_str()).collect();
+        // The name may be right and the namespace not: say so rather than suggest the
+        // very name that was written.
+        let hint = match &namespace {
+            Some(ns) if known.contains(&target.as_str()) => format!(" in namespace {ns}"),
+            _ => did_you_mean(&target, known),
+        };
         return Err(InputError::at(
             change.loc.clone(),
-            format!(
-                "no spec.traffic entry targets `{target}`{}",
-                did_you_mean(&target, known.into_iter())
-            ),
+            format!("no spec.traffic entry targets `{target}`{hint}"),
         )
         .hint("declare the traffic under spec.traffic first"));
     }

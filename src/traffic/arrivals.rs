@@ -56,9 +56,11 @@ impl RateSchedule {
 
     /// Multiplies the rate by `factor` over [from, until) (a burst).
     pub(crate) fn burst(&mut self, from: SimTime, until: SimTime, factor: f64) {
-        for t in [from, until] {
+        // Both boundaries' rates are read before either is inserted: `rate_at_base` needs
+        // the steps in time order, and a burst may start before an existing step.
+        let boundaries = [(from, self.rate_at_base(from)), (until, self.rate_at_base(until))];
+        for (t, r) in boundaries {
             if !self.steps.iter().any(|(at, _)| *at == t) {
-                let r = self.rate_at_base(t);
                 self.steps.push((t, r));
             }
         }
@@ -87,6 +89,14 @@ impl RateSchedule {
         base * (1.0 + self.diurnal.map(|d| d.amplitude.abs()).unwrap_or(0.0))
     }
 
+    /// When the rate becomes zero for good: the last step's time if its rate is zero.
+    fn silent_from(&self) -> Option<SimTime> {
+        match self.steps.last() {
+            Some((at, r)) if *r <= 0.0 => Some(*at),
+            _ => None,
+        }
+    }
+
     fn rate_at_base(&self, t: SimTime) -> f64 {
         self.steps
             .iter()
@@ -105,6 +115,9 @@ pub(crate) fn next_arrival_s(kind: &Interarrival, rates: &RateSchedule, now: f64
         return None;
     }
     let constant = rates.steps.len() == 1 && rates.diurnal.is_none();
+    // Past the step where the rate falls to zero for good no candidate is ever accepted:
+    // the stream has ended, though the bound (a rate before that step) is positive.
+    let silent_from = rates.silent_from().map(|at| at.as_secs_f64());
     let mut t = now;
     loop {
         // The Scenario's checks keep rates and cv positive and finite; were they not, the
@@ -118,7 +131,7 @@ pub(crate) fn next_arrival_s(kind: &Interarrival, rates: &RateSchedule, now: f64
             }
         };
         t += gap;
-        if t > 1e9 {
+        if t > 1e9 || silent_from.is_some_and(|s| t >= s) {
             return None;
         }
         if constant {
@@ -209,5 +222,58 @@ mod tests {
         let around = |h: f64| a.iter().filter(|t| (**t / 3600.0 - h).abs() < 1.0).count() as f64 / 7200.0;
         assert!((around(12.0) - 6.0).abs() < 0.4, "peak {}", around(12.0));
         assert!((around(1.0) - 2.0).abs() < 0.3, "trough {}", around(1.0));
+    }
+
+    /// A burst that starts before a later step (here the stream's start, written as a
+    /// zero-rate step) multiplies the rate inside it and leaves the rate after it as it
+    /// was; the rate after it once came out zero, from the burst's own start step.
+    #[test]
+    fn a_burst_before_a_rate_step_leaves_the_rate_after_it() {
+        let mut rates = RateSchedule {
+            steps: vec![(SimTime::ZERO, 0.0), (SimTime(300_000), 2.0)],
+            diurnal: None,
+        };
+        rates.burst(SimTime(234_000), SimTime(472_000), 0.5);
+        assert_eq!(
+            rates.steps,
+            vec![
+                (SimTime::ZERO, 0.0),
+                (SimTime(234_000), 0.0),
+                (SimTime(300_000), 1.0),
+                (SimTime(472_000), 2.0)
+            ]
+        );
+        let a = count(&Interarrival::Poisson, &rates, 2_472.0, 4);
+        let after = a.iter().filter(|t| **t >= 472.0).count() as f64 / 2000.0;
+        assert!((after - 2.0).abs() < 0.2, "{after} per second after the burst");
+    }
+
+    /// A rate that falls to zero for good ends the stream at once, though the thinning
+    /// bound (the rate before) is positive: the draw used to run on to 1e9 seconds, over
+    /// a billion candidates, which left a run hanging.
+    #[test]
+    fn a_rate_that_drops_to_zero_for_good_ends_the_stream() {
+        let rates = RateSchedule {
+            steps: vec![(SimTime::ZERO, 2.0), (SimTime(60_000), 0.0)],
+            diurnal: None,
+        };
+        for kind in [Interarrival::Poisson, Interarrival::Gamma { cv: 2.0 }] {
+            let started = std::time::Instant::now();
+            let a = count(&kind, &rates, 1e12, 6);
+            assert!(
+                a.iter().all(|t| *t < 60.0),
+                "{kind:?}: an arrival after the rate fell to zero"
+            );
+            assert!(
+                (60..=200).contains(&a.len()),
+                "{kind:?}: {} arrivals in the first minute",
+                a.len()
+            );
+            assert!(
+                started.elapsed().as_secs() < 5,
+                "{kind:?}: took {:?}",
+                started.elapsed()
+            );
+        }
     }
 }
