@@ -357,6 +357,13 @@ fn a_preempting_head_keeps_its_place_until_it_is_admitted() {
         assert!(o.passed, "{} — {}", o.expectation.text, o.detail);
     }
     // The Job was preempted once, not over and over.
-    let preempted = done.result.engine.store().events.iter().filter(|e| e.kind == "Preempted").count();
+    let preempted = done
+        .result
+        .engine
+        .store()
+        .events
+        .iter()
+        .filter(|e| e.kind == "Preempted")
+        .count();
     assert_eq!(preempted, 1);
 }

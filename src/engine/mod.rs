@@ -25,9 +25,13 @@ use change::Change;
 use components::{Components, Cx, Event, RECONCILE_ORDER};
 use kernel::Kernel;
 
-/// Reconciles allowed within one instant before the run is called a livelock: far more
-/// than the largest bundled fleet needs (about ten per pod created).
-const SETTLE_LIMIT: u64 = 50_000_000;
+/// Reconciles allowed within one instant before the run is called a livelock: a base, and
+/// a share per object in the store, far more than any fleet needs (about ten per pod
+/// created). It grows with the cluster so a large fleet applied at one instant is never
+/// cut short, and stays small enough that a livelock, which logs an event or two per
+/// round, ends with an error long before its event log fills memory.
+const SETTLE_BASE: u64 = 500_000;
+const SETTLE_PER_OBJECT: u64 = 200;
 
 /// Why a run could not go on.
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +70,9 @@ pub struct Engine {
     store: Store,
     api: ApiServer,
     components: Components,
-    /// Reconciles allowed within one instant (`SETTLE_LIMIT`; lower in tests).
-    settle_limit: u64,
+    /// Reconciles allowed within one instant, when a test sets it lower than the
+    /// store's budget (`SETTLE_BASE` + `SETTLE_PER_OBJECT` per object).
+    settle_limit: Option<u64>,
 }
 
 impl Engine {
@@ -81,7 +86,7 @@ impl Engine {
                 kube_scheduler: KubeScheduler::new(config.seed),
                 ..Components::default()
             },
-            settle_limit: SETTLE_LIMIT,
+            settle_limit: None,
         }
     }
 
@@ -166,6 +171,11 @@ impl Engine {
     /// Drains every component's work queue until nothing is left to do.
     pub(crate) fn settle(&mut self) -> Result<(), RunError> {
         let mut reconciles: u64 = 0;
+        let limit = self.settle_limit.unwrap_or_else(|| {
+            let s = &self.store;
+            let objects = s.nodes.len() + s.pods.len() + s.workloads.len() + s.jobs.len() + s.deployments.len();
+            SETTLE_BASE + SETTLE_PER_OBJECT * objects as u64
+        });
         'drain: loop {
             for &name in RECONCILE_ORDER {
                 let work = {
@@ -174,7 +184,7 @@ impl Engine {
                 };
                 let Some(actions) = work else { continue };
                 reconciles += 1;
-                if reconciles > self.settle_limit {
+                if reconciles > limit {
                     return Err(RunError::DidNotSettle {
                         at: self.now(),
                         reconciles,
@@ -293,7 +303,7 @@ mod tests {
     #[test]
     fn a_run_that_does_not_settle_is_an_error_naming_the_instant_and_the_component() {
         let mut e = engine();
-        e.settle_limit = 3;
+        e.settle_limit = Some(3);
         e.submit(Action::Apply {
             object: Box::new(deployment(5)),
             manifest: None,

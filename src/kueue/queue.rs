@@ -1,6 +1,7 @@
 //! The queue manager (`pkg/queue`): per ClusterQueue, a heap of pending workloads ordered
 //! by priority, then queue-order timestamp, then creation; and the inadmissible set that
-//! BestEffortFIFO parks workloads in until something in the ClusterQueue changes.
+//! BestEffortFIFO parks workloads in until something in the ClusterQueue changes; and
+//! BestEffortFIFO's sticky head, the preemptor that keeps its place until it is admitted.
 
 use crate::api::kueue::QueueingStrategy;
 use crate::store::{Workload, WorkloadId};
@@ -34,6 +35,11 @@ pub(crate) struct ClusterQueueQueue {
     pub inadmissible: BTreeSet<QueueKey>,
     /// StrictFIFO: the head did not fit; nothing is tried until the queue is requeued.
     pub blocked: bool,
+    /// BestEffortFIFO's sticky head (Kueue's `preemptorWorkload`, Kueue#6947): the workload
+    /// that issued preemptions stays first in its queue until it is admitted or deleted,
+    /// so a head that can never fit cannot take the freed quota's turn and send the
+    /// victims back in, over and over.
+    pub sticky: Option<QueueKey>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -48,8 +54,15 @@ pub(crate) struct QueueManager {
 impl QueueManager {
     pub(crate) fn push(&mut self, cq: &str, w: &Workload) {
         let q = self.queues.entry(cq.to_string()).or_default();
-        q.inadmissible.remove(&key_of(w));
-        q.active.insert(key_of(w));
+        let key = key_of(w);
+        q.inadmissible.remove(&key);
+        // The sticky head follows its workload through a priority change.
+        if let Some(sticky) = q.sticky.as_mut().filter(|s| s.workload == w.uid) {
+            q.active.remove(sticky);
+            q.inadmissible.remove(sticky);
+            *sticky = key.clone();
+        }
+        q.active.insert(key);
         // The new workload may sort before a blocked StrictFIFO head.
         q.blocked = false;
     }
@@ -63,6 +76,9 @@ impl QueueManager {
             }
             q.active.remove(&k);
             q.inadmissible.remove(&k);
+            if q.sticky.as_ref().is_some_and(|s| s.workload == w.uid) {
+                q.sticky = None;
+            }
         }
         self.orphans.remove(&w.uid);
     }
@@ -72,6 +88,11 @@ impl QueueManager {
         let q = self.queues.get_mut(cq)?;
         if q.blocked {
             return None;
+        }
+        if let Some(sticky) = q.sticky.as_ref().filter(|s| q.active.contains(*s)) {
+            let head = sticky.clone();
+            q.active.remove(&head);
+            return Some(head);
         }
         q.active.pop_first()
     }
@@ -93,6 +114,16 @@ impl QueueManager {
     /// Puts a head back among the active workloads for the next cycle.
     pub(crate) fn requeue_now(&mut self, cq: &str, key: QueueKey) {
         self.queues.entry(cq.to_string()).or_default().active.insert(key);
+    }
+
+    /// Puts back a head that waits for the victims it preempted (`PendingPreemption`):
+    /// active at once, and under BestEffortFIFO the sticky head of its queue.
+    pub(crate) fn requeue_preempting(&mut self, cq: &str, key: QueueKey, strategy: QueueingStrategy) {
+        let q = self.queues.entry(cq.to_string()).or_default();
+        if strategy == QueueingStrategy::BestEffortFIFO {
+            q.sticky = Some(key.clone());
+        }
+        q.active.insert(key);
     }
 
     /// `QueueInadmissibleWorkloads`: something changed (quota released, spec changed),
@@ -166,5 +197,38 @@ mod tests {
         assert!(strict.pop_head("cq").is_none(), "StrictFIFO head blocks the queue");
         strict.requeue_all("cq");
         assert_eq!(strict.pop_head("cq").unwrap().name, "big");
+    }
+
+    #[test]
+    fn a_best_effort_preemptor_stays_the_head_until_it_leaves() {
+        let mut qm = QueueManager::default();
+        let (first, preemptor) = (wl(1, "first", 0, 1), wl(2, "preemptor", 0, 2));
+        qm.push("cq", &first);
+        qm.push("cq", &preemptor);
+        let parked = qm.pop_head("cq").unwrap();
+        qm.requeue_not_fitting("cq", parked, QueueingStrategy::BestEffortFIFO);
+        let head = qm.pop_head("cq").unwrap();
+        assert_eq!(head.name, "preemptor");
+        qm.requeue_preempting("cq", head, QueueingStrategy::BestEffortFIFO);
+        // Quota came back: the parked head returns, but the preemptor keeps its turn.
+        qm.requeue_all("cq");
+        let head = qm.pop_head("cq").unwrap();
+        assert_eq!(head.name, "preemptor");
+        qm.requeue_preempting("cq", head, QueueingStrategy::BestEffortFIFO);
+        // Admitted: it leaves the queue, and the order is FIFO again.
+        qm.pop_head("cq");
+        qm.remove("cq", &preemptor);
+        assert_eq!(qm.pop_head("cq").unwrap().name, "first");
+    }
+
+    #[test]
+    fn a_strict_preemptor_is_not_sticky() {
+        let mut qm = QueueManager::default();
+        qm.push("cq", &wl(1, "low", 0, 2));
+        qm.push("cq", &wl(2, "high", 10, 3));
+        let head = qm.pop_head("cq").unwrap();
+        qm.requeue_preempting("cq", head, QueueingStrategy::StrictFIFO);
+        qm.push("cq", &wl(3, "higher", 20, 4));
+        assert_eq!(qm.pop_head("cq").unwrap().name, "higher");
     }
 }

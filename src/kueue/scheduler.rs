@@ -227,9 +227,9 @@ impl<'w> Pass<'w, '_> {
                 }
                 Processed::Preempting { issued } => {
                     outcome.progress |= issued > 0;
-                    retry.push((cq, key));
+                    retry.push((cq, key, true));
                 }
-                Processed::NoLongerFits => retry.push((cq, key)),
+                Processed::NoLongerFits => retry.push((cq, key, false)),
                 Processed::Parked => {}
             }
         }
@@ -239,8 +239,12 @@ impl<'w> Pass<'w, '_> {
         }
         // 6. Requeue the heads that wait for their victims or lost their quota.
         outcome.all_retried = retry.len() == head_count;
-        for (cq, key) in retry {
-            self.qm.requeue_now(&cq, key);
+        for (cq, key, preempting) in retry {
+            let strategy = self.store.cluster_queues.get(&cq).map(|c| c.queueing_strategy);
+            match strategy {
+                Some(strategy) if preempting => self.qm.requeue_preempting(&cq, key, strategy),
+                _ => self.qm.requeue_now(&cq, key),
+            }
         }
         Some(outcome)
     }
