@@ -166,8 +166,9 @@ pub fn generate(seed: u64, name: &str) -> Generated {
     }
     let traffic = g.traffic();
     let timeline = g.timeline();
+    let faults = g.faults();
     let expect = g.expectations();
-    g.scenario_document(name, kueue, traffic, timeline, expect)
+    g.scenario_document(name, kueue, traffic, timeline, faults, expect)
 }
 
 impl Gen {
@@ -1348,10 +1349,83 @@ impl Gen {
                 entries.push(json!({"at": at, "traffic": change}));
                 continue;
             }
+            if self.chance(0.06) {
+                if let Some(fault) = self.fault() {
+                    entries.push(json!({"at": at, "fault": fault}));
+                    continue;
+                }
+            }
             let command = self.command();
             entries.push(json!({"at": at, "run": command}));
         }
         entries
+    }
+
+    // ---- faults ------------------------------------------------------------------------
+
+    /// One fault of any kind, on one of the scenario's nodes where it needs one.
+    fn fault(&mut self) -> Option<Value> {
+        let nodes = self.names.nodes.clone();
+        let node = (!nodes.is_empty()).then(|| self.pick(&nodes).clone());
+        let lasting = *self.pick(&["30s", "2m", "10m", "1h"]);
+        let fault = match self.rng.random_range(0..7) {
+            0 => json!({"type": "NodeNotReady", "node": node?, "for": lasting}),
+            1 => json!({"type": "NodeLost", "node": node?}),
+            2 => json!({"type": "SpotInterruption", "node": node?}),
+            3 => {
+                let mut f = json!({"type": "GPUFailure", "node": node?});
+                if self.chance(0.5) {
+                    f["gpus"] = json!(self.rng.random_range(1..=2));
+                }
+                if self.chance(0.5) {
+                    f["xid"] = json!(*self.pick(&[48, 74, 79, 94, 95, 119]));
+                }
+                f
+            }
+            4 => json!({"type": "StorageSlow", "factor": *self.pick(&[1.5, 3.0, 10.0]), "for": lasting}),
+            5 => json!({"type": "StorageUnavailable", "for": lasting}),
+            _ => {
+                let mut f = json!({"type": "ImagePullFailure", "for": lasting});
+                if self.chance(0.4) {
+                    f["image"] = json!(*self.pick(&["vllm", "modelcar", "quay.io"]));
+                }
+                f
+            }
+        };
+        Some(fault)
+    }
+
+    /// `spec.faults`: a few scheduled faults, and sometimes a random stream per node.
+    fn faults(&mut self) -> Vec<Value> {
+        let mut faults = Vec::new();
+        if !self.chance(0.25) {
+            return faults;
+        }
+        for _ in 0..self.rng.random_range(0..=3) {
+            let (_, at) = self.instant();
+            if let Some(mut f) = self.fault() {
+                f["at"] = json!(at);
+                faults.push(f);
+            }
+        }
+        if self.chance(0.4) {
+            let kind = *self.pick(&["NodeNotReady", "NodeLost", "SpotInterruption", "GPUFailure"]);
+            // A short mean time between failures, so a run of an hour or two meets some.
+            let mut random = json!({"type": kind, "mtbf": *self.pick(&["1h", "2h", "10h"])});
+            if kind == "NodeNotReady" {
+                random["for"] = json!(*self.pick(&["1m", "10m"]));
+            }
+            if kind == "GPUFailure" && self.chance(0.5) {
+                random["xid"] = json!(79);
+            }
+            if let Some(pool) = self.pools.iter().find(|p| p.count > 0).map(|p| p.name.clone()) {
+                if self.chance(0.5) {
+                    random["nodeSelector"] = json!({"gpuaas-sim.io/node-pool": pool});
+                }
+            }
+            faults.push(json!({"random": random}));
+        }
+        faults
     }
 
     fn ns_flag(&mut self, ns: &str) -> String {
@@ -1760,6 +1834,7 @@ impl Gen {
         kueue: Option<Value>,
         traffic: Vec<Value>,
         timeline: Vec<Value>,
+        faults: Vec<Value>,
         expect: Vec<Value>,
     ) -> Generated {
         let length = self.duration(self.duration_s);
@@ -1828,6 +1903,10 @@ impl Gen {
         }
         if !timeline.is_empty() {
             spec.insert("timeline".into(), json!(timeline));
+        }
+        if !faults.is_empty() {
+            self.about.push(format!("{} faults", faults.len()));
+            spec.insert("faults".into(), json!(faults));
         }
         spec.insert("expect".into(), json!(expect));
         let doc = json!({
