@@ -274,19 +274,26 @@ fn report_folder(out: &Path, scenario: &str) -> Result<PathBuf, ExitCode> {
 
 fn write_reports(dir: &Path, report: &Report, quiet: bool) -> Result<(), ExitCode> {
     let written = std::fs::create_dir_all(dir).and_then(|_| gpuaas_sim::report::write_all(dir, report));
-    match written {
-        Ok(not_drawn) => {
-            for e in not_drawn {
+    let plots = match written {
+        Ok(w) => {
+            for e in w.not_drawn {
                 eprintln!("warning: {e}");
             }
+            w.plots
         }
         Err(e) => {
             eprintln!("{}: cannot write report: {e}", dir.display());
             return Err(ExitCode::from(2));
         }
-    }
+    };
     if !quiet {
-        println!("wrote {}/report.json, report.md, report.html and plots/", dir.display());
+        match plots {
+            0 => println!(
+                "wrote {}/report.json, report.md and report.html (nothing to plot: no nodes, workloads or requests)",
+                dir.display()
+            ),
+            _ => println!("wrote {}/report.json, report.md, report.html and plots/", dir.display()),
+        }
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! run by the real binary under a time and memory limit:
 //!
 //! - every generated scenario runs to exit 0 or 1 and writes every report (report.json,
-//!   report.md, report.html and each plot report.md links); an exit 2 is a bug, of the
+//!   report.md, report.html, each plot report.md links, and at least one plot when there
+//!   are nodes, workloads or requests; never a negative zero); an exit 2 is a bug, of the
 //!   generator (an input it should not have written) or of the simulator (a valid input
 //!   it refuses or cannot finish);
 //! - the run is deterministic: run twice into one folder and once into another, the
@@ -95,7 +96,18 @@ fn missing_reports(files: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
             }
         }
     }
-    if !files.keys().any(|k| k.starts_with("plots/") && k.ends_with(".svg")) {
+    // A run with no nodes, workloads or requests has nothing to plot.
+    let something_to_plot = files
+        .get("report.json")
+        .and_then(|j| serde_json::from_slice::<serde_json::Value>(j).ok())
+        .is_some_and(|r| {
+            ["nodes", "workloads", "models"].iter().any(|k| match &r[*k] {
+                serde_json::Value::Array(a) => !a.is_empty(),
+                serde_json::Value::Object(o) => !o.is_empty(),
+                _ => false,
+            })
+        });
+    if something_to_plot && !files.keys().any(|k| k.starts_with("plots/") && k.ends_with(".svg")) {
         missing.push("plots/*.svg".into());
     }
     missing
@@ -146,6 +158,14 @@ fn check_scenario(seed: u64, work: &Path) -> Vec<String> {
     let missing = missing_reports(&reports);
     if !missing.is_empty() {
         failures.push(format!("run --out wrote no {}", missing.join(", ")));
+    }
+    // A negative zero is an empty float sum showing through: "$-0.00", "-0.0 GPU-hours".
+    let printed = String::from_utf8_lossy(&first.stdout);
+    let json = reports
+        .get("report.json")
+        .map(|j| String::from_utf8_lossy(j).into_owned());
+    if printed.contains("$-0.00") || json.is_some_and(|j| j.contains(": -0.0")) {
+        failures.push("a report shows a negative zero".into());
     }
 
     // Again into the same folder: the same reports, and the same words on stdout.

@@ -43,7 +43,8 @@ pub(crate) struct PodUse {
 }
 
 fn cents(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    // `+ 0.0` turns the -0 of an empty float sum into 0, so nothing reads "$-0.00".
+    (x * 100.0).round() / 100.0 + 0.0
 }
 
 /// The `cost` of a report. `pods` is empty and `output_tokens` zero for a run without
@@ -68,10 +69,10 @@ pub(crate) fn section(price_date: &str, hours: f64, nodes: &[NodeBill], pods: &[
             let c = PoolCost {
                 instance_type: types.join(", "),
                 nodes: ns.len() as u64,
-                node_hours: ns.iter().map(|n| n.hours).sum::<f64>(),
+                node_hours: super::total(ns.iter().map(|n| n.hours)),
                 usd: cents(ns.iter().map(|n| n.usd()).sum()),
-                gpu_hours_capacity: ns.iter().map(|n| n.gpu_hours_capacity()).sum::<f64>(),
-                gpu_hours_allocated: ns.iter().map(|n| n.gpu_hours_allocated).sum::<f64>(),
+                gpu_hours_capacity: super::total(ns.iter().map(|n| n.gpu_hours_capacity())),
+                gpu_hours_allocated: super::total(ns.iter().map(|n| n.gpu_hours_allocated)),
                 idle_usd: cents(ns.iter().map(|n| n.idle_usd()).sum()),
             };
             (pool.to_string(), c)
@@ -88,7 +89,7 @@ pub(crate) fn section(price_date: &str, hours: f64, nodes: &[NodeBill], pods: &[
                 Some(price * (p.gpu_seconds_allocated - p.gpu_seconds_busy).max(0.0) / 3600.0)
             })
             .sum();
-        let busy: f64 = pods.iter().map(|p| p.gpu_seconds_busy).sum::<f64>() / 3600.0;
+        let busy: f64 = super::total(pods.iter().map(|p| p.gpu_seconds_busy)) / 3600.0;
         (Some(cents(usd)), Some(busy))
     };
     Cost {
@@ -109,8 +110,8 @@ pub(crate) fn section(price_date: &str, hours: f64, nodes: &[NodeBill], pods: &[
             .collect(),
         by_node_pool: pools,
         gpu_hours: GpuHours {
-            capacity: nodes.iter().map(|n| n.gpu_hours_capacity()).sum::<f64>(),
-            allocated: nodes.iter().map(|n| n.gpu_hours_allocated).sum::<f64>(),
+            capacity: super::total(nodes.iter().map(|n| n.gpu_hours_capacity())),
+            allocated: super::total(nodes.iter().map(|n| n.gpu_hours_allocated)),
             busy: busy_hours,
         },
         idle_usd: cents(nodes.iter().map(NodeBill::idle_usd).sum()),

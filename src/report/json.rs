@@ -425,7 +425,7 @@ fn cold_start(c: &crate::store::ColdStart) -> ColdStartRecord {
         node: c.node.clone(),
         bound_s: secs(c.bound),
         steps: startup_steps(&c.steps),
-        total_s: c.steps.iter().map(|s| s.duration.as_secs_f64()).sum::<f64>(),
+        total_s: super::total(c.steps.iter().map(|s| s.duration.as_secs_f64())),
         failure: c.failure.clone(),
     }
 }
@@ -463,7 +463,8 @@ fn pod_uses(r: &RunResult, end_s: f64) -> Vec<PodUse> {
 }
 
 fn round_to(x: f64, scale: f64) -> f64 {
-    (x * scale).round() / scale
+    // `+ 0.0` turns the -0 of an empty float sum into 0.
+    (x * scale).round() / scale + 0.0
 }
 
 /// `busy` of `allocated`, to 4 decimals (0 when nothing was allocated).
@@ -481,8 +482,8 @@ fn gpu_busy(r: &RunResult, uses: &[PodUse]) -> Option<GpuBusy> {
     if uses.is_empty() {
         return None;
     }
-    let busy_total: f64 = uses.iter().map(|u| u.gpu_seconds_busy).sum();
-    let alloc_total: f64 = uses.iter().map(|u| u.gpu_seconds_allocated).sum();
+    let busy_total = super::total(uses.iter().map(|u| u.gpu_seconds_busy));
+    let alloc_total = super::total(uses.iter().map(|u| u.gpu_seconds_allocated));
     let pods = r
         .lives
         .lives

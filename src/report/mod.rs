@@ -32,21 +32,34 @@ pub fn write_atomic(path: &Path, content: &str) -> std::io::Result<()> {
         })
 }
 
+/// What [`write_all`] wrote besides the three reports.
+#[derive(Debug)]
+pub struct Written {
+    /// Plots drawn into `plots/`: none for a run with nothing to draw (no nodes, no
+    /// workloads, no requests).
+    pub plots: usize,
+    /// Plots that could not be drawn, left out of the reports, for the caller to warn about.
+    pub not_drawn: Vec<PlotError>,
+}
+
 /// Writes report.json, report.md, report.html and `plots/*.svg` into `dir`, removing plots
-/// of an earlier run that this one does not draw. A plot that cannot be drawn is left out
-/// of the reports and returned, for the caller to warn about.
-pub fn write_all(dir: &Path, report: &Report) -> std::io::Result<Vec<PlotError>> {
+/// of an earlier run that this one does not draw.
+pub fn write_all(dir: &Path, report: &Report) -> std::io::Result<Written> {
     let (plots, errors) = plots::all(report);
     let plot_dir = dir.join("plots");
-    std::fs::create_dir_all(&plot_dir)?;
-    for entry in std::fs::read_dir(&plot_dir)? {
-        let path = entry?.path();
-        let ours = path.extension().is_some_and(|e| e == "svg");
-        let drawn = plots
-            .iter()
-            .any(|p| path.file_name().is_some_and(|f| f == p.file.as_str()));
-        if ours && !drawn {
-            std::fs::remove_file(path)?;
+    if !plots.is_empty() {
+        std::fs::create_dir_all(&plot_dir)?;
+    }
+    if plot_dir.is_dir() {
+        for entry in std::fs::read_dir(&plot_dir)? {
+            let path = entry?.path();
+            let ours = path.extension().is_some_and(|e| e == "svg");
+            let drawn = plots
+                .iter()
+                .any(|p| path.file_name().is_some_and(|f| f == p.file.as_str()));
+            if ours && !drawn {
+                std::fs::remove_file(path)?;
+            }
         }
     }
     for p in &plots {
@@ -56,7 +69,10 @@ pub fn write_all(dir: &Path, report: &Report) -> std::io::Result<Vec<PlotError>>
     write_atomic(&dir.join("report.json"), &(json + "\n"))?;
     write_atomic(&dir.join("report.md"), &markdown::render(report, &plots))?;
     write_atomic(&dir.join("report.html"), &html::render(report, &plots))?;
-    Ok(errors)
+    Ok(Written {
+        plots: plots.len(),
+        not_drawn: errors,
+    })
 }
 
 /// Simulated wall-clock: runs start at a fixed instant so timestamps are reproducible.
@@ -70,6 +86,12 @@ pub fn timestamp(t: SimTime) -> String {
         (rem / 60) % 60,
         rem % 60
     )
+}
+
+/// The sum of `xs`, 0 (not -0, which `Iterator::sum` gives for none) when empty: a report
+/// never reads "-0".
+pub(crate) fn total(xs: impl IntoIterator<Item = f64>) -> f64 {
+    xs.into_iter().fold(0.0, |a, x| a + x)
 }
 
 pub(crate) fn secs(t: SimTime) -> f64 {
