@@ -236,11 +236,12 @@ fn fault_windows(store: &Store, lives: &PodLives, key: &(String, String), end_s:
         let mut points: Vec<f64> = edges.iter().copied().filter(|t| *t > start && *t < end).collect();
         points.insert(0, start);
         points.push(end);
+        // Folded from 0: `sum` of nothing is -0, which the report would show.
         let downtime_s = points
             .windows(2)
             .filter(|w| ready_at(w[0]) == 0)
             .map(|w| w[1] - w[0])
-            .sum();
+            .fold(0.0, |a, d| a + d);
         out.push(FaultImpact {
             fault: f.id,
             service: key.clone(),
