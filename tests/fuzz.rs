@@ -315,7 +315,8 @@ fn mutate(rng: &mut ChaCha8Rng, text: &mut Vec<u8>) -> String {
 
 /// How a run ended.
 enum Ending {
-    Fine,
+    /// Exit 0 or 1 (ran; expectations held or not), or 2 with a location.
+    Fine(i32),
     Crashed(String),
 }
 
@@ -338,8 +339,8 @@ fn run_case(scenario: &Path, out: &Path) -> Ending {
     let took = started.elapsed();
     let stderr = String::from_utf8_lossy(&result.stderr).to_string();
     match result.status.code() {
-        Some(0) | Some(1) => Ending::Fine,
-        Some(2) if stderr.contains(".yaml") || stderr.contains(".csv") || stderr.contains("error:") => Ending::Fine,
+        Some(code @ (0 | 1)) => Ending::Fine(code),
+        Some(2) if stderr.contains(".yaml") || stderr.contains(".csv") || stderr.contains("error:") => Ending::Fine(2),
         Some(2) => Ending::Crashed(format!("exit 2 without saying where: {stderr}")),
         Some(124) => Ending::Crashed(format!("hang: killed after {took:?}")),
         Some(code) => Ending::Crashed(format!(
@@ -365,6 +366,8 @@ fn no_input_crashes_the_simulator() {
         .unwrap_or(1);
     let crash_dir = repo().join("target").join("fuzz-crashes");
     let mut crashes = Vec::new();
+    let mut exits = [0u64; 3];
+    let started = Instant::now();
     for seed in first..first + cases {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let (folder, file) = CORPUS[rng.random_range(0..CORPUS.len())];
@@ -387,13 +390,23 @@ fn no_input_crashes_the_simulator() {
             std::fs::write(&target, &text).unwrap();
             done.push(format!("{}: {what}", target.strip_prefix(&root).unwrap().display()));
         }
-        if let Ending::Crashed(why) = run_case(&root.join(file), &dir.path().join("out")) {
+        let ending = run_case(&root.join(file), &dir.path().join("out"));
+        if let Ending::Fine(code) = ending {
+            exits[code as usize] += 1;
+        } else if let Ending::Crashed(why) = ending {
             let keep = crash_dir.join(format!("seed-{seed}"));
             let _ = std::fs::remove_dir_all(&keep);
             copy_dir(&root, &keep);
             crashes.push(format!("seed {seed} ({folder}/{file}; {}): {why}", done.join("; ")));
         }
     }
+    eprintln!(
+        "{cases} mutated inputs from seed {first} in {:.1?}: {} ran to a report, {} refused with a location (exit 2), {} crashed",
+        started.elapsed(),
+        exits[0] + exits[1],
+        exits[2],
+        crashes.len()
+    );
     assert!(
         crashes.is_empty(),
         "{} of {cases} inputs crashed (kept under target/fuzz-crashes/):\n{}",
