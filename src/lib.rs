@@ -5,6 +5,7 @@
 pub(crate) mod analysis;
 pub mod api;
 pub(crate) mod apiserver;
+pub(crate) mod autoscaling;
 #[doc(hidden)]
 pub mod bench;
 pub mod catalog;
