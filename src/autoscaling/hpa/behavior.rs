@@ -742,3 +742,778 @@ pub(crate) fn reconcile(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Cases named after the Go tests of `horizontal_test.go`: `TestScalingWithRules`
+    //! (`convertDesiredReplicasWithBehaviorRate`, each case's name as there),
+    //! `TestStoreScaleEvents`, `TestNormalizeDesiredReplicas` (the legacy downscale
+    //! stabilization), and stabilization with behaviors; then whole syncs through
+    //! `reconcile`. Go's `generateEventsUniformDistribution` puts event i of n in the
+    //! middle of the i-th of n equal segments of the last `period` seconds, oldest first,
+    //! its age truncated to whole seconds; `uniform` does the same.
+    use super::*;
+
+    const NOW: SimTime = SimTime(36_000_000);
+
+    fn ago(seconds: u64) -> SimTime {
+        SimTime(NOW.0 - seconds * 1000)
+    }
+
+    /// `generateScalingRules`: a Pods and/or a Percent policy (a zero value leaves it
+    /// out), select Max.
+    fn rules(pods: i32, pods_period: i32, percent: i32, percent_period: i32, window: i32) -> ScalingRules {
+        let mut policies = Vec::new();
+        if pods != 0 {
+            policies.push(ScalingPolicy {
+                kind: ScalingPolicyType::Pods,
+                value: pods,
+                period_seconds: pods_period,
+            });
+        }
+        if percent != 0 {
+            policies.push(ScalingPolicy {
+                kind: ScalingPolicyType::Percent,
+                value: percent,
+                period_seconds: percent_period,
+            });
+        }
+        ScalingRules {
+            stabilization_window_seconds: Some(window),
+            select_policy: Some(SelectPolicy::Max),
+            policies: Some(policies),
+            tolerance: None,
+        }
+    }
+
+    fn uniform(changes: &[i32], period_seconds: u64) -> Vec<ScaleEvent> {
+        let segment = period_seconds as f64 / changes.len() as f64;
+        changes
+            .iter()
+            .enumerate()
+            .map(|(i, &change)| {
+                let age = (period_seconds as f64 - segment * (i + 1) as f64 + segment / 2.0) as u64;
+                ScaleEvent {
+                    replica_change: change,
+                    timestamp: ago(age),
+                    outdated: false,
+                }
+            })
+            .collect()
+    }
+
+    struct RateCase {
+        name: &'static str,
+        up_events: Vec<ScaleEvent>,
+        down_events: Vec<ScaleEvent>,
+        min: i32,
+        max: i32,
+        up: Option<ScalingRules>,
+        down: Option<ScalingRules>,
+        current: i32,
+        desired: i32,
+        expect: (i32, Reason),
+    }
+
+    fn rate(name: &'static str, min: i32, max: i32, current: i32, desired: i32, expect: (i32, Reason)) -> RateCase {
+        RateCase {
+            name,
+            up_events: vec![],
+            down_events: vec![],
+            min,
+            max,
+            up: None,
+            down: None,
+            current,
+            desired,
+            expect,
+        }
+    }
+
+    #[test]
+    fn scaling_with_rules() {
+        use Reason::*;
+        let r = rules;
+        let u = uniform;
+        let cases = vec![
+            rate("prenormalized desired replicas within range", 3, 8, 5, 7, (7, DesiredWithinRange)),
+            rate("prenormalized desired replicas < minReplicas", 2, 8, 3, 1, (2, TooFewReplicas)),
+            rate(
+                "prenormalized desired replicas within range when minReplicas is 0",
+                0,
+                10,
+                1,
+                0,
+                (0, DesiredWithinRange),
+            ),
+            // Default up limit max(20 + 4, 2 × 20) = 40 is above maxReplicas 10.
+            rate(
+                "maxReplicas is the limit because maxReplicas < scaleUpLimit",
+                1,
+                10,
+                20,
+                1000,
+                (10, TooManyReplicas),
+            ),
+            rate(
+                "desired replica count is more than the maximum replica count",
+                100,
+                150,
+                100,
+                1000,
+                (150, TooManyReplicas),
+            ),
+            // ceil(3 × 1.01) = 4.
+            RateCase {
+                up: Some(r(0, 0, 1, 60, 0)),
+                ..rate(
+                    "scaleUpLimit is the limit because scaleUpLimit < maxReplicas with user policies",
+                    1,
+                    2000,
+                    3,
+                    1000,
+                    (4, ScaleUpLimit),
+                )
+            },
+            RateCase {
+                down: Some(r(20, 60, 0, 0, 0)),
+                ..rate(
+                    "scaleDownLimit is the limit because scaleDownLimit > minReplicas with user defined policies",
+                    3,
+                    2000,
+                    1000,
+                    3,
+                    (980, ScaleDownLimit),
+                )
+            },
+            // max(10 + 4, 10 × 2) = 20.
+            rate("scaleUp with default behavior", 1, 1000, 10, 50, (20, ScaleUpLimit)),
+            RateCase {
+                up: Some(r(100, 60, 100, 60, 0)),
+                ..rate("scaleUp with pods policy larger than percent policy", 1, 1000, 10, 500, (110, ScaleUpLimit))
+            },
+            RateCase {
+                up: Some(r(2, 60, 100, 60, 0)),
+                ..rate("scaleUp with percent policy larger than pods policy", 1, 1000, 10, 500, (20, ScaleUpLimit))
+            },
+            RateCase {
+                up: Some(r(100, 60, 0, 0, 0)),
+                ..rate(
+                    "scaleUp with spec MaxReplicas limitation with large pod policy",
+                    1,
+                    1000,
+                    10,
+                    50,
+                    (50, DesiredWithinRange),
+                )
+            },
+            RateCase {
+                up: Some(r(30, 60, 0, 0, 0)),
+                ..rate("scaleUp with pod policy limitation", 1, 1000, 10, 50, (40, ScaleUpLimit))
+            },
+            RateCase {
+                up: Some(r(0, 0, 200, 60, 0)),
+                ..rate("scaleUp with percent policy limitation", 1, 1000, 10, 50, (30, ScaleUpLimit))
+            },
+            // Select Max over scale-down policies is the lower count: min(100 - 20, 99).
+            RateCase {
+                down: Some(r(20, 60, 1, 60, 300)),
+                ..rate("scaleDown with percent policy larger than pod policy", 1, 1000, 100, 2, (80, ScaleDownLimit))
+            },
+            RateCase {
+                down: Some(r(2, 60, 1, 60, 300)),
+                ..rate("scaleDown with pod policy larger than percent policy", 1, 1000, 100, 2, (98, ScaleDownLimit))
+            },
+            RateCase {
+                down: Some(r(100, 60, 0, 0, 300)),
+                ..rate(
+                    "scaleDown with spec MinReplicas limitation with large pod policy",
+                    1,
+                    1000,
+                    10,
+                    0,
+                    (1, TooFewReplicas),
+                )
+            },
+            RateCase {
+                down: Some(r(0, 0, 100, 60, 300)),
+                ..rate(
+                    "scaleDown with spec MinReplicas limitation with large percent policy",
+                    5,
+                    1000,
+                    10,
+                    2,
+                    (5, TooFewReplicas),
+                )
+            },
+            RateCase {
+                down: Some(r(5, 60, 0, 0, 300)),
+                ..rate("scaleDown with pod policy limitation", 1, 1000, 10, 2, (5, ScaleDownLimit))
+            },
+            RateCase {
+                down: Some(r(0, 0, 50, 60, 300)),
+                ..rate("scaleDown with percent policy limitation", 1, 1000, 10, 5, (5, DesiredWithinRange))
+            },
+            // Events 1, 5, 9 at 100, 60 and 20 s ago: only the 9 is within 60 s.
+            RateCase {
+                up_events: u(&[1, 5, 9], 120),
+                up: Some(r(300, 60, 0, 0, 0)),
+                ..rate(
+                    "scaleUp with spec MaxReplicas limitation with large pod policy and events",
+                    1,
+                    200,
+                    100,
+                    500,
+                    (200, TooManyReplicas),
+                )
+            },
+            // 120 s ago there were 85; 85 + 5 = 90 < 100: hold at the current count.
+            RateCase {
+                up_events: u(&[1, 5, 9], 120),
+                up: Some(r(5, 120, 0, 0, 0)),
+                ..rate(
+                    "scaleUp with currentReplicas limitation with rate.PeriodSeconds with a lot of recent scale up events",
+                    1,
+                    1000,
+                    100,
+                    500,
+                    (100, ScaleUpLimit),
+                )
+            },
+            RateCase {
+                up_events: u(&[1, 5, 9], 120),
+                up: Some(r(150, 120, 0, 0, 0)),
+                ..rate("scaleUp with pod policy and previous scale up events", 1, 1000, 100, 500, (235, ScaleUpLimit))
+            },
+            RateCase {
+                up_events: u(&[1, 5, 9], 120),
+                up: Some(r(0, 0, 200, 120, 0)),
+                ..rate("scaleUp with percent policy and previous scale up events", 1, 1000, 100, 500, (255, ScaleUpLimit))
+            },
+            // 6 - 4 + 2 = 4 at the period's start, ceil(4 × 4) = 16.
+            RateCase {
+                up_events: u(&[4], 120),
+                down_events: u(&[2], 120),
+                up: Some(r(0, 0, 300, 300, 0)),
+                ..rate(
+                    "scaleUp with percent policy and previous scale up and down events",
+                    1,
+                    1000,
+                    6,
+                    24,
+                    (16, ScaleUpLimit),
+                )
+            },
+            RateCase {
+                down_events: u(&[1, 5, 9], 120),
+                ..rate("scaleDown with default policy and previous events", 1, 1000, 10, 5, (5, DesiredWithinRange))
+            },
+            RateCase {
+                down_events: u(&[1, 5, 9], 120),
+                down: Some(r(130, 120, 0, 0, 300)),
+                ..rate(
+                    "scaleDown with spec MinReplicas limitation with large pod policy and previous events",
+                    5,
+                    1000,
+                    100,
+                    0,
+                    (5, TooFewReplicas),
+                )
+            },
+            // 100 + 15 - 5 = 110, held at the current 100.
+            RateCase {
+                down_events: u(&[1, 5, 9], 120),
+                down: Some(r(5, 120, 0, 0, 300)),
+                ..rate("scaleDown with pod policy limitation and previous events", 1, 1000, 100, 2, (100, ScaleDownLimit))
+            },
+            // (100 + 12) × 50% = 56.
+            RateCase {
+                down_events: u(&[2, 4, 6], 120),
+                down: Some(r(0, 0, 50, 120, 300)),
+                ..rate(
+                    "scaleDown with percent policy limitation and previous events",
+                    1,
+                    1000,
+                    100,
+                    0,
+                    (56, ScaleDownLimit),
+                )
+            },
+            // 10 - 2 + 4 = 12, × 50% = 6.
+            RateCase {
+                up_events: u(&[2], 120),
+                down_events: u(&[4], 120),
+                down: Some(r(0, 0, 50, 180, 0)),
+                ..rate(
+                    "scaleDown with percent policy and previous scale up and down events",
+                    1,
+                    1000,
+                    10,
+                    1,
+                    (6, ScaleDownLimit),
+                )
+            },
+            // (100 + 30) × 90% = 117 > 100: hold.
+            RateCase {
+                down_events: u(&[10, 10, 10], 120),
+                down: Some(r(0, 0, 10, 120, 300)),
+                ..rate(
+                    "scaleDown with previous events preventing further scale down",
+                    1,
+                    1000,
+                    100,
+                    0,
+                    (100, ScaleDownLimit),
+                )
+            },
+            RateCase {
+                down_events: u(&[10, 10, 10], 120),
+                down: Some(r(0, 0, 1000, 120, 300)),
+                ..rate(
+                    "scaleDown with with previous events still allowing more scale down",
+                    1,
+                    1000,
+                    10,
+                    5,
+                    (5, DesiredWithinRange),
+                )
+            },
+            RateCase {
+                up_events: u(&[8, 12, 9, 11], 120),
+                up: Some(r(1000, 30, 100, 60, 0)),
+                ..rate(
+                    "check that events were marked 'outdated' for two different policies in the behavior for up",
+                    1,
+                    1000,
+                    100,
+                    200,
+                    (200, DesiredWithinRange),
+                )
+            },
+        ];
+        for case in cases {
+            let history = HpaHistory {
+                recommendations: vec![],
+                scale_up_events: case.up_events,
+                scale_down_events: case.down_events,
+            };
+            let behavior = HpaBehavior::defaulted(case.up.as_ref(), case.down.as_ref());
+            let got = history.convert_desired_replicas_with_behavior_rate(
+                NormalizationArg {
+                    min_replicas: case.min,
+                    max_replicas: case.max,
+                    current_replicas: case.current,
+                    desired_replicas: case.desired,
+                },
+                &behavior,
+                NOW,
+            );
+            assert_eq!(got, case.expect, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn select_policy_min_and_disabled() {
+        // Select Min takes the policy allowing the smaller change; Disabled none at all.
+        let mut up = rules(2, 60, 100, 60, 0);
+        up.select_policy = Some(SelectPolicy::Min);
+        assert_eq!(scale_up_limit_with_scaling_rules(10, &[], &[], &up, NOW), 12);
+        let mut down = rules(2, 60, 50, 60, 0);
+        down.select_policy = Some(SelectPolicy::Min);
+        assert_eq!(scale_down_limit_with_behaviors(10, &[], &[], &down, NOW), 8);
+        down.select_policy = Some(SelectPolicy::Max);
+        assert_eq!(scale_down_limit_with_behaviors(10, &[], &[], &down, NOW), 5);
+        // Go's TestCalculateScaleDownLimitWithBehaviors: 2 pods or 50% of 5, Min → 3.
+        let mut go_case = rules(2, 60, 50, 60, 300);
+        go_case.select_policy = Some(SelectPolicy::Min);
+        assert_eq!(scale_down_limit_with_behaviors(5, &[], &[], &go_case, NOW), 3);
+
+        let disabled = ScalingRules {
+            select_policy: Some(SelectPolicy::Disabled),
+            ..ScalingRules::default()
+        };
+        let behavior = HpaBehavior::defaulted(Some(&disabled), Some(&disabled));
+        let history = HpaHistory::default();
+        let arg = |desired| NormalizationArg {
+            min_replicas: 1,
+            max_replicas: 100,
+            current_replicas: 10,
+            desired_replicas: desired,
+        };
+        assert_eq!(
+            history.convert_desired_replicas_with_behavior_rate(arg(50), &behavior, NOW),
+            (10, Reason::ScaleUpLimit)
+        );
+        assert_eq!(
+            history.convert_desired_replicas_with_behavior_rate(arg(2), &behavior, NOW),
+            (10, Reason::ScaleDownLimit)
+        );
+    }
+
+    #[test]
+    fn defaults() {
+        let up = scale_up_rules(None);
+        assert_eq!(up.stabilization_window_seconds, Some(0));
+        assert_eq!(up.select_policy, Some(SelectPolicy::Max));
+        assert_eq!(
+            up.policies,
+            Some(vec![
+                ScalingPolicy {
+                    kind: ScalingPolicyType::Pods,
+                    value: 4,
+                    period_seconds: 15
+                },
+                ScalingPolicy {
+                    kind: ScalingPolicyType::Percent,
+                    value: 100,
+                    period_seconds: 15
+                },
+            ])
+        );
+        let down = scale_down_rules(None);
+        assert_eq!(down.stabilization_window_seconds, None);
+        assert_eq!(
+            down.policies,
+            Some(vec![ScalingPolicy {
+                kind: ScalingPolicyType::Percent,
+                value: 100,
+                period_seconds: 15
+            }])
+        );
+        // A partial rule keeps what it sets and takes the rest from the default.
+        let partial = ScalingRules {
+            stabilization_window_seconds: Some(60),
+            tolerance: Some(0.05),
+            ..ScalingRules::default()
+        };
+        let merged = scale_down_rules(Some(&partial));
+        assert_eq!(merged.stabilization_window_seconds, Some(60));
+        assert_eq!(merged.policies, down.policies);
+        assert_eq!(merged.select_policy, Some(SelectPolicy::Max));
+        // Per-direction tolerance, else the controller's.
+        let behavior = HpaBehavior::defaulted(None, Some(&partial));
+        assert_eq!(tolerances_for(Some(&behavior), 0.1), Tolerances {
+            scale_down: 0.05,
+            scale_up: 0.1
+        });
+        assert_eq!(tolerances_for(None, 0.1), Tolerances::uniform(0.1));
+        // Without behavior: double, or at least 4.
+        assert_eq!((scale_up_limit(1), scale_up_limit(3), scale_up_limit(100)), (4, 6, 200));
+    }
+
+    #[test]
+    fn store_scale_events() {
+        let ev = |change, age, outdated| ScaleEvent {
+            replica_change: change,
+            timestamp: ago(age),
+            outdated,
+        };
+        // (name, rules, previous events, change within 60 s before, events after)
+        type Case = (&'static str, Option<ScalingRules>, Vec<ScaleEvent>, i32, Vec<(i32, bool)>);
+        let cases: Vec<Case> = vec![
+            ("empty entries with default behavior", None, vec![], 0, vec![]),
+            ("empty entries with two-policy-behavior", Some(rules(10, 60, 100, 60, 0)), vec![], 0, vec![(5, false)]),
+            ("one outdated entry to be kept untouched without behavior", None, vec![ev(7, 61, false)], 0, vec![(7, false)]),
+            (
+                "one outdated entry to be replaced with behavior",
+                Some(rules(10, 60, 100, 60, 0)),
+                vec![ev(7, 61, false)],
+                0,
+                vec![(5, false)],
+            ),
+            (
+                "one actual entry to be not touched with behavior",
+                Some(rules(10, 60, 100, 60, 0)),
+                vec![ev(7, 58, false)],
+                7,
+                vec![(7, false), (5, false)],
+            ),
+            (
+                "two entries, one of them to be replaced",
+                Some(rules(10, 60, 0, 0, 0)),
+                vec![ev(7, 61, false), ev(6, 59, false)],
+                6,
+                vec![(5, false), (6, false)],
+            ),
+            (
+                "replace one entry, use policies with different periods",
+                Some(rules(10, 60, 100, 30, 0)),
+                vec![ev(8, 29, false), ev(6, 59, false), ev(7, 61, false), ev(9, 61, false)],
+                14,
+                vec![(8, false), (6, false), (7, true), (5, false)],
+            ),
+            (
+                "two entries, both actual",
+                Some(rules(10, 120, 100, 30, 0)),
+                vec![ev(7, 58, false), ev(6, 59, false)],
+                13,
+                vec![(7, false), (6, false), (5, false)],
+            ),
+        ];
+        for (name, up, previous, change_before, after) in cases {
+            let behavior = up.map(|up| HpaBehavior::defaulted(Some(&up), None));
+            let mut history = HpaHistory {
+                scale_up_events: previous,
+                ..HpaHistory::default()
+            };
+            assert_eq!(replicas_change_per_period(60, &history.scale_up_events, NOW), change_before, "{name}");
+            history.store_scale_event(behavior.as_ref(), 10, 15, NOW);
+            let got: Vec<(i32, bool)> = history.scale_up_events.iter().map(|e| (e.replica_change, e.outdated)).collect();
+            assert_eq!(got, after, "{name}");
+            assert!(history.scale_down_events.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn normalize_desired_replicas_legacy_stabilization() {
+        // `TestNormalizeDesiredReplicas`: the highest recommendation of the last 5 minutes;
+        // a recommendation older than that makes room for the new one.
+        let rec = |replicas, minutes: u64| Recommendation {
+            replicas,
+            timestamp: ago(minutes * 60),
+        };
+        let cases = vec![
+            ("empty log", vec![], 5, 5, 1),
+            ("stabilize", vec![rec(4, 2), rec(5, 1)], 3, 5, 3),
+            ("no stabilize", vec![rec(1, 2), rec(2, 1)], 3, 3, 3),
+            ("no stabilize - old recommendations", vec![rec(10, 10), rec(9, 9)], 3, 3, 2),
+            (
+                "stabilize - old recommendations",
+                vec![rec(10, 10), rec(4, 1), rec(5, 2), rec(9, 9)],
+                3,
+                5,
+                4,
+            ),
+        ];
+        for (name, recommendations, prenormalized, expected, log_length) in cases {
+            let mut history = HpaHistory {
+                recommendations,
+                ..HpaHistory::default()
+            };
+            let got = history.stabilize_recommendation(prenormalized, SimDuration::from_secs(300), NOW);
+            assert_eq!(got, expected, "{name}");
+            assert_eq!(history.recommendations.len(), log_length, "{name}");
+        }
+    }
+
+    #[test]
+    fn stabilize_recommendation_with_behaviors() {
+        let rec = |replicas, seconds| Recommendation {
+            replicas,
+            timestamp: ago(seconds),
+        };
+        let w = SimDuration::from_secs;
+        // (name, recommendations, current, desired, up window, down window,
+        //  expected, reason, log length)
+        type Case = (&'static str, Vec<Recommendation>, i32, i32, u64, u64, i32, Reason, usize);
+        let cases: Vec<Case> = vec![
+            ("empty recommendations for scaling down", vec![], 5, 3, 0, 300, 3, Reason::ScaleDownStabilized, 1),
+            // The highest of the last 5 minutes (5) holds the count at 5.
+            (
+                "simple scale down stabilization",
+                vec![rec(4, 60), rec(5, 120)],
+                5,
+                3,
+                0,
+                300,
+                5,
+                Reason::ScaleDownStabilized,
+                3,
+            ),
+            // The lowest of the last 5 minutes (4) is as far up as it may go.
+            (
+                "simple scale up stabilization",
+                vec![rec(4, 60), rec(5, 120)],
+                1,
+                7,
+                300,
+                300,
+                4,
+                Reason::ScaleUpStabilized,
+                3,
+            ),
+            ("no scale down stabilization", vec![rec(4, 60), rec(5, 120)], 5, 3, 0, 0, 3, Reason::ScaleDownStabilized, 2),
+            // Up to the lowest (2) and down to the highest (6): the current 4 stays.
+            (
+                "scale up and down stabilization, do not scale up when prenormalized rec goes down",
+                vec![rec(2, 60), rec(6, 120)],
+                4,
+                3,
+                300,
+                300,
+                4,
+                Reason::ScaleDownStabilized,
+                3,
+            ),
+            (
+                "scale up and down stabilization, do not scale down when prenormalized rec goes up",
+                vec![rec(2, 60), rec(6, 120)],
+                4,
+                5,
+                300,
+                300,
+                4,
+                Reason::ScaleUpStabilized,
+                3,
+            ),
+            // The 10-minute-old one is outside both windows: its slot is reused.
+            (
+                "scale down stabilization, reuse one of obsolete recommendation element",
+                vec![rec(10, 600), rec(4, 60)],
+                5,
+                3,
+                0,
+                300,
+                4,
+                Reason::ScaleDownStabilized,
+                2,
+            ),
+        ];
+        for (name, recommendations, current, desired, up, down, expected, reason, log_length) in cases {
+            let mut history = HpaHistory {
+                recommendations,
+                ..HpaHistory::default()
+            };
+            let args = NormalizationArg {
+                min_replicas: 1,
+                max_replicas: 100,
+                current_replicas: current,
+                desired_replicas: desired,
+            };
+            let got = history.stabilize_recommendation_with_behaviors(args, w(up), w(down), NOW);
+            assert_eq!(got, (expected, reason), "{name}");
+            assert_eq!(history.recommendations.len(), log_length, "{name}");
+            assert!(history.recommendations.contains(&Recommendation {
+                replicas: desired,
+                timestamp: NOW
+            }));
+        }
+    }
+
+    fn sync_every_period(
+        spec: &HpaSpec,
+        start_replicas: i32,
+        metric: impl Fn(i32) -> i32,
+        syncs: usize,
+    ) -> Vec<(SimTime, Decision)> {
+        let mut history = HpaHistory::default();
+        let mut current = start_replicas;
+        let mut out = Vec::new();
+        for i in 0..syncs {
+            let now = SimTime(i as u64 * super::super::HORIZONTAL_POD_AUTOSCALER_SYNC_PERIOD.0);
+            let decision = reconcile(
+                spec,
+                &mut history,
+                current,
+                metric(current),
+                super::super::HORIZONTAL_POD_AUTOSCALER_DOWNSCALE_STABILIZATION,
+                now,
+            );
+            current = decision.desired_replicas;
+            out.push((now, decision));
+        }
+        out
+    }
+
+    fn reason_of(decision: &Decision, kind: ConditionType) -> Option<(bool, Reason)> {
+        decision.conditions.iter().find(|c| c.kind == kind).map(|c| (c.status, c.reason))
+    }
+
+    #[test]
+    fn reconcile_out_of_range_and_disabled() {
+        let spec = HpaSpec {
+            min_replicas: Some(2),
+            max_replicas: 10,
+            behavior: None,
+        };
+        let mut history = HpaHistory::default();
+        let window = SimDuration::from_secs(300);
+        let above = reconcile(&spec, &mut history, 12, 50, window, NOW);
+        assert_eq!((above.desired_replicas, above.rescale, above.reason), (10, true, Some(RescaleReason::AboveMaxReplicas)));
+        let below = reconcile(&spec, &mut HpaHistory::default(), 1, 50, window, NOW);
+        assert_eq!((below.desired_replicas, below.reason), (2, Some(RescaleReason::BelowMinReplicas)));
+        // A target scaled to zero with minReplicas above zero is left alone.
+        let disabled = reconcile(&spec, &mut HpaHistory::default(), 0, 50, window, NOW);
+        assert_eq!((disabled.desired_replicas, disabled.rescale), (0, false));
+        assert_eq!(
+            reason_of(&disabled, ConditionType::ScalingActive),
+            Some((false, Reason::ScalingDisabled))
+        );
+        assert_eq!(
+            reason_of(&disabled, ConditionType::AbleToScale),
+            Some((true, Reason::SucceededGetScale))
+        );
+    }
+
+    #[test]
+    fn scale_up_follows_default_behavior_rate() {
+        // Default behavior: max(4 pods, 100%) per 15 s, and the previous sync's event is
+        // exactly one period old at the next, so out of it: 1 → 5 → 10 → 20 → 40 → 80,
+        // then maxReplicas.
+        let spec = HpaSpec {
+            min_replicas: None,
+            max_replicas: 100,
+            behavior: Some(HpaBehavior::defaulted(None, None)),
+        };
+        let run = sync_every_period(&spec, 1, |_| 1000, 7);
+        let counts: Vec<i32> = run.iter().map(|(_, d)| d.desired_replicas).collect();
+        assert_eq!(counts, vec![5, 10, 20, 40, 80, 100, 100]);
+        let first = &run[0].1;
+        assert_eq!(first.reason, Some(RescaleReason::MetricAboveTarget));
+        assert_eq!(reason_of(first, ConditionType::ScalingLimited), Some((true, Reason::ScaleUpLimit)));
+        assert_eq!(reason_of(first, ConditionType::AbleToScale), Some((true, Reason::SucceededRescale)));
+        assert_eq!(
+            reason_of(&run[5].1, ConditionType::ScalingLimited),
+            Some((true, Reason::TooManyReplicas))
+        );
+        // At maxReplicas nothing more to do.
+        assert!(!run[6].1.rescale);
+    }
+
+    #[test]
+    fn scale_down_waits_for_the_stabilization_window() {
+        // Metrics ask for 2 of 5 from the start; the highest recommendation of the last
+        // 300 s is the initial 5 until it falls out of the window. The two paths draw the
+        // window's edge differently: without behavior a recommendation counts until it is
+        // strictly older than 300 s (`Before(cutoff)` drops it), so the scale-down comes
+        // at 315 s; with behavior only those strictly newer than now - 300 s count
+        // (`After(cutoff)`), so it comes at 300 s.
+        for (behavior, at) in [(None, 315_000), (Some(HpaBehavior::defaulted(None, None)), 300_000)] {
+            let spec = HpaSpec {
+                min_replicas: Some(1),
+                max_replicas: 10,
+                behavior: behavior.clone(),
+            };
+            let run = sync_every_period(&spec, 5, |_| 2, 23);
+            let first_rescale = run.iter().find(|(_, d)| d.rescale).map(|(t, d)| (*t, d.desired_replicas));
+            assert_eq!(first_rescale, Some((SimTime(at), 2)), "behavior: {}", behavior.is_some());
+            let (_, held) = &run[1];
+            assert_eq!((held.desired_replicas, held.rescale), (5, false));
+            assert_eq!(
+                reason_of(held, ConditionType::AbleToScale),
+                Some((true, Reason::ScaleDownStabilized))
+            );
+            assert_eq!(reason_of(held, ConditionType::ScalingActive), Some((true, Reason::ValidMetricFound)));
+        }
+    }
+
+    #[test]
+    fn scale_down_limited_by_pods_policy_over_syncs() {
+        // No stabilization, at most 1 pod per 60 s: 5 → 4 at 0 s, then held while the
+        // event is within the period; a period counts events strictly after now - 60 s,
+        // so the one at 0 s no longer counts at 60 s: 4 → 3 at 60 s, 3 → 2 at 120 s.
+        let spec = HpaSpec {
+            min_replicas: Some(1),
+            max_replicas: 10,
+            behavior: Some(HpaBehavior::defaulted(None, Some(&rules(1, 60, 0, 0, 0)))),
+        };
+        let run = sync_every_period(&spec, 5, |_| 1, 9);
+        let counts: Vec<i32> = run.iter().map(|(_, d)| d.desired_replicas).collect();
+        assert_eq!(counts, vec![4, 4, 4, 4, 3, 3, 3, 3, 2]);
+        assert_eq!(
+            reason_of(&run[1].1, ConditionType::ScalingLimited),
+            Some((true, Reason::ScaleDownLimit))
+        );
+        assert_eq!(run[0].1.reason, Some(RescaleReason::AllMetricsBelowTarget));
+    }
+}
