@@ -121,7 +121,9 @@ fn merged(from: Option<&ScalingRules>, to: ScalingRules) -> ScalingRules {
 /// else the controller's.
 pub(crate) fn tolerances_for(behavior: Option<&HpaBehavior>, controller_tolerance: f64) -> Tolerances {
     let own = |rules: fn(&HpaBehavior) -> &ScalingRules| {
-        behavior.and_then(|b| rules(b).tolerance).unwrap_or(controller_tolerance)
+        behavior
+            .and_then(|b| rules(b).tolerance)
+            .unwrap_or(controller_tolerance)
     };
     Tolerances {
         scale_down: own(|b| &b.scale_down),
@@ -282,9 +284,7 @@ pub(crate) fn scale_up_limit_with_scaling_rules(
         let proposed = match policy.kind {
             ScalingPolicyType::Pods => period_start + policy.value,
             // Rounded up, or a small percent of few pods would never add one.
-            ScalingPolicyType::Percent => {
-                (period_start as f64 * (1.0 + policy.value as f64 / 100.0)).ceil() as i32
-            }
+            ScalingPolicyType::Percent => (period_start as f64 * (1.0 + policy.value as f64 / 100.0)).ceil() as i32,
         };
         result = pick(result, proposed);
     }
@@ -581,9 +581,17 @@ impl HpaHistory {
     ) {
         let Some(behavior) = behavior else { return };
         let (events, rules, change) = if new_replicas > prev_replicas {
-            (&mut self.scale_up_events, &behavior.scale_up, new_replicas - prev_replicas)
+            (
+                &mut self.scale_up_events,
+                &behavior.scale_up,
+                new_replicas - prev_replicas,
+            )
         } else {
-            (&mut self.scale_down_events, &behavior.scale_down, prev_replicas - new_replicas)
+            (
+                &mut self.scale_down_events,
+                &behavior.scale_down,
+                prev_replicas - new_replicas,
+            )
         };
         // `getLongestPolicyPeriod` and `markScaleEventsOutdated`.
         let longest = rules
@@ -672,31 +680,40 @@ pub(crate) fn reconcile(
     now: SimTime,
 ) -> Decision {
     let mut conditions = Vec::new();
-    set_condition(&mut conditions, Condition {
-        kind: ConditionType::AbleToScale,
-        status: true,
-        reason: Reason::SucceededGetScale,
-    });
+    set_condition(
+        &mut conditions,
+        Condition {
+            kind: ConditionType::AbleToScale,
+            status: true,
+            reason: Reason::SucceededGetScale,
+        },
+    );
     history.record_initial_recommendation(current_replicas, now);
     let min_replicas = spec.min_replicas.unwrap_or(1);
 
     let (desired, reason, rescale) = if current_replicas == 0 && min_replicas != 0 {
-        set_condition(&mut conditions, Condition {
-            kind: ConditionType::ScalingActive,
-            status: false,
-            reason: Reason::ScalingDisabled,
-        });
+        set_condition(
+            &mut conditions,
+            Condition {
+                kind: ConditionType::ScalingActive,
+                status: false,
+                reason: Reason::ScalingDisabled,
+            },
+        );
         (0, None, false)
     } else if current_replicas > spec.max_replicas {
         (spec.max_replicas, Some(RescaleReason::AboveMaxReplicas), true)
     } else if current_replicas < min_replicas {
         (min_replicas, Some(RescaleReason::BelowMinReplicas), true)
     } else {
-        set_condition(&mut conditions, Condition {
-            kind: ConditionType::ScalingActive,
-            status: true,
-            reason: Reason::ValidMetricFound,
-        });
+        set_condition(
+            &mut conditions,
+            Condition {
+                kind: ConditionType::ScalingActive,
+                status: true,
+                reason: Reason::ValidMetricFound,
+            },
+        );
         let proposed = metric_desired_replicas.max(0);
         let reason = match proposed.cmp(&current_replicas) {
             std::cmp::Ordering::Greater => Some(RescaleReason::MetricAboveTarget),
@@ -721,11 +738,14 @@ pub(crate) fn reconcile(
     };
 
     if rescale {
-        set_condition(&mut conditions, Condition {
-            kind: ConditionType::AbleToScale,
-            status: true,
-            reason: Reason::SucceededRescale,
-        });
+        set_condition(
+            &mut conditions,
+            Condition {
+                kind: ConditionType::AbleToScale,
+                status: true,
+                reason: Reason::SucceededRescale,
+            },
+        );
         history.store_scale_event(spec.behavior.as_ref(), current_replicas, desired, now);
         Decision {
             desired_replicas: desired,
@@ -1192,10 +1212,13 @@ mod tests {
         assert_eq!(merged.select_policy, Some(SelectPolicy::Max));
         // Per-direction tolerance, else the controller's.
         let behavior = HpaBehavior::defaulted(None, Some(&partial));
-        assert_eq!(tolerances_for(Some(&behavior), 0.1), Tolerances {
-            scale_down: 0.05,
-            scale_up: 0.1
-        });
+        assert_eq!(
+            tolerances_for(Some(&behavior), 0.1),
+            Tolerances {
+                scale_down: 0.05,
+                scale_up: 0.1
+            }
+        );
         assert_eq!(tolerances_for(None, 0.1), Tolerances::uniform(0.1));
         // Without behavior: double, or at least 4.
         assert_eq!((scale_up_limit(1), scale_up_limit(3), scale_up_limit(100)), (4, 6, 200));
@@ -1209,11 +1232,29 @@ mod tests {
             outdated,
         };
         // (name, rules, previous events, change within 60 s before, events after)
-        type Case = (&'static str, Option<ScalingRules>, Vec<ScaleEvent>, i32, Vec<(i32, bool)>);
+        type Case = (
+            &'static str,
+            Option<ScalingRules>,
+            Vec<ScaleEvent>,
+            i32,
+            Vec<(i32, bool)>,
+        );
         let cases: Vec<Case> = vec![
             ("empty entries with default behavior", None, vec![], 0, vec![]),
-            ("empty entries with two-policy-behavior", Some(rules(10, 60, 100, 60, 0)), vec![], 0, vec![(5, false)]),
-            ("one outdated entry to be kept untouched without behavior", None, vec![ev(7, 61, false)], 0, vec![(7, false)]),
+            (
+                "empty entries with two-policy-behavior",
+                Some(rules(10, 60, 100, 60, 0)),
+                vec![],
+                0,
+                vec![(5, false)],
+            ),
+            (
+                "one outdated entry to be kept untouched without behavior",
+                None,
+                vec![ev(7, 61, false)],
+                0,
+                vec![(7, false)],
+            ),
             (
                 "one outdated entry to be replaced with behavior",
                 Some(rules(10, 60, 100, 60, 0)),
@@ -1256,9 +1297,17 @@ mod tests {
                 scale_up_events: previous,
                 ..HpaHistory::default()
             };
-            assert_eq!(replicas_change_per_period(60, &history.scale_up_events, NOW), change_before, "{name}");
+            assert_eq!(
+                replicas_change_per_period(60, &history.scale_up_events, NOW),
+                change_before,
+                "{name}"
+            );
             history.store_scale_event(behavior.as_ref(), 10, 15, NOW);
-            let got: Vec<(i32, bool)> = history.scale_up_events.iter().map(|e| (e.replica_change, e.outdated)).collect();
+            let got: Vec<(i32, bool)> = history
+                .scale_up_events
+                .iter()
+                .map(|e| (e.replica_change, e.outdated))
+                .collect();
             assert_eq!(got, after, "{name}");
             assert!(history.scale_down_events.is_empty(), "{name}");
         }
@@ -1276,7 +1325,13 @@ mod tests {
             ("empty log", vec![], 5, 5, 1),
             ("stabilize", vec![rec(4, 2), rec(5, 1)], 3, 5, 3),
             ("no stabilize", vec![rec(1, 2), rec(2, 1)], 3, 3, 3),
-            ("no stabilize - old recommendations", vec![rec(10, 10), rec(9, 9)], 3, 3, 2),
+            (
+                "no stabilize - old recommendations",
+                vec![rec(10, 10), rec(9, 9)],
+                3,
+                3,
+                2,
+            ),
             (
                 "stabilize - old recommendations",
                 vec![rec(10, 10), rec(4, 1), rec(5, 2), rec(9, 9)],
@@ -1305,9 +1360,29 @@ mod tests {
         let w = SimDuration::from_secs;
         // (name, recommendations, current, desired, up window, down window,
         //  expected, reason, log length)
-        type Case = (&'static str, Vec<Recommendation>, i32, i32, u64, u64, i32, Reason, usize);
+        type Case = (
+            &'static str,
+            Vec<Recommendation>,
+            i32,
+            i32,
+            u64,
+            u64,
+            i32,
+            Reason,
+            usize,
+        );
         let cases: Vec<Case> = vec![
-            ("empty recommendations for scaling down", vec![], 5, 3, 0, 300, 3, Reason::ScaleDownStabilized, 1),
+            (
+                "empty recommendations for scaling down",
+                vec![],
+                5,
+                3,
+                0,
+                300,
+                3,
+                Reason::ScaleDownStabilized,
+                1,
+            ),
             // The highest of the last 5 minutes (5) holds the count at 5.
             (
                 "simple scale down stabilization",
@@ -1332,7 +1407,17 @@ mod tests {
                 Reason::ScaleUpStabilized,
                 3,
             ),
-            ("no scale down stabilization", vec![rec(4, 60), rec(5, 120)], 5, 3, 0, 0, 3, Reason::ScaleDownStabilized, 2),
+            (
+                "no scale down stabilization",
+                vec![rec(4, 60), rec(5, 120)],
+                5,
+                3,
+                0,
+                0,
+                3,
+                Reason::ScaleDownStabilized,
+                2,
+            ),
             // Up to the lowest (2) and down to the highest (6): the current 4 stays.
             (
                 "scale up and down stabilization, do not scale up when prenormalized rec goes down",
@@ -1416,7 +1501,11 @@ mod tests {
     }
 
     fn reason_of(decision: &Decision, kind: ConditionType) -> Option<(bool, Reason)> {
-        decision.conditions.iter().find(|c| c.kind == kind).map(|c| (c.status, c.reason))
+        decision
+            .conditions
+            .iter()
+            .find(|c| c.kind == kind)
+            .map(|c| (c.status, c.reason))
     }
 
     #[test]
@@ -1429,9 +1518,15 @@ mod tests {
         let mut history = HpaHistory::default();
         let window = SimDuration::from_secs(300);
         let above = reconcile(&spec, &mut history, 12, 50, window, NOW);
-        assert_eq!((above.desired_replicas, above.rescale, above.reason), (10, true, Some(RescaleReason::AboveMaxReplicas)));
+        assert_eq!(
+            (above.desired_replicas, above.rescale, above.reason),
+            (10, true, Some(RescaleReason::AboveMaxReplicas))
+        );
         let below = reconcile(&spec, &mut HpaHistory::default(), 1, 50, window, NOW);
-        assert_eq!((below.desired_replicas, below.reason), (2, Some(RescaleReason::BelowMinReplicas)));
+        assert_eq!(
+            (below.desired_replicas, below.reason),
+            (2, Some(RescaleReason::BelowMinReplicas))
+        );
         // A target scaled to zero with minReplicas above zero is left alone.
         let disabled = reconcile(&spec, &mut HpaHistory::default(), 0, 50, window, NOW);
         assert_eq!((disabled.desired_replicas, disabled.rescale), (0, false));
@@ -1460,8 +1555,14 @@ mod tests {
         assert_eq!(counts, vec![5, 10, 20, 40, 80, 100, 100]);
         let first = &run[0].1;
         assert_eq!(first.reason, Some(RescaleReason::MetricAboveTarget));
-        assert_eq!(reason_of(first, ConditionType::ScalingLimited), Some((true, Reason::ScaleUpLimit)));
-        assert_eq!(reason_of(first, ConditionType::AbleToScale), Some((true, Reason::SucceededRescale)));
+        assert_eq!(
+            reason_of(first, ConditionType::ScalingLimited),
+            Some((true, Reason::ScaleUpLimit))
+        );
+        assert_eq!(
+            reason_of(first, ConditionType::AbleToScale),
+            Some((true, Reason::SucceededRescale))
+        );
         assert_eq!(
             reason_of(&run[5].1, ConditionType::ScalingLimited),
             Some((true, Reason::TooManyReplicas))
@@ -1485,15 +1586,26 @@ mod tests {
                 behavior: behavior.clone(),
             };
             let run = sync_every_period(&spec, 5, |_| 2, 23);
-            let first_rescale = run.iter().find(|(_, d)| d.rescale).map(|(t, d)| (*t, d.desired_replicas));
-            assert_eq!(first_rescale, Some((SimTime(at), 2)), "behavior: {}", behavior.is_some());
+            let first_rescale = run
+                .iter()
+                .find(|(_, d)| d.rescale)
+                .map(|(t, d)| (*t, d.desired_replicas));
+            assert_eq!(
+                first_rescale,
+                Some((SimTime(at), 2)),
+                "behavior: {}",
+                behavior.is_some()
+            );
             let (_, held) = &run[1];
             assert_eq!((held.desired_replicas, held.rescale), (5, false));
             assert_eq!(
                 reason_of(held, ConditionType::AbleToScale),
                 Some((true, Reason::ScaleDownStabilized))
             );
-            assert_eq!(reason_of(held, ConditionType::ScalingActive), Some((true, Reason::ValidMetricFound)));
+            assert_eq!(
+                reason_of(held, ConditionType::ScalingActive),
+                Some((true, Reason::ValidMetricFound))
+            );
         }
     }
 

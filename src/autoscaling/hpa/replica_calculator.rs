@@ -299,7 +299,11 @@ pub(crate) fn resource_utilization_replicas(
     if keeps_current(tolerances, usage_ratio, new_usage_ratio) {
         return Ok(proposal(current_replicas));
     }
-    Ok(proposal(rebalanced_replicas(current_replicas, new_usage_ratio, metrics.len())))
+    Ok(proposal(rebalanced_replicas(
+        current_replicas,
+        new_usage_ratio,
+        metrics.len(),
+    )))
 }
 
 /// `calcPlainMetricReplicas`: a `Pods` metric with `averageValue` (`GetMetricReplicas`,
@@ -351,7 +355,11 @@ pub(crate) fn plain_metric_replicas(
     if keeps_current(tolerances, usage_ratio, new_usage_ratio) {
         return Ok(proposal(current_replicas));
     }
-    Ok(proposal(rebalanced_replicas(current_replicas, new_usage_ratio, metrics.len())))
+    Ok(proposal(rebalanced_replicas(
+        current_replicas,
+        new_usage_ratio,
+        metrics.len(),
+    )))
 }
 
 /// `getReadyPodsCount`: running pods whose `Ready` condition is true.
@@ -581,7 +589,11 @@ mod tests {
                 name: "scale_hot_cpu_no_scale",
                 current: 3,
                 target: 30,
-                pods: vec![ready(400), pod(HOT, false, Some(500), 1000), pod(HOT, false, Some(700), 1000)],
+                pods: vec![
+                    ready(400),
+                    pod(HOT, false, Some(500), 1000),
+                    pod(HOT, false, Some(700), 1000),
+                ],
                 expect: util(3, 40, 400),
             },
             UtilizationCase {
@@ -941,7 +953,8 @@ mod tests {
         let one_of_three_ready = vec![unready(0), ready(0), unready(0)];
         let five_ready = vec![ready(0); 5];
         let tol = Tolerances::default();
-        let cases: Vec<(&str, Result<UsageProposal, CalcError>, Result<UsageProposal, CalcError>)> = vec![
+        type Outcome = Result<UsageProposal, CalcError>;
+        let cases: Vec<(&str, Outcome, Outcome)> = vec![
             // Ratio 20000/15000 over three ready pods: ceil(4.0) = 4.
             (
                 "scale_up_cm_object",
@@ -1093,17 +1106,23 @@ mod tests {
             resource_utilization_replicas(2, 50, &[ready(100), p], SampleKind::Cpu, tol, config, NOW).unwrap()
         };
         // Never ready: 10%, ratio 0.2, ceil(0.2 × 1) = 1.
-        assert_eq!(run(never_ready), UtilizationProposal {
-            replicas: 1,
-            utilization: 10,
-            raw_average: 100
-        });
+        assert_eq!(
+            run(never_ready),
+            UtilizationProposal {
+                replicas: 1,
+                utilization: 10,
+                raw_average: 100
+            }
+        );
         // Counted: 1000 of 2000 = 50%, exactly the target.
-        assert_eq!(run(went_unready), UtilizationProposal {
-            replicas: 2,
-            utilization: 50,
-            raw_average: 500
-        });
+        assert_eq!(
+            run(went_unready),
+            UtilizationProposal {
+                replicas: 2,
+                utilization: 50,
+                raw_average: 500
+            }
+        );
         // The same pod's sample as a non-cpu resource counts regardless.
         assert_eq!(
             resource_utilization_replicas(2, 50, &[ready(100), never_ready], SampleKind::Other, tol, config, NOW)
