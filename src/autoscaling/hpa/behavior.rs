@@ -1628,4 +1628,48 @@ mod tests {
         );
         assert_eq!(run[0].1.reason, Some(RescaleReason::AllMetricsBelowTarget));
     }
+
+    #[test]
+    fn condition_words_are_kubernetes_own() {
+        // What `kubectl describe hpa` shows, so a report can quote it.
+        let words: Vec<&str> = [
+            Reason::ScaleUpLimit,
+            Reason::ScaleDownLimit,
+            Reason::TooManyReplicas,
+            Reason::TooFewReplicas,
+            Reason::DesiredWithinRange,
+            Reason::ScaleUpStabilized,
+            Reason::ScaleDownStabilized,
+            Reason::ReadyForNewScale,
+        ]
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+        assert_eq!(
+            words,
+            vec![
+                "ScaleUpLimit",
+                "ScaleDownLimit",
+                "TooManyReplicas",
+                "TooFewReplicas",
+                "DesiredWithinRange",
+                "ScaleUpStabilized",
+                "ScaleDownStabilized",
+                "ReadyForNewScale"
+            ]
+        );
+        assert_eq!(
+            [
+                ConditionType::AbleToScale,
+                ConditionType::ScalingActive,
+                ConditionType::ScalingLimited
+            ]
+            .map(|c| c.as_str()),
+            ["AbleToScale", "ScalingActive", "ScalingLimited"]
+        );
+        assert_eq!(
+            Reason::ScaleDownLimit.message(),
+            "the desired replica count is decreasing faster than the maximum scale rate"
+        );
+    }
 }
