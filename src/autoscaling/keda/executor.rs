@@ -462,3 +462,491 @@ fn scale_to_zero_or_idle(
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Cases named after the Go tests of `scale_scaledobjects_test.go`
+    //! (`TestScaleToIdleReplicasWhenNotActive` → `scale_to_idle_replicas_when_not_active`)
+    //! and `fallback_test.go`, where one exists; the rest cover the paths those tests reach
+    //! only through KEDA's e2e suite (activation, cooldown, initial cooldown).
+    use super::super::scaled_object::decode_scaled_object;
+    use super::*;
+    use crate::units::SimDuration;
+    use serde_json::{json, Value};
+
+    const NOW: SimTime = SimTime(10_000_000);
+    const SECOND: u64 = 1_000;
+
+    fn ago(seconds: u64) -> SimTime {
+        SimTime(NOW.0 - seconds * SECOND)
+    }
+
+    /// A ScaledObject on Deployment `vllm` in `llm` with one prometheus trigger (threshold
+    /// 10, activationThreshold 2) and the given spec fields and annotations.
+    fn so(extra: Value, annotations: Value) -> ScaledObject {
+        let mut spec = json!({
+            "scaleTargetRef": {"name": "vllm"},
+            "triggers": [{"type": "prometheus", "metadata": {
+                "serverAddress": "http://prom:9090", "query": "sum(vllm:num_requests_waiting)",
+                "threshold": "10", "activationThreshold": "2"}}]
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            spec[k] = v.clone();
+        }
+        decode_scaled_object(&json!({
+            "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+            "metadata": {"name": "chat", "namespace": "llm", "annotations": annotations},
+            "spec": spec
+        }))
+        .unwrap()
+    }
+
+    /// Created at 0, long ago; never active.
+    fn fresh() -> ScaledObjectState {
+        ScaledObjectState::default()
+    }
+
+    fn active_since(seconds: u64) -> ScaledObjectState {
+        ScaledObjectState {
+            last_active_time: Some(ago(seconds)),
+            ..ScaledObjectState::default()
+        }
+    }
+
+    struct Case {
+        name: &'static str,
+        extra: Value,
+        annotations: Value,
+        state: ScaledObjectState,
+        result: QueryResult,
+        current: i32,
+        want_scale: Option<i32>,
+        want_active: (ConditionStatus, Reason),
+        want_events: Vec<EventReason>,
+        /// `lastActiveTime` after the poll.
+        want_last_active: Option<SimTime>,
+    }
+
+    #[test]
+    fn request_scale_cases() {
+        use ConditionStatus::{False, True};
+        let cases = vec![
+            Case {
+                name: "activation from zero: 0 -> 1",
+                extra: json!({}),
+                annotations: json!({}),
+                state: fresh(),
+                result: QueryResult::Sample(5.0),
+                current: 0,
+                want_scale: Some(1),
+                want_active: (True, Reason::ScalerActive),
+                want_events: vec![EventReason::KEDAScaleTargetActivated],
+                want_last_active: Some(NOW),
+            },
+            Case {
+                name: "stays at zero at or below activationThreshold",
+                extra: json!({}),
+                annotations: json!({}),
+                state: fresh(),
+                result: QueryResult::Sample(2.0),
+                current: 0,
+                want_scale: None,
+                want_active: (False, Reason::ScalerNotActive),
+                want_events: vec![],
+                want_last_active: None,
+            },
+            Case {
+                name: "active with replicas leaves 1..N to the HPA and records lastActiveTime",
+                extra: json!({}),
+                annotations: json!({}),
+                state: active_since(60),
+                result: QueryResult::Sample(50.0),
+                current: 4,
+                want_scale: None,
+                want_active: (True, Reason::ScalerActive),
+                want_events: vec![],
+                want_last_active: Some(NOW),
+            },
+            Case {
+                name: "cooldown not elapsed keeps replicas",
+                extra: json!({}),
+                annotations: json!({}),
+                state: active_since(100),
+                result: QueryResult::Sample(0.0),
+                current: 2,
+                want_scale: None,
+                want_active: (False, Reason::ScalerCooldown),
+                want_events: vec![],
+                want_last_active: Some(ago(100)),
+            },
+            Case {
+                name: "cooldown exactly elapsed still waits (strict Before)",
+                extra: json!({}),
+                annotations: json!({}),
+                state: active_since(300),
+                result: QueryResult::Sample(0.0),
+                current: 2,
+                want_scale: None,
+                want_active: (False, Reason::ScalerCooldown),
+                want_events: vec![],
+                want_last_active: Some(ago(300)),
+            },
+            Case {
+                name: "cooldown elapsed scales to zero",
+                extra: json!({}),
+                annotations: json!({}),
+                state: active_since(301),
+                result: QueryResult::Sample(0.0),
+                current: 2,
+                want_scale: Some(0),
+                want_active: (False, Reason::ScalerNotActive),
+                want_events: vec![EventReason::KEDAScaleTargetDeactivated],
+                want_last_active: Some(ago(301)),
+            },
+            Case {
+                name: "custom cooldownPeriod",
+                extra: json!({"cooldownPeriod": 30}),
+                annotations: json!({}),
+                state: active_since(31),
+                result: QueryResult::Empty,
+                current: 1,
+                want_scale: Some(0),
+                want_active: (False, Reason::ScalerNotActive),
+                want_events: vec![EventReason::KEDAScaleTargetDeactivated],
+                want_last_active: Some(ago(31)),
+            },
+            Case {
+                name: "scale_to_idle_replicas_when_not_active",
+                extra: json!({"idleReplicaCount": 0, "minReplicaCount": 2}),
+                annotations: json!({}),
+                state: active_since(400),
+                result: QueryResult::Sample(0.0),
+                current: 5,
+                want_scale: Some(0),
+                want_active: (False, Reason::ScalerNotActive),
+                want_events: vec![EventReason::KEDAScaleTargetDeactivated],
+                want_last_active: Some(ago(400)),
+            },
+            Case {
+                name: "scale_from_idle_to_min_replicas_when_active",
+                extra: json!({"idleReplicaCount": 0, "minReplicaCount": 2}),
+                annotations: json!({}),
+                state: active_since(400),
+                result: QueryResult::Sample(5.0),
+                current: 0,
+                want_scale: Some(2),
+                want_active: (True, Reason::ScalerActive),
+                want_events: vec![EventReason::KEDAScaleTargetActivated],
+                want_last_active: Some(NOW),
+            },
+            Case {
+                name: "minReplicaCount > 0 is never taken to zero",
+                extra: json!({"minReplicaCount": 2}),
+                annotations: json!({}),
+                state: active_since(4000),
+                result: QueryResult::Sample(0.0),
+                current: 3,
+                want_scale: None,
+                want_active: (False, Reason::ScalerNotActive),
+                want_events: vec![],
+                want_last_active: Some(ago(4000)),
+            },
+            Case {
+                name: "scale_to_min_replicas_from_lower_initial_replica_count",
+                extra: json!({"minReplicaCount": 5}),
+                annotations: json!({}),
+                state: fresh(),
+                result: QueryResult::Sample(0.0),
+                current: 1,
+                want_scale: Some(5),
+                want_active: (False, Reason::ScalerNotActive),
+                want_events: vec![],
+                want_last_active: None,
+            },
+            Case {
+                name: "scale_from_min_replicas_when_active: from 0 to minReplicaCount",
+                extra: json!({"minReplicaCount": 3}),
+                annotations: json!({}),
+                state: fresh(),
+                result: QueryResult::Sample(9.0),
+                current: 0,
+                want_scale: Some(3),
+                want_active: (True, Reason::ScalerActive),
+                want_events: vec![EventReason::KEDAScaleTargetActivated],
+                want_last_active: Some(NOW),
+            },
+            Case {
+                name: "initialCooldownPeriod not passed since creation keeps replicas",
+                extra: json!({"initialCooldownPeriod": 120}),
+                annotations: json!({}),
+                state: ScaledObjectState {
+                    created_at: ago(60),
+                    ..ScaledObjectState::default()
+                },
+                result: QueryResult::Sample(0.0),
+                current: 1,
+                want_scale: None,
+                want_active: (False, Reason::ScalerCooldown),
+                want_events: vec![],
+                want_last_active: None,
+            },
+            Case {
+                name: "initialCooldownPeriod passed since creation scales to zero",
+                extra: json!({"initialCooldownPeriod": 120}),
+                annotations: json!({}),
+                state: ScaledObjectState {
+                    created_at: ago(121),
+                    ..ScaledObjectState::default()
+                },
+                result: QueryResult::Sample(0.0),
+                current: 1,
+                want_scale: Some(0),
+                want_active: (False, Reason::ScalerNotActive),
+                want_events: vec![EventReason::KEDAScaleTargetDeactivated],
+                want_last_active: None,
+            },
+            Case {
+                name: "no_scale_to_min_replicas_when_not_active_and_pause_scale_in_annotation_set",
+                extra: json!({}),
+                annotations: json!({"autoscaling.keda.sh/paused-scale-in": "true"}),
+                state: active_since(4000),
+                result: QueryResult::Sample(0.0),
+                current: 2,
+                want_scale: None,
+                want_active: (False, Reason::ScalerNotActive),
+                want_events: vec![],
+                want_last_active: Some(ago(4000)),
+            },
+            Case {
+                name: "scale_from_min_replicas_when_activation_forced",
+                extra: json!({}),
+                annotations: json!({"autoscaling.keda.sh/force-activation": "true"}),
+                state: fresh(),
+                result: QueryResult::Sample(0.0),
+                current: 0,
+                want_scale: Some(1),
+                want_active: (True, Reason::ScalerActive),
+                want_events: vec![EventReason::KEDAScaleTargetActivated],
+                want_last_active: Some(NOW),
+            },
+            Case {
+                name: "no_scale_from_min_replicas_when_active_and_paused_scale_out_annotation_set",
+                extra: json!({}),
+                annotations: json!({"autoscaling.keda.sh/paused-scale-out": "true"}),
+                state: fresh(),
+                result: QueryResult::Sample(50.0),
+                current: 0,
+                want_scale: None,
+                want_active: (True, Reason::ScalerActive),
+                want_events: vec![],
+                want_last_active: None,
+            },
+        ];
+        for c in cases {
+            let so = so(c.extra, c.annotations);
+            let mut state = c.state;
+            let d = poll(&so, &mut state, &[c.result], c.current, c.current, NOW);
+            assert_eq!(d.scale_to, c.want_scale, "{}: scale_to", c.name);
+            let active = d.condition(ConditionType::Active).expect("Active condition set");
+            assert_eq!((active.status, active.reason), c.want_active, "{}: Active", c.name);
+            let ready = d.condition(ConditionType::Ready).expect("Ready condition set");
+            assert_eq!(
+                (ready.status, ready.reason),
+                (True, Reason::ScaledObjectReady),
+                "{}: Ready",
+                c.name
+            );
+            let events: Vec<EventReason> = d.events.iter().map(|e| e.reason).collect();
+            assert_eq!(events, c.want_events, "{}: events", c.name);
+            assert_eq!(state.last_active_time, c.want_last_active, "{}: lastActiveTime", c.name);
+        }
+    }
+
+    #[test]
+    fn event_with_trigger_info() {
+        let so = so(json!({}), json!({}));
+        let d = poll(&so, &mut fresh(), &[QueryResult::Sample(5.0)], 0, 0, NOW);
+        assert_eq!(
+            d.events[0].message,
+            "Scaled Deployment llm/vllm from 0 to 1, triggered by s0-prometheus"
+        );
+        assert!(!d.events[0].warning);
+        let d = poll(&so, &mut active_since(301), &[QueryResult::Sample(0.0)], 3, 3, NOW);
+        assert_eq!(d.events[0].message, "Deactivated Deployment llm/vllm from 3 to 0");
+    }
+
+    #[test]
+    fn scale_to_paused_replicas_count() {
+        let so = so(json!({}), json!({"autoscaling.keda.sh/paused-replicas": "3"}));
+        let mut state = fresh();
+        // Even an active trigger is not read: the scale loop is stopped.
+        let d = poll(&so, &mut state, &[QueryResult::Sample(500.0)], 1, 1, NOW);
+        assert_eq!(d.scale_to, Some(3));
+        assert!(d.hpa_deleted);
+        assert!(d.triggers.is_empty());
+        let paused = d.condition(ConditionType::Paused).unwrap();
+        assert_eq!(
+            (paused.status, paused.reason),
+            (ConditionStatus::True, Reason::ScaledObjectPaused)
+        );
+        assert_eq!(d.events.len(), 1);
+        assert_eq!(d.events[0].reason, EventReason::ScaledObjectPaused);
+        assert!(state.paused);
+        // Already at the paused count, and already paused: nothing to write, no new event.
+        let d = poll(&so, &mut state, &[QueryResult::Sample(500.0)], 3, 3, NOW);
+        assert_eq!(d.scale_to, None);
+        assert!(d.events.is_empty());
+        // `paused: "true"` freezes the current count.
+        let frozen = super::tests::so(json!({}), json!({"autoscaling.keda.sh/paused": "true"}));
+        let d = poll(&frozen, &mut fresh(), &[QueryResult::Sample(0.0)], 4, 4, NOW);
+        assert_eq!(d.scale_to, None);
+        assert!(d.hpa_deleted);
+        // `paused: "false"` does not pause; the unpause after a pause is reported.
+        let unpaused = super::tests::so(json!({}), json!({"autoscaling.keda.sh/paused": "false"}));
+        let d = poll(&unpaused, &mut state, &[QueryResult::Sample(5.0)], 3, 3, NOW);
+        assert!(!d.hpa_deleted);
+        assert_eq!(
+            d.condition(ConditionType::Paused).map(|c| c.reason),
+            Some(Reason::ScaledObjectUnpaused)
+        );
+        assert_eq!(d.events[0].reason, EventReason::ScaledObjectUnpaused);
+        assert!(!state.paused);
+    }
+
+    #[test]
+    fn trigger_error_without_fallback_sets_ready_false() {
+        let so = so(json!({}), json!({}));
+        let mut state = active_since(4000);
+        let d = poll(&so, &mut state, &[QueryResult::Failed], 2, 2, NOW);
+        // Not scaled to zero on an error, and no failure counting without a fallback.
+        assert_eq!(d.scale_to, None);
+        assert!(d.is_error);
+        assert_eq!(d.triggers[0].served_milli, None);
+        let ready = d.condition(ConditionType::Ready).unwrap();
+        assert_eq!(
+            (ready.status, ready.reason),
+            (ConditionStatus::False, Reason::TriggerError)
+        );
+        assert_eq!(d.events[0].reason, EventReason::KEDAScalerFailed);
+        assert!(d.events[0].warning);
+        assert!(state.failures.is_empty());
+    }
+
+    #[test]
+    fn partial_trigger_error_keeps_last_active_time() {
+        let mut so = so(json!({}), json!({}));
+        so.spec.triggers.push(so.spec.triggers[0].clone());
+        let mut state = active_since(100);
+        let d = poll(
+            &so,
+            &mut state,
+            &[QueryResult::Sample(50.0), QueryResult::Failed],
+            2,
+            2,
+            NOW,
+        );
+        assert_eq!(d.scale_to, None);
+        let ready = d.condition(ConditionType::Ready).unwrap();
+        assert_eq!(
+            (ready.status, ready.reason),
+            (ConditionStatus::Unknown, Reason::PartialTriggerError)
+        );
+        assert_eq!(state.last_active_time, Some(ago(100)));
+    }
+
+    /// `should return a normalised metric when number of failures are beyond threshold`,
+    /// `should bump the number of failures when metrics call fails` and
+    /// `should reset the health status when scaler metrics are available`, over polls.
+    #[test]
+    fn fallback_after_failure_threshold() {
+        let so = so(
+            json!({"fallback": {"failureThreshold": 3, "replicas": 6}}),
+            json!({}),
+        );
+        let mut state = active_since(4000);
+        // Failures 1..=3: errors; not active, and not scaled to zero because of the fallback.
+        for n in 1..=3 {
+            let d = poll(&so, &mut state, &[QueryResult::Failed], 2, 2, NOW);
+            assert_eq!(state.failures["s0-prometheus"], n);
+            assert!(d.is_error && !d.is_active, "poll {n}");
+            assert_eq!(d.scale_to, None, "poll {n}");
+            assert_eq!(d.triggers[0].served_milli, None);
+            assert_eq!(
+                d.condition(ConditionType::Fallback).map(|c| c.reason),
+                Some(Reason::NoFallbackFound)
+            );
+        }
+        // The fourth failure passes the threshold: the HPA is served 6 × 10 so that it
+        // computes 6 replicas; the trigger counts as active.
+        let d = poll(&so, &mut state, &[QueryResult::Failed], 2, 2, NOW);
+        assert!(d.is_active && !d.is_error);
+        assert!(d.triggers[0].fallback);
+        assert_eq!(d.triggers[0].served_milli, Some(60_000));
+        let fb = d.condition(ConditionType::Fallback).unwrap();
+        assert_eq!((fb.status, fb.reason), (ConditionStatus::True, Reason::FallbackExists));
+        assert_eq!(
+            d.events.iter().map(|e| e.reason).collect::<Vec<_>>(),
+            vec![EventReason::ScaledObjectFallbackActivated]
+        );
+        assert_eq!(state.last_active_time, Some(NOW));
+        // Fed to the generated HPA, the served value asks for fallback.replicas.
+        let hpa = super::super::hpa::new_hpa_for_scaled_object(&so);
+        let proposal = hpa.metrics[0]
+            .replicas_for(
+                2,
+                60_000,
+                &[],
+                crate::autoscaling::hpa::replica_calculator::Tolerances::default(),
+            )
+            .unwrap();
+        assert_eq!(proposal.replicas, 6);
+        // A success resets the count and ends the fallback.
+        let d = poll(&so, &mut state, &[QueryResult::Sample(30.0)], 6, 6, NOW);
+        assert_eq!(state.failures["s0-prometheus"], 0);
+        assert_eq!(d.triggers[0].served_milli, Some(30_000));
+        assert_eq!(
+            d.events.iter().map(|e| e.reason).collect::<Vec<_>>(),
+            vec![EventReason::ScaledObjectFallbackDeactivated]
+        );
+        assert!(!state.fallback_active);
+    }
+
+    #[test]
+    fn fallback_activates_a_target_at_zero() {
+        let so = so(
+            json!({"fallback": {"failureThreshold": 0, "replicas": 4}}),
+            json!({}),
+        );
+        let d = poll(&so, &mut fresh(), &[QueryResult::Failed], 0, 0, NOW);
+        assert_eq!(d.scale_to, Some(1));
+        assert_eq!(d.triggers[0].served_milli, Some(40_000));
+    }
+
+    #[test]
+    fn fallback_behaviors() {
+        // (behavior, current replicas) → served value for a target of 10 and replicas 4
+        let cases = [
+            ("static", 7, 40_000),
+            ("currentReplicas", 7, 70_000),
+            ("currentReplicasIfHigher", 7, 70_000),
+            ("currentReplicasIfHigher", 2, 40_000),
+            ("currentReplicasIfLower", 2, 20_000),
+            ("currentReplicasIfLower", 7, 40_000),
+        ];
+        for (behavior, current, served) in cases {
+            let so = so(
+                json!({"fallback": {"failureThreshold": 0, "replicas": 4, "behavior": behavior}}),
+                json!({}),
+            );
+            let d = poll(&so, &mut fresh(), &[QueryResult::Failed], current, current, NOW);
+            assert_eq!(d.triggers[0].served_milli, Some(served), "{behavior} at {current}");
+        }
+    }
+
+    #[test]
+    fn polling_interval_default_and_override() {
+        assert_eq!(so(json!({}), json!({})).polling_interval(), SimDuration(30_000));
+        assert_eq!(so(json!({"pollingInterval": 5}), json!({})).polling_interval(), SimDuration(5_000));
+        assert_eq!(so(json!({}), json!({})).cooldown_period(), SimDuration(300_000));
+    }
+}
