@@ -760,3 +760,216 @@ pub(crate) fn check_fallback_valid(so: &ScaledObject) -> Result<(), DecodeError>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! `TestCheckReplicaCountBoundsAreValid`, `TestCheckFallbackValid`,
+    //! `TestNeedToBePausedByAnnotation` and `TestGetPausedReplicaCount`
+    //! (`scaledobject_types_test.go`), and the decoder's own errors.
+    use super::*;
+    use serde_json::json;
+
+    fn manifest(extra: Value) -> Value {
+        let mut spec = json!({
+            "scaleTargetRef": {"name": "vllm"},
+            "triggers": [{"type": "prometheus", "metadata": {
+                "serverAddress": "http://prom:9090", "query": "sum(q)", "threshold": "10"}}]
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            spec[k] = v.clone();
+        }
+        json!({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+               "metadata": {"name": "chat"}, "spec": spec})
+    }
+
+    #[test]
+    fn defaults() {
+        let so = decode_scaled_object(&manifest(json!({}))).unwrap();
+        assert_eq!(so.namespace, "default");
+        assert_eq!(so.spec.scale_target_ref.api_version, "apps/v1");
+        assert_eq!(so.spec.scale_target_ref.kind, "Deployment");
+        assert_eq!(so.polling_interval(), SimDuration(30_000));
+        assert_eq!(so.cooldown_period(), SimDuration(300_000));
+        assert_eq!(so.initial_cooldown_period(), SimDuration::ZERO);
+        assert_eq!(so.min_replica_count(), 0);
+        assert_eq!(so.hpa_min_replicas(), 1);
+        assert_eq!(so.hpa_max_replicas(), 100);
+        assert_eq!(so.idle_or_minimum_replica_count(), (false, 0));
+        assert_eq!(so.hpa_name(), "keda-hpa-chat");
+        assert_eq!(so.spec.fallback, None);
+        let Scaler::Prometheus(meta) = &so.spec.triggers[0].scaler;
+        assert_eq!(meta.threshold, 10.0);
+        assert_eq!(meta.activation_threshold, 0.0);
+        assert!(meta.ignore_null_values);
+        assert_eq!(so.spec.triggers[0].metric_type, MetricTargetType::AverageValue);
+    }
+
+    #[test]
+    fn check_replica_count_bounds_are_valid() {
+        let cases = [
+            ("Valid: min 1, max 5, no idle", json!({"minReplicaCount": 1, "maxReplicaCount": 5}), None),
+            (
+                "Valid: min 1, max 5, idle 0",
+                json!({"minReplicaCount": 1, "maxReplicaCount": 5, "idleReplicaCount": 0}),
+                None,
+            ),
+            (
+                "Invalid: min 2 > max 1",
+                json!({"minReplicaCount": 2, "maxReplicaCount": 1}),
+                Some("MinReplicaCount=2 must be less than MaxReplicaCount=1"),
+            ),
+            (
+                "Invalid: idle 1 == min 1",
+                json!({"minReplicaCount": 1, "maxReplicaCount": 5, "idleReplicaCount": 1}),
+                Some("IdleReplicaCount=1 must be less than MinReplicaCount=1"),
+            ),
+            (
+                "Invalid: idle 0 without min",
+                json!({"idleReplicaCount": 0}),
+                Some("IdleReplicaCount=0 must be less than MinReplicaCount=0"),
+            ),
+            (
+                "Invalid: min above the default max",
+                json!({"minReplicaCount": 101}),
+                Some("MinReplicaCount=101 must be less than MaxReplicaCount=100"),
+            ),
+        ];
+        for (name, extra, want) in cases {
+            let got = decode_scaled_object(&manifest(extra));
+            match want {
+                None => assert!(got.is_ok(), "{name}: {got:?}"),
+                Some(text) => {
+                    let err = got.expect_err(name);
+                    assert!(matches!(err, DecodeError::Webhook { .. }), "{name}");
+                    assert!(err.to_string().contains(text), "{name}: {err}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn check_fallback_valid() {
+        let ok = decode_scaled_object(&manifest(
+            json!({"fallback": {"failureThreshold": 3, "replicas": 6, "behavior": "currentReplicasIfHigher"}}),
+        ))
+        .unwrap();
+        assert_eq!(
+            ok.spec.fallback,
+            Some(Fallback {
+                failure_threshold: 3,
+                replicas: 6,
+                behavior: FallbackBehavior::CurrentReplicasIfHigher
+            })
+        );
+        let err = decode_scaled_object(&manifest(json!({"fallback": {"failureThreshold": -1, "replicas": 6}})))
+            .unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("FailureThreshold=-1 & Replicas=6 must both be greater than or equal to 0"));
+        let err = decode_scaled_object(&manifest(json!({"fallback": {"replicas": 6}}))).unwrap_err();
+        assert_eq!(
+            err,
+            DecodeError::Missing {
+                path: "spec.fallback.failureThreshold".into(),
+                fix: "give the number of consecutive failures before falling back"
+            }
+        );
+    }
+
+    #[test]
+    fn decoder_errors_name_the_field() {
+        let prom = |meta: Value| json!({"triggers": [{"type": "prometheus", "metadata": meta}]});
+        let cases = [
+            (
+                prom(json!({"serverAddress": "http://p", "query": "q", "threshold": "ten"})),
+                "`spec.triggers[0].metadata.threshold` is `ten`, not a number",
+            ),
+            (
+                prom(json!({"serverAddress": "http://p", "query": "q", "threshold": true})),
+                "`spec.triggers[0].metadata.threshold` must be a number",
+            ),
+            (
+                prom(json!({"serverAddress": "http://p", "query": "q"})),
+                "`spec.triggers[0].metadata.threshold` is required",
+            ),
+            (
+                prom(json!({"query": "q", "threshold": "1"})),
+                "`spec.triggers[0].metadata.serverAddress` is required",
+            ),
+            (
+                prom(json!({"serverAddress": "http://p", "query": "q", "threshold": "1", "activationThreshold": "x"})),
+                "`spec.triggers[0].metadata.activationThreshold` is `x`, not a number",
+            ),
+            (
+                json!({"triggers": [{"type": "kafka", "metadata": {}}]}),
+                "`spec.triggers[0].type` is trigger type `kafka`, which is not simulated; use a `prometheus` trigger",
+            ),
+            (
+                json!({"triggers": [{"type": "prometheus", "metricType": "Utilization",
+                    "metadata": {"serverAddress": "http://p", "query": "q", "threshold": "1"}}]}),
+                "`spec.triggers[0].metricType` is `Utilization`",
+            ),
+            (json!({"triggers": []}), "`spec.triggers[0]` is required"),
+            (
+                json!({"minReplicaCount": "2"}),
+                "`spec.minReplicaCount` must be an integer, not the string \"2\"",
+            ),
+            (json!({"pollingInterval": 0}), "`spec.pollingInterval` is `0`, below the CRD's minimum of 1"),
+            (json!({"scaleTargetRef": {}}), "`spec.scaleTargetRef.name` is required"),
+        ];
+        for (extra, want) in cases {
+            let err = decode_scaled_object(&manifest(extra.clone())).expect_err(&extra.to_string());
+            assert!(err.to_string().contains(want), "{extra}: {err}");
+        }
+        let wrong_kind = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler"});
+        assert!(decode_scaled_object(&wrong_kind)
+            .unwrap_err()
+            .to_string()
+            .contains("use `apiVersion: keda.sh/v1alpha1` and `kind: ScaledObject`"));
+    }
+
+    #[test]
+    fn metadata_numbers_quoted_or_not_and_booleans() {
+        let so = decode_scaled_object(&manifest(json!({"triggers": [{"type": "prometheus", "metricType": "Value",
+            "metadata": {"serverAddress": "http://p", "query": "q", "threshold": 2.5,
+                         "activationThreshold": "0.5", "ignoreNullValues": "false"}}]})))
+        .unwrap();
+        let Scaler::Prometheus(meta) = &so.spec.triggers[0].scaler;
+        assert_eq!((meta.threshold, meta.activation_threshold), (2.5, 0.5));
+        assert!(!meta.ignore_null_values);
+        assert_eq!(so.spec.triggers[0].metric_type, MetricTargetType::Value);
+    }
+
+    #[test]
+    fn need_to_be_paused_by_annotation_and_get_paused_replica_count() {
+        let with = |annotations: Value| {
+            let mut m = manifest(json!({}));
+            m["metadata"]["annotations"] = annotations;
+            decode_scaled_object(&m)
+        };
+        // (annotations, paused, paused count)
+        let cases = [
+            (json!({}), false, None),
+            (json!({"autoscaling.keda.sh/paused": "true"}), true, None),
+            (json!({"autoscaling.keda.sh/paused": "false"}), false, None),
+            // Not a Go bool: KEDA reads it as true.
+            (json!({"autoscaling.keda.sh/paused": "yes"}), true, None),
+            (json!({"autoscaling.keda.sh/paused-replicas": "0"}), true, Some(0)),
+            // paused-replicas wins over paused: false.
+            (
+                json!({"autoscaling.keda.sh/paused": "false", "autoscaling.keda.sh/paused-replicas": "2"}),
+                true,
+                Some(2),
+            ),
+        ];
+        for (annotations, paused, count) in cases {
+            let so = with(annotations.clone()).unwrap();
+            assert_eq!(so.need_to_be_paused_by_annotation(), paused, "{annotations}");
+            assert_eq!(so.paused_replica_count(), count, "{annotations}");
+        }
+        let err = with(json!({"autoscaling.keda.sh/paused-replicas": "two"})).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("`metadata.annotations.autoscaling.keda.sh/paused-replicas` is `two`"));
+    }
+}
