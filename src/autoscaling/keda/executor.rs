@@ -350,7 +350,15 @@ pub(crate) fn poll(
     }
     state.fallback_active = fallback_active;
 
-    request_scale(so, state, &mut decision, &active_triggers, &target_text, current_replicas, now);
+    request_scale(
+        so,
+        state,
+        &mut decision,
+        &active_triggers,
+        &target_text,
+        current_replicas,
+        now,
+    );
     decision
 }
 
@@ -376,7 +384,12 @@ fn request_scale(
     let forced = so.need_to_force_activation();
 
     if decision.is_active || forced {
-        set_condition(conditions, ConditionType::Active, ConditionStatus::True, Reason::ScalerActive);
+        set_condition(
+            conditions,
+            ConditionType::Active,
+            ConditionStatus::True,
+            Reason::ScalerActive,
+        );
         if (idle.is_some() && current_replicas < min_replicas) || current_replicas == 0 {
             // scaleFromZeroOrIdle
             if so.need_to_pause_scale_out() {
@@ -419,7 +432,12 @@ fn request_scale(
         // Not to zero: the HPA takes the target to fallback.replicas once the threshold
         // is passed, which it could not do from 0.
     } else if decision.is_error && fallback.is_none() {
-        set_condition(conditions, ConditionType::Ready, ConditionStatus::False, Reason::TriggerError);
+        set_condition(
+            conditions,
+            ConditionType::Ready,
+            ConditionStatus::False,
+            Reason::TriggerError,
+        );
     } else if idle.is_some_and(|i| current_replicas > i) || (current_replicas > 0 && min_replicas == 0) {
         scale_to_zero_or_idle(so, state, decision, target_text, current_replicas, now);
     } else if idle.is_none() && current_replicas < min_replicas {
@@ -859,10 +877,7 @@ mod tests {
     /// `should reset the health status when scaler metrics are available`, over polls.
     #[test]
     fn fallback_after_failure_threshold() {
-        let so = so(
-            json!({"fallback": {"failureThreshold": 3, "replicas": 6}}),
-            json!({}),
-        );
+        let so = so(json!({"fallback": {"failureThreshold": 3, "replicas": 6}}), json!({}));
         let mut state = active_since(4000);
         // Failures 1..=3: errors; not active, and not scaled to zero because of the fallback.
         for n in 1..=3 {
@@ -913,10 +928,7 @@ mod tests {
 
     #[test]
     fn fallback_activates_a_target_at_zero() {
-        let so = so(
-            json!({"fallback": {"failureThreshold": 0, "replicas": 4}}),
-            json!({}),
-        );
+        let so = so(json!({"fallback": {"failureThreshold": 0, "replicas": 4}}), json!({}));
         let d = poll(&so, &mut fresh(), &[QueryResult::Failed], 0, 0, NOW);
         assert_eq!(d.scale_to, Some(1));
         assert_eq!(d.triggers[0].served_milli, Some(40_000));
@@ -946,7 +958,10 @@ mod tests {
     #[test]
     fn polling_interval_default_and_override() {
         assert_eq!(so(json!({}), json!({})).polling_interval(), SimDuration(30_000));
-        assert_eq!(so(json!({"pollingInterval": 5}), json!({})).polling_interval(), SimDuration(5_000));
+        assert_eq!(
+            so(json!({"pollingInterval": 5}), json!({})).polling_interval(),
+            SimDuration(5_000)
+        );
         assert_eq!(so(json!({}), json!({})).cooldown_period(), SimDuration(300_000));
     }
 }

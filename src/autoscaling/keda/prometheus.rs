@@ -122,15 +122,40 @@ mod tests {
         let inf = f64::INFINITY;
         let cases: &[(&str, QueryResult, bool, Result<f64, ScalerError>)] = &[
             ("no values", QueryResult::Empty, true, Ok(0.0)),
-            ("no values but shouldn't ignore", QueryResult::Empty, false, Err(ScalerError::EmptyResult)),
+            (
+                "no values but shouldn't ignore",
+                QueryResult::Empty,
+                false,
+                Err(ScalerError::EmptyResult),
+            ),
             ("valid value", QueryResult::Sample(2.0), true, Ok(2.0)),
-            ("multiple results", QueryResult::Multiple, true, Err(ScalerError::MultipleElements)),
-            ("error status response", QueryResult::Failed, true, Err(ScalerError::QueryFailed)),
+            (
+                "multiple results",
+                QueryResult::Multiple,
+                true,
+                Err(ScalerError::MultipleElements),
+            ),
+            (
+                "error status response",
+                QueryResult::Failed,
+                true,
+                Err(ScalerError::QueryFailed),
+            ),
             ("+Inf", QueryResult::Sample(inf), true, Ok(0.0)),
-            ("+Inf but shouldn't ignore", QueryResult::Sample(inf), false, Err(ScalerError::NotFinite)),
+            (
+                "+Inf but shouldn't ignore",
+                QueryResult::Sample(inf),
+                false,
+                Err(ScalerError::NotFinite),
+            ),
             ("-Inf", QueryResult::Sample(-inf), true, Ok(0.0)),
             ("NaN", QueryResult::Sample(nan), true, Ok(0.0)),
-            ("NaN but shouldn't ignore", QueryResult::Sample(nan), false, Err(ScalerError::NotFinite)),
+            (
+                "NaN but shouldn't ignore",
+                QueryResult::Sample(nan),
+                false,
+                Err(ScalerError::NotFinite),
+            ),
         ];
         for (name, result, ignore, want) in cases {
             assert_eq!(execute_prom_query(&meta(*ignore), *result), *want, "{name}");
@@ -143,7 +168,11 @@ mod tests {
         m.activation_threshold = 5.0;
         let cases = [(0.0, false), (5.0, false), (5.001, true), (50.0, true)];
         for (value, active) in cases {
-            assert_eq!(metrics_and_activity(&m, QueryResult::Sample(value)), Ok((value, active)), "{value}");
+            assert_eq!(
+                metrics_and_activity(&m, QueryResult::Sample(value)),
+                Ok((value, active)),
+                "{value}"
+            );
         }
         // The default activationThreshold of 0: an empty result (read as 0) is inactive.
         assert_eq!(metrics_and_activity(&meta(true), QueryResult::Empty), Ok((0.0, false)));

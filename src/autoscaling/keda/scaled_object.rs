@@ -129,7 +129,9 @@ impl ScaledObject {
         self.spec.cooldown_period.unwrap_or(DEFAULT_COOLDOWN_PERIOD)
     }
     pub(crate) fn initial_cooldown_period(&self) -> SimDuration {
-        self.spec.initial_cooldown_period.unwrap_or(DEFAULT_INITIAL_COOLDOWN_PERIOD)
+        self.spec
+            .initial_cooldown_period
+            .unwrap_or(DEFAULT_INITIAL_COOLDOWN_PERIOD)
     }
     /// `minReplicaCount`, 0 when unset (the executor's reading).
     pub(crate) fn min_replica_count(&self) -> i32 {
@@ -228,11 +230,7 @@ fn json_type(v: &Value) -> String {
     }
 }
 
-fn object<'a>(
-    v: &'a Value,
-    path: &str,
-    fix: &'static str,
-) -> Result<&'a serde_json::Map<String, Value>, DecodeError> {
+fn object<'a>(v: &'a Value, path: &str, fix: &'static str) -> Result<&'a serde_json::Map<String, Value>, DecodeError> {
     v.as_object().ok_or_else(|| DecodeError::WrongType {
         path: path.into(),
         expected: "a map",
@@ -482,10 +480,11 @@ fn decode_rules(v: &Value, path: &str) -> Result<ScalingRules, DecodeError> {
                     path: format!("{ppath}.value"),
                     fix: "give the number of pods or the percent",
                 })?;
-                let period_seconds = opt_i32(pmap, &ppath, "periodSeconds", 1)?.ok_or_else(|| DecodeError::Missing {
-                    path: format!("{ppath}.periodSeconds"),
-                    fix: "give the policy's period in seconds (1 to 1800)",
-                })?;
+                let period_seconds =
+                    opt_i32(pmap, &ppath, "periodSeconds", 1)?.ok_or_else(|| DecodeError::Missing {
+                        path: format!("{ppath}.periodSeconds"),
+                        fix: "give the policy's period in seconds (1 to 1800)",
+                    })?;
                 out.push(ScalingPolicy {
                     kind,
                     value,
@@ -578,7 +577,11 @@ pub(crate) fn decode_scaled_object(manifest: &Value) -> Result<ScaledObject, Dec
         for (k, v) in object(a, "metadata.annotations", "annotations are a map of strings")? {
             annotations.insert(
                 k.clone(),
-                string(v, &format!("metadata.annotations.{k}"), "annotation values are strings; quote it")?,
+                string(
+                    v,
+                    &format!("metadata.annotations.{k}"),
+                    "annotation values are strings; quote it",
+                )?,
             );
         }
     }
@@ -807,7 +810,11 @@ mod tests {
     #[test]
     fn check_replica_count_bounds_are_valid() {
         let cases = [
-            ("Valid: min 1, max 5, no idle", json!({"minReplicaCount": 1, "maxReplicaCount": 5}), None),
+            (
+                "Valid: min 1, max 5, no idle",
+                json!({"minReplicaCount": 1, "maxReplicaCount": 5}),
+                None,
+            ),
             (
                 "Valid: min 1, max 5, idle 0",
                 json!({"minReplicaCount": 1, "maxReplicaCount": 5, "idleReplicaCount": 0}),
@@ -861,8 +868,8 @@ mod tests {
                 behavior: FallbackBehavior::CurrentReplicasIfHigher
             })
         );
-        let err = decode_scaled_object(&manifest(json!({"fallback": {"failureThreshold": -1, "replicas": 6}})))
-            .unwrap_err();
+        let err =
+            decode_scaled_object(&manifest(json!({"fallback": {"failureThreshold": -1, "replicas": 6}}))).unwrap_err();
         assert!(err
             .to_string()
             .contains("FailureThreshold=-1 & Replicas=6 must both be greater than or equal to 0"));
@@ -914,7 +921,10 @@ mod tests {
                 json!({"minReplicaCount": "2"}),
                 "`spec.minReplicaCount` must be an integer, not the string \"2\"",
             ),
-            (json!({"pollingInterval": 0}), "`spec.pollingInterval` is `0`, below the CRD's minimum of 1"),
+            (
+                json!({"pollingInterval": 0}),
+                "`spec.pollingInterval` is `0`, below the CRD's minimum of 1",
+            ),
             (json!({"scaleTargetRef": {}}), "`spec.scaleTargetRef.name` is required"),
         ];
         for (extra, want) in cases {
@@ -930,9 +940,11 @@ mod tests {
 
     #[test]
     fn metadata_numbers_quoted_or_not_and_booleans() {
-        let so = decode_scaled_object(&manifest(json!({"triggers": [{"type": "prometheus", "metricType": "Value",
+        let so = decode_scaled_object(&manifest(
+            json!({"triggers": [{"type": "prometheus", "metricType": "Value",
             "metadata": {"serverAddress": "http://p", "query": "q", "threshold": 2.5,
-                         "activationThreshold": "0.5", "ignoreNullValues": "false"}}]})))
+                         "activationThreshold": "0.5", "ignoreNullValues": "false"}}]}),
+        ))
         .unwrap();
         let Scaler::Prometheus(meta) = &so.spec.triggers[0].scaler;
         assert_eq!((meta.threshold, meta.activation_threshold), (2.5, 0.5));
