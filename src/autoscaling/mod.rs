@@ -1,11 +1,17 @@
 //! Autoscalers' decision cores, as pure functions over what they are given.
 //!
 //! `hpa`: the HorizontalPodAutoscaler of `pkg/controller/podautoscaler` (autoscaling/v2) —
-//! the replica calculator and the `behavior` normalization. Nothing here reads or writes
-//! the store: an autoscaler component gathers the pods, the metric samples and its own
-//! history, and asks these functions what to do.
+//! the replica calculator and the `behavior` normalization.
+//!
+//! `keda`: KEDA's `ScaledObject` (kedacore/keda v2) — the manifest decoder with KEDA's
+//! defaults and webhook checks, the `prometheus` trigger, the per-poll decision
+//! (activation 0 → 1, cooldown and deactivation to idle, pause annotations, fallback) and
+//! the `keda-hpa-<name>` HPA it hands 1..N to, built from `hpa`'s types.
+//!
+//! Nothing here reads or writes the store: an autoscaler component gathers the pods, the
+//! metric samples and its own history, and asks these functions what to do.
 
-// Called only from tests for now: the HPA component that calls it comes with in-loop serving metrics.
+// Called only from tests for now: the components that call them come with in-loop serving metrics.
 #![allow(dead_code)]
 
 pub(crate) mod hpa;
