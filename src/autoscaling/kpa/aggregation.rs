@@ -318,13 +318,33 @@ mod tests {
             want: f64,
         }
         let cases = [
-            Case { name: "empty", records: &[], now_ms: 5_000, want: 0.0 },
+            Case {
+                name: "empty",
+                records: &[],
+                now_ms: 5_000,
+                want: 0.0,
+            },
             // Two writes in one second add up in one bucket; one bucket written.
-            Case { name: "same bucket sums", records: &[(1_000, 1.0), (1_500, 2.0)], now_ms: 1_900, want: 3.0 },
+            Case {
+                name: "same bucket sums",
+                records: &[(1_000, 1.0), (1_500, 2.0)],
+                now_ms: 1_900,
+                want: 3.0,
+            },
             // 3 buckets from first to last write: (1 + 0 + 5) / 3.
-            Case { name: "gap counts as zero", records: &[(0, 1.0), (2_000, 5.0)], now_ms: 2_000, want: 2.0 },
+            Case {
+                name: "gap counts as zero",
+                records: &[(0, 1.0), (2_000, 5.0)],
+                now_ms: 2_000,
+                want: 2.0,
+            },
             // Young window: mean over the 2 written buckets, not over all 10.
-            Case { name: "young window", records: &[(0, 4.0), (1_000, 6.0)], now_ms: 1_000, want: 5.0 },
+            Case {
+                name: "young window",
+                records: &[(0, 4.0), (1_000, 6.0)],
+                now_ms: 1_000,
+                want: 5.0,
+            },
             // Last write at 4s, now 6s: buckets 5,6 scroll... the ring is 10 long, none of
             // the written ones drop; the mean stays over the 5 written buckets.
             Case {
@@ -334,9 +354,19 @@ mod tests {
                 want: 1.0,
             },
             // Data 10s old in a 10s window: nothing left.
-            Case { name: "stale window", records: &[(0, 7.0)], now_ms: 10_000, want: 0.0 },
+            Case {
+                name: "stale window",
+                records: &[(0, 7.0)],
+                now_ms: 10_000,
+                want: 0.0,
+            },
             // 1/3 floored to six digits.
-            Case { name: "six digits floored", records: &[(0, 1.0), (2_000, 0.0)], now_ms: 2_000, want: 0.333333 },
+            Case {
+                name: "six digits floored",
+                records: &[(0, 1.0), (2_000, 0.0)],
+                now_ms: 2_000,
+                want: 0.333333,
+            },
         ];
         for c in cases {
             let mut b = TimedFloat64Buckets::new(SimDuration::from_secs(10), BUCKET_SIZE);
@@ -384,7 +414,7 @@ mod tests {
         // Within a window before the last write: counted, and first_write moves back.
         b.record(s(15), 2.0);
         assert_eq!(b.window_average(s(20)), 2.0); // 12 over seconds 15..=20
-        // A window or more before it: dropped.
+                                                  // A window or more before it: dropped.
         b.record(s(10), 100.0);
         assert_eq!(b.window_average(s(20)), 2.0);
         // A write a whole window after the last one starts over.
@@ -410,7 +440,11 @@ mod tests {
 
     #[test]
     fn metric_windows_no_data_and_panic_reacts_first() {
-        let mut w = MetricWindows::new(AggregationAlgorithm::Linear, SimDuration::from_secs(60), SimDuration::from_secs(6));
+        let mut w = MetricWindows::new(
+            AggregationAlgorithm::Linear,
+            SimDuration::from_secs(60),
+            SimDuration::from_secs(6),
+        );
         assert_eq!(w.stable_and_panic(s(0)), None);
         for t in 0..60 {
             w.record(s(t), if t < 54 { 10.0 } else { 100.0 });

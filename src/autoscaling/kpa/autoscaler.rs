@@ -31,7 +31,11 @@ pub(crate) struct DelayWindow {
 impl DelayWindow {
     pub(crate) fn new(duration: SimDuration) -> Self {
         let g = TICK_INTERVAL.0;
-        DelayWindow { size: duration.0.div_ceil(g).max(1) as i64, duration, entries: VecDeque::new() }
+        DelayWindow {
+            size: duration.0.div_ceil(g).max(1) as i64,
+            duration,
+            entries: VecDeque::new(),
+        }
     }
     pub(crate) fn record(&mut self, now: SimTime, value: i32) {
         let idx = (now.0 / TICK_INTERVAL.0) as i64;
@@ -111,7 +115,13 @@ pub(crate) struct ScaleResult {
 /// `Scale`. `ready_pods` is the ready endpoint count (0 when there are none);
 /// `observed` is (stable, panic) from `MetricWindows::stable_and_panic`, `None` for no
 /// data.
-pub(crate) fn scale(spec: &DeciderSpec, state: &mut AutoscalerState, ready_pods: u32, observed: Option<(f64, f64)>, now: SimTime) -> ScaleResult {
+pub(crate) fn scale(
+    spec: &DeciderSpec,
+    state: &mut AutoscalerState,
+    ready_pods: u32,
+    observed: Option<(f64, f64)>,
+    now: SimTime,
+) -> ScaleResult {
     let Some((stable, panic)) = observed else {
         return ScaleResult {
             desired_pod_count: 0,
@@ -127,7 +137,11 @@ pub(crate) fn scale(spec: &DeciderSpec, state: &mut AutoscalerState, ready_pods:
     // ceil: a conservative rate (e.g. 1.1 × 2) still allows one more pod.
     let max_scale_up = (spec.max_scale_up_rate * ready).ceil();
     // An unreachable revision (another takes the traffic) may drop straight down.
-    let max_scale_down = if spec.reachable { (ready / spec.max_scale_down_rate).floor() } else { 0.0 };
+    let max_scale_down = if spec.reachable {
+        (ready / spec.max_scale_down_rate).floor()
+    } else {
+        0.0
+    };
 
     let dspc = (stable / spec.target_value).ceil();
     let dppc = (panic / spec.target_value).ceil();
@@ -177,7 +191,9 @@ pub(crate) fn scale(spec: &DeciderSpec, state: &mut AutoscalerState, ready_pods:
     // count. Not applied to an unreachable revision, which scales down at once
     // (`TestAutoscalerScaleDownDelayNotReachable`).
     if spec.scale_down_delay > SimDuration::ZERO && spec.reachable {
-        let w = state.delay_window.get_or_insert_with(|| DelayWindow::new(spec.scale_down_delay));
+        let w = state
+            .delay_window
+            .get_or_insert_with(|| DelayWindow::new(spec.scale_down_delay));
         if w.duration != spec.scale_down_delay {
             *w = DelayWindow::new(spec.scale_down_delay);
         }
@@ -195,10 +211,14 @@ pub(crate) fn scale(spec: &DeciderSpec, state: &mut AutoscalerState, ready_pods:
         (0.0, MIN_ACTIVATORS)
     } else if tbc > 0.0 {
         let tot_cap = ready_pods as f64 * spec.total_value;
-        let act = ((tot_cap + tbc) / spec.activator_capacity).ceil().max(MIN_ACTIVATORS as f64) as i32;
+        let act = ((tot_cap + tbc) / spec.activator_capacity)
+            .ceil()
+            .max(MIN_ACTIVATORS as f64) as i32;
         ((tot_cap - tbc - panic).floor(), act)
     } else {
-        let act = (ready_pods as f64 * spec.total_value / spec.activator_capacity).ceil().max(MIN_ACTIVATORS as f64) as i32;
+        let act = (ready_pods as f64 * spec.total_value / spec.activator_capacity)
+            .ceil()
+            .max(MIN_ACTIVATORS as f64) as i32;
         (-1.0, act)
     };
 
@@ -271,7 +291,9 @@ pub(crate) fn handle_scale_to_zero(desired: i32, inp: &LastPodInputs, now: SimTi
             if af >= inp.stable_window {
                 LastPodStep::MarkInactive
             } else {
-                LastPodStep::KeepOne { requeue_after: Some(SimDuration(inp.stable_window.0 - af.0)) }
+                LastPodStep::KeepOne {
+                    requeue_after: Some(SimDuration(inp.stable_window.0 - af.0)),
+                }
             }
         }
         Activity::Inactive { since } => {
@@ -284,13 +306,17 @@ pub(crate) fn handle_scale_to_zero(desired: i32, inp: &LastPodInputs, now: SimTi
                 return LastPodStep::Scale(0);
             }
             if inp.pod_retention > SimDuration::ZERO && inactive_for < inp.pod_retention {
-                return LastPodStep::Hold { requeue_after: SimDuration(inp.pod_retention.0 - inactive_for.0) };
+                return LastPodStep::Hold {
+                    requeue_after: SimDuration(inp.pod_retention.0 - inactive_for.0),
+                };
             }
             let proxied_for = now.since(proxy_since);
             if proxied_for >= inp.grace_period {
                 LastPodStep::Scale(0)
             } else {
-                LastPodStep::KeepOne { requeue_after: Some(SimDuration(inp.grace_period.0 - proxied_for.0)) }
+                LastPodStep::KeepOne {
+                    requeue_after: Some(SimDuration(inp.grace_period.0 - proxied_for.0)),
+                }
             }
         }
     }

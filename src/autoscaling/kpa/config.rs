@@ -31,7 +31,8 @@ pub(crate) mod annotation {
     pub(crate) const INITIAL_SCALE: &str = "autoscaling.knative.dev/initial-scale";
     pub(crate) const ACTIVATION_SCALE: &str = "autoscaling.knative.dev/activation-scale";
     pub(crate) const SCALE_DOWN_DELAY: &str = "autoscaling.knative.dev/scale-down-delay";
-    pub(crate) const SCALE_TO_ZERO_POD_RETENTION_PERIOD: &str = "autoscaling.knative.dev/scale-to-zero-pod-retention-period";
+    pub(crate) const SCALE_TO_ZERO_POD_RETENTION_PERIOD: &str =
+        "autoscaling.knative.dev/scale-to-zero-pod-retention-period";
     pub(crate) const TARGET_BURST_CAPACITY: &str = "autoscaling.knative.dev/target-burst-capacity";
     pub(crate) const METRIC_AGGREGATION_ALGORITHM: &str = "autoscaling.knative.dev/metric-aggregation-algorithm";
 }
@@ -77,17 +78,31 @@ pub(crate) enum KpaConfigError {
 }
 
 fn invalid(key: &str, value: &str) -> KpaConfigError {
-    KpaConfigError::Invalid { key: key.to_string(), value: value.to_string() }
+    KpaConfigError::Invalid {
+        key: key.to_string(),
+        value: value.to_string(),
+    }
 }
 fn out_of_bounds(key: &str, value: &str, range: impl Into<String>) -> KpaConfigError {
-    KpaConfigError::OutOfBounds { key: key.to_string(), value: value.to_string(), range: range.into() }
+    KpaConfigError::OutOfBounds {
+        key: key.to_string(),
+        value: value.to_string(),
+        range: range.into(),
+    }
 }
 fn generic(key: &str, message: impl Into<String>) -> KpaConfigError {
-    KpaConfigError::Generic { key: key.to_string(), message: message.into() }
+    KpaConfigError::Generic {
+        key: key.to_string(),
+        message: message.into(),
+    }
 }
 
 fn parse_f64(key: &str, v: &str) -> Result<f64, KpaConfigError> {
-    v.trim().parse::<f64>().ok().filter(|f| f.is_finite()).ok_or_else(|| invalid(key, v))
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .ok_or_else(|| invalid(key, v))
 }
 fn parse_i32(key: &str, v: &str) -> Result<i32, KpaConfigError> {
     v.trim().parse::<i32>().map_err(|_| invalid(key, v))
@@ -105,7 +120,7 @@ fn parse_duration(key: &str, v: &str) -> Result<SimDuration, KpaConfigError> {
     SimDuration::parse(v).map_err(|_| invalid(key, v))
 }
 fn whole_seconds(d: SimDuration) -> bool {
-    d.0 % 1000 == 0
+    d.0.is_multiple_of(1000)
 }
 
 /// The `config-autoscaler` ConfigMap (`autoscalerconfig.Config`), with its defaults.
@@ -204,52 +219,106 @@ impl KpaConfig {
     fn validate(&self) -> Result<(), KpaConfigError> {
         let v = |x: f64| x.to_string();
         if self.scale_to_zero_grace_period < WINDOW_MIN {
-            return Err(out_of_bounds("scale-to-zero-grace-period", &format!("{}ms", self.scale_to_zero_grace_period.0), "at least 6s"));
+            return Err(out_of_bounds(
+                "scale-to-zero-grace-period",
+                &format!("{}ms", self.scale_to_zero_grace_period.0),
+                "at least 6s",
+            ));
         }
         if !whole_seconds(self.scale_down_delay) {
-            return Err(generic("scale-down-delay", "must be specified with at most second precision"));
+            return Err(generic(
+                "scale-down-delay",
+                "must be specified with at most second precision",
+            ));
         }
         if self.target_burst_capacity < 0.0 && self.target_burst_capacity != -1.0 {
-            return Err(out_of_bounds("target-burst-capacity", &v(self.target_burst_capacity), "non-negative or -1 (for unlimited)"));
+            return Err(out_of_bounds(
+                "target-burst-capacity",
+                &v(self.target_burst_capacity),
+                "non-negative or -1 (for unlimited)",
+            ));
         }
         let f = self.container_concurrency_target_fraction;
         if f <= 0.0 || f > 1.0 {
-            return Err(out_of_bounds("container-concurrency-target-percentage", &v(f), "(0, 100]"));
+            return Err(out_of_bounds(
+                "container-concurrency-target-percentage",
+                &v(f),
+                "(0, 100]",
+            ));
         }
         if f * self.container_concurrency_target_default < TARGET_MIN {
-            return Err(out_of_bounds("container-concurrency-target-default", &v(self.container_concurrency_target_default), "a target concurrency (times the percentage) of at least 0.01"));
+            return Err(out_of_bounds(
+                "container-concurrency-target-default",
+                &v(self.container_concurrency_target_default),
+                "a target concurrency (times the percentage) of at least 0.01",
+            ));
         }
         if self.rps_target_default < TARGET_MIN {
-            return Err(out_of_bounds("requests-per-second-target-default", &v(self.rps_target_default), "at least 0.01"));
+            return Err(out_of_bounds(
+                "requests-per-second-target-default",
+                &v(self.rps_target_default),
+                "at least 0.01",
+            ));
         }
         if self.activator_capacity < 1.0 {
-            return Err(out_of_bounds("activator-capacity", &v(self.activator_capacity), "at least 1"));
+            return Err(out_of_bounds(
+                "activator-capacity",
+                &v(self.activator_capacity),
+                "at least 1",
+            ));
         }
         if self.max_scale_up_rate <= 1.0 {
-            return Err(out_of_bounds("max-scale-up-rate", &v(self.max_scale_up_rate), "greater than 1.0"));
+            return Err(out_of_bounds(
+                "max-scale-up-rate",
+                &v(self.max_scale_up_rate),
+                "greater than 1.0",
+            ));
         }
         if self.max_scale_down_rate <= 1.0 {
-            return Err(out_of_bounds("max-scale-down-rate", &v(self.max_scale_down_rate), "greater than 1.0"));
+            return Err(out_of_bounds(
+                "max-scale-down-rate",
+                &v(self.max_scale_down_rate),
+                "greater than 1.0",
+            ));
         }
         if self.stable_window < WINDOW_MIN || self.stable_window > WINDOW_MAX {
-            return Err(out_of_bounds("stable-window", &format!("{}ms", self.stable_window.0), "[6s; 1h]"));
+            return Err(out_of_bounds(
+                "stable-window",
+                &format!("{}ms", self.stable_window.0),
+                "[6s; 1h]",
+            ));
         }
         if !whole_seconds(self.stable_window) {
-            return Err(generic("stable-window", "must be specified with at most second precision"));
+            return Err(generic(
+                "stable-window",
+                "must be specified with at most second precision",
+            ));
         }
         let p = self.panic_window_percentage;
         if !(PANIC_WINDOW_PERCENTAGE_MIN..=PANIC_WINDOW_PERCENTAGE_MAX).contains(&p) {
             return Err(out_of_bounds("panic-window-percentage", &v(p), "[1, 100]"));
         }
         if self.initial_scale < 0 || (self.initial_scale == 0 && !self.allow_zero_initial_scale) {
-            return Err(out_of_bounds("initial-scale", &self.initial_scale.to_string(), "at least 0 (or at least 1 when allow-zero-initial-scale is false)"));
+            return Err(out_of_bounds(
+                "initial-scale",
+                &self.initial_scale.to_string(),
+                "at least 0 (or at least 1 when allow-zero-initial-scale is false)",
+            ));
         }
         if self.max_scale_limit < 0 {
-            return Err(out_of_bounds("max-scale-limit", &self.max_scale_limit.to_string(), "at least 0"));
+            return Err(out_of_bounds(
+                "max-scale-limit",
+                &self.max_scale_limit.to_string(),
+                "at least 0",
+            ));
         }
         let min_max = if self.max_scale_limit > 0 { 1 } else { 0 };
         if self.max_scale < min_max || (self.max_scale_limit > 0 && self.max_scale > self.max_scale_limit) {
-            return Err(out_of_bounds("max-scale", &self.max_scale.to_string(), format!("[{min_max}, max-scale-limit({})]", self.max_scale_limit)));
+            return Err(out_of_bounds(
+                "max-scale",
+                &self.max_scale.to_string(),
+                format!("[{min_max}, max-scale-limit({})]", self.max_scale_limit),
+            ));
         }
         Ok(())
     }
@@ -297,7 +366,10 @@ fn float_in(key: &str, v: &str, lo: f64, hi: f64) -> Result<f64, KpaConfigError>
 /// revision, failing on the first that Knative's webhook would reject. `config` is
 /// needed for `max-scale-limit` and `allow-zero-initial-scale`. The class is assumed to
 /// be the KPA.
-pub(crate) fn parse_annotations(config: &KpaConfig, anns: &BTreeMap<String, String>) -> Result<KpaAnnotations, KpaConfigError> {
+pub(crate) fn parse_annotations(
+    config: &KpaConfig,
+    anns: &BTreeMap<String, String>,
+) -> Result<KpaAnnotations, KpaConfigError> {
     use annotation as a;
     let mut out = KpaAnnotations::default();
     let get = |k: &str| anns.get(k).map(String::as_str);
@@ -323,17 +395,31 @@ pub(crate) fn parse_annotations(config: &KpaConfig, anns: &BTreeMap<String, Stri
         out.target_utilization = Some(float_in(a::TARGET_UTILIZATION_PERCENTAGE, v, 1.0, 100.0)? / 100.0);
     }
     if let Some(v) = get(a::PANIC_WINDOW_PERCENTAGE) {
-        out.panic_window_percentage =
-            Some(float_in(a::PANIC_WINDOW_PERCENTAGE, v, PANIC_WINDOW_PERCENTAGE_MIN, PANIC_WINDOW_PERCENTAGE_MAX)?);
+        out.panic_window_percentage = Some(float_in(
+            a::PANIC_WINDOW_PERCENTAGE,
+            v,
+            PANIC_WINDOW_PERCENTAGE_MIN,
+            PANIC_WINDOW_PERCENTAGE_MAX,
+        )?);
     }
     if let Some(v) = get(a::PANIC_THRESHOLD_PERCENTAGE) {
-        out.panic_threshold_percentage =
-            Some(float_in(a::PANIC_THRESHOLD_PERCENTAGE, v, PANIC_THRESHOLD_PERCENTAGE_MIN, PANIC_THRESHOLD_PERCENTAGE_MAX)?);
+        out.panic_threshold_percentage = Some(float_in(
+            a::PANIC_THRESHOLD_PERCENTAGE,
+            v,
+            PANIC_THRESHOLD_PERCENTAGE_MIN,
+            PANIC_THRESHOLD_PERCENTAGE_MAX,
+        )?);
     }
     if let Some(v) = get(a::TARGET_BURST_CAPACITY) {
         match parse_f64(a::TARGET_BURST_CAPACITY, v) {
             Ok(f) if f >= 0.0 || f == -1.0 => out.target_burst_capacity = Some(f),
-            _ => return Err(out_of_bounds(a::TARGET_BURST_CAPACITY, v, "non-negative or -1 (for unlimited)")),
+            _ => {
+                return Err(out_of_bounds(
+                    a::TARGET_BURST_CAPACITY,
+                    v,
+                    "non-negative or -1 (for unlimited)",
+                ))
+            }
         }
     }
     if let Some(v) = get(a::WINDOW) {
@@ -352,7 +438,10 @@ pub(crate) fn parse_annotations(config: &KpaConfig, anns: &BTreeMap<String, Stri
             return Err(out_of_bounds(a::SCALE_DOWN_DELAY, v, "[0s, 1h]"));
         }
         if !whole_seconds(d) {
-            return Err(generic(a::SCALE_DOWN_DELAY, "must be specified with at most second precision"));
+            return Err(generic(
+                a::SCALE_DOWN_DELAY,
+                "must be specified with at most second precision",
+            ));
         }
         out.scale_down_delay = Some(d);
     }
@@ -369,10 +458,17 @@ pub(crate) fn parse_annotations(config: &KpaConfig, anns: &BTreeMap<String, Stri
     if let Some(v) = get(a::MAX_SCALE) {
         let max = int_ge0(a::MAX_SCALE, v)?;
         if max != 0 && max < out.min_scale {
-            return Err(generic(a::MAX_SCALE, format!("max-scale={max} is less than min-scale={}", out.min_scale)));
+            return Err(generic(
+                a::MAX_SCALE,
+                format!("max-scale={max} is less than min-scale={}", out.min_scale),
+            ));
         }
         if config.max_scale_limit > 0 && (max == 0 || max > config.max_scale_limit) {
-            return Err(out_of_bounds(a::MAX_SCALE, v, format!("[1, {}]", config.max_scale_limit)));
+            return Err(out_of_bounds(
+                a::MAX_SCALE,
+                v,
+                format!("[1, {}]", config.max_scale_limit),
+            ));
         }
         out.max_scale = Some(max);
     }
@@ -423,11 +519,19 @@ pub(crate) struct DeciderSpec {
 
 /// `ResolveMetricTarget`: (target, total). `container_concurrency` is the revision's hard
 /// limit (0: none); an annotation target above it is capped at it.
-pub(crate) fn resolve_metric_target(config: &KpaConfig, anns: &KpaAnnotations, container_concurrency: u32) -> (f64, f64) {
+pub(crate) fn resolve_metric_target(
+    config: &KpaConfig,
+    anns: &KpaAnnotations,
+    container_concurrency: u32,
+) -> (f64, f64) {
     let (mut total, mut tu) = match anns.metric {
         ScalingMetric::Rps => (config.rps_target_default, config.target_utilization),
         ScalingMetric::Concurrency => {
-            let cc = if container_concurrency == 0 { config.container_concurrency_target_default } else { container_concurrency as f64 };
+            let cc = if container_concurrency == 0 {
+                config.container_concurrency_target_default
+            } else {
+                container_concurrency as f64
+            };
             (cc, config.container_concurrency_target_fraction)
         }
     };
@@ -460,11 +564,17 @@ pub(crate) fn panic_window(config: &KpaConfig, anns: &KpaAnnotations) -> SimDura
 
 /// The last-pod retention: the annotation, else the ConfigMap.
 pub(crate) fn last_pod_retention(config: &KpaConfig, anns: &KpaAnnotations) -> SimDuration {
-    anns.scale_to_zero_pod_retention_period.unwrap_or(config.scale_to_zero_pod_retention_period)
+    anns.scale_to_zero_pod_retention_period
+        .unwrap_or(config.scale_to_zero_pod_retention_period)
 }
 
 /// `MakeDecider`.
-pub(crate) fn make_decider_spec(config: &KpaConfig, anns: &KpaAnnotations, container_concurrency: u32, reachable: bool) -> DeciderSpec {
+pub(crate) fn make_decider_spec(
+    config: &KpaConfig,
+    anns: &KpaAnnotations,
+    container_concurrency: u32,
+    reachable: bool,
+) -> DeciderSpec {
     let (target_value, total_value) = resolve_metric_target(config, anns, container_concurrency);
     DeciderSpec {
         scaling_metric: anns.metric,
@@ -472,7 +582,10 @@ pub(crate) fn make_decider_spec(config: &KpaConfig, anns: &KpaAnnotations, conta
         total_value,
         target_burst_capacity: anns.target_burst_capacity.unwrap_or(config.target_burst_capacity),
         activator_capacity: config.activator_capacity,
-        panic_threshold: anns.panic_threshold_percentage.unwrap_or(config.panic_threshold_percentage) / 100.0,
+        panic_threshold: anns
+            .panic_threshold_percentage
+            .unwrap_or(config.panic_threshold_percentage)
+            / 100.0,
         max_scale_up_rate: config.max_scale_up_rate,
         max_scale_down_rate: config.max_scale_down_rate,
         stable_window: stable_window(config, anns),
@@ -527,7 +640,9 @@ mod tests {
         for (k, v, want_key) in cases {
             let err = KpaConfig::from_config_map(&map(&[(k, v)])).unwrap_err();
             let key = match &err {
-                KpaConfigError::Invalid { key, .. } | KpaConfigError::OutOfBounds { key, .. } | KpaConfigError::Generic { key, .. } => key.clone(),
+                KpaConfigError::Invalid { key, .. }
+                | KpaConfigError::OutOfBounds { key, .. }
+                | KpaConfigError::Generic { key, .. } => key.clone(),
             };
             assert_eq!(&key, want_key, "{k}={v}: {err}");
         }
@@ -579,10 +694,16 @@ mod tests {
         let (t, total) = resolve_metric_target(&cfg, &none, 10);
         assert!((t - 7.0).abs() < 1e-9 && total == 10.0);
         // An annotation target above containerConcurrency is capped at it.
-        let anns = KpaAnnotations { target: Some(50.0), ..Default::default() };
+        let anns = KpaAnnotations {
+            target: Some(50.0),
+            ..Default::default()
+        };
         assert_eq!(resolve_metric_target(&cfg, &anns, 10).1, 10.0);
         // RPS default 200 × 0.7.
-        let rps = KpaAnnotations { metric: ScalingMetric::Rps, ..Default::default() };
+        let rps = KpaAnnotations {
+            metric: ScalingMetric::Rps,
+            ..Default::default()
+        };
         assert!((resolve_metric_target(&cfg, &rps, 10).0 - 140.0).abs() < 1e-9);
         // Default panic window: 10% of 60s.
         assert_eq!(panic_window(&cfg, &none), SimDuration::from_secs(6));
@@ -590,22 +711,71 @@ mod tests {
 
     #[test]
     fn annotation_rejections_name_the_annotation_and_range() {
-        let cfg = KpaConfig { max_scale_limit: 100, ..KpaConfig::default() };
+        let cfg = KpaConfig {
+            max_scale_limit: 100,
+            ..KpaConfig::default()
+        };
         let cases: &[(&[(&str, &str)], KpaConfigError)] = &[
-            (&[(annotation::METRIC, "cpu")], out_of_bounds(annotation::METRIC, "cpu", "concurrency or rps")),
-            (&[(annotation::TARGET, "0")], out_of_bounds(annotation::TARGET, "0", "at least 0.01")),
-            (&[(annotation::TARGET_UTILIZATION_PERCENTAGE, "101")], out_of_bounds(annotation::TARGET_UTILIZATION_PERCENTAGE, "101", "[1, 100]")),
-            (&[(annotation::PANIC_WINDOW_PERCENTAGE, "0.5")], out_of_bounds(annotation::PANIC_WINDOW_PERCENTAGE, "0.5", "[1, 100]")),
-            (&[(annotation::PANIC_THRESHOLD_PERCENTAGE, "105")], out_of_bounds(annotation::PANIC_THRESHOLD_PERCENTAGE, "105", "[110, 1000]")),
-            (&[(annotation::WINDOW, "5s")], out_of_bounds(annotation::WINDOW, "5s", "[6s, 1h]")),
-            (&[(annotation::WINDOW, "6500ms")], generic(annotation::WINDOW, "must be specified with at most second precision")),
-            (&[(annotation::SCALE_DOWN_DELAY, "2h")], out_of_bounds(annotation::SCALE_DOWN_DELAY, "2h", "[0s, 1h]")),
-            (&[(annotation::MIN_SCALE, "-1")], out_of_bounds(annotation::MIN_SCALE, "-1", "[0, 2147483647]")),
-            (&[(annotation::MIN_SCALE, "5"), (annotation::MAX_SCALE, "3")], generic(annotation::MAX_SCALE, "max-scale=3 is less than min-scale=5")),
-            (&[(annotation::MAX_SCALE, "0")], out_of_bounds(annotation::MAX_SCALE, "0", "[1, 100]")),
-            (&[(annotation::INITIAL_SCALE, "0")], invalid(annotation::INITIAL_SCALE, "0")),
-            (&[(annotation::TARGET_BURST_CAPACITY, "-5")], out_of_bounds(annotation::TARGET_BURST_CAPACITY, "-5", "non-negative or -1 (for unlimited)")),
-            (&[(annotation::ACTIVATION_SCALE, "0")], out_of_bounds(annotation::ACTIVATION_SCALE, "0", "[1, 2147483647]")),
+            (
+                &[(annotation::METRIC, "cpu")],
+                out_of_bounds(annotation::METRIC, "cpu", "concurrency or rps"),
+            ),
+            (
+                &[(annotation::TARGET, "0")],
+                out_of_bounds(annotation::TARGET, "0", "at least 0.01"),
+            ),
+            (
+                &[(annotation::TARGET_UTILIZATION_PERCENTAGE, "101")],
+                out_of_bounds(annotation::TARGET_UTILIZATION_PERCENTAGE, "101", "[1, 100]"),
+            ),
+            (
+                &[(annotation::PANIC_WINDOW_PERCENTAGE, "0.5")],
+                out_of_bounds(annotation::PANIC_WINDOW_PERCENTAGE, "0.5", "[1, 100]"),
+            ),
+            (
+                &[(annotation::PANIC_THRESHOLD_PERCENTAGE, "105")],
+                out_of_bounds(annotation::PANIC_THRESHOLD_PERCENTAGE, "105", "[110, 1000]"),
+            ),
+            (
+                &[(annotation::WINDOW, "5s")],
+                out_of_bounds(annotation::WINDOW, "5s", "[6s, 1h]"),
+            ),
+            (
+                &[(annotation::WINDOW, "6500ms")],
+                generic(annotation::WINDOW, "must be specified with at most second precision"),
+            ),
+            (
+                &[(annotation::SCALE_DOWN_DELAY, "2h")],
+                out_of_bounds(annotation::SCALE_DOWN_DELAY, "2h", "[0s, 1h]"),
+            ),
+            (
+                &[(annotation::MIN_SCALE, "-1")],
+                out_of_bounds(annotation::MIN_SCALE, "-1", "[0, 2147483647]"),
+            ),
+            (
+                &[(annotation::MIN_SCALE, "5"), (annotation::MAX_SCALE, "3")],
+                generic(annotation::MAX_SCALE, "max-scale=3 is less than min-scale=5"),
+            ),
+            (
+                &[(annotation::MAX_SCALE, "0")],
+                out_of_bounds(annotation::MAX_SCALE, "0", "[1, 100]"),
+            ),
+            (
+                &[(annotation::INITIAL_SCALE, "0")],
+                invalid(annotation::INITIAL_SCALE, "0"),
+            ),
+            (
+                &[(annotation::TARGET_BURST_CAPACITY, "-5")],
+                out_of_bounds(
+                    annotation::TARGET_BURST_CAPACITY,
+                    "-5",
+                    "non-negative or -1 (for unlimited)",
+                ),
+            ),
+            (
+                &[(annotation::ACTIVATION_SCALE, "0")],
+                out_of_bounds(annotation::ACTIVATION_SCALE, "0", "[1, 2147483647]"),
+            ),
         ];
         for (anns, want) in cases {
             assert_eq!(parse_annotations(&cfg, &map(anns)).unwrap_err(), *want, "{anns:?}");

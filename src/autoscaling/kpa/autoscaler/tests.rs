@@ -42,7 +42,10 @@ fn go(sp: &DeciderSpec, st: &mut AutoscalerState, ready: u32, stable: f64, panic
 fn test_autoscaler_no_data_no_autoscale() {
     let mut st = AutoscalerState::new(1, s(0));
     let r = scale(&spec(10.0, 100.0), &mut st, 1, None, s(0));
-    assert_eq!((r.desired_pod_count, r.excess_burst_capacity, r.scale_valid, r.reason), (0, 0, false, ScaleReason::NoData));
+    assert_eq!(
+        (r.desired_pod_count, r.excess_burst_capacity, r.scale_valid, r.reason),
+        (0, 0, false, ScaleReason::NoData)
+    );
 }
 
 #[test]
@@ -64,23 +67,141 @@ fn test_autoscaler_scale() {
         st.max_panic_pods = 5;
     }
     let cases = [
-        Case { label: "AutoscalerNoDataAtZeroNoAutoscale", target: 10.0, tbc: 100.0, stable: 0.0, panic: 0.0, base: 1, prep: none, want: 0, want_ebc: -87 },
-        Case { label: "AutoscalerStableModeUnlimitedTBC", target: 181.0, tbc: -1.0, stable: 21.0, panic: 26.0, base: 1, prep: none, want: 1, want_ebc: -1 },
-        Case { label: "Autoscaler0TBC", target: 10.0, tbc: 0.0, stable: 50.0, panic: 49.0, base: 1, prep: none, want: 5, want_ebc: 0 },
-        Case { label: "AutoscalerStableModeNoChange", target: 10.0, tbc: 100.0, stable: 50.0, panic: 50.0, base: 1, prep: none, want: 5, want_ebc: -137 },
-        Case { label: "AutoscalerPanicStableLargerThanPanic", target: 1.0, tbc: 100.0, stable: 50.0, panic: 30.0, base: 5, prep: in_panic, want: 50, want_ebc: ebc(1.0, 100.0, 30.0, 5.0) },
-        Case { label: "AutoscalerPanicStableLessThanPanic", target: 1.0, tbc: 100.0, stable: 20.0, panic: 30.0, base: 5, prep: in_panic, want: 30, want_ebc: ebc(1.0, 100.0, 30.0, 5.0) },
-        Case { label: "AutoscalerStableModeNoChangeAlreadyScaled", target: 10.0, tbc: 100.0, stable: 50.0, panic: 50.0, base: 5, prep: none, want: 5, want_ebc: ebc(10.0, 100.0, 50.0, 5.0) },
-        Case { label: "AutoscalerStableModeIncreaseWithSmallScaleUpRate", target: 1.0, tbc: 1982.0, stable: 3.0, panic: 3.1, base: 2, prep: |sp, _| sp.max_scale_up_rate = 1.1, want: 3, want_ebc: ebc(1.0, 1982.0, 3.1, 2.0) },
-        Case { label: "AutoscalerStableModeDecreaseWithSmallScaleDownRate", target: 10.0, tbc: 1982.0, stable: 1.0, panic: 1.0, base: 100, prep: |sp, _| sp.max_scale_down_rate = 1.1, want: 90, want_ebc: ebc(10.0, 1982.0, 1.0, 100.0) },
-        Case { label: "AutoscalerStableModeDecreaseNonReachable", target: 10.0, tbc: 1982.0, stable: 1.0, panic: 1.0, base: 100, prep: |sp, _| { sp.max_scale_down_rate = 1.1; sp.reachable = false }, want: 1, want_ebc: ebc(10.0, 1982.0, 1.0, 100.0) },
-        Case { label: "AutoscalerPanicModeDoublePodCount", target: 10.0, tbc: 84.0, stable: 50.0, panic: 100.0, base: 1, prep: none, want: 10, want_ebc: ebc(10.0, 84.0, 100.0, 1.0) },
+        Case {
+            label: "AutoscalerNoDataAtZeroNoAutoscale",
+            target: 10.0,
+            tbc: 100.0,
+            stable: 0.0,
+            panic: 0.0,
+            base: 1,
+            prep: none,
+            want: 0,
+            want_ebc: -87,
+        },
+        Case {
+            label: "AutoscalerStableModeUnlimitedTBC",
+            target: 181.0,
+            tbc: -1.0,
+            stable: 21.0,
+            panic: 26.0,
+            base: 1,
+            prep: none,
+            want: 1,
+            want_ebc: -1,
+        },
+        Case {
+            label: "Autoscaler0TBC",
+            target: 10.0,
+            tbc: 0.0,
+            stable: 50.0,
+            panic: 49.0,
+            base: 1,
+            prep: none,
+            want: 5,
+            want_ebc: 0,
+        },
+        Case {
+            label: "AutoscalerStableModeNoChange",
+            target: 10.0,
+            tbc: 100.0,
+            stable: 50.0,
+            panic: 50.0,
+            base: 1,
+            prep: none,
+            want: 5,
+            want_ebc: -137,
+        },
+        Case {
+            label: "AutoscalerPanicStableLargerThanPanic",
+            target: 1.0,
+            tbc: 100.0,
+            stable: 50.0,
+            panic: 30.0,
+            base: 5,
+            prep: in_panic,
+            want: 50,
+            want_ebc: ebc(1.0, 100.0, 30.0, 5.0),
+        },
+        Case {
+            label: "AutoscalerPanicStableLessThanPanic",
+            target: 1.0,
+            tbc: 100.0,
+            stable: 20.0,
+            panic: 30.0,
+            base: 5,
+            prep: in_panic,
+            want: 30,
+            want_ebc: ebc(1.0, 100.0, 30.0, 5.0),
+        },
+        Case {
+            label: "AutoscalerStableModeNoChangeAlreadyScaled",
+            target: 10.0,
+            tbc: 100.0,
+            stable: 50.0,
+            panic: 50.0,
+            base: 5,
+            prep: none,
+            want: 5,
+            want_ebc: ebc(10.0, 100.0, 50.0, 5.0),
+        },
+        Case {
+            label: "AutoscalerStableModeIncreaseWithSmallScaleUpRate",
+            target: 1.0,
+            tbc: 1982.0,
+            stable: 3.0,
+            panic: 3.1,
+            base: 2,
+            prep: |sp, _| sp.max_scale_up_rate = 1.1,
+            want: 3,
+            want_ebc: ebc(1.0, 1982.0, 3.1, 2.0),
+        },
+        Case {
+            label: "AutoscalerStableModeDecreaseWithSmallScaleDownRate",
+            target: 10.0,
+            tbc: 1982.0,
+            stable: 1.0,
+            panic: 1.0,
+            base: 100,
+            prep: |sp, _| sp.max_scale_down_rate = 1.1,
+            want: 90,
+            want_ebc: ebc(10.0, 1982.0, 1.0, 100.0),
+        },
+        Case {
+            label: "AutoscalerStableModeDecreaseNonReachable",
+            target: 10.0,
+            tbc: 1982.0,
+            stable: 1.0,
+            panic: 1.0,
+            base: 100,
+            prep: |sp, _| {
+                sp.max_scale_down_rate = 1.1;
+                sp.reachable = false
+            },
+            want: 1,
+            want_ebc: ebc(10.0, 1982.0, 1.0, 100.0),
+        },
+        Case {
+            label: "AutoscalerPanicModeDoublePodCount",
+            target: 10.0,
+            tbc: 84.0,
+            stable: 50.0,
+            panic: 100.0,
+            base: 1,
+            prep: none,
+            want: 10,
+            want_ebc: ebc(10.0, 84.0, 100.0, 1.0),
+        },
     ];
     for c in cases {
         let mut sp = spec(c.target, c.tbc);
         let mut st = AutoscalerState::new(1, s(0));
         (c.prep)(&mut sp, &mut st);
-        assert_eq!(go(&sp, &mut st, c.base, c.stable, c.panic, s(100)), (c.want, c.want_ebc), "{}", c.label);
+        assert_eq!(
+            go(&sp, &mut st, c.base, c.stable, c.panic, s(100)),
+            (c.want, c.want_ebc),
+            "{}",
+            c.label
+        );
     }
 }
 
@@ -90,15 +211,24 @@ fn test_autoscaler_stable_mode_increase_with_concurrency_default() {
     let mut st = AutoscalerState::new(1, s(0));
     assert_eq!(go(&sp, &mut st, 1, 50.0, 10.0, s(0)), (5, ebc(10.0, 101.0, 10.0, 1.0)));
     let r = scale(&sp, &mut st, 1, Some((100.0, 10.0)), s(0));
-    assert_eq!((r.desired_pod_count, r.panicking, r.reason), (10, false, ScaleReason::Stable));
+    assert_eq!(
+        (r.desired_pod_count, r.panicking, r.reason),
+        (10, false, ScaleReason::Stable)
+    );
 }
 
 #[test]
 fn test_autoscaler_stable_mode_increase_with_rps() {
-    let sp = DeciderSpec { scaling_metric: ScalingMetric::Rps, ..spec(10.0, 101.0) };
+    let sp = DeciderSpec {
+        scaling_metric: ScalingMetric::Rps,
+        ..spec(10.0, 101.0)
+    };
     let mut st = AutoscalerState::new(1, s(0));
     assert_eq!(go(&sp, &mut st, 1, 50.0, 50.0, s(0)), (5, ebc(10.0, 101.0, 50.0, 1.0)));
-    assert_eq!(go(&sp, &mut st, 1, 100.0, 99.0, s(0)), (10, ebc(10.0, 101.0, 99.0, 1.0)));
+    assert_eq!(
+        go(&sp, &mut st, 1, 100.0, 99.0, s(0)),
+        (10, ebc(10.0, 101.0, 99.0, 1.0))
+    );
 }
 
 #[test]
@@ -106,14 +236,23 @@ fn test_autoscaler_unpanic_after_slow_increase() {
     let sp = spec(1.0, 98.0);
     let mut st = AutoscalerState::new(1, s(0));
     let start = s(1000);
-    assert_eq!(go(&sp, &mut st, 10, 11.0, 25.0, start), (25, ebc(1.0, 98.0, 25.0, 10.0)));
+    assert_eq!(
+        go(&sp, &mut st, 10, 11.0, 25.0, start),
+        (25, ebc(1.0, 98.0, 25.0, 10.0))
+    );
     assert_eq!(st.panic_time, Some(start));
     // Half a window on, 41/40 is under the threshold: still panicking, panic not moved.
-    assert_eq!(go(&sp, &mut st, 40, 30.0, 41.0, s(1030)), (41, ebc(1.0, 98.0, 41.0, 40.0)));
+    assert_eq!(
+        go(&sp, &mut st, 40, 30.0, 41.0, s(1030)),
+        (41, ebc(1.0, 98.0, 41.0, 40.0))
+    );
     assert_eq!(st.panic_time, Some(start));
     // A window and a tick after: panic ends, stable decides.
     let r = scale(&sp, &mut st, 55, Some((50.0, 56.0)), s(1062));
-    assert_eq!((r.desired_pod_count, r.panicking, r.reason), (50, false, ScaleReason::Stable));
+    assert_eq!(
+        (r.desired_pod_count, r.panicking, r.reason),
+        (50, false, ScaleReason::Stable)
+    );
 }
 
 #[test]
@@ -121,7 +260,10 @@ fn test_autoscaler_extend_panic_window() {
     let sp = spec(1.0, 98.0);
     let mut st = AutoscalerState::new(1, s(0));
     assert_eq!(go(&sp, &mut st, 10, 11.0, 25.0, s(1000)).0, 25);
-    assert_eq!(go(&sp, &mut st, 40, 30.0, 80.0, s(1030)), (80, ebc(1.0, 98.0, 80.0, 40.0)));
+    assert_eq!(
+        go(&sp, &mut st, 40, 30.0, 80.0, s(1030)),
+        (80, ebc(1.0, 98.0, 80.0, 40.0))
+    );
     assert_eq!(st.panic_time, Some(s(1030)));
 }
 
@@ -143,7 +285,10 @@ fn test_autoscaler_stable_mode_no_traffic_scale_to_zero() {
 
 #[test]
 fn test_autoscaler_activation_scale() {
-    let sp = DeciderSpec { activation_scale: 2, ..spec(10.0, 75.0) };
+    let sp = DeciderSpec {
+        activation_scale: 2,
+        ..spec(10.0, 75.0)
+    };
     let mut st = AutoscalerState::new(1, s(0));
     assert_eq!(go(&sp, &mut st, 1, 0.0, 0.0, s(0)).0, 0);
     let r = scale(&sp, &mut st, 1, Some((1.0, 0.0)), s(0));
@@ -159,7 +304,10 @@ fn test_autoscaler_panic_mode_exponential_track_and_stabilize() {
     assert_eq!(go(&sp, &mut st, 36, 216.0, 216.0, s(11)).0, 216);
     assert_eq!(go(&sp, &mut st, 216, 1296.0, 1296.0, s(11)).0, 1296);
     assert_eq!(st.panic_time, Some(s(11)));
-    assert_eq!(go(&sp, &mut st, 1296, 1296.0, 1296.0, s(12)), (1296, ebc(1.0, 101.0, 1296.0, 1296.0)));
+    assert_eq!(
+        go(&sp, &mut st, 1296, 1296.0, 1296.0, s(12)),
+        (1296, ebc(1.0, 101.0, 1296.0, 1296.0))
+    );
 }
 
 #[test]
@@ -167,10 +315,16 @@ fn test_autoscaler_panic_then_unpanic_scale_down() {
     let sp = spec(10.0, 93.0);
     let mut st = AutoscalerState::new(1, s(0));
     assert_eq!(go(&sp, &mut st, 1, 100.0, 100.0, s(100)).0, 10);
-    assert_eq!(go(&sp, &mut st, 10, 100.0, 1000.0, s(100)), (100, ebc(10.0, 93.0, 1000.0, 10.0)));
+    assert_eq!(
+        go(&sp, &mut st, 10, 100.0, 1000.0, s(100)),
+        (100, ebc(10.0, 93.0, 1000.0, 10.0))
+    );
     // Traffic gone, still panicking: no scale-down.
     let r = scale(&sp, &mut st, 10, Some((1.0, 1.0)), s(130));
-    assert_eq!((r.desired_pod_count, r.panicking, r.reason), (100, true, ScaleReason::PanicHold));
+    assert_eq!(
+        (r.desired_pod_count, r.panicking, r.reason),
+        (100, true, ScaleReason::PanicHold)
+    );
     assert_eq!(go(&sp, &mut st, 10, 1.0, 1.0, s(161)), (1, ebc(10.0, 93.0, 1.0, 10.0)));
 }
 
@@ -178,7 +332,10 @@ fn test_autoscaler_panic_then_unpanic_scale_down() {
 fn test_autoscaler_rate_limit_scale_up() {
     let sp = spec(10.0, 61.0);
     let mut st = AutoscalerState::new(1, s(0));
-    assert_eq!(go(&sp, &mut st, 1, 1000.0, 1001.0, s(0)), (10, ebc(10.0, 61.0, 1001.0, 1.0)));
+    assert_eq!(
+        go(&sp, &mut st, 1, 1000.0, 1001.0, s(0)),
+        (10, ebc(10.0, 61.0, 1001.0, 1.0))
+    );
     assert_eq!(go(&sp, &mut st, 10, 1000.0, 1001.0, s(0)).0, 100);
 }
 
@@ -199,7 +356,11 @@ fn test_autoscaler_use_one_pod_as_minimum_if_endpoints_not_found() {
 }
 
 fn delay_spec() -> DeciderSpec {
-    DeciderSpec { panic_threshold: 100.0, scale_down_delay: SimDuration::from_secs(300), ..spec(10.0, 0.0) }
+    DeciderSpec {
+        panic_threshold: 100.0,
+        scale_down_delay: SimDuration::from_secs(300),
+        ..spec(10.0, 0.0)
+    }
 }
 
 #[test]
@@ -231,7 +392,10 @@ fn test_autoscaler_scale_down_delay_not_reachable() {
 
 #[test]
 fn test_autoscaler_scale_down_delay_zero() {
-    let sp = DeciderSpec { scale_down_delay: SimDuration::ZERO, ..delay_spec() };
+    let sp = DeciderSpec {
+        scale_down_delay: SimDuration::ZERO,
+        ..delay_spec()
+    };
     let mut st = AutoscalerState::new(0, s(0));
     assert_eq!(go(&sp, &mut st, 0, 40.0, 40.0, s(0)).0, 4);
     assert_eq!(go(&sp, &mut st, 0, 20.0, 20.0, SimTime(500)).0, 2);
@@ -268,13 +432,74 @@ fn scale_to_zero_last_pod_rules() {
     };
     let cases: [(&str, LastPodInputs, i32, u64, LastPodStep); 8] = [
         ("non-zero passes", base, 3, 10, LastPodStep::Scale(3)),
-        ("disabled keeps one", LastPodInputs { enable_scale_to_zero: false, ..base }, 0, 100, LastPodStep::Scale(1)),
-        ("active under a stable window", base, 0, 20, LastPodStep::KeepOne { requeue_after: Some(SimDuration::from_secs(40)) }),
+        (
+            "disabled keeps one",
+            LastPodInputs {
+                enable_scale_to_zero: false,
+                ..base
+            },
+            0,
+            100,
+            LastPodStep::Scale(1),
+        ),
+        (
+            "active under a stable window",
+            base,
+            0,
+            20,
+            LastPodStep::KeepOne {
+                requeue_after: Some(SimDuration::from_secs(40)),
+            },
+        ),
         ("active a whole window", base, 0, 60, LastPodStep::MarkInactive),
-        ("inactive, activator not in path", LastPodInputs { activity: Activity::Inactive { since: s(60) }, ..base }, 0, 200, LastPodStep::KeepOne { requeue_after: None }),
-        ("inactive under grace", LastPodInputs { activity: Activity::Inactive { since: s(60) }, proxy_since: Some(s(60)), ..base }, 0, 70, LastPodStep::KeepOne { requeue_after: Some(SimDuration::from_secs(20)) }),
-        ("inactive past grace", LastPodInputs { activity: Activity::Inactive { since: s(60) }, proxy_since: Some(s(60)), ..base }, 0, 90, LastPodStep::Scale(0)),
-        ("retention holds", LastPodInputs { activity: Activity::Inactive { since: s(60) }, proxy_since: Some(s(60)), pod_retention: SimDuration::from_secs(120), ..base }, 0, 100, LastPodStep::Hold { requeue_after: SimDuration::from_secs(80) }),
+        (
+            "inactive, activator not in path",
+            LastPodInputs {
+                activity: Activity::Inactive { since: s(60) },
+                ..base
+            },
+            0,
+            200,
+            LastPodStep::KeepOne { requeue_after: None },
+        ),
+        (
+            "inactive under grace",
+            LastPodInputs {
+                activity: Activity::Inactive { since: s(60) },
+                proxy_since: Some(s(60)),
+                ..base
+            },
+            0,
+            70,
+            LastPodStep::KeepOne {
+                requeue_after: Some(SimDuration::from_secs(20)),
+            },
+        ),
+        (
+            "inactive past grace",
+            LastPodInputs {
+                activity: Activity::Inactive { since: s(60) },
+                proxy_since: Some(s(60)),
+                ..base
+            },
+            0,
+            90,
+            LastPodStep::Scale(0),
+        ),
+        (
+            "retention holds",
+            LastPodInputs {
+                activity: Activity::Inactive { since: s(60) },
+                proxy_since: Some(s(60)),
+                pod_retention: SimDuration::from_secs(120),
+                ..base
+            },
+            0,
+            100,
+            LastPodStep::Hold {
+                requeue_after: SimDuration::from_secs(80),
+            },
+        ),
     ];
     for (name, inp, desired, now, want) in cases {
         assert_eq!(handle_scale_to_zero(desired, &inp, s(now)), want, "{name}");
@@ -286,15 +511,29 @@ fn zero_only_after_a_stable_window_without_traffic() {
     use crate::autoscaling::kpa::aggregation::{AggregationAlgorithm, MetricWindows};
     let sp = spec(10.0, 0.0);
     let mut st = AutoscalerState::new(1, s(0));
-    let mut w = MetricWindows::new(AggregationAlgorithm::Linear, SimDuration::from_secs(60), SimDuration::from_secs(6));
+    let mut w = MetricWindows::new(
+        AggregationAlgorithm::Linear,
+        SimDuration::from_secs(60),
+        SimDuration::from_secs(6),
+    );
     for t in 0..=100 {
         w.record(s(t), if t < 10 { 5.0 } else { 0.0 });
     }
     // Traffic last seen in second 9: at 68 the window still holds it.
-    let mut w68 = MetricWindows::new(AggregationAlgorithm::Linear, SimDuration::from_secs(60), SimDuration::from_secs(6));
+    let mut w68 = MetricWindows::new(
+        AggregationAlgorithm::Linear,
+        SimDuration::from_secs(60),
+        SimDuration::from_secs(6),
+    );
     for t in 0..=68 {
         w68.record(s(t), if t < 10 { 5.0 } else { 0.0 });
     }
-    assert_eq!(scale(&sp, &mut st, 1, w68.stable_and_panic(s(68)), s(68)).desired_pod_count, 1);
-    assert_eq!(scale(&sp, &mut st, 1, w.stable_and_panic(s(100)), s(100)).desired_pod_count, 0);
+    assert_eq!(
+        scale(&sp, &mut st, 1, w68.stable_and_panic(s(68)), s(68)).desired_pod_count,
+        1
+    );
+    assert_eq!(
+        scale(&sp, &mut st, 1, w.stable_and_panic(s(100)), s(100)).desired_pod_count,
+        0
+    );
 }
