@@ -345,8 +345,8 @@ mod tests {
                 now_ms: 1_000,
                 want: 5.0,
             },
-            // Last write at 4s, now 6s: buckets 5,6 scroll... the ring is 10 long, none of
-            // the written ones drop; the mean stays over the 5 written buckets.
+            // Last write at 4s, now 6s: the empty buckets 5 and 6 are dropped, the ring is 10
+            // long so none of the written ones has scrolled out; the mean is over those 5.
             Case {
                 name: "recent past keeps written buckets",
                 records: &[(0, 1.0), (1_000, 1.0), (2_000, 1.0), (3_000, 1.0), (4_000, 1.0)],
