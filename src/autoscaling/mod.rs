@@ -8,6 +8,10 @@
 //! (activation 0 → 1, cooldown and deactivation to idle, pause annotations, fallback) and
 //! the `keda-hpa-<name>` HPA it hands 1..N to, built from `hpa`'s types.
 //!
+//! `kpa`: the Knative Pod Autoscaler of knative/serving `pkg/autoscaler` — the
+//! `config-autoscaler` defaults and `autoscaling.knative.dev/*` annotations, the stable and
+//! panic window averages, `autoscaler.Scale` and the last-pod rules of scale to zero.
+//!
 //! Nothing here reads or writes the store: an autoscaler component gathers the pods, the
 //! metric samples and its own history, and asks these functions what to do.
 
@@ -16,3 +20,4 @@
 
 pub(crate) mod hpa;
 pub(crate) mod keda;
+pub(crate) mod kpa;
