@@ -102,9 +102,19 @@ enum Next {
     Step(usize),
 }
 
-/// An arrival's order key: its time's bits and an insertion number from the lifecycle
-/// queue's count, so arrivals and lifecycle events at one instant keep their order.
-type ArrivalKey = (u64, u64);
+/// Where an event stands among others at the same instant: a replica's change from the
+/// cluster first (what the cluster did at an instant is in place before any request of
+/// that instant is routed, however late the cluster reported it), then arrivals and the
+/// router's timeouts in the order they were drawn or set.
+const CLUSTER: u8 = 0;
+const REQUESTS: u8 = 1;
+
+/// A lifecycle event's order key: its time's bits and its class.
+type LifecycleKey = (u64, u8);
+
+/// An arrival's order key: its time's bits, its class and an insertion number from the
+/// lifecycle queue's count, so arrivals and timeouts at one instant keep their order.
+type ArrivalKey = (LifecycleKey, u64);
 
 struct Recorder<'m> {
     metrics: &'m mut ModelMetrics,
@@ -128,9 +138,11 @@ impl Sink for Recorder<'_> {
 /// request queued by a step's start.
 struct Loop<'a> {
     spec: &'a ServiceSpec<'a>,
+    /// The replicas so far, in the order they were added.
+    spans: Vec<ReplicaSpan>,
     /// `MAX_BACKLOG`, lower in tests.
     max_backlog: u64,
-    lifecycle: EventQueue<u64, Lifecycle>,
+    lifecycle: EventQueue<LifecycleKey, Lifecycle>,
     sources: Vec<Source<'a>>,
     /// Each stream's next arrival, drawn ahead.
     draws: Vec<Option<(ArrivalKey, Draw)>>,
@@ -168,7 +180,8 @@ impl Loop<'_> {
     }
 
     fn push(&mut self, t: f64, ev: Lifecycle) {
-        self.lifecycle.push(t.max(0.0).to_bits(), ev);
+        let class = if ev == Lifecycle::Timeout { REQUESTS } else { CLUSTER };
+        self.lifecycle.push((t.max(0.0).to_bits(), class), ev);
     }
 
     /// Draws stream `s`'s next arrival, keyed to order among the lifecycle events.
@@ -176,7 +189,7 @@ impl Loop<'_> {
         let next = self.sources[s].draw();
         let key = next
             .as_ref()
-            .map(|d| (d.at_s.max(0.0).to_bits(), self.lifecycle.stamp()));
+            .map(|d| ((d.at_s.max(0.0).to_bits(), REQUESTS), self.lifecycle.stamp()));
         self.draws[s] = key.zip(next);
     }
 
@@ -191,9 +204,9 @@ impl Loop<'_> {
             .min();
         let lifecycle = self.lifecycle.peek().map(|(bits, seq, ev)| ((bits, seq), *ev));
         let first = match (arrival, lifecycle) {
-            (Some((a, i)), Some((l, _))) if a < l => Some((a.0, Next::Arrival(i))),
-            (Some((a, i)), None) => Some((a.0, Next::Arrival(i))),
-            (_, Some((l, ev))) => Some((l.0, Next::Lifecycle(ev))),
+            (Some((a, i)), Some((l, _))) if a < l => Some((a.0 .0, Next::Arrival(i))),
+            (Some((a, i)), None) => Some((a.0 .0, Next::Arrival(i))),
+            (_, Some((l, ev))) => Some((l.0 .0, Next::Lifecycle(ev))),
             (None, None) => None,
         };
         let other = first.map(|(bits, next)| (f64::from_bits(bits), next));
@@ -237,7 +250,7 @@ impl Loop<'_> {
     fn lifecycle_event(&mut self, ev: Lifecycle, now: f64) {
         match ev {
             Lifecycle::Ready(i) => {
-                let s = &self.spec.spans[i];
+                let s = &self.spans[i];
                 if s.stop_s.is_some_and(|t| t <= now) {
                     return;
                 }
@@ -324,7 +337,7 @@ impl Loop<'_> {
             self.fail(now, REPLICA_UNREACHABLE);
             return;
         }
-        if req.prompt_tokens as u64 + req.output_tokens as u64 > self.spec.spans[i].max_model_len as u64 {
+        if req.prompt_tokens as u64 + req.output_tokens as u64 > self.spans[i].max_model_len as u64 {
             self.fail(now, CONTEXT_TOO_LONG);
             return;
         }
@@ -379,55 +392,20 @@ pub(crate) fn simulate_observed(spec: &ServiceSpec, progress: Option<&Progress>)
 }
 
 fn run(spec: &ServiceSpec, progress: Option<&Progress>, max_backlog: u64) -> ServiceResult {
-    let n = spec.spans.len();
-    let mut lp = Loop {
-        spec,
-        max_backlog,
-        lifecycle: EventQueue::default(),
-        sources: spec
-            .traffic
-            .iter()
-            .map(|(t, stream)| Source::new(t, spec.seed, *stream))
-            .collect(),
-        draws: Vec::new(),
-        timers: Timers::new(n),
-        replicas: (0..n).map(|_| None).collect(),
-        dead: vec![false; n],
-        accepting: Vec::new(),
-        load: vec![0; n],
-        completed: vec![0; n],
-        busy: vec![0.0; n],
-        pending: VecDeque::new(),
-        timer: None,
-        router: Router::new(spec.router, {
-            let mut r = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x726f_7574_6572);
-            r.set_stream(spec.traffic.first().map(|t| t.1).unwrap_or(0));
-            r
-        }),
-        metrics: ModelMetrics::new(spec.window_s, spec.slo.clone()),
-        next_id: 0,
-        candidates: Vec::new(),
-        waiting: vec![0; n],
-        waiting_sum: 0,
-        now: 0.0,
-        attributed: vec![0; spec.attribution.len()],
-    };
-    for (i, s) in spec.spans.iter().enumerate() {
-        lp.push(s.ready_s, Lifecycle::Ready(i));
-        if let Some(t) = s.stop_s {
-            lp.push(t, Lifecycle::Stop(i));
+    let mut run = ServiceRun::new(spec, max_backlog);
+    for span in &spec.spans {
+        let i = run.add_replica(span.clone());
+        if let Some(t) = span.stop_s {
+            run.stop(i, t);
         }
-        if let Some(t) = s.gone_s {
-            lp.push(t, Lifecycle::Gone(i));
+        if let Some(t) = span.gone_s {
+            run.gone(i, t);
         }
-        if let Some(t) = s.dead_s {
-            lp.push(t, Lifecycle::Dead(i));
+        if let Some(t) = span.dead_s {
+            run.dead(i, t);
         }
     }
-    lp.draws = (0..lp.sources.len()).map(|_| None).collect();
-    for s in 0..lp.sources.len() {
-        lp.draw(s);
-    }
+    let lp = &mut run.0;
     let mut turns: u32 = 0;
     while let Some((now, next)) = lp.next_event() {
         if now > spec.end_s {
@@ -439,30 +417,142 @@ fn run(spec: &ServiceSpec, progress: Option<&Progress>, max_backlog: u64) -> Ser
         }
         lp.handle(next, now);
     }
-    let mut in_flight = lp.pending.len() as u64;
-    for (i, r) in lp.replicas.iter().enumerate() {
-        if let Some(r) = r {
-            in_flight += r.outstanding() as u64;
-            lp.busy[i] = r.busy_until(spec.end_s);
+    run.finish()
+}
+
+/// One service's requests, run step by step as the cluster reports its replicas: a
+/// replica is added when its pod is Ready and told when its endpoint goes, its pod is
+/// gone or its node dies. The serving side never runs ahead of what the cluster has
+/// reported: `advance_before(t)` handles what is due before `t`, and a change reported
+/// at `t` then still comes first among the events of `t`. Fed this way, it gives the
+/// same result as [`simulate`] given every span up front.
+pub(crate) struct ServiceRun<'a>(Loop<'a>);
+
+impl<'a> ServiceRun<'a> {
+    /// The service with its traffic drawn and no replicas (`spec.spans` is not read).
+    pub(crate) fn new(spec: &'a ServiceSpec<'a>, max_backlog: u64) -> ServiceRun<'a> {
+        let mut lp = Loop {
+            spec,
+            spans: Vec::new(),
+            max_backlog,
+            lifecycle: EventQueue::default(),
+            sources: spec
+                .traffic
+                .iter()
+                .map(|(t, stream)| Source::new(t, spec.seed, *stream))
+                .collect(),
+            draws: Vec::new(),
+            timers: Timers::new(0),
+            replicas: Vec::new(),
+            dead: Vec::new(),
+            accepting: Vec::new(),
+            load: Vec::new(),
+            completed: Vec::new(),
+            busy: Vec::new(),
+            pending: VecDeque::new(),
+            timer: None,
+            router: Router::new(spec.router, {
+                let mut r = ChaCha8Rng::seed_from_u64(spec.seed ^ 0x726f_7574_6572);
+                r.set_stream(spec.traffic.first().map(|t| t.1).unwrap_or(0));
+                r
+            }),
+            metrics: ModelMetrics::new(spec.window_s, spec.slo.clone()),
+            next_id: 0,
+            candidates: Vec::new(),
+            waiting: Vec::new(),
+            waiting_sum: 0,
+            now: 0.0,
+            attributed: vec![0; spec.attribution.len()],
+        };
+        lp.draws = (0..lp.sources.len()).map(|_| None).collect();
+        for s in 0..lp.sources.len() {
+            lp.draw(s);
+        }
+        ServiceRun(lp)
+    }
+
+    /// A replica whose pod became Ready at `span.ready_s` (not before what has been
+    /// handled). Its end is told apart, when it happens: `stop`, `gone`, `dead`.
+    pub(crate) fn add_replica(&mut self, span: ReplicaSpan) -> usize {
+        let lp = &mut self.0;
+        let i = lp.timers.add();
+        lp.replicas.push(None);
+        lp.dead.push(false);
+        lp.load.push(0);
+        lp.completed.push(0);
+        lp.busy.push(0.0);
+        lp.waiting.push(0);
+        let ready = span.ready_s;
+        lp.spans.push(ReplicaSpan {
+            stop_s: None,
+            gone_s: None,
+            dead_s: None,
+            ..span
+        });
+        lp.push(ready, Lifecycle::Ready(i));
+        i
+    }
+
+    /// Replica `i`'s endpoint is removed at `t`.
+    pub(crate) fn stop(&mut self, i: usize, t: f64) {
+        self.0.spans[i].stop_s = Some(t);
+        self.0.push(t, Lifecycle::Stop(i));
+    }
+
+    /// Replica `i`'s pod is gone at `t`: what it still holds fails.
+    pub(crate) fn gone(&mut self, i: usize, t: f64) {
+        self.0.spans[i].gone_s = Some(t);
+        self.0.push(t, Lifecycle::Gone(i));
+    }
+
+    /// Replica `i`'s node dies at `t`.
+    pub(crate) fn dead(&mut self, i: usize, t: f64) {
+        self.0.spans[i].dead_s = Some(t);
+        self.0.push(t, Lifecycle::Dead(i));
+    }
+
+    /// Handles everything due before `t` (and not after the run's end).
+    pub(crate) fn advance_before(&mut self, t: f64) {
+        let lp = &mut self.0;
+        while let Some((now, next)) = lp.next_event() {
+            if now >= t || now > lp.spec.end_s {
+                break;
+            }
+            lp.handle(next, now);
         }
     }
-    let replicas = spec
-        .spans
-        .iter()
-        .enumerate()
-        .map(|(i, s)| ReplicaUse {
-            pod: s.pod.clone(),
-            node: s.node.clone(),
-            gpus: s.gpus,
-            busy_s: lp.busy[i],
-            completed: lp.completed[i],
-        })
-        .collect();
-    ServiceResult {
-        metrics: lp.metrics,
-        replicas,
-        in_flight,
-        attributed_failures: lp.attributed,
+
+    /// Handles what is left up to the run's end, and closes the accounts.
+    pub(crate) fn finish(mut self) -> ServiceResult {
+        let end = self.0.spec.end_s;
+        self.advance_before(f64::INFINITY);
+        let lp = self.0;
+        let mut in_flight = lp.pending.len() as u64;
+        let mut busy = lp.busy;
+        for (i, r) in lp.replicas.iter().enumerate() {
+            if let Some(r) = r {
+                in_flight += r.outstanding() as u64;
+                busy[i] = r.busy_until(end);
+            }
+        }
+        let replicas = lp
+            .spans
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ReplicaUse {
+                pod: s.pod.clone(),
+                node: s.node.clone(),
+                gpus: s.gpus,
+                busy_s: busy[i],
+                completed: lp.completed[i],
+            })
+            .collect();
+        ServiceResult {
+            metrics: lp.metrics,
+            replicas,
+            in_flight,
+            attributed_failures: lp.attributed,
+        }
     }
 }
 
@@ -473,6 +563,131 @@ mod tests {
     use crate::traffic::arrivals::{Interarrival, RateSchedule};
     use crate::traffic::source::Pattern;
     use crate::traffic::tokens::LengthDist;
+
+    fn replica(pod: &str, ready_s: f64, ends: (Option<f64>, Option<f64>, Option<f64>)) -> ReplicaSpan {
+        let catalog = crate::catalog::Catalog::bundled();
+        let (card, arch) = crate::serving::steptime::llama_8b_shapes();
+        let Some(gpu) = catalog.gpu("H100-SXM") else {
+            panic!("the bundled catalog has the H100");
+        };
+        let args = crate::serving::args::VllmArgs::default();
+        ReplicaSpan {
+            pod: pod.into(),
+            node: "node".into(),
+            gpus: 1,
+            ready_s,
+            stop_s: ends.0,
+            gone_s: ends.1,
+            dead_s: ends.2,
+            cost: StepCost::new(&card, &arch, gpu, &args, &catalog.vllm),
+            limits: Limits {
+                block_size: 16,
+                num_blocks: 20_000,
+                max_num_seqs: 64,
+                max_num_batched_tokens: 8192,
+                prefix_caching: false,
+            },
+            max_model_len: 32_768,
+        }
+    }
+
+    /// What a run produced, in a form two runs can be compared by.
+    fn fingerprint(r: ServiceResult, end_s: f64) -> String {
+        let report = r.metrics.finish(end_s, r.in_flight, end_s);
+        format!(
+            "{}\n{:?}\n{}\n{:?}",
+            serde_json::to_string(&report).unwrap_or_default(),
+            r.replicas,
+            r.in_flight,
+            r.attributed_failures
+        )
+    }
+
+    #[test]
+    fn replicas_reported_as_the_cluster_goes_give_the_run_of_all_spans_known_up_front() {
+        let traffic = TrafficSpec {
+            pattern: Pattern::Synthetic {
+                arrival: Interarrival::Poisson,
+                rates: RateSchedule::constant(20.0),
+                prompt: LengthDist::Fixed(1000),
+                output: LengthDist::Fixed(200),
+            },
+            // Traffic starts on the instant the first replica is Ready.
+            start_s: 30.0,
+            stop_s: Some(500.0),
+            prefix: None,
+        };
+        // A trace whose requests arrive on the very instants the replicas change: the
+        // change must come first whether it was known up front or reported at the instant.
+        let on_the_instants = TrafficSpec {
+            pattern: Pattern::Trace {
+                requests: [30, 120, 190, 200, 230, 300, 400, 430]
+                    .iter()
+                    .map(|s| crate::traffic::trace::TraceRequest {
+                        offset: crate::units::SimDuration(s * 1000),
+                        input_tokens: 500,
+                        output_tokens: 50,
+                    })
+                    .collect(),
+                repeat: false,
+                speed: 1.0,
+            },
+            start_s: 0.0,
+            stop_s: None,
+            prefix: None,
+        };
+        // A rolling replacement, a deletion while serving, a node that dies.
+        let spans = vec![
+            replica("a", 30.0, (Some(200.0), Some(230.0), None)),
+            replica("b", 120.0, (None, None, Some(300.0))),
+            replica("c", 190.0, (Some(400.0), Some(400.0), None)),
+            replica("d", 430.0, (None, None, None)),
+        ];
+        let spec = ServiceSpec {
+            spans: spans.clone(),
+            traffic: vec![(&traffic, 0), (&on_the_instants, 1)],
+            router: RouterPolicy::LeastOutstanding,
+            timeout_s: 30.0,
+            slo: vec![],
+            window_s: 60.0,
+            end_s: 600.0,
+            fidelity: Fidelity::Fast,
+            seed: 7,
+            attribution: vec![(300.0, 320.0)],
+        };
+        let batch = fingerprint(run(&spec, None, MAX_BACKLOG), spec.end_s);
+
+        // The cluster reports each change at its instant, and serving is advanced to it
+        // first: a Ready adds the replica, a later end is told when it happens.
+        let mut changes: Vec<(f64, usize, &str)> = Vec::new();
+        for (i, s) in spans.iter().enumerate() {
+            changes.push((s.ready_s, i, "ready"));
+            for (t, what) in [(s.stop_s, "stop"), (s.gone_s, "gone"), (s.dead_s, "dead")] {
+                if let Some(t) = t {
+                    changes.push((t, i, what));
+                }
+            }
+        }
+        changes.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let unfed = ServiceSpec {
+            spans: Vec::new(),
+            ..spec
+        };
+        let mut live = ServiceRun::new(&unfed, MAX_BACKLOG);
+        let mut index = vec![usize::MAX; spans.len()];
+        for (t, i, what) in changes {
+            live.advance_before(t);
+            match what {
+                "ready" => index[i] = live.add_replica(spans[i].clone()),
+                "stop" => live.stop(index[i], t),
+                "gone" => live.gone(index[i], t),
+                _ => live.dead(index[i], t),
+            }
+        }
+        let incremental = fingerprint(live.finish(), spec.end_s);
+        assert!(batch.contains("\"completed\""), "{batch}");
+        assert_eq!(batch, incremental);
+    }
 
     #[test]
     fn an_overload_past_the_backlog_limit_fails_requests_instead_of_growing_memory() {

@@ -37,6 +37,12 @@ impl Timers {
         }
     }
 
+    /// Makes room for one more replica, with no time yet; returns its index.
+    pub(crate) fn add(&mut self) -> usize {
+        self.pos.push(NONE);
+        self.pos.len() - 1
+    }
+
     pub(crate) fn peek(&self) -> Option<(f64, usize)> {
         self.heap.first().map(|k| (f64::from_bits(k.0), replica(*k)))
     }
