@@ -5,6 +5,13 @@
 //!
 //! The controller's command-line defaults (`pkg/controller/podautoscaler/config/v1alpha1`)
 //! are named after their flags below.
+//!
+//! Kept as Kubernetes has it: a recommendation exactly a stabilization window old still
+//! counts without `behavior` and no longer counts with it. Assumed: a per-direction
+//! `behavior.scale{Up,Down}.tolerance` applies (Kubernetes honours it only with the alpha
+//! `HPAConfigurableTolerance` gate). Not modelled: a Ready condition of `Unknown`,
+//! per-container metrics, and "no scale-down while any metric is invalid" (the caller
+//! passes the largest proposal).
 
 pub(crate) mod behavior;
 pub(crate) mod replica_calculator;

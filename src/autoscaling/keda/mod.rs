@@ -17,6 +17,13 @@
 //! - `hpa`: the `keda-hpa-<name>` HPA, as values of `autoscaling::hpa`'s types.
 //!
 //! Time is `SimTime`/`SimDuration` (integer milliseconds); KEDA's spec counts seconds.
+//!
+//! Simplified: a fallback is KEDA's synthetic metric (`fallback.replicas` × the target)
+//! handed to the HPA, so the HPA sets the count, and it starts on the poll after
+//! `failureThreshold` failures (KEDA compares with `>`); pausing is a decision here, where
+//! KEDA's controller does it; trigger metadata also accepts unquoted numbers, which the API
+//! server would refuse; `scalingModifiers`, `useCachedMetrics` and
+//! `restoreToOriginalReplicaCount` are not modelled.
 
 pub(crate) mod executor;
 pub(crate) mod hpa;

@@ -8,6 +8,12 @@
 //!
 //! Times are `SimTime`/`SimDuration` in integer milliseconds; Knative's own times are
 //! wall-clock, bucketed to whole seconds, and `timeToIndex` below keeps that bucketing.
+//!
+//! Not confirmed from Knative's source, and chosen as its tests imply: the scale-down
+//! delay window is skipped while the revision is unreachable
+//! (`TestAutoscalerScaleDownDelayNotReachable` expects 0); `activation-scale` must be at least 1; "no data" means nothing
+//! recorded within the stable window; the activation-timeout branch of the last-pod rules
+//! is not modelled. Knative's buckets hold the revision's total, not a per-pod figure.
 
 pub(crate) mod aggregation;
 pub(crate) mod autoscaler;
