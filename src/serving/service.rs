@@ -106,14 +106,24 @@ enum Next {
 /// cluster first (what the cluster did at an instant is in place before any request of
 /// that instant is routed, however late the cluster reported it), then arrivals and the
 /// router's timeouts in the order they were drawn or set.
-const CLUSTER: u8 = 0;
-const REQUESTS: u8 = 1;
+const CLUSTER: u64 = 0;
+const REQUESTS: u64 = 1;
 
-/// A lifecycle event's order key: its time's bits and its class.
-type LifecycleKey = (u64, u8);
+/// An event's time and class in one word: the time's bits shifted up one, the class in
+/// the freed bit. A non-negative finite time's bits are below 2^63, so the shift loses
+/// nothing, and the words order by time, then class — one integer compare on the hot path.
+type LifecycleKey = u64;
 
-/// An arrival's order key: its time's bits, its class and an insertion number from the
-/// lifecycle queue's count, so arrivals and timeouts at one instant keep their order.
+fn order_key(t: f64, class: u64) -> LifecycleKey {
+    (t.max(0.0).to_bits() << 1) | class
+}
+
+fn time_of(key: LifecycleKey) -> f64 {
+    f64::from_bits(key >> 1)
+}
+
+/// An arrival's order key: its time and class, and an insertion number from the lifecycle
+/// queue's count, so arrivals and timeouts at one instant keep their order.
 type ArrivalKey = (LifecycleKey, u64);
 
 struct Recorder<'m> {
@@ -181,7 +191,7 @@ impl Loop<'_> {
 
     fn push(&mut self, t: f64, ev: Lifecycle) {
         let class = if ev == Lifecycle::Timeout { REQUESTS } else { CLUSTER };
-        self.lifecycle.push((t.max(0.0).to_bits(), class), ev);
+        self.lifecycle.push(order_key(t, class), ev);
     }
 
     /// Draws stream `s`'s next arrival, keyed to order among the lifecycle events.
@@ -189,7 +199,7 @@ impl Loop<'_> {
         let next = self.sources[s].draw();
         let key = next
             .as_ref()
-            .map(|d| ((d.at_s.max(0.0).to_bits(), REQUESTS), self.lifecycle.stamp()));
+            .map(|d| (order_key(d.at_s, REQUESTS), self.lifecycle.stamp()));
         self.draws[s] = key.zip(next);
     }
 
@@ -204,12 +214,12 @@ impl Loop<'_> {
             .min();
         let lifecycle = self.lifecycle.peek().map(|(bits, seq, ev)| ((bits, seq), *ev));
         let first = match (arrival, lifecycle) {
-            (Some((a, i)), Some((l, _))) if a < l => Some((a.0 .0, Next::Arrival(i))),
-            (Some((a, i)), None) => Some((a.0 .0, Next::Arrival(i))),
-            (_, Some((l, ev))) => Some((l.0 .0, Next::Lifecycle(ev))),
+            (Some((a, i)), Some((l, _))) if a < l => Some((a.0, Next::Arrival(i))),
+            (Some((a, i)), None) => Some((a.0, Next::Arrival(i))),
+            (_, Some((l, ev))) => Some((l.0, Next::Lifecycle(ev))),
             (None, None) => None,
         };
-        let other = first.map(|(bits, next)| (f64::from_bits(bits), next));
+        let other = first.map(|(key, next)| (time_of(key), next));
         match (other, self.timers.peek()) {
             (Some((t, next)), Some((s, _))) if t <= s => Some((t, next)),
             (Some(other), None) => Some(other),
