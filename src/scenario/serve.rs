@@ -90,8 +90,7 @@ impl PodLives {
     pub(crate) fn observe(&mut self, store: &Store, now: SimTime) {
         let t = now.as_secs_f64();
         let gone: Vec<PodId> = self.open.keys().filter(|u| !store.pods.contains(*u)).copied().collect();
-        for u in gone {
-            let i = self.open.remove(&u).expect("open");
+        for i in gone.iter().filter_map(|u| self.open.remove(u)) {
             let l = &mut self.lives[i];
             l.stop_s.get_or_insert(t);
             l.gone_s = Some(t);

@@ -351,10 +351,14 @@ impl Loop<'_> {
             self.fail(now, CONTEXT_TOO_LONG);
             return;
         }
-        self.replicas[i]
-            .as_mut()
-            .expect("accepting replicas exist")
-            .submit(req, now);
+        // An accepting replica has an engine from its Ready until its Gone or Dead, and a
+        // dead one was turned away above; should that ever not hold, the request fails as
+        // sent to a replica that cannot answer rather than stopping the run.
+        let Some(replica) = self.replicas[i].as_mut() else {
+            self.fail(now, REPLICA_UNREACHABLE);
+            return;
+        };
+        replica.submit(req, now);
         self.load[i] += 1;
         self.sync(i);
     }

@@ -69,6 +69,7 @@ impl Timers {
             (false, None) => {
                 let p = p as usize;
                 self.pos[i] = NONE;
+                // `i` has a position, so the heap holds at least its entry.
                 let last = self.heap.pop().expect("non-empty");
                 if p < self.heap.len() {
                     self.heap[p] = last;
