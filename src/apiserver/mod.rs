@@ -5,6 +5,7 @@
 //! mutate new pods and Jobs.
 
 mod apps;
+mod autoscaling;
 mod batch;
 mod faults;
 mod lws;
@@ -86,6 +87,7 @@ impl ApiServer {
             }
             Action::Node(name, write) => nodes::write(store, &name, write),
             Action::Fault(write) => faults::write(store, write),
+            Action::Autoscaling(write) => autoscaling::write(store, write),
         }
     }
 }

@@ -169,6 +169,17 @@ pub(super) fn apply(
         Object::Workload { namespace, workload } => {
             workloads::apply_snapshot(store, &mut api.warnings, namespace, *workload)
         }
+        Object::HorizontalPodAutoscaler { namespace, hpa, .. } => {
+            super::autoscaling::put_hpa(store, namespace, *hpa.0, crate::store::AutoscalerOwner::User)
+        }
+        Object::ScaledObject {
+            namespace,
+            mut scaled_object,
+            ..
+        } => {
+            scaled_object.0.namespace = namespace;
+            super::autoscaling::put_scaled_object(store, *scaled_object.0, crate::store::AutoscalerOwner::User)
+        }
         Object::Skipped { .. } | Object::Scenario(_) => Vec::new(),
     }
 }

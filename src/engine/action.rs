@@ -108,6 +108,30 @@ pub(crate) enum Action {
     Node(String, NodeWrite),
     /// A fault strikes, ends, or is credited with a pod it struck.
     Fault(FaultWrite),
+    /// Autoscaler objects and their status.
+    Autoscaling(AutoscalingWrite),
+}
+
+/// Writes of the autoscalers (and of KServe and KEDA, which create their HPAs).
+#[derive(Debug, Clone)]
+pub(crate) enum AutoscalingWrite {
+    /// Creates or replaces an HPA.
+    PutHpa {
+        namespace: String,
+        hpa: Box<crate::autoscaling::hpa::manifest::HorizontalPodAutoscaler>,
+        owner: crate::store::AutoscalerOwner,
+    },
+    DeleteHpa(ObjectKey),
+    HpaStatus(ObjectKey, crate::store::HpaStatus),
+    /// Creates or replaces a ScaledObject.
+    PutScaledObject {
+        scaled_object: Box<crate::autoscaling::keda::scaled_object::ScaledObject>,
+        owner: crate::store::AutoscalerOwner,
+    },
+    DeleteScaledObject(ObjectKey),
+    ScaledObjectStatus(ObjectKey, crate::store::ScaledObjectStatus),
+    /// A decision that changed a target's replicas, for the record.
+    Decision(crate::store::ScalingDecision),
 }
 
 /// Writes to a Node by the control plane.

@@ -123,6 +123,10 @@ pub(crate) enum Change {
     PodNotReady(PodId),
     /// The pod's node reports it Ready again.
     PodReadyAgain(PodId),
+    /// An HPA was created, replaced or deleted.
+    Hpa(ObjectKey),
+    /// A ScaledObject was created, replaced or deleted.
+    ScaledObject(ObjectKey),
 }
 
 /// A removed pod's Kueue pod group, after the removal.
@@ -177,6 +181,8 @@ pub(crate) enum ChangeKind {
     GpusFailed,
     PodNotReady,
     PodReadyAgain,
+    Hpa,
+    ScaledObject,
 }
 
 impl Change {
@@ -221,6 +227,8 @@ impl Change {
             Change::GpusFailed { .. } => K::GpusFailed,
             Change::PodNotReady(_) => K::PodNotReady,
             Change::PodReadyAgain(_) => K::PodReadyAgain,
+            Change::Hpa(_) => K::Hpa,
+            Change::ScaledObject(_) => K::ScaledObject,
         }
     }
 }

@@ -60,6 +60,9 @@ pub(crate) struct Config {
 
 /// What drives a run from outside the cluster: the scenario's timeline and observers.
 pub(crate) trait Driver {
+    /// Called before the events of instant `t` are handled, the clock still at the last
+    /// instant: the world outside the control plane (the requests) catches up to `t`.
+    fn before_instant(&mut self, _engine: &mut Engine, _t: SimTime) {}
     fn on_timeline(&mut self, engine: &mut Engine, index: usize) -> Result<(), RunError>;
     /// Called once the instant `engine.now()` has settled.
     fn after_instant(&mut self, engine: &Engine);
@@ -209,6 +212,7 @@ impl Engine {
             if t > until {
                 break;
             }
+            driver.before_instant(self, t);
             self.advance_to(t);
             while let Some(event) = self.kernel.pop_due() {
                 let is_command = matches!(event, Event::Timeline(_));

@@ -18,6 +18,14 @@ pub struct PodObject {
     pub spec: PodSpec,
 }
 
+/// A decoded `HorizontalPodAutoscaler` (its model is the simulator's own).
+#[derive(Debug, Clone)]
+pub struct HpaManifest(pub(crate) Box<crate::autoscaling::hpa::manifest::HorizontalPodAutoscaler>);
+
+/// A decoded KEDA `ScaledObject`.
+#[derive(Debug, Clone)]
+pub struct ScaledObjectManifest(pub(crate) Box<crate::autoscaling::keda::scaled_object::ScaledObject>);
+
 #[derive(Debug, Clone)]
 pub enum Object {
     Namespace {
@@ -63,6 +71,18 @@ pub enum Object {
         namespace: String,
         workload: Box<crate::api::workload::WorkloadObject>,
     },
+    /// An `autoscaling/v2` HorizontalPodAutoscaler.
+    HorizontalPodAutoscaler {
+        namespace: String,
+        hpa: HpaManifest,
+        loc: Loc,
+    },
+    /// A KEDA `ScaledObject`.
+    ScaledObject {
+        namespace: String,
+        scaled_object: ScaledObjectManifest,
+        loc: Loc,
+    },
     /// A kind that does not affect the simulation (Route, Secret…) or is not simulated yet.
     Skipped {
         kind: String,
@@ -84,7 +104,9 @@ impl Object {
             | Object::Pod { namespace, .. }
             | Object::Job { namespace, .. }
             | Object::LeaderWorkerSet { namespace, .. }
-            | Object::Workload { namespace, .. } => namespace,
+            | Object::Workload { namespace, .. }
+            | Object::HorizontalPodAutoscaler { namespace, .. }
+            | Object::ScaledObject { namespace, .. } => namespace,
             _ => "",
         }
     }
@@ -136,6 +158,16 @@ const GROUP_KINDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("batch", &["Job", "CronJob"]),
+    ("autoscaling", &["HorizontalPodAutoscaler"]),
+    (
+        "keda.sh",
+        &[
+            "ScaledObject",
+            "ScaledJob",
+            "TriggerAuthentication",
+            "ClusterTriggerAuthentication",
+        ],
+    ),
     ("scheduling.k8s.io", &["PriorityClass"]),
     (
         "kueue.x-k8s.io",
@@ -283,6 +315,18 @@ pub(crate) fn decode(raw: &RawObject) -> Result<Object, InputError> {
     decode_kind(raw)
 }
 
+/// An autoscaler manifest's decode error, at the field it names.
+fn located(raw: &RawObject, e: crate::autoscaling::keda::scaled_object::DecodeError) -> InputError {
+    use crate::autoscaling::keda::scaled_object::DecodeError as D;
+    let path = match &e {
+        D::Missing { path, .. } | D::WrongType { path, .. } | D::Invalid { path, .. } => path.clone(),
+        D::UnsupportedTrigger { path, .. } => path.clone(),
+        D::Webhook { .. } => "spec".to_string(),
+    };
+    let path = if path == "apiVersion/kind" { "apiVersion".to_string() } else { path };
+    InputError::at(raw.doc.locate(&path), e.to_string())
+}
+
 /// Decodes a document of one kind, its API group already checked.
 type DecodeKind = fn(&RawObject) -> Result<Object, InputError>;
 
@@ -349,6 +393,26 @@ const KINDS: &[(&str, &str, DecodeKind)] = &[
         })
     }),
     ("LLMInferenceService", "serving.kserve.io", decode_llm_inference_service),
+    ("HorizontalPodAutoscaler", "autoscaling", |raw| {
+        let json = raw.doc.to_json();
+        let hpa = crate::autoscaling::hpa::manifest::decode_hpa(&json).map_err(|e| located(raw, e))?;
+        let meta = ObjectMeta::decode(&raw.doc)?;
+        Ok(Object::HorizontalPodAutoscaler {
+            namespace: namespace_of(raw, &meta),
+            hpa: HpaManifest(Box::new(hpa)),
+            loc: raw.doc.loc.clone(),
+        })
+    }),
+    ("ScaledObject", "keda.sh", |raw| {
+        let json = raw.doc.to_json();
+        let so = crate::autoscaling::keda::scaled_object::decode_scaled_object(&json).map_err(|e| located(raw, e))?;
+        let meta = ObjectMeta::decode(&raw.doc)?;
+        Ok(Object::ScaledObject {
+            namespace: namespace_of(raw, &meta),
+            scaled_object: ScaledObjectManifest(Box::new(so)),
+            loc: raw.doc.loc.clone(),
+        })
+    }),
     ("LeaderWorkerSet", "leaderworkerset.x-k8s.io", |raw| {
         let lws = crate::api::lws::LeaderWorkerSetObject::decode(&raw.doc)?;
         Ok(Object::LeaderWorkerSet {

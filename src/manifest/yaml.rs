@@ -258,6 +258,33 @@ impl Node {
         matches!(self.value, Value::Null)
     }
 
+    /// Where a field path such as `spec.triggers[0].metadata.query` lies: the deepest
+    /// node of it that exists (the document itself when none does).
+    pub(crate) fn locate(&self, path: &str) -> Loc {
+        let mut node = self;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            let (key, indexes) = match part.find('[') {
+                Some(i) => (&part[..i], &part[i..]),
+                None => (part, ""),
+            };
+            let Some(next) = (if key.is_empty() { Some(node) } else { node.get(key) }) else {
+                break;
+            };
+            node = next;
+            for index in indexes.split('[').filter_map(|x| x.strip_suffix(']')) {
+                let item = index
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| node.items().ok().and_then(|items| items.get(i)));
+                match item {
+                    Some(n) => node = n,
+                    None => return node.loc.clone(),
+                }
+            }
+        }
+        node.loc.clone()
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries

@@ -379,6 +379,16 @@ fn object_exists(store: &Store, obj: &Object) -> bool {
             .workloads
             .values()
             .any(|w| w.namespace == *namespace && w.name == workload.meta.name),
+        Object::HorizontalPodAutoscaler { namespace, hpa, .. } => store
+            .hpas
+            .contains_key(&ObjectKey::new(namespace.as_str(), hpa.0.name.as_str())),
+        Object::ScaledObject {
+            namespace,
+            scaled_object,
+            ..
+        } => store
+            .scaled_objects
+            .contains_key(&ObjectKey::new(namespace.as_str(), scaled_object.0.name.as_str())),
         Object::Skipped { .. } | Object::Scenario(_) => false,
     }
 }

@@ -26,6 +26,9 @@ pub struct Prepared {
     pub apply_files: BTreeMap<usize, Vec<RawObject>>,
     pub skipped: Vec<(String, String, String, &'static str)>,
     pub warnings: Vec<String>,
+    /// The services traffic can go to, by (namespace, name): those the inputs define,
+    /// the timeline's files included.
+    pub(crate) serving_targets: BTreeSet<(String, String)>,
 }
 
 /// Finds Scenario documents among the inputs; with none, the manifests themselves form
@@ -118,7 +121,8 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
     let applied: Vec<Object> = apply_files.values().flatten().filter_map(|r| decode(r).ok()).collect();
     let all: Vec<&Object> = objects.iter().map(|(_, o)| o).chain(applied.iter()).collect();
     errors.extend(validate_references(&all, &catalog));
-    check_traffic_targets(&scenario, &all, &mut errors);
+    let serving_targets = super::serve::input_targets(&all);
+    check_traffic_targets(&scenario, &serving_targets, &mut errors);
     check_fault_nodes(&scenario, &all, &mut errors);
     let raws = objects.iter().map(|(r, _)| r).chain(apply_files.values().flatten());
     let classes = PriorityClasses::of(&all);
@@ -133,6 +137,7 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
             apply_files,
             skipped,
             warnings,
+            serving_targets,
         })
     } else {
         Err(InputErrors(errors))
@@ -207,30 +212,16 @@ fn load_apply_files(scenario: &Scenario, errors: &mut Vec<InputError>) -> BTreeM
 }
 
 /// Each traffic entry must reach exactly one service among the inputs.
-fn check_traffic_targets(scenario: &Scenario, all: &[&Object], errors: &mut Vec<InputError>) {
-    // A service applied again from the timeline's files is the same service.
-    let isvcs: std::collections::BTreeSet<(&str, &str)> = all
-        .iter()
-        .filter_map(|o| match o {
-            Object::InferenceService { namespace, isvc, .. } => Some((namespace.as_str(), isvc.meta.name.as_str())),
-            // An LLMInferenceService, through the workload KServe makes of it.
-            Object::Deployment {
-                namespace, deployment, ..
-            } => super::serve::service_of(&deployment.meta.labels).map(|n| (namespace.as_str(), n)),
-            Object::LeaderWorkerSet { namespace, lws } => {
-                super::serve::service_of(&lws.meta.labels).map(|n| (namespace.as_str(), n))
-            }
-            _ => None,
-        })
-        .collect();
+fn check_traffic_targets(scenario: &Scenario, targets: &BTreeSet<(String, String)>, errors: &mut Vec<InputError>) {
+    let services = || targets.iter().map(|(a, b)| (a.as_str(), b.as_str()));
     for t in &scenario.traffic {
-        if let Err(m) = super::serve::resolve(&t.target, t.namespace.as_deref(), isvcs.iter().copied()) {
+        if let Err(m) = super::serve::resolve(&t.target, t.namespace.as_deref(), services()) {
             errors.push(
                 InputError::at(
                     t.loc.clone(),
                     format!(
                         "traffic target: {m}{}",
-                        did_you_mean(&t.target, isvcs.iter().map(|(_, n)| *n))
+                        did_you_mean(&t.target, services().map(|(_, n)| n))
                     ),
                 )
                 .hint("traffic goes to an InferenceService or LLMInferenceService defined in the inputs (add `namespace:` to pick one)"),
@@ -603,6 +594,8 @@ struct ScenarioDriver<'a> {
     usage_samples: Vec<UsageSample>,
     serving: ServingHistory,
     lives: Option<super::serve::PodLives>,
+    /// The requests, served in the cluster's loop.
+    requests: super::serve::LiveServing<'a>,
 }
 
 fn ready_replicas(store: &Store) -> BTreeMap<(String, String), usize> {
@@ -622,6 +615,10 @@ fn ready_replicas(store: &Store) -> BTreeMap<(String, String), usize> {
 }
 
 impl Driver for ScenarioDriver<'_> {
+    fn before_instant(&mut self, _engine: &mut Engine, t: SimTime) {
+        self.requests.advance_before(t);
+    }
+
     fn on_timeline(&mut self, engine: &mut Engine, index: usize) -> Result<(), RunError> {
         let Some(entry) = self.prepared.scenario.timeline.get(index) else {
             return Ok(());
@@ -659,6 +656,7 @@ impl Driver for ScenarioDriver<'_> {
         let store = engine.store();
         if let Some(l) = &mut self.lives {
             l.observe(store, now);
+            self.requests.observe(store, l, now);
         }
         let found = deadlock::detect(store);
         deadlock::track(&mut self.deadlocks, found, now);
@@ -693,6 +691,7 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
     plan_faults(&mut engine, &prepared.scenario);
     apply_inputs(&mut engine, &prepared.objects, |order| order > 1);
     let end = schedule(&mut engine, &prepared.scenario);
+    let plans = super::serve::plan_services(&prepared.scenario, &prepared.serving_targets);
     let mut driver = ScenarioDriver {
         prepared: &prepared,
         progress,
@@ -701,6 +700,7 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         usage_samples: Vec::new(),
         serving: BTreeMap::new(),
         lives: (!prepared.scenario.traffic.is_empty()).then(Default::default),
+        requests: super::serve::LiveServing::new(&plans, prepared.scenario.duration.as_secs_f64()),
     };
     engine.run(end, &mut driver)?;
     let ScenarioDriver {
@@ -709,10 +709,11 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         usage_samples,
         serving,
         lives,
+        requests,
         ..
     } = driver;
     let lives = lives.unwrap_or_default();
-    let served = super::serve::serve(&prepared.scenario, engine.store(), &lives, progress);
+    let served = requests.finish(engine.store(), &lives, progress);
     Ok(RunResult {
         prepared,
         engine,

@@ -1,21 +1,22 @@
-//! The request side of a run: the predictor pods' lives observed during the cluster
-//! simulation become replica spans, and each InferenceService with traffic is served over
-//! them. Requests do not act on the control plane (no autoscaler), so serving runs after
-//! the cluster simulation over what it recorded.
+//! The request side of a run: the predictor pods' lives observed as the cluster runs
+//! become replicas of each InferenceService with traffic, whose requests are served in
+//! the same event loop: before each cluster instant the services catch up to it, and
+//! after it settles they hear of the replicas that came and went.
 
 use super::document::Scenario;
 use crate::catalog::Catalog;
+use crate::manifest::objects::Object;
 use crate::report::model::{ModelReport, ReplicaRecord};
 use crate::serving::args::VllmArgs;
 use crate::serving::memory::MemoryPlan;
 use crate::serving::replica::Limits;
-use crate::serving::service::{simulate_observed, ReplicaSpan, ServiceResult, ServiceSpec};
+use crate::serving::service::{ReplicaSpan, ServiceResult, ServiceRun, ServiceSpec, MAX_BACKLOG};
 use crate::serving::steptime::StepCost;
 use crate::store::PodId;
 use crate::store::Store;
 use crate::units::SimTime;
 use indexmap::IndexMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The service whose requests a pod with these labels serves: its InferenceService, or
 /// the LLMInferenceService KServe labelled it for.
@@ -31,27 +32,22 @@ pub(crate) fn service_of(labels: &crate::api::meta::Labels) -> Option<&str> {
         .filter(|_| part_of_llm)
 }
 
-/// Services that can take traffic, by (namespace, name): the InferenceServices, and the
-/// LLMInferenceServices whose Deployment or LeaderWorkerSet exists.
-pub(crate) fn serving_targets(store: &Store) -> std::collections::BTreeSet<(String, String)> {
-    let mut out: std::collections::BTreeSet<(String, String)> = store
-        .isvcs
-        .keys()
-        .map(|k| (k.namespace.clone(), k.name.clone()))
-        .collect();
-    out.extend(
-        store
-            .deployments
-            .values()
-            .filter_map(|d| service_of(&d.labels).map(|n| (d.namespace.clone(), n.to_string()))),
-    );
-    out.extend(
-        store
-            .leader_worker_sets
-            .values()
-            .filter_map(|l| service_of(&l.labels).map(|n| (l.namespace.clone(), n.to_string()))),
-    );
-    out
+/// Services that can take traffic, by (namespace, name): the InferenceServices among the
+/// inputs, and the LLMInferenceServices, through the workload KServe makes of each (a
+/// service applied again from the timeline's files is the same service).
+pub(crate) fn input_targets(all: &[&Object]) -> BTreeSet<(String, String)> {
+    all.iter()
+        .filter_map(|o| match o {
+            Object::InferenceService { namespace, isvc, .. } => Some((namespace.clone(), isvc.meta.name.clone())),
+            Object::Deployment {
+                namespace, deployment, ..
+            } => service_of(&deployment.meta.labels).map(|n| (namespace.clone(), n.to_string())),
+            Object::LeaderWorkerSet { namespace, lws } => {
+                service_of(&lws.meta.labels).map(|n| (namespace.clone(), n.to_string()))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// One GPU pod from binding until it is gone (a crash closes it; a restart opens another).
@@ -79,6 +75,17 @@ pub struct PodLives {
     open: BTreeMap<PodId, usize>,
     /// Pods whose container died after serving: a restart opens a life from that moment.
     restarted: std::collections::BTreeSet<PodId>,
+    /// What became known since the serving side last took it: (life, what, when).
+    edges: Vec<(usize, Edge, f64)>,
+}
+
+/// A point in a serving life the request side must hear of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Edge {
+    Ready,
+    Stop,
+    Gone,
+    Dead,
 }
 
 fn gpus_of(pod: &crate::store::Pod) -> u32 {
@@ -86,14 +93,23 @@ fn gpus_of(pod: &crate::store::Pod) -> u32 {
 }
 
 impl PodLives {
+    /// What became known since the last call: (life, what, when), in the order seen.
+    pub(crate) fn take_edges(&mut self) -> Vec<(usize, Edge, f64)> {
+        std::mem::take(&mut self.edges)
+    }
+
     /// Records what changed at `now`.
     pub(crate) fn observe(&mut self, store: &Store, now: SimTime) {
         let t = now.as_secs_f64();
         let gone: Vec<PodId> = self.open.keys().filter(|u| !store.pods.contains(*u)).copied().collect();
         for i in gone.iter().filter_map(|u| self.open.remove(u)) {
             let l = &mut self.lives[i];
-            l.stop_s.get_or_insert(t);
+            if l.stop_s.is_none() {
+                l.stop_s = Some(t);
+                self.edges.push((i, Edge::Stop, t));
+            }
             l.gone_s = Some(t);
+            self.edges.push((i, Edge::Gone, t));
         }
         for p in store.pods.values() {
             let uid = &p.uid;
@@ -138,11 +154,15 @@ impl PodLives {
                 }
             };
             let l = &mut self.lives[i];
-            if let Some(dead) = p.dead_since {
-                l.dead_s.get_or_insert(dead.as_secs_f64());
+            if let (Some(dead), None) = (p.dead_since, l.dead_s) {
+                l.dead_s = Some(dead.as_secs_f64());
+                self.edges.push((i, Edge::Dead, dead.as_secs_f64()));
             }
             if let Some((at, _)) = p.deletion {
-                l.stop_s.get_or_insert(at.as_secs_f64());
+                if l.stop_s.is_none() {
+                    l.stop_s = Some(at.as_secs_f64());
+                    self.edges.push((i, Edge::Stop, at.as_secs_f64()));
+                }
             } else if l.ready_s.is_none() && p.is_ready() {
                 // Ready again after its node came back counts from then, not its first Ready.
                 l.ready_s = p.ready_at.map(|r| r.as_secs_f64().max(l.bound_s));
@@ -153,12 +173,17 @@ impl PodLives {
                     .engine_container()
                     .and_then(|c| VllmArgs::parse(&c.args).ok())
                     .unwrap_or_default();
+                if let Some(r) = l.ready_s {
+                    self.edges.push((i, Edge::Ready, r));
+                }
             } else if l.ready_s.is_some() && l.stop_s.is_none() && !p.is_ready() {
                 // The endpoint goes. If the container died, so does what it held; if only
                 // its node stopped reporting, it finishes what it holds.
                 l.stop_s = Some(t);
+                self.edges.push((i, Edge::Stop, t));
                 if !p.node_not_ready || p.dead_since.is_some() {
                     l.gone_s = Some(t);
+                    self.edges.push((i, Edge::Gone, t));
                 }
                 self.open.remove(uid);
                 self.restarted.insert(*uid);
@@ -275,23 +300,52 @@ pub(crate) fn resolve<'a>(
     }
 }
 
-pub(crate) fn serve(
-    scenario: &Scenario,
-    store: &Store,
-    lives: &PodLives,
-    progress: &crate::progress::Progress,
-) -> Served {
-    let mut served = Served::default();
-    for (key, entries) in traffic_by_service(scenario, store) {
-        let spans = replica_spans(&store.catalog, lives, &key);
+/// One service's request side while the cluster runs.
+struct LiveService<'s> {
+    key: (String, String),
+    router: &'static str,
+    run: ServiceRun<'s>,
+    /// Fault windows still open: (window, ready replicas just before the fault, start).
+    open: Vec<(usize, usize, f64)>,
+    /// Ready replicas after the last settled instant.
+    ready: usize,
+}
+
+/// The request side of a run, driven from inside the cluster's event loop: each service's
+/// loop is advanced to an instant before the instant's events are handled, and hears of
+/// its replicas as the cluster settles them (Ready, endpoint removed, pod gone, node dead).
+pub(crate) struct LiveServing<'s> {
+    services: Vec<LiveService<'s>>,
+    by_key: BTreeMap<(String, String), usize>,
+    /// Each serving life's (service, replica) once it is a replica.
+    replica_of: BTreeMap<usize, (usize, usize)>,
+    /// Faults already looked at (`Store::faults` only grows).
+    faults_seen: usize,
+    end_s: f64,
+}
+
+/// What a service's loop is built from; kept by the caller for the run's length, as the
+/// loops borrow it.
+pub(crate) struct ServicePlan<'s> {
+    key: (String, String),
+    router: &'static str,
+    spec: ServiceSpec<'s>,
+}
+
+/// Each service with traffic and the spec of its loop, from the scenario's traffic entries
+/// resolved against the services the inputs define.
+pub(crate) fn plan_services<'s>(
+    scenario: &'s Scenario,
+    targets: &BTreeSet<(String, String)>,
+) -> Vec<ServicePlan<'s>> {
+    let mut out = Vec::new();
+    for (key, entries) in traffic_by_service(scenario, targets) {
         // The service's entries share its router and timeout: those of its first entry.
         let Some(first) = entries.first().and_then(|i| scenario.traffic.get(*i)) else {
             continue;
         };
-        let end_s = scenario.duration.as_secs_f64();
-        let windows = fault_windows(store, lives, &key, end_s);
         let spec = ServiceSpec {
-            spans,
+            spans: Vec::new(),
             traffic: entries
                 .iter()
                 .filter_map(|i| Some((&scenario.traffic.get(*i)?.spec, *i as u64)))
@@ -300,26 +354,138 @@ pub(crate) fn serve(
             timeout_s: first.timeout.as_secs_f64(),
             slo: scenario.slo.clone(),
             window_s: scenario.metrics_window.as_secs_f64(),
-            end_s,
+            end_s: scenario.duration.as_secs_f64(),
             fidelity: scenario.fidelity,
             seed: scenario.seed,
-            attribution: windows.iter().map(|w| (w.start_s, w.end_s)).collect(),
+            attribution: Vec::new(),
         };
-        let result = simulate_observed(&spec, Some(progress));
-        for (mut w, failed) in windows.into_iter().zip(&result.attributed_failures) {
-            w.failed_requests = *failed;
-            served.fault_impact.push(w);
-        }
-        served.record(key, first.router.name(), result, end_s);
+        out.push(ServicePlan {
+            key,
+            router: first.router.name(),
+            spec,
+        });
     }
-    served
+    out
+}
+
+impl<'s> LiveServing<'s> {
+    pub(crate) fn new(plans: &'s [ServicePlan<'s>], end_s: f64) -> LiveServing<'s> {
+        let services: Vec<LiveService<'s>> = plans
+            .iter()
+            .map(|p| LiveService {
+                key: p.key.clone(),
+                router: p.router,
+                run: ServiceRun::new(&p.spec, MAX_BACKLOG),
+                open: Vec::new(),
+                ready: 0,
+            })
+            .collect();
+        let by_key = services.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
+        LiveServing {
+            services,
+            by_key,
+            replica_of: BTreeMap::new(),
+            faults_seen: 0,
+            end_s,
+        }
+    }
+
+    /// Serves every request due before `t`.
+    pub(crate) fn advance_before(&mut self, t: SimTime) {
+        let t = t.as_secs_f64();
+        for s in &mut self.services {
+            s.run.advance_before(t);
+        }
+    }
+
+    /// Hears what the cluster settled at `now`: replicas that came and went, and faults
+    /// that struck a service's pods (their failed requests are counted apart until the
+    /// service has back as many ready replicas as just before the fault).
+    pub(crate) fn observe(&mut self, store: &Store, lives: &mut PodLives, now: SimTime) {
+        let mut edges = lives.take_edges();
+        // At one instant, lives in their order and each life's edges in its order: the
+        // order a run given every span up front sees them in.
+        edges.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+        for (life, edge, t) in edges {
+            let Some(l) = lives.lives.get(life) else { continue };
+            let Some(svc) = l.isvc.as_ref().and_then(|k| self.by_key.get(k)).copied() else {
+                continue;
+            };
+            let run = &mut self.services[svc].run;
+            match (edge, self.replica_of.get(&life).copied()) {
+                (Edge::Ready, None) => {
+                    if let Some(span) = replica_span(&store.catalog, l) {
+                        let i = run.add_replica(span);
+                        self.replica_of.insert(life, (svc, i));
+                    }
+                }
+                (Edge::Stop, Some((_, i))) => run.stop(i, t),
+                (Edge::Gone, Some((_, i))) => run.gone(i, t),
+                (Edge::Dead, Some((_, i))) => run.dead(i, t),
+                _ => {}
+            }
+        }
+        self.track_fault_windows(store, lives, now);
+    }
+
+    fn track_fault_windows(&mut self, store: &Store, lives: &PodLives, now: SimTime) {
+        let t = now.as_secs_f64();
+        let new_faults = store.faults.get(self.faults_seen..).unwrap_or_default();
+        self.faults_seen = store.faults.len();
+        for s in &mut self.services {
+            let mine = || lives.lives.iter().filter(|l| l.isvc.as_ref() == Some(&s.key));
+            for f in new_faults {
+                let struck = mine().any(|l| f.pods.contains(&format!("{}/{}", s.key.0, l.pod)));
+                if struck {
+                    let w = s.run.open_window(f.at.as_secs_f64());
+                    s.open.push((w, s.ready, f.at.as_secs_f64()));
+                }
+            }
+            // Serving now: Ready, and neither its endpoint gone nor its node dead.
+            let ready = mine()
+                .filter(|l| l.ready_s.is_some() && l.stop_s.is_none() && l.dead_s.is_none())
+                .count();
+            let run = &mut s.run;
+            s.open.retain(|&(w, before, start)| {
+                let back = t > start && ready >= before;
+                if back {
+                    run.close_window(w, t);
+                }
+                !back
+            });
+            s.ready = ready;
+        }
+    }
+
+    /// Serves what is left up to the run's end and adds each service's results.
+    pub(crate) fn finish(
+        self,
+        store: &Store,
+        lives: &PodLives,
+        progress: &crate::progress::Progress,
+    ) -> Served {
+        let mut served = Served::default();
+        let end_s = self.end_s;
+        for s in self.services {
+            let windows = fault_windows(store, lives, &s.key, end_s);
+            let result = s.run.finish_observed(Some(progress));
+            for (mut w, failed) in windows.into_iter().zip(&result.attributed_failures) {
+                w.failed_requests = *failed;
+                served.fault_impact.push(w);
+            }
+            served.record(s.key, s.router, result, end_s);
+        }
+        served
+    }
 }
 
 /// The indices of the traffic entries that reach each service; entries that reach none
 /// send nothing.
-fn traffic_by_service(scenario: &Scenario, store: &Store) -> BTreeMap<(String, String), Vec<usize>> {
+fn traffic_by_service(
+    scenario: &Scenario,
+    targets: &BTreeSet<(String, String)>,
+) -> BTreeMap<(String, String), Vec<usize>> {
     let mut by_service: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
-    let targets = serving_targets(store);
     for (i, t) in scenario.traffic.iter().enumerate() {
         if let Ok(k) = resolve(
             &t.target,
@@ -332,39 +498,31 @@ fn traffic_by_service(scenario: &Scenario, store: &Store) -> BTreeMap<(String, S
     by_service
 }
 
-/// The service's replicas while they served: pods that became Ready with a known model,
-/// GPU and memory plan.
-fn replica_spans(catalog: &Catalog, lives: &PodLives, key: &(String, String)) -> Vec<ReplicaSpan> {
-    lives
-        .lives
-        .iter()
-        .filter(|l| l.isvc.as_ref() == Some(key))
-        .filter_map(|l| {
-            let ready_s = l.ready_s?;
-            let memory = l.memory.as_ref()?;
-            let card = catalog.model(l.model.as_ref()?)?;
-            let arch = card.architecture.as_ref()?;
-            let gpu = catalog.gpu(l.gpu.as_ref()?)?;
-            Some(ReplicaSpan {
-                pod: l.pod.clone(),
-                node: l.node.clone(),
-                gpus: l.gpus,
-                ready_s,
-                stop_s: l.stop_s,
-                gone_s: l.gone_s,
-                dead_s: l.dead_s,
-                cost: StepCost::new(card, arch, gpu, &l.args, &catalog.vllm),
-                limits: Limits {
-                    block_size: l.args.block_size,
-                    num_blocks: memory.num_blocks,
-                    max_num_seqs: memory.max_num_seqs,
-                    max_num_batched_tokens: memory.max_num_batched_tokens,
-                    prefix_caching: l.args.enable_prefix_caching,
-                },
-                max_model_len: memory.max_model_len,
-            })
-        })
-        .collect()
+/// A life's replica, once it is Ready with a known model, GPU and memory plan.
+fn replica_span(catalog: &Catalog, l: &PodLife) -> Option<ReplicaSpan> {
+    let ready_s = l.ready_s?;
+    let memory = l.memory.as_ref()?;
+    let card = catalog.model(l.model.as_ref()?)?;
+    let arch = card.architecture.as_ref()?;
+    let gpu = catalog.gpu(l.gpu.as_ref()?)?;
+    Some(ReplicaSpan {
+        pod: l.pod.clone(),
+        node: l.node.clone(),
+        gpus: l.gpus,
+        ready_s,
+        stop_s: None,
+        gone_s: None,
+        dead_s: None,
+        cost: StepCost::new(card, arch, gpu, &l.args, &catalog.vllm),
+        limits: Limits {
+            block_size: l.args.block_size,
+            num_blocks: memory.num_blocks,
+            max_num_seqs: memory.max_num_seqs,
+            max_num_batched_tokens: memory.max_num_batched_tokens,
+            prefix_caching: l.args.enable_prefix_caching,
+        },
+        max_model_len: memory.max_model_len,
+    })
 }
 
 impl Served {

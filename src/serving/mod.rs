@@ -1,6 +1,7 @@
 //! vLLM serving: engine arguments, GPU memory and KV-cache capacity.
 
 pub mod args;
+pub(crate) mod exporter;
 pub mod memory;
 pub mod metrics;
 #[cfg(test)]

@@ -259,6 +259,14 @@ impl Replica {
         self.waiting.len()
     }
 
+    /// The share of its KV-cache blocks in use (`vllm:kv_cache_usage_perc`).
+    pub(crate) fn kv_cache_usage(&self) -> f64 {
+        if self.limits.num_blocks == 0 {
+            return 0.0;
+        }
+        1.0 - self.free_blocks as f64 / self.limits.num_blocks as f64
+    }
+
     /// Requests on this replica (waiting or running).
     pub(crate) fn outstanding(&self) -> usize {
         self.waiting.len() + self.decoders.len() + self.prefilling.len()

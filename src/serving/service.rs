@@ -3,6 +3,7 @@
 //! the timeout), replicas batch them as vLLM does, and a replica whose pod is deleted stops
 //! receiving requests and fails what it still holds when the pod is gone.
 
+use super::exporter::{ReplicaScrape, VllmCounters};
 use super::metrics::{ModelMetrics, SloTerm};
 use super::replica::{Fidelity, Limits, Outcome, Replica, Request, Sink};
 use super::router::{Candidate, Router, RouterPolicy};
@@ -130,6 +131,8 @@ struct Recorder<'m> {
     metrics: &'m mut ModelMetrics,
     completed: &'m mut u64,
     load: &'m mut u32,
+    /// The replica's exported counters, when something scrapes them.
+    exported: Option<&'m mut VllmCounters>,
 }
 
 impl Sink for Recorder<'_> {
@@ -138,6 +141,15 @@ impl Sink for Recorder<'_> {
         *self.load -= 1;
         self.metrics
             .completed(at, outcome, req.prompt_tokens, req.output_tokens);
+        if let Some(c) = self.exported.as_deref_mut() {
+            c.finished(
+                req.prompt_tokens,
+                req.output_tokens,
+                outcome.ttft_s,
+                outcome.e2e_s,
+                outcome.preemptions,
+            );
+        }
     }
 }
 
@@ -176,13 +188,18 @@ struct Loop<'a> {
     waiting_sum: u64,
     /// The time of the event being handled.
     now: f64,
+    /// Intervals (from, until) whose failed requests are counted apart, and their counts:
+    /// `spec.attribution`, then any opened while the run goes (until ∞ while open).
+    windows: Vec<(f64, f64)>,
     attributed: Vec<u64>,
+    /// Each replica's vLLM counters, kept once `export_metrics` is called.
+    exported: Option<Vec<VllmCounters>>,
 }
 
 impl Loop<'_> {
     fn fail(&mut self, now: f64, reason: &'static str) {
         self.metrics.failed(now, reason);
-        for (i, (from, until)) in self.spec.attribution.iter().enumerate() {
+        for (i, (from, until)) in self.windows.iter().enumerate() {
             if *from <= now && now <= *until {
                 self.attributed[i] += 1;
             }
@@ -383,6 +400,7 @@ impl Loop<'_> {
             metrics,
             completed,
             load,
+            exported,
             ..
         } = self;
         if let Some(r) = replicas[i].as_mut() {
@@ -390,6 +408,7 @@ impl Loop<'_> {
                 metrics,
                 completed: &mut completed[i],
                 load: &mut load[i],
+                exported: exported.as_mut().and_then(|e| e.get_mut(i)),
             });
         }
         self.sync(i);
@@ -419,19 +438,7 @@ fn run(spec: &ServiceSpec, progress: Option<&Progress>, max_backlog: u64) -> Ser
             run.dead(i, t);
         }
     }
-    let lp = &mut run.0;
-    let mut turns: u32 = 0;
-    while let Some((now, next)) = lp.next_event() {
-        if now > spec.end_s {
-            break;
-        }
-        turns = turns.wrapping_add(1);
-        if let (Some(p), true) = (progress, turns.is_multiple_of(65_536)) {
-            p.set(Phase::Requests, now, spec.end_s);
-        }
-        lp.handle(next, now);
-    }
-    run.finish()
+    run.finish_observed(progress)
 }
 
 /// One service's requests, run step by step as the cluster reports its replicas: a
@@ -476,7 +483,9 @@ impl<'a> ServiceRun<'a> {
             waiting: Vec::new(),
             waiting_sum: 0,
             now: 0.0,
+            windows: spec.attribution.clone(),
             attributed: vec![0; spec.attribution.len()],
+            exported: None,
         };
         lp.draws = (0..lp.sources.len()).map(|_| None).collect();
         for s in 0..lp.sources.len() {
@@ -496,6 +505,9 @@ impl<'a> ServiceRun<'a> {
         lp.completed.push(0);
         lp.busy.push(0.0);
         lp.waiting.push(0);
+        if let Some(e) = lp.exported.as_mut() {
+            e.push(VllmCounters::default());
+        }
         let ready = span.ready_s;
         lp.spans.push(ReplicaSpan {
             stop_s: None,
@@ -525,6 +537,61 @@ impl<'a> ServiceRun<'a> {
         self.0.push(t, Lifecycle::Dead(i));
     }
 
+    /// Keeps each replica's vLLM counters from now on, for `scrape`.
+    pub(crate) fn export_metrics(&mut self) {
+        let lp = &mut self.0;
+        if lp.exported.is_none() {
+            lp.exported = Some(vec![VllmCounters::default(); lp.spans.len()]);
+        }
+    }
+
+    /// What replica `i` exports at `t` (the loop advanced to `t`): none once its pod is
+    /// gone, its node dead or before its engine started.
+    pub(crate) fn scrape(&self, i: usize, t: f64) -> Option<ReplicaScrape<'_>> {
+        let lp = &self.0;
+        let r = lp.replicas.get(i)?.as_ref()?;
+        if lp.dead[i] {
+            return None;
+        }
+        let waiting = r.waiting_len() as u32;
+        Some(ReplicaScrape {
+            pod: &lp.spans[i].pod,
+            running: r.outstanding() as u32 - waiting,
+            waiting,
+            kv_cache_usage: r.kv_cache_usage(),
+            busy_s: r.busy_until(t),
+            counters: lp.exported.as_ref()?.get(i)?,
+        })
+    }
+
+    /// The replicas added so far.
+    pub(crate) fn replica_count(&self) -> usize {
+        self.0.spans.len()
+    }
+
+    /// Requests in flight: on the replicas, and held by the router for want of a ready
+    /// replica (what Knative's activator reports as its concurrency).
+    pub(crate) fn concurrency(&self) -> (u64, u64) {
+        let lp = &self.0;
+        let on_replicas = lp.replicas.iter().flatten().map(|r| r.outstanding() as u64).sum();
+        (on_replicas, lp.pending.len() as u64)
+    }
+
+    /// Starts counting failed requests apart from `from` on (a fault struck); what fails
+    /// at `from` itself counts. Returns the window's number for `close_window`.
+    pub(crate) fn open_window(&mut self, from: f64) -> usize {
+        self.0.windows.push((from, f64::INFINITY));
+        self.0.attributed.push(0);
+        self.0.windows.len() - 1
+    }
+
+    /// Ends window `w` at `until`; what fails at `until` itself still counts.
+    pub(crate) fn close_window(&mut self, w: usize, until: f64) {
+        if let Some(window) = self.0.windows.get_mut(w) {
+            window.1 = until;
+        }
+    }
+
     /// Handles everything due before `t` (and not after the run's end).
     pub(crate) fn advance_before(&mut self, t: f64) {
         let lp = &mut self.0;
@@ -536,10 +603,22 @@ impl<'a> ServiceRun<'a> {
         }
     }
 
-    /// Handles what is left up to the run's end, and closes the accounts.
-    pub(crate) fn finish(mut self) -> ServiceResult {
+    /// Handles what is left up to the run's end, and closes the accounts, reporting how
+    /// far it has got to `progress`.
+    pub(crate) fn finish_observed(mut self, progress: Option<&Progress>) -> ServiceResult {
         let end = self.0.spec.end_s;
-        self.advance_before(f64::INFINITY);
+        let lp = &mut self.0;
+        let mut turns: u32 = 0;
+        while let Some((now, next)) = lp.next_event() {
+            if now > end {
+                break;
+            }
+            turns = turns.wrapping_add(1);
+            if let (Some(p), true) = (progress, turns.is_multiple_of(65_536)) {
+                p.set(Phase::Requests, now, end);
+            }
+            lp.handle(next, now);
+        }
         let lp = self.0;
         let mut in_flight = lp.pending.len() as u64;
         let mut busy = lp.busy;
@@ -698,7 +777,7 @@ mod tests {
                 _ => live.dead(index[i], t),
             }
         }
-        let incremental = fingerprint(live.finish(), spec.end_s);
+        let incremental = fingerprint(live.finish_observed(None), spec.end_s);
         assert!(batch.contains("\"completed\""), "{batch}");
         assert_eq!(batch, incremental);
     }

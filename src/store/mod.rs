@@ -4,6 +4,7 @@
 //! it, because only the engine holds it mutably and hands it to nothing else.
 
 mod apps;
+mod autoscaling;
 mod batch;
 mod fault;
 mod ids;
@@ -15,6 +16,9 @@ mod pod;
 mod workload;
 
 pub use apps::{Deployment, ReplicaSet};
+pub use autoscaling::{
+    AutoscalerOwner, HpaObject, HpaStatus, ScaledObjectObject, ScaledObjectStatus, ScalingDecision,
+};
 pub use batch::Job;
 pub use fault::{DepartedNode, Environment, FaultRecord, PodOwner};
 pub use ids::{DeploymentId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId, PodId, ReplicaSetId, WorkloadId};
@@ -65,6 +69,10 @@ pub struct Store {
     pub jobs: Objects<Job>,
     pub pod_groups: Objects<PodGroup>,
     pub leader_worker_sets: Objects<LeaderWorkerSet>,
+    pub hpas: BTreeMap<ObjectKey, HpaObject>,
+    pub scaled_objects: BTreeMap<ObjectKey, ScaledObjectObject>,
+    /// Every autoscaler decision that changed a target's replicas, in order.
+    pub scaling_decisions: Vec<ScalingDecision>,
     /// Manifest documents of user-applied objects by (kind, namespace, name), for patch.
     pub manifests: BTreeMap<(String, String, String), serde_json::Value>,
     /// Kubernetes events and timeline commands, in the order they happened.
@@ -99,6 +107,9 @@ impl Store {
             jobs: Objects::default(),
             pod_groups: Objects::default(),
             leader_worker_sets: Objects::default(),
+            hpas: BTreeMap::new(),
+            scaled_objects: BTreeMap::new(),
+            scaling_decisions: Vec::new(),
             manifests: BTreeMap::new(),
             events: Vec::new(),
             departed_nodes: Vec::new(),

@@ -14,6 +14,7 @@
 //! passes the largest proposal).
 
 pub(crate) mod behavior;
+pub(crate) mod manifest;
 pub(crate) mod replica_calculator;
 
 use crate::units::SimDuration;

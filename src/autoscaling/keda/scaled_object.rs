@@ -219,7 +219,7 @@ pub(crate) enum DecodeError {
 }
 
 /// The JSON type of a value, for error messages.
-fn json_type(v: &Value) -> String {
+pub(crate) fn json_type(v: &Value) -> String {
     match v {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("the boolean {b}"),
@@ -230,7 +230,7 @@ fn json_type(v: &Value) -> String {
     }
 }
 
-fn object<'a>(v: &'a Value, path: &str, fix: &'static str) -> Result<&'a serde_json::Map<String, Value>, DecodeError> {
+pub(crate) fn object<'a>(v: &'a Value, path: &str, fix: &'static str) -> Result<&'a serde_json::Map<String, Value>, DecodeError> {
     v.as_object().ok_or_else(|| DecodeError::WrongType {
         path: path.into(),
         expected: "a map",
@@ -239,7 +239,7 @@ fn object<'a>(v: &'a Value, path: &str, fix: &'static str) -> Result<&'a serde_j
     })
 }
 
-fn string(v: &Value, path: &str, fix: &'static str) -> Result<String, DecodeError> {
+pub(crate) fn string(v: &Value, path: &str, fix: &'static str) -> Result<String, DecodeError> {
     v.as_str().map(str::to_owned).ok_or_else(|| DecodeError::WrongType {
         path: path.into(),
         expected: "a string",
@@ -249,7 +249,7 @@ fn string(v: &Value, path: &str, fix: &'static str) -> Result<String, DecodeErro
 }
 
 /// An optional int32 field: absent or null is `None`.
-fn opt_i32(
+pub(crate) fn opt_i32(
     map: &serde_json::Map<String, Value>,
     parent: &str,
     key: &str,
@@ -431,7 +431,7 @@ fn decode_trigger(v: &Value, path: &str) -> Result<Trigger, DecodeError> {
     })
 }
 
-fn decode_rules(v: &Value, path: &str) -> Result<ScalingRules, DecodeError> {
+pub(crate) fn decode_rules(v: &Value, path: &str) -> Result<ScalingRules, DecodeError> {
     let map = object(v, path, "see HPAScalingRules")?;
     let select_policy = match map.get("selectPolicy") {
         None | Some(Value::Null) => None,

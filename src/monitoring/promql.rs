@@ -1,0 +1,2166 @@
+//! The PromQL subset the simulated autoscalers query the store with: a parser whose
+//! errors carry the byte offset and name what was expected, and an evaluator of instant
+//! queries that follows Prometheus 3's engine (`promql/engine.go`, `functions.go`,
+//! `quantile.go`) for the constructs it supports.
+//!
+//! Supported: number literals (decimal, hex, `Inf`, `NaN`); instant selectors
+//! `name{l="v", l!="v", l=~"re", l!~"re"}` (regexes fully anchored, RE2 syntax); range
+//! selectors `name{...}[5m]` as the argument of `rate`, `irate`, `increase`,
+//! `avg_over_time`, `max_over_time`, `min_over_time` and `sum_over_time`; `sum`, `avg`,
+//! `max`, `min`, `count` with `by (...)` or `without (...)` before or after the argument;
+//! `histogram_quantile`, `clamp_min`, `clamp_max`, `scalar`, `vector`; `+ - * /` and unary
+//! minus with the usual precedence and parentheses, between scalars, a scalar and a vector,
+//! or two vectors matched one to one on all labels but the metric name.
+//!
+//! Everything else Prometheus has (`offset`, `@`, subqueries, comparisons, `and`/`or`,
+//! `on`/`ignoring`/`group_left`, `topk`, other functions) is a parse error that names the
+//! construct and lists what is supported, so a scenario author learns at load time, not
+//! from a wrong scaling decision. Types are checked while parsing, as Prometheus does, so
+//! evaluating a parsed query fails only where Prometheus' would at run time (vector
+//! matching that is not one to one).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use regex::Regex;
+use thiserror::Error;
+
+use super::tsdb::{label_value, Labels, Series, Tsdb, LOOKBACK_DELTA, METRIC_NAME_LABEL};
+use crate::units::{SimDuration, SimTime};
+
+/// The hint of every "not supported" error.
+const SUPPORTED: &str = "the simulator's PromQL subset has numbers, `metric{label=\"v\"}` selectors \
+(with =, !=, =~, !~), rate/irate/increase/avg_over_time/max_over_time/min_over_time/sum_over_time \
+over `metric[5m]`, sum/avg/max/min/count with by/without, histogram_quantile, clamp_min, clamp_max, \
+scalar, vector, and + - * / with parentheses";
+
+/// The deepest expression tree accepted: far beyond any autoscaling query, and shallow
+/// enough that evaluating, printing and dropping a tree never exhausts the stack.
+const MAX_DEPTH: usize = 64;
+
+/// The aggregation operators Prometheus has and the subset does not.
+const UNSUPPORTED_AGGREGATIONS: [&str; 9] = [
+    "group",
+    "stddev",
+    "stdvar",
+    "topk",
+    "bottomk",
+    "count_values",
+    "quantile",
+    "limitk",
+    "limit_ratio",
+];
+
+/// Prometheus' functions (promql/parser/functions.go, v3.5), to tell a function the subset
+/// leaves out from a misspelt name.
+const PROMETHEUS_FUNCTIONS: [&str; 81] = [
+    "abs",
+    "absent",
+    "absent_over_time",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
+    "avg_over_time",
+    "ceil",
+    "changes",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "cos",
+    "cosh",
+    "count_over_time",
+    "days_in_month",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "deg",
+    "delta",
+    "deriv",
+    "exp",
+    "floor",
+    "histogram_avg",
+    "histogram_count",
+    "histogram_sum",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "histogram_fraction",
+    "histogram_quantile",
+    "double_exponential_smoothing",
+    "hour",
+    "idelta",
+    "increase",
+    "info",
+    "irate",
+    "label_replace",
+    "label_join",
+    "last_over_time",
+    "ln",
+    "log10",
+    "log2",
+    "mad_over_time",
+    "max_over_time",
+    "min_over_time",
+    "ts_of_max_over_time",
+    "ts_of_min_over_time",
+    "ts_of_last_over_time",
+    "minute",
+    "month",
+    "pi",
+    "predict_linear",
+    "present_over_time",
+    "quantile_over_time",
+    "rad",
+    "rate",
+    "resets",
+    "round",
+    "scalar",
+    "sgn",
+    "sin",
+    "sinh",
+    "sort",
+    "sort_desc",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "sqrt",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "sum_over_time",
+    "tan",
+    "tanh",
+    "time",
+    "timestamp",
+    "vector",
+    "year",
+    "holt_winters",
+];
+
+// ---------------------------------------------------------------------------------------
+// The parsed query.
+
+/// A parsed query. Range selectors appear only inside `Range`, so every other node is a
+/// scalar or an instant vector.
+#[derive(Debug, Clone)]
+pub(crate) enum Expr {
+    Number(f64),
+    Selector(Selector),
+    /// Kept so that a query prints back as written.
+    Paren(Box<Expr>),
+    Negate(Box<Expr>),
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Aggregate {
+        op: AggOp,
+        grouping: Grouping,
+        expr: Box<Expr>,
+    },
+    /// `func(selector[range])`.
+    Range {
+        func: RangeFunc,
+        selector: Selector,
+        range: SimDuration,
+    },
+    HistogramQuantile {
+        phi: Box<Expr>,
+        buckets: Box<Expr>,
+    },
+    Clamp {
+        side: ClampSide,
+        expr: Box<Expr>,
+        bound: Box<Expr>,
+    },
+    /// `scalar(v)`.
+    Scalar(Box<Expr>),
+    /// `vector(s)`.
+    Vector(Box<Expr>),
+}
+
+/// What an expression evaluates to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueType {
+    Scalar,
+    Vector,
+}
+
+impl ValueType {
+    fn described(self) -> &'static str {
+        match self {
+            ValueType::Scalar => "a scalar",
+            ValueType::Vector => "an instant vector",
+        }
+    }
+}
+
+impl Expr {
+    pub(crate) fn value_type(&self) -> ValueType {
+        match self {
+            Expr::Number(_) | Expr::Scalar(_) => ValueType::Scalar,
+            Expr::Paren(e) | Expr::Negate(e) => e.value_type(),
+            Expr::Binary { lhs, rhs, .. } => {
+                if lhs.value_type() == ValueType::Scalar && rhs.value_type() == ValueType::Scalar {
+                    ValueType::Scalar
+                } else {
+                    ValueType::Vector
+                }
+            }
+            Expr::Selector(_)
+            | Expr::Aggregate { .. }
+            | Expr::Range { .. }
+            | Expr::HistogramQuantile { .. }
+            | Expr::Clamp { .. }
+            | Expr::Vector(_) => ValueType::Vector,
+        }
+    }
+}
+
+impl std::str::FromStr for Expr {
+    type Err = PromqlError;
+    fn from_str(query: &str) -> Result<Expr, PromqlError> {
+        parse(query)
+    }
+}
+
+/// `name{matchers}`: the series named `name` that every matcher accepts.
+#[derive(Debug, Clone)]
+pub(crate) struct Selector {
+    pub(crate) name: String,
+    pub(crate) matchers: Vec<Matcher>,
+}
+
+impl Selector {
+    fn matches(&self, series: &Series) -> bool {
+        self.matchers.iter().all(|m| {
+            // `__name__` is not among a series' labels in the store.
+            let value = if m.label == METRIC_NAME_LABEL { series.name() } else { series.label(&m.label) };
+            m.matches(value)
+        })
+    }
+}
+
+/// One label matcher; an absent label has the value `""`, as in Prometheus.
+#[derive(Debug, Clone)]
+pub(crate) struct Matcher {
+    pub(crate) label: String,
+    pub(crate) op: MatchOp,
+}
+
+impl Matcher {
+    pub(crate) fn matches(&self, value: &str) -> bool {
+        match &self.op {
+            MatchOp::Equal(v) => value == v,
+            MatchOp::NotEqual(v) => value != v,
+            MatchOp::Regex(re) => re.is_match(value),
+            MatchOp::NotRegex(re) => !re.is_match(value),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum MatchOp {
+    Equal(String),
+    NotEqual(String),
+    Regex(AnchoredRegex),
+    NotRegex(AnchoredRegex),
+}
+
+/// A matcher's regex, anchored at both ends as Prometheus anchors it (`^(?s:re)$`).
+#[derive(Debug, Clone)]
+pub(crate) struct AnchoredRegex {
+    pattern: String,
+    re: Regex,
+}
+
+impl AnchoredRegex {
+    pub(crate) fn new(pattern: &str) -> Result<Self, regex::Error> {
+        // Compiled bare first so that `a)|(b` is refused instead of escaping the anchors
+        // (Prometheus parses the bare pattern too).
+        Regex::new(pattern)?;
+        let re = Regex::new(&format!("^(?s:{pattern})$"))?;
+        Ok(AnchoredRegex {
+            pattern: pattern.to_string(),
+            re,
+        })
+    }
+
+    pub(crate) fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    pub(crate) fn is_match(&self, value: &str) -> bool {
+        self.re.is_match(value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinOp {
+    fn apply(self, a: f64, b: f64) -> f64 {
+        match self {
+            BinOp::Add => a + b,
+            BinOp::Sub => a - b,
+            BinOp::Mul => a * b,
+            BinOp::Div => a / b,
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AggOp {
+    Sum,
+    Avg,
+    Max,
+    Min,
+    Count,
+}
+
+impl AggOp {
+    fn from_keyword(word: &str) -> Option<AggOp> {
+        Some(match word {
+            "sum" => AggOp::Sum,
+            "avg" => AggOp::Avg,
+            "max" => AggOp::Max,
+            "min" => AggOp::Min,
+            "count" => AggOp::Count,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            AggOp::Sum => "sum",
+            AggOp::Avg => "avg",
+            AggOp::Max => "max",
+            AggOp::Min => "min",
+            AggOp::Count => "count",
+        }
+    }
+}
+
+/// Which labels an aggregation keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Grouping {
+    /// One group of everything, with no labels.
+    All,
+    /// Only these labels.
+    By(Vec<String>),
+    /// All labels but these and the metric name.
+    Without(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RangeFunc {
+    Rate,
+    Irate,
+    Increase,
+    AvgOverTime,
+    MaxOverTime,
+    MinOverTime,
+    SumOverTime,
+}
+
+impl RangeFunc {
+    fn from_name(name: &str) -> Option<RangeFunc> {
+        Some(match name {
+            "rate" => RangeFunc::Rate,
+            "irate" => RangeFunc::Irate,
+            "increase" => RangeFunc::Increase,
+            "avg_over_time" => RangeFunc::AvgOverTime,
+            "max_over_time" => RangeFunc::MaxOverTime,
+            "min_over_time" => RangeFunc::MinOverTime,
+            "sum_over_time" => RangeFunc::SumOverTime,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            RangeFunc::Rate => "rate",
+            RangeFunc::Irate => "irate",
+            RangeFunc::Increase => "increase",
+            RangeFunc::AvgOverTime => "avg_over_time",
+            RangeFunc::MaxOverTime => "max_over_time",
+            RangeFunc::MinOverTime => "min_over_time",
+            RangeFunc::SumOverTime => "sum_over_time",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClampSide {
+    Min,
+    Max,
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors.
+
+/// A query that does not parse: where, what was expected, and for constructs outside the
+/// subset, what is supported instead.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("PromQL error at byte {offset}: {message}{}", hint_suffix(.hint.as_deref()))]
+pub(crate) struct PromqlError {
+    /// Byte offset into the query.
+    pub(crate) offset: usize,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
+}
+
+fn hint_suffix(hint: Option<&str>) -> String {
+    hint.map(|h| format!(" (hint: {h})")).unwrap_or_default()
+}
+
+impl PromqlError {
+    fn new(offset: usize, message: impl Into<String>) -> Self {
+        PromqlError {
+            offset,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// `what` is outside the subset.
+    fn unsupported(offset: usize, what: &str) -> Self {
+        PromqlError {
+            offset,
+            message: format!("{what} is not supported by the simulator's PromQL subset"),
+            hint: Some(SUPPORTED.to_string()),
+        }
+    }
+
+    /// The query on one line and a caret under the offending character, for a person.
+    pub(crate) fn pointed(&self, query: &str) -> String {
+        let before = query.get(..self.offset).unwrap_or(query);
+        let column = before.chars().count();
+        format!("{query}\n{}^ {}", " ".repeat(column), self.message)
+    }
+}
+
+/// A parsed query that cannot be evaluated against this data.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub(crate) enum EvalError {
+    /// Only for a hand-built `Expr`: the parser checks types.
+    #[error("expected {expected} from `{expr}`, got {got}")]
+    TypeMismatch {
+        expected: &'static str,
+        got: &'static str,
+        expr: String,
+    },
+    #[error(
+        "found duplicate series for the match group {group} on the right-hand side of `{op}`: {first} and {second}; \
+         many-to-many matching is not allowed: matching labels must be unique on one side"
+    )]
+    DuplicateRight {
+        op: &'static str,
+        group: String,
+        first: String,
+        second: String,
+    },
+    #[error(
+        "multiple series on the left-hand side of `{op}` match {group}; many-to-one matching needs group_left, \
+         which the simulator's PromQL subset does not support"
+    )]
+    ManyToOne { op: &'static str, group: String },
+}
+
+/// `query`'s error: the query did not parse, or could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub(crate) enum QueryError {
+    #[error(transparent)]
+    Parse(#[from] PromqlError),
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+// ---------------------------------------------------------------------------------------
+// Lexer.
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    LParen,
+    RParen,
+    LBrace,
+    RBrace,
+    LBracket,
+    RBracket,
+    Comma,
+    Colon,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Percent,
+    Caret,
+    Assign,
+    NotEq,
+    ReMatch,
+    ReNotMatch,
+    EqEq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    At,
+    Number(f64),
+    Duration(SimDuration),
+    Str(String),
+    Ident(String),
+    Eof,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    start: usize,
+    end: usize,
+}
+
+/// Reads tokens on demand, so that the first error reported is the leftmost one.
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+    peeked: Option<Token>,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(src: &'a str) -> Self {
+        Lexer { src, pos: 0, peeked: None }
+    }
+
+    fn peek(&mut self) -> Result<Token, PromqlError> {
+        if let Some(t) = &self.peeked {
+            return Ok(t.clone());
+        }
+        let t = self.lex()?;
+        self.peeked = Some(t.clone());
+        Ok(t)
+    }
+
+    fn next(&mut self) -> Result<Token, PromqlError> {
+        match self.peeked.take() {
+            Some(t) => Ok(t),
+            None => self.lex(),
+        }
+    }
+
+    fn rest(&self) -> &'a str {
+        self.src.get(self.pos..).unwrap_or("")
+    }
+
+    fn byte(&self, at: usize) -> Option<u8> {
+        self.src.as_bytes().get(at).copied()
+    }
+
+    fn skip_blanks(&mut self) {
+        loop {
+            let rest = self.rest();
+            let trimmed = rest.trim_start();
+            self.pos += rest.len() - trimmed.len();
+            if !trimmed.starts_with('#') {
+                return;
+            }
+            // A comment runs to the end of the line.
+            self.pos += trimmed.find('\n').unwrap_or(trimmed.len());
+        }
+    }
+
+    fn lex(&mut self) -> Result<Token, PromqlError> {
+        self.skip_blanks();
+        let start = self.pos;
+        let Some(c) = self.rest().chars().next() else {
+            return Ok(Token {
+                tok: Tok::Eof,
+                start,
+                end: start,
+            });
+        };
+        let two = |second: u8| self.byte(start + 1) == Some(second);
+        let (tok, len) = match c {
+            '(' => (Tok::LParen, 1),
+            ')' => (Tok::RParen, 1),
+            '{' => (Tok::LBrace, 1),
+            '}' => (Tok::RBrace, 1),
+            '[' => (Tok::LBracket, 1),
+            ']' => (Tok::RBracket, 1),
+            ',' => (Tok::Comma, 1),
+            '+' => (Tok::Plus, 1),
+            '-' => (Tok::Minus, 1),
+            '*' => (Tok::Star, 1),
+            '/' => (Tok::Slash, 1),
+            '%' => (Tok::Percent, 1),
+            '^' => (Tok::Caret, 1),
+            '@' => (Tok::At, 1),
+            '=' if two(b'~') => (Tok::ReMatch, 2),
+            '=' if two(b'=') => (Tok::EqEq, 2),
+            '=' => (Tok::Assign, 1),
+            '!' if two(b'=') => (Tok::NotEq, 2),
+            '!' if two(b'~') => (Tok::ReNotMatch, 2),
+            '!' => return Err(PromqlError::new(start, "unexpected `!`; expected `!=` or `!~`")),
+            '<' if two(b'=') => (Tok::Le, 2),
+            '<' => (Tok::Lt, 1),
+            '>' if two(b'=') => (Tok::Ge, 2),
+            '>' => (Tok::Gt, 1),
+            '"' | '\'' => return self.quoted(c),
+            '`' => return self.raw_string(),
+            '0'..='9' => return self.number_or_duration(),
+            '.' if self.byte(start + 1).is_some_and(|b| b.is_ascii_digit()) => return self.number_or_duration(),
+            c if c.is_ascii_alphabetic() || c == '_' => return Ok(self.identifier()),
+            // A metric name may start with `:`; a lone `:` is a subquery's step separator.
+            ':' if self.byte(start + 1).is_some_and(is_ident_byte) => return Ok(self.identifier()),
+            ':' => (Tok::Colon, 1),
+            other => return Err(PromqlError::new(start, format!("unexpected character `{other}`"))),
+        };
+        self.pos += len;
+        Ok(Token {
+            tok,
+            start,
+            end: self.pos,
+        })
+    }
+
+    fn identifier(&mut self) -> Token {
+        let start = self.pos;
+        let len = self.rest().bytes().take_while(|b| is_ident_byte(*b)).count();
+        self.pos += len;
+        let word = &self.src[start..self.pos];
+        // `Inf` and `NaN` are numbers in any case, as in Prometheus' lexer.
+        let tok = if word.eq_ignore_ascii_case("inf") {
+            Tok::Number(f64::INFINITY)
+        } else if word.eq_ignore_ascii_case("nan") {
+            Tok::Number(f64::NAN)
+        } else {
+            Tok::Ident(word.to_string())
+        };
+        Token {
+            tok,
+            start,
+            end: self.pos,
+        }
+    }
+
+    /// A number, or a duration when digits run straight into a unit (`5m`, `1h30m`).
+    fn number_or_duration(&mut self) -> Result<Token, PromqlError> {
+        let start = self.pos;
+        let rest = self.rest();
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && rest.as_bytes().get(digits).is_some_and(|b| b"smhdwy".contains(b)) {
+            return self.duration();
+        }
+        let len = if rest.starts_with("0x") || rest.starts_with("0X") {
+            2 + rest[2..].bytes().take_while(u8::is_ascii_hexdigit).count()
+        } else {
+            decimal_len(rest)
+        };
+        let text = &rest[..len];
+        self.pos += len;
+        if self.byte(self.pos).is_some_and(is_ident_byte) {
+            let bad_end = self.pos + self.rest().bytes().take_while(|b| is_ident_byte(*b)).count();
+            return Err(PromqlError::new(
+                start,
+                format!("bad number or duration syntax `{}`", &self.src[start..bad_end]),
+            ));
+        }
+        let value = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16).ok().map(|v| v as f64),
+            None => text.parse::<f64>().ok(),
+        };
+        let Some(value) = value else {
+            return Err(PromqlError::new(start, format!("bad number syntax `{text}`")));
+        };
+        Ok(Token {
+            tok: Tok::Number(value),
+            start,
+            end: self.pos,
+        })
+    }
+
+    /// Prometheus' duration syntax (`model.ParseDuration`): integer amounts of y, w, d, h,
+    /// m, s, ms, each unit at most once and in that order.
+    fn duration(&mut self) -> Result<Token, PromqlError> {
+        const UNITS: [(&str, u64); 7] = [
+            ("y", 365 * 86_400_000),
+            ("w", 7 * 86_400_000),
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("ms", 1),
+            ("m", 60_000),
+            ("s", 1000),
+        ];
+        // The order units must come in; "ms" is tried before "m" above only to lex it.
+        const ORDER: [&str; 7] = ["y", "w", "d", "h", "m", "s", "ms"];
+        let start = self.pos;
+        let mut total: u64 = 0;
+        let mut last_rank: Option<usize> = None;
+        while self.byte(self.pos).is_some_and(|b| b.is_ascii_digit()) {
+            let rest = self.rest();
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            let amount: u64 = rest[..digits].parse().unwrap_or(u64::MAX);
+            let after = &rest[digits..];
+            let Some((unit, ms)) = UNITS.iter().find(|(u, _)| after.starts_with(u)) else {
+                return Err(PromqlError::new(
+                    self.pos + digits,
+                    "expected a duration unit (ms, s, m, h, d, w or y) after the number",
+                ));
+            };
+            let rank = ORDER.iter().position(|u| u == unit).unwrap_or(0);
+            if last_rank.is_some_and(|r| r >= rank) {
+                return Err(PromqlError::new(
+                    start,
+                    "bad duration: units must go from the largest to the smallest, each once (e.g. `1h30m`)",
+                ));
+            }
+            last_rank = Some(rank);
+            total = amount.saturating_mul(*ms).saturating_add(total);
+            self.pos += digits + unit.len();
+        }
+        if self.byte(self.pos).is_some_and(is_ident_byte) {
+            return Err(PromqlError::new(
+                start,
+                format!("bad duration syntax `{}`", &self.src[start..self.pos + 1]),
+            ));
+        }
+        if total > SimDuration::MAX.0 {
+            return Err(PromqlError::new(start, "duration is longer than the simulator's limit of 365d"));
+        }
+        Ok(Token {
+            tok: Tok::Duration(SimDuration(total)),
+            start,
+            end: self.pos,
+        })
+    }
+
+    /// A `"…"` or `'…'` string with Go's escapes.
+    fn quoted(&mut self, quote: char) -> Result<Token, PromqlError> {
+        let start = self.pos;
+        let mut out = String::new();
+        let mut chars = self.src[start + 1..].char_indices();
+        loop {
+            let Some((i, c)) = chars.next() else {
+                return Err(PromqlError::new(start, format!("unterminated string: expected a closing {quote}")));
+            };
+            let at = start + 1 + i;
+            match c {
+                c if c == quote => {
+                    self.pos = at + 1;
+                    return Ok(Token {
+                        tok: Tok::Str(out),
+                        start,
+                        end: self.pos,
+                    });
+                }
+                '\n' => {
+                    return Err(PromqlError::new(
+                        start,
+                        format!("unterminated string: expected a closing {quote} before the end of the line"),
+                    ))
+                }
+                '\\' => out.push(escape(&mut chars, at, quote)?),
+                c => out.push(c),
+            }
+        }
+    }
+
+    fn raw_string(&mut self) -> Result<Token, PromqlError> {
+        let start = self.pos;
+        let body = &self.src[start + 1..];
+        let Some(len) = body.find('`') else {
+            return Err(PromqlError::new(start, "unterminated raw string: expected a closing `"));
+        };
+        self.pos = start + 1 + len + 1;
+        Ok(Token {
+            tok: Tok::Str(body[..len].to_string()),
+            start,
+            end: self.pos,
+        })
+    }
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b':'
+}
+
+/// The length of the decimal number at the start of `s`: digits, a fraction, an exponent.
+fn decimal_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let digits_from = |i: usize| b[i.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut i = digits_from(0);
+    if b.get(i) == Some(&b'.') {
+        i += 1 + digits_from(i + 1);
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
+        let exp = digits_from(i + 1 + sign);
+        // Without exponent digits the `e` is not part of the number.
+        if exp > 0 {
+            i += 1 + sign + exp;
+        }
+    }
+    i
+}
+
+/// One escape sequence after a backslash at byte `at` (Go's `strconv.Unquote`).
+fn escape(chars: &mut std::str::CharIndices<'_>, at: usize, quote: char) -> Result<char, PromqlError> {
+    let bad = || PromqlError::new(at, "unknown escape sequence in the string");
+    let Some((_, c)) = chars.next() else { return Err(bad()) };
+    let mut hex = |n: usize| -> Result<char, PromqlError> {
+        let mut v: u32 = 0;
+        for _ in 0..n {
+            let d = chars.next().and_then(|(_, c)| c.to_digit(16)).ok_or_else(bad)?;
+            v = v * 16 + d;
+        }
+        char::from_u32(v).ok_or_else(|| PromqlError::new(at, "escape sequence is not a valid character"))
+    };
+    Ok(match c {
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        'f' => '\u{c}',
+        'n' => '\n',
+        'r' => '\r',
+        't' => '\t',
+        'v' => '\u{b}',
+        '\\' => '\\',
+        c if c == quote => c,
+        'x' => hex(2)?,
+        'u' => hex(4)?,
+        'U' => hex(8)?,
+        '0'..='7' => {
+            let mut v = c.to_digit(8).unwrap_or(0);
+            for _ in 0..2 {
+                let d = chars.next().and_then(|(_, c)| c.to_digit(8)).ok_or_else(bad)?;
+                v = v * 8 + d;
+            }
+            char::from_u32(v).ok_or_else(bad)?
+        }
+        _ => return Err(bad()),
+    })
+}
+
+fn describe(tok: &Tok) -> String {
+    match tok {
+        Tok::Eof => "the end of the query".to_string(),
+        Tok::Number(v) => format!("number `{}`", Num(*v)),
+        Tok::Duration(d) => format!("duration `{d}`"),
+        Tok::Str(s) => format!("string \"{}\"", escaped(s)),
+        Tok::Ident(w) => format!("`{w}`"),
+        other => format!("`{}`", punctuation(other)),
+    }
+}
+
+fn punctuation(tok: &Tok) -> &'static str {
+    match tok {
+        Tok::LParen => "(",
+        Tok::RParen => ")",
+        Tok::LBrace => "{",
+        Tok::RBrace => "}",
+        Tok::LBracket => "[",
+        Tok::RBracket => "]",
+        Tok::Comma => ",",
+        Tok::Colon => ":",
+        Tok::Plus => "+",
+        Tok::Minus => "-",
+        Tok::Star => "*",
+        Tok::Slash => "/",
+        Tok::Percent => "%",
+        Tok::Caret => "^",
+        Tok::Assign => "=",
+        Tok::NotEq => "!=",
+        Tok::ReMatch => "=~",
+        Tok::ReNotMatch => "!~",
+        Tok::EqEq => "==",
+        Tok::Lt => "<",
+        Tok::Le => "<=",
+        Tok::Gt => ">",
+        Tok::Ge => ">=",
+        Tok::At => "@",
+        Tok::Number(_) | Tok::Duration(_) | Tok::Str(_) | Tok::Ident(_) | Tok::Eof => "",
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Parser.
+
+/// Parses a query of the subset.
+pub(crate) fn parse(query: &str) -> Result<Expr, PromqlError> {
+    let mut p = Parser {
+        lex: Lexer::new(query),
+        nesting: 0,
+    };
+    let (expr, _) = p.expr()?;
+    let tok = p.lex.next()?;
+    if tok.tok == Tok::Eof {
+        return Ok(expr);
+    }
+    Err(trailing(&tok))
+}
+
+/// An expression and the depth of its tree.
+type Parsed = (Expr, usize);
+
+struct Parser<'a> {
+    lex: Lexer<'a>,
+    /// How deep the parser has recursed, bounded before the tree is built.
+    nesting: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&mut self) -> Result<Token, PromqlError> {
+        self.lex.peek()
+    }
+
+    fn next(&mut self) -> Result<Token, PromqlError> {
+        self.lex.next()
+    }
+
+    /// Consumes the next token if it is `want`, otherwise fails with `expected`.
+    fn expect(&mut self, want: &Tok, expected: &str) -> Result<Token, PromqlError> {
+        let tok = self.next()?;
+        if &tok.tok == want {
+            return Ok(tok);
+        }
+        Err(PromqlError::new(tok.start, format!("{expected}, found {}", describe(&tok.tok))))
+    }
+
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, PromqlError>) -> Result<T, PromqlError> {
+        if self.nesting >= MAX_DEPTH {
+            let at = self.peek()?.start;
+            return Err(too_deep(at));
+        }
+        self.nesting += 1;
+        let out = f(self);
+        self.nesting -= 1;
+        out
+    }
+
+    /// Additive level: `term (('+' | '-') term)*`.
+    fn expr(&mut self) -> Result<Parsed, PromqlError> {
+        self.nested(|p| {
+            let (mut lhs, mut depth) = p.term()?;
+            loop {
+                let tok = p.peek()?;
+                let op = match tok.tok {
+                    Tok::Plus => BinOp::Add,
+                    Tok::Minus => BinOp::Sub,
+                    _ => return Ok((lhs, depth)),
+                };
+                p.next()?;
+                p.reject_matching_modifier()?;
+                let (rhs, rhs_depth) = p.term()?;
+                depth = deeper(depth.max(rhs_depth), tok.start)?;
+                lhs = binary(op, lhs, rhs);
+            }
+        })
+    }
+
+    /// Multiplicative level: `unary (('*' | '/') unary)*`.
+    fn term(&mut self) -> Result<Parsed, PromqlError> {
+        let (mut lhs, mut depth) = self.unary()?;
+        loop {
+            let tok = self.peek()?;
+            let op = match tok.tok {
+                Tok::Star => BinOp::Mul,
+                Tok::Slash => BinOp::Div,
+                _ => {
+                    // Every operand is followed by this check, so an operator outside the
+                    // subset is reported where it stands.
+                    if let Some(what) = unsupported_operator(&tok.tok) {
+                        return Err(PromqlError::unsupported(tok.start, &what));
+                    }
+                    return Ok((lhs, depth));
+                }
+            };
+            self.next()?;
+            self.reject_matching_modifier()?;
+            let (rhs, rhs_depth) = self.unary()?;
+            depth = deeper(depth.max(rhs_depth), tok.start)?;
+            lhs = binary(op, lhs, rhs);
+        }
+    }
+
+    /// `('-' | '+')* primary`, a minus on a number literal folded into it.
+    fn unary(&mut self) -> Result<Parsed, PromqlError> {
+        let tok = self.peek()?;
+        let negate = match tok.tok {
+            Tok::Minus => true,
+            Tok::Plus => false,
+            _ => {
+                let parsed = self.primary()?;
+                self.reject_postfix(&parsed.0)?;
+                return Ok(parsed);
+            }
+        };
+        self.next()?;
+        let (inner, depth) = self.nested(Self::unary)?;
+        Ok(match (negate, inner) {
+            (true, Expr::Number(v)) => (Expr::Number(-v), depth),
+            (true, inner) => (Expr::Negate(Box::new(inner)), deeper(depth, tok.start)?),
+            (false, inner) => (inner, depth),
+        })
+    }
+
+    fn primary(&mut self) -> Result<Parsed, PromqlError> {
+        let tok = self.next()?;
+        let start = tok.start;
+        match tok.tok {
+            Tok::Number(v) => Ok((Expr::Number(v), 1)),
+            Tok::LParen => {
+                let (inner, depth) = self.expr()?;
+                self.expect(&Tok::RParen, &format!("expected `)` to close the `(` at byte {start}"))?;
+                Ok((Expr::Paren(Box::new(inner)), deeper(depth, start)?))
+            }
+            Tok::Ident(word) => self.identifier(word, start),
+            Tok::Str(_) => Err(PromqlError::new(
+                start,
+                "a string is only allowed as a label matcher's value, e.g. `metric{pod=\"a\"}`",
+            )),
+            Tok::Duration(_) => Err(PromqlError::new(
+                start,
+                "a duration is only allowed as the range of a range selector, e.g. `rate(metric[5m])`",
+            )),
+            Tok::LBrace => Err(PromqlError {
+                offset: start,
+                message: "expected a metric name before `{`".to_string(),
+                hint: Some("the simulator's PromQL subset selects series by metric name, e.g. `metric{pod=\"a\"}`".into()),
+            }),
+            Tok::Eof => Err(PromqlError::new(start, "unexpected end of the query; expected an expression")),
+            other => Err(PromqlError::new(
+                start,
+                format!(
+                    "unexpected {}; expected an expression (a number, a metric name, a function, an aggregation or `(`)",
+                    describe(&other)
+                ),
+            )),
+        }
+    }
+
+    fn identifier(&mut self, word: String, start: usize) -> Result<Parsed, PromqlError> {
+        let lower = word.to_ascii_lowercase();
+        if let Some(op) = AggOp::from_keyword(&lower) {
+            return self.aggregation(op, start);
+        }
+        if UNSUPPORTED_AGGREGATIONS.contains(&lower.as_str()) {
+            return Err(PromqlError::unsupported(start, &format!("the `{lower}` aggregation")));
+        }
+        if let Some(err) = misplaced_keyword(&lower, start) {
+            return Err(err);
+        }
+        if self.peek()?.tok == Tok::LParen {
+            return self.call(word, start);
+        }
+        let selector = self.selector(word)?;
+        Ok((Expr::Selector(selector), 1))
+    }
+
+    /// `offset`, `@` and a range after an operand (a range selector outside a function, or
+    /// a subquery).
+    fn reject_postfix(&mut self, operand: &Expr) -> Result<(), PromqlError> {
+        let tok = self.peek()?;
+        match &tok.tok {
+            Tok::LBracket if matches!(operand, Expr::Selector(_)) => Err(PromqlError::new(
+                tok.start,
+                "a range selector such as `[5m]` is only supported as the argument of rate, irate, increase, \
+                 avg_over_time, max_over_time, min_over_time or sum_over_time",
+            )),
+            Tok::LBracket => Err(PromqlError::unsupported(tok.start, "a subquery (`expr[range:step]`)")),
+            Tok::Ident(w) if w.eq_ignore_ascii_case("offset") => {
+                Err(PromqlError::unsupported(tok.start, "the `offset` modifier"))
+            }
+            Tok::At => Err(PromqlError::unsupported(tok.start, "the `@` modifier")),
+            _ => Ok(()),
+        }
+    }
+
+    /// `bool`, `on(...)`, `ignoring(...)`, `group_left`, `group_right` after an operator.
+    fn reject_matching_modifier(&mut self) -> Result<(), PromqlError> {
+        let tok = self.peek()?;
+        let Tok::Ident(w) = &tok.tok else { return Ok(()) };
+        let w = w.to_ascii_lowercase();
+        match w.as_str() {
+            "bool" => Err(PromqlError::unsupported(tok.start, "the `bool` modifier")),
+            "on" | "ignoring" | "group_left" | "group_right" => Err(PromqlError::unsupported(
+                tok.start,
+                &format!("vector matching with `{w}` (vectors are matched one to one on all labels)"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// `name` or `name{matchers}`.
+    fn selector(&mut self, name: String) -> Result<Selector, PromqlError> {
+        let mut matchers = Vec::new();
+        if self.peek()?.tok != Tok::LBrace {
+            return Ok(Selector { name, matchers });
+        }
+        let open = self.next()?;
+        loop {
+            let tok = self.next()?;
+            let label = match tok.tok {
+                Tok::RBrace => break,
+                Tok::Ident(label) => label_name(label, tok.start)?,
+                Tok::Str(_) => {
+                    return Err(PromqlError::unsupported(
+                        tok.start,
+                        "a quoted label name (write the label name bare, e.g. `{pod=\"a\"}`)",
+                    ))
+                }
+                Tok::Eof => {
+                    return Err(PromqlError::new(
+                        tok.start,
+                        format!("expected `}}` to close the label matchers opened at byte {}", open.start),
+                    ))
+                }
+                other => {
+                    return Err(PromqlError::new(
+                        tok.start,
+                        format!("expected a label name in the label matchers, found {}", describe(&other)),
+                    ))
+                }
+            };
+            matchers.push(self.matcher(label)?);
+            let sep = self.next()?;
+            match sep.tok {
+                Tok::Comma => {}
+                Tok::RBrace => break,
+                other => {
+                    return Err(PromqlError::new(
+                        sep.start,
+                        format!("expected `,` or `}}` after a label matcher, found {}", describe(&other)),
+                    ))
+                }
+            }
+        }
+        Ok(Selector { name, matchers })
+    }
+
+    /// The operator and value of a matcher on `label`.
+    fn matcher(&mut self, label: String) -> Result<Matcher, PromqlError> {
+        let op_tok = self.next()?;
+        let kind = match op_tok.tok {
+            Tok::Assign | Tok::NotEq | Tok::ReMatch | Tok::ReNotMatch => op_tok.tok.clone(),
+            Tok::EqEq => return Err(PromqlError::new(op_tok.start, "use `=`, not `==`, in a label matcher")),
+            other => {
+                return Err(PromqlError::new(
+                    op_tok.start,
+                    format!(
+                        "expected a label matching operator (`=`, `!=`, `=~` or `!~`) after `{label}`, found {}",
+                        describe(&other)
+                    ),
+                ))
+            }
+        };
+        let value_tok = self.next()?;
+        let Tok::Str(value) = value_tok.tok else {
+            return Err(PromqlError::new(
+                value_tok.start,
+                format!(
+                    "expected a quoted string after `{label}{}`, found {}",
+                    punctuation(&kind),
+                    describe(&value_tok.tok)
+                ),
+            ));
+        };
+        let regex = |value: &str| {
+            AnchoredRegex::new(value).map_err(|e| {
+                PromqlError::new(value_tok.start, format!("invalid regular expression in the label matcher: {e}"))
+            })
+        };
+        let op = match kind {
+            Tok::Assign => MatchOp::Equal(value),
+            Tok::NotEq => MatchOp::NotEqual(value),
+            Tok::ReMatch => MatchOp::Regex(regex(&value)?),
+            _ => MatchOp::NotRegex(regex(&value)?),
+        };
+        Ok(Matcher { label, op })
+    }
+
+    /// `op [grouping] (expr) [grouping]`.
+    fn aggregation(&mut self, op: AggOp, start: usize) -> Result<Parsed, PromqlError> {
+        let name = op.name();
+        let mut grouping = self.grouping()?;
+        let expected = match grouping {
+            Some(_) => "expected `(` and the aggregated expression after the grouping labels".to_string(),
+            None => format!("expected `(` after `{name}`"),
+        };
+        self.expect(&Tok::LParen, &expected)?;
+        let arg_start = self.peek()?.start;
+        let (inner, depth) = self.expr()?;
+        let close = self.next()?;
+        match close.tok {
+            Tok::RParen => {}
+            Tok::Comma => {
+                return Err(PromqlError::new(close.start, format!("`{name}` takes one argument")));
+            }
+            other => {
+                return Err(PromqlError::new(
+                    close.start,
+                    format!("expected `)` after the argument of `{name}`, found {}", describe(&other)),
+                ))
+            }
+        }
+        let at = self.peek()?.start;
+        if let Some(trailing) = self.grouping()? {
+            if grouping.is_some() {
+                return Err(PromqlError::new(at, "an aggregation takes one `by` or `without` clause"));
+            }
+            grouping = Some(trailing);
+        }
+        require(&inner, ValueType::Vector, arg_start, &format!("the argument of `{name}`"))?;
+        Ok((
+            Expr::Aggregate {
+                op,
+                grouping: grouping.unwrap_or(Grouping::All),
+                expr: Box::new(inner),
+            },
+            deeper(depth, start)?,
+        ))
+    }
+
+    /// `by (l, ...)` or `without (l, ...)`, if next.
+    fn grouping(&mut self) -> Result<Option<Grouping>, PromqlError> {
+        let tok = self.peek()?;
+        let Tok::Ident(word) = &tok.tok else { return Ok(None) };
+        let keyword = word.to_ascii_lowercase();
+        if keyword != "by" && keyword != "without" {
+            return Ok(None);
+        }
+        self.next()?;
+        self.expect(&Tok::LParen, &format!("expected `(` and a list of label names after `{keyword}`"))?;
+        let mut labels = Vec::new();
+        loop {
+            let tok = self.next()?;
+            match tok.tok {
+                Tok::RParen => break,
+                Tok::Ident(label) => labels.push(label_name(label, tok.start)?),
+                other => {
+                    return Err(PromqlError::new(
+                        tok.start,
+                        format!("expected a label name or `)` in the `{keyword}` list, found {}", describe(&other)),
+                    ))
+                }
+            }
+            let sep = self.next()?;
+            match sep.tok {
+                Tok::Comma => {}
+                Tok::RParen => break,
+                other => {
+                    return Err(PromqlError::new(
+                        sep.start,
+                        format!("expected `,` or `)` after a label name in the `{keyword}` list, found {}", describe(&other)),
+                    ))
+                }
+            }
+        }
+        Ok(Some(if keyword == "by" { Grouping::By(labels) } else { Grouping::Without(labels) }))
+    }
+
+    /// `name(args)`; the next token is `(`.
+    fn call(&mut self, name: String, start: usize) -> Result<Parsed, PromqlError> {
+        if let Some(func) = RangeFunc::from_name(&name) {
+            self.next()?;
+            let (selector, range) = self.range_argument(func)?;
+            self.close_call(&name, 1)?;
+            return Ok((Expr::Range { func, selector, range }, 2));
+        }
+        let (expr, depth) = match name.as_str() {
+            "histogram_quantile" => {
+                self.next()?;
+                let (phi, d1) = self.argument(ValueType::Scalar, "the first argument of `histogram_quantile` (φ)")?;
+                self.comma(&name, 2)?;
+                let (buckets, d2) = self.argument(ValueType::Vector, "the second argument of `histogram_quantile`")?;
+                let expr = Expr::HistogramQuantile {
+                    phi: Box::new(phi),
+                    buckets: Box::new(buckets),
+                };
+                (expr, d1.max(d2))
+            }
+            "clamp_min" | "clamp_max" => {
+                self.next()?;
+                let (expr, d1) = self.argument(ValueType::Vector, &format!("the first argument of `{name}`"))?;
+                self.comma(&name, 2)?;
+                let (bound, d2) = self.argument(ValueType::Scalar, &format!("the second argument of `{name}`"))?;
+                let side = if name == "clamp_min" { ClampSide::Min } else { ClampSide::Max };
+                let expr = Expr::Clamp {
+                    side,
+                    expr: Box::new(expr),
+                    bound: Box::new(bound),
+                };
+                (expr, d1.max(d2))
+            }
+            "scalar" => {
+                self.next()?;
+                let (arg, d) = self.argument(ValueType::Vector, "the argument of `scalar`")?;
+                (Expr::Scalar(Box::new(arg)), d)
+            }
+            "vector" => {
+                self.next()?;
+                let (arg, d) = self.argument(ValueType::Scalar, "the argument of `vector`")?;
+                (Expr::Vector(Box::new(arg)), d)
+            }
+            _ if PROMETHEUS_FUNCTIONS.contains(&name.as_str()) => {
+                return Err(PromqlError::unsupported(start, &format!("the function `{name}`")));
+            }
+            _ => {
+                return Err(PromqlError {
+                    offset: start,
+                    message: format!("unknown function `{name}`"),
+                    hint: Some(SUPPORTED.to_string()),
+                })
+            }
+        };
+        let arity = if matches!(expr, Expr::Scalar(_) | Expr::Vector(_)) { 1 } else { 2 };
+        self.close_call(&name, arity)?;
+        Ok((expr, deeper(depth, start)?))
+    }
+
+    fn argument(&mut self, want: ValueType, what: &str) -> Result<Parsed, PromqlError> {
+        let start = self.peek()?.start;
+        let parsed = self.expr()?;
+        require(&parsed.0, want, start, what)?;
+        Ok(parsed)
+    }
+
+    fn comma(&mut self, name: &str, arity: usize) -> Result<(), PromqlError> {
+        let tok = self.next()?;
+        match tok.tok {
+            Tok::Comma => Ok(()),
+            Tok::RParen => Err(PromqlError::new(tok.start, format!("`{name}` takes {arity} arguments"))),
+            other => Err(PromqlError::new(
+                tok.start,
+                format!("expected `,` and the next argument of `{name}`, found {}", describe(&other)),
+            )),
+        }
+    }
+
+    fn close_call(&mut self, name: &str, arity: usize) -> Result<(), PromqlError> {
+        let tok = self.next()?;
+        match tok.tok {
+            Tok::RParen => Ok(()),
+            Tok::Comma => {
+                let n = if arity == 1 { "one argument".to_string() } else { format!("{arity} arguments") };
+                Err(PromqlError::new(tok.start, format!("`{name}` takes {n}")))
+            }
+            other => Err(PromqlError::new(
+                tok.start,
+                format!("expected `)` after the arguments of `{name}`, found {}", describe(&other)),
+            )),
+        }
+    }
+
+    /// `selector[range]`, the argument of a range function.
+    fn range_argument(&mut self, func: RangeFunc) -> Result<(Selector, SimDuration), PromqlError> {
+        let f = func.name();
+        let tok = self.next()?;
+        let name = match tok.tok {
+            Tok::Ident(word) => {
+                let lower = word.to_ascii_lowercase();
+                let is_call = self.peek()?.tok == Tok::LParen || AggOp::from_keyword(&lower).is_some();
+                if is_call {
+                    return Err(PromqlError::unsupported(
+                        tok.start,
+                        &format!("`{f}` over a function or an aggregation (a subquery)"),
+                    ));
+                }
+                if let Some(err) = misplaced_keyword(&lower, tok.start) {
+                    return Err(err);
+                }
+                word
+            }
+            other => {
+                return Err(PromqlError::new(
+                    tok.start,
+                    format!(
+                        "expected a metric selector with a range as the argument of `{f}`, e.g. `{f}(metric[5m])`, found {}",
+                        describe(&other)
+                    ),
+                ))
+            }
+        };
+        let selector = self.selector(name)?;
+        let open = self.next()?;
+        if open.tok != Tok::LBracket {
+            return Err(PromqlError::new(
+                open.start,
+                format!(
+                    "expected a range such as `[5m]` after the selector: `{f}` takes a range vector, found {}",
+                    describe(&open.tok)
+                ),
+            ));
+        }
+        let d = self.next()?;
+        let range = match d.tok {
+            Tok::Duration(range) if range > SimDuration::ZERO => range,
+            Tok::Duration(_) => return Err(PromqlError::new(d.start, "a range must be longer than zero")),
+            other => {
+                return Err(PromqlError::new(
+                    d.start,
+                    format!("expected a duration such as `5m` or `1m30s` in the range, found {}", describe(&other)),
+                ))
+            }
+        };
+        let close = self.next()?;
+        match close.tok {
+            Tok::RBracket => {}
+            Tok::Colon => return Err(PromqlError::unsupported(close.start, "a subquery (`expr[range:step]`)")),
+            other => {
+                return Err(PromqlError::new(
+                    close.start,
+                    format!("expected `]` after the range's duration, found {}", describe(&other)),
+                ))
+            }
+        }
+        // `offset` and `@` after the range.
+        self.reject_postfix(&Expr::Number(0.0))?;
+        Ok((selector, range))
+    }
+}
+
+/// The error for a keyword where an expression should start, if `word` is one.
+fn misplaced_keyword(word: &str, at: usize) -> Option<PromqlError> {
+    Some(match word {
+        "by" | "without" => PromqlError::new(
+            at,
+            format!("`{word}` must follow an aggregation operator (sum, avg, max, min or count)"),
+        ),
+        "offset" => PromqlError::unsupported(at, "the `offset` modifier"),
+        "bool" | "on" | "ignoring" | "group_left" | "group_right" => {
+            PromqlError::unsupported(at, &format!("the `{word}` modifier"))
+        }
+        "and" | "or" | "unless" | "atan2" => PromqlError::unsupported(at, &format!("the `{word}` operator")),
+        _ => return None,
+    })
+}
+
+/// The description of a binary operator outside the subset.
+fn unsupported_operator(tok: &Tok) -> Option<String> {
+    match tok {
+        Tok::Percent | Tok::Caret => Some(format!("the `{}` operator", punctuation(tok))),
+        Tok::EqEq | Tok::NotEq | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge => {
+            Some(format!("the comparison operator `{}`", punctuation(tok)))
+        }
+        Tok::Ident(w) => {
+            let w = w.to_ascii_lowercase();
+            matches!(w.as_str(), "and" | "or" | "unless" | "atan2").then(|| format!("the `{w}` operator"))
+        }
+        _ => None,
+    }
+}
+
+/// The error for a token after a complete query.
+fn trailing(tok: &Token) -> PromqlError {
+    if let Some(what) = unsupported_operator(&tok.tok) {
+        return PromqlError::unsupported(tok.start, &what);
+    }
+    match &tok.tok {
+        Tok::Ident(w) => {
+            if let Some(err) = misplaced_keyword(&w.to_ascii_lowercase(), tok.start) {
+                return err;
+            }
+        }
+        Tok::At => return PromqlError::unsupported(tok.start, "the `@` modifier"),
+        Tok::RParen => return PromqlError::new(tok.start, "unexpected `)` without a matching `(`"),
+        _ => {}
+    }
+    PromqlError::new(
+        tok.start,
+        format!(
+            "unexpected {} after a complete expression; expected an operator (`+`, `-`, `*`, `/`) or the end of the query",
+            describe(&tok.tok)
+        ),
+    )
+}
+
+fn label_name(label: String, at: usize) -> Result<String, PromqlError> {
+    if label.contains(':') {
+        return Err(PromqlError::new(at, format!("label name `{label}` cannot contain `:`")));
+    }
+    Ok(label)
+}
+
+fn require(expr: &Expr, want: ValueType, at: usize, what: &str) -> Result<(), PromqlError> {
+    let got = expr.value_type();
+    if got == want {
+        return Ok(());
+    }
+    Err(PromqlError::new(
+        at,
+        format!("expected {} as {what}, got {}", want.described(), got.described()),
+    ))
+}
+
+fn deeper(depth: usize, at: usize) -> Result<usize, PromqlError> {
+    if depth >= MAX_DEPTH {
+        return Err(too_deep(at));
+    }
+    Ok(depth + 1)
+}
+
+fn too_deep(at: usize) -> PromqlError {
+    PromqlError::new(at, format!("the query nests more than {MAX_DEPTH} levels deep"))
+}
+
+fn binary(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+    Expr::Binary {
+        op,
+        lhs: Box::new(lhs),
+        rhs: Box::new(rhs),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Printing: a parsed query prints as canonical PromQL that parses back to the same query.
+
+/// A float as PromQL writes it.
+struct Num(f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            v if v.is_nan() => f.write_str("NaN"),
+            v if v == f64::INFINITY => f.write_str("Inf"),
+            v if v == f64::NEG_INFINITY => f.write_str("-Inf"),
+            v => write!(f, "{v}"),
+        }
+    }
+}
+
+/// The body of a double-quoted PromQL string.
+fn escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl fmt::Display for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        if self.matchers.is_empty() {
+            return Ok(());
+        }
+        let parts: Vec<String> = self
+            .matchers
+            .iter()
+            .map(|m| {
+                let (op, value) = match &m.op {
+                    MatchOp::Equal(v) => ("=", v.as_str()),
+                    MatchOp::NotEqual(v) => ("!=", v.as_str()),
+                    MatchOp::Regex(re) => ("=~", re.pattern()),
+                    MatchOp::NotRegex(re) => ("!~", re.pattern()),
+                };
+                format!("{}{op}\"{}\"", m.label, escaped(value))
+            })
+            .collect();
+        write!(f, "{{{}}}", parts.join(", "))
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Number(v) => write!(f, "{}", Num(*v)),
+            Expr::Selector(s) => write!(f, "{s}"),
+            Expr::Paren(e) => write!(f, "({e})"),
+            Expr::Negate(e) => write!(f, "-{e}"),
+            Expr::Binary { op, lhs, rhs } => write!(f, "{lhs} {} {rhs}", op.symbol()),
+            Expr::Aggregate { op, grouping, expr } => {
+                f.write_str(op.name())?;
+                match grouping {
+                    Grouping::All => {}
+                    Grouping::By(labels) => write!(f, " by ({}) ", labels.join(", "))?,
+                    Grouping::Without(labels) => write!(f, " without ({}) ", labels.join(", "))?,
+                }
+                write!(f, "({expr})")
+            }
+            Expr::Range { func, selector, range } => write!(f, "{}({selector}[{range}])", func.name()),
+            Expr::HistogramQuantile { phi, buckets } => write!(f, "histogram_quantile({phi}, {buckets})"),
+            Expr::Clamp { side, expr, bound } => {
+                let name = match side {
+                    ClampSide::Min => "clamp_min",
+                    ClampSide::Max => "clamp_max",
+                };
+                write!(f, "{name}({expr}, {bound})")
+            }
+            Expr::Scalar(e) => write!(f, "scalar({e})"),
+            Expr::Vector(e) => write!(f, "vector({e})"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Evaluation.
+
+/// An instant query's answer. A vector's elements come in a deterministic order: a
+/// selector's in series creation order, an aggregation's or `histogram_quantile`'s in the
+/// order their groups first appear, a binary operation's in its left operand's order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Scalar(f64),
+    Vector(Vec<(Labels, f64)>),
+}
+
+impl Value {
+    /// The elements of a vector; a scalar has none.
+    pub(crate) fn samples(&self) -> &[(Labels, f64)] {
+        match self {
+            Value::Vector(v) => v,
+            Value::Scalar(_) => &[],
+        }
+    }
+}
+
+type Vector = Vec<(Labels, f64)>;
+
+/// Parses and evaluates `query` at `at`. An autoscaler that polls should `parse` once and
+/// `eval` the `Expr` at each poll.
+pub(crate) fn query(query: &str, db: &Tsdb, at: SimTime) -> Result<Value, QueryError> {
+    let expr = parse(query)?;
+    Ok(eval(&expr, db, at)?)
+}
+
+/// Evaluates a parsed query as an instant query at `at`.
+pub(crate) fn eval(expr: &Expr, db: &Tsdb, at: SimTime) -> Result<Value, EvalError> {
+    Ok(match expr {
+        Expr::Number(v) => Value::Scalar(*v),
+        Expr::Paren(e) => eval(e, db, at)?,
+        Expr::Selector(selector) => Value::Vector(instant_vector(selector, db, at)),
+        Expr::Negate(e) => match eval(e, db, at)? {
+            Value::Scalar(v) => Value::Scalar(-v),
+            Value::Vector(v) => Value::Vector(v.into_iter().map(|(l, x)| (without_name(l), -x)).collect()),
+        },
+        Expr::Binary { op, lhs, rhs } => binary_op(*op, eval(lhs, db, at)?, eval(rhs, db, at)?)?,
+        Expr::Aggregate { op, grouping, expr } => Value::Vector(aggregate(*op, grouping, vector_of(expr, db, at)?)),
+        Expr::Range { func, selector, range } => Value::Vector(range_function(*func, selector, *range, db, at)),
+        Expr::HistogramQuantile { phi, buckets } => {
+            let phi = scalar_of(phi, db, at)?;
+            Value::Vector(histogram_quantile(phi, vector_of(buckets, db, at)?))
+        }
+        Expr::Clamp { side, expr, bound } => {
+            let bound = scalar_of(bound, db, at)?;
+            let clamp = |v: f64| match side {
+                ClampSide::Min => go_max(bound, v),
+                ClampSide::Max => go_min(bound, v),
+            };
+            let v = vector_of(expr, db, at)?;
+            Value::Vector(v.into_iter().map(|(l, x)| (without_name(l), clamp(x))).collect())
+        }
+        Expr::Scalar(e) => match vector_of(e, db, at)?.as_slice() {
+            [(_, v)] => Value::Scalar(*v),
+            _ => Value::Scalar(f64::NAN),
+        },
+        Expr::Vector(e) => Value::Vector(vec![(Labels::new(), scalar_of(e, db, at)?)]),
+    })
+}
+
+fn vector_of(expr: &Expr, db: &Tsdb, at: SimTime) -> Result<Vector, EvalError> {
+    match eval(expr, db, at)? {
+        Value::Vector(v) => Ok(v),
+        Value::Scalar(_) => Err(EvalError::TypeMismatch {
+            expected: "an instant vector",
+            got: "a scalar",
+            expr: expr.to_string(),
+        }),
+    }
+}
+
+fn scalar_of(expr: &Expr, db: &Tsdb, at: SimTime) -> Result<f64, EvalError> {
+    match eval(expr, db, at)? {
+        Value::Scalar(v) => Ok(v),
+        Value::Vector(_) => Err(EvalError::TypeMismatch {
+            expected: "a scalar",
+            got: "an instant vector",
+            expr: expr.to_string(),
+        }),
+    }
+}
+
+fn instant_vector(selector: &Selector, db: &Tsdb, at: SimTime) -> Vector {
+    db.series_named(&selector.name)
+        .filter(|s| selector.matches(s))
+        .filter_map(|s| Some((s.labels_with_name(), s.instant(at, LOOKBACK_DELTA)?)))
+        .collect()
+}
+
+/// The labels without `__name__`: every operation that changes a value drops the metric
+/// name, as Prometheus does.
+fn without_name(mut labels: Labels) -> Labels {
+    labels.retain(|(k, _)| k != METRIC_NAME_LABEL);
+    labels
+}
+
+fn format_labels(labels: &[(String, String)]) -> String {
+    let parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escaped(v))).collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+fn binary_op(op: BinOp, lhs: Value, rhs: Value) -> Result<Value, EvalError> {
+    Ok(match (lhs, rhs) {
+        (Value::Scalar(a), Value::Scalar(b)) => Value::Scalar(op.apply(a, b)),
+        (Value::Vector(v), Value::Scalar(b)) => {
+            Value::Vector(v.into_iter().map(|(l, a)| (without_name(l), op.apply(a, b))).collect())
+        }
+        (Value::Scalar(a), Value::Vector(v)) => {
+            Value::Vector(v.into_iter().map(|(l, b)| (without_name(l), op.apply(a, b))).collect())
+        }
+        (Value::Vector(l), Value::Vector(r)) => Value::Vector(one_to_one(op, l, r)?),
+    })
+}
+
+/// Vector matching on all labels but the metric name (`VectorBinop` without `on`/`ignoring`):
+/// elements without a partner are dropped; a match group with two elements on the right,
+/// or two left elements for one right, is an error.
+fn one_to_one(op: BinOp, lhs: Vector, rhs: Vector) -> Result<Vector, EvalError> {
+    let mut right: BTreeMap<Labels, (Labels, f64)> = BTreeMap::new();
+    for (labels, v) in rhs {
+        let sig = without_name(labels.clone());
+        if let Some((first, _)) = right.get(&sig) {
+            return Err(EvalError::DuplicateRight {
+                op: op.symbol(),
+                group: format_labels(&sig),
+                first: format_labels(first),
+                second: format_labels(&labels),
+            });
+        }
+        right.insert(sig, (labels, v));
+    }
+    let mut matched = BTreeSet::new();
+    let mut out = Vector::new();
+    for (labels, a) in lhs {
+        let sig = without_name(labels);
+        let Some((_, b)) = right.get(&sig) else { continue };
+        let b = *b;
+        if !matched.insert(sig.clone()) {
+            return Err(EvalError::ManyToOne {
+                op: op.symbol(),
+                group: format_labels(&sig),
+            });
+        }
+        out.push((sig, op.apply(a, b)));
+    }
+    Ok(out)
+}
+
+/// Go's `math.Max`: NaN wins, then +Inf; Rust's `f64::max` ignores NaN instead.
+fn go_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        return f64::NAN;
+    }
+    if a == 0.0 && b == 0.0 {
+        return if a.is_sign_negative() { b } else { a };
+    }
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// Go's `math.Min`: NaN wins, then -Inf.
+fn go_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        return f64::NAN;
+    }
+    if a == 0.0 && b == 0.0 {
+        return if a.is_sign_negative() { a } else { b };
+    }
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
+// --- Aggregation.
+
+/// One group's running aggregate, as `groupedAggregation` in engine.go keeps it.
+struct Group {
+    labels: Labels,
+    value: f64,
+    kahan_c: f64,
+    mean: f64,
+    count: f64,
+    incremental_mean: bool,
+}
+
+impl Group {
+    fn new(labels: Labels, first: f64) -> Self {
+        Group {
+            labels,
+            value: first,
+            kahan_c: 0.0,
+            mean: first,
+            count: 1.0,
+            incremental_mean: false,
+        }
+    }
+
+    fn add(&mut self, op: AggOp, f: f64) {
+        match op {
+            AggOp::Sum => (self.value, self.kahan_c) = kahan_sum_inc(f, self.value, self.kahan_c),
+            AggOp::Avg => self.add_to_mean(f),
+            // `max` takes a value over NaN, and NaN only when nothing else came.
+            AggOp::Max => {
+                if self.value < f || self.value.is_nan() {
+                    self.value = f;
+                }
+            }
+            AggOp::Min => {
+                if self.value > f || self.value.is_nan() {
+                    self.value = f;
+                }
+            }
+            AggOp::Count => self.count += 1.0,
+        }
+    }
+
+    /// Prometheus' mean: a Kahan-compensated sum divided at the end, unless the sum would
+    /// overflow, from which point an incremental mean.
+    fn add_to_mean(&mut self, f: f64) {
+        self.count += 1.0;
+        if !self.incremental_mean {
+            let (sum, c) = kahan_sum_inc(f, self.value, self.kahan_c);
+            if !sum.is_infinite() {
+                (self.value, self.kahan_c) = (sum, c);
+                return;
+            }
+            self.incremental_mean = true;
+            self.mean = self.value / (self.count - 1.0);
+            self.kahan_c /= self.count - 1.0;
+        }
+        let q = (self.count - 1.0) / self.count;
+        (self.mean, self.kahan_c) = kahan_sum_inc(f / self.count, q * self.mean, q * self.kahan_c);
+    }
+
+    fn finish(self, op: AggOp) -> (Labels, f64) {
+        let value = match op {
+            AggOp::Sum => self.value + self.kahan_c,
+            AggOp::Avg if self.incremental_mean => self.mean + self.kahan_c,
+            AggOp::Avg => self.value / self.count + self.kahan_c / self.count,
+            AggOp::Count => self.count,
+            AggOp::Max | AggOp::Min => self.value,
+        };
+        (self.labels, value)
+    }
+}
+
+fn group_labels(labels: &[(String, String)], grouping: &Grouping) -> Labels {
+    match grouping {
+        Grouping::All => Labels::new(),
+        Grouping::By(keep) => labels.iter().filter(|(k, _)| keep.contains(k)).cloned().collect(),
+        Grouping::Without(drop) => labels
+            .iter()
+            .filter(|(k, _)| k != METRIC_NAME_LABEL && !drop.contains(k))
+            .cloned()
+            .collect(),
+    }
+}
+
+fn aggregate(op: AggOp, grouping: &Grouping, input: Vector) -> Vector {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: BTreeMap<Labels, usize> = BTreeMap::new();
+    for (labels, v) in input {
+        let key = group_labels(&labels, grouping);
+        match index.get(&key) {
+            Some(&i) => {
+                if let Some(g) = groups.get_mut(i) {
+                    g.add(op, v);
+                }
+            }
+            None => {
+                index.insert(key.clone(), groups.len());
+                groups.push(Group::new(key, v));
+            }
+        }
+    }
+    groups.into_iter().map(|g| g.finish(op)).collect()
+}
+
+/// Kahan–Neumaier summation step (`kahanSumInc`).
+fn kahan_sum_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
+    let t = sum + inc;
+    let c = if t.is_infinite() {
+        0.0
+    } else if sum.abs() >= inc.abs() {
+        c + ((sum - t) + inc)
+    } else {
+        c + ((inc - t) + sum)
+    };
+    (t, c)
+}
+
+// --- Range functions.
+
+fn range_function(func: RangeFunc, selector: &Selector, range: SimDuration, db: &Tsdb, at: SimTime) -> Vector {
+    let mut out = Vector::new();
+    for series in db.series_named(&selector.name).filter(|s| selector.matches(s)) {
+        let points: Vec<(SimTime, f64)> = series.range(at, range).collect();
+        if points.is_empty() {
+            continue;
+        }
+        let value = match func {
+            RangeFunc::Rate => extrapolated_rate(&points, at, range, true),
+            RangeFunc::Increase => extrapolated_rate(&points, at, range, false),
+            RangeFunc::Irate => instant_rate(&points),
+            RangeFunc::AvgOverTime => Some(avg_over_time(&points)),
+            RangeFunc::SumOverTime => Some(sum_over_time(&points)),
+            RangeFunc::MaxOverTime => Some(compare_over_time(&points, |cur, best| cur > best)),
+            RangeFunc::MinOverTime => Some(compare_over_time(&points, |cur, best| cur < best)),
+        };
+        if let Some(v) = value {
+            out.push((series.labels().to_vec(), v));
+        }
+    }
+    out
+}
+
+/// `extrapolatedRate` for a counter (functions.go, Prometheus 3, float samples without
+/// start timestamps): the increase between the first and last sample in the window,
+/// counter resets added back, extrapolated towards the window's edges — all the way when
+/// the first/last sample is within 1.1 average intervals of its edge, by half an average
+/// interval otherwise, and never below a zero counter value on the left. `None` with fewer
+/// than two samples.
+fn extrapolated_rate(points: &[(SimTime, f64)], at: SimTime, range: SimDuration, is_rate: bool) -> Option<f64> {
+    let (&(first_t, first_v), &(last_t, last_v)) = (points.first()?, points.last()?);
+    if points.len() < 2 {
+        return None;
+    }
+    let mut result = last_v - first_v;
+    for pair in points.windows(2) {
+        if let [(_, prev), (_, cur)] = pair {
+            if cur < prev {
+                result += prev;
+            }
+        }
+    }
+    let secs = |ms: f64| ms / 1000.0;
+    let range_start = at.0 as f64 - range.0 as f64;
+    let mut duration_to_start = secs(first_t.0 as f64 - range_start);
+    let mut duration_to_end = secs(at.0 as f64 - last_t.0 as f64);
+    let sampled_interval = secs(last_t.0 as f64 - first_t.0 as f64);
+    if sampled_interval <= 0.0 {
+        return None;
+    }
+    let average_between_samples = sampled_interval / (points.len() - 1) as f64;
+    let threshold = average_between_samples * 1.1;
+    if duration_to_start >= threshold {
+        duration_to_start = average_between_samples / 2.0;
+    }
+    if result > 0.0 && first_v >= 0.0 {
+        // A counter does not go below zero: start no earlier than where the slope says
+        // it was zero.
+        let duration_to_zero = sampled_interval * (first_v / result);
+        if duration_to_zero < duration_to_start {
+            duration_to_start = duration_to_zero;
+        }
+    }
+    if duration_to_end >= threshold {
+        duration_to_end = average_between_samples / 2.0;
+    }
+    let mut factor = (sampled_interval + duration_to_start + duration_to_end) / sampled_interval;
+    if is_rate {
+        factor /= range.as_secs_f64();
+    }
+    Some(result * factor)
+}
+
+/// `irate` (`instantValue` with isRate): the per-second increase between the last two
+/// samples; after a counter reset the last value is the increase.
+fn instant_rate(points: &[(SimTime, f64)]) -> Option<f64> {
+    let [.., (prev_t, prev), (last_t, last)] = points else { return None };
+    let interval = last_t.0.checked_sub(prev_t.0).filter(|ms| *ms > 0)?;
+    let increase = if last < prev { *last } else { last - prev };
+    Some(increase / (interval as f64 / 1000.0))
+}
+
+/// `avg_over_time`: the same mean as `avg` uses, over time.
+fn avg_over_time(points: &[(SimTime, f64)]) -> f64 {
+    let mut values = points.iter().map(|(_, v)| *v);
+    let Some(first) = values.next() else { return f64::NAN };
+    let mut group = Group::new(Labels::new(), first);
+    for v in values {
+        group.add_to_mean(v);
+    }
+    group.finish(AggOp::Avg).1
+}
+
+fn sum_over_time(points: &[(SimTime, f64)]) -> f64 {
+    let (mut sum, mut c) = (0.0, 0.0);
+    for (_, v) in points {
+        (sum, c) = kahan_sum_inc(*v, sum, c);
+    }
+    if sum.is_infinite() {
+        sum
+    } else {
+        sum + c
+    }
+}
+
+/// `max_over_time`/`min_over_time` (`compareOverTime`): a NaN is replaced by any later value.
+fn compare_over_time(points: &[(SimTime, f64)], better: impl Fn(f64, f64) -> bool) -> f64 {
+    let mut best = points.first().map_or(f64::NAN, |(_, v)| *v);
+    for (_, v) in points {
+        if better(*v, best) || best.is_nan() {
+            best = *v;
+        }
+    }
+    best
+}
+
+// --- histogram_quantile.
+
+/// `histogram_quantile` over classic buckets: the elements grouped by all labels but
+/// `le` (metric name included, then dropped from the result), an element whose `le` is not
+/// a number skipped.
+fn histogram_quantile(phi: f64, input: Vector) -> Vector {
+    let mut groups: Vec<(Labels, Vec<(f64, f64)>)> = Vec::new();
+    let mut index: BTreeMap<Labels, usize> = BTreeMap::new();
+    for (labels, count) in input {
+        let Some(upper) = label_value(&labels, "le").and_then(parse_go_float) else { continue };
+        let mut key = labels;
+        key.retain(|(k, _)| k != "le");
+        let i = match index.get(&key) {
+            Some(&i) => i,
+            None => {
+                index.insert(key.clone(), groups.len());
+                groups.push((without_name(key), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        if let Some((_, buckets)) = groups.get_mut(i) {
+            buckets.push((upper, count));
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(labels, buckets)| (labels, bucket_quantile(phi, buckets)))
+        .collect()
+}
+
+/// Go's `strconv.ParseFloat` for the values `le` takes: decimals, exponents, `+Inf`.
+fn parse_go_float(s: &str) -> Option<f64> {
+    s.parse::<f64>().ok()
+}
+
+/// Relative differences below this between adjacent buckets are float noise
+/// (`smallDeltaTolerance` in quantile.go).
+const SMALL_DELTA_TOLERANCE: f64 = 1e-12;
+
+/// `BucketQuantile` (quantile.go): sorts the buckets by upper bound, merges equal bounds,
+/// forces the cumulative counts to be monotonic, and interpolates linearly inside the
+/// bucket holding rank φ·count. The lowest bucket starts at 0 if its bound is positive; a
+/// rank in the +Inf bucket answers the highest finite bound. NaN without a +Inf bucket,
+/// with fewer than two buckets, or with no observations; ±Inf for φ outside [0, 1].
+fn bucket_quantile(phi: f64, mut buckets: Vec<(f64, f64)>) -> f64 {
+    if phi.is_nan() {
+        return f64::NAN;
+    }
+    if phi < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if phi > 1.0 {
+        return f64::INFINITY;
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if buckets.last().is_none_or(|(upper, _)| *upper != f64::INFINITY) {
+        return f64::NAN;
+    }
+    let mut buckets = coalesce_buckets(buckets);
+    ensure_monotonic(&mut buckets);
+    if buckets.len() < 2 {
+        return f64::NAN;
+    }
+    let observations = buckets.last().map_or(0.0, |(_, c)| *c);
+    if observations == 0.0 {
+        return f64::NAN;
+    }
+    let mut rank = phi * observations;
+    // The first bucket whose count reaches the rank, searched among all but +Inf.
+    let last = buckets.len() - 1;
+    let b = buckets[..last].partition_point(|(_, c)| *c < rank);
+    if b == last {
+        return buckets[last - 1].0;
+    }
+    let (bucket_end, mut count) = buckets[b];
+    if b == 0 && bucket_end <= 0.0 {
+        return bucket_end;
+    }
+    let mut bucket_start = 0.0;
+    if b > 0 {
+        let (prev_upper, prev_count) = buckets[b - 1];
+        bucket_start = prev_upper;
+        count -= prev_count;
+        rank -= prev_count;
+    }
+    bucket_start + (bucket_end - bucket_start) * (rank / count)
+}
+
+/// Adds up the counts of buckets with the same upper bound (`coalesceBuckets`).
+fn coalesce_buckets(buckets: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(buckets.len());
+    for (upper, count) in buckets {
+        match out.last_mut() {
+            Some((last_upper, last_count)) if *last_upper == upper => *last_count += count,
+            _ => out.push((upper, count)),
+        }
+    }
+    out
+}
+
+/// `ensureMonotonicAndIgnoreSmallDeltas`: a count that differs from the previous by float
+/// noise, or is lower, takes the previous count.
+fn ensure_monotonic(buckets: &mut [(f64, f64)]) {
+    let Some(&(_, mut prev)) = buckets.first() else { return };
+    for (_, count) in buckets.iter_mut().skip(1) {
+        let curr = *count;
+        if curr == prev {
+            continue;
+        }
+        if almost_equal(prev, curr, SMALL_DELTA_TOLERANCE) || curr < prev {
+            *count = prev;
+            continue;
+        }
+        prev = curr;
+    }
+}
+
+/// `almost.Equal` (util/almost), for non-NaN values.
+fn almost_equal(a: f64, b: f64, epsilon: f64) -> bool {
+    if a.is_nan() && b.is_nan() {
+        return true;
+    }
+    if a == b {
+        return true;
+    }
+    let abs_sum = a.abs() + b.abs();
+    let diff = (a - b).abs();
+    if a == 0.0 || b == 0.0 || abs_sum < f64::MIN_POSITIVE {
+        return diff < epsilon * f64::MIN_POSITIVE;
+    }
+    diff / abs_sum.min(f64::MAX) < epsilon
+}
