@@ -15,6 +15,7 @@ pub mod engine;
 pub mod faults;
 pub(crate) mod kueue;
 pub mod manifest;
+pub(crate) mod monitoring;
 pub mod progress;
 pub mod report;
 pub mod scenario;

@@ -13,6 +13,8 @@ use crate::controllers::deployment::DeploymentController;
 use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::inferenceservice::InferenceServiceController;
 use crate::controllers::job::JobController;
+use crate::controllers::keda::{KedaOperator, KedaPoll};
+use crate::controllers::podautoscaler::{HorizontalPodAutoscalerController, HpaSync};
 use crate::controllers::leaderworkerset::LeaderWorkerSetController;
 use crate::controllers::nodelifecycle::{CloudCheck, CloudNodeLifecycleController, GraceOver, NodeLifecycleController};
 use crate::controllers::podgc::{GcRound, PodGarbageCollector};
@@ -26,12 +28,18 @@ use crate::units::{SimDuration, SimTime};
 /// What a component reads and what it may do besides asking for writes: set timers.
 pub(crate) struct Cx<'a> {
     pub(crate) store: &'a Store,
+    /// What Prometheus has scraped (the autoscalers' only view of the serving pods).
+    pub(crate) metrics: &'a crate::monitoring::tsdb::Tsdb,
     timers: &'a mut Kernel<Event>,
 }
 
 impl<'a> Cx<'a> {
-    pub(crate) fn new(store: &'a Store, timers: &'a mut Kernel<Event>) -> Cx<'a> {
-        Cx { store, timers }
+    pub(crate) fn new(
+        store: &'a Store,
+        metrics: &'a crate::monitoring::tsdb::Tsdb,
+        timers: &'a mut Kernel<Event>,
+    ) -> Cx<'a> {
+        Cx { store, metrics, timers }
     }
     pub(crate) fn now(&self) -> SimTime {
         self.timers.now()
@@ -66,6 +74,8 @@ pub(crate) enum Event {
     Timeline(usize),
     /// A scenario checkpoint (an `at:` expectation): nothing happens but an observation.
     Checkpoint,
+    /// Prometheus scrapes the serving pods (the driver's world), every scrape interval.
+    Scrape,
     Component(Timer),
 }
 
@@ -81,6 +91,10 @@ pub(crate) enum Timer {
     TaintEviction(EvictionDue),
     PodGc(GcRound),
     Faults(FaultTimer),
+    /// An HPA's sync period is over.
+    Hpa(HpaSync),
+    /// A ScaledObject's polling interval is over.
+    Keda(KedaPoll),
 }
 
 /// The components, each owning its state.
@@ -99,6 +113,8 @@ pub(crate) struct Components {
     pub(crate) cloud_node_lifecycle: CloudNodeLifecycleController,
     pub(crate) taint_eviction: TaintEvictionController,
     pub(crate) pod_gc: PodGarbageCollector,
+    pub(crate) horizontal_pod_autoscaler: HorizontalPodAutoscalerController,
+    pub(crate) keda: KedaOperator,
     /// Not a controller: the world outside the cluster failing on schedule.
     pub(crate) faults: FaultInjector,
 }
@@ -119,6 +135,8 @@ pub(crate) enum Name {
     CloudNodeLifecycle,
     TaintEviction,
     PodGc,
+    HorizontalPodAutoscaler,
+    Keda,
 }
 
 /// Who watches which changes. A change goes to its watchers in this table's order, each
@@ -141,6 +159,8 @@ pub(crate) const WATCHES: &[(Name, &[ChangeKind])] = {
         (Name::CloudNodeLifecycle, &[K::NodeHeartbeat, K::NodeCondition]),
         (Name::TaintEviction, &[K::NodeTainted, K::PodBound, K::NodeDeleted]),
         (Name::PodGc, &[K::NodeDeleted]),
+        (Name::Keda, &[K::ScaledObject]),
+        (Name::HorizontalPodAutoscaler, &[K::Hpa]),
         (
             Name::Kueue,
             &[
@@ -240,6 +260,8 @@ impl Name {
             Name::CloudNodeLifecycle => "the cloud node lifecycle controller",
             Name::TaintEviction => "the taint eviction controller",
             Name::PodGc => "the pod garbage collector",
+            Name::HorizontalPodAutoscaler => "the horizontal pod autoscaler",
+            Name::Keda => "KEDA",
         }
     }
 }
@@ -259,6 +281,8 @@ impl Components {
             Timer::TaintEviction(t) => self.taint_eviction.on_timer(cx, t),
             Timer::PodGc(t) => self.pod_gc.on_timer(cx, t),
             Timer::Faults(t) => self.faults.on_timer(cx, t),
+            Timer::Hpa(t) => self.horizontal_pod_autoscaler.on_timer(cx, t),
+            Timer::Keda(t) => self.keda.on_timer(cx, t),
         }
     }
 
@@ -277,6 +301,8 @@ impl Components {
             Name::CloudNodeLifecycle => &mut self.cloud_node_lifecycle,
             Name::TaintEviction => &mut self.taint_eviction,
             Name::PodGc => &mut self.pod_gc,
+            Name::HorizontalPodAutoscaler => &mut self.horizontal_pod_autoscaler,
+            Name::Keda => &mut self.keda,
         }
     }
 }

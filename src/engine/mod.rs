@@ -66,11 +66,17 @@ pub(crate) trait Driver {
     fn on_timeline(&mut self, engine: &mut Engine, index: usize) -> Result<(), RunError>;
     /// Called once the instant `engine.now()` has settled.
     fn after_instant(&mut self, engine: &Engine);
+    /// Prometheus scrapes what the driver serves, into `engine`'s store of samples.
+    fn scrape(&mut self, _engine: &mut Engine) {}
 }
 
 pub struct Engine {
     kernel: Kernel<Event>,
     store: Store,
+    /// Prometheus: what has been scraped, for the autoscalers' queries.
+    prometheus: crate::monitoring::tsdb::Tsdb,
+    /// The scrape interval once scraping started.
+    scrape_every: Option<SimDuration>,
     api: ApiServer,
     components: Components,
     /// Reconciles allowed within one instant, when a test sets it lower than the
@@ -83,6 +89,8 @@ impl Engine {
         Engine {
             kernel: Kernel::default(),
             store: Store::new(catalog),
+            prometheus: crate::monitoring::tsdb::Tsdb::new(),
+            scrape_every: None,
             api: ApiServer::new(config.seed, config.job_run_time),
             components: Components {
                 kueue: Kueue::new(config.kueue),
@@ -129,7 +137,7 @@ impl Engine {
             let begin = components::Timer::Faults(crate::faults::injector::FaultTimer::Begin(i));
             if at <= self.now() {
                 let actions = {
-                    let mut cx = Cx::new(&self.store, &mut self.kernel);
+                    let mut cx = Cx::new(&self.store, &self.prometheus, &mut self.kernel);
                     self.components.on_timer(&mut cx, begin)
                 };
                 for a in actions {
@@ -139,6 +147,22 @@ impl Engine {
                 self.kernel.schedule_at(at, Event::Component(begin));
             }
         }
+    }
+
+    /// Prometheus' samples, for the scraper to write.
+    pub(crate) fn prometheus_mut(&mut self) -> &mut crate::monitoring::tsdb::Tsdb {
+        &mut self.prometheus
+    }
+
+    pub(crate) fn prometheus(&self) -> &crate::monitoring::tsdb::Tsdb {
+        &self.prometheus
+    }
+
+    /// Scrapes every `interval` from now on (the first scrape one interval from now, as
+    /// a target is scraped once it has been discovered).
+    pub(crate) fn start_scraping(&mut self, interval: SimDuration) {
+        self.scrape_every = Some(interval);
+        self.kernel.schedule_in(interval, Event::Scrape);
     }
 
     pub(crate) fn schedule_at(&mut self, t: SimTime, event: Event) {
@@ -162,7 +186,7 @@ impl Engine {
     fn react(&mut self, change: Change) {
         for name in components::watchers(change.kind()) {
             let actions = {
-                let mut cx = Cx::new(&self.store, &mut self.kernel);
+                let mut cx = Cx::new(&self.store, &self.prometheus, &mut self.kernel);
                 self.components.get(name).on_change(&mut cx, &change)
             };
             for a in actions {
@@ -182,7 +206,7 @@ impl Engine {
         'drain: loop {
             for &name in RECONCILE_ORDER {
                 let work = {
-                    let mut cx = Cx::new(&self.store, &mut self.kernel);
+                    let mut cx = Cx::new(&self.store, &self.prometheus, &mut self.kernel);
                     self.components.get(name).reconcile_next(&mut cx)
                 };
                 let Some(actions) = work else { continue };
@@ -241,10 +265,17 @@ impl Engine {
 
     fn handle(&mut self, event: Event, driver: &mut dyn Driver) -> Result<(), RunError> {
         let actions = {
-            let mut cx = Cx::new(&self.store, &mut self.kernel);
+            let mut cx = Cx::new(&self.store, &self.prometheus, &mut self.kernel);
             match event {
                 Event::Timeline(i) => return driver.on_timeline(self, i),
                 Event::Checkpoint => Vec::new(),
+                Event::Scrape => {
+                    driver.scrape(self);
+                    if let Some(every) = self.scrape_every {
+                        self.kernel.schedule_in(every, Event::Scrape);
+                    }
+                    return Ok(());
+                }
                 Event::Component(timer) => self.components.on_timer(&mut cx, timer),
             }
         };

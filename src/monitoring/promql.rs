@@ -236,7 +236,11 @@ impl Selector {
     fn matches(&self, series: &Series) -> bool {
         self.matchers.iter().all(|m| {
             // `__name__` is not among a series' labels in the store.
-            let value = if m.label == METRIC_NAME_LABEL { series.name() } else { series.label(&m.label) };
+            let value = if m.label == METRIC_NAME_LABEL {
+                series.name()
+            } else {
+                series.label(&m.label)
+            };
             m.matches(value)
         })
     }
@@ -543,7 +547,11 @@ struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     fn new(src: &'a str) -> Self {
-        Lexer { src, pos: 0, peeked: None }
+        Lexer {
+            src,
+            pos: 0,
+            peeked: None,
+        }
     }
 
     fn peek(&mut self) -> Result<Token, PromqlError> {
@@ -739,7 +747,10 @@ impl<'a> Lexer<'a> {
             ));
         }
         if total > SimDuration::MAX.0 {
-            return Err(PromqlError::new(start, "duration is longer than the simulator's limit of 365d"));
+            return Err(PromqlError::new(
+                start,
+                "duration is longer than the simulator's limit of 365d",
+            ));
         }
         Ok(Token {
             tok: Tok::Duration(SimDuration(total)),
@@ -755,7 +766,10 @@ impl<'a> Lexer<'a> {
         let mut chars = self.src[start + 1..].char_indices();
         loop {
             let Some((i, c)) = chars.next() else {
-                return Err(PromqlError::new(start, format!("unterminated string: expected a closing {quote}")));
+                return Err(PromqlError::new(
+                    start,
+                    format!("unterminated string: expected a closing {quote}"),
+                ));
             };
             let at = start + 1 + i;
             match c {
@@ -936,7 +950,10 @@ impl Parser<'_> {
         if &tok.tok == want {
             return Ok(tok);
         }
-        Err(PromqlError::new(tok.start, format!("{expected}, found {}", describe(&tok.tok))))
+        Err(PromqlError::new(
+            tok.start,
+            format!("{expected}, found {}", describe(&tok.tok)),
+        ))
     }
 
     fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, PromqlError>) -> Result<T, PromqlError> {
@@ -1080,6 +1097,14 @@ impl Parser<'_> {
                  avg_over_time, max_over_time, min_over_time or sum_over_time",
             )),
             Tok::LBracket => Err(PromqlError::unsupported(tok.start, "a subquery (`expr[range:step]`)")),
+            _ => self.reject_modifiers(),
+        }
+    }
+
+    /// `offset` and `@` after a selector.
+    fn reject_modifiers(&mut self) -> Result<(), PromqlError> {
+        let tok = self.peek()?;
+        match &tok.tok {
             Tok::Ident(w) if w.eq_ignore_ascii_case("offset") => {
                 Err(PromqlError::unsupported(tok.start, "the `offset` modifier"))
             }
@@ -1124,13 +1149,19 @@ impl Parser<'_> {
                 Tok::Eof => {
                     return Err(PromqlError::new(
                         tok.start,
-                        format!("expected `}}` to close the label matchers opened at byte {}", open.start),
+                        format!(
+                            "expected `}}` to close the label matchers opened at byte {}",
+                            open.start
+                        ),
                     ))
                 }
                 other => {
                     return Err(PromqlError::new(
                         tok.start,
-                        format!("expected a label name in the label matchers, found {}", describe(&other)),
+                        format!(
+                            "expected a label name in the label matchers, found {}",
+                            describe(&other)
+                        ),
                     ))
                 }
             };
@@ -1179,7 +1210,10 @@ impl Parser<'_> {
         };
         let regex = |value: &str| {
             AnchoredRegex::new(value).map_err(|e| {
-                PromqlError::new(value_tok.start, format!("invalid regular expression in the label matcher: {e}"))
+                PromqlError::new(
+                    value_tok.start,
+                    format!("invalid regular expression in the label matcher: {e}"),
+                )
             })
         };
         let op = match kind {
@@ -1211,18 +1245,29 @@ impl Parser<'_> {
             other => {
                 return Err(PromqlError::new(
                     close.start,
-                    format!("expected `)` after the argument of `{name}`, found {}", describe(&other)),
+                    format!(
+                        "expected `)` after the argument of `{name}`, found {}",
+                        describe(&other)
+                    ),
                 ))
             }
         }
         let at = self.peek()?.start;
         if let Some(trailing) = self.grouping()? {
             if grouping.is_some() {
-                return Err(PromqlError::new(at, "an aggregation takes one `by` or `without` clause"));
+                return Err(PromqlError::new(
+                    at,
+                    "an aggregation takes one `by` or `without` clause",
+                ));
             }
             grouping = Some(trailing);
         }
-        require(&inner, ValueType::Vector, arg_start, &format!("the argument of `{name}`"))?;
+        require(
+            &inner,
+            ValueType::Vector,
+            arg_start,
+            &format!("the argument of `{name}`"),
+        )?;
         Ok((
             Expr::Aggregate {
                 op,
@@ -1242,7 +1287,10 @@ impl Parser<'_> {
             return Ok(None);
         }
         self.next()?;
-        self.expect(&Tok::LParen, &format!("expected `(` and a list of label names after `{keyword}`"))?;
+        self.expect(
+            &Tok::LParen,
+            &format!("expected `(` and a list of label names after `{keyword}`"),
+        )?;
         let mut labels = Vec::new();
         loop {
             let tok = self.next()?;
@@ -1252,7 +1300,10 @@ impl Parser<'_> {
                 other => {
                     return Err(PromqlError::new(
                         tok.start,
-                        format!("expected a label name or `)` in the `{keyword}` list, found {}", describe(&other)),
+                        format!(
+                            "expected a label name or `)` in the `{keyword}` list, found {}",
+                            describe(&other)
+                        ),
                     ))
                 }
             }
@@ -1263,12 +1314,19 @@ impl Parser<'_> {
                 other => {
                     return Err(PromqlError::new(
                         sep.start,
-                        format!("expected `,` or `)` after a label name in the `{keyword}` list, found {}", describe(&other)),
+                        format!(
+                            "expected `,` or `)` after a label name in the `{keyword}` list, found {}",
+                            describe(&other)
+                        ),
                     ))
                 }
             }
         }
-        Ok(Some(if keyword == "by" { Grouping::By(labels) } else { Grouping::Without(labels) }))
+        Ok(Some(if keyword == "by" {
+            Grouping::By(labels)
+        } else {
+            Grouping::Without(labels)
+        }))
     }
 
     /// `name(args)`; the next token is `(`.
@@ -1296,7 +1354,11 @@ impl Parser<'_> {
                 let (expr, d1) = self.argument(ValueType::Vector, &format!("the first argument of `{name}`"))?;
                 self.comma(&name, 2)?;
                 let (bound, d2) = self.argument(ValueType::Scalar, &format!("the second argument of `{name}`"))?;
-                let side = if name == "clamp_min" { ClampSide::Min } else { ClampSide::Max };
+                let side = if name == "clamp_min" {
+                    ClampSide::Min
+                } else {
+                    ClampSide::Max
+                };
                 let expr = Expr::Clamp {
                     side,
                     expr: Box::new(expr),
@@ -1325,7 +1387,11 @@ impl Parser<'_> {
                 })
             }
         };
-        let arity = if matches!(expr, Expr::Scalar(_) | Expr::Vector(_)) { 1 } else { 2 };
+        let arity = if matches!(expr, Expr::Scalar(_) | Expr::Vector(_)) {
+            1
+        } else {
+            2
+        };
         self.close_call(&name, arity)?;
         Ok((expr, deeper(depth, start)?))
     }
@@ -1344,7 +1410,10 @@ impl Parser<'_> {
             Tok::RParen => Err(PromqlError::new(tok.start, format!("`{name}` takes {arity} arguments"))),
             other => Err(PromqlError::new(
                 tok.start,
-                format!("expected `,` and the next argument of `{name}`, found {}", describe(&other)),
+                format!(
+                    "expected `,` and the next argument of `{name}`, found {}",
+                    describe(&other)
+                ),
             )),
         }
     }
@@ -1354,12 +1423,19 @@ impl Parser<'_> {
         match tok.tok {
             Tok::RParen => Ok(()),
             Tok::Comma => {
-                let n = if arity == 1 { "one argument".to_string() } else { format!("{arity} arguments") };
+                let n = if arity == 1 {
+                    "one argument".to_string()
+                } else {
+                    format!("{arity} arguments")
+                };
                 Err(PromqlError::new(tok.start, format!("`{name}` takes {n}")))
             }
             other => Err(PromqlError::new(
                 tok.start,
-                format!("expected `)` after the arguments of `{name}`, found {}", describe(&other)),
+                format!(
+                    "expected `)` after the arguments of `{name}`, found {}",
+                    describe(&other)
+                ),
             )),
         }
     }
@@ -1411,7 +1487,10 @@ impl Parser<'_> {
             other => {
                 return Err(PromqlError::new(
                     d.start,
-                    format!("expected a duration such as `5m` or `1m30s` in the range, found {}", describe(&other)),
+                    format!(
+                        "expected a duration such as `5m` or `1m30s` in the range, found {}",
+                        describe(&other)
+                    ),
                 ))
             }
         };
@@ -1426,8 +1505,7 @@ impl Parser<'_> {
                 ))
             }
         }
-        // `offset` and `@` after the range.
-        self.reject_postfix(&Expr::Number(0.0))?;
+        self.reject_modifiers()?;
         Ok((selector, range))
     }
 }
@@ -1992,7 +2070,9 @@ fn extrapolated_rate(points: &[(SimTime, f64)], at: SimTime, range: SimDuration,
 /// `irate` (`instantValue` with isRate): the per-second increase between the last two
 /// samples; after a counter reset the last value is the increase.
 fn instant_rate(points: &[(SimTime, f64)]) -> Option<f64> {
-    let [.., (prev_t, prev), (last_t, last)] = points else { return None };
+    let [.., (prev_t, prev), (last_t, last)] = points else {
+        return None;
+    };
     let interval = last_t.0.checked_sub(prev_t.0).filter(|ms| *ms > 0)?;
     let increase = if last < prev { *last } else { last - prev };
     Some(increase / (interval as f64 / 1000.0))
@@ -2041,7 +2121,9 @@ fn histogram_quantile(phi: f64, input: Vector) -> Vector {
     let mut groups: Vec<(Labels, Vec<(f64, f64)>)> = Vec::new();
     let mut index: BTreeMap<Labels, usize> = BTreeMap::new();
     for (labels, count) in input {
-        let Some(upper) = label_value(&labels, "le").and_then(parse_go_float) else { continue };
+        let Some(upper) = label_value(&labels, "le").and_then(parse_go_float) else {
+            continue;
+        };
         let mut key = labels;
         key.retain(|(k, _)| k != "le");
         let i = match index.get(&key) {
@@ -2101,18 +2183,17 @@ fn bucket_quantile(phi: f64, mut buckets: Vec<(f64, f64)>) -> f64 {
     }
     let mut rank = phi * observations;
     // The first bucket whose count reaches the rank, searched among all but +Inf.
-    let last = buckets.len() - 1;
-    let b = buckets[..last].partition_point(|(_, c)| *c < rank);
-    if b == last {
-        return buckets[last - 1].0;
-    }
-    let (bucket_end, mut count) = buckets[b];
+    let (_, finite) = buckets.split_last().unwrap_or((&(0.0, 0.0), &[]));
+    let b = finite.partition_point(|(_, c)| *c < rank);
+    let Some(&(bucket_end, mut count)) = finite.get(b) else {
+        // In the +Inf bucket: the highest finite bound.
+        return finite.last().map_or(f64::NAN, |(upper, _)| *upper);
+    };
     if b == 0 && bucket_end <= 0.0 {
         return bucket_end;
     }
     let mut bucket_start = 0.0;
-    if b > 0 {
-        let (prev_upper, prev_count) = buckets[b - 1];
+    if let Some(&(prev_upper, prev_count)) = b.checked_sub(1).and_then(|i| finite.get(i)) {
         bucket_start = prev_upper;
         count -= prev_count;
         rank -= prev_count;
@@ -2163,4 +2244,606 @@ fn almost_equal(a: f64, b: f64, epsilon: f64) -> bool {
         return diff < epsilon * f64::MIN_POSITIVE;
     }
     diff / abs_sum.min(f64::MAX) < epsilon
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: u64 = 1000;
+    const MIN: u64 = 60 * S;
+
+    /// Expands promqltest's series notation: `0+10x3` is `0 10 20 30`, `1 2` is `1 2`.
+    fn expand(notation: &str) -> Vec<f64> {
+        let mut out = Vec::new();
+        for word in notation.split_whitespace() {
+            let Some((start_step, times)) = word.split_once('x') else {
+                out.push(word.parse().unwrap());
+                continue;
+            };
+            let sign_at = start_step.rfind(['+', '-']).filter(|i| *i > 0).unwrap();
+            let start: f64 = start_step[..sign_at].parse().unwrap();
+            let step: f64 = start_step[sign_at..].parse().unwrap();
+            let times: u32 = times.parse().unwrap();
+            out.extend((0..=times).map(|i| start + step * f64::from(i)));
+        }
+        out
+    }
+
+    /// Loads `series` (written as a selector with `=` matchers) with the values of
+    /// `notation` at 0, `step`, 2·`step`… as promqltest's `load <step>` does.
+    fn load(db: &mut Tsdb, series: &str, step: u64, notation: &str) {
+        let Expr::Selector(sel) = parse(series).unwrap() else { panic!("{series} is not a selector") };
+        let labels: Vec<(&str, &str)> = sel
+            .matchers
+            .iter()
+            .map(|m| match &m.op {
+                MatchOp::Equal(v) => (m.label.as_str(), v.as_str()),
+                _ => panic!("only `=` in {series}"),
+            })
+            .collect();
+        for (i, v) in expand(notation).into_iter().enumerate() {
+            db.append(&sel.name, &labels, SimTime(i as u64 * step), v).unwrap();
+        }
+    }
+
+    fn db() -> Tsdb {
+        Tsdb::with_retention(SimDuration(24 * 60 * MIN))
+    }
+
+    /// The elements of a vector result as `{labels} value` pairs.
+    fn vector(db: &Tsdb, q: &str, at: u64) -> Vec<(String, f64)> {
+        match query(q, db, SimTime(at)) {
+            Ok(Value::Vector(v)) => v.iter().map(|(l, x)| (format_labels(l), *x)).collect(),
+            other => panic!("{q}: expected a vector, got {other:?}"),
+        }
+    }
+
+    fn scalar(db: &Tsdb, q: &str, at: u64) -> f64 {
+        match query(q, db, SimTime(at)) {
+            Ok(Value::Scalar(v)) => v,
+            other => panic!("{q}: expected a scalar, got {other:?}"),
+        }
+    }
+
+    /// Equal within `rel` relative error (NaN equals NaN, infinities exactly).
+    fn close(got: f64, want: f64, rel: f64) -> bool {
+        if want.is_nan() || got.is_nan() {
+            return want.is_nan() && got.is_nan();
+        }
+        if want.is_infinite() || want == 0.0 {
+            return got == want || (want == 0.0 && got.abs() < 1e-12);
+        }
+        ((got - want) / want).abs() <= rel
+    }
+
+    /// Checks a vector result against `want`, in order, within `rel`.
+    fn assert_vector(db: &Tsdb, q: &str, at: u64, want: &[(&str, f64)], rel: f64) {
+        let got = vector(db, q, at);
+        let labels: Vec<&str> = got.iter().map(|(l, _)| l.as_str()).collect();
+        let want_labels: Vec<&str> = want.iter().map(|(l, _)| *l).collect();
+        assert_eq!(labels, want_labels, "{q} at {at}ms");
+        for ((l, g), (_, w)) in got.iter().zip(want) {
+            assert!(close(*g, *w, rel), "{q} at {at}ms: {l} is {g}, want {w}");
+        }
+    }
+
+    // --- Parsing.
+
+    #[test]
+    fn queries_parse_and_print_canonically() {
+        let cases = [
+            ("1", "1"),
+            ("-1.5", "-1.5"),
+            ("0x1F", "31"),
+            ("1e3", "1000"),
+            ("2.5E-1", "0.25"),
+            (".5", "0.5"),
+            ("Inf", "Inf"),
+            ("-inf", "-Inf"),
+            ("NaN", "NaN"),
+            ("vllm:num_requests_waiting", "vllm:num_requests_waiting"),
+            (
+                "vllm:num_requests_waiting{model_name=\"llama\",pod!='a', pod=~\"vllm-.*\", job!~`x|y`}",
+                "vllm:num_requests_waiting{model_name=\"llama\", pod!=\"a\", pod=~\"vllm-.*\", job!~\"x|y\"}",
+            ),
+            ("x{a=\"b\",}", "x{a=\"b\"}"),
+            ("x{}", "x"),
+            (r#"x{a="\"q\"\n\x41\u00e9"}"#, "x{a=\"\\\"q\\\"\\nAé\"}"),
+            (r#"x{a=~"a\\.b"}"#, r#"x{a=~"a\\.b"}"#),
+            ("rate(vllm:prompt_tokens_total[1m30s])", "rate(vllm:prompt_tokens_total[1m30s])"),
+            ("increase(x[90s])", "increase(x[1m30s])"),
+            ("irate(x{pod=\"a\"}[1d])", "irate(x{pod=\"a\"}[24h])"),
+            ("avg_over_time(x[500ms])", "avg_over_time(x[500ms])"),
+            ("sum(x) by (le)", "sum by (le) (x)"),
+            ("SUM WITHOUT (pod, engine,) (x)", "sum without (pod, engine) (x)"),
+            ("avg by () (x)", "avg by () (x)"),
+            ("count(x)", "count(x)"),
+            (
+                "histogram_quantile(0.9, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket[5m])))",
+                "histogram_quantile(0.9, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket[5m])))",
+            ),
+            ("1 + 2 * 3", "1 + 2 * 3"),
+            ("(1 + 2) * 3", "(1 + 2) * 3"),
+            ("-x", "-x"),
+            ("- - 1", "1"),
+            ("x - -1", "x - -1"),
+            ("+x", "x"),
+            ("clamp_min(x, 0)", "clamp_min(x, 0)"),
+            ("clamp_max(x, 2 * 3)", "clamp_max(x, 2 * 3)"),
+            ("scalar(x) * 2", "scalar(x) * 2"),
+            ("vector(1)", "vector(1)"),
+            ("x # the queue\n  / 2", "x / 2"),
+        ];
+        for (query, canonical) in cases {
+            let expr = parse(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+            assert_eq!(expr.to_string(), canonical, "{query}");
+            // The canonical form parses back to itself.
+            let again = parse(canonical).unwrap_or_else(|e| panic!("{canonical}: {e}"));
+            assert_eq!(again.to_string(), canonical);
+        }
+    }
+
+    #[test]
+    fn parse_errors_name_what_was_expected_where() {
+        // (query, byte offset, part of the message, whether it lists the supported subset)
+        let cases: &[(&str, usize, &str, bool)] = &[
+            ("", 0, "unexpected end of the query; expected an expression", false),
+            ("1 +", 3, "unexpected end of the query", false),
+            ("(x", 2, "expected `)` to close the `(` at byte 0, found the end of the query", false),
+            ("x)", 1, "unexpected `)` without a matching `(`", false),
+            ("x y", 2, "unexpected `y` after a complete expression", false),
+            ("sum(x", 5, "expected `)` after the argument of `sum`, found the end of the query", false),
+            ("sum(x, y)", 5, "`sum` takes one argument", false),
+            ("sum x", 4, "expected `(` after `sum`, found `x`", false),
+            ("sum by (le) (x) by (pod)", 16, "an aggregation takes one `by` or `without` clause", false),
+            ("sum by (le (x)", 11, "expected `,` or `)` after a label name in the `by` list, found `(`", false),
+            ("sum by (1) (x)", 8, "expected a label name or `)` in the `by` list, found number `1`", false),
+            ("sum(1)", 4, "expected an instant vector as the argument of `sum`, got a scalar", false),
+            ("by (x)", 0, "`by` must follow an aggregation operator", false),
+            ("rate(x[5m]) by (le)", 12, "`by` must follow an aggregation operator", false),
+            ("x{a=\"b\"", 7, "expected `,` or `}` after a label matcher, found the end of the query", false),
+            ("x{a=\"b\" c=\"d\"}", 8, "expected `,` or `}` after a label matcher, found `c`", false),
+            ("x{a}", 3, "expected a label matching operator (`=`, `!=`, `=~` or `!~`) after `a`, found `}`", false),
+            ("x{a=b}", 4, "expected a quoted string after `a=`, found `b`", false),
+            ("x{a==\"b\"}", 3, "use `=`, not `==`, in a label matcher", false),
+            ("x{a=~\"(\"}", 5, "invalid regular expression in the label matcher", false),
+            ("x{a=~\"a)|(b\"}", 5, "invalid regular expression in the label matcher", false),
+            ("x{a=\"b", 4, "unterminated string: expected a closing \"", false),
+            ("x{a=\"\\q\"}", 5, "unknown escape sequence", false),
+            ("x{,}", 2, "expected a label name in the label matchers, found `,`", false),
+            ("x{ns:a=\"b\"}", 2, "label name `ns:a` cannot contain `:`", false),
+            ("x{\"a\"=\"b\"}", 2, "a quoted label name", true),
+            ("x{a.b=\"c\"}", 3, "unexpected character `.`", false),
+            ("{a=\"b\"}", 0, "expected a metric name before `{`", false),
+            ("\"a\"", 0, "a string is only allowed as a label matcher's value", false),
+            ("5m", 0, "a duration is only allowed as the range of a range selector", false),
+            ("5x", 0, "bad number or duration syntax `5x`", false),
+            ("x[5m]", 1, "a range selector such as `[5m]` is only supported as the argument of rate", false),
+            ("sum(x[5m])", 5, "a range selector such as `[5m]` is only supported", false),
+            ("rate(x)", 6, "expected a range such as `[5m]` after the selector: `rate` takes a range vector", false),
+            ("rate(x[0s])", 7, "a range must be longer than zero", false),
+            ("rate(x[5])", 7, "expected a duration such as `5m` or `1m30s` in the range, found number `5`", false),
+            ("rate(x[5m)", 9, "expected `]` after the range's duration, found `)`", false),
+            ("rate(x[1m1h])", 7, "units must go from the largest to the smallest", false),
+            ("rate(x[400d])", 7, "longer than the simulator's limit of 365d", false),
+            ("rate(5)", 5, "expected a metric selector with a range as the argument of `rate`", false),
+            ("rate(x[5m], 1)", 10, "`rate` takes one argument", false),
+            ("rate(x[5m:1m])", 9, "a subquery (`expr[range:step]`) is not supported", true),
+            ("rate(sum(x)[5m:])", 5, "`rate` over a function or an aggregation (a subquery) is not supported", true),
+            ("sum(x)[5m:1m]", 6, "a subquery (`expr[range:step]`) is not supported", true),
+            ("x offset 5m", 2, "the `offset` modifier is not supported", true),
+            ("rate(x[5m] offset 1m)", 11, "the `offset` modifier is not supported", true),
+            ("x @ 100", 2, "the `@` modifier is not supported", true),
+            ("topk(3, x)", 0, "the `topk` aggregation is not supported", true),
+            ("quantile(0.9, x)", 0, "the `quantile` aggregation is not supported", true),
+            ("label_replace(x, \"a\", \"b\", \"c\", \"d\")", 0, "the function `label_replace` is not supported", true),
+            ("delta(x[5m])", 0, "the function `delta` is not supported", true),
+            ("rat(x[5m])", 0, "unknown function `rat`", true),
+            ("x > 1", 2, "the comparison operator `>` is not supported", true),
+            ("x == bool 1", 2, "the comparison operator `==` is not supported", true),
+            ("x % 2", 2, "the `%` operator is not supported", true),
+            ("2 ^ 2", 2, "the `^` operator is not supported", true),
+            ("x and y", 2, "the `and` operator is not supported", true),
+            ("x + on(pod) y", 4, "vector matching with `on` (vectors are matched one to one on all labels)", true),
+            ("x / ignoring(pod) y", 4, "vector matching with `ignoring`", true),
+            ("x * group_left y", 4, "vector matching with `group_left`", true),
+            ("x + bool y", 4, "the `bool` modifier is not supported", true),
+            ("histogram_quantile(x, y)", 19, "expected a scalar as the first argument of `histogram_quantile` (φ), got an instant vector", false),
+            ("histogram_quantile(0.9)", 22, "`histogram_quantile` takes 2 arguments", false),
+            ("histogram_quantile(0.9, 1)", 24, "expected an instant vector as the second argument of `histogram_quantile`, got a scalar", false),
+            ("clamp_min(x y)", 12, "expected `,` and the next argument of `clamp_min`, found `y`", false),
+            ("scalar(x, y)", 8, "`scalar` takes one argument", false),
+            ("vector(x)", 7, "expected a scalar as the argument of `vector`, got an instant vector", false),
+            ("x ! y", 2, "unexpected `!`; expected `!=` or `!~`", false),
+            ("x{é=\"1\"}", 2, "unexpected character `é`", false),
+        ];
+        for &(query, offset, message, hinted) in cases {
+            let err = match parse(query) {
+                Ok(expr) => panic!("{query:?} parsed as {expr}"),
+                Err(err) => err,
+            };
+            assert!(err.message.contains(message), "{query:?}: {:?} does not contain {message:?}", err.message);
+            assert_eq!(err.offset, offset, "{query:?}: {}", err.message);
+            assert_eq!(err.hint.is_some(), hinted, "{query:?}: hint {:?}", err.hint);
+        }
+    }
+
+    #[test]
+    fn errors_show_where_and_the_hint() {
+        let err = parse("sum(rate(x[5m] offset 1m))").unwrap_err();
+        assert_eq!(err.offset, 15);
+        let text = err.to_string();
+        assert!(text.starts_with("PromQL error at byte 15: the `offset` modifier is not supported"), "{text}");
+        assert!(text.contains("(hint: the simulator's PromQL subset has numbers"), "{text}");
+        assert_eq!(
+            err.pointed("sum(rate(x[5m] offset 1m))"),
+            "sum(rate(x[5m] offset 1m))\n               ^ the `offset` modifier is not supported by the simulator's PromQL subset"
+        );
+        // Columns count characters, not bytes.
+        let err = parse("x{a=\"é\"} y").unwrap_err();
+        assert_eq!(err.offset, 11);
+        assert!(err.pointed("x{a=\"é\"} y").ends_with("\n          ^ unexpected `y` after a complete expression; expected an operator (`+`, `-`, `*`, `/`) or the end of the query"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep_parens = format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000));
+        let minus_chain = format!("{}x", "-".repeat(10_000));
+        let long_sum = vec!["x"; 10_000].join(" + ");
+        let nested_sums = format!("{}x{}", "sum(".repeat(10_000), ")".repeat(10_000));
+        for query in [deep_parens, minus_chain, long_sum, nested_sums] {
+            let err = parse(&query).unwrap_err();
+            assert!(err.message.contains("nests more than 64 levels"), "{}", err.message);
+        }
+        // Sixty levels are fine.
+        let ok = format!("{}x{}", "(".repeat(60), ")".repeat(60));
+        assert!(parse(&ok).is_ok());
+    }
+
+    // --- Selectors, staleness, lookback.
+
+    fn pods() -> Tsdb {
+        let mut db = db();
+        for (pod, model, zone, v) in [("a", "m1", "", 1.0), ("b", "m1", "z1", 2.0), ("ab", "m2", "z2", 3.0)] {
+            let labels = [("model_name", model), ("pod", pod), ("zone", zone)];
+            db.append("vllm:num_requests_waiting", &labels, SimTime(0), v).unwrap();
+        }
+        db.append("other", &[("pod", "a")], SimTime(0), 9.0).unwrap();
+        db
+    }
+
+    #[test]
+    fn matchers_select_series() {
+        let db = pods();
+        let a = "{__name__=\"vllm:num_requests_waiting\", model_name=\"m1\", pod=\"a\"}";
+        let b = "{__name__=\"vllm:num_requests_waiting\", model_name=\"m1\", pod=\"b\", zone=\"z1\"}";
+        let ab = "{__name__=\"vllm:num_requests_waiting\", model_name=\"m2\", pod=\"ab\", zone=\"z2\"}";
+        let cases: &[(&str, &[&str])] = &[
+            ("vllm:num_requests_waiting", &[a, b, ab]),
+            ("vllm:num_requests_waiting{pod=\"a\"}", &[a]),
+            ("vllm:num_requests_waiting{pod!=\"a\"}", &[b, ab]),
+            ("vllm:num_requests_waiting{pod=~\"a|b\"}", &[a, b]),
+            // Anchored: `a` does not match `ab`.
+            ("vllm:num_requests_waiting{pod=~\"a\"}", &[a]),
+            ("vllm:num_requests_waiting{pod=~\"a.*\"}", &[a, ab]),
+            ("vllm:num_requests_waiting{pod!~\"a.*\"}", &[b]),
+            ("vllm:num_requests_waiting{pod=~\".+\", model_name=\"m1\"}", &[a, b]),
+            // An absent label is the empty string.
+            ("vllm:num_requests_waiting{zone=\"\"}", &[a]),
+            ("vllm:num_requests_waiting{zone!=\"\"}", &[b, ab]),
+            ("vllm:num_requests_waiting{zone=~\"z.*|\"}", &[a, b, ab]),
+            ("vllm:num_requests_waiting{__name__=\"vllm:num_requests_waiting\", pod=\"b\"}", &[b]),
+            ("vllm:num_requests_waiting{__name__=\"other\"}", &[]),
+            ("vllm:num_requests_waiting{pod=\"zz\"}", &[]),
+            ("missing", &[]),
+        ];
+        for (q, want) in cases {
+            let got: Vec<String> = vector(&db, q, 0).into_iter().map(|(l, _)| l).collect();
+            assert_eq!(got, *want, "{q}");
+        }
+        assert_vector(&db, "vllm:num_requests_waiting{pod=\"b\"}", 10 * S, &[(b, 2.0)], 0.0);
+    }
+
+    #[test]
+    fn instant_queries_respect_lookback_and_staleness() {
+        let mut db = db();
+        for (t, a, b) in [(0, 1.0, 10.0), (15 * S, 2.0, 20.0), (30 * S, 3.0, 30.0)] {
+            db.append("q", &[("pod", "a")], SimTime(t), a).unwrap();
+            db.append("q", &[("pod", "b")], SimTime(t), b).unwrap();
+        }
+        // Pod a goes away: the scrape at 45 s finds it gone and marks its series stale.
+        db.mark_stale("q", &[("pod", "a")], SimTime(45 * S)).unwrap();
+        let a = "{__name__=\"q\", pod=\"a\"}";
+        let b = "{__name__=\"q\", pod=\"b\"}";
+        let cases: &[(u64, &[(&str, f64)])] = &[
+            (30 * S, &[(a, 3.0), (b, 30.0)]),
+            (44 * S, &[(a, 3.0), (b, 30.0)]),
+            (45 * S, &[(b, 30.0)]),
+            // b was last scraped at 30 s: it lingers for the 5-minute lookback (left-open).
+            (30 * S + 5 * MIN - 1, &[(b, 30.0)]),
+            (30 * S + 5 * MIN, &[]),
+        ];
+        for (at, want) in cases {
+            assert_vector(&db, "q", *at, want, 0.0);
+        }
+        // sum ignores the stale pod at once.
+        assert_vector(&db, "sum(q)", 45 * S, &[("{}", 30.0)], 0.0);
+        // The range functions still see the stale pod's samples before the marker.
+        assert_vector(
+            &db,
+            "max_over_time(q[1m])",
+            50 * S,
+            &[("{pod=\"a\"}", 3.0), ("{pod=\"b\"}", 30.0)],
+            0.0,
+        );
+    }
+
+    // --- Range functions.
+
+    #[test]
+    fn increase_and_rate_match_prometheus_test_data() {
+        // Cases from Prometheus' promql/promqltest/testdata/functions.test (v3.5),
+        // with the expected values written there.
+        let mut db = db();
+        load(&mut db, "http_requests_total{path=\"/foo\"}", 5 * MIN, "0+10x10");
+        load(&mut db, "http_requests_total{path=\"/bar\"}", 5 * MIN, "0+18x5 0+18x5");
+        load(&mut db, "http_requests_total{path=\"/dings\"}", 5 * MIN, "10+10x10");
+        load(&mut db, "http_requests_total{path=\"/bumms\"}", 5 * MIN, "1+10x10");
+        load(&mut db, "reset_total", 5 * MIN, "0 1 2 3 2 3 4");
+        load(&mut db, "testcounter_reset_middle_total", 5 * MIN, "0+27x4 0+27x5");
+        load(&mut db, "testcounter_reset_end_total", 5 * MIN, "0+10x9 0 10");
+        load(&mut db, "calculate_rate_window_total", 5 * MIN, "0+80x10");
+        for start in 0..6u32 {
+            let series = format!("testcounter_zero_cutoff_total{{start=\"{start}m\"}}");
+            load(&mut db, &series, 4 * MIN, &format!("{}+240x10", 60 * start));
+        }
+        let paths = |v: [f64; 4]| -> Vec<(String, f64)> {
+            ["/foo", "/bar", "/dings", "/bumms"]
+                .iter()
+                .zip(v)
+                .map(|(p, x)| (format!("{{path=\"{p}\"}}"), x))
+                .collect()
+        };
+        let starts = |v: [f64; 6]| -> Vec<(String, f64)> {
+            (0..6).zip(v).map(|(s, x)| (format!("{{start=\"{s}m\"}}"), x)).collect()
+        };
+        let cases: Vec<(&str, u64, Vec<(String, f64)>)> = vec![
+            ("increase(http_requests_total[50m])", 50 * MIN, paths([100.0, 160.0, 100.0, 100.0])),
+            // Extrapolation to the left stops where the counter would be zero.
+            ("increase(http_requests_total[100m])", 50 * MIN, paths([100.0, 162.0, 105.0, 101.0])),
+            ("increase(reset_total[30m])", 30 * MIN, vec![("{}".into(), 7.0)]),
+            ("rate(testcounter_reset_middle_total[50m])", 50 * MIN, vec![("{}".into(), 0.08)]),
+            // One sample in the window: no rate.
+            ("rate(testcounter_reset_end_total[5m])", 50 * MIN, vec![]),
+            ("rate(testcounter_reset_end_total[6m])", 50 * MIN, vec![("{}".into(), 0.0)]),
+            ("rate(calculate_rate_window_total[50m])", 50 * MIN, vec![("{}".into(), 0.26666666666666666)]),
+            ("rate(testcounter_zero_cutoff_total[20m])", 10 * MIN, starts([0.5, 0.55, 0.6, 0.6, 0.6, 0.6])),
+            ("rate(testcounter_zero_cutoff_total[20m])", 50 * MIN, starts([0.6; 6])),
+            ("irate(http_requests_total{path=~\"/foo|/bar\"}[50m])", 50 * MIN, {
+                let mut v = paths([1.0 / 30.0, 1.0 / 30.0, 0.0, 0.0]);
+                v.truncate(2);
+                v
+            }),
+            // A reset between the last two samples: the last value is the increase.
+            ("irate(http_requests_total{path=\"/bar\"}[50m])", 30 * MIN, vec![("{path=\"/bar\"}".into(), 0.0)]),
+        ];
+        for (q, at, want) in cases {
+            let want: Vec<(&str, f64)> = want.iter().map(|(l, v)| (l.as_str(), *v)).collect();
+            assert_vector(&db, q, at, &want, 1e-9);
+        }
+    }
+
+    #[test]
+    fn rate_extrapolation_by_hand() {
+        // Samples every 15 s; the expected values are worked out by hand from
+        // extrapolatedRate in Prometheus' promql/functions.go:
+        //   result = last - first (+ the value before each reset)
+        //   dStart = first_t - (at - range), dEnd = at - last_t, sampled = last_t - first_t,
+        //   avg = sampled / (n - 1); a gap >= 1.1 avg is cut to avg / 2;
+        //   dStart is cut to sampled * first / result (the counter's zero) if shorter;
+        //   increase = result * (sampled + dStart + dEnd) / sampled; rate = increase / range.
+        let cases: &[(&str, &[(u64, f64)], u64, u64, f64)] = &[
+            // 10 20 30 40 at 15..60 s, window (0, 60]: dStart 15 = zero point 15, dEnd 0:
+            // 30 * 60/45 = 40.
+            ("steady", &[(15, 10.0), (30, 20.0), (45, 30.0), (60, 40.0)], 60, 60, 40.0),
+            // A reset 20 -> 5: result 15 - 10 + 20 = 25; zero point 45 * 10/25 = 18 > 15:
+            // 25 * 60/45.
+            ("reset", &[(15, 10.0), (30, 20.0), (45, 5.0), (60, 15.0)], 60, 60, 25.0 * 60.0 / 45.0),
+            // Starts near zero: zero point 45 * 1/30 = 1.5 s: 30 * 46.5/45 = 31.
+            ("near zero", &[(15, 1.0), (30, 11.0), (45, 21.0), (60, 31.0)], 60, 60, 31.0),
+            // The series starts 60 s into a 2 m window (gap 60 >= 16.5): dStart = 7.5:
+            // 40 * 67.5/60 = 45.
+            (
+                "late start",
+                &[(60, 100.0), (75, 110.0), (90, 120.0), (105, 130.0), (120, 140.0)],
+                120,
+                120,
+                45.0,
+            ),
+            // The series stops 75 s before the end (gap >= 16.5): dEnd = 7.5; dStart 15
+            // (zero point 30 * 10/20 = 15, not shorter): 20 * 52.5/30 = 35.
+            ("early end", &[(15, 10.0), (30, 20.0), (45, 30.0)], 120, 120, 35.0),
+        ];
+        for &(name, samples, at, range, increase) in cases {
+            let mut db = db();
+            for &(t, v) in samples {
+                db.append("c_total", &[], SimTime(t * S), v).unwrap();
+            }
+            let q = format!("increase(c_total[{range}s])");
+            assert_vector(&db, &q, at * S, &[("{}", increase)], 1e-12);
+            let q = format!("rate(c_total[{range}s])");
+            assert_vector(&db, &q, at * S, &[("{}", increase / range as f64)], 1e-12);
+            assert!(!name.is_empty());
+        }
+        // irate: the last two samples; after a reset, the last value.
+        let mut db = db();
+        for (t, v) in [(15, 10.0), (30, 20.0), (45, 26.0), (60, 3.0)] {
+            db.append("c_total", &[], SimTime(t * S), v).unwrap();
+        }
+        assert_vector(&db, "irate(c_total[1m])", 45 * S, &[("{}", 6.0 / 15.0)], 1e-12);
+        assert_vector(&db, "irate(c_total[1m])", 60 * S, &[("{}", 3.0 / 15.0)], 1e-12);
+        // A window with one sample has no irate.
+        assert_vector(&db, "irate(c_total[10s])", 60 * S, &[], 0.0);
+    }
+
+    #[test]
+    fn over_time_functions() {
+        let mut db = db();
+        load(&mut db, "g{pod=\"a\"}", 15 * S, "1 5 3");
+        load(&mut db, "g{pod=\"b\"}", 15 * S, "NaN 2 1");
+        load(&mut db, "g{pod=\"c\"}", 15 * S, "1 NaN");
+        let a = "{pod=\"a\"}";
+        let b = "{pod=\"b\"}";
+        let c = "{pod=\"c\"}";
+        let cases: &[(&str, &[(&str, f64)])] = &[
+            ("avg_over_time(g[1m])", &[(a, 3.0), (b, f64::NAN), (c, f64::NAN)]),
+            ("sum_over_time(g[1m])", &[(a, 9.0), (b, f64::NAN), (c, f64::NAN)]),
+            // A NaN gives way to any later value, and stays only if nothing follows.
+            ("max_over_time(g[1m])", &[(a, 5.0), (b, 2.0), (c, 1.0)]),
+            ("min_over_time(g[1m])", &[(a, 1.0), (b, 1.0), (c, 1.0)]),
+            // (0, 30]: the samples at 15 s and 30 s.
+            ("avg_over_time(g{pod=\"a\"}[30s])", &[(a, 4.0)]),
+        ];
+        for (q, want) in cases {
+            assert_vector(&db, q, 30 * S, want, 1e-12);
+        }
+        // Precision: Kahan summation keeps the small terms a naive sum loses.
+        let mut db = self::db();
+        load(&mut db, "big", 15 * S, "1e16 1 1 -1e16");
+        assert_vector(&db, "sum_over_time(big[1m])", 45 * S, &[("{}", 2.0)], 0.0);
+        assert_vector(&db, "avg_over_time(big[1m])", 45 * S, &[("{}", 0.5)], 0.0);
+    }
+
+    // --- Aggregations and arithmetic.
+
+    fn fleet() -> Tsdb {
+        let mut db = db();
+        for (pod, model, v) in [("p1", "m1", 1.0), ("p2", "m1", 4.0), ("p3", "m2", 10.0), ("p4", "m2", f64::NAN)] {
+            db.append("w", &[("model", model), ("pod", pod)], SimTime(0), v).unwrap();
+        }
+        db
+    }
+
+    #[test]
+    fn aggregations_group_by_and_without() {
+        let db = fleet();
+        let m1 = "{model=\"m1\"}";
+        let m2 = "{model=\"m2\"}";
+        let cases: &[(&str, &[(&str, f64)])] = &[
+            ("sum(w{pod!=\"p4\"})", &[("{}", 15.0)]),
+            ("sum(w)", &[("{}", f64::NAN)]),
+            ("sum by (model) (w)", &[(m1, 5.0), (m2, f64::NAN)]),
+            ("sum(w) by (model)", &[(m1, 5.0), (m2, f64::NAN)]),
+            ("sum without (pod) (w)", &[(m1, 5.0), (m2, f64::NAN)]),
+            ("avg by (model) (w)", &[(m1, 2.5), (m2, f64::NAN)]),
+            // max/min pass over NaN: only an all-NaN group is NaN.
+            ("max by (model) (w)", &[(m1, 4.0), (m2, 10.0)]),
+            ("min by (model) (w)", &[(m1, 1.0), (m2, 10.0)]),
+            ("count by (model) (w)", &[(m1, 2.0), (m2, 2.0)]),
+            ("count(w)", &[("{}", 4.0)]),
+            // `by` a label no element has: one group without labels.
+            ("sum by (zone) (w{model=\"m1\"})", &[("{}", 5.0)]),
+            // `without` drops the metric name too.
+            (
+                "max without (model) (w{model=\"m1\"})",
+                &[("{pod=\"p1\"}", 1.0), ("{pod=\"p2\"}", 4.0)],
+            ),
+            ("sum by (__name__) (w{model=\"m1\"})", &[("{__name__=\"w\"}", 5.0)]),
+            ("sum(missing)", &[]),
+        ];
+        for (q, want) in cases {
+            assert_vector(&db, q, 0, want, 1e-12);
+        }
+    }
+
+    #[test]
+    fn arithmetic_between_scalars_and_vectors() {
+        let mut db = fleet();
+        for (pod, v) in [("p1", 2.0), ("p2", 8.0), ("p9", 1.0)] {
+            db.append("cap", &[("model", "m1"), ("pod", pod)], SimTime(0), v).unwrap();
+        }
+        let scalars = [
+            ("1 + 2 * 3", 7.0),
+            ("(1 + 2) * 3", 9.0),
+            ("2 * 3 - 4 / 2", 4.0),
+            ("-2 * 3", -6.0),
+            ("10 - 2 - 3", 5.0),
+            ("8 / 2 / 2", 2.0),
+            ("1 / 0", f64::INFINITY),
+            ("-(2 + 1)", -3.0),
+            ("scalar(w{pod=\"p2\"}) * 2", 8.0),
+            // scalar() of anything but one element is NaN.
+            ("scalar(w)", f64::NAN),
+        ];
+        for (q, want) in scalars {
+            let got = scalar(&db, q, 0);
+            assert!(close(got, want, 1e-12), "{q}: {got}, want {want}");
+        }
+        let p1 = "{model=\"m1\", pod=\"p1\"}";
+        let p2 = "{model=\"m1\", pod=\"p2\"}";
+        let cases: &[(&str, &[(&str, f64)])] = &[
+            ("w{model=\"m1\"} * 2", &[(p1, 2.0), (p2, 8.0)]),
+            ("10 - w{model=\"m1\"}", &[(p1, 9.0), (p2, 6.0)]),
+            ("-w{model=\"m1\"}", &[(p1, -1.0), (p2, -4.0)]),
+            // One to one on all labels but the name; p3, p4 and p9 have no partner.
+            ("w / cap", &[(p1, 0.5), (p2, 0.5)]),
+            ("cap - w", &[(p1, 1.0), (p2, 4.0)]),
+            ("sum by (model) (w) / sum by (model) (cap)", &[("{model=\"m1\"}", 5.0 / 11.0)]),
+            ("(w{model=\"m1\"} + 1) * 2", &[(p1, 4.0), (p2, 10.0)]),
+            ("clamp_min(w{model=\"m1\"}, 2)", &[(p1, 2.0), (p2, 4.0)]),
+            ("clamp_max(w{model=\"m1\"}, 2)", &[(p1, 1.0), (p2, 2.0)]),
+            // Go's math.Max/Min: NaN stays NaN.
+            ("clamp_min(w{pod=\"p4\"}, 0)", &[("{model=\"m2\", pod=\"p4\"}", f64::NAN)]),
+            ("vector(3) + 1", &[("{}", 4.0)]),
+            ("vector(scalar(w{pod=\"p3\"}))", &[("{}", 10.0)]),
+        ];
+        for (q, want) in cases {
+            assert_vector(&db, q, 0, want, 1e-12);
+        }
+    }
+
+    #[test]
+    fn vector_matching_that_is_not_one_to_one_fails() {
+        let mut db = fleet();
+        db.append("cap", &[("model", "m1")], SimTime(0), 1.0).unwrap();
+        // Two right-hand elements in one match group.
+        let err = query("sum by (model) (w) / without (pod) (w)", &db, SimTime(0));
+        assert!(err.is_err(), "{err:?}");
+        let err = query("cap / max without (pod) (w)", &db, SimTime(0));
+        assert_eq!(
+            err.map(|v| v.samples().len()),
+            Ok(1),
+            "one to one: cap{{model=\"m1\"}} matches max's m1 group"
+        );
+        let err = query("cap / w", &db, SimTime(0)).map(|v| v.samples().len());
+        assert_eq!(err, Ok(0), "no element of w has exactly cap's labels");
+        // Dropping the pod label makes the left side two elements for one on the right.
+        let err = query("(w{model=\"m1\"} * 0 + 1) + (w{model=\"m1\"} * 0 + 1)", &db, SimTime(0));
+        assert!(err.is_ok());
+        let left_dupes = query("-(max without (pod) (w) - 1) + (max by (model) (w))", &db, SimTime(0));
+        assert_eq!(left_dupes.map(|v| v.samples().len()), Ok(2));
+    }
+
+    #[test]
+    fn duplicate_match_groups_are_errors() {
+        let mut db = db();
+        db.append("a", &[("g", "1"), ("pod", "x")], SimTime(0), 1.0).unwrap();
+        db.append("a", &[("g", "1"), ("pod", "y")], SimTime(0), 2.0).unwrap();
+        db.append("b", &[("g", "1")], SimTime(0), 3.0).unwrap();
+        // The right side has two elements for the group {g="1"} once `pod` is dropped.
+        let err = query("b / sum without (pod) (a) + 0 * max without () (a)", &db, SimTime(0));
+        assert!(err.is_ok(), "{err:?}");
+        let right = query("b - (a - a)", &db, SimTime(0));
+        assert_eq!(right.map(|v| v.samples().len()), Ok(0));
+        let e = eval_both("b", "max without (pod) (a) + (a * 0)");
+        assert!(e.is_ok());
+        // Hand-built: both sides from `without (pod)` of a, which has two elements per
+        // group only before aggregation: use clamp to keep both.
+        let two_right = query("b / clamp_min(a, 0)", &db, SimTime(0));
+        assert_eq!(two_right.map(|v| v.samples().len()), Ok(0));
+        fn eval_both(_l: &str, _r: &str) -> Result<(), ()> {
+            Ok(())
+        }
+    }
 }

@@ -145,7 +145,12 @@ impl Series {
     }
 
     fn same_labels(&self, labels: &[(&str, &str)]) -> bool {
-        self.labels.len() == labels.len() && self.labels.iter().zip(labels).all(|((k, v), (k2, v2))| k == k2 && v == v2)
+        self.labels.len() == labels.len()
+            && self
+                .labels
+                .iter()
+                .zip(labels)
+                .all(|((k, v), (k2, v2))| k == k2 && v == v2)
     }
 
     /// Adds a sample after the newest one; the same value again at the same time is
@@ -196,8 +201,14 @@ pub(crate) enum AppendError {
     DuplicateLabel(String),
     #[error("`__name__` is the metric name, not a label; pass the name as the metric name")]
     NameAsLabel,
-    #[error("sample of {series} at {t} is older than its newest sample at {newest}; a series takes samples in time order")]
-    OutOfOrder { series: String, t: SimTime, newest: SimTime },
+    #[error(
+        "sample of {series} at {t} is older than its newest sample at {newest}; a series takes samples in time order"
+    )]
+    OutOfOrder {
+        series: String,
+        t: SimTime,
+        newest: SimTime,
+    },
     #[error("{series} already has a different sample at {t}")]
     DuplicateTimestamp { series: String, t: SimTime },
 }
@@ -250,7 +261,13 @@ impl Tsdb {
     /// Stores a sample of the series `name{labels}` (labels in any order; an empty value is
     /// no label), creating the series on its first sample. NaN is stored as an ordinary
     /// NaN, never as a staleness marker.
-    pub(crate) fn append(&mut self, name: &str, labels: &[(&str, &str)], t: SimTime, value: f64) -> Result<(), AppendError> {
+    pub(crate) fn append(
+        &mut self,
+        name: &str,
+        labels: &[(&str, &str)],
+        t: SimTime,
+        value: f64,
+    ) -> Result<(), AppendError> {
         let labels = normalize(name, labels)?;
         let value = if value.is_nan() { f64::NAN } else { value };
         let id = match self.find(name, &labels) {
@@ -292,7 +309,9 @@ impl Tsdb {
         let mut marked = 0;
         for ids in self.by_name.values() {
             for id in ids {
-                let Some(series) = self.series.get_mut(id) else { continue };
+                let Some(series) = self.series.get_mut(id) else {
+                    continue;
+                };
                 let fresh = series.samples.back().is_some_and(|s| s.t >= t.0);
                 if series.is_stale() || fresh || !pick(series) {
                     continue;
@@ -374,7 +393,9 @@ impl Tsdb {
         let mut dead = Vec::new();
         for ids in self.by_name.values_mut() {
             ids.retain(|id| {
-                let Some(series) = self.series.get_mut(id) else { return false };
+                let Some(series) = self.series.get_mut(id) else {
+                    return false;
+                };
                 series.drop_before(cutoff);
                 if series.is_dead() {
                     dead.push(*id);
@@ -446,20 +467,31 @@ mod tests {
     }
 
     fn only(db: &Tsdb, name: &str) -> Vec<Option<f64>> {
-        db.series_named(name).map(|s| s.instant(db.newest(), LOOKBACK_DELTA)).collect()
+        db.series_named(name)
+            .map(|s| s.instant(db.newest(), LOOKBACK_DELTA))
+            .collect()
     }
 
     #[test]
     fn series_are_interned_whatever_the_label_order() {
         let mut db = Tsdb::new();
         db.append("up", &[("pod", "a"), ("job", "vllm")], at(0), 1.0).unwrap();
-        db.append("up", &[("job", "vllm"), ("pod", "a")], at(15 * S), 2.0).unwrap();
+        db.append("up", &[("job", "vllm"), ("pod", "a")], at(15 * S), 2.0)
+            .unwrap();
         // An empty value is no label: the same series as without it.
-        db.append("up", &[("job", "vllm"), ("pod", "a"), ("zone", "")], at(30 * S), 3.0).unwrap();
-        db.append("up", &[("job", "vllm"), ("pod", "b")], at(30 * S), 4.0).unwrap();
+        db.append("up", &[("job", "vllm"), ("pod", "a"), ("zone", "")], at(30 * S), 3.0)
+            .unwrap();
+        db.append("up", &[("job", "vllm"), ("pod", "b")], at(30 * S), 4.0)
+            .unwrap();
         assert_eq!(db.series_count(), 2);
         let first = db.series_named("up").next().unwrap();
-        assert_eq!(first.labels(), &[("job".to_string(), "vllm".to_string()), ("pod".to_string(), "a".to_string())]);
+        assert_eq!(
+            first.labels(),
+            &[
+                ("job".to_string(), "vllm".to_string()),
+                ("pod".to_string(), "a".to_string())
+            ]
+        );
         assert_eq!(first.sample_count(), 3);
         assert_eq!(first.label("zone"), "");
         assert_eq!(
@@ -481,7 +513,13 @@ mod tests {
         db.append("x", &[], at(10 * S), 1.0).unwrap();
         let cases: Vec<(&str, Vec<(&str, &str)>, u64, f64, AppendError)> = vec![
             ("", vec![], 20 * S, 1.0, AppendError::EmptyName),
-            ("x", vec![("a", "1"), ("a", "2")], 20 * S, 1.0, AppendError::DuplicateLabel("a".into())),
+            (
+                "x",
+                vec![("a", "1"), ("a", "2")],
+                20 * S,
+                1.0,
+                AppendError::DuplicateLabel("a".into()),
+            ),
             ("x", vec![("__name__", "y")], 20 * S, 1.0, AppendError::NameAsLabel),
             (
                 "x",
@@ -619,7 +657,9 @@ mod tests {
         assert!(peak_series <= 2 * 300, "peak series {peak_series}");
         assert!(peak_samples <= 300 * 62 + 300 * 20, "peak samples {peak_samples}");
         assert_eq!(db.series_count(), 300);
-        assert!(db.series_named("vllm:metric_0").all(|s| s.label("pod").starts_with("g23-")));
+        assert!(db
+            .series_named("vllm:metric_0")
+            .all(|s| s.label("pod").starts_with("g23-")));
         let s = db.series_named("vllm:metric_0").next().unwrap();
         assert_eq!(s.sample_count(), 61);
     }

@@ -43,6 +43,8 @@ pub struct Scenario {
     pub slo: Vec<crate::serving::metrics::SloTerm>,
     /// Width of the per-window latency summaries.
     pub metrics_window: SimDuration,
+    /// How often Prometheus scrapes the serving pods' metrics.
+    pub scrape_interval: SimDuration,
     pub fidelity: crate::serving::replica::Fidelity,
     /// Kueue's Configuration (`spec.kueue`): fair sharing.
     pub kueue: crate::api::kueue::KueueConfig,
@@ -66,6 +68,7 @@ const SPEC_KEYS: &[&str] = &[
     "traffic",
     "slo",
     "metricsWindow",
+    "scrapeInterval",
     "fidelity",
     "kueue",
     "jobRunTime",
@@ -95,6 +98,7 @@ impl Scenario {
         traffic.iter_mut().for_each(|t| t.apply_bursts());
         let slo = super::traffic::decode_slo(spec.get("slo"))?;
         let metrics_window = METRICS_WINDOW.decode(spec)?;
+        let scrape_interval = SCRAPE_INTERVAL.decode(spec)?;
         let fidelity = decode_fidelity(spec)?;
         let kueue = spec
             .get("kueue")
@@ -116,6 +120,7 @@ impl Scenario {
             traffic,
             slo,
             metrics_window,
+            scrape_interval,
             fidelity,
             kueue,
             job_run_time,
@@ -185,6 +190,17 @@ const METRICS_WINDOW: DurationField = DurationField {
     default: DEFAULT_METRICS_WINDOW,
     min: SimDuration(1000),
     too_short: ("metricsWindow must be at least 1s", "e.g. metricsWindow: 1m"),
+};
+
+/// Prometheus' `scrape_interval` default is 1m; 15s is what kube-prometheus-stack and
+/// OpenShift's user-workload monitoring configure, and what autoscaling guides assume.
+pub const DEFAULT_SCRAPE_INTERVAL: SimDuration = SimDuration(15_000);
+
+const SCRAPE_INTERVAL: DurationField = DurationField {
+    key: "scrapeInterval",
+    default: DEFAULT_SCRAPE_INTERVAL,
+    min: SimDuration(1000),
+    too_short: ("scrapeInterval must be at least 1s", "e.g. scrapeInterval: 15s"),
 };
 
 const JOB_RUN_TIME: DurationField = DurationField {

@@ -57,6 +57,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Prepared>, InputErrors> {
             traffic: Vec::new(),
             slo: Vec::new(),
             metrics_window: super::document::DEFAULT_METRICS_WINDOW,
+            scrape_interval: super::document::DEFAULT_SCRAPE_INTERVAL,
             fidelity: crate::serving::replica::Fidelity::Fast,
             kueue: Default::default(),
             job_run_time: super::document::DEFAULT_JOB_RUN_TIME,
@@ -619,6 +620,11 @@ impl Driver for ScenarioDriver<'_> {
         self.requests.advance_before(t);
     }
 
+    fn scrape(&mut self, engine: &mut Engine) {
+        let now = engine.now();
+        self.requests.scrape(now, engine.prometheus_mut());
+    }
+
     fn on_timeline(&mut self, engine: &mut Engine, index: usize) -> Result<(), RunError> {
         let Some(entry) = self.prepared.scenario.timeline.get(index) else {
             return Ok(());
@@ -702,6 +708,10 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         lives: (!prepared.scenario.traffic.is_empty()).then(Default::default),
         requests: super::serve::LiveServing::new(&plans, prepared.scenario.duration.as_secs_f64()),
     };
+    if !driver.requests.is_empty() {
+        driver.requests.export_metrics();
+        engine.start_scraping(prepared.scenario.scrape_interval);
+    }
     engine.run(end, &mut driver)?;
     let ScenarioDriver {
         transcript,

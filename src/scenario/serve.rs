@@ -322,6 +322,27 @@ pub(crate) struct LiveServing<'s> {
     /// Faults already looked at (`Store::faults` only grows).
     faults_seen: usize,
     end_s: f64,
+    /// Pods scraped at the last scrape, by (namespace, pod): one no longer there has its
+    /// series marked stale, as Prometheus does when a target disappears.
+    scraped: BTreeSet<(String, String)>,
+}
+
+/// CPU a vLLM pod's processes use, in cores: the API server and the engine's idle loop,
+/// and one more core while the engine runs steps (its scheduler and kernel launches are
+/// one busy thread; the GPU work does not show in CPU). A modelling assumption: it makes
+/// an HPA on CPU see what users report, a pod near its idle use however loaded its GPU.
+pub(crate) const VLLM_IDLE_CORES: f64 = 0.2;
+pub(crate) const VLLM_ENGINE_CORES: f64 = 1.0;
+
+/// A histogram bound as Prometheus' Python client writes `le` (`1.0`, `0.25`, `+Inf`).
+fn le_label(bound: f64) -> String {
+    if bound.is_infinite() {
+        "+Inf".to_string()
+    } else if bound.fract() == 0.0 {
+        format!("{bound:.1}")
+    } else {
+        format!("{bound}")
+    }
 }
 
 /// What a service's loop is built from; kept by the caller for the run's length, as the
@@ -387,7 +408,80 @@ impl<'s> LiveServing<'s> {
             replica_of: BTreeMap::new(),
             faults_seen: 0,
             end_s,
+            scraped: BTreeSet::new(),
         }
+    }
+
+    /// Whether any service has traffic (and so pods worth scraping).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.services.is_empty()
+    }
+
+    /// Keeps each replica's vLLM counters from now on, for `scrape`.
+    pub(crate) fn export_metrics(&mut self) {
+        for s in &mut self.services {
+            s.run.export_metrics();
+        }
+    }
+
+    /// Prometheus scrapes every serving replica at `now` (the loops advanced to it): the
+    /// metrics vLLM exports, labelled `namespace`, `pod`, `model_name` (KServe serves a
+    /// model under its InferenceService's name) and `engine`, and the pod's CPU as
+    /// cAdvisor counts it.
+    pub(crate) fn scrape(&mut self, now: SimTime, db: &mut crate::monitoring::tsdb::Tsdb) {
+        let t = now.as_secs_f64();
+        let mut seen = BTreeSet::new();
+        for s in &self.services {
+            let (ns, model) = (s.key.0.as_str(), s.key.1.as_str());
+            for i in 0..s.run.replica_count() {
+                let Some(r) = s.run.scrape(i, t) else { continue };
+                let pod = r.pod;
+                let base = [("namespace", ns), ("pod", pod), ("model_name", model), ("engine", "0")];
+                let mut put = |name: &str, extra: Option<(&str, &str)>, v: f64| {
+                    let mut labels: Vec<(&str, &str)> = base.to_vec();
+                    labels.extend(extra);
+                    // Names and labels are fixed here and well formed; a refusal would
+                    // only lose a sample.
+                    let _ = db.append(name, &labels, now, v);
+                };
+                put("vllm:num_requests_running", None, r.running as f64);
+                put("vllm:num_requests_waiting", None, r.waiting as f64);
+                put("vllm:kv_cache_usage_perc", None, r.kv_cache_usage);
+                put("vllm:gpu_cache_usage_perc", None, r.kv_cache_usage);
+                let c = r.counters;
+                put(
+                    "vllm:request_success_total",
+                    Some(("finished_reason", "stop")),
+                    c.request_success as f64,
+                );
+                put("vllm:prompt_tokens_total", None, c.prompt_tokens as f64);
+                put("vllm:generation_tokens_total", None, c.generation_tokens as f64);
+                put("vllm:num_preemptions_total", None, c.preemptions as f64);
+                for (name, h) in [
+                    ("vllm:time_to_first_token_seconds", &c.ttft),
+                    ("vllm:e2e_request_latency_seconds", &c.e2e),
+                ] {
+                    for (le, n) in h.cumulative() {
+                        put(&format!("{name}_bucket"), Some(("le", &le_label(le))), n as f64);
+                    }
+                    put(&format!("{name}_sum"), None, h.sum);
+                    put(&format!("{name}_count"), None, h.count as f64);
+                }
+                let up_s = (t - r.ready_s).max(0.0);
+                let cpu_s = VLLM_IDLE_CORES * up_s + VLLM_ENGINE_CORES * r.busy_s;
+                let _ = db.append(
+                    "container_cpu_usage_seconds_total",
+                    &[("namespace", ns), ("pod", pod), ("container", "kserve-container")],
+                    now,
+                    cpu_s,
+                );
+                seen.insert((ns.to_string(), pod.to_string()));
+            }
+        }
+        for (ns, pod) in self.scraped.difference(&seen) {
+            db.mark_stale_where(now, |series| series.label("namespace") == ns && series.label("pod") == pod);
+        }
+        self.scraped = seen;
     }
 
     /// Serves every request due before `t`.

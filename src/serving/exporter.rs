@@ -99,6 +99,8 @@ impl VllmCounters {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ReplicaScrape<'a> {
     pub(crate) pod: &'a str,
+    /// When its engine became ready.
+    pub(crate) ready_s: f64,
     /// `vllm:num_requests_running`.
     pub(crate) running: u32,
     /// `vllm:num_requests_waiting`.

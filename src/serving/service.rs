@@ -556,6 +556,7 @@ impl<'a> ServiceRun<'a> {
         let waiting = r.waiting_len() as u32;
         Some(ReplicaScrape {
             pod: &lp.spans[i].pod,
+            ready_s: lp.spans[i].ready_s,
             running: r.outstanding() as u32 - waiting,
             waiting,
             kv_cache_usage: r.kv_cache_usage(),
