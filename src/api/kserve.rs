@@ -88,10 +88,53 @@ impl ModelSource {
     }
 }
 
+/// `serving.kserve.io/autoscalerClass`: who scales a RawDeployment predictor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoscalerClass {
+    /// The default: an `autoscaling/v2` HPA on `scaleMetric`/`scaleTarget` (cpu, 80%).
+    Hpa,
+    /// A KEDA ScaledObject from `autoScaling.metrics`.
+    Keda,
+    /// Something outside KServe scales it; KServe creates nothing.
+    External,
+    /// Nothing scales it.
+    None,
+}
+
+pub const AUTOSCALER_CLASS_ANNOTATION: &str = "serving.kserve.io/autoscalerClass";
+
+/// One entry of the predictor's `autoScaling.metrics`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IsvcMetric {
+    /// `type: Resource`: cpu or memory, with `averageUtilization` (percent) or
+    /// `averageValue`.
+    Resource {
+        name: String,
+        utilization: Option<i32>,
+        average_value: Option<String>,
+    },
+    /// `type: External` with `backend: prometheus`: a query and a target value.
+    External {
+        backend: String,
+        server_address: String,
+        query: String,
+        /// The target, from `target.value` (or `averageValue`).
+        value: f64,
+        average: bool,
+        namespace: Option<String>,
+        loc: Loc,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredictorSpec {
     pub min_replicas: Option<i32>,
     pub max_replicas: Option<i32>,
+    /// `scaleMetric` (cpu, memory, concurrency, rps) and `scaleTarget`.
+    pub scale_metric: Option<String>,
+    pub scale_target: Option<i32>,
+    /// `autoScaling.metrics`.
+    pub autoscaling_metrics: Vec<IsvcMetric>,
     pub strategy: Option<Strategy>,
     pub node_selector: Labels,
     pub tolerations: Vec<Toleration>,
@@ -151,6 +194,12 @@ impl InferenceService {
         let predictor = PredictorSpec {
             min_replicas: replicas("minReplicas")?,
             max_replicas: replicas("maxReplicas")?,
+            scale_metric: opt_str(pred, "scaleMetric")?,
+            scale_target: pred
+                .get("scaleTarget")
+                .map(|n| n.as_i64().map(|v| v.clamp(0, i32::MAX as i64) as i32))
+                .transpose()?,
+            autoscaling_metrics: decode_autoscaling_metrics(pred.path(&["autoScaling", "metrics"]))?,
             strategy: pred
                 .get("deploymentStrategy")
                 .map(|s| Strategy::decode(Some(s)))
@@ -191,6 +240,125 @@ impl InferenceService {
             }
         }
         Ok(InferenceService { meta, predictor })
+    }
+}
+
+/// `autoScaling.metrics`, refusing what KServe's webhook or the simulator cannot honour.
+fn decode_autoscaling_metrics(node: Option<&Node>) -> Result<Vec<IsvcMetric>, InputError> {
+    let Some(node) = node else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for m in node.items()? {
+        let kind = opt_str(m, "type")?.unwrap_or_default();
+        match kind.as_str() {
+            "Resource" => {
+                let r = m.get("resource").ok_or_else(|| {
+                    InputError::at(m.loc.clone(), "a Resource metric has no `resource`")
+                        .hint("add resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}")
+                })?;
+                let target = r.get("target");
+                out.push(IsvcMetric::Resource {
+                    name: opt_str(r, "name")?.unwrap_or_else(|| "cpu".into()),
+                    utilization: target
+                        .and_then(|t| t.get("averageUtilization"))
+                        .map(|n| n.as_i64().map(|v| v.clamp(1, i32::MAX as i64) as i32))
+                        .transpose()?,
+                    average_value: target.map(|t| opt_str(t, "averageValue")).transpose()?.flatten(),
+                });
+            }
+            "External" => {
+                let e = m.get("external").ok_or_else(|| {
+                    InputError::at(m.loc.clone(), "an External metric has no `external`").hint(
+                        "add external: {metric: {backend: prometheus, query: …}, target: {type: Value, value: 5}}",
+                    )
+                })?;
+                let metric = e.get("metric").ok_or_else(|| {
+                    InputError::at(e.loc.clone(), "an External metric has no `metric`")
+                        .hint("add metric: {backend: prometheus, serverAddress: …, query: …}")
+                })?;
+                let backend = opt_str(metric, "backend")?.unwrap_or_else(|| "prometheus".into());
+                if backend != "prometheus" {
+                    return Err(InputError::at(
+                        metric
+                            .get("backend")
+                            .map(|n| n.loc.clone())
+                            .unwrap_or(metric.loc.clone()),
+                        format!("metric backend `{backend}` is not simulated"),
+                    )
+                    .hint("use backend: prometheus with a query over the vLLM metrics"));
+                }
+                let query_node = metric.get("query").ok_or_else(|| {
+                    InputError::at(metric.loc.clone(), "an External metric has no `query`")
+                        .hint("e.g. query: sum(vllm:num_requests_waiting{namespace=\"llm\"})")
+                })?;
+                let target = e.get("target");
+                let number = |key: &str| -> Result<Option<f64>, InputError> {
+                    let Some(n) = target.and_then(|t| t.get(key)) else {
+                        return Ok(None);
+                    };
+                    let text = n
+                        .as_str()
+                        .map(str::to_string)
+                        .or_else(|_| n.as_f64().map(|v| v.to_string()))?;
+                    crate::units::Quantity::parse(&text)
+                        .map(|q| Some(q.milli() as f64 / 1000.0))
+                        .map_err(|e| {
+                            InputError::at(n.loc.clone(), e.to_string()).hint("write a number such as 5 or 500m")
+                        })
+                };
+                let (value, average) = match (number("value")?, number("averageValue")?) {
+                    (Some(v), _) => (v, false),
+                    (None, Some(v)) => (v, true),
+                    (None, None) => {
+                        return Err(InputError::at(e.loc.clone(), "an External metric has no target value")
+                            .hint("add target: {type: Value, value: 5}"))
+                    }
+                };
+                let query = query_node.as_str()?.to_string();
+                if let Err(e) = crate::monitoring::promql::parse(&query) {
+                    return Err(InputError::at(
+                        query_node.loc.clone(),
+                        format!("the query is not PromQL the simulator evaluates: {}", e.pointed(&query)),
+                    )
+                    .hint(e.hint.clone().unwrap_or_else(|| "fix the query".into())));
+                }
+                out.push(IsvcMetric::External {
+                    backend,
+                    server_address: opt_str(metric, "serverAddress")?.unwrap_or_default(),
+                    query,
+                    value,
+                    average,
+                    namespace: opt_str(metric, "namespace")?,
+                    loc: query_node.loc.clone(),
+                });
+            }
+            other => {
+                return Err(InputError::at(
+                    m.get("type").map(|n| n.loc.clone()).unwrap_or(m.loc.clone()),
+                    format!("autoScaling metric type `{other}` is not simulated"),
+                )
+                .hint("use Resource (cpu) or External (prometheus)"))
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl InferenceService {
+    /// Who scales its predictor: the `serving.kserve.io/autoscalerClass` annotation,
+    /// `hpa` when absent (KServe's default for RawDeployment).
+    pub fn autoscaler_class(&self) -> Result<AutoscalerClass, String> {
+        match self
+            .meta
+            .annotations
+            .get(AUTOSCALER_CLASS_ANNOTATION)
+            .map(String::as_str)
+        {
+            None | Some("hpa") => Ok(AutoscalerClass::Hpa),
+            Some("keda") => Ok(AutoscalerClass::Keda),
+            Some("external") => Ok(AutoscalerClass::External),
+            Some("none") => Ok(AutoscalerClass::None),
+            Some(other) => Err(format!("unknown autoscaler class type: {other}")),
+        }
     }
 }
 

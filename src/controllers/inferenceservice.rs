@@ -211,10 +211,13 @@ pub(crate) fn reconcile(store: &Store, key: &ObjectKey) -> Vec<Action> {
     };
     let min = state.isvc.predictor.min_replicas;
     let dep_name = predictor_name(name);
-    match store.deployment(ns, &dep_name) {
+    let autoscaler = super::kserve_autoscaler::reconcile(store, key, &state.isvc, &dep_name);
+    let mut out = match store.deployment(ns, &dep_name) {
         None => create_predictor(key, dep_name, desired, min),
         Some(d) => patch_predictor(key, d, desired, min, state.applied_min_replicas),
-    }
+    };
+    out.extend(autoscaler);
+    out
 }
 
 /// The predictor Deployment's metadata, template and strategy as KServe wants them.

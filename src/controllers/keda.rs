@@ -168,7 +168,13 @@ fn poll_once(
     let ready = store
         .replicasets_of(deployment.uid)
         .iter()
-        .map(|rs| store.pods.values().filter(|p| p.owner_rs == Some(rs.uid) && p.is_ready()).count())
+        .map(|rs| {
+            store
+                .pods
+                .values()
+                .filter(|p| p.owner_rs == Some(rs.uid) && p.is_ready())
+                .count()
+        })
         .sum::<usize>() as i32;
     let decision = poll(so, state, &results, current, ready, now);
     let mut out = Vec::new();
@@ -219,7 +225,13 @@ fn poll_once(
             conditions: decision
                 .conditions
                 .iter()
-                .map(|c| (format!("{:?}", c.kind), format!("{:?}", c.status), c.reason.as_str().to_string()))
+                .map(|c| {
+                    (
+                        format!("{:?}", c.kind),
+                        format!("{:?}", c.status),
+                        c.reason.as_str().to_string(),
+                    )
+                })
                 .collect(),
         },
     )));

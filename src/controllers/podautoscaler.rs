@@ -11,7 +11,10 @@ use crate::autoscaling::hpa::replica_calculator::{
     external_metric_replicas, external_per_pod_replicas, plain_metric_replicas, resource_utilization_replicas,
     CalcError, CalculatorConfig, PodPhase, PodState, ReadyCondition, Sample, SampleKind,
 };
-use crate::autoscaling::hpa::{HORIZONTAL_POD_AUTOSCALER_DOWNSCALE_STABILIZATION, HORIZONTAL_POD_AUTOSCALER_SYNC_PERIOD, HORIZONTAL_POD_AUTOSCALER_TOLERANCE};
+use crate::autoscaling::hpa::{
+    HORIZONTAL_POD_AUTOSCALER_DOWNSCALE_STABILIZATION, HORIZONTAL_POD_AUTOSCALER_SYNC_PERIOD,
+    HORIZONTAL_POD_AUTOSCALER_TOLERANCE,
+};
 use crate::engine::action::{Action, AutoscalingWrite};
 use crate::engine::change::Change;
 use crate::engine::components::{Component, Cx, Timer};
@@ -119,10 +122,38 @@ fn sync(
         .collect();
     let tolerances = tolerances_for(hpa.spec.behavior.as_ref(), HORIZONTAL_POD_AUTOSCALER_TOLERANCE);
     let config = CalculatorConfig::default();
+    let min = hpa.spec.min_replicas.unwrap_or(1);
+    // Metrics are read only for a target within [min, max]; at zero with a minimum
+    // above zero, autoscaling is disabled (the target was scaled to zero by hand).
+    if (current == 0 && min != 0) || current > hpa.spec.max_replicas || current < min {
+        let decision = reconcile(
+            &hpa.spec,
+            history,
+            current,
+            current,
+            HORIZONTAL_POD_AUTOSCALER_DOWNSCALE_STABILIZATION,
+            now,
+        );
+        return finish(
+            store,
+            key,
+            obj,
+            deployment,
+            current,
+            decision,
+            "no metric read".into(),
+            Vec::new(),
+            None,
+            now,
+        );
+    }
 
     let mut proposals: Vec<(usize, Result<Proposal, String>)> = Vec::new();
     for (i, m) in hpa.metrics.iter().enumerate() {
-        proposals.push((i, propose(store, metrics, key, m, &pods, current, tolerances, config, now)));
+        proposals.push((
+            i,
+            propose(store, metrics, key, m, &pods, current, tolerances, config, now),
+        ));
     }
     let targets: Vec<String> = proposals
         .iter()
@@ -136,31 +167,42 @@ fn sync(
         .iter()
         .filter_map(|(i, p)| p.as_ref().ok().map(|p| (*i, p)))
         .max_by_key(|(i, p)| (p.replicas, std::cmp::Reverse(*i)));
-    let mut status = HpaStatus {
-        current_replicas: current,
-        desired_replicas: obj.status.desired_replicas,
-        last_scale_time: obj.status.last_scale_time,
-        targets,
-        conditions: Vec::new(),
-    };
     let Some((best_i, best)) = best else {
         // No metric could be computed: the controller does not scale.
         let why = proposals
             .iter()
             .find_map(|(_, p)| p.as_ref().err().cloned())
             .unwrap_or_default();
-        status.conditions = vec![
-            ("AbleToScale".into(), true, "SucceededGetScale".into()),
-            ("ScalingActive".into(), false, "FailedGetResourceMetric".into()),
-        ];
+        let status = HpaStatus {
+            current_replicas: current,
+            desired_replicas: current,
+            last_scale_time: obj.status.last_scale_time,
+            targets,
+            conditions: vec![
+                ("AbleToScale".into(), true, "SucceededGetScale".into()),
+                ("ScalingActive".into(), false, "FailedGetResourceMetric".into()),
+            ],
+        };
         if obj.status.conditions != status.conditions {
-            out.push(event(store, key, "FailedComputeMetricsReplicas", format!("invalid metrics ({invalid} invalid out of {}), first error is: {why}", hpa.metrics.len())));
+            out.push(event(
+                store,
+                key,
+                "FailedComputeMetricsReplicas",
+                format!(
+                    "invalid metrics ({invalid} invalid out of {}), first error is: {why}",
+                    hpa.metrics.len()
+                ),
+            ));
         }
         out.push(Action::Autoscaling(AutoscalingWrite::HpaStatus(key.clone(), status)));
         return out;
     };
     // With a metric missing, the controller does not scale down on the others.
-    let proposed = if invalid > 0 && best.replicas < current { current } else { best.replicas };
+    let proposed = if invalid > 0 && best.replicas < current {
+        current
+    } else {
+        best.replicas
+    };
     let decision = reconcile(
         &hpa.spec,
         history,
@@ -169,17 +211,55 @@ fn sync(
         HORIZONTAL_POD_AUTOSCALER_DOWNSCALE_STABILIZATION,
         now,
     );
-    status.conditions = decision
-        .conditions
-        .iter()
-        .map(|c| (c.kind.as_str().to_string(), c.status, c.reason.as_str().to_string()))
-        .collect();
-    status.desired_replicas = decision.desired_replicas;
+    let targets_now = targets;
+    let label = hpa.metrics[best_i].label();
+    let value = best.value.clone();
+    finish(
+        store,
+        key,
+        obj,
+        deployment,
+        current,
+        decision,
+        value,
+        targets_now,
+        Some(label),
+        now,
+    )
+}
+
+/// Writes a sync's outcome: the scale and its event and record when it rescales, and
+/// the status either way.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    store: &Store,
+    key: &ObjectKey,
+    obj: &crate::store::HpaObject,
+    deployment: &crate::store::Deployment,
+    current: i32,
+    decision: crate::autoscaling::hpa::behavior::Decision,
+    value: String,
+    targets: Vec<String>,
+    metric_label: Option<String>,
+    now: SimTime,
+) -> Vec<Action> {
+    let mut out = Vec::new();
+    let mut status = HpaStatus {
+        current_replicas: current,
+        desired_replicas: decision.desired_replicas,
+        last_scale_time: obj.status.last_scale_time,
+        targets,
+        conditions: decision
+            .conditions
+            .iter()
+            .map(|c| (c.kind.as_str().to_string(), c.status, c.reason.as_str().to_string()))
+            .collect(),
+    };
     if decision.rescale {
-        let reason = match decision.reason {
-            Some(RescaleReason::MetricAboveTarget) => format!("{} above target", hpa.metrics[best_i].label()),
-            Some(r) => r.as_str().to_string(),
-            None => "rescaled".to_string(),
+        let reason = match (decision.reason, metric_label) {
+            (Some(RescaleReason::MetricAboveTarget), Some(label)) => format!("{label} above target"),
+            (Some(r), _) => r.as_str().to_string(),
+            (None, _) => "rescaled".to_string(),
         };
         status.last_scale_time = Some(now);
         out.push(Action::ScaleDeployment {
@@ -199,7 +279,7 @@ fn sync(
             target: format!("{}/{}", key.namespace, deployment.name),
             from: current,
             to: decision.desired_replicas,
-            metric: best.value.clone(),
+            metric: value,
             reason,
         })));
     }
@@ -241,7 +321,11 @@ fn to_milli(v: f64) -> i64 {
 /// A pod as the calculator sees it, with `sample` for the metric at hand.
 fn pod_state(p: &Pod, sample: Option<Sample>, request: Option<i64>) -> PodState {
     PodState {
-        phase: if p.node.is_none() { PodPhase::Pending } else { PodPhase::Running },
+        phase: if p.node.is_none() {
+            PodPhase::Pending
+        } else {
+            PodPhase::Running
+        },
         deleting: p.deletion.is_some(),
         ready: Some(ReadyCondition {
             ready: p.is_ready(),
@@ -348,19 +432,34 @@ fn propose(
     match m {
         MetricSpec::Resource { name, target } => {
             if name != "cpu" {
-                return Err(format!("unable to get metrics for resource {name}: not reported by the simulated metrics server"));
+                return Err(format!(
+                    "unable to get metrics for resource {name}: not reported by the simulated metrics server"
+                ));
             }
             let states: Vec<PodState> = pods
                 .iter()
                 .map(|p| {
-                    let request = p.spec.containers.iter().map(|c| c.requests.get("cpu").milli() as i64).sum::<i64>();
+                    let request = p
+                        .spec
+                        .containers
+                        .iter()
+                        .map(|c| c.requests.get("cpu").milli() as i64)
+                        .sum::<i64>();
                     pod_state(p, cpu_sample(db, p, now), (request > 0).then_some(request))
                 })
                 .collect();
             match target {
                 MetricTarget::Utilization(percent) => {
-                    let p = resource_utilization_replicas(current, *percent, &states, SampleKind::Cpu, tolerances, config, now)
-                        .map_err(err)?;
+                    let p = resource_utilization_replicas(
+                        current,
+                        *percent,
+                        &states,
+                        SampleKind::Cpu,
+                        tolerances,
+                        config,
+                        now,
+                    )
+                    .map_err(err)?;
                     Ok(Proposal {
                         replicas: p.replicas,
                         shown: format!("{}%/{percent}%", p.utilization),
@@ -391,7 +490,8 @@ fn propose(
                 .iter()
                 .map(|p| pod_state(p, pod_sample(db, metric, selector, p, now), None))
                 .collect();
-            let p = plain_metric_replicas(current, t, &states, SampleKind::Other, tolerances, config, now).map_err(err)?;
+            let p =
+                plain_metric_replicas(current, t, &states, SampleKind::Other, tolerances, config, now).map_err(err)?;
             Ok(Proposal {
                 replicas: p.replicas,
                 shown: format!("{}/{}", milli_text(p.usage), milli_text(t)),
@@ -416,8 +516,18 @@ fn propose(
             };
             Ok(Proposal {
                 replicas: p.replicas,
-                shown: format!("{}/{}{}", milli_text(p.usage), milli_text(t), if per_pod { " (avg)" } else { "" }),
-                value: format!("{metric} {} (target {}{})", milli_text(v), milli_text(t), if per_pod { " per replica" } else { "" }),
+                shown: format!(
+                    "{}/{}{}",
+                    milli_text(p.usage),
+                    milli_text(t),
+                    if per_pod { " (avg)" } else { "" }
+                ),
+                value: format!(
+                    "{metric} {} (target {}{})",
+                    milli_text(v),
+                    milli_text(t),
+                    if per_pod { " per replica" } else { "" }
+                ),
             })
         }
     }

@@ -154,10 +154,6 @@ impl Engine {
         &mut self.prometheus
     }
 
-    pub(crate) fn prometheus(&self) -> &crate::monitoring::tsdb::Tsdb {
-        &self.prometheus
-    }
-
     /// Scrapes every `interval` from now on (the first scrape one interval from now, as
     /// a target is scraped once it has been discovered).
     pub(crate) fn start_scraping(&mut self, interval: SimDuration) {

@@ -77,7 +77,8 @@ pub enum Object {
         hpa: HpaManifest,
         loc: Loc,
     },
-    /// A KEDA `ScaledObject`.
+    /// A KEDA `ScaledObject` (the kind's own name).
+    #[allow(clippy::enum_variant_names)]
     ScaledObject {
         namespace: String,
         scaled_object: ScaledObjectManifest,
@@ -323,7 +324,11 @@ fn located(raw: &RawObject, e: crate::autoscaling::keda::scaled_object::DecodeEr
         D::UnsupportedTrigger { path, .. } => path.clone(),
         D::Webhook { .. } => "spec".to_string(),
     };
-    let path = if path == "apiVersion/kind" { "apiVersion".to_string() } else { path };
+    let path = if path == "apiVersion/kind" {
+        "apiVersion".to_string()
+    } else {
+        path
+    };
     InputError::at(raw.doc.locate(&path), e.to_string())
 }
 
@@ -406,6 +411,19 @@ const KINDS: &[(&str, &str, DecodeKind)] = &[
     ("ScaledObject", "keda.sh", |raw| {
         let json = raw.doc.to_json();
         let so = crate::autoscaling::keda::scaled_object::decode_scaled_object(&json).map_err(|e| located(raw, e))?;
+        for (i, t) in so.spec.triggers.iter().enumerate() {
+            let crate::autoscaling::keda::scaled_object::Scaler::Prometheus(meta) = &t.scaler;
+            if let Err(e) = crate::monitoring::promql::parse(&meta.query) {
+                return Err(InputError::at(
+                    raw.doc.locate(&format!("spec.triggers[{i}].metadata.query")),
+                    format!(
+                        "the query is not PromQL the simulator evaluates: {}",
+                        e.pointed(&meta.query)
+                    ),
+                )
+                .hint(e.hint.clone().unwrap_or_else(|| "fix the query".into())));
+            }
+        }
         let meta = ObjectMeta::decode(&raw.doc)?;
         Ok(Object::ScaledObject {
             namespace: namespace_of(raw, &meta),

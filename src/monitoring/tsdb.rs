@@ -285,7 +285,8 @@ impl Tsdb {
 
     /// Writes a staleness marker into `name{labels}` at `t`, as Prometheus' scrape loop
     /// does for each series of a target that went away. Returns whether a marker was
-    /// written: not for an unknown series, nor one already stale.
+    /// written: not for an unknown series, nor one already stale. Like a sample, the
+    /// marker must come after the series' newest sample.
     pub(crate) fn mark_stale(&mut self, name: &str, labels: &[(&str, &str)], t: SimTime) -> Result<bool, AppendError> {
         let labels = normalize(name, labels)?;
         let Some(id) = self.find(name, &labels) else {
@@ -511,7 +512,9 @@ mod tests {
     fn bad_appends_are_refused() {
         let mut db = Tsdb::new();
         db.append("x", &[], at(10 * S), 1.0).unwrap();
-        let cases: Vec<(&str, Vec<(&str, &str)>, u64, f64, AppendError)> = vec![
+        // (name, labels, time, value, the error)
+        type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u64, f64, AppendError);
+        let cases: Vec<Case> = vec![
             ("", vec![], 20 * S, 1.0, AppendError::EmptyName),
             (
                 "x",
@@ -589,9 +592,9 @@ mod tests {
         // A range still sees the samples before the marker, never the marker.
         let seen: Vec<f64> = a.range(at(31 * S), SimDuration(MIN)).map(|(_, v)| v).collect();
         assert_eq!(seen, [1.0, 3.0]);
-        // A new sample revives the series.
+        // A new sample revives the series (b, last scraped at 0 s, is within the lookback).
         db.append("g", &[("pod", "a")], at(60 * S), 4.0).unwrap();
-        assert_eq!(only(&db, "g"), [Some(4.0), None]);
+        assert_eq!(only(&db, "g"), [Some(4.0), Some(2.0)]);
     }
 
     #[test]

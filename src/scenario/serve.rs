@@ -304,6 +304,7 @@ pub(crate) fn resolve<'a>(
 struct LiveService<'s> {
     key: (String, String),
     router: &'static str,
+    has_traffic: bool,
     run: ServiceRun<'s>,
     /// Fault windows still open: (window, ready replicas just before the fault, start).
     open: Vec<(usize, usize, f64)>,
@@ -350,29 +351,35 @@ fn le_label(bound: f64) -> String {
 pub(crate) struct ServicePlan<'s> {
     key: (String, String),
     router: &'static str,
+    /// Whether any traffic entry reaches it (only those are reported).
+    has_traffic: bool,
     spec: ServiceSpec<'s>,
 }
 
 /// Each service with traffic and the spec of its loop, from the scenario's traffic entries
 /// resolved against the services the inputs define.
-pub(crate) fn plan_services<'s>(
-    scenario: &'s Scenario,
-    targets: &BTreeSet<(String, String)>,
-) -> Vec<ServicePlan<'s>> {
+pub(crate) fn plan_services<'s>(scenario: &'s Scenario, targets: &BTreeSet<(String, String)>) -> Vec<ServicePlan<'s>> {
     let mut out = Vec::new();
-    for (key, entries) in traffic_by_service(scenario, targets) {
+    let mut by_service = traffic_by_service(scenario, targets);
+    // A service without traffic is served nothing, but its pods are still there to
+    // scrape (their CPU, their idle engines) for the autoscalers.
+    for key in targets {
+        by_service.entry(key.clone()).or_default();
+    }
+    for (key, entries) in by_service {
         // The service's entries share its router and timeout: those of its first entry.
-        let Some(first) = entries.first().and_then(|i| scenario.traffic.get(*i)) else {
-            continue;
-        };
+        let first = entries.first().and_then(|i| scenario.traffic.get(*i));
+        // Without traffic these are never used.
+        let router = first.map(|f| f.router).unwrap_or_default();
+        let timeout_s = first.map_or(0.0, |f| f.timeout.as_secs_f64());
         let spec = ServiceSpec {
             spans: Vec::new(),
             traffic: entries
                 .iter()
                 .filter_map(|i| Some((&scenario.traffic.get(*i)?.spec, *i as u64)))
                 .collect(),
-            router: first.router,
-            timeout_s: first.timeout.as_secs_f64(),
+            router,
+            timeout_s,
             slo: scenario.slo.clone(),
             window_s: scenario.metrics_window.as_secs_f64(),
             end_s: scenario.duration.as_secs_f64(),
@@ -382,7 +389,8 @@ pub(crate) fn plan_services<'s>(
         };
         out.push(ServicePlan {
             key,
-            router: first.router.name(),
+            router: router.name(),
+            has_traffic: !entries.is_empty(),
             spec,
         });
     }
@@ -396,6 +404,7 @@ impl<'s> LiveServing<'s> {
             .map(|p| LiveService {
                 key: p.key.clone(),
                 router: p.router,
+                has_traffic: p.has_traffic,
                 run: ServiceRun::new(&p.spec, MAX_BACKLOG),
                 open: Vec::new(),
                 ready: 0,
@@ -479,7 +488,9 @@ impl<'s> LiveServing<'s> {
             }
         }
         for (ns, pod) in self.scraped.difference(&seen) {
-            db.mark_stale_where(now, |series| series.label("namespace") == ns && series.label("pod") == pod);
+            db.mark_stale_where(now, |series| {
+                series.label("namespace") == ns && series.label("pod") == pod
+            });
         }
         self.scraped = seen;
     }
@@ -552,15 +563,10 @@ impl<'s> LiveServing<'s> {
     }
 
     /// Serves what is left up to the run's end and adds each service's results.
-    pub(crate) fn finish(
-        self,
-        store: &Store,
-        lives: &PodLives,
-        progress: &crate::progress::Progress,
-    ) -> Served {
+    pub(crate) fn finish(self, store: &Store, lives: &PodLives, progress: &crate::progress::Progress) -> Served {
         let mut served = Served::default();
         let end_s = self.end_s;
-        for s in self.services {
+        for s in self.services.into_iter().filter(|s| s.has_traffic) {
             let windows = fault_windows(store, lives, &s.key, end_s);
             let result = s.run.finish_observed(Some(progress));
             for (mut w, failed) in windows.into_iter().zip(&result.attributed_failures) {

@@ -85,7 +85,14 @@ impl Default for VllmCounters {
 impl VllmCounters {
     /// A finished request, counted when it finishes (vLLM counts tokens per step; here
     /// a request's tokens reach the counters at its end).
-    pub(crate) fn finished(&mut self, prompt_tokens: u32, output_tokens: u32, ttft_s: f64, e2e_s: f64, preemptions: u32) {
+    pub(crate) fn finished(
+        &mut self,
+        prompt_tokens: u32,
+        output_tokens: u32,
+        ttft_s: f64,
+        e2e_s: f64,
+        preemptions: u32,
+    ) {
         self.request_success += 1;
         self.prompt_tokens += prompt_tokens as u64;
         self.generation_tokens += output_tokens as u64;
@@ -118,8 +125,9 @@ mod tests {
 
     #[test]
     fn an_observation_on_a_bound_falls_in_that_bucket_as_le_is_inclusive() {
-        let cases: &[(&[f64], &[(f64, u64)])] = &[
-            // (observations, expected cumulative counts at some bounds)
+        /// Observations, and the cumulative counts expected at some bounds.
+        type Case<'a> = (&'a [f64], &'a [(f64, u64)]);
+        let cases: &[Case] = &[
             (&[0.1], &[(0.08, 0), (0.1, 1), (f64::INFINITY, 1)]),
             (&[0.0005, 3000.0], &[(0.001, 1), (2560.0, 1), (f64::INFINITY, 2)]),
             (&[0.3, 0.31, 9.9], &[(0.25, 0), (0.5, 2), (10.0, 3)]),

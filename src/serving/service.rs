@@ -570,14 +570,6 @@ impl<'a> ServiceRun<'a> {
         self.0.spans.len()
     }
 
-    /// Requests in flight: on the replicas, and held by the router for want of a ready
-    /// replica (what Knative's activator reports as its concurrency).
-    pub(crate) fn concurrency(&self) -> (u64, u64) {
-        let lp = &self.0;
-        let on_replicas = lp.replicas.iter().flatten().map(|r| r.outstanding() as u64).sum();
-        (on_replicas, lp.pending.len() as u64)
-    }
-
     /// Starts counting failed requests apart from `from` on (a fault struck); what fails
     /// at `from` itself counts. Returns the window's number for `close_window`.
     pub(crate) fn open_window(&mut self, from: f64) -> usize {

@@ -16,9 +16,7 @@ mod pod;
 mod workload;
 
 pub use apps::{Deployment, ReplicaSet};
-pub use autoscaling::{
-    AutoscalerOwner, HpaObject, HpaStatus, ScaledObjectObject, ScaledObjectStatus, ScalingDecision,
-};
+pub use autoscaling::{AutoscalerOwner, HpaObject, HpaStatus, ScaledObjectObject, ScaledObjectStatus, ScalingDecision};
 pub use batch::Job;
 pub use fault::{DepartedNode, Environment, FaultRecord, PodOwner};
 pub use ids::{DeploymentId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId, PodId, ReplicaSetId, WorkloadId};

@@ -101,7 +101,11 @@ fn quantity_milli(v: &Value, path: &str) -> Result<i64, DecodeError> {
 }
 
 fn decode_target(v: &Value, path: &str, allowed: &[&str]) -> Result<MetricTarget, DecodeError> {
-    let map = object(v, path, "a target has type and averageUtilization, averageValue or value")?;
+    let map = object(
+        v,
+        path,
+        "a target has type and averageUtilization, averageValue or value",
+    )?;
     let kind = map
         .get("type")
         .map(|t| string(t, &format!("{path}.type"), "use Utilization, AverageValue or Value"))
@@ -138,7 +142,10 @@ fn decode_target(v: &Value, path: &str, allowed: &[&str]) -> Result<MetricTarget
         }
         "AverageValue" => {
             let v = field("averageValue", "give the per-pod value to aim for, e.g. 5")?;
-            Ok(MetricTarget::AverageValue(quantity_milli(v, &format!("{path}.averageValue"))?))
+            Ok(MetricTarget::AverageValue(quantity_milli(
+                v,
+                &format!("{path}.averageValue"),
+            )?))
         }
         _ => {
             let v = field("value", "give the value to aim for")?;
@@ -164,7 +171,10 @@ fn decode_selector(v: Option<&Value>, path: &str) -> Result<BTreeMap<String, Str
     if let Some(labels) = map.get("matchLabels") {
         let lpath = format!("{path}.matchLabels");
         for (k, v) in object(labels, &lpath, "matchLabels maps label names to values")? {
-            out.insert(k.clone(), string(v, &format!("{lpath}.{k}"), "label values are strings")?);
+            out.insert(
+                k.clone(),
+                string(v, &format!("{lpath}.{k}"), "label values are strings")?,
+            );
         }
     }
     Ok(out)
@@ -184,7 +194,9 @@ fn decode_metric(v: &Value, path: &str) -> Result<MetricSpec, DecodeError> {
         })?;
         object(s, &format!("{path}.{key}"), "the metric's source is a map")
     };
-    let metric_name = |src: &serde_json::Map<String, Value>, spath: &str| -> Result<(String, BTreeMap<String, String>), DecodeError> {
+    let metric_name = |src: &serde_json::Map<String, Value>,
+                       spath: &str|
+     -> Result<(String, BTreeMap<String, String>), DecodeError> {
         let m = src.get("metric").ok_or_else(|| DecodeError::Missing {
             path: format!("{spath}.metric.name"),
             fix: "name the metric, e.g. vllm:num_requests_waiting",
@@ -282,7 +294,10 @@ pub(crate) fn decode_hpa(manifest: &Value) -> Result<HorizontalPodAutoscaler, De
             fix: "use `apiVersion: autoscaling/v2` (v2beta2 was removed in Kubernetes 1.26)",
         });
     }
-    let meta = root.get("metadata").map(|m| object(m, "metadata", "metadata has name")).transpose()?;
+    let meta = root
+        .get("metadata")
+        .map(|m| object(m, "metadata", "metadata has name"))
+        .transpose()?;
     let name = meta
         .and_then(|m| m.get("name"))
         .map(|n| string(n, "metadata.name", "the name is a string"))
@@ -298,7 +313,10 @@ pub(crate) fn decode_hpa(manifest: &Value) -> Result<HorizontalPodAutoscaler, De
     let mut labels = BTreeMap::new();
     if let Some(l) = meta.and_then(|m| m.get("labels")) {
         for (k, v) in object(l, "metadata.labels", "labels map names to values")? {
-            labels.insert(k.clone(), string(v, &format!("metadata.labels.{k}"), "label values are strings")?);
+            labels.insert(
+                k.clone(),
+                string(v, &format!("metadata.labels.{k}"), "label values are strings")?,
+            );
         }
     }
     let spec = root.get("spec").ok_or_else(|| DecodeError::Missing {
@@ -310,7 +328,11 @@ pub(crate) fn decode_hpa(manifest: &Value) -> Result<HorizontalPodAutoscaler, De
         path: "spec.scaleTargetRef".into(),
         fix: "name the Deployment to scale: scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: …}",
     })?;
-    let target = object(target, "spec.scaleTargetRef", "scaleTargetRef has apiVersion, kind and name")?;
+    let target = object(
+        target,
+        "spec.scaleTargetRef",
+        "scaleTargetRef has apiVersion, kind and name",
+    )?;
     let field = |key: &str| -> Result<String, DecodeError> {
         target
             .get(key)
@@ -449,13 +471,19 @@ mod tests {
             panic!("{:?}", h.metrics[1]);
         };
         assert_eq!(*target, MetricTarget::Value(10_000));
-        assert_eq!(selector.get("scaledobject.keda.sh/name").map(String::as_str), Some("chat"));
+        assert_eq!(
+            selector.get("scaledobject.keda.sh/name").map(String::as_str),
+            Some("chat")
+        );
     }
 
     #[test]
     fn what_the_api_server_refuses_names_the_field() {
         let cases = [
-            (json!({"scaleTargetRef": {"kind": "Deployment", "name": "d"}}), "spec.maxReplicas"),
+            (
+                json!({"scaleTargetRef": {"kind": "Deployment", "name": "d"}}),
+                "spec.maxReplicas",
+            ),
             (
                 json!({"scaleTargetRef": {"kind": "Deployment", "name": "d"}, "minReplicas": 5, "maxReplicas": 2}),
                 "spec.minReplicas",

@@ -230,7 +230,11 @@ pub(crate) fn json_type(v: &Value) -> String {
     }
 }
 
-pub(crate) fn object<'a>(v: &'a Value, path: &str, fix: &'static str) -> Result<&'a serde_json::Map<String, Value>, DecodeError> {
+pub(crate) fn object<'a>(
+    v: &'a Value,
+    path: &str,
+    fix: &'static str,
+) -> Result<&'a serde_json::Map<String, Value>, DecodeError> {
     v.as_object().ok_or_else(|| DecodeError::WrongType {
         path: path.into(),
         expected: "a map",
