@@ -277,7 +277,8 @@ fn yaml(name: &str) -> yaml_rust2::Yaml {
 }
 
 /// The scenarios the README's regeneration command and `.ci/run` name.
-const BUNDLED: &str = "scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ scenarios/llm-d/";
+const BUNDLED: &str =
+    "scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ scenarios/llm-d/ scenarios/autoscaling/";
 
 #[test]
 fn the_github_workflow_runs_the_tested_commands() {

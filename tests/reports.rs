@@ -26,6 +26,7 @@ fn bundled_reports_are_up_to_date() {
             "scenarios/capacity/",
             "scenarios/multi-team/",
             "scenarios/llm-d/",
+            "scenarios/autoscaling/",
             "--out",
         ])
         .arg(&out_dir)
@@ -87,5 +88,5 @@ fn bundled_reports_read_back_byte_for_byte() {
         assert!(written == text, "{} does not write back the same", path.display());
         read += 1;
     }
-    assert_eq!(read, 9, "one per bundled scenario");
+    assert_eq!(read, 10, "one per bundled scenario");
 }

@@ -41,6 +41,7 @@ fn every_bundled_scenario_file_has_expectations_that_hold() {
         "scenarios/capacity",
         "scenarios/multi-team",
         "scenarios/llm-d",
+        "scenarios/autoscaling",
     ]
     .iter()
     .flat_map(|d| std::fs::read_dir(repo().join(d)).unwrap())
