@@ -204,6 +204,9 @@ pub struct Served {
     pub accounts: BTreeMap<(String, String), [u64; 4]>,
     /// What each fault did to each service it struck a replica of.
     pub fault_impact: Vec<FaultImpact>,
+    /// Per service: requests that arrived, and failed, while capacity it asked for was
+    /// not serving yet, by why (`CapacityWait::as_str`).
+    pub capacity_waits: BTreeMap<(String, String), Vec<(&'static str, u64, u64)>>,
 }
 
 /// A fault's impact on one service: from the fault until the service has as many ready
@@ -326,6 +329,79 @@ pub(crate) struct LiveServing<'s> {
     /// Pods scraped at the last scrape, by (namespace, pod): one no longer there has its
     /// series marked stale, as Prometheus does when a target disappears.
     scraped: BTreeSet<(String, String)>,
+}
+
+/// Why capacity a service asked for (its Deployment's replicas) is not serving yet, from
+/// the earliest stage any of its missing replicas is held at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum CapacityWait {
+    /// Its Workload is Pending in Kueue for want of quota.
+    KueueQuota,
+    /// Its Workload waits for the workloads it preempted to go.
+    KueuePreemption,
+    /// Admitted, but kube-scheduler has not placed the pod.
+    Scheduling,
+    /// On a node, starting: image or model download, weight load, engine start.
+    ColdStart,
+}
+
+impl CapacityWait {
+    pub(crate) const ALL: [CapacityWait; 4] = [
+        CapacityWait::KueueQuota,
+        CapacityWait::KueuePreemption,
+        CapacityWait::Scheduling,
+        CapacityWait::ColdStart,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CapacityWait::KueueQuota => "kueue_quota",
+            CapacityWait::KueuePreemption => "kueue_preemption",
+            CapacityWait::Scheduling => "scheduling",
+            CapacityWait::ColdStart => "cold_start",
+        }
+    }
+
+    fn of(store: &Store, p: &crate::store::Pod) -> Option<CapacityWait> {
+        if p.is_ready() || p.deletion.is_some() {
+            return None;
+        }
+        if let Some(w) = p.workload.and_then(|w| store.workloads.get(w)) {
+            if w.admission.is_none() {
+                let preempting = store.workloads.values().any(|v| {
+                    v.finished_at.is_none()
+                        && v.admission.is_some()
+                        && v.evictions.last().is_some_and(|e| e.preemptor == Some(w.uid))
+                });
+                return Some(if preempting {
+                    CapacityWait::KueuePreemption
+                } else {
+                    CapacityWait::KueueQuota
+                });
+            }
+        }
+        Some(if p.node.is_none() {
+            CapacityWait::Scheduling
+        } else {
+            CapacityWait::ColdStart
+        })
+    }
+}
+
+/// Why the service `key`'s predictor has fewer ready replicas than it asks for, if so.
+fn capacity_wait(store: &Store, key: &(String, String)) -> Option<CapacityWait> {
+    let name = crate::controllers::inferenceservice::predictor_name(&key.1);
+    let d = store.deployment(&key.0, &name)?;
+    let pods: Vec<&crate::store::Pod> = store
+        .replicasets_of(d.uid)
+        .iter()
+        .flat_map(|rs| store.pods.values().filter(move |p| p.owner_rs == Some(rs.uid)))
+        .collect();
+    let ready = pods.iter().filter(|p| p.is_ready()).count() as i32;
+    if ready >= d.spec.replicas {
+        return None;
+    }
+    pods.iter().filter_map(|p| CapacityWait::of(store, p)).min()
 }
 
 /// CPU a vLLM pod's processes use, in cores: the API server and the engine's idle loop,
@@ -531,6 +607,10 @@ impl<'s> LiveServing<'s> {
             }
         }
         self.track_fault_windows(store, lives, now);
+        for s in self.services.iter_mut().filter(|s| s.has_traffic) {
+            let cause = capacity_wait(store, &s.key);
+            s.run.set_waiting_for(cause.map(|c| c as usize));
+        }
     }
 
     fn track_fault_windows(&mut self, store: &Store, lives: &PodLives, now: SimTime) {
@@ -568,7 +648,16 @@ impl<'s> LiveServing<'s> {
         let end_s = self.end_s;
         for s in self.services.into_iter().filter(|s| s.has_traffic) {
             let windows = fault_windows(store, lives, &s.key, end_s);
+            let waits = s.run.waits().to_vec();
             let result = s.run.finish_observed(Some(progress));
+            served.capacity_waits.insert(
+                s.key.clone(),
+                waits
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, w)| Some((CapacityWait::ALL.get(i)?.as_str(), w[0], w[1])))
+                    .collect(),
+            );
             for (mut w, failed) in windows.into_iter().zip(&result.attributed_failures) {
                 w.failed_requests = *failed;
                 served.fault_impact.push(w);

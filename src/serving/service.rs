@@ -194,11 +194,19 @@ struct Loop<'a> {
     attributed: Vec<u64>,
     /// Each replica's vLLM counters, kept once `export_metrics` is called.
     exported: Option<Vec<VllmCounters>>,
+    /// Why capacity the service asked for is not serving yet, while it is not (an index
+    /// the caller gives meaning to), and per index the requests that arrived and failed
+    /// meanwhile.
+    waiting_for: Option<usize>,
+    waits: Vec<[u64; 2]>,
 }
 
 impl Loop<'_> {
     fn fail(&mut self, now: f64, reason: &'static str) {
         self.metrics.failed(now, reason);
+        if let Some(c) = self.waiting_for {
+            self.waits[c][1] += 1;
+        }
         for (i, (from, until)) in self.windows.iter().enumerate() {
             if *from <= now && now <= *until {
                 self.attributed[i] += 1;
@@ -262,6 +270,9 @@ impl Loop<'_> {
             return;
         };
         self.metrics.arrived(now);
+        if let Some(c) = self.waiting_for {
+            self.waits[c][0] += 1;
+        }
         let req = Request {
             id: self.next_id,
             arrival_s: d.at_s,
@@ -486,6 +497,8 @@ impl<'a> ServiceRun<'a> {
             windows: spec.attribution.clone(),
             attributed: vec![0; spec.attribution.len()],
             exported: None,
+            waiting_for: None,
+            waits: Vec::new(),
         };
         lp.draws = (0..lp.sources.len()).map(|_| None).collect();
         for s in 0..lp.sources.len() {
@@ -568,6 +581,23 @@ impl<'a> ServiceRun<'a> {
     /// The replicas added so far.
     pub(crate) fn replica_count(&self) -> usize {
         self.0.spans.len()
+    }
+
+    /// From the next request on, arrivals and failures are counted under `cause` (or
+    /// under none): capacity was asked for and is not serving yet, for this reason.
+    pub(crate) fn set_waiting_for(&mut self, cause: Option<usize>) {
+        let lp = &mut self.0;
+        if let Some(c) = cause {
+            if lp.waits.len() <= c {
+                lp.waits.resize(c + 1, [0, 0]);
+            }
+        }
+        lp.waiting_for = cause;
+    }
+
+    /// Per cause index: requests that arrived, and that failed, while it held.
+    pub(crate) fn waits(&self) -> &[[u64; 2]] {
+        &self.0.waits
     }
 
     /// Starts counting failed requests apart from `from` on (a fault struck); what fails
