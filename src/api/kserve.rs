@@ -101,6 +101,18 @@ pub enum AutoscalerClass {
     None,
 }
 
+impl AutoscalerClass {
+    /// The annotation's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            AutoscalerClass::Hpa => "hpa",
+            AutoscalerClass::Keda => "keda",
+            AutoscalerClass::External => "external",
+            AutoscalerClass::None => "none",
+        }
+    }
+}
+
 pub const AUTOSCALER_CLASS_ANNOTATION: &str = "serving.kserve.io/autoscalerClass";
 
 /// One entry of the predictor's `autoScaling.metrics`.

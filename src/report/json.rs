@@ -41,6 +41,7 @@ pub(crate) fn build(r: &RunResult) -> Report {
         cluster_queues: w.cluster_queues.values().map(|cq| cluster_queue(r, cq)).collect(),
         nodes: fleet.records,
         inference_services: inference_services(r),
+        scaling_decisions: scaling_decisions(r),
         cold_starts: r.engine.kubelet().cold_starts.iter().map(cold_start).collect(),
         models: r.served.models.clone(),
         utilization,
@@ -49,6 +50,47 @@ pub(crate) fn build(r: &RunResult) -> Report {
         expectations: Vec::new(),
         faults: super::faults::section(r),
     }
+}
+
+/// The autoscalers' decisions, each scale-up of a predictor with the time until as many
+/// replicas were ready.
+fn scaling_decisions(r: &RunResult) -> Vec<ScalingDecisionRecord> {
+    let decisions = &r.engine.store().scaling_decisions;
+    decisions
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let ready_after_s = (d.to > d.from)
+                .then(|| {
+                    let (ns, deployment) = d.target.split_once('/')?;
+                    let isvc = deployment.strip_suffix("-predictor")?;
+                    let history = r.serving.get(&(ns.to_string(), isvc.to_string()))?;
+                    // Until the next decision on this target asks for fewer.
+                    let lowered = decisions[i + 1..]
+                        .iter()
+                        .find(|n| n.target == d.target && n.to < d.to)
+                        .map(|n| n.t);
+                    history
+                        .iter()
+                        .find(|(t, n)| *t >= d.t && *n as i32 >= d.to)
+                        .map(|(t, _)| *t)
+                        .filter(|t| lowered.is_none_or(|l| *t <= l))
+                        .map(|t| secs(t) - secs(d.t))
+                })
+                .flatten();
+            ScalingDecisionRecord {
+                t_s: secs(d.t),
+                autoscaler_kind: d.autoscaler_kind.to_string(),
+                autoscaler: d.autoscaler.clone(),
+                target: d.target.clone(),
+                from: d.from as i64,
+                to: d.to as i64,
+                metric: d.metric.clone(),
+                reason: d.reason.clone(),
+                ready_after_s,
+            }
+        })
+        .collect()
 }
 
 /// The `expectations` of a report from their outcomes.
@@ -367,7 +409,8 @@ fn fleet(r: &RunResult) -> Fleet {
 }
 
 fn inference_services(r: &RunResult) -> Vec<InferenceServiceRecord> {
-    let end = r.engine.store().now;
+    let store = r.engine.store();
+    let end = store.now;
     r.serving
         .iter()
         .map(|((ns, name), h)| {
@@ -413,6 +456,24 @@ fn inference_services(r: &RunResult) -> Vec<InferenceServiceRecord> {
                         ready: *n as u64,
                     })
                     .collect(),
+                autoscaler_class: store
+                    .isvcs
+                    .get(&crate::store::ObjectKey::new(ns.as_str(), name.as_str()))
+                    .and_then(|s| s.isvc.autoscaler_class().ok())
+                    .map(|c| c.name().to_string()),
+                max_ready_replicas: h.iter().map(|(_, n)| *n as u64).max().unwrap_or(0),
+                desired_replicas_over_time: r
+                    .desired
+                    .get(&(ns.clone(), name.clone()))
+                    .map(|d| {
+                        d.iter()
+                            .map(|(t, n)| DesiredReplicas {
+                                t_s: secs(*t),
+                                desired: *n as i64,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect()

@@ -55,6 +55,7 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
     if !report.models.is_empty() {
         requests(&mut o, report);
     }
+    scaling(&mut o, report);
     cold_starts(&mut o, report);
     utilization_and_cost(&mut o, report);
     if !report.expectations.is_empty() {
@@ -114,6 +115,40 @@ fn requests(o: &mut String, report: &Report) {
         for (k, v) in &m.failed_by_reason {
             o.push_str(&format!("- {name}: {v} requests failed with `{k}`\n"));
         }
+        for (cause, w) in &m.capacity_waits {
+            o.push_str(&format!(
+                "- {name}: {} requests arrived while capacity was coming (`{cause}`), {} failed meanwhile\n",
+                w.arrived, w.failed
+            ));
+        }
+    }
+}
+
+/// The autoscalers' decisions, with the time each scale-up took to serve.
+fn scaling(o: &mut String, report: &Report) {
+    if report.scaling_decisions.is_empty() {
+        return;
+    }
+    o.push_str(
+        "\n## Scaling decisions\n\n| at | autoscaler | target | replicas | metric | reason | ready after |\n|---|---|---|---|---|---|---|\n",
+    );
+    for d in &report.scaling_decisions {
+        let at = crate::units::SimTime((d.t_s * 1000.0).round() as u64);
+        o.push_str(&format!(
+            "| {at} | {} {} | {} | {} → {} | {} | {} | {} |\n",
+            d.autoscaler_kind,
+            d.autoscaler,
+            d.target,
+            d.from,
+            d.to,
+            d.metric.replace('|', "\\|"),
+            d.reason.replace('|', "\\|"),
+            match (d.to > d.from, d.ready_after_s) {
+                (true, Some(s)) => format!("{s:.0} s"),
+                (true, None) => "not within the run".to_string(),
+                (false, _) => "-".to_string(),
+            }
+        ));
     }
 }
 

@@ -81,6 +81,9 @@ pub struct Report {
     pub nodes: Vec<NodeRecord>,
     /// Every InferenceService: when it first served and when it had no ready replica.
     pub inference_services: Vec<InferenceServiceRecord>,
+    /// Every autoscaler decision that changed a target's replicas (absent when none did).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scaling_decisions: Vec<ScalingDecisionRecord>,
     /// Every model-serving pod's start-up as planned at binding, kept after the pod is gone.
     pub cold_starts: Vec<ColdStartRecord>,
     /// Request metrics per service with traffic, by service name (`namespace/name` when
@@ -410,6 +413,49 @@ pub struct InferenceServiceRecord {
     pub outages: Vec<Outage>,
     /// Its ready replicas at every change.
     pub ready_replicas_over_time: Vec<ReadyReplicas>,
+    /// Who scales it: KServe's `autoscalerClass` (`hpa`, `keda`, `external`, `none`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaler_class: Option<String>,
+    /// The most ready replicas it had at once.
+    #[serde(default)]
+    pub max_ready_replicas: u64,
+    /// The replicas its predictor asked for (the Deployment's `spec.replicas`) at every
+    /// change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub desired_replicas_over_time: Vec<DesiredReplicas>,
+}
+
+/// The replicas a predictor asks for from a moment on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DesiredReplicas {
+    /// When it changed, seconds.
+    pub t_s: f64,
+    /// Replicas asked for from then on.
+    pub desired: i64,
+}
+
+/// An autoscaler's decision that changed its target's replicas.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScalingDecisionRecord {
+    /// When, seconds.
+    pub t_s: f64,
+    /// `HorizontalPodAutoscaler`, `ScaledObject` or `KnativePodAutoscaler`.
+    pub autoscaler_kind: String,
+    /// `namespace/name` of the autoscaler.
+    pub autoscaler: String,
+    /// `namespace/name` of the Deployment it scaled.
+    pub target: String,
+    /// Replicas before and after.
+    pub from: i64,
+    pub to: i64,
+    /// The metric's value as the autoscaler read it, and its target.
+    pub metric: String,
+    /// The autoscaler's reason.
+    pub reason: String,
+    /// For a scale-up of an InferenceService's predictor: seconds until as many replicas
+    /// were ready (null: not within the run, or asked for fewer again before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_after_s: Option<f64>,
 }
 
 /// An interval without a ready replica.
@@ -494,6 +540,20 @@ pub struct ModelReport {
     pub router: String,
     /// Each replica that served.
     pub replicas: Vec<ReplicaRecord>,
+    /// Requests that arrived while capacity the service asked for was not serving yet,
+    /// and those of them (or any request) that failed meanwhile, by why: `kueue_quota`,
+    /// `kueue_preemption`, `scheduling`, `cold_start`. Only causes that occurred.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub capacity_waits: IndexMap<String, CapacityWaitRecord>,
+}
+
+/// Requests met by one cause of missing capacity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CapacityWaitRecord {
+    /// Requests that arrived while it held.
+    pub arrived: u64,
+    /// Requests that failed while it held.
+    pub failed: u64,
 }
 
 /// One latency's distribution over completed requests, milliseconds. Only `count` is

@@ -94,6 +94,9 @@ pub fn all(report: &Report) -> (Vec<Plot>, Vec<PlotError>) {
         out.extend(latency_cdf(name, m));
         out.extend(latency_over_time(name, m));
     }
+    for isvc in &report.inference_services {
+        out.extend(replicas_over_time(report, isvc));
+    }
     out.extend(gpu_busy_by_node(report));
     out.extend(cost_by_pool(report));
     let mut plots = Vec::new();
@@ -636,6 +639,124 @@ fn queue_panel<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, rows: &[WindowRow]) -> Dra
         .label("in the system (window end)")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], line.stroke_width(2)));
     legend(chart, SeriesLabelPosition::UpperLeft)
+}
+
+/// A step line through `(t_s, value)` changes up to `end` (minutes on the x axis).
+fn steps(points: &[(f64, f64)], end: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for (i, (t, v)) in points.iter().enumerate() {
+        if i > 0 {
+            out.push((minutes(*t), points[i - 1].1));
+        }
+        out.push((minutes(*t), *v));
+    }
+    if let Some((_, v)) = points.last() {
+        out.push((minutes(end), *v));
+    }
+    out
+}
+
+/// An autoscaled service: the replicas its predictor asked for and those ready, over
+/// time, above its request rate per metrics window. Drawn for services whose replicas an
+/// autoscaler changed.
+fn replicas_over_time(report: &Report, isvc: &super::model::InferenceServiceRecord) -> Option<Result<Plot, PlotError>> {
+    let target = format!("{}/{}-predictor", isvc.namespace, isvc.name);
+    if !report.scaling_decisions.iter().any(|d| d.target == target) {
+        return None;
+    }
+    let end = report.duration_s;
+    let desired: Vec<(f64, f64)> = isvc
+        .desired_replicas_over_time
+        .iter()
+        .map(|d| (d.t_s, d.desired as f64))
+        .collect();
+    let ready: Vec<(f64, f64)> = isvc
+        .ready_replicas_over_time
+        .iter()
+        .map(|r| (r.t_s, r.ready as f64))
+        .collect();
+    let top = desired.iter().chain(&ready).map(|p| p.1).fold(1.0, f64::max) + 1.0;
+    let model = report
+        .models
+        .iter()
+        .find(|(k, m)| m.namespace == isvc.namespace && (**k == isvc.name || k.ends_with(&format!("/{}", isvc.name))))
+        .map(|(_, m)| m);
+    let rates: Vec<(f64, f64, f64)> = model
+        .map(|m| {
+            window_rows(m)
+                .iter()
+                .zip(&m.windows)
+                .map(|(r, w)| (r.from, r.to, w.arrived as f64 / ((r.to - r.from) * 60.0).max(1e-9)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let top_rate = rates.iter().map(|r| r.2).fold(0.1, f64::max) * 1.15;
+    let title = format!("{}: replicas asked for and ready, and the request rate", isvc.name);
+    let x1 = minutes(end);
+    Some(draw(
+        format!("replicas-over-time-{}.svg", slug(&isvc.name)),
+        title.clone(),
+        480,
+        |root| {
+            let (upper, lower) = root.split_vertically(300);
+            let mut chart = ChartBuilder::on(&upper)
+                .caption(&title, (FONT, 22))
+                .margin(12)
+                .x_label_area_size(24)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0.0..x1, 0.0..top)?;
+            chart
+                .configure_mesh()
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 16))
+                .y_desc("replicas")
+                .y_labels(top as usize + 1)
+                .y_label_formatter(&|v| format!("{v:.0}"))
+                .draw()?;
+            for (i, (label, points)) in [("asked for (Deployment replicas)", &desired), ("ready", &ready)]
+                .into_iter()
+                .enumerate()
+            {
+                let c = colour(i);
+                chart
+                    .draw_series(LineSeries::new(steps(points, end), c.stroke_width(2)))?
+                    .label(label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(2)));
+            }
+            let decisions = colour(3);
+            chart.draw_series(
+                report
+                    .scaling_decisions
+                    .iter()
+                    .filter(|d| d.target == target)
+                    .map(|d| Circle::new((minutes(d.t_s), d.to as f64), 3, decisions.filled())),
+            )?;
+            legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+            let mut chart = ChartBuilder::on(&lower)
+                .margin(12)
+                .x_label_area_size(36)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0.0..x1, 0.0..top_rate)?;
+            chart
+                .configure_mesh()
+                .label_style((FONT, 15))
+                .axis_desc_style((FONT, 16))
+                .x_desc("minutes")
+                .y_desc("requests/s")
+                .y_label_formatter(&|v| format!("{v:.1}"))
+                .draw()?;
+            let bars = colour(4);
+            chart
+                .draw_series(
+                    rates
+                        .iter()
+                        .map(|(a, b, r)| Rectangle::new([(*a, 0.0), (*b, *r)], bars.mix(0.7).filled())),
+                )?
+                .label("arrivals per second (metrics window)")
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], bars.filled()));
+            legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        },
+    ))
 }
 
 /// The name to show for a node: its first DNS label.

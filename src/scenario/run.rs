@@ -580,12 +580,16 @@ pub struct RunResult {
     pub deadlocks: Vec<Deadlock>,
     pub usage_samples: Vec<UsageSample>,
     pub serving: ServingHistory,
+    pub desired: DesiredHistory,
     pub lives: super::serve::PodLives,
     pub served: super::serve::Served,
 }
 
 /// Ready replicas of each InferenceService whenever the count changed.
 pub type ServingHistory = BTreeMap<(String, String), Vec<(SimTime, usize)>>;
+
+/// The replicas each InferenceService's predictor asked for whenever that changed.
+pub type DesiredHistory = BTreeMap<(String, String), Vec<(SimTime, i32)>>;
 
 struct ScenarioDriver<'a> {
     prepared: &'a Prepared,
@@ -594,6 +598,7 @@ struct ScenarioDriver<'a> {
     deadlocks: Vec<Deadlock>,
     usage_samples: Vec<UsageSample>,
     serving: ServingHistory,
+    desired: DesiredHistory,
     lives: Option<super::serve::PodLives>,
     /// The requests, served in the cluster's loop.
     requests: super::serve::LiveServing<'a>,
@@ -672,6 +677,16 @@ impl Driver for ScenarioDriver<'_> {
                 h.push((now, n));
             }
         }
+        for k in store.isvcs.keys() {
+            let name = crate::controllers::inferenceservice::predictor_name(&k.name);
+            let Some(d) = store.deployment(&k.namespace, &name) else {
+                continue;
+            };
+            let h = self.desired.entry((k.namespace.clone(), k.name.clone())).or_default();
+            if h.last().is_none_or(|(_, last)| *last != d.spec.replicas) {
+                h.push((now, d.spec.replicas));
+            }
+        }
     }
 }
 
@@ -705,6 +720,7 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         deadlocks: Vec::new(),
         usage_samples: Vec::new(),
         serving: BTreeMap::new(),
+        desired: BTreeMap::new(),
         lives: (!prepared.scenario.traffic.is_empty()).then(Default::default),
         requests: super::serve::LiveServing::new(&plans, prepared.scenario.duration.as_secs_f64()),
     };
@@ -718,6 +734,7 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         deadlocks,
         usage_samples,
         serving,
+        desired,
         lives,
         requests,
         ..
@@ -731,6 +748,7 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         deadlocks,
         usage_samples,
         serving,
+        desired,
         lives,
         served,
     })

@@ -747,6 +747,21 @@ impl Served {
         }
         model.namespace = key.0.clone();
         model.router = router.to_string();
+        if let Some(waits) = self.capacity_waits.get(&key) {
+            model.capacity_waits = waits
+                .iter()
+                .filter(|(_, arrived, failed)| arrived + failed > 0)
+                .map(|(cause, arrived, failed)| {
+                    (
+                        cause.to_string(),
+                        crate::report::model::CapacityWaitRecord {
+                            arrived: *arrived,
+                            failed: *failed,
+                        },
+                    )
+                })
+                .collect();
+        }
         let name = if self.models.contains_key(&key.1) {
             format!("{}/{}", key.0, key.1)
         } else {

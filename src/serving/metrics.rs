@@ -343,6 +343,7 @@ impl ModelMetrics {
             namespace: String::new(),
             router: String::new(),
             replicas: Vec::new(),
+            capacity_waits: IndexMap::new(),
         }
     }
 }
