@@ -1,0 +1,213 @@
+//! The closed loop: requests served in the cluster's event loop move it through the
+//! autoscalers. Given these manifests, traffic and commands, at this time the predictor
+//! asks for this many replicas, for this reason.
+
+mod common;
+use common::*;
+
+const RUNTIME: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: chat}
+---
+apiVersion: serving.kserve.io/v1alpha1
+kind: ServingRuntime
+metadata: {name: vllm-runtime, namespace: chat}
+spec:
+  supportedModelFormats: [{name: vLLM, autoSelect: true}]
+  containers:
+    - name: kserve-container
+      image: quay.io/modh/vllm:rhoai-3.0-cuda
+      args: [--port=8080, --model=/mnt/models]
+"#;
+
+/// An InferenceService of Llama 3.1 8B on one L4, with these annotations and predictor
+/// fields.
+fn isvc(name: &str, annotations: &str, predictor: &str) -> String {
+    format!(
+        r#"---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: {name}
+  namespace: chat
+  annotations: {{serving.kserve.io/deploymentMode: RawDeployment{annotations}}}
+spec:
+  predictor:
+{predictor}    tolerations: [{{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}]
+    model:
+      modelFormat: {{name: vLLM}}
+      runtime: vllm-runtime
+      storageUri: oci://registry.redhat.io/rhelai1/modelcar-llama-3-1-8b-instruct:1.5
+      args: [--max-model-len=8192]
+      resources:
+        requests: {{cpu: "4", memory: 32Gi, nvidia.com/gpu: "1"}}
+        limits: {{cpu: "4", memory: 32Gi, nvidia.com/gpu: "1"}}
+"#
+    )
+}
+
+fn run(manifests: &str, spec_tail: &str) -> gpuaas_sim::Completed {
+    let scenario = format!(
+        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: loop}}\nspec:\n  include: [m.yaml]\n  nodePools:\n    - {{name: l4, instanceType: g6.12xlarge, count: 1, taints: [{{key: nvidia.com/gpu, value: \"true\", effect: NoSchedule}}]}}\n{spec_tail}"
+    );
+    let dir = folder(&[("m.yaml", manifests), ("s.yaml", &scenario)]);
+    simulate(&dir.path().join("s.yaml"))
+}
+
+fn replicas(done: &gpuaas_sim::Completed, deployment: &str) -> i32 {
+    done.result
+        .engine
+        .store()
+        .deployment("chat", deployment)
+        .map(|d| d.spec.replicas)
+        .unwrap_or(-1)
+}
+
+fn events<'a>(done: &'a gpuaas_sim::Completed, object: &str) -> Vec<(f64, &'a str, &'a str)> {
+    done.report
+        .events
+        .iter()
+        .filter(|e| e.object == object)
+        .map(|e| (e.t_s, e.kind.as_str(), e.message.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_predictor_scaled_by_hand_above_max_replicas_is_brought_back_by_kserves_hpa() {
+    let manifests = format!("{RUNTIME}{}", isvc("chat", "", "    minReplicas: 1\n"));
+    let done = run(
+        &manifests,
+        "  duration: 12m\n  timeline:\n    - {at: 10m, run: \"oc scale deployment chat-predictor -n chat --replicas=2\"}\n",
+    );
+    // KServe's HPA: min 1, max max(maxReplicas, min) = 1. Its next sync after 10:00
+    // (every 15 s from its creation at 0:00) undoes the hand-made change.
+    let rescales = events(&done, "horizontalpodautoscaler/chat-predictor");
+    let back = rescales
+        .iter()
+        .find(|(_, kind, _)| *kind == "SuccessfulRescale")
+        .unwrap_or_else(|| panic!("{rescales:?}"));
+    assert_eq!(back.0, 600.0);
+    assert_eq!(back.2, "New size: 1; reason: Current number of replicas above Spec.MaxReplicas");
+    assert_eq!(replicas(&done, "chat-predictor"), 1);
+}
+
+#[test]
+fn with_autoscaler_class_none_a_hand_made_scale_sticks() {
+    let manifests = format!(
+        "{RUNTIME}{}",
+        isvc("chat", ", serving.kserve.io/autoscalerClass: none", "    minReplicas: 1\n")
+    );
+    let done = run(
+        &manifests,
+        "  duration: 12m\n  timeline:\n    - {at: 10m, run: \"oc scale deployment chat-predictor -n chat --replicas=2\"}\n",
+    );
+    assert!(done.result.engine.store().hpas.is_empty());
+    assert_eq!(replicas(&done, "chat-predictor"), 2);
+}
+
+#[test]
+fn a_target_scaled_to_zero_by_hand_disables_its_hpa_instead_of_being_brought_back() {
+    let manifests = format!("{RUNTIME}{}", isvc("chat", "", "    minReplicas: 1\n"));
+    let done = run(
+        &manifests,
+        "  duration: 12m\n  timeline:\n    - {at: 10m, run: \"oc scale deployment chat-predictor -n chat --replicas=0\"}\n",
+    );
+    assert_eq!(replicas(&done, "chat-predictor"), 0);
+    let hpa = done
+        .result
+        .engine
+        .store()
+        .hpas
+        .values()
+        .next()
+        .expect("KServe's HPA");
+    assert!(
+        hpa.status
+            .conditions
+            .iter()
+            .any(|(kind, status, reason)| kind == "ScalingActive" && !status && reason == "ScalingDisabled"),
+        "{:?}",
+        hpa.status.conditions
+    );
+}
+
+#[test]
+fn keda_on_waiting_requests_scales_up_under_load_and_the_hpa_on_cpu_does_not() {
+    let keda = isvc(
+        "chat-keda",
+        ", serving.kserve.io/autoscalerClass: keda",
+        r#"    minReplicas: 1
+    maxReplicas: 3
+    autoScaling:
+      metrics:
+        - type: External
+          external:
+            metric: {backend: prometheus, query: 'sum(vllm:num_requests_waiting{model_name="chat-keda"})'}
+            target: {type: Value, value: "3"}
+"#,
+    );
+    let cpu = isvc("chat-cpu", "", "    minReplicas: 1\n    maxReplicas: 3\n");
+    let traffic = "  duration: 30m\n  traffic:\n    - {target: chat-keda, start: 5m, rate: 3/s, prompt_tokens: 1000, output_tokens: 250}\n    - {target: chat-cpu, start: 5m, rate: 3/s, prompt_tokens: 1000, output_tokens: 250}\n";
+    let done = run(&format!("{RUNTIME}{keda}{cpu}"), traffic);
+    let decisions = &done.report.scaling_decisions;
+    let first = decisions
+        .iter()
+        .find(|d| d.target == "chat/chat-keda-predictor")
+        .unwrap_or_else(|| panic!("{decisions:?}"));
+    assert!(first.to > first.from, "{first:?}");
+    assert_eq!(first.reason, "external metric s0-prometheus above target");
+    assert!(first.metric.starts_with("s0-prometheus "), "{}", first.metric);
+    // After the queue builds (traffic from 5:00), within the next polls.
+    assert!((300.0..=600.0).contains(&first.t_s), "{first:?}");
+    assert!(
+        decisions.iter().all(|d| d.target != "chat/chat-cpu-predictor"),
+        "{decisions:?}"
+    );
+    let isvc = |n: &str| {
+        done.report
+            .inference_services
+            .iter()
+            .find(|i| i.name == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    assert_eq!(isvc("chat-cpu").max_ready_replicas, 1);
+    assert!(isvc("chat-keda").max_ready_replicas >= 2);
+    // The CPU HPA read the pods' use and found it far below target.
+    let hpa = done
+        .result
+        .engine
+        .store()
+        .hpas
+        .values()
+        .find(|h| h.namespace == "chat" && h.status.targets.iter().any(|t| t.ends_with("/80%")))
+        .expect("KServe's CPU HPA");
+    let shown = &hpa.status.targets[0];
+    let percent: i32 = shown.split('%').next().and_then(|p| p.parse().ok()).unwrap_or(-1);
+    assert!((1..50).contains(&percent), "{shown}");
+}
+
+#[test]
+fn a_query_that_is_not_promql_is_refused_at_its_line_with_the_offset() {
+    let manifests = format!(
+        "{RUNTIME}{}",
+        isvc(
+            "chat",
+            ", serving.kserve.io/autoscalerClass: keda",
+            r#"    autoScaling:
+      metrics:
+        - type: External
+          external:
+            metric: {backend: prometheus, query: 'sum(vllm:num_requests_waiting) offset 5m'}
+            target: {type: Value, value: "3"}
+"#,
+        )
+    );
+    let scenario = "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: loop}\nspec:\n  include: [m.yaml]\n";
+    let dir = folder(&[("m.yaml", &manifests), ("s.yaml", scenario)]);
+    let out = bin().arg("check").arg(dir.path().join("s.yaml")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("m.yaml:"), "{err}");
+    assert!(err.contains("offset"), "{err}");
+}
