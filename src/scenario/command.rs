@@ -279,9 +279,23 @@ fn kind_of(s: &str) -> Result<Kind, CommandError> {
     Kind::parse(s).ok_or_else(|| {
         err(
             format!("error: the server doesn't have a resource type \"{s}\""),
-            "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, localqueues, nodes, servingruntimes, resourceflavors",
+            format!("simulated kinds: {}", kind_list(|_| true, ", ")),
         )
     })
+}
+
+/// The plural names of the kinds `pick` keeps, in `Kind::ALL`'s order, the last two
+/// joined by `last`.
+fn kind_list(pick: impl Fn(Kind) -> bool, last: &str) -> String {
+    let names: Vec<&str> = Kind::ALL
+        .into_iter()
+        .filter(|k| pick(*k))
+        .filter_map(|k| k.kubectl().names().get(1).copied())
+        .collect();
+    match names.split_last() {
+        Some((tail, rest)) if !rest.is_empty() => format!("{}{last}{tail}", rest.join(", ")),
+        _ => names.join(", "),
+    }
 }
 
 /// `TYPE NAME...`, `TYPE/NAME...`, with `--all` or `-l` instead of names.
@@ -593,7 +607,7 @@ fn parse_describe(f: &Flags) -> Result<Verb, CommandError> {
     if !kind.kubectl().describes() {
         return Err(err(
             format!("describe {} is not supported", kind.resource()),
-            "describe workload, clusterqueue, localqueue, pod or node",
+            format!("describe {}", kind_list(|k| k.kubectl().describes(), " or ")),
         ));
     }
     Ok(Verb::Describe { kind, names })
@@ -807,6 +821,29 @@ mod tests {
                     names: vec![],
                 },
             ),
+            (
+                "oc get hpa -o wide",
+                Verb::Get {
+                    kind: Kind::HorizontalPodAutoscaler,
+                    names: vec![],
+                    selector: None,
+                    columns: Columns::Wide,
+                },
+            ),
+            (
+                "oc describe so/worker",
+                Verb::Describe {
+                    kind: Kind::ScaledObject,
+                    names: vec!["worker".into()],
+                },
+            ),
+            (
+                "oc delete scaledobject.keda.sh worker",
+                Verb::Delete {
+                    targets: names(Kind::ScaledObject, &["worker"]),
+                    grace_seconds: None,
+                },
+            ),
             ("oc adm cordon n1", Verb::Cordon { node: node() }),
             ("oc cordon n1", Verb::Cordon { node: node() }),
             ("oc adm uncordon n1", Verb::Uncordon { node: node() }),
@@ -827,8 +864,9 @@ mod tests {
             ("oc adm top", "unsupported `adm` subcommand", "supported: oc adm cordon|uncordon|drain NODE"),
             ("oc restart deploy/x", "`restart` is not a supported command", "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain"),
             ("oc rollout restart rs/x", "rollout restart of replicaset.apps is not supported", "restart a deployment"),
-            ("oc describe isvc x", "describe inferenceservice.serving.kserve.io is not supported", "describe workload, clusterqueue, localqueue, pod or node"),
+            ("oc describe isvc x", "describe inferenceservice.serving.kserve.io is not supported", "describe pods, workloads, clusterqueues, localqueues, nodes, horizontalpodautoscalers or scaledobjects"),
             ("oc describe", "error: you must specify the type of resource to describe", "e.g. oc get pods"),
+            ("oc get frobs", "error: the server doesn't have a resource type \"frobs\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects"),
             ("oc delete", "error: you must specify the type of resource to delete", "e.g. deployment NAME"),
             ("oc uncordon", "missing node name", "oc adm cordon NODE"),
             ("oc drain", "missing node name", "oc adm drain NODE"),

@@ -7,6 +7,7 @@
 mod clusterqueues;
 pub(crate) mod deployments;
 mod get;
+mod hpas;
 mod inferenceservices;
 mod jobs;
 mod localqueues;
@@ -14,6 +15,7 @@ mod nodes;
 mod pods;
 mod replicasets;
 mod resourceflavors;
+mod scaledobjects;
 mod select;
 mod servingruntimes;
 #[cfg(test)]
@@ -29,6 +31,7 @@ use crate::engine::action::{Action, MetadataField, MetadataTarget};
 use crate::engine::Engine;
 use crate::store::Store;
 use crate::units::SimDuration;
+use std::borrow::Cow;
 
 /// A kind a timeline command names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,10 +47,12 @@ pub enum Kind {
     ServingRuntime,
     ResourceFlavor,
     Job,
+    HorizontalPodAutoscaler,
+    ScaledObject,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 11] = [
+    pub(crate) const ALL: [Kind; 13] = [
         Kind::Pod,
         Kind::Deployment,
         Kind::ReplicaSet,
@@ -59,6 +64,8 @@ impl Kind {
         Kind::ServingRuntime,
         Kind::ResourceFlavor,
         Kind::Job,
+        Kind::HorizontalPodAutoscaler,
+        Kind::ScaledObject,
     ];
 
     /// What `oc` does with the kind's objects.
@@ -75,6 +82,8 @@ impl Kind {
             Kind::ServingRuntime => &servingruntimes::ServingRuntimes,
             Kind::ResourceFlavor => &resourceflavors::ResourceFlavors,
             Kind::Job => &jobs::Jobs,
+            Kind::HorizontalPodAutoscaler => &hpas::HorizontalPodAutoscalers,
+            Kind::ScaledObject => &scaledobjects::ScaledObjects,
         }
     }
 
@@ -135,13 +144,18 @@ pub(crate) trait Resource: Sync + 'static {
     fn labels(_: Self::Object<'_>) -> &Labels {
         &NO_LABELS
     }
+    /// The labels selectors match, for a kind whose objects do not hold them themselves
+    /// (a ScaledObject's are in the manifest it was applied from).
+    fn label_set(o: Self::Object<'_>) -> Cow<'_, Labels> {
+        Cow::Borrowed(Self::labels(o))
+    }
     /// Its `oc get` row, one cell per column of the header `columns` picks.
     fn row(store: &Store, o: Self::Object<'_>, columns: Columns) -> Vec<String>;
     /// Whether `oc get` lists the object: it has one of the names asked for (if any),
     /// matches the selector and is in the namespace asked for.
     fn listed(o: Self::Object<'_>, q: &Query) -> bool {
         q.names_match(Self::name(o))
-            && q.selects(Self::labels(o))
+            && q.selects(&Self::label_set(o))
             && q.in_namespace(Self::namespace(o), Self::CLUSTER_SCOPED)
     }
     /// Whether a write with `-n ns` can pick the object.

@@ -28,7 +28,7 @@ pub(super) fn select<R: Resource>(store: &Store, ns: &str, selection: &Selection
         Selection::Labels(l) => {
             let s = LabelSelector::parse_cli(l).map_err(OcError::Client)?;
             Ok(candidates
-                .filter(|o| s.matches(R::labels(*o)))
+                .filter(|o| s.matches(&R::label_set(*o)))
                 .map(|o| R::name(o).to_string())
                 .collect())
         }

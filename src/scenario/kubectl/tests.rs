@@ -1,6 +1,8 @@
 //! Each kind's `oc get` and `oc describe` against one small cluster, ten minutes in: a
 //! node, a flavor, a ClusterQueue and its LocalQueue, a Job, and an InferenceService with
-//! its runtime (whose predictor makes the Deployment, ReplicaSet, pod and Workload).
+//! its runtime (whose predictor makes the Deployment, ReplicaSet, pod and Workload). The
+//! autoscalers have a cluster of their own (`autoscalers`): HPAs made by KServe, KEDA
+//! and a user, ScaledObjects made by KServe and a user.
 
 use super::{Columns, Kind, Query};
 use crate::engine::action::MetadataField;
@@ -678,6 +680,10 @@ fn the_short_names_are_kubectls() {
         ("no", Kind::Node),
         ("rf", Kind::ResourceFlavor),
         ("jobs", Kind::Job),
+        ("hpa", Kind::HorizontalPodAutoscaler),
+        ("so", Kind::ScaledObject),
+        ("scaledobject.keda.sh", Kind::ScaledObject),
+        ("horizontalpodautoscalers.autoscaling", Kind::HorizontalPodAutoscaler),
     ];
     for (name, kind) in cases {
         assert_eq!(Kind::parse(name), Some(kind), "{name}");
@@ -698,6 +704,11 @@ fn not_found_reads_as_ocs() {
         (Kind::ServingRuntime, "servingruntimes.serving.kserve.io \"x\""),
         (Kind::ResourceFlavor, "resourceflavors.kueue.x-k8s.io \"x\""),
         (Kind::Job, "jobs.batch \"x\""),
+        (
+            Kind::HorizontalPodAutoscaler,
+            "horizontalpodautoscalers.autoscaling \"x\"",
+        ),
+        (Kind::ScaledObject, "scaledobjects.keda.sh \"x\""),
     ];
     assert_eq!(cases.len(), Kind::ALL.len());
     for (kind, what) in cases {
@@ -723,6 +734,8 @@ fn what_each_kind_supports() {
         (Kind::ServingRuntime, false, false, false, false, false),
         (Kind::ResourceFlavor, false, false, false, false, true),
         (Kind::Job, false, false, false, false, false),
+        (Kind::HorizontalPodAutoscaler, true, false, false, true, false),
+        (Kind::ScaledObject, true, false, false, true, false),
     ];
     let store = Store::new(crate::catalog::Catalog::bundled());
     for (kind, describe, scale, label, delete, patch) in cases {
@@ -740,5 +753,603 @@ fn what_each_kind_supports() {
             "{kind:?}"
         );
         assert_eq!(refused(k.patch_base(&store, "ns", "x").map(|_| ())), !patch, "{kind:?}");
+    }
+}
+
+/// The autoscalers' cluster, ten minutes in: two InferenceServices, one with KServe's
+/// HPA on cpu and one with a KEDA ScaledObject (and KEDA's HPA), both with traffic; a
+/// Deployment with a user's HPA on three metrics no pod reports; and a Deployment with a
+/// user's ScaledObject whose query finds nothing, so KEDA scales it to zero.
+const AUTOSCALERS_SCENARIO: &str = r#"
+apiVersion: gpuaas-sim/v1alpha1
+kind: Scenario
+metadata: {name: kubectl-autoscalers}
+spec:
+  duration: 10m
+  seed: 1
+  include: [autoscalers.yaml]
+  nodePools:
+    - {name: l4, instanceType: g6.12xlarge, count: 1}
+  traffic:
+    - {target: granite, start: 1m, rate: 2/s,
+       prompt_tokens: {dist: lognormal, mean: 1500, sd: 600}, output_tokens: {dist: lognormal, mean: 300, sd: 150}}
+    - {target: mistral, start: 1m, rate: 1/s,
+       prompt_tokens: {dist: lognormal, mean: 1500, sd: 600}, output_tokens: {dist: lognormal, mean: 300, sd: 150}}
+"#;
+
+const AUTOSCALERS: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: serving.kserve.io/v1alpha1
+kind: ServingRuntime
+metadata: {name: vllm-runtime, namespace: team}
+spec:
+  supportedModelFormats: [{name: vLLM, autoSelect: true}]
+  containers:
+    - name: kserve-container
+      image: quay.io/modh/vllm:rhoai-3.0-cuda
+      args: [--port=8080, --model=/mnt/models]
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: granite
+  namespace: team
+  annotations: {serving.kserve.io/deploymentMode: RawDeployment}
+spec:
+  predictor:
+    minReplicas: 1
+    maxReplicas: 2
+    scaleMetric: cpu
+    scaleTarget: 60
+    model:
+      modelFormat: {name: vLLM}
+      runtime: vllm-runtime
+      storage: {key: minio-connection, path: granite-3.1-8b-instruct-fp8-dynamic/}
+      args: [--max-model-len=16384, --gpu-memory-utilization=0.9]
+      resources:
+        requests: {cpu: "4", memory: 24Gi, nvidia.com/gpu: "1"}
+        limits: {cpu: "4", memory: 24Gi, nvidia.com/gpu: "1"}
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: mistral
+  namespace: team
+  annotations:
+    serving.kserve.io/deploymentMode: RawDeployment
+    serving.kserve.io/autoscalerClass: keda
+spec:
+  predictor:
+    minReplicas: 1
+    maxReplicas: 2
+    autoScaling:
+      metrics:
+        - type: External
+          external:
+            metric:
+              backend: prometheus
+              serverAddress: http://prometheus-operated.monitoring.svc:9090
+              query: sum(vllm:num_requests_running{namespace="team",model_name="mistral"})
+            target: {type: Value, value: "4"}
+    model:
+      modelFormat: {name: vLLM}
+      runtime: vllm-runtime
+      storage: {key: minio-connection, path: granite-3.1-8b-instruct-fp8-dynamic/}
+      args: [--max-model-len=16384, --gpu-memory-utilization=0.9]
+      resources:
+        requests: {cpu: "4", memory: 24Gi, nvidia.com/gpu: "1"}
+        limits: {cpu: "4", memory: 24Gi, nvidia.com/gpu: "1"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: team}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: web, image: quay.io/example/web:latest, resources: {requests: {cpu: 500m, memory: 1Gi}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+  namespace: team
+  labels: {app: web}
+  annotations: {example.com/owner: platform}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 5
+  metrics:
+    - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}}
+    - {type: Pods, pods: {metric: {name: http_requests}, target: {type: AverageValue, averageValue: "10"}}}
+    - {type: External, external: {metric: {name: queue_depth}, target: {type: Value, value: "30"}}}
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: 120
+      policies: [{type: Pods, value: 1, periodSeconds: 60}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker, namespace: team}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers:
+        - {name: worker, image: quay.io/example/worker:latest, resources: {requests: {cpu: 500m, memory: 1Gi}}}
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledObject
+metadata:
+  name: worker
+  namespace: team
+  labels: {app: worker}
+spec:
+  scaleTargetRef: {name: worker}
+  minReplicaCount: 0
+  maxReplicaCount: 3
+  pollingInterval: 15
+  cooldownPeriod: 60
+  triggers:
+    - type: prometheus
+      metadata:
+        serverAddress: http://prometheus-operated.monitoring.svc:9090
+        query: sum(queue_depth{queue="jobs"})
+        threshold: "5"
+"#;
+
+/// The autoscalers' cluster at the end of its run, run once for all the tests.
+fn autoscalers() -> &'static Engine {
+    static RUN: OnceLock<Option<RunResult>> = OnceLock::new();
+    let run = RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().ok()?;
+        std::fs::write(dir.path().join("scenario.yaml"), AUTOSCALERS_SCENARIO).ok()?;
+        std::fs::write(dir.path().join("autoscalers.yaml"), AUTOSCALERS).ok()?;
+        let prepared = match crate::scenario::run::discover(&[dir.path().to_path_buf()]) {
+            Ok(mut p) => p.pop()?,
+            Err(e) => panic!("{e:?}"),
+        };
+        crate::scenario::run::run(prepared, &crate::progress::Progress::default()).ok()
+    });
+    match run {
+        Some(r) => &r.engine,
+        None => panic!("the autoscalers' scenario does not run"),
+    }
+}
+
+/// What `oc get` prints of the autoscalers' cluster, its error included.
+fn get_autoscalers(kind: Kind, ns: Option<&str>, names: &[&str], selector: Option<&str>, columns: Columns) -> String {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    Query::new(ns, &names, selector, columns)
+        .and_then(|q| kind.kubectl().get(autoscalers().store(), &q))
+        .unwrap_or_else(|e| e.to_string())
+}
+
+#[test]
+fn autoscalers_list_as_kubectl_prints_them() {
+    let check = |kind: Kind, ns: Option<&str>, names: &[&str], selector: Option<&str>, columns: Columns, want: &str| {
+        let got = get_autoscalers(kind, ns, names, selector, columns);
+        assert_eq!(got, text(want), "{kind:?} {ns:?} {names:?} {selector:?} {columns:?}");
+    };
+    // TARGETS as kubectl 1.30+ writes it: a resource metric named, an External metric's
+    // per-pod target marked `(avg)`, `<unknown>` before a value, two and `+ N more...`.
+    check(
+        Kind::HorizontalPodAutoscaler,
+        Some("team"),
+        &[],
+        None,
+        Columns::Default,
+        r#"
+NAME                         REFERENCE                      TARGETS                                        MINPODS   MAXPODS   REPLICAS   AGE
+granite-predictor            Deployment/granite-predictor   cpu: 30%/60%                                   1         2         1          10m
+keda-hpa-mistral-predictor   Deployment/mistral-predictor   8500m/4 (avg)                                  1         2         2          10m
+keda-hpa-worker              Deployment/worker              <unknown>/5 (avg)                              1         3         0          10m
+web                          Deployment/web                 cpu: <unknown>/80%, <unknown>/10 + 1 more...   1         5         1          10m"#,
+    );
+    // No wide columns; every namespace with NAMESPACE; a name and a label.
+    check(
+        Kind::HorizontalPodAutoscaler,
+        None,
+        &["web"],
+        Some("app=web"),
+        Columns::Wide,
+        r#"
+NAMESPACE   NAME      REFERENCE        TARGETS                                        MINPODS   MAXPODS   REPLICAS   AGE
+team        web       Deployment/web   cpu: <unknown>/80%, <unknown>/10 + 1 more...   1         5         1          10m"#,
+    );
+    check(
+        Kind::HorizontalPodAutoscaler,
+        Some("team"),
+        &[],
+        Some("serving.kserve.io/inferenceservice=granite"),
+        Columns::Default,
+        r#"
+NAME                REFERENCE                      TARGETS        MINPODS   MAXPODS   REPLICAS   AGE
+granite-predictor   Deployment/granite-predictor   cpu: 30%/60%   1         2         1          10m"#,
+    );
+    check(
+        Kind::HorizontalPodAutoscaler,
+        Some("other"),
+        &[],
+        None,
+        Columns::Default,
+        "No resources found in other namespace.",
+    );
+    check(
+        Kind::HorizontalPodAutoscaler,
+        Some("team"),
+        &["nosuch"],
+        None,
+        Columns::Default,
+        "Error from server (NotFound): horizontalpodautoscalers.autoscaling \"nosuch\" not found",
+    );
+    // KEDA's printer columns; AUTHENTICATIONS empty without a TriggerAuthentication.
+    check(
+        Kind::ScaledObject,
+        Some("team"),
+        &[],
+        None,
+        Columns::Default,
+        r#"
+NAME                SCALETARGETKIND      SCALETARGETNAME     MIN       MAX       READY     ACTIVE    FALLBACK   PAUSED    TRIGGERS     AUTHENTICATIONS   AGE
+mistral-predictor   apps/v1.Deployment   mistral-predictor   1         2         True      True      False      False     prometheus                     10m
+worker              apps/v1.Deployment   worker              0         3         True      False     False      False     prometheus                     10m"#,
+    );
+    // The labels of an applied ScaledObject are its manifest's.
+    check(
+        Kind::ScaledObject,
+        None,
+        &[],
+        Some("app=worker"),
+        Columns::Wide,
+        r#"
+NAMESPACE   NAME      SCALETARGETKIND      SCALETARGETNAME   MIN       MAX       READY     ACTIVE    FALLBACK   PAUSED    TRIGGERS     AUTHENTICATIONS   AGE
+team        worker    apps/v1.Deployment   worker            0         3         True      False     False      False     prometheus                     10m"#,
+    );
+    check(
+        Kind::ScaledObject,
+        Some("team"),
+        &["nosuch"],
+        None,
+        Columns::Default,
+        "Error from server (NotFound): scaledobjects.keda.sh \"nosuch\" not found",
+    );
+}
+
+/// What `oc describe` prints of the autoscalers' cluster, its error included.
+fn describe_autoscaler(kind: Kind, name: &str) -> String {
+    kind.kubectl()
+        .describe(autoscalers(), "team", name)
+        .unwrap_or_else(|e| e.to_string())
+}
+
+#[test]
+fn hpas_describe_as_kubectl_describes_them() {
+    let check = |kind: Kind, name: &str, want: &str| {
+        assert_eq!(describe_autoscaler(kind, name), text(want), "{name}");
+    };
+    // KServe's HPA: behavior defaulted; cpu utilization as a percentage of request.
+    // KEDA's: the External metric per pod, the controller naming it with its selector.
+    // KEDA's for a target at zero: scaling disabled. A user's: three metrics none of
+    // which a pod reports, its own scale-down rules, its annotation.
+    check(
+        Kind::HorizontalPodAutoscaler,
+        "granite-predictor",
+        r#"
+Name:                                                  granite-predictor
+Namespace:                                             team
+Labels:                                                serving.kserve.io/inferenceservice=granite
+Annotations:                                           <none>
+CreationTimestamp:                                     Thu, 01 Jan 2026 00:00:00 +0000
+Reference:                                             Deployment/granite-predictor
+Metrics:                                               ( current / target )
+  resource cpu on pods  (as a percentage of request):  30% / 60%
+Min replicas:                                          1
+Max replicas:                                          2
+Behavior:
+  Scale Up:
+    Stabilization Window: 0 seconds
+    Select Policy: Max
+    Policies:
+      - Type: Pods     Value: 4    Period: 15 seconds
+      - Type: Percent  Value: 100  Period: 15 seconds
+  Scale Down:
+    Select Policy: Max
+    Policies:
+      - Type: Percent  Value: 100  Period: 15 seconds
+Deployment pods:       1 current / 1 desired
+Conditions:
+  Type            Status  Reason              Message
+  ----            ------  ------              -------
+  AbleToScale     True    ReadyForNewScale    recommended size matches current size
+  ScalingActive   True    ValidMetricFound    the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)
+  ScalingLimited  False   DesiredWithinRange  the desired count is within the acceptable range
+Events:
+  Type     Reason                        Age   From                       Message
+  ----     ------                        ----  ----                       -------
+  Warning  FailedComputeMetricsReplicas  10m   horizontal-pod-autoscaler  invalid metrics (1 invalid out of 1), first error is: did not receive metrics for targeted pods (pods might be unready)
+"#,
+    );
+    check(
+        Kind::HorizontalPodAutoscaler,
+        "keda-hpa-mistral-predictor",
+        r#"
+Name:                                      keda-hpa-mistral-predictor
+Namespace:                                 team
+Labels:                                    scaledobject.keda.sh/name=mistral-predictor
+Annotations:                               <none>
+CreationTimestamp:                         Thu, 01 Jan 2026 00:00:00 +0000
+Reference:                                 Deployment/mistral-predictor
+Metrics:                                   ( current / target )
+  "s0-prometheus" (target average value):  8500m / 4
+Min replicas:                              1
+Max replicas:                              2
+Deployment pods:                           2 current / 2 desired
+Conditions:
+  Type            Status  Reason               Message
+  ----            ------  ------               -------
+  AbleToScale     True    ScaleDownStabilized  recent recommendations were higher than current one, applying the highest recent recommendation
+  ScalingActive   True    ValidMetricFound     the HPA was able to successfully calculate a replica count from external metric s0-prometheus(&LabelSelector{MatchLabels:map[string]string{scaledobject.keda.sh/name: mistral-predictor,},MatchExpressions:[]LabelSelectorRequirement{},})
+  ScalingLimited  True    TooManyReplicas      the desired replica count is more than the maximum replica count
+Events:
+  Type    Reason             Age    From                       Message
+  ----    ------             ----   ----                       -------
+  Normal  SuccessfulRescale  7m30s  horizontal-pod-autoscaler  New size: 2; reason: external metric s0-prometheus above target
+"#,
+    );
+    check(
+        Kind::HorizontalPodAutoscaler,
+        "keda-hpa-worker",
+        r#"
+Name:                                      keda-hpa-worker
+Namespace:                                 team
+Labels:                                    scaledobject.keda.sh/name=worker
+Annotations:                               <none>
+CreationTimestamp:                         Thu, 01 Jan 2026 00:00:00 +0000
+Reference:                                 Deployment/worker
+Metrics:                                   ( current / target )
+  "s0-prometheus" (target average value):  <unknown> / 5
+Min replicas:                              1
+Max replicas:                              3
+Deployment pods:                           0 current / 0 desired
+Conditions:
+  Type           Status  Reason             Message
+  ----           ------  ------             -------
+  AbleToScale    True    SucceededGetScale  the HPA controller was able to get the target's current scale
+  ScalingActive  False   ScalingDisabled    scaling is disabled since the replica count of the target is zero
+Events:          <none>
+"#,
+    );
+    check(
+        Kind::HorizontalPodAutoscaler,
+        "web",
+        r#"
+Name:                                                  web
+Namespace:                                             team
+Labels:                                                app=web
+Annotations:                                           example.com/owner: platform
+CreationTimestamp:                                     Thu, 01 Jan 2026 00:00:00 +0000
+Reference:                                             Deployment/web
+Metrics:                                               ( current / target )
+  resource cpu on pods  (as a percentage of request):  <unknown> / 80%
+  "http_requests" on pods:                             <unknown> / 10
+  "queue_depth" (target value):                        <unknown> / 30
+Min replicas:                                          1
+Max replicas:                                          5
+Behavior:
+  Scale Up:
+    Stabilization Window: 0 seconds
+    Select Policy: Max
+    Policies:
+      - Type: Pods     Value: 4    Period: 15 seconds
+      - Type: Percent  Value: 100  Period: 15 seconds
+  Scale Down:
+    Stabilization Window: 120 seconds
+    Select Policy: Max
+    Policies:
+      - Type: Pods  Value: 1  Period: 60 seconds
+Deployment pods:    1 current / 1 desired
+Conditions:
+  Type           Status  Reason                   Message
+  ----           ------  ------                   -------
+  AbleToScale    True    SucceededGetScale        the HPA controller was able to get the target's current scale
+  ScalingActive  False   FailedGetResourceMetric  the HPA was unable to compute the replica count: did not receive metrics for targeted pods (pods might be unready)
+Events:
+  Type     Reason                        Age   From                       Message
+  ----     ------                        ----  ----                       -------
+  Warning  FailedComputeMetricsReplicas  10m   horizontal-pod-autoscaler  invalid metrics (3 invalid out of 3), first error is: did not receive metrics for targeted pods (pods might be unready)
+"#,
+    );
+    check(
+        Kind::HorizontalPodAutoscaler,
+        "nosuch",
+        "Error from server (NotFound): horizontalpodautoscalers.autoscaling \"nosuch\" not found",
+    );
+}
+
+#[test]
+fn scaled_objects_describe_as_kubectl_describes_them() {
+    let check = |kind: Kind, name: &str, want: &str| {
+        assert_eq!(describe_autoscaler(kind, name), text(want), "{name}");
+    };
+    // KServe's, its spec as KServe writes it; a user's, its spec as applied and its
+    // labels, scaled to zero when its trigger found nothing.
+    check(
+        Kind::ScaledObject,
+        "mistral-predictor",
+        r#"
+Name:         mistral-predictor
+Namespace:    team
+Labels:       <none>
+Annotations:  <none>
+API Version:  keda.sh/v1alpha1
+Kind:         ScaledObject
+Metadata:
+  Creation Timestamp:  2026-01-01T00:00:00Z
+  Finalizers:
+    finalizer.keda.sh
+Spec:
+  Max Replica Count:  2
+  Min Replica Count:  1
+  Scale Target Ref:
+    Name:  mistral-predictor
+  Triggers:
+    Metadata:
+      Query:           sum(vllm:num_requests_running{namespace="team",model_name="mistral"})
+      Server Address:  http://prometheus-operated.monitoring.svc:9090
+      Threshold:       4
+    Type:              prometheus
+Status:
+  Authentications Types:  
+  Conditions:
+    Message:  ScaledObject is defined correctly and is ready for scaling
+    Reason:   ScaledObjectReady
+    Status:   True
+    Type:     Ready
+    Message:  Scaling is performed because triggers are active
+    Reason:   ScalerActive
+    Status:   True
+    Type:     Active
+    Message:  No fallbacks are active on this scaled object
+    Reason:   NoFallbackFound
+    Status:   False
+    Type:     Fallback
+    Status:   False
+    Type:     Paused
+  External Metric Names:
+    s0-prometheus
+  Hpa Name:          keda-hpa-mistral-predictor
+  Last Active Time:  2026-01-01T00:10:00Z
+  Scale Target GVKR:
+    Group:            apps
+    Kind:             Deployment
+    Resource:         deployments
+    Version:          v1
+  Scale Target Kind:  apps/v1.Deployment
+  Triggers Types:     prometheus
+Events:               <none>
+"#,
+    );
+    check(
+        Kind::ScaledObject,
+        "worker",
+        r#"
+Name:         worker
+Namespace:    team
+Labels:       app=worker
+Annotations:  <none>
+API Version:  keda.sh/v1alpha1
+Kind:         ScaledObject
+Metadata:
+  Creation Timestamp:  2026-01-01T00:00:00Z
+  Finalizers:
+    finalizer.keda.sh
+Spec:
+  Cooldown Period:    60
+  Max Replica Count:  3
+  Min Replica Count:  0
+  Polling Interval:   15
+  Scale Target Ref:
+    Name:  worker
+  Triggers:
+    Metadata:
+      Query:           sum(queue_depth{queue="jobs"})
+      Server Address:  http://prometheus-operated.monitoring.svc:9090
+      Threshold:       5
+    Type:              prometheus
+Status:
+  Authentications Types:  
+  Conditions:
+    Message:  ScaledObject is defined correctly and is ready for scaling
+    Reason:   ScaledObjectReady
+    Status:   True
+    Type:     Ready
+    Message:  Scaling is not performed because triggers are not active
+    Reason:   ScalerNotActive
+    Status:   False
+    Type:     Active
+    Message:  No fallbacks are active on this scaled object
+    Reason:   NoFallbackFound
+    Status:   False
+    Type:     Fallback
+    Status:   False
+    Type:     Paused
+  External Metric Names:
+    s0-prometheus
+  Hpa Name:  keda-hpa-worker
+  Scale Target GVKR:
+    Group:            apps
+    Kind:             Deployment
+    Resource:         deployments
+    Version:          v1
+  Scale Target Kind:  apps/v1.Deployment
+  Triggers Types:     prometheus
+Events:
+  Type    Reason                      Age    From           Message
+  ----    ------                      ----   ----           -------
+  Normal  KEDAScaleTargetDeactivated  9m45s  keda-operator  Deactivated Deployment team/worker from 1 to 0
+"#,
+    );
+}
+
+#[test]
+fn autoscalers_are_picked_by_name_all_or_labels() {
+    let names = |n: &[&str]| Selection::Names(n.iter().map(|s| s.to_string()).collect());
+    let cases = [
+        (
+            Kind::HorizontalPodAutoscaler,
+            "team",
+            Selection::All,
+            Ok(vec![
+                "granite-predictor",
+                "keda-hpa-mistral-predictor",
+                "keda-hpa-worker",
+                "web",
+            ]),
+        ),
+        (
+            Kind::HorizontalPodAutoscaler,
+            "team",
+            Selection::Labels("scaledobject.keda.sh/name".into()),
+            Ok(vec!["keda-hpa-mistral-predictor", "keda-hpa-worker"]),
+        ),
+        (
+            Kind::ScaledObject,
+            "team",
+            Selection::Labels("app=worker".into()),
+            Ok(vec!["worker"]),
+        ),
+        (
+            Kind::ScaledObject,
+            "team",
+            Selection::Labels("!app".into()),
+            Ok(vec!["mistral-predictor"]),
+        ),
+        (Kind::ScaledObject, "other", Selection::All, Ok(vec![])),
+        (
+            Kind::ScaledObject,
+            "team",
+            names(&["worker", "nosuch"]),
+            Err("Error from server (NotFound): scaledobjects.keda.sh \"nosuch\" not found"),
+        ),
+    ];
+    for (kind, ns, selection, want) in cases {
+        let got = kind
+            .kubectl()
+            .select(autoscalers().store(), ns, &selection)
+            .map_err(|e| e.to_string());
+        let want = want
+            .map(|v| v.into_iter().map(String::from).collect())
+            .map_err(String::from);
+        assert_eq!(got, want, "{kind:?} {ns} {selection:?}");
     }
 }
