@@ -1353,3 +1353,68 @@ fn autoscalers_are_picked_by_name_all_or_labels() {
         assert_eq!(got, want, "{kind:?} {ns} {selection:?}");
     }
 }
+
+#[test]
+fn a_timeline_gets_describes_and_deletes_autoscalers() {
+    let scenario = AUTOSCALERS_SCENARIO.replace("duration: 10m", "duration: 5m")
+        + r#"  timeline:
+    - {at: 4m, run: "oc get scaledobject.keda.sh worker -n team"}
+    - {at: 4m, run: "kubectl describe hpa/keda-hpa-worker -n team"}
+    - {at: 4m, run: "oc delete so worker -n team"}
+    - {at: 4m, run: "oc get hpa -n team"}
+    - {at: 4m, run: "oc delete hpa web -n team"}
+    - {at: 5m, run: "oc get horizontalpodautoscalers -A"}
+"#;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write("scenario.yaml", &scenario);
+    write("autoscalers.yaml", AUTOSCALERS);
+    let prepared = crate::scenario::run::discover(&[dir.path().to_path_buf()])
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .pop()
+        .unwrap_or_else(|| panic!("no scenario"));
+    let run =
+        crate::scenario::run::run(prepared, &crate::progress::Progress::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let outputs: Vec<&str> = run.transcript.iter().map(|t| t.output.as_str()).collect();
+    let want = [
+        r#"
+NAME      SCALETARGETKIND      SCALETARGETNAME   MIN       MAX       READY     ACTIVE    FALLBACK   PAUSED    TRIGGERS     AUTHENTICATIONS   AGE
+worker    apps/v1.Deployment   worker            0         3         True      False     False      False     prometheus                     4m"#,
+        r#"
+Name:                                      keda-hpa-worker
+Namespace:                                 team
+Labels:                                    scaledobject.keda.sh/name=worker
+Annotations:                               <none>
+CreationTimestamp:                         Thu, 01 Jan 2026 00:00:00 +0000
+Reference:                                 Deployment/worker
+Metrics:                                   ( current / target )
+  "s0-prometheus" (target average value):  <unknown> / 5
+Min replicas:                              1
+Max replicas:                              3
+Deployment pods:                           0 current / 0 desired
+Conditions:
+  Type           Status  Reason             Message
+  ----           ------  ------             -------
+  AbleToScale    True    SucceededGetScale  the HPA controller was able to get the target's current scale
+  ScalingActive  False   ScalingDisabled    scaling is disabled since the replica count of the target is zero
+Events:          <none>
+"#,
+        "scaledobject \"worker\" deleted",
+        r#"
+NAME                         REFERENCE                      TARGETS                                        MINPODS   MAXPODS   REPLICAS   AGE
+granite-predictor            Deployment/granite-predictor   cpu: 30%/60%                                   1         2         1          4m
+keda-hpa-mistral-predictor   Deployment/mistral-predictor   9/4 (avg)                                      1         2         2          4m
+web                          Deployment/web                 cpu: <unknown>/80%, <unknown>/10 + 1 more...   1         5         1          4m"#,
+        "horizontalpodautoscaler \"web\" deleted",
+        r#"
+NAMESPACE   NAME                         REFERENCE                      TARGETS         MINPODS   MAXPODS   REPLICAS   AGE
+team        granite-predictor            Deployment/granite-predictor   cpu: 30%/60%    1         2         1          5m
+team        keda-hpa-mistral-predictor   Deployment/mistral-predictor   7500m/4 (avg)   1         2         2          5m"#,
+    ];
+    assert_eq!(outputs.len(), want.len(), "{outputs:#?}");
+    for (got, want) in outputs.iter().zip(want) {
+        assert_eq!(*got, text(want));
+    }
+}
