@@ -246,22 +246,38 @@ pub(crate) fn apply_bounds(min: i32, max: i32, x: i32) -> i32 {
 /// The PodAutoscaler's `Active` condition, with when it last changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Activity {
-    Active { since: SimTime },
-    Inactive { since: SimTime },
+    /// `Active=Unknown`: pods were asked for and are not all Ready yet (also a new PA's
+    /// first state).
+    Activating {
+        since: SimTime,
+    },
+    Active {
+        since: SimTime,
+    },
+    Inactive {
+        since: SimTime,
+    },
 }
 
-/// What the reconciler does with a decision of 0.
+/// What the reconciler does with a decision (`handleScaleToZero`'s `(scale, apply)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LastPodStep {
     /// Apply this scale (0 removes the last pod).
     Scale(i32),
-    /// Keep one pod, look again after this long.
-    KeepOne { requeue_after: Option<SimDuration> },
+    /// Active for less than a stable window: apply 1 pod, look again after this long.
+    KeepOne { requeue_after: SimDuration },
     /// Active for a whole stable window without traffic: mark the PA inactive (the
     /// activator goes in the path), change nothing yet.
     MarkInactive,
+    /// Inactive, but not yet behind the activator for the grace period (or the activator
+    /// is not in the path yet: `requeue_after` None, the probe's re-enqueue): want 0,
+    /// change nothing yet.
+    Wait { requeue_after: Option<SimDuration> },
     /// Leave the scale as it is until the last-pod retention has passed.
     Hold { requeue_after: SimDuration },
+    /// Activating, within the activation timeout: the scale is unknown (-1), nothing is
+    /// applied; look again when the timeout would be over.
+    Activating { requeue_after: SimDuration },
 }
 
 /// Inputs to `handle_scale_to_zero`.
@@ -271,13 +287,17 @@ pub(crate) struct LastPodInputs {
     pub stable_window: SimDuration,
     pub grace_period: SimDuration,
     pub pod_retention: SimDuration,
+    /// The progress deadline plus `activationTimeoutBuffer`: a PA activating this long
+    /// may go to zero.
+    pub activation_timeout: SimDuration,
     pub activity: Activity,
     /// Since when the activator has been in the path (SKS in proxy mode), if it is.
     pub proxy_since: Option<SimTime>,
 }
 
 /// `handleScaleToZero`: the last pod goes only after the PA has been inactive for the
-/// grace period (networking has put the activator in the path) and the pod retention.
+/// grace period (networking has put the activator in the path) and the pod retention,
+/// or when it could not activate within the activation timeout.
 pub(crate) fn handle_scale_to_zero(desired: i32, inp: &LastPodInputs, now: SimTime) -> LastPodStep {
     if desired != 0 {
         return LastPodStep::Scale(desired);
@@ -286,20 +306,29 @@ pub(crate) fn handle_scale_to_zero(desired: i32, inp: &LastPodInputs, now: SimTi
         return LastPodStep::Scale(1);
     }
     match inp.activity {
+        Activity::Activating { since } => {
+            if now.since(since) >= inp.activation_timeout {
+                LastPodStep::Scale(0)
+            } else {
+                LastPodStep::Activating {
+                    requeue_after: inp.activation_timeout,
+                }
+            }
+        }
         Activity::Active { since } => {
             let af = now.since(since);
             if af >= inp.stable_window {
                 LastPodStep::MarkInactive
             } else {
                 LastPodStep::KeepOne {
-                    requeue_after: Some(SimDuration(inp.stable_window.0 - af.0)),
+                    requeue_after: SimDuration(inp.stable_window.0 - af.0),
                 }
             }
         }
         Activity::Inactive { since } => {
             let Some(proxy_since) = inp.proxy_since else {
                 // The activator probe fails: not in the path yet.
-                return LastPodStep::KeepOne { requeue_after: None };
+                return LastPodStep::Wait { requeue_after: None };
             };
             let inactive_for = now.since(since);
             if inactive_for >= inp.grace_period.max(inp.pod_retention) {
@@ -314,7 +343,7 @@ pub(crate) fn handle_scale_to_zero(desired: i32, inp: &LastPodInputs, now: SimTi
             if proxied_for >= inp.grace_period {
                 LastPodStep::Scale(0)
             } else {
-                LastPodStep::KeepOne {
+                LastPodStep::Wait {
                     requeue_after: Some(SimDuration(inp.grace_period.0 - proxied_for.0)),
                 }
             }

@@ -12,8 +12,9 @@
 //! Not confirmed from Knative's source, and chosen as its tests imply: the scale-down
 //! delay window is skipped while the revision is unreachable
 //! (`TestAutoscalerScaleDownDelayNotReachable` expects 0); `activation-scale` must be at least 1; "no data" means nothing
-//! recorded within the stable window; the activation-timeout branch of the last-pod rules
-//! is not modelled. Knative's buckets hold the revision's total, not a per-pod figure.
+//! recorded within the stable window. Knative's buckets hold the revision's total, not a
+//! per-pod figure. A modelling choice: the last-pod rules' activator probe succeeds as
+//! soon as the caller has put the activator in the path (`proxy_since`).
 
 pub(crate) mod aggregation;
 pub(crate) mod autoscaler;

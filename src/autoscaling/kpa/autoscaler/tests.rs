@@ -427,10 +427,11 @@ fn scale_to_zero_last_pod_rules() {
         stable_window: SimDuration::from_secs(60),
         grace_period: SimDuration::from_secs(30),
         pod_retention: SimDuration::ZERO,
+        activation_timeout: SimDuration::from_secs(630),
         activity: Activity::Active { since: s(0) },
         proxy_since: None,
     };
-    let cases: [(&str, LastPodInputs, i32, u64, LastPodStep); 8] = [
+    let cases: [(&str, LastPodInputs, i32, u64, LastPodStep); 10] = [
         ("non-zero passes", base, 3, 10, LastPodStep::Scale(3)),
         (
             "disabled keeps one",
@@ -448,7 +449,7 @@ fn scale_to_zero_last_pod_rules() {
             0,
             20,
             LastPodStep::KeepOne {
-                requeue_after: Some(SimDuration::from_secs(40)),
+                requeue_after: SimDuration::from_secs(40),
             },
         ),
         ("active a whole window", base, 0, 60, LastPodStep::MarkInactive),
@@ -460,7 +461,7 @@ fn scale_to_zero_last_pod_rules() {
             },
             0,
             200,
-            LastPodStep::KeepOne { requeue_after: None },
+            LastPodStep::Wait { requeue_after: None },
         ),
         (
             "inactive under grace",
@@ -471,7 +472,7 @@ fn scale_to_zero_last_pod_rules() {
             },
             0,
             70,
-            LastPodStep::KeepOne {
+            LastPodStep::Wait {
                 requeue_after: Some(SimDuration::from_secs(20)),
             },
         ),
@@ -499,6 +500,28 @@ fn scale_to_zero_last_pod_rules() {
             LastPodStep::Hold {
                 requeue_after: SimDuration::from_secs(80),
             },
+        ),
+        (
+            "activating within the activation timeout",
+            LastPodInputs {
+                activity: Activity::Activating { since: s(0) },
+                ..base
+            },
+            0,
+            300,
+            LastPodStep::Activating {
+                requeue_after: SimDuration::from_secs(630),
+            },
+        ),
+        (
+            "activation timed out",
+            LastPodInputs {
+                activity: Activity::Activating { since: s(0) },
+                ..base
+            },
+            0,
+            630,
+            LastPodStep::Scale(0),
         ),
     ];
     for (name, inp, desired, now, want) in cases {
