@@ -161,6 +161,9 @@ pub struct PredictorSpec {
     pub args: Vec<String>,
     pub requests: ResourceList,
     pub limits: ResourceList,
+    /// `timeout`: KServe's `TimeoutSeconds`, the Knative revision's `timeoutSeconds`
+    /// (Serverless mode only).
+    pub timeout_seconds: Option<u64>,
     pub loc: Loc,
 }
 
@@ -240,6 +243,20 @@ impl InferenceService {
             args: string_list(model_field("args"))?,
             requests: ResourceList::decode(res.and_then(|r| r.get("requests")))?,
             limits: ResourceList::decode(res.and_then(|r| r.get("limits")))?,
+            timeout_seconds: match pred.get("timeout") {
+                None => None,
+                Some(n) => {
+                    let v = n.as_i64()?;
+                    if !(0..=MAX_REVISION_TIMEOUT_SECONDS as i64).contains(&v) {
+                        return Err(InputError::at(
+                            n.loc.clone(),
+                            format!("timeout {v} is outside [0, {MAX_REVISION_TIMEOUT_SECONDS}] seconds"),
+                        )
+                        .hint("Knative refuses a revision timeoutSeconds above max-revision-timeout-seconds (600)"));
+                    }
+                    Some(v as u64)
+                }
+            },
             loc: pred.loc.clone(),
         };
         if let (Some(min), Some(max)) = (predictor.min_replicas, predictor.max_replicas) {
@@ -251,8 +268,215 @@ impl InferenceService {
                 .hint("KServe's webhook rejects this; lower minReplicas or raise maxReplicas"));
             }
         }
-        Ok(InferenceService { meta, predictor })
+        let isvc = InferenceService { meta, predictor };
+        if isvc.deployment_mode() == DeploymentMode::Serverless {
+            validate_serverless(doc, pred, &isvc)?;
+        }
+        Ok(isvc)
     }
+}
+
+/// `serving.kserve.io/deploymentMode`.
+pub const DEPLOYMENT_MODE_ANNOTATION: &str = "serving.kserve.io/deploymentMode";
+
+/// How KServe runs a predictor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentMode {
+    /// `RawDeployment` (now `Standard`): a Deployment, scaled by `autoscalerClass`.
+    /// The simulator's default when the annotation is absent or not a mode it knows
+    /// (KServe falls back to its configured `defaultDeploymentMode`).
+    RawDeployment,
+    /// `Serverless` (now `Knative`): a Knative Service, scaled by Knative's autoscaler.
+    Serverless,
+}
+
+/// Knative's `autoscaling.knative.dev/class` on a Serverless predictor's revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnativeClass {
+    /// `kpa.autoscaling.knative.dev` (the default): the Knative Pod Autoscaler.
+    Kpa,
+    /// `hpa.autoscaling.knative.dev`: Knative's HPA class, an `autoscaling/v2` HPA on
+    /// cpu (or memory); run here as KServe's `hpa` autoscaler class.
+    Hpa,
+}
+
+/// `hpa.autoscaling.knative.dev`.
+pub const KNATIVE_HPA_CLASS: &str = "hpa.autoscaling.knative.dev";
+
+/// `max-revision-timeout-seconds`' default: the largest revision `timeoutSeconds`.
+pub const MAX_REVISION_TIMEOUT_SECONDS: u64 = 600;
+/// `revision-timeout-seconds`' default: a revision's `timeoutSeconds` when unset, the
+/// activator's limit on a request.
+pub const DEFAULT_REVISION_TIMEOUT_SECONDS: u64 = 300;
+
+/// `constants.DefaultMinReplicas`: KServe's `min-scale` when `minReplicas` is unset.
+const DEFAULT_MIN_REPLICAS: i32 = 1;
+
+/// Annotations KServe does not pass on to the Knative Service
+/// (`ServiceAnnotationDisallowedList`): `min-scale` and `max-scale` come from
+/// `minReplicas` and `maxReplicas` only.
+const KNATIVE_DISALLOWED_ANNOTATIONS: &[&str] = &[
+    "autoscaling.knative.dev/min-scale",
+    "autoscaling.knative.dev/max-scale",
+    "internal.serving.kserve.io/storage-initializer-sourceuri",
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "serving.kserve.io/model-format",
+];
+
+impl InferenceService {
+    /// `GetDeploymentMode`: the annotation's mode, `Serverless` or `Knative` for
+    /// Knative; anything else runs as a RawDeployment here.
+    pub fn deployment_mode(&self) -> DeploymentMode {
+        match self
+            .meta
+            .annotations
+            .get(DEPLOYMENT_MODE_ANNOTATION)
+            .map(String::as_str)
+        {
+            Some("Serverless" | "Knative") => DeploymentMode::Serverless,
+            _ => DeploymentMode::RawDeployment,
+        }
+    }
+
+    /// The annotations of the Knative revision KServe makes for the predictor
+    /// (`buildObjectMeta` and `createKnativeService`): the runtime's, the
+    /// InferenceService's and the predictor's, in rising priority, without the ones KServe
+    /// does not pass on; an `initial-scale` of the InferenceService that is not an integer,
+    /// or is 0, dropped (`ValidateInitialScaleAnnotation`, with Knative's default
+    /// `allow-zero-initial-scale: false`); then `SetAutoScalingAnnotations`: the class
+    /// (KPA unless set), `target` from `scaleTarget`, `metric` from `scaleMetric`,
+    /// `min-scale` from `minReplicas` (1 when unset), `max-scale` from a non-zero
+    /// `maxReplicas`.
+    pub fn revision_annotations(&self, runtime: Option<&Labels>) -> Labels {
+        use crate::autoscaling::kpa::config::{annotation, KPA_CLASS};
+        let mut isvc = self.meta.annotations.clone();
+        if let Some(v) = isvc.get(annotation::INITIAL_SCALE) {
+            if v.parse::<i32>().map_or(true, |i| i == 0) {
+                isvc.remove(annotation::INITIAL_SCALE);
+            }
+        }
+        let mut out = Labels::new();
+        for src in [runtime.unwrap_or(&Labels::new()), &isvc, &self.predictor.annotations] {
+            for (k, v) in src {
+                if !KNATIVE_DISALLOWED_ANNOTATIONS.contains(&k.as_str()) {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        let p = &self.predictor;
+        out.entry(annotation::CLASS.into()).or_insert_with(|| KPA_CLASS.into());
+        if let Some(t) = p.scale_target {
+            out.insert(annotation::TARGET.into(), t.to_string());
+        }
+        if let Some(m) = &p.scale_metric {
+            out.insert(annotation::METRIC.into(), m.clone());
+        }
+        out.insert(
+            annotation::MIN_SCALE.into(),
+            p.min_replicas.unwrap_or(DEFAULT_MIN_REPLICAS).to_string(),
+        );
+        if let Some(max) = p.max_replicas.filter(|m| *m != 0) {
+            out.insert(annotation::MAX_SCALE.into(), max.to_string());
+        }
+        out
+    }
+
+    /// Who scales a Serverless predictor; `None` in RawDeployment mode or for a class
+    /// the simulator does not run (refused at load).
+    pub fn knative_class(&self) -> Option<KnativeClass> {
+        if self.deployment_mode() != DeploymentMode::Serverless {
+            return None;
+        }
+        let anns = self.revision_annotations(None);
+        match anns
+            .get(crate::autoscaling::kpa::config::annotation::CLASS)
+            .map(String::as_str)
+        {
+            Some(crate::autoscaling::kpa::config::KPA_CLASS) | None => Some(KnativeClass::Kpa),
+            Some(KNATIVE_HPA_CLASS) => Some(KnativeClass::Hpa),
+            Some(_) => None,
+        }
+    }
+
+    /// How long the activator holds a request of a Serverless predictor: the revision's
+    /// `timeoutSeconds` (`timeout`, 300 s when unset; 0 for no limit).
+    pub fn activator_timeout_s(&self) -> Option<f64> {
+        match self
+            .predictor
+            .timeout_seconds
+            .unwrap_or(DEFAULT_REVISION_TIMEOUT_SECONDS)
+        {
+            0 => None,
+            t => Some(t as f64),
+        }
+    }
+}
+
+/// What KServe's webhook (`validateScalingKPACompExtension`) and Knative's
+/// (`ValidateAnnotations`) refuse in a Serverless InferenceService, located at the field
+/// or annotation that holds it.
+fn validate_serverless(doc: &Node, pred: &Node, isvc: &InferenceService) -> Result<(), InputError> {
+    use crate::autoscaling::kpa::config::{annotation, parse_annotations, KpaConfig, KpaConfigError, KPA_CLASS};
+    // Where a revision annotation came from: the field KServe maps onto it, else the
+    // predictor's annotation, else the InferenceService's.
+    let loc_of = |key: &str| -> Loc {
+        let field = match key {
+            annotation::MIN_SCALE => pred.get("minReplicas"),
+            annotation::MAX_SCALE => pred.get("maxReplicas"),
+            annotation::TARGET => pred.get("scaleTarget"),
+            annotation::METRIC => pred.get("scaleMetric"),
+            _ => None,
+        };
+        field
+            .or_else(|| pred.path(&["annotations", key]))
+            .or_else(|| doc.path(&["metadata", "annotations", key]))
+            .map(|n| n.loc.clone())
+            .unwrap_or_else(|| pred.loc.clone())
+    };
+    let anns = isvc.revision_annotations(None);
+    let class = anns.get(annotation::CLASS).map(String::as_str).unwrap_or(KPA_CLASS);
+    if class != KPA_CLASS && class != KNATIVE_HPA_CLASS {
+        return Err(InputError::at(
+            loc_of(annotation::CLASS),
+            format!("autoscaling.knative.dev/class `{class}` is not simulated"),
+        )
+        .hint("use kpa.autoscaling.knative.dev (the default) or hpa.autoscaling.knative.dev"));
+    }
+    if class == KNATIVE_HPA_CLASS {
+        return Ok(());
+    }
+    if let Some(s) = pred.get("deploymentStrategy") {
+        return Err(InputError::at(
+            s.loc.clone(),
+            "customizing deploymentStrategy is only supported for raw deployment mode",
+        )
+        .hint("KServe's webhook refuses it in Serverless mode; remove it, or use RawDeployment"));
+    }
+    let metric = isvc.predictor.scale_metric.as_deref().unwrap_or("concurrency");
+    if metric != "concurrency" && metric != "rps" {
+        return Err(InputError::at(
+            loc_of(annotation::METRIC),
+            format!("[{metric}] is not a supported metric"),
+        )
+        .hint("the KPA scales on concurrency or rps; for cpu, set autoscaling.knative.dev/class: hpa.autoscaling.knative.dev"));
+    }
+    if metric == "rps" && isvc.predictor.scale_target.is_some_and(|t| t < 1) {
+        return Err(InputError::at(
+            loc_of(annotation::TARGET),
+            "the target for rps should be greater than 1",
+        )
+        .hint("KServe's webhook refuses it; use a scaleTarget of 1 or more"));
+    }
+    parse_annotations(&KpaConfig::default(), &anns).map_err(|e| {
+        let key = match &e {
+            KpaConfigError::Invalid { key, .. }
+            | KpaConfigError::OutOfBounds { key, .. }
+            | KpaConfigError::Generic { key, .. } => key.clone(),
+        };
+        InputError::at(loc_of(&key), e.to_string())
+            .hint("Knative's webhook refuses the revision; the Knative Service is never created")
+    })?;
+    Ok(())
 }
 
 /// `autoScaling.metrics`, refusing what KServe's webhook or the simulator cannot honour.
@@ -384,5 +608,69 @@ fn classify_uri(uri: &str) -> ModelSource {
         ModelSource::Pvc(rest("pvc://"))
     } else {
         ModelSource::Other(uri.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn isvc(annotations: &str, predictor: &str) -> InferenceService {
+        with_mode("Serverless", annotations, predictor)
+    }
+
+    fn with_mode(mode: &str, annotations: &str, predictor: &str) -> InferenceService {
+        let text = format!(
+            "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: m\n  annotations: {{serving.kserve.io/deploymentMode: {mode}{annotations}}}\nspec:\n  predictor:\n{predictor}    model: {{modelFormat: {{name: vLLM}}}}\n"
+        );
+        let doc = crate::manifest::yaml::parse_documents(&"m.yaml".into(), &text)
+            .unwrap()
+            .remove(0);
+        InferenceService::decode(&doc.root).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `SetAutoScalingAnnotations` and the disallowed list, as `createKnativeService`
+    /// applies them.
+    #[test]
+    fn kserve_maps_its_fields_onto_the_revisions_knative_annotations() {
+        let get = |i: &InferenceService, k: &str| i.revision_annotations(None).get(k).cloned();
+        let plain = isvc(", autoscaling.knative.dev/min-scale: \"0\"", "");
+        assert_eq!(plain.deployment_mode(), DeploymentMode::Serverless);
+        assert_eq!(
+            get(&plain, "autoscaling.knative.dev/class").as_deref(),
+            Some("kpa.autoscaling.knative.dev")
+        );
+        // The InferenceService's own min-scale is dropped; minReplicas unset is 1.
+        assert_eq!(get(&plain, "autoscaling.knative.dev/min-scale").as_deref(), Some("1"));
+        assert_eq!(get(&plain, "autoscaling.knative.dev/max-scale"), None);
+        let mapped = isvc(
+            ", autoscaling.knative.dev/target: \"50\", autoscaling.knative.dev/initial-scale: \"0\"",
+            "    minReplicas: 0\n    maxReplicas: 4\n    scaleTarget: 8\n    scaleMetric: rps\n    annotations: {autoscaling.knative.dev/window: 2m}\n",
+        );
+        let anns = mapped.revision_annotations(None);
+        for (k, v) in [
+            ("autoscaling.knative.dev/min-scale", "0"),
+            ("autoscaling.knative.dev/max-scale", "4"),
+            // scaleTarget wins over the annotation.
+            ("autoscaling.knative.dev/target", "8"),
+            ("autoscaling.knative.dev/metric", "rps"),
+            ("autoscaling.knative.dev/window", "2m"),
+        ] {
+            assert_eq!(anns.get(k).map(String::as_str), Some(v), "{k}");
+        }
+        // An initial-scale of 0 is dropped (allow-zero-initial-scale is off).
+        assert!(!anns.contains_key("autoscaling.knative.dev/initial-scale"));
+        assert_eq!(mapped.activator_timeout_s(), Some(300.0));
+        assert_eq!(mapped.knative_class(), Some(KnativeClass::Kpa));
+        // KServe's current name for the mode, and the RawDeployment names.
+        assert_eq!(
+            with_mode("Knative", "", "").deployment_mode(),
+            DeploymentMode::Serverless
+        );
+        for mode in ["RawDeployment", "Standard"] {
+            let raw = with_mode(mode, "", "");
+            assert_eq!(raw.deployment_mode(), DeploymentMode::RawDeployment);
+            assert_eq!(raw.knative_class(), None);
+        }
     }
 }
