@@ -1,10 +1,15 @@
-//! KServe's InferenceService controller in RawDeployment mode: one Deployment
-//! `{name}-predictor` whose pod template merges the ServingRuntime with the predictor.
+//! KServe's InferenceService controller: one Deployment `{name}-predictor` whose pod
+//! template merges the ServingRuntime with the predictor. In RawDeployment mode it is
+//! KServe's Deployment, created with `minReplicas` and scaled by `autoscalerClass`; in
+//! Serverless mode it stands for the Deployment of the Knative Service's one revision
+//! (kept under the predictor's name, not Knative's `{name}-predictor-00001-deployment`):
+//! created with the revision's initial scale, never rescaled by KServe, scaled by
+//! Knative's autoscaler (`controllers::knative`).
 
 use super::WorkQueue;
 use crate::api::apps::{DeploymentSpec, Strategy};
 use crate::api::core::{Container, PodSpec, PodTemplate, ResourceList, DEFAULT_GRACE_SECONDS};
-use crate::api::kserve::{InferenceService, ModelSource, ServingRuntime};
+use crate::api::kserve::{DeploymentMode, InferenceService, ModelSource, ServingRuntime};
 use crate::api::meta::{LabelSelector, Labels};
 use crate::engine::action::{Action, DeploymentUpdate, DeploymentWrite};
 use crate::engine::change::Change;
@@ -212,9 +217,16 @@ pub(crate) fn reconcile(store: &Store, key: &ObjectKey) -> Vec<Action> {
     let min = state.isvc.predictor.min_replicas;
     let dep_name = predictor_name(name);
     let autoscaler = super::kserve_autoscaler::reconcile(store, key, &state.isvc, &dep_name);
-    let mut out = match store.deployment(ns, &dep_name) {
-        None => create_predictor(key, dep_name, desired, min),
-        Some(d) => patch_predictor(key, d, desired, min, state.applied_min_replicas),
+    let serverless = state.isvc.deployment_mode() == DeploymentMode::Serverless;
+    let mut out = match (store.deployment(ns, &dep_name), serverless) {
+        (None, false) => create_predictor(key, dep_name, desired, min.unwrap_or(1), Some(min)),
+        (None, true) => {
+            let initial = super::knative::initial_scale(&state.isvc, Some(&rt.meta.annotations));
+            create_predictor(key, dep_name, desired, initial, None)
+        }
+        (Some(d), false) => patch_predictor(key, d, desired, min, state.applied_min_replicas),
+        // Knative's revision reconciler keeps the replicas it finds: the KPA owns them.
+        (Some(d), true) => patch_predictor(key, d, desired, None, None),
     };
     out.extend(autoscaler);
     out
@@ -228,31 +240,39 @@ struct Desired {
     strategy: Strategy,
 }
 
-/// Creates the predictor Deployment with `minReplicas` replicas (1 when unset).
-fn create_predictor(key: &ObjectKey, dep_name: String, desired: Desired, min: Option<i32>) -> Vec<Action> {
+/// Creates the predictor Deployment with `replicas` (RawDeployment: `minReplicas`, 1 when
+/// unset, then remembered as applied; Serverless: the revision's initial scale).
+fn create_predictor(
+    key: &ObjectKey,
+    dep_name: String,
+    desired: Desired,
+    replicas: i32,
+    applied_min: Option<Option<i32>>,
+) -> Vec<Action> {
     let mut selector = LabelSelector::default();
     selector.match_labels.insert("app".into(), format!("isvc.{dep_name}"));
-    vec![
-        Action::CreateDeployment {
-            namespace: key.namespace.clone(),
-            name: dep_name,
-            owner_isvc: key.name.clone(),
-            labels: desired.labels,
-            annotations: desired.annotations,
-            spec: DeploymentSpec {
-                replicas: min.unwrap_or(1),
-                selector,
-                template: desired.template,
-                strategy: desired.strategy,
-                min_ready_seconds: 0,
-                paused: false,
-            },
+    let mut out = vec![Action::CreateDeployment {
+        namespace: key.namespace.clone(),
+        name: dep_name,
+        owner_isvc: key.name.clone(),
+        labels: desired.labels,
+        annotations: desired.annotations,
+        spec: DeploymentSpec {
+            replicas,
+            selector,
+            template: desired.template,
+            strategy: desired.strategy,
+            min_ready_seconds: 0,
+            paused: false,
         },
-        Action::MarkIsvcMinReplicasApplied {
+    }];
+    if let Some(min) = applied_min {
+        out.push(Action::MarkIsvcMinReplicasApplied {
             key: key.clone(),
             min_replicas: min,
-        },
-    ]
+        });
+    }
+    out
 }
 
 /// KServe patches the live Deployment with what it wants: its keys win, keys it does not

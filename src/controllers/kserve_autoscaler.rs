@@ -3,8 +3,14 @@
 //! `serving.kserve.io/autoscalerClass` annotation it keeps an HPA (`hpa`, the default),
 //! a KEDA ScaledObject (`keda`), or nothing (`external`, `none`), named after the
 //! predictor Deployment and owned by the InferenceService.
+//!
+//! A Serverless predictor gets none of these from KServe: Knative scales it. With the KPA
+//! class (the default) nothing is created here (`controllers::knative` is the KPA); with
+//! Knative's HPA class (`hpa.autoscaling.knative.dev`) the HPA Knative's HPA reconciler
+//! would make is kept here, as KServe's `hpa` class builds it but with no upper bound
+//! when `maxReplicas` is unset (Knative's `MakeHPA`).
 
-use crate::api::kserve::{AutoscalerClass, InferenceService, IsvcMetric};
+use crate::api::kserve::{AutoscalerClass, DeploymentMode, InferenceService, IsvcMetric, KnativeClass};
 use crate::autoscaling::hpa::behavior::{HpaBehavior, HpaSpec};
 use crate::autoscaling::hpa::manifest::{HorizontalPodAutoscaler, MetricSpec, MetricTarget, TargetRef};
 use crate::autoscaling::keda::prometheus::PrometheusMetadata;
@@ -70,13 +76,17 @@ fn hpa_metrics(isvc: &InferenceService) -> Vec<MetricSpec> {
 
 /// `createHPA`: min at least 1, max at least min, an empty `behavior` (so the v2
 /// defaults apply, not the legacy path).
-fn desired_hpa(name: &str, deployment: &str, isvc: &InferenceService) -> HorizontalPodAutoscaler {
+fn desired_hpa(name: &str, deployment: &str, isvc: &InferenceService, knative: bool) -> HorizontalPodAutoscaler {
     let p = &isvc.predictor;
     let min = p
         .min_replicas
         .filter(|m| *m >= DEFAULT_MIN_REPLICAS)
         .unwrap_or(DEFAULT_MIN_REPLICAS);
-    let max = p.max_replicas.unwrap_or(0).max(min);
+    let max = match p.max_replicas.filter(|m| *m != 0) {
+        // Knative's `MakeHPA`: no max-scale is no limit.
+        None if knative => i32::MAX,
+        m => m.unwrap_or(0).max(min),
+    };
     HorizontalPodAutoscaler {
         name: deployment.to_string(),
         namespace: None,
@@ -159,7 +169,12 @@ fn desired_scaled_object(ns: &str, deployment: &str, isvc: &InferenceService) ->
 /// The autoscaler objects an InferenceService's predictor should have, as writes.
 pub(crate) fn reconcile(store: &Store, key: &ObjectKey, isvc: &InferenceService, deployment: &str) -> Vec<Action> {
     let owner = AutoscalerOwner::InferenceService(key.name.clone());
-    let class = isvc.autoscaler_class().unwrap_or(AutoscalerClass::Hpa);
+    let knative = isvc.deployment_mode() == DeploymentMode::Serverless;
+    let class = match (knative, isvc.knative_class()) {
+        (false, _) => isvc.autoscaler_class().unwrap_or(AutoscalerClass::Hpa),
+        (true, Some(KnativeClass::Hpa)) => AutoscalerClass::Hpa,
+        (true, _) => AutoscalerClass::None,
+    };
     let object_key = ObjectKey::new(key.namespace.as_str(), deployment);
     let owned_hpa = store.hpas.get(&object_key).is_some_and(|h| h.owner == owner);
     let owned_so = store.scaled_objects.get(&object_key).is_some_and(|s| s.owner == owner);
@@ -168,7 +183,7 @@ pub(crate) fn reconcile(store: &Store, key: &ObjectKey, isvc: &InferenceService,
         AutoscalerClass::Hpa => {
             out.push(Action::Autoscaling(AutoscalingWrite::PutHpa {
                 namespace: key.namespace.clone(),
-                hpa: Box::new(desired_hpa(&key.name, deployment, isvc)),
+                hpa: Box::new(desired_hpa(&key.name, deployment, isvc, knative)),
                 owner: owner.clone(),
             }));
         }
@@ -187,4 +202,37 @@ pub(crate) fn reconcile(store: &Store, key: &ObjectKey, isvc: &InferenceService,
         out.push(Action::Autoscaling(AutoscalingWrite::DeleteScaledObject(object_key)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn isvc(annotations: &str, predictor: &str) -> InferenceService {
+        let text = format!(
+            "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: m\n  annotations: {{{annotations}}}\nspec:\n  predictor:\n{predictor}    model: {{modelFormat: {{name: vLLM}}}}\n"
+        );
+        let doc = crate::manifest::yaml::parse_documents(&"m.yaml".into(), &text)
+            .unwrap()
+            .remove(0);
+        InferenceService::decode(&doc.root).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn knatives_hpa_class_has_no_upper_bound_without_max_replicas() {
+        let knative = isvc(
+            "serving.kserve.io/deploymentMode: Serverless, autoscaling.knative.dev/class: hpa.autoscaling.knative.dev",
+            "",
+        );
+        let h = desired_hpa("m", "m-predictor", &knative, true);
+        assert_eq!((h.spec.min_replicas, h.spec.max_replicas), (Some(1), i32::MAX));
+        let bounded = isvc(
+            "serving.kserve.io/deploymentMode: Serverless, autoscaling.knative.dev/class: hpa.autoscaling.knative.dev",
+            "    maxReplicas: 3\n",
+        );
+        assert_eq!(desired_hpa("m", "m-predictor", &bounded, true).spec.max_replicas, 3);
+        // KServe's own hpa class: max is at least min.
+        let raw = isvc("serving.kserve.io/deploymentMode: RawDeployment", "");
+        assert_eq!(desired_hpa("m", "m-predictor", &raw, false).spec.max_replicas, 1);
+    }
 }

@@ -6,6 +6,7 @@ pub(crate) mod garbagecollector;
 pub(crate) mod inferenceservice;
 pub(crate) mod job;
 pub(crate) mod keda;
+pub(crate) mod knative;
 pub(crate) mod kserve_autoscaler;
 pub(crate) mod leaderworkerset;
 pub(crate) mod nodelifecycle;

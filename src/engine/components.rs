@@ -14,6 +14,7 @@ use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::inferenceservice::InferenceServiceController;
 use crate::controllers::job::JobController;
 use crate::controllers::keda::{KedaOperator, KedaPoll};
+use crate::controllers::knative::{KnativeAutoscaler, KnativeTimer};
 use crate::controllers::leaderworkerset::LeaderWorkerSetController;
 use crate::controllers::nodelifecycle::{CloudCheck, CloudNodeLifecycleController, GraceOver, NodeLifecycleController};
 use crate::controllers::podautoscaler::{HorizontalPodAutoscalerController, HpaSync};
@@ -95,6 +96,9 @@ pub(crate) enum Timer {
     Hpa(HpaSync),
     /// A ScaledObject's polling interval is over.
     Keda(KedaPoll),
+    /// Knative's autoscaler: its collector's scrape, a decider's tick, a re-enqueued
+    /// PodAutoscaler, the activator's poke.
+    Knative(KnativeTimer),
 }
 
 /// The components, each owning its state.
@@ -115,6 +119,7 @@ pub(crate) struct Components {
     pub(crate) pod_gc: PodGarbageCollector,
     pub(crate) horizontal_pod_autoscaler: HorizontalPodAutoscalerController,
     pub(crate) keda: KedaOperator,
+    pub(crate) knative: KnativeAutoscaler,
     /// Not a controller: the world outside the cluster failing on schedule.
     pub(crate) faults: FaultInjector,
 }
@@ -137,6 +142,7 @@ pub(crate) enum Name {
     PodGc,
     HorizontalPodAutoscaler,
     Keda,
+    Knative,
 }
 
 /// Who watches which changes. A change goes to its watchers in this table's order, each
@@ -161,6 +167,20 @@ pub(crate) const WATCHES: &[(Name, &[ChangeKind])] = {
         (Name::PodGc, &[K::NodeDeleted]),
         (Name::Keda, &[K::ScaledObject]),
         (Name::HorizontalPodAutoscaler, &[K::Hpa]),
+        (
+            Name::Knative,
+            &[
+                K::InferenceService,
+                K::InferenceServiceDeleted,
+                K::PredictorChanged,
+                K::Deployment,
+                K::PodReady,
+                K::PodReadyAgain,
+                K::PodNotReady,
+                K::PodTerminating,
+                K::PodRemoved,
+            ],
+        ),
         (
             Name::Kueue,
             &[
@@ -236,6 +256,7 @@ pub(crate) const WATCHES: &[(Name, &[ChangeKind])] = {
 /// admits, and Kueue before kube-scheduler places pods.
 pub(crate) const RECONCILE_ORDER: &[Name] = &[
     Name::InferenceServices,
+    Name::Knative,
     Name::Deployments,
     Name::ReplicaSets,
     Name::Jobs,
@@ -262,6 +283,7 @@ impl Name {
             Name::PodGc => "the pod garbage collector",
             Name::HorizontalPodAutoscaler => "the horizontal pod autoscaler",
             Name::Keda => "KEDA",
+            Name::Knative => "Knative's autoscaler",
         }
     }
 }
@@ -283,6 +305,7 @@ impl Components {
             Timer::Faults(t) => self.faults.on_timer(cx, t),
             Timer::Hpa(t) => self.horizontal_pod_autoscaler.on_timer(cx, t),
             Timer::Keda(t) => self.keda.on_timer(cx, t),
+            Timer::Knative(t) => self.knative.on_timer(cx, t),
         }
     }
 
@@ -303,6 +326,7 @@ impl Components {
             Name::PodGc => &mut self.pod_gc,
             Name::HorizontalPodAutoscaler => &mut self.horizontal_pod_autoscaler,
             Name::Keda => &mut self.keda,
+            Name::Knative => &mut self.knative,
         }
     }
 }

@@ -68,6 +68,19 @@ pub(crate) trait Driver {
     fn after_instant(&mut self, engine: &Engine);
     /// Prometheus scrapes what the driver serves, into `engine`'s store of samples.
     fn scrape(&mut self, _engine: &mut Engine) {}
+    /// Knative's collector scrapes these Serverless services (by InferenceService): one
+    /// stat each, in order. A driver that serves nothing reports nothing in flight.
+    fn revision_stats(
+        &mut self,
+        services: &[crate::store::ObjectKey],
+    ) -> Vec<crate::controllers::knative::RevisionStat> {
+        vec![Default::default(); services.len()]
+    }
+    /// When the service's next request arrives (seconds), if one will: the activator's
+    /// poke of a revision at zero is scheduled for it.
+    fn next_arrival(&mut self, _service: &crate::store::ObjectKey) -> Option<f64> {
+        None
+    }
 }
 
 pub struct Engine {
@@ -249,9 +262,27 @@ impl Engine {
             // as one batch, as controllers' work queues coalesce them.
             self.settle()?;
             driver.after_instant(self);
+            self.schedule_pokes(driver);
         }
         self.advance_to(until);
         Ok(())
+    }
+
+    /// Knative's activator pokes a revision whose decider wants zero as soon as a request
+    /// for it arrives: the engine wakes at that request's arrival (not at every request,
+    /// and only for such revisions).
+    fn schedule_pokes(&mut self, driver: &mut dyn Driver) {
+        for key in self.components.knative.awaiting_poke() {
+            let Some(t) = driver.next_arrival(&key) else { continue };
+            let at = SimTime((t * 1000.0).ceil().max(0.0) as u64).max(self.now() + SimDuration(1));
+            self.components.knative.poke_scheduled(&key, at);
+            self.kernel.schedule_at(
+                at,
+                Event::Component(components::Timer::Knative(
+                    crate::controllers::knative::KnativeTimer::Poke(key),
+                )),
+            );
+        }
     }
 
     fn advance_to(&mut self, t: SimTime) {
@@ -260,6 +291,25 @@ impl Engine {
     }
 
     fn handle(&mut self, event: Event, driver: &mut dyn Driver) -> Result<(), RunError> {
+        use crate::controllers::knative::KnativeTimer;
+        if let Event::Component(components::Timer::Knative(KnativeTimer::Scrape)) = event {
+            // Knative's collector reads the serving side (the queue-proxies, the
+            // activator) through the driver.
+            let targets = self.components.knative.scrape_targets(self.now());
+            let stats = if targets.is_empty() {
+                Vec::new()
+            } else {
+                driver.revision_stats(&targets)
+            };
+            let actions = {
+                let mut cx = Cx::new(&self.store, &self.prometheus, &mut self.kernel);
+                self.components.knative.on_scrape(&mut cx, &targets, &stats)
+            };
+            for a in actions {
+                self.apply(a);
+            }
+            return Ok(());
+        }
         let actions = {
             let mut cx = Cx::new(&self.store, &self.prometheus, &mut self.kernel);
             match event {

@@ -630,6 +630,17 @@ impl Driver for ScenarioDriver<'_> {
         self.requests.scrape(now, engine.prometheus_mut());
     }
 
+    fn revision_stats(
+        &mut self,
+        services: &[crate::store::ObjectKey],
+    ) -> Vec<crate::controllers::knative::RevisionStat> {
+        self.requests.revision_stats(services)
+    }
+
+    fn next_arrival(&mut self, service: &crate::store::ObjectKey) -> Option<f64> {
+        self.requests.next_arrival(service)
+    }
+
     fn on_timeline(&mut self, engine: &mut Engine, index: usize) -> Result<(), RunError> {
         let Some(entry) = self.prepared.scenario.timeline.get(index) else {
             return Ok(());

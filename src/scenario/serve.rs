@@ -5,6 +5,7 @@
 
 use super::document::Scenario;
 use crate::catalog::Catalog;
+use crate::controllers::knative::RevisionStat;
 use crate::manifest::objects::Object;
 use crate::report::model::{ModelReport, ReplicaRecord};
 use crate::serving::args::VllmArgs;
@@ -12,8 +13,7 @@ use crate::serving::memory::MemoryPlan;
 use crate::serving::replica::Limits;
 use crate::serving::service::{ReplicaSpan, ServiceResult, ServiceRun, ServiceSpec, MAX_BACKLOG};
 use crate::serving::steptime::StepCost;
-use crate::store::PodId;
-use crate::store::Store;
+use crate::store::{ObjectKey, PodId, Store};
 use crate::units::SimTime;
 use indexmap::IndexMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -313,6 +313,11 @@ struct LiveService<'s> {
     open: Vec<(usize, usize, f64)>,
     /// Ready replicas after the last settled instant.
     ready: usize,
+    /// The hold limit last given to the loop: Knative's activator timeout while the
+    /// service is Serverless.
+    hold_limit: Option<Option<f64>>,
+    /// `key` as the store's key of its InferenceService.
+    object_key: ObjectKey,
 }
 
 /// The request side of a run, driven from inside the cluster's event loop: each service's
@@ -484,6 +489,8 @@ impl<'s> LiveServing<'s> {
                 run: ServiceRun::new(&p.spec, MAX_BACKLOG),
                 open: Vec::new(),
                 ready: 0,
+                hold_limit: None,
+                object_key: ObjectKey::new(p.key.0.as_str(), p.key.1.as_str()),
             })
             .collect();
         let by_key = services.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
@@ -571,6 +578,34 @@ impl<'s> LiveServing<'s> {
         self.scraped = seen;
     }
 
+    /// What Knative's collector gathers each second for these Serverless services: per
+    /// service the requests on its ready replicas, those held for want of one (the
+    /// activator's), and the arrivals so far. A service the request side does not run
+    /// reports nothing in flight.
+    pub(crate) fn revision_stats(&self, services: &[ObjectKey]) -> Vec<RevisionStat> {
+        services
+            .iter()
+            .map(|k| {
+                let Some(&i) = self.by_key.get(&(k.namespace.clone(), k.name.clone())) else {
+                    return RevisionStat::default();
+                };
+                let run = &self.services[i].run;
+                let (on_replicas, held) = run.in_flight();
+                RevisionStat {
+                    on_replicas,
+                    held,
+                    arrived: run.arrived(),
+                }
+            })
+            .collect()
+    }
+
+    /// When the service's next request arrives, in seconds, if one will.
+    pub(crate) fn next_arrival(&self, service: &ObjectKey) -> Option<f64> {
+        let i = *self.by_key.get(&(service.namespace.clone(), service.name.clone()))?;
+        self.services[i].run.next_arrival()
+    }
+
     /// Serves every request due before `t`.
     pub(crate) fn advance_before(&mut self, t: SimTime) {
         let t = t.as_secs_f64();
@@ -583,6 +618,7 @@ impl<'s> LiveServing<'s> {
     /// that struck a service's pods (their failed requests are counted apart until the
     /// service has back as many ready replicas as just before the fault).
     pub(crate) fn observe(&mut self, store: &Store, lives: &mut PodLives, now: SimTime) {
+        self.limit_holds(store);
         let mut edges = lives.take_edges();
         // At one instant, lives in their order and each life's edges in its order: the
         // order a run given every span up front sees them in.
@@ -610,6 +646,23 @@ impl<'s> LiveServing<'s> {
         for s in self.services.iter_mut().filter(|s| s.has_traffic) {
             let cause = capacity_wait(store, &s.key);
             s.run.set_waiting_for(cause.map(|c| c as usize));
+        }
+    }
+
+    /// A Serverless service's requests go through Knative's activator, which gives up on
+    /// one after the revision's `timeoutSeconds`: the wait for a ready replica is at most
+    /// that, and at most the traffic's own `timeout`.
+    fn limit_holds(&mut self, store: &Store) {
+        for s in &mut self.services {
+            let limit = store
+                .isvcs
+                .get(&s.object_key)
+                .filter(|i| i.isvc.deployment_mode() == crate::api::kserve::DeploymentMode::Serverless)
+                .and_then(|i| i.isvc.activator_timeout_s());
+            if s.hold_limit != Some(limit) {
+                s.run.limit_hold(limit);
+                s.hold_limit = Some(limit);
+            }
         }
     }
 

@@ -199,6 +199,9 @@ struct Loop<'a> {
     /// meanwhile.
     waiting_for: Option<usize>,
     waits: Vec<[u64; 2]>,
+    /// How long a request waits for a ready replica: `spec.timeout_s`, or less when
+    /// something in front of the service gives up sooner (`ServiceRun::limit_hold`).
+    hold_s: f64,
 }
 
 impl Loop<'_> {
@@ -346,7 +349,7 @@ impl Loop<'_> {
             return;
         }
         if self.accepting.is_empty() {
-            let deadline = req.arrival_s + self.spec.timeout_s;
+            let deadline = req.arrival_s + self.hold_s;
             if deadline <= now {
                 self.fail(now, NO_READY_REPLICA);
                 return;
@@ -499,6 +502,7 @@ impl<'a> ServiceRun<'a> {
             exported: None,
             waiting_for: None,
             waits: Vec::new(),
+            hold_s: spec.timeout_s,
         };
         lp.draws = (0..lp.sources.len()).map(|_| None).collect();
         for s in 0..lp.sources.len() {
@@ -581,6 +585,36 @@ impl<'a> ServiceRun<'a> {
     /// The replicas added so far.
     pub(crate) fn replica_count(&self) -> usize {
         self.0.spans.len()
+    }
+
+    /// (requests on the replicas that take requests, requests the router holds for want
+    /// of one) now: what the replicas' queue-proxies and Knative's activator would count.
+    pub(crate) fn in_flight(&self) -> (u64, u64) {
+        let lp = &self.0;
+        let on: u64 = lp.accepting.iter().map(|&i| lp.load[i] as u64).sum();
+        (on, lp.pending.len() as u64)
+    }
+
+    /// Requests that have arrived so far.
+    pub(crate) fn arrived(&self) -> u64 {
+        self.0.metrics.arrived_count()
+    }
+
+    /// When the next request arrives (drawn ahead, not yet handled), if one will.
+    pub(crate) fn next_arrival(&self) -> Option<f64> {
+        self.0
+            .draws
+            .iter()
+            .filter_map(|d| d.as_ref().map(|(key, _)| time_of(key.0)))
+            .min_by(f64::total_cmp)
+    }
+
+    /// From now on a request waits for a ready replica at most `limit_s` (never longer
+    /// than the traffic's own timeout); `None` lifts the limit. Requests already held keep
+    /// their deadline.
+    pub(crate) fn limit_hold(&mut self, limit_s: Option<f64>) {
+        let lp = &mut self.0;
+        lp.hold_s = limit_s.map_or(lp.spec.timeout_s, |l| l.min(lp.spec.timeout_s));
     }
 
     /// From the next request on, arrivals and failures are counted under `cause` (or

@@ -60,7 +60,7 @@ pub struct ScaledObjectObject {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScalingDecision {
     pub t: SimTime,
-    /// `HorizontalPodAutoscaler` or `ScaledObject`.
+    /// `HorizontalPodAutoscaler`, `ScaledObject` or `KnativePodAutoscaler`.
     pub autoscaler_kind: &'static str,
     /// namespace/name of the autoscaler.
     pub autoscaler: String,
