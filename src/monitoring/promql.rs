@@ -198,6 +198,33 @@ impl ValueType {
 }
 
 impl Expr {
+    /// The metric names its selectors read (every selector names one).
+    pub(crate) fn metric_names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect_names(&mut out);
+        out
+    }
+
+    fn collect_names(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Number(_) => {}
+            Expr::Selector(sel) | Expr::Range { selector: sel, .. } => out.push(sel.name.clone()),
+            Expr::Paren(e) | Expr::Negate(e) | Expr::Scalar(e) | Expr::Vector(e) => e.collect_names(out),
+            Expr::Aggregate { expr, .. } => expr.collect_names(out),
+            Expr::Binary { lhs, rhs, .. } => {
+                lhs.collect_names(out);
+                rhs.collect_names(out);
+            }
+            Expr::HistogramQuantile { phi, buckets } => {
+                phi.collect_names(out);
+                buckets.collect_names(out);
+            }
+            Expr::Clamp { expr, bound, .. } => {
+                expr.collect_names(out);
+                bound.collect_names(out);
+            }
+        }
+    }
     pub(crate) fn value_type(&self) -> ValueType {
         match self {
             Expr::Number(_) | Expr::Scalar(_) => ValueType::Scalar,
@@ -2343,6 +2370,29 @@ mod tests {
     }
 
     // --- Parsing.
+
+    #[test]
+    fn a_query_names_the_series_it_reads() {
+        let cases = [
+            (
+                "sum(vllm:num_requests_waiting{namespace=\"a\"})",
+                vec!["vllm:num_requests_waiting"],
+            ),
+            (
+                "histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket[1m])))",
+                vec!["vllm:time_to_first_token_seconds_bucket"],
+            ),
+            (
+                "vllm:num_requests_running + vllm:num_requests_waiting * 2",
+                vec!["vllm:num_requests_running", "vllm:num_requests_waiting"],
+            ),
+            ("vector(1)", vec![]),
+        ];
+        for (q, want) in cases {
+            let names = parse(q).map(|e| e.metric_names()).unwrap_or_default();
+            assert_eq!(names, want, "{q}");
+        }
+    }
 
     #[test]
     fn queries_parse_and_print_canonically() {

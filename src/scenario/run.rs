@@ -627,7 +627,8 @@ impl Driver for ScenarioDriver<'_> {
 
     fn scrape(&mut self, engine: &mut Engine) {
         let now = engine.now();
-        self.requests.scrape(now, engine.prometheus_mut());
+        let wanted = super::serve::Wanted::of(engine.store());
+        self.requests.scrape(now, engine.prometheus_mut(), &wanted);
     }
 
     fn revision_stats(

@@ -416,6 +416,64 @@ fn capacity_wait(store: &Store, key: &(String, String)) -> Option<CapacityWait> 
 pub(crate) const VLLM_IDLE_CORES: f64 = 0.2;
 pub(crate) const VLLM_ENGINE_CORES: f64 = 1.0;
 
+/// The series some autoscaler reads. Prometheus stores whatever it scrapes; the
+/// simulation keeps only what a query, a Pods metric or the resource metrics API can reach,
+/// which no query can tell apart and which keeps a fleet's scrapes cheap.
+#[derive(Debug, Default)]
+pub(crate) struct Wanted {
+    /// Series names (a histogram's base name covers its `_bucket`, `_sum`, `_count`).
+    names: Vec<String>,
+    /// Every series (a query too general to narrow down).
+    all: bool,
+    /// cAdvisor's CPU counter (an HPA has a Resource metric).
+    cpu: bool,
+}
+
+impl Wanted {
+    /// What the HPAs and ScaledObjects in `store` read.
+    pub(crate) fn of(store: &Store) -> Wanted {
+        use crate::autoscaling::hpa::manifest::MetricSpec;
+        let mut w = Wanted::default();
+        for h in store.hpas.values() {
+            for m in &h.hpa.metrics {
+                match m {
+                    MetricSpec::Resource { .. } => w.cpu = true,
+                    MetricSpec::Pods { metric, .. } | MetricSpec::External { metric, .. } => {
+                        w.names.push(metric.replacen("vllm_", "vllm:", 1));
+                    }
+                }
+            }
+        }
+        for so in store.scaled_objects.values() {
+            for t in &so.scaled_object.spec.triggers {
+                let crate::autoscaling::keda::scaled_object::Scaler::Prometheus(meta) = &t.scaler;
+                match crate::monitoring::promql::parse(&meta.query) {
+                    Ok(expr) => w.names.extend(expr.metric_names()),
+                    Err(_) => w.all = true,
+                }
+            }
+        }
+        w
+    }
+
+    /// Nothing reads any series: a scrape would store nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.all && !self.cpu && self.names.is_empty()
+    }
+
+    fn wants(&self, series: &str) -> bool {
+        self.all
+            || self.names.iter().any(|n| {
+                series == n
+                    || series
+                        .strip_prefix(n.as_str())
+                        .is_some_and(|rest| ["_bucket", "_sum", "_count"].contains(&rest))
+                    || n.strip_prefix(series)
+                        .is_some_and(|rest| ["_bucket", "_sum", "_count"].contains(&rest))
+            })
+    }
+}
+
 /// A histogram bound as Prometheus' Python client writes `le` (`1.0`, `0.25`, `+Inf`).
 fn le_label(bound: f64) -> String {
     if bound.is_infinite() {
@@ -520,7 +578,10 @@ impl<'s> LiveServing<'s> {
     /// metrics vLLM exports, labelled `namespace`, `pod`, `model_name` (KServe serves a
     /// model under its InferenceService's name) and `engine`, and the pod's CPU as
     /// cAdvisor counts it.
-    pub(crate) fn scrape(&mut self, now: SimTime, db: &mut crate::monitoring::tsdb::Tsdb) {
+    pub(crate) fn scrape(&mut self, now: SimTime, db: &mut crate::monitoring::tsdb::Tsdb, wanted: &Wanted) {
+        if wanted.is_empty() && self.scraped.is_empty() {
+            return;
+        }
         let t = now.as_secs_f64();
         let mut seen = BTreeSet::new();
         for s in &self.services {
@@ -530,6 +591,9 @@ impl<'s> LiveServing<'s> {
                 let pod = r.pod;
                 let base = [("namespace", ns), ("pod", pod), ("model_name", model), ("engine", "0")];
                 let mut put = |name: &str, extra: Option<(&str, &str)>, v: f64| {
+                    if !wanted.wants(name) {
+                        return;
+                    }
                     let mut labels: Vec<(&str, &str)> = base.to_vec();
                     labels.extend(extra);
                     // Names and labels are fixed here and well formed; a refusal would
@@ -553,6 +617,10 @@ impl<'s> LiveServing<'s> {
                     ("vllm:time_to_first_token_seconds", &c.ttft),
                     ("vllm:e2e_request_latency_seconds", &c.e2e),
                 ] {
+                    // A histogram no query reads costs nothing to leave out.
+                    if !wanted.wants(name) {
+                        continue;
+                    }
                     for (le, n) in h.cumulative() {
                         put(&format!("{name}_bucket"), Some(("le", &le_label(le))), n as f64);
                     }
@@ -561,12 +629,15 @@ impl<'s> LiveServing<'s> {
                 }
                 let up_s = (t - r.ready_s).max(0.0);
                 let cpu_s = VLLM_IDLE_CORES * up_s + VLLM_ENGINE_CORES * r.busy_s;
-                let _ = db.append(
-                    "container_cpu_usage_seconds_total",
-                    &[("namespace", ns), ("pod", pod), ("container", "kserve-container")],
-                    now,
-                    cpu_s,
-                );
+                let _ = wanted.cpu
+                    && db
+                        .append(
+                            "container_cpu_usage_seconds_total",
+                            &[("namespace", ns), ("pod", pod), ("container", "kserve-container")],
+                            now,
+                            cpu_s,
+                        )
+                        .is_ok();
                 seen.insert((ns.to_string(), pod.to_string()));
             }
         }
