@@ -462,7 +462,8 @@ fn propose(
                     .map_err(err)?;
                     Ok(Proposal {
                         replicas: p.replicas,
-                        shown: format!("{}%/{percent}%", p.utilization),
+                        // describe shows the raw average beside the percent; get drops it.
+                        shown: format!("{}% ({})/{percent}%", p.utilization, milli_text(p.raw_average)),
                         value: format!("cpu {}% of requests (target {percent}%)", p.utilization),
                     })
                 }

@@ -1052,7 +1052,7 @@ Annotations:                                           <none>
 CreationTimestamp:                                     Thu, 01 Jan 2026 00:00:00 +0000
 Reference:                                             Deployment/granite-predictor
 Metrics:                                               ( current / target )
-  resource cpu on pods  (as a percentage of request):  30% / 60%
+  resource cpu on pods  (as a percentage of request):  30% (1200m) / 60%
 Min replicas:                                          1
 Max replicas:                                          2
 Behavior:
