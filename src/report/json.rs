@@ -459,8 +459,11 @@ fn inference_services(r: &RunResult) -> Vec<InferenceServiceRecord> {
                 autoscaler_class: store
                     .isvcs
                     .get(&crate::store::ObjectKey::new(ns.as_str(), name.as_str()))
-                    .and_then(|s| s.isvc.autoscaler_class().ok())
-                    .map(|c| c.name().to_string()),
+                    .and_then(|s| match s.isvc.knative_class() {
+                        Some(crate::api::kserve::KnativeClass::Kpa) => Some("kpa".to_string()),
+                        Some(crate::api::kserve::KnativeClass::Hpa) => Some("hpa".to_string()),
+                        None => s.isvc.autoscaler_class().ok().map(|c| c.name().to_string()),
+                    }),
                 max_ready_replicas: h.iter().map(|(_, n)| *n as u64).max().unwrap_or(0),
                 desired_replicas_over_time: r
                     .desired

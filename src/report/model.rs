@@ -413,7 +413,8 @@ pub struct InferenceServiceRecord {
     pub outages: Vec<Outage>,
     /// Its ready replicas at every change.
     pub ready_replicas_over_time: Vec<ReadyReplicas>,
-    /// Who scales it: KServe's `autoscalerClass` (`hpa`, `keda`, `external`, `none`).
+    /// Who scales it: KServe's `autoscalerClass` (`hpa`, `keda`, `external`, `none`), or
+    /// `kpa` for Knative's Pod Autoscaler in Serverless mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaler_class: Option<String>,
     /// The most ready replicas it had at once.
