@@ -206,12 +206,12 @@ pub struct Served {
     pub fault_impact: Vec<FaultImpact>,
     /// Per service: requests that arrived, and failed, while capacity it asked for was
     /// not serving yet, by why (`CapacityWait::as_str`).
-    pub capacity_waits: BTreeMap<(String, String), Vec<CapacityWaitCount>>,
+    pub(crate) capacity_waits: BTreeMap<(String, String), Vec<CapacityWaitCount>>,
 }
 
 /// A cause of missing capacity, the requests that arrived while it held and those that
 /// failed meanwhile.
-pub type CapacityWaitCount = (&'static str, u64, u64);
+pub(crate) type CapacityWaitCount = (&'static str, u64, u64);
 
 /// A fault's impact on one service: from the fault until the service has as many ready
 /// replicas as just before it (or the run's end).
