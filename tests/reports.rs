@@ -88,5 +88,5 @@ fn bundled_reports_read_back_byte_for_byte() {
         assert!(written == text, "{} does not write back the same", path.display());
         read += 1;
     }
-    assert_eq!(read, 12, "one per bundled scenario");
+    assert_eq!(read, 13, "one per bundled scenario");
 }

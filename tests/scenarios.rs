@@ -57,7 +57,7 @@ fn every_bundled_scenario_file_has_expectations_that_hold() {
         }
     }
     // llm-d's two-replicas.yaml is an `oc apply` input, not a scenario.
-    assert_eq!(count, 12);
+    assert_eq!(count, 13);
 }
 
 /// The multi-team fleet: research borrows two of chat's H100s; chat's scale-up reclaims

@@ -21,7 +21,7 @@ impl NodeBill {
         self.price_per_hour_usd.unwrap_or(0.0) * self.hours
     }
     /// What one GPU-hour of this node costs (its price shared by its GPUs).
-    fn usd_per_gpu_hour(&self) -> Option<f64> {
+    pub(crate) fn usd_per_gpu_hour(&self) -> Option<f64> {
         (self.gpus > 0).then(|| self.price_per_hour_usd.unwrap_or(0.0) / self.gpus as f64)
     }
     fn gpu_hours_capacity(&self) -> f64 {

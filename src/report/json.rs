@@ -10,6 +10,7 @@ use crate::scenario::run::RunResult;
 use crate::store::Store;
 use crate::units::{Quantity, SimTime};
 use indexmap::IndexMap;
+use std::collections::BTreeMap;
 
 fn opt_s(t: Option<SimTime>) -> Option<f64> {
     t.map(secs)
@@ -40,7 +41,7 @@ pub(crate) fn build(r: &RunResult) -> Report {
         pods: w.pods.values().map(|p| pod(w, p)).collect(),
         cluster_queues: w.cluster_queues.values().map(|cq| cluster_queue(r, cq)).collect(),
         nodes: fleet.records,
-        inference_services: inference_services(r),
+        inference_services: inference_services(r, &service_gpu_use(r, &fleet.bills, secs(w.now))),
         scaling_decisions: scaling_decisions(r),
         cold_starts: r.engine.kubelet().cold_starts.iter().map(cold_start).collect(),
         models: r.served.models.clone(),
@@ -408,7 +409,26 @@ fn fleet(r: &RunResult) -> Fleet {
     fleet
 }
 
-fn inference_services(r: &RunResult) -> Vec<InferenceServiceRecord> {
+/// Each service's GPU-hours allocated (its pods' lives) and what they cost at their
+/// nodes' price per GPU-hour.
+fn service_gpu_use(r: &RunResult, bills: &[NodeBill], end_s: f64) -> BTreeMap<(String, String), (f64, f64)> {
+    let mut out: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
+    for l in &r.lives.lives {
+        let Some(key) = &l.isvc else { continue };
+        let hours = (l.gone_s.unwrap_or(end_s) - l.bound_s).max(0.0) * l.gpus as f64 / 3600.0;
+        let price = bills
+            .iter()
+            .find(|b| b.name == l.node)
+            .and_then(|b| b.usd_per_gpu_hour())
+            .unwrap_or(0.0);
+        let e = out.entry(key.clone()).or_default();
+        e.0 += hours;
+        e.1 += hours * price;
+    }
+    out
+}
+
+fn inference_services(r: &RunResult, gpu_use: &BTreeMap<(String, String), (f64, f64)>) -> Vec<InferenceServiceRecord> {
     let store = r.engine.store();
     let end = store.now;
     r.serving
@@ -465,6 +485,8 @@ fn inference_services(r: &RunResult) -> Vec<InferenceServiceRecord> {
                         None => s.isvc.autoscaler_class().ok().map(|c| c.name().to_string()),
                     }),
                 max_ready_replicas: h.iter().map(|(_, n)| *n as u64).max().unwrap_or(0),
+                gpu_hours_allocated: gpu_use.get(&(ns.clone(), name.clone())).map(|u| round_to(u.0, 1e3)),
+                gpu_cost_usd: gpu_use.get(&(ns.clone(), name.clone())).map(|u| round_to(u.1, 1e2)),
                 desired_replicas_over_time: r
                     .desired
                     .get(&(ns.clone(), name.clone()))

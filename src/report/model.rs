@@ -420,6 +420,12 @@ pub struct InferenceServiceRecord {
     /// The most ready replicas it had at once.
     #[serde(default)]
     pub max_ready_replicas: u64,
+    /// GPU-hours its pods held (from binding until gone); absent in a run without traffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_hours_allocated: Option<f64>,
+    /// Those GPU-hours at their nodes' on-demand price per GPU-hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu_cost_usd: Option<f64>,
     /// The replicas its predictor asked for (the Deployment's `spec.replicas`) at every
     /// change.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
