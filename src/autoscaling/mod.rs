@@ -15,9 +15,6 @@
 //! Nothing here reads or writes the store: an autoscaler component gathers the pods, the
 //! metric samples and its own history, and asks these functions what to do.
 
-// Called only from tests for now: the components that call them come with in-loop serving metrics.
-#![allow(dead_code)]
-
 pub(crate) mod hpa;
 pub(crate) mod keda;
 pub(crate) mod kpa;

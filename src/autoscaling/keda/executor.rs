@@ -162,6 +162,7 @@ pub(crate) struct PollDecision {
 
 impl PollDecision {
     /// The condition of one type, if this poll set it.
+    #[cfg(test)]
     pub(crate) fn condition(&self, kind: ConditionType) -> Option<Condition> {
         self.conditions.iter().copied().find(|c| c.kind == kind)
     }

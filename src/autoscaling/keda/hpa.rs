@@ -9,6 +9,7 @@ use super::prometheus::{metric_name, to_milli};
 use super::scaled_object::{MetricTargetType, ScaleTargetRef, ScaledObject, Scaler};
 use super::SCALED_OBJECT_OWNER_ANNOTATION;
 use crate::autoscaling::hpa::behavior::{HpaBehavior, HpaSpec, ScalingRules, SelectPolicy};
+#[cfg(test)]
 use crate::autoscaling::hpa::replica_calculator::{
     external_metric_replicas, external_per_pod_replicas, CalcError, PodState, Tolerances, UsageProposal,
 };
@@ -36,7 +37,9 @@ impl ExternalMetric {
     /// The replica count this metric asks for, through the HPA core's calculator:
     /// `GetExternalPerPodMetricReplicas` for `AverageValue`, `GetExternalMetricReplicas`
     /// for `Value`. `value_milli` is what KEDA's metrics server serves for the metric
-    /// (the scaler's value, or the fallback's).
+    /// (the scaler's value, or the fallback's). The HPA controller asks the calculator
+    /// itself for every metric of every HPA; this checks KEDA's metrics against it.
+    #[cfg(test)]
     pub(crate) fn replicas_for(
         &self,
         current_replicas: i32,
