@@ -102,6 +102,7 @@ impl Verdict {
 pub enum Section {
     Admissions,
     Downtime,
+    Autoscaling,
     Latency,
     Failures,
     Throughput,
@@ -112,9 +113,10 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 9] = [
+    pub const ALL: [Section; 10] = [
         Section::Admissions,
         Section::Downtime,
+        Section::Autoscaling,
         Section::Latency,
         Section::Failures,
         Section::Throughput,
@@ -128,6 +130,7 @@ impl Section {
         match self {
             Section::Admissions => "Workload admissions",
             Section::Downtime => "Downtime",
+            Section::Autoscaling => "Autoscaling",
             Section::Latency => "Latency percentiles",
             Section::Failures => "Failed requests",
             Section::Throughput => "Throughput",
@@ -435,6 +438,7 @@ pub fn compare(base: &Report, new: &Report, tol: &Tolerances) -> Comparison {
     };
     b.workloads(base, new);
     b.downtime(base, new);
+    b.autoscaling(base, new);
     b.models(base, new);
     b.utilization(base, new);
     b.cost(base, new);
@@ -502,6 +506,82 @@ impl Builder<'_> {
                 " s",
                 Good::Lower,
                 Limit::Absolute(self.tol.downtime_s),
+            );
+        }
+    }
+
+    /// Per service: the most replicas it had ready, how often its autoscaler changed them,
+    /// what its GPUs cost, and the requests that met capacity still coming.
+    fn autoscaling(&mut self, base: &Report, new: &Report) {
+        self.section = Section::Autoscaling;
+        type Figures = (f64, f64, Option<f64>);
+        let services = |r: &Report| -> BTreeMap<String, Figures> {
+            r.inference_services
+                .iter()
+                .map(|s| {
+                    let target = format!("{}/{}-predictor", s.namespace, s.name);
+                    let decisions = r.scaling_decisions.iter().filter(|d| d.target == target).count();
+                    (
+                        format!("{}/{}", s.namespace, s.name),
+                        (s.max_ready_replicas as f64, decisions as f64, s.gpu_cost_usd),
+                    )
+                })
+                .collect()
+        };
+        let (sb, sn) = (services(base), services(new));
+        for name in union(sb.keys(), sn.keys()) {
+            let (x, y) = (sb.get(name), sn.get(name));
+            // Nothing to say of a service no autoscaler touched in either run.
+            if x.is_none_or(|f| f.1 == 0.0) && y.is_none_or(|f| f.1 == 0.0) {
+                continue;
+            }
+            self.add(
+                format!("{name} most ready replicas"),
+                x.map(|f| f.0),
+                y.map(|f| f.0),
+                "",
+                Good::Higher,
+                Limit::Informational,
+            );
+            self.add(
+                format!("{name} scaling decisions"),
+                x.map(|f| f.1),
+                y.map(|f| f.1),
+                "",
+                Good::Lower,
+                Limit::Informational,
+            );
+            self.add(
+                format!("{name} GPU cost"),
+                x.and_then(|f| f.2),
+                y.and_then(|f| f.2),
+                "$",
+                Good::Lower,
+                Limit::Relative {
+                    pct: self.tol.cost_pct,
+                    floor: 0.01,
+                },
+            );
+        }
+        let waits = |r: &Report| -> BTreeMap<String, f64> {
+            r.models
+                .iter()
+                .flat_map(|(m, mr)| {
+                    mr.capacity_waits
+                        .iter()
+                        .map(move |(cause, w)| (format!("{m} requests that met {cause}"), w.arrived as f64))
+                })
+                .collect()
+        };
+        let (wb, wn) = (waits(base), waits(new));
+        for name in union(wb.keys(), wn.keys()) {
+            self.add(
+                name.clone(),
+                Some(wb.get(name).copied().unwrap_or(0.0)),
+                Some(wn.get(name).copied().unwrap_or(0.0)),
+                "",
+                Good::Lower,
+                Limit::Informational,
             );
         }
     }
@@ -724,6 +804,72 @@ mod tests {
             .find(|r| r.metric == metric)
             .unwrap_or_else(|| panic!("no row {metric}: {:#?}", c.rows))
             .verdict
+    }
+
+    /// The base report with an autoscaled chat: `decisions` scale-ups, `ready` replicas at
+    /// most, `usd` of GPU time and `quota_waits` requests that met a replica Pending.
+    fn autoscaled(decisions: usize, ready: u64, usd: f64, quota_waits: u64) -> Report {
+        let mut r = report(Some(0.0), 200.0, 0, 10.0, 0.60, true);
+        r.inference_services[0].max_ready_replicas = ready;
+        r.inference_services[0].gpu_cost_usd = Some(usd);
+        r.scaling_decisions = (0..decisions)
+            .map(|i| ScalingDecisionRecord {
+                t_s: 60.0 * i as f64,
+                target: "ai/chat-predictor".into(),
+                from: i as i64 + 1,
+                to: i as i64 + 2,
+                ..Default::default()
+            })
+            .collect();
+        if let Some(m) = r.models.get_mut("chat") {
+            m.capacity_waits.insert(
+                "kueue_quota".into(),
+                CapacityWaitRecord {
+                    arrived: quota_waits,
+                    failed: 0,
+                },
+            );
+        }
+        r
+    }
+
+    #[test]
+    fn autoscaling_figures_are_compared_and_only_their_cost_can_regress() {
+        let base = autoscaled(2, 3, 10.0, 100);
+        let t = Tolerances::default();
+        // (new report, metric, verdict)
+        let cases = [
+            (autoscaled(2, 3, 10.0, 100), "ai/chat GPU cost", Verdict::Same),
+            (autoscaled(2, 3, 10.4, 100), "ai/chat GPU cost", Verdict::Worse),
+            (autoscaled(2, 3, 11.0, 100), "ai/chat GPU cost", Verdict::Regression),
+            (autoscaled(9, 3, 10.0, 100), "ai/chat scaling decisions", Verdict::Worse),
+            (
+                autoscaled(2, 2, 10.0, 100),
+                "ai/chat most ready replicas",
+                Verdict::Worse,
+            ),
+            (
+                autoscaled(2, 4, 10.0, 100),
+                "ai/chat most ready replicas",
+                Verdict::Better,
+            ),
+            (
+                autoscaled(2, 3, 10.0, 900),
+                "chat requests that met kueue_quota",
+                Verdict::Worse,
+            ),
+        ];
+        for (new, metric, want) in cases {
+            assert_eq!(verdict(&compare(&base, &new, &t), metric), want, "{metric}");
+        }
+        // A service no autoscaler touched shows no autoscaling rows.
+        let plain = report(Some(0.0), 200.0, 0, 10.0, 0.60, true);
+        let c = compare(&plain, &plain, &t);
+        assert!(
+            c.rows.iter().all(|r| r.section != Section::Autoscaling),
+            "{:#?}",
+            c.rows
+        );
     }
 
     #[test]
