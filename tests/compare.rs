@@ -285,7 +285,7 @@ fn the_markdown_summary_carries_the_verdict_and_a_table_per_section() {
     assert_eq!(code, Some(0));
     assert_eq!(
         same,
-        "## gpuaas-sim compare: handover\n\n**No regression** (50 figures compared, 0 moved).\n\nNothing moved.\n"
+        "## gpuaas-sim compare: handover\n\n**No regression** (52 figures compared, 0 moved).\n\nNothing moved.\n"
     );
 }
 
