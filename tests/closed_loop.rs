@@ -88,7 +88,10 @@ fn a_predictor_scaled_by_hand_above_max_replicas_is_brought_back_by_kserves_hpa(
         .find(|(_, kind, _)| *kind == "SuccessfulRescale")
         .unwrap_or_else(|| panic!("{rescales:?}"));
     assert_eq!(back.0, 600.0);
-    assert_eq!(back.2, "New size: 1; reason: Current number of replicas above Spec.MaxReplicas");
+    assert_eq!(
+        back.2,
+        "New size: 1; reason: Current number of replicas above Spec.MaxReplicas"
+    );
     assert_eq!(replicas(&done, "chat-predictor"), 1);
 }
 
@@ -96,7 +99,11 @@ fn a_predictor_scaled_by_hand_above_max_replicas_is_brought_back_by_kserves_hpa(
 fn with_autoscaler_class_none_a_hand_made_scale_sticks() {
     let manifests = format!(
         "{RUNTIME}{}",
-        isvc("chat", ", serving.kserve.io/autoscalerClass: none", "    minReplicas: 1\n")
+        isvc(
+            "chat",
+            ", serving.kserve.io/autoscalerClass: none",
+            "    minReplicas: 1\n"
+        )
     );
     let done = run(
         &manifests,
@@ -114,14 +121,7 @@ fn a_target_scaled_to_zero_by_hand_disables_its_hpa_instead_of_being_brought_bac
         "  duration: 12m\n  timeline:\n    - {at: 10m, run: \"oc scale deployment chat-predictor -n chat --replicas=0\"}\n",
     );
     assert_eq!(replicas(&done, "chat-predictor"), 0);
-    let hpa = done
-        .result
-        .engine
-        .store()
-        .hpas
-        .values()
-        .next()
-        .expect("KServe's HPA");
+    let hpa = done.result.engine.store().hpas.values().next().expect("KServe's HPA");
     assert!(
         hpa.status
             .conditions
@@ -203,7 +203,8 @@ fn a_query_that_is_not_promql_is_refused_at_its_line_with_the_offset() {
 "#,
         )
     );
-    let scenario = "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: loop}\nspec:\n  include: [m.yaml]\n";
+    let scenario =
+        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: loop}\nspec:\n  include: [m.yaml]\n";
     let dir = folder(&[("m.yaml", &manifests), ("s.yaml", scenario)]);
     let out = bin().arg("check").arg(dir.path().join("s.yaml")).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
