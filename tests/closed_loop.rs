@@ -212,3 +212,100 @@ fn a_query_that_is_not_promql_is_refused_at_its_line_with_the_offset() {
     assert!(err.contains("m.yaml:"), "{err}");
     assert!(err.contains("offset"), "{err}");
 }
+
+/// `check` on these manifests: its exit code and what it printed.
+fn check(manifests: &str) -> (Option<i32>, String) {
+    let scenario =
+        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: loop}\nspec:\n  include: [m.yaml]\n";
+    let dir = folder(&[("m.yaml", manifests), ("s.yaml", scenario)]);
+    let out = bin().arg("check").arg(dir.path().join("s.yaml")).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+#[test]
+fn autoscaler_manifests_a_user_gets_wrong_are_refused_at_their_line() {
+    let hpa = |spec: &str| {
+        format!(
+            "{RUNTIME}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: h, namespace: chat}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: d}}\n{spec}"
+        )
+    };
+    let cases = [
+        // A misspelt field is refused, as kubectl's strict validation refuses it.
+        (hpa("  maxReplicas: 3\n  minReplica: 2\n"), "m.yaml:", "did you mean `minReplicas`"),
+        (
+            hpa("  maxReplicas: 3\n  behavior: {scaleDown: {stabilizationWindowSecond: 60}}\n"),
+            "spec.behavior.scaleDown.stabilizationWindowSecond",
+            "stabilizationWindowSeconds",
+        ),
+        (
+            format!("{RUNTIME}{}", isvc("chat", ", serving.kserve.io/autoscalerClass: kedaa", "    minReplicas: 1\n")),
+            "unknown autoscaler class type: kedaa",
+            "hpa (the default), keda, external and none",
+        ),
+        (
+            format!("{RUNTIME}{}", isvc("chat", ", serving.kserve.io/autoscalerClass: keda", "    minReplicas: 1\n")),
+            "needs an External metric",
+            "autoScaling",
+        ),
+        (
+            format!(
+                "{}---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: so, namespace: chat}}\nspec:\n  scaleTargetRef: {{name: d}}\n  triggers:\n    - type: prometheus\n      metadata: {{serverAddress: http://p:9090, query: 'sum(vllm:num_requests_waiting)', threshold: '3'}}\n",
+                hpa("  maxReplicas: 3\n")
+            ),
+            "is already managed by the hpa 'h'",
+            "one autoscaler",
+        ),
+    ];
+    for (manifests, at, says) in cases {
+        let (code, text) = check(&manifests);
+        assert_eq!(code, Some(2), "{text}");
+        assert!(text.contains(at) && text.contains(says), "{at} / {says}:\n{text}");
+    }
+}
+
+#[test]
+fn a_scaled_object_that_could_never_come_back_from_zero_is_warned_about() {
+    let manifests = format!(
+        "{RUNTIME}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: chat}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: d}}}}\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec:\n      containers: [{{name: c, image: x}}]\n---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: so, namespace: chat}}\nspec:\n  scaleTargetRef: {{name: d}}\n  minReplicaCount: 0\n  triggers:\n    - type: prometheus\n      metadata: {{serverAddress: http://p:9090, query: 'sum(vllm:num_requests_waiting)', threshold: '3'}}\n"
+    );
+    let dir = folder(&[
+        ("m.yaml", &manifests),
+        (
+            "s.yaml",
+            "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: loop}\nspec:\n  include: [m.yaml]\n  duration: 5m\n",
+        ),
+    ]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let warned = done
+        .report
+        .inputs
+        .warnings
+        .iter()
+        .any(|w| w.contains("never activated again"));
+    assert!(warned, "{:?}", done.report.inputs.warnings);
+}
+
+#[test]
+fn two_hpas_over_one_deployment_refuse_to_scale_as_the_controller_does() {
+    let manifests = format!(
+        "{RUNTIME}{}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: mine, namespace: chat}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: chat-predictor}}\n  minReplicas: 2\n  maxReplicas: 3\n",
+        isvc("chat", "", "    minReplicas: 1\n")
+    );
+    let done = run(&manifests, "  duration: 5m\n");
+    assert!(
+        done.report.scaling_decisions.is_empty(),
+        "{:?}",
+        done.report.scaling_decisions
+    );
+    let ambiguous = events(&done, "horizontalpodautoscaler/mine");
+    assert!(
+        ambiguous.iter().any(|(_, kind, msg)| *kind == "AmbiguousSelector"
+            && msg.contains("controlled by multiple HPAs: [chat-predictor mine]")),
+        "{ambiguous:?}"
+    );
+}

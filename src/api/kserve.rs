@@ -271,8 +271,39 @@ impl InferenceService {
         let isvc = InferenceService { meta, predictor };
         if isvc.deployment_mode() == DeploymentMode::Serverless {
             validate_serverless(doc, pred, &isvc)?;
+        } else {
+            validate_autoscaler_class(doc, pred, &isvc)?;
         }
         Ok(isvc)
+    }
+}
+
+/// What KServe's webhook refuses of a RawDeployment predictor's autoscaling: an unknown
+/// `autoscalerClass`, and the `keda` class without an External metric to make a trigger of
+/// (KEDA refuses a ScaledObject without triggers).
+fn validate_autoscaler_class(doc: &Node, pred: &Node, isvc: &InferenceService) -> Result<(), InputError> {
+    let at_annotation = || {
+        doc.path(&["metadata", "annotations", AUTOSCALER_CLASS_ANNOTATION])
+            .map(|n| n.loc.clone())
+            .unwrap_or(doc.loc.clone())
+    };
+    match isvc.autoscaler_class() {
+        Err(why) => Err(InputError::at(at_annotation(), why)
+            .hint("KServe's autoscaler classes for RawDeployment are hpa (the default), keda, external and none")),
+        Ok(AutoscalerClass::Keda)
+            if !isvc
+                .predictor
+                .autoscaling_metrics
+                .iter()
+                .any(|m| matches!(m, IsvcMetric::External { .. })) =>
+        {
+            Err(InputError::at(
+                pred.get("autoScaling").map(|n| n.loc.clone()).unwrap_or(pred.loc.clone()),
+                "autoscalerClass keda needs an External metric in spec.predictor.autoScaling.metrics; KEDA refuses a ScaledObject without triggers",
+            )
+            .hint("add autoScaling: {metrics: [{type: External, external: {metric: {backend: prometheus, query: …}, target: {type: Value, value: 5}}}]}"))
+        }
+        Ok(_) => Ok(()),
     }
 }
 

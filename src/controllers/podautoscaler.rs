@@ -114,6 +114,35 @@ fn sync(
         out.push(Action::Autoscaling(AutoscalingWrite::HpaStatus(key.clone(), status)));
         return out;
     };
+    // Two HPAs over the same pods would undo each other's writes: the controller refuses
+    // to scale with either (`validateAndParseSelector`).
+    let rivals: Vec<&str> = store
+        .hpas
+        .iter()
+        .filter(|(k, h)| {
+            k.namespace == key.namespace && h.hpa.target.kind == hpa.target.kind && h.hpa.target.name == hpa.target.name
+        })
+        .map(|(k, _)| k.name.as_str())
+        .collect();
+    if rivals.len() > 1 {
+        let message = format!(
+            "pods by selector of Deployment {} are controlled by multiple HPAs: [{}]",
+            hpa.target.name,
+            rivals.join(" ")
+        );
+        let status = HpaStatus {
+            conditions: vec![
+                ("AbleToScale".into(), true, "SucceededGetScale".into()),
+                ("ScalingActive".into(), false, "AmbiguousSelector".into()),
+            ],
+            ..obj.status.clone()
+        };
+        if obj.status.conditions != status.conditions {
+            out.push(event(store, key, "AmbiguousSelector", message));
+        }
+        out.push(Action::Autoscaling(AutoscalingWrite::HpaStatus(key.clone(), status)));
+        return out;
+    }
     let current = deployment.spec.replicas;
     let pods: Vec<&Pod> = store
         .replicasets_of(deployment.uid)

@@ -4,4 +4,5 @@
 pub mod error;
 pub(crate) mod load;
 pub(crate) mod objects;
+pub(crate) mod strict;
 pub(crate) mod yaml;

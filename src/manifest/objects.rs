@@ -316,6 +316,139 @@ pub(crate) fn decode(raw: &RawObject) -> Result<Object, InputError> {
     decode_kind(raw)
 }
 
+use super::strict::Schema;
+
+const TARGET: Schema = Schema::Map(&[
+    ("type", Schema::Any),
+    ("averageUtilization", Schema::Any),
+    ("averageValue", Schema::Any),
+    ("value", Schema::Any),
+]);
+const METRIC_ID: Schema = Schema::Map(&[("name", Schema::Any), ("selector", Schema::Any)]);
+const POLICY: Schema = Schema::Map(&[
+    ("type", Schema::Any),
+    ("value", Schema::Any),
+    ("periodSeconds", Schema::Any),
+]);
+const RULES: Schema = Schema::Map(&[
+    ("stabilizationWindowSeconds", Schema::Any),
+    ("selectPolicy", Schema::Any),
+    ("policies", Schema::List(&POLICY)),
+    ("tolerance", Schema::Any),
+]);
+const BEHAVIOR: Schema = Schema::Map(&[("scaleUp", RULES), ("scaleDown", RULES)]);
+
+/// `autoscaling/v2` `HorizontalPodAutoscaler`.
+const HPA_SCHEMA: Schema = Schema::Map(&[
+    ("apiVersion", Schema::Any),
+    ("kind", Schema::Any),
+    ("metadata", Schema::Any),
+    ("status", Schema::Any),
+    (
+        "spec",
+        Schema::Map(&[
+            (
+                "scaleTargetRef",
+                Schema::Map(&[
+                    ("apiVersion", Schema::Any),
+                    ("kind", Schema::Any),
+                    ("name", Schema::Any),
+                ]),
+            ),
+            ("minReplicas", Schema::Any),
+            ("maxReplicas", Schema::Any),
+            (
+                "metrics",
+                Schema::List(&Schema::Map(&[
+                    ("type", Schema::Any),
+                    ("resource", Schema::Map(&[("name", Schema::Any), ("target", TARGET)])),
+                    ("pods", Schema::Map(&[("metric", METRIC_ID), ("target", TARGET)])),
+                    ("external", Schema::Map(&[("metric", METRIC_ID), ("target", TARGET)])),
+                    ("object", Schema::Any),
+                    ("containerResource", Schema::Any),
+                ])),
+            ),
+            ("behavior", BEHAVIOR),
+        ]),
+    ),
+]);
+
+/// `keda.sh/v1alpha1` `ScaledObject` (a trigger's `metadata` is the scaler's to read).
+const SCALED_OBJECT_SCHEMA: Schema = Schema::Map(&[
+    ("apiVersion", Schema::Any),
+    ("kind", Schema::Any),
+    ("metadata", Schema::Any),
+    ("status", Schema::Any),
+    (
+        "spec",
+        Schema::Map(&[
+            (
+                "scaleTargetRef",
+                Schema::Map(&[
+                    ("apiVersion", Schema::Any),
+                    ("kind", Schema::Any),
+                    ("name", Schema::Any),
+                    ("envSourceContainerName", Schema::Any),
+                ]),
+            ),
+            ("pollingInterval", Schema::Any),
+            ("cooldownPeriod", Schema::Any),
+            ("initialCooldownPeriod", Schema::Any),
+            ("idleReplicaCount", Schema::Any),
+            ("minReplicaCount", Schema::Any),
+            ("maxReplicaCount", Schema::Any),
+            (
+                "advanced",
+                Schema::Map(&[
+                    ("restoreToOriginalReplicaCount", Schema::Any),
+                    (
+                        "horizontalPodAutoscalerConfig",
+                        Schema::Map(&[("name", Schema::Any), ("behavior", BEHAVIOR)]),
+                    ),
+                    ("scalingModifiers", Schema::Any),
+                ]),
+            ),
+            (
+                "triggers",
+                Schema::List(&Schema::Map(&[
+                    ("type", Schema::Any),
+                    ("name", Schema::Any),
+                    ("metadata", Schema::Any),
+                    ("metricType", Schema::Any),
+                    ("authenticationRef", Schema::Any),
+                    ("useCachedMetrics", Schema::Any),
+                ])),
+            ),
+            (
+                "fallback",
+                Schema::Map(&[
+                    ("failureThreshold", Schema::Any),
+                    ("replicas", Schema::Any),
+                    ("behavior", Schema::Any),
+                ]),
+            ),
+        ]),
+    ),
+]);
+
+/// The API server's strict validation: an unknown field of a manifest whose fields the
+/// simulator all reads, at its line, with the closest known name.
+fn strict(raw: &RawObject, json: &serde_json::Value, schema: &Schema) -> Result<(), InputError> {
+    let Some((path, key, allowed)) = super::strict::unknown_field(json, schema, "") else {
+        return Ok(());
+    };
+    let at = raw.doc.locate(&path);
+    Err(InputError::at(
+        at,
+        format!(
+            "{} has no field `{path}`{}",
+            raw.kind,
+            super::error::did_you_mean(&key, allowed.iter().copied())
+        ),
+    )
+    .hint(format!("the fields here are: {}", allowed.join(", "))))
+}
+
 /// An autoscaler manifest's decode error, at the field it names.
 fn located(raw: &RawObject, e: crate::autoscaling::keda::scaled_object::DecodeError) -> InputError {
     use crate::autoscaling::keda::scaled_object::DecodeError as D;
@@ -400,6 +533,7 @@ const KINDS: &[(&str, &str, DecodeKind)] = &[
     ("LLMInferenceService", "serving.kserve.io", decode_llm_inference_service),
     ("HorizontalPodAutoscaler", "autoscaling", |raw| {
         let json = raw.doc.to_json();
+        strict(raw, &json, &HPA_SCHEMA)?;
         let hpa = crate::autoscaling::hpa::manifest::decode_hpa(&json).map_err(|e| located(raw, e))?;
         let meta = ObjectMeta::decode(&raw.doc)?;
         Ok(Object::HorizontalPodAutoscaler {
@@ -410,6 +544,7 @@ const KINDS: &[(&str, &str, DecodeKind)] = &[
     }),
     ("ScaledObject", "keda.sh", |raw| {
         let json = raw.doc.to_json();
+        strict(raw, &json, &SCALED_OBJECT_SCHEMA)?;
         let so = crate::autoscaling::keda::scaled_object::decode_scaled_object(&json).map_err(|e| located(raw, e))?;
         for (i, t) in so.spec.triggers.iter().enumerate() {
             let crate::autoscaling::keda::scaled_object::Scaler::Prometheus(meta) = &t.scaler;

@@ -125,6 +125,8 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
     let serving_targets = super::serve::input_targets(&all);
     check_traffic_targets(&scenario, &serving_targets, &mut errors);
     check_fault_nodes(&scenario, &all, &mut errors);
+    let mut warnings = warnings;
+    check_autoscalers(&all, &mut errors, &mut warnings);
     let raws = objects.iter().map(|(r, _)| r).chain(apply_files.values().flatten());
     let classes = PriorityClasses::of(&all);
     for raw in raws {
@@ -227,6 +229,90 @@ fn check_traffic_targets(scenario: &Scenario, targets: &BTreeSet<(String, String
                 )
                 .hint("traffic goes to an InferenceService or LLMInferenceService defined in the inputs (add `namespace:` to pick one)"),
             );
+        }
+    }
+}
+
+/// What KEDA's webhook refuses across objects — a ScaledObject on a workload an HPA of the
+/// inputs already scales — and a ScaledObject that can scale to zero but never back: its
+/// triggers read only vLLM's series, which its pods export, so at zero they are gone.
+fn check_autoscalers(all: &[&Object], errors: &mut Vec<InputError>, warnings: &mut Vec<String>) {
+    let reads_only_vllm = |query: &str| {
+        crate::monitoring::promql::parse(query)
+            .map(|e| {
+                let names = e.metric_names();
+                !names.is_empty() && names.iter().all(|n| n.starts_with("vllm:"))
+            })
+            .unwrap_or(false)
+    };
+    for o in all {
+        if let Object::InferenceService {
+            namespace, isvc, loc, ..
+        } = o
+        {
+            let p = &isvc.predictor;
+            let queries: Vec<&str> = p
+                .autoscaling_metrics
+                .iter()
+                .filter_map(|m| match m {
+                    crate::api::kserve::IsvcMetric::External { query, .. } => Some(query.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if isvc.knative_class().is_none()
+                && isvc.autoscaler_class() == Ok(crate::api::kserve::AutoscalerClass::Keda)
+                && p.min_replicas == Some(0)
+                && !queries.is_empty()
+                && queries.iter().all(|q| reads_only_vllm(q))
+            {
+                warnings.push(format!(
+                    "{loc}: InferenceService {namespace}/{} (autoscalerClass keda, minReplicas 0) can scale to zero but its queries read only vLLM's series, which exist only while its pods do: once at zero it is never activated again (requests fail with 503); keep minReplicas at 1 or use Serverless mode",
+                    isvc.meta.name
+                ));
+            }
+        }
+    }
+    for o in all {
+        let Object::ScaledObject {
+            namespace,
+            scaled_object,
+            loc,
+        } = o
+        else {
+            continue;
+        };
+        let so = &scaled_object.0;
+        let target = &so.spec.scale_target_ref;
+        let hpa = all.iter().find_map(|h| match h {
+            Object::HorizontalPodAutoscaler { namespace: ns, hpa, .. }
+                if ns == namespace && hpa.0.target.kind == target.kind && hpa.0.target.name == target.name =>
+            {
+                Some(hpa.0.name.as_str())
+            }
+            _ => None,
+        });
+        if let Some(hpa) = hpa {
+            errors.push(
+                InputError::at(
+                    loc.clone(),
+                    format!(
+                        "admission webhook \"vscaledobject.kb.io\" denied the request: the workload '{}' of type 'apps/v1.Deployment' is already managed by the hpa '{hpa}'",
+                        target.name
+                    ),
+                )
+                .hint("scale a workload with one autoscaler: remove the HorizontalPodAutoscaler or the ScaledObject"),
+            );
+        }
+        let to_zero = so.min_replica_count() == 0 || so.spec.idle_replica_count == Some(0);
+        let only_vllm = so.spec.triggers.iter().all(|t| {
+            let crate::autoscaling::keda::scaled_object::Scaler::Prometheus(meta) = &t.scaler;
+            reads_only_vllm(&meta.query)
+        });
+        if to_zero && only_vllm {
+            warnings.push(format!(
+                "{loc}: ScaledObject {namespace}/{} can scale {} to zero but its triggers read only vLLM's series, which exist only while its pods do: once at zero it is never activated again (requests fail with 503); keep minReplicaCount at 1 or use KServe's Serverless mode",
+                so.name, target.name
+            ));
         }
     }
 }

@@ -290,8 +290,12 @@ pub(crate) fn decode_hpa(manifest: &Value) -> Result<HorizontalPodAutoscaler, De
         return Err(DecodeError::Invalid {
             path: "apiVersion".into(),
             value: api_version.into(),
-            problem: "not a served HorizontalPodAutoscaler version",
-            fix: "use `apiVersion: autoscaling/v2` (v2beta2 was removed in Kubernetes 1.26)",
+            problem: if api_version == "autoscaling/v1" {
+                "served, but the simulator reads HPAs in their autoscaling/v2 form"
+            } else {
+                "not a served HorizontalPodAutoscaler version"
+            },
+            fix: "write `apiVersion: autoscaling/v2` (v1's targetCPUUtilizationPercentage: N is metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: N}}}]; v2beta2 was removed in Kubernetes 1.26)",
         });
     }
     let meta = root
