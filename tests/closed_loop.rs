@@ -82,7 +82,7 @@ fn a_predictor_scaled_by_hand_above_max_replicas_is_brought_back_by_kserves_hpa(
     );
     // KServe's HPA: min 1, max max(maxReplicas, min) = 1. Its next sync after 10:00
     // (every 15 s from its creation at 0:00) undoes the hand-made change.
-    let rescales = events(&done, "horizontalpodautoscaler/chat-predictor");
+    let rescales = events(&done, "HorizontalPodAutoscaler chat/chat-predictor");
     let back = rescales
         .iter()
         .find(|(_, kind, _)| *kind == "SuccessfulRescale")
@@ -302,7 +302,7 @@ fn two_hpas_over_one_deployment_refuse_to_scale_as_the_controller_does() {
         "{:?}",
         done.report.scaling_decisions
     );
-    let ambiguous = events(&done, "horizontalpodautoscaler/mine");
+    let ambiguous = events(&done, "HorizontalPodAutoscaler chat/mine");
     assert!(
         ambiguous.iter().any(|(_, kind, msg)| *kind == "AmbiguousSelector"
             && msg.contains("controlled by multiple HPAs: [chat-predictor mine]")),

@@ -182,7 +182,7 @@ fn poll_once(
         out.push(Action::Event(LogEvent {
             t: now,
             kind: e.reason.as_str().to_string(),
-            object: format!("scaledobject/{}", key.name),
+            object: format!("ScaledObject {}/{}", key.namespace, key.name),
             message: e.message.clone(),
         }));
     }
@@ -198,6 +198,11 @@ fn poll_once(
             .join(", ");
         let reason = if to > current {
             "a trigger became active".to_string()
+        } else if state.last_active_time.is_none() {
+            format!(
+                "no trigger active since creation, initialCooldownPeriod {} over",
+                so.initial_cooldown_period()
+            )
         } else {
             format!("no trigger active for cooldownPeriod {}", so.cooldown_period())
         };

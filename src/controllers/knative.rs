@@ -506,7 +506,7 @@ impl KnativeAutoscaler {
                     return vec![Action::Event(LogEvent {
                         t: now,
                         kind: "InternalError".into(),
-                        object: format!("podautoscaler/{}", predictor_name(&key.name)),
+                        object: format!("PodAutoscaler {}/{}", key.namespace, predictor_name(&key.name)),
                         message: format!("the revision's annotations are refused: {e}"),
                     })];
                 }

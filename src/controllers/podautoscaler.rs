@@ -77,7 +77,7 @@ fn event(store: &Store, key: &ObjectKey, reason: &str, message: String) -> Actio
     Action::Event(LogEvent {
         t: store.now,
         kind: reason.into(),
-        object: format!("horizontalpodautoscaler/{}", key.name),
+        object: format!("HorizontalPodAutoscaler {}/{}", key.namespace, key.name),
         message,
     })
 }
@@ -198,9 +198,16 @@ fn sync(
         .max_by_key(|(i, p)| (p.replicas, std::cmp::Reverse(*i)));
     let Some((best_i, best)) = best else {
         // No metric could be computed: the controller does not scale.
-        let why = proposals
+        let (why, failed_reason) = proposals
             .iter()
-            .find_map(|(_, p)| p.as_ref().err().cloned())
+            .find_map(|(i, p)| {
+                let reason = match hpa.metrics[*i] {
+                    MetricSpec::Resource { .. } => "FailedGetResourceMetric",
+                    MetricSpec::Pods { .. } => "FailedGetPodsMetric",
+                    MetricSpec::External { .. } => "FailedGetExternalMetric",
+                };
+                p.as_ref().err().map(|e| (e.clone(), reason))
+            })
             .unwrap_or_default();
         let status = HpaStatus {
             current_replicas: current,
@@ -209,7 +216,7 @@ fn sync(
             targets,
             conditions: vec![
                 ("AbleToScale".into(), true, "SucceededGetScale".into()),
-                ("ScalingActive".into(), false, "FailedGetResourceMetric".into()),
+                ("ScalingActive".into(), false, failed_reason.into()),
             ],
         };
         if obj.status.conditions != status.conditions {

@@ -132,8 +132,12 @@ fn scaling(o: &mut String, report: &Report) {
     o.push_str(
         "\n## Scaling decisions\n\n| at | autoscaler | target | replicas | metric | reason | ready after |\n|---|---|---|---|---|---|---|\n",
     );
-    for d in &report.scaling_decisions {
+    for (i, d) in report.scaling_decisions.iter().enumerate() {
         let at = crate::units::SimTime((d.t_s * 1000.0).round() as u64);
+        let lowered = report.scaling_decisions[i + 1..]
+            .iter()
+            .find(|n| n.target == d.target && n.to < d.to)
+            .map(|n| crate::units::SimTime((n.t_s * 1000.0).round() as u64));
         o.push_str(&format!(
             "| {at} | {} {} | {} | {} → {} | {} | {} | {} |\n",
             d.autoscaler_kind,
@@ -145,7 +149,10 @@ fn scaling(o: &mut String, report: &Report) {
             d.reason.replace('|', "\\|"),
             match (d.to > d.from, d.ready_after_s) {
                 (true, Some(s)) => format!("{s:.0} s"),
-                (true, None) => "not within the run".to_string(),
+                (true, None) => match lowered {
+                    Some(t) => format!("lowered at {t} first"),
+                    None => "not within the run".to_string(),
+                },
                 (false, _) => "-".to_string(),
             }
         ));

@@ -596,7 +596,7 @@ mod tests {
         let ev = |t: u64, kind: &str, message: &str| LogEvent {
             t: SimTime(t * minute),
             kind: kind.into(),
-            object: "horizontalpodautoscaler/web".into(),
+            object: "HorizontalPodAutoscaler team/web".into(),
             message: message.into(),
         };
         store.events = vec![
@@ -606,16 +606,19 @@ mod tests {
             ev(80, "FailedGetScale", "gone"),
             ev(85, "SuccessfulRescale", "New size: 3; reason: cpu"),
             LogEvent {
-                object: "horizontalpodautoscaler/other".into(),
+                object: "HorizontalPodAutoscaler team/other".into(),
                 ..ev(86, "SuccessfulRescale", "x")
             },
         ];
         store.now = SimTime(90 * minute);
         assert_eq!(
-            tabbed(&describe_events(&store, "horizontalpodautoscaler/web", "hpa")),
+            tabbed(&describe_events(&store, "HorizontalPodAutoscaler team/web", "hpa")),
             "Events:\n  Type     Reason             Age                From  Message\n  ----     ------             ----               ----  -------\n  Warning  FailedGetScale     10m (x2 over 20m)  hpa   gone\n  Normal   SuccessfulRescale  5m                 hpa   New size: 3; reason: cpu\n"
         );
-        assert_eq!(describe_events(&store, "scaledobject/web", "keda"), "Events:\t<none>\n");
+        assert_eq!(
+            describe_events(&store, "ScaledObject team/web", "keda"),
+            "Events:\t<none>\n"
+        );
     }
 
     #[test]

@@ -218,7 +218,7 @@ fn describe(engine: &Engine, h: &HpaObject) -> String {
     }
     o.push_str(&describe_events(
         store,
-        &format!("horizontalpodautoscaler/{}", hpa.name),
+        &format!("HorizontalPodAutoscaler {}/{}", h.namespace, hpa.name),
         "horizontal-pod-autoscaler",
     ));
     tabbed(&o)
@@ -323,7 +323,7 @@ fn condition_message(store: &Store, h: &HpaObject, reason: &str) -> String {
 
 /// The error of the controller's last `FailedComputeMetricsReplicas` event.
 fn first_metric_error(store: &Store, h: &HpaObject) -> Option<String> {
-    let object = format!("horizontalpodautoscaler/{}", h.hpa.name);
+    let object = format!("HorizontalPodAutoscaler {}/{}", h.namespace, h.hpa.name);
     store
         .events
         .iter()

@@ -301,7 +301,7 @@ fn describe(engine: &Engine, a: Applied<'_>) -> String {
     );
     o.push_str(&describe_events(
         store,
-        &format!("scaledobject/{}", so.name),
+        &format!("ScaledObject {}/{}", so.namespace, so.name),
         "keda-operator",
     ));
     tabbed(&o)
