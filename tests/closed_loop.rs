@@ -309,3 +309,27 @@ fn two_hpas_over_one_deployment_refuse_to_scale_as_the_controller_does() {
         "{ambiguous:?}"
     );
 }
+
+#[test]
+fn a_patched_hpa_acts_on_its_new_spec_at_its_next_sync() {
+    let manifests = format!(
+        "{RUNTIME}{}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: mine, namespace: chat}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: chat-predictor}}\n  minReplicas: 1\n  maxReplicas: 3\n",
+        isvc("chat", ", serving.kserve.io/autoscalerClass: external", "    minReplicas: 1\n")
+    );
+    let done = run(
+        &manifests,
+        "  duration: 12m\n  timeline:\n    - {at: 10m, run: \"oc patch hpa mine -n chat --type merge -p '{\\\"spec\\\":{\\\"minReplicas\\\":2}}'\"}\n",
+    );
+    let rescale = done
+        .report
+        .scaling_decisions
+        .iter()
+        .find(|d| d.autoscaler == "chat/mine")
+        .unwrap_or_else(|| panic!("{:?}", done.report.scaling_decisions));
+    assert_eq!((rescale.t_s, rescale.from, rescale.to), (600.0, 1, 2));
+    assert_eq!(rescale.reason, "Current number of replicas below Spec.MinReplicas");
+    assert_eq!(
+        done.report.timeline[0].output,
+        "horizontalpodautoscaler.autoscaling/mine patched"
+    );
+}

@@ -8,14 +8,16 @@
 //! metric's kind from the spec, as kubectl reads `status.currentMetrics[i]` beside
 //! `spec.metrics[i]`.
 
-use super::{Columns, Delete, Describe, Resource};
+use super::{stored_manifest, Columns, Delete, Describe, Patch, PatchBase, Resource};
 use crate::autoscaling::hpa::behavior::{HpaBehavior, Reason, ScalingPolicyType, ScalingRules, SelectPolicy};
 use crate::autoscaling::hpa::manifest::{MetricSpec, MetricTarget};
 use crate::engine::action::{Action, AutoscalingWrite};
 use crate::engine::Engine;
+use crate::scenario::oc_error::OcError;
 use crate::scenario::printers::{
     age, annotations_multiline, describe_events, labels_multiline, quantity, rfc1123z, tabbed,
 };
+use crate::store::AutoscalerOwner;
 use crate::store::{HpaObject, ObjectKey, Store};
 use crate::units::{Quantity, SimDuration};
 use std::collections::BTreeMap;
@@ -29,6 +31,7 @@ impl Resource for HorizontalPodAutoscalers {
     const HEADER: &'static [&'static str] = &["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"];
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
     const DELETE: Option<Delete<Self>> = Some(delete);
+    const PATCH: Option<Patch<Self>> = Some(patch);
 
     fn objects(store: &Store) -> impl Iterator<Item = &HpaObject> {
         store.hpas.values()
@@ -398,4 +401,20 @@ fn go_label_selector(labels: &BTreeMap<String, String>) -> String {
     format!(
         "&LabelSelector{{MatchLabels:map[string]string{{{pairs}}},MatchExpressions:[]LabelSelectorRequirement{{}},}}"
     )
+}
+
+/// The document a user applied the HPA with. One KServe or KEDA made is theirs: they would
+/// write their own spec back over a patch.
+fn patch(store: &Store, h: &HpaObject) -> Result<PatchBase, OcError> {
+    match &h.owner {
+        AutoscalerOwner::User => stored_manifest(store, "HorizontalPodAutoscaler", &h.namespace, &h.hpa.name),
+        AutoscalerOwner::InferenceService(isvc) => Err(OcError::Client(format!(
+            "horizontalpodautoscaler {} is KServe's, for InferenceService {isvc}, which would write it back: patch the InferenceService's minReplicas, maxReplicas or scaleTarget instead",
+            h.hpa.name
+        ))),
+        AutoscalerOwner::ScaledObject(so) => Err(OcError::Client(format!(
+            "horizontalpodautoscaler {} is KEDA's, for ScaledObject {so}, which would write it back: patch the ScaledObject instead",
+            h.hpa.name
+        ))),
+    }
 }

@@ -281,7 +281,7 @@ impl<R: Resource> Kubectl for R {
 
 /// The document a user applied, kept by the store for `oc patch` of kinds the simulation
 /// keeps no document of its own for.
-fn stored_manifest(store: &Store, kind: &'static str, ns: &str, name: &str) -> Result<PatchBase, OcError> {
+pub(super) fn stored_manifest(store: &Store, kind: &'static str, ns: &str, name: &str) -> Result<PatchBase, OcError> {
     let doc = store
         .manifests
         .get(&(kind.to_string(), ns.to_string(), name.to_string()))

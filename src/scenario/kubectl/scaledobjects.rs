@@ -2,12 +2,13 @@
 //! CRD (`config/crd/bases/keda.sh_scaledobjects.yaml`), described as kubectl describes
 //! a custom resource (its generic describer), deleted.
 
-use super::{Columns, Delete, Describe, Resource};
+use super::{stored_manifest, Columns, Delete, Describe, Patch, PatchBase, Resource};
 use crate::api::meta::Labels;
 use crate::autoscaling::keda::prometheus::metric_name;
 use crate::autoscaling::keda::scaled_object::ScaledObject;
 use crate::engine::action::{Action, AutoscalingWrite};
 use crate::engine::Engine;
+use crate::scenario::oc_error::OcError;
 use crate::scenario::printers::{
     age, annotations_multiline, describe_events, labels_multiline, rfc3339, tabbed, unstructured,
 };
@@ -71,6 +72,7 @@ impl Resource for ScaledObjects {
     ];
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
     const DELETE: Option<Delete<Self>> = Some(delete);
+    const PATCH: Option<Patch<Self>> = Some(patch);
 
     fn objects(store: &Store) -> impl Iterator<Item = Applied<'_>> {
         store.scaled_objects.values().map(move |o| applied(store, o))
@@ -305,4 +307,17 @@ fn describe(engine: &Engine, a: Applied<'_>) -> String {
         "keda-operator",
     ));
     tabbed(&o)
+}
+
+/// The document a user applied the ScaledObject with; one KServe made is the
+/// InferenceService's to change.
+fn patch(store: &Store, a: Applied<'_>) -> Result<PatchBase, OcError> {
+    let so = &a.object.scaled_object;
+    match &a.object.owner {
+        crate::store::AutoscalerOwner::InferenceService(isvc) => Err(OcError::Client(format!(
+            "scaledobject {} is KServe's, for InferenceService {isvc}, which would write it back: patch the InferenceService's autoScaling instead",
+            so.name
+        ))),
+        _ => stored_manifest(store, "ScaledObject", &so.namespace, &so.name),
+    }
 }
