@@ -100,6 +100,44 @@ fn quantity_milli(v: &Value, path: &str) -> Result<i64, DecodeError> {
     })
 }
 
+/// The API server's `must be positive` for a target value.
+fn positive(milli: i64, path: &str) -> Result<i64, DecodeError> {
+    if milli > 0 {
+        Ok(milli)
+    } else {
+        Err(DecodeError::Invalid {
+            path: path.into(),
+            value: format!("{}", milli as f64 / 1000.0),
+            problem: "not positive (the API server refuses it)",
+            fix: "give a target above 0",
+        })
+    }
+}
+
+/// The API server's bounds on `behavior`: a stabilization window of at most an hour, a
+/// policy period of at most 30 minutes.
+fn check_rules(rules: &crate::autoscaling::hpa::behavior::ScalingRules, path: &str) -> Result<(), DecodeError> {
+    if let Some(w) = rules.stabilization_window_seconds.filter(|w| *w > 3600) {
+        return Err(DecodeError::Invalid {
+            path: format!("{path}.stabilizationWindowSeconds"),
+            value: w.to_string(),
+            problem: "above 3600 (the API server refuses it)",
+            fix: "use at most 3600 seconds",
+        });
+    }
+    for (i, p) in rules.policies.iter().flatten().enumerate() {
+        if p.period_seconds > 1800 {
+            return Err(DecodeError::Invalid {
+                path: format!("{path}.policies[{i}].periodSeconds"),
+                value: p.period_seconds.to_string(),
+                problem: "above 1800 (the API server refuses it)",
+                fix: "use 1 to 1800 seconds",
+            });
+        }
+    }
+    Ok(())
+}
+
 fn decode_target(v: &Value, path: &str, allowed: &[&str]) -> Result<MetricTarget, DecodeError> {
     let map = object(
         v,
@@ -382,6 +420,12 @@ pub(crate) fn decode_hpa(manifest: &Value) -> Result<HorizontalPodAutoscaler, De
                     .transpose()
             };
             let (up, down) = (rules("scaleUp")?, rules("scaleDown")?);
+            if let Some(r) = &up {
+                check_rules(r, "spec.behavior.scaleUp")?;
+            }
+            if let Some(r) = &down {
+                check_rules(r, "spec.behavior.scaleDown")?;
+            }
             Some(HpaBehavior::defaulted(up.as_ref(), down.as_ref()))
         }
     };
@@ -502,6 +546,17 @@ mod tests {
                        "metrics": [{"type": "Pods", "pods": {"metric": {"name": "x"},
                                     "target": {"type": "Utilization", "averageUtilization": 50}}}]}),
                 "spec.metrics[0].pods.target.type",
+            ),
+            (
+                json!({"scaleTargetRef": {"kind": "Deployment", "name": "d"}, "maxReplicas": 2,
+                       "metrics": [{"type": "Pods", "pods": {"metric": {"name": "x"},
+                                    "target": {"type": "AverageValue", "averageValue": "-1"}}}]}),
+                "spec.metrics[0].pods.target.averageValue",
+            ),
+            (
+                json!({"scaleTargetRef": {"kind": "Deployment", "name": "d"}, "maxReplicas": 2,
+                       "behavior": {"scaleDown": {"stabilizationWindowSeconds": 4000}}}),
+                "spec.behavior.scaleDown.stabilizationWindowSeconds",
             ),
             (
                 json!({"scaleTargetRef": {"kind": "Deployment", "name": "d"}, "maxReplicas": 2,
