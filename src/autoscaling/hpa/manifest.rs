@@ -180,14 +180,13 @@ fn decode_target(v: &Value, path: &str, allowed: &[&str]) -> Result<MetricTarget
         }
         "AverageValue" => {
             let v = field("averageValue", "give the per-pod value to aim for, e.g. 5")?;
-            Ok(MetricTarget::AverageValue(quantity_milli(
-                v,
-                &format!("{path}.averageValue"),
-            )?))
+            let key = format!("{path}.averageValue");
+            Ok(MetricTarget::AverageValue(positive(quantity_milli(v, &key)?, &key)?))
         }
         _ => {
             let v = field("value", "give the value to aim for")?;
-            Ok(MetricTarget::Value(quantity_milli(v, &format!("{path}.value"))?))
+            let key = format!("{path}.value");
+            Ok(MetricTarget::Value(positive(quantity_milli(v, &key)?, &key)?))
         }
     }
 }
