@@ -584,7 +584,10 @@ fn decode_autoscaling_metrics(node: Option<&Node>) -> Result<Vec<IsvcMetric>, In
                 if let Err(e) = crate::monitoring::promql::parse(&query) {
                     return Err(InputError::at(
                         query_node.loc.clone(),
-                        format!("the query is not PromQL the simulator evaluates: {}", e.pointed(&query)),
+                        format!(
+                            "the query is not PromQL the simulator evaluates:\n{}",
+                            e.pointed(&query)
+                        ),
                     )
                     .hint(e.hint.clone().unwrap_or_else(|| "fix the query".into())));
                 }

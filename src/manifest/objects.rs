@@ -552,7 +552,7 @@ const KINDS: &[(&str, &str, DecodeKind)] = &[
                 return Err(InputError::at(
                     raw.doc.locate(&format!("spec.triggers[{i}].metadata.query")),
                     format!(
-                        "the query is not PromQL the simulator evaluates: {}",
+                        "the query is not PromQL the simulator evaluates:\n{}",
                         e.pointed(&meta.query)
                     ),
                 )
