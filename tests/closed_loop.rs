@@ -333,3 +333,21 @@ fn a_patched_hpa_acts_on_its_new_spec_at_its_next_sync() {
         "horizontalpodautoscaler.autoscaling/mine patched"
     );
 }
+
+#[test]
+fn a_deployment_mode_kserve_does_not_know_is_warned_about() {
+    let manifests = format!("{RUNTIME}{}", isvc("chat", "", "    minReplicas: 1\n")).replace(
+        "serving.kserve.io/deploymentMode: RawDeployment",
+        "serving.kserve.io/deploymentMode: serverless",
+    );
+    let done = run(&manifests, "  duration: 2m\n");
+    assert!(
+        done.report
+            .inputs
+            .warnings
+            .iter()
+            .any(|w| w.contains("deploymentMode `serverless` is not a mode KServe knows")),
+        "{:?}",
+        done.report.inputs.warnings
+    );
+}

@@ -250,6 +250,17 @@ fn check_autoscalers(all: &[&Object], errors: &mut Vec<InputError>, warnings: &m
             namespace, isvc, loc, ..
         } = o
         {
+            let mode = isvc
+                .meta
+                .annotations
+                .get(crate::api::kserve::DEPLOYMENT_MODE_ANNOTATION)
+                .map(String::as_str);
+            if let Some(m) = mode.filter(|m| !["Serverless", "Knative", "RawDeployment", "Standard"].contains(m)) {
+                warnings.push(format!(
+                    "{loc}: InferenceService {namespace}/{}: serving.kserve.io/deploymentMode `{m}` is not a mode KServe knows (RawDeployment or Standard, Serverless or Knative; the case matters): it runs as RawDeployment",
+                    isvc.meta.name
+                ));
+            }
             let p = &isvc.predictor;
             let queries: Vec<&str> = p
                 .autoscaling_metrics
