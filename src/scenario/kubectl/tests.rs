@@ -734,8 +734,8 @@ fn what_each_kind_supports() {
         (Kind::ServingRuntime, false, false, false, false, false),
         (Kind::ResourceFlavor, false, false, false, false, true),
         (Kind::Job, false, false, false, false, false),
-        (Kind::HorizontalPodAutoscaler, true, false, false, true, false),
-        (Kind::ScaledObject, true, false, false, true, false),
+        (Kind::HorizontalPodAutoscaler, true, false, false, true, true),
+        (Kind::ScaledObject, true, false, false, true, true),
     ];
     let store = Store::new(crate::catalog::Catalog::bundled());
     for (kind, describe, scale, label, delete, patch) in cases {
