@@ -25,6 +25,8 @@ const CORPUS: &[(&str, &str)] = &[
     ("scenarios/gpuaas-demo", "node-loss.yaml"),
     ("scenarios/multi-team", "fleet.yaml"),
     ("scenarios/llm-d", "scale-out.yaml"),
+    ("scenarios/autoscaling", "cpu-vs-keda.yaml"),
+    ("scenarios/autoscaling", "scale-to-zero.yaml"),
 ];
 
 /// Values a mutation puts where a scalar was.
