@@ -4,54 +4,14 @@
 mod common;
 use common::*;
 
-const RUNTIME: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata: {name: chat}
----
-apiVersion: serving.kserve.io/v1alpha1
-kind: ServingRuntime
-metadata: {name: vllm-runtime, namespace: chat}
-spec:
-  supportedModelFormats: [{name: vLLM, autoSelect: true}]
-  containers:
-    - name: kserve-container
-      image: quay.io/modh/vllm:rhoai-3.0-cuda
-      args: [--port=8080, --model=/mnt/models]
-"#;
-
 /// A Serverless InferenceService of Llama 3.1 8B on one L4, with these annotations and
 /// predictor fields.
 fn isvc(name: &str, annotations: &str, predictor: &str) -> String {
-    format!(
-        r#"---
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: {name}
-  namespace: chat
-  annotations: {{serving.kserve.io/deploymentMode: Serverless{annotations}}}
-spec:
-  predictor:
-{predictor}    tolerations: [{{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}]
-    model:
-      modelFormat: {{name: vLLM}}
-      runtime: vllm-runtime
-      storageUri: oci://registry.redhat.io/rhelai1/modelcar-llama-3-1-8b-instruct:1.5
-      args: [--max-model-len=8192]
-      resources:
-        requests: {{cpu: "4", memory: 32Gi, nvidia.com/gpu: "1"}}
-        limits: {{cpu: "4", memory: 32Gi, nvidia.com/gpu: "1"}}
-"#
-    )
+    chat_isvc("Serverless", name, annotations, predictor)
 }
 
 fn run(manifests: &str, spec_tail: &str) -> gpuaas_sim::Completed {
-    let scenario = format!(
-        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: kpa}}\nspec:\n  include: [m.yaml]\n  nodePools:\n    - {{name: l4, instanceType: g6.12xlarge, count: 1, taints: [{{key: nvidia.com/gpu, value: \"true\", effect: NoSchedule}}]}}\n{spec_tail}"
-    );
-    let dir = folder(&[("m.yaml", manifests), ("s.yaml", &scenario)]);
-    simulate(&dir.path().join("s.yaml"))
+    run_on_l4s(manifests, spec_tail)
 }
 
 fn decisions(done: &gpuaas_sim::Completed) -> Vec<&gpuaas_sim::report::model::ScalingDecisionRecord> {
@@ -69,7 +29,7 @@ fn decisions(done: &gpuaas_sim::Completed) -> Vec<&gpuaas_sim::report::model::Sc
 #[test]
 fn serverless_scales_to_zero_after_the_grace_and_back_from_zero_under_load() {
     let manifests = format!(
-        "{RUNTIME}{}",
+        "{CHAT_RUNTIME}{}",
         isvc(
             "chat",
             "",
@@ -150,7 +110,7 @@ fn the_activator_holds_requests_at_zero_until_the_revision_timeout() {
     // Both go to zero about a minute after their first pods are ready (before 6:00); the
     // traffic from 10:00 finds them at zero and waits for a cold start (over 20 s).
     let traffic = "  duration: 14m\n  traffic:\n    - {target: short, start: 10m, stop: 11m, rate: 0.5/s, timeout: 10m, prompt_tokens: 500, output_tokens: 50}\n    - {target: default, start: 10m, stop: 11m, rate: 0.5/s, timeout: 10m, prompt_tokens: 500, output_tokens: 50}\n";
-    let done = run(&format!("{RUNTIME}{short}{default}"), traffic);
+    let done = run(&format!("{CHAT_RUNTIME}{short}{default}"), traffic);
     for name in ["short", "default"] {
         let ds: Vec<_> = decisions(&done)
             .into_iter()
@@ -177,7 +137,7 @@ fn the_activator_holds_requests_at_zero_until_the_revision_timeout() {
 #[test]
 fn without_min_replicas_kserve_keeps_one_pod() {
     let manifests = format!(
-        "{RUNTIME}{}",
+        "{CHAT_RUNTIME}{}",
         isvc("chat", ", autoscaling.knative.dev/min-scale: \"0\"", "")
     );
     let done = run(&manifests, "  duration: 10m\n");
@@ -199,7 +159,7 @@ fn without_min_replicas_kserve_keeps_one_pod() {
 #[test]
 fn knatives_hpa_class_makes_an_hpa_instead_of_the_kpa() {
     let manifests = format!(
-        "{RUNTIME}{}",
+        "{CHAT_RUNTIME}{}",
         isvc(
             "chat",
             ", autoscaling.knative.dev/class: hpa.autoscaling.knative.dev",
@@ -261,7 +221,7 @@ fn bad_knative_annotations_are_refused_at_their_line() {
         ),
     ];
     for (annotations, predictor, at, says) in cases {
-        let manifests = format!("{RUNTIME}{}", isvc("chat", annotations, predictor));
+        let manifests = format!("{CHAT_RUNTIME}{}", isvc("chat", annotations, predictor));
         // The line of the first mention of the field after the InferenceService starts.
         let start = manifests.find("kind: InferenceService").unwrap();
         let line = manifests[..start + manifests[start..].find(at).unwrap()]

@@ -5,54 +5,14 @@
 mod common;
 use common::*;
 
-const RUNTIME: &str = r#"
-apiVersion: v1
-kind: Namespace
-metadata: {name: chat}
----
-apiVersion: serving.kserve.io/v1alpha1
-kind: ServingRuntime
-metadata: {name: vllm-runtime, namespace: chat}
-spec:
-  supportedModelFormats: [{name: vLLM, autoSelect: true}]
-  containers:
-    - name: kserve-container
-      image: quay.io/modh/vllm:rhoai-3.0-cuda
-      args: [--port=8080, --model=/mnt/models]
-"#;
-
 /// An InferenceService of Llama 3.1 8B on one L4, with these annotations and predictor
 /// fields.
 fn isvc(name: &str, annotations: &str, predictor: &str) -> String {
-    format!(
-        r#"---
-apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: {name}
-  namespace: chat
-  annotations: {{serving.kserve.io/deploymentMode: RawDeployment{annotations}}}
-spec:
-  predictor:
-{predictor}    tolerations: [{{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}]
-    model:
-      modelFormat: {{name: vLLM}}
-      runtime: vllm-runtime
-      storageUri: oci://registry.redhat.io/rhelai1/modelcar-llama-3-1-8b-instruct:1.5
-      args: [--max-model-len=8192]
-      resources:
-        requests: {{cpu: "4", memory: 32Gi, nvidia.com/gpu: "1"}}
-        limits: {{cpu: "4", memory: 32Gi, nvidia.com/gpu: "1"}}
-"#
-    )
+    chat_isvc("RawDeployment", name, annotations, predictor)
 }
 
 fn run(manifests: &str, spec_tail: &str) -> gpuaas_sim::Completed {
-    let scenario = format!(
-        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: loop}}\nspec:\n  include: [m.yaml]\n  nodePools:\n    - {{name: l4, instanceType: g6.12xlarge, count: 1, taints: [{{key: nvidia.com/gpu, value: \"true\", effect: NoSchedule}}]}}\n{spec_tail}"
-    );
-    let dir = folder(&[("m.yaml", manifests), ("s.yaml", &scenario)]);
-    simulate(&dir.path().join("s.yaml"))
+    run_on_l4s(manifests, spec_tail)
 }
 
 fn replicas(done: &gpuaas_sim::Completed, deployment: &str) -> i32 {
@@ -75,7 +35,7 @@ fn events<'a>(done: &'a gpuaas_sim::Completed, object: &str) -> Vec<(f64, &'a st
 
 #[test]
 fn a_predictor_scaled_by_hand_above_max_replicas_is_brought_back_by_kserves_hpa() {
-    let manifests = format!("{RUNTIME}{}", isvc("chat", "", "    minReplicas: 1\n"));
+    let manifests = format!("{CHAT_RUNTIME}{}", isvc("chat", "", "    minReplicas: 1\n"));
     let done = run(
         &manifests,
         "  duration: 12m\n  timeline:\n    - {at: 10m, run: \"oc scale deployment chat-predictor -n chat --replicas=2\"}\n",
@@ -98,7 +58,7 @@ fn a_predictor_scaled_by_hand_above_max_replicas_is_brought_back_by_kserves_hpa(
 #[test]
 fn with_autoscaler_class_none_a_hand_made_scale_sticks() {
     let manifests = format!(
-        "{RUNTIME}{}",
+        "{CHAT_RUNTIME}{}",
         isvc(
             "chat",
             ", serving.kserve.io/autoscalerClass: none",
@@ -115,7 +75,7 @@ fn with_autoscaler_class_none_a_hand_made_scale_sticks() {
 
 #[test]
 fn a_target_scaled_to_zero_by_hand_disables_its_hpa_instead_of_being_brought_back() {
-    let manifests = format!("{RUNTIME}{}", isvc("chat", "", "    minReplicas: 1\n"));
+    let manifests = format!("{CHAT_RUNTIME}{}", isvc("chat", "", "    minReplicas: 1\n"));
     let done = run(
         &manifests,
         "  duration: 12m\n  timeline:\n    - {at: 10m, run: \"oc scale deployment chat-predictor -n chat --replicas=0\"}\n",
@@ -149,7 +109,7 @@ fn keda_on_waiting_requests_scales_up_under_load_and_the_hpa_on_cpu_does_not() {
     );
     let cpu = isvc("chat-cpu", "", "    minReplicas: 1\n    maxReplicas: 3\n");
     let traffic = "  duration: 30m\n  traffic:\n    - {target: chat-keda, start: 5m, rate: 3/s, prompt_tokens: 1000, output_tokens: 250}\n    - {target: chat-cpu, start: 5m, rate: 3/s, prompt_tokens: 1000, output_tokens: 250}\n";
-    let done = run(&format!("{RUNTIME}{keda}{cpu}"), traffic);
+    let done = run(&format!("{CHAT_RUNTIME}{keda}{cpu}"), traffic);
     let decisions = &done.report.scaling_decisions;
     let first = decisions
         .iter()
@@ -190,7 +150,7 @@ fn keda_on_waiting_requests_scales_up_under_load_and_the_hpa_on_cpu_does_not() {
 #[test]
 fn a_query_that_is_not_promql_is_refused_at_its_line_with_the_offset() {
     let manifests = format!(
-        "{RUNTIME}{}",
+        "{CHAT_RUNTIME}{}",
         isvc(
             "chat",
             ", serving.kserve.io/autoscalerClass: keda",
@@ -231,7 +191,7 @@ fn check(manifests: &str) -> (Option<i32>, String) {
 fn autoscaler_manifests_a_user_gets_wrong_are_refused_at_their_line() {
     let hpa = |spec: &str| {
         format!(
-            "{RUNTIME}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: h, namespace: chat}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: d}}\n{spec}"
+            "{CHAT_RUNTIME}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: h, namespace: chat}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: d}}\n{spec}"
         )
     };
     let cases = [
@@ -243,12 +203,12 @@ fn autoscaler_manifests_a_user_gets_wrong_are_refused_at_their_line() {
             "stabilizationWindowSeconds",
         ),
         (
-            format!("{RUNTIME}{}", isvc("chat", ", serving.kserve.io/autoscalerClass: kedaa", "    minReplicas: 1\n")),
+            format!("{CHAT_RUNTIME}{}", isvc("chat", ", serving.kserve.io/autoscalerClass: kedaa", "    minReplicas: 1\n")),
             "unknown autoscaler class type: kedaa",
             "hpa (the default), keda, external and none",
         ),
         (
-            format!("{RUNTIME}{}", isvc("chat", ", serving.kserve.io/autoscalerClass: keda", "    minReplicas: 1\n")),
+            format!("{CHAT_RUNTIME}{}", isvc("chat", ", serving.kserve.io/autoscalerClass: keda", "    minReplicas: 1\n")),
             "needs an External metric",
             "autoScaling",
         ),
@@ -271,7 +231,7 @@ fn autoscaler_manifests_a_user_gets_wrong_are_refused_at_their_line() {
 #[test]
 fn a_scaled_object_that_could_never_come_back_from_zero_is_warned_about() {
     let manifests = format!(
-        "{RUNTIME}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: chat}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: d}}}}\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec:\n      containers: [{{name: c, image: x}}]\n---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: so, namespace: chat}}\nspec:\n  scaleTargetRef: {{name: d}}\n  minReplicaCount: 0\n  triggers:\n    - type: prometheus\n      metadata: {{serverAddress: http://p:9090, query: 'sum(vllm:num_requests_waiting)', threshold: '3'}}\n"
+        "{CHAT_RUNTIME}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: chat}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: d}}}}\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec:\n      containers: [{{name: c, image: x}}]\n---\napiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: so, namespace: chat}}\nspec:\n  scaleTargetRef: {{name: d}}\n  minReplicaCount: 0\n  triggers:\n    - type: prometheus\n      metadata: {{serverAddress: http://p:9090, query: 'sum(vllm:num_requests_waiting)', threshold: '3'}}\n"
     );
     let dir = folder(&[
         ("m.yaml", &manifests),
@@ -293,7 +253,7 @@ fn a_scaled_object_that_could_never_come_back_from_zero_is_warned_about() {
 #[test]
 fn two_hpas_over_one_deployment_refuse_to_scale_as_the_controller_does() {
     let manifests = format!(
-        "{RUNTIME}{}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: mine, namespace: chat}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: chat-predictor}}\n  minReplicas: 2\n  maxReplicas: 3\n",
+        "{CHAT_RUNTIME}{}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: mine, namespace: chat}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: chat-predictor}}\n  minReplicas: 2\n  maxReplicas: 3\n",
         isvc("chat", "", "    minReplicas: 1\n")
     );
     let done = run(&manifests, "  duration: 5m\n");
@@ -313,7 +273,7 @@ fn two_hpas_over_one_deployment_refuse_to_scale_as_the_controller_does() {
 #[test]
 fn a_patched_hpa_acts_on_its_new_spec_at_its_next_sync() {
     let manifests = format!(
-        "{RUNTIME}{}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: mine, namespace: chat}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: chat-predictor}}\n  minReplicas: 1\n  maxReplicas: 3\n",
+        "{CHAT_RUNTIME}{}---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: mine, namespace: chat}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: chat-predictor}}\n  minReplicas: 1\n  maxReplicas: 3\n",
         isvc("chat", ", serving.kserve.io/autoscalerClass: external", "    minReplicas: 1\n")
     );
     let done = run(
@@ -336,7 +296,7 @@ fn a_patched_hpa_acts_on_its_new_spec_at_its_next_sync() {
 
 #[test]
 fn a_deployment_mode_kserve_does_not_know_is_warned_about() {
-    let manifests = format!("{RUNTIME}{}", isvc("chat", "", "    minReplicas: 1\n")).replace(
+    let manifests = format!("{CHAT_RUNTIME}{}", isvc("chat", "", "    minReplicas: 1\n")).replace(
         "serving.kserve.io/deploymentMode: RawDeployment",
         "serving.kserve.io/deploymentMode: serverless",
     );

@@ -85,3 +85,56 @@ pub const NODE_POOLS: &str = r#"
     - {name: gpu-4x, instanceType: g6.12xlarge, count: 1, taints: [{key: nvidia.com/gpu, value: "true", effect: NoSchedule}]}
     - {name: gpu-1x, instanceType: g6.4xlarge, count: 1, taints: [{key: nvidia.com/gpu, value: "true", effect: NoSchedule}]}
 "#;
+
+/// A `chat` namespace with a vLLM ServingRuntime, for the autoscaling stories.
+pub const CHAT_RUNTIME: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: chat}
+---
+apiVersion: serving.kserve.io/v1alpha1
+kind: ServingRuntime
+metadata: {name: vllm-runtime, namespace: chat}
+spec:
+  supportedModelFormats: [{name: vLLM, autoSelect: true}]
+  containers:
+    - name: kserve-container
+      image: quay.io/modh/vllm:rhoai-3.0-cuda
+      args: [--port=8080, --model=/mnt/models]
+"#;
+
+/// An InferenceService of Llama 3.1 8B on one L4 in `chat`, in this deployment mode, with
+/// these extra annotations (`, key: value`) and predictor fields (indented lines).
+pub fn chat_isvc(mode: &str, name: &str, annotations: &str, predictor: &str) -> String {
+    format!(
+        r#"---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: {name}
+  namespace: chat
+  annotations: {{serving.kserve.io/deploymentMode: {mode}{annotations}}}
+spec:
+  predictor:
+{predictor}    tolerations: [{{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}}]
+    model:
+      modelFormat: {{name: vLLM}}
+      runtime: vllm-runtime
+      storageUri: oci://registry.redhat.io/rhelai1/modelcar-llama-3-1-8b-instruct:1.5
+      args: [--max-model-len=8192]
+      resources:
+        requests: {{cpu: "4", memory: 32Gi, nvidia.com/gpu: "1"}}
+        limits: {{cpu: "4", memory: 32Gi, nvidia.com/gpu: "1"}}
+"#
+    )
+}
+
+/// Runs these manifests on one g6.12xlarge (4 L4s, tainted for GPU pods) with the rest of
+/// the Scenario's spec as given.
+pub fn run_on_l4s(manifests: &str, spec_tail: &str) -> gpuaas_sim::Completed {
+    let scenario = format!(
+        "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: story}}\nspec:\n  include: [m.yaml]\n  nodePools:\n    - {{name: l4, instanceType: g6.12xlarge, count: 1, taints: [{{key: nvidia.com/gpu, value: \"true\", effect: NoSchedule}}]}}\n{spec_tail}"
+    );
+    let dir = folder(&[("m.yaml", manifests), ("s.yaml", &scenario)]);
+    simulate(&dir.path().join("s.yaml"))
+}

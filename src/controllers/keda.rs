@@ -166,16 +166,9 @@ fn poll_once(
         .collect();
     let current = deployment.spec.replicas;
     let ready = store
-        .replicasets_of(deployment.uid)
-        .iter()
-        .map(|rs| {
-            store
-                .pods
-                .values()
-                .filter(|p| p.owner_rs == Some(rs.uid) && p.is_ready())
-                .count()
-        })
-        .sum::<usize>() as i32;
+        .pods_of_deployment(deployment.uid)
+        .filter(|p| p.is_ready())
+        .count() as i32;
     let decision = poll(so, state, &results, current, ready, now);
     let mut out = Vec::new();
     for e in &decision.events {

@@ -144,11 +144,7 @@ fn sync(
         return out;
     }
     let current = deployment.spec.replicas;
-    let pods: Vec<&Pod> = store
-        .replicasets_of(deployment.uid)
-        .iter()
-        .flat_map(|rs| store.pods.values().filter(move |p| p.owner_rs == Some(rs.uid)))
-        .collect();
+    let pods: Vec<&Pod> = store.pods_of_deployment(deployment.uid).collect();
     let tolerances = tolerances_for(hpa.spec.behavior.as_ref(), HORIZONTAL_POD_AUTOSCALER_TOLERANCE);
     let config = CalculatorConfig::default();
     let min = hpa.spec.min_replicas.unwrap_or(1);
@@ -177,31 +173,36 @@ fn sync(
         );
     }
 
-    let mut proposals: Vec<(usize, Result<Proposal, String>)> = Vec::new();
-    for (i, m) in hpa.metrics.iter().enumerate() {
-        proposals.push((
-            i,
-            propose(store, metrics, key, m, &pods, current, tolerances, config, now),
-        ));
-    }
+    // Each metric with its proposal (in spec order: the first wins a tie, as in Kubernetes).
+    let proposals: Vec<(&MetricSpec, Result<Proposal, String>)> = hpa
+        .metrics
+        .iter()
+        .map(|m| {
+            (
+                m,
+                propose(store, metrics, key, m, &pods, current, tolerances, config, now),
+            )
+        })
+        .collect();
     let targets: Vec<String> = proposals
         .iter()
-        .map(|(i, p)| match p {
+        .map(|(m, p)| match p {
             Ok(p) => p.shown.clone(),
-            Err(_) => format!("<unknown>/{}", target_text(&hpa.metrics[*i])),
+            Err(_) => format!("<unknown>/{}", target_text(m)),
         })
         .collect();
     let invalid = proposals.iter().filter(|(_, p)| p.is_err()).count();
     let best = proposals
         .iter()
-        .filter_map(|(i, p)| p.as_ref().ok().map(|p| (*i, p)))
-        .max_by_key(|(i, p)| (p.replicas, std::cmp::Reverse(*i)));
-    let Some((best_i, best)) = best else {
+        .enumerate()
+        .filter_map(|(i, (m, p))| p.as_ref().ok().map(|p| (i, *m, p)))
+        .max_by_key(|(i, _, p)| (p.replicas, std::cmp::Reverse(*i)));
+    let Some((_, best_metric, best)) = best else {
         // No metric could be computed: the controller does not scale.
         let (why, failed_reason) = proposals
             .iter()
-            .find_map(|(i, p)| {
-                let reason = match hpa.metrics[*i] {
+            .find_map(|(m, p)| {
+                let reason = match m {
                     MetricSpec::Resource { .. } => "FailedGetResourceMetric",
                     MetricSpec::Pods { .. } => "FailedGetPodsMetric",
                     MetricSpec::External { .. } => "FailedGetExternalMetric",
@@ -248,7 +249,7 @@ fn sync(
         now,
     );
     let targets_now = targets;
-    let label = hpa.metrics[best_i].label();
+    let label = best_metric.label();
     let value = best.value.clone();
     finish(
         store,

@@ -401,11 +401,7 @@ impl CapacityWait {
 fn capacity_wait(store: &Store, key: &(String, String)) -> Option<CapacityWait> {
     let name = crate::controllers::inferenceservice::predictor_name(&key.1);
     let d = store.deployment(&key.0, &name)?;
-    let pods: Vec<&crate::store::Pod> = store
-        .replicasets_of(d.uid)
-        .iter()
-        .flat_map(|rs| store.pods.values().filter(move |p| p.owner_rs == Some(rs.uid)))
-        .collect();
+    let pods: Vec<&crate::store::Pod> = store.pods_of_deployment(d.uid).collect();
     let ready = pods.iter().filter(|p| p.is_ready()).count() as i32;
     if ready >= d.spec.replicas {
         return None;
@@ -703,6 +699,7 @@ impl<'s> LiveServing<'s> {
             let Some(svc) = l.isvc.as_ref().and_then(|k| self.by_key.get(k)).copied() else {
                 continue;
             };
+            // `by_key` indexes `services`, built together and never changed.
             let run = &mut self.services[svc].run;
             match (edge, self.replica_of.get(&life).copied()) {
                 (Edge::Ready, None) => {

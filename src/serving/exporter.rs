@@ -38,6 +38,7 @@ impl Histogram {
 
     /// Records `v` in the first bucket whose bound is at least `v` (`le` is inclusive).
     pub(crate) fn observe(&mut self, v: f64) {
+        // At most `bounds.len()`, the `+Inf` bucket: `counts` has one more than `bounds`.
         let i = self.bounds.partition_point(|b| *b < v);
         self.counts[i] += 1;
         self.sum += v;

@@ -207,6 +207,7 @@ struct Loop<'a> {
 impl Loop<'_> {
     fn fail(&mut self, now: f64, reason: &'static str) {
         self.metrics.failed(now, reason);
+        // `set_waiting_for` sizes `waits` to any cause it sets.
         if let Some(c) = self.waiting_for {
             self.waits[c][1] += 1;
         }
@@ -273,6 +274,7 @@ impl Loop<'_> {
             return;
         };
         self.metrics.arrived(now);
+        // `set_waiting_for` sizes `waits` to any cause it sets.
         if let Some(c) = self.waiting_for {
             self.waits[c][0] += 1;
         }

@@ -177,6 +177,14 @@ impl Store {
         self.pods.named(ns, name)
     }
 
+    /// The pods of a Deployment's ReplicaSets, through each ReplicaSet's pod index.
+    pub(crate) fn pods_of_deployment(&self, dep: DeploymentId) -> impl Iterator<Item = &Pod> {
+        self.replicasets
+            .values()
+            .filter(move |r| r.deployment == Some(dep))
+            .flat_map(|r| r.pods.iter().filter_map(|id| self.pods.get(*id)))
+    }
+
     pub fn replicasets_of(&self, dep: DeploymentId) -> Vec<&ReplicaSet> {
         self.replicasets
             .values()
