@@ -19,6 +19,9 @@ use crate::store::{Admission, Store, Workload, WorkloadId, WorkloadSource};
 use crate::units::Quantity;
 use std::collections::BTreeSet;
 
+/// How Kueue's message for a workload waiting on its preemption victims reads.
+pub(crate) const PENDING_PREEMPTION: &str = "Pending the preemption of";
+
 pub(crate) const REASON_PENDING: &str = "Pending";
 pub(crate) const REASON_INADMISSIBLE: &str = "Inadmissible";
 
@@ -476,7 +479,7 @@ impl Pass<'_, '_> {
         }
         // Kueue counts the targets already being evicted too.
         let message = format!(
-            "{}. Pending the preemption of {} workload(s)",
+            "{}. {PENDING_PREEMPTION} {} workload(s)",
             e.assignment.message,
             e.targets.len()
         );

@@ -377,11 +377,11 @@ impl CapacityWait {
         }
         if let Some(w) = p.workload.and_then(|w| store.workloads.get(w)) {
             if w.admission.is_none() {
-                let preempting = store.workloads.values().any(|v| {
-                    v.finished_at.is_none()
-                        && v.admission.is_some()
-                        && v.evictions.last().is_some_and(|e| e.preemptor == Some(w.uid))
-                });
+                // Kueue's own message says when it waits for victims to go.
+                let preempting = w
+                    .pending_message
+                    .as_deref()
+                    .is_some_and(|m| m.contains(crate::kueue::scheduler::PENDING_PREEMPTION));
                 return Some(if preempting {
                     CapacityWait::KueuePreemption
                 } else {
