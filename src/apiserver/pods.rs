@@ -316,6 +316,13 @@ fn bind(store: &mut Store, id: PodId, node_name: &str) -> Vec<Change> {
     pod.unschedulable = None;
     let obj = format!("Pod {}/{}", pod.namespace, pod.name);
     let message = format!("Successfully assigned {}/{} to {node_name}", pod.namespace, pod.name);
+    // Only a binding raises the GPUs allocated, so the peak is found here.
+    if pod.requests.gpus() > 0 {
+        let now_held = crate::store::GpuAllocationPeak::of(store.nodes.values(), now);
+        if now_held.exceeds(store.gpu_allocation_peak.as_ref()) {
+            store.gpu_allocation_peak = Some(now_held);
+        }
+    }
     record(store, "Scheduled", obj, message);
     vec![Change::PodBound(id)]
 }

@@ -4,7 +4,7 @@
 //! tolerances. The comparison renders as a terminal table, as Markdown for a pull request,
 //! and as JUnit XML (`report::junit::render_comparison`).
 
-use super::model::{LatencySummary, ModelReport, Report, SloTermRecord, WorkloadRecord};
+use super::model::{LatencySummary, ModelMonthly, ModelReport, Monthly, Report, SloTermRecord, WorkloadRecord};
 use crate::scenario::printers::table;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
@@ -686,6 +686,47 @@ impl Builder<'_> {
             Good::Higher,
             limit,
         );
+        let (mb, mn) = (base.monthly.as_ref(), new.monthly.as_ref());
+        let unallocated = |m: Option<&Monthly>| {
+            m.and_then(|m| m.allocation_peak.as_ref())
+                .map(|p| p.gpus_unallocated as f64)
+        };
+        // Shown, never a regression: fewer spare GPUs is a fuller fleet as often as a
+        // worse one.
+        self.add(
+            "GPUs unallocated at the allocation peak".into(),
+            unallocated(mb),
+            unallocated(mn),
+            "",
+            Good::Higher,
+            Limit::Informational,
+        );
+        for name in union(
+            mb.into_iter().flat_map(|m| m.models.keys()),
+            mn.into_iter().flat_map(|m| m.models.keys()),
+        ) {
+            fn of<'m>(m: Option<&'m Monthly>, name: &str) -> Option<&'m ModelMonthly> {
+                m.and_then(|m| m.models.get(name))
+            }
+            self.add(
+                format!("{name} GPU busy fraction (of allocated)"),
+                of(mb, name).and_then(|x| x.busy_fraction),
+                of(mn, name).and_then(|x| x.busy_fraction),
+                "%",
+                Good::Higher,
+                limit,
+            );
+            // Shown, never a regression: less headroom under more load is the point of a
+            // smaller fleet.
+            self.add(
+                format!("{name} headroom in its busiest window"),
+                of(mb, name).and_then(|x| x.headroom),
+                of(mn, name).and_then(|x| x.headroom),
+                "%",
+                Good::Higher,
+                Limit::Informational,
+            );
+        }
     }
 
     fn cost(&mut self, base: &Report, new: &Report) {
@@ -704,6 +745,15 @@ impl Builder<'_> {
         for (label, pick) in costs {
             self.add(label.into(), pick(base), pick(new), "$", Good::Lower, limit);
         }
+        // Runs of different lengths compare fairly as a month.
+        self.add(
+            "cost per month (730 h)".into(),
+            base.monthly.as_ref().map(|m| m.usd),
+            new.monthly.as_ref().map(|m| m.usd),
+            "$",
+            Good::Lower,
+            limit,
+        );
         self.add(
             "idle GPU spend".into(),
             Some(base.cost.idle_usd),
@@ -958,6 +1008,63 @@ mod tests {
         for (new, metric, want) in cases {
             assert_eq!(verdict(&compare(&base, &new, &t), metric), want, "{metric}");
         }
+    }
+
+    /// The base report with a month: `usd` a month, chat `busy` of its GPUs with
+    /// `headroom` in its busiest window, `spare` GPUs unallocated at the allocation peak.
+    fn monthly(usd: f64, busy: f64, headroom: f64, spare: i64) -> Report {
+        let mut r = report(Some(0.0), 200.0, 0, 10.0, 0.6, true);
+        r.monthly = Some(Monthly {
+            usd,
+            models: [(
+                "chat".to_string(),
+                ModelMonthly {
+                    busy_fraction: Some(busy),
+                    headroom: Some(headroom),
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect(),
+            allocation_peak: Some(AllocationPeak {
+                gpus_unallocated: spare,
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        r
+    }
+
+    #[test]
+    fn monthly_cost_and_busy_fractions_regress_under_their_tolerances() {
+        let base = monthly(1000.0, 0.6, 0.3, 4);
+        let t = Tolerances::default();
+        let (cost, busy, headroom, spare) = (
+            "cost per month (730 h)",
+            "chat GPU busy fraction (of allocated)",
+            "chat headroom in its busiest window",
+            "GPUs unallocated at the allocation peak",
+        );
+        // (new report, metric, verdict)
+        let cases = [
+            (monthly(1000.0, 0.6, 0.3, 4), cost, Verdict::Same),
+            (monthly(1050.0, 0.6, 0.3, 4), cost, Verdict::Worse),
+            (monthly(1051.0, 0.6, 0.3, 4), cost, Verdict::Regression),
+            (monthly(900.0, 0.6, 0.3, 4), cost, Verdict::Better),
+            (monthly(1000.0, 0.55, 0.3, 4), busy, Verdict::Worse),
+            (monthly(1000.0, 0.54, 0.3, 4), busy, Verdict::Regression),
+            (monthly(1000.0, 0.7, 0.3, 4), busy, Verdict::Better),
+            (monthly(1000.0, 0.6, 0.0, 4), headroom, Verdict::Worse),
+            (monthly(1000.0, 0.6, 0.3, 0), spare, Verdict::Worse),
+        ];
+        for (new, metric, want) in cases {
+            assert_eq!(verdict(&compare(&base, &new, &t), metric), want, "{metric}");
+        }
+        // A report written before the month had none: its figures are new, not a move.
+        let older = report(Some(0.0), 200.0, 0, 10.0, 0.6, true);
+        let c = compare(&older, &base, &t);
+        assert_eq!(c.regressions(), 0, "{:#?}", c.rows);
+        assert_eq!(verdict(&compare(&base, &older, &t), cost), Verdict::Regression, "gone");
     }
 
     #[test]

@@ -17,17 +17,18 @@ pub(crate) struct NodeBill {
 }
 
 impl NodeBill {
-    fn usd(&self) -> f64 {
+    pub(crate) fn usd(&self) -> f64 {
         self.price_per_hour_usd.unwrap_or(0.0) * self.hours
     }
     /// What one GPU-hour of this node costs (its price shared by its GPUs).
     pub(crate) fn usd_per_gpu_hour(&self) -> Option<f64> {
         (self.gpus > 0).then(|| self.price_per_hour_usd.unwrap_or(0.0) / self.gpus as f64)
     }
-    fn gpu_hours_capacity(&self) -> f64 {
+    pub(crate) fn gpu_hours_capacity(&self) -> f64 {
         self.gpus as f64 * self.hours
     }
-    fn idle_usd(&self) -> f64 {
+    /// What its GPUs allocated to no pod cost.
+    pub(crate) fn idle_usd(&self) -> f64 {
         self.usd_per_gpu_hour().map_or(0.0, |p| {
             p * (self.gpu_hours_capacity() - self.gpu_hours_allocated).max(0.0)
         })
@@ -38,6 +39,8 @@ impl NodeBill {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PodUse {
     pub node: String,
+    /// The InferenceService it serves, `(namespace, name)`; none for other GPU pods.
+    pub service: Option<(String, String)>,
     pub gpu_seconds_allocated: f64,
     pub gpu_seconds_busy: f64,
 }
@@ -142,6 +145,7 @@ mod tests {
         let nodes = [node("a", "big", 4.0, 2.0, 4, 8.0), node("b", "big", 4.0, 2.0, 4, 2.0)];
         let pods = [PodUse {
             node: "a".into(),
+            service: None,
             gpu_seconds_allocated: 8.0 * 3600.0,
             gpu_seconds_busy: 3.0 * 3600.0,
         }];

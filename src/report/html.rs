@@ -87,6 +87,10 @@ pub fn render(report: &Report, plots: &[Plot]) -> String {
     expectations(&mut o, report);
     section(&mut o, "cost", "Cost");
     cost(&mut o, &report.cost);
+    if report.monthly.is_some() {
+        section(&mut o, "monthly", "Monthly");
+        monthly(&mut o, report);
+    }
     if !report.cold_starts.is_empty() {
         section(&mut o, "cold-starts", "Model start-up");
         cold_starts(&mut o, report);
@@ -132,7 +136,11 @@ fn header(o: &mut String, report: &Report) {
         };
         let _ = write!(o, " <span class=\"verdict {class}\">{text}</span>");
     }
-    o.push_str("</p>\n<nav><a href=\"#summary\">Summary</a><a href=\"#plots\">Plots</a><a href=\"#timeline\">Timeline</a><a href=\"#deadlocks\">Deadlocks</a><a href=\"#expectations\">Expectations</a><a href=\"#cost\">Cost</a></nav>\n");
+    o.push_str("</p>\n<nav><a href=\"#summary\">Summary</a><a href=\"#plots\">Plots</a><a href=\"#timeline\">Timeline</a><a href=\"#deadlocks\">Deadlocks</a><a href=\"#expectations\">Expectations</a><a href=\"#cost\">Cost</a>");
+    if report.monthly.is_some() {
+        o.push_str("<a href=\"#monthly\">Monthly</a>");
+    }
+    o.push_str("</nav>\n");
 }
 
 fn summary(o: &mut String, report: &Report) {
@@ -313,6 +321,75 @@ fn cost(o: &mut String, c: &Cost) {
         or_dash(c.allocated_not_busy_usd, money),
         or_dash(c.usd_per_million_output_tokens, money)
     );
+}
+
+/// The run as a month of the same usage: spend, GPUs allocated and busy, headroom.
+fn monthly(o: &mut String, report: &Report) {
+    use super::summary::{dollars, gpus, percent};
+    let Some(m) = &report.monthly else { return };
+    let c = &report.cost;
+    let _ = writeln!(
+        o,
+        "<p>The run's spend rate ({} over {} h) for {} hours (8,760 ÷ 12), at the on-demand prices of {}.</p>\n<table>\n<tr><th>figure</th><th>per month</th></tr>",
+        money(c.total_usd),
+        num(c.hours, 2),
+        num(m.hours_per_month, 0),
+        escape(&c.price_date)
+    );
+    let row = |o: &mut String, figure: &str, usd: String| {
+        let _ = writeln!(o, "<tr><td>{}</td><td class=\"num\">{}</td></tr>", escape(figure), usd);
+    };
+    row(o, "nodes", dollars(m.usd));
+    row(o, "idle GPUs (allocated to no pod)", dollars(m.idle_usd));
+    row(o, "allocated to engines but not busy", or_dash(m.allocated_not_busy_usd, dollars));
+    for (pool, usd) in &m.by_node_pool {
+        let types = c.by_node_pool.get(pool).map(|p| p.instance_type.as_str()).unwrap_or("-");
+        row(o, &format!("node pool {pool} ({types})"), dollars(*usd));
+    }
+    for (isvc, usd) in &m.by_inference_service {
+        row(o, &format!("InferenceService {isvc} GPUs"), dollars(*usd));
+    }
+    o.push_str("</table>\n");
+    let g = &m.gpus;
+    let _ = writeln!(
+        o,
+        "<p>GPUs on average over the run: {} offered, {} allocated ({}), {} busy in engine steps ({} of allocated).</p>",
+        gpus(g.offered),
+        gpus(g.allocated),
+        percent(Some(g.allocated_fraction)),
+        or_dash(g.busy, gpus),
+        percent(g.busy_fraction)
+    );
+    if let Some(p) = &m.allocation_peak {
+        let _ = writeln!(
+            o,
+            "<p>Allocation peak: {} of {} allocatable GPUs allocated at {}, {} never allocated then.</p>",
+            p.gpus_allocated,
+            p.gpus_allocatable,
+            clock(p.t_s),
+            p.gpus_unallocated
+        );
+    }
+    if m.models.is_empty() {
+        return;
+    }
+    o.push_str("<table>\n<tr><th>model</th><th>GPUs</th><th>GPU cost per month</th><th>busy</th><th>busiest window</th><th>its busy share</th><th>headroom</th><th>most waiting</th><th>KV-cache preemptions</th></tr>\n");
+    for (name, x) in &m.models {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(name),
+            gpus(x.gpus_allocated),
+            dollars(x.usd),
+            percent(x.busy_fraction),
+            x.peak_busy_window_s.map_or_else(|| "-".into(), clock),
+            percent(x.peak_busy_fraction),
+            percent(x.headroom),
+            x.peak_waiting,
+            x.kv_cache_preemptions
+        );
+    }
+    o.push_str("</table>\n");
 }
 
 #[cfg(test)]

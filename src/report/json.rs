@@ -28,6 +28,13 @@ pub(crate) fn build(r: &RunResult) -> Report {
     let pod_use = pod_uses(r, secs(w.now));
     let utilization = utilization(r, &fleet, &pod_use);
     let cost = cost(r, &fleet.bills, &pod_use);
+    let monthly = super::monthly::section(
+        cost.hours,
+        &fleet.bills,
+        &pod_use,
+        &r.served.models,
+        w.gpu_allocation_peak.map(allocation_peak),
+    );
     let p = &r.prepared;
     Report {
         schema: SCHEMA.to_string(),
@@ -47,6 +54,7 @@ pub(crate) fn build(r: &RunResult) -> Report {
         models: r.served.models.clone(),
         utilization,
         cost,
+        monthly,
         deadlocks: deadlocks(r),
         expectations: Vec::new(),
         faults: super::faults::section(r),
@@ -538,6 +546,7 @@ fn pod_uses(r: &RunResult, end_s: f64) -> Vec<PodUse> {
         .iter()
         .map(|l| PodUse {
             node: l.node.clone(),
+            service: l.isvc.clone(),
             gpu_seconds_allocated: (l.gone_s.unwrap_or(end_s) - l.bound_s).max(0.0) * l.gpus as f64,
             gpu_seconds_busy: if l.ready_s.is_some() {
                 r.served.busy_s.get(&l.pod).copied().unwrap_or(0.0)
@@ -546,6 +555,17 @@ fn pod_uses(r: &RunResult, end_s: f64) -> Vec<PodUse> {
             },
         })
         .collect()
+}
+
+/// The report's allocation peak; a GPU count beyond i64 is no fleet, so it saturates.
+fn allocation_peak(p: crate::store::GpuAllocationPeak) -> AllocationPeak {
+    let count = |n: i128| i64::try_from(n).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX });
+    AllocationPeak {
+        t_s: secs(p.at),
+        gpus_allocated: count(p.allocated),
+        gpus_allocatable: count(p.allocatable),
+        gpus_unallocated: count(p.unallocated),
+    }
 }
 
 fn round_to(x: f64, scale: f64) -> f64 {

@@ -58,6 +58,7 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
     scaling(&mut o, report);
     cold_starts(&mut o, report);
     utilization_and_cost(&mut o, report);
+    monthly(&mut o, report);
     if !report.expectations.is_empty() {
         o.push_str("\n## Expectations\n\n| result | expectation | detail |\n|---|---|---|\n");
         for e in &report.expectations {
@@ -201,6 +202,67 @@ fn utilization_and_cost(o: &mut String, report: &Report) {
             hours(p.node_hours),
             money(p.usd),
             money(p.idle_usd)
+        ));
+    }
+}
+
+/// The run as a month of the same usage: spend, GPUs allocated and busy, headroom.
+fn monthly(o: &mut String, report: &Report) {
+    use super::summary::{dollars, gpus, percent};
+    let Some(m) = &report.monthly else { return };
+    let c = &report.cost;
+    o.push_str(&format!(
+        "\n## Monthly\n\nThe run's spend rate ({} over {} h) for {:.0} hours (8,760 ÷ 12), at the on-demand prices of {}.\n\n| figure | per month |\n|---|---|\n| nodes | {} |\n| idle GPUs (allocated to no pod) | {} |\n| allocated to engines but not busy | {} |\n",
+        money(c.total_usd),
+        hours(c.hours),
+        m.hours_per_month,
+        c.price_date,
+        dollars(m.usd),
+        dollars(m.idle_usd),
+        or_dash(m.allocated_not_busy_usd, dollars),
+    ));
+    for (pool, usd) in &m.by_node_pool {
+        let types = c.by_node_pool.get(pool).map(|p| p.instance_type.as_str()).unwrap_or("-");
+        o.push_str(&format!("| node pool {pool} ({types}) | {} |\n", dollars(*usd)));
+    }
+    for (isvc, usd) in &m.by_inference_service {
+        o.push_str(&format!("| InferenceService {isvc} GPUs | {} |\n", dollars(*usd)));
+    }
+    let g = &m.gpus;
+    o.push_str(&format!(
+        "\nGPUs on average over the run: {} offered, {} allocated ({}), {} busy in engine steps ({} of allocated).\n",
+        gpus(g.offered),
+        gpus(g.allocated),
+        percent(Some(g.allocated_fraction)),
+        or_dash(g.busy, gpus),
+        percent(g.busy_fraction),
+    ));
+    if let Some(p) = &m.allocation_peak {
+        o.push_str(&format!(
+            "\nAllocation peak: {} of {} allocatable GPUs allocated at {}, {} never allocated then.\n",
+            p.gpus_allocated,
+            p.gpus_allocatable,
+            super::summary::clock(p.t_s),
+            p.gpus_unallocated
+        ));
+    }
+    if m.models.is_empty() {
+        return;
+    }
+    o.push_str(
+        "\n| model | GPUs | GPU cost per month | busy | busiest window | its busy share | headroom | most waiting | KV-cache preemptions |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for (name, x) in &m.models {
+        o.push_str(&format!(
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            gpus(x.gpus_allocated),
+            dollars(x.usd),
+            percent(x.busy_fraction),
+            x.peak_busy_window_s.map_or_else(|| "-".into(), super::summary::clock),
+            percent(x.peak_busy_fraction),
+            percent(x.headroom),
+            x.peak_waiting,
+            x.kv_cache_preemptions
         ));
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub(crate) mod monthly;
 pub mod plots;
 pub(crate) mod read;
 pub mod summary;

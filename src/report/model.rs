@@ -93,6 +93,10 @@ pub struct Report {
     pub utilization: Utilization,
     /// What the run's nodes cost at on-demand prices.
     pub cost: Cost,
+    /// The run's spend rate, GPU use and headroom as a month of this usage; null for a
+    /// run of no length (no rate to extrapolate).
+    #[serde(default)]
+    pub monthly: Option<Monthly>,
     /// Rollout deadlocks found, with their diagnosis and fix.
     pub deadlocks: Vec<DeadlockRecord>,
     /// The scenario's `expect:` entries and whether each held.
@@ -651,6 +655,11 @@ pub struct Window {
     pub queue_p50_ms: Option<f64>,
     /// 95th percentile queueing delay of the requests completed in it, milliseconds.
     pub queue_p95_ms: Option<f64>,
+    /// The service's replicas' GPU-seconds in engine steps within the window ÷ their
+    /// GPU-seconds with a running engine (Ready until the pod is gone or its node dead)
+    /// within it, 4 decimals; null when no engine ran in it.
+    #[serde(default)]
+    pub busy_fraction: Option<f64>,
 }
 
 /// One replica's part in serving.
@@ -773,6 +782,92 @@ pub struct GpuHours {
     pub allocated: f64,
     /// Busy in engine steps; null without traffic.
     pub busy: Option<f64>,
+}
+
+/// The run as a month of the same usage: what the nodes would cost over
+/// [`Monthly::hours_per_month`] hours at the rate the run spent (its spend ÷ its hours, at
+/// the catalog's on-demand prices), the GPUs in allocated and busy terms, and how much more
+/// the served models and the fleet could take. Money is US dollars a month, rounded to
+/// cents, extrapolated from the unrounded spend (so `usd` matches `cost.total_usd ÷
+/// cost.hours × 730` up to the rounding of `total_usd` to cents).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Monthly {
+    /// Hours in a month: 730 (8,760 hours a year ÷ 12).
+    pub hours_per_month: f64,
+    /// The nodes' spend a month.
+    pub usd: f64,
+    /// Per priced instance type.
+    pub by_instance_type: IndexMap<String, f64>,
+    /// Per node pool.
+    pub by_node_pool: IndexMap<String, f64>,
+    /// Per InferenceService (`namespace/name`): its pods' GPU-hours at their nodes' price
+    /// per GPU-hour (`inference_services[].gpu_cost_usd`) a month; empty without traffic.
+    pub by_inference_service: IndexMap<String, f64>,
+    /// The part of `usd` on GPUs allocated to no pod.
+    pub idle_usd: f64,
+    /// The part of `usd` on GPUs allocated to engine pods outside engine steps; null
+    /// without traffic.
+    pub allocated_not_busy_usd: Option<f64>,
+    /// The fleet's GPUs on average over the run.
+    pub gpus: MonthlyGpus,
+    /// Per service with traffic, by its `models` key: its GPUs, how busy, and headroom.
+    pub models: IndexMap<String, ModelMonthly>,
+    /// The most GPUs allocated at once and the GPUs left unallocated then; null when no
+    /// pod held a GPU.
+    pub allocation_peak: Option<AllocationPeak>,
+}
+
+/// The fleet's GPUs on average over the run (GPU-hours ÷ the run's hours), 2 decimals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyGpus {
+    /// On the nodes (failed GPUs included: they are paid for).
+    pub offered: f64,
+    /// Allocated to pods.
+    pub allocated: f64,
+    /// Busy in engine steps; null without traffic.
+    pub busy: Option<f64>,
+    /// Allocated ÷ offered GPU-hours, 4 decimals (0 without GPUs).
+    pub allocated_fraction: f64,
+    /// Busy ÷ allocated GPU-hours of the GPU pods (`utilization.gpu_busy.busy_fraction`);
+    /// null without traffic.
+    pub busy_fraction: Option<f64>,
+}
+
+/// One served model's GPUs, how busy its replicas were, and how much more they could take.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelMonthly {
+    /// Its pods' GPUs on average over the run, 2 decimals.
+    pub gpus_allocated: f64,
+    /// Its pods' GPU cost a month.
+    pub usd: f64,
+    /// Its replicas' GPU-seconds in engine steps ÷ its pods' allocated GPU-seconds,
+    /// 4 decimals; null when its pods held no GPU.
+    pub busy_fraction: Option<f64>,
+    /// The largest `busy_fraction` of its metrics windows; null when none has one.
+    pub peak_busy_fraction: Option<f64>,
+    /// The start of that window, seconds (the first, on a tie).
+    pub peak_busy_window_s: Option<f64>,
+    /// 1 − `peak_busy_fraction`: the share of its engines' time in its busiest window
+    /// spent outside steps, 4 decimals; null with it.
+    pub headroom: Option<f64>,
+    /// The most requests waiting for a batch slot at once (`windows[].waiting_max`).
+    pub peak_waiting: u64,
+    /// Recomputations after running out of KV-cache blocks (`models.*.preemptions`).
+    pub kv_cache_preemptions: u64,
+}
+
+/// The instant the most GPUs were allocated to pods at once (the first with the fewest
+/// unallocated GPUs, when it recurs).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AllocationPeak {
+    /// When, seconds.
+    pub t_s: f64,
+    /// GPUs allocated to pods then.
+    pub gpus_allocated: i64,
+    /// GPUs the nodes offered pods then (allocatable: a failed GPU is not).
+    pub gpus_allocatable: i64,
+    /// GPUs allocatable and not allocated then, per node, summed: the fleet's headroom.
+    pub gpus_unallocated: i64,
 }
 
 /// A rollout deadlock.

@@ -246,6 +246,10 @@ pub fn render(report: &Report) -> String {
     }
     o.push_str(&spend);
     o.push('\n');
+    if let Some(line) = monthly_line(report) {
+        o.push_str(&line);
+        o.push('\n');
+    }
     let ex = &report.expectations;
     if !ex.is_empty() {
         let passed = ex.iter().filter(|e| e.passed).count();
@@ -259,4 +263,136 @@ pub fn render(report: &Report) -> String {
         o.push_str(&format!("note: {w}\n"));
     }
     o
+}
+
+/// Whole dollars with thousands separators (`$64,145`): a month extrapolated from a run is
+/// no more precise than that.
+pub(crate) fn dollars(x: f64) -> String {
+    let whole = x.round().abs() as u64;
+    let digits = whole.to_string();
+    let mut o = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            o.push(',');
+        }
+        o.push(c);
+    }
+    let sign = if x.round() < 0.0 { "-" } else { "" };
+    format!("{sign}${o}")
+}
+
+/// A mean GPU count: whole when it is, else two decimals.
+pub(crate) fn gpus(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// A share as a percentage with one decimal, `-` when not measured.
+pub(crate) fn percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |x| format!("{:.1}%", x * 100.0))
+}
+
+/// The run as a month in one line: the spend at its rate, the GPUs allocated and busy, and
+/// headroom (the fleet's at its allocation peak, each model's in its busiest window).
+pub(crate) fn monthly_line(report: &Report) -> Option<String> {
+    let m = report.monthly.as_ref()?;
+    let g = &m.gpus;
+    let mut o = format!(
+        "≈ {}/month at this usage ({:.0} h, on-demand prices of {}), GPUs {} allocated of {} offered",
+        dollars(m.usd),
+        m.hours_per_month,
+        report.cost.price_date,
+        gpus(g.allocated),
+        gpus(g.offered),
+    );
+    if let Some(b) = g.busy_fraction {
+        o.push_str(&format!(", {} busy", percent(Some(b))));
+    }
+    let mut headroom = Vec::new();
+    if let Some(p) = &m.allocation_peak {
+        headroom.push(format!(
+            "{} GPUs unallocated at the allocation peak ({} of {})",
+            p.gpus_unallocated, p.gpus_allocated, p.gpus_allocatable
+        ));
+    }
+    for (name, x) in &m.models {
+        if let Some(h) = x.headroom {
+            headroom.push(format!("{name} {:.0}%", h * 100.0));
+        }
+    }
+    if !headroom.is_empty() {
+        o.push_str(&format!("; headroom: {}", headroom.join(", ")));
+    }
+    Some(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_counts_read_as_a_planner_writes_them() {
+        // (dollars, text)
+        for (x, want) in [
+            (0.0, "$0"),
+            (999.4, "$999"),
+            (1000.0, "$1,000"),
+            (64145.49, "$64,145"),
+            (1234567.0, "$1,234,567"),
+            (-1500.0, "-$1,500"),
+        ] {
+            assert_eq!(dollars(x), want, "{x}");
+        }
+        for (x, want) in [(8.0, "8"), (3.75, "3.75"), (0.0, "0")] {
+            assert_eq!(gpus(x), want, "{x}");
+        }
+        assert_eq!(percent(Some(0.3125)), "31.2%");
+        assert_eq!(percent(None), "-");
+    }
+
+    #[test]
+    fn the_monthly_line_says_only_what_was_measured() {
+        use crate::report::model::{AllocationPeak, ModelMonthly, Monthly, MonthlyGpus};
+        let mut report = Report::default();
+        assert_eq!(monthly_line(&report), None, "a run of no length has no month");
+        report.cost.price_date = "2026-09".into();
+        report.monthly = Some(Monthly {
+            hours_per_month: 730.0,
+            usd: 23360.0,
+            gpus: MonthlyGpus {
+                offered: 16.0,
+                allocated: 8.0,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        assert_eq!(
+            monthly_line(&report).as_deref(),
+            Some("≈ $23,360/month at this usage (730 h, on-demand prices of 2026-09), GPUs 8 allocated of 16 offered")
+        );
+        if let Some(m) = report.monthly.as_mut() {
+            m.gpus.busy_fraction = Some(0.31);
+            m.allocation_peak = Some(AllocationPeak {
+                t_s: 60.0,
+                gpus_allocated: 10,
+                gpus_allocatable: 16,
+                gpus_unallocated: 6,
+            });
+            m.models.insert(
+                "chat".into(),
+                ModelMonthly {
+                    headroom: Some(0.2),
+                    ..Default::default()
+                },
+            );
+        }
+        let line = monthly_line(&report).unwrap_or_default();
+        assert!(
+            line.ends_with("8 allocated of 16 offered, 31.0% busy; headroom: 6 GPUs unallocated at the allocation peak (10 of 16), chat 20%"),
+            "{line}"
+        );
+    }
 }

@@ -155,6 +155,9 @@ pub struct ModelMetrics {
     /// held requests), and the most of them in the open window.
     waiting: u64,
     window_waiting_max: u64,
+    /// The open window's GPU-seconds in engine steps and with a running engine, once the
+    /// service has measured them (at the window's end).
+    window_busy: Option<(f64, f64)>,
 }
 
 impl ModelMetrics {
@@ -175,6 +178,16 @@ impl ModelMetrics {
             cached_tokens: 0,
             waiting: 0,
             window_waiting_max: 0,
+            window_busy: None,
+        }
+    }
+
+    /// Window `index` ended with its replicas `busy_gpu_s` GPU-seconds in engine steps of
+    /// `engine_gpu_s` with a running engine. Kept only for the open window: a later one has
+    /// had no request (events come in time order), so it is not reported.
+    pub(crate) fn window_busy(&mut self, index: u64, busy_gpu_s: f64, engine_gpu_s: f64) {
+        if index == self.window_index {
+            self.window_busy = Some((busy_gpu_s, engine_gpu_s));
         }
     }
 
@@ -215,8 +228,13 @@ impl ModelMetrics {
                 e2e_p95_ms: at(Metric::E2e, 0.95),
                 queue_p50_ms: at(Metric::Queue, 0.5),
                 queue_p95_ms: at(Metric::Queue, 0.95),
+                busy_fraction: self
+                    .window_busy
+                    .filter(|(_, engine)| *engine > 0.0)
+                    .map(|(busy, engine)| (busy / engine * 1e4).round() / 1e4),
             });
         }
+        self.window_busy = None;
         // A request is recorded once, in its window; the run's totals gather each window
         // as it closes.
         self.total.absorb(&mut self.window);

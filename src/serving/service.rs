@@ -177,6 +177,15 @@ struct Loop<'a> {
     load: Vec<u32>,
     completed: Vec<u64>,
     busy: Vec<f64>,
+    /// Per replica: seconds its engine ran before `engine_since` (Ready until its pod was
+    /// gone or its node died), and since when it runs now.
+    engine_s: Vec<f64>,
+    engine_since: Vec<Option<f64>>,
+    /// The metrics window whose busy share is being measured, its end, and the replicas'
+    /// GPU-seconds in steps and with a running engine at its start.
+    busy_window: u64,
+    busy_window_end: f64,
+    busy_at_start: (f64, f64),
     pending: VecDeque<(Request, f64)>,
     timer: Option<f64>,
     router: Router,
@@ -258,6 +267,9 @@ impl Loop<'_> {
     }
 
     fn handle(&mut self, next: Next, now: f64) {
+        if now >= self.busy_window_end {
+            self.close_busy_window(now);
+        }
         self.now = now;
         match next {
             Next::Step(i) => self.step(i),
@@ -267,6 +279,39 @@ impl Loop<'_> {
                 self.lifecycle_event(ev, now);
             }
         }
+    }
+
+    /// The replicas' GPU-seconds in engine steps, and with a running engine, from the
+    /// start to `t` (no event between the last handled and `t`: each engine's state holds).
+    fn gpu_seconds_at(&self, t: f64) -> (f64, f64) {
+        let (mut busy, mut engine) = (0.0, 0.0);
+        for (i, span) in self.spans.iter().enumerate() {
+            let gpus = span.gpus as f64;
+            let b = self.replicas[i].as_ref().map_or(self.busy[i], |r| r.busy_until(t));
+            let up = self.engine_s[i] + self.engine_since[i].map_or(0.0, |s| (t - s).max(0.0));
+            busy += b * gpus;
+            engine += up * gpus;
+        }
+        (busy, engine)
+    }
+
+    /// Hands the metrics window that ended before `now` its busy share, and starts
+    /// measuring the window `now` falls in. Windows skipped in between saw no event, so
+    /// they hold no request and are not reported.
+    fn close_busy_window(&mut self, now: f64) {
+        let w = self.spec.window_s;
+        let end = self.busy_window_end.min(now);
+        let at_end = self.gpu_seconds_at(end);
+        let (b0, e0) = self.busy_at_start;
+        self.metrics
+            .window_busy(self.busy_window, at_end.0 - b0, at_end.1 - e0);
+        // The window of `now` as the metrics count it, never the one just closed (a
+        // float's rounding at the boundary must not measure a window twice).
+        let index = ((now / w).floor().max(0.0) as u64).max(self.busy_window + 1);
+        let start = index as f64 * w;
+        self.busy_at_start = if start <= end { at_end } else { self.gpu_seconds_at(start) };
+        self.busy_window = index;
+        self.busy_window_end = (index + 1) as f64 * w;
     }
 
     fn arrive(&mut self, s: usize, now: f64) {
@@ -298,6 +343,7 @@ impl Loop<'_> {
                     return;
                 }
                 self.replicas[i] = Some(Replica::new(s.cost, s.limits, self.spec.fidelity));
+                self.engine_since[i] = Some(now);
                 let at = self.accepting.partition_point(|&x| x < i);
                 self.accepting.insert(at, i);
                 for (req, _) in std::mem::take(&mut self.pending) {
@@ -402,6 +448,9 @@ impl Loop<'_> {
             self.busy[i] = r.busy_until(now);
             lost = r.drain().len();
         }
+        if let Some(since) = self.engine_since[i].take() {
+            self.engine_s[i] += (now - since).max(0.0);
+        }
         for _ in 0..lost {
             self.fail(now, reason);
         }
@@ -486,6 +535,16 @@ impl<'a> ServiceRun<'a> {
             load: Vec::new(),
             completed: Vec::new(),
             busy: Vec::new(),
+            engine_s: Vec::new(),
+            engine_since: Vec::new(),
+            busy_window: 0,
+            // No window to measure when it has no width (the scenario requires one).
+            busy_window_end: if spec.window_s > 0.0 && spec.window_s.is_finite() {
+                spec.window_s
+            } else {
+                f64::INFINITY
+            },
+            busy_at_start: (0.0, 0.0),
             pending: VecDeque::new(),
             timer: None,
             router: Router::new(spec.router, {
@@ -523,6 +582,8 @@ impl<'a> ServiceRun<'a> {
         lp.load.push(0);
         lp.completed.push(0);
         lp.busy.push(0.0);
+        lp.engine_s.push(0.0);
+        lp.engine_since.push(None);
         lp.waiting.push(0);
         if let Some(e) = lp.exported.as_mut() {
             e.push(VllmCounters::default());
@@ -677,6 +738,11 @@ impl<'a> ServiceRun<'a> {
                 p.set(Phase::Requests, now, end);
             }
             lp.handle(next, now);
+        }
+        // The last window, cut at the run's end.
+        if lp.busy_window_end.is_finite() {
+            lp.busy_window_end = lp.busy_window_end.min(end);
+            lp.close_busy_window(end);
         }
         let lp = self.0;
         let mut in_flight = lp.pending.len() as u64;

@@ -22,7 +22,7 @@ pub use fault::{DepartedNode, Environment, FaultRecord, PodOwner};
 pub use ids::{DeploymentId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId, PodId, ReplicaSetId, WorkloadId};
 pub use kserve::InferenceServiceState;
 pub use lws::LeaderWorkerSet;
-pub use node::{Node, NodeReady};
+pub use node::{GpuAllocationPeak, Node, NodeReady};
 pub use objects::{Named, Objects};
 pub use pod::{ColdStart, CrashState, Pod, StartPhase};
 pub use workload::{Admission, EvictionEvent, PodGroup, Workload, WorkloadSource, WorkloadState};
@@ -77,6 +77,8 @@ pub struct Store {
     pub events: Vec<LogEvent>,
     /// Nodes deleted during the run, for the bill.
     pub departed_nodes: Vec<DepartedNode>,
+    /// The most GPUs allocated to pods at once so far, for the report's headroom.
+    pub gpu_allocation_peak: Option<GpuAllocationPeak>,
     /// The faults injected so far and what they struck.
     pub faults: Vec<FaultRecord>,
     /// Model storage and the image registry, as faults leave them.
@@ -111,6 +113,7 @@ impl Store {
             manifests: BTreeMap::new(),
             events: Vec::new(),
             departed_nodes: Vec::new(),
+            gpu_allocation_peak: None,
             faults: Vec::new(),
             environment: Environment::default(),
             next_id: 1,

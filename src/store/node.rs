@@ -44,6 +44,44 @@ pub enum NodeReady {
     Unknown,
 }
 
+/// The instant the most GPUs were allocated to pods at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GpuAllocationPeak {
+    pub at: SimTime,
+    /// GPUs requested by the pods bound to the nodes.
+    pub allocated: i128,
+    /// GPUs the nodes offer pods (allocatable; a failed GPU is withdrawn).
+    pub allocatable: i128,
+    /// Per node, allocatable GPUs no pod requests, summed (a node whose pods hold more than
+    /// it now offers, after a GPU failed, counts none).
+    pub unallocated: i128,
+}
+
+impl GpuAllocationPeak {
+    /// The fleet's GPUs at `at`.
+    pub(crate) fn of<'a>(nodes: impl IntoIterator<Item = &'a Node>, at: SimTime) -> GpuAllocationPeak {
+        let mut peak = GpuAllocationPeak {
+            at,
+            allocated: 0,
+            allocatable: 0,
+            unallocated: 0,
+        };
+        for n in nodes {
+            let (requested, offered) = (n.requested.gpus().max(0), n.gpu_capacity().max(0));
+            peak.allocated += requested;
+            peak.allocatable += offered;
+            peak.unallocated += (offered - requested).max(0);
+        }
+        peak
+    }
+
+    /// Whether `self` replaces `held` as the peak: more GPUs allocated, or as many with
+    /// fewer left unallocated (the tighter moment is the one to plan for).
+    pub(crate) fn exceeds(&self, held: Option<&GpuAllocationPeak>) -> bool {
+        held.is_none_or(|h| (self.allocated, -self.unallocated) > (h.allocated, -h.unallocated))
+    }
+}
+
 impl Node {
     /// Brings the allocation integral up to `now`; call before `requested` changes.
     pub(crate) fn account(&mut self, now: SimTime) {
