@@ -273,13 +273,13 @@ impl Replica {
     }
 
     /// Seconds spent in steps up to `now`, counting the part of the planned segment (a
-    /// step, or a run of them: the GPUs are busy throughout) that has elapsed.
+    /// step, or a run of them: the GPUs are busy throughout) that has elapsed. A segment
+    /// starts after `now` only where a decode run was cut for an arrival (`submit`): the
+    /// run's steps up to the cut are in `busy_s` already, so the part of them still ahead
+    /// of `now` is taken back.
     pub(crate) fn busy_until(&self, now: f64) -> f64 {
-        let current = self
-            .segment
-            .as_ref()
-            .map_or(0.0, |s| (now.min(s.end) - s.start).max(0.0));
-        self.busy_s + current
+        let current = self.segment.as_ref().map_or(0.0, |s| now.min(s.end) - s.start);
+        (self.busy_s + current).max(0.0)
     }
 
     /// When this replica next needs `advance`.
