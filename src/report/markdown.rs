@@ -250,17 +250,18 @@ fn monthly(o: &mut String, report: &Report) {
         return;
     }
     o.push_str(
-        "\n| model | GPUs | GPU cost per month | busy | busiest window | its busy share | headroom | most waiting | KV-cache preemptions |\n|---|---|---|---|---|---|---|---|---|\n",
+        "\n| model | GPUs | GPU cost per month | busy | busiest window | its busy share | headroom | KV-cache peak | most waiting | KV-cache preemptions |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (name, x) in &m.models {
         o.push_str(&format!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             gpus(x.gpus_allocated),
             dollars(x.usd),
             percent(x.busy_fraction),
             x.peak_busy_window_s.map_or_else(|| "-".into(), super::summary::clock),
             percent(x.peak_busy_fraction),
             percent(x.headroom),
+            percent(x.peak_kv_cache_usage),
             x.peak_waiting,
             x.kv_cache_preemptions
         ));

@@ -675,6 +675,10 @@ pub struct ReplicaRecord {
     pub completed: u64,
     /// Seconds its engine spent in steps.
     pub busy_s: f64,
+    /// The most of its KV cache in use at once once a step was scheduled (vLLM's
+    /// `kv_cache_usage_perc` at its peak), as a share, 4 decimals; 0 when it never ran.
+    #[serde(default)]
+    pub kv_cache_usage_max: f64,
 }
 
 /// GPU-hours offered, allocated and busy.
@@ -850,6 +854,9 @@ pub struct ModelMonthly {
     /// 1 − `peak_busy_fraction`: the share of its engines' time in its busiest window
     /// spent outside steps, 4 decimals; null with it.
     pub headroom: Option<f64>,
+    /// The most of a replica's KV cache in use at once (`replicas[].kv_cache_usage_max`);
+    /// null when it had no replica.
+    pub peak_kv_cache_usage: Option<f64>,
     /// The most requests waiting for a batch slot at once (`windows[].waiting_max`).
     pub peak_waiting: u64,
     /// Recomputations after running out of KV-cache blocks (`models.*.preemptions`).

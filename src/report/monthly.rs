@@ -134,6 +134,7 @@ fn model(m: &ModelReport, allocated_s: f64, busy_s: f64, hours: f64, usd: f64) -
         // A window's busy time never exceeds its engine time, so this is within [0, 1]; the
         // clamp only keeps a rounding at 1 from reading as a negative headroom.
         headroom: peak.map(|p| round_to((1.0 - p.0).clamp(0.0, 1.0), 1e4)),
+        peak_kv_cache_usage: m.replicas.iter().map(|r| r.kv_cache_usage_max).reduce(f64::max),
         peak_waiting: m.windows.iter().map(|w| w.waiting_max).max().unwrap_or(0),
         kv_cache_preemptions: m.preemptions,
     }
@@ -142,7 +143,7 @@ fn model(m: &ModelReport, allocated_s: f64, busy_s: f64, hours: f64, usd: f64) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::Window;
+    use crate::report::model::{ReplicaRecord, Window};
 
     fn node(name: &str, pool: &str, price: f64, hours: f64, gpus: u32, allocated: f64) -> NodeBill {
         NodeBill {
@@ -179,9 +180,14 @@ mod tests {
     fn fleet() -> (Vec<NodeBill>, Vec<PodUse>, IndexMap<String, ModelReport>) {
         let nodes = vec![node("a", "big", 4.0, 2.0, 4, 8.0), node("b", "big", 4.0, 2.0, 4, 2.0)];
         let pods = vec![pod("a", "chat", 8.0, 3.0)];
+        let replica = |kv: f64| ReplicaRecord {
+            kv_cache_usage_max: kv,
+            ..Default::default()
+        };
         let chat = ModelReport {
             namespace: "ai".into(),
             preemptions: 7,
+            replicas: vec![replica(0.5), replica(0.9)],
             windows: vec![
                 window(0.0, Some(0.25), 1),
                 window(60.0, Some(0.8), 5),
@@ -222,6 +228,7 @@ mod tests {
             ("chat.peak_busy_window_s", chat.and_then(|c| c.peak_busy_window_s), 60.0),
             ("chat.headroom", chat.and_then(|c| c.headroom), 0.2),
             ("chat.peak_waiting", chat.map(|c| c.peak_waiting as f64), 5.0),
+            ("chat.peak_kv_cache_usage", chat.and_then(|c| c.peak_kv_cache_usage), 0.9),
             ("chat.kv_cache_preemptions", chat.map(|c| c.kv_cache_preemptions as f64), 7.0),
         ];
         for (figure, got, want) in cases {
@@ -256,6 +263,7 @@ mod tests {
             for (name, x) in &m.models {
                 // No pod, no window with an engine: nothing measured, nothing claimed.
                 assert_eq!((x.busy_fraction, x.peak_busy_fraction, x.headroom), (None, None, None), "{name}");
+                assert_eq!(x.peak_kv_cache_usage, None, "{name}: no replica, no KV cache");
                 assert_eq!((x.gpus_allocated, x.usd), (0.0, 0.0), "{name}");
             }
         }

@@ -314,17 +314,32 @@ pub(crate) fn monthly_line(report: &Report) -> Option<String> {
     let mut headroom = Vec::new();
     if let Some(p) = &m.allocation_peak {
         headroom.push(format!(
-            "{} GPUs unallocated at the allocation peak ({} of {})",
+            "{} GPUs unallocated at the allocation peak ({} of {} allocated)",
             p.gpus_unallocated, p.gpus_allocated, p.gpus_allocatable
         ));
     }
-    for (name, x) in &m.models {
-        if let Some(h) = x.headroom {
-            headroom.push(format!("{name} {:.0}%", h * 100.0));
-        }
+    // A model's idle share of its busiest window alone would call a batching engine full;
+    // its KV-cache peak and its queue say whether it was.
+    let models: Vec<String> = m
+        .models
+        .iter()
+        .filter_map(|(name, x)| {
+            Some(format!(
+                "{name} {:.0}%, {}, {}",
+                x.headroom? * 100.0,
+                x.peak_kv_cache_usage.map_or_else(|| "-".into(), |k| format!("{:.0}%", k * 100.0)),
+                x.peak_waiting
+            ))
+        })
+        .collect();
+    if !models.is_empty() {
+        headroom.push(format!(
+            "per model idle in its busiest window, KV-cache peak, most waiting: {}",
+            models.join("; ")
+        ));
     }
     if !headroom.is_empty() {
-        o.push_str(&format!("; headroom: {}", headroom.join(", ")));
+        o.push_str(&format!("; headroom: {}", headroom.join("; ")));
     }
     Some(o)
 }
@@ -385,13 +400,18 @@ mod tests {
                 "chat".into(),
                 ModelMonthly {
                     headroom: Some(0.2),
+                    peak_kv_cache_usage: Some(0.35),
+                    peak_waiting: 3,
                     ..Default::default()
                 },
             );
         }
         let line = monthly_line(&report).unwrap_or_default();
         assert!(
-            line.ends_with("8 allocated of 16 offered, 31.0% busy; headroom: 6 GPUs unallocated at the allocation peak (10 of 16), chat 20%"),
+            line.ends_with(
+                "8 allocated of 16 offered, 31.0% busy; headroom: 6 GPUs unallocated at the allocation peak \
+                 (10 of 16 allocated); per model idle in its busiest window, KV-cache peak, most waiting: chat 20%, 35%, 3"
+            ),
             "{line}"
         );
     }

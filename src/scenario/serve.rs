@@ -865,6 +865,7 @@ impl Served {
                 gpus: r.gpus,
                 completed: r.completed,
                 busy_s: (r.busy_s * 1000.0).round() / 1000.0,
+                kv_cache_usage_max: (r.kv_cache_peak * 1e4).round() / 1e4,
             })
             .collect();
         for r in &replicas {

@@ -201,6 +201,9 @@ pub struct Replica {
     block: BlockSize,
     fidelity: Fidelity,
     free_blocks: u64,
+    /// The fewest blocks free once a step was scheduled, so far: the peak of vLLM's
+    /// `kv_cache_usage_perc`.
+    min_free_blocks: u64,
     waiting: VecDeque<Seq>,
     /// Running sequences past their prefill, in admission order (all before `prefilling`).
     decoders: Vec<Seq>,
@@ -236,6 +239,7 @@ impl Replica {
             block: BlockSize::new(limits.block_size),
             fidelity,
             free_blocks: limits.num_blocks,
+            min_free_blocks: limits.num_blocks,
             waiting: VecDeque::new(),
             decoders: Vec::new(),
             prefilling: Vec::new(),
@@ -265,6 +269,20 @@ impl Replica {
             return 0.0;
         }
         1.0 - self.free_blocks as f64 / self.limits.num_blocks as f64
+    }
+
+    /// The most of its KV-cache blocks in use at once so far, as a share.
+    pub(crate) fn kv_cache_peak(&self) -> f64 {
+        if self.limits.num_blocks == 0 {
+            return 0.0;
+        }
+        1.0 - self.min_free_blocks as f64 / self.limits.num_blocks as f64
+    }
+
+    /// Blocks were taken for a step (or a run of them): the usage may peak here, before
+    /// any finish returns blocks.
+    fn note_blocks(&mut self) {
+        self.min_free_blocks = self.min_free_blocks.min(self.free_blocks);
     }
 
     /// Requests on this replica (waiting or running).
@@ -302,6 +320,7 @@ impl Replica {
             Planned::Step { at, .. } if t <= at && self.waiting.len() == 1 => {
                 let start = seg.start;
                 self.admit_waiting(at);
+                self.note_blocks();
                 self.set_step(start, at);
                 return;
             }
@@ -616,6 +635,7 @@ impl Replica {
         self.chunks = chunks;
         self.budget_left = left;
         self.admit_waiting(now);
+        self.note_blocks();
         self.set_step(now, now);
     }
 
@@ -726,6 +746,7 @@ impl Replica {
             Planned::Run { k, .. } => {
                 self.busy_s += seg.end - seg.start;
                 self.free_blocks -= self.decode_blocks(k);
+                self.note_blocks();
                 self.steps += k;
             }
             Planned::Step { then: None, .. } => {
@@ -737,6 +758,7 @@ impl Replica {
                 self.apply_step(then.step_end, &mut FinishesNobody);
                 self.busy_s += seg.end - then.step_end;
                 self.free_blocks -= self.decode_blocks(then.k);
+                self.note_blocks();
                 self.steps += then.k;
             }
         }
@@ -925,6 +947,42 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn the_kv_cache_peak_is_the_same_whether_runs_are_stepped_or_composed() {
+        // (label, blocks, requests): a roomy cache, and one small enough to preempt.
+        let cases = [
+            ("roomy", None, random_requests(7, 300, 20.0, 2000, 300)),
+            ("tight", Some(200), random_requests(8, 200, 20.0, 1500, 300)),
+        ];
+        for (label, blocks, reqs) in cases {
+            let peaks: Vec<f64> = [Fidelity::Step, Fidelity::Fast]
+                .into_iter()
+                .map(|f| {
+                    let (mut r, _) = replica(&VllmArgs::default(), blocks, f);
+                    let mut seen: f64 = 0.0;
+                    let mut sink = Collect(Vec::new());
+                    for q in &reqs {
+                        while r.next_event().is_some_and(|t| t < q.arrival_s) {
+                            r.advance(&mut sink);
+                            seen = seen.max(r.kv_cache_usage());
+                        }
+                        r.submit(*q, q.arrival_s);
+                        seen = seen.max(r.kv_cache_usage());
+                    }
+                    while r.next_event().is_some() {
+                        r.advance(&mut sink);
+                    }
+                    let peak = r.kv_cache_peak();
+                    assert!(peak >= seen && peak <= 1.0, "{label} {f:?}: peak {peak}, seen {seen}");
+                    assert_eq!(r.kv_cache_usage(), 0.0, "{label} {f:?}: all done, all free");
+                    peak
+                })
+                .collect();
+            assert!(peaks[0] > 0.0, "{label}: the requests used the cache");
+            assert_eq!(peaks[0], peaks[1], "{label}: stepped and composed runs");
+        }
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub struct ReplicaUse {
     /// Seconds the engine spent in steps (all its GPUs busy).
     pub busy_s: f64,
     pub completed: u64,
+    /// The most of its KV cache in use at once, as a share (0 without an engine).
+    pub kv_cache_peak: f64,
 }
 
 pub struct ServiceResult {
@@ -177,6 +179,8 @@ struct Loop<'a> {
     load: Vec<u32>,
     completed: Vec<u64>,
     busy: Vec<f64>,
+    /// Per replica gone: the most of its KV cache it had in use.
+    kv_peak: Vec<f64>,
     /// Per replica: seconds its engine ran before `engine_since` (Ready until its pod was
     /// gone or its node died), and since when it runs now.
     engine_s: Vec<f64>,
@@ -446,6 +450,7 @@ impl Loop<'_> {
         let mut lost = 0;
         if let Some(r) = self.replicas[i].as_mut() {
             self.busy[i] = r.busy_until(now);
+            self.kv_peak[i] = self.kv_peak[i].max(r.kv_cache_peak());
             lost = r.drain().len();
         }
         if let Some(since) = self.engine_since[i].take() {
@@ -535,6 +540,7 @@ impl<'a> ServiceRun<'a> {
             load: Vec::new(),
             completed: Vec::new(),
             busy: Vec::new(),
+            kv_peak: Vec::new(),
             engine_s: Vec::new(),
             engine_since: Vec::new(),
             busy_window: 0,
@@ -582,6 +588,7 @@ impl<'a> ServiceRun<'a> {
         lp.load.push(0);
         lp.completed.push(0);
         lp.busy.push(0.0);
+        lp.kv_peak.push(0.0);
         lp.engine_s.push(0.0);
         lp.engine_since.push(None);
         lp.waiting.push(0);
@@ -747,10 +754,12 @@ impl<'a> ServiceRun<'a> {
         let lp = self.0;
         let mut in_flight = lp.pending.len() as u64;
         let mut busy = lp.busy;
+        let mut kv_peak = lp.kv_peak;
         for (i, r) in lp.replicas.iter().enumerate() {
             if let Some(r) = r {
                 in_flight += r.outstanding() as u64;
                 busy[i] = r.busy_until(end);
+                kv_peak[i] = kv_peak[i].max(r.kv_cache_peak());
             }
         }
         let replicas = lp
@@ -763,6 +772,7 @@ impl<'a> ServiceRun<'a> {
                 gpus: s.gpus,
                 busy_s: busy[i],
                 completed: lp.completed[i],
+                kv_cache_peak: kv_peak[i],
             })
             .collect();
         ServiceResult {
@@ -905,6 +915,55 @@ mod tests {
         let incremental = fingerprint(live.finish_observed(None), spec.end_s);
         assert!(batch.contains("\"completed\""), "{batch}");
         assert_eq!(batch, incremental);
+    }
+
+    #[test]
+    fn each_window_busy_share_is_of_the_engine_time_within_it() {
+        let traffic = TrafficSpec {
+            pattern: Pattern::Synthetic {
+                arrival: Interarrival::Poisson,
+                rates: RateSchedule::constant(5.0),
+                prompt: LengthDist::Fixed(1000),
+                output: LengthDist::Fixed(200),
+            },
+            start_s: 30.0,
+            stop_s: Some(500.0),
+            prefix: None,
+        };
+        // Ready half-way through the first window; a second replica from 200 s to 320 s.
+        let spec = ServiceSpec {
+            spans: vec![
+                replica("a", 30.0, (None, None, None)),
+                replica("b", 200.0, (Some(320.0), Some(320.0), None)),
+            ],
+            traffic: vec![(&traffic, 0)],
+            router: RouterPolicy::RoundRobin,
+            timeout_s: 30.0,
+            slo: vec![],
+            window_s: 60.0,
+            end_s: 600.0,
+            fidelity: Fidelity::Fast,
+            seed: 3,
+            attribution: vec![],
+        };
+        let result = run(&spec, None, MAX_BACKLOG);
+        let busy: f64 = result.replicas.iter().map(|r| r.busy_s).sum();
+        let report = result.metrics.finish(spec.end_s, result.in_flight, spec.end_s);
+        // Engine seconds in the window starting at `t`: a from 30 s, b from 200 s to 320 s.
+        let engine = |t: f64| {
+            let span = |from: f64, to: f64| (to.min(t + 60.0) - from.max(t)).max(0.0);
+            span(30.0, 600.0) + span(200.0, 320.0)
+        };
+        let mut measured = 0.0;
+        for w in &report.windows {
+            let share = w.busy_fraction.unwrap_or_else(|| panic!("window {} ran engines", w.t_s));
+            assert!((0.0..=1.0).contains(&share), "window {}: {share}", w.t_s);
+            measured += share * engine(w.t_s);
+        }
+        // Every second of engine time in steps falls in a reported window (the traffic
+        // ends at 500 s and its last answers within seconds), each share to 4 decimals.
+        assert!(busy > 0.0);
+        assert!((measured - busy).abs() <= 1e-4 * 60.0 * report.windows.len() as f64, "{measured} against {busy}");
     }
 
     #[test]
