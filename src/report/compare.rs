@@ -719,9 +719,17 @@ impl Builder<'_> {
             // Shown, never a regression: less headroom under more load is the point of a
             // smaller fleet.
             self.add(
-                format!("{name} headroom in its busiest window"),
-                of(mb, name).and_then(|x| x.headroom),
-                of(mn, name).and_then(|x| x.headroom),
+                format!("{name} busy headroom"),
+                of(mb, name).and_then(|x| x.busy_headroom),
+                of(mn, name).and_then(|x| x.busy_headroom),
+                "%",
+                Good::Higher,
+                Limit::Informational,
+            );
+            self.add(
+                format!("{name} KV-cache headroom"),
+                of(mb, name).and_then(|x| x.kv_cache_headroom),
+                of(mn, name).and_then(|x| x.kv_cache_headroom),
                 "%",
                 Good::Higher,
                 Limit::Informational,
@@ -1020,7 +1028,7 @@ mod tests {
                 "chat".to_string(),
                 ModelMonthly {
                     busy_fraction: Some(busy),
-                    headroom: Some(headroom),
+                    busy_headroom: Some(headroom),
                     ..Default::default()
                 },
             )]
@@ -1042,7 +1050,7 @@ mod tests {
         let (cost, busy, headroom, spare) = (
             "cost per month (730 h)",
             "chat GPU busy fraction (of allocated)",
-            "chat headroom in its busiest window",
+            "chat busy headroom",
             "GPUs unallocated at the allocation peak",
         );
         // (new report, metric, verdict)

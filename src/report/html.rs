@@ -373,19 +373,20 @@ fn monthly(o: &mut String, report: &Report) {
     if m.models.is_empty() {
         return;
     }
-    o.push_str("<table>\n<tr><th>model</th><th>GPUs</th><th>GPU cost per month</th><th>busy</th><th>busiest window</th><th>its busy share</th><th>headroom</th><th>KV-cache peak</th><th>most waiting</th><th>KV-cache preemptions</th></tr>\n");
+    o.push_str("<table>\n<tr><th>model</th><th>GPUs</th><th>GPU cost per month</th><th>busy</th><th>busiest window</th><th>its busy share</th><th>busy headroom</th><th>KV-cache peak</th><th>KV-cache headroom</th><th>most waiting</th><th>KV-cache preemptions</th></tr>\n");
     for (name, x) in &m.models {
         let _ = writeln!(
             o,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(name),
             gpus(x.gpus_allocated),
             dollars(x.usd),
             percent(x.busy_fraction),
             x.peak_busy_window_s.map_or_else(|| "-".into(), clock),
             percent(x.peak_busy_fraction),
-            percent(x.headroom),
+            percent(x.busy_headroom),
             percent(x.peak_kv_cache_usage),
+            percent(x.kv_cache_headroom),
             x.peak_waiting,
             x.kv_cache_preemptions
         );

@@ -250,18 +250,19 @@ fn monthly(o: &mut String, report: &Report) {
         return;
     }
     o.push_str(
-        "\n| model | GPUs | GPU cost per month | busy | busiest window | its busy share | headroom | KV-cache peak | most waiting | KV-cache preemptions |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "\n| model | GPUs | GPU cost per month | busy | busiest window | its busy share | busy headroom | KV-cache peak | KV-cache headroom | most waiting | KV-cache preemptions |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for (name, x) in &m.models {
         o.push_str(&format!(
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             gpus(x.gpus_allocated),
             dollars(x.usd),
             percent(x.busy_fraction),
             x.peak_busy_window_s.map_or_else(|| "-".into(), super::summary::clock),
             percent(x.peak_busy_fraction),
-            percent(x.headroom),
+            percent(x.busy_headroom),
             percent(x.peak_kv_cache_usage),
+            percent(x.kv_cache_headroom),
             x.peak_waiting,
             x.kv_cache_preemptions
         ));

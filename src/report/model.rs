@@ -852,11 +852,16 @@ pub struct ModelMonthly {
     /// The start of that window, seconds (the first, on a tie).
     pub peak_busy_window_s: Option<f64>,
     /// 1 − `peak_busy_fraction`: the share of its engines' time in its busiest window
-    /// spent outside steps, 4 decimals; null with it.
-    pub headroom: Option<f64>,
+    /// spent outside steps, 4 decimals; null with it. An engine steps whenever a request
+    /// is in flight, however few, so steady traffic reads 0 here while the batch could
+    /// still grow: `kv_cache_headroom` and `peak_waiting` say whether it could.
+    pub busy_headroom: Option<f64>,
     /// The most of a replica's KV cache in use at once (`replicas[].kv_cache_usage_max`);
     /// null when it had no replica.
     pub peak_kv_cache_usage: Option<f64>,
+    /// 1 − `peak_kv_cache_usage`: the share of the KV cache no request held even at the
+    /// peak, 4 decimals; null with it.
+    pub kv_cache_headroom: Option<f64>,
     /// The most requests waiting for a batch slot at once (`windows[].waiting_max`).
     pub peak_waiting: u64,
     /// Recomputations after running out of KV-cache blocks (`models.*.preemptions`).

@@ -125,6 +125,7 @@ fn model(m: &ModelReport, allocated_s: f64, busy_s: f64, hours: f64, usd: f64) -
             Some((b, _)) if b >= f => best,
             _ => Some((f, t)),
         });
+    let kv_peak = m.replicas.iter().map(|r| r.kv_cache_usage_max).reduce(f64::max);
     ModelMonthly {
         gpus_allocated: round_to(allocated_s / 3600.0 / hours, 100.0),
         usd,
@@ -133,8 +134,9 @@ fn model(m: &ModelReport, allocated_s: f64, busy_s: f64, hours: f64, usd: f64) -
         peak_busy_window_s: peak.map(|p| p.1),
         // A window's busy time never exceeds its engine time, so this is within [0, 1]; the
         // clamp only keeps a rounding at 1 from reading as a negative headroom.
-        headroom: peak.map(|p| round_to((1.0 - p.0).clamp(0.0, 1.0), 1e4)),
-        peak_kv_cache_usage: m.replicas.iter().map(|r| r.kv_cache_usage_max).reduce(f64::max),
+        busy_headroom: peak.map(|p| round_to((1.0 - p.0).clamp(0.0, 1.0), 1e4)),
+        peak_kv_cache_usage: kv_peak,
+        kv_cache_headroom: kv_peak.map(|k| round_to((1.0 - k).clamp(0.0, 1.0), 1e4)),
         peak_waiting: m.windows.iter().map(|w| w.waiting_max).max().unwrap_or(0),
         kv_cache_preemptions: m.preemptions,
     }
@@ -226,9 +228,10 @@ mod tests {
             // The busiest window is the first at 80%.
             ("chat.peak_busy_fraction", chat.and_then(|c| c.peak_busy_fraction), 0.8),
             ("chat.peak_busy_window_s", chat.and_then(|c| c.peak_busy_window_s), 60.0),
-            ("chat.headroom", chat.and_then(|c| c.headroom), 0.2),
+            ("chat.busy_headroom", chat.and_then(|c| c.busy_headroom), 0.2),
             ("chat.peak_waiting", chat.map(|c| c.peak_waiting as f64), 5.0),
             ("chat.peak_kv_cache_usage", chat.and_then(|c| c.peak_kv_cache_usage), 0.9),
+            ("chat.kv_cache_headroom", chat.and_then(|c| c.kv_cache_headroom), 0.1),
             ("chat.kv_cache_preemptions", chat.map(|c| c.kv_cache_preemptions as f64), 7.0),
         ];
         for (figure, got, want) in cases {
@@ -262,8 +265,8 @@ mod tests {
             assert_eq!(m.allocated_not_busy_usd.is_some(), busy);
             for (name, x) in &m.models {
                 // No pod, no window with an engine: nothing measured, nothing claimed.
-                assert_eq!((x.busy_fraction, x.peak_busy_fraction, x.headroom), (None, None, None), "{name}");
-                assert_eq!(x.peak_kv_cache_usage, None, "{name}: no replica, no KV cache");
+                assert_eq!((x.busy_fraction, x.peak_busy_fraction, x.busy_headroom), (None, None, None), "{name}");
+                assert_eq!((x.peak_kv_cache_usage, x.kv_cache_headroom), (None, None), "{name}: no replica");
                 assert_eq!((x.gpus_allocated, x.usd), (0.0, 0.0), "{name}");
             }
         }
@@ -281,7 +284,7 @@ mod tests {
     }
 
     #[test]
-    fn headroom_is_one_minus_the_busiest_window() {
+    fn busy_headroom_is_one_minus_the_busiest_window() {
         // (busy shares of the windows, peak, headroom)
         let cases: [(&[Option<f64>], Option<f64>, Option<f64>); 5] = [
             (&[Some(0.0)], Some(0.0), Some(1.0)),
@@ -300,7 +303,7 @@ mod tests {
                 ..Default::default()
             };
             let got = model(&m, 3600.0, 1800.0, 1.0, 0.0);
-            assert_eq!((got.peak_busy_fraction, got.headroom), (peak, headroom), "{shares:?}");
+            assert_eq!((got.peak_busy_fraction, got.busy_headroom), (peak, headroom), "{shares:?}");
         }
     }
 }

@@ -318,25 +318,24 @@ pub(crate) fn monthly_line(report: &Report) -> Option<String> {
             p.gpus_unallocated, p.gpus_allocated, p.gpus_allocatable
         ));
     }
-    // A model's idle share of its busiest window alone would call a batching engine full;
-    // its KV-cache peak and its queue say whether it was.
+    // The busy headroom alone would call any engine under steady traffic full; the
+    // KV-cache headroom and the queue say whether it was.
+    let share = |x: Option<f64>| x.map_or_else(|| "-".into(), |x| format!("{:.0}%", x * 100.0));
     let models: Vec<String> = m
         .models
         .iter()
-        .filter_map(|(name, x)| {
-            Some(format!(
-                "{name} {:.0}%, {}, {}",
-                x.headroom? * 100.0,
-                x.peak_kv_cache_usage.map_or_else(|| "-".into(), |k| format!("{:.0}%", k * 100.0)),
+        .filter(|(_, x)| x.busy_headroom.is_some() || x.kv_cache_headroom.is_some())
+        .map(|(name, x)| {
+            format!(
+                "{name} {} busy, {} KV cache, {} waiting at most",
+                share(x.busy_headroom),
+                share(x.kv_cache_headroom),
                 x.peak_waiting
-            ))
+            )
         })
         .collect();
     if !models.is_empty() {
-        headroom.push(format!(
-            "per model idle in its busiest window, KV-cache peak, most waiting: {}",
-            models.join("; ")
-        ));
+        headroom.push(models.join(", "));
     }
     if !headroom.is_empty() {
         o.push_str(&format!("; headroom: {}", headroom.join("; ")));
@@ -399,8 +398,8 @@ mod tests {
             m.models.insert(
                 "chat".into(),
                 ModelMonthly {
-                    headroom: Some(0.2),
-                    peak_kv_cache_usage: Some(0.35),
+                    busy_headroom: Some(0.2),
+                    kv_cache_headroom: Some(0.65),
                     peak_waiting: 3,
                     ..Default::default()
                 },
@@ -410,7 +409,7 @@ mod tests {
         assert!(
             line.ends_with(
                 "8 allocated of 16 offered, 31.0% busy; headroom: 6 GPUs unallocated at the allocation peak \
-                 (10 of 16 allocated); per model idle in its busiest window, KV-cache peak, most waiting: chat 20%, 35%, 3"
+                 (10 of 16 allocated); chat 20% busy, 65% KV cache, 3 waiting at most"
             ),
             "{line}"
         );
