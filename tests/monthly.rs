@@ -37,15 +37,30 @@ fn a_month_is_the_runs_spend_rate_for_730_hours() {
     let price = r.nodes[0].price_per_hour_usd.expect("g6.12xlarge is priced");
     assert_eq!(m.usd, (price * 730.0 * 100.0).round() / 100.0, "{m:#?}");
     // The same as the run's bill ÷ its hours × 730, up to the cents of the bill.
-    assert!(near(m.usd, c.total_usd / hours * 730.0, hours), "{} against {}", m.usd, c.total_usd);
+    assert!(
+        near(m.usd, c.total_usd / hours * 730.0, hours),
+        "{} against {}",
+        m.usd,
+        c.total_usd
+    );
     assert!(near(m.idle_usd, c.idle_usd / hours * 730.0, hours), "{m:#?}");
     let not_busy = c.allocated_not_busy_usd.expect("with traffic");
-    assert!(near(m.allocated_not_busy_usd.unwrap_or(-1.0), not_busy / hours * 730.0, hours), "{m:#?}");
+    assert!(
+        near(
+            m.allocated_not_busy_usd.unwrap_or(-1.0),
+            not_busy / hours * 730.0,
+            hours
+        ),
+        "{m:#?}"
+    );
     assert_eq!(m.by_node_pool.get("l4"), Some(&m.usd));
     assert_eq!(m.by_instance_type.get("g6.12xlarge"), Some(&m.usd));
     let isvc = &r.inference_services[0];
     let chat_usd = m.by_inference_service.get("chat/chat").copied().unwrap_or(-1.0);
-    assert!(near(chat_usd, isvc.gpu_cost_usd.unwrap_or(0.0) / hours * 730.0, hours), "{m:#?}");
+    assert!(
+        near(chat_usd, isvc.gpu_cost_usd.unwrap_or(0.0) / hours * 730.0, hours),
+        "{m:#?}"
+    );
 
     // GPUs: four offered; the replica and the notebook hold one each from the first
     // minutes; busy is part of allocated, as in `utilization`.
@@ -54,7 +69,10 @@ fn a_month_is_the_runs_spend_rate_for_730_hours() {
     assert!(g.allocated > 1.5 && g.allocated <= 2.0, "{g:?}");
     let busy = g.busy.expect("with traffic");
     assert!(busy > 0.0 && busy <= g.allocated, "{g:?}");
-    assert_eq!(g.busy_fraction, r.utilization.gpu_busy.as_ref().map(|b| b.busy_fraction));
+    assert_eq!(
+        g.busy_fraction,
+        r.utilization.gpu_busy.as_ref().map(|b| b.busy_fraction)
+    );
     assert!(g.allocated_fraction <= 1.0, "{g:?}");
 
     // The served model: its busiest window's share is the largest of its windows', its
@@ -67,17 +85,30 @@ fn a_month_is_the_runs_spend_rate_for_730_hours() {
     assert!((0.0..=1.0).contains(&headroom), "{x:?}");
     assert!((headroom - (1.0 - peak)).abs() < 1e-9, "{x:?}");
     assert!(x.busy_fraction.is_some_and(|b| b > 0.0 && b <= 1.0), "{x:?}");
-    assert!(x.busy_fraction <= x.peak_busy_fraction, "the run's share is no busier than its busiest window");
-    assert_eq!(x.gpus_allocated, ((isvc.gpu_hours_allocated.unwrap_or(0.0) / hours) * 100.0).round() / 100.0);
+    assert!(
+        x.busy_fraction <= x.peak_busy_fraction,
+        "the run's share is no busier than its busiest window"
+    );
+    assert_eq!(
+        x.gpus_allocated,
+        ((isvc.gpu_hours_allocated.unwrap_or(0.0) / hours) * 100.0).round() / 100.0
+    );
     let kv = x.peak_kv_cache_usage.expect("a replica ran");
     assert!(kv > 0.0 && kv <= 1.0, "{x:?}");
     let kv_headroom = x.kv_cache_headroom.expect("a replica ran");
     assert!((kv_headroom - (1.0 - kv)).abs() < 1e-9, "{x:?}");
-    assert_eq!(x.peak_waiting, model.windows.iter().map(|w| w.waiting_max).max().unwrap_or(0));
+    assert_eq!(
+        x.peak_waiting,
+        model.windows.iter().map(|w| w.waiting_max).max().unwrap_or(0)
+    );
 
     // The fleet: two of four GPUs allocated at the peak, two never.
     let p = m.allocation_peak.as_ref().expect("pods held GPUs");
-    assert_eq!((p.gpus_allocated, p.gpus_allocatable, p.gpus_unallocated), (2, 4, 2), "{p:?}");
+    assert_eq!(
+        (p.gpus_allocated, p.gpus_allocatable, p.gpus_unallocated),
+        (2, 4, 2),
+        "{p:?}"
+    );
 
     // Read back, the month is the same.
     let text = serde_json::to_string_pretty(r).unwrap_or_default();
@@ -124,7 +155,10 @@ fn more_load_on_the_same_gpus_costs_the_same_month_with_less_headroom() {
             .unwrap_or_else(|| panic!("no row {metric}: {:#?}", c.rows))
             .clone()
     };
-    assert_eq!(row("cost per month (730 h)").verdict, gpuaas_sim::report::compare::Verdict::Same);
+    assert_eq!(
+        row("cost per month (730 h)").verdict,
+        gpuaas_sim::report::compare::Verdict::Same
+    );
     assert_eq!(
         row("chat GPU busy fraction (of allocated)").verdict,
         gpuaas_sim::report::compare::Verdict::Better

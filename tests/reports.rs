@@ -78,7 +78,7 @@ fn bundled_reports_are_up_to_date() {
 /// out byte for byte (key order, integers against floats, nulls and absent keys).
 #[test]
 fn bundled_reports_read_back_byte_for_byte() {
-    let mut read = 0;
+    let (mut read, mut months) = (0, 0);
     for entry in std::fs::read_dir(repo().join("reports")).unwrap() {
         let path = entry.unwrap().path().join("report.json");
         let text = std::fs::read_to_string(&path).unwrap();
@@ -87,6 +87,18 @@ fn bundled_reports_read_back_byte_for_byte() {
         let written = serde_json::to_string_pretty(&report).unwrap() + "\n";
         assert!(written == text, "{} does not write back the same", path.display());
         read += 1;
+        // Every bundled run has a length, so a month, with a figure per served model.
+        let month = report
+            .monthly
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} has no monthly figures", path.display()));
+        assert!(
+            month.models.keys().eq(report.models.keys()),
+            "{}: the monthly models are the served ones",
+            path.display()
+        );
+        months += 1;
     }
     assert_eq!(read, 13, "one per bundled scenario");
+    assert_eq!(months, read);
 }

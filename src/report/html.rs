@@ -341,9 +341,17 @@ fn monthly(o: &mut String, report: &Report) {
     };
     row(o, "nodes", dollars(m.usd));
     row(o, "idle GPUs (allocated to no pod)", dollars(m.idle_usd));
-    row(o, "allocated to engines but not busy", or_dash(m.allocated_not_busy_usd, dollars));
+    row(
+        o,
+        "allocated to engines but not busy",
+        or_dash(m.allocated_not_busy_usd, dollars),
+    );
     for (pool, usd) in &m.by_node_pool {
-        let types = c.by_node_pool.get(pool).map(|p| p.instance_type.as_str()).unwrap_or("-");
+        let types = c
+            .by_node_pool
+            .get(pool)
+            .map(|p| p.instance_type.as_str())
+            .unwrap_or("-");
         row(o, &format!("node pool {pool} ({types})"), dollars(*usd));
     }
     for (isvc, usd) in &m.by_inference_service {

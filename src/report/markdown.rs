@@ -222,7 +222,11 @@ fn monthly(o: &mut String, report: &Report) {
         or_dash(m.allocated_not_busy_usd, dollars),
     ));
     for (pool, usd) in &m.by_node_pool {
-        let types = c.by_node_pool.get(pool).map(|p| p.instance_type.as_str()).unwrap_or("-");
+        let types = c
+            .by_node_pool
+            .get(pool)
+            .map(|p| p.instance_type.as_str())
+            .unwrap_or("-");
         o.push_str(&format!("| node pool {pool} ({types}) | {} |\n", dollars(*usd)));
     }
     for (isvc, usd) in &m.by_inference_service {

@@ -51,7 +51,11 @@ pub(crate) fn section(
         .iter()
         .filter_map(|n| Some((n.name.as_str(), n.usd_per_gpu_hour()?)))
         .collect();
-    let gpu_usd = |p: &PodUse| price_of.get(p.node.as_str()).map_or(0.0, |price| price * p.gpu_seconds_allocated / 3600.0);
+    let gpu_usd = |p: &PodUse| {
+        price_of
+            .get(p.node.as_str())
+            .map_or(0.0, |price| price * p.gpu_seconds_allocated / 3600.0)
+    };
     let mut by_service: BTreeMap<(&str, &str), f64> = BTreeMap::new();
     for p in pods {
         if let Some((ns, name)) = &p.service {
@@ -117,14 +121,13 @@ pub(crate) fn section(
 /// cost a month.
 fn model(m: &ModelReport, allocated_s: f64, busy_s: f64, hours: f64, usd: f64) -> ModelMonthly {
     // The busiest window: the first of the highest share (a later tie is not busier).
-    let peak = m
-        .windows
-        .iter()
-        .filter_map(|w| Some((w.busy_fraction?, w.t_s)))
-        .fold(None, |best: Option<(f64, f64)>, (f, t)| match best {
+    let peak = m.windows.iter().filter_map(|w| Some((w.busy_fraction?, w.t_s))).fold(
+        None,
+        |best: Option<(f64, f64)>, (f, t)| match best {
             Some((b, _)) if b >= f => best,
             _ => Some((f, t)),
-        });
+        },
+    );
     let kv_peak = m.replicas.iter().map(|r| r.kv_cache_usage_max).reduce(f64::max);
     ModelMonthly {
         gpus_allocated: round_to(allocated_s / 3600.0 / hours, 100.0),
@@ -210,9 +213,17 @@ mod tests {
         let cases = [
             ("usd", Some(m.usd), 5840.0),
             ("by_node_pool.big", m.by_node_pool.get("big").copied(), 5840.0),
-            ("by_instance_type.big-type", m.by_instance_type.get("big-type").copied(), 5840.0),
+            (
+                "by_instance_type.big-type",
+                m.by_instance_type.get("big-type").copied(),
+                5840.0,
+            ),
             // 8 GPU-hours at $1 in 2 h.
-            ("by_inference_service.ai/chat", m.by_inference_service.get("ai/chat").copied(), 2920.0),
+            (
+                "by_inference_service.ai/chat",
+                m.by_inference_service.get("ai/chat").copied(),
+                2920.0,
+            ),
             // 6 unallocated GPU-hours at $1.
             ("idle_usd", Some(m.idle_usd), 2190.0),
             // 5 allocated GPU-hours not busy at $1.
@@ -230,9 +241,17 @@ mod tests {
             ("chat.peak_busy_window_s", chat.and_then(|c| c.peak_busy_window_s), 60.0),
             ("chat.busy_headroom", chat.and_then(|c| c.busy_headroom), 0.2),
             ("chat.peak_waiting", chat.map(|c| c.peak_waiting as f64), 5.0),
-            ("chat.peak_kv_cache_usage", chat.and_then(|c| c.peak_kv_cache_usage), 0.9),
+            (
+                "chat.peak_kv_cache_usage",
+                chat.and_then(|c| c.peak_kv_cache_usage),
+                0.9,
+            ),
             ("chat.kv_cache_headroom", chat.and_then(|c| c.kv_cache_headroom), 0.1),
-            ("chat.kv_cache_preemptions", chat.map(|c| c.kv_cache_preemptions as f64), 7.0),
+            (
+                "chat.kv_cache_preemptions",
+                chat.map(|c| c.kv_cache_preemptions as f64),
+                7.0,
+            ),
         ];
         for (figure, got, want) in cases {
             assert_eq!(got, Some(want), "{figure} in {m:#?}");
@@ -265,8 +284,16 @@ mod tests {
             assert_eq!(m.allocated_not_busy_usd.is_some(), busy);
             for (name, x) in &m.models {
                 // No pod, no window with an engine: nothing measured, nothing claimed.
-                assert_eq!((x.busy_fraction, x.peak_busy_fraction, x.busy_headroom), (None, None, None), "{name}");
-                assert_eq!((x.peak_kv_cache_usage, x.kv_cache_headroom), (None, None), "{name}: no replica");
+                assert_eq!(
+                    (x.busy_fraction, x.peak_busy_fraction, x.busy_headroom),
+                    (None, None, None),
+                    "{name}"
+                );
+                assert_eq!(
+                    (x.peak_kv_cache_usage, x.kv_cache_headroom),
+                    (None, None),
+                    "{name}: no replica"
+                );
                 assert_eq!((x.gpus_allocated, x.usd), (0.0, 0.0), "{name}");
             }
         }
@@ -278,7 +305,10 @@ mod tests {
         let mut cpu = node("c", "cpu", 0.0, 1.0, 0, 0.0);
         cpu.price_per_hour_usd = None;
         let m = section(1.0, &[cpu], &[], &IndexMap::new(), None).expect("a month");
-        assert_eq!((m.usd, m.idle_usd, m.gpus.offered, m.gpus.allocated_fraction), (0.0, 0.0, 0.0, 0.0));
+        assert_eq!(
+            (m.usd, m.idle_usd, m.gpus.offered, m.gpus.allocated_fraction),
+            (0.0, 0.0, 0.0, 0.0)
+        );
         assert!(m.by_instance_type.is_empty(), "an unpriced type is not listed");
         assert_eq!(m.by_node_pool.get("cpu"), Some(&0.0));
     }
@@ -303,7 +333,11 @@ mod tests {
                 ..Default::default()
             };
             let got = model(&m, 3600.0, 1800.0, 1.0, 0.0);
-            assert_eq!((got.peak_busy_fraction, got.busy_headroom), (peak, headroom), "{shares:?}");
+            assert_eq!(
+                (got.peak_busy_fraction, got.busy_headroom),
+                (peak, headroom),
+                "{shares:?}"
+            );
         }
     }
 }

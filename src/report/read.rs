@@ -72,6 +72,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_report_written_before_the_monthly_figures_still_reads() {
+        use crate::report::model::{ModelReport, ReplicaRecord, Window};
+        let report = Report {
+            schema: SCHEMA.into(),
+            models: [(
+                "chat".to_string(),
+                ModelReport {
+                    windows: vec![Window::default()],
+                    replicas: vec![ReplicaRecord::default()],
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect(),
+            ..Default::default()
+        };
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        // What a report of this schema held before `monthly`, the windows' `busy_fraction`
+        // and the replicas' `kv_cache_usage_max`.
+        let removed = value.as_object_mut().and_then(|o| o.remove("monthly"));
+        assert_eq!(removed, Some(serde_json::Value::Null), "a default report has no month");
+        let chat = &mut value["models"]["chat"];
+        for (list, key) in [("windows", "busy_fraction"), ("replicas", "kv_cache_usage_max")] {
+            let item = chat[list][0].as_object_mut();
+            assert!(
+                item.and_then(|i| i.remove(key)).is_some(),
+                "{list}[] has no `{key}` to remove"
+            );
+        }
+        let older = value.to_string();
+        assert_eq!(Report::from_json_str(&older).map_err(|e| e.to_string()), Ok(report));
+    }
+
+    #[test]
     fn what_is_not_a_report_says_where_and_why() {
         let good = serde_json::to_string_pretty(&Report {
             schema: SCHEMA.into(),

@@ -335,7 +335,7 @@ pub(crate) fn monthly_line(report: &Report) -> Option<String> {
         })
         .collect();
     if !models.is_empty() {
-        headroom.push(models.join(", "));
+        headroom.push(models.join("; "));
     }
     if !headroom.is_empty() {
         o.push_str(&format!("; headroom: {}", headroom.join("; ")));

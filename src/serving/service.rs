@@ -307,13 +307,16 @@ impl Loop<'_> {
         let end = self.busy_window_end.min(now);
         let at_end = self.gpu_seconds_at(end);
         let (b0, e0) = self.busy_at_start;
-        self.metrics
-            .window_busy(self.busy_window, at_end.0 - b0, at_end.1 - e0);
+        self.metrics.window_busy(self.busy_window, at_end.0 - b0, at_end.1 - e0);
         // The window of `now` as the metrics count it, never the one just closed (a
         // float's rounding at the boundary must not measure a window twice).
         let index = ((now / w).floor().max(0.0) as u64).max(self.busy_window + 1);
         let start = index as f64 * w;
-        self.busy_at_start = if start <= end { at_end } else { self.gpu_seconds_at(start) };
+        self.busy_at_start = if start <= end {
+            at_end
+        } else {
+            self.gpu_seconds_at(start)
+        };
         self.busy_window = index;
         self.busy_window_end = (index + 1) as f64 * w;
     }
@@ -956,14 +959,19 @@ mod tests {
         };
         let mut measured = 0.0;
         for w in &report.windows {
-            let share = w.busy_fraction.unwrap_or_else(|| panic!("window {} ran engines", w.t_s));
+            let share = w
+                .busy_fraction
+                .unwrap_or_else(|| panic!("window {} ran engines", w.t_s));
             assert!((0.0..=1.0).contains(&share), "window {}: {share}", w.t_s);
             measured += share * engine(w.t_s);
         }
         // Every second of engine time in steps falls in a reported window (the traffic
         // ends at 500 s and its last answers within seconds), each share to 4 decimals.
         assert!(busy > 0.0);
-        assert!((measured - busy).abs() <= 1e-4 * 60.0 * report.windows.len() as f64, "{measured} against {busy}");
+        assert!(
+            (measured - busy).abs() <= 1e-4 * 60.0 * report.windows.len() as f64,
+            "{measured} against {busy}"
+        );
     }
 
     #[test]
