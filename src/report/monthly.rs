@@ -262,26 +262,27 @@ mod tests {
     #[test]
     fn what_the_run_did_not_measure_is_absent() {
         let (nodes, _, models) = fleet();
-        // (hours, pods, whether there is a month, busy figures present)
-        let idle: ModelReport = ModelReport {
+        let idle = ModelReport {
             windows: vec![window(0.0, None, 0)],
             ..Default::default()
         };
         let idle_models: IndexMap<String, ModelReport> = [("idle".to_string(), idle)].into_iter().collect();
-        let cases: [(f64, &[PodUse], &IndexMap<String, ModelReport>, bool, bool); 5] = [
-            (0.0, &[], &models, false, false),
-            (f64::NAN, &[], &models, false, false),
-            (-1.0, &[], &models, false, false),
-            (2.0, &[], &IndexMap::new(), true, false),
-            (2.0, &[], &idle_models, true, false),
+        let none = IndexMap::new();
+        // (hours, models, whether there is a month); no pod use: a run without traffic.
+        let cases = [
+            (0.0, &models, false),
+            (f64::NAN, &models, false),
+            (-1.0, &models, false),
+            (2.0, &none, true),
+            (2.0, &idle_models, true),
         ];
-        for (hours, pods, models, month, busy) in cases {
-            let m = section(hours, &nodes, pods, models, None);
+        for (hours, models, month) in cases {
+            let m = section(hours, &nodes, &[], models, None);
             assert_eq!(m.is_some(), month, "{hours} h");
             let Some(m) = m else { continue };
-            assert_eq!(m.gpus.busy.is_some(), busy);
-            assert_eq!(m.gpus.busy_fraction.is_some(), busy);
-            assert_eq!(m.allocated_not_busy_usd.is_some(), busy);
+            assert_eq!(m.gpus.busy, None);
+            assert_eq!(m.gpus.busy_fraction, None);
+            assert_eq!(m.allocated_not_busy_usd, None);
             for (name, x) in &m.models {
                 // No pod, no window with an engine: nothing measured, nothing claimed.
                 assert_eq!(
@@ -316,12 +317,12 @@ mod tests {
     #[test]
     fn busy_headroom_is_one_minus_the_busiest_window() {
         // (busy shares of the windows, peak, headroom)
-        let cases: [(&[Option<f64>], Option<f64>, Option<f64>); 5] = [
-            (&[Some(0.0)], Some(0.0), Some(1.0)),
-            (&[Some(1.0), Some(0.5)], Some(1.0), Some(0.0)),
-            (&[None, Some(0.31)], Some(0.31), Some(0.69)),
-            (&[None], None, None),
-            (&[], None, None),
+        let cases = [
+            (vec![Some(0.0)], Some(0.0), Some(1.0)),
+            (vec![Some(1.0), Some(0.5)], Some(1.0), Some(0.0)),
+            (vec![None, Some(0.31)], Some(0.31), Some(0.69)),
+            (vec![None], None, None),
+            (vec![], None, None),
         ];
         for (shares, peak, headroom) in cases {
             let m = ModelReport {

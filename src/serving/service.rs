@@ -310,7 +310,8 @@ impl Loop<'_> {
         self.metrics.window_busy(self.busy_window, at_end.0 - b0, at_end.1 - e0);
         // The window of `now` as the metrics count it, never the one just closed (a
         // float's rounding at the boundary must not measure a window twice).
-        let index = ((now / w).floor().max(0.0) as u64).max(self.busy_window + 1);
+        // Saturating: a window number past u64 is no run, but must not overflow either.
+        let index = ((now / w).floor().max(0.0) as u64).max(self.busy_window.saturating_add(1));
         let start = index as f64 * w;
         self.busy_at_start = if start <= end {
             at_end
@@ -318,7 +319,7 @@ impl Loop<'_> {
             self.gpu_seconds_at(start)
         };
         self.busy_window = index;
-        self.busy_window_end = (index + 1) as f64 * w;
+        self.busy_window_end = index.saturating_add(1) as f64 * w;
     }
 
     fn arrive(&mut self, s: usize, now: f64) {
