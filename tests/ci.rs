@@ -165,10 +165,10 @@ fn an_unchanged_pull_request_passes_and_a_base_that_does_not_run_is_said() {
     assert!(out.join("pr/rolling-update-recreate/report.json").is_file());
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(
-        summary.contains("## gpuaas-sim compare: rolling-update-recreate\n\n**No regression** (13 figures compared, 0 moved).\n\nNothing moved.\n"),
+        summary.contains("## gpuaas-sim compare: rolling-update-recreate\n\n**No regression** (15 figures compared, 0 moved).\n\nNothing moved.\n"),
         "{summary}"
     );
-    assert_eq!(junit(&out.join("compare-rolling-update-recreate.xml")), (13, 0, vec![]));
+    assert_eq!(junit(&out.join("compare-rolling-update-recreate.xml")), (15, 0, vec![]));
 
     // The base's scenario is broken (the PR may be its fix): said, not failed on.
     edit(
