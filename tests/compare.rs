@@ -137,26 +137,28 @@ METRIC                                              BASE      NEW       CHANGE  
 workload private-ai/mistral-3-int4 #2 admitted at   630 s     930 s     +47.6%    REGRESSION
 expectations passed                                 5         9         +80.0%    better
 
-1 regression(s) (13 figures compared).
+1 regression(s) (15 figures compared).
 ";
 
 const ROLLING_UPDATE_TEXT_ALL: &str = "\
-METRIC                                              BASE      NEW       CHANGE    VERDICT
-workload private-ai/mistral-3-bf16 #1 admitted at   0 s       0 s                 same
-workload private-ai/mistral-3-int4 #1 admitted at   0 s       0 s                 same
-workload private-ai/mistral-3-int4 #2 admitted at   630 s     930 s     +47.6%    REGRESSION
-private-ai/devstral-2 downtime                      0 s       0 s                 same
-private-ai/gpt-oss-20b downtime                     0 s       0 s                 same
-private-ai/granite-8b-agent downtime                0 s       0 s                 same
-private-ai/mistral-3-bf16 downtime                  0 s       0 s                 same
-private-ai/mistral-3-int4 downtime                  112.5 s   112.5 s             same
-GPU allocated fraction                              100.0%    100.0%              same
-cost total                                          $2.96     $2.96               same
-idle GPU spend                                      $0.00     $0.00               same
-expectations passed                                 5         9         +80.0%    better
-expectations failed                                 0         0                   same
+METRIC                                              BASE       NEW        CHANGE    VERDICT
+workload private-ai/mistral-3-bf16 #1 admitted at   0 s        0 s                  same
+workload private-ai/mistral-3-int4 #1 admitted at   0 s        0 s                  same
+workload private-ai/mistral-3-int4 #2 admitted at   630 s      930 s      +47.6%    REGRESSION
+private-ai/devstral-2 downtime                      0 s        0 s                  same
+private-ai/gpt-oss-20b downtime                     0 s        0 s                  same
+private-ai/granite-8b-agent downtime                0 s        0 s                  same
+private-ai/mistral-3-bf16 downtime                  0 s        0 s                  same
+private-ai/mistral-3-int4 downtime                  112.5 s    112.5 s              same
+GPU allocated fraction                              100.0%     100.0%               same
+GPUs unallocated at the allocation peak             0          0                    same
+cost total                                          $2.96      $2.96                same
+cost per month (730 h)                              $4325.10   $4325.10             same
+idle GPU spend                                      $0.00      $0.00                same
+expectations passed                                 5          9          +80.0%    better
+expectations failed                                 0          0                    same
 
-1 regression(s) (13 figures compared).
+1 regression(s) (15 figures compared).
 ";
 
 const RECREATE: &str = "reports/rolling-update-recreate/report.json";
@@ -246,7 +248,7 @@ fn the_markdown_summary_carries_the_verdict_and_a_table_per_section() {
         lines[0],
         "## gpuaas-sim compare: rolling-update-recreate → rolling-update-deadlock"
     );
-    assert_eq!(lines[2], "**1 regression** (13 figures compared, 2 moved).");
+    assert_eq!(lines[2], "**1 regression** (15 figures compared, 2 moved).");
     let headings: Vec<&str> = lines.iter().filter(|l| l.starts_with("### ")).copied().collect();
     assert_eq!(headings, ["### Workload admissions", "### Expectations"]);
     // Every table: a header, its delimiter, then rows of five cells.
@@ -276,7 +278,7 @@ fn the_markdown_summary_carries_the_verdict_and_a_table_per_section() {
     // `--all`: every figure, in the same tables.
     let (_, all, _) = compare(RECREATE, DEADLOCK, &["--format", "markdown", "--all"]);
     let data_rows = all.lines().filter(|l| l.starts_with('|')).count() - 2 * all.matches("\n### ").count();
-    assert_eq!(data_rows, 13, "{all}");
+    assert_eq!(data_rows, 15, "{all}");
     assert!(all.contains("\n### Downtime\n") && all.contains("| cost total | \\$2.96 | \\$2.96 |  | same |"));
 
     // Nothing moved: the verdict and no table.
@@ -285,7 +287,7 @@ fn the_markdown_summary_carries_the_verdict_and_a_table_per_section() {
     assert_eq!(code, Some(0));
     assert_eq!(
         same,
-        "## gpuaas-sim compare: handover\n\n**No regression** (52 figures compared, 0 moved).\n\nNothing moved.\n"
+        "## gpuaas-sim compare: handover\n\n**No regression** (60 figures compared, 0 moved).\n\nNothing moved.\n"
     );
 }
 
@@ -303,14 +305,14 @@ fn junit_has_a_test_case_per_figure_and_a_failure_per_regression() {
     assert_eq!(root.tag_name().name(), "testsuites");
     assert_eq!(
         (root.attribute("tests"), root.attribute("failures")),
-        (Some("13"), Some("1"))
+        (Some("15"), Some("1"))
     );
     let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
     let cases: Vec<_> = suites
         .iter()
         .flat_map(|s| s.children().filter(|n| n.has_tag_name("testcase")))
         .collect();
-    assert_eq!(cases.len(), 13);
+    assert_eq!(cases.len(), 15);
     // Each suite's counts add up.
     for s in &suites {
         let n = s.children().filter(|c| c.has_tag_name("testcase")).count();
