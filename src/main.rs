@@ -105,12 +105,64 @@ enum Cmd {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
-    /// Not available in this version.
-    Sweep { args: Vec<String> },
+    /// Run a scenario over the cartesian product of `--set` values, each point with
+    /// several seeds, on every core; write sweep.json, sweep.csv and sweep.html.
+    Sweep(SweepArgs),
     /// Not available in this version.
     Recommend { args: Vec<String> },
     /// Not available in this version.
     Rehearse { args: Vec<String> },
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    merge: Option<SweepCmd>,
+    /// The Scenario file to vary.
+    #[arg(required = true)]
+    scenario: Option<PathBuf>,
+    /// PATH=V1,V2,… : a path in the Scenario (`nodePools[h100].count`,
+    /// `traffic[llama].rate`) or in an included manifest
+    /// (`ClusterQueue/team-a:spec.resourceGroups[0].flavors[h100].resources[nvidia.com/gpu].nominalQuota`,
+    /// `InferenceService/llama:spec.predictor.model.args[--max-num-seqs]`), and its values
+    /// (`1..4` is 1,2,3,4). Repeat for a grid.
+    #[arg(long = "set", value_name = "PATH=V1,V2,…")]
+    set: Vec<String>,
+    /// Seeds per point: the scenario's seed and the next N-1.
+    #[arg(long, default_value_t = 1)]
+    seeds: usize,
+    /// Threads (0: every core). The results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Run only the points whose number is I modulo N (a slice for one machine of many).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Instead of running, write a Kubernetes Indexed Job (and its ConfigMap and volume
+    /// claim) that runs the sweep in `--shards` pieces.
+    #[arg(long, requires = "image")]
+    emit_job: bool,
+    /// The container image for `--emit-job` (built from the Containerfile).
+    #[arg(long)]
+    image: Option<String>,
+    /// Pieces of the Indexed Job (`--emit-job`).
+    #[arg(long, default_value_t = 8)]
+    shards: usize,
+    /// Where sweep.json, sweep.csv and sweep.html (or the Job's manifests) go.
+    #[arg(long, required = true)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum SweepCmd {
+    /// Combine shard results (`sweep --shard I/N --out DIR`) into the sweep a single machine
+    /// writes, byte for byte.
+    Merge {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn input_error(e: InputErrors) -> ExitCode {
@@ -200,7 +252,11 @@ fn main() -> ExitCode {
             };
             cmd_compare(&base, &new, &tolerances, all, format, junit.as_deref())
         }
-        Cmd::Lint { .. } | Cmd::Sweep { .. } | Cmd::Recommend { .. } | Cmd::Rehearse { .. } => {
+        Cmd::Sweep(args) => match args.merge {
+            Some(SweepCmd::Merge { dirs, out }) => cmd_sweep_merge(&dirs, &out, quiet),
+            None => cmd_sweep(args, quiet),
+        },
+        Cmd::Lint { .. } | Cmd::Recommend { .. } | Cmd::Rehearse { .. } => {
             eprintln!(
                 "error: this command is not available in this version of gpuaas-sim; available: run, check, compare"
             );
@@ -296,6 +352,109 @@ fn write_reports(dir: &Path, report: &Report, quiet: bool) -> Result<(), ExitCod
         }
     }
     Ok(())
+}
+
+/// `sweep`: every point prepared (a bad value stops it before anything runs), then run on
+/// the thread pool with a progress bar.
+fn cmd_sweep(args: SweepArgs, quiet: bool) -> Result<ExitCode, ExitCode> {
+    use gpuaas_sim::plan::{setting::Setting, sweep};
+    let (Some(scenario), Some(out)) = (args.scenario, args.out) else {
+        return Err(ExitCode::from(2));
+    };
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    if args.seeds == 0 {
+        return Err(usage("--seeds must be at least 1".into()));
+    }
+    let shard = args
+        .shard
+        .as_deref()
+        .map(sweep::Shard::parse)
+        .transpose()
+        .map_err(|e| usage(format!("--shard {e}")))?;
+    let mut errors = Vec::new();
+    let settings: Vec<Setting> = args
+        .set
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Setting::parse(s, i + 1).map_err(|e| errors.push(e)).ok())
+        .collect();
+    if !errors.is_empty() {
+        return Err(input_error(InputErrors(errors)));
+    }
+    if settings.is_empty() {
+        return Err(usage("nothing to sweep: give at least one --set PATH=V1,V2,…".into()));
+    }
+    let inputs = gpuaas_sim::scenario::run::load_inputs(std::slice::from_ref(&scenario)).map_err(input_error)?;
+    let grid = sweep::Grid {
+        inputs,
+        settings,
+        seeds: args.seeds,
+        shard,
+    };
+    let total = sweep::points_total(&grid.settings);
+    if total > 1_000_000 {
+        return Err(usage(format!("the grid has {total} points; a sweep takes at most 1,000,000")));
+    }
+    let points = sweep::prepare(&grid).map_err(input_error)?;
+    if args.emit_job {
+        let image = args.image.unwrap_or_default();
+        let job = gpuaas_sim::plan::job::emit(&grid, &points, &scenario, &args.set, &image, args.shards)
+            .map_err(|e| usage(e))?;
+        std::fs::create_dir_all(&out)
+            .and_then(|_| write_atomic(&out.join("sweep-job.yaml"), &job))
+            .map_err(|e| usage(format!("{}: cannot write: {e}", out.display())))?;
+        if !quiet {
+            println!("wrote {}/sweep-job.yaml ({} shards); kubectl apply -f it, then `gpuaas-sim sweep merge` the results volume's shard-*/ folders", out.display(), args.shards);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let runs: usize = points.iter().map(|p| p.runs.len()).sum();
+    let bar = gpuaas_sim::progress::Counter::start(format!("sweep {}", scenario.display()), runs, !quiet);
+    let result = sweep::run(&grid, points, args.jobs, bar.count()).map_err(usage)?;
+    drop(bar);
+    gpuaas_sim::plan::output::write(&out, &result).map_err(|e| usage(format!("{}: cannot write: {e}", out.display())))?;
+    if !quiet {
+        print!("{}", gpuaas_sim::plan::output::summary(&result));
+        println!("wrote {}/sweep.json, sweep.csv and sweep.html", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sweep merge`: the shards' sweep.json files combined.
+fn cmd_sweep_merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<ExitCode, ExitCode> {
+    use gpuaas_sim::plan::sweep;
+    let mut shards = Vec::new();
+    for d in dirs {
+        let file = if d.is_dir() { d.join("sweep.json") } else { d.clone() };
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            eprintln!("{}: cannot read: {e}", file.display());
+            ExitCode::from(2)
+        })?;
+        let r: sweep::SweepResult = serde_json::from_str(&text).map_err(|e| {
+            eprintln!("{}:{}:{}: not a sweep result: {e}", file.display(), e.line(), e.column());
+            ExitCode::from(2)
+        })?;
+        if r.schema != sweep::SCHEMA {
+            eprintln!("{}: schema `{}`, expected `{}`", file.display(), r.schema, sweep::SCHEMA);
+            return Err(ExitCode::from(2));
+        }
+        shards.push((file.display().to_string(), r));
+    }
+    let merged = sweep::merge(shards).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    gpuaas_sim::plan::output::write(out, &merged).map_err(|e| {
+        eprintln!("{}: cannot write: {e}", out.display());
+        ExitCode::from(2)
+    })?;
+    if !quiet {
+        println!("merged {} shards: wrote {}/sweep.json, sweep.csv and sweep.html", dirs.len(), out.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `check`: every expectation's outcome; exit 1 when one failed.

@@ -1,0 +1,8 @@
+//! Capacity planning: sweeps over a scenario's settings, the capacity of a serving
+//! configuration, and recommendations.
+
+pub mod job;
+pub mod output;
+pub mod setting;
+pub mod stats;
+pub mod sweep;
