@@ -108,6 +108,26 @@ enum Cmd {
     /// Run a scenario over the cartesian product of `--set` values, each point with
     /// several seeds, on every core; write sweep.json, sweep.csv and sweep.html.
     Sweep(SweepArgs),
+    /// The capacity of a scenario's serving configuration: the highest request rate its
+    /// replicas serve within the SLO, and where they saturate.
+    Capacity {
+        scenario: PathBuf,
+        /// The InferenceService (`NAME` or `NAMESPACE/NAME`); the only one with traffic when absent.
+        #[arg(long)]
+        service: Option<String>,
+        /// An SLO term replacing the scenario's `slo:` (repeat for several), e.g. ttft_p95=2s.
+        #[arg(long, value_name = "TERM=DURATION")]
+        slo: Vec<String>,
+        /// Simulated time each probe serves.
+        #[arg(long, default_value = "20m")]
+        probe: String,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Not available in this version.
     Recommend { args: Vec<String> },
     /// Not available in this version.
@@ -256,6 +276,14 @@ fn main() -> ExitCode {
             Some(SweepCmd::Merge { dirs, out }) => cmd_sweep_merge(&dirs, &out, quiet),
             None => cmd_sweep(args, quiet),
         },
+        Cmd::Capacity {
+            scenario,
+            service,
+            slo,
+            probe,
+            seed,
+            json,
+        } => cmd_capacity(&scenario, service, &slo, &probe, seed, json, quiet, strict),
         Cmd::Lint { .. } | Cmd::Recommend { .. } | Cmd::Rehearse { .. } => {
             eprintln!(
                 "error: this command is not available in this version of gpuaas-sim; available: run, check, compare"
@@ -453,6 +481,61 @@ fn cmd_sweep_merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<ExitCode
     })?;
     if !quiet {
         println!("merged {} shards: wrote {}/sweep.json, sweep.csv and sweep.html", dirs.len(), out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `capacity`: the scenario run once for its replicas, then the probes.
+#[allow(clippy::too_many_arguments)]
+fn cmd_capacity(
+    scenario: &Path,
+    service: Option<String>,
+    slo: &[String],
+    probe: &str,
+    seed: Option<u64>,
+    json: bool,
+    quiet: bool,
+    strict: bool,
+) -> Result<ExitCode, ExitCode> {
+    use gpuaas_sim::plan::capacity;
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    let slo = slo
+        .iter()
+        .map(|t| capacity::parse_slo(t).map_err(|e| usage(format!("--slo {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let duration = gpuaas_sim::units::SimDuration::parse(probe)
+        .ok()
+        .filter(|d| d.as_secs_f64() >= 60.0)
+        .ok_or_else(|| usage(format!("--probe `{probe}`: give a duration of at least 1m, e.g. 20m")))?;
+    let mut prepared = prepare(&[scenario.to_path_buf()], strict)?;
+    if prepared.len() != 1 {
+        return Err(usage(format!("{} holds {} scenarios; capacity takes one", scenario.display(), prepared.len())));
+    }
+    let mut p = prepared.remove(0);
+    if let Some(s) = seed {
+        p.scenario.seed = s;
+    }
+    let done = simulate_one(p, 0, 1, quiet)?;
+    let opts = capacity::ProbeOptions {
+        service,
+        slo,
+        duration_s: duration.as_secs_f64(),
+    };
+    let (name, probe) = capacity::probe_of(&done, &opts).map_err(|e| usage(format!("{}: {e}", scenario.display())))?;
+    let found = probe.search();
+    if json {
+        let out = serde_json::json!({
+            "schema": "gpuaas-sim/capacity/v1",
+            "service": name,
+            "configuration": probe.description,
+            "capacity": found,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        print!("{}", capacity::render(&name, &probe, &found));
     }
     Ok(ExitCode::SUCCESS)
 }

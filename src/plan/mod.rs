@@ -1,6 +1,7 @@
 //! Capacity planning: sweeps over a scenario's settings, the capacity of a serving
 //! configuration, and recommendations.
 
+pub mod capacity;
 pub mod job;
 pub mod output;
 pub mod setting;
