@@ -128,8 +128,9 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Not available in this version.
-    Recommend { args: Vec<String> },
+    /// The cheapest GPU configurations that serve models at a rate within an SLO, ranked by
+    /// monthly cost, with the evidence; `--out` writes the top plans' manifests and scenario.
+    Recommend(RecommendArgs),
     /// Not available in this version.
     Rehearse { args: Vec<String> },
 }
@@ -170,6 +171,43 @@ struct SweepArgs {
     shards: usize,
     /// Where sweep.json, sweep.csv and sweep.html (or the Job's manifests) go.
     #[arg(long, required = true)]
+    out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct RecommendArgs {
+    /// A model card name or storage URI, with its own rate if it has one:
+    /// `llama-3.3-70b-instruct=5/s`. Repeat for several models (they may share nodes).
+    #[arg(long = "model", required = true, value_name = "MODEL[=RATE]")]
+    models: Vec<String>,
+    /// Total request rate, split evenly among the models given without a rate (`20/s`, `1200/m`).
+    #[arg(long)]
+    rate: Option<String>,
+    /// Prompt tokens per request: `1500`, or `lognormal:MEAN:SD`, or `uniform:MIN:MAX`.
+    #[arg(long, default_value = "1500")]
+    prompt_tokens: String,
+    /// Output tokens per request, as --prompt-tokens.
+    #[arg(long, default_value = "300")]
+    output_tokens: String,
+    /// An SLO term (repeat for several): ttft_p95=2s, tpot_p95=100ms, e2e_p99=30s.
+    #[arg(long, required = true, value_name = "TERM=DURATION")]
+    slo: Vec<String>,
+    /// Also answer "and if traffic grows by this factor?" (e.g. 2).
+    #[arg(long)]
+    growth: Option<f64>,
+    /// Plans shown (and written with --out: the first three).
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Simulated time each probe serves.
+    #[arg(long, default_value = "10m")]
+    probe: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print JSON (schema gpuaas-sim/recommend/v1) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write the top plans' manifests and a scenario.yaml each; the first is checked.
+    #[arg(long)]
     out: Option<PathBuf>,
 }
 
@@ -284,7 +322,8 @@ fn main() -> ExitCode {
             seed,
             json,
         } => cmd_capacity(&scenario, service, &slo, &probe, seed, json, quiet, strict),
-        Cmd::Lint { .. } | Cmd::Recommend { .. } | Cmd::Rehearse { .. } => {
+        Cmd::Recommend(args) => cmd_recommend(args, quiet),
+        Cmd::Lint { .. } | Cmd::Rehearse { .. } => {
             eprintln!(
                 "error: this command is not available in this version of gpuaas-sim; available: run, check, compare"
             );
@@ -536,6 +575,157 @@ fn cmd_capacity(
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         print!("{}", capacity::render(&name, &probe, &found));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let (n, unit) = text.split_once('/').unwrap_or((text, "s"));
+    let v: f64 = n.trim().parse().map_err(|_| format!("`{text}` is not a rate (20/s, 1200/m)"))?;
+    let per = match unit.trim() {
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        u => return Err(format!("`{u}` is not a unit of time (s, m, h)")),
+    };
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("`{text}`: give a positive rate"));
+    }
+    Ok(v / per)
+}
+
+fn parse_lengths(text: &str) -> Result<gpuaas_sim::traffic::tokens::LengthDist, String> {
+    use gpuaas_sim::traffic::tokens::LengthDist;
+    let parts: Vec<&str> = text.split(':').collect();
+    let num = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 1.0);
+    let bad = || format!("`{text}`: write a number of tokens (1500), lognormal:MEAN:SD or uniform:MIN:MAX");
+    match parts.as_slice() {
+        [n] => num(n).map(|n| LengthDist::Fixed(n as u32)).ok_or_else(bad),
+        ["lognormal", m, sd] => match (num(m), num(sd)) {
+            (Some(mean), Some(sd)) => Ok(LengthDist::LogNormal { mean, sd }),
+            _ => Err(bad()),
+        },
+        ["uniform", a, b] => match (num(a), num(b)) {
+            (Some(min), Some(max)) if min <= max => Ok(LengthDist::Uniform {
+                min: min as u32,
+                max: max as u32,
+            }),
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
+    }
+}
+
+/// `recommend`: the search, the table, the growth question, and with `--out` the plans'
+/// files, the first checked by running its scenario.
+fn cmd_recommend(a: RecommendArgs, quiet: bool) -> Result<ExitCode, ExitCode> {
+    use gpuaas_sim::plan::{capacity, recommend, recommend_out, sweep::HOURS_PER_MONTH};
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    let catalog = gpuaas_sim::catalog::Catalog::bundled();
+    let total = a.rate.as_deref().map(parse_rate).transpose().map_err(|e| usage(format!("--rate {e}")))?;
+    let mut models = Vec::new();
+    let mut without = 0;
+    for m in &a.models {
+        let (name, rate) = match m.split_once('=') {
+            Some((n, r)) => (n, Some(parse_rate(r).map_err(|e| usage(format!("--model {m}: {e}")))?)),
+            None => (m.as_str(), None),
+        };
+        let card = recommend::resolve_card(&catalog, name).map_err(|e| usage(format!("--model {e}")))?;
+        without += usize::from(rate.is_none());
+        models.push((card.name.clone(), rate));
+    }
+    if without > 0 && total.is_none() {
+        return Err(usage("give --rate, or a rate with each model (--model NAME=5/s)".into()));
+    }
+    let models: Vec<recommend::ModelAsk> = models
+        .into_iter()
+        .map(|(card, r)| recommend::ModelAsk {
+            card,
+            rate_rps: r.unwrap_or_else(|| total.unwrap_or(0.0) / without.max(1) as f64),
+        })
+        .collect();
+    let slo = a
+        .slo
+        .iter()
+        .map(|t| capacity::parse_slo(t).map_err(|e| usage(format!("--slo {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let probe_s = gpuaas_sim::units::SimDuration::parse(&a.probe)
+        .ok()
+        .filter(|d| d.as_secs_f64() >= 60.0)
+        .ok_or_else(|| usage(format!("--probe `{}`: give a duration of at least 1m", a.probe)))?
+        .as_secs_f64();
+    if let Some(g) = a.growth {
+        if !(g.is_finite() && g > 0.0) {
+            return Err(usage(format!("--growth {g}: give a positive factor such as 2")));
+        }
+    }
+    let ask = recommend::Ask {
+        models,
+        prompt: parse_lengths(&a.prompt_tokens).map_err(|e| usage(format!("--prompt-tokens {e}")))?,
+        output: parse_lengths(&a.output_tokens).map_err(|e| usage(format!("--output-tokens {e}")))?,
+        slo,
+        probe_s,
+        seed: a.seed,
+    };
+    let r = recommend::recommend(&catalog, &ask, HOURS_PER_MONTH);
+    let growth = match (a.growth, r.plans.first()) {
+        (Some(g), Some(best)) => Some(recommend::growth(&catalog, &ask, best, g, HOURS_PER_MONTH)),
+        _ => None,
+    };
+    if a.json {
+        let out = serde_json::json!({"recommendation": r, "growth": growth});
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        print!("{}", recommend::render(&r, a.top));
+        if let (Some(g), Some(best)) = (&growth, r.plans.first()) {
+            print!("{}", recommend::render_growth(g, best));
+        }
+    }
+    if let Some(dir) = &a.out {
+        for (i, plan) in r.plans.iter().take(3).enumerate() {
+            let name = format!("plan-{}-{}", i + 1, plan.instance_type.to_ascii_lowercase().replace(['.', '_'], "-"));
+            let folder = dir.join(&name);
+            let hold = 3600.0;
+            // First with traffic late, to learn when every replica is Ready; then with
+            // traffic from the next minute after that.
+            let write = |start: f64| {
+                recommend_out::write(&folder, &recommend_out::files(&catalog, &ask, plan, &name, start, hold))
+                    .map_err(|e| usage(format!("{}: cannot write: {e}", folder.display())))
+            };
+            write(3600.0)?;
+            let scenario = folder.join("scenario.yaml");
+            let run = |quiet_run: bool| -> Result<Completed, ExitCode> {
+                let mut p = prepare(std::slice::from_ref(&scenario), false)?;
+                simulate_one(p.remove(0), 0, 1, quiet_run)
+            };
+            let first = run(true)?;
+            let ready = first
+                .report
+                .inference_services
+                .iter()
+                .map(|s| s.first_ready_s.unwrap_or(3600.0))
+                .fold(0.0, f64::max);
+            let start = ((ready + 60.0) / 60.0).ceil() * 60.0;
+            write(start)?;
+            if i == 0 {
+                let done = run(quiet)?;
+                let held = done.outcomes.iter().filter(|o| o.passed).count();
+                if !a.json {
+                    println!(
+                        "
+wrote {}/ (manifests/ and scenario.yaml); checked: {held} of {} expectations hold (replicas Ready at {:.0} s, traffic from {start:.0} s)",
+                        folder.display(),
+                        done.outcomes.len(),
+                        ready
+                    );
+                }
+            } else if !a.json {
+                println!("wrote {}/", folder.display());
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

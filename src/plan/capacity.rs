@@ -50,6 +50,10 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// Every SLO term held and no request failed for want of capacity.
+    pub(crate) fn holds(&self) -> bool {
+        self.slo_holds()
+    }
     fn slo_holds(&self) -> bool {
         self.failed == self.too_long && self.slo.iter().all(|t| t.2)
     }
@@ -82,7 +86,7 @@ const PRECISION: f64 = 0.01;
 /// The search gives up above this rate (requests/s per replica): far beyond any GPU.
 const MAX_RATE_PER_REPLICA: f64 = 10_000.0;
 /// Below this rate a configuration is said to hold nothing.
-const MIN_RATE: f64 = 0.01;
+pub(crate) const MIN_RATE_RPS: f64 = 0.01;
 
 impl Probe {
     /// Serves `rate` requests/s for the probe's duration.
@@ -131,6 +135,10 @@ impl Probe {
     /// above (doubling to bracket it, then bisecting): (rate, its probe, the first probe
     /// above it that failed).
     fn highest(&self, ok: impl Fn(&Measured) -> bool, probes: &mut u32) -> Option<(Measured, Option<Measured>)> {
+        self.highest_within(ok, PRECISION, probes)
+    }
+
+    fn highest_within(&self, ok: impl Fn(&Measured) -> bool, precision: f64, probes: &mut u32) -> Option<(Measured, Option<Measured>)> {
         let max = MAX_RATE_PER_REPLICA * self.replicas.len().max(1) as f64;
         let mut lo: Option<Measured> = None;
         let mut hi: Option<Measured> = None;
@@ -151,14 +159,14 @@ impl Probe {
                     break;
                 }
                 rate /= 2.0;
-                if rate < MIN_RATE {
+                if rate < MIN_RATE_RPS {
                     return None;
                 }
             }
         }
         let (mut lo, mut hi) = (lo?, hi);
         while let Some(h) = &hi {
-            if (h.rate_rps - lo.rate_rps) <= PRECISION * lo.rate_rps {
+            if (h.rate_rps - lo.rate_rps) <= precision * lo.rate_rps {
                 break;
             }
             let mid = (lo.rate_rps + h.rate_rps) / 2.0;
@@ -171,6 +179,12 @@ impl Probe {
             }
         }
         Some((lo, hi))
+    }
+
+    /// The highest rate within the SLO and its probe; `None` when even the lowest misses.
+    pub(crate) fn search_slo(&self, precision: f64) -> Option<(f64, Measured)> {
+        let mut probes = 0;
+        self.highest_within(Measured::slo_holds, precision, &mut probes).map(|(lo, _)| (lo.rate_rps, lo))
     }
 
     /// The SLO capacity and the saturation point.
@@ -409,7 +423,7 @@ pub fn render(service: &str, probe: &Probe, c: &Capacity) -> String {
             "  within the SLO ({}): not even at {} — the configuration misses it at any load
 ",
             slo.join(", "),
-            rate(MIN_RATE)
+            rate(MIN_RATE_RPS)
         )),
     }
     s.push_str(&format!(

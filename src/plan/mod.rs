@@ -4,6 +4,8 @@
 pub mod capacity;
 pub mod job;
 pub mod output;
+pub mod recommend;
+pub mod recommend_out;
 pub mod setting;
 pub mod stats;
 pub mod sweep;
