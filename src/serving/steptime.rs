@@ -90,7 +90,12 @@ fn peak_flops(card: &ModelCard, gpu: &Gpu) -> f64 {
 /// Seconds of fixed cost per step: every layer's kernels start and drain even inside a CUDA
 /// graph, and without one (`--enforce-eager`) the host launches each of them.
 fn overhead_s(arch: &Architecture, args: &VllmArgs, k: &VllmConstants) -> f64 {
-    let per_layer_us = k.layer_overhead_us + if args.enforce_eager { k.eager_layer_overhead_us } else { 0.0 };
+    let per_layer_us = k.layer_overhead_us
+        + if args.enforce_eager {
+            k.eager_layer_overhead_us
+        } else {
+            0.0
+        };
     arch.layers as f64 * per_layer_us * 1e-6
 }
 
@@ -109,13 +114,19 @@ pub(crate) fn step_time(
     let q_dim = (arch.attention_heads * arch.head_dim) as f64;
     let kv_per_token = super::memory::kv_bytes_per_token(arch, args);
     // Matmuls: 2 FLOPs per active parameter per token; this rank's weights read once.
-    let matmul = (2.0 * card.params_active() * 1e9 * tokens / flops_per_s, card.weights_gb * 1e9 / tp / bytes_per_s);
+    let matmul = (
+        2.0 * card.params_active() * 1e9 * tokens / flops_per_s,
+        card.weights_gb * 1e9 / tp / bytes_per_s,
+    );
     // Attention: QKᵀ and AV, 2 FLOPs each per query-key pair per query dimension per layer;
     // a prefill chunk reads its earlier context's KV, a decode its whole context's.
     let attention_flops = |pairs: f64| 4.0 * arch.layers as f64 * q_dim * pairs / flops_per_s;
     let prefill = if b.prefill_tokens > 0 {
         let context_read = b.prefill_attention_pairs / b.prefill_tokens as f64;
-        (attention_flops(b.prefill_attention_pairs), kv_per_token * context_read / bytes_per_s)
+        (
+            attention_flops(b.prefill_attention_pairs),
+            kv_per_token * context_read / bytes_per_s,
+        )
     } else {
         (0.0, 0.0)
     };
@@ -288,9 +299,19 @@ pub(crate) fn published_rows() -> Vec<(&'static str, Vec<MeasuredStep>)> {
                 ("decode 1 × 8192", Batch::decode(1, 8192), false, 5.38),
                 ("decode 1 × 1024, eager", Batch::decode(1, 1024), true, 6.32),
                 ("mixed 512 prompt + 32 × 1024", Batch::mixed(512, 32, 1024), true, 17.19),
-                ("mixed 2048 prompt + 32 × 1024", Batch::mixed(2048, 32, 1024), true, 56.59),
+                (
+                    "mixed 2048 prompt + 32 × 1024",
+                    Batch::mixed(2048, 32, 1024),
+                    true,
+                    56.59,
+                ),
                 ("mixed 256 prompt + 64 × 2048", Batch::mixed(256, 64, 2048), true, 15.54),
-                ("mixed 1024 prompt + 16 × 4096", Batch::mixed(1024, 16, 4096), true, 29.37),
+                (
+                    "mixed 1024 prompt + 16 × 4096",
+                    Batch::mixed(1024, 16, 4096),
+                    true,
+                    29.37,
+                ),
             ],
         ),
     ]
@@ -406,7 +427,10 @@ mod tests {
         let cost = StepCost::new(&card, &arch, gpu, &VllmArgs::default(), &c.vllm);
         let (prefill, decode) = (cost.time(&Batch::prefill(256)), cost.time(&Batch::decode(64, 2048)));
         let mixed = cost.time(&Batch::mixed(256, 64, 2048));
-        assert!(mixed > prefill.max(decode) + 0.5 * prefill.min(decode), "{mixed} vs {prefill} + {decode}");
+        assert!(
+            mixed > prefill.max(decode) + 0.5 * prefill.min(decode),
+            "{mixed} vs {prefill} + {decode}"
+        );
         assert!(mixed < prefill + decode);
     }
 
@@ -427,7 +451,12 @@ mod tests {
             },
             Batch::mixed(256, 64, 2048),
         ];
-        for (gpu, tp, eager) in [("H100-SXM", 1, false), ("H200", 1, true), ("L4", 4, true), ("MI300X", 2, false)] {
+        for (gpu, tp, eager) in [
+            ("H100-SXM", 1, false),
+            ("H200", 1, true),
+            ("L4", 4, true),
+            ("MI300X", 2, false),
+        ] {
             let args = VllmArgs {
                 tensor_parallel_size: tp,
                 enforce_eager: eager,
