@@ -138,8 +138,8 @@ pub struct VllmConstants {
     pub profile_run_s: f64,
     pub compute_efficiency: f64,
     pub bandwidth_efficiency: f64,
-    pub step_overhead_ms: f64,
-    pub eager_overhead_ms: f64,
+    pub layer_overhead_us: f64,
+    pub eager_layer_overhead_us: f64,
     pub allreduce_latency_us: f64,
 }
 
@@ -286,8 +286,8 @@ impl VllmConstants {
             profile_run_s: f(v, "profile_run_s")?,
             compute_efficiency: f(v, "compute_efficiency")?,
             bandwidth_efficiency: f(v, "bandwidth_efficiency")?,
-            step_overhead_ms: f(v, "step_overhead_ms")?,
-            eager_overhead_ms: f(v, "eager_overhead_ms")?,
+            layer_overhead_us: f(v, "layer_overhead_us")?,
+            eager_layer_overhead_us: f(v, "eager_layer_overhead_us")?,
             allreduce_latency_us: f(v, "allreduce_latency_us")?,
         })
     }
