@@ -328,7 +328,7 @@ fn main() -> ExitCode {
         Cmd::Recommend(args) => cmd_recommend(args, quiet),
         Cmd::Lint { .. } | Cmd::Rehearse { .. } => {
             eprintln!(
-                "error: this command is not available in this version of gpuaas-sim; available: run, check, compare"
+                "error: this command is not available in this version of gpuaas-sim; available: run, check, compare, sweep, capacity, recommend"
             );
             Err(ExitCode::from(2))
         }
