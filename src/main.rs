@@ -1,10 +1,11 @@
 use clap::{Parser, Subcommand};
+use gpuaas_sim::catalog::Catalog;
 use gpuaas_sim::manifest::error::InputErrors;
 use gpuaas_sim::progress::{Display, Progress};
 use gpuaas_sim::report::compare::Tolerances;
 use gpuaas_sim::report::write_atomic;
 use gpuaas_sim::report::Report;
-use gpuaas_sim::scenario::run::{discover, Prepared};
+use gpuaas_sim::scenario::run::{discover_with, Prepared};
 use gpuaas_sim::serving::replica::Fidelity;
 use gpuaas_sim::Completed;
 use std::io::Write;
@@ -28,6 +29,11 @@ struct Cli {
     /// errors instead of a list of what was left out.
     #[arg(long, global = true)]
     strict: bool,
+    /// A folder of catalog files (any of gpus.yaml, instances.yaml, models.yaml,
+    /// storage.yaml, vllm.yaml) laid over the bundled catalog: negotiated prices, new
+    /// instance types and model cards, the cluster's storage speed, pre-pulled images.
+    #[arg(long, global = true, value_name = "DIR")]
+    catalog: Option<PathBuf>,
 }
 
 /// How `compare` prints its result.
@@ -119,10 +125,20 @@ fn input_error(e: InputErrors) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The catalog the scenarios run with: the bundled one, with `--catalog`'s files laid
+/// over it.
+fn catalog(dir: Option<&Path>) -> Result<Arc<Catalog>, ExitCode> {
+    let bundled = Catalog::bundled();
+    match dir {
+        Some(d) => bundled.with_dir(d).map(Arc::new).map_err(input_error),
+        None => Ok(Arc::new(bundled)),
+    }
+}
+
 /// The scenarios of the inputs; with `--strict`, what the simulation would skip is an
 /// error too.
-fn prepare(paths: &[PathBuf], strict: bool) -> Result<Vec<Prepared>, ExitCode> {
-    let prepared = discover(paths).map_err(input_error)?;
+fn prepare(paths: &[PathBuf], strict: bool, catalog_dir: Option<&Path>) -> Result<Vec<Prepared>, ExitCode> {
+    let prepared = discover_with(paths, &catalog(catalog_dir)?).map_err(input_error)?;
     if strict {
         let skipped: Vec<String> = prepared
             .iter()
@@ -167,14 +183,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = cli.quiet;
     let strict = cli.strict;
+    let catalog = cli.catalog.as_deref();
     let outcome = match cli.command {
         Cmd::Run {
             paths,
             out,
             seed,
             fidelity,
-        } => cmd_run(&paths, out.as_deref(), seed, fidelity, quiet, strict),
-        Cmd::Check { paths, junit, fidelity } => cmd_check(&paths, junit.as_deref(), fidelity, quiet, strict),
+        } => cmd_run(&paths, out.as_deref(), seed, fidelity, quiet, strict, catalog),
+        Cmd::Check { paths, junit, fidelity } => cmd_check(&paths, junit.as_deref(), fidelity, quiet, strict, catalog),
         Cmd::Compare {
             base,
             new,
@@ -219,8 +236,9 @@ fn cmd_run(
     fidelity: Option<Fidelity>,
     quiet: bool,
     strict: bool,
+    catalog: Option<&Path>,
 ) -> Result<ExitCode, ExitCode> {
-    let prepared = prepare(paths, strict)?;
+    let prepared = prepare(paths, strict, catalog)?;
     let many = prepared.len() > 1;
     let count = prepared.len();
     // Every scenario runs before any report is written: a run that fails leaves no
@@ -305,8 +323,9 @@ fn cmd_check(
     fidelity: Option<Fidelity>,
     quiet: bool,
     strict: bool,
+    catalog: Option<&Path>,
 ) -> Result<ExitCode, ExitCode> {
-    let prepared = prepare(paths, strict)?;
+    let prepared = prepare(paths, strict, catalog)?;
     // A gate with nothing to check would pass by accident.
     if prepared.iter().all(|p| p.scenario.expect.is_empty()) {
         let names: Vec<String> = prepared.iter().map(|p| p.scenario.file.display().to_string()).collect();
