@@ -387,6 +387,15 @@ impl CatalogFile {
         }
     }
 
+    /// What the file's settings are called in a message.
+    pub(crate) fn what(self) -> &'static str {
+        match self {
+            CatalogFile::Storage => "storage",
+            CatalogFile::Vllm => "vLLM",
+            f => f.file_name(),
+        }
+    }
+
     fn index(self) -> usize {
         self as usize
     }
@@ -757,7 +766,7 @@ impl Catalog {
         let mut errors = Vec::new();
         let file = |f: CatalogFile| &source.files[f.index()];
         for f in CatalogFile::ALL {
-            if let Err(e) = known_keys(file(f), f.top_keys(), f.file_name()) {
+            if let Err(e) = known_keys(file(f), f.top_keys(), f.what()) {
                 errors.push(e);
             }
         }

@@ -139,7 +139,7 @@ fn overlay_file(file: CatalogFile, base: &Node, over: &Node, errors: &mut Vec<In
         )));
         return base.clone();
     };
-    if let Err(e) = known_keys(over, file.top_keys(), file.file_name()) {
+    if let Err(e) = known_keys(over, file.top_keys(), file.what()) {
         errors.push(e);
         return base.clone();
     }
