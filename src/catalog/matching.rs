@@ -136,11 +136,12 @@ impl Catalog {
             Some(ModelSource::Oci(image)) => Some(image.as_str()),
             _ => uri.as_deref(),
         };
-        self.choose_model(
-            annotation.map(String::as_str),
-            uri.as_deref().zip(matched),
-            p.source_key,
-        )
+        // Named as written: a data connection's path without the scheme KServe adds.
+        let shown = match &p.source {
+            Some(src) if p.source_key == "storage.path" => Some(src.path()),
+            _ => uri.as_deref(),
+        };
+        self.choose_model(annotation.map(String::as_str), shown.zip(matched), p.source_key)
     }
 }
 
