@@ -122,10 +122,16 @@ impl Catalog {
             let base = &source.files[file.index()];
             source.files[file.index()] = overlay_file(file, base, &over, &mut errors);
         }
-        if !errors.is_empty() {
-            return Err(InputErrors(errors));
+        // An entry refused above is not in `source`, so decoding finds the other problems
+        // without repeating it; all are reported together, in the order they are written.
+        match Catalog::decode(source) {
+            Ok(c) if errors.is_empty() => Ok(c),
+            decoded => {
+                errors.extend(decoded.err().map(|e| e.0).unwrap_or_default());
+                errors.sort_by(|a, b| a.loc.cmp(&b.loc));
+                Err(InputErrors(errors))
+            }
         }
-        Catalog::decode(source)
     }
 }
 
