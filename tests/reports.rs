@@ -116,14 +116,19 @@ fn model_cards_read_back_from_report_json() {
             name: "chat".into(),
             namespace: "chat".into(),
             model_card: Some("llama-3.1-8b-instruct-bf16".into()),
-            model_card_match: Some("storageUri `s3://m/llama-3.1-8b-instruct-fp8/` matched `llama-3.1-8b-instruct`".into()),
+            model_card_match: Some(
+                "storageUri `s3://m/llama-3.1-8b-instruct-fp8/` matched `llama-3.1-8b-instruct`".into(),
+            ),
             model_card_warning: Some("the name says fp8 but card llama-3.1-8b-instruct-bf16 is bf16".into()),
             ..Default::default()
         }],
         ..Default::default()
     };
     let written = serde_json::to_string_pretty(&report).unwrap();
-    assert_eq!(Report::from_json_str(&written).map_err(|e| e.to_string()), Ok(report.clone()));
+    assert_eq!(
+        Report::from_json_str(&written).map_err(|e| e.to_string()),
+        Ok(report.clone())
+    );
 
     let mut older = serde_json::to_value(&report).unwrap();
     let isvc = older["inference_services"][0].as_object_mut().unwrap();

@@ -576,11 +576,22 @@ impl Gpu {
         // tdp_w and int8_tops are read only to hold them to a sane range.
         opt_num(n, "int8_tops", flops)?;
         opt_num(n, "tdp_w", positive(100_000.0))?;
+        let resource = s(n, "resource")?;
+        // An extended resource is domain-qualified; `cpu` or `memory` here would overwrite
+        // the node's own allocatable.
+        if !resource.contains('/') {
+            let at = n.get("resource").map_or(n.loc.clone(), |r| r.loc.clone());
+            return Err(InputError::at(
+                at,
+                format!("`resource` `{resource}` is not a device plugin's resource name"),
+            )
+            .hint("e.g. nvidia.com/gpu or amd.com/gpu"));
+        }
         Ok(Gpu {
             name: s(n, "name")?,
             // The node labels GPU feature discovery and the AMD labeller set differ.
             vendor: one_of(n, "vendor", &["nvidia", "amd"])?,
-            resource: s(n, "resource")?,
+            resource,
             product_label: opt_s(n, "product_label")?,
             memory_gb: num(n, "memory_gb", positive(100_000.0))?,
             memory_mib: num(n, "memory_mib", positive(100_000_000.0))?,
@@ -770,9 +781,25 @@ impl Catalog {
                 errors.push(e);
             }
         }
-        let gpus = entries(file(CatalogFile::Gpus), "gpus", &mut errors, Gpu::decode);
+        let g = file(CatalogFile::Gpus);
+        let gpus = entries(g, "gpus", &mut errors, Gpu::decode);
+        // A GPU refused above is reported once, not again by every instance type of it.
+        let refused: Vec<&str> = list(g, "gpus")
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|n| n.get("name").and_then(|v| v.as_str().ok()))
+            .filter(|name| !gpus.iter().any(|g| g.name == *name))
+            .collect();
         let i = file(CatalogFile::Instances);
-        let instances: Vec<Instance> = entries(i, "instances", &mut errors, |n| Instance::decode(n, &gpus));
+        let instances: Vec<Instance> = entries(i, "instances", &mut errors, |n| {
+            match n.get("gpu").and_then(|v| v.as_str().ok()) {
+                Some(gpu) if refused.contains(&gpu) => Ok(None),
+                _ => Instance::decode(n, &gpus).map(Some),
+            }
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         let price_date = opt_s(i, "price_date").unwrap_or_else(|e| {
             errors.push(e);
             None

@@ -206,6 +206,11 @@ fn every_problem_of_an_overlay_is_located_and_says_how_to_fix_it() {
             "a GPU entry has no `name`",
         ),
         (
+            "gpus: [{name: L4, resource: cpu}]".into(),
+            "s.yaml:1:29",
+            "`resource` `cpu` is not a device plugin's resource name; e.g. nvidia.com/gpu",
+        ),
+        (
             "gpus: {name: L4}".into(),
             "s.yaml:1:7",
             "expected a list, found a mapping",
