@@ -245,3 +245,41 @@ fn a_bad_catalog_is_refused_where_it_is_written_with_exit_2_and_nothing_run() {
         assert!(!dir.path().join("out").exists(), "{args:?}");
     }
 }
+
+/// The README's example catalog (`docs/catalog-example/`) under the bundled demo: its
+/// prices, its storage speed and its pre-pulled ModelCar are what the run uses.
+#[test]
+fn the_example_catalog_runs_the_handover_demo() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, err) = gpuaas(
+        &repo(),
+        &[
+            "run",
+            "scenarios/gpuaas-demo/handover.yaml",
+            "--catalog",
+            "docs/catalog-example",
+            "--out",
+            &out.path().display().to_string(),
+            "-q",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let ours = report(&out.path().join("report.json"));
+    let bundled = report(&repo().join("reports/handover/report.json"));
+    assert_eq!(ours.cost.price_date, "2026-10 (negotiated)");
+    assert!(ours.cost.total_usd < bundled.cost.total_usd);
+    let first_step = |r: &Report, pod: &str| {
+        let c = r.cold_starts.iter().find(|c| c.pod.starts_with(pod)).expect(pod);
+        (c.steps[0].step.clone(), c.steps[0].seconds)
+    };
+    assert_eq!(
+        first_step(&ours, "mistral-3-int4"),
+        ("modelcar image pre-pulled on node".to_string(), 0.0)
+    );
+    // 48 GB at 600 MB/s instead of the bundled 130.
+    assert_eq!(
+        first_step(&ours, "mistral-3-bf16"),
+        ("download 48.0 GB (s3)".to_string(), 80.0)
+    );
+    assert_eq!(first_step(&bundled, "mistral-3-bf16").1, 369.231);
+}

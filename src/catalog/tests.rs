@@ -310,3 +310,18 @@ fn a_catalog_folder_holds_any_of_the_five_files_and_nothing_else() {
         .to_string();
     assert!(err.contains("--catalog: cannot read folder"), "{err}");
 }
+
+#[test]
+fn the_example_catalog_gives_its_providers_pricing_factors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/catalog-example");
+    let c = Catalog::bundled().with_dir(&dir).unwrap();
+    let g6 = c.pricing_factors("g6.12xlarge").unwrap();
+    assert_eq!(
+        (g6.reserved_1y, g6.reserved_3y, g6.spot),
+        (Some(0.62), Some(0.45), Some(0.35))
+    );
+    assert_eq!(c.pricing_factors("acme.2xh100"), Some(PricingFactors::default()));
+    assert!(c
+        .match_model("s3://models/acme-support-llama/")
+        .is_some_and(|m| m.name == "acme-support-llama-3.1-8b"));
+}
