@@ -541,19 +541,24 @@ fn s(node: &Node, key: &str) -> Result<String, InputError> {
     Ok(node.get(key).ok_or_else(|| missing(node, key))?.as_str()?.to_string())
 }
 
-/// A string field that must be one of `allowed`, compared without case.
-fn one_of(node: &Node, key: &str, allowed: &[&str]) -> Result<String, InputError> {
+/// A string field that must be one of `allowed`, compared without case; `hint` says how
+/// to map another value onto them.
+fn one_of(node: &Node, key: &str, allowed: &[&str], hint: Option<&str>) -> Result<String, InputError> {
     let v = node.get(key).ok_or_else(|| missing(node, key))?;
     let text = v.as_str()?.to_lowercase();
     if !allowed.contains(&text.as_str()) {
-        return Err(InputError::at(
+        let e = InputError::at(
             v.loc.clone(),
             format!(
                 "`{key}` `{text}` is not one of {}{}",
                 allowed.join(", "),
                 did_you_mean(&text, allowed.iter().copied())
             ),
-        ));
+        );
+        return Err(match hint {
+            Some(h) => e.hint(h),
+            None => e,
+        });
     }
     Ok(text)
 }
@@ -590,7 +595,7 @@ impl Gpu {
         Ok(Gpu {
             name: s(n, "name")?,
             // The node labels GPU feature discovery and the AMD labeller set differ.
-            vendor: one_of(n, "vendor", &["nvidia", "amd"])?,
+            vendor: one_of(n, "vendor", &["nvidia", "amd"], None)?,
             resource,
             product_label: opt_s(n, "product_label")?,
             memory_gb: num(n, "memory_gb", positive(100_000.0))?,
@@ -674,10 +679,14 @@ impl ModelCard {
             display: opt_s(n, "display")?.unwrap_or_default(),
             params_b,
             active_params_b: opt_num(n, "active_params_b", positive(params_b))?,
-            precision: one_of(n, "precision", PRECISIONS)
-                .map_err(|e| e.hint("AWQ and GPTQ 4-bit checkpoints are w4a16, INT8 weights and activations w8a8"))?,
+            precision: one_of(
+                n,
+                "precision",
+                PRECISIONS,
+                Some("AWQ and GPTQ 4-bit checkpoints are w4a16, INT8 weights and activations w8a8"),
+            )?,
             weights_gb: num(n, "weights_gb", positive(100_000.0))?,
-            default_storage: one_of(n, "default_storage", &["s3", "oci", "pvc", "hf"])?,
+            default_storage: one_of(n, "default_storage", &["s3", "oci", "pvc", "hf"], None)?,
             matches,
             architecture: n.get("architecture").map(Architecture::decode).transpose()?,
         })
