@@ -16,6 +16,7 @@ pub mod faults;
 pub(crate) mod kueue;
 pub mod manifest;
 pub(crate) mod monitoring;
+pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod scenario;

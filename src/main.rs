@@ -111,12 +111,122 @@ enum Cmd {
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
     },
-    /// Not available in this version.
-    Sweep { args: Vec<String> },
-    /// Not available in this version.
-    Recommend { args: Vec<String> },
+    /// Run a scenario over the cartesian product of `--set` values, each point with
+    /// several seeds, on every core; write sweep.json, sweep.csv and sweep.html.
+    Sweep(SweepArgs),
+    /// The capacity of a scenario's serving configuration: the highest request rate its
+    /// replicas serve within the SLO, and where they saturate.
+    Capacity {
+        scenario: PathBuf,
+        /// The InferenceService (`NAME` or `NAMESPACE/NAME`); the only one with traffic when absent.
+        #[arg(long)]
+        service: Option<String>,
+        /// An SLO term replacing the scenario's `slo:` (repeat for several), e.g. ttft_p95=2s.
+        #[arg(long, value_name = "TERM=DURATION")]
+        slo: Vec<String>,
+        /// Simulated time each probe serves.
+        #[arg(long, default_value = "20m")]
+        probe: String,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The cheapest GPU configurations that serve models at a rate within an SLO, ranked by
+    /// monthly cost, with the evidence; `--out` writes the top plans' manifests and scenario.
+    Recommend(RecommendArgs),
     /// Not available in this version.
     Rehearse { args: Vec<String> },
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    merge: Option<SweepCmd>,
+    /// The Scenario file to vary.
+    #[arg(required = true)]
+    scenario: Option<PathBuf>,
+    /// PATH=V1,V2,… : a path in the Scenario (`nodePools[h100].count`,
+    /// `traffic[llama].rate`) or in an included manifest
+    /// (`ClusterQueue/team-a:spec.resourceGroups[0].flavors[h100].resources[nvidia.com/gpu].nominalQuota`,
+    /// `InferenceService/llama:spec.predictor.model.args[--max-num-seqs]`), and its values
+    /// (`1..4` is 1,2,3,4). Repeat for a grid.
+    #[arg(long = "set", value_name = "PATH=V1,V2,…")]
+    set: Vec<String>,
+    /// Seeds per point: the scenario's seed and the next N-1.
+    #[arg(long, default_value_t = 1)]
+    seeds: usize,
+    /// Threads (0: every core). The results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Run only the points whose number is I modulo N (a slice for one machine of many).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Instead of running, write a Kubernetes Indexed Job (and its ConfigMap and volume
+    /// claim) that runs the sweep in `--shards` pieces.
+    #[arg(long, requires = "image")]
+    emit_job: bool,
+    /// The container image for `--emit-job` (built from the Containerfile).
+    #[arg(long)]
+    image: Option<String>,
+    /// Pieces of the Indexed Job (`--emit-job`).
+    #[arg(long, default_value_t = 8)]
+    shards: usize,
+    /// Where sweep.json, sweep.csv and sweep.html (or the Job's manifests) go.
+    #[arg(long, required = true)]
+    out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct RecommendArgs {
+    /// A model card name or storage URI, with its own rate if it has one:
+    /// `llama-3.3-70b-instruct=5/s`. Repeat for several models (they may share nodes).
+    #[arg(long = "model", required = true, value_name = "MODEL[=RATE]")]
+    models: Vec<String>,
+    /// Total request rate, split evenly among the models given without a rate (`20/s`, `1200/m`).
+    #[arg(long)]
+    rate: Option<String>,
+    /// Prompt tokens per request: `1500`, or `lognormal:MEAN:SD`, or `uniform:MIN:MAX`.
+    #[arg(long, default_value = "1500")]
+    prompt_tokens: String,
+    /// Output tokens per request, as --prompt-tokens.
+    #[arg(long, default_value = "300")]
+    output_tokens: String,
+    /// An SLO term (repeat for several): ttft_p95=2s, tpot_p95=100ms, e2e_p99=30s.
+    #[arg(long, required = true, value_name = "TERM=DURATION")]
+    slo: Vec<String>,
+    /// Also answer "and if traffic grows by this factor?" (e.g. 2).
+    #[arg(long)]
+    growth: Option<f64>,
+    /// Plans shown (and written with --out: the first three).
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Simulated time each probe serves.
+    #[arg(long, default_value = "10m")]
+    probe: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print JSON (schema gpuaas-sim/recommend/v1) instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write the top plans' manifests and a scenario.yaml each; the first is checked.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum SweepCmd {
+    /// Combine shard results (`sweep --shard I/N --out DIR`) into the sweep a single machine
+    /// writes, byte for byte.
+    Merge {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn input_error(e: InputErrors) -> ExitCode {
@@ -127,7 +237,7 @@ fn input_error(e: InputErrors) -> ExitCode {
 
 /// The catalog the scenarios run with: the bundled one, with `--catalog`'s files laid
 /// over it.
-fn catalog(dir: Option<&Path>) -> Result<Arc<Catalog>, ExitCode> {
+fn load_catalog(dir: Option<&Path>) -> Result<Arc<Catalog>, ExitCode> {
     let bundled = Catalog::bundled();
     match dir {
         Some(d) => bundled.with_dir(d).map(Arc::new).map_err(input_error),
@@ -137,8 +247,8 @@ fn catalog(dir: Option<&Path>) -> Result<Arc<Catalog>, ExitCode> {
 
 /// The scenarios of the inputs; with `--strict`, what the simulation would skip is an
 /// error too.
-fn prepare(paths: &[PathBuf], strict: bool, catalog_dir: Option<&Path>) -> Result<Vec<Prepared>, ExitCode> {
-    let prepared = discover_with(paths, &catalog(catalog_dir)?).map_err(input_error)?;
+fn prepare(paths: &[PathBuf], strict: bool, catalog: &Arc<Catalog>) -> Result<Vec<Prepared>, ExitCode> {
+    let prepared = discover_with(paths, catalog).map_err(input_error)?;
     if strict {
         let skipped: Vec<String> = prepared
             .iter()
@@ -217,7 +327,20 @@ fn main() -> ExitCode {
             };
             cmd_compare(&base, &new, &tolerances, all, format, junit.as_deref())
         }
-        Cmd::Lint { .. } | Cmd::Sweep { .. } | Cmd::Recommend { .. } | Cmd::Rehearse { .. } => {
+        Cmd::Sweep(args) => match args.merge {
+            Some(SweepCmd::Merge { dirs, out }) => cmd_sweep_merge(&dirs, &out, quiet),
+            None => cmd_sweep(args, quiet, catalog),
+        },
+        Cmd::Capacity {
+            scenario,
+            service,
+            slo,
+            probe,
+            seed,
+            json,
+        } => cmd_capacity(&scenario, service, &slo, &probe, seed, json, quiet, strict, catalog),
+        Cmd::Recommend(args) => cmd_recommend(args, quiet, catalog),
+        Cmd::Lint { .. } | Cmd::Rehearse { .. } => {
             eprintln!(
                 "error: this command is not available in this version of gpuaas-sim; available: run, check, compare"
             );
@@ -238,7 +361,7 @@ fn cmd_run(
     strict: bool,
     catalog: Option<&Path>,
 ) -> Result<ExitCode, ExitCode> {
-    let prepared = prepare(paths, strict, catalog)?;
+    let prepared = prepare(paths, strict, &load_catalog(catalog)?)?;
     let many = prepared.len() > 1;
     let count = prepared.len();
     // Every scenario runs before any report is written: a run that fails leaves no
@@ -316,6 +439,318 @@ fn write_reports(dir: &Path, report: &Report, quiet: bool) -> Result<(), ExitCod
     Ok(())
 }
 
+/// `sweep`: every point prepared (a bad value stops it before anything runs), then run on
+/// the thread pool with a progress bar.
+fn cmd_sweep(args: SweepArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result<ExitCode, ExitCode> {
+    use gpuaas_sim::plan::{setting::Setting, sweep};
+    let (Some(scenario), Some(out)) = (args.scenario, args.out) else {
+        return Err(ExitCode::from(2));
+    };
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    if args.seeds == 0 {
+        return Err(usage("--seeds must be at least 1".into()));
+    }
+    let shard = args
+        .shard
+        .as_deref()
+        .map(sweep::Shard::parse)
+        .transpose()
+        .map_err(|e| usage(format!("--shard {e}")))?;
+    let mut errors = Vec::new();
+    let settings: Vec<Setting> = args
+        .set
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Setting::parse(s, i + 1).map_err(|e| errors.push(e)).ok())
+        .collect();
+    if !errors.is_empty() {
+        return Err(input_error(InputErrors(errors)));
+    }
+    if settings.is_empty() {
+        return Err(usage("nothing to sweep: give at least one --set PATH=V1,V2,…".into()));
+    }
+    let inputs = gpuaas_sim::scenario::run::load_inputs(std::slice::from_ref(&scenario)).map_err(input_error)?;
+    let grid = sweep::Grid {
+        inputs,
+        settings,
+        seeds: args.seeds,
+        shard,
+        catalog: load_catalog(catalog_dir)?,
+        catalog_dir: catalog_dir.map(Path::to_path_buf),
+    };
+    let total = sweep::points_total(&grid.settings);
+    if total > 1_000_000 {
+        return Err(usage(format!("the grid has {total} points; a sweep takes at most 1,000,000")));
+    }
+    let points = sweep::prepare(&grid).map_err(input_error)?;
+    if args.emit_job {
+        let image = args.image.unwrap_or_default();
+        let job = gpuaas_sim::plan::job::emit(&grid, &points, &scenario, &args.set, &image, args.shards)
+            .map_err(|e| usage(e))?;
+        std::fs::create_dir_all(&out)
+            .and_then(|_| write_atomic(&out.join("sweep-job.yaml"), &job))
+            .map_err(|e| usage(format!("{}: cannot write: {e}", out.display())))?;
+        if !quiet {
+            println!("wrote {}/sweep-job.yaml ({} shards); kubectl apply -f it, then `gpuaas-sim sweep merge` the results volume's shard-*/ folders", out.display(), args.shards);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let runs: usize = points.iter().map(|p| p.runs.len()).sum();
+    let bar = gpuaas_sim::progress::Counter::start(format!("sweep {}", scenario.display()), runs, !quiet);
+    let result = sweep::run(&grid, points, args.jobs, bar.count()).map_err(usage)?;
+    drop(bar);
+    gpuaas_sim::plan::output::write(&out, &result).map_err(|e| usage(format!("{}: cannot write: {e}", out.display())))?;
+    if !quiet {
+        print!("{}", gpuaas_sim::plan::output::summary(&result));
+        println!("wrote {}/sweep.json, sweep.csv and sweep.html", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sweep merge`: the shards' sweep.json files combined.
+fn cmd_sweep_merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<ExitCode, ExitCode> {
+    use gpuaas_sim::plan::sweep;
+    let mut shards = Vec::new();
+    for d in dirs {
+        let file = if d.is_dir() { d.join("sweep.json") } else { d.clone() };
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            eprintln!("{}: cannot read: {e}", file.display());
+            ExitCode::from(2)
+        })?;
+        let r: sweep::SweepResult = serde_json::from_str(&text).map_err(|e| {
+            eprintln!("{}:{}:{}: not a sweep result: {e}", file.display(), e.line(), e.column());
+            ExitCode::from(2)
+        })?;
+        if r.schema != sweep::SCHEMA {
+            eprintln!("{}: schema `{}`, expected `{}`", file.display(), r.schema, sweep::SCHEMA);
+            return Err(ExitCode::from(2));
+        }
+        shards.push((file.display().to_string(), r));
+    }
+    let merged = sweep::merge(shards).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    gpuaas_sim::plan::output::write(out, &merged).map_err(|e| {
+        eprintln!("{}: cannot write: {e}", out.display());
+        ExitCode::from(2)
+    })?;
+    if !quiet {
+        println!("merged {} shards: wrote {}/sweep.json, sweep.csv and sweep.html", dirs.len(), out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `capacity`: the scenario run once for its replicas, then the probes.
+#[allow(clippy::too_many_arguments)]
+fn cmd_capacity(
+    scenario: &Path,
+    service: Option<String>,
+    slo: &[String],
+    probe: &str,
+    seed: Option<u64>,
+    json: bool,
+    quiet: bool,
+    strict: bool,
+    catalog: Option<&Path>,
+) -> Result<ExitCode, ExitCode> {
+    use gpuaas_sim::plan::capacity;
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    let slo = slo
+        .iter()
+        .map(|t| capacity::parse_slo(t).map_err(|e| usage(format!("--slo {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let duration = gpuaas_sim::units::SimDuration::parse(probe)
+        .ok()
+        .filter(|d| d.as_secs_f64() >= 60.0)
+        .ok_or_else(|| usage(format!("--probe `{probe}`: give a duration of at least 1m, e.g. 20m")))?;
+    let mut prepared = prepare(&[scenario.to_path_buf()], strict, &load_catalog(catalog)?)?;
+    if prepared.len() != 1 {
+        return Err(usage(format!("{} holds {} scenarios; capacity takes one", scenario.display(), prepared.len())));
+    }
+    let mut p = prepared.remove(0);
+    if let Some(s) = seed {
+        p.scenario.seed = s;
+    }
+    let done = simulate_one(p, 0, 1, quiet)?;
+    let opts = capacity::ProbeOptions {
+        service,
+        slo,
+        duration_s: duration.as_secs_f64(),
+    };
+    let (name, probe) = capacity::probe_of(&done, &opts).map_err(|e| usage(format!("{}: {e}", scenario.display())))?;
+    let found = probe.search();
+    if json {
+        let out = serde_json::json!({
+            "schema": "gpuaas-sim/capacity/v1",
+            "service": name,
+            "configuration": probe.description,
+            "capacity": found,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        print!("{}", capacity::render(&name, &probe, &found));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let (n, unit) = text.split_once('/').unwrap_or((text, "s"));
+    let v: f64 = n.trim().parse().map_err(|_| format!("`{text}` is not a rate (20/s, 1200/m)"))?;
+    let per = match unit.trim() {
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        u => return Err(format!("`{u}` is not a unit of time (s, m, h)")),
+    };
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("`{text}`: give a positive rate"));
+    }
+    Ok(v / per)
+}
+
+fn parse_lengths(text: &str) -> Result<gpuaas_sim::traffic::tokens::LengthDist, String> {
+    use gpuaas_sim::traffic::tokens::LengthDist;
+    let parts: Vec<&str> = text.split(':').collect();
+    let num = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 1.0);
+    let bad = || format!("`{text}`: write a number of tokens (1500), lognormal:MEAN:SD or uniform:MIN:MAX");
+    match parts.as_slice() {
+        [n] => num(n).map(|n| LengthDist::Fixed(n as u32)).ok_or_else(bad),
+        ["lognormal", m, sd] => match (num(m), num(sd)) {
+            (Some(mean), Some(sd)) => Ok(LengthDist::LogNormal { mean, sd }),
+            _ => Err(bad()),
+        },
+        ["uniform", a, b] => match (num(a), num(b)) {
+            (Some(min), Some(max)) if min <= max => Ok(LengthDist::Uniform {
+                min: min as u32,
+                max: max as u32,
+            }),
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
+    }
+}
+
+/// `recommend`: the search, the table, the growth question, and with `--out` the plans'
+/// files, the first checked by running its scenario.
+fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result<ExitCode, ExitCode> {
+    use gpuaas_sim::plan::{capacity, recommend, recommend_out, sweep::HOURS_PER_MONTH};
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    let catalog = load_catalog(catalog_dir)?;
+    let total = a.rate.as_deref().map(parse_rate).transpose().map_err(|e| usage(format!("--rate {e}")))?;
+    let mut models = Vec::new();
+    let mut without = 0;
+    for m in &a.models {
+        let (name, rate) = match m.split_once('=') {
+            Some((n, r)) => (n, Some(parse_rate(r).map_err(|e| usage(format!("--model {m}: {e}")))?)),
+            None => (m.as_str(), None),
+        };
+        let card = recommend::resolve_card(&catalog, name).map_err(|e| usage(format!("--model {e}")))?;
+        without += usize::from(rate.is_none());
+        models.push((card.name.clone(), rate));
+    }
+    if without > 0 && total.is_none() {
+        return Err(usage("give --rate, or a rate with each model (--model NAME=5/s)".into()));
+    }
+    let models: Vec<recommend::ModelAsk> = models
+        .into_iter()
+        .map(|(card, r)| recommend::ModelAsk {
+            card,
+            rate_rps: r.unwrap_or_else(|| total.unwrap_or(0.0) / without.max(1) as f64),
+        })
+        .collect();
+    let slo = a
+        .slo
+        .iter()
+        .map(|t| capacity::parse_slo(t).map_err(|e| usage(format!("--slo {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let probe_s = gpuaas_sim::units::SimDuration::parse(&a.probe)
+        .ok()
+        .filter(|d| d.as_secs_f64() >= 60.0)
+        .ok_or_else(|| usage(format!("--probe `{}`: give a duration of at least 1m", a.probe)))?
+        .as_secs_f64();
+    if let Some(g) = a.growth {
+        if !(g.is_finite() && g > 0.0) {
+            return Err(usage(format!("--growth {g}: give a positive factor such as 2")));
+        }
+    }
+    let ask = recommend::Ask {
+        models,
+        prompt: parse_lengths(&a.prompt_tokens).map_err(|e| usage(format!("--prompt-tokens {e}")))?,
+        output: parse_lengths(&a.output_tokens).map_err(|e| usage(format!("--output-tokens {e}")))?,
+        slo,
+        probe_s,
+        seed: a.seed,
+    };
+    let r = recommend::recommend(&catalog, &ask, HOURS_PER_MONTH);
+    let growth = match (a.growth, r.plans.first()) {
+        (Some(g), Some(best)) => Some(recommend::growth(&catalog, &ask, best, g, HOURS_PER_MONTH)),
+        _ => None,
+    };
+    if a.json {
+        let out = serde_json::json!({"recommendation": r, "growth": growth});
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        print!("{}", recommend::render(&r, a.top));
+        if let (Some(g), Some(best)) = (&growth, r.plans.first()) {
+            print!("{}", recommend::render_growth(g, best));
+        }
+    }
+    if let Some(dir) = &a.out {
+        for (i, plan) in r.plans.iter().take(3).enumerate() {
+            let name = format!("plan-{}-{}", i + 1, plan.instance_type.to_ascii_lowercase().replace(['.', '_'], "-"));
+            let folder = dir.join(&name);
+            let hold = 3600.0;
+            // First with traffic late, to learn when every replica is Ready; then with
+            // traffic from the next minute after that.
+            let write = |start: f64| {
+                recommend_out::write(&folder, &recommend_out::files(&catalog, &ask, plan, &name, start, hold))
+                    .map_err(|e| usage(format!("{}: cannot write: {e}", folder.display())))
+            };
+            write(3600.0)?;
+            let scenario = folder.join("scenario.yaml");
+            let run = |quiet_run: bool| -> Result<Completed, ExitCode> {
+                let mut p = prepare(std::slice::from_ref(&scenario), false, &catalog)?;
+                simulate_one(p.remove(0), 0, 1, quiet_run)
+            };
+            let first = run(true)?;
+            let ready = first
+                .report
+                .inference_services
+                .iter()
+                .map(|s| s.first_ready_s.unwrap_or(3600.0))
+                .fold(0.0, f64::max);
+            let start = ((ready + 60.0) / 60.0).ceil() * 60.0;
+            write(start)?;
+            if i == 0 {
+                let done = run(quiet)?;
+                let held = done.outcomes.iter().filter(|o| o.passed).count();
+                if !a.json {
+                    println!(
+                        "
+wrote {}/ (manifests/ and scenario.yaml); checked: {held} of {} expectations hold (replicas Ready at {:.0} s, traffic from {start:.0} s)",
+                        folder.display(),
+                        done.outcomes.len(),
+                        ready
+                    );
+                }
+            } else if !a.json {
+                println!("wrote {}/", folder.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `check`: every expectation's outcome; exit 1 when one failed.
 fn cmd_check(
     paths: &[PathBuf],
@@ -325,7 +760,7 @@ fn cmd_check(
     strict: bool,
     catalog: Option<&Path>,
 ) -> Result<ExitCode, ExitCode> {
-    let prepared = prepare(paths, strict, catalog)?;
+    let prepared = prepare(paths, strict, &load_catalog(catalog)?)?;
     // A gate with nothing to check would pass by accident.
     if prepared.iter().all(|p| p.scenario.expect.is_empty()) {
         let names: Vec<String> = prepared.iter().map(|p| p.scenario.file.display().to_string()).collect();

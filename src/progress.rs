@@ -118,3 +118,51 @@ fn watch(label: &str, progress: &Progress, stop: &std::sync::atomic::AtomicBool)
     }
     bar.finish_and_clear();
 }
+
+/// A progress bar over a count of runs (a sweep's): shown only when stderr is a terminal,
+/// cleared when dropped. The runs only add to the count; nothing reads it back.
+pub struct Counter {
+    count: Arc<std::sync::atomic::AtomicUsize>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Counter {
+    pub fn start(label: String, total: usize, enabled: bool) -> Counter {
+        use std::io::IsTerminal;
+        let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let (count, stop) = (count.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let bar = indicatif::ProgressBar::new(total as u64);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} runs ({elapsed}, {eta} left)")
+                        .expect("a valid template")
+                        .progress_chars("=> "),
+                );
+                bar.set_prefix(label);
+                while !stop.load(Ordering::Relaxed) {
+                    bar.set_position(count.load(Ordering::Relaxed) as u64);
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                bar.finish_and_clear();
+            })
+        });
+        Counter { count, stop, thread }
+    }
+
+    /// What the runs add to as they finish.
+    pub fn count(&self) -> &std::sync::atomic::AtomicUsize {
+        &self.count
+    }
+}
+
+impl Drop for Counter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

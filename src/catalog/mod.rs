@@ -230,8 +230,8 @@ const VLLM_KEYS: &[&str] = &[
     "profile_run_s",
     "compute_efficiency",
     "bandwidth_efficiency",
-    "step_overhead_ms",
-    "eager_overhead_ms",
+    "layer_overhead_us",
+    "eager_layer_overhead_us",
     "allreduce_latency_us",
 ];
 
@@ -318,8 +318,8 @@ pub struct VllmConstants {
     pub profile_run_s: f64,
     pub compute_efficiency: f64,
     pub bandwidth_efficiency: f64,
-    pub step_overhead_ms: f64,
-    pub eager_overhead_ms: f64,
+    pub layer_overhead_us: f64,
+    pub eager_layer_overhead_us: f64,
     pub allreduce_latency_us: f64,
 }
 
@@ -748,8 +748,9 @@ impl VllmConstants {
             profile_run_s: num(v, "profile_run_s", non_negative(DAY_S))?,
             compute_efficiency: num(v, "compute_efficiency", fraction)?,
             bandwidth_efficiency: num(v, "bandwidth_efficiency", fraction)?,
-            step_overhead_ms: num(v, "step_overhead_ms", non_negative(DAY_S * 1000.0))?,
-            eager_overhead_ms: num(v, "eager_overhead_ms", non_negative(DAY_S * 1000.0))?,
+            // Per layer per step: a second is far beyond any kernel launch.
+            layer_overhead_us: num(v, "layer_overhead_us", non_negative(1e6))?,
+            eager_layer_overhead_us: num(v, "eager_layer_overhead_us", non_negative(1e6))?,
             allreduce_latency_us: num(v, "allreduce_latency_us", non_negative(DAY_S * 1e6))?,
         })
     }

@@ -38,87 +38,184 @@ pub struct Prepared {
 /// Finds Scenario documents among the inputs; with none, the manifests themselves form
 /// one scenario run with defaults. The bundled catalog.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Prepared>, InputErrors> {
-    discover_with(paths, &Arc::new(Catalog::bundled()))
+    load_inputs(paths)?.prepare()
 }
 
 /// [`discover`] with `catalog` (the bundled one with `--catalog`'s files laid over it)
 /// under each scenario's own `spec.catalog`.
 pub fn discover_with(paths: &[PathBuf], catalog: &Arc<Catalog>) -> Result<Vec<Prepared>, InputErrors> {
+    load_inputs(paths)?.prepare_with(catalog)
+}
+
+/// Every input as read from disk, not yet decoded: the documents of the paths given and,
+/// for each Scenario among them, the documents its `include:` names. `sweep` edits these
+/// trees (`Inputs::scenarios_mut`) and prepares each variant without reading a file again.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    paths: Vec<PathBuf>,
+    /// Every file read, in order (the paths' and the includes').
+    pub(crate) files: Vec<PathBuf>,
+    loaded: Vec<RawObject>,
+    warnings: Vec<String>,
+    /// Per Scenario document (in input order): what its `include:` gave.
+    included: Vec<Included>,
+}
+
+/// The documents a Scenario includes (Scenarios left out), the loader's warnings, and what
+/// could not be read (reported by `prepare` with every other problem).
+#[derive(Debug, Clone, Default)]
+struct Included {
+    objects: Vec<RawObject>,
+    warnings: Vec<String>,
+    errors: Vec<InputError>,
+}
+
+/// A Scenario document and the documents it includes, as an edit sees them.
+pub(crate) struct ScenarioInputs<'a> {
+    pub scenario: &'a mut RawObject,
+    pub included: &'a mut Vec<RawObject>,
+}
+
+/// Reads every path, and the files each Scenario includes.
+pub fn load_inputs(paths: &[PathBuf]) -> Result<Inputs, InputErrors> {
     let loaded = load_paths(paths)?;
-    let scenarios: Vec<&RawObject> = loaded.objects.iter().filter(|o| o.kind == "Scenario").collect();
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    if scenarios.is_empty() {
-        let name = paths
-            .first()
-            .and_then(|p| p.file_stem())
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_else(|| "manifests".into());
-        let scenario = Scenario {
-            name,
-            file: paths.first().cloned().unwrap_or_default(),
-            duration: DEFAULT_DURATION,
-            seed: 1,
-            include: paths.to_vec(),
-            node_pools: Vec::new(),
-            timeline: Vec::new(),
-            expect: Vec::new(),
-            notes: vec!["no Scenario document found: manifests run with defaults (1h, seed 1)".into()],
-            traffic: Vec::new(),
-            slo: Vec::new(),
-            metrics_window: super::document::DEFAULT_METRICS_WINDOW,
-            scrape_interval: super::document::DEFAULT_SCRAPE_INTERVAL,
-            fidelity: crate::serving::replica::Fidelity::Fast,
-            kueue: Default::default(),
-            job_run_time: super::document::DEFAULT_JOB_RUN_TIME,
-            faults: Default::default(),
-            catalog: None,
+    let mut files = loaded.files.clone();
+    let mut included = Vec::new();
+    for s in loaded.objects.iter().filter(|o| o.kind == "Scenario") {
+        let file = PathBuf::from(s.doc.loc.file.as_ref());
+        // A Scenario that does not decode gets its error from `prepare`, with the others.
+        let Ok(sc) = Scenario::decode(&s.doc, &file) else {
+            included.push(Default::default());
+            continue;
         };
-        match prepare_with(scenario, loaded.objects.clone(), loaded.warnings.clone(), catalog) {
-            Ok(p) => out.push(p),
-            Err(e) => errors.extend(e.0),
+        if sc.include.is_empty() {
+            included.push(Default::default());
+            continue;
         }
-    } else {
-        for s in scenarios {
-            if !s.api_version.starts_with("gpuaas-sim/") {
-                errors.push(
-                    InputError::at(
-                        s.doc.loc.clone(),
-                        format!("Scenario has apiVersion `{}`", s.api_version),
-                    )
-                    .hint("use apiVersion: gpuaas-sim/v1alpha1"),
-                );
-                continue;
-            }
-            let file = PathBuf::from(s.doc.loc.file.as_ref());
-            match Scenario::decode(&s.doc, &file)
-                .map_err(InputErrors::from)
-                .and_then(|sc| {
-                    let inc = if sc.include.is_empty() {
-                        Default::default()
-                    } else {
-                        load_paths(&sc.include)?
-                    };
-                    prepare_with(
-                        sc,
-                        inc.objects.into_iter().filter(|o| o.kind != "Scenario").collect(),
-                        inc.warnings,
-                        catalog,
-                    )
-                }) {
+        included.push(match load_paths(&sc.include) {
+            Ok(inc) => Included {
+                objects: {
+                    files.extend(inc.files.iter().cloned());
+                    inc.objects.into_iter().filter(|o| o.kind != "Scenario").collect()
+                },
+                warnings: inc.warnings,
+                errors: Vec::new(),
+            },
+            Err(e) => Included {
+                errors: e.0,
+                ..Default::default()
+            },
+        });
+    }
+    Ok(Inputs {
+        paths: paths.to_vec(),
+        files,
+        loaded: loaded.objects,
+        warnings: loaded.warnings,
+        included,
+    })
+}
+
+impl Inputs {
+    /// Every document read, in input order: the paths' documents, then each Scenario's
+    /// included ones.
+    pub(crate) fn documents(&self) -> impl Iterator<Item = &crate::manifest::yaml::Node> {
+        self.loaded
+            .iter()
+            .chain(self.included.iter().flat_map(|i| &i.objects))
+            .map(|o| &o.doc)
+    }
+
+    /// The Scenario documents with their included documents, for editing.
+    pub(crate) fn scenarios_mut(&mut self) -> Vec<ScenarioInputs<'_>> {
+        self.loaded
+            .iter_mut()
+            .filter(|o| o.kind == "Scenario")
+            .zip(self.included.iter_mut())
+            .map(|(scenario, inc)| ScenarioInputs {
+                scenario,
+                included: &mut inc.objects,
+            })
+            .collect()
+    }
+
+    /// Decodes and validates everything: the scenarios ready to run, or every problem.
+    /// The bundled catalog.
+    pub fn prepare(&self) -> Result<Vec<Prepared>, InputErrors> {
+        self.prepare_with(&Arc::new(Catalog::bundled()))
+    }
+
+    /// [`Inputs::prepare`] with `catalog` under each scenario's own `spec.catalog`.
+    pub fn prepare_with(&self, catalog: &Arc<Catalog>) -> Result<Vec<Prepared>, InputErrors> {
+        let paths = &self.paths;
+        let scenarios: Vec<&RawObject> = self.loaded.iter().filter(|o| o.kind == "Scenario").collect();
+        let mut errors = Vec::new();
+        let mut out = Vec::new();
+        if scenarios.is_empty() {
+            let name = paths
+                .first()
+                .and_then(|p| p.file_stem())
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_else(|| "manifests".into());
+            let scenario = Scenario {
+                name,
+                file: paths.first().cloned().unwrap_or_default(),
+                duration: DEFAULT_DURATION,
+                seed: 1,
+                include: paths.to_vec(),
+                node_pools: Vec::new(),
+                timeline: Vec::new(),
+                expect: Vec::new(),
+                notes: vec!["no Scenario document found: manifests run with defaults (1h, seed 1)".into()],
+                traffic: Vec::new(),
+                slo: Vec::new(),
+                metrics_window: super::document::DEFAULT_METRICS_WINDOW,
+                scrape_interval: super::document::DEFAULT_SCRAPE_INTERVAL,
+                fidelity: crate::serving::replica::Fidelity::Fast,
+                kueue: Default::default(),
+                job_run_time: super::document::DEFAULT_JOB_RUN_TIME,
+                faults: Default::default(),
+                catalog: None,
+            };
+            match prepare_scenario(scenario, self.loaded.clone(), self.warnings.clone(), catalog) {
                 Ok(p) => out.push(p),
                 Err(e) => errors.extend(e.0),
             }
+        } else {
+            for (s, inc) in scenarios.into_iter().zip(&self.included) {
+                if !inc.errors.is_empty() {
+                    errors.extend(inc.errors.iter().cloned());
+                    continue;
+                }
+                if !s.api_version.starts_with("gpuaas-sim/") {
+                    errors.push(
+                        InputError::at(
+                            s.doc.loc.clone(),
+                            format!("Scenario has apiVersion `{}`", s.api_version),
+                        )
+                        .hint("use apiVersion: gpuaas-sim/v1alpha1"),
+                    );
+                    continue;
+                }
+                let file = PathBuf::from(s.doc.loc.file.as_ref());
+                match Scenario::decode(&s.doc, &file)
+                    .map_err(InputErrors::from)
+                    .and_then(|sc| prepare_scenario(sc, inc.objects.clone(), inc.warnings.clone(), catalog))
+                {
+                    Ok(p) => out.push(p),
+                    Err(e) => errors.extend(e.0),
+                }
+            }
         }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(InputErrors(errors))
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(InputErrors(errors))
+        }
     }
 }
 
-fn prepare_with(
+fn prepare_scenario(
     scenario: Scenario,
     raws: Vec<RawObject>,
     warnings: Vec<String>,

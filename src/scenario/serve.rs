@@ -813,7 +813,7 @@ fn traffic_by_service(
 }
 
 /// A life's replica, once it is Ready with a known model, GPU and memory plan.
-fn replica_span(catalog: &Catalog, l: &PodLife) -> Option<ReplicaSpan> {
+pub(crate) fn replica_span(catalog: &Catalog, l: &PodLife) -> Option<ReplicaSpan> {
     let ready_s = l.ready_s?;
     let memory = l.memory.as_ref()?;
     let card = catalog.model(l.model.as_ref()?)?;

@@ -951,7 +951,7 @@ fn autoscalers_list_as_kubectl_prints_them() {
         r#"
 NAME                         REFERENCE                      TARGETS                                        MINPODS   MAXPODS   REPLICAS   AGE
 granite-predictor            Deployment/granite-predictor   cpu: 30%/60%                                   1         2         1          10m
-keda-hpa-mistral-predictor   Deployment/mistral-predictor   8500m/4 (avg)                                  1         2         2          10m
+keda-hpa-mistral-predictor   Deployment/mistral-predictor   6500m/4 (avg)                                  1         2         2          10m
 keda-hpa-worker              Deployment/worker              <unknown>/5 (avg)                              1         3         0          10m
 web                          Deployment/web                 cpu: <unknown>/80%, <unknown>/10 + 1 more...   1         5         1          10m"#,
     );
@@ -1090,7 +1090,7 @@ Annotations:                               <none>
 CreationTimestamp:                         Thu, 01 Jan 2026 00:00:00 +0000
 Reference:                                 Deployment/mistral-predictor
 Metrics:                                   ( current / target )
-  "s0-prometheus" (target average value):  8500m / 4
+  "s0-prometheus" (target average value):  6500m / 4
 Min replicas:                              1
 Max replicas:                              2
 Deployment pods:                           2 current / 2 desired
@@ -1405,13 +1405,13 @@ Events:          <none>
         r#"
 NAME                         REFERENCE                      TARGETS                                        MINPODS   MAXPODS   REPLICAS   AGE
 granite-predictor            Deployment/granite-predictor   cpu: 30%/60%                                   1         2         1          4m
-keda-hpa-mistral-predictor   Deployment/mistral-predictor   9/4 (avg)                                      1         2         2          4m
+keda-hpa-mistral-predictor   Deployment/mistral-predictor   7500m/4 (avg)                                  1         2         2          4m
 web                          Deployment/web                 cpu: <unknown>/80%, <unknown>/10 + 1 more...   1         5         1          4m"#,
         "horizontalpodautoscaler \"web\" deleted",
         r#"
 NAMESPACE   NAME                         REFERENCE                      TARGETS         MINPODS   MAXPODS   REPLICAS   AGE
 team        granite-predictor            Deployment/granite-predictor   cpu: 30%/60%    1         2         1          5m
-team        keda-hpa-mistral-predictor   Deployment/mistral-predictor   7500m/4 (avg)   1         2         2          5m"#,
+team        keda-hpa-mistral-predictor   Deployment/mistral-predictor   5500m/4 (avg)   1         2         2          5m"#,
     ];
     assert_eq!(outputs.len(), want.len(), "{outputs:#?}");
     for (got, want) in outputs.iter().zip(want) {
