@@ -201,6 +201,9 @@ struct RecommendArgs {
     /// Also answer "and if traffic grows by this factor?" (e.g. 2).
     #[arg(long)]
     growth: Option<f64>,
+    /// Only these GPUs (catalog names, comma-separated: `H100-SXM,L40S`).
+    #[arg(long, value_delimiter = ',')]
+    gpus: Vec<String>,
     /// Plans shown (and written with --out: the first three).
     #[arg(long, default_value_t = 5)]
     top: usize,
@@ -483,7 +486,9 @@ fn cmd_sweep(args: SweepArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result
     };
     let total = sweep::points_total(&grid.settings);
     if total > 1_000_000 {
-        return Err(usage(format!("the grid has {total} points; a sweep takes at most 1,000,000")));
+        return Err(usage(format!(
+            "the grid has {total} points; a sweep takes at most 1,000,000"
+        )));
     }
     let points = sweep::prepare(&grid).map_err(input_error)?;
     if args.emit_job {
@@ -502,7 +507,8 @@ fn cmd_sweep(args: SweepArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result
     let bar = gpuaas_sim::progress::Counter::start(format!("sweep {}", scenario.display()), runs, !quiet);
     let result = sweep::run(&grid, points, args.jobs, bar.count()).map_err(usage)?;
     drop(bar);
-    gpuaas_sim::plan::output::write(&out, &result).map_err(|e| usage(format!("{}: cannot write: {e}", out.display())))?;
+    gpuaas_sim::plan::output::write(&out, &result)
+        .map_err(|e| usage(format!("{}: cannot write: {e}", out.display())))?;
     if !quiet {
         print!("{}", gpuaas_sim::plan::output::summary(&result));
         println!("wrote {}/sweep.json, sweep.csv and sweep.html", out.display());
@@ -521,11 +527,21 @@ fn cmd_sweep_merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<ExitCode
             ExitCode::from(2)
         })?;
         let r: sweep::SweepResult = serde_json::from_str(&text).map_err(|e| {
-            eprintln!("{}:{}:{}: not a sweep result: {e}", file.display(), e.line(), e.column());
+            eprintln!(
+                "{}:{}:{}: not a sweep result: {e}",
+                file.display(),
+                e.line(),
+                e.column()
+            );
             ExitCode::from(2)
         })?;
         if r.schema != sweep::SCHEMA {
-            eprintln!("{}: schema `{}`, expected `{}`", file.display(), r.schema, sweep::SCHEMA);
+            eprintln!(
+                "{}: schema `{}`, expected `{}`",
+                file.display(),
+                r.schema,
+                sweep::SCHEMA
+            );
             return Err(ExitCode::from(2));
         }
         shards.push((file.display().to_string(), r));
@@ -539,7 +555,11 @@ fn cmd_sweep_merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<ExitCode
         ExitCode::from(2)
     })?;
     if !quiet {
-        println!("merged {} shards: wrote {}/sweep.json, sweep.csv and sweep.html", dirs.len(), out.display());
+        println!(
+            "merged {} shards: wrote {}/sweep.json, sweep.csv and sweep.html",
+            dirs.len(),
+            out.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -572,7 +592,11 @@ fn cmd_capacity(
         .ok_or_else(|| usage(format!("--probe `{probe}`: give a duration of at least 1m, e.g. 20m")))?;
     let mut prepared = prepare(&[scenario.to_path_buf()], strict, &load_catalog(catalog)?)?;
     if prepared.len() != 1 {
-        return Err(usage(format!("{} holds {} scenarios; capacity takes one", scenario.display(), prepared.len())));
+        return Err(usage(format!(
+            "{} holds {} scenarios; capacity takes one",
+            scenario.display(),
+            prepared.len()
+        )));
     }
     let mut p = prepared.remove(0);
     if let Some(s) = seed {
@@ -602,7 +626,10 @@ fn cmd_capacity(
 
 fn parse_rate(text: &str) -> Result<f64, String> {
     let (n, unit) = text.split_once('/').unwrap_or((text, "s"));
-    let v: f64 = n.trim().parse().map_err(|_| format!("`{text}` is not a rate (20/s, 1200/m)"))?;
+    let v: f64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a rate (20/s, 1200/m)"))?;
     let per = match unit.trim() {
         "s" => 1.0,
         "m" => 60.0,
@@ -646,7 +673,12 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
         ExitCode::from(2)
     };
     let catalog = load_catalog(catalog_dir)?;
-    let total = a.rate.as_deref().map(parse_rate).transpose().map_err(|e| usage(format!("--rate {e}")))?;
+    let total = a
+        .rate
+        .as_deref()
+        .map(parse_rate)
+        .transpose()
+        .map_err(|e| usage(format!("--rate {e}")))?;
     let mut models = Vec::new();
     let mut without = 0;
     for m in &a.models {
@@ -659,7 +691,9 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
         models.push((card.name.clone(), rate));
     }
     if without > 0 && total.is_none() {
-        return Err(usage("give --rate, or a rate with each model (--model NAME=5/s)".into()));
+        return Err(usage(
+            "give --rate, or a rate with each model (--model NAME=5/s)".into(),
+        ));
     }
     let models: Vec<recommend::ModelAsk> = models
         .into_iter()
@@ -690,7 +724,17 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
         slo,
         probe_s,
         seed: a.seed,
+        gpus: a.gpus.clone(),
     };
+    for g in &ask.gpus {
+        if catalog.gpu(g).is_none() {
+            let known: Vec<&str> = catalog.gpus.iter().map(|g| g.name.as_str()).collect();
+            return Err(usage(format!(
+                "--gpus: `{g}` is not a GPU of the catalog ({})",
+                known.join(", ")
+            )));
+        }
+    }
     let r = recommend::recommend(&catalog, &ask, HOURS_PER_MONTH);
     let growth = match (a.growth, r.plans.first()) {
         (Some(g), Some(best)) => Some(recommend::growth(&catalog, &ask, best, g, HOURS_PER_MONTH)),
@@ -707,9 +751,13 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
     }
     if let Some(dir) = &a.out {
         for (i, plan) in r.plans.iter().take(3).enumerate() {
-            let name = format!("plan-{}-{}", i + 1, plan.instance_type.to_ascii_lowercase().replace(['.', '_'], "-"));
+            let name = format!(
+                "plan-{}-{}",
+                i + 1,
+                plan.instance_type.to_ascii_lowercase().replace(['.', '_'], "-")
+            );
             let folder = dir.join(&name);
-            let hold = 3600.0;
+            let hold = recommend::VERIFY_S;
             // First with traffic late, to learn when every replica is Ready; then with
             // traffic from the next minute after that.
             let write = |start: f64| {

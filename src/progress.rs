@@ -137,9 +137,11 @@ impl Counter {
             std::thread::spawn(move || {
                 let bar = indicatif::ProgressBar::new(total as u64);
                 bar.set_style(
-                    indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} runs ({elapsed}, {eta} left)")
-                        .expect("a valid template")
-                        .progress_chars("=> "),
+                    indicatif::ProgressStyle::with_template(
+                        "{prefix} [{bar:30}] {pos}/{len} runs ({elapsed}, {eta} left)",
+                    )
+                    .expect("a valid template")
+                    .progress_chars("=> "),
                 );
                 bar.set_prefix(label);
                 while !stop.load(Ordering::Relaxed) {

@@ -111,7 +111,9 @@ impl Probe {
         };
         let result = simulate(&spec);
         let arrived = result.metrics.arrived_count();
-        let report = result.metrics.finish(self.duration_s, result.in_flight, self.duration_s);
+        let report = result
+            .metrics
+            .finish(self.duration_s, result.in_flight, self.duration_s);
         let slo = report
             .slo
             .as_ref()
@@ -122,7 +124,11 @@ impl Probe {
             arrived,
             completed: report.completed,
             failed: report.failed,
-            too_long: report.failed_by_reason.get("context_length_exceeded_400").copied().unwrap_or(0),
+            too_long: report
+                .failed_by_reason
+                .get("context_length_exceeded_400")
+                .copied()
+                .unwrap_or(0),
             ttft_p95_ms: report.ttft_ms.p95,
             tpot_p95_ms: report.tpot_ms.p95,
             e2e_p95_ms: report.e2e_ms.p95,
@@ -138,7 +144,12 @@ impl Probe {
         self.highest_within(ok, PRECISION, probes)
     }
 
-    fn highest_within(&self, ok: impl Fn(&Measured) -> bool, precision: f64, probes: &mut u32) -> Option<(Measured, Option<Measured>)> {
+    fn highest_within(
+        &self,
+        ok: impl Fn(&Measured) -> bool,
+        precision: f64,
+        probes: &mut u32,
+    ) -> Option<(Measured, Option<Measured>)> {
         let max = MAX_RATE_PER_REPLICA * self.replicas.len().max(1) as f64;
         let mut lo: Option<Measured> = None;
         let mut hi: Option<Measured> = None;
@@ -184,7 +195,8 @@ impl Probe {
     /// The highest rate within the SLO and its probe; `None` when even the lowest misses.
     pub(crate) fn search_slo(&self, precision: f64) -> Option<(f64, Measured)> {
         let mut probes = 0;
-        self.highest_within(Measured::slo_holds, precision, &mut probes).map(|(lo, _)| (lo.rate_rps, lo))
+        self.highest_within(Measured::slo_holds, precision, &mut probes)
+            .map(|(lo, _)| (lo.rate_rps, lo))
     }
 
     /// The SLO capacity and the saturation point.
@@ -258,7 +270,13 @@ pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String,
         v.dedup();
         v
     };
-    let names = || with_traffic.iter().map(|(ns, n)| format!("{ns}/{n}")).collect::<Vec<_>>().join(", ");
+    let names = || {
+        with_traffic
+            .iter()
+            .map(|(ns, n)| format!("{ns}/{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let key = match &opts.service {
         Some(s) => {
             let (ns, name) = match s.split_once('/') {
@@ -271,7 +289,12 @@ pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String,
         None => match with_traffic.as_slice() {
             [one] => one.clone(),
             [] => return Err("the scenario sends no traffic: add a `traffic:` stream to the service".into()),
-            _ => return Err(format!("several services have traffic ({}): name one with --service", names())),
+            _ => {
+                return Err(format!(
+                    "several services have traffic ({}): name one with --service",
+                    names()
+                ))
+            }
         },
     };
     let entry = scenario
@@ -322,7 +345,11 @@ pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String,
             key.0, key.1
         ));
     }
-    let slo = if opts.slo.is_empty() { scenario.slo.clone() } else { opts.slo.clone() };
+    let slo = if opts.slo.is_empty() {
+        scenario.slo.clone()
+    } else {
+        opts.slo.clone()
+    };
     let first = chosen[0];
     let description = format!(
         "{} replica(s) of {}, each on {} × {} (tensor parallel {}); vLLM max-num-seqs {}, max-model-len {}, KV cache {} tokens per replica; router {}",
@@ -345,7 +372,11 @@ pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String,
             router: entry.router,
             timeout_s: entry.timeout.as_secs_f64(),
             slo,
-            duration_s: if opts.duration_s > 0.0 { opts.duration_s } else { DEFAULT_PROBE_S },
+            duration_s: if opts.duration_s > 0.0 {
+                opts.duration_s
+            } else {
+                DEFAULT_PROBE_S
+            },
             fidelity: scenario.fidelity,
             seed: scenario.seed,
         },
@@ -355,9 +386,14 @@ pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String,
 /// Parses `ttft_p95=2s` (a `--slo` flag) into an SLO term.
 pub fn parse_slo(text: &str) -> Result<SloTerm, String> {
     let hint = "write METRIC_pPERCENTILE=DURATION with metric ttft, tpot, e2e or queue, e.g. ttft_p95=2s";
-    let (k, v) = text.split_once('=').ok_or_else(|| format!("`{text}`: no `=`; {hint}"))?;
-    let (m, p) = k.split_once("_p").ok_or_else(|| format!("`{k}` is not an SLO term; {hint}"))?;
-    let metric = crate::serving::metrics::Metric::parse(m).ok_or_else(|| format!("`{m}` is not ttft, tpot, e2e or queue; {hint}"))?;
+    let (k, v) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: no `=`; {hint}"))?;
+    let (m, p) = k
+        .split_once("_p")
+        .ok_or_else(|| format!("`{k}` is not an SLO term; {hint}"))?;
+    let metric = crate::serving::metrics::Metric::parse(m)
+        .ok_or_else(|| format!("`{m}` is not ttft, tpot, e2e or queue; {hint}"))?;
     let percentile: f64 = p
         .parse()
         .ok()
@@ -389,8 +425,11 @@ pub fn rate(r: f64) -> String {
 pub fn render(service: &str, probe: &Probe, c: &Capacity) -> String {
     let replicas = probe.replicas.len().max(1) as f64;
     let gpus: f64 = probe.replicas.iter().map(|r| r.gpus.max(1) as f64).sum();
-    let mut s = format!("capacity of {service}: {}
-", probe.description);
+    let mut s = format!(
+        "capacity of {service}: {}
+",
+        probe.description
+    );
     let slo: Vec<String> = probe
         .slo
         .iter()
@@ -411,15 +450,22 @@ pub fn render(service: &str, probe: &Probe, c: &Capacity) -> String {
                 .iter()
                 .map(|(k, v, _)| format!("{k} {}", v.map_or("-".into(), |v| format!("{v:.0} ms"))))
                 .collect();
-            s.push_str(&format!("    at that rate: {}
-", terms.join(", ")));
+            s.push_str(&format!(
+                "    at that rate: {}
+",
+                terms.join(", ")
+            ));
             if let Some(l) = &c.limited_by {
-                s.push_str(&format!("    limited by: {l} (the first to fail above it)
-"));
+                s.push_str(&format!(
+                    "    limited by: {l} (the first to fail above it)
+"
+                ));
             }
         }
-        _ if probe.slo.is_empty() => s.push_str("  no SLO (give the scenario an `slo:` or --slo ttft_p95=2s): saturation only
-"),
+        _ if probe.slo.is_empty() => s.push_str(
+            "  no SLO (give the scenario an `slo:` or --slo ttft_p95=2s): saturation only
+",
+        ),
         _ => s.push_str(&format!(
             "  within the SLO ({}): not even at {} — the configuration misses it at any load
 ",

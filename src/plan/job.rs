@@ -94,7 +94,11 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 fn common_root(files: &[PathBuf]) -> PathBuf {
-    let mut root = files.first().and_then(|f| f.parent()).map(Path::to_path_buf).unwrap_or_default();
+    let mut root = files
+        .first()
+        .and_then(|f| f.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     for f in files {
         while !f.starts_with(&root) {
             if !root.pop() {
@@ -155,7 +159,11 @@ pub fn emit(
             "the inputs are {size} bytes, too many for a ConfigMap (1 MiB in all); put them in the image instead"
         ));
     }
-    let scenario_rel = scenario_abs.strip_prefix(&root).unwrap_or(&scenario_abs).to_string_lossy().to_string();
+    let scenario_rel = scenario_abs
+        .strip_prefix(&root)
+        .unwrap_or(&scenario_abs)
+        .to_string_lossy()
+        .to_string();
     let mut args: Vec<String> = vec!["sweep".into(), format!("/inputs/{scenario_rel}")];
     for s in set_args {
         args.extend(["--set".into(), s.clone()]);
@@ -197,15 +205,26 @@ mod tests {
 
     #[test]
     fn names_are_dns_labels() {
-        for (input, want) in [("gpuaas-sim-sweep-capacity", "gpuaas-sim-sweep-capacity"), ("A_b.c", "a-b-c"), ("__", "sweep")] {
+        for (input, want) in [
+            ("gpuaas-sim-sweep-capacity", "gpuaas-sim-sweep-capacity"),
+            ("A_b.c", "a-b-c"),
+            ("__", "sweep"),
+        ] {
             assert_eq!(dns_label(input), want);
         }
     }
 
     #[test]
     fn the_root_holds_every_file() {
-        let files = [PathBuf::from("/a/s/x.yaml"), PathBuf::from("/a/s/m/y.yaml"), PathBuf::from("/a/traces/t.csv")];
+        let files = [
+            PathBuf::from("/a/s/x.yaml"),
+            PathBuf::from("/a/s/m/y.yaml"),
+            PathBuf::from("/a/traces/t.csv"),
+        ];
         assert_eq!(common_root(&files), PathBuf::from("/a"));
-        assert_eq!(absolute(Path::new("/a/s/../traces/./t.csv")), PathBuf::from("/a/traces/t.csv"));
+        assert_eq!(
+            absolute(Path::new("/a/s/../traces/./t.csv")),
+            PathBuf::from("/a/traces/t.csv")
+        );
     }
 }

@@ -39,13 +39,21 @@ pub fn csv(r: &SweepResult) -> String {
     head.extend(r.settings.iter().map(|s| csv_field(&s.path)));
     head.extend(["runs".into(), "expectations_held".into(), "pareto".into()]);
     for n in &names {
-        head.extend([csv_field(n), csv_field(&format!("{n}.ci95_low")), csv_field(&format!("{n}.ci95_high"))]);
+        head.extend([
+            csv_field(n),
+            csv_field(&format!("{n}.ci95_low")),
+            csv_field(&format!("{n}.ci95_high")),
+        ]);
     }
     let mut out = head.join(",");
     out.push('\n');
     for p in &r.points {
         let mut row = vec![p.index.to_string()];
-        row.extend(r.settings.iter().map(|s| csv_field(p.settings.get(&s.path).map(String::as_str).unwrap_or(""))));
+        row.extend(
+            r.settings
+                .iter()
+                .map(|s| csv_field(p.settings.get(&s.path).map(String::as_str).unwrap_or(""))),
+        );
         row.extend([
             p.runs.to_string(),
             p.expectations_held.to_string(),
@@ -99,9 +107,19 @@ fn plot(r: &SweepResult) -> String {
     let (w, h, m) = (720.0, 420.0, 60.0);
     // Latency on a log scale: saturated points sit orders of magnitude above the rest.
     let lx = |v: f64| v.max(1e-3).log10();
-    let (x0, x1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(lx(p.1)), b.max(lx(p.1))));
-    let (y0, y1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.2), b.max(p.2)));
-    let pad = |a: f64, b: f64| if (b - a).abs() < 1e-9 { (a - 0.5, b + 0.5) } else { (a - (b - a) * 0.05, b + (b - a) * 0.05) };
+    let (x0, x1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
+        (a.min(lx(p.1)), b.max(lx(p.1)))
+    });
+    let (y0, y1) = pts
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.2), b.max(p.2)));
+    let pad = |a: f64, b: f64| {
+        if (b - a).abs() < 1e-9 {
+            (a - 0.5, b + 0.5)
+        } else {
+            (a - (b - a) * 0.05, b + (b - a) * 0.05)
+        }
+    };
     let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0.min(0.0), y1));
     let sx = |v: f64| m + (lx(v) - x0) / (x1 - x0) * (w - 2.0 * m);
     let sy = |v: f64| h - m - (v - y0) / (y1 - y0) * (h - 2.0 * m);
@@ -150,7 +168,10 @@ fn plot(r: &SweepResult) -> String {
         .map(|p| format!("{:.1},{:.1}", sx(p.1), sy(p.2)))
         .collect();
     if front.len() > 1 {
-        s.push_str(&format!("<polyline points=\"{}\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\"/>\n", front.join(" ")));
+        s.push_str(&format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.5\"/>\n",
+            front.join(" ")
+        ));
     }
     for (i, x, y, on) in &pts {
         let (fill, r_) = if *on { ("#c0392b", 5) } else { ("#2c7fb8", 4) };
@@ -202,10 +223,17 @@ pub fn html(r: &SweepResult) -> String {
     }
     s.push_str("</tr>\n");
     for p in &r.points {
-        let cls = if r.pareto.contains(&p.index) { " class=\"front\"" } else { "" };
+        let cls = if r.pareto.contains(&p.index) {
+            " class=\"front\""
+        } else {
+            ""
+        };
         s.push_str(&format!("<tr{cls}><td>{}</td>", p.index));
         for x in &r.settings {
-            s.push_str(&format!("<td class=\"s\">{}</td>", escape(p.settings.get(&x.path).map(String::as_str).unwrap_or(""))));
+            s.push_str(&format!(
+                "<td class=\"s\">{}</td>",
+                escape(p.settings.get(&x.path).map(String::as_str).unwrap_or(""))
+            ));
         }
         s.push_str(&format!("<td>{}/{}</td>", p.expectations_held, p.runs));
         for n in &names {
@@ -255,13 +283,18 @@ pub fn summary(r: &SweepResult) -> String {
         r.points.len(),
         r.seeds.len()
     );
-    let show = |p: &super::sweep::PointResult, k: &str| p.metrics.get(k).map(|e| fmt(e.mean)).unwrap_or_else(|| "-".into());
+    let show =
+        |p: &super::sweep::PointResult, k: &str| p.metrics.get(k).map(|e| fmt(e.mean)).unwrap_or_else(|| "-".into());
     s.push_str(&format!(
         "{:>5}  {:<48} {:>12} {:>14} {:>9} {:>8}\n",
         "point", "settings", "$/month", "worst TTFT p95", "GPU busy", "expect"
     ));
     for p in r.points.iter().take(40) {
-        let settings: Vec<String> = p.settings.iter().map(|(k, v)| format!("{}={v}", short_path(k))).collect();
+        let settings: Vec<String> = p
+            .settings
+            .iter()
+            .map(|(k, v)| format!("{}={v}", short_path(k)))
+            .collect();
         let mark = if r.pareto.contains(&p.index) { "*" } else { " " };
         s.push_str(&format!(
             "{:>4}{mark}  {:<48} {:>12} {:>11} ms {:>9} {:>8}\n",

@@ -37,15 +37,30 @@ fn lengths(d: &LengthDist) -> String {
 
 /// A duration as the Scenario writes it, in whole milliseconds.
 fn dur(s: f64) -> String {
-    format!("{}ms", (s * 1000.0).round() as u64)
+    let ms = (s * 1000.0).round() as u64;
+    match ms {
+        _ if ms % 60_000 == 0 => format!("{}m", ms / 60_000),
+        _ if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        _ => format!("{ms}ms"),
+    }
 }
 
 /// The files of one plan: (relative path, content). `traffic_start_s` is when requests start
 /// (after the replicas' cold start), `hold_s` how long they are measured.
-pub fn files(catalog: &Catalog, ask: &Ask, plan: &Plan, name: &str, traffic_start_s: f64, hold_s: f64) -> Vec<(PathBuf, String)> {
+pub fn files(
+    catalog: &Catalog,
+    ask: &Ask,
+    plan: &Plan,
+    name: &str,
+    traffic_start_s: f64,
+    hold_s: f64,
+) -> Vec<(PathBuf, String)> {
     let inst = catalog.instances.iter().find(|i| i.name == plan.instance_type);
     let (vcpu_per_gpu, mem_per_gpu) = inst.map_or((4.0, 16.0), |i| {
-        (i.vcpu as f64 / i.gpu_count.max(1) as f64, i.memory_gib as f64 / i.gpu_count.max(1) as f64)
+        (
+            i.vcpu as f64 / i.gpu_count.max(1) as f64,
+            i.memory_gib as f64 / i.gpu_count.max(1) as f64,
+        )
     });
     let resource = catalog
         .gpu(&plan.gpu)
@@ -125,8 +140,14 @@ pub fn files(catalog: &Catalog, ask: &Ask, plan: &Plan, name: &str, traffic_star
             n = q(&format!("{svc} fails no request"))
         ));
     }
-    out.push((PathBuf::from("manifests/inference-services.yaml"), isvcs.trim_start_matches("---\n").to_string()));
-    out.push((PathBuf::from("manifests/hardware-profiles.yaml"), profiles.trim_start_matches("---\n").to_string()));
+    out.push((
+        PathBuf::from("manifests/inference-services.yaml"),
+        isvcs.trim_start_matches("---\n").to_string(),
+    ));
+    out.push((
+        PathBuf::from("manifests/hardware-profiles.yaml"),
+        profiles.trim_start_matches("---\n").to_string(),
+    ));
     out.push((
         PathBuf::from("manifests/kueue.yaml"),
         format!(
@@ -149,7 +170,7 @@ pub fn files(catalog: &Catalog, ask: &Ask, plan: &Plan, name: &str, traffic_star
             "# {name}: {nodes} × {inst}, {money}/month on demand ({hours} h). Written by `gpuaas-sim recommend`;\n# traffic starts once every replica is Ready and is held for {hold}.\napiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata:\n  name: {name}\nspec:\n  duration: {duration}\n  seed: {seed}\n  include: [manifests/]\n  nodePools:\n    - {{name: gpu, instanceType: {inst}, count: {nodes}}}\n  traffic:\n{traffic}  slo: {{{slo}}}\n  expect:\n{expect}",
             nodes = plan.nodes,
             inst = plan.instance_type,
-            money = format!("${:.0}", plan.monthly_usd),
+            money = super::recommend::money(plan.monthly_usd),
             hours = super::sweep::HOURS_PER_MONTH,
             hold = dur(hold_s),
             duration = dur(traffic_start_s + hold_s),

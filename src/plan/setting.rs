@@ -68,7 +68,9 @@ impl Setting {
             // An unclosed `[` hides the `=`: say so rather than that there is none.
             let (_, at) = parse_target(text, index, text)?;
             parse_steps(&text[at..], at, index, text)?;
-            return Err(error(index, text.len(), text, "no `=`").hint("write PATH=V1,V2,… e.g. nodePools[h100].count=1,2,4"));
+            return Err(
+                error(index, text.len(), text, "no `=`").hint("write PATH=V1,V2,… e.g. nodePools[h100].count=1,2,4")
+            );
         };
         let (path, values_text) = (&text[..eq], &text[eq + 1..]);
         let (target, steps_at) = parse_target(path, index, text)?;
@@ -88,7 +90,12 @@ impl Setting {
     }
 
     /// Writes `value` at this path in the Scenario document or the object it names.
-    pub(crate) fn apply(&self, scenario: &mut RawObject, included: &mut [RawObject], value: &str) -> Result<(), InputError> {
+    pub(crate) fn apply(
+        &self,
+        scenario: &mut RawObject,
+        included: &mut [RawObject],
+        value: &str,
+    ) -> Result<(), InputError> {
         match &self.target {
             Target::Scenario => {
                 let mut steps: &[(Step, usize)] = &self.steps;
@@ -111,7 +118,9 @@ impl Setting {
                     .filter(|(_, o)| {
                         o.kind.eq_ignore_ascii_case(kind)
                             && o.name() == *name
-                            && namespace.as_ref().is_none_or(|ns| object_namespace(o).as_deref() == Some(ns))
+                            && namespace
+                                .as_ref()
+                                .is_none_or(|ns| object_namespace(o).as_deref() == Some(ns))
                     })
                     .map(|(i, _)| i)
                     .collect();
@@ -124,7 +133,8 @@ impl Setting {
                             .map(|o| o.name())
                             .collect();
                         let hint = if same_kind.is_empty() {
-                            let kinds: std::collections::BTreeSet<&str> = included.iter().map(|o| o.kind.as_str()).collect();
+                            let kinds: std::collections::BTreeSet<&str> =
+                                included.iter().map(|o| o.kind.as_str()).collect();
                             format!(
                                 "the Scenario includes no {kind}; kinds included: {}",
                                 kinds.into_iter().collect::<Vec<_>>().join(", ")
@@ -136,15 +146,26 @@ impl Setting {
                                 did_you_mean(name, same_kind.iter().map(String::as_str))
                             )
                         };
-                        Err(error(self.index, 0, &self.text, format!("no {kind} `{name}` among the Scenario's inputs")).hint(hint))
+                        Err(error(
+                            self.index,
+                            0,
+                            &self.text,
+                            format!("no {kind} `{name}` among the Scenario's inputs"),
+                        )
+                        .hint(hint))
                     }
                     several => {
                         let nss: Vec<String> = several
                             .iter()
                             .map(|i| object_namespace(&included[*i]).unwrap_or_else(|| "(none)".into()))
                             .collect();
-                        Err(error(self.index, 0, &self.text, format!("{kind} `{name}` exists in several namespaces: {}", nss.join(", ")))
-                            .hint(format!("name one: {kind}/NAMESPACE/{name}:…")))
+                        Err(error(
+                            self.index,
+                            0,
+                            &self.text,
+                            format!("{kind} `{name}` exists in several namespaces: {}", nss.join(", ")),
+                        )
+                        .hint(format!("name one: {kind}/NAMESPACE/{name}:…")))
                     }
                 }
             }
@@ -160,7 +181,14 @@ impl Setting {
             match step {
                 Step::Key(k) => {
                     if !matches!(node.value, Value::Map(_) | Value::Null) {
-                        return Err(self.not_a(col, &trail, node.kind_name(), &node.loc, "a mapping", &format!("`.{k}`")));
+                        return Err(self.not_a(
+                            col,
+                            &trail,
+                            node.kind_name(),
+                            &node.loc,
+                            "a mapping",
+                            &format!("`.{k}`"),
+                        ));
                     }
                     node = child(node, k);
                     trail_push_key(&mut trail, k);
@@ -172,8 +200,13 @@ impl Setting {
                     };
                     let len = items.len();
                     let Some(item) = items.get_mut(*n) else {
-                        return Err(error(self.index, *col, &self.text, format!("{} has {len} item(s), no [{n}] ({here})", shown(&trail)))
-                            .hint(format!("indexes run from 0 to {}", len.saturating_sub(1))));
+                        return Err(error(
+                            self.index,
+                            *col,
+                            &self.text,
+                            format!("{} has {len} item(s), no [{n}] ({here})", shown(&trail)),
+                        )
+                        .hint(format!("indexes run from 0 to {}", len.saturating_sub(1))));
                     };
                     node = item;
                     trail.push_str(&format!("[{n}]"));
@@ -196,8 +229,13 @@ impl Setting {
                     let strings = items.iter().all(|n| matches!(n.value, Value::Scalar { .. }));
                     if strings && sel.starts_with('-') {
                         if !last {
-                            return Err(error(self.index, *col, &self.text, format!("the flag `{sel}` is a value, not a mapping"))
-                                .hint("end the path at the flag: …args[--max-num-seqs]=64,128"));
+                            return Err(error(
+                                self.index,
+                                *col,
+                                &self.text,
+                                format!("the flag `{sel}` is a value, not a mapping"),
+                            )
+                            .hint("end the path at the flag: …args[--max-num-seqs]=64,128"));
                         }
                         set_flag(items, sel, value, &here);
                         return Ok(());
@@ -206,16 +244,31 @@ impl Setting {
                     let hint = if names.is_empty() {
                         format!("select its items by index, [0] to [{}]", items.len().saturating_sub(1))
                     } else {
-                        format!("items: {}{}", names.join(", "), did_you_mean(sel, names.iter().map(String::as_str)))
+                        format!(
+                            "items: {}{}",
+                            names.join(", "),
+                            did_you_mean(sel, names.iter().map(String::as_str))
+                        )
                     };
-                    return Err(error(self.index, *col, &self.text, format!("no item `{sel}` in {} ({here})", shown(&trail))).hint(hint));
+                    return Err(error(
+                        self.index,
+                        *col,
+                        &self.text,
+                        format!("no item `{sel}` in {} ({here})", shown(&trail)),
+                    )
+                    .hint(hint));
                 }
             }
         }
         if matches!(node.value, Value::Map(_) | Value::Seq(_)) {
             let col = steps.last().map(|s| s.1).unwrap_or(0);
-            return Err(error(self.index, col, &self.text, format!("{} is {} ({}), not a value", shown(&trail), node.kind_name(), node.loc))
-                .hint("set one of its fields: extend the path"));
+            return Err(error(
+                self.index,
+                col,
+                &self.text,
+                format!("{} is {} ({}), not a value", shown(&trail), node.kind_name(), node.loc),
+            )
+            .hint("set one of its fields: extend the path"));
         }
         node.value = Value::Scalar {
             text: value.to_string(),
@@ -264,7 +317,9 @@ fn object_namespace(o: &RawObject) -> Option<String> {
 fn item_name(n: &Node) -> Option<String> {
     let s = |n: Option<&Node>| n.and_then(|v| v.as_str().ok()).map(str::to_string);
     match &n.value {
-        Value::Map(_) => s(n.get("name")).or_else(|| s(n.get("target"))).or_else(|| s(n.path(&["metadata", "name"]))),
+        Value::Map(_) => s(n.get("name"))
+            .or_else(|| s(n.get("target")))
+            .or_else(|| s(n.path(&["metadata", "name"]))),
         _ => None,
     }
 }
@@ -375,13 +430,15 @@ fn parse_steps(path: &str, offset: usize, index: usize, text: &str) -> Result<Ve
         match bytes[i] {
             b'.' => {
                 if i == 0 || i + 1 == bytes.len() || bytes[i + 1] == b'.' || bytes[i + 1] == b'[' {
-                    return Err(error(index, offset + i, text, "a `.` without a key after it").hint("keys are separated by single dots"));
+                    return Err(error(index, offset + i, text, "a `.` without a key after it")
+                        .hint("keys are separated by single dots"));
                 }
                 i += 1;
             }
             b'[' => {
                 let close = path[i..].find(']').map(|c| i + c).ok_or_else(|| {
-                    error(index, offset + i, text, "`[` without its `]`").hint("close the selector: [0], [h100], [--max-num-seqs]")
+                    error(index, offset + i, text, "`[` without its `]`")
+                        .hint("close the selector: [0], [h100], [--max-num-seqs]")
                 })?;
                 let inner = &path[i + 1..close];
                 let step = if let Some(q) = inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
@@ -389,17 +446,21 @@ fn parse_steps(path: &str, offset: usize, index: usize, text: &str) -> Result<Ve
                 } else if let Ok(n) = inner.parse::<usize>() {
                     Step::Index(n)
                 } else if inner.is_empty() {
-                    return Err(error(index, offset + i, text, "an empty `[]`").hint("select an item by index or name: [0], [h100]"));
+                    return Err(error(index, offset + i, text, "an empty `[]`")
+                        .hint("select an item by index or name: [0], [h100]"));
                 } else {
                     Step::Select(inner.to_string())
                 };
                 steps.push((step, offset + i));
                 i = close + 1;
                 if i < bytes.len() && bytes[i] != b'.' && bytes[i] != b'[' {
-                    return Err(error(index, offset + i, text, "expected `.` or `[` after `]`").hint("e.g. nodePools[h100].count"));
+                    return Err(error(index, offset + i, text, "expected `.` or `[` after `]`")
+                        .hint("e.g. nodePools[h100].count"));
                 }
             }
-            b']' => return Err(error(index, offset + i, text, "a `]` without its `[`").hint("selectors are written [name]")),
+            b']' => {
+                return Err(error(index, offset + i, text, "a `]` without its `[`").hint("selectors are written [name]"))
+            }
             _ => {
                 let end = path[i..].find(['.', '[', ']']).map(|e| i + e).unwrap_or(path.len());
                 steps.push((Step::Key(path[i..end].to_string()), offset + i));
@@ -422,7 +483,13 @@ fn parse_values(text: &str, offset: usize, index: usize, whole: &str) -> Result<
             Some((a, b)) if a.parse::<i64>().is_ok() && b.parse::<i64>().is_ok() => {
                 let (a, b) = (a.parse::<i64>().unwrap_or(0), b.parse::<i64>().unwrap_or(0));
                 if b < a || b - a >= 10_000 {
-                    return Err(error(index, at, whole, format!("the range {v} is empty or over 10,000 values")).hint("write A..B with A ≤ B, e.g. 1..8"));
+                    return Err(error(
+                        index,
+                        at,
+                        whole,
+                        format!("the range {v} is empty or over 10,000 values"),
+                    )
+                    .hint("write A..B with A ≤ B, e.g. 1..8"));
                 }
                 values.extend((a..=b).map(|n| n.to_string()));
             }
@@ -477,13 +544,43 @@ mod tests {
         let cases: &[(&str, &str, usize, &str, &str)] = &[
             // (setting, value, document: 0 scenario / 1 isvc / 2 cq, path to read, expected)
             ("nodePools[h100].count=2", "2", 0, "spec/nodePools/1/count", "2"),
-            ("spec.nodePools[1].instanceType=p4d.24xlarge", "p4d.24xlarge", 0, "spec/nodePools/1/instanceType", "p4d.24xlarge"),
+            (
+                "spec.nodePools[1].instanceType=p4d.24xlarge",
+                "p4d.24xlarge",
+                0,
+                "spec/nodePools/1/instanceType",
+                "p4d.24xlarge",
+            ),
             ("traffic[llama].rate=8/s", "8/s", 0, "spec/traffic/0/rate", "8/s"),
             ("duration=2h", "2h", 0, "spec/duration", "2h"),
-            ("InferenceService/llama:spec.predictor.model.args[--max-model-len]=4096", "4096", 1, "spec/predictor/model/args/0", "--max-model-len=4096"),
-            ("InferenceService/chat/llama:spec.predictor.model.args[--max-num-seqs]=128", "128", 1, "spec/predictor/model/args/2", "128"),
-            ("InferenceService/llama:spec.predictor.model.args[--kv-cache-dtype]=fp8", "fp8", 1, "spec/predictor/model/args/3", "--kv-cache-dtype=fp8"),
-            ("InferenceService/llama:spec.predictor.minReplicas=2", "2", 1, "spec/predictor/minReplicas", "2"),
+            (
+                "InferenceService/llama:spec.predictor.model.args[--max-model-len]=4096",
+                "4096",
+                1,
+                "spec/predictor/model/args/0",
+                "--max-model-len=4096",
+            ),
+            (
+                "InferenceService/chat/llama:spec.predictor.model.args[--max-num-seqs]=128",
+                "128",
+                1,
+                "spec/predictor/model/args/2",
+                "128",
+            ),
+            (
+                "InferenceService/llama:spec.predictor.model.args[--kv-cache-dtype]=fp8",
+                "fp8",
+                1,
+                "spec/predictor/model/args/3",
+                "--kv-cache-dtype=fp8",
+            ),
+            (
+                "InferenceService/llama:spec.predictor.minReplicas=2",
+                "2",
+                1,
+                "spec/predictor/minReplicas",
+                "2",
+            ),
             (
                 "clusterqueue/team:spec.resourceGroups[0].flavors[h100].resources[nvidia.com/gpu].nominalQuota=16",
                 "16",
@@ -503,7 +600,11 @@ mod tests {
     fn bad_paths_say_where_and_what_exists() {
         let cases: &[(&str, &str, &str)] = &[
             // (setting, location, part of the message or hint)
-            ("nodePools[h10].count=1", "--set:1:10", "items: l4, h100 (did you mean `h100`"),
+            (
+                "nodePools[h10].count=1",
+                "--set:1:10",
+                "items: l4, h100 (did you mean `h100`",
+            ),
             ("nodePools[5].count=1", "--set:1:10", "has 2 item(s), no [5]"),
             ("nodePools.count=1", "--set:1:11", "is a list"),
             ("nodePools=1", "--set:1:1", "not a value"),
@@ -512,7 +613,11 @@ mod tests {
             ("nodePools[h100].count=1,,2", "--set:1:25", "an empty value"),
             ("nodePools[h100].count=9..2", "--set:1:23", "empty or over"),
             ("include=x", "--set:1:1", "cannot be swept"),
-            ("Deployment/llama:spec.replicas=1", "--set:1:1", "kinds included: ClusterQueue, InferenceService"),
+            (
+                "Deployment/llama:spec.replicas=1",
+                "--set:1:1",
+                "kinds included: ClusterQueue, InferenceService",
+            ),
             ("InferenceService/lama:spec.x=1", "--set:1:1", "did you mean `llama`"),
             ("a b/c/d/e:x=1", "--set:1:1", "does not name an object"),
         ];

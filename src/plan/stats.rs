@@ -52,7 +52,14 @@ mod tests {
             (&[5.0], 5.0, None),
             (&[1.0, 3.0], 2.0, Some([2.0 - 12.706, 2.0 + 12.706])),
             // variance 2/3, n 4: half-width 3.182 × √(2/3) / 2.
-            (&[1.0, 2.0, 3.0, 2.0], 2.0, Some([2.0 - 3.182 * (2.0f64 / 3.0).sqrt() / 2.0, 2.0 + 3.182 * (2.0f64 / 3.0).sqrt() / 2.0])),
+            (
+                &[1.0, 2.0, 3.0, 2.0],
+                2.0,
+                Some([
+                    2.0 - 3.182 * (2.0f64 / 3.0).sqrt() / 2.0,
+                    2.0 + 3.182 * (2.0f64 / 3.0).sqrt() / 2.0,
+                ]),
+            ),
             (&[7.0, 7.0, 7.0], 7.0, Some([7.0, 7.0])),
         ];
         for (values, mean, ci) in cases {
@@ -60,7 +67,10 @@ mod tests {
             assert!((e.mean - mean).abs() < 1e-12, "{values:?}");
             match (e.ci95, ci) {
                 (None, None) => {}
-                (Some(a), Some(b)) => assert!((a[0] - b[0]).abs() < 1e-9 && (a[1] - b[1]).abs() < 1e-9, "{values:?}: {a:?}"),
+                (Some(a), Some(b)) => assert!(
+                    (a[0] - b[0]).abs() < 1e-9 && (a[1] - b[1]).abs() < 1e-9,
+                    "{values:?}: {a:?}"
+                ),
                 other => panic!("{values:?}: {other:?}"),
             }
         }

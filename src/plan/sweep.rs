@@ -117,7 +117,12 @@ pub fn prepare(grid: &Grid) -> Result<Vec<PreparedPoint>, InputErrors> {
         match prepare_point(grid, &values) {
             Ok(runs) => out.push(PreparedPoint { index, values, runs }),
             Err(e) => {
-                let with: Vec<String> = grid.settings.iter().zip(&values).map(|(s, v)| format!("{}={v}", s.path)).collect();
+                let with: Vec<String> = grid
+                    .settings
+                    .iter()
+                    .zip(&values)
+                    .map(|(s, v)| format!("{}={v}", s.path))
+                    .collect();
                 for mut err in e.0 {
                     err.message = format!("{} (with {})", err.message, with.join(", "));
                     errors.push(err);
@@ -157,8 +162,13 @@ fn prepare_point(grid: &Grid, values: &[String]) -> Result<Vec<Prepared>, InputE
     {
         let mut scenarios = inputs.scenarios_mut();
         let Some(sc) = scenarios.first_mut() else {
-            return Err(InputErrors(vec![InputError::at(Loc::file("sweep"), "the inputs hold no Scenario document")
-                .hint("sweep one Scenario file (kind: Scenario); its include: names the manifests")]));
+            return Err(InputErrors(vec![InputError::at(
+                Loc::file("sweep"),
+                "the inputs hold no Scenario document",
+            )
+            .hint(
+                "sweep one Scenario file (kind: Scenario); its include: names the manifests",
+            )]));
         };
         for (s, v) in grid.settings.iter().zip(values) {
             s.apply(sc.scenario, sc.included, v).map_err(|e| InputErrors(vec![e]))?;
@@ -166,7 +176,10 @@ fn prepare_point(grid: &Grid, values: &[String]) -> Result<Vec<Prepared>, InputE
     }
     let prepared = inputs.prepare_with(&grid.catalog)?;
     let Some(base) = prepared.into_iter().next() else {
-        return Err(InputErrors(vec![InputError::at(Loc::file("sweep"), "no scenario to run")]));
+        return Err(InputErrors(vec![InputError::at(
+            Loc::file("sweep"),
+            "no scenario to run",
+        )]));
     };
     let first = base.scenario.seed;
     Ok((0..grid.seeds as u64)
@@ -258,7 +271,12 @@ fn summarize(grid: &Grid, p: &PreparedPoint, outcomes: Vec<Result<(Report, bool)
     }
     PointResult {
         index: p.index,
-        settings: grid.settings.iter().map(|s| s.path.clone()).zip(p.values.iter().cloned()).collect(),
+        settings: grid
+            .settings
+            .iter()
+            .map(|s| s.path.clone())
+            .zip(p.values.iter().cloned())
+            .collect(),
         runs: p.runs.len(),
         expectations_held: held,
         errors,
@@ -286,7 +304,11 @@ pub(crate) fn metrics(r: &Report) -> Vec<(String, f64)> {
     if let Some(u) = r.cost.usd_per_million_output_tokens {
         m.push(("usd_per_million_output_tokens".into(), u));
     }
-    let worst = r.models.values().filter_map(|s| s.ttft_ms.p95).fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+    let worst = r
+        .models
+        .values()
+        .filter_map(|s| s.ttft_ms.p95)
+        .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
     if let Some(w) = worst {
         m.push(("worst_ttft_p95_ms".into(), w));
     }
@@ -312,8 +334,14 @@ pub(crate) fn metrics(r: &Report) -> Vec<(String, f64)> {
         let admitted = r.workloads.iter().filter(|w| w.admitted_s.is_some()).count();
         m.push(("workloads_admitted".into(), admitted as f64));
         let pending: Vec<f64> = r.workloads.iter().map(|w| w.pending_s).collect();
-        m.push(("workload_pending_mean_s".into(), pending.iter().sum::<f64>() / pending.len() as f64));
-        m.push(("workload_pending_max_s".into(), pending.iter().copied().fold(0.0, f64::max)));
+        m.push((
+            "workload_pending_mean_s".into(),
+            pending.iter().sum::<f64>() / pending.len() as f64,
+        ));
+        m.push((
+            "workload_pending_max_s".into(),
+            pending.iter().copied().fold(0.0, f64::max),
+        ));
         let evictions: usize = r.workloads.iter().map(|w| w.evictions.len()).sum();
         m.push(("evictions".into(), evictions as f64));
     }
@@ -390,7 +418,10 @@ pub fn merge(mut shards: Vec<(String, SweepResult)>) -> Result<SweepResult, Stri
     if !missing.is_empty() {
         return Err(format!("shards missing: {}", missing.join(", ")));
     }
-    let mut points: Vec<PointResult> = shards.iter_mut().flat_map(|(_, s)| std::mem::take(&mut s.points)).collect();
+    let mut points: Vec<PointResult> = shards
+        .iter_mut()
+        .flat_map(|(_, s)| std::mem::take(&mut s.points))
+        .collect();
     points.sort_by_key(|p| p.index);
     let mut merged = first;
     merged.shard = None;
@@ -427,16 +458,23 @@ mod tests {
     }
 
     fn point(index: usize, cost: f64, ttft: f64) -> PointResult {
-        let e = |v| Estimate { mean: v, ci95: None, n: 1 };
+        let e = |v| Estimate {
+            mean: v,
+            ci95: None,
+            n: 1,
+        };
         PointResult {
             index,
             settings: IndexMap::new(),
             runs: 1,
             expectations_held: 1,
             errors: vec![],
-            metrics: [("cost_per_month_usd".to_string(), e(cost)), ("worst_ttft_p95_ms".to_string(), e(ttft))]
-                .into_iter()
-                .collect(),
+            metrics: [
+                ("cost_per_month_usd".to_string(), e(cost)),
+                ("worst_ttft_p95_ms".to_string(), e(ttft)),
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 
