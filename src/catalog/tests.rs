@@ -94,7 +94,7 @@ fn an_overlay_replaces_the_fields_it_gives_and_adds_new_entries() {
         (
             "vllm: {compute_efficiency: 0.5}".into(),
             "a vLLM constant",
-            |c| c.vllm.compute_efficiency == 0.5 && c.vllm.bandwidth_efficiency == 0.73,
+            |c| c.vllm.compute_efficiency == 0.5 && c.vllm.bandwidth_efficiency == Catalog::bundled().vllm.bandwidth_efficiency,
         ),
         (
             "pricing_factors: {aws: {reserved_1y: 0.6, spot: 0.4}}\ninstances: [{name: p5.48xlarge, pricing_factors: {spot: 0.3}}]".into(),
