@@ -283,3 +283,60 @@ fn the_example_catalog_runs_the_handover_demo() {
     );
     assert_eq!(first_step(&bundled, "mistral-3-bf16").1, 369.231);
 }
+
+/// `recommend` plans on the catalog's own instance types and model cards, and a sweep's
+/// Job carries the catalog folder with the inputs.
+#[test]
+fn recommend_and_a_sweep_job_use_the_catalog_folder() {
+    let (code, out, err) = gpuaas(
+        &repo(),
+        &[
+            "recommend",
+            "--model",
+            "acme-support-llama-3.1-8b=2/s",
+            "--slo",
+            "ttft_p95=2s",
+            "--gpus",
+            "H100-SXM",
+            "--probe",
+            "2m",
+            "--top",
+            "1",
+            "--catalog",
+            "docs/catalog-example",
+            "-q",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("prices of 2026-10 (negotiated)"), "{out}");
+    assert!(out.contains("1. 1 × acme.2xh100 (2 GPUs, 1 used)"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let job_dir = dir.path().display().to_string();
+    let (code, _, err) = gpuaas(
+        &repo(),
+        &[
+            "sweep",
+            "scenarios/gpuaas-demo/handover.yaml",
+            "--set",
+            "spec.seed=1,2",
+            "--out",
+            &job_dir,
+            "--emit-job",
+            "--image",
+            "gpuaas-sim:test",
+            "--catalog",
+            "docs/catalog-example",
+            "-q",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let job = std::fs::read_to_string(dir.path().join("sweep-job.yaml")).unwrap();
+    assert!(job.contains(r#""--catalog", "/inputs/docs/catalog-example""#), "{job}");
+    for f in ["instances.yaml", "models.yaml", "storage.yaml"] {
+        assert!(
+            job.contains(&format!("path: \"docs/catalog-example/{f}\"")),
+            "{f}: {job}"
+        );
+    }
+}
