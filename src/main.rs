@@ -493,8 +493,8 @@ fn cmd_sweep(args: SweepArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result
     let points = sweep::prepare(&grid).map_err(input_error)?;
     if args.emit_job {
         let image = args.image.unwrap_or_default();
-        let job = gpuaas_sim::plan::job::emit(&grid, &points, &scenario, &args.set, &image, args.shards)
-            .map_err(|e| usage(e))?;
+        let job =
+            gpuaas_sim::plan::job::emit(&grid, &points, &scenario, &args.set, &image, args.shards).map_err(usage)?;
         std::fs::create_dir_all(&out)
             .and_then(|_| write_atomic(&out.join("sweep-job.yaml"), &job))
             .map_err(|e| usage(format!("{}: cannot write: {e}", out.display())))?;

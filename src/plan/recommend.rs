@@ -231,7 +231,7 @@ fn variants(catalog: &Catalog, ask: &Ask, m: &ModelAsk) -> (Vec<(Variant, Replic
                     for seqs in [None, Some(64u32)] {
                         let args = VllmArgs {
                             tensor_parallel_size: tp,
-                            max_model_len: Some(want_len.min(arch.max_position_embeddings as u32)),
+                            max_model_len: Some(want_len.min(arch.max_position_embeddings)),
                             max_num_seqs: seqs,
                             kv_cache_dtype: kv,
                             ..Default::default()
@@ -528,7 +528,7 @@ pub(crate) fn money(v: f64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

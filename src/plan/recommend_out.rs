@@ -39,8 +39,8 @@ fn lengths(d: &LengthDist) -> String {
 fn dur(s: f64) -> String {
     let ms = (s * 1000.0).round() as u64;
     match ms {
-        _ if ms % 60_000 == 0 => format!("{}m", ms / 60_000),
-        _ if ms % 1000 == 0 => format!("{}s", ms / 1000),
+        _ if ms.is_multiple_of(60_000) => format!("{}m", ms / 60_000),
+        _ if ms.is_multiple_of(1000) => format!("{}s", ms / 1000),
         _ => format!("{ms}ms"),
     }
 }

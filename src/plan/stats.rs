@@ -48,7 +48,8 @@ mod tests {
 
     #[test]
     fn estimates() {
-        let cases: &[(&[f64], f64, Option<[f64; 2]>)] = &[
+        type Case<'a> = (&'a [f64], f64, Option<[f64; 2]>);
+        let cases: &[Case] = &[
             (&[5.0], 5.0, None),
             (&[1.0, 3.0], 2.0, Some([2.0 - 12.706, 2.0 + 12.706])),
             // variance 2/3, n 4: half-width 3.182 × √(2/3) / 2.

@@ -124,8 +124,13 @@ pub fn prepare(grid: &Grid) -> Result<Vec<PreparedPoint>, InputErrors> {
                     .map(|(s, v)| format!("{}={v}", s.path))
                     .collect();
                 for mut err in e.0 {
-                    err.message = format!("{} (with {})", err.message, with.join(", "));
-                    errors.push(err);
+                    // A path that leads nowhere does so at every point: say it once, as is.
+                    if err.loc.file.as_ref() != "--set" {
+                        err.message = format!("{} (with {})", err.message, with.join(", "));
+                    }
+                    if !errors.contains(&err) {
+                        errors.push(err);
+                    }
                 }
             }
         }
