@@ -315,7 +315,8 @@ pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String,
             key.0, key.1
         ));
     }
-    let catalog = crate::catalog::Catalog::bundled();
+    // The catalog the scenario ran with: its replicas' cards and GPUs are described there.
+    let catalog = done.result.prepared.catalog.clone();
     let lives: Vec<&crate::scenario::serve::PodLife> = done
         .result
         .lives

@@ -28,6 +28,10 @@ pub struct Grid {
     pub settings: Vec<Setting>,
     pub seeds: usize,
     pub shard: Option<Shard>,
+    /// The catalog every point runs with (the bundled one, `--catalog`'s files over it).
+    pub catalog: std::sync::Arc<crate::catalog::Catalog>,
+    /// `--catalog`'s folder, which a sweep Job must carry too.
+    pub catalog_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,7 +179,7 @@ fn prepare_point(grid: &Grid, values: &[String]) -> Result<Vec<Prepared>, InputE
             s.apply(sc.scenario, sc.included, v).map_err(|e| InputErrors(vec![e]))?;
         }
     }
-    let prepared = inputs.prepare()?;
+    let prepared = inputs.prepare_with(&grid.catalog)?;
     let Some(base) = prepared.into_iter().next() else {
         return Err(InputErrors(vec![InputError::at(
             Loc::file("sweep"),
