@@ -839,8 +839,6 @@ impl Catalog {
     /// The discount factors on an instance type's on-demand price: its own, else its
     /// provider's; none for an unknown instance type. Each factor is absent where neither
     /// gives it.
-    // Read by the cost of commitments (`recommend`); until it lands, by the tests.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn pricing_factors(&self, instance: &str) -> Option<PricingFactors> {
         let i = self.instance(instance)?;
         let provider = self

@@ -118,8 +118,11 @@ pub struct Plan {
     pub nodes: u32,
     pub gpus_used: u32,
     pub gpus_total: u32,
+    /// On demand.
     pub monthly_usd: f64,
-    /// With the catalog's reserved or spot factors, where it has them.
+    /// With the catalog's factors for this instance type (`reserved_1y`, `spot`, …), where it
+    /// has them: the on-demand figure times the factor.
+    pub monthly_usd_with: indexmap::IndexMap<String, f64>,
     pub placements: Vec<Placement>,
 }
 
@@ -418,7 +421,8 @@ pub fn recommend(catalog: &Catalog, ask: &Ask, hours_per_month: f64) -> Recommen
     });
     let mut plans = Vec::new();
     for inst in &catalog.instances {
-        if let Some(p) = plan_on(inst, ask, &by_model, hours_per_month) {
+        if let Some(mut p) = plan_on(inst, ask, &by_model, hours_per_month) {
+            p.monthly_usd_with = commitments(catalog, &p);
             plans.push(p);
         }
     }
@@ -442,6 +446,23 @@ pub fn recommend(catalog: &Catalog, ask: &Ask, hours_per_month: f64) -> Recommen
         rejected,
         probed,
     }
+}
+
+/// The plan's monthly cost under each pricing factor the catalog gives its instance type.
+fn commitments(catalog: &Catalog, p: &Plan) -> indexmap::IndexMap<String, f64> {
+    let Some(f) = catalog.pricing_factors(&p.instance_type) else {
+        return Default::default();
+    };
+    [
+        ("reserved_1y", f.reserved_1y),
+        ("reserved_3y", f.reserved_3y),
+        ("savings_plan_1y", f.savings_plan_1y),
+        ("savings_plan_3y", f.savings_plan_3y),
+        ("spot", f.spot),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), p.monthly_usd * v)))
+    .collect()
 }
 
 /// Every model on instances of one type: per model the sized variant on its GPU with the
@@ -480,6 +501,7 @@ fn plan_on(inst: &Instance, ask: &Ask, by_model: &[Vec<Sized>], hours: f64) -> O
         gpus_used,
         gpus_total: nodes * inst.gpu_count,
         monthly_usd: nodes as f64 * inst.price_per_hour_usd * hours,
+        monthly_usd_with: Default::default(),
         placements,
     })
 }
@@ -553,14 +575,24 @@ pub fn render(r: &Recommendation, top: usize) -> String {
         s.push_str("no instance type of the catalog serves every model within the SLO (see the rejections below)\n");
     }
     for (i, p) in r.plans.iter().take(top).enumerate() {
+        let with: Vec<String> = p
+            .monthly_usd_with
+            .iter()
+            .map(|(k, v)| format!("{k} {}", money(*v)))
+            .collect();
         s.push_str(&format!(
-            "{}. {} × {} ({} GPUs, {} used): {}/month\n",
+            "{}. {} × {} ({} GPUs, {} used): {}/month{}\n",
             i + 1,
             p.nodes,
             p.instance_type,
             p.gpus_total,
             p.gpus_used,
-            money(p.monthly_usd)
+            money(p.monthly_usd),
+            if with.is_empty() {
+                String::new()
+            } else {
+                format!(" on demand; {}", with.join(", "))
+            }
         ));
         for pl in &p.placements {
             let v = &pl.sized.variant;
