@@ -53,6 +53,7 @@ fn bench(c: &mut Criterion) {
         .unwrap()],
         seeds: 1,
         shard: None,
+        capacity: None,
         catalog: std::sync::Arc::new(gpuaas_sim::catalog::Catalog::bundled()),
         catalog_dir: None,
     };

@@ -172,6 +172,10 @@ struct SweepArgs {
     /// The container image for `--emit-job` (built from the Containerfile).
     #[arg(long)]
     image: Option<String>,
+    /// Also measure this InferenceService's capacity at every run (`NAME` or `NS/NAME`; as
+    /// `gpuaas-sim capacity` does, with the scenario's SLO and 20-minute probes).
+    #[arg(long, value_name = "SERVICE")]
+    capacity: Option<String>,
     /// Pieces of the Indexed Job (`--emit-job`).
     #[arg(long, default_value_t = 8)]
     shards: usize,
@@ -483,6 +487,14 @@ fn cmd_sweep(args: SweepArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result
         shard,
         catalog: load_catalog(catalog_dir)?,
         catalog_dir: catalog_dir.map(Path::to_path_buf),
+        capacity: args
+            .capacity
+            .clone()
+            .map(|service| gpuaas_sim::plan::capacity::ProbeOptions {
+                service: Some(service),
+                slo: Vec::new(),
+                duration_s: gpuaas_sim::plan::capacity::DEFAULT_PROBE_S,
+            }),
     };
     let total = sweep::points_total(&grid.settings);
     if total > 1_000_000 {

@@ -102,6 +102,39 @@ fn a_sweep_is_the_same_whatever_the_threads_and_merged_from_shards() {
 }
 
 #[test]
+fn a_sweep_measures_the_capacity_of_each_configuration() {
+    let dir = chat_scenario();
+    let out = tempfile::tempdir().unwrap();
+    let o = bin()
+        .args(["sweep", "-q"])
+        .arg(dir.path().join("s.yaml"))
+        .args([
+            "--set",
+            "InferenceService/assistant:spec.predictor.model.args[--max-num-seqs]=2,64",
+            "--capacity",
+            "assistant",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("sweep.json")).unwrap()).unwrap();
+    let sat = |i: usize| {
+        r["points"][i]["metrics"]["capacity.saturation_rps"]["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    // Two sequences at a time saturate one L4 far sooner than sixty-four.
+    assert!(sat(0) < sat(1), "{} vs {}", sat(0), sat(1));
+    let per_gpu = r["points"][1]["metrics"]["capacity.slo_rps_per_gpu"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(per_gpu > 0.0 && per_gpu <= sat(1));
+}
+
+#[test]
 fn a_bad_setting_is_located_and_nothing_is_written() {
     let dir = chat_scenario();
     let out = tempfile::tempdir().unwrap();

@@ -173,6 +173,9 @@ pub fn emit(
         let rel = dir.strip_prefix(&root).unwrap_or(&dir).to_string_lossy().to_string();
         args.extend(["--catalog".into(), format!("/inputs/{rel}")]);
     }
+    if let Some(service) = grid.capacity.as_ref().and_then(|c| c.service.clone()) {
+        args.extend(["--capacity".into(), service]);
+    }
     args.extend([
         "--seeds".into(),
         grid.seeds.to_string(),
