@@ -188,8 +188,12 @@ struct SweepArgs {
 struct RecommendArgs {
     /// A model card name or storage URI, with its own rate if it has one:
     /// `llama-3.3-70b-instruct=5/s`. Repeat for several models (they may share nodes).
-    #[arg(long = "model", required = true, value_name = "MODEL[=RATE]")]
+    #[arg(long = "model", required_unless_present = "scenario", value_name = "MODEL[=RATE]")]
     models: Vec<String>,
+    /// Take the models, rates, token lengths and SLO from a Scenario's InferenceServices and
+    /// traffic (each stream at its peak rate) instead; its node pools are not used.
+    #[arg(long, conflicts_with_all = ["models", "rate", "prompt_tokens", "output_tokens"])]
+    scenario: Option<PathBuf>,
     /// Total request rate, split evenly among the models given without a rate (`20/s`, `1200/m`).
     #[arg(long)]
     rate: Option<String>,
@@ -200,7 +204,7 @@ struct RecommendArgs {
     #[arg(long, default_value = "300")]
     output_tokens: String,
     /// An SLO term (repeat for several): ttft_p95=2s, tpot_p95=100ms, e2e_p99=30s.
-    #[arg(long, required = true, value_name = "TERM=DURATION")]
+    #[arg(long, required_unless_present = "scenario", value_name = "TERM=DURATION")]
     slo: Vec<String>,
     /// Also answer "and if traffic grows by this factor?" (e.g. 2).
     #[arg(long)]
@@ -709,16 +713,43 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
     }
     let models: Vec<recommend::ModelAsk> = models
         .into_iter()
-        .map(|(card, r)| recommend::ModelAsk {
-            card,
-            rate_rps: r.unwrap_or_else(|| total.unwrap_or(0.0) / without.max(1) as f64),
+        .map(|(card, r)| {
+            Ok(recommend::ModelAsk {
+                card,
+                rate_rps: r.unwrap_or_else(|| total.unwrap_or(0.0) / without.max(1) as f64),
+                prompt: parse_lengths(&a.prompt_tokens).map_err(|e| usage(format!("--prompt-tokens {e}")))?,
+                output: parse_lengths(&a.output_tokens).map_err(|e| usage(format!("--output-tokens {e}")))?,
+            })
         })
-        .collect();
-    let slo = a
+        .collect::<Result<_, ExitCode>>()?;
+    let mut slo = a
         .slo
         .iter()
         .map(|t| capacity::parse_slo(t).map_err(|e| usage(format!("--slo {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut models = models;
+    if let Some(path) = &a.scenario {
+        let mut prepared = prepare(std::slice::from_ref(path), false, &catalog)?;
+        if prepared.len() != 1 {
+            return Err(usage(format!(
+                "{} holds {} scenarios; give one",
+                path.display(),
+                prepared.len()
+            )));
+        }
+        let p = prepared.remove(0);
+        let (asked, scenario_slo) = recommend::asks_from(&p).map_err(usage)?;
+        models = asked;
+        if slo.is_empty() {
+            slo = scenario_slo;
+        }
+        if slo.is_empty() {
+            return Err(usage(format!(
+                "{} has no `slo:`; give --slo ttft_p95=2s",
+                path.display()
+            )));
+        }
+    }
     let probe_s = gpuaas_sim::units::SimDuration::parse(&a.probe)
         .ok()
         .filter(|d| d.as_secs_f64() >= 60.0)
@@ -731,8 +762,6 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
     }
     let ask = recommend::Ask {
         models,
-        prompt: parse_lengths(&a.prompt_tokens).map_err(|e| usage(format!("--prompt-tokens {e}")))?,
-        output: parse_lengths(&a.output_tokens).map_err(|e| usage(format!("--output-tokens {e}")))?,
         slo,
         probe_s,
         seed: a.seed,

@@ -292,3 +292,30 @@ fn recommend_answers_with_a_plan_whose_scenario_passes_check() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn recommend_reads_the_models_and_traffic_of_a_scenario() {
+    let dir = chat_scenario();
+    let o = bin()
+        .args([
+            "recommend",
+            "-q",
+            "--json",
+            "--gpus",
+            "L4",
+            "--probe",
+            "2m",
+            "--scenario",
+        ])
+        .arg(dir.path().join("s.yaml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // The scenario's InferenceService runs the Llama 3.1 8B ModelCar at 2 requests/s, with
+    // its SLO of a 2 s TTFT p95.
+    let rec = &r["recommendation"];
+    assert_eq!(rec["models"], serde_json::json!(["llama-3.1-8b-instruct-bf16"]));
+    assert_eq!(rec["slo"], serde_json::json!(["ttft_p95 ≤ 2000 ms"]));
+    assert_eq!(rec["plans"][0]["placements"][0]["rate_rps"].as_f64(), Some(2.0));
+}

@@ -35,8 +35,6 @@ pub const VERIFY_S: f64 = 3600.0;
 #[derive(Debug, Clone)]
 pub struct Ask {
     pub models: Vec<ModelAsk>,
-    pub prompt: LengthDist,
-    pub output: LengthDist,
     pub slo: Vec<SloTerm>,
     /// Simulated seconds per probe.
     pub probe_s: f64,
@@ -50,6 +48,8 @@ pub struct ModelAsk {
     /// The card asked for (resolved from a name or a storage URI).
     pub card: String,
     pub rate_rps: f64,
+    pub prompt: LengthDist,
+    pub output: LengthDist,
 }
 
 /// One way to serve one model: card, GPU, parallelism, vLLM arguments.
@@ -183,7 +183,7 @@ fn gpus<'c>(catalog: &'c Catalog, only: &[String]) -> Vec<(&'c Gpu, u32)> {
     out
 }
 
-fn traffic(ask: &Ask, rate: f64) -> TrafficSpec {
+fn traffic(ask: &ModelAsk, rate: f64) -> TrafficSpec {
     TrafficSpec {
         pattern: Pattern::Synthetic {
             arrival: Interarrival::Poisson,
@@ -199,7 +199,7 @@ fn traffic(ask: &Ask, rate: f64) -> TrafficSpec {
 
 /// The longest request the traffic can send: prompt and answer at their most likely
 /// maximum (the mean plus four standard deviations for a lognormal).
-fn longest(ask: &Ask) -> u32 {
+fn longest(ask: &ModelAsk) -> u32 {
     let most = |d: &LengthDist| match d {
         LengthDist::Fixed(n) => *n as f64,
         LengthDist::Uniform { max, .. } => *max as f64,
@@ -218,7 +218,7 @@ fn variants(catalog: &Catalog, ask: &Ask, m: &ModelAsk) -> (Vec<(Variant, Replic
         return (ok, rejected);
     };
     // The context the traffic needs, rounded up to a power of two, at least 8192.
-    let want_len = longest(ask).max(8192).next_power_of_two();
+    let want_len = longest(m).max(8192).next_power_of_two();
     for c in family(catalog, card) {
         let Some(arch) = c.architecture.as_ref() else { continue };
         for (gpu, most) in gpus(catalog, &ask.gpus) {
@@ -299,11 +299,11 @@ fn variants(catalog: &Catalog, ask: &Ask, m: &ModelAsk) -> (Vec<(Variant, Replic
     (ok, rejected)
 }
 
-fn probe(ask: &Ask, replicas: Vec<ReplicaSpan>) -> Probe {
+fn probe(ask: &Ask, m: &ModelAsk, replicas: Vec<ReplicaSpan>) -> Probe {
     Probe {
         description: String::new(),
         replicas,
-        traffic: traffic(ask, 1.0),
+        traffic: traffic(m, 1.0),
         router: RouterPolicy::Random,
         timeout_s: 30.0,
         slo: ask.slo.clone(),
@@ -315,10 +315,11 @@ fn probe(ask: &Ask, replicas: Vec<ReplicaSpan>) -> Probe {
 
 /// Sizes a variant for `rate`: its single-replica capacity, then the replicas that keep
 /// the SLO at `rate` (at most 64). `Err` says why it cannot.
-fn size(ask: &Ask, v: &Variant, span: &ReplicaSpan, rate: f64) -> Result<Sized, String> {
+fn size(ask: &Ask, m: &ModelAsk, v: &Variant, span: &ReplicaSpan) -> Result<Sized, String> {
+    let rate = m.rate_rps;
     // Screening: a single replica to 3%, over half the probe length; the replica count
     // that follows is verified over the whole probe.
-    let mut one = probe(ask, vec![span.clone()]);
+    let mut one = probe(ask, m, vec![span.clone()]);
     one.duration_s = ask.probe_s / 2.0;
     let cap = one.search_slo(0.03);
     let Some(cap) = cap else {
@@ -342,7 +343,7 @@ fn size(ask: &Ask, v: &Variant, span: &ReplicaSpan, rate: f64) -> Result<Sized, 
         }
         // Verified as the written scenario will hold it: an hour of traffic, and on two
         // seeds, since a rate near the limit can pass on one draw and miss on another.
-        let mut p = probe(ask, vec![span.clone(); n as usize]);
+        let mut p = probe(ask, m, vec![span.clone(); n as usize]);
         p.duration_s = p.duration_s.max(VERIFY_S);
         let m = p.measure(rate);
         p.seed = p.seed.wrapping_add(1);
@@ -382,7 +383,7 @@ pub fn recommend(catalog: &Catalog, ask: &Ask, hours_per_month: f64) -> Recommen
         probed += vs.len();
         let sized: Vec<(Variant, Result<Sized, String>)> = vs
             .par_iter()
-            .map(|(v, span)| (v.clone(), size(ask, v, span, m.rate_rps)))
+            .map(|(v, span)| (v.clone(), size(ask, m, v, span)))
             .collect();
         let mut ok = Vec::new();
         // A variant that fails is reported once per card, GPU and TP (its first reason).
@@ -667,7 +668,7 @@ pub fn growth(catalog: &Catalog, ask: &Ask, today: &Plan, factor: f64, hours: f6
                         && x.kv_cache_dtype == v.kv_cache_dtype
                         && x.max_num_seqs == v.max_num_seqs
                 })?;
-                by_model.push(vec![size(&grown, &span.0, &span.1, m.rate_rps).ok()?]);
+                by_model.push(vec![size(&grown, m, &span.0, &span.1).ok()?]);
             }
             plan_on(inst, &grown, &by_model, hours)
         });
@@ -738,4 +739,72 @@ impl Placement {
     fn gpu_name(&self) -> &str {
         &self.sized.variant.gpu
     }
+}
+
+/// The models, rates and token lengths a Scenario's traffic asks of its InferenceServices
+/// (each stream's peak rate; a trace's mean rate at its speed, its own lengths), and its SLO.
+pub fn asks_from(p: &crate::scenario::run::Prepared) -> Result<(Vec<ModelAsk>, Vec<SloTerm>), String> {
+    use crate::manifest::objects::Object;
+    let mut out: Vec<ModelAsk> = Vec::new();
+    for t in &p.scenario.traffic {
+        let key = crate::scenario::serve::resolve(
+            &t.target,
+            t.namespace.as_deref(),
+            p.serving_targets.iter().map(|(a, b)| (a.as_str(), b.as_str())),
+        )
+        .map_err(|e| format!("{}: {e}", t.loc))?;
+        let isvc = p
+            .objects
+            .iter()
+            .find_map(|(_, o)| match o {
+                Object::InferenceService { namespace, isvc, .. } if *namespace == key.0 && isvc.meta.name == key.1 => {
+                    Some(isvc)
+                }
+                _ => None,
+            })
+            .ok_or_else(|| {
+                format!(
+                    "{}: `{}` is not an InferenceService of the inputs (recommend sizes InferenceServices)",
+                    t.loc, t.target
+                )
+            })?;
+        let card = p
+            .catalog
+            .inference_service_model(isvc)
+            .ok_or_else(|| format!("{}: InferenceService {}/{} matches no model card", t.loc, key.0, key.1))?
+            .card
+            .name
+            .clone();
+        let (rate, prompt, output) = match &t.spec.pattern {
+            Pattern::Synthetic {
+                rates, prompt, output, ..
+            } => {
+                let peak = rates.steps.iter().map(|s| s.1).fold(0.0, f64::max);
+                let peak = peak * (1.0 + rates.diurnal.map_or(0.0, |d| d.amplitude));
+                (peak, prompt.clone(), output.clone())
+            }
+            Pattern::Trace { requests, speed, .. } => {
+                let span = requests.last().map_or(0.0, |r| r.offset.as_secs_f64()).max(1.0);
+                (
+                    requests.len() as f64 / span * speed,
+                    LengthDist::Empirical(requests.iter().map(|r| r.input_tokens).collect()),
+                    LengthDist::Empirical(requests.iter().map(|r| r.output_tokens).collect()),
+                )
+            }
+        };
+        match out.iter_mut().find(|m| m.card == card) {
+            Some(m) => m.rate_rps += rate,
+            None => out.push(ModelAsk {
+                card,
+                rate_rps: rate,
+                prompt,
+                output,
+            }),
+        }
+    }
+    out.retain(|m| m.rate_rps > 0.0);
+    if out.is_empty() {
+        return Err("the scenario sends no traffic to an InferenceService: nothing to size".into());
+    }
+    Ok((out, p.scenario.slo.clone()))
 }
