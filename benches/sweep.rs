@@ -53,6 +53,9 @@ fn bench(c: &mut Criterion) {
         .unwrap()],
         seeds: 1,
         shard: None,
+        capacity: None,
+        catalog: std::sync::Arc::new(gpuaas_sim::catalog::Catalog::bundled()),
+        catalog_dir: None,
     };
     let mut g = c.benchmark_group("sweep");
     g.sample_size(10);

@@ -1,10 +1,11 @@
 use clap::{Parser, Subcommand};
+use gpuaas_sim::catalog::Catalog;
 use gpuaas_sim::manifest::error::InputErrors;
 use gpuaas_sim::progress::{Display, Progress};
 use gpuaas_sim::report::compare::Tolerances;
 use gpuaas_sim::report::write_atomic;
 use gpuaas_sim::report::Report;
-use gpuaas_sim::scenario::run::{discover, Prepared};
+use gpuaas_sim::scenario::run::{discover_with, Prepared};
 use gpuaas_sim::serving::replica::Fidelity;
 use gpuaas_sim::Completed;
 use std::io::Write;
@@ -28,6 +29,11 @@ struct Cli {
     /// errors instead of a list of what was left out.
     #[arg(long, global = true)]
     strict: bool,
+    /// A folder of catalog files (any of gpus.yaml, instances.yaml, models.yaml,
+    /// storage.yaml, vllm.yaml) laid over the bundled catalog: negotiated prices, new
+    /// instance types and model cards, the cluster's storage speed, pre-pulled images.
+    #[arg(long, global = true, value_name = "DIR")]
+    catalog: Option<PathBuf>,
 }
 
 /// How `compare` prints its result.
@@ -166,6 +172,10 @@ struct SweepArgs {
     /// The container image for `--emit-job` (built from the Containerfile).
     #[arg(long)]
     image: Option<String>,
+    /// Also measure this InferenceService's capacity at every run (`NAME` or `NS/NAME`; as
+    /// `gpuaas-sim capacity` does, with the scenario's SLO and 20-minute probes).
+    #[arg(long, value_name = "SERVICE")]
+    capacity: Option<String>,
     /// Pieces of the Indexed Job (`--emit-job`).
     #[arg(long, default_value_t = 8)]
     shards: usize,
@@ -178,8 +188,12 @@ struct SweepArgs {
 struct RecommendArgs {
     /// A model card name or storage URI, with its own rate if it has one:
     /// `llama-3.3-70b-instruct=5/s`. Repeat for several models (they may share nodes).
-    #[arg(long = "model", required = true, value_name = "MODEL[=RATE]")]
+    #[arg(long = "model", required_unless_present = "scenario", value_name = "MODEL[=RATE]")]
     models: Vec<String>,
+    /// Take the models, rates, token lengths and SLO from a Scenario's InferenceServices and
+    /// traffic (each stream at its peak rate) instead; its node pools are not used.
+    #[arg(long, conflicts_with_all = ["models", "rate", "prompt_tokens", "output_tokens"])]
+    scenario: Option<PathBuf>,
     /// Total request rate, split evenly among the models given without a rate (`20/s`, `1200/m`).
     #[arg(long)]
     rate: Option<String>,
@@ -190,7 +204,7 @@ struct RecommendArgs {
     #[arg(long, default_value = "300")]
     output_tokens: String,
     /// An SLO term (repeat for several): ttft_p95=2s, tpot_p95=100ms, e2e_p99=30s.
-    #[arg(long, required = true, value_name = "TERM=DURATION")]
+    #[arg(long, required_unless_present = "scenario", value_name = "TERM=DURATION")]
     slo: Vec<String>,
     /// Also answer "and if traffic grows by this factor?" (e.g. 2).
     #[arg(long)]
@@ -232,10 +246,20 @@ fn input_error(e: InputErrors) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The catalog the scenarios run with: the bundled one, with `--catalog`'s files laid
+/// over it.
+fn load_catalog(dir: Option<&Path>) -> Result<Arc<Catalog>, ExitCode> {
+    let bundled = Catalog::bundled();
+    match dir {
+        Some(d) => bundled.with_dir(d).map(Arc::new).map_err(input_error),
+        None => Ok(Arc::new(bundled)),
+    }
+}
+
 /// The scenarios of the inputs; with `--strict`, what the simulation would skip is an
 /// error too.
-fn prepare(paths: &[PathBuf], strict: bool) -> Result<Vec<Prepared>, ExitCode> {
-    let prepared = discover(paths).map_err(input_error)?;
+fn prepare(paths: &[PathBuf], strict: bool, catalog: &Arc<Catalog>) -> Result<Vec<Prepared>, ExitCode> {
+    let prepared = discover_with(paths, catalog).map_err(input_error)?;
     if strict {
         let skipped: Vec<String> = prepared
             .iter()
@@ -280,14 +304,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = cli.quiet;
     let strict = cli.strict;
+    let catalog = cli.catalog.as_deref();
     let outcome = match cli.command {
         Cmd::Run {
             paths,
             out,
             seed,
             fidelity,
-        } => cmd_run(&paths, out.as_deref(), seed, fidelity, quiet, strict),
-        Cmd::Check { paths, junit, fidelity } => cmd_check(&paths, junit.as_deref(), fidelity, quiet, strict),
+        } => cmd_run(&paths, out.as_deref(), seed, fidelity, quiet, strict, catalog),
+        Cmd::Check { paths, junit, fidelity } => cmd_check(&paths, junit.as_deref(), fidelity, quiet, strict, catalog),
         Cmd::Compare {
             base,
             new,
@@ -315,7 +340,7 @@ fn main() -> ExitCode {
         }
         Cmd::Sweep(args) => match args.merge {
             Some(SweepCmd::Merge { dirs, out }) => cmd_sweep_merge(&dirs, &out, quiet),
-            None => cmd_sweep(args, quiet),
+            None => cmd_sweep(args, quiet, catalog),
         },
         Cmd::Capacity {
             scenario,
@@ -324,11 +349,11 @@ fn main() -> ExitCode {
             probe,
             seed,
             json,
-        } => cmd_capacity(&scenario, service, &slo, &probe, seed, json, quiet, strict),
-        Cmd::Recommend(args) => cmd_recommend(args, quiet),
+        } => cmd_capacity(&scenario, service, &slo, &probe, seed, json, quiet, strict, catalog),
+        Cmd::Recommend(args) => cmd_recommend(args, quiet, catalog),
         Cmd::Lint { .. } | Cmd::Rehearse { .. } => {
             eprintln!(
-                "error: this command is not available in this version of gpuaas-sim; available: run, check, compare"
+                "error: this command is not available in this version of gpuaas-sim; available: run, check, compare, sweep, capacity, recommend"
             );
             Err(ExitCode::from(2))
         }
@@ -345,8 +370,9 @@ fn cmd_run(
     fidelity: Option<Fidelity>,
     quiet: bool,
     strict: bool,
+    catalog: Option<&Path>,
 ) -> Result<ExitCode, ExitCode> {
-    let prepared = prepare(paths, strict)?;
+    let prepared = prepare(paths, strict, &load_catalog(catalog)?)?;
     let many = prepared.len() > 1;
     let count = prepared.len();
     // Every scenario runs before any report is written: a run that fails leaves no
@@ -426,7 +452,7 @@ fn write_reports(dir: &Path, report: &Report, quiet: bool) -> Result<(), ExitCod
 
 /// `sweep`: every point prepared (a bad value stops it before anything runs), then run on
 /// the thread pool with a progress bar.
-fn cmd_sweep(args: SweepArgs, quiet: bool) -> Result<ExitCode, ExitCode> {
+fn cmd_sweep(args: SweepArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result<ExitCode, ExitCode> {
     use gpuaas_sim::plan::{setting::Setting, sweep};
     let (Some(scenario), Some(out)) = (args.scenario, args.out) else {
         return Err(ExitCode::from(2));
@@ -463,6 +489,16 @@ fn cmd_sweep(args: SweepArgs, quiet: bool) -> Result<ExitCode, ExitCode> {
         settings,
         seeds: args.seeds,
         shard,
+        catalog: load_catalog(catalog_dir)?,
+        catalog_dir: catalog_dir.map(Path::to_path_buf),
+        capacity: args
+            .capacity
+            .clone()
+            .map(|service| gpuaas_sim::plan::capacity::ProbeOptions {
+                service: Some(service),
+                slo: Vec::new(),
+                duration_s: gpuaas_sim::plan::capacity::DEFAULT_PROBE_S,
+            }),
     };
     let total = sweep::points_total(&grid.settings);
     if total > 1_000_000 {
@@ -555,6 +591,7 @@ fn cmd_capacity(
     json: bool,
     quiet: bool,
     strict: bool,
+    catalog: Option<&Path>,
 ) -> Result<ExitCode, ExitCode> {
     use gpuaas_sim::plan::capacity;
     let usage = |msg: String| {
@@ -569,7 +606,7 @@ fn cmd_capacity(
         .ok()
         .filter(|d| d.as_secs_f64() >= 60.0)
         .ok_or_else(|| usage(format!("--probe `{probe}`: give a duration of at least 1m, e.g. 20m")))?;
-    let mut prepared = prepare(&[scenario.to_path_buf()], strict)?;
+    let mut prepared = prepare(&[scenario.to_path_buf()], strict, &load_catalog(catalog)?)?;
     if prepared.len() != 1 {
         return Err(usage(format!(
             "{} holds {} scenarios; capacity takes one",
@@ -645,13 +682,13 @@ fn parse_lengths(text: &str) -> Result<gpuaas_sim::traffic::tokens::LengthDist, 
 
 /// `recommend`: the search, the table, the growth question, and with `--out` the plans'
 /// files, the first checked by running its scenario.
-fn cmd_recommend(a: RecommendArgs, quiet: bool) -> Result<ExitCode, ExitCode> {
+fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result<ExitCode, ExitCode> {
     use gpuaas_sim::plan::{capacity, recommend, recommend_out, sweep::HOURS_PER_MONTH};
     let usage = |msg: String| {
         eprintln!("error: {msg}");
         ExitCode::from(2)
     };
-    let catalog = gpuaas_sim::catalog::Catalog::bundled();
+    let catalog = load_catalog(catalog_dir)?;
     let total = a
         .rate
         .as_deref()
@@ -676,16 +713,43 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool) -> Result<ExitCode, ExitCode> {
     }
     let models: Vec<recommend::ModelAsk> = models
         .into_iter()
-        .map(|(card, r)| recommend::ModelAsk {
-            card,
-            rate_rps: r.unwrap_or_else(|| total.unwrap_or(0.0) / without.max(1) as f64),
+        .map(|(card, r)| {
+            Ok(recommend::ModelAsk {
+                card,
+                rate_rps: r.unwrap_or_else(|| total.unwrap_or(0.0) / without.max(1) as f64),
+                prompt: parse_lengths(&a.prompt_tokens).map_err(|e| usage(format!("--prompt-tokens {e}")))?,
+                output: parse_lengths(&a.output_tokens).map_err(|e| usage(format!("--output-tokens {e}")))?,
+            })
         })
-        .collect();
-    let slo = a
+        .collect::<Result<_, ExitCode>>()?;
+    let mut slo = a
         .slo
         .iter()
         .map(|t| capacity::parse_slo(t).map_err(|e| usage(format!("--slo {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut models = models;
+    if let Some(path) = &a.scenario {
+        let mut prepared = prepare(std::slice::from_ref(path), false, &catalog)?;
+        if prepared.len() != 1 {
+            return Err(usage(format!(
+                "{} holds {} scenarios; give one",
+                path.display(),
+                prepared.len()
+            )));
+        }
+        let p = prepared.remove(0);
+        let (asked, scenario_slo) = recommend::asks_from(&p).map_err(usage)?;
+        models = asked;
+        if slo.is_empty() {
+            slo = scenario_slo;
+        }
+        if slo.is_empty() {
+            return Err(usage(format!(
+                "{} has no `slo:`; give --slo ttft_p95=2s",
+                path.display()
+            )));
+        }
+    }
     let probe_s = gpuaas_sim::units::SimDuration::parse(&a.probe)
         .ok()
         .filter(|d| d.as_secs_f64() >= 60.0)
@@ -698,8 +762,6 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool) -> Result<ExitCode, ExitCode> {
     }
     let ask = recommend::Ask {
         models,
-        prompt: parse_lengths(&a.prompt_tokens).map_err(|e| usage(format!("--prompt-tokens {e}")))?,
-        output: parse_lengths(&a.output_tokens).map_err(|e| usage(format!("--output-tokens {e}")))?,
         slo,
         probe_s,
         seed: a.seed,
@@ -746,7 +808,7 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool) -> Result<ExitCode, ExitCode> {
             write(3600.0)?;
             let scenario = folder.join("scenario.yaml");
             let run = |quiet_run: bool| -> Result<Completed, ExitCode> {
-                let mut p = prepare(std::slice::from_ref(&scenario), false)?;
+                let mut p = prepare(std::slice::from_ref(&scenario), false, &catalog)?;
                 simulate_one(p.remove(0), 0, 1, quiet_run)
             };
             let first = run(true)?;
@@ -785,8 +847,9 @@ fn cmd_check(
     fidelity: Option<Fidelity>,
     quiet: bool,
     strict: bool,
+    catalog: Option<&Path>,
 ) -> Result<ExitCode, ExitCode> {
-    let prepared = prepare(paths, strict)?;
+    let prepared = prepare(paths, strict, &load_catalog(catalog)?)?;
     // A gate with nothing to check would pass by accident.
     if prepared.iter().all(|p| p.scenario.expect.is_empty()) {
         let names: Vec<String> = prepared.iter().map(|p| p.scenario.file.display().to_string()).collect();

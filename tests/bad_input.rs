@@ -680,9 +680,16 @@ fn a_gate_with_nothing_to_check_or_skipped_inputs_under_strict_exits_2() {
 
 #[test]
 fn unsupported_subcommands_exit_2() {
-    let out = bin().args(["sweep", "x"]).output().unwrap();
+    let out = bin().args(["rehearse", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not available in this version"));
+    // A sweep without its settings or its output folder is a usage error, not a run.
+    let out = bin().args(["sweep", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = bin().args(["sweep", "x", "--out", "never-written"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to sweep"));
+    assert!(!std::path::Path::new("never-written").exists());
 }
 
 #[test]

@@ -102,6 +102,39 @@ fn a_sweep_is_the_same_whatever_the_threads_and_merged_from_shards() {
 }
 
 #[test]
+fn a_sweep_measures_the_capacity_of_each_configuration() {
+    let dir = chat_scenario();
+    let out = tempfile::tempdir().unwrap();
+    let o = bin()
+        .args(["sweep", "-q"])
+        .arg(dir.path().join("s.yaml"))
+        .args([
+            "--set",
+            "InferenceService/assistant:spec.predictor.model.args[--max-num-seqs]=2,64",
+            "--capacity",
+            "assistant",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("sweep.json")).unwrap()).unwrap();
+    let sat = |i: usize| {
+        r["points"][i]["metrics"]["capacity.saturation_rps"]["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    // Two sequences at a time saturate one L4 far sooner than sixty-four.
+    assert!(sat(0) < sat(1), "{} vs {}", sat(0), sat(1));
+    let per_gpu = r["points"][1]["metrics"]["capacity.slo_rps_per_gpu"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(per_gpu > 0.0 && per_gpu <= sat(1));
+}
+
+#[test]
 fn a_bad_setting_is_located_and_nothing_is_written() {
     let dir = chat_scenario();
     let out = tempfile::tempdir().unwrap();
@@ -258,4 +291,31 @@ fn recommend_answers_with_a_plan_whose_scenario_passes_check() {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+#[test]
+fn recommend_reads_the_models_and_traffic_of_a_scenario() {
+    let dir = chat_scenario();
+    let o = bin()
+        .args([
+            "recommend",
+            "-q",
+            "--json",
+            "--gpus",
+            "L4",
+            "--probe",
+            "2m",
+            "--scenario",
+        ])
+        .arg(dir.path().join("s.yaml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // The scenario's InferenceService runs the Llama 3.1 8B ModelCar at 2 requests/s, with
+    // its SLO of a 2 s TTFT p95.
+    let rec = &r["recommendation"];
+    assert_eq!(rec["models"], serde_json::json!(["llama-3.1-8b-instruct-bf16"]));
+    assert_eq!(rec["slo"], serde_json::json!(["ttft_p95 ≤ 2000 ms"]));
+    assert_eq!(rec["plans"][0]["placements"][0]["rate_rps"].as_f64(), Some(2.0));
 }

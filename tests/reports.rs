@@ -102,3 +102,51 @@ fn bundled_reports_read_back_byte_for_byte() {
     assert_eq!(read, 13, "one per bundled scenario");
     assert_eq!(months, read);
 }
+
+/// The model card each InferenceService ran as, why, and a partial match's warning come
+/// back from report.json; a report written before these keys reads without them.
+#[test]
+fn model_cards_read_back_from_report_json() {
+    use gpuaas_sim::report::model::InferenceServiceRecord;
+    use gpuaas_sim::report::Report;
+    let text = std::fs::read_to_string(repo().join("reports/handover/report.json")).unwrap();
+    let handover = Report::from_json_str(&text).unwrap();
+    let int4 = handover
+        .inference_services
+        .iter()
+        .find(|s| s.name == "mistral-3-int4")
+        .expect("mistral-3-int4");
+    assert_eq!(int4.model_card.as_deref(), Some("mistral-small-3.1-24b-instruct-w4a16"));
+    assert_eq!(
+        int4.model_card_match.as_deref(),
+        Some("storageUri `oci://registry.redhat.io/rhelai1/modelcar-mistral-small-3-1-24b-instruct-2503-quantized-w4a16:1.5` matched `mistral-small-3-1-24b-instruct-2503-quantized-w4a16`")
+    );
+
+    let report = Report {
+        schema: gpuaas_sim::report::model::SCHEMA.into(),
+        inference_services: vec![InferenceServiceRecord {
+            name: "chat".into(),
+            namespace: "chat".into(),
+            model_card: Some("llama-3.1-8b-instruct-bf16".into()),
+            model_card_match: Some(
+                "storageUri `s3://m/llama-3.1-8b-instruct-fp8/` matched `llama-3.1-8b-instruct`".into(),
+            ),
+            model_card_warning: Some("the name says fp8 but card llama-3.1-8b-instruct-bf16 is bf16".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let written = serde_json::to_string_pretty(&report).unwrap();
+    assert_eq!(
+        Report::from_json_str(&written).map_err(|e| e.to_string()),
+        Ok(report.clone())
+    );
+
+    let mut older = serde_json::to_value(&report).unwrap();
+    let isvc = older["inference_services"][0].as_object_mut().unwrap();
+    for key in ["model_card", "model_card_match", "model_card_warning"] {
+        assert!(isvc.remove(key).is_some(), "{key}");
+    }
+    let read = Report::from_json_str(&older.to_string()).unwrap();
+    assert_eq!(read.inference_services[0].model_card, None);
+}

@@ -78,6 +78,15 @@ impl ModelSource {
             ModelSource::Oci(p) | ModelSource::S3(p) | ModelSource::Pvc(p) | ModelSource::Other(p) => p,
         }
     }
+    /// The URI as KServe hands it to the storage initializer.
+    pub fn uri(&self) -> String {
+        match self {
+            ModelSource::Oci(p) => format!("oci://{p}"),
+            ModelSource::S3(p) => format!("s3://{p}"),
+            ModelSource::Pvc(p) => format!("pvc://{p}"),
+            ModelSource::Other(p) => p.clone(),
+        }
+    }
     pub fn kind(&self) -> &'static str {
         match self {
             ModelSource::Oci(_) => "oci",
@@ -158,6 +167,8 @@ pub struct PredictorSpec {
     pub model_format: Option<String>,
     pub runtime: Option<String>,
     pub source: Option<ModelSource>,
+    /// The field `source` was written in (`storageUri` or `storage.path`), to name it.
+    pub source_key: &'static str,
     pub args: Vec<String>,
     pub requests: ResourceList,
     pub limits: ResourceList,
@@ -182,14 +193,14 @@ impl InferenceService {
         })?;
         let model = pred.get("model");
         let model_field = |k: &str| model.and_then(|m| m.get(k));
-        let source = if let Some(uri) = model_field("storageUri") {
+        let (source, source_key) = if let Some(uri) = model_field("storageUri") {
             let u = uri.as_str()?;
-            Some(classify_uri(u))
+            (Some(classify_uri(u)), "storageUri")
         } else if let Some(st) = model_field("storage") {
             let path = opt_str(st, "path")?.unwrap_or_default();
-            Some(ModelSource::S3(path))
+            (Some(ModelSource::S3(path)), "storage.path")
         } else {
-            None
+            (None, "")
         };
         let replicas = |k: &str| -> Result<Option<i32>, InputError> {
             match pred.get(k) {
@@ -240,6 +251,7 @@ impl InferenceService {
                 .map(|r| r.as_str().map(str::to_string))
                 .transpose()?,
             source,
+            source_key,
             args: string_list(model_field("args"))?,
             requests: ResourceList::decode(res.and_then(|r| r.get("requests")))?,
             limits: ResourceList::decode(res.and_then(|r| r.get("limits")))?,

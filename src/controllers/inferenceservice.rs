@@ -63,12 +63,7 @@ fn small(cpu: &str, mem: &str) -> ResourceList {
 }
 
 fn source_uri(src: &ModelSource) -> String {
-    match src {
-        ModelSource::Oci(p) => format!("oci://{p}"),
-        ModelSource::S3(p) => format!("s3://{p}"),
-        ModelSource::Pvc(p) => format!("pvc://{p}"),
-        ModelSource::Other(p) => p.clone(),
-    }
+    src.uri()
 }
 
 /// Builds the predictor's metadata and pod template as KServe would.

@@ -24,6 +24,7 @@ use action::Action;
 use change::Change;
 use components::{Components, Cx, Event, RECONCILE_ORDER};
 use kernel::Kernel;
+use std::sync::Arc;
 
 /// Reconciles allowed within one instant before the run is called a livelock: a base, and
 /// a share per object in the store, far more than any fleet needs (about ten per pod
@@ -56,6 +57,9 @@ pub(crate) struct Config {
     pub(crate) kueue: KueueConfig,
     /// How long a Job's pods run when it does not say.
     pub(crate) job_run_time: SimDuration,
+    /// The instance types and model cards of the run: the bundled catalog with the
+    /// user's laid over it, shared with the scenario that prepared it.
+    pub(crate) catalog: Arc<Catalog>,
 }
 
 /// What drives a run from outside the cluster: the scenario's timeline and observers.
@@ -98,10 +102,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub(crate) fn new(catalog: Catalog, config: Config) -> Engine {
+    pub(crate) fn new(config: Config) -> Engine {
         Engine {
             kernel: Kernel::default(),
-            store: Store::new(catalog),
+            store: Store::new(config.catalog),
             prometheus: crate::monitoring::tsdb::Tsdb::new(),
             scrape_every: None,
             api: ApiServer::new(config.seed, config.job_run_time),
@@ -371,14 +375,12 @@ mod tests {
     }
 
     fn engine() -> Engine {
-        Engine::new(
-            Catalog::bundled(),
-            Config {
-                seed: 1,
-                kueue: KueueConfig::default(),
-                job_run_time: SimDuration::from_secs(60),
-            },
-        )
+        Engine::new(Config {
+            seed: 1,
+            kueue: KueueConfig::default(),
+            job_run_time: SimDuration::from_secs(60),
+            catalog: Arc::new(Catalog::bundled()),
+        })
     }
 
     #[test]

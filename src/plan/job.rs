@@ -61,6 +61,15 @@ fn files_read(grid: &Grid, points: &[PreparedPoint], scenario: &Path) -> Vec<Pat
             files.insert(PathBuf::from(raw.doc.loc.file.as_ref()));
         }
     }
+    // `--catalog`'s files, which the Job's runs read from the same place.
+    if let Some(dir) = &grid.catalog_dir {
+        for f in crate::catalog::CatalogFile::ALL {
+            let path = dir.join(f.file_name());
+            if path.is_file() {
+                files.insert(path);
+            }
+        }
+    }
     files.into_iter().collect()
 }
 
@@ -158,6 +167,14 @@ pub fn emit(
     let mut args: Vec<String> = vec!["sweep".into(), format!("/inputs/{scenario_rel}")];
     for s in set_args {
         args.extend(["--set".into(), s.clone()]);
+    }
+    if let Some(dir) = &grid.catalog_dir {
+        let dir = absolute(dir);
+        let rel = dir.strip_prefix(&root).unwrap_or(&dir).to_string_lossy().to_string();
+        args.extend(["--catalog".into(), format!("/inputs/{rel}")]);
+    }
+    if let Some(service) = grid.capacity.as_ref().and_then(|c| c.service.clone()) {
+        args.extend(["--capacity".into(), service]);
     }
     args.extend([
         "--seeds".into(),

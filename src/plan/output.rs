@@ -309,6 +309,9 @@ pub fn summary(r: &SweepResult) -> String {
     if r.points.len() > 40 {
         s.push_str(&format!("… {} more in sweep.csv\n", r.points.len() - 40));
     }
+    for p in r.points.iter().filter(|p| !p.errors.is_empty()) {
+        s.push_str(&format!("point {}: {}\n", p.index, p.errors.join("; ")));
+    }
     s.push_str("* on the Pareto front of monthly cost and worst TTFT p95\n");
     s
 }

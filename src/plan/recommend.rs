@@ -35,8 +35,6 @@ pub const VERIFY_S: f64 = 3600.0;
 #[derive(Debug, Clone)]
 pub struct Ask {
     pub models: Vec<ModelAsk>,
-    pub prompt: LengthDist,
-    pub output: LengthDist,
     pub slo: Vec<SloTerm>,
     /// Simulated seconds per probe.
     pub probe_s: f64,
@@ -50,6 +48,8 @@ pub struct ModelAsk {
     /// The card asked for (resolved from a name or a storage URI).
     pub card: String,
     pub rate_rps: f64,
+    pub prompt: LengthDist,
+    pub output: LengthDist,
 }
 
 /// One way to serve one model: card, GPU, parallelism, vLLM arguments.
@@ -118,8 +118,11 @@ pub struct Plan {
     pub nodes: u32,
     pub gpus_used: u32,
     pub gpus_total: u32,
+    /// On demand.
     pub monthly_usd: f64,
-    /// With the catalog's reserved or spot factors, where it has them.
+    /// With the catalog's factors for this instance type (`reserved_1y`, `spot`, …), where it
+    /// has them: the on-demand figure times the factor.
+    pub monthly_usd_with: indexmap::IndexMap<String, f64>,
     pub placements: Vec<Placement>,
 }
 
@@ -180,7 +183,7 @@ fn gpus<'c>(catalog: &'c Catalog, only: &[String]) -> Vec<(&'c Gpu, u32)> {
     out
 }
 
-fn traffic(ask: &Ask, rate: f64) -> TrafficSpec {
+fn traffic(ask: &ModelAsk, rate: f64) -> TrafficSpec {
     TrafficSpec {
         pattern: Pattern::Synthetic {
             arrival: Interarrival::Poisson,
@@ -196,7 +199,7 @@ fn traffic(ask: &Ask, rate: f64) -> TrafficSpec {
 
 /// The longest request the traffic can send: prompt and answer at their most likely
 /// maximum (the mean plus four standard deviations for a lognormal).
-fn longest(ask: &Ask) -> u32 {
+fn longest(ask: &ModelAsk) -> u32 {
     let most = |d: &LengthDist| match d {
         LengthDist::Fixed(n) => *n as f64,
         LengthDist::Uniform { max, .. } => *max as f64,
@@ -215,7 +218,7 @@ fn variants(catalog: &Catalog, ask: &Ask, m: &ModelAsk) -> (Vec<(Variant, Replic
         return (ok, rejected);
     };
     // The context the traffic needs, rounded up to a power of two, at least 8192.
-    let want_len = longest(ask).max(8192).next_power_of_two();
+    let want_len = longest(m).max(8192).next_power_of_two();
     for c in family(catalog, card) {
         let Some(arch) = c.architecture.as_ref() else { continue };
         for (gpu, most) in gpus(catalog, &ask.gpus) {
@@ -296,11 +299,11 @@ fn variants(catalog: &Catalog, ask: &Ask, m: &ModelAsk) -> (Vec<(Variant, Replic
     (ok, rejected)
 }
 
-fn probe(ask: &Ask, replicas: Vec<ReplicaSpan>) -> Probe {
+fn probe(ask: &Ask, m: &ModelAsk, replicas: Vec<ReplicaSpan>) -> Probe {
     Probe {
         description: String::new(),
         replicas,
-        traffic: traffic(ask, 1.0),
+        traffic: traffic(m, 1.0),
         router: RouterPolicy::Random,
         timeout_s: 30.0,
         slo: ask.slo.clone(),
@@ -312,10 +315,11 @@ fn probe(ask: &Ask, replicas: Vec<ReplicaSpan>) -> Probe {
 
 /// Sizes a variant for `rate`: its single-replica capacity, then the replicas that keep
 /// the SLO at `rate` (at most 64). `Err` says why it cannot.
-fn size(ask: &Ask, v: &Variant, span: &ReplicaSpan, rate: f64) -> Result<Sized, String> {
+fn size(ask: &Ask, m: &ModelAsk, v: &Variant, span: &ReplicaSpan) -> Result<Sized, String> {
+    let rate = m.rate_rps;
     // Screening: a single replica to 3%, over half the probe length; the replica count
     // that follows is verified over the whole probe.
-    let mut one = probe(ask, vec![span.clone()]);
+    let mut one = probe(ask, m, vec![span.clone()]);
     one.duration_s = ask.probe_s / 2.0;
     let cap = one.search_slo(0.03);
     let Some(cap) = cap else {
@@ -339,7 +343,7 @@ fn size(ask: &Ask, v: &Variant, span: &ReplicaSpan, rate: f64) -> Result<Sized, 
         }
         // Verified as the written scenario will hold it: an hour of traffic, and on two
         // seeds, since a rate near the limit can pass on one draw and miss on another.
-        let mut p = probe(ask, vec![span.clone(); n as usize]);
+        let mut p = probe(ask, m, vec![span.clone(); n as usize]);
         p.duration_s = p.duration_s.max(VERIFY_S);
         let m = p.measure(rate);
         p.seed = p.seed.wrapping_add(1);
@@ -379,7 +383,7 @@ pub fn recommend(catalog: &Catalog, ask: &Ask, hours_per_month: f64) -> Recommen
         probed += vs.len();
         let sized: Vec<(Variant, Result<Sized, String>)> = vs
             .par_iter()
-            .map(|(v, span)| (v.clone(), size(ask, v, span, m.rate_rps)))
+            .map(|(v, span)| (v.clone(), size(ask, m, v, span)))
             .collect();
         let mut ok = Vec::new();
         // A variant that fails is reported once per card, GPU and TP (its first reason).
@@ -418,7 +422,8 @@ pub fn recommend(catalog: &Catalog, ask: &Ask, hours_per_month: f64) -> Recommen
     });
     let mut plans = Vec::new();
     for inst in &catalog.instances {
-        if let Some(p) = plan_on(inst, ask, &by_model, hours_per_month) {
+        if let Some(mut p) = plan_on(inst, ask, &by_model, hours_per_month) {
+            p.monthly_usd_with = commitments(catalog, &p);
             plans.push(p);
         }
     }
@@ -442,6 +447,23 @@ pub fn recommend(catalog: &Catalog, ask: &Ask, hours_per_month: f64) -> Recommen
         rejected,
         probed,
     }
+}
+
+/// The plan's monthly cost under each pricing factor the catalog gives its instance type.
+fn commitments(catalog: &Catalog, p: &Plan) -> indexmap::IndexMap<String, f64> {
+    let Some(f) = catalog.pricing_factors(&p.instance_type) else {
+        return Default::default();
+    };
+    [
+        ("reserved_1y", f.reserved_1y),
+        ("reserved_3y", f.reserved_3y),
+        ("savings_plan_1y", f.savings_plan_1y),
+        ("savings_plan_3y", f.savings_plan_3y),
+        ("spot", f.spot),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), p.monthly_usd * v)))
+    .collect()
 }
 
 /// Every model on instances of one type: per model the sized variant on its GPU with the
@@ -480,6 +502,7 @@ fn plan_on(inst: &Instance, ask: &Ask, by_model: &[Vec<Sized>], hours: f64) -> O
         gpus_used,
         gpus_total: nodes * inst.gpu_count,
         monthly_usd: nodes as f64 * inst.price_per_hour_usd * hours,
+        monthly_usd_with: Default::default(),
         placements,
     })
 }
@@ -553,14 +576,24 @@ pub fn render(r: &Recommendation, top: usize) -> String {
         s.push_str("no instance type of the catalog serves every model within the SLO (see the rejections below)\n");
     }
     for (i, p) in r.plans.iter().take(top).enumerate() {
+        let with: Vec<String> = p
+            .monthly_usd_with
+            .iter()
+            .map(|(k, v)| format!("{k} {}", money(*v)))
+            .collect();
         s.push_str(&format!(
-            "{}. {} × {} ({} GPUs, {} used): {}/month\n",
+            "{}. {} × {} ({} GPUs, {} used): {}/month{}\n",
             i + 1,
             p.nodes,
             p.instance_type,
             p.gpus_total,
             p.gpus_used,
-            money(p.monthly_usd)
+            money(p.monthly_usd),
+            if with.is_empty() {
+                String::new()
+            } else {
+                format!(" on demand; {}", with.join(", "))
+            }
         ));
         for pl in &p.placements {
             let v = &pl.sized.variant;
@@ -635,7 +668,7 @@ pub fn growth(catalog: &Catalog, ask: &Ask, today: &Plan, factor: f64, hours: f6
                         && x.kv_cache_dtype == v.kv_cache_dtype
                         && x.max_num_seqs == v.max_num_seqs
                 })?;
-                by_model.push(vec![size(&grown, &span.0, &span.1, m.rate_rps).ok()?]);
+                by_model.push(vec![size(&grown, m, &span.0, &span.1).ok()?]);
             }
             plan_on(inst, &grown, &by_model, hours)
         });
@@ -706,4 +739,72 @@ impl Placement {
     fn gpu_name(&self) -> &str {
         &self.sized.variant.gpu
     }
+}
+
+/// The models, rates and token lengths a Scenario's traffic asks of its InferenceServices
+/// (each stream's peak rate; a trace's mean rate at its speed, its own lengths), and its SLO.
+pub fn asks_from(p: &crate::scenario::run::Prepared) -> Result<(Vec<ModelAsk>, Vec<SloTerm>), String> {
+    use crate::manifest::objects::Object;
+    let mut out: Vec<ModelAsk> = Vec::new();
+    for t in &p.scenario.traffic {
+        let key = crate::scenario::serve::resolve(
+            &t.target,
+            t.namespace.as_deref(),
+            p.serving_targets.iter().map(|(a, b)| (a.as_str(), b.as_str())),
+        )
+        .map_err(|e| format!("{}: {e}", t.loc))?;
+        let isvc = p
+            .objects
+            .iter()
+            .find_map(|(_, o)| match o {
+                Object::InferenceService { namespace, isvc, .. } if *namespace == key.0 && isvc.meta.name == key.1 => {
+                    Some(isvc)
+                }
+                _ => None,
+            })
+            .ok_or_else(|| {
+                format!(
+                    "{}: `{}` is not an InferenceService of the inputs (recommend sizes InferenceServices)",
+                    t.loc, t.target
+                )
+            })?;
+        let card = p
+            .catalog
+            .inference_service_model(isvc)
+            .ok_or_else(|| format!("{}: InferenceService {}/{} matches no model card", t.loc, key.0, key.1))?
+            .card
+            .name
+            .clone();
+        let (rate, prompt, output) = match &t.spec.pattern {
+            Pattern::Synthetic {
+                rates, prompt, output, ..
+            } => {
+                let peak = rates.steps.iter().map(|s| s.1).fold(0.0, f64::max);
+                let peak = peak * (1.0 + rates.diurnal.map_or(0.0, |d| d.amplitude));
+                (peak, prompt.clone(), output.clone())
+            }
+            Pattern::Trace { requests, speed, .. } => {
+                let span = requests.last().map_or(0.0, |r| r.offset.as_secs_f64()).max(1.0);
+                (
+                    requests.len() as f64 / span * speed,
+                    LengthDist::Empirical(requests.iter().map(|r| r.input_tokens).collect()),
+                    LengthDist::Empirical(requests.iter().map(|r| r.output_tokens).collect()),
+                )
+            }
+        };
+        match out.iter_mut().find(|m| m.card == card) {
+            Some(m) => m.rate_rps += rate,
+            None => out.push(ModelAsk {
+                card,
+                rate_rps: rate,
+                prompt,
+                output,
+            }),
+        }
+    }
+    out.retain(|m| m.rate_rps > 0.0);
+    if out.is_empty() {
+        return Err("the scenario sends no traffic to an InferenceService: nothing to size".into());
+    }
+    Ok((out, p.scenario.slo.clone()))
 }

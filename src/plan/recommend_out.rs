@@ -31,7 +31,19 @@ fn lengths(d: &LengthDist) -> String {
         LengthDist::Fixed(n) => n.to_string(),
         LengthDist::Uniform { min, max } => format!("{{dist: uniform, min: {min}, max: {max}}}"),
         LengthDist::LogNormal { mean, sd } => format!("{{dist: lognormal, mean: {mean}, sd: {sd}}}"),
-        LengthDist::Empirical(v) => v.first().map(u32::to_string).unwrap_or_else(|| "1".into()),
+        // A trace's lengths, summarized by their mean and spread: the written scenario
+        // stands on its own, without the trace file.
+        LengthDist::Empirical(v) if !v.is_empty() => {
+            let n = v.len() as f64;
+            let mean = v.iter().map(|x| *x as f64).sum::<f64>() / n;
+            let sd = (v.iter().map(|x| (*x as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+            if sd < 1.0 {
+                format!("{}", mean.round().max(1.0))
+            } else {
+                format!("{{dist: lognormal, mean: {:.0}, sd: {:.0}}}", mean.max(1.0), sd)
+            }
+        }
+        LengthDist::Empirical(_) => "1".into(),
     }
 }
 
@@ -85,6 +97,7 @@ pub fn files(
     let mut isvcs = String::new();
     for pl in &plan.placements {
         let v = &pl.sized.variant;
+        let m = ask.models.iter().find(|m| m.card == pl.model);
         let svc = service_name(&pl.model);
         let tp = v.tensor_parallel as f64;
         // Three quarters of the instance's CPU and memory per GPU: room for the system's
@@ -123,8 +136,8 @@ pub fn files(
             "    - {{target: {svc}, namespace: {NAMESPACE}, start: {start}, rate: {rate}/s, prompt_tokens: {p}, output_tokens: {o}}}\n",
             start = dur(traffic_start_s),
             rate = pl.rate_rps,
-            p = lengths(&ask.prompt),
-            o = lengths(&ask.output),
+            p = m.map_or("1".into(), |m| lengths(&m.prompt)),
+            o = m.map_or("1".into(), |m| lengths(&m.output)),
         ));
         for t in &ask.slo {
             expect.push_str(&format!(

@@ -28,6 +28,12 @@ pub struct Grid {
     pub settings: Vec<Setting>,
     pub seeds: usize,
     pub shard: Option<Shard>,
+    /// The catalog every point runs with (the bundled one, `--catalog`'s files over it).
+    pub catalog: std::sync::Arc<crate::catalog::Catalog>,
+    /// `--catalog`'s folder, which a sweep Job must carry too.
+    pub catalog_dir: Option<std::path::PathBuf>,
+    /// `--capacity`: also measure this service's capacity at every run.
+    pub capacity: Option<super::capacity::ProbeOptions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,7 +181,7 @@ fn prepare_point(grid: &Grid, values: &[String]) -> Result<Vec<Prepared>, InputE
             s.apply(sc.scenario, sc.included, v).map_err(|e| InputErrors(vec![e]))?;
         }
     }
-    let prepared = inputs.prepare()?;
+    let prepared = inputs.prepare_with(&grid.catalog)?;
     let Some(base) = prepared.into_iter().next() else {
         return Err(InputErrors(vec![InputError::at(
             Loc::file("sweep"),
@@ -213,15 +219,14 @@ pub fn run(grid: &Grid, points: Vec<PreparedPoint>, jobs: usize, done: &AtomicUs
         .enumerate()
         .flat_map(|(pi, p)| p.runs.iter().cloned().enumerate().map(move |(si, r)| (pi, si, r)))
         .collect();
-    let outcomes: Vec<Result<(Report, bool), String>> = pool.install(|| {
+    let outcomes: Vec<Result<Outcome, String>> = pool.install(|| {
         runs.into_par_iter()
             .map(|(_, _, prepared)| {
-                let outcome = crate::simulate(prepared)
-                    .map(|c| {
-                        let held = c.all_expectations_hold();
-                        (c.report, held)
-                    })
-                    .map_err(|e| e.to_string());
+                let outcome = crate::simulate(prepared).map_err(|e| e.to_string()).map(|c| {
+                    let held = c.all_expectations_hold();
+                    let capacity = grid.capacity.as_ref().map(|opts| capacity_metrics(&c, opts));
+                    (c.report, held, capacity)
+                });
                 done.fetch_add(1, Ordering::Relaxed);
                 outcome
             })
@@ -255,15 +260,52 @@ pub fn run(grid: &Grid, points: Vec<PreparedPoint>, jobs: usize, done: &AtomicUs
     Ok(result)
 }
 
-fn summarize(grid: &Grid, p: &PreparedPoint, outcomes: Vec<Result<(Report, bool), String>>) -> PointResult {
+/// What one run gives a point: its report, whether its expectations held, and the
+/// capacity figures when asked.
+type Outcome = (Report, bool, Option<Result<Vec<(String, f64)>, String>>);
+
+/// `--capacity`: the service's capacity within the SLO and its saturation, per replica and
+/// per GPU, as `capacity` measures them.
+fn capacity_metrics(
+    done: &crate::Completed,
+    opts: &super::capacity::ProbeOptions,
+) -> Result<Vec<(String, f64)>, String> {
+    let (_, probe) = super::capacity::probe_of(done, opts)?;
+    let c = probe.search();
+    let replicas = probe.replicas.len().max(1) as f64;
+    let gpus: f64 = probe.replicas.iter().map(|r| r.gpus.max(1) as f64).sum();
+    let mut m = vec![
+        ("capacity.saturation_rps".to_string(), c.saturation_rps),
+        (
+            "capacity.saturation_output_tokens_per_s".to_string(),
+            c.saturation_output_tokens_per_s,
+        ),
+    ];
+    if let Some(r) = c.slo_rps {
+        m.push(("capacity.slo_rps".into(), r));
+        m.push(("capacity.slo_rps_per_replica".into(), r / replicas));
+        m.push(("capacity.slo_rps_per_gpu".into(), r / gpus));
+    }
+    Ok(m)
+}
+
+fn summarize(grid: &Grid, p: &PreparedPoint, outcomes: Vec<Result<Outcome, String>>) -> PointResult {
     let mut series: IndexMap<String, Vec<f64>> = IndexMap::new();
     let mut held = 0;
     let mut errors = Vec::new();
     for (seed, o) in p.runs.iter().map(|r| r.scenario.seed).zip(outcomes) {
         match o {
-            Ok((report, ok)) => {
+            Ok((report, ok, capacity)) => {
                 held += usize::from(ok);
-                for (name, v) in metrics(&report) {
+                let capacity = match capacity {
+                    Some(Ok(m)) => m,
+                    Some(Err(e)) => {
+                        errors.push(format!("seed {seed}: capacity: {e}"));
+                        Vec::new()
+                    }
+                    None => Vec::new(),
+                };
+                for (name, v) in metrics(&report).into_iter().chain(capacity) {
                     series.entry(name).or_default().push(v);
                 }
             }

@@ -148,6 +148,13 @@ fn summary(o: &mut String, report: &Report) {
     pre(o, &workloads_table(report));
     o.push_str("<p>Quota at the end:</p>\n");
     pre(o, &queues_table(report));
+    if report.inference_services.iter().any(|s| s.model_card.is_some()) {
+        o.push_str("<p>Model cards (which card each InferenceService ran as, and why):</p>\n");
+        pre(o, &super::summary::model_cards_table(report));
+        for w in super::summary::model_card_warnings(report) {
+            let _ = writeln!(o, "<p class=\"fail\">WARNING: {}</p>", escape(&w));
+        }
+    }
     if !report.models.is_empty() {
         o.push_str("<p>Requests (latencies in milliseconds over completed requests):</p>\n");
         pre(o, &models_table(report));

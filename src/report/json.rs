@@ -465,9 +465,16 @@ fn inference_services(r: &RunResult, gpu_use: &BTreeMap<(String, String), (f64, 
                 .map(|(s, e)| secs(e.unwrap_or(end)) - secs(*s))
                 .sum::<f64>()
                 + 0.0;
+            let state = store
+                .isvcs
+                .get(&crate::store::ObjectKey::new(ns.as_str(), name.as_str()));
+            let card = state.and_then(|s| store.catalog.inference_service_model(&s.isvc));
             InferenceServiceRecord {
                 name: name.clone(),
                 namespace: ns.clone(),
+                model_card: card.as_ref().map(|c| c.card.name.clone()),
+                model_card_match: card.as_ref().map(|c| c.reason.clone()),
+                model_card_warning: card.and_then(|c| c.partial),
                 first_ready_s: opt_s(first_ready),
                 downtime_s: downtime,
                 outages: outages
@@ -484,14 +491,11 @@ fn inference_services(r: &RunResult, gpu_use: &BTreeMap<(String, String), (f64, 
                         ready: *n as u64,
                     })
                     .collect(),
-                autoscaler_class: store
-                    .isvcs
-                    .get(&crate::store::ObjectKey::new(ns.as_str(), name.as_str()))
-                    .and_then(|s| match s.isvc.knative_class() {
-                        Some(crate::api::kserve::KnativeClass::Kpa) => Some("kpa".to_string()),
-                        Some(crate::api::kserve::KnativeClass::Hpa) => Some("hpa".to_string()),
-                        None => s.isvc.autoscaler_class().ok().map(|c| c.name().to_string()),
-                    }),
+                autoscaler_class: state.and_then(|s| match s.isvc.knative_class() {
+                    Some(crate::api::kserve::KnativeClass::Kpa) => Some("kpa".to_string()),
+                    Some(crate::api::kserve::KnativeClass::Hpa) => Some("hpa".to_string()),
+                    None => s.isvc.autoscaler_class().ok().map(|c| c.name().to_string()),
+                }),
                 max_ready_replicas: h.iter().map(|(_, n)| *n as u64).max().unwrap_or(0),
                 gpu_hours_allocated: gpu_use.get(&(ns.clone(), name.clone())).map(|u| round_to(u.0, 1e3)),
                 gpu_cost_usd: gpu_use.get(&(ns.clone(), name.clone())).map(|u| round_to(u.1, 1e2)),

@@ -37,7 +37,9 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
     o.push_str(&workloads_table(report));
     o.push_str("```\n\n## Quota at the end\n\n```\n");
     o.push_str(&queues_table(report));
-    o.push_str("```\n\n## Timeline\n\n");
+    o.push_str("```\n\n");
+    inference_services(&mut o, report);
+    o.push_str("## Timeline\n\n");
     for t in &report.timeline {
         let at = crate::units::SimTime((t.t_s * 1000.0) as u64);
         o.push_str(&format!("**{at}** `{}`\n\n```\n{}\n```\n\n", t.command, t.output));
@@ -78,6 +80,33 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
         }
     }
     o
+}
+
+/// Each InferenceService's model card and why it got it, its first Ready and downtime;
+/// then a warning for each card its storage URI matched only in part.
+fn inference_services(o: &mut String, report: &Report) {
+    if report.inference_services.is_empty() {
+        return;
+    }
+    o.push_str("## InferenceServices\n\n| InferenceService | model card | chosen by | first ready | downtime |\n|---|---|---|---|---|\n");
+    for s in &report.inference_services {
+        o.push_str(&format!(
+            "| {}/{} | {} | {} | {} | {:.0} s |\n",
+            s.namespace,
+            s.name,
+            s.model_card.as_deref().unwrap_or("-"),
+            s.model_card_match.as_deref().unwrap_or("-").replace('|', "\\|"),
+            s.first_ready_s.map_or_else(|| "-".into(), super::summary::clock),
+            s.downtime_s
+        ));
+    }
+    o.push('\n');
+    for w in super::summary::model_card_warnings(report) {
+        o.push_str(&format!("- **WARNING** {}\n", w.replace('|', "\\|")));
+    }
+    if report.inference_services.iter().any(|s| s.model_card_warning.is_some()) {
+        o.push('\n');
+    }
 }
 
 fn deadlocks(o: &mut String, report: &Report) {

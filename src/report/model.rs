@@ -409,6 +409,19 @@ pub struct InferenceServiceRecord {
     pub name: String,
     /// Its namespace.
     pub namespace: String,
+    /// The model card its pods run as (from the bundled catalog or the user's); absent
+    /// when none applies (no storage URI, or the InferenceService was gone at the end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_card: Option<String>,
+    /// Why that card: the annotation that names it, or the storage URI and the card's
+    /// `match` pattern it contains (`storageUri \`s3://models/x-fp8\` matched \`x-fp8\``).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_card_match: Option<String>,
+    /// Why the storage URI matched the card only in part (a precision the card does not
+    /// have, or a name that goes on past the pattern): the run used the card's weights,
+    /// memory and speed for what may be another checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_card_warning: Option<String>,
     /// When it first had a ready replica, seconds.
     pub first_ready_s: Option<f64>,
     /// Seconds without a ready replica after it first served.

@@ -128,6 +128,40 @@ pub(crate) fn models_table(report: &Report) -> String {
     )
 }
 
+/// The model card each InferenceService ran as, and why (the annotation, or the storage
+/// URI and the card's pattern it matched).
+pub(crate) fn model_cards_table(report: &Report) -> String {
+    let rows: Vec<Vec<String>> = report
+        .inference_services
+        .iter()
+        .map(|s| {
+            vec![
+                format!("{}/{}", s.namespace, s.name),
+                s.model_card.clone().unwrap_or_else(|| "-".into()),
+                s.model_card_match.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    table(&["INFERENCESERVICE", "MODEL CARD", "CHOSEN BY"], &rows)
+}
+
+/// A warning per InferenceService whose storage URI matched its card only in part.
+pub(crate) fn model_card_warnings(report: &Report) -> Vec<String> {
+    report
+        .inference_services
+        .iter()
+        .filter_map(|s| {
+            let why = s.model_card_warning.as_ref()?;
+            Some(format!(
+                "{}/{} runs as model card {} but matched it only in part: {why}; add a card for this checkpoint (models.yaml of --catalog DIR, or `catalog: models:` in the Scenario) or name one with the annotation gpuaas-sim.io/model",
+                s.namespace,
+                s.name,
+                s.model_card.as_deref().unwrap_or("-")
+            ))
+        })
+        .collect()
+}
+
 /// One line per fault: what struck what, what replaced it, what the clients saw.
 pub(crate) fn faults_table(report: &Report) -> String {
     let rows: Vec<Vec<String>> = report
@@ -192,6 +226,13 @@ pub fn render(report: &Report) -> String {
     o.push_str(&workloads_table(report));
     o.push_str("\nQuota:\n");
     o.push_str(&queues_table(report));
+    if report.inference_services.iter().any(|s| s.model_card.is_some()) {
+        o.push_str("\nModel cards:\n");
+        o.push_str(&model_cards_table(report));
+        for w in model_card_warnings(report) {
+            o.push_str(&format!("WARNING: {w}\n"));
+        }
+    }
     if report.deadlocks.is_empty() {
         o.push_str("\nDeadlocks: none\n");
     } else {

@@ -52,6 +52,9 @@ pub struct Scenario {
     pub job_run_time: SimDuration,
     /// Faults at given times, and random ones per node.
     pub faults: crate::faults::FaultsSpec,
+    /// `spec.catalog`: the scenario's own catalog entries, laid over the bundled catalog
+    /// (and `--catalog`'s) when the scenario is prepared.
+    pub catalog: Option<Node>,
 }
 
 pub const DEFAULT_METRICS_WINDOW: SimDuration = SimDuration(60_000);
@@ -75,6 +78,7 @@ const SPEC_KEYS: &[&str] = &[
     "timeline",
     "expect",
     "faults",
+    "catalog",
 ];
 
 impl Scenario {
@@ -125,6 +129,7 @@ impl Scenario {
             kueue,
             job_run_time,
             faults,
+            catalog: spec.get("catalog").cloned(),
         })
     }
 }

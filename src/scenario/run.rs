@@ -18,6 +18,7 @@ use crate::store::{LogEvent, Store};
 use crate::units::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -29,12 +30,21 @@ pub struct Prepared {
     /// The services traffic can go to, by (namespace, name): those the inputs define,
     /// the timeline's files included.
     pub(crate) serving_targets: BTreeSet<(String, String)>,
+    /// The catalog the scenario runs with: the bundled one, `--catalog`'s files and the
+    /// scenario's `spec.catalog` laid over it in that order.
+    pub catalog: Arc<Catalog>,
 }
 
 /// Finds Scenario documents among the inputs; with none, the manifests themselves form
-/// one scenario run with defaults.
+/// one scenario run with defaults. The bundled catalog.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Prepared>, InputErrors> {
     load_inputs(paths)?.prepare()
+}
+
+/// [`discover`] with `catalog` (the bundled one with `--catalog`'s files laid over it)
+/// under each scenario's own `spec.catalog`.
+pub fn discover_with(paths: &[PathBuf], catalog: &Arc<Catalog>) -> Result<Vec<Prepared>, InputErrors> {
+    load_inputs(paths)?.prepare_with(catalog)
 }
 
 /// Every input as read from disk, not yet decoded: the documents of the paths given and,
@@ -130,7 +140,13 @@ impl Inputs {
     }
 
     /// Decodes and validates everything: the scenarios ready to run, or every problem.
+    /// The bundled catalog.
     pub fn prepare(&self) -> Result<Vec<Prepared>, InputErrors> {
+        self.prepare_with(&Arc::new(Catalog::bundled()))
+    }
+
+    /// [`Inputs::prepare`] with `catalog` under each scenario's own `spec.catalog`.
+    pub fn prepare_with(&self, catalog: &Arc<Catalog>) -> Result<Vec<Prepared>, InputErrors> {
         let paths = &self.paths;
         let scenarios: Vec<&RawObject> = self.loaded.iter().filter(|o| o.kind == "Scenario").collect();
         let mut errors = Vec::new();
@@ -159,8 +175,9 @@ impl Inputs {
                 kueue: Default::default(),
                 job_run_time: super::document::DEFAULT_JOB_RUN_TIME,
                 faults: Default::default(),
+                catalog: None,
             };
-            match prepare_with(scenario, self.loaded.clone(), self.warnings.clone()) {
+            match prepare_scenario(scenario, self.loaded.clone(), self.warnings.clone(), catalog) {
                 Ok(p) => out.push(p),
                 Err(e) => errors.extend(e.0),
             }
@@ -183,7 +200,7 @@ impl Inputs {
                 let file = PathBuf::from(s.doc.loc.file.as_ref());
                 match Scenario::decode(&s.doc, &file)
                     .map_err(InputErrors::from)
-                    .and_then(|sc| prepare_with(sc, inc.objects.clone(), inc.warnings.clone()))
+                    .and_then(|sc| prepare_scenario(sc, inc.objects.clone(), inc.warnings.clone(), catalog))
                 {
                     Ok(p) => out.push(p),
                     Err(e) => errors.extend(e.0),
@@ -198,11 +215,21 @@ impl Inputs {
     }
 }
 
-fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>) -> Result<Prepared, InputErrors> {
+fn prepare_scenario(
+    scenario: Scenario,
+    raws: Vec<RawObject>,
+    warnings: Vec<String>,
+    base: &Arc<Catalog>,
+) -> Result<Prepared, InputErrors> {
+    // Everything below is checked against the catalog, so a bad catalog stops here: its
+    // errors would otherwise come back as unknown instance types and model cards.
+    let catalog = match &scenario.catalog {
+        Some(section) => Arc::new(base.with_section(section)?),
+        None => base.clone(),
+    };
     let mut errors = Vec::new();
     let (objects, skipped) = decode_objects(raws, &mut errors);
     let apply_files = load_apply_files(&scenario, &mut errors);
-    let catalog = Catalog::bundled();
     for p in &scenario.node_pools {
         if catalog.instance(&p.instance_type).is_none() {
             errors.push(
@@ -233,6 +260,7 @@ fn prepare_with(scenario: Scenario, raws: Vec<RawObject>, warnings: Vec<String>)
             skipped,
             warnings,
             serving_targets,
+            catalog,
         })
     } else {
         Err(InputErrors(errors))
@@ -591,13 +619,7 @@ impl<'o> Defined<'o> {
             _ => {}
         }
         if let Some(src) = &p.source {
-            let by_annotation = isvc
-                .meta
-                .annotations
-                .get("gpuaas-sim.io/model")
-                .map(|m| catalog.model(m).is_some());
-            let known = by_annotation.unwrap_or_else(|| catalog.match_model(src.path()).is_some());
-            if !known {
+            if catalog.inference_service_model(isvc).is_none() {
                 errors.push(
                     InputError::at(
                         loc.clone(),
@@ -895,15 +917,13 @@ impl Driver for ScenarioDriver<'_> {
 pub const NODE_POOL_LABEL: &str = "gpuaas-sim.io/node-pool";
 
 pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<RunResult, RunError> {
-    let catalog = Catalog::bundled();
-    let mut engine = Engine::new(
-        catalog.clone(),
-        Config {
-            seed: prepared.scenario.seed,
-            kueue: prepared.scenario.kueue.clone(),
-            job_run_time: prepared.scenario.job_run_time,
-        },
-    );
+    let catalog = prepared.catalog.clone();
+    let mut engine = Engine::new(Config {
+        seed: prepared.scenario.seed,
+        kueue: prepared.scenario.kueue.clone(),
+        job_run_time: prepared.scenario.job_run_time,
+        catalog: catalog.clone(),
+    });
     for w in prepared.warnings.iter().chain(&prepared.scenario.notes) {
         engine.warn(w.clone());
     }

@@ -49,8 +49,9 @@ pub struct LogEvent {
 pub struct Store {
     /// The instant the store stands at: the kernel's clock, copied at every instant.
     pub now: SimTime,
-    /// The instance types and model cards nodes and pods are described by (read-only).
-    pub catalog: Catalog,
+    /// The instance types and model cards nodes and pods are described by (read-only,
+    /// shared with the scenario that prepared the run).
+    pub catalog: std::sync::Arc<Catalog>,
     pub namespaces: BTreeMap<String, Labels>,
     pub nodes: BTreeMap<String, Node>,
     pub flavors: BTreeMap<String, ResourceFlavor>,
@@ -87,10 +88,10 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(catalog: Catalog) -> Store {
+    pub fn new(catalog: impl Into<std::sync::Arc<Catalog>>) -> Store {
         Store {
             now: SimTime::ZERO,
-            catalog,
+            catalog: catalog.into(),
             namespaces: BTreeMap::new(),
             nodes: BTreeMap::new(),
             flavors: BTreeMap::new(),

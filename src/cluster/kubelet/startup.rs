@@ -2,7 +2,7 @@
 //! container start, weight load, engine start-up, readiness probe — each step with its
 //! time from the catalog's load constants, and vLLM's memory check on the node's GPU.
 
-use crate::catalog::{Catalog, LoadConstants, ModelCard};
+use crate::catalog::{Catalog, LoadConstants, ModelCard, MODEL_ANNOTATION};
 use crate::serving::args::VllmArgs;
 use crate::serving::memory::{plan, MemoryPlan, StartupFailure};
 use crate::store::{Node, Pod, StartPhase};
@@ -64,8 +64,6 @@ pub(crate) fn model_of<'a>(catalog: &'a Catalog, pod: &Pod) -> Option<&'a ModelC
         .and_then(|u| catalog.match_model(u))
 }
 
-pub(crate) const MODEL_ANNOTATION: &str = "gpuaas-sim.io/model";
-
 /// Plans a pod's start-up on `node`. Pods that serve a known model pay for getting the
 /// weights onto the node and into GPU memory, and start only if vLLM's memory check
 /// passes; other pods only start their containers.
@@ -79,7 +77,7 @@ pub(crate) fn plan_startup(catalog: &Catalog, node: &Node, pod: &Pod) -> Startup
         .containers
         .iter()
         .map(|c| c.image.clone())
-        .filter(|i| !i.is_empty() && !node.image_cache.contains(i))
+        .filter(|i| !i.is_empty() && !node.image_cache.contains(i) && !c.prepulled(i))
         .collect();
     steps.push(Step {
         name: "container start".into(),
@@ -179,9 +177,12 @@ fn init_steps(c: &LoadConstants, node: &Node, pod: &Pod, card: &ModelCard) -> Ve
                 kind: StepKind::Download,
             });
         } else if ic.name == "modelcar-init" {
-            let cached = node.image_cache.contains(&ic.image);
+            let prepulled = c.prepulled(&ic.image);
+            let cached = prepulled || node.image_cache.contains(&ic.image);
             steps.push(Step {
-                name: if cached {
+                name: if prepulled {
+                    "modelcar image pre-pulled on node".into()
+                } else if cached {
                     "modelcar image cached on node".into()
                 } else {
                     format!("pull modelcar image {:.1} GB", card.weights_gb)
