@@ -336,7 +336,12 @@ pub(crate) fn metrics(r: &Report) -> Vec<(String, f64)> {
     let mut m = Vec::new();
     let hours = r.cost.hours;
     if hours > 0.0 {
-        m.push(("cost_per_month_usd".into(), r.cost.total_usd / hours * HOURS_PER_MONTH));
+        // The report's own monthly figure (from unrounded spend) where it has one.
+        let monthly = r
+            .monthly
+            .as_ref()
+            .map_or(r.cost.total_usd / hours * HOURS_PER_MONTH, |m| m.usd);
+        m.push(("cost_per_month_usd".into(), monthly));
         m.push(("gpus".into(), r.utilization.gpu_hours_capacity / hours));
     }
     m.push(("cost_usd".into(), r.cost.total_usd));
