@@ -55,4 +55,20 @@ for page in "${pages[@]}"; do
     echo "ok     $page: rendered, $svgs plots, no console errors"
   fi
 done
+
+# A sweep's page (`gpuaas-sim sweep`), from the sweep example, when the binary is built.
+SIM=${GPUAAS_SIM:-target/debug/gpuaas-sim}
+if [ $# -eq 0 ] && [ -x "$SIM" ]; then
+  "$SIM" sweep docs/sweep-example/scenario.yaml --set 'nodePools[gpu].instanceType=g6.xlarge,p5.48xlarge' \
+    --set 'nodePools[gpu].count=1..3' --seeds 2 --quiet --out "$work/sweep"
+  render "$work/sweep/sweep.html"
+  errors=$(console_errors)
+  circles=$(grep -c '<circle' "$work/dom" || true)
+  if [ -n "$errors" ] || ! grep -q 'id="plot"' "$work/dom" || ! grep -q 'id="points"' "$work/dom" || [ "$circles" -ne 6 ]; then
+    echo "FAILED sweep.html: console: ${errors:-none}; points plotted: $circles of 6"
+    failed=1
+  else
+    echo "ok     sweep.html: rendered, $circles points plotted, no console errors"
+  fi
+fi
 exit $failed

@@ -56,7 +56,7 @@ pub fn csv(r: &SweepResult) -> String {
         );
         row.extend([
             p.runs.to_string(),
-            p.expectations_held.to_string(),
+            p.expectations_held.map(|h| h.to_string()).unwrap_or_default(),
             r.pareto.contains(&p.index).to_string(),
         ]);
         for n in &names {
@@ -78,7 +78,9 @@ pub fn csv(r: &SweepResult) -> String {
 }
 
 fn fmt(v: f64) -> String {
-    if v.abs() >= 100.0 {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 100.0 {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {
         format!("{v:.2}")
@@ -110,9 +112,7 @@ fn plot(r: &SweepResult) -> String {
     let (x0, x1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| {
         (a.min(lx(p.1)), b.max(lx(p.1)))
     });
-    let (y0, y1) = pts
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.2), b.max(p.2)));
+    let y1 = pts.iter().fold(0.0, |b: f64, p| b.max(p.2));
     let pad = |a: f64, b: f64| {
         if (b - a).abs() < 1e-9 {
             (a - 0.5, b + 0.5)
@@ -120,7 +120,8 @@ fn plot(r: &SweepResult) -> String {
             (a - (b - a) * 0.05, b + (b - a) * 0.05)
         }
     };
-    let ((x0, x1), (y0, y1)) = (pad(x0, x1), pad(y0.min(0.0), y1));
+    // Cost from zero up: a cheaper point sits visibly lower, never below the axis.
+    let ((x0, x1), (y0, y1)) = (pad(x0, x1), (0.0, if y1 > 0.0 { y1 * 1.05 } else { 1.0 }));
     let sx = |v: f64| m + (lx(v) - x0) / (x1 - x0) * (w - 2.0 * m);
     let sy = |v: f64| h - m - (v - y0) / (y1 - y0) * (h - 2.0 * m);
     let mut s = format!(
@@ -199,7 +200,7 @@ pub fn html(r: &SweepResult) -> String {
     s.push_str(&format!("<title>sweep of {}</title>\n", escape(&r.scenario)));
     s.push_str("<style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f4f4f4}td.s{text-align:left}tr.front{background:#fdecea}small{color:#666}</style>\n</head><body>\n");
     s.push_str(&format!(
-        "<h1>Sweep of {}</h1>\n<p>{} point(s) of {} × {} seed(s) ({}). Settings: {}.</p>\n",
+        "<h1>Sweep of {}</h1>\n<p>{} of {} point(s), {} seed(s) each ({}). Settings: {}.</p>\n",
         escape(&r.scenario),
         r.points.len(),
         r.points_total,
@@ -211,9 +212,9 @@ pub fn html(r: &SweepResult) -> String {
             .collect::<Vec<_>>()
             .join("; ")
     ));
-    s.push_str("<h2>Cost against latency</h2>\n<p>Each point: the mean over its seeds. Red: the Pareto front — no other point is both cheaper and faster.</p>\n");
+    s.push_str("<h2 id=\"plot\">Cost against latency</h2>\n<p>Each point: the mean over its seeds. Red: the Pareto front — no other point is both cheaper and faster.</p>\n");
     s.push_str(&plot(r));
-    s.push_str("<h2>Points</h2>\n<p>Means over seeds, with the 95% confidence interval below each.</p>\n<table>\n<tr><th>point</th>");
+    s.push_str("<h2 id=\"points\">Points</h2>\n<p>Means over seeds, with the 95% confidence interval below each.</p>\n<table>\n<tr><th>point</th>");
     for x in &r.settings {
         s.push_str(&format!("<th>{}</th>", escape(&x.path)));
     }
@@ -235,7 +236,10 @@ pub fn html(r: &SweepResult) -> String {
                 escape(p.settings.get(&x.path).map(String::as_str).unwrap_or(""))
             ));
         }
-        s.push_str(&format!("<td>{}/{}</td>", p.expectations_held, p.runs));
+        match p.expectations_held {
+            Some(h) => s.push_str(&format!("<td>{h}/{}</td>", p.runs)),
+            None => s.push_str("<td>-</td>"),
+        }
         for n in &names {
             match p.metrics.get(n) {
                 Some(e) => {
@@ -303,7 +307,7 @@ pub fn summary(r: &SweepResult) -> String {
             show(p, "cost_per_month_usd"),
             show(p, "worst_ttft_p95_ms"),
             show(p, "gpu_busy_fraction"),
-            format!("{}/{}", p.expectations_held, p.runs),
+            p.expectations_held.map_or("-".into(), |h| format!("{h}/{}", p.runs)),
         ));
     }
     if r.points.len() > 40 {

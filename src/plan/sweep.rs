@@ -95,8 +95,10 @@ pub struct PointResult {
     /// The value of each setting, by its path.
     pub settings: IndexMap<String, String>,
     pub runs: usize,
-    /// Runs whose `expect:` entries all held (the scenario's own checks).
-    pub expectations_held: usize,
+    /// Runs whose `expect:` entries all held (the scenario's own checks); absent when the
+    /// scenario has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expectations_held: Option<usize>,
     /// Runs that stopped with an error, with the error.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
@@ -292,11 +294,13 @@ fn capacity_metrics(
 fn summarize(grid: &Grid, p: &PreparedPoint, outcomes: Vec<Result<Outcome, String>>) -> PointResult {
     let mut series: IndexMap<String, Vec<f64>> = IndexMap::new();
     let mut held = 0;
+    let mut expects = false;
     let mut errors = Vec::new();
     for (seed, o) in p.runs.iter().map(|r| r.scenario.seed).zip(outcomes) {
         match o {
             Ok((report, ok, capacity)) => {
                 held += usize::from(ok);
+                expects |= !report.expectations.is_empty();
                 let capacity = match capacity {
                     Some(Ok(m)) => m,
                     Some(Err(e)) => {
@@ -321,7 +325,7 @@ fn summarize(grid: &Grid, p: &PreparedPoint, outcomes: Vec<Result<Outcome, Strin
             .zip(p.values.iter().cloned())
             .collect(),
         runs: p.runs.len(),
-        expectations_held: held,
+        expectations_held: expects.then_some(held),
         errors,
         metrics: series
             .into_iter()
@@ -515,7 +519,7 @@ mod tests {
             index,
             settings: IndexMap::new(),
             runs: 1,
-            expectations_held: 1,
+            expectations_held: Some(1),
             errors: vec![],
             metrics: [
                 ("cost_per_month_usd".to_string(), e(cost)),
