@@ -477,6 +477,14 @@ fn cmd_sweep(args: SweepArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result
         .enumerate()
         .filter_map(|(i, s)| Setting::parse(s, i + 1).map_err(|e| errors.push(e)).ok())
         .collect();
+    for (i, st) in settings.iter().enumerate() {
+        if let Some(first) = settings[..i].iter().position(|o| o.path == st.path) {
+            errors.push(gpuaas_sim::manifest::error::InputError::at(
+                gpuaas_sim::manifest::error::Loc::new(std::sync::Arc::from("--set"), i as u32 + 1, 1),
+                format!("`{}` is set twice (also by --set {})", st.path, first + 1),
+            ));
+        }
+    }
     if !errors.is_empty() {
         return Err(input_error(InputErrors(errors)));
     }
@@ -602,10 +610,7 @@ fn cmd_capacity(
         .iter()
         .map(|t| capacity::parse_slo(t).map_err(|e| usage(format!("--slo {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
-    let duration = gpuaas_sim::units::SimDuration::parse(probe)
-        .ok()
-        .filter(|d| d.as_secs_f64() >= 60.0)
-        .ok_or_else(|| usage(format!("--probe `{probe}`: give a duration of at least 1m, e.g. 20m")))?;
+    let duration_s = parse_probe(probe).map_err(usage)?;
     let mut prepared = prepare(&[scenario.to_path_buf()], strict, &load_catalog(catalog)?)?;
     if prepared.len() != 1 {
         return Err(usage(format!(
@@ -622,7 +627,7 @@ fn cmd_capacity(
     let opts = capacity::ProbeOptions {
         service,
         slo,
-        duration_s: duration.as_secs_f64(),
+        duration_s,
     };
     let (name, probe) = capacity::probe_of(&done, &opts).map_err(|e| usage(format!("{}: {e}", scenario.display())))?;
     let found = probe.search();
@@ -638,6 +643,19 @@ fn cmd_capacity(
         print!("{}", capacity::render(&name, &probe, &found));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--probe`: a duration from one minute to six hours of simulated time per probe.
+fn parse_probe(text: &str) -> Result<f64, String> {
+    let d = gpuaas_sim::units::SimDuration::parse(text)
+        .map_err(|_| format!("--probe `{text}` is not a duration (20m, 1h, 90s)"))?
+        .as_secs_f64();
+    if !(60.0..=6.0 * 3600.0).contains(&d) {
+        return Err(format!(
+            "--probe {text}: give 1m to 6h (each probe serves this much simulated time)"
+        ));
+    }
+    Ok(d)
 }
 
 fn parse_rate(text: &str) -> Result<f64, String> {
@@ -674,6 +692,7 @@ fn parse_lengths(text: &str) -> Result<gpuaas_sim::traffic::tokens::LengthDist, 
                 min: min as u32,
                 max: max as u32,
             }),
+            (Some(min), Some(max)) => Err(format!("`{text}`: the minimum {min} is above the maximum {max}")),
             _ => Err(bad()),
         },
         _ => Err(bad()),
@@ -703,30 +722,61 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
             None => (m.as_str(), None),
         };
         let card = recommend::resolve_card(&catalog, name).map_err(|e| usage(format!("--model {e}")))?;
+        if let Some(w) = recommend::partial_match(&catalog, name) {
+            eprintln!("warning: --model {name}: {w}");
+        }
+        if models.iter().any(|(c, _): &(String, Option<f64>)| *c == card.name) {
+            return Err(usage(format!(
+                "--model {name}: model card {} is given twice; give each model once, with its whole rate",
+                card.name
+            )));
+        }
         without += usize::from(rate.is_none());
         models.push((card.name.clone(), rate));
     }
-    if without > 0 && total.is_none() {
-        return Err(usage(
-            "give --rate, or a rate with each model (--model NAME=5/s)".into(),
-        ));
-    }
+    // --rate is the total: the models without a rate of their own share what the others leave.
+    let explicit: f64 = models.iter().filter_map(|m| m.1).sum();
+    let rest = match (total, without) {
+        (None, 0) => 0.0,
+        (None, _) => return Err(usage("give --rate (the total), or a rate with each model (--model NAME=5/s)".into())),
+        (Some(t), 0) if (t - explicit).abs() > 1e-9 * t.max(1.0) => {
+            return Err(usage(format!(
+                "--rate {t} req/s is the total, but the models' own rates add up to {explicit} req/s; give one or the other"
+            )))
+        }
+        (Some(_), 0) => 0.0,
+        (Some(t), n) if t - explicit <= 0.0 => {
+            return Err(usage(format!(
+                "--rate {t} req/s is the total, and the models' own rates already take {explicit} req/s: nothing is left for the {n} without one"
+            )))
+        }
+        (Some(t), n) => (t - explicit) / n as f64,
+    };
     let models: Vec<recommend::ModelAsk> = models
         .into_iter()
         .map(|(card, r)| {
             Ok(recommend::ModelAsk {
+                service: recommend::service_of(&card),
                 card,
-                rate_rps: r.unwrap_or_else(|| total.unwrap_or(0.0) / without.max(1) as f64),
+                rate_rps: r.unwrap_or(rest),
                 prompt: parse_lengths(&a.prompt_tokens).map_err(|e| usage(format!("--prompt-tokens {e}")))?,
                 output: parse_lengths(&a.output_tokens).map_err(|e| usage(format!("--output-tokens {e}")))?,
             })
         })
         .collect::<Result<_, ExitCode>>()?;
+    if a.top == 0 {
+        return Err(usage("--top 0 shows nothing; give 1 or more".into()));
+    }
     let mut slo = a
         .slo
         .iter()
         .map(|t| capacity::parse_slo(t).map_err(|e| usage(format!("--slo {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    for (i, t) in slo.iter().enumerate() {
+        if slo[..i].iter().any(|u| u.key() == t.key()) {
+            return Err(usage(format!("--slo {} is given twice", t.key())));
+        }
+    }
     let mut models = models;
     if let Some(path) = &a.scenario {
         let mut prepared = prepare(std::slice::from_ref(path), false, &catalog)?;
@@ -750,14 +800,12 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
             )));
         }
     }
-    let probe_s = gpuaas_sim::units::SimDuration::parse(&a.probe)
-        .ok()
-        .filter(|d| d.as_secs_f64() >= 60.0)
-        .ok_or_else(|| usage(format!("--probe `{}`: give a duration of at least 1m", a.probe)))?
-        .as_secs_f64();
+    let probe_s = parse_probe(&a.probe).map_err(usage)?;
     if let Some(g) = a.growth {
-        if !(g.is_finite() && g > 0.0) {
-            return Err(usage(format!("--growth {g}: give a positive factor such as 2")));
+        if !(g.is_finite() && g > 1.0 && g <= 1000.0) {
+            return Err(usage(format!(
+                "--growth {g}: give the factor traffic grows by, above 1 (2: it doubles)"
+            )));
         }
     }
     let ask = recommend::Ask {
@@ -790,7 +838,10 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
             print!("{}", recommend::render_growth(g, best));
         }
     }
+    let mut outcome = ExitCode::SUCCESS;
     if let Some(dir) = &a.out {
+        // Plans a previous run wrote here would mix with these (plan-1-* matching two).
+        recommend_out::remove_previous(dir).map_err(|e| usage(format!("{}: {e}", dir.display())))?;
         for (i, plan) in r.plans.iter().take(3).enumerate() {
             let name = format!(
                 "plan-{}-{}",
@@ -812,6 +863,22 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
                 simulate_one(p.remove(0), 0, 1, quiet_run)
             };
             let first = run(true)?;
+            let never: Vec<&str> = first
+                .report
+                .inference_services
+                .iter()
+                .filter(|s| s.first_ready_s.is_none())
+                .map(|s| s.name.as_str())
+                .collect();
+            if !never.is_empty() {
+                eprintln!(
+                    "warning: {}: {} never became Ready within the hour the scenario allows (see `gpuaas-sim run {}`)",
+                    folder.display(),
+                    never.join(", "),
+                    scenario.display()
+                );
+                outcome = ExitCode::from(1);
+            }
             let ready = first
                 .report
                 .inference_services
@@ -823,13 +890,24 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
             if i == 0 {
                 let done = run(quiet)?;
                 let held = done.outcomes.iter().filter(|o| o.passed).count();
+                if held < done.outcomes.len() {
+                    eprintln!(
+                        "warning: the first plan's scenario does not pass check ({held} of {} expectations hold): `gpuaas-sim check {}` says why",
+                        done.outcomes.len(),
+                        scenario.display()
+                    );
+                    outcome = ExitCode::from(1);
+                }
                 if !a.json {
                     println!(
                         "
-wrote {}/ (manifests/ and scenario.yaml); checked: {held} of {} expectations hold (replicas Ready at {:.0} s, traffic from {start:.0} s)",
+wrote {}/ (manifests/ and scenario.yaml); checked: {held} of {} expectations hold (replicas Ready at {:.0} s, traffic from {start:.0} s){}",
                         folder.display(),
                         done.outcomes.len(),
-                        ready
+                        ready,
+                        catalog_dir
+                            .map(|d| format!("; its prices and types are --catalog {}'s: check it with the same flag", d.display()))
+                            .unwrap_or_default()
                     );
                 }
             } else if !a.json {
@@ -837,7 +915,7 @@ wrote {}/ (manifests/ and scenario.yaml); checked: {held} of {} expectations hol
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(outcome)
 }
 
 /// `check`: every expectation's outcome; exit 1 when one failed.

@@ -315,7 +315,10 @@ fn recommend_reads_the_models_and_traffic_of_a_scenario() {
     // The scenario's InferenceService runs the Llama 3.1 8B ModelCar at 2 requests/s, with
     // its SLO of a 2 s TTFT p95.
     let rec = &r["recommendation"];
-    assert_eq!(rec["models"], serde_json::json!(["llama-3.1-8b-instruct-bf16"]));
+    assert_eq!(
+        rec["models"],
+        serde_json::json!(["chat/assistant (llama-3.1-8b-instruct-bf16)"])
+    );
     assert_eq!(rec["slo"], serde_json::json!(["ttft_p95 ≤ 2000 ms"]));
     assert_eq!(rec["plans"][0]["placements"][0]["rate_rps"].as_f64(), Some(2.0));
 }

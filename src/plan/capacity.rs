@@ -265,8 +265,12 @@ pub const DEFAULT_PROBE_S: f64 = 1200.0;
 
 /// The configuration one service ran with in `done`: its replicas as they were last
 /// ready (all ready from the probe's start), its first traffic stream's shape.
-pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String, Probe), String> {
-    let prepared = &done.result.prepared;
+/// The service with traffic that `service` names (`NAME` or `NAMESPACE/NAME`), or the only
+/// one when it is absent.
+pub fn service_key(
+    prepared: &crate::scenario::run::Prepared,
+    service: Option<&str>,
+) -> Result<(String, String), String> {
     let scenario = &prepared.scenario;
     let with_traffic: Vec<(String, String)> = {
         let mut v: Vec<(String, String)> = scenario
@@ -281,6 +285,7 @@ pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String,
                 .ok()
             })
             .collect();
+        v.sort();
         v.dedup();
         v
     };
@@ -291,26 +296,30 @@ pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String,
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let key = match &opts.service {
+    match service {
         Some(s) => {
             let (ns, name) = match s.split_once('/') {
                 Some((ns, n)) => (Some(ns), n),
-                None => (None, s.as_str()),
+                None => (None, s),
             };
             crate::scenario::serve::resolve(name, ns, with_traffic.iter().map(|(a, b)| (a.as_str(), b.as_str())))
-                .map_err(|e| format!("{e} with traffic; services with traffic: {}", names()))?
+                .map_err(|e| format!("{e} with traffic; services with traffic: {}", names()))
         }
         None => match with_traffic.as_slice() {
-            [one] => one.clone(),
-            [] => return Err("the scenario sends no traffic: add a `traffic:` stream to the service".into()),
-            _ => {
-                return Err(format!(
-                    "several services have traffic ({}): name one with --service",
-                    names()
-                ))
-            }
+            [one] => Ok(one.clone()),
+            [] => Err("the scenario sends no traffic: add a `traffic:` stream to the service".into()),
+            _ => Err(format!(
+                "several services have traffic ({}): name one with --service",
+                names()
+            )),
         },
-    };
+    }
+}
+
+pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String, Probe), String> {
+    let prepared = &done.result.prepared;
+    let scenario = &prepared.scenario;
+    let key = service_key(prepared, opts.service.as_deref())?;
     let entry = scenario
         .traffic
         .iter()
@@ -430,8 +439,11 @@ pub fn rate(r: f64) -> String {
         format!("{r:.0} req/s")
     } else if r >= 10.0 {
         format!("{r:.1} req/s")
-    } else {
+    } else if r >= 0.1 {
         format!("{r:.2} req/s")
+    } else {
+        // A few an hour: three significant digits, and per hour beside.
+        format!("{r:.3e} req/s ({:.1}/h)", r * 3600.0)
     }
 }
 

@@ -91,7 +91,8 @@ fn fmt(v: f64) -> String {
 
 /// The scatter of monthly cost against the worst model's TTFT p95, the frontier joined.
 fn plot(r: &SweepResult) -> String {
-    let pts: Vec<(usize, f64, f64, bool)> = r
+    // (index, latency, cost, on the front, serves its traffic)
+    let pts: Vec<(usize, f64, f64, bool, bool)> = r
         .points
         .iter()
         .filter_map(|p| {
@@ -100,6 +101,7 @@ fn plot(r: &SweepResult) -> String {
                 p.metrics.get("worst_ttft_p95_ms")?.mean,
                 p.metrics.get("cost_per_month_usd")?.mean,
                 r.pareto.contains(&p.index),
+                super::sweep::serves(p),
             ))
         })
         .collect();
@@ -174,10 +176,19 @@ fn plot(r: &SweepResult) -> String {
             front.join(" ")
         ));
     }
-    for (i, x, y, on) in &pts {
-        let (fill, r_) = if *on { ("#c0392b", 5) } else { ("#2c7fb8", 4) };
+    for (i, x, y, on, serves) in &pts {
+        let (fill, r_) = match (on, serves) {
+            (true, _) => ("#c0392b", 5),
+            (false, true) => ("#2c7fb8", 4),
+            (false, false) => ("#bbbbbb", 4),
+        };
+        let note = if *serves {
+            ""
+        } else {
+            " — leaves over 1% of a model's requests failed or queued"
+        };
         s.push_str(&format!(
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r_}\" fill=\"{fill}\"><title>point {i}: ${} per month, TTFT p95 {} ms</title></circle>\n",
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r_}\" fill=\"{fill}\"><title>point {i}: ${} per month, TTFT p95 {} ms{note}</title></circle>\n",
             sx(*x),
             sy(*y),
             fmt(*y),
@@ -212,7 +223,7 @@ pub fn html(r: &SweepResult) -> String {
             .collect::<Vec<_>>()
             .join("; ")
     ));
-    s.push_str("<h2 id=\"plot\">Cost against latency</h2>\n<p>Each point: the mean over its seeds. Red: the Pareto front — no other point is both cheaper and faster.</p>\n");
+    s.push_str("<h2 id=\"plot\">Cost against latency</h2>\n<p>Each point: the mean over its seeds. Red: the Pareto front — no other point is both cheaper and faster. Grey: points that leave over 1% of some model's requests failed or still queued, whose percentiles describe only the requests served; they are not on the front.</p>\n");
     s.push_str(&plot(r));
     s.push_str("<h2 id=\"points\">Points</h2>\n<p>Means over seeds, with the 95% confidence interval below each.</p>\n<table>\n<tr><th>point</th>");
     for x in &r.settings {

@@ -45,6 +45,8 @@ pub struct Ask {
 
 #[derive(Debug, Clone)]
 pub struct ModelAsk {
+    /// The InferenceService that will serve it (its name in plans and written manifests).
+    pub service: String,
     /// The card asked for (resolved from a name or a storage URI).
     pub card: String,
     pub rate_rps: f64,
@@ -104,6 +106,9 @@ pub struct Sized {
 /// One model's part of a plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct Placement {
+    /// The InferenceService serving it.
+    pub service: String,
+    /// The card asked for.
     pub model: String,
     pub rate_rps: f64,
     pub sized: Sized,
@@ -217,10 +222,24 @@ fn variants(catalog: &Catalog, ask: &Ask, m: &ModelAsk) -> (Vec<(Variant, Replic
     let Some(card) = catalog.model(&m.card) else {
         return (ok, rejected);
     };
+    let longest_request = longest(m);
     // The context the traffic needs, rounded up to a power of two, at least 8192.
     let want_len = longest(m).max(8192).next_power_of_two();
     for c in family(catalog, card) {
         let Some(arch) = c.architecture.as_ref() else { continue };
+        if longest_request > arch.max_position_embeddings {
+            rejected.push(Rejected {
+                model: m.card.clone(),
+                card: c.name.clone(),
+                gpu: "any".into(),
+                tensor_parallel: 0,
+                why: format!(
+                    "the traffic's requests reach {longest_request} tokens (prompt and answer), beyond the model's context of {} tokens",
+                    arch.max_position_embeddings
+                ),
+            });
+            continue;
+        }
         for (gpu, most) in gpus(catalog, &ask.gpus) {
             for tp in [1u32, 2, 4, 8].into_iter().filter(|t| *t <= most) {
                 let mut first_reason = None;
@@ -328,7 +347,10 @@ fn size(ask: &Ask, m: &ModelAsk, v: &Variant, span: &ReplicaSpan) -> Result<Size
             .slo
             .iter()
             .filter(|t| !t.2)
-            .map(|t| format!("{} {:.0} ms", t.0, t.1.unwrap_or(f64::NAN)))
+            .map(|t| match t.1 {
+                Some(v) => format!("{} {v:.0} ms", t.0),
+                None => format!("{}: no request completed", t.0),
+            })
             .collect::<Vec<_>>()
             .join(", ");
         return Err(format!("misses the SLO even unloaded ({worst})"));
@@ -437,7 +459,11 @@ pub fn recommend(catalog: &Catalog, ask: &Ask, hours_per_month: f64) -> Recommen
         schema: SCHEMA.into(),
         hours_per_month,
         price_date: catalog.price_date.clone(),
-        models: ask.models.iter().map(|m| m.card.clone()).collect(),
+        models: ask
+            .models
+            .iter()
+            .map(|m| format!("{} ({})", m.service, m.card))
+            .collect(),
         slo: ask
             .slo
             .iter()
@@ -487,6 +513,7 @@ fn plan_on(inst: &Instance, ask: &Ask, by_model: &[Vec<Sized>], hours: f64) -> O
             best.replicas as usize,
         ));
         placements.push(Placement {
+            service: m.service.clone(),
             model: m.card.clone(),
             rate_rps: m.rate_rps,
             headroom: best.replicas as f64 * best.replica_capacity_rps / m.rate_rps - 1.0,
@@ -536,6 +563,34 @@ mod tests {
         assert!(names.contains(&"llama-3.3-70b-instruct-w4a16"), "{names:?}");
         assert!(!names.iter().any(|n| n.contains("8b")), "{names:?}");
     }
+}
+
+/// The name of the card without its precision: the model, whichever card serves it.
+pub(crate) fn stem(name: &str) -> String {
+    let mut s = name.to_string();
+    for suffix in ["-bf16", "-fp8-dynamic", "-fp8", "-w4a16", "-w8a8", "-int4", "-mxfp4"] {
+        if let Some(x) = s.strip_suffix(suffix) {
+            s = x.to_string();
+            break;
+        }
+    }
+    s
+}
+
+/// An InferenceService name for a model asked by card: the card's name without its
+/// precision, as a DNS label.
+pub fn service_of(card: &str) -> String {
+    super::recommend_out::service_name(&stem(card))
+}
+
+/// Why `text` (a storage URI) matches its card only in part, if it does.
+pub fn partial_match(catalog: &Catalog, text: &str) -> Option<String> {
+    if catalog.model(text).is_some() {
+        return None;
+    }
+    catalog
+        .choose_model(None, Some((text, text)), "--model")
+        .and_then(|m| m.partial)
 }
 
 /// A card from its name or a storage URI.
@@ -598,7 +653,8 @@ pub fn render(r: &Recommendation, top: usize) -> String {
         for pl in &p.placements {
             let v = &pl.sized.variant;
             s.push_str(&format!(
-                "     {} at {}: {} × {} on {} × {} [{}]; {} per replica, headroom {:+.0}%; at {}: TTFT p95 {}, TPOT p95 {}\n",
+                "     {} ({}) at {}: {} × {} on {} × {} [{}]; {} per replica, headroom {:+.0}%; at {}: TTFT p95 {}, TPOT p95 {}\n",
+                pl.service,
                 pl.model,
                 super::capacity::rate(pl.rate_rps),
                 pl.sized.replicas,
@@ -792,9 +848,11 @@ pub fn asks_from(p: &crate::scenario::run::Prepared) -> Result<(Vec<ModelAsk>, V
                 )
             }
         };
-        match out.iter_mut().find(|m| m.card == card) {
+        let service = format!("{}/{}", key.0, key.1);
+        match out.iter_mut().find(|m| m.service == service) {
             Some(m) => m.rate_rps += rate,
             None => out.push(ModelAsk {
+                service,
                 card,
                 rate_rps: rate,
                 prompt,

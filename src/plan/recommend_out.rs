@@ -15,7 +15,7 @@ fn q(s: &str) -> String {
 }
 
 /// A DNS-1123 name for a model's InferenceService.
-fn service_name(card: &str) -> String {
+pub(crate) fn service_name(card: &str) -> String {
     let s: String = card
         .to_ascii_lowercase()
         .chars()
@@ -78,6 +78,8 @@ pub fn files(
         .gpu(&plan.gpu)
         .map(|g| g.resource.clone())
         .unwrap_or_else(|| "nvidia.com/gpu".into());
+    // AMD GPUs run vLLM's ROCm build, NVIDIA ones its CUDA build.
+    let amd = resource.starts_with("amd.com/");
     let mut out = Vec::new();
     out.push((
         PathBuf::from("manifests/namespace.yaml"),
@@ -86,7 +88,9 @@ pub fn files(
     out.push((
         PathBuf::from("manifests/serving-runtime.yaml"),
         format!(
-            "# vLLM; each InferenceService carries its own engine arguments.\napiVersion: serving.kserve.io/v1alpha1\nkind: ServingRuntime\nmetadata:\n  name: vllm-runtime\n  namespace: {NAMESPACE}\nspec:\n  supportedModelFormats:\n    - name: vLLM\n      autoSelect: true\n  containers:\n    - name: kserve-container\n      image: quay.io/modh/vllm:rhoai-3.0-cuda\n      args: [\"--port=8080\", \"--model=/mnt/models\", \"--served-model-name={{{{.Name}}}}\"]\n"
+            "# vLLM ({build} build); each InferenceService carries its own engine arguments.\napiVersion: serving.kserve.io/v1alpha1\nkind: ServingRuntime\nmetadata:\n  name: vllm-runtime\n  namespace: {NAMESPACE}\nspec:\n  supportedModelFormats:\n    - name: vLLM\n      autoSelect: true\n  containers:\n    - name: kserve-container\n      image: {image}\n      args: [\"--port=8080\", \"--model=/mnt/models\", \"--served-model-name={{{{.Name}}}}\"]\n",
+            build = if amd { "ROCm" } else { "CUDA" },
+            image = if amd { "quay.io/modh/vllm:rhoai-3.0-rocm" } else { "quay.io/modh/vllm:rhoai-3.0-cuda" },
         ),
     ));
     let mut cpu_total = 0.0;
@@ -97,8 +101,9 @@ pub fn files(
     let mut isvcs = String::new();
     for pl in &plan.placements {
         let v = &pl.sized.variant;
-        let m = ask.models.iter().find(|m| m.card == pl.model);
-        let svc = service_name(&pl.model);
+        let m = ask.models.iter().find(|m| m.service == pl.service);
+        // A service named in a scenario keeps its name; one asked by flags is named after its model.
+        let svc = service_name(pl.service.rsplit('/').next().unwrap_or(&pl.service));
         let tp = v.tensor_parallel as f64;
         // Three quarters of the instance's CPU and memory per GPU: room for the system's
         // reservations and the node's daemons.
@@ -180,7 +185,7 @@ pub fn files(
     out.push((
         PathBuf::from("scenario.yaml"),
         format!(
-            "# {name}: {nodes} × {inst}, {money}/month on demand ({hours} h). Written by `gpuaas-sim recommend`;\n# traffic starts once every replica is Ready and is held for {hold}.\napiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata:\n  name: {name}\nspec:\n  duration: {duration}\n  seed: {seed}\n  include: [manifests/]\n  nodePools:\n    - {{name: gpu, instanceType: {inst}, count: {nodes}}}\n  traffic:\n{traffic}  slo: {{{slo}}}\n  expect:\n{expect}",
+            "# {name}: {nodes} × {inst}, {money}/month on demand ({hours} h). {WRITTEN_BY}\n# traffic starts once every replica is Ready and is held for {hold}.\napiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata:\n  name: {name}\nspec:\n  duration: {duration}\n  seed: {seed}\n  include: [manifests/]\n  nodePools:\n    - {{name: gpu, instanceType: {inst}, count: {nodes}}}\n  traffic:\n{traffic}  slo: {{{slo}}}\n  expect:\n{expect}",
             nodes = plan.nodes,
             inst = plan.instance_type,
             money = super::recommend::money(plan.monthly_usd),
@@ -192,6 +197,30 @@ pub fn files(
         ),
     ));
     out
+}
+
+/// The first line of every scenario.yaml this module writes ends so.
+const WRITTEN_BY: &str = "Written by `gpuaas-sim recommend`;";
+
+/// Removes the `plan-*` folders an earlier `recommend --out` wrote into `dir` (recognized by
+/// their scenario.yaml's first line); nothing else is touched.
+pub fn remove_previous(dir: &Path) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let named = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("plan-"));
+        let ours = std::fs::read_to_string(path.join("scenario.yaml"))
+            .is_ok_and(|t| t.lines().next().is_some_and(|l| l.ends_with(WRITTEN_BY)));
+        if named && ours {
+            std::fs::remove_dir_all(&path)?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes the files under `dir`.

@@ -190,6 +190,7 @@ impl Setting {
                             &format!("`.{k}`"),
                         ));
                     }
+                    self.may_add(node, k, *col, last, &trail)?;
                     node = child(node, k);
                     trail_push_key(&mut trail, k);
                 }
@@ -213,6 +214,7 @@ impl Setting {
                 }
                 Step::Select(sel) => {
                     if matches!(node.value, Value::Map(_) | Value::Null) {
+                        self.may_add(node, sel, *col, last, &trail)?;
                         node = child(node, sel);
                         trail.push_str(&format!("[{sel}]"));
                         continue;
@@ -236,6 +238,25 @@ impl Setting {
                                 format!("the flag `{sel}` is a value, not a mapping"),
                             )
                             .hint("end the path at the flag: …args[--max-num-seqs]=64,128"));
+                        }
+                        let flags: Vec<String> = items
+                            .iter()
+                            .filter_map(|n| n.as_str().ok())
+                            .filter(|t| t.starts_with("--"))
+                            .map(|t| t.split('=').next().unwrap_or(t).to_string())
+                            .collect();
+                        if !flags.iter().any(|f| f == sel) {
+                            if let Some(close) = typo_of(sel, flags.iter().map(String::as_str)) {
+                                return Err(error(
+                                    self.index,
+                                    *col,
+                                    &self.text,
+                                    format!("`{sel}` is not among the arguments ({here}), but `{close}` is"),
+                                )
+                                .hint(format!(
+                                    "write [{close}]; a flag the list lacks is added, so a misspelt one would be too"
+                                )));
+                            }
                         }
                         set_flag(items, sel, value, &here);
                         return Ok(());
@@ -277,6 +298,42 @@ impl Setting {
         Ok(())
     }
 
+    /// A key the mapping lacks may be added only at the end of the path, and not when it
+    /// looks like a misspelling of a key the mapping has.
+    fn may_add(&self, node: &Node, key: &str, col: usize, last: bool, trail: &str) -> Result<(), InputError> {
+        let keys: Vec<&str> = match &node.value {
+            Value::Map(entries) => entries.iter().filter_map(|(k, _)| k.as_str().ok()).collect(),
+            _ => Vec::new(),
+        };
+        if keys.contains(&key) {
+            return Ok(());
+        }
+        let listed = if keys.is_empty() {
+            "it has no keys".to_string()
+        } else {
+            format!("keys there: {}", keys.join(", "))
+        };
+        if let Some(close) = typo_of(key, keys.iter().copied()) {
+            return Err(error(
+                self.index,
+                col,
+                &self.text,
+                format!("no `{key}` in {} ({}), but `{close}`", shown(trail), node.loc),
+            )
+            .hint(format!("write `{close}`; {listed}")));
+        }
+        if !last {
+            return Err(error(
+                self.index,
+                col,
+                &self.text,
+                format!("no `{key}` in {} ({})", shown(trail), node.loc),
+            )
+            .hint(format!("{listed}; only the last key of a path is added when missing")));
+        }
+        Ok(())
+    }
+
     fn not_a(&self, col: &usize, trail: &str, kind: &str, loc: &Loc, want: &str, step: &str) -> InputError {
         error(
             self.index,
@@ -286,6 +343,17 @@ impl Setting {
         )
         .hint(format!("{step} needs {want} here"))
     }
+}
+
+/// An existing name within two edits of `wanted` (and not equal to it): a likely typo.
+fn typo_of<'a>(wanted: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .filter(|k| *k != wanted)
+        .map(|k| (crate::manifest::error::edit_distance(wanted, k), k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 fn shown(trail: &str) -> String {
@@ -620,6 +688,26 @@ mod tests {
             ),
             ("InferenceService/lama:spec.x=1", "--set:1:1", "did you mean `llama`"),
             ("a b/c/d/e:x=1", "--set:1:1", "does not name an object"),
+            (
+                "nodePools[h100].cont=1",
+                "--set:1:17",
+                "no `cont` in `nodePools[h100]` (s.yaml:6:7), but `count`",
+            ),
+            (
+                "InferenceService/llama:spec.predictor.modl.args[--x]=1",
+                "--set:1:39",
+                "no `modl` in `spec.predictor` (s.yaml:5:10), but `model`",
+            ),
+            (
+                "InferenceService/llama:spec.predictor.foo.args[--x]=1",
+                "--set:1:39",
+                "only the last key of a path is added",
+            ),
+            (
+                "InferenceService/llama:spec.predictor.model.args[--max-num-seq]=1",
+                "--set:1:49",
+                "but `--max-num-seqs` is",
+            ),
         ];
         for (setting, loc, part) in cases {
             let e = set(setting, "1").expect_err(setting);

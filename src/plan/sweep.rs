@@ -49,7 +49,7 @@ impl Shard {
         let index: usize = i.trim().parse().map_err(|_| format!("`{i}` is not a whole number"))?;
         let count: usize = n.trim().parse().map_err(|_| format!("`{n}` is not a whole number"))?;
         if count == 0 || index >= count {
-            return Err(format!("shard {index}/{count}: the index runs from 0 to N-1"));
+            return Err(format!("{index}/{count}: I runs from 0 to N-1, and N is at least 1"));
         }
         Ok(Shard { index, count })
     }
@@ -118,7 +118,14 @@ pub fn prepare(grid: &Grid) -> Result<Vec<PreparedPoint>, InputErrors> {
             }
         }
         let values = values_of(&grid.settings, index);
-        match prepare_point(grid, &values) {
+        match prepare_point(grid, &values).and_then(|runs| {
+            // `--capacity` must name a service with traffic at every point.
+            if let (Some(c), Some(first)) = (&grid.capacity, runs.first()) {
+                super::capacity::service_key(first, c.service.as_deref())
+                    .map_err(|e| InputErrors(vec![InputError::at(Loc::file("--capacity"), e)]))?;
+            }
+            Ok(runs)
+        }) {
             Ok(runs) => out.push(PreparedPoint { index, values, runs }),
             Err(e) => {
                 let with: Vec<String> = grid
@@ -129,7 +136,7 @@ pub fn prepare(grid: &Grid) -> Result<Vec<PreparedPoint>, InputErrors> {
                     .collect();
                 for mut err in e.0 {
                     // A path that leads nowhere does so at every point: say it once, as is.
-                    if err.loc.file.as_ref() != "--set" {
+                    if !matches!(err.loc.file.as_ref(), "--set" | "--capacity") {
                         err.message = format!("{} (with {})", err.message, with.join(", "));
                     }
                     if !errors.contains(&err) {
@@ -400,10 +407,24 @@ pub(crate) fn metrics(r: &Report) -> Vec<(String, f64)> {
     m
 }
 
-/// Points on the cost / worst-TTFT-p95 frontier, cheapest first; ties broken by index.
+/// A point whose runs leave more than this share of some model's requests failed or still
+/// queued at the end is not serving its traffic: its latency percentiles describe only the
+/// lucky requests, so it does not compete on the front.
+pub const MAX_UNSERVED: f64 = 0.01;
+
+/// Whether a point serves its traffic (see `MAX_UNSERVED`).
+pub fn serves(p: &PointResult) -> bool {
+    p.metrics
+        .get("worst_unserved_fraction")
+        .is_none_or(|e| e.mean <= MAX_UNSERVED)
+}
+
+/// Points on the cost / worst-TTFT-p95 frontier among those that serve their traffic,
+/// cheapest first; ties broken by index.
 pub(crate) fn pareto(points: &[PointResult]) -> Vec<usize> {
     let mut cands: Vec<(f64, f64, usize)> = points
         .iter()
+        .filter(|p| serves(p))
         .filter_map(|p| {
             let c = p.metrics.get("cost_per_month_usd")?.mean;
             let l = p.metrics.get("worst_ttft_p95_ms")?.mean;
@@ -541,5 +562,18 @@ mod tests {
             point(5, 100.0, 900.0), // ties 0: the first index stays
         ];
         assert_eq!(pareto(&points), vec![0, 1, 3]);
+        // Cheapest and fastest, but leaving half its requests unserved: not on the front.
+        let mut broken = point(6, 10.0, 10.0);
+        broken.metrics.insert(
+            "worst_unserved_fraction".into(),
+            Estimate {
+                mean: 0.5,
+                ci95: None,
+                n: 1,
+            },
+        );
+        let mut with_broken = points.clone();
+        with_broken.push(broken);
+        assert_eq!(pareto(&with_broken), vec![0, 1, 3]);
     }
 }

@@ -268,7 +268,23 @@ fn decode_include(spec: &Node, base: &Path) -> Result<Vec<PathBuf>, InputError> 
     Ok(include)
 }
 
+/// The fields a node pool may have.
+const POOL_KEYS: &[&str] = &["name", "instanceType", "count", "labels", "taints"];
+
 fn decode_pool(p: &Node) -> Result<NodePool, InputError> {
+    for (k, _) in p.entries()? {
+        let key = k.as_str()?;
+        if !POOL_KEYS.contains(&key) {
+            return Err(InputError::at(
+                k.loc.clone(),
+                format!(
+                    "unknown node pool field `{key}`{}",
+                    did_you_mean(key, POOL_KEYS.iter().copied())
+                ),
+            )
+            .hint(format!("a node pool has {}", POOL_KEYS.join(", "))));
+        }
+    }
     let count = match p.get("count") {
         Some(c) => {
             let v = c.as_i64()?;
