@@ -443,7 +443,7 @@ pub fn rate(r: f64) -> String {
         format!("{r:.2} req/s")
     } else {
         // A few an hour: three significant digits, and per hour beside.
-        format!("{r:.3e} req/s ({:.1}/h)", r * 3600.0)
+        format!("{r:.4} req/s ({:.0}/h)", r * 3600.0)
     }
 }
 

@@ -679,7 +679,11 @@ pub fn render(r: &Recommendation, top: usize) -> String {
             // vLLM's first sentence names the error, its second the figures behind it.
             let why = match x.why.split_once("CUDA out of memory. ") {
                 Some((_, rest)) => format!("does not fit memory: {}", rest.split(". ").next().unwrap_or(rest)),
-                None => x.why.chars().take(200).collect(),
+                // The sentence that says what is wrong, not vLLM's advice after it.
+                None => match x.why.find(". Based on").or_else(|| x.why.find(". Try ")) {
+                    Some(end) => x.why[..end].to_string(),
+                    None => x.why.clone(),
+                },
             };
             s.push_str(&format!("  {} on {} × {}: {why}\n", x.card, x.tensor_parallel, x.gpu));
         }
