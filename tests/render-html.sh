@@ -57,7 +57,7 @@ for page in "${pages[@]}"; do
 done
 
 # A sweep's page (`gpuaas-sim sweep`), from the sweep example, when the binary is built.
-SIM=${GPUAAS_SIM:-target/debug/gpuaas-sim}
+SIM=${GPUAAS_SIM:-${CARGO_TARGET_DIR:-target}/debug/gpuaas-sim}
 if [ $# -eq 0 ] && [ -x "$SIM" ]; then
   "$SIM" sweep docs/sweep-example/scenario.yaml --set 'nodePools[gpu].instanceType=g6.xlarge,p5.48xlarge' \
     --set 'nodePools[gpu].count=1..3' --seeds 2 --quiet --out "$work/sweep"
