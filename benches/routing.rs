@@ -40,7 +40,10 @@ fn traffic(rate_per_s: f64) -> TrafficSpec {
         },
         start_s: 0.0,
         stop_s: None,
-        prefix: Some(PrefixSharing { groups: 64, tokens: 200 }),
+        prefix: Some(PrefixSharing {
+            groups: 64,
+            tokens: 200,
+        }),
     }
 }
 
