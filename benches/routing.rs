@@ -100,7 +100,7 @@ fn run(replicas: usize, hours: f64, router: RouterPolicy) -> u64 {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("routing");
     g.sample_size(10)
-        .measurement_time(Duration::from_secs(20))
+        .measurement_time(Duration::from_secs(5))
         .warm_up_time(Duration::from_secs(1));
     for (replicas, hours) in SIZES {
         for router in ROUTERS {
