@@ -6,7 +6,7 @@
 use super::exporter::{ReplicaScrape, VllmCounters};
 use super::metrics::{ModelMetrics, SloTerm};
 use super::replica::{Fidelity, Limits, Outcome, Replica, Request, Sink};
-use super::router::{Candidate, Router, RouterPolicy};
+use super::router::{Router, RouterPolicy};
 use super::steptime::StepCost;
 use super::timers::Timers;
 use crate::engine::kernel::EventQueue;
@@ -195,7 +195,6 @@ struct Loop<'a> {
     router: Router,
     metrics: ModelMetrics,
     next_id: u64,
-    candidates: Vec<Candidate>,
     /// Each replica's waiting queue length when last seen, and their sum.
     waiting: Vec<u32>,
     waiting_sum: u64,
@@ -354,13 +353,18 @@ impl Loop<'_> {
                 self.engine_since[i] = Some(now);
                 let at = self.accepting.partition_point(|&x| x < i);
                 self.accepting.insert(at, i);
+                self.router.add(i, self.load[i]);
                 for (req, _) in std::mem::take(&mut self.pending) {
                     self.route(req, now);
                 }
             }
-            Lifecycle::Stop(i) => self.accepting.retain(|&x| x != i),
+            Lifecycle::Stop(i) => {
+                self.accepting.retain(|&x| x != i);
+                self.router.remove(i);
+            }
             Lifecycle::Gone(i) => {
                 self.accepting.retain(|&x| x != i);
+                self.router.remove(i);
                 self.fail_all(i, now, REPLICA_TERMINATED);
             }
             Lifecycle::Dead(i) => {
@@ -389,6 +393,9 @@ impl Loop<'_> {
             None => (None, 0),
         };
         self.timers.set(i, next);
+        // Every change of a replica's load (a request routed, steps finishing some, all
+        // failed at once) ends here.
+        self.router.set_load(i, self.load[i]);
         self.waiting_sum = self.waiting_sum + waiting as u64 - self.waiting[i] as u64;
         self.waiting[i] = waiting;
         self.note_waiting();
@@ -418,18 +425,7 @@ impl Loop<'_> {
             }
             return;
         }
-        let i = if self.router.needs_load() {
-            self.candidates.clear();
-            for &i in &self.accepting {
-                self.candidates.push(Candidate {
-                    replica: i,
-                    outstanding: self.load[i] as usize,
-                });
-            }
-            self.router.pick(&self.candidates, req.prefix.map(|p| p.0))
-        } else {
-            self.accepting[self.router.pick_index(self.accepting.len())]
-        };
+        let i = self.router.pick(&self.accepting, req.prefix.map(|p| p.0));
         if self.dead[i] {
             self.fail(now, REPLICA_UNREACHABLE);
             return;
@@ -564,7 +560,6 @@ impl<'a> ServiceRun<'a> {
             }),
             metrics: ModelMetrics::new(spec.window_s, spec.slo.clone()),
             next_id: 0,
-            candidates: Vec::new(),
             waiting: Vec::new(),
             waiting_sum: 0,
             now: 0.0,
