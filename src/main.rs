@@ -194,7 +194,8 @@ struct RecommendArgs {
     /// traffic (each stream at its peak rate) instead; its node pools are not used.
     #[arg(long, conflicts_with_all = ["models", "rate", "prompt_tokens", "output_tokens"])]
     scenario: Option<PathBuf>,
-    /// Total request rate, split evenly among the models given without a rate (`20/s`, `1200/m`).
+    /// The total request rate (`20/s`, `1200/m`): the models without a rate of their own share
+    /// evenly what those with one leave.
     #[arg(long)]
     rate: Option<String>,
     /// Prompt tokens per request: `1500`, or `lognormal:MEAN:SD`, or `uniform:MIN:MAX`.
