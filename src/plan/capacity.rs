@@ -373,7 +373,9 @@ pub fn probe_of(done: &crate::Completed, opts: &ProbeOptions) -> Result<(String,
     } else {
         opts.slo.clone()
     };
-    let first = chosen[0];
+    let Some(first) = chosen.first().copied() else {
+        return Err(format!("{}/{} has no replica to measure", key.0, key.1));
+    };
     let description = format!(
         "{} replica(s) of {}, each on {} × {} (tensor parallel {}); vLLM max-num-seqs {}, max-model-len {}, KV cache {} tokens per replica; router {}",
         replicas.len(),

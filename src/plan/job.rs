@@ -11,25 +11,11 @@ use std::path::{Component, Path, PathBuf};
 /// etcd's limit on one object, which a ConfigMap's data must stay under.
 const CONFIGMAP_MAX_BYTES: usize = 1024 * 1024;
 
-fn quote(s: &str) -> String {
-    // A JSON string is a valid YAML double-quoted scalar.
-    serde_json::Value::String(s.to_string()).to_string()
-}
+use super::yaml_quote as quote;
 
-/// A name Kubernetes accepts (RFC 1123 label, 63 characters at most).
+/// The Job's name: a Kubernetes name of at most 40 characters, leaving room for suffixes.
 fn dns_label(s: &str) -> String {
-    let mut out: String = s
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    out.truncate(40);
-    let out = out.trim_matches('-').to_string();
-    if out.is_empty() {
-        "sweep".into()
-    } else {
-        out
-    }
+    super::dns_label(s, 40, "sweep")
 }
 
 /// The files a run of the scenario reads: the documents loaded, the traces its traffic

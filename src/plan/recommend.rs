@@ -146,16 +146,6 @@ pub struct Recommendation {
 
 /// The cards of the same model: the asked one first, then its other precisions.
 pub fn family<'c>(catalog: &'c Catalog, card: &ModelCard) -> Vec<&'c ModelCard> {
-    let stem = |n: &str| {
-        let mut s = n.to_string();
-        for suffix in ["-bf16", "-fp8-dynamic", "-fp8", "-w4a16", "-w8a8", "-int4", "-mxfp4"] {
-            if let Some(x) = s.strip_suffix(suffix) {
-                s = x.to_string();
-                break;
-            }
-        }
-        s
-    };
     let want = stem(&card.name);
     let mut out: Vec<&ModelCard> = catalog.models.iter().filter(|c| c.name == card.name).collect();
     out.extend(

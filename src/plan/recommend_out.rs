@@ -10,20 +10,11 @@ use std::path::{Path, PathBuf};
 const NAMESPACE: &str = "serving";
 const LOCAL_QUEUE: &str = "serving-queue";
 
-fn q(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
-}
+use super::yaml_quote as q;
 
 /// A DNS-1123 name for a model's InferenceService.
 pub(crate) fn service_name(card: &str) -> String {
-    let s: String = card
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let mut s = s.trim_matches('-').to_string();
-    s.truncate(45);
-    s.trim_end_matches('-').to_string()
+    super::dns_label(card, 45, "model")
 }
 
 fn lengths(d: &LengthDist) -> String {

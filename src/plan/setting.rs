@@ -392,14 +392,16 @@ fn item_name(n: &Node) -> Option<String> {
     }
 }
 
-/// The value under `key`, added (null) when missing; a null node becomes a mapping.
+/// The value under `key`, added (null) when missing. Callers have checked that `node` is a
+/// mapping or null; anything else is replaced by a mapping, so a wrong call cannot panic.
 fn child<'n>(node: &'n mut Node, key: &str) -> &'n mut Node {
     let loc = node.loc.clone();
-    if node.is_null() {
+    if !matches!(node.value, Value::Map(_)) {
         node.value = Value::Map(Vec::new());
     }
     let Value::Map(entries) = &mut node.value else {
-        unreachable!("callers check for a mapping or null")
+        // Cannot happen: the value was made a mapping just above.
+        unreachable!("a mapping was just put here")
     };
     let pos = entries
         .iter()

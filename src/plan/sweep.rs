@@ -166,8 +166,9 @@ pub fn points_total(settings: &[Setting]) -> usize {
 fn values_of(settings: &[Setting], mut index: usize) -> Vec<String> {
     let mut values = vec![String::new(); settings.len()];
     for (i, s) in settings.iter().enumerate().rev() {
-        let n = s.values.len();
-        values[i] = s.values[index % n].clone();
+        // `Setting::parse` refuses an empty value list, so n ≥ 1.
+        let n = s.values.len().max(1);
+        values[i] = s.values.get(index % n).cloned().unwrap_or_default();
         index /= n;
     }
     values
@@ -474,7 +475,8 @@ pub fn merge(mut shards: Vec<(String, SweepResult)>) -> Result<SweepResult, Stri
                 "{name}: a shard of another sweep than {first_name} (scenario, inputs, settings or seeds differ)"
             ));
         }
-        let Some(sh) = s.shard.filter(|sh| sh.count == count) else {
+        // Read from a file: an index past the count is a foreign or edited file, not a panic.
+        let Some(sh) = s.shard.filter(|sh| sh.count == count && sh.index < count) else {
             return Err(format!("{name}: not a shard of {count} (as {first_name} is)"));
         };
         if let Some(other) = &seen[sh.index] {
@@ -549,6 +551,24 @@ mod tests {
             .into_iter()
             .collect(),
         }
+    }
+
+    #[test]
+    fn a_shard_index_past_its_count_is_refused_not_a_panic() {
+        let shard = |index| SweepResult {
+            schema: SCHEMA.into(),
+            scenario: "s".into(),
+            inputs_sha1: "x".into(),
+            settings: vec![],
+            seeds: vec![1],
+            points_total: 2,
+            shard: Some(Shard { index, count: 2 }),
+            points: vec![],
+            pareto: vec![],
+        };
+        let e = merge(vec![("a".into(), shard(0)), ("b".into(), shard(5))]).unwrap_err();
+        assert!(e.contains("b: not a shard of 2"), "{e}");
+        assert!(merge(vec![("a".into(), shard(0)), ("b".into(), shard(1))]).is_ok());
     }
 
     #[test]

@@ -231,6 +231,8 @@ impl Router {
         debug_assert!(!accepting.is_empty());
         let n = accepting.len();
         match self.policy {
+            // Indexing below n: the caller never picks among no replicas (it holds the
+            // request until one is ready).
             RouterPolicy::Random => accepting[self.rng.random_range(0..n)],
             RouterPolicy::RoundRobin => {
                 self.turn = self.turn.wrapping_add(1);
@@ -243,7 +245,9 @@ impl Router {
                 };
                 let preferred = self.preferred(g, accepting);
                 let load = self.loads.get(preferred) as u64;
-                let lightest = self.loads.min().expect("non-empty") as u64;
+                // Every accepting replica is in the tree, so it has a minimum; were it empty,
+                // 0 keeps the preferred replica.
+                let lightest = self.loads.min().unwrap_or(0) as u64;
                 // Keep the cache hit unless the replica carries twice the lightest load
                 // (and at least four more requests).
                 if load <= lightest + lightest.max(4) {
@@ -266,7 +270,10 @@ impl Router {
             self.preferred_sparse.entry(g).or_insert(NONE)
         };
         if *slot == NONE {
-            *slot = *accepting.iter().max_by_key(|&&r| rank(g, r)).expect("non-empty") as u32;
+            // `accepting` is not empty (the caller holds requests while it is); its first
+            // replica stands in were it ever to be.
+            let best = accepting.iter().max_by_key(|&&r| rank(g, r)).or(accepting.first());
+            *slot = best.map_or(0, |&r| r as u32);
         }
         *slot as usize
     }
@@ -278,12 +285,17 @@ impl Router {
     fn least(&mut self, accepting: &[usize]) -> usize {
         let n = accepting.len();
         self.turn = self.turn.wrapping_add(1);
-        let start = accepting[self.turn % n];
-        let lightest = self.loads.min().expect("non-empty");
+        // `accepting` is not empty (see `pick`), so `turn % n` indexes it; the tree holds
+        // every accepting replica, so its lightest is found from `start` or from 0. The
+        // fallbacks only keep a broken invariant from panicking.
+        let start = accepting[self.turn % n.max(1)];
+        let Some(lightest) = self.loads.min() else {
+            return start;
+        };
         self.loads
             .first_at_most(start, lightest)
             .or_else(|| self.loads.first_at_most(0, lightest))
-            .expect("the lightest replica is somewhere")
+            .unwrap_or(start)
     }
 }
 
