@@ -44,7 +44,7 @@ pub(super) fn write(store: &mut Store, write: FaultWrite) -> Vec<Change> {
             Vec::new()
         }
         FaultWrite::KubeletDown { node, fault } => match store.nodes.get_mut(&node) {
-            Some(n) if n.kubelet_up => {
+            Some(mut n) if n.kubelet_up => {
                 n.kubelet_up = false;
                 n.down_cause = Some(fault);
                 vec![Change::NodeHeartbeat { node, up: false }]
@@ -52,7 +52,7 @@ pub(super) fn write(store: &mut Store, write: FaultWrite) -> Vec<Change> {
             _ => Vec::new(),
         },
         FaultWrite::KubeletUp { node } => match store.nodes.get_mut(&node) {
-            Some(n) if !n.kubelet_up && n.instance_running => {
+            Some(mut n) if !n.kubelet_up && n.instance_running => {
                 n.kubelet_up = true;
                 n.down_cause = None;
                 vec![Change::NodeHeartbeat { node, up: true }]
@@ -74,7 +74,7 @@ pub(super) fn write(store: &mut Store, write: FaultWrite) -> Vec<Change> {
 
 fn instance_gone(store: &mut Store, node: &str, fault: FaultId) -> Vec<Change> {
     let now = store.now;
-    let Some(n) = store.nodes.get_mut(node) else {
+    let Some(mut n) = store.nodes.get_mut(node) else {
         return Vec::new();
     };
     if !n.instance_running {
@@ -85,6 +85,7 @@ fn instance_gone(store: &mut Store, node: &str, fault: FaultId) -> Vec<Change> {
     n.kubelet_up = false;
     n.down_cause = Some(fault);
     let pods: Vec<PodId> = n.pods.iter().copied().collect();
+    drop(n);
     for p in &pods {
         if let Some(p) = store.pods.get_mut(*p) {
             p.dead_since.get_or_insert(now);
@@ -105,7 +106,7 @@ fn instance_gone(store: &mut Store, node: &str, fault: FaultId) -> Vec<Change> {
 /// devices lowest first in binding order, so the pods holding them are the last bound
 /// that still fit below the node's GPU count.
 fn gpus_fail(store: &mut Store, node: &str, gpus: u32, xid: u32, fault: FaultId) -> Vec<Change> {
-    let Some(n) = store.nodes.get_mut(node) else {
+    let Some(mut n) = store.nodes.get_mut(node) else {
         return Vec::new();
     };
     let healthy = n.gpu_capacity().max(0) as u32;
@@ -127,6 +128,7 @@ fn gpus_fail(store: &mut Store, node: &str, gpus: u32, xid: u32, fault: FaultId)
         .filter(|p| p.deletion.is_none() && p.requests.gpus() > 0)
         .map(|p| (p.scheduled_at.unwrap_or_default(), p.uid))
         .collect();
+    drop(n);
     bound.sort();
     let mut next_device = 0u32;
     let mut victims = Vec::new();

@@ -9,7 +9,7 @@ use crate::store::{DepartedNode, NodeReady, Store};
 
 pub(super) fn write(store: &mut Store, name: &str, write: NodeWrite) -> Vec<Change> {
     let now = store.now;
-    let Some(node) = store.nodes.get_mut(name) else {
+    let Some(mut node) = store.nodes.get_mut(name) else {
         return Vec::new();
     };
     let obj = format!("Node {name}");
@@ -19,6 +19,7 @@ pub(super) fn write(store: &mut Store, name: &str, write: NodeWrite) -> Vec<Chan
                 return Vec::new();
             }
             node.ready = ready;
+            drop(node);
             let status = match ready {
                 NodeReady::True => "NodeReady",
                 NodeReady::Unknown => "NodeNotReady",
@@ -48,6 +49,7 @@ pub(super) fn write(store: &mut Store, name: &str, write: NodeWrite) -> Vec<Chan
             vec![Change::Node, Change::NodeTainted { node: name.to_string() }]
         }
         NodeWrite::Delete { message } => {
+            drop(node);
             let Some(mut node) = store.nodes.remove(name) else {
                 return Vec::new();
             };

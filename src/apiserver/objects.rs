@@ -36,21 +36,17 @@ pub(super) fn apply(
         }
         Object::Node(mut n) => {
             store.catalog.complete_node(&mut n);
-            match store.nodes.get_mut(&n.meta.name) {
+            if !store.nodes.contains_key(&n.meta.name) {
+                store.nodes.insert(Node::from_object(n, now));
+            } else if let Some(mut existing) = store.nodes.get_mut(&n.meta.name) {
                 // An apply changes the node's spec and labels; its pods and accounting stay.
-                Some(existing) => {
-                    existing.account(now);
-                    existing.labels = n.meta.labels;
-                    existing.annotations = n.meta.annotations;
-                    existing.taints = n.taints;
-                    existing.unschedulable = n.unschedulable;
-                    existing.allocatable = n.allocatable;
-                    existing.instance_type = n.instance_type;
-                }
-                None => {
-                    let node = Node::from_object(n, now);
-                    store.nodes.insert(node.name.clone(), node);
-                }
+                existing.account(now);
+                existing.labels = n.meta.labels;
+                existing.annotations = n.meta.annotations;
+                existing.taints = n.taints;
+                existing.unschedulable = n.unschedulable;
+                existing.allocatable = n.allocatable;
+                existing.instance_type = n.instance_type;
             }
             vec![Change::Node]
         }
@@ -260,9 +256,10 @@ pub(super) fn set_metadata(
             vec![Change::InferenceService(key)]
         }
         MetadataTarget::Node(name) => {
-            let Some(n) = store.nodes.get_mut(&name) else {
+            let Some(mut n) = store.nodes.get_mut(&name) else {
                 return Vec::new();
             };
+            let n = &mut *n;
             pick(&mut n.labels, &mut n.annotations);
             match field {
                 MetadataField::Labels => vec![Change::Node],
@@ -274,7 +271,7 @@ pub(super) fn set_metadata(
 
 pub(super) fn cordon(store: &mut Store, node: &str, unschedulable: bool) -> Vec<Change> {
     match store.nodes.get_mut(node) {
-        Some(n) => {
+        Some(mut n) => {
             n.unschedulable = unschedulable;
             vec![Change::Cordon { unschedulable }]
         }

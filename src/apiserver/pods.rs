@@ -180,7 +180,7 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             p.memory = plan.memory;
             p.crash.failure = plan.failure;
             p.crash.restart_from = plan.restart_from;
-            if let Some(n) = p.node.clone().and_then(|n| store.nodes.get_mut(&n)) {
+            if let Some(mut n) = p.node.clone().and_then(|n| store.nodes.get_mut(&n)) {
                 n.image_cache.extend(images);
             }
             Vec::new()
@@ -305,12 +305,13 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
 
 fn bind(store: &mut Store, id: PodId, node_name: &str) -> Vec<Change> {
     let now = store.now;
-    let (Some(node), Some(pod)) = (store.nodes.get_mut(node_name), store.pods.get_mut(id)) else {
+    let (Some(mut node), Some(pod)) = (store.nodes.get_mut(node_name), store.pods.get_mut(id)) else {
         return Vec::new();
     };
     node.account(now);
     node.requested.add(&pod.requests);
     node.pods.insert(id);
+    drop(node);
     pod.node = Some(node_name.to_string());
     pod.scheduled_at = Some(now);
     pod.unschedulable = None;
@@ -318,7 +319,8 @@ fn bind(store: &mut Store, id: PodId, node_name: &str) -> Vec<Change> {
     let message = format!("Successfully assigned {}/{} to {node_name}", pod.namespace, pod.name);
     // Only a binding raises the GPUs allocated, so the peak is found here.
     if pod.requests.gpus() > 0 {
-        let now_held = crate::store::GpuAllocationPeak::of(store.nodes.values(), now);
+        let now_held = store.nodes.gpus_at(now);
+        debug_assert_eq!(now_held, crate::store::GpuAllocationPeak::of(store.nodes.values(), now));
         if now_held.exceeds(store.gpu_allocation_peak.as_ref()) {
             store.gpu_allocation_peak = Some(now_held);
         }
@@ -363,7 +365,7 @@ fn remove(store: &mut Store, id: PodId) -> Vec<Change> {
     let Some(p) = store.pods.remove(id) else {
         return Vec::new();
     };
-    if let Some(n) = p.node.as_ref().and_then(|n| store.nodes.get_mut(n)) {
+    if let Some(mut n) = p.node.as_ref().and_then(|n| store.nodes.get_mut(n)) {
         n.account(now);
         n.requested.sub(&p.requests);
         n.pods.remove(&id);

@@ -16,21 +16,28 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Why one node cannot take the pod; several `Insufficient` reasons may apply at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Filtered {
+pub(crate) enum Filtered<'n> {
     Unschedulable,
-    Taint(String, String),
+    Taint(&'n Taint),
     Affinity,
-    Insufficient(Vec<String>),
+    /// The pod's requests the node has too little of: bit i for the i-th in name order.
+    Insufficient(u64),
     TooManyPods,
 }
 
-impl Filtered {
-    fn reasons(&self) -> Vec<String> {
+impl Filtered<'_> {
+    fn reasons(&self, requests: &ResourceList) -> Vec<String> {
         match self {
             Filtered::Unschedulable => vec!["node(s) were unschedulable".into()],
-            Filtered::Taint(k, v) => vec![format!("node(s) had untolerated taint {{{k}: {v}}}")],
+            Filtered::Taint(t) => vec![format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value)],
             Filtered::Affinity => vec!["node(s) didn't match Pod's node affinity/selector".into()],
-            Filtered::Insufficient(rs) => rs.iter().map(|r| format!("Insufficient {r}")).collect(),
+            Filtered::Insufficient(short) => requests
+                .0
+                .keys()
+                .enumerate()
+                .filter(|(i, _)| short & (1u64 << (*i).min(63)) != 0)
+                .map(|(_, r)| format!("Insufficient {r}"))
+                .collect(),
             Filtered::TooManyPods => vec!["Too many pods".into()],
         }
     }
@@ -40,21 +47,23 @@ impl Filtered {
     }
 }
 
-pub(crate) fn filter(node: &Node, pod: &Pod, requests: &ResourceList) -> Option<Filtered> {
-    // NodeUnschedulable treats a cordon as the taint node.kubernetes.io/unschedulable:NoSchedule.
-    let cordon = Taint {
-        key: "node.kubernetes.io/unschedulable".into(),
-        value: String::new(),
-        effect: TaintEffect::NoSchedule,
-    };
-    if node.unschedulable && !pod.spec.tolerations.iter().any(|t| t.tolerates(&cordon)) {
-        return Some(Filtered::Unschedulable);
+pub(crate) fn filter<'n>(node: &'n Node, pod: &Pod, requests: &ResourceList) -> Option<Filtered<'n>> {
+    if node.unschedulable {
+        // NodeUnschedulable treats a cordon as the taint node.kubernetes.io/unschedulable:NoSchedule.
+        let cordon = Taint {
+            key: "node.kubernetes.io/unschedulable".into(),
+            value: String::new(),
+            effect: TaintEffect::NoSchedule,
+        };
+        if !pod.spec.tolerations.iter().any(|t| t.tolerates(&cordon)) {
+            return Some(Filtered::Unschedulable);
+        }
     }
     if let Some(t) = node.taints.iter().find(|t| {
         matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
             && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))
     }) {
-        return Some(Filtered::Taint(t.key.clone(), t.value.clone()));
+        return Some(Filtered::Taint(t));
     }
     if !pod.spec.matches_node_selection(&node.labels) {
         return Some(Filtered::Affinity);
@@ -64,29 +73,25 @@ pub(crate) fn filter(node: &Node, pod: &Pod, requests: &ResourceList) -> Option<
     if !max_pods.is_zero() && node.pods.len() as i128 >= max_pods.value_ceil() {
         return Some(Filtered::TooManyPods);
     }
-    let mut short = Vec::new();
-    for (r, q) in &requests.0 {
+    let mut short = 0u64;
+    for (i, (r, q)) in requests.0.iter().enumerate() {
         if q.is_zero() {
             continue;
         }
         let free = node.allocatable.get(r) - node.requested.get(r);
         if *q > free {
-            short.push(r.clone());
+            short |= 1 << i.min(63);
         }
     }
-    if short.is_empty() {
-        None
-    } else {
-        Some(Filtered::Insufficient(short))
-    }
+    (short != 0).then_some(Filtered::Insufficient(short))
 }
 
 /// `FitError.Error()` with the preemption post-filter summary.
-pub(crate) fn fit_error(total: usize, filtered: &[Filtered]) -> String {
+pub(crate) fn fit_error(total: usize, filtered: &[Filtered], requests: &ResourceList) -> String {
     let mut hist: BTreeMap<String, usize> = BTreeMap::new();
     let mut pre: BTreeMap<&str, usize> = BTreeMap::new();
     for f in filtered {
-        for r in f.reasons() {
+        for r in f.reasons(requests) {
             *hist.entry(r).or_default() += 1;
         }
         let p = if f.preemption_could_help() {
@@ -151,7 +156,7 @@ fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut
     let start = if total == 0 { 0 } else { *next_start % total };
     let mut feasible = 0;
     let mut visited = 0;
-    for node in store.nodes.values().skip(start).chain(store.nodes.values().take(start)) {
+    for node in store.nodes.from_index(start) {
         if feasible >= want {
             break;
         }
@@ -183,7 +188,7 @@ fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut
         None => Action::Pod(
             pod.uid,
             PodWrite::Unschedulable {
-                message: fit_error(store.nodes.len(), &filtered),
+                message: fit_error(store.nodes.len(), &filtered, requests),
             },
         ),
     }

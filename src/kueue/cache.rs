@@ -8,10 +8,12 @@
 //! its guaranteed quota. A member may use its guaranteed quota, plus what the cohort has
 //! left, capped by its `borrowingLimit` above its nominal quota.
 
+use super::preemption::{Admitted, Candidate};
 use crate::api::kueue::{ClusterQueue, FairSharingStrategy, FlavorName};
-use crate::store::Admission;
+use crate::api::core::ResourceList;
+use crate::store::{Admission, Store, Workload, WorkloadId};
 use crate::units::Quantity;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A (flavor, resource) pair, the unit of quota (Kueue's `resources.FlavorResource`).
 /// Ordered by flavor, then resource.
@@ -47,15 +49,48 @@ pub(crate) fn usage_from<'a>(entries: impl IntoIterator<Item = ((&'a str, &'a st
     usage
 }
 
-/// The persistent cache: what the admitted Workloads of each ClusterQueue use. Kueue's
-/// event handlers keep it in step with admissions and releases; each scheduling cycle
-/// works on a `Snapshot` of it.
+/// The persistent cache: what the admitted Workloads of each ClusterQueue use, and the
+/// admitted Workloads themselves as preemption candidates (Kueue's cache keeps each
+/// ClusterQueue's workloads). Kueue's event handlers keep it in step with admissions and
+/// releases; each scheduling cycle works on a `Snapshot` of the usage.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Cache {
     pub(crate) usage: QuotaUsage,
+    /// Workloads holding quota (admitted, not finished), finished ones never among them,
+    /// so a scheduling pass costs what runs, not what ever ran.
+    pub(crate) admitted: Admitted,
+    /// Workloads written since the last pass whose candidate may have changed (admitted,
+    /// evicted, finished, requeued, a new priority): `refresh` rereads them.
+    touched: BTreeSet<WorkloadId>,
 }
 
 impl Cache {
+    /// `id` changed in the store: its candidate is reread before the next pass.
+    pub(crate) fn touch(&mut self, id: WorkloadId) {
+        self.touched.insert(id);
+    }
+
+    /// Rereads the workloads touched since the last pass.
+    pub(crate) fn refresh(&mut self, store: &Store) {
+        for id in std::mem::take(&mut self.touched) {
+            match store.workloads.get(id).and_then(Candidate::of) {
+                Some(c) => self.admitted.push(c),
+                None => {
+                    self.admitted.remove(id);
+                }
+            }
+        }
+    }
+
+    /// Whether the admitted workloads are exactly those of the store (a check for tests:
+    /// it reads every workload, so only debug builds call it).
+    pub(crate) fn admitted_consistent(&self, store: &Store) -> bool {
+        let index: Vec<&Candidate> = self.admitted.all().collect();
+        let mut from_store: Vec<Candidate> = store.workloads.values().filter_map(Candidate::of).collect();
+        from_store.sort_by(|a, b| (&a.cluster_queue, a.uid).cmp(&(&b.cluster_queue, b.uid)));
+        index.len() == from_store.len() && index.iter().zip(&from_store).all(|(a, b)| *a == b)
+    }
+
     /// Adds an admission's usage to its ClusterQueue's (quota reserved).
     pub(crate) fn reserve(&mut self, a: &Admission) {
         let used = self.usage.entry(a.cluster_queue.clone()).or_default();
@@ -83,6 +118,33 @@ impl Cache {
             .copied()
             .unwrap_or_default()
     }
+}
+
+impl Candidate {
+    /// A workload holding quota, as preemption sees it; `None` when it holds none.
+    pub(crate) fn of(w: &Workload) -> Option<Candidate> {
+        if w.finished_at.is_some() {
+            return None;
+        }
+        let a = w.admission.as_ref()?;
+        Some(Candidate {
+            uid: w.uid,
+            cluster_queue: a.cluster_queue.clone(),
+            priority: w.priority,
+            queued: w.queue_timestamp,
+            admitted: w.admitted_at.unwrap_or(w.created),
+            usage: usage_of(&a.flavors, &a.usage),
+            evicted: w.evicted_at.is_some(),
+        })
+    }
+}
+
+/// An assignment's usage per (flavor, resource): each resource's request in its flavor.
+pub(crate) fn usage_of(flavors: &BTreeMap<String, String>, requests: &ResourceList) -> Vec<(FlavorResource, Quantity)> {
+    flavors
+        .iter()
+        .map(|(r, f)| (FlavorResource::new(f.as_str(), r.as_str()), requests.get(r)))
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

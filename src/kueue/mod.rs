@@ -112,7 +112,7 @@ impl Component for Kueue {
             self.schedule = false;
             return Some(scheduler::schedule(
                 cx.store,
-                &self.cache,
+                &mut self.cache,
                 &self.config,
                 &mut self.queues,
             ));

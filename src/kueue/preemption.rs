@@ -27,15 +27,18 @@ pub(crate) struct Candidate {
 /// Admitted workloads per ClusterQueue, as Kueue's cache holds them, so that a search
 /// looks only at the queues it may take from. Each keeps a bit set of the (flavor,
 /// resource) pairs it uses, so that matching what a preemptor needs compares no strings.
+/// Within a queue they are kept by id, so iteration order does not depend on the order
+/// in which they were admitted.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Admitted {
-    by_queue: BTreeMap<String, Vec<(Candidate, u64)>>,
+    by_queue: BTreeMap<String, BTreeMap<WorkloadId, (Candidate, u64)>>,
     queue_of: HashMap<WorkloadId, String>,
     /// Bit i of a mask stands for `bits[i]`; pairs past 63 share the last bit.
     bits: Vec<FlavorResource>,
 }
 
 impl Admitted {
+    #[cfg(test)]
     pub(crate) fn new(candidates: impl IntoIterator<Item = Candidate>) -> Admitted {
         let mut a = Admitted::default();
         for c in candidates {
@@ -62,7 +65,9 @@ impl Admitted {
             .fold(0, |m, i| m | 1 << i.min(63))
     }
 
+    /// Adds `c`, replacing the candidate of the same workload if there is one.
     pub(crate) fn push(&mut self, c: Candidate) {
+        self.remove(c.uid);
         let mut mask = 0;
         for (fr, q) in &c.usage {
             if !q.is_zero() {
@@ -73,26 +78,37 @@ impl Admitted {
         self.by_queue
             .entry(c.cluster_queue.clone())
             .or_default()
-            .push((c, mask));
+            .insert(c.uid, (c, mask));
+    }
+
+    pub(crate) fn remove(&mut self, uid: WorkloadId) -> Option<Candidate> {
+        let cq = self.queue_of.remove(&uid)?;
+        let queue = self.by_queue.get_mut(&cq)?;
+        let removed = queue.remove(&uid).map(|(c, _)| c);
+        if queue.is_empty() {
+            self.by_queue.remove(&cq);
+        }
+        removed
     }
 
     /// The admitted workloads of one ClusterQueue, with their masks.
-    fn with_masks(&self, cq: &str) -> &[(Candidate, u64)] {
-        self.by_queue.get(cq).map(Vec::as_slice).unwrap_or(&[])
+    fn with_masks<'a>(&'a self, cq: &str) -> impl Iterator<Item = &'a (Candidate, u64)> + 'a {
+        self.by_queue.get(cq).into_iter().flat_map(|q| q.values())
+    }
+
+    /// Every admitted workload, by ClusterQueue name, then id.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Candidate> + '_ {
+        self.by_queue.values().flat_map(|q| q.values().map(|(c, _)| c))
     }
 
     pub(crate) fn get(&self, uid: WorkloadId) -> Option<&Candidate> {
         let cq = self.queue_of.get(&uid)?;
-        self.with_masks(cq).iter().map(|(c, _)| c).find(|c| c.uid == uid)
+        self.by_queue.get(cq)?.get(&uid).map(|(c, _)| c)
     }
 
     pub(crate) fn get_mut(&mut self, uid: WorkloadId) -> Option<&mut Candidate> {
         let cq = self.queue_of.get(&uid)?;
-        self.by_queue
-            .get_mut(cq)?
-            .iter_mut()
-            .map(|(c, _)| c)
-            .find(|c| c.uid == uid)
+        self.by_queue.get_mut(cq)?.get_mut(&uid).map(|(c, _)| c)
     }
 
     /// The candidates of `cq` that use one of the needed pairs (`WorkloadUsesResources`).
@@ -102,7 +118,6 @@ impl Admitted {
         let exact = self.bits.len() <= 63;
         let needs = (!exact).then(|| needs.clone());
         self.with_masks(cq)
-            .iter()
             .filter(move |(c, m)| m & needed != 0 && needs.as_ref().is_none_or(|n| uses_needed(c, n)))
             .map(|(c, _)| c)
     }

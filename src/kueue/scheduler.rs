@@ -6,7 +6,7 @@
 //! are requeued per queueing strategy.
 
 use super::cache::Cache;
-use super::cache::{FlavorResource, Snapshot};
+use super::cache::{usage_of, FlavorResource, Snapshot};
 use super::fairsharing::{self, Share};
 use super::flavorassigner::{assign, Assignment, Mode};
 use super::preemption::{self, Admitted, Candidate, Preemptor, Target};
@@ -41,37 +41,6 @@ impl Entry<'_> {
     }
 }
 
-fn usage_of(
-    flavors: &std::collections::BTreeMap<String, String>,
-    requests: &ResourceList,
-) -> Vec<(FlavorResource, Quantity)> {
-    flavors
-        .iter()
-        .map(|(r, f)| (FlavorResource::new(f.as_str(), r.as_str()), requests.get(r)))
-        .collect()
-}
-
-/// Admitted workloads, as preemption candidates.
-fn admitted(store: &Store) -> Admitted {
-    let candidates = store
-        .workloads
-        .values()
-        .filter(|w| w.finished_at.is_none())
-        .filter_map(|w| {
-            let a = w.admission.as_ref()?;
-            Some(Candidate {
-                uid: w.uid,
-                cluster_queue: a.cluster_queue.clone(),
-                priority: w.priority,
-                queued: w.queue_timestamp,
-                admitted: w.admitted_at.unwrap_or(w.created),
-                usage: usage_of(&a.flavors, &a.usage),
-                evicted: w.evicted_at.is_some(),
-            })
-        });
-    Admitted::new(candidates)
-}
-
 /// What became of an entry in its cycle.
 enum Processed {
     Admitted,
@@ -98,17 +67,58 @@ fn blocks_admission(config: &KueueConfig) -> bool {
 
 /// `waitForPodsReady.blockAdmission`: while an admitted Workload's pods are not all
 /// Ready, the scheduler admits nothing (Kueue's `PodsReadyForAllAdmittedWorkloads`).
-fn admission_blocked(store: &Store, config: &KueueConfig) -> bool {
+fn admission_blocked(store: &Store, admitted: &Admitted, config: &KueueConfig) -> bool {
     if !blocks_admission(config) {
         return false;
     }
-    store.workloads.values().any(|w| {
-        w.admission.is_some()
-            && w.ready_at.is_none()
-            && w.evicted_at.is_none()
-            && w.finished_at.is_none()
-            && !matches!(w.source, WorkloadSource::Snapshot { .. })
+    admitted.all().filter(|c| !c.evicted).any(|c| {
+        store
+            .workloads
+            .get(c.uid)
+            .is_some_and(|w| w.ready_at.is_none() && !matches!(w.source, WorkloadSource::Snapshot { .. }))
     })
+}
+
+/// The admitted workloads as a pass sees them: the cache's, plus what the pass admits and
+/// minus what it evicts. The pass's own changes are undone when it ends (the actions it
+/// returns make them for good, through the Workload event handlers), so the cache follows
+/// the store alone.
+struct Running<'c> {
+    admitted: &'c mut Admitted,
+    pushed: Vec<WorkloadId>,
+    evicted: Vec<WorkloadId>,
+}
+
+impl Running<'_> {
+    fn push(&mut self, c: Candidate) {
+        self.pushed.push(c.uid);
+        self.admitted.push(c);
+    }
+
+    /// Marks `uid` as being evicted; false when it already was (or is unknown).
+    fn evict(&mut self, uid: WorkloadId) -> bool {
+        match self.admitted.get_mut(uid) {
+            Some(c) if !c.evicted => {
+                c.evicted = true;
+                self.evicted.push(uid);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        for uid in self.pushed.drain(..) {
+            self.admitted.remove(uid);
+        }
+        for uid in self.evicted.drain(..) {
+            if let Some(c) = self.admitted.get_mut(uid) {
+                c.evicted = false;
+            }
+        }
+    }
 }
 
 /// Runs scheduling cycles until no ClusterQueue has an untried head.
@@ -118,8 +128,10 @@ fn admission_blocked(store: &Store, config: &KueueConfig) -> bool {
 /// cycles follow while the previous one admitted or evicted something, and after a cycle
 /// that changed nothing the pass ends with them still at the head, to be retried when
 /// something changes (their victims' quota released, a new workload).
-pub(crate) fn schedule(store: &Store, cache: &Cache, config: &KueueConfig, qm: &mut QueueManager) -> Vec<Action> {
-    if admission_blocked(store, config) {
+pub(crate) fn schedule(store: &Store, cache: &mut Cache, config: &KueueConfig, qm: &mut QueueManager) -> Vec<Action> {
+    cache.refresh(store);
+    debug_assert!(cache.admitted_consistent(store), "Kueue's cache lost step with the store");
+    if admission_blocked(store, &cache.admitted, config) {
         return Vec::new();
     }
     let mut pass = Pass {
@@ -127,7 +139,11 @@ pub(crate) fn schedule(store: &Store, cache: &Cache, config: &KueueConfig, qm: &
         qm,
         snapshot: Snapshot::new(store.cluster_queues.values(), &cache.usage)
             .with_fair_sharing(config.fair_sharing.clone()),
-        running: admitted(store),
+        running: Running {
+            admitted: &mut cache.admitted,
+            pushed: Vec::new(),
+            evicted: Vec::new(),
+        },
         actions: Vec::new(),
     };
     while let Some(cycle) = pass.cycle() {
@@ -151,7 +167,7 @@ struct Pass<'w, 'q> {
     store: &'w Store,
     qm: &'q mut QueueManager,
     snapshot: Snapshot,
-    running: Admitted,
+    running: Running<'q>,
     actions: Vec<Action>,
 }
 
@@ -290,7 +306,7 @@ impl<'w> Pass<'w, '_> {
     /// Checks the queue, assigns flavors and, when only preemption makes room, finds targets.
     fn nominate(&mut self, cq_name: String, key: QueueKey) -> Option<Entry<'w>> {
         let store: &'w Store = self.store;
-        let (qm, snapshot, running, actions) = (&mut *self.qm, &mut self.snapshot, &self.running, &mut self.actions);
+        let (qm, snapshot, running, actions) = (&mut *self.qm, &mut self.snapshot, &*self.running.admitted, &mut self.actions);
         let w = store.workloads.get(key.workload)?;
         let cq = store.cluster_queues.get(&cq_name)?;
         if cq.stopped {
@@ -432,7 +448,7 @@ impl Pass<'_, '_> {
                 .chain(e.targets.iter().map(|t| t.uid))
                 .collect::<BTreeSet<WorkloadId>>()
                 .into_iter()
-                .filter_map(|uid| self.running.get(uid).cloned())
+                .filter_map(|uid| self.running.admitted.get(uid).cloned())
                 .collect()
         };
         for v in &victims {
@@ -455,13 +471,9 @@ impl Pass<'_, '_> {
         let mut issued = 0;
         for t in &e.targets {
             cycle.preempted.insert(t.uid);
-            let Some(victim) = self.running.get_mut(t.uid) else {
-                continue;
-            };
-            if victim.evicted {
+            if !self.running.evict(t.uid) {
                 continue;
             }
-            victim.evicted = true;
             issued += 1;
             self.actions.push(Action::Workload(
                 t.uid,

@@ -87,10 +87,20 @@ pub(super) fn on_change(k: &mut Kueue, cx: &mut Cx, change: &Change) -> Vec<Acti
             Vec::new()
         }
         Change::WorkloadCreated(w) => queue_workload(k, store, *w),
-        Change::WorkloadAdmitted { id, snapshot } => admitted(k, cx, *id, *snapshot),
-        Change::WorkloadEvicted(w) => stop(k, store, *w),
-        Change::WorkloadFinished { workload, reason } => finished(k, store, workload, reason),
+        Change::WorkloadAdmitted { id, snapshot } => {
+            k.cache.touch(*id);
+            admitted(k, cx, *id, *snapshot)
+        }
+        Change::WorkloadEvicted(w) => {
+            k.cache.touch(*w);
+            stop(k, store, *w)
+        }
+        Change::WorkloadFinished { workload, reason } => {
+            k.cache.touch(workload.uid);
+            finished(k, store, workload, reason)
+        }
         Change::WorkloadRequeued { id, released } => {
+            k.cache.touch(*id);
             k.cache.release(released);
             let actions = requeue_after_backoff(k, cx, *id);
             k.requeue_cluster_queue(cx.store, &released.cluster_queue);
@@ -402,6 +412,8 @@ fn reprioritize(k: &mut Kueue, store: &Store, pod: PodId) -> Vec<Action> {
         k.queues.push(c, &moved);
     }
     k.schedule = true;
+    // Its candidate's priority changes with the write.
+    k.cache.touch(w.uid);
     vec![Action::Workload(w.uid, WorkloadWrite::Priority { priority, class })]
 }
 

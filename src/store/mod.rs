@@ -11,6 +11,7 @@ mod ids;
 mod kserve;
 mod lws;
 mod node;
+mod nodes;
 mod objects;
 mod pod;
 mod workload;
@@ -23,6 +24,7 @@ pub use ids::{DeploymentId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId,
 pub use kserve::InferenceServiceState;
 pub use lws::LeaderWorkerSet;
 pub use node::{GpuAllocationPeak, Node, NodeReady};
+pub use nodes::Nodes;
 pub use objects::{Named, Objects};
 pub use pod::{ColdStart, CrashState, Pod, StartPhase};
 pub use workload::{Admission, EvictionEvent, PodGroup, Workload, WorkloadSource, WorkloadState};
@@ -53,7 +55,7 @@ pub struct Store {
     /// shared with the scenario that prepared the run).
     pub catalog: std::sync::Arc<Catalog>,
     pub namespaces: BTreeMap<String, Labels>,
-    pub nodes: BTreeMap<String, Node>,
+    pub nodes: Nodes,
     pub flavors: BTreeMap<String, ResourceFlavor>,
     pub cluster_queues: BTreeMap<String, ClusterQueue>,
     pub local_queues: BTreeMap<ObjectKey, LocalQueue>,
@@ -93,7 +95,7 @@ impl Store {
             now: SimTime::ZERO,
             catalog: catalog.into(),
             namespaces: BTreeMap::new(),
-            nodes: BTreeMap::new(),
+            nodes: Nodes::default(),
             flavors: BTreeMap::new(),
             cluster_queues: BTreeMap::new(),
             local_queues: BTreeMap::new(),

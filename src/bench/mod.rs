@@ -10,6 +10,8 @@ use crate::manifest::objects::Object;
 use crate::Completed;
 use std::collections::BTreeMap;
 
+pub mod fleet;
+
 /// One Kueue scheduling pass, set up after a finished run and repeatable from the same
 /// state.
 pub struct KueuePass {
@@ -67,7 +69,8 @@ impl KueuePass {
     pub fn run(&self, queues: Queues) -> PassOutcome {
         let Queues(mut qm) = queues;
         let kueue = self.engine.kueue();
-        let actions = crate::kueue::scheduler::schedule(self.engine.store(), &kueue.cache, &kueue.config, &mut qm);
+        let mut cache = kueue.cache.clone();
+        let actions = crate::kueue::scheduler::schedule(self.engine.store(), &mut cache, &kueue.config, &mut qm);
         let mut out = PassOutcome {
             decisions: qm.decisions,
             ..PassOutcome::default()

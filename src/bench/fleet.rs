@@ -1,0 +1,132 @@
+//! A generated GPU fleet for measuring the cluster path at scale: `nodes` p4de.24xlarge
+//! nodes (8 A100 each), `queues` ClusterQueues sharing one cohort with the GPUs split
+//! evenly, and `jobs` batch/v1 Jobs of 1–8 GPUs running 5–35 minutes that arrive as a
+//! Poisson process over `hours`, each in its team's namespace. With the defaults the
+//! offered load is about 78% of the fleet's GPU-hours (a Job asks 4.5 GPUs × 20 min on
+//! average; 100 Jobs per node per day). Arrivals are applied a minute at a time (`oc apply
+//! -f jobs/MMMM.yaml`), so queue order within a minute is the files' order.
+//!
+//! `cargo run --release --example fleet -- --nodes 1000 --jobs 100000 --out fleet/` writes
+//! one; `benches/fleet.rs` measures it.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    pub nodes: u32,
+    pub jobs: u32,
+    pub queues: u32,
+    /// The arrival window; the run lasts an hour longer, so the last Jobs finish.
+    pub hours: u32,
+    pub seed: u64,
+}
+
+impl Fleet {
+    /// `nodes` nodes with the Jobs that load them to about 78% over a day.
+    pub fn loaded(nodes: u32) -> Fleet {
+        Fleet {
+            nodes,
+            jobs: nodes * 100,
+            queues: 10,
+            hours: 24,
+            seed: 1,
+        }
+    }
+
+    /// Writes the scenario into `dir` (created) and returns the Scenario file's path.
+    pub fn write(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        let jobs_dir = dir.join("jobs");
+        std::fs::create_dir_all(&jobs_dir)?;
+        std::fs::write(dir.join("kueue.yaml"), self.kueue())?;
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let window_s = f64::from(self.hours) * 3600.0;
+        // Poisson arrivals: exponential gaps at jobs / window.
+        let rate = f64::from(self.jobs) / window_s;
+        let mut t = 0.0;
+        let mut minutes: Vec<(u32, String)> = Vec::new();
+        for i in 0..self.jobs {
+            let u: f64 = rng.random::<f64>();
+            t += -(1.0 - u).ln() / rate;
+            // Past the window (the tail of the draw) they come in its last minute.
+            let minute = ((t / 60.0) as u32).min(self.hours * 60 - 1);
+            if minutes.last().map(|(m, _)| *m) != Some(minute) {
+                minutes.push((minute, String::new()));
+            }
+            let gpus: u32 = rng.random_range(1..=8);
+            let run_min: u32 = rng.random_range(5..=35);
+            let team = rng.random_range(0..self.queues);
+            if let Some((_, doc)) = minutes.last_mut() {
+                job(doc, i, team, gpus, run_min);
+            }
+        }
+        let mut timeline = String::new();
+        for (minute, doc) in &minutes {
+            let file = format!("jobs/{minute:04}.yaml");
+            std::fs::write(dir.join(&file), doc)?;
+            let _ = writeln!(timeline, "    - {{at: {minute}m, run: \"oc apply -f {file}\"}}");
+        }
+        let scenario = format!(
+            "# Generated: {nodes} p4de.24xlarge nodes, {queues} ClusterQueues in one cohort, {jobs} Jobs over {hours} h \
+             (seed {seed}).\napiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata:\n  name: fleet-{nodes}-nodes-{jobs}-jobs\n\
+             spec:\n  duration: {duration}h\n  seed: {seed}\n  include: [kueue.yaml]\n  nodePools:\n    \
+             - {{name: a100, instanceType: p4de.24xlarge, count: {nodes}}}\n  timeline:\n{timeline}",
+            nodes = self.nodes,
+            queues = self.queues,
+            jobs = self.jobs,
+            hours = self.hours,
+            seed = self.seed,
+            duration = self.hours + 1,
+        );
+        let path = dir.join("scenario.yaml");
+        std::fs::write(&path, scenario)?;
+        Ok(path)
+    }
+
+    /// The flavor, the teams' namespaces, queues and the cohort. Each team's nominal quota
+    /// is an equal share of the GPUs; all may borrow, and a team reclaims its share by
+    /// preempting borrowers.
+    fn kueue(&self) -> String {
+        let gpus = self.nodes * 8;
+        let share = gpus / self.queues.max(1);
+        let mut s = String::from(
+            "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {name: a100}\n\
+             spec: {nodeLabels: {node.kubernetes.io/instance-type: p4de.24xlarge}}\n",
+        );
+        for q in 0..self.queues {
+            let _ = write!(
+                s,
+                "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: team-{q}}}\n\
+                 ---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: team-{q}}}\n\
+                 spec:\n  cohort: fleet\n  namespaceSelector: {{}}\n  \
+                 preemption: {{reclaimWithinCohort: Any, withinClusterQueue: LowerPriority}}\n  \
+                 resourceGroups:\n    - coveredResources: [cpu, memory, nvidia.com/gpu]\n      flavors:\n        \
+                 - name: a100\n          resources:\n            - {{name: cpu, nominalQuota: {cpu}}}\n            \
+                 - {{name: memory, nominalQuota: {mem}Gi}}\n            - {{name: nvidia.com/gpu, nominalQuota: {share}}}\n\
+                 ---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: jobs, namespace: team-{q}}}\n\
+                 spec: {{clusterQueue: team-{q}}}\n",
+                cpu = share * 11,
+                mem = share * 128,
+            );
+        }
+        s
+    }
+}
+
+/// One Job: one pod of `gpus` A100s, 11 CPUs and 128 GiB per GPU (a p4de.24xlarge has 96
+/// vCPUs and 1,152 GiB for its 8 GPUs, so a node's CPU and memory never bind first).
+fn job(doc: &mut String, i: u32, team: u32, gpus: u32, run_min: u32) {
+    let _ = write!(
+        doc,
+        "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job-{i:06}\n  namespace: team-{team}\n  \
+         labels: {{kueue.x-k8s.io/queue-name: jobs}}\n  annotations: {{gpuaas-sim.io/run-time: {run_min}m}}\n\
+         spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        \
+         - name: train\n          image: quay.io/example/trainer:latest\n          \
+         resources:\n            limits: {{cpu: \"{cpu}\", memory: {mem}Gi, nvidia.com/gpu: \"{gpus}\"}}\n",
+        cpu = gpus * 11,
+        mem = gpus * 128,
+    );
+}
