@@ -148,7 +148,7 @@ pub(crate) fn feasible_nodes_to_find(total: usize) -> usize {
 /// rotates through nodes.
 fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut usize) -> Action {
     let requests = &pod.requests;
-    let mut filtered = Vec::new();
+    let gpus = requests.gpus();
     let mut best: Option<(i64, &str)> = None;
     let mut ties = 0u32;
     let total = store.nodes.len();
@@ -156,41 +156,49 @@ fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut
     let start = if total == 0 { 0 } else { *next_start % total };
     let mut feasible = 0;
     let mut visited = 0;
-    for node in store.nodes.from_index(start) {
+    for (node, free_gpus) in store.nodes.from_index(start) {
         if feasible >= want {
             break;
         }
         visited += 1;
-        match filter(node, pod, requests) {
-            Some(f) => filtered.push(f),
-            None => {
-                feasible += 1;
-                let s = score(node, requests);
-                match best {
-                    Some((b, _)) if s < b => {}
-                    Some((b, _)) if s == b => {
-                        ties += 1;
-                        if rng.random_range(0..=ties) == 0 {
-                            best = Some((s, &node.name));
-                        }
-                    }
-                    _ => {
-                        best = Some((s, &node.name));
-                        ties = 0;
-                    }
+        // A node without the GPUs fails NodeResourcesFit whatever else it checks; why it
+        // was filtered matters only when no node fits, and is worked out then.
+        if gpus > free_gpus || filter(node, pod, requests).is_some() {
+            continue;
+        }
+        feasible += 1;
+        let s = score(node, requests);
+        match best {
+            Some((b, _)) if s < b => {}
+            Some((b, _)) if s == b => {
+                ties += 1;
+                if rng.random_range(0..=ties) == 0 {
+                    best = Some((s, &node.name));
                 }
+            }
+            _ => {
+                best = Some((s, &node.name));
+                ties = 0;
             }
         }
     }
     *next_start = start + visited;
     match best {
         Some((_, n)) => Action::Pod(pod.uid, PodWrite::Bind { node: n.to_string() }),
-        None => Action::Pod(
-            pod.uid,
-            PodWrite::Unschedulable {
-                message: fit_error(store.nodes.len(), &filtered, requests),
-            },
-        ),
+        None => {
+            // No node fits, so every node was visited and filtered.
+            let filtered: Vec<Filtered> = store
+                .nodes
+                .values()
+                .filter_map(|node| filter(node, pod, requests))
+                .collect();
+            Action::Pod(
+                pod.uid,
+                PodWrite::Unschedulable {
+                    message: fit_error(store.nodes.len(), &filtered, requests),
+                },
+            )
+        }
     }
 }
 
@@ -367,7 +375,7 @@ mod tests {
     #[test]
     fn filters_apply_in_plugin_order() {
         // (case, node gpus, tainted, cordoned, pod gpus, tolerates, nodeSelector, expected)
-        type Case<'a> = (&'a str, i64, bool, bool, i64, bool, Option<&'a str>, Option<Filtered>);
+        type Case<'a> = (&'a str, i64, bool, bool, i64, bool, Option<&'a str>, Option<&'a str>);
         let cases: Vec<Case> = vec![
             ("fits", 4, true, false, 3, true, None, None),
             (
@@ -378,7 +386,7 @@ mod tests {
                 4,
                 true,
                 None,
-                Some(Filtered::Insufficient(vec!["nvidia.com/gpu".into()])),
+                Some("Insufficient nvidia.com/gpu"),
             ),
             (
                 "untolerated taint first",
@@ -388,7 +396,7 @@ mod tests {
                 4,
                 false,
                 None,
-                Some(Filtered::Taint("nvidia.com/gpu".into(), "true".into())),
+                Some("node(s) had untolerated taint {nvidia.com/gpu: true}"),
             ),
             (
                 "cordoned before all",
@@ -398,7 +406,7 @@ mod tests {
                 1,
                 false,
                 None,
-                Some(Filtered::Unschedulable),
+                Some("node(s) were unschedulable"),
             ),
             (
                 "selector mismatch",
@@ -408,13 +416,15 @@ mod tests {
                 1,
                 false,
                 Some("g6.4xlarge"),
-                Some(Filtered::Affinity),
+                Some("node(s) didn't match Pod's node affinity/selector"),
             ),
             ("selector match", 4, false, false, 1, false, Some("g6.12xlarge"), None),
         ];
         for (name, ng, taint, cordon, pg, tol, sel, want) in cases {
             let p = pod(pg, tol, sel);
-            assert_eq!(filter(&node(ng, taint, cordon), &p, &p.requests), want, "{name}");
+            let n = node(ng, taint, cordon);
+            let got = filter(&n, &p, &p.requests).map(|f| f.reasons(&p.requests).join(", "));
+            assert_eq!(got.as_deref(), want, "{name}");
         }
     }
 
@@ -427,13 +437,27 @@ mod tests {
 
     #[test]
     fn fit_error_reads_like_kube_scheduler() {
+        let master = Taint {
+            key: "node-role.kubernetes.io/master".into(),
+            value: String::new(),
+            effect: TaintEffect::NoSchedule,
+        };
+        // Requests in name order: cpu is bit 0, nvidia.com/gpu bit 1.
+        let requests = ResourceList(
+            [
+                ("cpu".to_string(), Quantity::from_units(1)),
+                ("nvidia.com/gpu".to_string(), Quantity::from_units(2)),
+            ]
+            .into(),
+        );
         let msg = fit_error(
             3,
             &[
-                Filtered::Insufficient(vec!["nvidia.com/gpu".into()]),
-                Filtered::Taint("node-role.kubernetes.io/master".into(), "".into()),
-                Filtered::Taint("node-role.kubernetes.io/master".into(), "".into()),
+                Filtered::Insufficient(0b10),
+                Filtered::Taint(&master),
+                Filtered::Taint(&master),
             ],
+            &requests,
         );
         assert_eq!(
             msg,

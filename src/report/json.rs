@@ -295,14 +295,14 @@ fn cluster_queue(r: &RunResult, cq: &crate::api::kueue::ClusterQueue) -> Cluster
         );
     }
     let usage_over_time = r
-        .usage_samples
-        .iter()
-        .map(|s| {
+        .usage
+        .of_queue(&cq.name)
+        .map(|(t, used)| {
             // A queue's usage is keyed by (flavor, resource) in order, so each flavor's
             // resources come out sorted, as are the flavors.
             let mut per = FlavorResources::new();
             let mut borrowed = FlavorResources::new();
-            for (fr, q) in s.usage.get(&cq.name).into_iter().flatten() {
+            for (fr, q) in &used {
                 let (f, res) = (&fr.flavor, &fr.resource);
                 per.entry(f.clone()).or_default().insert(res.clone(), (*q).into());
                 let over = *q - nominal_of(cq, f, res);
@@ -311,7 +311,7 @@ fn cluster_queue(r: &RunResult, cq: &crate::api::kueue::ClusterQueue) -> Cluster
                 }
             }
             UsageSampleRecord {
-                t_s: secs(s.t),
+                t_s: secs(t),
                 usage: per,
                 borrowed,
             }

@@ -777,19 +777,13 @@ pub struct Transcript {
     pub output: String,
 }
 
-/// A ClusterQueue's usage per flavor and resource at a moment it changed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UsageSample {
-    pub t: SimTime,
-    pub(crate) usage: crate::kueue::cache::QuotaUsage,
-}
-
 pub struct RunResult {
     pub prepared: Prepared,
     pub engine: Engine,
     pub transcript: Vec<Transcript>,
     pub deadlocks: Vec<Deadlock>,
-    pub usage_samples: Vec<UsageSample>,
+    /// Kueue's usage per ClusterQueue whenever it changed.
+    pub usage: super::usage::UsageHistory,
     pub serving: ServingHistory,
     pub desired: DesiredHistory,
     pub lives: super::serve::PodLives,
@@ -807,10 +801,12 @@ struct ScenarioDriver<'a> {
     progress: &'a crate::progress::Progress,
     transcript: Vec<Transcript>,
     deadlocks: Vec<Deadlock>,
-    usage_samples: Vec<UsageSample>,
+    usage: super::usage::UsageHistory,
     serving: ServingHistory,
     desired: DesiredHistory,
     lives: Option<super::serve::PodLives>,
+    /// The timeline's `apply -f` files, each dropped once applied.
+    apply_files: BTreeMap<usize, Vec<RawObject>>,
     /// The requests, served in the cluster's loop.
     requests: super::serve::LiveServing<'a>,
 }
@@ -857,10 +853,9 @@ impl Driver for ScenarioDriver<'_> {
         let Some(entry) = self.prepared.scenario.timeline.get(index) else {
             return Ok(());
         };
-        let empty = Vec::new();
-        let files = self.prepared.apply_files.get(&index).unwrap_or(&empty);
+        let files = self.apply_files.remove(&index).unwrap_or_default();
         engine.settle()?;
-        let output = execute(engine, &entry.command, files, &entry.loc);
+        let output = execute(engine, &entry.command, &files, &entry.loc);
         engine.submit(Action::Event(LogEvent {
             t: engine.now(),
             kind: "Command".into(),
@@ -880,13 +875,7 @@ impl Driver for ScenarioDriver<'_> {
         let end = self.prepared.scenario.duration.as_secs_f64();
         self.progress
             .set(crate::progress::Phase::Cluster, now.as_secs_f64(), end);
-        let usage = &engine.kueue().cache.usage;
-        if self.usage_samples.last().is_none_or(|s| &s.usage != usage) {
-            self.usage_samples.push(UsageSample {
-                t: now,
-                usage: usage.clone(),
-            });
-        }
+        self.usage.observe(now, &engine.kueue().cache.usage);
         let store = engine.store();
         if let Some(l) = &mut self.lives {
             l.observe(store, now);
@@ -916,7 +905,8 @@ impl Driver for ScenarioDriver<'_> {
 /// The label a Scenario's node pool puts on its nodes, as cloud node groups label theirs.
 pub const NODE_POOL_LABEL: &str = "gpuaas-sim.io/node-pool";
 
-pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<RunResult, RunError> {
+pub fn run(mut prepared: Prepared, progress: &crate::progress::Progress) -> Result<RunResult, RunError> {
+    let apply_files = std::mem::take(&mut prepared.apply_files);
     let catalog = prepared.catalog.clone();
     let mut engine = Engine::new(Config {
         seed: prepared.scenario.seed,
@@ -939,11 +929,12 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         progress,
         transcript: Vec::new(),
         deadlocks: Vec::new(),
-        usage_samples: Vec::new(),
+        usage: Default::default(),
         serving: BTreeMap::new(),
         desired: BTreeMap::new(),
         lives: (!prepared.scenario.traffic.is_empty()).then(Default::default),
         requests: super::serve::LiveServing::new(&plans, prepared.scenario.duration.as_secs_f64()),
+        apply_files,
     };
     if !driver.requests.is_empty() {
         driver.requests.export_metrics();
@@ -953,7 +944,7 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
     let ScenarioDriver {
         transcript,
         deadlocks,
-        usage_samples,
+        usage,
         serving,
         desired,
         lives,
@@ -967,7 +958,7 @@ pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<R
         engine,
         transcript,
         deadlocks,
-        usage_samples,
+        usage,
         serving,
         desired,
         lives,

@@ -38,13 +38,20 @@ impl GpuTotals {
 }
 
 /// Nodes by name. Reads go through `Deref` to the map; writes through `insert`, `remove`
-/// and `get_mut`, which keep the order and the totals.
+/// and `get_mut`, which keep the order, the free GPUs and the totals.
 #[derive(Debug, Default)]
 pub struct Nodes {
     map: BTreeMap<String, Node>,
     /// The names in map order.
     order: Vec<String>,
+    /// Per node, in the same order: allocatable GPUs minus those its pods request, so that
+    /// kube-scheduler passes over a full node without reading its resource lists.
+    free_gpus: Vec<i128>,
     totals: GpuTotals,
+}
+
+fn free_gpus(n: &Node) -> i128 {
+    n.allocatable.gpus() - n.requested.gpus()
 }
 
 impl Deref for Nodes {
@@ -58,6 +65,7 @@ impl Deref for Nodes {
 pub(crate) struct NodeMut<'a> {
     node: &'a mut Node,
     totals: &'a mut GpuTotals,
+    free: Option<&'a mut i128>,
     before: GpuTotals,
 }
 
@@ -78,6 +86,9 @@ impl Drop for NodeMut<'_> {
     fn drop(&mut self) {
         self.totals.sub(self.before);
         self.totals.add(GpuTotals::of(self.node));
+        if let Some(f) = self.free.as_deref_mut() {
+            *f = free_gpus(self.node);
+        }
     }
 }
 
@@ -85,10 +96,16 @@ impl Nodes {
     pub(crate) fn insert(&mut self, node: Node) {
         let name = node.name.clone();
         self.totals.add(GpuTotals::of(&node));
-        if let Some(old) = self.map.insert(name.clone(), node) {
+        let free = free_gpus(&node);
+        match self.order.binary_search(&name) {
+            Ok(i) => self.free_gpus[i] = free,
+            Err(i) => {
+                self.order.insert(i, name.clone());
+                self.free_gpus.insert(i, free);
+            }
+        }
+        if let Some(old) = self.map.insert(name, node) {
             self.totals.sub(GpuTotals::of(&old));
-        } else if let Err(i) = self.order.binary_search(&name) {
-            self.order.insert(i, name);
         }
     }
 
@@ -97,6 +114,7 @@ impl Nodes {
         self.totals.sub(GpuTotals::of(&node));
         if let Ok(i) = self.order.binary_search_by(|n| n.as_str().cmp(name)) {
             self.order.remove(i);
+            self.free_gpus.remove(i);
         }
         Some(node)
     }
@@ -105,23 +123,33 @@ impl Nodes {
     pub(crate) fn get_mut(&mut self, name: &str) -> Option<NodeMut<'_>> {
         let node = self.map.get_mut(name)?;
         let before = GpuTotals::of(node);
+        let free = match self.order.binary_search_by(|n| n.as_str().cmp(name)) {
+            Ok(i) => self.free_gpus.get_mut(i),
+            Err(_) => None,
+        };
         Some(NodeMut {
             node,
             totals: &mut self.totals,
+            free,
             before,
         })
     }
 
     /// The nodes in name order from the `start`-th (taken modulo their number), wrapping
-    /// around: kube-scheduler's scan from its rotating start.
-    pub(crate) fn from_index(&self, start: usize) -> impl Iterator<Item = &Node> + '_ {
-        let first = self.order.get(start.checked_rem(self.order.len()).unwrap_or(0));
-        let (after, before) = match first {
+    /// around, each with its free GPUs: kube-scheduler's scan from its rotating start.
+    pub(crate) fn from_index(&self, start: usize) -> impl Iterator<Item = (&Node, i128)> + '_ {
+        let start = start.checked_rem(self.order.len()).unwrap_or(0);
+        let (after, before) = match self.order.get(start) {
             Some(f) => (self.map.range::<String, _>(f..), self.map.range::<String, _>(..f)),
+            // No nodes: both ranges are empty.
             None => (self.map.range::<String, _>(..), self.map.range::<String, _>(..)),
         };
-        let wrap = first.is_some();
-        after.map(|(_, n)| n).chain(before.filter(move |_| wrap).map(|(_, n)| n))
+        // The map's ranges and the order list walk the same names.
+        let (free_before, free_after) = self.free_gpus.split_at(start.min(self.free_gpus.len()));
+        after
+            .map(|(_, n)| n)
+            .zip(free_after.iter().copied())
+            .chain(before.map(|(_, n)| n).zip(free_before.iter().copied()))
     }
 
     /// The fleet's GPUs at `at`.
@@ -168,14 +196,14 @@ mod tests {
         for name in ["c", "a", "d", "b"] {
             nodes.insert(node(name, 8));
         }
-        let names = |start| nodes.from_index(start).map(|n| n.name.as_str()).collect::<Vec<_>>().join("");
+        let names = |nodes: &Nodes, start| nodes.from_index(start).map(|(n, _)| n.name.as_str()).collect::<Vec<_>>().join("");
         // (start, order scanned): by index into the sorted names, modulo their number.
         let cases = [(0, "abcd"), (1, "bcda"), (3, "dabc"), (4, "abcd"), (6, "cdab")];
         for (start, want) in cases {
-            assert_eq!(names(start), want, "start {start}");
+            assert_eq!(names(&nodes, start), want, "start {start}");
         }
         nodes.remove("b");
-        assert_eq!(names(1), "cda");
+        assert_eq!(names(&nodes, 1), "cda");
         assert_eq!(Nodes::default().from_index(5).count(), 0);
     }
 
@@ -197,5 +225,12 @@ mod tests {
         nodes.insert(node("b", 2)); // replaced
         assert_eq!(nodes.gpus_at(SimTime::ZERO), GpuAllocationPeak::of(nodes.values(), SimTime::ZERO));
         assert_eq!(nodes.gpus_at(SimTime::ZERO).allocatable, 2);
+        // The free GPUs the scan sees follow the writes: b now offers 2 and its pods ask 5.
+        let free: Vec<(String, i128)> = nodes.from_index(0).map(|(n, f)| (n.name.clone(), f)).collect();
+        assert_eq!(free, vec![("b".to_string(), 2)]);
+        if let Some(mut b) = nodes.get_mut("b") {
+            b.requested.add(&gpu(1));
+        }
+        assert_eq!(nodes.from_index(0).map(|(_, f)| f).collect::<Vec<_>>(), vec![1]);
     }
 }
