@@ -8,17 +8,18 @@ use crate::engine::change::Change;
 use crate::engine::components::{Component, Cx};
 use crate::engine::kernel::{rng_stream, Stream};
 use crate::store::{Node, Pod, PodId, Store};
-use crate::units::SimTime;
+use crate::units::{Quantity, SimTime};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Why one node cannot take the pod; several `Insufficient` reasons may apply at once.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Filtered<'n> {
     Unschedulable,
-    Taint(&'n Taint),
+    /// An untolerated taint's key and value.
+    Taint(&'n str, &'n str),
     Affinity,
     /// The pod's requests the node has too little of: bit i for the i-th in name order.
     Insufficient(u64),
@@ -29,7 +30,7 @@ impl Filtered<'_> {
     fn reasons(&self, requests: &ResourceList) -> Vec<String> {
         match self {
             Filtered::Unschedulable => vec!["node(s) were unschedulable".into()],
-            Filtered::Taint(t) => vec![format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value)],
+            Filtered::Taint(k, v) => vec![format!("node(s) had untolerated taint {{{k}: {v}}}")],
             Filtered::Affinity => vec!["node(s) didn't match Pod's node affinity/selector".into()],
             Filtered::Insufficient(short) => requests
                 .0
@@ -63,7 +64,7 @@ pub(crate) fn filter<'n>(node: &'n Node, pod: &Pod, requests: &ResourceList) -> 
         matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
             && !pod.spec.tolerations.iter().any(|tol| tol.tolerates(t))
     }) {
-        return Some(Filtered::Taint(t));
+        return Some(Filtered::Taint(&t.key, &t.value));
     }
     if !pod.spec.matches_node_selection(&node.labels) {
         return Some(Filtered::Affinity);
@@ -73,33 +74,53 @@ pub(crate) fn filter<'n>(node: &'n Node, pod: &Pod, requests: &ResourceList) -> 
     if !max_pods.is_zero() && node.pods.len() as i128 >= max_pods.value_ceil() {
         return Some(Filtered::TooManyPods);
     }
+    // The three lists are sorted by name: one walk through each finds every amount.
+    let mut allocatable = node.allocatable.0.iter().peekable();
+    let mut requested = node.requested.0.iter().peekable();
     let mut short = 0u64;
     for (i, (r, q)) in requests.0.iter().enumerate() {
-        if q.is_zero() {
-            continue;
-        }
-        let free = node.allocatable.get(r) - node.requested.get(r);
-        if *q > free {
+        let has = amount_of(&mut allocatable, r);
+        let used = amount_of(&mut requested, r);
+        if !q.is_zero() && *q > has - used {
             short |= 1 << i.min(63);
         }
     }
     (short != 0).then_some(Filtered::Insufficient(short))
 }
 
-/// `FitError.Error()` with the preemption post-filter summary.
-pub(crate) fn fit_error(total: usize, filtered: &[Filtered], requests: &ResourceList) -> String {
+/// The amount of `name` in a list walked in name order, advancing past smaller names; zero
+/// when the list has none.
+fn amount_of<'a>(
+    list: &mut std::iter::Peekable<impl Iterator<Item = (&'a String, &'a Quantity)>>,
+    name: &str,
+) -> Quantity {
+    while list.next_if(|(k, _)| k.as_str() < name).is_some() {}
+    match list.peek() {
+        Some((k, q)) if k.as_str() == name => **q,
+        _ => Quantity::ZERO,
+    }
+}
+
+/// `FitError.Error()` with the preemption post-filter summary, from why each node was
+/// filtered. The nodes are counted by reason first and the words written once per reason,
+/// so a fleet's failure costs a count per node, not a message.
+pub(crate) fn fit_error<'n>(total: usize, filtered: impl IntoIterator<Item = Filtered<'n>>, requests: &ResourceList) -> String {
+    let mut by_reason: BTreeMap<Filtered, usize> = BTreeMap::new();
+    for f in filtered {
+        *by_reason.entry(f).or_default() += 1;
+    }
     let mut hist: BTreeMap<String, usize> = BTreeMap::new();
     let mut pre: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in filtered {
+    for (f, n) in &by_reason {
         for r in f.reasons(requests) {
-            *hist.entry(r).or_default() += 1;
+            *hist.entry(r).or_default() += n;
         }
         let p = if f.preemption_could_help() {
             "No preemption victims found for incoming pod"
         } else {
             "Preemption is not helpful for scheduling"
         };
-        *pre.entry(p).or_default() += 1;
+        *pre.entry(p).or_default() += n;
     }
     let join = |items: Vec<String>| {
         let mut v = items;
@@ -187,15 +208,11 @@ fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut
         Some((_, n)) => Action::Pod(pod.uid, PodWrite::Bind { node: n.to_string() }),
         None => {
             // No node fits, so every node was visited and filtered.
-            let filtered: Vec<Filtered> = store
-                .nodes
-                .values()
-                .filter_map(|node| filter(node, pod, requests))
-                .collect();
+            let filtered = store.nodes.values().filter_map(|node| filter(node, pod, requests));
             Action::Pod(
                 pod.uid,
                 PodWrite::Unschedulable {
-                    message: fit_error(store.nodes.len(), &filtered, requests),
+                    message: fit_error(store.nodes.len(), filtered, requests),
                 },
             )
         }
@@ -452,10 +469,10 @@ mod tests {
         );
         let msg = fit_error(
             3,
-            &[
+            [
                 Filtered::Insufficient(0b10),
-                Filtered::Taint(&master),
-                Filtered::Taint(&master),
+                Filtered::Taint(&master.key, &master.value),
+                Filtered::Taint(&master.key, &master.value),
             ],
             &requests,
         );

@@ -146,11 +146,21 @@ fn quota_intervals(w: &WorkloadRecord, end: f64) -> Vec<(f64, f64)> {
     out
 }
 
-/// Per owner (model): intervals (from, to, GPUs) in which it holds a flavor's GPUs.
+/// Per series (a model, or a ClusterQueue): intervals (from, to, GPUs) in which it holds a
+/// flavor's GPUs.
 type Holdings = BTreeMap<String, Vec<(f64, f64, f64)>>;
 
-/// Per GPU flavor: GPUs held over time, stacked by owner (the model), against the sum of
-/// the ClusterQueues' nominal quotas of that flavor.
+/// Series stacked one by one; beyond this many, owners are grouped by ClusterQueue and the
+/// smallest queues into one "other".
+const MAX_SERIES: usize = 8;
+
+/// Columns drawn at most: a day of a fleet changes its allocation every few seconds, and
+/// a plot of that many rectangles opens in no browser.
+const MAX_COLUMNS: usize = 1500;
+
+/// Per GPU flavor: GPUs held over time, stacked by owner (the model) — or, with more owners
+/// than a plot can tell apart, by ClusterQueue — against the sum of the ClusterQueues'
+/// nominal quotas of that flavor.
 fn gpu_allocation(report: &Report) -> Vec<Result<Plot, PlotError>> {
     let end = report.duration_s;
     let mut quota: BTreeMap<String, f64> = BTreeMap::new();
@@ -161,66 +171,136 @@ fn gpu_allocation(report: &Report) -> Vec<Result<Plot, PlotError>> {
             }
         }
     }
-    let mut held: BTreeMap<String, Holdings> = BTreeMap::new();
+    // (flavor, owner, ClusterQueue, intervals, GPUs)
+    let mut holders: Vec<(&String, &str, &str, Vec<(f64, f64)>, f64)> = Vec::new();
     for w in &report.workloads {
         let gpus = w.gpus as f64;
         let flavor = w.flavors.values().find_map(gpu_resource);
         let (Some(flavor), true) = (flavor, gpus > 0.0) else {
             continue;
         };
-        let e = held
-            .entry(flavor.clone())
-            .or_default()
-            .entry(w.owner.clone())
-            .or_default();
-        e.extend(quota_intervals(w, end).into_iter().map(|(a, b)| (a, b, gpus)));
+        let cq = w.cluster_queue.as_deref().unwrap_or("(none)");
+        holders.push((flavor, &w.owner, cq, quota_intervals(w, end), gpus));
     }
-    let flavors: BTreeSet<&String> = quota.keys().chain(held.keys()).collect();
+    let flavors: BTreeSet<&String> = quota.keys().chain(holders.iter().map(|h| h.0)).collect();
     flavors
         .into_iter()
         .map(|flavor| {
-            let owners = held.get(flavor).cloned().unwrap_or_default();
+            let mine: Vec<_> = holders.iter().filter(|h| h.0 == flavor).collect();
+            let owners: BTreeSet<&str> = mine.iter().map(|h| h.1).collect();
+            let (by, series) = if owners.len() <= MAX_SERIES {
+                ("model", group(&mine, |h| h.1.to_string()))
+            } else {
+                ("ClusterQueue", top_and_other(group(&mine, |h| h.2.to_string())))
+            };
             let q = quota.get(flavor).copied().unwrap_or(0.0);
-            let title = format!("GPUs allocated in flavor {flavor}, by model, against quota");
+            let title = format!("GPUs allocated in flavor {flavor}, by {by}, against quota");
             draw(
                 format!("gpu-allocation-{}.svg", slug(flavor)),
                 title.clone(),
                 340,
-                |root| stacked_allocation(root, &title, &owners, q, end),
+                |root| stacked_allocation(root, &title, &series, q, end),
             )
         })
         .collect()
 }
 
-/// The run cut wherever an owner's holding starts or ends: per slice (from, to), every
-/// owner's GPUs in owner order, so that they stack.
-fn slices(owners: &Holdings, end: f64) -> Vec<(f64, f64, Vec<f64>)> {
-    let mut cuts: Vec<f64> = vec![0.0, end];
-    for iv in owners.values().flatten() {
-        cuts.extend([iv.0, iv.1]);
+type Holder<'r> = (&'r String, &'r str, &'r str, Vec<(f64, f64)>, f64);
+
+/// The holders' intervals by the series `key` puts each in.
+fn group(holders: &[&Holder], key: impl Fn(&Holder) -> String) -> Holdings {
+    let mut out = Holdings::new();
+    for h in holders {
+        out.entry(key(h))
+            .or_default()
+            .extend(h.3.iter().map(|(a, b)| (*a, *b, h.4)));
     }
+    out
+}
+
+/// The `MAX_SERIES - 1` series holding the most GPU-seconds, and the rest as one "other".
+fn top_and_other(series: Holdings) -> Holdings {
+    if series.len() <= MAX_SERIES {
+        return series;
+    }
+    let weight = |ivs: &Vec<(f64, f64, f64)>| ivs.iter().map(|(a, b, g)| (b - a) * g).sum::<f64>();
+    let mut ranked: Vec<(String, Vec<(f64, f64, f64)>)> = series.into_iter().collect();
+    // Heaviest first; equal weights by name, so the choice does not depend on the map.
+    ranked.sort_by(|a, b| weight(&b.1).total_cmp(&weight(&a.1)).then_with(|| a.0.cmp(&b.0)));
+    let rest = ranked.split_off(MAX_SERIES - 1);
+    let mut out: Holdings = ranked.into_iter().collect();
+    let others = rest.len();
+    out.insert(
+        format!("other ({others} ClusterQueues)"),
+        rest.into_iter().flat_map(|(_, ivs)| ivs).collect(),
+    );
+    out
+}
+
+/// The run cut wherever a series' holding starts or ends: per slice (from, to), every
+/// series' GPUs in series order, so that they stack. One sweep over the sorted starts and
+/// ends, so the cost is the intervals' (n log n), not intervals × slices.
+fn slices(owners: &Holdings, end: f64) -> Vec<(f64, f64, Vec<f64>)> {
+    // (instant, series, GPUs gained or released)
+    let mut changes: Vec<(f64, usize, f64)> = Vec::new();
+    for (i, ivs) in owners.values().enumerate() {
+        for (a, b, g) in ivs {
+            if a < b {
+                changes.push((*a, i, *g));
+                changes.push((*b, i, -g));
+            }
+        }
+    }
+    changes.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut cuts: Vec<f64> = vec![0.0, end];
+    cuts.extend(changes.iter().map(|c| c.0));
     cuts.sort_by(f64::total_cmp);
     cuts.dedup();
+    let mut held = vec![0.0; owners.len()];
+    let mut next = changes.iter().peekable();
     cuts.iter()
         .zip(cuts.iter().skip(1))
         .map(|(from, to)| {
-            let mid = (from + to) / 2.0;
-            let per = owners
-                .values()
-                .map(|ivs| {
-                    ivs.iter()
-                        .filter(|(a, b, _)| *a <= mid && mid < *b)
-                        .map(|iv| iv.2)
-                        .sum()
-                })
-                .collect();
+            // Everything that starts or ends at or before this slice's start is in force.
+            while let Some((_, i, g)) = next.next_if(|c| c.0 <= *from) {
+                held[*i] += g;
+            }
+            // Sums of whole GPUs: clear the float dust of many additions.
+            let per = held.iter().map(|g: &f64| if g.abs() < 1e-9 { 0.0 } else { *g }).collect();
             (*from, *to, per)
         })
         .collect()
 }
 
+/// At most `MAX_COLUMNS` columns over [0, end]: each the time-weighted mean of the slices
+/// within it, so the area under each series (its GPU-seconds) is kept. Fewer slices stay
+/// as they are.
+fn columns(slices: Vec<(f64, f64, Vec<f64>)>, end: f64) -> (Vec<(f64, f64, Vec<f64>)>, bool) {
+    if slices.len() <= MAX_COLUMNS || end <= 0.0 {
+        return (slices, false);
+    }
+    let n = slices.first().map_or(0, |s| s.2.len());
+    let width = end / MAX_COLUMNS as f64;
+    let mut out: Vec<(f64, f64, Vec<f64>)> = (0..MAX_COLUMNS)
+        .map(|c| (c as f64 * width, (c + 1) as f64 * width, vec![0.0; n]))
+        .collect();
+    for (a, b, per) in &slices {
+        let first = ((a / width) as usize).min(MAX_COLUMNS - 1);
+        let last = ((b / width) as usize).min(MAX_COLUMNS - 1);
+        for col in out.iter_mut().take(last + 1).skip(first) {
+            let overlap = b.min(col.1) - a.max(col.0);
+            if overlap > 0.0 {
+                for (sum, g) in col.2.iter_mut().zip(per) {
+                    *sum += g * overlap / width;
+                }
+            }
+        }
+    }
+    (out, true)
+}
+
 fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, end: f64) -> DrawResult {
-    let slices = slices(owners, end);
+    let (slices, averaged) = columns(slices(owners, end), end);
     let top = (slices
         .iter()
         .map(|s| s.2.iter().sum::<f64>())
@@ -238,7 +318,11 @@ fn stacked_allocation(root: &Area, title: &str, owners: &Holdings, quota: f64, e
         .configure_mesh()
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 16))
-        .x_desc("minutes")
+        .x_desc(if averaged {
+            "minutes (each column the mean over its width)"
+        } else {
+            "minutes"
+        })
         .y_desc("GPUs")
         // Whole GPUs only: one tick per GPU while they fit, else plotters' own.
         .y_labels(if top <= 16.0 { top as usize + 1 } else { 10 })
@@ -948,6 +1032,61 @@ mod tests {
         for (history, end, want) in cases {
             assert_eq!(quota_intervals(&workload(&history), end), want, "{history:?}");
         }
+    }
+
+    #[test]
+    fn slices_stack_each_series_where_its_intervals_hold() {
+        // Intervals per series; the slices must agree with asking each series at every
+        // slice's midpoint.
+        let owners: Holdings = [
+            ("a".to_string(), vec![(0.0, 10.0, 2.0), (5.0, 20.0, 1.0)]),
+            ("b".to_string(), vec![(10.0, 10.0, 4.0), (12.0, 30.0, 4.0)]),
+            ("c".to_string(), vec![]),
+        ]
+        .into_iter()
+        .collect();
+        let got = slices(&owners, 40.0);
+        let cuts: Vec<(f64, f64)> = got.iter().map(|s| (s.0, s.1)).collect();
+        assert_eq!(cuts, vec![(0.0, 5.0), (5.0, 10.0), (10.0, 12.0), (12.0, 20.0), (20.0, 30.0), (30.0, 40.0)]);
+        for (from, to, per) in &got {
+            let mid = (from + to) / 2.0;
+            let want: Vec<f64> = owners
+                .values()
+                .map(|ivs| ivs.iter().filter(|(a, b, _)| *a <= mid && mid < *b).map(|iv| iv.2).sum())
+                .collect();
+            assert_eq!(per, &want, "slice {from}..{to}");
+        }
+    }
+
+    #[test]
+    fn many_slices_become_columns_that_keep_the_gpu_seconds() {
+        let end = 3.0 * MAX_COLUMNS as f64;
+        // A series toggling between 0 and 2 GPUs every second: three slices per column.
+        let owners: Holdings = [(
+            "a".to_string(),
+            (0..3 * MAX_COLUMNS).step_by(2).map(|t| (t as f64, t as f64 + 1.0, 2.0)).collect(),
+        )]
+        .into_iter()
+        .collect();
+        let area = |s: &[(f64, f64, Vec<f64>)]| s.iter().map(|(a, b, p)| (b - a) * p[0]).sum::<f64>();
+        let fine = slices(&owners, end);
+        let before = area(&fine);
+        let (cols, averaged) = columns(fine, end);
+        assert!(averaged);
+        assert_eq!(cols.len(), MAX_COLUMNS);
+        assert!((area(&cols) - before).abs() < 1e-6 * before, "{} vs {before}", area(&cols));
+        let few = slices(&owners, 10.0).into_iter().take(3).collect::<Vec<_>>();
+        assert!(!columns(few, 10.0).1);
+    }
+
+    #[test]
+    fn beyond_eight_series_the_lightest_share_one() {
+        // Ten queues, queue i holding i + 1 GPUs for 10 s.
+        let series: Holdings = (0..10).map(|i| (format!("q{i}"), vec![(0.0, 10.0, i as f64 + 1.0)])).collect();
+        let top = top_and_other(series);
+        let names: Vec<&str> = top.keys().map(String::as_str).collect();
+        assert_eq!(names, vec!["other (3 ClusterQueues)", "q3", "q4", "q5", "q6", "q7", "q8", "q9"]);
+        assert_eq!(top["other (3 ClusterQueues)"].iter().map(|iv| iv.2).sum::<f64>(), 6.0);
     }
 
     fn resources(list: &[(&str, f64)]) -> Resources {

@@ -117,7 +117,7 @@ mod tests {
         ];
         let mut h = UsageHistory::default();
         for (t, u) in &steps {
-            h.observe(SimTime::from_secs(*t), u);
+            h.observe(SimTime(*t * 1000), u);
         }
         assert_eq!(h.len(), 3);
         let of = |cq| -> Vec<(u64, Vec<i64>)> {
