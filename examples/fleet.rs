@@ -23,12 +23,17 @@ fn main() -> ExitCode {
             "--jobs" => number().map(|n| jobs = Some(n)),
             "--queues" => number().map(|n| fleet.queues = n),
             "--hours" => number().map(|n| fleet.hours = n),
-            "--seed" => value.parse::<u64>().map(|n| fleet.seed = n).map_err(|e| format!("--seed {value}: {e}")),
+            "--seed" => value
+                .parse::<u64>()
+                .map(|n| fleet.seed = n)
+                .map_err(|e| format!("--seed {value}: {e}")),
             "--out" => {
                 out = Some(PathBuf::from(&value));
                 Ok(())
             }
-            other => Err(format!("unknown flag {other} (expected --nodes, --jobs, --queues, --hours, --seed, --out)")),
+            other => Err(format!(
+                "unknown flag {other} (expected --nodes, --jobs, --queues, --hours, --seed, --out)"
+            )),
         };
         if let Err(e) = parsed {
             eprintln!("error: {e}");

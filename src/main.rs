@@ -58,6 +58,10 @@ enum Cmd {
         /// How replicas advance: `fast` (closed-form decode runs) or `step` (every engine step).
         #[arg(long, value_enum)]
         fidelity: Option<Fidelity>,
+        /// List at most N workloads (those that waited longest) and the first N events in
+        /// the reports; `all` lists everything. The figures always count them all.
+        #[arg(long, value_name = "N|all", default_value = "1000", value_parser = parse_report_limit)]
+        report_limit: usize,
     },
     /// Run scenarios and evaluate their `expect:` lists. Exit 0: all hold, 1: one failed, 2: input error.
     Check {
@@ -312,7 +316,17 @@ fn main() -> ExitCode {
             out,
             seed,
             fidelity,
-        } => cmd_run(&paths, out.as_deref(), seed, fidelity, quiet, strict, catalog),
+            report_limit,
+        } => cmd_run(
+            &paths,
+            out.as_deref(),
+            seed,
+            fidelity,
+            report_limit,
+            quiet,
+            strict,
+            catalog,
+        ),
         Cmd::Check { paths, junit, fidelity } => cmd_check(&paths, junit.as_deref(), fidelity, quiet, strict, catalog),
         Cmd::Compare {
             base,
@@ -364,11 +378,24 @@ fn main() -> ExitCode {
 }
 
 /// `run`: each scenario's summary and timeline, and its reports with `--out`.
+/// `--report-limit`: a count, or `all`.
+fn parse_report_limit(s: &str) -> Result<usize, String> {
+    match s {
+        "all" => Ok(usize::MAX),
+        _ => match s.parse::<usize>() {
+            Ok(0) | Err(_) => Err(format!("expected a number of at least 1, or `all`; got `{s}`")),
+            Ok(n) => Ok(n),
+        },
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn cmd_run(
     paths: &[PathBuf],
     out: Option<&Path>,
     seed: Option<u64>,
     fidelity: Option<Fidelity>,
+    report_limit: usize,
     quiet: bool,
     strict: bool,
     catalog: Option<&Path>,
@@ -386,21 +413,26 @@ fn cmd_run(
         if let Some(f) = fidelity {
             p.scenario.fidelity = f;
         }
-        let done = simulate_one(p, i, count, quiet)?;
+        p.report_limit = report_limit;
+        let Completed { result, mut report, .. } = simulate_one(p, i, count, quiet)?;
+        gpuaas_sim::report::limit::limit(&mut report, report_limit);
         if !quiet {
-            print!("{}", gpuaas_sim::report::summary::render(&done.report));
-            for t in &done.result.transcript {
+            print!("{}", gpuaas_sim::report::summary::render(&report));
+            for t in &result.transcript {
                 println!("\n[{}] $ {}\n{}", t.t, t.command, t.output);
             }
             println!();
         }
+        // A fleet's objects take a second or more to free; neither the next scenario nor
+        // the exit waits for that.
+        std::thread::spawn(move || drop(result));
         if let Some(dir) = out {
             let dir = if many {
-                report_folder(dir, &done.report.scenario)?
+                report_folder(dir, &report.scenario)?
             } else {
                 dir.to_path_buf()
             };
-            reports.push((dir, done.report));
+            reports.push((dir, report));
         }
     }
     for (dir, report) in &reports {

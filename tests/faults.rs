@@ -97,7 +97,7 @@ fn a_short_not_ready_spell_comes_back_without_evictions() {
     assert!(states.contains(&(650.0, WorkloadState::Admitted)), "{states:?}");
     assert!(states.contains(&(720.0, WorkloadState::Ready)), "{states:?}");
     let store = done.result.engine.store();
-    let node = &store.nodes[BIG];
+    let node = store.nodes.get(BIG).expect("the big node");
     assert!(node.taints.iter().all(|t| t.key != "node.kubernetes.io/unreachable"));
     assert_eq!(done.report.faults[0].replacement_pods.len(), 0);
     assert_eq!(done.report.faults[0].ended_s, Some(720.0));
@@ -157,7 +157,7 @@ fn a_failed_gpu_leaves_allocatable_and_crash_loops_its_pod() {
         "  duration: 30m\n  faults:\n    - {{at: 10m, type: GPUFailure, node: {BIG}, gpus: 1, xid: 79}}\n"
     ));
     let store = done.result.engine.store();
-    let node = &store.nodes[BIG];
+    let node = store.nodes.get(BIG).expect("the big node");
     assert_eq!(node.allocatable.gpus(), 3);
     assert_eq!(node.failed_gpus, 1);
     let pod = store

@@ -26,7 +26,9 @@ pub(super) fn apply(
             name,
             doc,
         } = *m;
-        store.manifests.insert((kind, namespace, name), doc);
+        store
+            .manifests
+            .insert((kind, namespace, name), crate::store::Manifest::new(&doc));
     }
     let now = store.now;
     match obj {

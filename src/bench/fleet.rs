@@ -1,7 +1,8 @@
 //! A generated GPU fleet for measuring the cluster path at scale: `nodes` p4de.24xlarge
 //! nodes (8 A100 each), `queues` ClusterQueues sharing one cohort with the GPUs split
 //! evenly, and `jobs` batch/v1 Jobs of 1–8 GPUs running 5–35 minutes that arrive as a
-//! Poisson process over `hours`, each in its team's namespace. With the defaults the
+//! Poisson process over `hours`, each in a team's namespace — the teams' shares uneven, so
+//! some borrow and others reclaim. With the defaults the
 //! offered load is about 78% of the fleet's GPU-hours (a Job asks 4.5 GPUs × 20 min on
 //! average; 100 Jobs per node per day). Arrivals are applied a minute at a time (`oc apply
 //! -f jobs/MMMM.yaml`), so queue order within a minute is the files' order.
@@ -43,6 +44,7 @@ impl Fleet {
         std::fs::create_dir_all(&jobs_dir)?;
         std::fs::write(dir.join("kueue.yaml"), self.kueue())?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let weights = team_weights(self.queues);
         let window_s = f64::from(self.hours) * 3600.0;
         // Poisson arrivals: exponential gaps at jobs / window.
         let rate = f64::from(self.jobs) / window_s;
@@ -58,7 +60,7 @@ impl Fleet {
             }
             let gpus: u32 = rng.random_range(1..=8);
             let run_min: u32 = rng.random_range(5..=35);
-            let team = rng.random_range(0..self.queues);
+            let team = pick_team(&weights, rng.random::<f64>());
             if let Some((_, doc)) = minutes.last_mut() {
                 job(doc, i, team, gpus, run_min);
             }
@@ -116,6 +118,27 @@ impl Fleet {
     }
 }
 
+/// Team i's share of the Jobs, ∝ 1/(i + 1) (Zipf): team-0 asks for about a third of the
+/// fleet against a tenth's quota and borrows the rest, the last teams use less than their
+/// share and reclaim it when they need it — so borrowing and reclaim preemption happen.
+fn team_weights(queues: u32) -> Vec<f64> {
+    let raw: Vec<f64> = (0..queues).map(|i| 1.0 / f64::from(i + 1)).collect();
+    let sum: f64 = raw.iter().sum();
+    raw.iter().map(|w| w / sum).collect()
+}
+
+/// The team a uniform draw `u` in [0, 1) falls to.
+fn pick_team(weights: &[f64], u: f64) -> u32 {
+    let mut acc = 0.0;
+    for (i, w) in weights.iter().enumerate() {
+        acc += w;
+        if u < acc {
+            return i as u32;
+        }
+    }
+    weights.len().saturating_sub(1) as u32
+}
+
 /// One Job: one pod of `gpus` A100s, 11 CPUs and 128 GiB per GPU (a p4de.24xlarge has 96
 /// vCPUs and 1,152 GiB for its 8 GPUs, so a node's CPU and memory never bind first).
 fn job(doc: &mut String, i: u32, team: u32, gpus: u32, run_min: u32) {
@@ -129,4 +152,46 @@ fn job(doc: &mut String, i: u32, team: u32, gpus: u32, run_min: u32) {
         cpu = gpus * 11,
         mem = gpus * 128,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn teams_are_picked_by_their_shares() {
+        let w = team_weights(4);
+        assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // 1 : 1/2 : 1/3 : 1/4 of 25/12.
+        let cases = [
+            (0.0, 0),
+            (0.47, 0),
+            (0.49, 1),
+            (0.71, 1),
+            (0.73, 2),
+            (0.87, 2),
+            (0.89, 3),
+            (0.999_999, 3),
+        ];
+        for (u, team) in cases {
+            assert_eq!(pick_team(&w, u), team, "u = {u}");
+        }
+    }
+
+    #[test]
+    fn a_fleet_is_a_scenario_that_runs() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fleet = Fleet {
+            nodes: 2,
+            jobs: 40,
+            queues: 3,
+            hours: 1,
+            seed: 3,
+        };
+        let path = fleet.write(dir.path()).expect("written");
+        let prepared = crate::scenario::run::discover(&[path]).expect("valid").remove(0);
+        let done = crate::simulate(prepared).expect("runs");
+        assert_eq!(done.report.workload_summary.total, 40);
+        assert_eq!(done.report.nodes.len(), 2);
+    }
 }

@@ -104,7 +104,11 @@ fn amount_of<'a>(
 /// `FitError.Error()` with the preemption post-filter summary, from why each node was
 /// filtered. The nodes are counted by reason first and the words written once per reason,
 /// so a fleet's failure costs a count per node, not a message.
-pub(crate) fn fit_error<'n>(total: usize, filtered: impl IntoIterator<Item = Filtered<'n>>, requests: &ResourceList) -> String {
+pub(crate) fn fit_error<'n>(
+    total: usize,
+    filtered: impl IntoIterator<Item = Filtered<'n>>,
+    requests: &ResourceList,
+) -> String {
     let mut by_reason: BTreeMap<Filtered, usize> = BTreeMap::new();
     for f in filtered {
         *by_reason.entry(f).or_default() += 1;
@@ -177,16 +181,19 @@ fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut
     let start = if total == 0 { 0 } else { *next_start % total };
     let mut feasible = 0;
     let mut visited = 0;
-    for (node, free_gpus) in store.nodes.from_index(start) {
+    for (i, free_gpus) in store.nodes.rotated_from(start) {
         if feasible >= want {
             break;
         }
         visited += 1;
         // A node without the GPUs fails NodeResourcesFit whatever else it checks; why it
         // was filtered matters only when no node fits, and is worked out then.
-        if gpus > free_gpus || filter(node, pod, requests).is_some() {
+        if gpus > free_gpus {
             continue;
         }
+        let Some(node) = store.nodes.node_at(i).filter(|n| filter(n, pod, requests).is_none()) else {
+            continue;
+        };
         feasible += 1;
         let s = score(node, requests);
         match best {

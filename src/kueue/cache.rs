@@ -9,8 +9,8 @@
 //! left, capped by its `borrowingLimit` above its nominal quota.
 
 use super::preemption::{Admitted, Candidate};
-use crate::api::kueue::{ClusterQueue, FairSharingStrategy, FlavorName};
 use crate::api::core::ResourceList;
+use crate::api::kueue::{ClusterQueue, FairSharingStrategy, FlavorName};
 use crate::store::{Admission, Store, Workload, WorkloadId};
 use crate::units::Quantity;
 use std::collections::{BTreeMap, BTreeSet};

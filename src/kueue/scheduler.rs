@@ -130,7 +130,10 @@ impl Drop for Running<'_> {
 /// something changes (their victims' quota released, a new workload).
 pub(crate) fn schedule(store: &Store, cache: &mut Cache, config: &KueueConfig, qm: &mut QueueManager) -> Vec<Action> {
     cache.refresh(store);
-    debug_assert!(cache.admitted_consistent(store), "Kueue's cache lost step with the store");
+    debug_assert!(
+        cache.admitted_consistent(store),
+        "Kueue's cache lost step with the store"
+    );
     if admission_blocked(store, &cache.admitted, config) {
         return Vec::new();
     }
@@ -306,7 +309,12 @@ impl<'w> Pass<'w, '_> {
     /// Checks the queue, assigns flavors and, when only preemption makes room, finds targets.
     fn nominate(&mut self, cq_name: String, key: QueueKey) -> Option<Entry<'w>> {
         let store: &'w Store = self.store;
-        let (qm, snapshot, running, actions) = (&mut *self.qm, &mut self.snapshot, &*self.running.admitted, &mut self.actions);
+        let (qm, snapshot, running, actions) = (
+            &mut *self.qm,
+            &mut self.snapshot,
+            &*self.running.admitted,
+            &mut self.actions,
+        );
         let w = store.workloads.get(key.workload)?;
         let cq = store.cluster_queues.get(&cq_name)?;
         if cq.stopped {

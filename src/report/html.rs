@@ -145,7 +145,14 @@ fn header(o: &mut String, report: &Report) {
 
 fn summary(o: &mut String, report: &Report) {
     o.push_str("<p>Workloads (times are simulated HH:MM:SS from the start):</p>\n");
-    pre(o, &workloads_table(report));
+    if let Some(note) = super::limit::note(report) {
+        let _ = writeln!(o, "<p class=\"muted\">{}</p>", escape(&note));
+    }
+    if report.workload_summary.total as usize > super::summary::SUMMARY_ROWS {
+        o.push_str("<p>By ClusterQueue, all of them:</p>\n");
+        pre(o, &super::summary::queue_workloads_table(report));
+    }
+    pre(o, &workloads_table(report, usize::MAX));
     o.push_str("<p>Quota at the end:</p>\n");
     pre(o, &queues_table(report));
     if report.inference_services.iter().any(|s| s.model_card.is_some()) {

@@ -7,6 +7,7 @@ use super::model::*;
 use super::secs;
 use crate::scenario::expect::Outcome;
 use crate::scenario::run::RunResult;
+use crate::scenario::usage::QueueUsage;
 use crate::store::Store;
 use crate::units::{Quantity, SimTime};
 use indexmap::IndexMap;
@@ -36,17 +37,44 @@ pub(crate) fn build(r: &RunResult) -> Report {
         w.gpu_allocation_peak.map(allocation_peak),
     );
     let p = &r.prepared;
+    let workloads: Vec<WorkloadRecord> = w.workloads.values().map(|wl| workload(w, wl)).collect();
+    let workload_summary = super::limit::workload_summary(&workloads);
+    let limit = p.report_limit;
+    let (events, events_cut) = events(r, limit);
+    let mut samples = (0, 0);
+    let cluster_queues = w
+        .cluster_queues
+        .values()
+        .map(|cq| {
+            let (record, total) = cluster_queue(r, cq, limit);
+            samples.0 += record.usage_over_time.len() as u64;
+            samples.1 += total as u64;
+            record
+        })
+        .collect();
+    let usage_cut = (samples.0 < samples.1).then(|| Cut {
+        written: samples.0,
+        total: samples.1,
+        by_reason: IndexMap::new(),
+    });
+    let truncated = (events_cut.is_some() || usage_cut.is_some()).then(|| Truncated {
+        limit: limit as u64,
+        events: events_cut,
+        workloads: None,
+        usage_samples: usage_cut,
+    });
     Report {
         schema: SCHEMA.to_string(),
         scenario: p.scenario.name.clone(),
         seed: p.scenario.seed,
         duration_s: secs(w.now),
         inputs: inputs(r),
-        events: events(r),
+        events,
         timeline: timeline(r),
-        workloads: w.workloads.values().map(|wl| workload(w, wl)).collect(),
+        workloads,
+        workload_summary,
         pods: w.pods.values().map(|p| pod(w, p)).collect(),
-        cluster_queues: w.cluster_queues.values().map(|cq| cluster_queue(r, cq)).collect(),
+        cluster_queues,
         nodes: fleet.records,
         inference_services: inference_services(r, &service_gpu_use(r, &fleet.bills, secs(w.now))),
         scaling_decisions: scaling_decisions(r),
@@ -58,6 +86,7 @@ pub(crate) fn build(r: &RunResult) -> Report {
         deadlocks: deadlocks(r),
         expectations: Vec::new(),
         faults: super::faults::section(r),
+        truncated,
     }
 }
 
@@ -133,18 +162,31 @@ fn inputs(r: &RunResult) -> Inputs {
     }
 }
 
-fn events(r: &RunResult) -> Vec<EventRecord> {
-    r.engine
-        .store()
-        .events
+/// The first `limit` events, and what was cut (every event counted by reason).
+fn events(r: &RunResult, limit: usize) -> (Vec<EventRecord>, Option<Cut>) {
+    let all = &r.engine.store().events;
+    let records = all
         .iter()
+        .take(limit)
         .map(|e| EventRecord {
             t_s: secs(e.t),
             kind: e.kind.clone(),
             object: e.object.clone(),
             message: e.message.clone(),
         })
-        .collect()
+        .collect();
+    let cut = (all.len() > limit).then(|| {
+        let mut by_reason: BTreeMap<&str, u64> = BTreeMap::new();
+        for e in all {
+            *by_reason.entry(e.kind.as_str()).or_default() += 1;
+        }
+        Cut {
+            written: limit as u64,
+            total: all.len() as u64,
+            by_reason: by_reason.into_iter().map(|(k, n)| (k.to_string(), n)).collect(),
+        }
+    });
+    (records, cut)
 }
 
 fn timeline(r: &RunResult) -> Vec<TimelineEntry> {
@@ -245,7 +287,9 @@ fn pod(w: &Store, p: &crate::store::Pod) -> PodRecord {
     }
 }
 
-fn cluster_queue(r: &RunResult, cq: &crate::api::kueue::ClusterQueue) -> ClusterQueueRecord {
+/// A ClusterQueue's record, its usage samples cut to `limit`; with how many samples there
+/// were.
+fn cluster_queue(r: &RunResult, cq: &crate::api::kueue::ClusterQueue, limit: usize) -> (ClusterQueueRecord, usize) {
     let w = r.engine.store();
     let mut quota = FlavorResources::new();
     let mut usage = FlavorResources::new();
@@ -294,9 +338,10 @@ fn cluster_queue(r: &RunResult, cq: &crate::api::kueue::ClusterQueue) -> Cluster
                 .collect(),
         );
     }
-    let usage_over_time = r
-        .usage
-        .of_queue(&cq.name)
+    let samples: Vec<(SimTime, QueueUsage)> = r.usage.of_queue(&cq.name).collect();
+    let total = samples.len();
+    let usage_over_time = super::limit::peaks(samples, limit, secs(w.now))
+        .into_iter()
         .map(|(t, used)| {
             // A queue's usage is keyed by (flavor, resource) in order, so each flavor's
             // resources come out sorted, as are the flavors.
@@ -317,7 +362,7 @@ fn cluster_queue(r: &RunResult, cq: &crate::api::kueue::ClusterQueue) -> Cluster
             }
         })
         .collect();
-    ClusterQueueRecord {
+    let record = ClusterQueueRecord {
         name: cq.name.clone(),
         cohort: cq.cohort.clone(),
         strategy: format!("{:?}", cq.queueing_strategy),
@@ -328,7 +373,8 @@ fn cluster_queue(r: &RunResult, cq: &crate::api::kueue::ClusterQueue) -> Cluster
         pending_workloads: crate::scenario::printers::pending_in(w, &cq.name) as u64,
         admitted_workloads: crate::scenario::printers::admitted_in(w, &cq.name) as u64,
         usage_over_time,
-    }
+    };
+    (record, total)
 }
 
 /// A ClusterQueue's nominal quota of one resource in one flavor (zero when it has none).

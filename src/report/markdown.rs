@@ -33,8 +33,17 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
             o.push_str(&format!("![{}](plots/{})\n\n", p.title, p.file));
         }
     }
-    o.push_str("## Workloads\n\nTimes are simulated `HH:MM:SS` from the start of the run.\n\n```\n");
-    o.push_str(&workloads_table(report));
+    o.push_str("## Workloads\n\nTimes are simulated `HH:MM:SS` from the start of the run.\n\n");
+    if let Some(note) = super::limit::note(report) {
+        o.push_str(&format!("{note}\n\n"));
+    }
+    if report.workload_summary.total as usize > super::summary::SUMMARY_ROWS {
+        o.push_str("By ClusterQueue, all of them:\n\n```\n");
+        o.push_str(&super::summary::queue_workloads_table(report));
+        o.push_str("```\n\n");
+    }
+    o.push_str("```\n");
+    o.push_str(&workloads_table(report, usize::MAX));
     o.push_str("```\n\n## Quota at the end\n\n```\n");
     o.push_str(&queues_table(report));
     o.push_str("```\n\n");

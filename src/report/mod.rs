@@ -7,6 +7,7 @@ pub(crate) mod faults;
 pub mod html;
 pub(crate) mod json;
 pub mod junit;
+pub mod limit;
 pub mod markdown;
 pub mod model;
 pub(crate) mod monthly;

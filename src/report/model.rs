@@ -67,12 +67,17 @@ pub struct Report {
     pub duration_s: f64,
     /// Inputs the simulation did not act on, and notes about them.
     pub inputs: Inputs,
-    /// The event log, in the order the events happened.
+    /// The event log, in the order the events happened (with `--report-limit`, the first
+    /// ones; `truncated` says how many there were and counts them by reason).
     pub events: Vec<EventRecord>,
     /// Each timeline command with what `oc` printed.
     pub timeline: Vec<TimelineEntry>,
-    /// Every Kueue Workload ever created.
+    /// Every Kueue Workload ever created (with `--report-limit`, the ones that took
+    /// longest to be Ready; `truncated` says how many there were).
     pub workloads: Vec<WorkloadRecord>,
+    /// The Workloads in figures, all of them counted even when `workloads` is cut.
+    #[serde(default)]
+    pub workload_summary: WorkloadSummary,
     /// The pods that exist at the end.
     pub pods: Vec<PodRecord>,
     /// Every ClusterQueue, with its quota and usage.
@@ -104,6 +109,76 @@ pub struct Report {
     /// The faults injected and what each one did (absent when there were none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultReport>,
+    /// The lists cut to `--report-limit`, and how long they were (absent when none was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncated>,
+}
+
+/// Every Workload of the run in figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadSummary {
+    /// Workloads created.
+    pub total: u64,
+    /// How many ended the run in each state (`Pending`, `Admitted`, `Ready`, `Evicted`,
+    /// `Finished`).
+    pub by_state: IndexMap<String, u64>,
+    /// Evictions of all of them together.
+    pub evictions: u64,
+    /// Time spent Pending (report.json's `pending_s`) across the workloads.
+    pub pending_s: Spread,
+    /// From creation to the pods' first Ready, across the workloads that got there
+    /// (Kueue's wait, kube-scheduler's and the start-up together).
+    pub to_ready_s: Spread,
+    /// The same per ClusterQueue (workloads never routed to one are left out).
+    pub by_cluster_queue: IndexMap<String, QueueWorkloads>,
+}
+
+/// A measure across workloads: nearest-rank percentiles and the largest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub p50: f64,
+    pub p95: f64,
+    pub max: f64,
+}
+
+/// One ClusterQueue's workloads in figures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueueWorkloads {
+    pub workloads: u64,
+    pub finished: u64,
+    pub evictions: u64,
+    pub pending_s: Spread,
+    pub to_ready_s: Spread,
+}
+
+/// What `--report-limit` cut.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Truncated {
+    /// The limit: no list is longer.
+    pub limit: u64,
+    /// `events`: the first `limit` kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Cut>,
+    /// `workloads`: the `limit` that took longest to be Ready (or never were) kept, in
+    /// creation order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workloads: Option<Cut>,
+    /// Each ClusterQueue's `usage_over_time`, all queues together: of each of `limit`
+    /// equal spans of the run, the sample with the most GPUs in use kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_samples: Option<Cut>,
+}
+
+/// A list cut to the limit.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cut {
+    /// Entries written.
+    pub written: u64,
+    /// Entries there were.
+    pub total: u64,
+    /// All entries counted by reason (events only).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub by_reason: IndexMap<String, u64>,
 }
 
 /// One injected fault and what it did: the pods it struck, what replaced them, what

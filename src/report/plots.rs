@@ -148,7 +148,10 @@ fn quota_intervals(w: &WorkloadRecord, end: f64) -> Vec<(f64, f64)> {
 
 /// Per series (a model, or a ClusterQueue): intervals (from, to, GPUs) in which it holds a
 /// flavor's GPUs.
-type Holdings = BTreeMap<String, Vec<(f64, f64, f64)>>;
+type Holdings = BTreeMap<String, Intervals>;
+
+/// (from, to, GPUs).
+type Intervals = Vec<(f64, f64, f64)>;
 
 /// Series stacked one by one; beyond this many, owners are grouped by ClusterQueue and the
 /// smallest queues into one "other".
@@ -171,8 +174,7 @@ fn gpu_allocation(report: &Report) -> Vec<Result<Plot, PlotError>> {
             }
         }
     }
-    // (flavor, owner, ClusterQueue, intervals, GPUs)
-    let mut holders: Vec<(&String, &str, &str, Vec<(f64, f64)>, f64)> = Vec::new();
+    let mut holders: Vec<Holder> = Vec::new();
     for w in &report.workloads {
         let gpus = w.gpus as f64;
         let flavor = w.flavors.values().find_map(gpu_resource);
@@ -205,6 +207,7 @@ fn gpu_allocation(report: &Report) -> Vec<Result<Plot, PlotError>> {
         .collect()
 }
 
+/// A workload holding GPUs: (flavor, owner, ClusterQueue, intervals, GPUs).
 type Holder<'r> = (&'r String, &'r str, &'r str, Vec<(f64, f64)>, f64);
 
 /// The holders' intervals by the series `key` puts each in.
@@ -223,8 +226,8 @@ fn top_and_other(series: Holdings) -> Holdings {
     if series.len() <= MAX_SERIES {
         return series;
     }
-    let weight = |ivs: &Vec<(f64, f64, f64)>| ivs.iter().map(|(a, b, g)| (b - a) * g).sum::<f64>();
-    let mut ranked: Vec<(String, Vec<(f64, f64, f64)>)> = series.into_iter().collect();
+    let weight = |ivs: &Intervals| ivs.iter().map(|(a, b, g)| (b - a) * g).sum::<f64>();
+    let mut ranked: Vec<(String, Intervals)> = series.into_iter().collect();
     // Heaviest first; equal weights by name, so the choice does not depend on the map.
     ranked.sort_by(|a, b| weight(&b.1).total_cmp(&weight(&a.1)).then_with(|| a.0.cmp(&b.0)));
     let rest = ranked.split_off(MAX_SERIES - 1);
@@ -266,7 +269,10 @@ fn slices(owners: &Holdings, end: f64) -> Vec<(f64, f64, Vec<f64>)> {
                 held[*i] += g;
             }
             // Sums of whole GPUs: clear the float dust of many additions.
-            let per = held.iter().map(|g: &f64| if g.abs() < 1e-9 { 0.0 } else { *g }).collect();
+            let per = held
+                .iter()
+                .map(|g: &f64| if g.abs() < 1e-9 { 0.0 } else { *g })
+                .collect();
             (*from, *to, per)
         })
         .collect()
@@ -1047,12 +1053,27 @@ mod tests {
         .collect();
         let got = slices(&owners, 40.0);
         let cuts: Vec<(f64, f64)> = got.iter().map(|s| (s.0, s.1)).collect();
-        assert_eq!(cuts, vec![(0.0, 5.0), (5.0, 10.0), (10.0, 12.0), (12.0, 20.0), (20.0, 30.0), (30.0, 40.0)]);
+        assert_eq!(
+            cuts,
+            vec![
+                (0.0, 5.0),
+                (5.0, 10.0),
+                (10.0, 12.0),
+                (12.0, 20.0),
+                (20.0, 30.0),
+                (30.0, 40.0)
+            ]
+        );
         for (from, to, per) in &got {
             let mid = (from + to) / 2.0;
             let want: Vec<f64> = owners
                 .values()
-                .map(|ivs| ivs.iter().filter(|(a, b, _)| *a <= mid && mid < *b).map(|iv| iv.2).sum())
+                .map(|ivs| {
+                    ivs.iter()
+                        .filter(|(a, b, _)| *a <= mid && mid < *b)
+                        .map(|iv| iv.2)
+                        .sum()
+                })
                 .collect();
             assert_eq!(per, &want, "slice {from}..{to}");
         }
@@ -1064,7 +1085,10 @@ mod tests {
         // A series toggling between 0 and 2 GPUs every second: three slices per column.
         let owners: Holdings = [(
             "a".to_string(),
-            (0..3 * MAX_COLUMNS).step_by(2).map(|t| (t as f64, t as f64 + 1.0, 2.0)).collect(),
+            (0..3 * MAX_COLUMNS)
+                .step_by(2)
+                .map(|t| (t as f64, t as f64 + 1.0, 2.0))
+                .collect(),
         )]
         .into_iter()
         .collect();
@@ -1074,7 +1098,11 @@ mod tests {
         let (cols, averaged) = columns(fine, end);
         assert!(averaged);
         assert_eq!(cols.len(), MAX_COLUMNS);
-        assert!((area(&cols) - before).abs() < 1e-6 * before, "{} vs {before}", area(&cols));
+        assert!(
+            (area(&cols) - before).abs() < 1e-6 * before,
+            "{} vs {before}",
+            area(&cols)
+        );
         let few = slices(&owners, 10.0).into_iter().take(3).collect::<Vec<_>>();
         assert!(!columns(few, 10.0).1);
     }
@@ -1082,10 +1110,15 @@ mod tests {
     #[test]
     fn beyond_eight_series_the_lightest_share_one() {
         // Ten queues, queue i holding i + 1 GPUs for 10 s.
-        let series: Holdings = (0..10).map(|i| (format!("q{i}"), vec![(0.0, 10.0, i as f64 + 1.0)])).collect();
+        let series: Holdings = (0..10)
+            .map(|i| (format!("q{i}"), vec![(0.0, 10.0, i as f64 + 1.0)]))
+            .collect();
         let top = top_and_other(series);
         let names: Vec<&str> = top.keys().map(String::as_str).collect();
-        assert_eq!(names, vec!["other (3 ClusterQueues)", "q3", "q4", "q5", "q6", "q7", "q8", "q9"]);
+        assert_eq!(
+            names,
+            vec!["other (3 ClusterQueues)", "q3", "q4", "q5", "q6", "q7", "q8", "q9"]
+        );
         assert_eq!(top["other (3 ClusterQueues)"].iter().map(|iv| iv.2).sum::<f64>(), 6.0);
     }
 

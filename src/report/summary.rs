@@ -20,10 +20,15 @@ fn quantity(a: Option<Amount>) -> String {
     }
 }
 
-pub(crate) fn workloads_table(report: &Report) -> String {
+/// Rows of the terminal summary's workloads table; the documents list every workload the
+/// report has.
+pub(crate) const SUMMARY_ROWS: usize = 40;
+
+pub(crate) fn workloads_table(report: &Report, max_rows: usize) -> String {
     let rows: Vec<Vec<String>> = report
         .workloads
         .iter()
+        .take(max_rows)
         .map(|w| {
             vec![
                 w.owner.clone(),
@@ -70,6 +75,55 @@ fn why_not_ready(report: &Report, w: &super::model::WorkloadRecord) -> Option<St
     pods.iter()
         .find(|p| p.status != "Running")
         .map(|p| format!("pod {} is {}", p.name, p.status))
+}
+
+/// Every workload counted per ClusterQueue: finished, evicted, time Pending (Kueue's
+/// wait) and time to Ready (Kueue's, kube-scheduler's and the start-up).
+pub(crate) fn queue_workloads_table(report: &Report) -> String {
+    let s = &report.workload_summary;
+    let secs = |x: f64| format!("{x:.0}");
+    let rows: Vec<Vec<String>> = s
+        .by_cluster_queue
+        .iter()
+        .map(|(name, q)| {
+            vec![
+                name.clone(),
+                q.workloads.to_string(),
+                q.finished.to_string(),
+                q.evictions.to_string(),
+                secs(q.pending_s.p95),
+                secs(q.pending_s.max),
+                secs(q.to_ready_s.p50),
+                secs(q.to_ready_s.p95),
+                secs(q.to_ready_s.max),
+            ]
+        })
+        .chain(std::iter::once(vec![
+            "(all)".to_string(),
+            s.total.to_string(),
+            s.by_state.get("Finished").copied().unwrap_or(0).to_string(),
+            s.evictions.to_string(),
+            secs(s.pending_s.p95),
+            secs(s.pending_s.max),
+            secs(s.to_ready_s.p50),
+            secs(s.to_ready_s.p95),
+            secs(s.to_ready_s.max),
+        ]))
+        .collect();
+    table(
+        &[
+            "CLUSTERQUEUE",
+            "WORKLOADS",
+            "FINISHED",
+            "EVICTIONS",
+            "PENDING p95 s",
+            "PENDING max s",
+            "TO READY p50 s",
+            "TO READY p95 s",
+            "TO READY max s",
+        ],
+        &rows,
+    )
 }
 
 pub(crate) fn queues_table(report: &Report) -> String {
@@ -223,7 +277,21 @@ pub fn render(report: &Report) -> String {
         crate::units::SimDuration((report.duration_s * 1000.0) as u64)
     ));
     o.push_str("Workloads (times are simulated HH:MM:SS):\n");
-    o.push_str(&workloads_table(report));
+    o.push_str(&workloads_table(report, SUMMARY_ROWS));
+    let listed = report.workloads.len();
+    if listed > SUMMARY_ROWS {
+        o.push_str(&format!(
+            "… {} more listed in report.md (these are the first {SUMMARY_ROWS})\n",
+            listed - SUMMARY_ROWS
+        ));
+    }
+    if let Some(note) = super::limit::note(report) {
+        o.push_str(&format!("{note}\n"));
+    }
+    if report.workload_summary.total as usize > SUMMARY_ROWS {
+        o.push_str("\nWorkloads by ClusterQueue (all of them):\n");
+        o.push_str(&queue_workloads_table(report));
+    }
     o.push_str("\nQuota:\n");
     o.push_str(&queues_table(report));
     if report.inference_services.iter().any(|s| s.model_card.is_some()) {

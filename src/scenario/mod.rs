@@ -12,6 +12,6 @@ pub(crate) mod patch;
 pub(crate) mod printers;
 pub(crate) mod render;
 pub mod run;
-pub mod usage;
 pub(crate) mod serve;
 pub(crate) mod traffic;
+pub mod usage;

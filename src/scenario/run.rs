@@ -33,6 +33,10 @@ pub struct Prepared {
     /// The catalog the scenario runs with: the bundled one, `--catalog`'s files and the
     /// scenario's `spec.catalog` laid over it in that order.
     pub catalog: Arc<Catalog>,
+    /// The longest list the report writes (`--report-limit`): events and each
+    /// ClusterQueue's usage samples are cut when built, workloads once the expectations,
+    /// which may name any of them, are evaluated.
+    pub report_limit: usize,
 }
 
 /// Finds Scenario documents among the inputs; with none, the manifests themselves form
@@ -254,6 +258,7 @@ fn prepare_scenario(
     }
     if errors.is_empty() {
         Ok(Prepared {
+            report_limit: crate::report::limit::DEFAULT_LIMIT,
             scenario,
             objects,
             apply_files,

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 /// One ClusterQueue's usage per (flavor, resource).
 pub(crate) type QueueUsage = BTreeMap<FlavorResource, Quantity>;
 
+/// A sample's changes: (key number, the new amount or `None` when the pair went).
+type Changes = Vec<(u32, Option<Quantity>)>;
+
 /// The (ClusterQueue, pair) keys samples refer to, by number.
 #[derive(Debug, Default)]
 struct Keys {
@@ -35,7 +38,7 @@ pub struct UsageHistory {
     last: QuotaUsage,
     keys: Keys,
     /// Per sample: its instant and what changed (`None`: the pair went out of the usage).
-    samples: Vec<(SimTime, Vec<(u32, Option<Quantity>)>)>,
+    samples: Vec<(SimTime, Changes)>,
 }
 
 impl UsageHistory {
@@ -73,11 +76,12 @@ impl UsageHistory {
         self.samples.is_empty()
     }
 
-    /// `cq`'s usage at every sample, in order: (instant, its usage then; empty when it
-    /// had none).
+    /// `cq`'s usage at the first sample and at every sample that changed it, in order:
+    /// (instant, its usage then; empty when it had none).
     pub(crate) fn of_queue<'a>(&'a self, cq: &'a str) -> impl Iterator<Item = (SimTime, QueueUsage)> + 'a {
         let mut current = QueueUsage::new();
-        self.samples.iter().map(move |(t, changes)| {
+        self.samples.iter().enumerate().filter_map(move |(i, (t, changes))| {
+            let mut changed = i == 0;
             for (k, q) in changes {
                 let Some((c, fr)) = self.keys.all.get(*k as usize) else {
                     continue;
@@ -85,6 +89,7 @@ impl UsageHistory {
                 if c != cq {
                     continue;
                 }
+                changed = true;
                 match q {
                     Some(q) => {
                         current.insert(fr.clone(), *q);
@@ -94,7 +99,7 @@ impl UsageHistory {
                     }
                 }
             }
-            (*t, current.clone())
+            changed.then(|| (*t, current.clone()))
         })
     }
 }
@@ -112,7 +117,10 @@ mod tests {
         let steps = [
             (0, usage_from([(("a", "h100", "gpu"), gpu(1))])),
             (1, usage_from([(("a", "h100", "gpu"), gpu(1))])),
-            (2, usage_from([(("a", "h100", "gpu"), gpu(2)), (("b", "l4", "gpu"), gpu(4))])),
+            (
+                2,
+                usage_from([(("a", "h100", "gpu"), gpu(2)), (("b", "l4", "gpu"), gpu(4))]),
+            ),
             (3, usage_from([(("b", "l4", "gpu"), gpu(3))])),
         ];
         let mut h = UsageHistory::default();
@@ -122,10 +130,23 @@ mod tests {
         assert_eq!(h.len(), 3);
         let of = |cq| -> Vec<(u64, Vec<i64>)> {
             h.of_queue(cq)
-                .map(|(t, u)| (t.as_secs_f64() as u64, u.values().map(|q| q.milli() as i64 / 1000).collect()))
+                .map(|(t, u)| {
+                    (
+                        t.as_secs_f64() as u64,
+                        u.values().map(|q| q.milli() as i64 / 1000).collect(),
+                    )
+                })
                 .collect()
         };
         assert_eq!(of("a"), vec![(0, vec![1]), (2, vec![2]), (3, vec![])]);
         assert_eq!(of("b"), vec![(0, vec![]), (2, vec![4]), (3, vec![3])]);
+        // A queue that changes at no sample but the first has that one only.
+        let mut quiet = UsageHistory::default();
+        quiet.observe(SimTime(0), &usage_from([(("c", "l4", "gpu"), gpu(1))]));
+        quiet.observe(
+            SimTime(5000),
+            &usage_from([(("c", "l4", "gpu"), gpu(1)), (("d", "l4", "gpu"), gpu(2))]),
+        );
+        assert_eq!(quiet.of_queue("c").count(), 1);
     }
 }

@@ -37,6 +37,23 @@ use crate::catalog::Catalog;
 use crate::units::SimTime;
 use std::collections::BTreeMap;
 
+/// A user's manifest as JSON text: a fleet applies a hundred thousand Jobs, and kept as
+/// text each costs its length rather than a tree of maps; read back when a command needs
+/// it (`oc patch`, `get -o yaml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest(Box<str>);
+
+impl Manifest {
+    pub(crate) fn new(doc: &serde_json::Value) -> Manifest {
+        Manifest(doc.to_string().into_boxed_str())
+    }
+
+    /// The document (it was written from one, so it always reads back).
+    pub fn doc(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
+}
+
 /// A line of the run's event log: a Kubernetes event, or a timeline command.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEvent {
@@ -75,7 +92,7 @@ pub struct Store {
     /// Every autoscaler decision that changed a target's replicas, in order.
     pub scaling_decisions: Vec<ScalingDecision>,
     /// Manifest documents of user-applied objects by (kind, namespace, name), for patch.
-    pub manifests: BTreeMap<(String, String, String), serde_json::Value>,
+    pub manifests: BTreeMap<(String, String, String), Manifest>,
     /// Kubernetes events and timeline commands, in the order they happened.
     pub events: Vec<LogEvent>,
     /// Nodes deleted during the run, for the bill.

@@ -1,11 +1,11 @@
 //! The nodes by name, with what kube-scheduler and the bill need kept in step on every
-//! write: the names in order (so the scheduler's rotating start is an index, found in
-//! O(1)) and the fleet's GPU totals (so the allocation peak is checked at each binding
-//! without summing every node).
+//! write: the nodes in name order (so the scheduler's rotating start is an index), each
+//! node's free GPUs beside them (so a scan passes over full nodes without touching them),
+//! and the fleet's GPU totals (so the allocation peak is checked at each binding without
+//! summing every node).
 
 use super::node::{GpuAllocationPeak, Node};
 use crate::units::SimTime;
-use std::collections::BTreeMap;
 use std::ops::Deref;
 
 /// The fleet's GPUs, summed over nodes as `GpuAllocationPeak::of` sums them.
@@ -37,13 +37,12 @@ impl GpuTotals {
     }
 }
 
-/// Nodes by name. Reads go through `Deref` to the map; writes through `insert`, `remove`
-/// and `get_mut`, which keep the order, the free GPUs and the totals.
+/// Nodes by name. Writes go through `insert`, `remove` and `get_mut`, which keep the
+/// order, the free GPUs and the totals.
 #[derive(Debug, Default)]
 pub struct Nodes {
-    map: BTreeMap<String, Node>,
-    /// The names in map order.
-    order: Vec<String>,
+    /// In name order, so that kube-scheduler's rotating start is an index.
+    nodes: Vec<Node>,
     /// Per node, in the same order: allocatable GPUs minus those its pods request, so that
     /// kube-scheduler passes over a full node without reading its resource lists.
     free_gpus: Vec<i128>,
@@ -54,18 +53,12 @@ fn free_gpus(n: &Node) -> i128 {
     n.allocatable.gpus() - n.requested.gpus()
 }
 
-impl Deref for Nodes {
-    type Target = BTreeMap<String, Node>;
-    fn deref(&self) -> &BTreeMap<String, Node> {
-        &self.map
-    }
-}
-
-/// A node being changed; dropping it brings the fleet's totals up to date.
+/// A node being changed; dropping it brings the free GPUs and the fleet's totals up to
+/// date.
 pub(crate) struct NodeMut<'a> {
     node: &'a mut Node,
     totals: &'a mut GpuTotals,
-    free: Option<&'a mut i128>,
+    free: &'a mut i128,
     before: GpuTotals,
 }
 
@@ -86,47 +79,76 @@ impl Drop for NodeMut<'_> {
     fn drop(&mut self) {
         self.totals.sub(self.before);
         self.totals.add(GpuTotals::of(self.node));
-        if let Some(f) = self.free.as_deref_mut() {
-            *f = free_gpus(self.node);
-        }
+        *self.free = free_gpus(self.node);
     }
 }
 
 impl Nodes {
+    fn index_of(&self, name: &str) -> Result<usize, usize> {
+        self.nodes.binary_search_by(|n| n.name.as_str().cmp(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Node> {
+        self.index_of(name).ok().and_then(|i| self.nodes.get(i))
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.index_of(name).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The nodes in name order.
+    pub fn values(&self) -> std::slice::Iter<'_, Node> {
+        self.nodes.iter()
+    }
+
+    /// (name, node) in name order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &Node)> + ExactSizeIterator + '_ {
+        self.nodes.iter().map(|n| (&n.name, n))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator + '_ {
+        self.nodes.iter().map(|n| &n.name)
+    }
+
+    /// Adds the node, or replaces the one of its name.
     pub(crate) fn insert(&mut self, node: Node) {
-        let name = node.name.clone();
         self.totals.add(GpuTotals::of(&node));
         let free = free_gpus(&node);
-        match self.order.binary_search(&name) {
-            Ok(i) => self.free_gpus[i] = free,
+        match self.index_of(&node.name) {
+            Ok(i) => {
+                let old = std::mem::replace(&mut self.nodes[i], node);
+                self.totals.sub(GpuTotals::of(&old));
+                self.free_gpus[i] = free;
+            }
             Err(i) => {
-                self.order.insert(i, name.clone());
+                self.nodes.insert(i, node);
                 self.free_gpus.insert(i, free);
             }
-        }
-        if let Some(old) = self.map.insert(name, node) {
-            self.totals.sub(GpuTotals::of(&old));
         }
     }
 
     pub(crate) fn remove(&mut self, name: &str) -> Option<Node> {
-        let node = self.map.remove(name)?;
+        let i = self.index_of(name).ok()?;
+        self.free_gpus.remove(i);
+        let node = self.nodes.remove(i);
         self.totals.sub(GpuTotals::of(&node));
-        if let Ok(i) = self.order.binary_search_by(|n| n.as_str().cmp(name)) {
-            self.order.remove(i);
-            self.free_gpus.remove(i);
-        }
         Some(node)
     }
 
-    /// The node named `name`, to change: the totals follow when the guard goes.
+    /// The node named `name`, to change: the free GPUs and totals follow when the guard
+    /// goes.
     pub(crate) fn get_mut(&mut self, name: &str) -> Option<NodeMut<'_>> {
-        let node = self.map.get_mut(name)?;
+        let i = self.index_of(name).ok()?;
+        let (node, free) = (self.nodes.get_mut(i)?, self.free_gpus.get_mut(i)?);
         let before = GpuTotals::of(node);
-        let free = match self.order.binary_search_by(|n| n.as_str().cmp(name)) {
-            Ok(i) => self.free_gpus.get_mut(i),
-            Err(_) => None,
-        };
         Some(NodeMut {
             node,
             totals: &mut self.totals,
@@ -135,21 +157,18 @@ impl Nodes {
         })
     }
 
-    /// The nodes in name order from the `start`-th (taken modulo their number), wrapping
-    /// around, each with its free GPUs: kube-scheduler's scan from its rotating start.
-    pub(crate) fn from_index(&self, start: usize) -> impl Iterator<Item = (&Node, i128)> + '_ {
-        let start = start.checked_rem(self.order.len()).unwrap_or(0);
-        let (after, before) = match self.order.get(start) {
-            Some(f) => (self.map.range::<String, _>(f..), self.map.range::<String, _>(..f)),
-            // No nodes: both ranges are empty.
-            None => (self.map.range::<String, _>(..), self.map.range::<String, _>(..)),
-        };
-        // The map's ranges and the order list walk the same names.
-        let (free_before, free_after) = self.free_gpus.split_at(start.min(self.free_gpus.len()));
-        after
-            .map(|(_, n)| n)
-            .zip(free_after.iter().copied())
-            .chain(before.map(|(_, n)| n).zip(free_before.iter().copied()))
+    /// The positions of the nodes in name order from the `start`-th (taken modulo their
+    /// number), wrapping around, each with its free GPUs: kube-scheduler's scan from its
+    /// rotating start. `node_at` gives the node.
+    pub(crate) fn rotated_from(&self, start: usize) -> impl Iterator<Item = (usize, i128)> + '_ {
+        let start = start.checked_rem(self.nodes.len()).unwrap_or(0);
+        let (before, after) = self.free_gpus.split_at(start);
+        let positions = (start..self.free_gpus.len()).chain(0..start);
+        positions.zip(after.iter().chain(before).copied())
+    }
+
+    pub(crate) fn node_at(&self, i: usize) -> Option<&Node> {
+        self.nodes.get(i)
     }
 
     /// The fleet's GPUs at `at`.
@@ -160,6 +179,14 @@ impl Nodes {
             allocatable: self.totals.allocatable,
             unallocated: self.totals.unallocated,
         }
+    }
+}
+
+impl<'a> IntoIterator for &'a Nodes {
+    type Item = (&'a String, &'a Node);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, Node>, fn(&'a Node) -> (&'a String, &'a Node)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.nodes.iter().map(|n| (&n.name, n))
     }
 }
 
@@ -196,7 +223,14 @@ mod tests {
         for name in ["c", "a", "d", "b"] {
             nodes.insert(node(name, 8));
         }
-        let names = |nodes: &Nodes, start| nodes.from_index(start).map(|(n, _)| n.name.as_str()).collect::<Vec<_>>().join("");
+        let names = |nodes: &Nodes, start| {
+            nodes
+                .rotated_from(start)
+                .filter_map(|(i, _)| nodes.node_at(i))
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>()
+                .join("")
+        };
         // (start, order scanned): by index into the sorted names, modulo their number.
         let cases = [(0, "abcd"), (1, "bcda"), (3, "dabc"), (4, "abcd"), (6, "cdab")];
         for (start, want) in cases {
@@ -204,7 +238,7 @@ mod tests {
         }
         nodes.remove("b");
         assert_eq!(names(&nodes, 1), "cda");
-        assert_eq!(Nodes::default().from_index(5).count(), 0);
+        assert_eq!(Nodes::default().rotated_from(5).count(), 0);
     }
 
     #[test]
@@ -223,14 +257,20 @@ mod tests {
         assert_eq!((summed.allocated, summed.allocatable, summed.unallocated), (11, 12, 2));
         nodes.remove("a");
         nodes.insert(node("b", 2)); // replaced
-        assert_eq!(nodes.gpus_at(SimTime::ZERO), GpuAllocationPeak::of(nodes.values(), SimTime::ZERO));
+        assert_eq!(
+            nodes.gpus_at(SimTime::ZERO),
+            GpuAllocationPeak::of(nodes.values(), SimTime::ZERO)
+        );
         assert_eq!(nodes.gpus_at(SimTime::ZERO).allocatable, 2);
         // The free GPUs the scan sees follow the writes: b now offers 2 and its pods ask 5.
-        let free: Vec<(String, i128)> = nodes.from_index(0).map(|(n, f)| (n.name.clone(), f)).collect();
+        let free: Vec<(String, i128)> = nodes
+            .rotated_from(0)
+            .filter_map(|(i, f)| Some((nodes.node_at(i)?.name.clone(), f)))
+            .collect();
         assert_eq!(free, vec![("b".to_string(), 2)]);
         if let Some(mut b) = nodes.get_mut("b") {
             b.requested.add(&gpu(1));
         }
-        assert_eq!(nodes.from_index(0).map(|(_, f)| f).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(nodes.rotated_from(0).map(|(_, f)| f).collect::<Vec<_>>(), vec![1]);
     }
 }

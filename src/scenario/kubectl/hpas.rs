@@ -232,6 +232,8 @@ pub(super) fn manifest_annotations(store: &Store, kind: &str, ns: &str, name: &s
     store
         .manifests
         .get(&(kind.to_string(), ns.to_string(), name.to_string()))
+        .map(crate::store::Manifest::doc)
+        .as_ref()
         .and_then(|doc| doc.pointer("/metadata/annotations"))
         .and_then(|a| a.as_object())
         .map(|a| {

@@ -285,7 +285,7 @@ pub(super) fn stored_manifest(store: &Store, kind: &'static str, ns: &str, name:
     let doc = store
         .manifests
         .get(&(kind.to_string(), ns.to_string(), name.to_string()))
-        .cloned()
+        .map(crate::store::Manifest::doc)
         .ok_or_else(|| OcError::Client(format!("{name} has no stored manifest to patch")))?;
     Ok(PatchBase { kind, doc })
 }

@@ -25,12 +25,14 @@ pub(crate) struct ScaledObjects;
 #[derive(Clone, Copy)]
 pub(crate) struct Applied<'s> {
     object: &'s ScaledObjectObject,
-    manifest: Option<&'s Value>,
+    manifest: Option<&'s crate::store::Manifest>,
 }
 
 impl Applied<'_> {
     fn labels(&self) -> BTreeMap<String, String> {
         self.manifest
+            .map(crate::store::Manifest::doc)
+            .as_ref()
             .and_then(|m| m.pointer("/metadata/labels"))
             .and_then(Value::as_object)
             .map(|l| {
@@ -216,8 +218,8 @@ fn object(a: Applied<'_>) -> Map<String, Value> {
     let so = &s.scaled_object;
     let spec = a
         .manifest
-        .and_then(|m| m.get("spec"))
-        .cloned()
+        .map(crate::store::Manifest::doc)
+        .and_then(|mut m| m.get_mut("spec").map(Value::take))
         .unwrap_or_else(|| crate::scenario::render::scaled_object_spec(so));
     let mut o = Map::new();
     o.insert("apiVersion".into(), json!("keda.sh/v1alpha1"));
