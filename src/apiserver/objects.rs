@@ -12,6 +12,17 @@ use crate::manifest::objects::{Object, PodObject};
 use crate::store::{InferenceServiceState, Node, ObjectKey, Store};
 use crate::units::SimDuration;
 
+/// The kinds whose applied document the store keeps: the simulation holds no document of
+/// its own for them, so `oc patch` and `oc get` start from what was applied
+/// (`scenario::kubectl`'s `stored_manifest` and `manifest_annotations`).
+const PATCHED_FROM_MANIFEST: [&str; 5] = [
+    "ClusterQueue",
+    "LocalQueue",
+    "ResourceFlavor",
+    "HorizontalPodAutoscaler",
+    "ScaledObject",
+];
+
 /// Creates or replaces a user's object, keeping its document for later patches.
 pub(super) fn apply(
     api: &mut ApiServer,
@@ -26,9 +37,13 @@ pub(super) fn apply(
             name,
             doc,
         } = *m;
-        store
-            .manifests
-            .insert((kind, namespace, name), crate::store::Manifest::new(&doc));
+        // Only the kinds `oc` patches and prints from the document applied; a fleet's
+        // hundred thousand Jobs keep nothing here.
+        if PATCHED_FROM_MANIFEST.contains(&kind.as_str()) {
+            store
+                .manifests
+                .insert((kind, namespace, name), crate::store::Manifest::new(&doc));
+        }
     }
     let now = store.now;
     match obj {

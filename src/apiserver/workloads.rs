@@ -204,6 +204,9 @@ pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> 
         WorkloadWrite::Finish { reason } => {
             w.finished_at = Some(now);
             w.set_state(now, WorkloadState::Finished);
+            // Only flavor assignment reads the pod template, and a finished Workload is
+            // never assigned again: a fleet's finished Workloads keep their records only.
+            w.template = Default::default();
             vec![Change::WorkloadFinished {
                 workload: Box::new(w.clone()),
                 reason,

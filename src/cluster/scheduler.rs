@@ -12,7 +12,7 @@ use crate::units::{Quantity, SimTime};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Why one node cannot take the pod; several `Insufficient` reasons may apply at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +45,70 @@ impl Filtered<'_> {
     /// Whether evicting lower-priority pods could help (only for resource shortage).
     fn preemption_could_help(&self) -> bool {
         matches!(self, Filtered::Insufficient(_) | Filtered::TooManyPods)
+    }
+}
+
+/// A `Filtered` kept past the scan that found it: the taint by its place on the node.
+#[derive(Debug, Clone, Copy)]
+enum Rejected {
+    Unschedulable,
+    Taint(usize),
+    Affinity,
+    Insufficient(u64),
+    TooManyPods,
+}
+
+impl Rejected {
+    fn of(f: Filtered, node: &Node) -> Rejected {
+        match f {
+            Filtered::Unschedulable => Rejected::Unschedulable,
+            Filtered::Taint(k, v) => Rejected::Taint(
+                node.taints
+                    .iter()
+                    .position(|t| t.key == k && t.value == v)
+                    .unwrap_or(usize::MAX),
+            ),
+            Filtered::Affinity => Rejected::Affinity,
+            Filtered::Insufficient(short) => Rejected::Insufficient(short),
+            Filtered::TooManyPods => Rejected::TooManyPods,
+        }
+    }
+
+    /// As `filter` said it, for `node` as it was then (its version unchanged).
+    fn filtered(self, node: &Node) -> Option<Filtered<'_>> {
+        Some(match self {
+            Rejected::Unschedulable => Filtered::Unschedulable,
+            Rejected::Taint(i) => {
+                let t = node.taints.get(i)?;
+                Filtered::Taint(&t.key, &t.value)
+            }
+            Rejected::Affinity => Filtered::Affinity,
+            Rejected::Insufficient(short) => Filtered::Insufficient(short),
+            Rejected::TooManyPods => Filtered::TooManyPods,
+        })
+    }
+}
+
+/// Why each node turned a pod down the last time none fitted it, with each node's version
+/// then. An unschedulable pod is tried again whenever a pod leaves some node, and on a
+/// fleet most nodes have not changed since: those keep their verdict, and only the nodes
+/// written since are filtered again. The decisions and messages are the same as filtering
+/// every node every time.
+#[derive(Debug)]
+pub(crate) struct Rejections {
+    layout: u64,
+    /// Per node position: (its version when filtered, why it was filtered).
+    why: Vec<(u64, Rejected)>,
+}
+
+impl Rejections {
+    /// The verdict on node `i` if it has not been written since.
+    fn still(&self, store: &Store, i: usize) -> Option<Rejected> {
+        if self.layout != store.nodes.layout() {
+            return None;
+        }
+        let (version, why) = self.why.get(i)?;
+        (*version == store.nodes.version_at(i)).then_some(*why)
     }
 }
 
@@ -171,7 +235,13 @@ pub(crate) fn feasible_nodes_to_find(total: usize) -> usize {
 /// stream, as kube-scheduler samples among equals), or the FailedScheduling message.
 /// Filtering starts where the previous cycle stopped (`next_start`), as kube-scheduler
 /// rotates through nodes.
-fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut usize) -> Action {
+fn schedule_one(
+    store: &Store,
+    pod: &Pod,
+    rng: &mut ChaCha8Rng,
+    next_start: &mut usize,
+    before: Option<&Rejections>,
+) -> (Action, Option<Rejections>) {
     let requests = &pod.requests;
     let gpus = requests.gpus();
     let mut best: Option<(i64, &str)> = None;
@@ -188,7 +258,7 @@ fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut
         visited += 1;
         // A node without the GPUs fails NodeResourcesFit whatever else it checks; why it
         // was filtered matters only when no node fits, and is worked out then.
-        if gpus > free_gpus {
+        if gpus > free_gpus || before.is_some_and(|b| b.still(store, i).is_some()) {
             continue;
         }
         let Some(node) = store.nodes.node_at(i).filter(|n| filter(n, pod, requests).is_none()) else {
@@ -212,16 +282,29 @@ fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut
     }
     *next_start = start + visited;
     match best {
-        Some((_, n)) => Action::Pod(pod.uid, PodWrite::Bind { node: n.to_string() }),
+        Some((_, n)) => (Action::Pod(pod.uid, PodWrite::Bind { node: n.to_string() }), None),
         None => {
             // No node fits, so every node was visited and filtered.
-            let filtered = store.nodes.values().filter_map(|node| filter(node, pod, requests));
-            Action::Pod(
-                pod.uid,
-                PodWrite::Unschedulable {
-                    message: fit_error(store.nodes.len(), filtered, requests),
-                },
-            )
+            let mut why = Vec::with_capacity(total);
+            let mut filtered = Vec::with_capacity(total);
+            for (i, node) in store.nodes.values().enumerate() {
+                let f = match before.and_then(|b| b.still(store, i)) {
+                    Some(r) => r.filtered(node),
+                    None => filter(node, pod, requests),
+                };
+                if let Some(f) = f {
+                    why.push((store.nodes.version_at(i), Rejected::of(f, node)));
+                    filtered.push(f);
+                }
+            }
+            // A node that fitted after all (none can, or the scan would have taken it)
+            // leaves positions unmatched: nothing is remembered then.
+            let rejections = (why.len() == total).then(|| Rejections {
+                layout: store.nodes.layout(),
+                why,
+            });
+            let message = fit_error(total, filtered, requests);
+            (Action::Pod(pod.uid, PodWrite::Unschedulable { message }), rejections)
         }
     }
 }
@@ -231,6 +314,8 @@ fn schedule_one(store: &Store, pod: &Pod, rng: &mut ChaCha8Rng, next_start: &mut
 pub(crate) struct KubeScheduler {
     active: BTreeSet<(Reverse<i32>, SimTime, PodId)>,
     unschedulable: BTreeSet<PodId>,
+    /// What the last scan of each unschedulable pod found.
+    rejections: HashMap<PodId, Rejections>,
     next_start_node: usize,
     rng: ChaCha8Rng,
 }
@@ -246,6 +331,7 @@ impl KubeScheduler {
         KubeScheduler {
             active: BTreeSet::new(),
             unschedulable: BTreeSet::new(),
+            rejections: HashMap::new(),
             next_start_node: 0,
             rng: rng_stream(seed, Stream::Scheduler),
         }
@@ -289,6 +375,7 @@ impl Component for KubeScheduler {
             Change::PodUngated(p) => self.enqueue(store, *p),
             Change::PodRemoved { pod, .. } => {
                 self.unschedulable.remove(&pod.uid);
+                self.rejections.remove(&pod.uid);
                 // Its resources are free again.
                 if pod.node.is_some() {
                     self.retry_unschedulable(store);
@@ -308,9 +395,14 @@ impl Component for KubeScheduler {
         if pod.node.is_some() || pod.is_gated() || pod.deletion.is_some() {
             return Some(Vec::new());
         }
-        let action = schedule_one(cx.store, pod, &mut self.rng, &mut self.next_start_node);
+        let before = self.rejections.remove(&id);
+        let (action, rejections) =
+            schedule_one(cx.store, pod, &mut self.rng, &mut self.next_start_node, before.as_ref());
         if let Action::Pod(_, PodWrite::Unschedulable { .. }) = action {
             self.unschedulable.insert(id);
+        }
+        if let Some(r) = rejections {
+            self.rejections.insert(id, r);
         }
         Some(vec![action])
     }

@@ -60,6 +60,9 @@ pub(crate) struct Config {
     /// The instance types and model cards of the run: the bundled catalog with the
     /// user's laid over it, shared with the scenario that prepared it.
     pub(crate) catalog: Arc<Catalog>,
+    /// Events the log keeps from the start however many it drops later (the report's
+    /// `--report-limit`).
+    pub(crate) keep_first_events: usize,
 }
 
 /// What drives a run from outside the cluster: the scenario's timeline and observers.
@@ -103,9 +106,11 @@ pub struct Engine {
 
 impl Engine {
     pub(crate) fn new(config: Config) -> Engine {
+        let mut store = Store::new(config.catalog);
+        store.events = crate::store::EventLog::keeping_first(config.keep_first_events);
         Engine {
             kernel: Kernel::default(),
-            store: Store::new(config.catalog),
+            store,
             prometheus: crate::monitoring::tsdb::Tsdb::new(),
             scrape_every: None,
             api: ApiServer::new(config.seed, config.job_run_time),
@@ -380,6 +385,7 @@ mod tests {
             kueue: KueueConfig::default(),
             job_run_time: SimDuration::from_secs(60),
             catalog: Arc::new(Catalog::bundled()),
+            keep_first_events: 1000,
         })
     }
 

@@ -165,7 +165,7 @@ fn inputs(r: &RunResult) -> Inputs {
 /// The first `limit` events, and what was cut (every event counted by reason).
 fn events(r: &RunResult, limit: usize) -> (Vec<EventRecord>, Option<Cut>) {
     let all = &r.engine.store().events;
-    let records = all
+    let records: Vec<EventRecord> = all
         .iter()
         .take(limit)
         .map(|e| EventRecord {
@@ -175,16 +175,10 @@ fn events(r: &RunResult, limit: usize) -> (Vec<EventRecord>, Option<Cut>) {
             message: e.message.clone(),
         })
         .collect();
-    let cut = (all.len() > limit).then(|| {
-        let mut by_reason: BTreeMap<&str, u64> = BTreeMap::new();
-        for e in all {
-            *by_reason.entry(e.kind.as_str()).or_default() += 1;
-        }
-        Cut {
-            written: limit as u64,
-            total: all.len() as u64,
-            by_reason: by_reason.into_iter().map(|(k, n)| (k.to_string(), n)).collect(),
-        }
+    let cut = (all.total() > records.len() as u64).then(|| Cut {
+        written: records.len() as u64,
+        total: all.total(),
+        by_reason: all.by_reason().iter().map(|(k, n)| (k.clone(), *n)).collect(),
     });
     (records, cut)
 }

@@ -2,6 +2,7 @@
 //! template columns, the `Events:` section of `describe`, and queue counts.
 
 use crate::store::Store;
+use crate::store::EVENT_TTL;
 use crate::units::{human_duration, SimTime};
 
 /// kubectl's tabwriter: min width 10, padding 3, last column unpadded.
@@ -76,8 +77,9 @@ pub(crate) fn indent(out: &mut String, depth: usize, key: &str, value: &str) {
     out.push('\n');
 }
 
-pub(crate) fn events_section(store: &Store, log: &[crate::store::LogEvent], object: &str, from: &str) -> String {
-    let rows: Vec<Vec<String>> = log
+pub(crate) fn events_section(store: &Store, object: &str, from: &str) -> String {
+    let rows: Vec<Vec<String>> = store
+        .events
         .iter()
         .filter(|e| e.object == object)
         .map(|e| {
@@ -237,9 +239,6 @@ pub(crate) fn rfc3339(t: SimTime) -> String {
         s % 60
     )
 }
-
-/// How long the API server keeps an event after its last occurrence (`--event-ttl`).
-const EVENT_TTL: crate::units::SimDuration = crate::units::SimDuration(3_600_000);
 
 /// kubectl's `Events:` section (`DescribeEvents`) of `object`, as lines for [`tabbed`]:
 /// an event repeated with the same reason and message is one event with a count, as
@@ -599,7 +598,7 @@ mod tests {
             object: "HorizontalPodAutoscaler team/web".into(),
             message: message.into(),
         };
-        store.events = vec![
+        store.events = crate::store::EventLog::from(vec![
             ev(0, "SuccessfulRescale", "New size: 2; reason: cpu"),
             ev(5, "FailedGetScale", "gone"),
             ev(70, "FailedGetScale", "gone"),
@@ -609,7 +608,7 @@ mod tests {
                 object: "HorizontalPodAutoscaler team/other".into(),
                 ..ev(86, "SuccessfulRescale", "x")
             },
-        ];
+        ]);
         store.now = SimTime(90 * minute);
         assert_eq!(
             tabbed(&describe_events(&store, "HorizontalPodAutoscaler team/web", "hpa")),

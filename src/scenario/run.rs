@@ -918,6 +918,7 @@ pub fn run(mut prepared: Prepared, progress: &crate::progress::Progress) -> Resu
         kueue: prepared.scenario.kueue.clone(),
         job_run_time: prepared.scenario.job_run_time,
         catalog: catalog.clone(),
+        keep_first_events: prepared.report_limit,
     });
     for w in prepared.warnings.iter().chain(&prepared.scenario.notes) {
         engine.warn(w.clone());

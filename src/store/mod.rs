@@ -6,6 +6,7 @@
 mod apps;
 mod autoscaling;
 mod batch;
+mod events;
 mod fault;
 mod ids;
 mod kserve;
@@ -19,6 +20,8 @@ mod workload;
 pub use apps::{Deployment, ReplicaSet};
 pub use autoscaling::{AutoscalerOwner, HpaObject, HpaStatus, ScaledObjectObject, ScaledObjectStatus, ScalingDecision};
 pub use batch::Job;
+pub use events::EventLog;
+pub(crate) use events::EVENT_TTL;
 pub use fault::{DepartedNode, Environment, FaultRecord, PodOwner};
 pub use ids::{DeploymentId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId, PodId, ReplicaSetId, WorkloadId};
 pub use kserve::InferenceServiceState;
@@ -94,7 +97,7 @@ pub struct Store {
     /// Manifest documents of user-applied objects by (kind, namespace, name), for patch.
     pub manifests: BTreeMap<(String, String, String), Manifest>,
     /// Kubernetes events and timeline commands, in the order they happened.
-    pub events: Vec<LogEvent>,
+    pub events: EventLog,
     /// Nodes deleted during the run, for the bill.
     pub departed_nodes: Vec<DepartedNode>,
     /// The most GPUs allocated to pods at once so far, for the report's headroom.
@@ -131,7 +134,7 @@ impl Store {
             scaled_objects: BTreeMap::new(),
             scaling_decisions: Vec::new(),
             manifests: BTreeMap::new(),
-            events: Vec::new(),
+            events: EventLog::default(),
             departed_nodes: Vec::new(),
             gpu_allocation_peak: None,
             faults: Vec::new(),

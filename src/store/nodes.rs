@@ -46,6 +46,12 @@ pub struct Nodes {
     /// Per node, in the same order: allocatable GPUs minus those its pods request, so that
     /// kube-scheduler passes over a full node without reading its resource lists.
     free_gpus: Vec<i128>,
+    /// Per node, in the same order: the number of its last write (from one counter for
+    /// all), so that a reader can tell a node it has seen from one that changed since.
+    versions: Vec<u64>,
+    /// Written whenever a node is added or removed (positions shift).
+    layout: u64,
+    writes: u64,
     totals: GpuTotals,
 }
 
@@ -59,6 +65,8 @@ pub(crate) struct NodeMut<'a> {
     node: &'a mut Node,
     totals: &'a mut GpuTotals,
     free: &'a mut i128,
+    version: &'a mut u64,
+    writes: &'a mut u64,
     before: GpuTotals,
 }
 
@@ -80,6 +88,8 @@ impl Drop for NodeMut<'_> {
         self.totals.sub(self.before);
         self.totals.add(GpuTotals::of(self.node));
         *self.free = free_gpus(self.node);
+        *self.writes += 1;
+        *self.version = *self.writes;
     }
 }
 
@@ -122,15 +132,19 @@ impl Nodes {
     pub(crate) fn insert(&mut self, node: Node) {
         self.totals.add(GpuTotals::of(&node));
         let free = free_gpus(&node);
+        self.writes += 1;
         match self.index_of(&node.name) {
             Ok(i) => {
                 let old = std::mem::replace(&mut self.nodes[i], node);
                 self.totals.sub(GpuTotals::of(&old));
                 self.free_gpus[i] = free;
+                self.versions[i] = self.writes;
             }
             Err(i) => {
                 self.nodes.insert(i, node);
                 self.free_gpus.insert(i, free);
+                self.versions.insert(i, self.writes);
+                self.layout = self.writes;
             }
         }
     }
@@ -138,21 +152,41 @@ impl Nodes {
     pub(crate) fn remove(&mut self, name: &str) -> Option<Node> {
         let i = self.index_of(name).ok()?;
         self.free_gpus.remove(i);
+        self.versions.remove(i);
+        self.writes += 1;
+        self.layout = self.writes;
         let node = self.nodes.remove(i);
         self.totals.sub(GpuTotals::of(&node));
         Some(node)
+    }
+
+    /// The write that last added or removed a node: positions seen before it may name
+    /// other nodes now.
+    pub(crate) fn layout(&self) -> u64 {
+        self.layout
+    }
+
+    /// The write that last changed the node at position `i`.
+    pub(crate) fn version_at(&self, i: usize) -> u64 {
+        self.versions.get(i).copied().unwrap_or(u64::MAX)
     }
 
     /// The node named `name`, to change: the free GPUs and totals follow when the guard
     /// goes.
     pub(crate) fn get_mut(&mut self, name: &str) -> Option<NodeMut<'_>> {
         let i = self.index_of(name).ok()?;
-        let (node, free) = (self.nodes.get_mut(i)?, self.free_gpus.get_mut(i)?);
+        let (node, free, version) = (
+            self.nodes.get_mut(i)?,
+            self.free_gpus.get_mut(i)?,
+            self.versions.get_mut(i)?,
+        );
         let before = GpuTotals::of(node);
         Some(NodeMut {
             node,
             totals: &mut self.totals,
             free,
+            version,
+            writes: &mut self.writes,
             before,
         })
     }
@@ -272,5 +306,22 @@ mod tests {
             b.requested.add(&gpu(1));
         }
         assert_eq!(nodes.rotated_from(0).map(|(_, f)| f).collect::<Vec<_>>(), vec![1]);
+    }
+
+    #[test]
+    fn a_write_gives_the_node_a_new_version_and_a_new_node_a_new_layout() {
+        let mut nodes = Nodes::default();
+        nodes.insert(node("a", 8));
+        nodes.insert(node("c", 8));
+        let (layout, a, c) = (nodes.layout(), nodes.version_at(0), nodes.version_at(1));
+        drop(nodes.get_mut("a"));
+        assert!(nodes.version_at(0) > a);
+        assert_eq!((nodes.layout(), nodes.version_at(1)), (layout, c), "c untouched");
+        nodes.insert(node("b", 8));
+        assert!(nodes.layout() > layout);
+        nodes.remove("b");
+        let after_remove = nodes.layout();
+        assert!(after_remove > layout);
+        assert_eq!(nodes.version_at(1), c, "c keeps its version through others' changes");
     }
 }

@@ -70,12 +70,7 @@ fn describe(engine: &Engine, cq: &ClusterQueue) -> String {
     flavors_usage(&mut o, engine, cq);
     indent(&mut o, 1, "Pending Workloads", &pending_in(store, name).to_string());
     indent(&mut o, 1, "Reserving Workloads", &admitted_in(store, name).to_string());
-    o.push_str(&events_section(
-        store,
-        &store.events,
-        &format!("ClusterQueue {name}"),
-        "kueue",
-    ));
+    o.push_str(&events_section(store, &format!("ClusterQueue {name}"), "kueue"));
     o
 }
 

@@ -114,7 +114,6 @@ fn describe(engine: &Engine, p: &Pod) -> String {
     o.push_str(&format!("Tolerations:      {}\n", or_none(&tol)));
     o.push_str(&events_section(
         store,
-        &store.events,
         &format!("Pod {}/{}", p.namespace, p.name),
         "default-scheduler",
     ));

@@ -58,7 +58,6 @@ fn describe(engine: &Engine, w: &Workload) -> String {
     conditions(&mut o, w);
     o.push_str(&events_section(
         store,
-        &store.events,
         &format!("Workload {}/{}", w.namespace, w.name),
         "kueue-admission",
     ));
