@@ -100,7 +100,7 @@ mod tests {
     fn event(t_ms: u64) -> LogEvent {
         LogEvent {
             t: SimTime(t_ms),
-            kind: if t_ms % 2 == 0 { "Scheduled" } else { "Started" }.into(),
+            kind: if t_ms.is_multiple_of(2) { "Scheduled" } else { "Started" }.into(),
             object: "Pod a/b".into(),
             message: String::new(),
         }
