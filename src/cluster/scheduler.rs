@@ -7,7 +7,7 @@ use crate::engine::action::{Action, PodWrite};
 use crate::engine::change::Change;
 use crate::engine::components::{Component, Cx};
 use crate::engine::kernel::{rng_stream, Stream};
-use crate::store::{Node, Pod, PodId, Store};
+use crate::store::{FitView, Node, Pod, PodId, Store};
 use crate::units::{Quantity, SimTime};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -113,6 +113,12 @@ impl Rejections {
 }
 
 pub(crate) fn filter<'n>(node: &'n Node, pod: &Pod, requests: &ResourceList) -> Option<Filtered<'n>> {
+    static_filter(node, pod).or_else(|| fit_filter(node, requests))
+}
+
+/// NodeUnschedulable, TaintToleration and NodeAffinity: what the node's cordon, taints and
+/// labels say, whatever its load.
+fn static_filter<'n>(node: &'n Node, pod: &Pod) -> Option<Filtered<'n>> {
     if node.unschedulable {
         // NodeUnschedulable treats a cordon as the taint node.kubernetes.io/unschedulable:NoSchedule.
         let cordon = Taint {
@@ -133,6 +139,11 @@ pub(crate) fn filter<'n>(node: &'n Node, pod: &Pod, requests: &ResourceList) -> 
     if !pod.spec.matches_node_selection(&node.labels) {
         return Some(Filtered::Affinity);
     }
+    None
+}
+
+/// NodeResourcesFit: the node's `pods` capacity, then each resource the pod requests.
+fn fit_filter<'n>(node: &'n Node, requests: &ResourceList) -> Option<Filtered<'n>> {
     // NodeResourcesFit counts pods against the node's `pods` capacity.
     let max_pods = node.allocatable.get("pods");
     if !max_pods.is_zero() && node.pods.len() as i128 >= max_pods.value_ceil() {
@@ -164,6 +175,132 @@ fn amount_of<'a>(
         _ => Quantity::ZERO,
     }
 }
+
+/// A pod's requests by the node views' resource numbers (in name order, as `Filtered`'s
+/// bits count them), for a scan that compares integers.
+struct PodFit {
+    requests: Vec<(Option<u16>, Quantity)>,
+    cpu: (Option<u16>, Quantity),
+    memory: (Option<u16>, Quantity),
+}
+
+impl PodFit {
+    fn of(store: &Store, requests: &ResourceList) -> PodFit {
+        let number = |r: &str| store.nodes.resource_number(r);
+        PodFit {
+            requests: requests.0.iter().map(|(r, q)| (number(r), *q)).collect(),
+            cpu: (number("cpu"), requests.get("cpu")),
+            memory: (number("memory"), requests.get("memory")),
+        }
+    }
+
+    /// `fit_filter` on the node's view.
+    fn filter(&self, view: &FitView) -> Option<Filtered<'static>> {
+        if !view.max_pods.is_zero() && view.pods as i128 >= view.max_pods.value_ceil() {
+            return Some(Filtered::TooManyPods);
+        }
+        let mut short = 0u64;
+        for (i, (number, q)) in self.requests.iter().enumerate() {
+            let (has, used) = view.amounts_of(*number);
+            if !q.is_zero() && *q > has - used {
+                short |= 1 << i.min(63);
+            }
+        }
+        (short != 0).then_some(Filtered::Insufficient(short))
+    }
+
+    /// `score` on the node's view.
+    fn score(&self, view: &FitView) -> i64 {
+        let mut sum = 0i64;
+        let mut n = 0i64;
+        for (number, asked) in [self.cpu, self.memory] {
+            let (has, used) = view.amounts_of(number);
+            let cap = has.milli();
+            if cap <= 0 {
+                continue;
+            }
+            let used = (used + asked).milli();
+            sum += (((cap - used).max(0)) * 100 / cap) as i64;
+            n += 1;
+        }
+        if n == 0 {
+            0
+        } else {
+            sum / n
+        }
+    }
+}
+
+/// The verdicts of the cordon, taint and affinity filters on each node for pods of one
+/// set of constraints (node selector, affinity, tolerations — Kueue gives every pod of a
+/// flavor the same), each kept while the node's labels, taints and cordon stay as they
+/// were: a scan then reads no labels of a node it has seen.
+pub(crate) struct StaticVerdicts {
+    selector: crate::api::meta::Labels,
+    affinity: Option<crate::api::core::NodeAffinity>,
+    tolerations: Vec<crate::api::core::Toleration>,
+    layout: u64,
+    /// Per node position: (the node's spec digest, the verdict).
+    verdicts: Vec<Option<(u64, Option<Rejected>)>>,
+}
+
+impl StaticVerdicts {
+    fn for_pod(pod: &Pod) -> StaticVerdicts {
+        StaticVerdicts {
+            selector: pod.spec.node_selector.clone(),
+            affinity: pod.spec.affinity.clone(),
+            tolerations: pod.spec.tolerations.clone(),
+            layout: u64::MAX,
+            verdicts: Vec::new(),
+        }
+    }
+
+    fn fits(&self, pod: &Pod) -> bool {
+        self.selector == pod.spec.node_selector
+            && self.affinity == pod.spec.affinity
+            && self.tolerations == pod.spec.tolerations
+    }
+
+    /// `static_filter` of the node at position `i`, from the one kept when its spec is
+    /// unchanged.
+    fn verdict<'n>(&mut self, store: &Store, i: usize, node: &'n Node, pod: &Pod) -> Option<Filtered<'n>> {
+        if self.layout != store.nodes.layout() {
+            self.layout = store.nodes.layout();
+            self.verdicts = vec![None; store.nodes.len()];
+        }
+        let spec = store.nodes.view_at(i).map_or(0, |v| v.spec);
+        if let Some(Some((kept, why))) = self.verdicts.get(i) {
+            if *kept == spec {
+                return why.and_then(|r| r.filtered(node));
+            }
+        }
+        let f = static_filter(node, pod);
+        if let Some(slot) = self.verdicts.get_mut(i) {
+            *slot = Some((spec, f.map(|f| Rejected::of(f, node))));
+        }
+        f
+    }
+}
+
+/// `filter` from the node's view and the kept static verdicts (checked against `filter` in
+/// debug builds).
+fn filter_by_view<'n>(
+    store: &'n Store,
+    statics: &mut StaticVerdicts,
+    fit: &PodFit,
+    pod: &Pod,
+    i: usize,
+    node: &'n Node,
+) -> Option<Filtered<'n>> {
+    let fast = statics
+        .verdict(store, i, node, pod)
+        .or_else(|| store.nodes.view_at(i).and_then(|v| fit.filter(v)));
+    debug_assert_eq!(fast, filter(node, pod, &pod.requests), "node {}", node.name);
+    fast
+}
+
+/// The constraint sets kept at most: past it the oldest goes.
+const STATIC_VERDICT_SETS: usize = 32;
 
 /// `FitError.Error()` with the preemption post-filter summary, from why each node was
 /// filtered. The nodes are counted by reason first and the words written once per reason,
@@ -241,8 +378,11 @@ fn schedule_one(
     rng: &mut ChaCha8Rng,
     next_start: &mut usize,
     before: Option<&Rejections>,
+    statics: &mut StaticVerdicts,
 ) -> (Action, Option<Rejections>) {
     let requests = &pod.requests;
+    let fit = PodFit::of(store, requests);
+    let mut filter_fast = |i: usize, node| filter_by_view(store, statics, &fit, pod, i, node);
     let gpus = requests.gpus();
     let mut best: Option<(i64, &str)> = None;
     let mut ties = 0u32;
@@ -261,11 +401,12 @@ fn schedule_one(
         if gpus > free_gpus || before.is_some_and(|b| b.still(store, i).is_some()) {
             continue;
         }
-        let Some(node) = store.nodes.node_at(i).filter(|n| filter(n, pod, requests).is_none()) else {
+        let Some(node) = store.nodes.node_at(i).filter(|n| filter_fast(i, n).is_none()) else {
             continue;
         };
         feasible += 1;
-        let s = score(node, requests);
+        let s = store.nodes.view_at(i).map_or(0, |v| fit.score(v));
+        debug_assert_eq!(s, score(node, requests));
         match best {
             Some((b, _)) if s < b => {}
             Some((b, _)) if s == b => {
@@ -290,7 +431,7 @@ fn schedule_one(
             for (i, node) in store.nodes.values().enumerate() {
                 let f = match before.and_then(|b| b.still(store, i)) {
                     Some(r) => r.filtered(node),
-                    None => filter(node, pod, requests),
+                    None => filter_fast(i, node),
                 };
                 if let Some(f) = f {
                     why.push((store.nodes.version_at(i), Rejected::of(f, node)));
@@ -316,6 +457,8 @@ pub(crate) struct KubeScheduler {
     unschedulable: BTreeSet<PodId>,
     /// What the last scan of each unschedulable pod found.
     rejections: HashMap<PodId, Rejections>,
+    /// Static filter verdicts per set of pod constraints, the most recently used last.
+    statics: Vec<StaticVerdicts>,
     next_start_node: usize,
     rng: ChaCha8Rng,
 }
@@ -332,6 +475,7 @@ impl KubeScheduler {
             active: BTreeSet::new(),
             unschedulable: BTreeSet::new(),
             rejections: HashMap::new(),
+            statics: Vec::new(),
             next_start_node: 0,
             rng: rng_stream(seed, Stream::Scheduler),
         }
@@ -396,8 +540,22 @@ impl Component for KubeScheduler {
             return Some(Vec::new());
         }
         let before = self.rejections.remove(&id);
-        let (action, rejections) =
-            schedule_one(cx.store, pod, &mut self.rng, &mut self.next_start_node, before.as_ref());
+        let mut statics = match self.statics.iter().position(|s| s.fits(pod)) {
+            Some(i) => self.statics.remove(i),
+            None => StaticVerdicts::for_pod(pod),
+        };
+        let (action, rejections) = schedule_one(
+            cx.store,
+            pod,
+            &mut self.rng,
+            &mut self.next_start_node,
+            before.as_ref(),
+            &mut statics,
+        );
+        self.statics.push(statics);
+        if self.statics.len() > STATIC_VERDICT_SETS {
+            self.statics.remove(0);
+        }
         if let Action::Pod(_, PodWrite::Unschedulable { .. }) = action {
             self.unschedulable.insert(id);
         }

@@ -27,6 +27,7 @@ pub use ids::{DeploymentId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId,
 pub use kserve::InferenceServiceState;
 pub use lws::LeaderWorkerSet;
 pub use node::{GpuAllocationPeak, Node, NodeReady};
+pub(crate) use nodes::FitView;
 pub use nodes::Nodes;
 pub use objects::{Named, Objects};
 pub use pod::{ColdStart, CrashState, Pod, StartPhase};

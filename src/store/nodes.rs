@@ -5,7 +5,8 @@
 //! summing every node).
 
 use super::node::{GpuAllocationPeak, Node};
-use crate::units::SimTime;
+use crate::units::{Quantity, SimTime};
+use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 /// The fleet's GPUs, summed over nodes as `GpuAllocationPeak::of` sums them.
@@ -49,6 +50,10 @@ pub struct Nodes {
     /// Per node, in the same order: the number of its last write (from one counter for
     /// all), so that a reader can tell a node it has seen from one that changed since.
     versions: Vec<u64>,
+    /// Per node, in the same order: what kube-scheduler's filters read, as numbers.
+    views: Vec<FitView>,
+    /// Resource names by the numbers the views use.
+    resources: Vec<String>,
     /// Written whenever a node is added or removed (positions shift).
     layout: u64,
     writes: u64,
@@ -59,6 +64,66 @@ fn free_gpus(n: &Node) -> i128 {
     n.allocatable.gpus() - n.requested.gpus()
 }
 
+/// What kube-scheduler's filters read of a node, kept as numbers so that a scan over a
+/// fleet compares integers rather than resource names and labels.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct FitView {
+    /// (resource number, allocatable, requested), in number order.
+    pub(crate) amounts: Vec<(u16, Quantity, Quantity)>,
+    /// Its `pods` capacity (zero: none given) and its pods.
+    pub(crate) max_pods: Quantity,
+    pub(crate) pods: usize,
+    /// A digest of what the node's other filters read — cordon, taints, labels — so a
+    /// verdict on them can be kept until it changes.
+    pub(crate) spec: u64,
+}
+
+impl FitView {
+    fn of(n: &Node, resources: &mut Vec<String>) -> FitView {
+        let mut amounts: Vec<(u16, Quantity, Quantity)> = Vec::new();
+        for (r, q) in &n.allocatable.0 {
+            amounts.push((number(resources, r), *q, n.requested.get(r)));
+        }
+        for (r, q) in &n.requested.0 {
+            if !n.allocatable.0.contains_key(r) {
+                amounts.push((number(resources, r), Quantity::ZERO, *q));
+            }
+        }
+        amounts.sort_by_key(|a| a.0);
+        // SipHash with fixed keys: the same digest on every run.
+        let mut h = std::hash::DefaultHasher::new();
+        n.unschedulable.hash(&mut h);
+        for t in &n.taints {
+            (&t.key, &t.value, t.effect as u8).hash(&mut h);
+        }
+        n.labels.hash(&mut h);
+        FitView {
+            amounts,
+            max_pods: n.allocatable.get("pods"),
+            pods: n.pods.len(),
+            spec: h.finish(),
+        }
+    }
+
+    /// The allocatable and requested amounts of resource `number` (zero when it has none).
+    pub(crate) fn amounts_of(&self, number: Option<u16>) -> (Quantity, Quantity) {
+        number
+            .and_then(|k| self.amounts.iter().find(|a| a.0 == k))
+            .map_or((Quantity::ZERO, Quantity::ZERO), |a| (a.1, a.2))
+    }
+}
+
+/// `name`'s number, given one if it has none.
+fn number(resources: &mut Vec<String>, name: &str) -> u16 {
+    match resources.iter().position(|r| r == name) {
+        Some(i) => i as u16,
+        None => {
+            resources.push(name.to_string());
+            (resources.len() - 1) as u16
+        }
+    }
+}
+
 /// A node being changed; dropping it brings the free GPUs and the fleet's totals up to
 /// date.
 pub(crate) struct NodeMut<'a> {
@@ -67,6 +132,8 @@ pub(crate) struct NodeMut<'a> {
     free: &'a mut i128,
     version: &'a mut u64,
     writes: &'a mut u64,
+    view: &'a mut FitView,
+    resources: &'a mut Vec<String>,
     before: GpuTotals,
 }
 
@@ -90,6 +157,7 @@ impl Drop for NodeMut<'_> {
         *self.free = free_gpus(self.node);
         *self.writes += 1;
         *self.version = *self.writes;
+        *self.view = FitView::of(self.node, self.resources);
     }
 }
 
@@ -132,6 +200,7 @@ impl Nodes {
     pub(crate) fn insert(&mut self, node: Node) {
         self.totals.add(GpuTotals::of(&node));
         let free = free_gpus(&node);
+        let view = FitView::of(&node, &mut self.resources);
         self.writes += 1;
         match self.index_of(&node.name) {
             Ok(i) => {
@@ -139,11 +208,13 @@ impl Nodes {
                 self.totals.sub(GpuTotals::of(&old));
                 self.free_gpus[i] = free;
                 self.versions[i] = self.writes;
+                self.views[i] = view;
             }
             Err(i) => {
                 self.nodes.insert(i, node);
                 self.free_gpus.insert(i, free);
                 self.versions.insert(i, self.writes);
+                self.views.insert(i, view);
                 self.layout = self.writes;
             }
         }
@@ -153,6 +224,7 @@ impl Nodes {
         let i = self.index_of(name).ok()?;
         self.free_gpus.remove(i);
         self.versions.remove(i);
+        self.views.remove(i);
         self.writes += 1;
         self.layout = self.writes;
         let node = self.nodes.remove(i);
@@ -166,6 +238,16 @@ impl Nodes {
         self.layout
     }
 
+    /// What the filters read of the node at position `i`.
+    pub(crate) fn view_at(&self, i: usize) -> Option<&FitView> {
+        self.views.get(i)
+    }
+
+    /// The number the views give resource `name`; `None` when no node has it.
+    pub(crate) fn resource_number(&self, name: &str) -> Option<u16> {
+        self.resources.iter().position(|r| r == name).map(|i| i as u16)
+    }
+
     /// The write that last changed the node at position `i`.
     pub(crate) fn version_at(&self, i: usize) -> u64 {
         self.versions.get(i).copied().unwrap_or(u64::MAX)
@@ -175,10 +257,11 @@ impl Nodes {
     /// goes.
     pub(crate) fn get_mut(&mut self, name: &str) -> Option<NodeMut<'_>> {
         let i = self.index_of(name).ok()?;
-        let (node, free, version) = (
+        let (node, free, version, view) = (
             self.nodes.get_mut(i)?,
             self.free_gpus.get_mut(i)?,
             self.versions.get_mut(i)?,
+            self.views.get_mut(i)?,
         );
         let before = GpuTotals::of(node);
         Some(NodeMut {
@@ -187,6 +270,8 @@ impl Nodes {
             free,
             version,
             writes: &mut self.writes,
+            view,
+            resources: &mut self.resources,
             before,
         })
     }
