@@ -12,6 +12,7 @@ mod lws;
 pub(crate) mod names;
 mod nodes;
 mod objects;
+pub(crate) use objects::keeps_manifest;
 mod pods;
 mod workloads;
 

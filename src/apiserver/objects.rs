@@ -23,6 +23,11 @@ const PATCHED_FROM_MANIFEST: [&str; 5] = [
     "ScaledObject",
 ];
 
+/// Whether the store keeps the document a `kind` was applied from.
+pub(crate) fn keeps_manifest(kind: &str) -> bool {
+    PATCHED_FROM_MANIFEST.contains(&kind)
+}
+
 /// Creates or replaces a user's object, keeping its document for later patches.
 pub(super) fn apply(
     api: &mut ApiServer,
@@ -39,7 +44,7 @@ pub(super) fn apply(
         } = *m;
         // Only the kinds `oc` patches and prints from the document applied; a fleet's
         // hundred thousand Jobs keep nothing here.
-        if PATCHED_FROM_MANIFEST.contains(&kind.as_str()) {
+        if keeps_manifest(&kind) {
             store
                 .manifests
                 .insert((kind, namespace, name), crate::store::Manifest::new(&doc));

@@ -43,8 +43,8 @@ fn files_read(grid: &Grid, points: &[PreparedPoint], scenario: &Path) -> Vec<Pat
         traces(doc, &base, &mut files);
     }
     if let Some(run) = points.first().and_then(|p| p.runs.first()) {
-        for raw in run.apply_files.values().flatten() {
-            files.insert(PathBuf::from(raw.doc.loc.file.as_ref()));
+        for doc in run.apply_files.values().flatten() {
+            files.insert(PathBuf::from(doc.file.as_ref()));
         }
     }
     // `--catalog`'s files, which the Job's runs read from the same place.

@@ -16,8 +16,46 @@ use crate::manifest::yaml::Node;
 use crate::store::{ObjectKey, PodId, Store};
 use crate::units::SimDuration;
 
+/// One document of a timeline `apply -f` file, decoded when the scenario is prepared: a
+/// fleet's timeline applies a hundred thousand Jobs, and their parsed YAML is not kept.
+#[derive(Debug, Clone)]
+pub struct ApplyDoc {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) object: Object,
+    /// The document as JSON with its namespace, for the kinds the store keeps it for.
+    pub(crate) doc: Option<serde_json::Value>,
+    /// The file it came from.
+    pub(crate) file: std::sync::Arc<str>,
+}
+
+impl ApplyDoc {
+    pub(crate) fn of(raw: &RawObject, object: Object) -> ApplyDoc {
+        let doc = crate::apiserver::keeps_manifest(&raw.kind).then(|| manifest_doc(raw, &object));
+        ApplyDoc {
+            kind: raw.kind.clone(),
+            name: raw.name(),
+            object,
+            doc,
+            file: raw.doc.loc.file.clone(),
+        }
+    }
+}
+
+/// The document as the store keeps it: its JSON, with the namespace it was applied in.
+fn manifest_doc(raw: &RawObject, obj: &Object) -> serde_json::Value {
+    let ns = obj.namespace();
+    let mut doc = raw.doc.to_json();
+    if !ns.is_empty() {
+        if let Some(m) = doc.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+            m.insert("namespace".into(), serde_json::Value::String(ns.to_string()));
+        }
+    }
+    doc
+}
+
 /// Runs one command and returns what `oc` would print.
-pub(crate) fn execute(engine: &mut Engine, cmd: &Command, apply_objects: &[RawObject], loc: &Loc) -> String {
+pub(crate) fn execute(engine: &mut Engine, cmd: &Command, apply_objects: &[ApplyDoc], loc: &Loc) -> String {
     let ns = cmd.namespace.clone().unwrap_or_else(|| "default".into());
     let mut oc = Oc {
         engine,
@@ -40,7 +78,7 @@ struct Oc<'a> {
 }
 
 impl Oc<'_> {
-    fn run(&mut self, cmd: &Command, apply_objects: &[RawObject], loc: &Loc) -> Result<(), OcError> {
+    fn run(&mut self, cmd: &Command, apply_objects: &[ApplyDoc], loc: &Loc) -> Result<(), OcError> {
         match &cmd.verb {
             Verb::Scale { targets, replicas } => self.scale(targets, *replicas),
             Verb::Annotate {
@@ -184,13 +222,22 @@ impl Oc<'_> {
         Ok(())
     }
 
-    fn apply(&mut self, apply_objects: &[RawObject]) -> Result<(), OcError> {
-        for raw in apply_objects {
-            let obj = decode(raw).map_err(|e| OcError::Manifest(e.to_string()))?;
-            check_immutable(self.engine.store(), &obj)?;
-            let existed = object_exists(self.engine.store(), &obj);
-            let label = format!("{}/{}", raw.kind.to_lowercase(), raw.name());
-            apply_raw(self.engine, raw, obj);
+    fn apply(&mut self, apply_objects: &[ApplyDoc]) -> Result<(), OcError> {
+        for d in apply_objects {
+            check_immutable(self.engine.store(), &d.object)?;
+            let existed = object_exists(self.engine.store(), &d.object);
+            let label = format!("{}/{}", d.kind.to_lowercase(), d.name);
+            self.engine.submit(Action::Apply {
+                object: Box::new(d.object.clone()),
+                manifest: d.doc.clone().map(|doc| {
+                    Box::new(StoredManifest {
+                        kind: d.kind.clone(),
+                        namespace: d.object.namespace().to_string(),
+                        name: d.name.clone(),
+                        doc,
+                    })
+                }),
+            });
             self.out
                 .push(format!("{label} {}", if existed { "configured" } else { "created" }));
         }
@@ -396,12 +443,7 @@ fn object_exists(store: &Store, obj: &Object) -> bool {
 /// Applies a decoded manifest object, keeping its document for later patches.
 pub(crate) fn apply_raw(engine: &mut Engine, raw: &RawObject, obj: Object) {
     let ns = obj.namespace().to_string();
-    let mut doc = raw.doc.to_json();
-    if !ns.is_empty() {
-        if let Some(m) = doc.get_mut("metadata").and_then(|m| m.as_object_mut()) {
-            m.insert("namespace".into(), serde_json::Value::String(ns.clone()));
-        }
-    }
+    let doc = manifest_doc(raw, &obj);
     engine.submit(Action::Apply {
         object: Box::new(obj),
         manifest: Some(Box::new(StoredManifest {

@@ -22,7 +22,4 @@ pub(crate) enum OcError {
     /// What the simulator does not model (`patching pod`, `deleting job.batch`).
     #[error("error: {0} is not simulated")]
     NotSimulated(String),
-    /// A manifest applied from the timeline does not decode (located in its file).
-    #[error("{0}")]
-    Manifest(String),
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 pub struct Prepared {
     pub scenario: Scenario,
     pub objects: Vec<(RawObject, Object)>,
-    pub apply_files: BTreeMap<usize, Vec<RawObject>>,
+    pub apply_files: BTreeMap<usize, Vec<super::execute::ApplyDoc>>,
     pub skipped: Vec<(String, String, String, &'static str)>,
     pub warnings: Vec<String>,
     /// The services traffic can go to, by (namespace, name): those the inputs define,
@@ -233,7 +233,8 @@ fn prepare_scenario(
     };
     let mut errors = Vec::new();
     let (objects, skipped) = decode_objects(raws, &mut errors);
-    let apply_files = load_apply_files(&scenario, &mut errors);
+    let (apply_files, apply_checks) = load_apply_files(&scenario, &mut errors);
+    let applied: Vec<&Object> = apply_files.values().flatten().map(|d| &d.object).collect();
     for p in &scenario.node_pools {
         if catalog.instance(&p.instance_type).is_none() {
             errors.push(
@@ -242,19 +243,23 @@ fn prepare_scenario(
             );
         }
     }
-    let applied: Vec<Object> = apply_files.values().flatten().filter_map(|r| decode(r).ok()).collect();
-    let all: Vec<&Object> = objects.iter().map(|(_, o)| o).chain(applied.iter()).collect();
+    let all: Vec<&Object> = objects.iter().map(|(_, o)| o).chain(applied).collect();
     errors.extend(validate_references(&all, &catalog));
     let serving_targets = super::serve::input_targets(&all);
     check_traffic_targets(&scenario, &serving_targets, &mut errors);
     check_fault_nodes(&scenario, &all, &mut errors);
     let mut warnings = warnings;
     check_autoscalers(&all, &mut errors, &mut warnings);
-    let raws = objects.iter().map(|(r, _)| r).chain(apply_files.values().flatten());
     let classes = PriorityClasses::of(&all);
-    for raw in raws {
+    for (raw, _) in &objects {
         errors.extend(validate_engine_args(raw));
-        classes.check(&raw.doc, &mut errors);
+        let mut refs = Vec::new();
+        class_refs(&raw.doc, &mut refs);
+        classes.check(&refs, &mut errors);
+    }
+    for (engine_args, refs) in &apply_checks {
+        errors.extend(engine_args.iter().cloned());
+        classes.check(refs, &mut errors);
     }
     if errors.is_empty() {
         Ok(Prepared {
@@ -305,38 +310,76 @@ fn decode_objects(raws: Vec<RawObject>, errors: &mut Vec<InputError>) -> (Vec<(R
     (objects, skipped)
 }
 
+/// What is checked of a document once every input is known: its engine arguments'
+/// errors, and the priority classes it refers to.
+type LaterChecks = (Vec<InputError>, Vec<ClassRef>);
+
 /// The files the timeline's `apply -f` commands will apply, by the command's index,
-/// loaded and decoded now so that a bad one stops the run before it starts.
-fn load_apply_files(scenario: &Scenario, errors: &mut Vec<InputError>) -> BTreeMap<usize, Vec<RawObject>> {
-    let mut apply_files = BTreeMap::new();
+/// loaded and decoded now so that a bad one stops the run before it starts; with each
+/// document's checks that need every input. A fleet's timeline applies thousands of
+/// files: they are read on every core, each file's parsed YAML dropped once decoded, and
+/// the results taken in timeline order, errors included.
+fn load_apply_files(
+    scenario: &Scenario,
+    errors: &mut Vec<InputError>,
+) -> (BTreeMap<usize, Vec<super::execute::ApplyDoc>>, Vec<LaterChecks>) {
+    use rayon::prelude::*;
     let base = scenario.file.parent().unwrap_or(Path::new(".")).to_path_buf();
-    for (i, entry) in scenario.timeline.iter().enumerate() {
-        if let super::command::Verb::Apply { file } = &entry.command.verb {
+    let applies: Vec<(usize, &super::document::TimelineEntry, &String)> = scenario
+        .timeline
+        .iter()
+        .enumerate()
+        .filter_map(|(i, entry)| match &entry.command.verb {
+            super::command::Verb::Apply { file } => Some((i, entry, file)),
+            _ => None,
+        })
+        .collect();
+    type Loaded = Result<(Vec<super::execute::ApplyDoc>, Vec<InputError>, Vec<LaterChecks>), Vec<InputError>>;
+    let loaded: Vec<(usize, Loaded)> = applies
+        .par_iter()
+        .map(|(i, entry, file)| {
             let path = base.join(file);
             if !path.exists() {
-                errors.push(
-                    InputError::at(
-                        entry.loc.clone(),
-                        format!("apply -f {file}: not found (looked for {})", path.display()),
-                    )
-                    .hint("paths in timeline commands are relative to the Scenario file"),
-                );
-                continue;
+                let e = InputError::at(
+                    entry.loc.clone(),
+                    format!("apply -f {file}: not found (looked for {})", path.display()),
+                )
+                .hint("paths in timeline commands are relative to the Scenario file");
+                return (*i, Err(vec![e]));
             }
-            match load_paths(&[path]) {
+            // The parsed YAML goes as soon as each document is decoded.
+            let result = match load_paths(&[path]) {
                 Ok(l) => {
+                    let (mut docs, mut bad, mut later) = (Vec::new(), Vec::new(), Vec::new());
                     for r in &l.objects {
-                        if let Err(e) = decode(r) {
-                            errors.push(e);
+                        match decode(r) {
+                            Ok(o) => docs.push(super::execute::ApplyDoc::of(r, o)),
+                            Err(e) => bad.push(e),
                         }
+                        let mut refs = Vec::new();
+                        class_refs(&r.doc, &mut refs);
+                        later.push((validate_engine_args(r), refs));
                     }
-                    apply_files.insert(i, l.objects);
+                    Ok((docs, bad, later))
                 }
-                Err(e) => errors.extend(e.0),
+                Err(e) => Err(e.0),
+            };
+            (*i, result)
+        })
+        .collect();
+    let mut apply_files = BTreeMap::new();
+    let mut checks = Vec::new();
+    for (i, result) in loaded {
+        match result {
+            Ok((docs, bad, later)) => {
+                errors.extend(bad);
+                apply_files.insert(i, docs);
+                checks.extend(later);
             }
+            Err(e) => errors.extend(e),
         }
     }
-    apply_files
+    (apply_files, checks)
 }
 
 /// Each traffic entry must reach exactly one service among the inputs.
@@ -670,69 +713,96 @@ impl<'o> PriorityClasses<'o> {
         classes
     }
 
-    /// Walks a whole manifest: the fields sit at different depths in each kind (a pod's
-    /// spec, a template's, a predictor's), and a reference anywhere is a reference.
-    fn check(&self, node: &crate::manifest::yaml::Node, errors: &mut Vec<InputError>) {
-        use crate::manifest::yaml::Value;
-        match &node.value {
-            Value::Map(entries) => {
-                for (k, v) in entries {
-                    let key = match &k.value {
-                        Value::Scalar { text, .. } => text.as_str(),
-                        _ => "",
-                    };
-                    match (key, &v.value) {
-                        ("priorityClassName", Value::Scalar { text, .. }) if !self.pod.contains(text.as_str()) => {
-                            errors.push(
-                                InputError::at(
-                                    v.loc.clone(),
-                                    format!(
-                                        "priorityClassName `{text}` is not defined{}",
-                                        did_you_mean(text, self.pod.iter().copied())
-                                    ),
-                                )
-                                .hint("add the PriorityClass manifest or remove priorityClassName"),
-                            );
-                        }
-                        ("labels", Value::Map(labels)) => self.check_labels(labels, errors),
-                        _ => self.check(v, errors),
-                    }
-                }
-            }
-            Value::Seq(items) => {
-                for i in items {
-                    self.check(i, errors);
-                }
-            }
-            Value::Null | Value::Scalar { .. } => {}
-        }
-    }
-
-    fn check_labels(
-        &self,
-        labels: &[(crate::manifest::yaml::Node, crate::manifest::yaml::Node)],
-        errors: &mut Vec<InputError>,
-    ) {
-        use crate::manifest::yaml::Value;
-        for (k, v) in labels {
-            let (Value::Scalar { text: key, .. }, Value::Scalar { text: class, .. }) = (&k.value, &v.value) else {
-                continue;
+    /// The errors of the references `refs` makes to classes that do not exist.
+    fn check(&self, refs: &[ClassRef], errors: &mut Vec<InputError>) {
+        for r in refs {
+            let (known, what, hint) = match r.kind {
+                ClassKind::Pod => (
+                    &self.pod,
+                    "priorityClassName",
+                    "add the PriorityClass manifest or remove priorityClassName",
+                ),
+                ClassKind::Workload => (
+                    &self.workload,
+                    "WorkloadPriorityClass",
+                    "add the WorkloadPriorityClass manifest or fix the label: Kueue would not admit the workload",
+                ),
             };
-            if key == crate::kueue::PRIORITY_CLASS_LABEL && !self.workload.contains(class.as_str()) {
+            if !known.contains(r.name.as_str()) {
                 errors.push(
                     InputError::at(
-                        v.loc.clone(),
+                        r.loc.clone(),
                         format!(
-                            "WorkloadPriorityClass `{class}` is not defined{}",
-                            did_you_mean(class, self.workload.iter().copied())
+                            "{what} `{}` is not defined{}",
+                            r.name,
+                            did_you_mean(&r.name, known.iter().copied())
                         ),
                     )
-                    .hint(
-                        "add the WorkloadPriorityClass manifest or fix the label: Kueue would not admit the workload",
-                    ),
+                    .hint(hint),
                 );
             }
         }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ClassKind {
+    Pod,
+    Workload,
+}
+
+/// A reference a manifest makes to a priority class: a pod's `priorityClassName`, or
+/// Kueue's priority-class label.
+#[derive(Debug, Clone)]
+struct ClassRef {
+    kind: ClassKind,
+    name: String,
+    loc: Loc,
+}
+
+/// Every class reference in a manifest, in document order: the fields sit at different
+/// depths in each kind (a pod's spec, a template's, a predictor's), and a reference
+/// anywhere is a reference.
+fn class_refs(node: &crate::manifest::yaml::Node, out: &mut Vec<ClassRef>) {
+    use crate::manifest::yaml::Value;
+    match &node.value {
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                let key = match &k.value {
+                    Value::Scalar { text, .. } => text.as_str(),
+                    _ => "",
+                };
+                match (key, &v.value) {
+                    ("priorityClassName", Value::Scalar { text, .. }) => out.push(ClassRef {
+                        kind: ClassKind::Pod,
+                        name: text.clone(),
+                        loc: v.loc.clone(),
+                    }),
+                    ("labels", Value::Map(labels)) => {
+                        for (k, v) in labels {
+                            if let (Value::Scalar { text: key, .. }, Value::Scalar { text: class, .. }) =
+                                (&k.value, &v.value)
+                            {
+                                if key == crate::kueue::PRIORITY_CLASS_LABEL {
+                                    out.push(ClassRef {
+                                        kind: ClassKind::Workload,
+                                        name: class.clone(),
+                                        loc: v.loc.clone(),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                    _ => class_refs(v, out),
+                }
+            }
+        }
+        Value::Seq(items) => {
+            for i in items {
+                class_refs(i, out);
+            }
+        }
+        Value::Null | Value::Scalar { .. } => {}
     }
 }
 
@@ -811,7 +881,7 @@ struct ScenarioDriver<'a> {
     desired: DesiredHistory,
     lives: Option<super::serve::PodLives>,
     /// The timeline's `apply -f` files, each dropped once applied.
-    apply_files: BTreeMap<usize, Vec<RawObject>>,
+    apply_files: BTreeMap<usize, Vec<super::execute::ApplyDoc>>,
     /// The requests, served in the cluster's loop.
     requests: super::serve::LiveServing<'a>,
 }
