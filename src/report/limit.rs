@@ -20,12 +20,12 @@ fn spread(mut values: Vec<f64>) -> Spread {
     values.sort_by(f64::total_cmp);
     let rank = |p: f64| {
         let i = ((p / 100.0) * values.len() as f64).ceil() as usize;
-        values[i.clamp(1, values.len()) - 1]
+        values.get(i.clamp(1, values.len()) - 1).copied().unwrap_or_default()
     };
     Spread {
         p50: rank(50.0),
         p95: rank(95.0),
-        max: values[values.len() - 1],
+        max: values.last().copied().unwrap_or_default(),
     }
 }
 
@@ -87,20 +87,19 @@ pub fn limit(report: &mut Report, limit: usize) {
     if report.workloads.len() > limit {
         let total = report.workloads.len();
         let end = report.duration_s;
-        let wait = |w: &WorkloadRecord| w.ready_s.unwrap_or(end) - w.created_s;
-        let mut order: Vec<usize> = (0..total).collect();
-        order.sort_by(|a, b| {
-            let (wa, wb) = (&report.workloads[*a], &report.workloads[*b]);
-            wait(wb).total_cmp(&wait(wa)).then(a.cmp(b))
-        });
-        let mut keep = vec![false; total];
-        for i in order.into_iter().take(limit) {
-            keep[i] = true;
-        }
+        // (wait, creation order): the longest waits first, the earlier created of equals.
+        let mut waits: Vec<(f64, usize)> = report
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.ready_s.unwrap_or(end) - w.created_s, i))
+            .collect();
+        waits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let kept: std::collections::BTreeSet<usize> = waits.into_iter().take(limit).map(|(_, i)| i).collect();
         let mut i = 0;
         report.workloads.retain(|_| {
             i += 1;
-            keep[i - 1]
+            kept.contains(&(i - 1))
         });
         cut.workloads = Some(Cut {
             written: limit as u64,

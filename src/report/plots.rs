@@ -266,7 +266,9 @@ fn slices(owners: &Holdings, end: f64) -> Vec<(f64, f64, Vec<f64>)> {
         .map(|(from, to)| {
             // Everything that starts or ends at or before this slice's start is in force.
             while let Some((_, i, g)) = next.next_if(|c| c.0 <= *from) {
-                held[*i] += g;
+                if let Some(h) = held.get_mut(*i) {
+                    *h += g;
+                }
             }
             // Sums of whole GPUs: clear the float dust of many additions.
             let per = held

@@ -203,6 +203,8 @@ impl Nodes {
         let view = FitView::of(&node, &mut self.resources);
         self.writes += 1;
         match self.index_of(&node.name) {
+            // A position found in `nodes` is one of every list beside it: they are only
+            // ever inserted into and removed from together, at the same position.
             Ok(i) => {
                 let old = std::mem::replace(&mut self.nodes[i], node);
                 self.totals.sub(GpuTotals::of(&old));
