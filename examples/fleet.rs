@@ -1,62 +1,81 @@
-//! Writes a generated GPU fleet scenario (`gpuaas_sim::bench::fleet`):
-//! `cargo run --release --example fleet -- --nodes 1000 [--jobs N] [--queues 10] [--hours 24] [--seed 1] --out DIR`,
-//! then `gpuaas-sim run DIR/scenario.yaml`. Without `--jobs`, 100 Jobs per node (about 78% of
-//! the fleet's GPU-hours over a day).
+//! Writes a generated fleet scenario (`gpuaas_sim::bench::fleet`), then
+//! `gpuaas-sim run DIR/scenario.yaml`:
+//!
+//! - batch: `cargo run --release --example fleet -- --nodes 1000 [--jobs N] [--queues 10]
+//!   [--hours 24] [--seed 1] --out DIR` — without `--jobs`, 100 Jobs per node (about 78% of
+//!   the fleet's GPU-hours over a day);
+//! - serving: `cargo run --release --example fleet -- --replicas 1000 [--router random]
+//!   [--hours 8] [--seed 1] --out DIR` — one InferenceService, one request per second per
+//!   replica.
 
-use gpuaas_sim::bench::fleet::Fleet;
+use gpuaas_sim::bench::fleet::{Fleet, ServingFleet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+const ROUTERS: [&str; 4] = ["random", "round-robin", "least-outstanding", "prefix-aware"];
+
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let mut fleet = Fleet::loaded(10);
-    let mut jobs = None;
-    let mut out = None;
-    while let Some(flag) = args.next() {
-        let Some(value) = args.next() else {
-            eprintln!("error: {flag} needs a value");
-            return ExitCode::from(2);
-        };
-        let number = || value.parse::<u32>().map_err(|e| format!("{flag} {value}: {e}"));
-        let parsed = match flag.as_str() {
-            "--nodes" => number().map(|n| fleet.nodes = n),
-            "--jobs" => number().map(|n| jobs = Some(n)),
-            "--queues" => number().map(|n| fleet.queues = n),
-            "--hours" => number().map(|n| fleet.hours = n),
-            "--seed" => value
-                .parse::<u64>()
-                .map(|n| fleet.seed = n)
-                .map_err(|e| format!("--seed {value}: {e}")),
-            "--out" => {
-                out = Some(PathBuf::from(&value));
-                Ok(())
-            }
-            other => Err(format!(
-                "unknown flag {other} (expected --nodes, --jobs, --queues, --hours, --seed, --out)"
-            )),
-        };
-        if let Err(e) = parsed {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    }
-    if fleet.nodes == 0 || fleet.queues == 0 || fleet.hours == 0 {
-        eprintln!("error: --nodes, --queues and --hours must be at least 1");
-        return ExitCode::from(2);
-    }
-    fleet.jobs = jobs.unwrap_or(fleet.nodes * 100);
-    let Some(out) = out else {
-        eprintln!("error: --out DIR is required");
-        return ExitCode::from(2);
-    };
-    match fleet.write(&out) {
+    match run() {
         Ok(path) => {
             println!("{}", path.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: writing {}: {e}", out.display());
-            ExitCode::from(1)
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
+}
+
+fn run() -> Result<PathBuf, String> {
+    let mut args = std::env::args().skip(1);
+    let mut fleet = Fleet::loaded(10);
+    let (mut jobs, mut hours, mut replicas, mut router, mut out) = (None, None, None, None, None);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let number = || value.parse::<u32>().map_err(|e| format!("{flag} {value}: {e}"));
+        match flag.as_str() {
+            "--nodes" => fleet.nodes = number()?,
+            "--jobs" => jobs = Some(number()?),
+            "--queues" => fleet.queues = number()?,
+            "--hours" => hours = Some(number()?),
+            "--seed" => fleet.seed = value.parse().map_err(|e| format!("--seed {value}: {e}"))?,
+            "--replicas" => replicas = Some(number()?),
+            "--router" if ROUTERS.contains(&value.as_str()) => router = Some(value),
+            "--router" => return Err(format!("--router {value}: expected one of {}", ROUTERS.join(", "))),
+            "--out" => out = Some(PathBuf::from(&value)),
+            other => {
+                return Err(format!(
+                    "unknown flag {other} (expected --nodes, --jobs, --queues, --hours, --seed, --replicas, --router, --out)"
+                ))
+            }
+        }
+    }
+    let out = out.ok_or("--out DIR is required")?;
+    let written = match replicas {
+        Some(replicas) => {
+            if replicas == 0 || hours == Some(0) {
+                return Err("--replicas and --hours must be at least 1".into());
+            }
+            let serving = ServingFleet {
+                replicas,
+                router: router.unwrap_or_else(|| "random".into()),
+                hours: hours.unwrap_or(8),
+                seed: fleet.seed,
+            };
+            serving.write(&out)
+        }
+        None => {
+            fleet.hours = hours.unwrap_or(fleet.hours);
+            if fleet.nodes == 0 || fleet.queues == 0 || fleet.hours == 0 {
+                return Err("--nodes, --queues and --hours must be at least 1".into());
+            }
+            if router.is_some() {
+                return Err("--router goes with --replicas (a serving fleet)".into());
+            }
+            fleet.jobs = jobs.unwrap_or(fleet.nodes * 100);
+            fleet.write(&out)
+        }
+    };
+    written.map_err(|e| format!("writing {}: {e}", out.display()))
 }

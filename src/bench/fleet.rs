@@ -118,6 +118,57 @@ impl Fleet {
     }
 }
 
+/// A serving fleet: one InferenceService of Llama 3.1 8B (BF16) with `replicas` replicas, one
+/// H100 each on p5.48xlarge nodes, under Poisson chat traffic of one request per second per
+/// replica for `hours` once they are up (from 30 minutes), routed by `router` — the
+/// routers' cost at fleet scale, a whole run with its report.
+#[derive(Clone, Debug)]
+pub struct ServingFleet {
+    pub replicas: u32,
+    pub router: String,
+    pub hours: u32,
+    pub seed: u64,
+}
+
+impl ServingFleet {
+    /// Writes the scenario into `dir` (created) and returns the Scenario file's path.
+    pub fn write(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(dir)?;
+        let manifests = format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {{name: serving}}\n---\n\
+             apiVersion: serving.kserve.io/v1alpha1\nkind: ServingRuntime\nmetadata: {{name: vllm-runtime, namespace: serving}}\n\
+             spec:\n  supportedModelFormats: [{{name: vLLM, autoSelect: true}}]\n  containers:\n    \
+             - name: kserve-container\n      image: quay.io/modh/vllm:rhoai-3.0-cuda\n      \
+             args: [--port=8080, --model=/mnt/models]\n---\n\
+             apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: llama\n  namespace: serving\n  \
+             annotations: {{serving.kserve.io/deploymentMode: RawDeployment, serving.kserve.io/autoscalerClass: none}}\n\
+             spec:\n  predictor:\n    minReplicas: {replicas}\n    maxReplicas: {replicas}\n    \
+             nodeSelector: {{node.kubernetes.io/instance-type: p5.48xlarge}}\n    model:\n      modelFormat: {{name: vLLM}}\n      \
+             runtime: vllm-runtime\n      storageUri: s3://models/llama-3.1-8b-instruct/\n      args: [--max-model-len=8192]\n      \
+             resources:\n        limits: {{cpu: \"8\", memory: 64Gi, nvidia.com/gpu: \"1\"}}\n",
+            replicas = self.replicas,
+        );
+        std::fs::write(dir.join("serving.yaml"), manifests)?;
+        let scenario = format!(
+            "# Generated: {replicas} replicas of Llama 3.1 8B on H100s, {replicas} requests/s for {hours} h, router {router} \
+             (seed {seed}).\napiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata:\n  name: serving-{replicas}-replicas-{router}\n\
+             spec:\n  duration: {minutes}m\n  seed: {seed}\n  include: [serving.yaml]\n  nodePools:\n    \
+             - {{name: h100, instanceType: p5.48xlarge, count: {nodes}}}\n  traffic:\n    \
+             - {{target: llama, start: 30m, rate: {replicas}/s, router: {router}, prefix: {{groups: 64, tokens: 200}},\n       \
+             prompt_tokens: {{dist: lognormal, mean: 1000, sd: 600}}, output_tokens: {{dist: lognormal, mean: 200, sd: 150}}}}\n",
+            replicas = self.replicas,
+            hours = self.hours,
+            router = self.router,
+            seed = self.seed,
+            minutes = 30 + self.hours * 60,
+            nodes = self.replicas.div_ceil(8),
+        );
+        let path = dir.join("scenario.yaml");
+        std::fs::write(&path, scenario)?;
+        Ok(path)
+    }
+}
+
 /// Team i's share of the Jobs, ∝ 1/(i + 1) (Zipf): team-0 asks for about a third of the
 /// fleet against a tenth's quota and borrows the rest, the last teams use less than their
 /// share and reclaim it when they need it — so borrowing and reclaim preemption happen.
@@ -176,6 +227,25 @@ mod tests {
         for (u, team) in cases {
             assert_eq!(pick_team(&w, u), team, "u = {u}");
         }
+    }
+
+    #[test]
+    fn a_serving_fleet_is_a_scenario_that_serves() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fleet = ServingFleet {
+            replicas: 3,
+            router: "least-outstanding".into(),
+            hours: 1,
+            seed: 2,
+        };
+        let path = fleet.write(dir.path()).expect("written");
+        let prepared = crate::scenario::run::discover(&[path]).expect("valid").remove(0);
+        let done = crate::simulate(prepared).expect("runs");
+        let model = done.report.models.get("llama").expect("served");
+        assert_eq!(model.router, "least-outstanding");
+        // Three replicas at one request per second each, for an hour.
+        assert!((9_000..12_600).contains(&model.requests), "{}", model.requests);
+        assert!(model.completed > 9_000, "{}", model.completed);
     }
 
     #[test]
