@@ -20,8 +20,10 @@ fn run(scenario: &Path, out: Option<&Path>) -> u64 {
     let done = gpuaas_sim::simulate(prepared).expect("the fleet runs");
     if let Some(dir) = out {
         let mut report = done.report;
+        // As `run --out` does: the plots from every workload, then the lists cut.
+        let drawn = gpuaas_sim::report::plots::all(&report);
         gpuaas_sim::report::limit::limit(&mut report, gpuaas_sim::report::limit::DEFAULT_LIMIT);
-        gpuaas_sim::report::write_all(dir, &report).expect("the report is written");
+        gpuaas_sim::report::write_all_with(dir, &report, drawn).expect("the report is written");
         return report.workload_summary.total;
     }
     done.report.workload_summary.total

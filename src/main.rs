@@ -13,6 +13,24 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// `println!` that goes on when stdout is closed — output piped into `head` — instead of
+/// panicking: the reports a run writes after its summary matter more than lines no one
+/// reads any more.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `print!`, going on when stdout is closed, as [`say`].
+macro_rules! say_part {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "gpuaas-sim",
@@ -49,7 +67,8 @@ enum Cmd {
     Run {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// Write report.json and report.md here (one subfolder per scenario when several).
+        /// Write report.json, report.md, report.html and plots/ here (one subfolder per
+        /// scenario when several).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Override the scenario's seed.
@@ -58,9 +77,10 @@ enum Cmd {
         /// How replicas advance: `fast` (closed-form decode runs) or `step` (every engine step).
         #[arg(long, value_enum)]
         fidelity: Option<Fidelity>,
-        /// List at most N workloads (those that waited longest) and the first N events in
-        /// the reports; `all` lists everything. The figures always count them all.
-        #[arg(long, value_name = "N|all", default_value = "1000", value_parser = parse_report_limit)]
+        /// The longest list a report writes: the N workloads that took longest to be Ready,
+        /// the first N events, N usage samples per ClusterQueue (each span's peak); `all`
+        /// lists everything. The figures and plots always count them all.
+        #[arg(long, value_name = "N|all", default_value = "1000", value_parser = parse_report_limit, allow_hyphen_values = true)]
         report_limit: usize,
     },
     /// Run scenarios and evaluate their `expect:` lists. Exit 0: all hold, 1: one failed, 2: input error.
@@ -306,15 +326,6 @@ fn simulate_one(p: Prepared, i: usize, count: usize, quiet: bool) -> Result<Comp
 }
 
 fn main() -> ExitCode {
-    // Output piped into `head` or `less` that closes early ends the program quietly, as it
-    // does other command-line tools, rather than failing a write to stdout with a panic
-    // (Rust ignores SIGPIPE by default).
-    #[cfg(unix)]
-    // SAFETY: restoring a signal's default disposition at start-up, before any thread
-    // exists, has no other effect on the program.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let cli = Cli::parse();
     let quiet = cli.quiet;
     let strict = cli.strict;
@@ -392,8 +403,11 @@ fn parse_report_limit(s: &str) -> Result<usize, String> {
     match s {
         "all" => Ok(usize::MAX),
         _ => match s.parse::<usize>() {
-            Ok(0) | Err(_) => Err(format!("expected a number of at least 1, or `all`; got `{s}`")),
-            Ok(n) => Ok(n),
+            Ok(n) if n > 0 => Ok(n),
+            Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => Err(format!(
+                "`{s}` is more than any report holds; use `all` to list everything"
+            )),
+            _ => Err(format!("expected a number of at least 1, or `all`; got `{s}`")),
         },
     }
 }
@@ -424,13 +438,15 @@ fn cmd_run(
         }
         p.report_limit = report_limit;
         let Completed { result, mut report, .. } = simulate_one(p, i, count, quiet)?;
+        // The plots show every workload; the lists are cut after they are drawn.
+        let drawn = out.is_some().then(|| gpuaas_sim::report::plots::all(&report));
         gpuaas_sim::report::limit::limit(&mut report, report_limit);
         if !quiet {
-            print!("{}", gpuaas_sim::report::summary::render(&report));
+            say_part!("{}", gpuaas_sim::report::summary::render(&report));
             for t in &result.transcript {
-                println!("\n[{}] $ {}\n{}", t.t, t.command, t.output);
+                say!("\n[{}] $ {}\n{}", t.t, t.command, t.output);
             }
-            println!();
+            say!();
         }
         // A fleet's objects take a second or more to free; neither the next scenario nor
         // the exit waits for that.
@@ -441,11 +457,11 @@ fn cmd_run(
             } else {
                 dir.to_path_buf()
             };
-            reports.push((dir, report));
+            reports.push((dir, report, drawn));
         }
     }
-    for (dir, report) in &reports {
-        write_reports(dir, report, quiet)?;
+    for (dir, report, drawn) in reports {
+        write_reports(&dir, &report, drawn, quiet)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -466,8 +482,17 @@ fn report_folder(out: &Path, scenario: &str) -> Result<PathBuf, ExitCode> {
     }
 }
 
-fn write_reports(dir: &Path, report: &Report, quiet: bool) -> Result<(), ExitCode> {
-    let written = std::fs::create_dir_all(dir).and_then(|_| gpuaas_sim::report::write_all(dir, report));
+fn write_reports(
+    dir: &Path,
+    report: &Report,
+    drawn: Option<(
+        Vec<gpuaas_sim::report::plots::Plot>,
+        Vec<gpuaas_sim::report::plots::PlotError>,
+    )>,
+    quiet: bool,
+) -> Result<(), ExitCode> {
+    let drawn = drawn.unwrap_or_else(|| gpuaas_sim::report::plots::all(report));
+    let written = std::fs::create_dir_all(dir).and_then(|_| gpuaas_sim::report::write_all_with(dir, report, drawn));
     let plots = match written {
         Ok(w) => {
             for e in w.not_drawn {
@@ -482,11 +507,11 @@ fn write_reports(dir: &Path, report: &Report, quiet: bool) -> Result<(), ExitCod
     };
     if !quiet {
         match plots {
-            0 => println!(
+            0 => say!(
                 "wrote {}/report.json, report.md and report.html (nothing to plot: no nodes, workloads or requests)",
                 dir.display()
             ),
-            _ => println!("wrote {}/report.json, report.md, report.html and plots/", dir.display()),
+            _ => say!("wrote {}/report.json, report.md, report.html and plots/", dir.display()),
         }
     }
     Ok(())
@@ -565,7 +590,7 @@ fn cmd_sweep(args: SweepArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result
             .and_then(|_| write_atomic(&out.join("sweep-job.yaml"), &job))
             .map_err(|e| usage(format!("{}: cannot write: {e}", out.display())))?;
         if !quiet {
-            println!("wrote {}/sweep-job.yaml ({} shards); kubectl apply -f it, then `gpuaas-sim sweep merge` the results volume's shard-*/ folders", out.display(), args.shards);
+            say!("wrote {}/sweep-job.yaml ({} shards); kubectl apply -f it, then `gpuaas-sim sweep merge` the results volume's shard-*/ folders", out.display(), args.shards);
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -576,8 +601,8 @@ fn cmd_sweep(args: SweepArgs, quiet: bool, catalog_dir: Option<&Path>) -> Result
     gpuaas_sim::plan::output::write(&out, &result)
         .map_err(|e| usage(format!("{}: cannot write: {e}", out.display())))?;
     if !quiet {
-        print!("{}", gpuaas_sim::plan::output::summary(&result));
-        println!("wrote {}/sweep.json, sweep.csv and sweep.html", out.display());
+        say_part!("{}", gpuaas_sim::plan::output::summary(&result));
+        say!("wrote {}/sweep.json, sweep.csv and sweep.html", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -621,7 +646,7 @@ fn cmd_sweep_merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> Result<ExitCode
         ExitCode::from(2)
     })?;
     if !quiet {
-        println!(
+        say!(
             "merged {} shards: wrote {}/sweep.json, sweep.csv and sweep.html",
             dirs.len(),
             out.display()
@@ -680,9 +705,9 @@ fn cmd_capacity(
             "configuration": probe.description,
             "capacity": found,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        print!("{}", capacity::render(&name, &probe, &found));
+        say_part!("{}", capacity::render(&name, &probe, &found));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -873,11 +898,11 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
     };
     if a.json {
         let out = serde_json::json!({"recommendation": r, "growth": growth});
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        print!("{}", recommend::render(&r, a.top));
+        say_part!("{}", recommend::render(&r, a.top));
         if let (Some(g), Some(best)) = (&growth, r.plans.first()) {
-            print!("{}", recommend::render_growth(g, best));
+            say_part!("{}", recommend::render_growth(g, best));
         }
     }
     let mut outcome = ExitCode::SUCCESS;
@@ -941,7 +966,7 @@ fn cmd_recommend(a: RecommendArgs, quiet: bool, catalog_dir: Option<&Path>) -> R
                     outcome = ExitCode::from(1);
                 }
                 if !a.json {
-                    println!(
+                    say!(
                         "
 wrote {}/ (manifests/ and scenario.yaml); checked: {held} of {} expectations hold (replicas Ready at {:.0} s, traffic from {start:.0} s){}",
                         folder.display(),
@@ -953,7 +978,7 @@ wrote {}/ (manifests/ and scenario.yaml); checked: {held} of {} expectations hol
                     );
                 }
             } else if !a.json {
-                println!("wrote {}/", folder.display());
+                say!("wrote {}/", folder.display());
             }
         }
     }
@@ -1003,19 +1028,19 @@ fn cmd_check(
             };
             if o.passed {
                 if !quiet {
-                    println!("ok     {name}: {label} ({})", o.detail);
+                    say!("ok     {name}: {label} ({})", o.detail);
                 }
             } else {
                 failed += 1;
-                println!("FAILED {name}: {label} at {} — {}", o.expectation.loc, o.detail);
+                say!("FAILED {name}: {label} at {} — {}", o.expectation.loc, o.detail);
             }
         }
         if done.outcomes.is_empty() && !quiet {
-            println!("note   {name} ({file}) has no expectations");
+            say!("note   {name} ({file}) has no expectations");
         }
         suites.push((name, done.outcomes));
     }
-    println!("{} passed, {} failed", total - failed, failed);
+    say!("{} passed, {} failed", total - failed, failed);
     if let Some(path) = junit {
         if let Err(e) = write_atomic(path, &gpuaas_sim::report::junit::render(&suites)) {
             eprintln!("{}: cannot write JUnit file: {e}", path.display());

@@ -41,6 +41,10 @@ impl Fleet {
     /// Writes the scenario into `dir` (created) and returns the Scenario file's path.
     pub fn write(&self, dir: &Path) -> std::io::Result<PathBuf> {
         let jobs_dir = dir.join("jobs");
+        // A fleet written here before leaves none of its minutes behind.
+        if jobs_dir.is_dir() {
+            std::fs::remove_dir_all(&jobs_dir)?;
+        }
         std::fs::create_dir_all(&jobs_dir)?;
         std::fs::write(dir.join("kueue.yaml"), self.kueue())?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);

@@ -164,7 +164,7 @@ pub fn note(report: &Report) -> Option<String> {
         ));
     }
     Some(format!(
-        "Listed: {} (--report-limit {}; `--report-limit all` lists everything). The figures count them all.",
+        "Listed: {} (--report-limit {}; --report-limit all lists everything). The figures count them all.",
         parts.join(" and "),
         t.limit
     ))

@@ -47,7 +47,16 @@ pub struct Written {
 /// Writes report.json, report.md, report.html and `plots/*.svg` into `dir`, removing plots
 /// of an earlier run that this one does not draw.
 pub fn write_all(dir: &Path, report: &Report) -> std::io::Result<Written> {
-    let (plots, errors) = plots::all(report);
+    write_all_with(dir, report, plots::all(report))
+}
+
+/// [`write_all`] with plots already drawn — from the whole report, before `--report-limit`
+/// cut its lists (a plot of the listed workloads alone would show a fleet nearly idle).
+pub fn write_all_with(
+    dir: &Path,
+    report: &Report,
+    (plots, errors): (Vec<plots::Plot>, Vec<plots::PlotError>),
+) -> std::io::Result<Written> {
     let plot_dir = dir.join("plots");
     if !plots.is_empty() {
         std::fs::create_dir_all(&plot_dir)?;

@@ -429,11 +429,14 @@ fn gantt(report: &Report) -> Option<Result<Plot, PlotError>> {
     let shown: Vec<&WorkloadRecord> = workloads.iter().take(GANTT_ROWS).collect();
     let hidden = workloads.len() - shown.len();
     let commands: Vec<f64> = report.timeline.iter().map(|t| t.t_s).collect();
-    let title = if hidden > 0 {
+    let mut title = if hidden > 0 {
         format!("Workloads over time (first {GANTT_ROWS}; {hidden} more not shown)")
     } else {
         "Workloads over time".to_string()
     };
+    if command_instants(&commands) > MAX_COMMAND_LINES {
+        title.push_str(" — timeline commands not drawn");
+    }
     // Rows of the chart below the workloads hold the legend; one above, the command numbers.
     const LEGEND_ROWS: f64 = 5.0;
     let height = 130 + 26 * (shown.len() as u32 + 5);
@@ -462,9 +465,21 @@ fn gantt(report: &Report) -> Option<Result<Plot, PlotError>> {
             .draw()?;
         row_labels(root, &chart, &labels, n)?;
         state_bars(&mut chart, &shown, end)?;
-        command_lines(&mut chart, &commands, n)?;
+        // A fleet's timeline applies its work minute by minute: that many lines would
+        // cover the rows, so they are drawn only for a timeline a reader can follow.
+        if command_instants(&commands) <= MAX_COMMAND_LINES {
+            command_lines(&mut chart, &commands, n)?;
+        }
         legend(&mut chart, SeriesLabelPosition::LowerRight)
     }))
+}
+
+/// Timeline instants drawn at most as numbered lines in the workloads chart.
+const MAX_COMMAND_LINES: usize = 60;
+
+/// The distinct instants of the timeline's commands.
+fn command_instants(commands: &[f64]) -> usize {
+    commands.iter().map(|t| t.to_bits()).collect::<BTreeSet<u64>>().len()
 }
 
 /// Each workload's row, a bar per state it was in; a state's first bar labels the legend.
@@ -881,12 +896,35 @@ fn gpu_busy_by_node(report: &Report) -> Option<Result<Plot, PlotError>> {
     if nodes.is_empty() {
         return None;
     }
+    // A fleet's nodes do not fit one plot: the least allocated ones are where its idle
+    // GPUs are, so those are drawn (in name order), and the title says how many.
+    let total = nodes.len();
+    let mut nodes = nodes;
+    if total > NODE_BARS {
+        let mut by_use: Vec<usize> = (0..total).collect();
+        by_use.sort_by(|a, b| {
+            let ratio = |i: usize| nodes.get(i).map_or(0.0, |n| n.2 / n.1.max(f64::MIN_POSITIVE));
+            ratio(*a).total_cmp(&ratio(*b)).then(a.cmp(b))
+        });
+        let kept: BTreeSet<usize> = by_use.into_iter().take(NODE_BARS).collect();
+        let mut i = 0;
+        nodes.retain(|_| {
+            i += 1;
+            kept.contains(&(i - 1))
+        });
+    }
     let top = nodes.iter().map(|n| n.1).fold(0.0, f64::max).max(0.01) * 1.1;
-    let title = if with_busy {
-        "GPU-hours per node: capacity, allocated to pods, busy in engine steps"
-    } else {
-        "GPU-hours per node: capacity and allocated to pods"
+    let title = match (with_busy, total > NODE_BARS) {
+        (true, false) => "GPU-hours per node: capacity, allocated to pods, busy in engine steps".to_string(),
+        (false, false) => "GPU-hours per node: capacity and allocated to pods".to_string(),
+        (true, true) => {
+            format!("GPU-hours of the {NODE_BARS} least allocated of {total} nodes: capacity, allocated, busy")
+        }
+        (false, true) => {
+            format!("GPU-hours of the {NODE_BARS} least allocated of {total} nodes: capacity and allocated")
+        }
     };
+    let title = title.as_str();
     Some(horizontal_bars(
         "gpu-busy-by-node.svg",
         title,
@@ -905,6 +943,9 @@ fn gpu_busy_by_node(report: &Report) -> Option<Result<Plot, PlotError>> {
         |v| format!("{v:.1}"),
     ))
 }
+
+/// Nodes drawn at most in the per-node plot.
+const NODE_BARS: usize = 40;
 
 /// Per node pool: spend, and the part of it on GPUs allocated to no pod.
 fn cost_by_pool(report: &Report) -> Option<Result<Plot, PlotError>> {

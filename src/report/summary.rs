@@ -281,8 +281,7 @@ pub fn render(report: &Report) -> String {
     let listed = report.workloads.len();
     if listed > SUMMARY_ROWS {
         o.push_str(&format!(
-            "… {} more listed in report.md (these are the first {SUMMARY_ROWS})\n",
-            listed - SUMMARY_ROWS
+            "… the first {SUMMARY_ROWS} of the {listed} the report lists (run --out writes them all to report.md)\n"
         ));
     }
     if let Some(note) = super::limit::note(report) {
