@@ -198,6 +198,7 @@ fn timeline(o: &mut String, report: &Report) {
     } else {
         o.push_str("<p class=\"muted\">Numbers match the lines in the workloads chart.</p>\n");
     }
+    let cut = super::limit::timeline_cut(report);
     for (i, t) in report.timeline.iter().enumerate() {
         let _ = writeln!(
             o,
@@ -206,7 +207,7 @@ fn timeline(o: &mut String, report: &Report) {
             clock(t.t_s),
             escape(&t.command)
         );
-        pre(o, &t.output);
+        pre(o, &super::limit::shown_output(&t.output, cut));
     }
 }
 

@@ -144,6 +144,29 @@ pub(crate) fn peaks(samples: Vec<(SimTime, QueueUsage)>, limit: usize, end: f64)
     kept
 }
 
+/// Timeline output lines report.md and report.html show in full; beyond them (a fleet's
+/// timeline applies a minute's Jobs at a time, a line per Job) each command's output is
+/// shown in its first `OUTPUT_LINES` lines. report.json keeps them all.
+const TIMELINE_LINES: usize = 10_000;
+const OUTPUT_LINES: usize = 20;
+
+/// Whether the documents show the timeline's outputs in part.
+pub(crate) fn timeline_cut(report: &Report) -> bool {
+    report.timeline.iter().map(|t| t.output.lines().count()).sum::<usize>() > TIMELINE_LINES
+}
+
+/// A command's output as the documents show it: when `cut`, its first `OUTPUT_LINES` lines
+/// and how many more report.json has.
+pub(crate) fn shown_output(output: &str, cut: bool) -> std::borrow::Cow<'_, str> {
+    let total = output.lines().count();
+    if !cut || total <= OUTPUT_LINES {
+        return std::borrow::Cow::Borrowed(output);
+    }
+    let mut shown: String = output.lines().take(OUTPUT_LINES).collect::<Vec<_>>().join("\n");
+    shown.push_str(&format!("\n… {} more lines in report.json", total - OUTPUT_LINES));
+    std::borrow::Cow::Owned(shown)
+}
+
 /// One line saying what was cut, for the summary and the documents.
 pub fn note(report: &Report) -> Option<String> {
     let t = report.truncated.as_ref()?;
@@ -217,6 +240,32 @@ mod tests {
             .collect();
         assert_eq!(kept, vec![3, 12, 31]);
         assert_eq!(peaks(samples.clone(), 6, 40.0), samples, "within the limit");
+    }
+
+    #[test]
+    fn long_command_outputs_are_shown_in_part() {
+        let short = "job/a created\njob/b created";
+        assert_eq!(shown_output(short, true), short);
+        let long: String = (0..100).map(|i| format!("job/j{i} created\n")).collect();
+        assert_eq!(
+            shown_output(&long, false),
+            long,
+            "a timeline within the budget is shown whole"
+        );
+        let shown = shown_output(&long, true);
+        assert_eq!(shown.lines().count(), OUTPUT_LINES + 1);
+        assert!(shown.ends_with("… 80 more lines in report.json"), "{shown}");
+        let timeline = |commands: usize| Report {
+            timeline: (0..commands)
+                .map(|_| crate::report::model::TimelineEntry {
+                    output: long.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        assert!(!timeline_cut(&timeline(100)));
+        assert!(timeline_cut(&timeline(101)));
     }
 
     #[test]

@@ -49,9 +49,14 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
     o.push_str("```\n\n");
     inference_services(&mut o, report);
     o.push_str("## Timeline\n\n");
+    let cut = super::limit::timeline_cut(report);
     for t in &report.timeline {
         let at = crate::units::SimTime((t.t_s * 1000.0) as u64);
-        o.push_str(&format!("**{at}** `{}`\n\n```\n{}\n```\n\n", t.command, t.output));
+        o.push_str(&format!(
+            "**{at}** `{}`\n\n```\n{}\n```\n\n",
+            t.command,
+            super::limit::shown_output(&t.output, cut)
+        ));
     }
     deadlocks(&mut o, report);
     if !report.faults.is_empty() {
