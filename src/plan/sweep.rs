@@ -168,6 +168,7 @@ fn values_of(settings: &[Setting], mut index: usize) -> Vec<String> {
     for (i, s) in settings.iter().enumerate().rev() {
         // `Setting::parse` refuses an empty value list, so n ≥ 1.
         let n = s.values.len().max(1);
+        // `values` has one slot per setting, and `i` counts the settings.
         values[i] = s.values.get(index % n).cloned().unwrap_or_default();
         index /= n;
     }

@@ -1,6 +1,6 @@
 //! The terminal summary of a run.
 
-use super::model::{Amount, Report};
+use super::model::{Amount, Report, Spread};
 use crate::scenario::printers::table;
 
 /// Seconds from the start as HH:MM:SS.
@@ -82,33 +82,32 @@ fn why_not_ready(report: &Report, w: &super::model::WorkloadRecord) -> Option<St
 pub(crate) fn queue_workloads_table(report: &Report) -> String {
     let s = &report.workload_summary;
     let secs = |x: f64| format!("{x:.0}");
+    let row = |name: &str, workloads: u64, finished: u64, evictions: u64, pending: &Spread, ready: &Spread| {
+        vec![
+            name.to_string(),
+            workloads.to_string(),
+            finished.to_string(),
+            evictions.to_string(),
+            secs(pending.p95),
+            secs(pending.max),
+            secs(ready.p50),
+            secs(ready.p95),
+            secs(ready.max),
+        ]
+    };
+    let finished = s.by_state.get("Finished").copied().unwrap_or(0);
     let rows: Vec<Vec<String>> = s
         .by_cluster_queue
         .iter()
-        .map(|(name, q)| {
-            vec![
-                name.clone(),
-                q.workloads.to_string(),
-                q.finished.to_string(),
-                q.evictions.to_string(),
-                secs(q.pending_s.p95),
-                secs(q.pending_s.max),
-                secs(q.to_ready_s.p50),
-                secs(q.to_ready_s.p95),
-                secs(q.to_ready_s.max),
-            ]
-        })
-        .chain(std::iter::once(vec![
-            "(all)".to_string(),
-            s.total.to_string(),
-            s.by_state.get("Finished").copied().unwrap_or(0).to_string(),
-            s.evictions.to_string(),
-            secs(s.pending_s.p95),
-            secs(s.pending_s.max),
-            secs(s.to_ready_s.p50),
-            secs(s.to_ready_s.p95),
-            secs(s.to_ready_s.max),
-        ]))
+        .map(|(name, q)| row(name, q.workloads, q.finished, q.evictions, &q.pending_s, &q.to_ready_s))
+        .chain(std::iter::once(row(
+            "(all)",
+            s.total,
+            finished,
+            s.evictions,
+            &s.pending_s,
+            &s.to_ready_s,
+        )))
         .collect();
     table(
         &[

@@ -81,6 +81,9 @@ fn rank(group: u32, replica: usize) -> (u64, usize) {
 #[derive(Debug, Clone)]
 struct LoadIndex {
     /// Node `k`'s children are `2k` and `2k + 1`; leaves start at `width` (a power of two).
+    /// Always `2 × width` long (`new` and `grow` keep it so), which is why the methods below
+    /// index it directly: every `k` they form is below `2 × width` — a leaf `width + r` with
+    /// `r < width` checked first, a parent `k / 2`, a child `2k (+ 1)` of a `k < width`.
     tree: Vec<u32>,
     width: usize,
 }
