@@ -863,7 +863,7 @@ fn each_leader_worker_group_is_one_workload() {
             .iter()
             .find(|w| w.name.starts_with(&format!("leaderworkerset-llm-{i}-")))
             .unwrap_or_else(|| panic!("no workload for group {i}"));
-        assert_eq!(w.pod_count, 2);
+        assert_eq!(w.pod_count(), 2);
         assert_eq!(w.admission.is_some(), admitted, "group {i}: {:?}", w.pending_message);
         if !admitted {
             assert_eq!(
@@ -948,7 +948,7 @@ fn workload_objects_state_a_scheduling_situation_as_kueues_tests_do() {
             find(left).admission.is_none(),
             "fair sharing {fair}: {left} left pending"
         );
-        assert_eq!(find("new").pod_count, 5);
+        assert_eq!(find("new").pod_count(), 5);
     }
 }
 

@@ -101,9 +101,9 @@ fn quota_holders(store: &Store) -> Holders<'_> {
     for h in store.workloads.values().filter(|h| h.finished_at.is_none()) {
         if let Some(a) = &h.admission {
             let pods = store.pods_of(h);
-            for f in a.flavors.values().collect::<BTreeSet<_>>() {
+            for f in a.flavor_names() {
                 holders
-                    .entry((a.cluster_queue.as_str(), f.as_str()))
+                    .entry((a.cluster_queue.as_str(), f))
                     .or_default()
                     .extend(pods.iter().copied());
             }

@@ -14,16 +14,28 @@ use std::collections::BTreeMap;
 pub struct PodSetSpec {
     pub name: String,
     pub count: u32,
+    /// `minCount`, for partial admission.
+    pub min_count: Option<u32>,
     pub template: PodTemplate,
+}
+
+/// One `status.admission.podSetAssignments[]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignedPodSet {
+    pub name: String,
+    /// Resource → flavor.
+    pub flavors: BTreeMap<String, FlavorName>,
+    /// `resourceUsage`; the pod set's requests times `count` when absent.
+    pub resource_usage: ResourceList,
+    /// `count`; the pod set's when absent.
+    pub count: u32,
 }
 
 /// `status.admission`: the quota the Workload holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotAdmission {
     pub cluster_queue: String,
-    /// Resource → flavor over all pod sets.
-    pub flavors: BTreeMap<String, FlavorName>,
-    pub usage: ResourceList,
+    pub pod_set_assignments: Vec<AssignedPodSet>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,15 +54,6 @@ pub struct WorkloadObject {
 }
 
 impl WorkloadObject {
-    /// The pod sets' requests, each times its count.
-    pub fn requests(&self) -> ResourceList {
-        let mut total = ResourceList::default();
-        for ps in &self.pod_sets {
-            total.add(&ps.template.spec.requests().times(ps.count as i64));
-        }
-        total
-    }
-
     pub fn decode(doc: &Node) -> Result<WorkloadObject, InputError> {
         let meta = ObjectMeta::decode(doc)?;
         let created = match doc.path(&["metadata", "creationTimestamp"]) {
@@ -75,12 +78,31 @@ impl WorkloadObject {
                 }
                 None => 1,
             };
+            let min_count = match ps.get("minCount") {
+                Some(c) => {
+                    let v = c.as_i64()?;
+                    if v < 1 || v > count as i64 {
+                        return Err(InputError::at(c.loc.clone(), format!("minCount {v} is out of range"))
+                            .hint(format!("minCount is between 1 and the pod set's count ({count})")));
+                    }
+                    Some(v as u32)
+                }
+                None => None,
+            };
             let template = ps.get("template").ok_or_else(|| {
                 InputError::at(ps.loc.clone(), "pod set has no template").hint("add template.spec.containers")
             })?;
+            let name = opt_str(ps, "name")?.unwrap_or_else(|| "main".into());
+            if pod_sets.iter().any(|p: &PodSetSpec| p.name == name) {
+                return Err(
+                    InputError::at(ps.loc.clone(), format!("pod set `{name}` is listed twice"))
+                        .hint("give each pod set its own name"),
+                );
+            }
             pod_sets.push(PodSetSpec {
-                name: opt_str(ps, "name")?.unwrap_or_else(|| "main".into()),
+                name,
                 count,
+                min_count,
                 template: PodTemplate::decode(template)?,
             });
         }
@@ -123,40 +145,66 @@ fn decode_admission(adm: &Node, w: &WorkloadObject) -> Result<SnapshotAdmission,
     let cluster_queue = opt_str(adm, "clusterQueue")?.ok_or_else(|| {
         InputError::at(adm.loc.clone(), "status.admission has no clusterQueue").hint("name the ClusterQueue")
     })?;
-    let mut flavors: BTreeMap<String, FlavorName> = BTreeMap::new();
-    let mut usage = ResourceList::default();
     let assignments = adm
         .get("podSetAssignments")
         .map(|a| a.items())
         .transpose()?
         .unwrap_or(&[]);
+    let mut out: Vec<AssignedPodSet> = Vec::new();
     for a in assignments {
+        let name = opt_str(a, "name")?.unwrap_or_else(|| "main".into());
+        let Some(ps) = w.pod_sets.iter().find(|p| p.name == name) else {
+            let names: Vec<&str> = w.pod_sets.iter().map(|p| p.name.as_str()).collect();
+            return Err(
+                InputError::at(a.loc.clone(), format!("no pod set `{name}` in spec.podSets"))
+                    .hint(format!("name one of {}", names.join(", "))),
+            );
+        };
+        if out.iter().any(|o| o.name == name) {
+            return Err(
+                InputError::at(a.loc.clone(), format!("pod set `{name}` is assigned twice"))
+                    .hint("give each pod set one entry in podSetAssignments"),
+            );
+        }
+        let mut flavors = BTreeMap::new();
         for (r, f) in a.get("flavors").map(|f| f.entries()).transpose()?.unwrap_or(&[]) {
-            let (r, f) = (r.as_str()?.to_string(), f.as_str()?.to_string());
-            if let Some(other) = flavors.get(&r).filter(|o| **o != f) {
-                return Err(InputError::at(
-                    a.loc.clone(),
-                    format!("pod sets are assigned different flavors ({other}, {f}) for {r}"),
-                )
-                .hint("give every pod set of a Workload the same flavor per resource"));
+            flavors.insert(r.as_str()?.to_string(), f.as_str()?.to_string());
+        }
+        if flavors.is_empty() {
+            return Err(
+                InputError::at(a.loc.clone(), format!("pod set `{name}` is assigned no flavors"))
+                    .hint("add flavors, a flavor per resource"),
+            );
+        }
+        let count = match a.get("count") {
+            Some(c) => {
+                let v = c.as_i64()?;
+                if v < 0 || v > ps.count as i64 {
+                    return Err(InputError::at(c.loc.clone(), format!("count {v} is out of range"))
+                        .hint(format!("at most the pod set's count ({})", ps.count)));
+                }
+                v as u32
             }
-            flavors.insert(r, f);
-        }
-        if let Some(u) = a.get("resourceUsage") {
-            usage.add(&ResourceList::decode(Some(u))?);
-        }
+            None => ps.count,
+        };
+        // Without resourceUsage, the admitted pods' requests are what it holds.
+        let resource_usage = match a.get("resourceUsage") {
+            Some(u) => ResourceList::decode(Some(u))?,
+            None => ps.template.spec.requests().times(count as i64),
+        };
+        out.push(AssignedPodSet {
+            name,
+            flavors,
+            resource_usage,
+            count,
+        });
     }
-    if flavors.is_empty() {
+    if out.is_empty() {
         return Err(InputError::at(adm.loc.clone(), "status.admission assigns no flavors")
             .hint("add podSetAssignments with flavors per resource"));
     }
-    // Without resourceUsage, the pod sets' requests are what the admission holds.
-    if usage.0.is_empty() {
-        usage = w.requests();
-    }
     Ok(SnapshotAdmission {
         cluster_queue,
-        flavors,
-        usage,
+        pod_set_assignments: out,
     })
 }

@@ -146,7 +146,7 @@ pub(super) fn create_replica_set(
     );
     record(
         store,
-        "Normal",
+        "ScalingReplicaSet",
         format!("Deployment {ns}/{dep_name}"),
         format!("Scaled up replica set {name} from 0 to {replicas}"),
     );
@@ -175,7 +175,7 @@ pub(super) fn scale_replica_set(
         let verb = if replicas > from { "up" } else { "down" };
         record(
             store,
-            "Normal",
+            "ScalingReplicaSet",
             format!("Deployment {ns}/{dn}"),
             format!("Scaled {verb} replica set {name} from {from} to {replicas}"),
         );

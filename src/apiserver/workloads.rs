@@ -5,7 +5,9 @@ use super::record;
 use crate::api::workload::WorkloadObject;
 use crate::engine::action::{Eviction, WorkloadWrite};
 use crate::engine::change::Change;
-use crate::store::{Admission, EvictionEvent, Store, Workload, WorkloadId, WorkloadSource, WorkloadState};
+use crate::store::{
+    Admission, EvictionEvent, PodSet, PodSetAssignment, Store, Workload, WorkloadId, WorkloadSource, WorkloadState,
+};
 
 fn object(w: &Workload) -> String {
     format!("Workload {}/{}", w.namespace, w.name)
@@ -53,7 +55,7 @@ pub(super) fn create(store: &mut Store, mut w: Workload) -> Vec<Change> {
             format!("Created Workload: {}/{}", w.namespace, w.name)
         }
     };
-    record(store, "Normal", object(&w), message);
+    record(store, "CreatedWorkload", object(&w), message);
     store.workloads.insert(id, w);
     vec![Change::WorkloadCreated(id)]
 }
@@ -75,21 +77,25 @@ pub(super) fn apply_snapshot(
             .map(|c| c.value)
             .unwrap_or(0)
     });
-    let pod_count = o.pod_sets.iter().map(|p| p.count).sum();
-    let template = o.pod_sets.first().map(|p| p.template.spec.clone()).unwrap_or_default();
-    let w = Workload {
+    let mut w = Workload {
         namespace: namespace.clone(),
         name: o.meta.name.clone(),
         queue_name: o.queue_name.clone(),
         pod_name: o.meta.name.clone(),
-        pod_count,
-        template,
         owner: o.meta.name.clone(),
         priority,
         priority_class: o.priority_class.clone(),
-        requests: o.requests(),
         ..Workload::queued(WorkloadSource::Snapshot { run_time: o.run_time }, now)
     };
+    w.set_pod_sets(
+        o.pod_sets
+            .iter()
+            .map(|ps| PodSet {
+                min_count: ps.min_count,
+                ..PodSet::new(ps.name.clone(), ps.count, ps.template.spec.clone())
+            })
+            .collect(),
+    );
     let Some(adm) = o.admission else {
         return create(store, w);
     };
@@ -101,13 +107,20 @@ pub(super) fn apply_snapshot(
         return create(store, w);
     }
     let id: WorkloadId = store.alloc();
-    let mut w = w;
     w.uid = id;
     w.set_state(now, WorkloadState::Admitted);
     w.admission = Some(Admission {
         cluster_queue: adm.cluster_queue.clone(),
-        flavors: adm.flavors,
-        usage: adm.usage,
+        pod_set_assignments: adm
+            .pod_set_assignments
+            .into_iter()
+            .map(|a| PodSetAssignment {
+                name: a.name,
+                flavors: a.flavors,
+                resource_usage: a.resource_usage,
+                count: a.count,
+            })
+            .collect(),
     });
     w.admitted_at = Some(now);
     record(
@@ -206,7 +219,9 @@ pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> 
             w.set_state(now, WorkloadState::Finished);
             // Only flavor assignment reads the pod template, and a finished Workload is
             // never assigned again: a fleet's finished Workloads keep their records only.
-            w.template = Default::default();
+            for ps in &mut w.pod_sets {
+                ps.template = Default::default();
+            }
             vec![Change::WorkloadFinished {
                 workload: Box::new(w.clone()),
                 reason,

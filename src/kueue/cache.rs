@@ -9,7 +9,6 @@
 //! left, capped by its `borrowingLimit` above its nominal quota.
 
 use super::preemption::{Admitted, Candidate};
-use crate::api::core::ResourceList;
 use crate::api::kueue::{ClusterQueue, FairSharingStrategy, FlavorName};
 use crate::store::{Admission, Store, Workload, WorkloadId};
 use crate::units::Quantity;
@@ -94,8 +93,8 @@ impl Cache {
     /// Adds an admission's usage to its ClusterQueue's (quota reserved).
     pub(crate) fn reserve(&mut self, a: &Admission) {
         let used = self.usage.entry(a.cluster_queue.clone()).or_default();
-        for (r, f) in &a.flavors {
-            *used.entry(FlavorResource::new(f.as_str(), r.as_str())).or_default() += a.usage.get(r);
+        for ((f, r), q) in a.flavor_usage() {
+            *used.entry(FlavorResource::new(f, r)).or_default() += q;
         }
     }
 
@@ -104,9 +103,9 @@ impl Cache {
         let Some(used) = self.usage.get_mut(&a.cluster_queue) else {
             return;
         };
-        for (r, f) in &a.flavors {
-            if let Some(u) = used.get_mut(&FlavorResource::new(f.as_str(), r.as_str())) {
-                *u -= a.usage.get(r);
+        for ((f, r), q) in a.flavor_usage() {
+            if let Some(u) = used.get_mut(&FlavorResource::new(f, r)) {
+                *u -= q;
             }
         }
     }
@@ -133,18 +132,14 @@ impl Candidate {
             priority: w.priority,
             queued: w.queue_timestamp,
             admitted: w.admitted_at.unwrap_or(w.created),
-            usage: usage_of(&a.flavors, &a.usage),
+            usage: a
+                .flavor_usage()
+                .into_iter()
+                .map(|((f, r), q)| (FlavorResource::new(f, r), q))
+                .collect(),
             evicted: w.evicted_at.is_some(),
         })
     }
-}
-
-/// An assignment's usage per (flavor, resource): each resource's request in its flavor.
-pub(crate) fn usage_of(flavors: &BTreeMap<String, String>, requests: &ResourceList) -> Vec<(FlavorResource, Quantity)> {
-    flavors
-        .iter()
-        .map(|(r, f)| (FlavorResource::new(f.as_str(), r.as_str()), requests.get(r)))
-        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

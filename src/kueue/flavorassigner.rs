@@ -21,32 +21,91 @@ pub(crate) enum Mode {
     Fit,
 }
 
+/// One pod set as the scheduler asks for it: its pods' spec and what `count` of them
+/// request together (with `pods` when the ClusterQueue has quota for it).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Assignment {
+pub(crate) struct PodSetRequest<'w> {
+    pub name: &'w str,
+    pub spec: &'w PodSpec,
+    pub count: u32,
+    pub requests: ResourceList,
+}
+
+/// The flavors one pod set got (Kueue's `PodSetAssignment`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PodSetFlavors {
+    pub name: String,
     /// Resource → flavor (for every resource when the mode is not NoFit).
     pub flavors: BTreeMap<String, FlavorName>,
+    pub requests: ResourceList,
+    pub count: u32,
+    pub mode: Mode,
+    /// Why it does not simply fit (`Status`), empty on Fit.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Assignment {
+    /// The pod sets assigned so far: all of them, unless one found no flavor (the search
+    /// stops there, as Kueue's does).
+    pub pod_sets: Vec<PodSetFlavors>,
+    /// The worst of the pod sets' modes.
     pub mode: Mode,
     /// Some resource would go above its nominal quota, into what the cohort lends.
     pub borrows: bool,
     /// Kueue's explanation when it does not simply fit (`couldn't assign flavors to pod
-    /// set main: …`); empty on Fit.
+    /// set main: …`, one clause per pod set, `; ` between them); empty on Fit.
     pub message: String,
 }
 
 impl Assignment {
-    fn no_fit(pod_set: &str, mut reasons: Vec<String>) -> Assignment {
-        Assignment {
-            flavors: BTreeMap::new(),
-            mode: Mode::NoFit,
-            borrows: false,
-            message: explain(pod_set, &mut reasons),
+    /// What it would hold, per (flavor, resource), all pod sets together.
+    pub(crate) fn usage(&self) -> Vec<(FlavorResource, Quantity)> {
+        let mut usage: BTreeMap<FlavorResource, Quantity> = BTreeMap::new();
+        for ps in &self.pod_sets {
+            for (r, f) in &ps.flavors {
+                *usage.entry(FlavorResource::new(f.as_str(), r.as_str())).or_default() += ps.requests.get(r);
+            }
+        }
+        usage.into_iter().collect()
+    }
+
+    /// The flavor of `resource` in the first pod set that asks for it.
+    #[cfg(test)]
+    pub(crate) fn flavor_of(&self, resource: &str) -> Option<&FlavorName> {
+        self.pod_sets.iter().find_map(|ps| ps.flavors.get(resource))
+    }
+
+    /// The admission it stands for, in `cluster_queue`.
+    pub(crate) fn admission(&self, cluster_queue: &str) -> crate::store::Admission {
+        crate::store::Admission {
+            cluster_queue: cluster_queue.to_string(),
+            pod_set_assignments: self
+                .pod_sets
+                .iter()
+                .map(|ps| crate::store::PodSetAssignment {
+                    name: ps.name.clone(),
+                    flavors: ps.flavors.clone(),
+                    resource_usage: ps.requests.clone(),
+                    count: ps.count,
+                })
+                .collect(),
         }
     }
 }
 
-fn explain(pod_set: &str, reasons: &mut [String]) -> String {
-    reasons.sort();
-    format!("couldn't assign flavors to pod set {pod_set}: {}", reasons.join(", "))
+/// Kueue's `Assignment.Message`: a clause per pod set that does not simply fit.
+fn explain(pod_sets: &[PodSetFlavors]) -> String {
+    pod_sets
+        .iter()
+        .filter(|ps| ps.mode != Mode::Fit)
+        .map(|ps| {
+            let mut reasons = ps.reasons.clone();
+            reasons.sort();
+            format!("couldn't assign flavors to pod set {}: {}", ps.name, reasons.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Go's `%v` of a `corev1.Taint` value, as Kueue's message prints it.
@@ -79,9 +138,12 @@ fn fits_quota(
     cq: &ClusterQueue,
     snapshot: &Snapshot,
     fr: &FlavorResource,
-    val: Quantity,
+    request: Quantity,
+    assumed: Quantity,
 ) -> (Mode, bool, Option<String>) {
     let (flavor, resource) = (&fr.flavor, &fr.resource);
+    // Earlier pod sets of the same Workload count against the flavor too.
+    let val = request + assumed;
     let max = snapshot.potential_available(&cq.name, fr);
     if val > max {
         let why =
@@ -126,58 +188,95 @@ fn try_next_flavor(mode: Mode, f: FlavorFungibility, borrows: bool) -> bool {
     }
 }
 
-/// Assigns a flavor to every resource group the pod set needs (`FlavorAssigner.Assign`):
-/// flavors in the listed order, skipping those whose labels or taints exclude the pod,
-/// taking the first that fits (or, per flavor fungibility, that fits by borrowing or by
-/// preempting), else the best mode seen.
+/// Assigns flavors to each pod set in turn (`FlavorAssigner.Assign`), each on its own
+/// but counting what the earlier ones took; the search stops at a pod set that finds no
+/// flavor.
 pub(crate) fn assign(
     cq: &ClusterQueue,
     flavors: &BTreeMap<String, ResourceFlavor>,
     snapshot: &Snapshot,
-    pod_set: &str,
-    spec: &PodSpec,
-    requests: &ResourceList,
+    pod_sets: &[PodSetRequest],
 ) -> Assignment {
-    let requested: Vec<(&String, Quantity)> = requests
+    let mut result = Assignment {
+        pod_sets: Vec::new(),
+        mode: Mode::Fit,
+        borrows: false,
+        message: String::new(),
+    };
+    let mut assumed: BTreeMap<FlavorResource, Quantity> = BTreeMap::new();
+    for ps in pod_sets {
+        let (assigned, borrows) = assign_pod_set(cq, flavors, snapshot, ps, &assumed);
+        result.mode = result.mode.min(assigned.mode);
+        result.borrows |= borrows;
+        let stop = assigned.mode == Mode::NoFit;
+        for (r, f) in &assigned.flavors {
+            *assumed.entry(FlavorResource::new(f.as_str(), r.as_str())).or_default() += ps.requests.get(r);
+        }
+        result.pod_sets.push(assigned);
+        if stop {
+            break;
+        }
+    }
+    if result.mode != Mode::Fit {
+        result.message = explain(&result.pod_sets);
+    }
+    result
+}
+
+/// One pod set's flavors, a flavor per resource group it needs, and whether it borrows.
+fn assign_pod_set(
+    cq: &ClusterQueue,
+    flavors: &BTreeMap<String, ResourceFlavor>,
+    snapshot: &Snapshot,
+    ps: &PodSetRequest,
+    assumed: &BTreeMap<FlavorResource, Quantity>,
+) -> (PodSetFlavors, bool) {
+    let mut out = PodSetFlavors {
+        name: ps.name.to_string(),
+        flavors: BTreeMap::new(),
+        requests: ps.requests.clone(),
+        count: ps.count,
+        mode: Mode::Fit,
+        reasons: Vec::new(),
+    };
+    let requested: Vec<(&String, Quantity)> = ps
+        .requests
         .0
         .iter()
         .filter(|(_, q)| !q.is_zero())
         .map(|(k, q)| (k, *q))
         .collect();
+    let no_fit = |mut out: PodSetFlavors, reasons: Vec<String>| {
+        out.flavors.clear();
+        out.mode = Mode::NoFit;
+        out.reasons = reasons;
+        (out, false)
+    };
     for (r, _) in &requested {
         if cq.group_for(r).is_none() {
-            return Assignment::no_fit(pod_set, vec![format!("resource {r} unavailable in ClusterQueue")]);
+            return no_fit(out, vec![format!("resource {r} unavailable in ClusterQueue")]);
         }
     }
-    let mut result = Assignment {
-        flavors: BTreeMap::new(),
-        mode: Mode::Fit,
-        borrows: false,
-        message: String::new(),
-    };
-    let mut all_reasons = Vec::new();
+    let mut borrows_any = false;
     for group in &cq.resource_groups {
         let needed: Vec<&(&String, Quantity)> = requested.iter().filter(|(r, _)| group.covered.contains(r)).collect();
         if needed.is_empty() {
             continue;
         }
-        let (best, reasons) = best_flavor(cq, flavors, snapshot, spec, group, &needed);
+        let (best, reasons) = best_flavor(cq, flavors, snapshot, ps.spec, group, &needed, assumed);
         let Some((f, mode, borrows)) = best else {
-            return Assignment::no_fit(pod_set, reasons);
+            return no_fit(out, reasons);
         };
         for (r, _) in needed {
-            result.flavors.insert((*r).clone(), f.clone());
+            out.flavors.insert((*r).clone(), f.clone());
         }
-        result.mode = result.mode.min(mode);
-        result.borrows |= borrows;
+        out.mode = out.mode.min(mode);
+        borrows_any |= borrows;
         if mode != Mode::Fit {
-            all_reasons.extend(reasons);
+            out.reasons.extend(reasons);
         }
     }
-    if result.mode != Mode::Fit {
-        result.message = explain(pod_set, &mut all_reasons);
-    }
-    result
+    (out, borrows_any)
 }
 
 /// The flavor of one resource group for the `needed` resources: (flavor, mode, borrows) of
@@ -189,6 +288,7 @@ fn best_flavor(
     spec: &PodSpec,
     group: &crate::api::kueue::ResourceGroup,
     needed: &[&(&String, Quantity)],
+    assumed: &BTreeMap<FlavorResource, Quantity>,
 ) -> (Option<(FlavorName, Mode, bool)>, Vec<String>) {
     let label_keys: BTreeSet<&str> = group
         .flavors
@@ -209,7 +309,9 @@ fn best_flavor(
         }
         let (mut mode, mut borrows) = (Mode::Fit, false);
         for (r, q) in needed {
-            let (m, b, why) = fits_quota(cq, snapshot, &FlavorResource::new(fq.name.as_str(), r.as_str()), *q);
+            let fr = FlavorResource::new(fq.name.as_str(), r.as_str());
+            let before = assumed.get(&fr).copied().unwrap_or_default();
+            let (m, b, why) = fits_quota(cq, snapshot, &fr, *q, before);
             mode = mode.min(m);
             borrows |= b;
             reasons.extend(why);
@@ -257,6 +359,23 @@ mod tests {
     use crate::api::kueue::{FlavorQuotas, QueueingStrategy, ResourceGroup, ResourceQuota};
     use crate::kueue::cache::usage_from;
     use crate::manifest::error::Loc;
+
+    /// Assigns flavors to a single `main` pod set of one pod.
+    fn one(
+        cq: &ClusterQueue,
+        flavors: &BTreeMap<String, ResourceFlavor>,
+        snapshot: &Snapshot,
+        spec: &PodSpec,
+        requests: &ResourceList,
+    ) -> Assignment {
+        let ps = PodSetRequest {
+            name: "main",
+            spec,
+            count: 1,
+            requests: requests.clone(),
+        };
+        assign(cq, flavors, snapshot, &[ps])
+    }
 
     fn q(s: &str) -> Quantity {
         Quantity::parse(s).unwrap()
@@ -331,7 +450,7 @@ mod tests {
     fn summary(a: &Assignment) -> (Mode, Option<&str>, &str) {
         (
             a.mode,
-            a.flavors.get("nvidia.com/gpu").map(String::as_str),
+            a.flavor_of("nvidia.com/gpu").map(String::as_str),
             a.message.as_str(),
         )
     }
@@ -387,8 +506,8 @@ mod tests {
                 "couldn't assign flavors to pod set main: flavor nvidia-l4-1gpu doesn't match node affinity, flavor nvidia-l4-4gpu doesn't match node affinity",
             ),
         ];
-        for (name, spec, gpus, (one, four), mode, flavor, message) in cases {
-            let a = assign(&cq, &flavors, &snapshot(&cq, one, four), "main", &spec, &req(gpus));
+        for (name, spec, gpus, (used_one, used_four), mode, flavor, message) in cases {
+            let a = one(&cq, &flavors, &snapshot(&cq, used_one, used_four), &spec, &req(gpus));
             assert_eq!(summary(&a), (mode, flavor, message), "{name}");
         }
     }
@@ -400,7 +519,7 @@ mod tests {
         r.0.insert("memory".into(), q("16Gi"));
         let snap = snapshot(&cq, "0", "0");
         assert_eq!(
-            assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &r).message,
+            one(&cq, &flavors, &snap, &PodSpec::default(), &r).message,
             "couldn't assign flavors to pod set main: resource memory unavailable in ClusterQueue"
         );
         let taint = Taint {
@@ -411,7 +530,7 @@ mod tests {
         for f in flavors.values_mut() {
             f.node_taints = vec![taint.clone()];
         }
-        let msg = assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &req("1")).message;
+        let msg = one(&cq, &flavors, &snap, &PodSpec::default(), &req("1")).message;
         assert!(
             msg.contains("untolerated taint {spot true NoSchedule <nil>} in flavor nvidia-l4-1gpu"),
             "{msg}"
@@ -426,10 +545,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        assert_eq!(
-            assign(&cq, &flavors, &snap, "main", &tolerant, &req("1")).mode,
-            Mode::Fit
-        );
+        assert_eq!(one(&cq, &flavors, &snap, &tolerant, &req("1")).mode, Mode::Fit);
     }
 
     /// Team "amd" (cohort "all"): cpu/memory in one resource group, MI300X GPUs in another
@@ -544,21 +660,21 @@ mod tests {
         ];
         for (name, when, n, mode, flavor, borrows) in cases {
             let (cq, snapshot, flavors) = amd_cohort(when);
-            let a = assign(&cq, &flavors, &snapshot, "main", &PodSpec::default(), &gpus(n));
+            let a = one(&cq, &flavors, &snapshot, &PodSpec::default(), &gpus(n));
             assert_eq!(
-                (a.mode, a.flavors.get("amd.com/gpu").map(String::as_str), a.borrows),
+                (a.mode, a.flavor_of("amd.com/gpu").map(String::as_str), a.borrows),
                 (mode, flavor, borrows),
                 "{name}: {}",
                 a.message
             );
             if mode == Mode::Fit {
-                assert_eq!(a.flavors.get("cpu").map(String::as_str), Some("default"), "{name}");
-                assert_eq!(a.flavors.get("memory").map(String::as_str), Some("default"), "{name}");
+                assert_eq!(a.flavor_of("cpu").map(String::as_str), Some("default"), "{name}");
+                assert_eq!(a.flavor_of("memory").map(String::as_str), Some("default"), "{name}");
             }
         }
         let (cq, snapshot, flavors) = amd_cohort(Borrow);
         assert_eq!(
-            assign(&cq, &flavors, &snapshot, "main", &PodSpec::default(), &gpus("12")).message,
+            one(&cq, &flavors, &snapshot, &PodSpec::default(), &gpus("12")).message,
             "couldn't assign flavors to pod set main: insufficient quota for amd.com/gpu in flavor mi300x-reserved, request > maximum capacity (12 > 10), insufficient quota for amd.com/gpu in flavor mi300x-spot, request > maximum capacity (12 > 8)"
         );
     }
@@ -569,14 +685,14 @@ mod tests {
     fn when_can_preempt_decides_between_preempting_and_the_next_flavor() {
         let (mut cq, flavors) = seed_cq();
         let snap = snapshot(&cq, "1", "0");
-        let a = assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &req("1"));
+        let a = one(&cq, &flavors, &snap, &PodSpec::default(), &req("1"));
         assert_eq!(
             summary(&a),
             (Mode::Fit, Some("nvidia-l4-4gpu"), ""),
             "default: TryNextFlavor"
         );
         cq.flavor_fungibility.when_can_preempt = crate::api::kueue::WhenCanPreempt::Preempt;
-        let a = assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &req("1"));
+        let a = one(&cq, &flavors, &snap, &PodSpec::default(), &req("1"));
         assert_eq!(
             summary(&a),
             (
@@ -690,11 +806,11 @@ mod tests {
             let usage = usage_from([((cq.name.as_str(), "one", "cpu"), q(used))]);
             let queues: Vec<&ClusterQueue> = std::iter::once(&cq).chain(lender.as_ref()).collect();
             let snap = Snapshot::new(queues, &usage);
-            let a = assign(&cq, &flavors, &snap, "main", &PodSpec::default(), &cpu(request));
+            let a = one(&cq, &flavors, &snap, &PodSpec::default(), &cpu(request));
             assert_eq!(
                 (
                     a.mode,
-                    a.flavors.get("cpu").map(String::as_str),
+                    a.flavor_of("cpu").map(String::as_str),
                     a.borrows,
                     a.message.as_str()
                 ),

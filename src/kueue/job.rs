@@ -6,11 +6,11 @@
 //! Workload when the Job completes.
 
 use super::pod::{placement, priority_from};
-use super::QUEUE_NAME_LABEL;
+use super::{POD_SET, QUEUE_NAME_LABEL};
 use crate::api::batch::JobObject;
 use crate::apiserver::names::workload_name_for_owner;
 use crate::engine::action::{Action, JobWrite, WorkloadWrite};
-use crate::store::{Job, JobId, Store, Workload, WorkloadSource, WorkloadState};
+use crate::store::{Job, JobId, PodSet, Store, Workload, WorkloadSource, WorkloadState};
 
 /// The webhook's defaulting: a Job with a queue (label, or the namespace's `default`
 /// LocalQueue) gets the queue label and starts suspended.
@@ -35,22 +35,20 @@ fn active_pods(store: &Store, job: &Job) -> usize {
 
 fn new_workload(store: &Store, job: &Job) -> Workload {
     let count = job.wanted().max(1) as u32;
-    let requests = job.spec.template.spec.requests().times(count as i64);
     let (priority, priority_class) =
         priority_from(store, &job.labels, job.spec.template.spec.priority_class_name.as_ref());
-    Workload {
+    let mut w = Workload {
         namespace: job.namespace.clone(),
         name: workload_name_for_owner("Job", "batch", &job.name, &job.k8s_uid),
         queue_name: job.labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default(),
         pod_name: job.name.clone(),
-        pod_count: count,
-        template: job.spec.template.spec.clone(),
         owner: job.name.clone(),
         priority,
         priority_class,
-        requests,
         ..Workload::queued(WorkloadSource::Job(job.uid), store.now)
-    }
+    };
+    w.set_pod_sets(vec![PodSet::new(POD_SET, count, job.spec.template.spec.clone())]);
+    w
 }
 
 /// Reconciles one Job against its Workload.
@@ -80,7 +78,7 @@ pub(crate) fn reconcile(store: &Store, id: JobId) -> Vec<Action> {
     }
     match (&w.admission, w.evicted_at, job.spec.suspend) {
         (Some(adm), None, true) => {
-            let (node_selector, tolerations) = placement(store, adm, &job.spec.template.spec);
+            let (node_selector, tolerations) = placement(store, adm, POD_SET, &job.spec.template.spec);
             vec![Action::Job(
                 id,
                 JobWrite::Start {

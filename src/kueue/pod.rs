@@ -1,11 +1,11 @@
 //! Kueue's pod integration (`pkg/controller/jobs/pod`): the mutating webhook gates
 //! queued pods, the reconciler keeps one Workload per pod and ungates admitted ones.
 
-use super::{ADMISSION_GATE, MANAGED_LABEL, PRIORITY_CLASS_LABEL, QUEUE_NAME_LABEL};
+use super::{ADMISSION_GATE, MANAGED_LABEL, POD_SET, PRIORITY_CLASS_LABEL, QUEUE_NAME_LABEL};
 use crate::api::core::Toleration;
 use crate::apiserver::names::workload_name_for_pod;
 use crate::engine::action::{Action, PodWrite};
-use crate::store::{Pod, PodGroup, PodId, Store, Workload, WorkloadSource};
+use crate::store::{Pod, PodGroup, PodId, PodSet, Store, Workload, WorkloadSource};
 
 /// The webhook's mutation of a pod at creation. Pods with a queue (label, or the
 /// namespace's `default` LocalQueue) get the label, the managed label and the gate.
@@ -77,23 +77,23 @@ pub(crate) fn reconcile(store: &Store, pod_id: PodId) -> Vec<Action> {
                 return group_workload(store, g).into_iter().collect();
             }
             let (priority, priority_class) = priority_of(store, pod);
-            vec![Action::CreateWorkload(Box::new(Workload {
+            let mut w = Workload {
                 namespace: pod.namespace.clone(),
                 name: workload_name_for_pod(&pod.name, &pod.k8s_uid),
                 queue_name: pod.labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default(),
                 pod_name: pod.name.clone(),
-                pod_count: 1,
-                template: pod.spec.clone(),
                 owner: owner_name(store, pod),
                 priority,
                 priority_class,
-                requests: pod.requests.clone(),
                 ..Workload::queued(WorkloadSource::Pod(pod.uid), store.now)
-            }))]
+            };
+            w.set_pod_sets(vec![PodSet::new(POD_SET, 1, pod.spec.clone())]);
+            vec![Action::CreateWorkload(Box::new(w))]
         }
         Some(w) if pod.is_gated() && pod.deletion.is_none() => match &w.admission {
             Some(admission) => {
-                let (node_selector, tolerations) = placement(store, admission, &pod.spec);
+                let pod_set = pod_set_of(store, pod);
+                let (node_selector, tolerations) = placement(store, admission, &pod_set, &pod.spec);
                 vec![Action::Pod(
                     pod.uid,
                     PodWrite::Ungate {
@@ -108,20 +108,23 @@ pub(crate) fn reconcile(store: &Store, pod_id: PodId) -> Vec<Action> {
     }
 }
 
-/// The admitted flavors' node labels and tolerations added to a pod spec's own, as Kueue
-/// injects them when it starts a workload's pods.
+/// Its pod set's admitted flavors' node labels and tolerations added to a pod spec's own,
+/// as Kueue injects them when it starts a workload's pods (`RunWithPodSetsInfo`).
 pub(crate) fn placement(
     store: &Store,
     adm: &crate::store::Admission,
+    pod_set: &str,
     spec: &crate::api::core::PodSpec,
 ) -> (crate::api::meta::Labels, Vec<Toleration>) {
     let mut node_selector = spec.node_selector.clone();
     let mut tolerations: Vec<Toleration> = spec.tolerations.clone();
-    let mut seen = std::collections::BTreeSet::new();
-    for flavor in adm.flavors.values() {
-        if !seen.insert(flavor.clone()) {
-            continue;
-        }
+    let flavors: std::collections::BTreeSet<&String> = adm
+        .pod_set_assignments
+        .iter()
+        .filter(|ps| ps.name == pod_set)
+        .flat_map(|ps| ps.flavors.values())
+        .collect();
+    for flavor in flavors {
         if let Some(f) = store.flavors.get(flavor) {
             node_selector.extend(f.node_labels.clone());
             for t in &f.tolerations {
@@ -145,24 +148,59 @@ fn group_workload(store: &Store, g: &PodGroup) -> Option<Action> {
         return None;
     }
     let first = *pods.first()?;
-    let mut requests = crate::api::core::ResourceList::default();
+    // One pod set per role, in the order the roles first appear.
+    let mut pod_sets: Vec<PodSet> = Vec::new();
     for p in &pods {
-        requests.add(&p.requests);
+        let name = pod_set_of(store, p);
+        match pod_sets.iter_mut().find(|ps| ps.name == name) {
+            Some(ps) => ps.count += 1,
+            None => pod_sets.push(PodSet::new(name, 1, p.spec.clone())),
+        }
     }
     let (priority, priority_class) = priority_of(store, first);
-    Some(Action::CreateWorkload(Box::new(Workload {
+    let mut w = Workload {
         namespace: g.namespace.clone(),
         name: g.name.clone(),
         queue_name: first.labels.get(QUEUE_NAME_LABEL).cloned().unwrap_or_default(),
         pod_name: g.name.clone(),
-        pod_count: pods.len() as u32,
-        template: first.spec.clone(),
         owner: group_owner(first).unwrap_or_else(|| g.name.clone()),
         priority,
         priority_class,
-        requests,
         ..Workload::queued(WorkloadSource::PodGroup(g.uid), store.now)
-    })))
+    };
+    w.set_pod_sets(pod_sets);
+    Some(Action::CreateWorkload(Box::new(w)))
+}
+
+/// The pod set a pod belongs to. A LeaderWorkerSet with a leader template has `leader`
+/// (worker index 0) and `worker` (Kueue's LeaderWorkerSet integration); without one, all
+/// its pods are `main`. Other pods of a group are split by role: pods of one shape share a
+/// pod set named after a hash of that shape (Kueue's `kueue.x-k8s.io/role-hash`); a lone
+/// pod is `main`.
+pub(crate) fn pod_set_of(store: &Store, pod: &Pod) -> String {
+    use crate::controllers::leaderworkerset::WORKER_INDEX_LABEL;
+    if let Some(lws) = pod.owner_lws.and_then(|l| store.leader_worker_sets.get(l)) {
+        if lws.spec.leader_template.is_none() {
+            return POD_SET.into();
+        }
+        let leader = pod.labels.get(WORKER_INDEX_LABEL).is_some_and(|i| i == "0");
+        return if leader { "leader" } else { "worker" }.into();
+    }
+    if pod.pod_group.is_none() {
+        return POD_SET.into();
+    }
+    role_hash(&pod.spec)
+}
+
+/// A short stable hash of a pod's shape (FNV-1a over its spec's debug form), as Kueue names
+/// a pod group's roles.
+fn role_hash(spec: &crate::api::core::PodSpec) -> String {
+    let text = format!("{spec:?}");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}", h as u32)
 }
 
 /// A LeaderWorkerSet group's report name: its leader pod's, `<lws>-<group>`.

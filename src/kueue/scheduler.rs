@@ -6,16 +6,14 @@
 //! are requeued per queueing strategy.
 
 use super::cache::Cache;
-use super::cache::{usage_of, FlavorResource, Snapshot};
+use super::cache::{FlavorResource, Snapshot};
 use super::fairsharing::{self, Share};
-use super::flavorassigner::{assign, Assignment, Mode};
+use super::flavorassigner::{assign, Assignment, Mode, PodSetRequest};
 use super::preemption::{self, Admitted, Candidate, Preemptor, Target};
 use super::queue::{QueueKey, QueueManager};
-use super::POD_SET;
-use crate::api::core::ResourceList;
 use crate::api::kueue::{KueueConfig, QueueingStrategy, ReclaimWithinCohort};
 use crate::engine::action::{Action, Eviction, WorkloadWrite};
-use crate::store::{Admission, Store, Workload, WorkloadId, WorkloadSource};
+use crate::store::{Store, Workload, WorkloadId, WorkloadSource};
 use crate::units::Quantity;
 use std::collections::BTreeSet;
 
@@ -30,14 +28,13 @@ struct Entry<'w> {
     cq: String,
     key: QueueKey,
     workload: &'w Workload,
-    requests: ResourceList,
     assignment: Assignment,
     targets: Vec<Target>,
 }
 
 impl Entry<'_> {
     fn usage(&self) -> Vec<(FlavorResource, Quantity)> {
-        usage_of(&self.assignment.flavors, &self.requests)
+        self.assignment.usage()
     }
 }
 
@@ -339,16 +336,27 @@ impl<'w> Pass<'w, '_> {
             qm.requeue_not_fitting(&cq_name, key, QueueingStrategy::BestEffortFIFO);
             return None;
         }
-        let mut requests = w.requests.clone();
-        if cq.group_for("pods").is_some() {
-            requests
-                .0
-                .insert("pods".into(), Quantity::from_units(w.pod_count as i64));
-        }
-        let assignment = assign(cq, &store.flavors, snapshot, POD_SET, &w.template, &requests);
+        let counts_pods = cq.group_for("pods").is_some();
+        let pod_sets: Vec<PodSetRequest> = w
+            .pod_sets
+            .iter()
+            .map(|ps| {
+                let mut requests = ps.requests();
+                if counts_pods {
+                    requests.0.insert("pods".into(), Quantity::from_units(ps.count as i64));
+                }
+                PodSetRequest {
+                    name: &ps.name,
+                    spec: &ps.template,
+                    count: ps.count,
+                    requests,
+                }
+            })
+            .collect();
+        let assignment = assign(cq, &store.flavors, snapshot, &pod_sets);
         let mut targets = Vec::new();
         if assignment.mode == Mode::Preempt {
-            let usage = usage_of(&assignment.flavors, &requests);
+            let usage = assignment.usage();
             let needs = usage
                 .iter()
                 .filter(|(fr, q)| *q > snapshot.available(&cq_name, fr))
@@ -370,7 +378,6 @@ impl<'w> Pass<'w, '_> {
             cq: cq_name,
             key,
             workload: w,
-            requests,
             assignment,
             targets,
         })
@@ -521,11 +528,7 @@ impl Pass<'_, '_> {
         });
         self.actions.push(Action::Workload(
             w.uid,
-            WorkloadWrite::Admit(Admission {
-                cluster_queue: e.cq.clone(),
-                flavors: e.assignment.flavors.clone(),
-                usage: e.requests.clone(),
-            }),
+            WorkloadWrite::Admit(e.assignment.admission(&e.cq)),
         ));
     }
 }

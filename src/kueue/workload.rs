@@ -307,7 +307,7 @@ fn pods_ready(store: &Store, p: PodId) -> Vec<Action> {
             .filter(|p| store.pods.get(**p).is_some_and(|p| p.is_ready()))
             .count();
         if let Some(w) = j.workload.and_then(|w| store.workloads.get(w)) {
-            if ready >= w.pod_count as usize && w.evicted_at.is_none() {
+            if ready >= w.pod_count() as usize && w.evicted_at.is_none() {
                 actions.push(Action::Workload(w.uid, WorkloadWrite::PodsReady));
             }
         }

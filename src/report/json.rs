@@ -195,10 +195,18 @@ fn timeline(r: &RunResult) -> Vec<TimelineEntry> {
 }
 
 fn workload(w: &Store, wl: &crate::store::Workload) -> WorkloadRecord {
-    let flavors: IndexMap<String, String> = wl
+    let flavors: IndexMap<String, IndexMap<String, String>> = wl
         .admission
         .as_ref()
-        .map(|a| a.flavors.iter().map(|(r, f)| (r.clone(), f.clone())).collect())
+        .map(|a| {
+            a.pod_set_assignments
+                .iter()
+                .map(|ps| {
+                    let per_resource = ps.flavors.iter().map(|(r, f)| (r.clone(), f.clone())).collect();
+                    (ps.name.clone(), per_resource)
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let gpus = wl.requests.gpus();
     let pending = wl.is_pending();
@@ -214,11 +222,7 @@ fn workload(w: &Store, wl: &crate::store::Workload) -> WorkloadRecord {
         // A GPU count beyond i64 is no request a node could hold; saturate rather than wrap.
         gpus: i64::try_from(gpus).unwrap_or(if gpus < 0 { i64::MIN } else { i64::MAX }),
         requests: amounts(&wl.requests.0),
-        flavors: if flavors.is_empty() {
-            IndexMap::new()
-        } else {
-            IndexMap::from([("main".to_string(), flavors)])
-        },
+        flavors,
         created_s: secs(wl.created),
         admitted_s: opt_s(wl.admitted_at),
         ready_s: opt_s(wl.ready_at),

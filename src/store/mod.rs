@@ -31,7 +31,9 @@ pub(crate) use nodes::FitView;
 pub use nodes::Nodes;
 pub use objects::{Named, Objects};
 pub use pod::{ColdStart, CrashState, Pod, StartPhase};
-pub use workload::{Admission, EvictionEvent, PodGroup, Workload, WorkloadSource, WorkloadState};
+pub use workload::{
+    Admission, EvictionEvent, PodGroup, PodSet, PodSetAssignment, Workload, WorkloadSource, WorkloadState,
+};
 
 use crate::api::core::PriorityClass;
 use crate::api::kserve::ServingRuntime;
@@ -175,7 +177,7 @@ impl Store {
             return true;
         };
         let pods = self.pods_of(w);
-        pods.len() >= w.pod_count as usize && pods.iter().all(|p| self.pods.get(*p).is_some_and(|p| p.is_ready()))
+        pods.len() >= w.pod_count() as usize && pods.iter().all(|p| self.pods.get(*p).is_some_and(|p| p.is_ready()))
     }
 
     /// Kueue's `job-uid`: the Kubernetes UID of the object the Workload is for.

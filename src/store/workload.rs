@@ -6,14 +6,89 @@ use crate::api::kueue::FlavorName;
 use crate::units::{SimDuration, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Clone, Default)]
-/// Where Kueue admitted a Workload: its ClusterQueue, a flavor per resource, and the
-/// quota it holds there.
+/// One of a Workload's pod sets (`spec.podSets[]`): `count` pods of one shape, assigned
+/// flavors on its own.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PodSet {
+    /// `main` for a Job or a pod, the role for the frameworks' (`leader`, `workers`,
+    /// `head`, a replicated job's name…).
+    pub name: String,
+    pub count: u32,
+    /// `minCount`: with partial admission, Kueue may admit as few as this many.
+    pub min_count: Option<u32>,
+    /// The pods' spec, read by flavor assignment; dropped once the Workload finishes.
+    pub template: PodSpec,
+    /// What one pod requests (the template's requests, kept after the template is gone).
+    pub per_pod: ResourceList,
+}
+
+impl PodSet {
+    /// A pod set named `name` of `count` pods like `template`.
+    pub fn new(name: impl Into<String>, count: u32, template: PodSpec) -> PodSet {
+        PodSet {
+            name: name.into(),
+            count,
+            min_count: None,
+            per_pod: template.requests(),
+            template,
+        }
+    }
+
+    /// What its `count` pods request together.
+    pub fn requests(&self) -> ResourceList {
+        self.per_pod.times(self.count as i64)
+    }
+}
+
+/// One pod set's share of an admission (`status.admission.podSetAssignments[]`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PodSetAssignment {
+    pub name: String,
+    /// Resource → flavor.
+    pub flavors: BTreeMap<String, FlavorName>,
+    /// What the admitted pods hold, all together (`resourceUsage`).
+    pub resource_usage: ResourceList,
+    /// Pods admitted (below the pod set's count under partial admission).
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+/// Where Kueue admitted a Workload: its ClusterQueue and, per pod set, a flavor per
+/// resource and the quota it holds there.
 pub struct Admission {
     pub cluster_queue: String,
-    /// Resource → flavor for the single `main` pod set.
-    pub flavors: BTreeMap<String, FlavorName>,
-    pub usage: ResourceList,
+    pub pod_set_assignments: Vec<PodSetAssignment>,
+}
+
+impl Admission {
+    /// (flavor, resource, amount) over all pod sets, summed per (flavor, resource).
+    pub fn flavor_usage(&self) -> BTreeMap<(&str, &str), crate::units::Quantity> {
+        let mut usage: BTreeMap<(&str, &str), crate::units::Quantity> = BTreeMap::new();
+        for ps in &self.pod_set_assignments {
+            for (r, f) in &ps.flavors {
+                *usage.entry((f.as_str(), r.as_str())).or_default() += ps.resource_usage.get(r);
+            }
+        }
+        usage
+    }
+
+    /// The flavors it holds quota in, each once.
+    pub fn flavor_names(&self) -> BTreeSet<&str> {
+        self.pod_set_assignments
+            .iter()
+            .flat_map(|ps| ps.flavors.values().map(String::as_str))
+            .collect()
+    }
+
+    /// The flavor of `resource` in the first pod set that has it.
+    pub fn flavor_of(&self, resource: &str) -> Option<&FlavorName> {
+        self.pod_set_assignments.iter().find_map(|ps| ps.flavors.get(resource))
+    }
+
+    /// Pods admitted, all pod sets together.
+    pub fn pod_count(&self) -> u32 {
+        self.pod_set_assignments.iter().map(|ps| ps.count).sum()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -26,9 +101,8 @@ pub struct Workload {
     pub source: WorkloadSource,
     /// The pod's name, or the Job's.
     pub pod_name: String,
-    /// Pods in its single pod set, and their template (for flavor selection).
-    pub pod_count: u32,
-    pub template: PodSpec,
+    /// Its pod sets, in the order Kueue lists them.
+    pub pod_sets: Vec<PodSet>,
     /// Top owner for reports: InferenceService, else Deployment, else the pod.
     pub owner: String,
     pub priority: i32,
@@ -97,8 +171,7 @@ impl Workload {
             queue_name: String::new(),
             source,
             pod_name: String::new(),
-            pod_count: 1,
-            template: PodSpec::default(),
+            pod_sets: vec![PodSet::new(crate::kueue::POD_SET, 1, PodSpec::default())],
             owner: String::new(),
             priority: 0,
             priority_class: None,
@@ -118,6 +191,24 @@ impl Workload {
             history: Vec::new(),
             evictions: Vec::new(),
         }
+    }
+
+    /// Pods it waits for: those admitted, else all its pod sets'.
+    pub fn pod_count(&self) -> u32 {
+        match &self.admission {
+            Some(a) => a.pod_count(),
+            None => self.pod_sets.iter().map(|ps| ps.count).sum(),
+        }
+    }
+
+    /// Sets its pod sets and, from them, what it requests in all.
+    pub(crate) fn set_pod_sets(&mut self, pod_sets: Vec<PodSet>) {
+        let mut total = ResourceList::default();
+        for ps in &pod_sets {
+            total.add(&ps.requests());
+        }
+        self.requests = total;
+        self.pod_sets = pod_sets;
     }
 
     /// The pod of a pod-integration Workload.

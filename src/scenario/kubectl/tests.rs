@@ -571,6 +571,10 @@ Status:
         memory:  l4
         nvidia.com/gpu:  l4
       Name:  main
+      Resource Usage:
+        cpu:  4
+        memory:  16Gi
+        nvidia.com/gpu:  1
   Conditions:
     Message:  Quota reserved in ClusterQueue main
     Reason:  QuotaReserved
@@ -581,10 +585,10 @@ Status:
     Status:  True
     Type:  Admitted
 Events:
-  Type      Reason          Age       From              Message
+  Type      Reason            Age       From              Message
   ----     ------   ----  ----             -------
-  Normal    Normal          10m       kueue-admission   Created Workload: team/job-train-6e934
-  Normal    QuotaReserved   10m       kueue-admission   Quota reserved in ClusterQueue main, wait time since queued was 0s
+  Normal    CreatedWorkload   10m       kueue-admission   Created Workload: team/job-train-6e934
+  Normal    QuotaReserved     10m       kueue-admission   Quota reserved in ClusterQueue main, wait time since queued was 0s
 "#,
     );
 }

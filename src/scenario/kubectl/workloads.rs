@@ -64,16 +64,21 @@ fn describe(engine: &Engine, w: &Workload) -> String {
     o
 }
 
-/// One pod set, `main`, with the Workload's requests.
+/// Its pod sets, each with its count and its pods' requests.
 fn spec(o: &mut String, w: &Workload) {
     o.push_str("Spec:\n");
     indent(o, 1, "Active", "true");
     indent(o, 1, "Pod Sets", "");
-    indent(o, 2, "Count", "1");
-    indent(o, 2, "Name", "main");
-    indent(o, 2, "Resources", "");
-    for (r, q) in &w.requests.0 {
-        indent(o, 3, r, &q.to_string());
+    for ps in &w.pod_sets {
+        indent(o, 2, "Count", &ps.count.to_string());
+        if let Some(m) = ps.min_count {
+            indent(o, 2, "Min Count", &m.to_string());
+        }
+        indent(o, 2, "Name", &ps.name);
+        indent(o, 2, "Resources", "");
+        for (r, q) in &ps.per_pod.0 {
+            indent(o, 3, r, &q.to_string());
+        }
     }
     indent(o, 1, "Priority", &w.priority.to_string());
     if let Some(pc) = &w.priority_class {
@@ -90,12 +95,18 @@ fn admission(o: &mut String, w: &Workload) {
     indent(o, 1, "Admission", "");
     indent(o, 2, "Cluster Queue", &a.cluster_queue);
     indent(o, 2, "Pod Set Assignments", "");
-    indent(o, 3, "Count", "1");
-    indent(o, 3, "Flavors", "");
-    for (r, f) in &a.flavors {
-        indent(o, 4, r, f);
+    for ps in &a.pod_set_assignments {
+        indent(o, 3, "Count", &ps.count.to_string());
+        indent(o, 3, "Flavors", "");
+        for (r, f) in &ps.flavors {
+            indent(o, 4, r, f);
+        }
+        indent(o, 3, "Name", &ps.name);
+        indent(o, 3, "Resource Usage", "");
+        for (r, q) in &ps.resource_usage.0 {
+            indent(o, 4, r, &q.to_string());
+        }
     }
-    indent(o, 3, "Name", "main");
 }
 
 /// `QuotaReserved` (or `Finished`), then `Admitted` once admitted.
