@@ -34,7 +34,7 @@ macro_rules! say_part {
 #[derive(Parser)]
 #[command(
     name = "gpuaas-sim",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (models Kueue v0.19.2, kueue.x-k8s.io/v1beta2 and v1beta1)"),
     about = "Discrete-event simulator of GPU-as-a-Service Kubernetes clusters (Kueue, KServe/vLLM)"
 )]
 struct Cli {

@@ -249,6 +249,51 @@ fn cases() -> Vec<Case> {
             "unknown whenCanBorrow `Always`",
         ),
         (
+            "v1beta2's cohortName written in a v1beta1 ClusterQueue",
+            vec![("m.yaml", ok_manifests.replace("  namespaceSelector: {}\n", "  namespaceSelector: {}\n  cohortName: all\n"))],
+            "m.yaml",
+            21,
+            "kueue.x-k8s.io/v1beta1 ClusterQueue has no field `cohortName`",
+        ),
+        (
+            "v1beta1's cohort written in a v1beta2 ClusterQueue",
+            vec![(
+                "m.yaml",
+                ok_manifests
+                    .replacen("kueue.x-k8s.io/v1beta1\nkind: ClusterQueue", "kueue.x-k8s.io/v1beta2\nkind: ClusterQueue", 1)
+                    .replace("  namespaceSelector: {}\n", "  namespaceSelector: {}\n  cohort: all\n"),
+            )],
+            "m.yaml",
+            21,
+            "kueue.x-k8s.io/v1beta2 ClusterQueue has no field `cohort`",
+        ),
+        (
+            "v1beta1's deprecated whenCanPreempt value in v1beta2",
+            vec![(
+                "m.yaml",
+                ok_manifests
+                    .replacen("kueue.x-k8s.io/v1beta1\nkind: ClusterQueue", "kueue.x-k8s.io/v1beta2\nkind: ClusterQueue", 1)
+                    .replace("  namespaceSelector: {}\n", "  namespaceSelector: {}\n  flavorFungibility: {whenCanPreempt: Preempt}\n"),
+            )],
+            "m.yaml",
+            21,
+            "whenCanPreempt `Preempt` is not a kueue.x-k8s.io/v1beta2 value",
+        ),
+        (
+            "preference without TryNextFlavor on both policies",
+            vec![("m.yaml", ok_manifests.replace("  namespaceSelector: {}\n", "  namespaceSelector: {}\n  flavorFungibility: {preference: PreemptionOverBorrowing}\n"))],
+            "m.yaml",
+            21,
+            "preference can only be set when both whenCanBorrow and whenCanPreempt are TryNextFlavor",
+        ),
+        (
+            "a Kueue version v0.19 does not serve",
+            vec![("m.yaml", ok_manifests.replacen("kueue.x-k8s.io/v1beta1", "kueue.x-k8s.io/v1alpha1", 1))],
+            "m.yaml",
+            2,
+            "Kueue v0.19 does not serve kueue.x-k8s.io/v1alpha1",
+        ),
+        (
             "LocalQueue to unknown ClusterQueue",
             vec![("m.yaml", ok_manifests.replace("spec: {clusterQueue: rhoai-main-queue}", "spec: {clusterQueue: rhoai-main-queu}"))],
             "m.yaml",

@@ -52,7 +52,7 @@ fn over_quota_pod_is_pending_with_kueues_message() {
     assert_eq!(st, WorkloadState::Pending);
     assert_eq!(
         msg.as_deref(),
-        Some("couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, request > maximum capacity (4 > 1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed")
+        Some("couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, previously considered podsets requests (0) + current podset request (4) > maximum capacity (1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed")
     );
     let p = done.result.engine.store().pod("private-ai", "b-second").unwrap();
     assert_eq!(p.status(), "SchedulingGated");
@@ -813,9 +813,9 @@ fn a_pod_group_is_admitted_all_or_nothing() {
     let big = workload(&done, "big");
     assert!(big.admission.is_none());
     assert!(
-        big.pending_message
-            .as_deref()
-            .is_some_and(|m| m.contains("request > maximum capacity (6 > 4)")),
+        big.pending_message.as_deref().is_some_and(|m| m.contains(
+            "previously considered podsets requests (0) + current podset request (6) > maximum capacity (4)"
+        )),
         "{:?}",
         big.pending_message
     );
@@ -868,7 +868,7 @@ fn each_leader_worker_group_is_one_workload() {
         if !admitted {
             assert_eq!(
                 w.pending_message.as_deref(),
-                Some("couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, request > maximum capacity (2 > 1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 2 more needed")
+                Some("couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, previously considered podsets requests (0) + current podset request (2) > maximum capacity (1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 2 more needed")
             );
         }
     }

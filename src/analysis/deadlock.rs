@@ -240,7 +240,7 @@ mod tests {
 
     #[test]
     fn starved_flavors_come_from_kueue_messages() {
-        let m = "couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor a, request > maximum capacity (4 > 1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed";
+        let m = "couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor a, previously considered podsets requests (0) + current podset request (4) > maximum capacity (1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed";
         assert_eq!(starved_flavors(m), vec!["nvidia-l4-4gpu".to_string()]);
     }
 }

@@ -1,4 +1,5 @@
-//! Kueue's API objects (kueue.x-k8s.io/v1beta1) as users write them.
+//! Kueue's API objects as users write them: `kueue.x-k8s.io/v1beta2` (Kueue v0.19's), and
+//! the deprecated v1beta1 with its own field names and values.
 
 use super::core::{ResourceName, Taint, Toleration};
 use super::meta::{opt_str, quantity, req_str, string_list, string_map, LabelSelector, Labels, ObjectMeta};
@@ -111,33 +112,41 @@ impl Default for Preemption {
     }
 }
 
-/// `flavorFungibility.whenCanBorrow`.
+/// A `flavorFungibility` policy: whether reaching this kind of fit in a flavor ends the
+/// search (`MayStopSearch`) or the next flavor is tried first (`TryNextFlavor`).
+/// v1beta1's deprecated `Borrow` and `Preempt` read as `MayStopSearch`, as Kueue converts them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WhenCanBorrow {
-    Borrow,
+pub enum FungibilityPolicy {
+    MayStopSearch,
     TryNextFlavor,
 }
 
-/// `flavorFungibility.whenCanPreempt`.
+/// `flavorFungibility.preference`: which flavor wins when every flavor tried needs
+/// borrowing, preemption or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WhenCanPreempt {
-    Preempt,
-    TryNextFlavor,
+pub enum FungibilityPreference {
+    /// Prefer a flavor that fits by borrowing to one that needs preemption (Kueue's
+    /// behaviour when unset).
+    BorrowingOverPreemption,
+    /// Prefer borrowing less (preempting at home) to a better preemption mode.
+    PreemptionOverBorrowing,
 }
 
-/// Kueue's defaults: borrow in the first flavor that allows it, but look for a flavor
-/// that fits before preempting.
+/// Kueue v0.19's defaults: stop at the first flavor that fits, borrowing or not, but look
+/// for a flavor that fits before preempting; no preference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlavorFungibility {
-    pub when_can_borrow: WhenCanBorrow,
-    pub when_can_preempt: WhenCanPreempt,
+    pub when_can_borrow: FungibilityPolicy,
+    pub when_can_preempt: FungibilityPolicy,
+    pub preference: Option<FungibilityPreference>,
 }
 
 impl Default for FlavorFungibility {
     fn default() -> FlavorFungibility {
         FlavorFungibility {
-            when_can_borrow: WhenCanBorrow::Borrow,
-            when_can_preempt: WhenCanPreempt::TryNextFlavor,
+            when_can_borrow: FungibilityPolicy::MayStopSearch,
+            when_can_preempt: FungibilityPolicy::TryNextFlavor,
+            preference: None,
         }
     }
 }
@@ -203,27 +212,63 @@ impl Preemption {
 }
 
 impl FlavorFungibility {
-    fn decode(spec: &Node) -> Result<FlavorFungibility, InputError> {
-        Ok(FlavorFungibility {
-            when_can_borrow: one_of(
-                spec.path(&["flavorFungibility", "whenCanBorrow"]),
-                "whenCanBorrow",
-                &[
-                    ("Borrow", WhenCanBorrow::Borrow),
-                    ("TryNextFlavor", WhenCanBorrow::TryNextFlavor),
-                ],
-                WhenCanBorrow::Borrow,
-            )?,
-            when_can_preempt: one_of(
-                spec.path(&["flavorFungibility", "whenCanPreempt"]),
-                "whenCanPreempt",
-                &[
-                    ("Preempt", WhenCanPreempt::Preempt),
-                    ("TryNextFlavor", WhenCanPreempt::TryNextFlavor),
-                ],
-                WhenCanPreempt::TryNextFlavor,
-            )?,
-        })
+    /// `spec.flavorFungibility`; `beta1` accepts v1beta1's deprecated `Borrow`/`Preempt`.
+    fn decode(spec: &Node, beta1: bool) -> Result<FlavorFungibility, InputError> {
+        use FungibilityPolicy::{MayStopSearch, TryNextFlavor};
+        let policy = |field: &str, deprecated: &str, default: FungibilityPolicy| {
+            let node = spec.path(&["flavorFungibility", field]);
+            if let Some(n) = node.filter(|n| n.as_str().ok() == Some(deprecated)) {
+                if !beta1 {
+                    return Err(InputError::at(
+                        n.loc.clone(),
+                        format!("{field} `{deprecated}` is not a kueue.x-k8s.io/v1beta2 value"),
+                    )
+                    .hint(format!(
+                        "write MayStopSearch (v1beta1's `{deprecated}` is its deprecated name)"
+                    )));
+                }
+                return Ok(MayStopSearch);
+            }
+            one_of(
+                node,
+                field,
+                &[("MayStopSearch", MayStopSearch), ("TryNextFlavor", TryNextFlavor)],
+                default,
+            )
+        };
+        let f = FlavorFungibility {
+            when_can_borrow: policy("whenCanBorrow", "Borrow", MayStopSearch)?,
+            when_can_preempt: policy("whenCanPreempt", "Preempt", TryNextFlavor)?,
+            preference: match spec.path(&["flavorFungibility", "preference"]) {
+                None => None,
+                Some(n) => Some(one_of(
+                    Some(n),
+                    "preference",
+                    &[
+                        (
+                            "BorrowingOverPreemption",
+                            FungibilityPreference::BorrowingOverPreemption,
+                        ),
+                        (
+                            "PreemptionOverBorrowing",
+                            FungibilityPreference::PreemptionOverBorrowing,
+                        ),
+                    ],
+                    FungibilityPreference::BorrowingOverPreemption,
+                )?),
+            },
+        };
+        // Kueue's validation rule on the field.
+        if let Some(n) = spec.path(&["flavorFungibility", "preference"]) {
+            if f.when_can_borrow != TryNextFlavor || f.when_can_preempt != TryNextFlavor {
+                return Err(InputError::at(
+                    n.loc.clone(),
+                    "preference can only be set when both whenCanBorrow and whenCanPreempt are TryNextFlavor",
+                )
+                .hint("set whenCanBorrow and whenCanPreempt to TryNextFlavor, or remove preference"));
+            }
+        }
+        Ok(f)
     }
 }
 
@@ -245,6 +290,7 @@ pub struct ClusterQueue {
 impl ClusterQueue {
     pub fn decode(doc: &Node) -> Result<ClusterQueue, InputError> {
         let meta = ObjectMeta::decode(doc)?;
+        let beta1 = is_v1beta1(doc);
         let spec = doc
             .get("spec")
             .ok_or_else(|| InputError::at(doc.loc.clone(), "ClusterQueue has no spec"))?;
@@ -275,13 +321,13 @@ impl ClusterQueue {
         };
         Ok(ClusterQueue {
             name: meta.name,
-            cohort: opt_str(spec, "cohort")?,
+            cohort: decode_cohort_name(spec, beta1)?,
             // Kueue defaults an unset namespaceSelector to nil, which matches no namespace.
             namespace_selector: spec.get("namespaceSelector").map(LabelSelector::decode).transpose()?,
             queueing_strategy: strategy,
             resource_groups: groups,
             preemption: Preemption::decode(spec)?,
-            flavor_fungibility: FlavorFungibility::decode(spec)?,
+            flavor_fungibility: FlavorFungibility::decode(spec, beta1)?,
             fair_sharing_weight: spec
                 .path(&["fairSharing", "weight"])
                 .map(quantity)
@@ -297,6 +343,30 @@ impl ClusterQueue {
             .iter()
             .find(|g| g.covered.iter().any(|r| r == resource))
     }
+}
+
+/// Whether a Kueue object is written in the deprecated `kueue.x-k8s.io/v1beta1` (else v1beta2).
+pub(crate) fn is_v1beta1(doc: &Node) -> bool {
+    doc.get("apiVersion").and_then(|n| n.as_str().ok()) == Some("kueue.x-k8s.io/v1beta1")
+}
+
+/// The ClusterQueue's cohort: v1beta2's `cohortName`, v1beta1's `cohort`.
+fn decode_cohort_name(spec: &Node, beta1: bool) -> Result<Option<String>, InputError> {
+    let (field, other, version) = if beta1 {
+        ("cohort", "cohortName", "v1beta1")
+    } else {
+        ("cohortName", "cohort", "v1beta2")
+    };
+    if let Some(n) = spec.get(other) {
+        return Err(InputError::at(
+            n.loc.clone(),
+            format!("kueue.x-k8s.io/{version} ClusterQueue has no field `{other}`"),
+        )
+        .hint(format!(
+            "write `{field}` (v1beta1 calls it `cohort`, v1beta2 `cohortName`), or change the apiVersion"
+        )));
+    }
+    opt_str(spec, field)
 }
 
 /// The items of an optional list field; none when it is absent.
@@ -662,6 +732,55 @@ mod tests {
         let cases = [(1, 60), (2, 120), (3, 240), (6, 1920), (7, 3600), (50, 3600)];
         for (count, secs) in cases {
             assert_eq!(w.backoff(count), SimDuration::from_secs(secs), "count {count}");
+        }
+    }
+
+    /// A ClusterQueue's cohort and fungibility as each API version writes them.
+    #[test]
+    fn cluster_queue_reads_both_api_versions() {
+        use FungibilityPolicy::{MayStopSearch, TryNextFlavor};
+        let decode = |version: &str, spec: &str| {
+            let text = format!(
+                "apiVersion: kueue.x-k8s.io/{version}\nkind: ClusterQueue\nmetadata: {{name: q}}\nspec:\n{spec}"
+            );
+            let file: std::sync::Arc<str> = std::sync::Arc::from("t");
+            let docs = crate::manifest::yaml::parse_documents(&file, &text).expect("yaml");
+            let root = &docs.first().expect("one document").root;
+            ClusterQueue::decode(root).expect("valid")
+        };
+        // (version, spec, cohort, whenCanBorrow, whenCanPreempt, preference)
+        let cases = [
+            ("v1beta2", "  cohortName: all\n", Some("all"), MayStopSearch, TryNextFlavor, None),
+            ("v1beta1", "  cohort: all\n", Some("all"), MayStopSearch, TryNextFlavor, None),
+            (
+                "v1beta1",
+                "  flavorFungibility: {whenCanBorrow: Borrow, whenCanPreempt: Preempt}\n",
+                None,
+                MayStopSearch,
+                MayStopSearch,
+                None,
+            ),
+            (
+                "v1beta2",
+                "  flavorFungibility: {whenCanBorrow: TryNextFlavor, whenCanPreempt: TryNextFlavor, preference: PreemptionOverBorrowing}\n",
+                None,
+                TryNextFlavor,
+                TryNextFlavor,
+                Some(FungibilityPreference::PreemptionOverBorrowing),
+            ),
+        ];
+        for (version, spec, cohort, borrow, preempt, preference) in cases {
+            let cq = decode(version, spec);
+            assert_eq!(
+                (
+                    cq.cohort.as_deref(),
+                    cq.flavor_fungibility.when_can_borrow,
+                    cq.flavor_fungibility.when_can_preempt,
+                    cq.flavor_fungibility.preference
+                ),
+                (cohort, borrow, preempt, preference),
+                "{version}: {spec}"
+            );
         }
     }
 }

@@ -99,20 +99,20 @@ impl Fleet {
         let gpus = self.nodes * 8;
         let share = gpus / self.queues.max(1);
         let mut s = String::from(
-            "apiVersion: kueue.x-k8s.io/v1beta1\nkind: ResourceFlavor\nmetadata: {name: a100}\n\
+            "apiVersion: kueue.x-k8s.io/v1beta2\nkind: ResourceFlavor\nmetadata: {name: a100}\n\
              spec: {nodeLabels: {node.kubernetes.io/instance-type: p4de.24xlarge}}\n",
         );
         for q in 0..self.queues {
             let _ = write!(
                 s,
                 "---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: team-{q}}}\n\
-                 ---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: ClusterQueue\nmetadata: {{name: team-{q}}}\n\
-                 spec:\n  cohort: fleet\n  namespaceSelector: {{}}\n  \
+                 ---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: ClusterQueue\nmetadata: {{name: team-{q}}}\n\
+                 spec:\n  cohortName: fleet\n  namespaceSelector: {{}}\n  \
                  preemption: {{reclaimWithinCohort: Any, withinClusterQueue: LowerPriority}}\n  \
                  resourceGroups:\n    - coveredResources: [cpu, memory, nvidia.com/gpu]\n      flavors:\n        \
                  - name: a100\n          resources:\n            - {{name: cpu, nominalQuota: {cpu}}}\n            \
                  - {{name: memory, nominalQuota: {mem}Gi}}\n            - {{name: nvidia.com/gpu, nominalQuota: {share}}}\n\
-                 ---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: LocalQueue\nmetadata: {{name: jobs, namespace: team-{q}}}\n\
+                 ---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: LocalQueue\nmetadata: {{name: jobs, namespace: team-{q}}}\n\
                  spec: {{clusterQueue: team-{q}}}\n",
                 cpu = share * 11,
                 mem = share * 128,

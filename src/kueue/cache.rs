@@ -284,7 +284,7 @@ impl Snapshot {
     }
 
     /// How much of `fr` the ClusterQueue could ever hold, were nothing else using the
-    /// cohort: beyond it a request never fits ("request > maximum capacity").
+    /// cohort: beyond it a request never fits ("… > maximum capacity").
     pub(crate) fn potential_available(&self, cq: &str, fr: &FlavorResource) -> Quantity {
         self.capacity(cq, fr, true)
     }
@@ -324,6 +324,22 @@ impl Snapshot {
             .get(cq)
             .map(|q| (q.used(fr) - q.quota(fr).nominal).max(Quantity::ZERO))
             .unwrap_or_default()
+    }
+
+    /// How far up the cohort tree `val` more of `fr` would come from, and whether a subtree
+    /// below the root could take it back (`FindHeightOfLowestSubtreeThatFits`): 0 when it
+    /// fits the ClusterQueue's nominal quota (then reclaiming within the cohort is possible
+    /// when it has one), else the cohort's height, 1 for a cohort of ClusterQueues.
+    pub(crate) fn borrowing_height(&self, cq: &str, fr: &FlavorResource, val: Quantity) -> (u32, bool) {
+        let Some(q) = self.queues.get(cq) else {
+            return (0, false);
+        };
+        let borrowing = q.used(fr) + val > q.quota(fr).nominal;
+        match (&q.cohort, borrowing) {
+            (None, _) => (0, false),
+            (Some(_), false) => (0, true),
+            (Some(_), true) => (1, false),
+        }
     }
 
     /// Whether admitting `extra` of `fr` would take the ClusterQueue above its nominal quota.

@@ -1,12 +1,17 @@
-//! Flavor assignment (`pkg/scheduler/flavorassigner`): for each resource group the pod set
-//! needs, try the ClusterQueue's flavors in order and take the first whose labels, taints
-//! and quota fit; otherwise explain, in Kueue's words, why none did.
+//! Flavor assignment (`pkg/scheduler/flavorassigner`, as of Kueue v0.19): for each pod set
+//! and each resource group it needs, try the ClusterQueue's flavors in order; a flavor the
+//! pod's labels or taints exclude is skipped, the others are ranked by how the request fits
+//! there (fits, reclaims, preempts, preempts with no one to preempt, does not fit) and how
+//! far it borrows; `flavorFungibility` says where the search may stop, `preference` which
+//! flavor wins when it does not. Where preemption would be needed, the preemption oracle
+//! (the real target search) says whether anyone could be preempted, and the borrowing is
+//! judged after that preemption. Otherwise Kueue's words say why nothing fits.
 
 use super::cache::{FlavorResource, Snapshot};
 use crate::api::core::{PodSpec, ResourceList, TaintEffect};
 use crate::api::kueue::{
-    BorrowWithinCohort, ClusterQueue, FlavorFungibility, FlavorName, ReclaimWithinCohort, ResourceFlavor,
-    WhenCanBorrow, WhenCanPreempt,
+    BorrowWithinCohort, ClusterQueue, FlavorFungibility, FlavorName, FungibilityPolicy, FungibilityPreference,
+    ReclaimWithinCohort, ResourceFlavor,
 };
 use crate::api::meta::Labels;
 use crate::units::Quantity;
@@ -132,28 +137,143 @@ fn matches_affinity(spec: &PodSpec, flavor_labels: &Labels, keys: &BTreeSet<&str
     true
 }
 
-/// The mode of one resource in one flavor, whether it borrows, and why it does not fit
-/// (`fitsResourceQuota`).
+/// Where a request stands in one flavor, worst to best (Kueue's internal `preemptionMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum PreemptionMode {
+    NoFit,
+    /// It would fit by preempting, but the oracle finds no one to preempt.
+    NoCandidates,
+    /// It fits by preempting, some victims in its own ClusterQueue.
+    Preempt,
+    /// It fits by preempting only workloads of other ClusterQueues that borrow.
+    Reclaim,
+    Fit,
+}
+
+impl PreemptionMode {
+    fn public(self) -> Mode {
+        match self {
+            PreemptionMode::NoFit => Mode::NoFit,
+            PreemptionMode::NoCandidates | PreemptionMode::Preempt | PreemptionMode::Reclaim => Mode::Preempt,
+            PreemptionMode::Fit => Mode::Fit,
+        }
+    }
+}
+
+/// A fit and how far up the cohort tree the quota comes from (0: its own nominal quota);
+/// Kueue's `granularMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Granular {
+    pub fit: PreemptionMode,
+    pub borrow: u32,
+}
+
+impl Granular {
+    const BEST: Granular = Granular {
+        fit: PreemptionMode::Fit,
+        borrow: 0,
+    };
+    const WORST: Granular = Granular {
+        fit: PreemptionMode::NoFit,
+        borrow: u32::MAX,
+    };
+}
+
+/// Whether `a` is better than `b` (`isPreferred`): anything beats NoFit, anything viable
+/// beats "no candidates"; then the preference orders (fit, borrowing) or (borrowing, fit).
+pub(crate) fn is_preferred(a: Granular, b: Granular, preference: Option<FungibilityPreference>) -> bool {
+    if a.fit == PreemptionMode::NoFit {
+        return false;
+    }
+    if b.fit == PreemptionMode::NoFit {
+        return true;
+    }
+    if (a.fit == PreemptionMode::NoCandidates) != (b.fit == PreemptionMode::NoCandidates) {
+        return a.fit != PreemptionMode::NoCandidates;
+    }
+    match preference {
+        Some(FungibilityPreference::PreemptionOverBorrowing) => {
+            if a.borrow != b.borrow {
+                a.borrow < b.borrow
+            } else {
+                a.fit > b.fit
+            }
+        }
+        Some(FungibilityPreference::BorrowingOverPreemption) | None => {
+            if a.fit != b.fit {
+                a.fit > b.fit
+            } else {
+                a.borrow < b.borrow
+            }
+        }
+    }
+}
+
+/// Whether the search goes on past a flavor reached with `rep` (`shouldTryNextFlavor`).
+fn should_try_next_flavor(rep: Granular, f: FlavorFungibility) -> bool {
+    match rep.fit {
+        PreemptionMode::NoFit | PreemptionMode::NoCandidates => true,
+        PreemptionMode::Preempt | PreemptionMode::Reclaim if f.when_can_preempt == FungibilityPolicy::TryNextFlavor => {
+            true
+        }
+        _ => rep.borrow != 0 && f.when_can_borrow == FungibilityPolicy::TryNextFlavor,
+    }
+}
+
+/// What the preemption oracle says of preempting for `val` of one (flavor, resource)
+/// (`PreemptionOracle.SimulatePreemption`): who could go, and how far the ClusterQueue
+/// would borrow once they are gone.
+pub(crate) trait PreemptionOracle {
+    fn simulate(
+        &mut self,
+        snapshot: &mut Snapshot,
+        cq: &ClusterQueue,
+        fr: &FlavorResource,
+        val: Quantity,
+    ) -> (PreemptionMode, u32);
+}
+
+/// Whether the ClusterQueue may preempt beyond its nominal quota (`canPreemptWhileBorrowing`).
+fn can_preempt_while_borrowing(cq: &ClusterQueue, snapshot: &Snapshot) -> bool {
+    cq.preemption.borrow_within_cohort != BorrowWithinCohort::Never
+        || (snapshot.fair_sharing.is_some() && cq.preemption.reclaim_within_cohort != ReclaimWithinCohort::Never)
+}
+
+/// How `val` (earlier pod sets' share plus this request) of one resource fits one flavor,
+/// and why not when it does not simply fit (`fitsResourceQuota`).
 fn fits_quota(
     cq: &ClusterQueue,
-    snapshot: &Snapshot,
+    snapshot: &mut Snapshot,
+    oracle: &mut dyn PreemptionOracle,
     fr: &FlavorResource,
     request: Quantity,
     assumed: Quantity,
-) -> (Mode, bool, Option<String>) {
+) -> (Granular, Option<String>) {
     let (flavor, resource) = (&fr.flavor, &fr.resource);
-    // Earlier pod sets of the same Workload count against the flavor too.
     let val = request + assumed;
     let max = snapshot.potential_available(&cq.name, fr);
     if val > max {
-        let why =
-            format!("insufficient quota for {resource} in flavor {flavor}, request > maximum capacity ({val} > {max})");
-        return (Mode::NoFit, false, Some(why));
+        let why = format!(
+            "insufficient quota for {resource} in flavor {flavor}, previously considered podsets requests ({assumed}) + current podset request ({request}) > maximum capacity ({max})"
+        );
+        return (
+            Granular {
+                fit: PreemptionMode::NoFit,
+                borrow: 0,
+            },
+            Some(why),
+        );
     }
-    let borrows = cq.cohort.is_some() && snapshot.would_borrow(&cq.name, fr, val);
+    let (borrow, may_reclaim_in_hierarchy) = snapshot.borrowing_height(&cq.name, fr, val);
     let available = snapshot.available(&cq.name, fr);
     if val <= available {
-        return (Mode::Fit, borrows, None);
+        return (
+            Granular {
+                fit: PreemptionMode::Fit,
+                borrow,
+            },
+            None,
+        );
     }
     let why = format!(
         "insufficient unused quota for {resource} in flavor {flavor}, {} more needed",
@@ -163,29 +283,17 @@ fn fits_quota(
         .queue(&cq.name)
         .map(|q| q.quota(fr).nominal)
         .unwrap_or_default();
-    // Within its nominal quota a ClusterQueue may preempt (its own workloads, or reclaim
-    // what others borrowed); beyond it only when it may preempt while borrowing, which
-    // fair sharing allows whenever it may reclaim (`canPreemptWhileBorrowing`).
-    let can_borrow_preempt = cq.preemption.borrow_within_cohort != BorrowWithinCohort::Never
-        || (snapshot.fair_sharing.is_some() && cq.preemption.reclaim_within_cohort != ReclaimWithinCohort::Never);
-    let mode = if val <= nominal || can_borrow_preempt {
-        Mode::Preempt
-    } else {
-        Mode::NoFit
-    };
-    (mode, borrows, Some(why))
-}
-
-/// Whether a flavor reached with `mode` should be passed over for the next one, as
-/// `flavorFungibility` says (`shouldTryNextFlavor`).
-fn try_next_flavor(mode: Mode, f: FlavorFungibility, borrows: bool) -> bool {
-    match mode {
-        Mode::Fit => borrows && f.when_can_borrow == WhenCanBorrow::TryNextFlavor,
-        Mode::Preempt => {
-            !(f.when_can_preempt == WhenCanPreempt::Preempt && (!borrows || f.when_can_borrow == WhenCanBorrow::Borrow))
-        }
-        Mode::NoFit => true,
+    if nominal >= val || may_reclaim_in_hierarchy || can_preempt_while_borrowing(cq, snapshot) {
+        let (fit, borrow) = oracle.simulate(snapshot, cq, fr, val);
+        return (Granular { fit, borrow }, Some(why));
     }
+    (
+        Granular {
+            fit: PreemptionMode::NoFit,
+            borrow,
+        },
+        Some(why),
+    )
 }
 
 /// Assigns flavors to each pod set in turn (`FlavorAssigner.Assign`), each on its own
@@ -194,7 +302,8 @@ fn try_next_flavor(mode: Mode, f: FlavorFungibility, borrows: bool) -> bool {
 pub(crate) fn assign(
     cq: &ClusterQueue,
     flavors: &BTreeMap<String, ResourceFlavor>,
-    snapshot: &Snapshot,
+    snapshot: &mut Snapshot,
+    oracle: &mut dyn PreemptionOracle,
     pod_sets: &[PodSetRequest],
 ) -> Assignment {
     let mut result = Assignment {
@@ -205,7 +314,7 @@ pub(crate) fn assign(
     };
     let mut assumed: BTreeMap<FlavorResource, Quantity> = BTreeMap::new();
     for ps in pod_sets {
-        let (assigned, borrows) = assign_pod_set(cq, flavors, snapshot, ps, &assumed);
+        let (assigned, borrows) = assign_pod_set(cq, flavors, snapshot, oracle, ps, &assumed);
         result.mode = result.mode.min(assigned.mode);
         result.borrows |= borrows;
         let stop = assigned.mode == Mode::NoFit;
@@ -227,7 +336,8 @@ pub(crate) fn assign(
 fn assign_pod_set(
     cq: &ClusterQueue,
     flavors: &BTreeMap<String, ResourceFlavor>,
-    snapshot: &Snapshot,
+    snapshot: &mut Snapshot,
+    oracle: &mut dyn PreemptionOracle,
     ps: &PodSetRequest,
     assumed: &BTreeMap<FlavorResource, Quantity>,
 ) -> (PodSetFlavors, bool) {
@@ -239,39 +349,41 @@ fn assign_pod_set(
         mode: Mode::Fit,
         reasons: Vec::new(),
     };
-    let requested: Vec<(&String, Quantity)> = ps
-        .requests
-        .0
-        .iter()
-        .filter(|(_, q)| !q.is_zero())
-        .map(|(k, q)| (k, *q))
-        .collect();
     let no_fit = |mut out: PodSetFlavors, reasons: Vec<String>| {
         out.flavors.clear();
         out.mode = Mode::NoFit;
         out.reasons = reasons;
         (out, false)
     };
-    for (r, _) in &requested {
-        if cq.group_for(r).is_none() {
+    // A zero request for a resource the ClusterQueue does not list needs no flavor; one it
+    // lists gets the flavor of its group.
+    for (r, q) in &ps.requests.0 {
+        if cq.group_for(r).is_none() && !q.is_zero() {
             return no_fit(out, vec![format!("resource {r} unavailable in ClusterQueue")]);
         }
     }
     let mut borrows_any = false;
     for group in &cq.resource_groups {
-        let needed: Vec<&(&String, Quantity)> = requested.iter().filter(|(r, _)| group.covered.contains(r)).collect();
+        let needed: Vec<(&String, Quantity)> = ps
+            .requests
+            .0
+            .iter()
+            .filter(|(r, _)| group.covered.contains(r))
+            .map(|(r, q)| (r, *q))
+            .collect();
         if needed.is_empty() {
             continue;
         }
-        let (best, reasons) = best_flavor(cq, flavors, snapshot, ps.spec, group, &needed, assumed);
-        let Some((f, mode, borrows)) = best else {
+        let (best, reasons) = best_flavor(cq, flavors, snapshot, oracle, ps.spec, group, &needed, assumed);
+        let Some((f, rep)) = best else {
             return no_fit(out, reasons);
         };
         for (r, _) in needed {
-            out.flavors.insert((*r).clone(), f.clone());
+            out.flavors.insert(r.clone(), f.clone());
         }
+        let mode = rep.fit.public();
         out.mode = out.mode.min(mode);
-        borrows_any |= borrows;
+        borrows_any |= rep.borrow > 0;
         if mode != Mode::Fit {
             out.reasons.extend(reasons);
         }
@@ -279,62 +391,64 @@ fn assign_pod_set(
     (out, borrows_any)
 }
 
-/// The flavor of one resource group for the `needed` resources: (flavor, mode, borrows) of
-/// the one taken, if any, and why the others were not.
+/// The flavor of one resource group for the `needed` resources (`findFlavorForPodSets`):
+/// the one taken with how it fits, if any, and why the flavors visited did not simply fit.
+#[allow(clippy::too_many_arguments)]
 fn best_flavor(
     cq: &ClusterQueue,
     flavors: &BTreeMap<String, ResourceFlavor>,
-    snapshot: &Snapshot,
+    snapshot: &mut Snapshot,
+    oracle: &mut dyn PreemptionOracle,
     spec: &PodSpec,
     group: &crate::api::kueue::ResourceGroup,
-    needed: &[&(&String, Quantity)],
+    needed: &[(&String, Quantity)],
     assumed: &BTreeMap<FlavorResource, Quantity>,
-) -> (Option<(FlavorName, Mode, bool)>, Vec<String>) {
-    let label_keys: BTreeSet<&str> = group
-        .flavors
-        .iter()
-        .filter_map(|f| flavors.get(&f.name))
-        .flat_map(|f| f.node_labels.keys().map(String::as_str))
-        .collect();
+) -> (Option<(FlavorName, Granular)>, Vec<String>) {
+    let fungibility = cq.flavor_fungibility;
     let mut reasons = Vec::new();
-    let mut best: Option<(FlavorName, Mode, bool)> = None;
+    let mut best: Option<(FlavorName, Granular)> = None;
+    let mut best_mode = Granular::WORST;
     for fq in &group.flavors {
         let Some(flavor) = flavors.get(&fq.name) else {
             reasons.push(format!("flavor {} not found", fq.name));
             continue;
         };
-        if let Some(why) = excluded(spec, flavor, &fq.name, &label_keys) {
+        if let Some(why) = excluded(spec, flavor, &fq.name) {
             reasons.push(why);
             continue;
         }
-        let (mut mode, mut borrows) = (Mode::Fit, false);
+        // The flavor stands as well as its worst resource; every resource is weighed, so
+        // every reason is told.
+        let mut rep = Granular::BEST;
         for (r, q) in needed {
             let fr = FlavorResource::new(fq.name.as_str(), r.as_str());
             let before = assumed.get(&fr).copied().unwrap_or_default();
-            let (m, b, why) = fits_quota(cq, snapshot, &fr, *q, before);
-            mode = mode.min(m);
-            borrows |= b;
+            let (m, why) = fits_quota(cq, snapshot, oracle, &fr, *q, before);
             reasons.extend(why);
+            if is_preferred(rep, m, fungibility.preference) {
+                rep = m;
+            }
         }
-        // Kueue's `isPreferred`: the better mode, then not borrowing; ties keep the
-        // earlier flavor.
-        let better = best
-            .as_ref()
-            .is_none_or(|(_, m, b)| mode > *m || (mode == *m && *b && !borrows));
-        if !try_next_flavor(mode, cq.flavor_fungibility, borrows) {
-            best = Some((fq.name.clone(), mode, borrows));
+        if !should_try_next_flavor(rep, fungibility) {
+            best = Some((fq.name.clone(), rep));
+            best_mode = rep;
             break;
         }
-        if better && mode > Mode::NoFit {
-            best = Some((fq.name.clone(), mode, borrows));
+        if is_preferred(rep, best_mode, fungibility.preference) {
+            best = Some((fq.name.clone(), rep));
+            best_mode = rep;
         }
+    }
+    if best_mode.fit == PreemptionMode::Fit {
+        reasons.clear();
     }
     (best, reasons)
 }
 
-/// Why the flavor cannot take the pod at all: a taint it does not tolerate, or node
-/// affinity its labels do not match.
-fn excluded(spec: &PodSpec, flavor: &ResourceFlavor, name: &str, label_keys: &BTreeSet<&str>) -> Option<String> {
+/// Why the flavor cannot take the pod at all: a taint it does not tolerate, or a node
+/// selector or required affinity its labels do not match, judged on the flavor's own
+/// label keys only (Kueue v0.19).
+fn excluded(spec: &PodSpec, flavor: &ResourceFlavor, name: &str) -> Option<String> {
     let untolerated = flavor.node_taints.iter().find(|t| {
         matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
             && !spec
@@ -346,11 +460,15 @@ fn excluded(spec: &PodSpec, flavor: &ResourceFlavor, name: &str, label_keys: &BT
     if let Some(t) = untolerated {
         return Some(format!("untolerated taint {} in flavor {name}", taint_text(t)));
     }
-    if !matches_affinity(spec, &flavor.node_labels, label_keys) {
+    let keys: BTreeSet<&str> = flavor.node_labels.keys().map(String::as_str).collect();
+    if !matches_affinity(spec, &flavor.node_labels, &keys) {
         return Some(format!("flavor {name} doesn't match node affinity"));
     }
     None
 }
+
+#[cfg(test)]
+mod conformance;
 
 #[cfg(test)]
 mod tests {
@@ -359,6 +477,23 @@ mod tests {
     use crate::api::kueue::{FlavorQuotas, QueueingStrategy, ResourceGroup, ResourceQuota};
     use crate::kueue::cache::usage_from;
     use crate::manifest::error::Loc;
+
+    /// Kueue's test oracle: what each (flavor, resource) is set to, else "targets found in
+    /// the ClusterQueue, no borrowing after them".
+    #[derive(Default)]
+    pub(super) struct TestOracle(pub BTreeMap<FlavorResource, (PreemptionMode, u32)>);
+
+    impl PreemptionOracle for TestOracle {
+        fn simulate(
+            &mut self,
+            _: &mut Snapshot,
+            _: &ClusterQueue,
+            fr: &FlavorResource,
+            _: Quantity,
+        ) -> (PreemptionMode, u32) {
+            self.0.get(fr).copied().unwrap_or((PreemptionMode::Preempt, 0))
+        }
+    }
 
     /// Assigns flavors to a single `main` pod set of one pod.
     fn one(
@@ -374,7 +509,7 @@ mod tests {
             count: 1,
             requests: requests.clone(),
         };
-        assign(cq, flavors, snapshot, &[ps])
+        assign(cq, flavors, &mut snapshot.clone(), &mut TestOracle::default(), &[ps])
     }
 
     fn q(s: &str) -> Quantity {
@@ -484,7 +619,7 @@ mod tests {
                 ("1", "4"),
                 Mode::Preempt,
                 Some("nvidia-l4-4gpu"),
-                "couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, request > maximum capacity (4 > 1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed",
+                "couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, previously considered podsets requests (0) + current podset request (4) > maximum capacity (1), insufficient unused quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, 4 more needed",
             ),
             (
                 "5 GPUs exceed every flavor",
@@ -493,7 +628,7 @@ mod tests {
                 ("0", "0"),
                 Mode::NoFit,
                 None,
-                "couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, request > maximum capacity (5 > 1), insufficient quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, request > maximum capacity (5 > 4)",
+                "couldn't assign flavors to pod set main: insufficient quota for nvidia.com/gpu in flavor nvidia-l4-1gpu, previously considered podsets requests (0) + current podset request (5) > maximum capacity (1), insufficient quota for nvidia.com/gpu in flavor nvidia-l4-4gpu, previously considered podsets requests (0) + current podset request (5) > maximum capacity (4)",
             ),
             ("nodeSelector pins the flavor", sel("g6.12xlarge"), "1", ("0", "0"), Mode::Fit, Some("nvidia-l4-4gpu"), ""),
             (
@@ -551,7 +686,7 @@ mod tests {
     /// Team "amd" (cohort "all"): cpu/memory in one resource group, MI300X GPUs in another
     /// with a small reserved flavor and a spot flavor; team "lender" lends 8 reserved GPUs.
     fn amd_cohort(
-        when_can_borrow: crate::api::kueue::WhenCanBorrow,
+        when_can_borrow: crate::api::kueue::FungibilityPolicy,
     ) -> (ClusterQueue, Snapshot, BTreeMap<String, ResourceFlavor>) {
         let quota = |name: &str, n: &str| ResourceQuota {
             name: name.into(),
@@ -612,7 +747,7 @@ mod tests {
 
     #[test]
     fn resource_groups_and_flavor_fungibility() {
-        use crate::api::kueue::WhenCanBorrow::{Borrow, TryNextFlavor};
+        use crate::api::kueue::FungibilityPolicy::{MayStopSearch as Borrow, TryNextFlavor};
         let gpus = |n: &str| {
             ResourceList(
                 [
@@ -675,7 +810,7 @@ mod tests {
         let (cq, snapshot, flavors) = amd_cohort(Borrow);
         assert_eq!(
             one(&cq, &flavors, &snapshot, &PodSpec::default(), &gpus("12")).message,
-            "couldn't assign flavors to pod set main: insufficient quota for amd.com/gpu in flavor mi300x-reserved, request > maximum capacity (12 > 10), insufficient quota for amd.com/gpu in flavor mi300x-spot, request > maximum capacity (12 > 8)"
+            "couldn't assign flavors to pod set main: insufficient quota for amd.com/gpu in flavor mi300x-reserved, previously considered podsets requests (0) + current podset request (12) > maximum capacity (10), insufficient quota for amd.com/gpu in flavor mi300x-spot, previously considered podsets requests (0) + current podset request (12) > maximum capacity (8)"
         );
     }
 
@@ -691,7 +826,7 @@ mod tests {
             (Mode::Fit, Some("nvidia-l4-4gpu"), ""),
             "default: TryNextFlavor"
         );
-        cq.flavor_fungibility.when_can_preempt = crate::api::kueue::WhenCanPreempt::Preempt;
+        cq.flavor_fungibility.when_can_preempt = crate::api::kueue::FungibilityPolicy::MayStopSearch;
         let a = one(&cq, &flavors, &snap, &PodSpec::default(), &req("1"));
         assert_eq!(
             summary(&a),
@@ -702,121 +837,5 @@ mod tests {
             ),
             "whenCanPreempt: Preempt"
         );
-    }
-
-    /// After `TestAssignFlavors`: a cpu-only ClusterQueue with flavors "one" and "two".
-    #[test]
-    fn assign_flavors_cases() {
-        use crate::api::kueue::WhenCanBorrow;
-        let cq_with = |one: &str, two: Option<&str>, cohort: bool, when_can_borrow: WhenCanBorrow| {
-            let fq = |name: &str, n: &str| FlavorQuotas {
-                name: name.into(),
-                resources: vec![ResourceQuota {
-                    name: "cpu".into(),
-                    nominal: q(n),
-                    borrowing_limit: None,
-                    lending_limit: None,
-                }],
-                loc: Loc::file("t"),
-            };
-            let mut flavors_q = vec![fq("one", one)];
-            if let Some(t) = two {
-                flavors_q.push(fq("two", t));
-            }
-            let mut cq = seed_cq().0;
-            cq.name = "cq".into();
-            cq.cohort = cohort.then(|| "cohort".to_string());
-            cq.resource_groups = vec![ResourceGroup {
-                covered: vec!["cpu".into()],
-                flavors: flavors_q,
-            }];
-            cq.flavor_fungibility.when_can_borrow = when_can_borrow;
-            cq
-        };
-        let lender = |cpu: &str| {
-            let mut l = cq_with(cpu, Some(cpu), true, WhenCanBorrow::Borrow);
-            l.name = "lender".into();
-            l
-        };
-        let flavors: BTreeMap<String, ResourceFlavor> = ["one", "two"]
-            .into_iter()
-            .map(|f| (f.to_string(), flavor(f, f)))
-            .collect();
-        let cpu = |n: &str| ResourceList([("cpu".to_string(), q(n))].into());
-        // (Kueue case, ClusterQueue, lender in the cohort, cpu used in "one", request,
-        //  mode, flavor, borrows, message)
-        type Case<'a> = (
-            &'a str,
-            ClusterQueue,
-            Option<ClusterQueue>,
-            &'a str,
-            &'a str,
-            Mode,
-            Option<&'a str>,
-            bool,
-            &'a str,
-        );
-        let cases: Vec<Case> = vec![
-            (
-                "single flavor, used resources, doesn't fit",
-                cq_with("4", None, false, WhenCanBorrow::Borrow),
-                None,
-                "3",
-                "2",
-                Mode::Preempt,
-                Some("one"),
-                false,
-                "couldn't assign flavors to pod set main: insufficient unused quota for cpu in flavor one, 1 more needed",
-            ),
-            (
-                "not enough space to borrow",
-                cq_with("1", None, false, WhenCanBorrow::Borrow),
-                None,
-                "0",
-                "2",
-                Mode::NoFit,
-                None,
-                false,
-                "couldn't assign flavors to pod set main: insufficient quota for cpu in flavor one, request > maximum capacity (2 > 1)",
-            ),
-            (
-                "borrow before try next flavor",
-                cq_with("2", Some("4"), true, WhenCanBorrow::Borrow),
-                Some(lender("4")),
-                "0",
-                "3",
-                Mode::Fit,
-                Some("one"),
-                true,
-                "",
-            ),
-            (
-                "borrow try next flavor, found the second flavor",
-                cq_with("2", Some("4"), true, WhenCanBorrow::TryNextFlavor),
-                Some(lender("4")),
-                "0",
-                "3",
-                Mode::Fit,
-                Some("two"),
-                false,
-                "",
-            ),
-        ];
-        for (name, cq, lender, used, request, mode, flavor, borrows, message) in cases {
-            let usage = usage_from([((cq.name.as_str(), "one", "cpu"), q(used))]);
-            let queues: Vec<&ClusterQueue> = std::iter::once(&cq).chain(lender.as_ref()).collect();
-            let snap = Snapshot::new(queues, &usage);
-            let a = one(&cq, &flavors, &snap, &PodSpec::default(), &cpu(request));
-            assert_eq!(
-                (
-                    a.mode,
-                    a.flavor_of("cpu").map(String::as_str),
-                    a.borrows,
-                    a.message.as_str()
-                ),
-                (mode, flavor, borrows, message),
-                "{name}"
-            );
-        }
     }
 }

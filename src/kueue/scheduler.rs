@@ -8,7 +8,7 @@
 use super::cache::Cache;
 use super::cache::{FlavorResource, Snapshot};
 use super::fairsharing::{self, Share};
-use super::flavorassigner::{assign, Assignment, Mode, PodSetRequest};
+use super::flavorassigner::{assign, Assignment, Mode, PodSetRequest, PreemptionMode, PreemptionOracle};
 use super::preemption::{self, Admitted, Candidate, Preemptor, Target};
 use super::queue::{QueueKey, QueueManager};
 use crate::api::kueue::{KueueConfig, QueueingStrategy, ReclaimWithinCohort};
@@ -353,7 +353,12 @@ impl<'w> Pass<'w, '_> {
                 }
             })
             .collect();
-        let assignment = assign(cq, &store.flavors, snapshot, &pod_sets);
+        let mut oracle = Oracle {
+            priority: w.priority,
+            queued: w.queue_timestamp,
+            running,
+        };
+        let assignment = assign(cq, &store.flavors, snapshot, &mut oracle, &pod_sets);
         let mut targets = Vec::new();
         if assignment.mode == Mode::Preempt {
             let usage = assignment.usage();
@@ -381,6 +386,62 @@ impl<'w> Pass<'w, '_> {
             assignment,
             targets,
         })
+    }
+}
+
+/// Kueue's preemption oracle: the real target search for one (flavor, resource), with the
+/// borrowing judged once the targets are gone.
+struct Oracle<'a> {
+    priority: i32,
+    queued: crate::units::SimTime,
+    running: &'a Admitted,
+}
+
+impl PreemptionOracle for Oracle<'_> {
+    fn simulate(
+        &mut self,
+        snapshot: &mut Snapshot,
+        cq: &crate::api::kueue::ClusterQueue,
+        fr: &FlavorResource,
+        val: Quantity,
+    ) -> (PreemptionMode, u32) {
+        let preemptor = Preemptor {
+            cluster_queue: cq,
+            priority: self.priority,
+            queued: self.queued,
+            requests: vec![(fr.clone(), val)],
+            needs: [fr.clone()].into(),
+        };
+        let targets = match snapshot.fair_sharing.clone() {
+            Some(strategies) => fairsharing::targets(&preemptor, snapshot, self.running, &strategies),
+            None => preemption::targets(&preemptor, snapshot, self.running),
+        };
+        if targets.is_empty() {
+            return (
+                PreemptionMode::NoCandidates,
+                snapshot.borrowing_height(&cq.name, fr, val).0,
+            );
+        }
+        let victims: Vec<Candidate> = targets
+            .iter()
+            .filter_map(|t| self.running.get(t.uid).cloned())
+            .collect();
+        for v in &victims {
+            preemption::remove(snapshot, v);
+        }
+        let borrow = snapshot.borrowing_height(&cq.name, fr, val).0;
+        for v in &victims {
+            preemption::add(snapshot, v);
+        }
+        let own = targets.iter().any(|t| t.reason == preemption::Reason::ClusterQueue);
+        (
+            if own {
+                PreemptionMode::Preempt
+            } else {
+                PreemptionMode::Reclaim
+            },
+            borrow,
+        )
     }
 }
 

@@ -147,7 +147,7 @@ fn load_file(path: &Path, ns: Option<&str>, out: &mut Loaded, seen: &mut BTreeSe
             _ => {
                 errors.push(
                     InputError::at(root.loc.clone(), format!("{kind} has no `apiVersion`"))
-                        .hint("add the apiVersion the kind belongs to, e.g. kueue.x-k8s.io/v1beta1"),
+                        .hint("add the apiVersion the kind belongs to, e.g. kueue.x-k8s.io/v1beta2"),
                 );
                 continue;
             }

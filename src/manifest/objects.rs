@@ -313,7 +313,26 @@ pub(crate) fn decode(raw: &RawObject) -> Result<Object, InputError> {
         });
     };
     expect_group(raw, &[group])?;
+    if *group == "kueue.x-k8s.io" {
+        expect_kueue_version(raw)?;
+    }
     decode_kind(raw)
+}
+
+/// The versions Kueue v0.19 serves: v1beta2, and the deprecated v1beta1.
+fn expect_kueue_version(raw: &RawObject) -> Result<(), InputError> {
+    let version = raw.api_version.rsplit_once('/').map(|(_, v)| v).unwrap_or("");
+    if matches!(version, "v1beta1" | "v1beta2") {
+        return Ok(());
+    }
+    Err(InputError::at(
+        raw.doc
+            .get("apiVersion")
+            .map(|n| n.loc.clone())
+            .unwrap_or(raw.doc.loc.clone()),
+        format!("Kueue v0.19 does not serve {}", raw.api_version),
+    )
+    .hint("write kueue.x-k8s.io/v1beta2 (or the deprecated kueue.x-k8s.io/v1beta1)"))
 }
 
 use super::strict::Schema;

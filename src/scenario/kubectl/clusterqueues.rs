@@ -63,7 +63,7 @@ fn describe(engine: &Engine, cq: &ClusterQueue) -> String {
     let store = engine.store();
     let name = &cq.name;
     let mut o = String::new();
-    o.push_str(&format!("Name:         {name}\nNamespace:    \nLabels:       <none>\nAnnotations:  <none>\nAPI Version:  kueue.x-k8s.io/v1beta1\nKind:         ClusterQueue\nSpec:\n"));
+    o.push_str(&format!("Name:         {name}\nNamespace:    \nLabels:       <none>\nAnnotations:  <none>\nAPI Version:  kueue.x-k8s.io/v1beta2\nKind:         ClusterQueue\nSpec:\n"));
     spec(&mut o, cq);
     o.push_str("Status:\n");
     indent(&mut o, 1, "Admitted Workloads", &admitted_in(store, name).to_string());

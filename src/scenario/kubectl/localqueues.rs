@@ -78,7 +78,7 @@ fn patch(store: &Store, l: &LocalQueue) -> Result<PatchBase, OcError> {
 fn describe(engine: &Engine, l: &LocalQueue) -> String {
     let counts = Counts::of(engine.store(), l);
     format!(
-        "Name:         {}\nNamespace:    {}\nAPI Version:  kueue.x-k8s.io/v1beta1\nKind:         LocalQueue\nSpec:\n  Cluster Queue:  {}\nStatus:\n  Admitted Workloads:  {}\n  Pending Workloads:   {}\n",
+        "Name:         {}\nNamespace:    {}\nAPI Version:  kueue.x-k8s.io/v1beta2\nKind:         LocalQueue\nSpec:\n  Cluster Queue:  {}\nStatus:\n  Admitted Workloads:  {}\n  Pending Workloads:   {}\n",
         l.name, l.namespace, l.cluster_queue, counts.admitted, counts.pending
     )
 }

@@ -431,7 +431,7 @@ fn describe_prints_each_kind_as_oc_does() {
         r#"
 Name:         default
 Namespace:    team
-API Version:  kueue.x-k8s.io/v1beta1
+API Version:  kueue.x-k8s.io/v1beta2
 Kind:         LocalQueue
 Spec:
   Cluster Queue:  main
@@ -476,7 +476,7 @@ Name:         main
 Namespace:    
 Labels:       <none>
 Annotations:  <none>
-API Version:  kueue.x-k8s.io/v1beta1
+API Version:  kueue.x-k8s.io/v1beta2
 Kind:         ClusterQueue
 Spec:
   Cohort:  all
@@ -548,7 +548,7 @@ Name:         job-train-6e934
 Namespace:    team
 Labels:       kueue.x-k8s.io/job-uid=e7550689-a637-47c8-b36e-4cb1710336f3
 Annotations:  <none>
-API Version:  kueue.x-k8s.io/v1beta1
+API Version:  kueue.x-k8s.io/v1beta2
 Kind:         Workload
 Spec:
   Active:  true

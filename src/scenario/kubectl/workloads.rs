@@ -51,7 +51,7 @@ fn describe(engine: &Engine, w: &Workload) -> String {
         "Labels:       kueue.x-k8s.io/job-uid={}\n",
         store.job_uid_of(w)
     ));
-    o.push_str("Annotations:  <none>\nAPI Version:  kueue.x-k8s.io/v1beta1\nKind:         Workload\n");
+    o.push_str("Annotations:  <none>\nAPI Version:  kueue.x-k8s.io/v1beta2\nKind:         Workload\n");
     spec(&mut o, w);
     o.push_str("Status:\n");
     admission(&mut o, w);
