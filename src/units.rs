@@ -178,6 +178,26 @@ impl fmt::Display for Quantity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SimTime(pub u64);
 
+/// An instant as Kueue's orderings see it (a Workload's queue-order timestamp, when its quota
+/// was reserved): milliseconds from the run's start, negative for what a Workload object
+/// given as input says happened before the run (its `creationTimestamp`, its
+/// `QuotaReserved` transition).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Stamp(pub i64);
+
+impl From<SimTime> for Stamp {
+    fn from(t: SimTime) -> Stamp {
+        Stamp(i64::try_from(t.0).unwrap_or(i64::MAX))
+    }
+}
+
+impl Stamp {
+    /// The time from `earlier` to this instant, zero when `earlier` is later.
+    pub fn since(self, earlier: Stamp) -> SimDuration {
+        SimDuration(u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0))
+    }
+}
+
 /// A span of simulated time in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct SimDuration(pub u64);

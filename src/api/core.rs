@@ -259,7 +259,122 @@ pub struct PodSpec {
     pub node_name: Option<String>,
 }
 
+impl ResourceList {
+    /// As the API server prints it: `{cpu: "4", memory: 16Gi}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.0
+                .iter()
+                .map(|(k, q)| (k.clone(), serde_json::Value::String(q.to_string())))
+                .collect(),
+        )
+    }
+}
+
+impl Container {
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut c = serde_json::Map::new();
+        c.insert("name".into(), self.name.clone().into());
+        if !self.image.is_empty() {
+            c.insert("image".into(), self.image.clone().into());
+        }
+        if !self.args.is_empty() {
+            c.insert("args".into(), self.args.clone().into());
+        }
+        let mut resources = serde_json::Map::new();
+        if !self.requests.0.is_empty() {
+            resources.insert("requests".into(), self.requests.to_json());
+        }
+        if !self.limits.0.is_empty() {
+            resources.insert("limits".into(), self.limits.to_json());
+        }
+        if !resources.is_empty() {
+            c.insert("resources".into(), resources.into());
+        }
+        c.into()
+    }
+}
+
+impl Toleration {
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut t = serde_json::Map::new();
+        if let Some(k) = &self.key {
+            t.insert("key".into(), k.clone().into());
+        }
+        t.insert("operator".into(), if self.exists { "Exists" } else { "Equal" }.into());
+        if !self.exists {
+            t.insert("value".into(), self.value.clone().into());
+        }
+        if let Some(e) = self.effect {
+            t.insert("effect".into(), e.as_str().into());
+        }
+        if let Some(s) = self.toleration_seconds {
+            t.insert("tolerationSeconds".into(), s.into());
+        }
+        t.into()
+    }
+}
+
 impl PodSpec {
+    /// The spec as `oc get -o yaml` prints it (the fields the simulation reads).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{json, Map, Value};
+        let mut s = Map::new();
+        s.insert(
+            "containers".into(),
+            Value::Array(self.containers.iter().map(Container::to_json).collect()),
+        );
+        if !self.init_containers.is_empty() {
+            s.insert(
+                "initContainers".into(),
+                Value::Array(self.init_containers.iter().map(Container::to_json).collect()),
+            );
+        }
+        if !self.node_selector.is_empty() {
+            s.insert("nodeSelector".into(), json!(self.node_selector));
+        }
+        if let Some(a) = &self.affinity {
+            let terms: Vec<Value> = a
+                .terms
+                .iter()
+                .map(|t| {
+                    let exprs: Vec<Value> = t
+                        .iter()
+                        .map(|r| json!({"key": r.key, "operator": r.operator.as_str(), "values": r.values}))
+                        .collect();
+                    json!({ "matchExpressions": exprs })
+                })
+                .collect();
+            s.insert(
+                "affinity".into(),
+                json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}}),
+            );
+        }
+        if !self.tolerations.is_empty() {
+            s.insert(
+                "tolerations".into(),
+                Value::Array(self.tolerations.iter().map(Toleration::to_json).collect()),
+            );
+        }
+        if let Some(p) = &self.priority_class_name {
+            s.insert("priorityClassName".into(), p.clone().into());
+        }
+        if self.termination_grace_seconds != DEFAULT_GRACE_SECONDS {
+            s.insert(
+                "terminationGracePeriodSeconds".into(),
+                self.termination_grace_seconds.into(),
+            );
+        }
+        if !self.scheduling_gates.is_empty() {
+            let gates: Vec<Value> = self.scheduling_gates.iter().map(|g| json!({ "name": g })).collect();
+            s.insert("schedulingGates".into(), gates.into());
+        }
+        if let Some(n) = &self.node_name {
+            s.insert("nodeName".into(), n.clone().into());
+        }
+        s.into()
+    }
+
     /// The container running the model server: KServe's `kserve-container` of an
     /// InferenceService predictor, or `main` of an LLMInferenceService workload.
     pub(crate) fn engine_container(&self) -> Option<&Container> {

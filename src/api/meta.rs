@@ -133,6 +133,17 @@ pub enum SelectorOp {
 }
 
 impl SelectorOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SelectorOp::In => "In",
+            SelectorOp::NotIn => "NotIn",
+            SelectorOp::Exists => "Exists",
+            SelectorOp::DoesNotExist => "DoesNotExist",
+            SelectorOp::Gt => "Gt",
+            SelectorOp::Lt => "Lt",
+        }
+    }
+
     pub fn decode(node: &Node, allow_numeric: bool) -> Result<SelectorOp, InputError> {
         let text = node.as_str()?;
         Ok(match text {

@@ -1,4 +1,4 @@
-//! `kueue.x-k8s.io/v1beta1` Workload objects as input, as `kubectl get workloads -A -o
+//! `kueue.x-k8s.io/v1beta2` (and v1beta1) Workload objects as input, as `kubectl get workloads -A -o
 //! yaml` prints them: a cluster snapshot to start a what-if from, or a scheduling
 //! situation stated the way Kueue's own tests state it.
 
@@ -43,6 +43,12 @@ pub struct WorkloadObject {
     pub meta: ObjectMeta,
     /// `metadata.creationTimestamp` in seconds, for queue order.
     pub created: Option<f64>,
+    /// The `QuotaReserved` condition's `lastTransitionTime` (when it is True), in seconds:
+    /// when its quota was reserved, for preemption's candidate order.
+    pub quota_reserved: Option<f64>,
+    /// The instant the snapshot stands for, in seconds: the latest time written in the
+    /// scenario's Workload objects, which the run starts at. Set when the scenario is loaded.
+    pub snapshot_at: Option<f64>,
     pub queue_name: String,
     pub priority: Option<i32>,
     pub priority_class: Option<String>,
@@ -126,9 +132,11 @@ impl WorkloadObject {
         let mut w = WorkloadObject {
             meta,
             created,
+            quota_reserved: decode_quota_reserved(doc)?,
+            snapshot_at: None,
             queue_name,
             priority,
-            priority_class: opt_str(spec, "priorityClassName")?,
+            priority_class: decode_priority_class(doc, spec)?,
             pod_sets,
             admission: None,
             run_time,
@@ -138,6 +146,71 @@ impl WorkloadObject {
             w.admission = Some(decode_admission(adm, &w)?);
         }
         Ok(w)
+    }
+}
+
+/// The priority class: v1beta2's `priorityClassRef.name`, v1beta1's `priorityClassName`.
+fn decode_priority_class(doc: &Node, spec: &Node) -> Result<Option<String>, InputError> {
+    let beta1 = super::kueue::is_v1beta1(doc);
+    let (field, other) = if beta1 {
+        ("priorityClassName", "priorityClassRef")
+    } else {
+        ("priorityClassRef", "priorityClassName")
+    };
+    if let Some(n) = spec.get(other) {
+        let version = if beta1 { "v1beta1" } else { "v1beta2" };
+        return Err(InputError::at(
+            n.loc.clone(),
+            format!("kueue.x-k8s.io/{version} Workload has no field `{other}`"),
+        )
+        .hint(format!(
+            "write `{field}` (v1beta1: priorityClassName, v1beta2: priorityClassRef {{group, kind, name}})"
+        )));
+    }
+    if beta1 {
+        return opt_str(spec, field);
+    }
+    match spec.get(field) {
+        Some(r) => Ok(Some(opt_str(r, "name")?.ok_or_else(|| {
+            InputError::at(r.loc.clone(), "priorityClassRef has no name")
+                .hint("name the WorkloadPriorityClass or PriorityClass")
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// The `QuotaReserved` condition's transition time, when the condition is True.
+fn decode_quota_reserved(doc: &Node) -> Result<Option<f64>, InputError> {
+    let conditions = doc
+        .path(&["status", "conditions"])
+        .map(|c| c.items())
+        .transpose()?
+        .unwrap_or(&[]);
+    for c in conditions {
+        let is = |key: &str, want: &str| c.get(key).and_then(|n| n.as_str().ok()) == Some(want);
+        if !(is("type", "QuotaReserved") && is("status", "True")) {
+            continue;
+        }
+        let Some(t) = c.get("lastTransitionTime") else {
+            return Ok(None);
+        };
+        let secs = crate::traffic::trace::seconds(t.as_str()?).ok_or_else(|| {
+            InputError::at(t.loc.clone(), "lastTransitionTime is not a date-time").hint("e.g. 2026-11-23T10:00:00Z")
+        })?;
+        return Ok(Some(secs));
+    }
+    Ok(None)
+}
+
+impl WorkloadObject {
+    /// Its written times relative to the snapshot's instant, in milliseconds (negative:
+    /// before the run): (creation, quota reserved).
+    pub fn written_offsets(&self) -> (Option<i64>, Option<i64>) {
+        let Some(at) = self.snapshot_at else {
+            return (None, None);
+        };
+        let offset = |t: Option<f64>| t.map(|t| ((t - at) * 1000.0).round() as i64);
+        (offset(self.created), offset(self.quota_reserved))
     }
 }
 

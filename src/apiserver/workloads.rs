@@ -8,6 +8,7 @@ use crate::engine::change::Change;
 use crate::store::{
     Admission, EvictionEvent, PodSet, PodSetAssignment, Store, Workload, WorkloadId, WorkloadSource, WorkloadState,
 };
+use crate::units::Stamp;
 
 fn object(w: &Workload) -> String {
     format!("Workload {}/{}", w.namespace, w.name)
@@ -87,6 +88,14 @@ pub(super) fn apply_snapshot(
         priority_class: o.priority_class.clone(),
         ..Workload::queued(WorkloadSource::Snapshot { run_time: o.run_time }, now)
     };
+    if o.snapshot_at.is_some() {
+        store.snapshot_taken_at = o.snapshot_at;
+    }
+    let (created, reserved) = o.written_offsets();
+    if let Some(c) = created {
+        w.queue_timestamp = Stamp(c);
+    }
+    w.quota_reserved_written = reserved.map(Stamp).filter(|_| o.admission.is_some());
     w.set_pod_sets(
         o.pod_sets
             .iter()
@@ -140,7 +149,7 @@ pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> 
     };
     match write {
         WorkloadWrite::Admit(admission) => {
-            let wait = now.since(w.queue_timestamp);
+            let wait = crate::units::Stamp::from(now).since(w.queue_timestamp);
             let msg = format!(
                 "Quota reserved in ClusterQueue {}, wait time since queued was {:.0}s",
                 admission.cluster_queue,
@@ -179,6 +188,8 @@ pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> 
                 w.queue_timestamp = requeue.queue_timestamp;
             }
             w.evicted_at = Some(now);
+            // Readmitted later, its quota is reserved anew.
+            w.quota_reserved_written = None;
             w.set_state(now, WorkloadState::Evicted);
             w.evictions.push(match &why {
                 Eviction::Preempted {

@@ -335,7 +335,7 @@ pub(crate) struct RequeueState {
     /// When the back-off ends; none: deactivated instead.
     pub requeue_at: Option<SimTime>,
     /// The queue-order timestamp it takes (the eviction time unless ordered by creation).
-    pub queue_timestamp: SimTime,
+    pub queue_timestamp: crate::units::Stamp,
 }
 
 /// The object `oc label` / `oc annotate` changes.

@@ -11,7 +11,7 @@
 use super::preemption::{Admitted, Candidate};
 use crate::api::kueue::{ClusterQueue, FairSharingStrategy, FlavorName};
 use crate::store::{Admission, Store, Workload, WorkloadId};
-use crate::units::Quantity;
+use crate::units::{Quantity, Stamp};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A (flavor, resource) pair, the unit of quota (Kueue's `resources.FlavorResource`).
@@ -131,7 +131,9 @@ impl Candidate {
             cluster_queue: a.cluster_queue.clone(),
             priority: w.priority,
             queued: w.queue_timestamp,
-            admitted: w.admitted_at.unwrap_or(w.created),
+            admitted: w
+                .quota_reserved_written
+                .unwrap_or_else(|| Stamp::from(w.admitted_at.unwrap_or(w.created))),
             usage: a
                 .flavor_usage()
                 .into_iter()

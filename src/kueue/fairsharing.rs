@@ -267,7 +267,6 @@ mod tests {
     };
     use crate::manifest::error::Loc;
     use crate::store::WorkloadId;
-    use crate::units::SimTime;
     use FairSharingStrategy::*;
 
     fn cpu(milli: i64) -> Quantity {
@@ -363,8 +362,8 @@ mod tests {
                 uid: WorkloadId::from_raw(i as u64 + 1),
                 cluster_queue: cq.to_string(),
                 priority: *prio,
-                queued: SimTime::ZERO,
-                admitted: SimTime::ZERO,
+                queued: crate::units::Stamp(0),
+                admitted: crate::units::Stamp(0),
                 usage: vec![(fr(), cpu(*c))],
                 evicted: false,
             });
@@ -377,7 +376,7 @@ mod tests {
         let p = Preemptor {
             cluster_queue: cq,
             priority: prio,
-            queued: SimTime(1000),
+            queued: crate::units::Stamp(1000),
             requests: vec![(fr(), cpu(c))],
             needs: [fr()].into(),
         };

@@ -6,7 +6,7 @@
 use super::cache::{FlavorResource, Snapshot};
 use crate::api::kueue::{BorrowWithinCohort, ClusterQueue, ReclaimWithinCohort, WithinClusterQueue};
 use crate::store::WorkloadId;
-use crate::units::{Quantity, SimTime};
+use crate::units::{Quantity, Stamp};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An admitted workload as preemption sees it.
@@ -16,9 +16,9 @@ pub(crate) struct Candidate {
     pub cluster_queue: String,
     pub priority: i32,
     /// Queue-order timestamp (for `LowerOrNewerEqualPriority`).
-    pub queued: SimTime,
+    pub queued: Stamp,
     /// When its quota was reserved: the most recent go first.
-    pub admitted: SimTime,
+    pub admitted: Stamp,
     pub usage: Vec<(FlavorResource, Quantity)>,
     /// Already being evicted (its pods terminating, its quota not yet released).
     pub evicted: bool,
@@ -128,7 +128,7 @@ impl Admitted {
 pub(crate) struct Preemptor<'a> {
     pub cluster_queue: &'a ClusterQueue,
     pub priority: i32,
-    pub queued: SimTime,
+    pub queued: Stamp,
     /// Its whole request per (flavor, resource), as assigned.
     pub requests: Vec<(FlavorResource, Quantity)>,
     /// The (flavor, resource) pairs that need preemption to fit.
@@ -224,13 +224,7 @@ pub(crate) fn order(candidates: &mut [&Candidate], cq: &str) {
 }
 
 /// A candidate's place in `CandidatesOrdering`, smallest first.
-type OrderKey = (
-    std::cmp::Reverse<bool>,
-    bool,
-    i32,
-    std::cmp::Reverse<SimTime>,
-    WorkloadId,
-);
+type OrderKey = (std::cmp::Reverse<bool>, bool, i32, std::cmp::Reverse<Stamp>, WorkloadId);
 
 fn order_key(c: &Candidate, in_preemptor_queue: bool) -> OrderKey {
     (
@@ -553,8 +547,8 @@ mod tests {
                 uid: WorkloadId::from_raw(i as u64 + 1),
                 cluster_queue: cq.to_string(),
                 priority: *prio,
-                queued: SimTime(*at * 1000),
-                admitted: SimTime(*at * 1000),
+                queued: Stamp(*at as i64 * 1000),
+                admitted: Stamp(*at as i64 * 1000),
                 usage: vec![(fr(), cpu(*c))],
                 evicted: false,
             });
@@ -570,7 +564,7 @@ mod tests {
         let p = Preemptor {
             cluster_queue: cq,
             priority: incoming_priority,
-            queued: SimTime(1_000_000),
+            queued: Stamp(1_000_000),
             requests: vec![(fr(), cpu(incoming_cpu))],
             needs,
         };
@@ -772,8 +766,8 @@ mod tests {
             uid: WorkloadId::from_raw(uid),
             cluster_queue: cq.into(),
             priority,
-            queued: SimTime(0),
-            admitted: SimTime(admitted),
+            queued: Stamp(0),
+            admitted: Stamp(admitted as i64),
             usage: vec![],
             evicted,
         };

@@ -5,7 +5,7 @@
 
 use crate::api::kueue::QueueingStrategy;
 use crate::store::{Workload, WorkloadId};
-use crate::units::SimTime;
+use crate::units::Stamp;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct QueueKey {
     pub(crate) priority: Reverse<i32>,
-    pub(crate) timestamp: SimTime,
+    pub(crate) timestamp: Stamp,
     pub(crate) workload: WorkloadId,
     pub(crate) name: String,
 }
@@ -154,7 +154,7 @@ mod tests {
             requests: ResourceList::default(),
             ..Workload::queued(
                 crate::store::WorkloadSource::Pod(crate::store::PodId::from_raw(uid)),
-                SimTime(ts),
+                crate::units::SimTime(ts),
             )
         }
     }

@@ -273,7 +273,7 @@ impl<'w> Pass<'w, '_> {
 /// ClusterQueue would have the lowest dominant resource share with it admitted, as the
 /// snapshot stands after the entries before it; then priority, then FIFO.
 fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
-    type Rank<'k> = (Share, std::cmp::Reverse<i32>, crate::units::SimTime, &'k QueueKey);
+    type Rank<'k> = (Share, std::cmp::Reverse<i32>, crate::units::Stamp, &'k QueueKey);
     let mut best: Option<(usize, Rank)> = None;
     for (i, e) in entries.iter().enumerate() {
         let share = fairsharing::share_with(snapshot, &e.cq, &e.usage());
@@ -393,7 +393,7 @@ impl<'w> Pass<'w, '_> {
 /// borrowing judged once the targets are gone.
 struct Oracle<'a> {
     priority: i32,
-    queued: crate::units::SimTime,
+    queued: crate::units::Stamp,
     running: &'a Admitted,
 }
 
@@ -583,7 +583,7 @@ impl Pass<'_, '_> {
             cluster_queue: e.cq.clone(),
             priority: w.priority,
             queued: w.queue_timestamp,
-            admitted: self.store.now,
+            admitted: crate::units::Stamp::from(self.store.now),
             usage,
             evicted: false,
         });

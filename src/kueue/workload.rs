@@ -382,7 +382,7 @@ fn next_requeue(cfg: &crate::api::kueue::WaitForPodsReady, w: &Workload, now: Si
         queue_timestamp: if cfg.requeue_by_creation {
             w.queue_timestamp
         } else {
-            now
+            now.into()
         },
     }
 }

@@ -587,10 +587,18 @@ fn parse_get(f: &Flags) -> Result<Verb, CommandError> {
     let columns = match f.output.as_deref() {
         None => Columns::Default,
         Some("wide") => Columns::Wide,
+        Some(o @ ("yaml" | "json")) if kind != Kind::Workload => {
+            return Err(err(
+                format!("-o {o} is available for workloads only in this version"),
+                "use the default or -o wide, or oc describe",
+            ))
+        }
+        Some("yaml") => Columns::Yaml,
+        Some("json") => Columns::Json,
         Some(o) => {
             return Err(err(
                 format!("output format `{o}` is not supported"),
-                "use the default or -o wide",
+                "use the default, -o wide, -o yaml or -o json",
             ))
         }
     };
@@ -731,7 +739,8 @@ mod tests {
             ("oc frob pods", "not a supported command"),
             ("helm install x", "not oc or kubectl"),
             ("oc get pods | grep x", "shell syntax"),
-            ("oc get pods -o json", "output format"),
+            ("oc get pods -o jsonpath={.items}", "output format"),
+            ("oc get pods -o yaml", "workloads only"),
             ("oc scale deployment --replicas=1", "no name was specified"),
             ("oc patch deployment x -p '{bad'", "not valid JSON"),
             ("oc get pods --frob", "unknown flag"),

@@ -195,10 +195,16 @@ pub(crate) fn quantity(milli: i64) -> String {
 /// The simulation's calendar: time zero is 2026-01-01T00:00:00Z. The date of `t` as
 /// (year, month, day, weekday with Sunday 0) and its seconds into the day.
 fn calendar(t: SimTime) -> (i64, u32, u32, usize, u64) {
-    let secs = t.0 / 1000;
-    // Days since 1970-01-01 (2026-01-01 is day 20454), then Howard Hinnant's
-    // civil_from_days.
-    let days = 20454 + (secs / 86_400) as i64;
+    // 2026-01-01 is 1,767,225,600 s after 1970-01-01.
+    let secs = 1_767_225_600 + i64::try_from(t.0 / 1000).unwrap_or(i64::MAX / 2);
+    civil(secs)
+}
+
+/// A Unix time as (year, month, day, weekday with Sunday 0) and its seconds into the day:
+/// days since 1970-01-01, then Howard Hinnant's civil_from_days.
+fn civil(unix_secs: i64) -> (i64, u32, u32, usize, u64) {
+    let days = unix_secs.div_euclid(86_400);
+    let secs_of_day = unix_secs.rem_euclid(86_400) as u64;
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -209,7 +215,18 @@ fn calendar(t: SimTime) -> (i64, u32, u32, usize, u64) {
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let year = yoe + era * 400 + i64::from(month <= 2);
     let weekday = (days + 4).rem_euclid(7) as usize;
-    (year, month, day, weekday, secs % 86_400)
+    (year, month, day, weekday, secs_of_day)
+}
+
+/// A Unix time in seconds as RFC 3339 (`2026-11-23T10:00:00Z`), whole seconds.
+pub(crate) fn rfc3339_unix(unix_secs: i64) -> String {
+    let (year, month, day, _, s) = civil(unix_secs);
+    format!(
+        "{year}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    )
 }
 
 /// `time.RFC1123Z`, as `describe` prints a creation timestamp: `Thu, 01 Jan 2026 00:00:00 +0000`.

@@ -1095,8 +1095,25 @@ fn apply_inputs(engine: &mut Engine, objects: &[(RawObject, Object)], stage: imp
     };
     let mut objs: Vec<&(RawObject, Object)> = objects.iter().filter(|(_, o)| stage(order(o))).collect();
     objs.sort_by(|(_, a), (_, b)| order(a).cmp(&order(b)).then(created(a).total_cmp(&created(b))));
+    // The snapshot stands for the latest instant its Workload objects record; the run
+    // starts there, and their times as written come before it.
+    let snapshot_at = objects
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Object::Workload { workload, .. } => workload
+                .created
+                .into_iter()
+                .chain(workload.quota_reserved)
+                .reduce(f64::max),
+            _ => None,
+        })
+        .reduce(f64::max);
     for (raw, obj) in objs {
-        apply_raw(engine, raw, obj.clone());
+        let mut obj = obj.clone();
+        if let Object::Workload { workload, .. } = &mut obj {
+            workload.snapshot_at = snapshot_at;
+        }
+        apply_raw(engine, raw, obj);
     }
 }
 

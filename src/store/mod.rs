@@ -90,6 +90,9 @@ pub struct Store {
     pub replicasets: Objects<ReplicaSet>,
     pub pods: Objects<Pod>,
     pub workloads: Objects<Workload>,
+    /// The instant (Unix seconds) the Workload objects given as input were taken at, which
+    /// the run starts at: their times as written are printed back as written.
+    pub snapshot_taken_at: Option<f64>,
     pub jobs: Objects<Job>,
     pub pod_groups: Objects<PodGroup>,
     pub leader_worker_sets: Objects<LeaderWorkerSet>,
@@ -130,6 +133,7 @@ impl Store {
             replicasets: Objects::default(),
             pods: Objects::default(),
             workloads: Objects::default(),
+            snapshot_taken_at: None,
             jobs: Objects::default(),
             pod_groups: Objects::default(),
             leader_worker_sets: Objects::default(),

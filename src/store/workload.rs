@@ -3,7 +3,7 @@
 use super::{JobId, Named, PodGroupId, PodId, WorkloadId};
 use crate::api::core::{PodSpec, ResourceList};
 use crate::api::kueue::FlavorName;
-use crate::units::{SimDuration, SimTime};
+use crate::units::{SimDuration, SimTime, Stamp};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One of a Workload's pod sets (`spec.podSets[]`): `count` pods of one shape, assigned
@@ -109,7 +109,12 @@ pub struct Workload {
     pub priority_class: Option<String>,
     pub requests: ResourceList,
     pub created: SimTime,
-    pub queue_timestamp: SimTime,
+    /// Kueue's queue-order timestamp: creation, or the last eviction per
+    /// `requeuingStrategy`; as written for a Workload object given as input.
+    pub queue_timestamp: Stamp,
+    /// When its quota was reserved, as a Workload object given as input says (its
+    /// `QuotaReserved` condition's time); gone once it is evicted.
+    pub quota_reserved_written: Option<Stamp>,
     pub admission: Option<Admission>,
     pub admitted_at: Option<SimTime>,
     pub pending_message: Option<String>,
@@ -177,7 +182,8 @@ impl Workload {
             priority_class: None,
             requests: ResourceList::default(),
             created: now,
-            queue_timestamp: now,
+            queue_timestamp: Stamp::from(now),
+            quota_reserved_written: None,
             admission: None,
             admitted_at: None,
             pending_message: None,

@@ -37,7 +37,7 @@ impl Resource for ClusterQueues {
         let pending = pending_in(store, &cq.name).to_string();
         let cohort = cq.cohort.clone().unwrap_or_default();
         match columns {
-            Columns::Default => vec![cq.name.clone(), cohort, pending],
+            Columns::Default | Columns::Yaml | Columns::Json => vec![cq.name.clone(), cohort, pending],
             Columns::Wide => vec![
                 cq.name.clone(),
                 cohort,

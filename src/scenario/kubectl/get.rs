@@ -6,11 +6,14 @@ use crate::scenario::oc_error::OcError;
 use crate::scenario::printers::table;
 use crate::store::Store;
 
-/// The columns `oc get` prints: the kind's own, or `-o wide`'s.
+/// What `oc get` prints: the kind's columns, `-o wide`'s, or the objects themselves as
+/// `-o yaml` / `-o json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Columns {
     Default,
     Wide,
+    Yaml,
+    Json,
 }
 
 /// What an `oc get` asks for.
@@ -59,6 +62,9 @@ impl<'a> Query<'a> {
 /// The table of the objects of `R` the query lists, by namespace and name, with a
 /// NAMESPACE column when the query spans namespaces.
 pub(super) fn get<R: Resource>(store: &Store, q: &Query) -> Result<String, OcError> {
+    if matches!(q.columns, Columns::Yaml | Columns::Json) {
+        return manifests::<R>(store, q);
+    }
     let mut rows: Vec<(&str, &str, Vec<String>)> = R::objects(store)
         .filter(|o| R::listed(*o, q))
         .map(|o| (R::namespace(o), R::name(o), R::row(store, o, q.columns)))
@@ -68,8 +74,8 @@ pub(super) fn get<R: Resource>(store: &Store, q: &Query) -> Result<String, OcErr
     }
     rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let header = match q.columns {
-        Columns::Default => R::HEADER,
         Columns::Wide => R::HEADER_WIDE,
+        _ => R::HEADER,
     };
     let (header, rows): (Vec<&str>, Vec<Vec<String>>) = if q.namespace.is_none() && !R::CLUSTER_SCOPED {
         (
@@ -82,6 +88,34 @@ pub(super) fn get<R: Resource>(store: &Store, q: &Query) -> Result<String, OcErr
         (header.to_vec(), rows.into_iter().map(|(_, _, cells)| cells).collect())
     };
     Ok(table(&header, &rows).trim_end().to_string())
+}
+
+/// `-o yaml` / `-o json`: the object asked for by name, else a `List` of those listed.
+fn manifests<R: Resource>(store: &Store, q: &Query) -> Result<String, OcError> {
+    let manifest = R::MANIFEST.ok_or_else(|| {
+        OcError::Client(format!(
+            "-o yaml and -o json are not available for {} in this version (only for workloads)",
+            R::RESOURCE
+        ))
+    })?;
+    let mut objects: Vec<R::Object<'_>> = R::objects(store).filter(|o| R::listed(*o, q)).collect();
+    if objects.is_empty() {
+        return nothing_found::<R>(q);
+    }
+    objects.sort_by(|a, b| (R::namespace(*a), R::name(*a)).cmp(&(R::namespace(*b), R::name(*b))));
+    let doc = match (q.names.len(), objects.as_slice()) {
+        (1, [one]) => manifest(store, *one),
+        _ => serde_json::json!({
+            "apiVersion": "v1",
+            "items": objects.iter().map(|o| manifest(store, *o)).collect::<Vec<_>>(),
+            "kind": "List",
+            "metadata": {"resourceVersion": ""},
+        }),
+    };
+    Ok(match q.columns {
+        Columns::Json => serde_json::to_string_pretty(&doc).unwrap_or_default(),
+        _ => crate::manifest::emit::yaml(&doc).trim_end().to_string(),
+    })
 }
 
 /// kubectl's answer when no object matches: an error for a name asked for, a message

@@ -132,6 +132,8 @@ pub(crate) trait Resource: Sync + 'static {
     const DELETE: Option<Delete<Self>> = None;
     /// `oc patch`: the document a patch applies to.
     const PATCH: Option<Patch<Self>> = None;
+    /// `oc get -o yaml|json`: the object as the API server would return it.
+    const MANIFEST: Option<ManifestOf<Self>> = None;
 
     /// Every object of the kind, in the store's order.
     fn objects(store: &Store) -> impl Iterator<Item = Self::Object<'_>>;
@@ -164,6 +166,8 @@ pub(crate) trait Resource: Sync + 'static {
     }
 }
 
+/// The object as `oc get -o yaml` prints it.
+pub(crate) type ManifestOf<R> = fn(&Store, <R as Resource>::Object<'_>) -> serde_json::Value;
 /// How a kind describes one object.
 pub(crate) type Describe<R> = fn(&Engine, <R as Resource>::Object<'_>) -> String;
 /// The write that scales one object.

@@ -1,9 +1,12 @@
 //! Kueue Workloads: listed and described while they are not finished.
 
-use super::{Columns, Describe, Resource};
+use super::{Columns, Describe, ManifestOf, Resource};
 use crate::engine::Engine;
+use crate::scenario::printers::rfc3339_unix;
 use crate::scenario::printers::{age, events_section, indent};
 use crate::store::{Store, Workload};
+use crate::units::Stamp;
+use serde_json::{json, Map, Value};
 
 pub(crate) struct Workloads;
 
@@ -13,6 +16,7 @@ impl Resource for Workloads {
     const RESOURCE: &'static str = "workload.kueue.x-k8s.io";
     const HEADER: &'static [&'static str] = &["NAME", "QUEUE", "RESERVED IN", "ADMITTED", "FINISHED", "AGE"];
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
+    const MANIFEST: Option<ManifestOf<Self>> = Some(manifest);
 
     /// Unfinished only: a finished Workload is neither listed, described nor picked.
     fn objects(store: &Store) -> impl Iterator<Item = &Workload> {
@@ -41,6 +45,105 @@ impl Resource for Workloads {
             age(store, w.created),
         ]
     }
+}
+
+/// A time of the run as the cluster's clock reads it: Unix seconds, from the instant the
+/// Workload objects given as input were taken at (else the simulation's calendar,
+/// 2026-01-01T00:00:00Z at the start).
+fn wall_clock(store: &Store, at: Stamp) -> String {
+    const CALENDAR_START: f64 = 1_767_225_600.0;
+    let origin = store.snapshot_taken_at.unwrap_or(CALENDAR_START);
+    rfc3339_unix((origin + at.0 as f64 / 1000.0).round() as i64)
+}
+
+/// The Workload as `oc get workload -o yaml` prints it (kueue.x-k8s.io/v1beta2): its pod
+/// sets, priority, queue and, once admitted, its admission per pod set and the
+/// `QuotaReserved` and `Admitted` conditions with the time its quota was reserved.
+fn manifest(store: &Store, w: &Workload) -> Value {
+    let pod_sets: Vec<Value> = w
+        .pod_sets
+        .iter()
+        .map(|ps| {
+            let mut p = Map::new();
+            p.insert("name".into(), ps.name.clone().into());
+            p.insert("count".into(), ps.count.into());
+            if let Some(m) = ps.min_count {
+                p.insert("minCount".into(), m.into());
+            }
+            p.insert("template".into(), json!({ "spec": ps.template.to_json() }));
+            p.into()
+        })
+        .collect();
+    let mut spec = Map::new();
+    spec.insert("active".into(), (!w.deactivated).into());
+    spec.insert("podSets".into(), pod_sets.into());
+    spec.insert("priority".into(), w.priority.into());
+    if let Some(class) = &w.priority_class {
+        let (group, kind) = if store.workload_priority_classes.contains_key(class) {
+            ("kueue.x-k8s.io", "WorkloadPriorityClass")
+        } else {
+            ("scheduling.k8s.io", "PriorityClass")
+        };
+        spec.insert(
+            "priorityClassRef".into(),
+            json!({"group": group, "kind": kind, "name": class}),
+        );
+    }
+    spec.insert("queueName".into(), w.queue_name.clone().into());
+    let mut status = Map::new();
+    if let Some(a) = &w.admission {
+        let assignments: Vec<Value> = a
+            .pod_set_assignments
+            .iter()
+            .map(|ps| {
+                json!({
+                    "count": ps.count,
+                    "flavors": ps.flavors,
+                    "name": ps.name,
+                    "resourceUsage": ps.resource_usage.to_json(),
+                })
+            })
+            .collect();
+        status.insert(
+            "admission".into(),
+            json!({"clusterQueue": a.cluster_queue, "podSetAssignments": assignments}),
+        );
+        let reserved = w
+            .quota_reserved_written
+            .unwrap_or_else(|| Stamp::from(w.admitted_at.unwrap_or(w.created)));
+        let at = wall_clock(store, reserved);
+        status.insert(
+            "conditions".into(),
+            json!([
+                {"lastTransitionTime": at, "message": format!("Quota reserved in ClusterQueue {}", a.cluster_queue),
+                 "reason": "QuotaReserved", "status": "True", "type": "QuotaReserved"},
+                {"lastTransitionTime": at, "message": "The workload is admitted",
+                 "reason": "Admitted", "status": "True", "type": "Admitted"},
+            ]),
+        );
+    } else if let Some(message) = &w.pending_message {
+        status.insert(
+            "conditions".into(),
+            json!([{
+                "lastTransitionTime": wall_clock(store, Stamp::from(w.created)),
+                "message": message,
+                "reason": w.pending_reason.as_deref().unwrap_or("Pending"),
+                "status": "False",
+                "type": "QuotaReserved",
+            }]),
+        );
+    }
+    json!({
+        "apiVersion": "kueue.x-k8s.io/v1beta2",
+        "kind": "Workload",
+        "metadata": {
+            "creationTimestamp": wall_clock(store, w.queue_timestamp.min(Stamp::from(w.created))),
+            "name": w.name,
+            "namespace": w.namespace,
+        },
+        "spec": spec,
+        "status": status,
+    })
 }
 
 fn describe(engine: &Engine, w: &Workload) -> String {
