@@ -42,7 +42,7 @@ fn count(spec: &Node, field: &str, default: i32) -> Result<i32, InputError> {
 }
 
 /// An annotation holding a duration, on the Job or else on its pod template.
-fn annotated_duration(doc: &Node, spec: &Node, key: &str) -> Result<Option<SimDuration>, InputError> {
+pub(crate) fn annotated_duration_of(doc: &Node, spec: &Node, key: &str) -> Result<Option<SimDuration>, InputError> {
     let node = doc
         .path(&["metadata", "annotations", key])
         .or_else(|| spec.path(&["template", "metadata", "annotations", key]));
@@ -71,8 +71,8 @@ impl JobObject {
                 completions,
                 suspend: spec.get("suspend").map(|s| s.as_bool()).transpose()?.unwrap_or(false),
                 template: PodTemplate::decode(template_node)?,
-                run_time: annotated_duration(doc, spec, RUN_TIME_ANNOTATION)?,
-                checkpoint_interval: annotated_duration(doc, spec, CHECKPOINT_ANNOTATION)?,
+                run_time: annotated_duration_of(doc, spec, RUN_TIME_ANNOTATION)?,
+                checkpoint_interval: annotated_duration_of(doc, spec, CHECKPOINT_ANNOTATION)?,
             },
             meta,
         })

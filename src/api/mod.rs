@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod batch;
 pub mod core;
+pub mod frameworks;
 pub mod kserve;
 pub mod kueue;
 pub mod llmisvc;

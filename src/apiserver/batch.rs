@@ -48,6 +48,9 @@ pub(super) fn apply(
         started_at: None,
         workload: None,
         loc: Some(loc),
+        owner_framework: None,
+        indexed_names: false,
+        visible: true,
     };
     store.jobs.insert(id, j);
     vec![Change::Job(id)]
@@ -63,7 +66,15 @@ pub(super) fn create_pod(api: &mut ApiServer, store: &mut Store, job: JobId) -> 
         .insert("batch.kubernetes.io/job-name".into(), j.name.clone());
     template.labels.insert("job-name".into(), j.name.clone());
     let (ns, prefix) = (j.namespace.clone(), j.name.clone());
-    let name = generate_name(api, store, &ns, &prefix);
+    let name = if j.indexed_names {
+        // The training operator's `<job>-<type>-<index>`: the lowest index no pod has.
+        (0..)
+            .map(|i| format!("{prefix}-{i}"))
+            .find(|n| !store.pods.name_taken(&ns, n))
+            .unwrap_or_default()
+    } else {
+        generate_name(api, store, &ns, &prefix)
+    };
     create_pod_object(
         api,
         store,
@@ -110,8 +121,11 @@ pub(super) fn write(store: &mut Store, id: JobId, write: JobWrite) -> Vec<Change
             j.started_at = Some(now);
             j.spec.template.spec.node_selector = node_selector;
             j.spec.template.spec.tolerations = tolerations;
-            let obj = format!("Job {}/{}", j.namespace, j.name);
-            record(store, "Started", obj, "Admitted by clusterQueue; resumed");
+            // A framework's own Jobs are resumed by its controller, which Kueue started.
+            if j.owner_framework.is_none() {
+                let obj = format!("Job {}/{}", j.namespace, j.name);
+                record(store, "Started", obj, "Admitted by clusterQueue; resumed");
+            }
             vec![Change::Job(id)]
         }
         JobWrite::Stop => stop(store, id),
@@ -140,6 +154,10 @@ fn stop(store: &mut Store, id: JobId) -> Vec<Change> {
         j.saved = SimDuration((done / every.0 * every.0).min(j.run_time.0));
     }
     j.spec.suspend = true;
+    if !j.visible {
+        // The pods of a PyTorchJob's replica type or a Ray group: no Job to tell of.
+        return vec![Change::Job(id)];
+    }
     let obj = format!("Job {}/{}", j.namespace, j.name);
     let msg = match j.spec.checkpoint_interval {
         Some(_) => format!("Suspended; resumes from its checkpoint at {}", j.saved),

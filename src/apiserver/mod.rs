@@ -8,6 +8,7 @@ mod apps;
 mod autoscaling;
 mod batch;
 mod faults;
+mod frameworks;
 mod lws;
 pub(crate) mod names;
 mod nodes;
@@ -74,6 +75,12 @@ impl ApiServer {
             Action::CreateLwsPod { lws, group, worker } => lws::create_pod(self, store, lws, group, worker),
             Action::Pod(id, write) => pods::write(store, id, write),
             Action::Job(id, write) => batch::write(store, id, write),
+            Action::CreateFrameworkJob {
+                framework,
+                group,
+                index,
+            } => frameworks::create_child_job(self, store, framework, group, index),
+            Action::Framework(id, write) => frameworks::write(store, id, write),
             Action::CreateWorkload(w) => workloads::create(store, *w),
             Action::Workload(id, write) => workloads::write(store, id, write),
             Action::Apply { object, manifest } => objects::apply(self, store, *object, manifest),

@@ -184,6 +184,19 @@ pub(super) fn apply(
         }
         Object::Job { namespace, job, loc } => batch::apply(api, store, namespace, job, loc),
         Object::LeaderWorkerSet { namespace, lws } => lws::apply(api, store, namespace, lws),
+        Object::Framework { namespace, framework } => super::frameworks::apply(api, store, namespace, *framework),
+        Object::TrainingRuntime { namespace, runtime } => {
+            if namespace.is_empty() {
+                store
+                    .training_runtimes
+                    .cluster
+                    .insert(runtime.meta.name.clone(), *runtime);
+            } else {
+                let key = (namespace, runtime.meta.name.clone());
+                store.training_runtimes.namespaced.insert(key, *runtime);
+            }
+            Vec::new()
+        }
         Object::Workload { namespace, workload } => {
             workloads::apply_snapshot(store, &mut api.warnings, namespace, *workload)
         }

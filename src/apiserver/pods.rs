@@ -346,14 +346,17 @@ fn delete(store: &mut Store, id: PodId, grace: Option<SimDuration>) -> Vec<Chang
     }
     p.deletion = Some((now, grace));
     let obj = format!("Pod {}/{}", p.namespace, p.name);
+    let container = p
+        .spec
+        .engine_container()
+        .or(p.spec.containers.first())
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
     record(
         store,
         "Killing",
         obj,
-        format!(
-            "Stopping container kserve-container (grace period {}s)",
-            grace.as_secs_f64()
-        ),
+        format!("Stopping container {container} (grace period {}s)", grace.as_secs_f64()),
     );
     vec![Change::PodTerminating(id)]
 }

@@ -48,11 +48,19 @@ pub(super) fn create(store: &mut Store, mut w: Workload) -> Vec<Change> {
                 }
             }
         }
+        WorkloadSource::Framework(f) => {
+            if let Some(f) = store.frameworks.get_mut(f) {
+                f.workload = Some(id);
+            }
+        }
         WorkloadSource::Snapshot { .. } => {}
     }
     let message = match w.source {
         WorkloadSource::Pod(_) => format!("Created workload for pod {}", w.pod_name),
-        WorkloadSource::Job(_) | WorkloadSource::PodGroup(_) | WorkloadSource::Snapshot { .. } => {
+        WorkloadSource::Job(_)
+        | WorkloadSource::PodGroup(_)
+        | WorkloadSource::Framework(_)
+        | WorkloadSource::Snapshot { .. } => {
             format!("Created Workload: {}/{}", w.namespace, w.name)
         }
     };

@@ -2,6 +2,7 @@
 //! queue it is woken through.
 
 pub(crate) mod deployment;
+pub(crate) mod frameworks;
 pub(crate) mod garbagecollector;
 pub(crate) mod inferenceservice;
 pub(crate) mod job;

@@ -59,6 +59,13 @@ pub(crate) enum Action {
     },
     Pod(PodId, PodWrite),
     Job(JobId, JobWrite),
+    /// A framework's controller creates child Job `index` of its group `group`.
+    CreateFrameworkJob {
+        framework: crate::store::FrameworkId,
+        group: usize,
+        index: u32,
+    },
+    Framework(crate::store::FrameworkId, FrameworkWrite),
     /// Kueue's integrations create a Workload for what they manage.
     CreateWorkload(Box<Workload>),
     Workload(WorkloadId, WorkloadWrite),
@@ -271,6 +278,18 @@ pub(crate) enum JobWrite {
     },
     /// Kueue suspends the Job of an evicted Workload; the Job controller stops its pods.
     Stop,
+}
+
+/// Writes to a JobSet, PyTorchJob, TrainJob, RayJob or RayCluster.
+#[derive(Debug, Clone)]
+pub(crate) enum FrameworkWrite {
+    /// Kueue's integration starts it: each group's pod template gets its pod set's flavors'
+    /// node labels and tolerations (`RunWithPodSetsInfo`), and it is unsuspended.
+    Start { placements: Vec<(Labels, Vec<Toleration>)> },
+    /// Kueue suspends it (its Workload was evicted) and restores its templates.
+    Stop,
+    /// It succeeded: its workers, or its entrypoint, finished.
+    Complete,
 }
 
 /// Writes to a Workload's status, as Kueue's controllers make them.

@@ -77,6 +77,8 @@ pub(crate) enum Change {
     Job(JobId),
     /// A Job completed.
     JobCompleted(JobId),
+    /// A framework object was created, started, stopped or completed.
+    Framework(crate::store::FrameworkId),
     LeaderWorkerSet(LeaderWorkerSetId),
     WorkloadCreated(WorkloadId),
     /// Quota was reserved; `snapshot` when the Workload came admitted from the input.
@@ -167,6 +169,7 @@ pub(crate) enum ChangeKind {
     PodLabels,
     Job,
     JobCompleted,
+    Framework,
     LeaderWorkerSet,
     WorkloadCreated,
     WorkloadAdmitted,
@@ -213,6 +216,7 @@ impl Change {
             Change::PodLabels(_) => K::PodLabels,
             Change::Job(_) => K::Job,
             Change::JobCompleted(_) => K::JobCompleted,
+            Change::Framework(_) => K::Framework,
             Change::LeaderWorkerSet(_) => K::LeaderWorkerSet,
             Change::WorkloadCreated(_) => K::WorkloadCreated,
             Change::WorkloadAdmitted { .. } => K::WorkloadAdmitted,

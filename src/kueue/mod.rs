@@ -7,6 +7,7 @@
 pub(crate) mod cache;
 pub(crate) mod fairsharing;
 pub(crate) mod flavorassigner;
+pub(crate) mod framework;
 pub(crate) mod job;
 pub(crate) mod pod;
 pub(crate) mod preemption;
@@ -45,6 +46,9 @@ pub(crate) struct Kueue {
     pods: WorkQueue<PodId>,
     /// Jobs the Job integration reconciles next.
     jobs: WorkQueue<JobId>,
+    /// JobSets, PyTorchJobs, TrainJobs, RayJobs and RayClusters their integrations
+    /// reconcile next.
+    frameworks: WorkQueue<crate::store::FrameworkId>,
     /// Something changed that may let a pending Workload in: a scheduling pass is due.
     schedule: bool,
 }
@@ -104,6 +108,9 @@ impl Component for Kueue {
     fn reconcile_next(&mut self, cx: &mut Cx) -> Option<Vec<Action>> {
         if let Some(j) = self.jobs.pop() {
             return Some(job::reconcile(cx.store, j));
+        }
+        if let Some(f) = self.frameworks.pop() {
+            return Some(framework::reconcile(cx.store, f));
         }
         if let Some(p) = self.pods.pop() {
             return Some(pod::reconcile(cx.store, p));

@@ -69,6 +69,11 @@ pub(super) fn on_change(k: &mut Kueue, cx: &mut Cx, change: &Change) -> Vec<Acti
         }
         Change::PodRemoved { pod, group } => {
             k.jobs.extend(pod.owner_job);
+            let framework = pod
+                .owner_job
+                .and_then(|j| store.jobs.get(j))
+                .and_then(|j| j.owner_framework);
+            k.frameworks.extend(framework.map(|(f, _)| f));
             let finished = match group {
                 // A group's Workload ends with the last of its pods.
                 GroupAfter::Emptied(w) => w.map(|w| (w, "Pods deleted")),
@@ -84,6 +89,10 @@ pub(super) fn on_change(k: &mut Kueue, cx: &mut Cx, change: &Change) -> Vec<Acti
         Change::PodLabels(p) => reprioritize(k, store, *p),
         Change::Job(j) | Change::JobCompleted(j) => {
             k.jobs.add(*j);
+            Vec::new()
+        }
+        Change::Framework(f) => {
+            k.frameworks.add(*f);
             Vec::new()
         }
         Change::WorkloadCreated(w) => queue_workload(k, store, *w),
@@ -216,6 +225,7 @@ fn admitted(k: &mut Kueue, cx: &mut Cx, id: WorkloadId, snapshot: bool) -> Vec<A
     match w.source {
         WorkloadSource::Pod(p) => k.pods.add(p),
         WorkloadSource::Job(j) => k.jobs.add(j),
+        WorkloadSource::Framework(f) => k.frameworks.add(f),
         WorkloadSource::PodGroup(g) => {
             if let Some(g) = store.pod_groups.get(g) {
                 k.pods.extend(g.pods.iter().copied());
@@ -262,6 +272,10 @@ fn stop(k: &mut Kueue, store: &Store, id: WorkloadId) -> Vec<Action> {
             k.jobs.add(job);
             Vec::new()
         }
+        WorkloadSource::Framework(f) => {
+            k.frameworks.add(f);
+            Vec::new()
+        }
         WorkloadSource::PodGroup(_) => store.pods_of(w).into_iter().map(delete).collect(),
         WorkloadSource::Snapshot { .. } => vec![Action::Workload(id, WorkloadWrite::UnsetQuotaReservation)],
     }
@@ -301,12 +315,13 @@ fn pods_ready(store: &Store, p: PodId) -> Vec<Action> {
     };
     let mut actions = Vec::new();
     if let Some(j) = pod.owner_job.and_then(|j| store.jobs.get(j)) {
-        let ready = j
-            .pods
-            .iter()
-            .filter(|p| store.pods.get(**p).is_some_and(|p| p.is_ready()))
-            .count();
-        if let Some(w) = j.workload.and_then(|w| store.workloads.get(w)) {
+        if let Some(w) = store.job_workload(j).and_then(|w| store.workloads.get(w)) {
+            // A Job's pods, or all the pods of a framework's child Jobs.
+            let ready = store
+                .pods_of(w)
+                .iter()
+                .filter(|p| store.pods.get(**p).is_some_and(|p| p.is_ready()))
+                .count();
             if ready >= w.pod_count() as usize && w.evicted_at.is_none() {
                 actions.push(Action::Workload(w.uid, WorkloadWrite::PodsReady));
             }
@@ -328,7 +343,10 @@ fn pods_not_ready(k: &mut Kueue, cx: &mut Cx, p: PodId) -> Vec<Action> {
     let Some(pod) = store.pods.get(p) else {
         return Vec::new();
     };
-    let job_workload = pod.owner_job.and_then(|j| store.jobs.get(j)).and_then(|j| j.workload);
+    let job_workload = pod
+        .owner_job
+        .and_then(|j| store.jobs.get(j))
+        .and_then(|j| store.job_workload(j));
     let Some(w) = pod.workload.or(job_workload).and_then(|w| store.workloads.get(w)) else {
         return Vec::new();
     };

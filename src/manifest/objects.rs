@@ -67,6 +67,16 @@ pub enum Object {
         namespace: String,
         lws: crate::api::lws::LeaderWorkerSetObject,
     },
+    /// A JobSet, PyTorchJob, TrainJob, RayJob or RayCluster.
+    Framework {
+        namespace: String,
+        framework: Box<crate::api::frameworks::FrameworkObject>,
+    },
+    /// A ClusterTrainingRuntime (namespace empty) or a TrainingRuntime.
+    TrainingRuntime {
+        namespace: String,
+        runtime: Box<crate::api::frameworks::TrainingRuntime>,
+    },
     Workload {
         namespace: String,
         workload: Box<crate::api::workload::WorkloadObject>,
@@ -105,6 +115,8 @@ impl Object {
             | Object::Pod { namespace, .. }
             | Object::Job { namespace, .. }
             | Object::LeaderWorkerSet { namespace, .. }
+            | Object::Framework { namespace, .. }
+            | Object::TrainingRuntime { namespace, .. }
             | Object::Workload { namespace, .. }
             | Object::HorizontalPodAutoscaler { namespace, .. }
             | Object::ScaledObject { namespace, .. } => namespace,
@@ -203,6 +215,24 @@ const GROUP_KINDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("leaderworkerset.x-k8s.io", &["LeaderWorkerSet"]),
+    ("jobset.x-k8s.io", &["JobSet"]),
+    (
+        "kubeflow.org",
+        &[
+            "PyTorchJob",
+            "TFJob",
+            "MPIJob",
+            "XGBoostJob",
+            "PaddleJob",
+            "JAXJob",
+            "Notebook",
+        ],
+    ),
+    (
+        "trainer.kubeflow.org",
+        &["TrainJob", "ClusterTrainingRuntime", "TrainingRuntime"],
+    ),
+    ("ray.io", &["RayJob", "RayCluster", "RayService"]),
     ("gpuaas-sim", &["Scenario"]),
 ];
 
@@ -592,6 +622,40 @@ const KINDS: &[(&str, &str, DecodeKind)] = &[
             lws,
         })
     }),
+    ("JobSet", "jobset.x-k8s.io", |raw| {
+        framework(raw, crate::api::frameworks::FrameworkObject::decode_jobset(&raw.doc)?)
+    }),
+    ("PyTorchJob", "kubeflow.org", |raw| {
+        framework(
+            raw,
+            crate::api::frameworks::FrameworkObject::decode_pytorchjob(&raw.doc)?,
+        )
+    }),
+    ("TrainJob", "trainer.kubeflow.org", |raw| {
+        framework(raw, crate::api::frameworks::FrameworkObject::decode_trainjob(&raw.doc)?)
+    }),
+    ("RayJob", "ray.io", |raw| {
+        framework(raw, crate::api::frameworks::FrameworkObject::decode_rayjob(&raw.doc)?)
+    }),
+    ("RayCluster", "ray.io", |raw| {
+        framework(
+            raw,
+            crate::api::frameworks::FrameworkObject::decode_raycluster(&raw.doc)?,
+        )
+    }),
+    ("ClusterTrainingRuntime", "trainer.kubeflow.org", |raw| {
+        Ok(Object::TrainingRuntime {
+            namespace: String::new(),
+            runtime: Box::new(crate::api::frameworks::TrainingRuntime::decode(&raw.doc, true)?),
+        })
+    }),
+    ("TrainingRuntime", "trainer.kubeflow.org", |raw| {
+        let runtime = crate::api::frameworks::TrainingRuntime::decode(&raw.doc, false)?;
+        Ok(Object::TrainingRuntime {
+            namespace: namespace_of(raw, &runtime.meta),
+            runtime: Box::new(runtime),
+        })
+    }),
     ("Job", "batch", |raw| {
         let job = crate::api::batch::JobObject::decode(&raw.doc)?;
         Ok(Object::Job {
@@ -601,6 +665,13 @@ const KINDS: &[(&str, &str, DecodeKind)] = &[
         })
     }),
 ];
+
+fn framework(raw: &RawObject, framework: crate::api::frameworks::FrameworkObject) -> Result<Object, InputError> {
+    Ok(Object::Framework {
+        namespace: namespace_of(raw, &framework.meta),
+        framework: Box::new(framework),
+    })
+}
 
 fn decode_pod(raw: &RawObject) -> Result<Object, InputError> {
     let doc = &raw.doc;

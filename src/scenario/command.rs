@@ -875,7 +875,7 @@ mod tests {
             ("oc rollout restart rs/x", "rollout restart of replicaset.apps is not supported", "restart a deployment"),
             ("oc describe isvc x", "describe inferenceservice.serving.kserve.io is not supported", "describe pods, workloads, clusterqueues, localqueues, nodes, horizontalpodautoscalers or scaledobjects"),
             ("oc describe", "error: you must specify the type of resource to describe", "e.g. oc get pods"),
-            ("oc get frobs", "error: the server doesn't have a resource type \"frobs\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects"),
+            ("oc get frobs", "error: the server doesn't have a resource type \"frobs\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects, jobsets, pytorchjobs, trainjobs, rayjobs, rayclusters"),
             ("oc delete", "error: you must specify the type of resource to delete", "e.g. deployment NAME"),
             ("oc uncordon", "missing node name", "oc adm cordon NODE"),
             ("oc drain", "missing node name", "oc adm drain NODE"),

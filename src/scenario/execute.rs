@@ -419,6 +419,20 @@ fn object_exists(store: &Store, obj: &Object) -> bool {
         Object::PriorityClass(c) => store.priority_classes.contains_key(&c.name),
         Object::WorkloadPriorityClass(c) => store.workload_priority_classes.contains_key(&c.name),
         Object::Job { namespace, job, .. } => store.jobs.named(namespace, &job.meta.name).is_some(),
+        Object::Framework { namespace, framework } => store
+            .frameworks
+            .values()
+            .any(|f| f.kind == framework.kind && f.namespace == *namespace && f.name == framework.meta.name),
+        Object::TrainingRuntime { namespace, runtime } => {
+            if namespace.is_empty() {
+                store.training_runtimes.cluster.contains_key(&runtime.meta.name)
+            } else {
+                store
+                    .training_runtimes
+                    .namespaced
+                    .contains_key(&(namespace.clone(), runtime.meta.name.clone()))
+            }
+        }
         Object::LeaderWorkerSet { namespace, lws } => {
             store.leader_worker_sets.named(namespace, &lws.meta.name).is_some()
         }

@@ -1083,7 +1083,7 @@ fn apply_inputs(engine: &mut Engine, objects: &[(RawObject, Object)], stage: imp
             Object::Namespace { .. } | Object::PriorityClass(_) | Object::WorkloadPriorityClass(_) => 0,
             Object::Node(_) | Object::ResourceFlavor(_) => 1,
             Object::ClusterQueue(_) => 2,
-            Object::LocalQueue(_) | Object::ServingRuntime { .. } => 3,
+            Object::LocalQueue(_) | Object::ServingRuntime { .. } | Object::TrainingRuntime { .. } => 3,
             // Snapshot Workloads after the workload-creating kinds, oldest first.
             Object::Workload { .. } => 5,
             _ => 4,

@@ -1,6 +1,6 @@
 //! batch/v1 Jobs and what the Job controller and Kueue's job integration track.
 
-use super::{JobId, PodId, WorkloadId};
+use super::{FrameworkId, JobId, PodId, WorkloadId};
 use crate::api::meta::Labels;
 use crate::manifest::error::Loc;
 use crate::units::{SimDuration, SimTime};
@@ -28,6 +28,13 @@ pub struct Job {
     pub started_at: Option<SimTime>,
     pub workload: Option<WorkloadId>,
     pub loc: Option<Loc>,
+    /// The framework (JobSet, RayJob, …) whose controller runs this Job, and the index of
+    /// its group there; such a Job has no Workload of its own.
+    pub owner_framework: Option<(FrameworkId, usize)>,
+    /// Pods named `<job>-<index>` (a PyTorchJob's `<job>-worker-0`), else `<job>-<random>`.
+    pub indexed_names: bool,
+    /// An object users see (`oc get jobs`), not only its framework's pods.
+    pub visible: bool,
 }
 
 impl Job {

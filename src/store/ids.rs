@@ -64,6 +64,7 @@ pub type PodId = Id<super::Pod>;
 pub type DeploymentId = Id<super::Deployment>;
 pub type ReplicaSetId = Id<super::ReplicaSet>;
 pub type JobId = Id<super::Job>;
+pub type FrameworkId = Id<super::Framework>;
 pub type LeaderWorkerSetId = Id<super::LeaderWorkerSet>;
 pub type PodGroupId = Id<super::PodGroup>;
 pub type WorkloadId = Id<super::Workload>;

@@ -8,6 +8,7 @@ mod autoscaling;
 mod batch;
 mod events;
 mod fault;
+mod framework;
 mod ids;
 mod kserve;
 mod lws;
@@ -23,7 +24,10 @@ pub use batch::Job;
 pub use events::EventLog;
 pub(crate) use events::EVENT_TTL;
 pub use fault::{DepartedNode, Environment, FaultRecord, PodOwner};
-pub use ids::{DeploymentId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId, PodId, ReplicaSetId, WorkloadId};
+pub use framework::{Framework, TrainingRuntimes};
+pub use ids::{
+    DeploymentId, FrameworkId, Id, JobId, LeaderWorkerSetId, ObjectKey, PodGroupId, PodId, ReplicaSetId, WorkloadId,
+};
 pub use kserve::InferenceServiceState;
 pub use lws::LeaderWorkerSet;
 pub use node::{GpuAllocationPeak, Node, NodeReady};
@@ -94,6 +98,9 @@ pub struct Store {
     /// the run starts at: their times as written are printed back as written.
     pub snapshot_taken_at: Option<f64>,
     pub jobs: Objects<Job>,
+    /// JobSets, PyTorchJobs, TrainJobs, RayJobs and RayClusters.
+    pub frameworks: Objects<Framework>,
+    pub training_runtimes: TrainingRuntimes,
     pub pod_groups: Objects<PodGroup>,
     pub leader_worker_sets: Objects<LeaderWorkerSet>,
     pub hpas: BTreeMap<ObjectKey, HpaObject>,
@@ -135,6 +142,8 @@ impl Store {
             workloads: Objects::default(),
             snapshot_taken_at: None,
             jobs: Objects::default(),
+            frameworks: Objects::default(),
+            training_runtimes: TrainingRuntimes::default(),
             pod_groups: Objects::default(),
             leader_worker_sets: Objects::default(),
             hpas: BTreeMap::new(),
@@ -171,8 +180,29 @@ impl Store {
                 .get(g)
                 .map(|g| g.pods.iter().copied().collect())
                 .unwrap_or_default(),
+            WorkloadSource::Framework(f) => self
+                .frameworks
+                .get(f)
+                .map(|f| {
+                    f.children
+                        .iter()
+                        .filter_map(|(_, j)| self.jobs.get(*j))
+                        .flat_map(|j| j.pods.iter().copied())
+                        .collect()
+                })
+                .unwrap_or_default(),
             WorkloadSource::Snapshot { .. } => Vec::new(),
         }
+    }
+
+    /// The Workload a Job's pods run under: its own, or its framework's (a JobSet's Jobs,
+    /// a RayJob's cluster).
+    pub(crate) fn job_workload(&self, j: &Job) -> Option<WorkloadId> {
+        j.workload.or_else(|| {
+            j.owner_framework
+                .and_then(|(f, _)| self.frameworks.get(f))
+                .and_then(|f| f.workload)
+        })
     }
 
     /// Whether every pod of the Workload is Ready (Kueue's PodsReady); true for none.
@@ -191,6 +221,7 @@ impl Store {
             WorkloadSource::Job(j) => self.jobs.get(j).map(|j| j.k8s_uid.as_str()),
             // Kueue labels a group's Workload with the group's name.
             WorkloadSource::PodGroup(g) => self.pod_groups.get(g).map(|g| g.name.as_str()),
+            WorkloadSource::Framework(f) => self.frameworks.get(f).map(|f| f.k8s_uid.as_str()),
             WorkloadSource::Snapshot { .. } => None,
         }
         .unwrap_or("")

@@ -158,6 +158,9 @@ pub enum WorkloadSource {
     Job(JobId),
     /// A pod group (`kueue.x-k8s.io/pod-group-name`): one Workload for all its pods.
     PodGroup(PodGroupId),
+    /// A JobSet, PyTorchJob, TrainJob, RayJob or RayCluster: one Workload for all the pods
+    /// of its child Jobs.
+    Framework(super::FrameworkId),
     /// A Workload object given as input (a cluster snapshot): it has no pods; admitted, it
     /// holds its quota, for `run_time` when given.
     Snapshot {

@@ -15,10 +15,10 @@ impl Resource for Jobs {
     const HEADER: &'static [&'static str] = &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"];
 
     fn objects(store: &Store) -> impl Iterator<Item = &Job> {
-        store.jobs.values()
+        store.jobs.values().filter(|j| j.visible)
     }
     fn named<'s>(store: &'s Store, ns: &str, name: &str) -> Option<&'s Job> {
-        store.jobs.named(ns, name)
+        store.jobs.named(ns, name).filter(|j| j.visible)
     }
     fn namespace(j: Self::Object<'_>) -> &str {
         &j.namespace

@@ -6,6 +6,7 @@
 
 mod clusterqueues;
 pub(crate) mod deployments;
+mod frameworks;
 mod get;
 mod hpas;
 mod inferenceservices;
@@ -49,10 +50,15 @@ pub enum Kind {
     Job,
     HorizontalPodAutoscaler,
     ScaledObject,
+    JobSet,
+    PyTorchJob,
+    TrainJob,
+    RayJob,
+    RayCluster,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 13] = [
+    pub(crate) const ALL: [Kind; 18] = [
         Kind::Pod,
         Kind::Deployment,
         Kind::ReplicaSet,
@@ -66,6 +72,11 @@ impl Kind {
         Kind::Job,
         Kind::HorizontalPodAutoscaler,
         Kind::ScaledObject,
+        Kind::JobSet,
+        Kind::PyTorchJob,
+        Kind::TrainJob,
+        Kind::RayJob,
+        Kind::RayCluster,
     ];
 
     /// What `oc` does with the kind's objects.
@@ -84,6 +95,11 @@ impl Kind {
             Kind::Job => &jobs::Jobs,
             Kind::HorizontalPodAutoscaler => &hpas::HorizontalPodAutoscalers,
             Kind::ScaledObject => &scaledobjects::ScaledObjects,
+            Kind::JobSet => &frameworks::JobSets,
+            Kind::PyTorchJob => &frameworks::PyTorchJobs,
+            Kind::TrainJob => &frameworks::TrainJobs,
+            Kind::RayJob => &frameworks::RayJobs,
+            Kind::RayCluster => &frameworks::RayClusters,
         }
     }
 

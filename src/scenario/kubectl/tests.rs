@@ -713,6 +713,11 @@ fn not_found_reads_as_ocs() {
             "horizontalpodautoscalers.autoscaling \"x\"",
         ),
         (Kind::ScaledObject, "scaledobjects.keda.sh \"x\""),
+        (Kind::JobSet, "jobsets.jobset.x-k8s.io \"x\""),
+        (Kind::PyTorchJob, "pytorchjobs.kubeflow.org \"x\""),
+        (Kind::TrainJob, "trainjobs.trainer.kubeflow.org \"x\""),
+        (Kind::RayJob, "rayjobs.ray.io \"x\""),
+        (Kind::RayCluster, "rayclusters.ray.io \"x\""),
     ];
     assert_eq!(cases.len(), Kind::ALL.len());
     for (kind, what) in cases {
