@@ -278,7 +278,7 @@ fn yaml(name: &str) -> yaml_rust2::Yaml {
 
 /// The scenarios the README's regeneration command and `.ci/run` name.
 const BUNDLED: &str =
-    "scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ scenarios/llm-d/ scenarios/autoscaling/";
+    "scenarios/gpuaas-demo/ scenarios/capacity/ scenarios/multi-team/ scenarios/llm-d/ scenarios/autoscaling/ scenarios/batch-frameworks/";
 
 #[test]
 fn the_github_workflow_runs_the_tested_commands() {

@@ -27,6 +27,7 @@ const CORPUS: &[(&str, &str)] = &[
     ("scenarios/llm-d", "scale-out.yaml"),
     ("scenarios/autoscaling", "cpu-vs-keda.yaml"),
     ("scenarios/autoscaling", "scale-to-zero.yaml"),
+    ("scenarios/batch-frameworks", "frameworks.yaml"),
 ];
 
 /// Values a mutation puts where a scalar was.

@@ -27,6 +27,7 @@ fn bundled_reports_are_up_to_date() {
             "scenarios/multi-team/",
             "scenarios/llm-d/",
             "scenarios/autoscaling/",
+            "scenarios/batch-frameworks/",
             "--out",
         ])
         .arg(&out_dir)
@@ -70,8 +71,8 @@ fn bundled_reports_are_up_to_date() {
             compared += 1;
         }
     }
-    // 8 scenarios × (report.json, report.md, report.html) and their plots.
-    assert!(compared > 24, "{compared} files compared");
+    // 14 scenarios × (report.json, report.md, report.html) and their plots.
+    assert!(compared > 42, "{compared} files compared");
 }
 
 /// The typed report is report.json's schema: each bundled report reads into it and writes
@@ -99,7 +100,7 @@ fn bundled_reports_read_back_byte_for_byte() {
         );
         months += 1;
     }
-    assert_eq!(read, 13, "one per bundled scenario");
+    assert_eq!(read, 14, "one per bundled scenario");
     assert_eq!(months, read);
 }
 

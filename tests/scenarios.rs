@@ -42,6 +42,7 @@ fn every_bundled_scenario_file_has_expectations_that_hold() {
         "scenarios/multi-team",
         "scenarios/llm-d",
         "scenarios/autoscaling",
+        "scenarios/batch-frameworks",
     ]
     .iter()
     .flat_map(|d| std::fs::read_dir(repo().join(d)).unwrap())
@@ -57,7 +58,7 @@ fn every_bundled_scenario_file_has_expectations_that_hold() {
         }
     }
     // llm-d's two-replicas.yaml is an `oc apply` input, not a scenario.
-    assert_eq!(count, 13);
+    assert_eq!(count, 14);
 }
 
 /// The multi-team fleet: research borrows two of chat's H100s; chat's scale-up reclaims
