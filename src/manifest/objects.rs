@@ -132,6 +132,13 @@ const NOT_YET: &[&str] = &[
     "Cohort",
     "StatefulSet",
     "ClusterServingRuntime",
+    "TFJob",
+    "MPIJob",
+    "XGBoostJob",
+    "PaddleJob",
+    "JAXJob",
+    "Notebook",
+    "RayService",
 ];
 
 /// The API groups whose kinds the simulator knows, with every kind each serves (simulated
