@@ -294,6 +294,16 @@ fn cases() -> Vec<Case> {
             "Kueue v0.19 does not serve kueue.x-k8s.io/v1alpha1",
         ),
         (
+            "a partial-admission minimum not below the Job's pods",
+            vec![(
+                "m.yaml",
+                format!("{ok_manifests}---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: j, namespace: private-ai, annotations: {{kueue.x-k8s.io/job-min-parallelism: \"4\"}}}}\nspec:\n  parallelism: 4\n  template: {{spec: {{containers: [{{name: c, image: i}}]}}}}\n"),
+            )],
+            "m.yaml",
+            0,
+            "kueue.x-k8s.io/job-min-parallelism `4` should be between 0 and 3",
+        ),
+        (
             "LocalQueue to unknown ClusterQueue",
             vec![("m.yaml", ok_manifests.replace("spec: {clusterQueue: rhoai-main-queue}", "spec: {clusterQueue: rhoai-main-queu}"))],
             "m.yaml",

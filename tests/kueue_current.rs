@@ -222,3 +222,122 @@ fn lower_or_newer_equal_priority_reads_creation_times_as_written() {
         );
     }
 }
+
+/// A ClusterQueue `q` with one flavor `default` of `cpu` and `example.com/gpu`, and
+/// Workload objects in its namespace.
+fn partial_cluster(preemption: &str, workloads: &str) -> String {
+    format!(
+        "apiVersion: kueue.x-k8s.io/v1beta2\nkind: ResourceFlavor\nmetadata: {{name: default}}\n---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: ClusterQueue\nmetadata: {{name: q}}\nspec:\n  namespaceSelector: {{}}\n{preemption}  resourceGroups:\n    - coveredResources: [cpu, example.com/gpu]\n      flavors:\n        - name: default\n          resources: [{{name: cpu, nominalQuota: 50}}, {{name: example.com/gpu, nominalQuota: 20}}]\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: sales}}\n---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: LocalQueue\nmetadata: {{name: main, namespace: sales}}\nspec: {{clusterQueue: q}}\n{workloads}"
+    )
+}
+
+/// A Workload object's pod sets, as (name, count, minCount, one pod's requests).
+fn workload_object(name: &str, priority: i32, pod_sets: &[(&str, u32, Option<u32>, &str)], admitted: bool) -> String {
+    let mut sets = String::new();
+    let mut assignments = String::new();
+    for (ps, count, min, requests) in pod_sets {
+        let min = min.map(|m| format!("      minCount: {m}\n")).unwrap_or_default();
+        sets.push_str(&format!("    - name: {ps}\n      count: {count}\n{min}      template: {{spec: {{containers: [{{name: c, image: i, resources: {{requests: {{{requests}}}}}}}]}}}}\n"));
+        assignments.push_str(&format!(
+            "      - {{name: {ps}, count: {count}, flavors: {{cpu: default, example.com/gpu: default}}}}\n"
+        ));
+    }
+    let status = if admitted {
+        format!("status:\n  admission:\n    clusterQueue: q\n    podSetAssignments:\n{assignments}")
+    } else {
+        String::new()
+    };
+    format!("---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: Workload\nmetadata: {{name: {name}, namespace: sales}}\nspec:\n  queueName: main\n  priority: {priority}\n  podSets:\n{sets}{status}")
+}
+
+fn run_partial(manifests: &str) -> gpuaas_sim::Completed {
+    let s = "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: story}\nspec:\n  include: [m.yaml]\n  duration: 1m\n";
+    let dir = folder(&[("m.yaml", manifests), ("s.yaml", s)]);
+    simulate(&dir.path().join("s.yaml"))
+}
+
+fn admitted_counts(done: &gpuaas_sim::Completed, name: &str) -> Option<Vec<(String, u32)>> {
+    let w = done.result.engine.store().workloads.values().find(|w| w.name == name)?;
+    let a = w.admission.as_ref()?;
+    Some(
+        a.pod_set_assignments
+            .iter()
+            .map(|p| (p.name.clone(), p.count))
+            .collect(),
+    )
+}
+
+/// Partial admission (`minCount`), after Kueue's `TestSchedule` cases "partial admission
+/// single variable pod set" and "partial admission multiple variable pod sets": the most
+/// pods that fit the quota, taken from the pod sets that may shrink in proportion.
+#[test]
+fn partial_admission_admits_the_most_pods_that_fit() {
+    let single = workload_object("new", 0, &[("one", 50, Some(20), "cpu: \"2\"")], false);
+    let done = run_partial(&partial_cluster("", &single));
+    assert_eq!(admitted_counts(&done, "new"), Some(vec![("one".into(), 25)]));
+    let multiple = workload_object(
+        "new",
+        0,
+        &[
+            ("one", 20, None, "cpu: \"1\""),
+            ("two", 30, Some(10), "cpu: \"1\""),
+            ("three", 15, Some(5), "cpu: \"1\""),
+        ],
+        false,
+    );
+    let done = run_partial(&partial_cluster("", &multiple));
+    assert_eq!(
+        admitted_counts(&done, "new"),
+        Some(vec![("one".into(), 20), ("two".into(), 20), ("three".into(), 10)])
+    );
+}
+
+/// After "partial admission single variable pod set, preempt first" and "…, preempt with
+/// partial admission": preempting for the whole Workload comes before shrinking it; when
+/// even preemption cannot make room for all of it, it shrinks to what fits once the
+/// victim is gone.
+#[test]
+fn partial_admission_prefers_preempting_for_the_whole_workload() {
+    let preemption = "  preemption: {withinClusterQueue: LowerPriority}\n";
+    let old = workload_object("old", -4, &[("one", 10, None, "example.com/gpu: \"1\"")], true);
+    for (count, want_count) in [(20, 20), (30, 20)] {
+        let new = workload_object("new", 4, &[("one", count, Some(10), "example.com/gpu: \"1\"")], false);
+        let done = run_partial(&partial_cluster(preemption, &format!("{old}{new}")));
+        let store = done.result.engine.store();
+        let old_w = store.workloads.values().find(|w| w.name == "old").unwrap();
+        assert_eq!(old_w.evictions.len(), 1, "new count {count}: old preempted");
+        let new_w = store.workloads.values().find(|w| w.name == "new").unwrap();
+        let first_message = store
+            .events
+            .iter()
+            .find(|e| e.object == "Workload sales/new" && e.message.contains("Pending the preemption"))
+            .map(|e| e.message.clone());
+        assert_eq!(
+            first_message.as_deref(),
+            Some("couldn't assign flavors to pod set one: insufficient unused quota for example.com/gpu in flavor default, 10 more needed. Pending the preemption of 1 workload(s)"),
+            "new count {count}"
+        );
+        // The old Workload has no pods: it releases its quota at once and new is admitted.
+        let admitted = new_w.admission.as_ref().map(|a| a.pod_count());
+        assert_eq!(admitted, Some(want_count), "new count {count}");
+    }
+}
+
+/// A batch/v1 Job with `kueue.x-k8s.io/job-min-parallelism` runs as many pods at once as
+/// Kueue admitted (its parallelism), and gets its parallelism back when stopped.
+#[test]
+fn a_partially_admitted_job_runs_the_pods_admitted() {
+    let job = |name: &str, parallelism: u32, min: Option<u32>| {
+        let annotation = min
+            .map(|m| format!(", kueue.x-k8s.io/job-min-parallelism: \"{m}\""))
+            .unwrap_or_default();
+        format!("---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: {name}, namespace: sales, labels: {{kueue.x-k8s.io/queue-name: main}}, annotations: {{gpuaas-sim.io/run-time: 1h{annotation}}}}}\nspec:\n  parallelism: {parallelism}\n  completions: {parallelism}\n  template: {{spec: {{containers: [{{name: c, image: i, resources: {{requests: {{example.com/gpu: \"1\"}}}}}}]}}}}\n")
+    };
+    let m = partial_cluster("", &format!("{}{}", job("first", 14, None), job("wide", 10, Some(2))));
+    let done = run_partial(&m);
+    let store = done.result.engine.store();
+    let w = store.workloads.values().find(|w| w.owner == "wide").unwrap();
+    assert_eq!(w.admission.as_ref().map(|a| a.pod_count()), Some(6));
+    let j = store.jobs.values().find(|j| j.name == "wide").unwrap();
+    assert_eq!(j.spec.parallelism, 6, "the Job runs what was admitted");
+}

@@ -24,7 +24,12 @@ pub struct JobSpec {
     /// From the annotation; `None`: the Scenario's `jobRunTime`.
     pub run_time: Option<SimDuration>,
     pub checkpoint_interval: Option<SimDuration>,
+    /// `kueue.x-k8s.io/job-min-parallelism`: partial admission may run as few pods.
+    pub min_parallelism: Option<i32>,
 }
+
+/// Kueue's partial-admission annotation on a Job.
+pub const MIN_PARALLELISM_ANNOTATION: &str = "kueue.x-k8s.io/job-min-parallelism";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobObject {
@@ -54,6 +59,29 @@ pub(crate) fn annotated_duration_of(doc: &Node, spec: &Node, key: &str) -> Resul
     Ok(Some(d))
 }
 
+/// The partial-admission annotation, as Kueue's webhook validates it: an integer above 0
+/// and below the Job's pod count.
+fn min_parallelism(doc: &Node, pods: i32) -> Result<Option<i32>, InputError> {
+    let Some(n) = doc.path(&["metadata", "annotations", MIN_PARALLELISM_ANNOTATION]) else {
+        return Ok(None);
+    };
+    let text = n.as_str()?;
+    match text.trim().parse::<i32>() {
+        Ok(v) if v > 0 && v < pods => Ok(Some(v)),
+        _ => Err(InputError::at(
+            n.loc.clone(),
+            format!(
+                "{MIN_PARALLELISM_ANNOTATION} `{text}` should be between 0 and {}",
+                pods - 1
+            ),
+        )
+        .hint(format!(
+            "an integer from 1 to {} (the Job runs {pods} pods at once)",
+            (pods - 1).max(1)
+        ))),
+    }
+}
+
 impl JobObject {
     pub fn decode(doc: &Node) -> Result<JobObject, InputError> {
         let meta = ObjectMeta::decode(doc)?;
@@ -73,6 +101,7 @@ impl JobObject {
                 template: PodTemplate::decode(template_node)?,
                 run_time: annotated_duration_of(doc, spec, RUN_TIME_ANNOTATION)?,
                 checkpoint_interval: annotated_duration_of(doc, spec, CHECKPOINT_ANNOTATION)?,
+                min_parallelism: min_parallelism(doc, parallelism.min(completions))?,
             },
             meta,
         })

@@ -32,6 +32,7 @@ pub(super) fn apply(
     crate::kueue::job::mutate_new_job(store, &namespace, &mut job);
     let id = store.alloc();
     let run_time = job.spec.run_time.unwrap_or(api.default_job_run_time);
+    let written_parallelism = job.spec.parallelism;
     let j = Job {
         uid: id,
         k8s_uid: super::names::uid(&mut api.names),
@@ -51,6 +52,7 @@ pub(super) fn apply(
         owner_framework: None,
         indexed_names: false,
         visible: true,
+        written_parallelism,
     };
     store.jobs.insert(id, j);
     vec![Change::Job(id)]
@@ -112,6 +114,7 @@ pub(super) fn write(store: &mut Store, id: JobId, write: JobWrite) -> Vec<Change
         JobWrite::Start {
             node_selector,
             tolerations,
+            parallelism,
         } => {
             let Some(j) = store.jobs.get_mut(id) else {
                 return Vec::new();
@@ -121,6 +124,9 @@ pub(super) fn write(store: &mut Store, id: JobId, write: JobWrite) -> Vec<Change
             j.started_at = Some(now);
             j.spec.template.spec.node_selector = node_selector;
             j.spec.template.spec.tolerations = tolerations;
+            if let Some(p) = parallelism {
+                j.spec.parallelism = p;
+            }
             // A framework's own Jobs are resumed by its controller, which Kueue started.
             if j.owner_framework.is_none() {
                 let obj = format!("Job {}/{}", j.namespace, j.name);
@@ -154,6 +160,8 @@ fn stop(store: &mut Store, id: JobId) -> Vec<Change> {
         j.saved = SimDuration((done / every.0 * every.0).min(j.run_time.0));
     }
     j.spec.suspend = true;
+    // `RestorePodSetsInfo`: a partially admitted Job gets its parallelism back.
+    j.spec.parallelism = j.written_parallelism;
     if !j.visible {
         // The pods of a PyTorchJob's replica type or a Ray group: no Job to tell of.
         return vec![Change::Job(id)];

@@ -132,6 +132,7 @@ pub(super) fn create_child_job(
             template,
             run_time: Some(run_time),
             checkpoint_interval: checkpoint,
+            min_parallelism: None,
         },
         created: store.now,
         run_time,
@@ -145,6 +146,7 @@ pub(super) fn create_child_job(
         owner_framework: Some((id, g)),
         indexed_names: group.indexed_names,
         visible: group.visible_jobs,
+        written_parallelism: parallelism,
     };
     store.jobs.insert(jid, job);
     if let Some(f) = store.frameworks.get_mut(id) {

@@ -115,6 +115,7 @@ pub(crate) fn reconcile(store: &Store, id: FrameworkId) -> Vec<Action> {
                 JobWrite::Start {
                     node_selector: g.template.spec.node_selector.clone(),
                     tolerations: g.template.spec.tolerations.clone(),
+                    parallelism: None,
                 },
             ));
         }

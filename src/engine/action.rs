@@ -275,6 +275,8 @@ pub(crate) enum JobWrite {
     Start {
         node_selector: Labels,
         tolerations: Vec<Toleration>,
+        /// Partial admission: the pods admitted, as `spec.parallelism`.
+        parallelism: Option<i32>,
     },
     /// Kueue suspends the Job of an evicted Workload; the Job controller stops its pods.
     Stop,

@@ -469,6 +469,7 @@ fn excluded(spec: &PodSpec, flavor: &ResourceFlavor, name: &str) -> Option<Strin
 
 #[cfg(test)]
 mod conformance;
+pub(crate) mod podset_reducer;
 
 #[cfg(test)]
 mod tests {

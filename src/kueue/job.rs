@@ -47,7 +47,13 @@ fn new_workload(store: &Store, job: &Job) -> Workload {
         priority_class,
         ..Workload::queued(WorkloadSource::Job(job.uid), store.now)
     };
-    w.set_pod_sets(vec![PodSet::new(POD_SET, count, job.spec.template.spec.clone())]);
+    let mut pod_set = PodSet::new(POD_SET, count, job.spec.template.spec.clone());
+    pod_set.min_count = job
+        .spec
+        .min_parallelism
+        .and_then(|m| u32::try_from(m).ok())
+        .filter(|m| *m < count);
+    w.set_pod_sets(vec![pod_set]);
     w
 }
 
@@ -79,11 +85,18 @@ pub(crate) fn reconcile(store: &Store, id: JobId) -> Vec<Action> {
     match (&w.admission, w.evicted_at, job.spec.suspend) {
         (Some(adm), None, true) => {
             let (node_selector, tolerations) = placement(store, adm, POD_SET, &job.spec.template.spec);
+            // Partial admission: the Job runs as many pods at once as were admitted.
+            let parallelism = job
+                .spec
+                .min_parallelism
+                .and_then(|_| adm.pod_set_assignments.first())
+                .map(|ps| i32::try_from(ps.count).unwrap_or(i32::MAX));
             vec![Action::Job(
                 id,
                 JobWrite::Start {
                     node_selector,
                     tolerations,
+                    parallelism,
                 },
             )]
         }

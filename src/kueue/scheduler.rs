@@ -8,6 +8,7 @@
 use super::cache::Cache;
 use super::cache::{FlavorResource, Snapshot};
 use super::fairsharing::{self, Share};
+use super::flavorassigner::podset_reducer::PodSetReducer;
 use super::flavorassigner::{assign, Assignment, Mode, PodSetRequest, PreemptionMode, PreemptionOracle};
 use super::preemption::{self, Admitted, Candidate, Preemptor, Target};
 use super::queue::{QueueKey, QueueManager};
@@ -336,48 +337,23 @@ impl<'w> Pass<'w, '_> {
             qm.requeue_not_fitting(&cq_name, key, QueueingStrategy::BestEffortFIFO);
             return None;
         }
-        let counts_pods = cq.group_for("pods").is_some();
-        let pod_sets: Vec<PodSetRequest> = w
-            .pod_sets
-            .iter()
-            .map(|ps| {
-                let mut requests = ps.requests();
-                if counts_pods {
-                    requests.0.insert("pods".into(), Quantity::from_units(ps.count as i64));
+        let full: Vec<u32> = w.pod_sets.iter().map(|ps| ps.count).collect();
+        let (mut assignment, mut targets) = attempt(store, snapshot, running, cq, w, &full);
+        // Partial admission (`minCount`): the most pods, down to the minimum, that fit or
+        // fit by preempting someone — tried only once the whole Workload does not.
+        let admissible =
+            |a: &Assignment, t: &[Target]| a.mode == Mode::Fit || (a.mode == Mode::Preempt && !t.is_empty());
+        if !admissible(&assignment, &targets) {
+            let full_counts: Vec<(u32, Option<u32>)> = w.pod_sets.iter().map(|ps| (ps.count, ps.min_count)).collect();
+            if let Some(reducer) = PodSetReducer::new(&full_counts) {
+                let found = reducer.search(|counts| {
+                    let (a, t) = attempt(store, snapshot, running, cq, w, counts);
+                    admissible(&a, &t)
+                });
+                if let Some(counts) = found {
+                    (assignment, targets) = attempt(store, snapshot, running, cq, w, &counts);
                 }
-                PodSetRequest {
-                    name: &ps.name,
-                    spec: &ps.template,
-                    count: ps.count,
-                    requests,
-                }
-            })
-            .collect();
-        let mut oracle = Oracle {
-            priority: w.priority,
-            queued: w.queue_timestamp,
-            running,
-        };
-        let assignment = assign(cq, &store.flavors, snapshot, &mut oracle, &pod_sets);
-        let mut targets = Vec::new();
-        if assignment.mode == Mode::Preempt {
-            let usage = assignment.usage();
-            let needs = usage
-                .iter()
-                .filter(|(fr, q)| *q > snapshot.available(&cq_name, fr))
-                .map(|(fr, _)| fr.clone())
-                .collect();
-            let preemptor = Preemptor {
-                cluster_queue: cq,
-                priority: w.priority,
-                queued: w.queue_timestamp,
-                requests: usage,
-                needs,
-            };
-            targets = match snapshot.fair_sharing.clone() {
-                Some(strategies) => fairsharing::targets(&preemptor, snapshot, running, &strategies),
-                None => preemption::targets(&preemptor, snapshot, running),
-            };
+            }
         }
         Some(Entry {
             cq: cq_name,
@@ -387,6 +363,63 @@ impl<'w> Pass<'w, '_> {
             targets,
         })
     }
+}
+
+/// The Workload's pod sets at `counts` pods, assigned flavors, with the preemption targets
+/// when they fit only by preempting.
+fn attempt(
+    store: &Store,
+    snapshot: &mut Snapshot,
+    running: &Admitted,
+    cq: &crate::api::kueue::ClusterQueue,
+    w: &Workload,
+    counts: &[u32],
+) -> (Assignment, Vec<Target>) {
+    let counts_pods = cq.group_for("pods").is_some();
+    let pod_sets: Vec<PodSetRequest> = w
+        .pod_sets
+        .iter()
+        .zip(counts)
+        .map(|(ps, &count)| {
+            let mut requests = ps.per_pod.times(count as i64);
+            if counts_pods {
+                requests.0.insert("pods".into(), Quantity::from_units(count as i64));
+            }
+            PodSetRequest {
+                name: &ps.name,
+                spec: &ps.template,
+                count,
+                requests,
+            }
+        })
+        .collect();
+    let mut oracle = Oracle {
+        priority: w.priority,
+        queued: w.queue_timestamp,
+        running,
+    };
+    let assignment = assign(cq, &store.flavors, snapshot, &mut oracle, &pod_sets);
+    let mut targets = Vec::new();
+    if assignment.mode == Mode::Preempt {
+        let usage = assignment.usage();
+        let needs = usage
+            .iter()
+            .filter(|(fr, q)| *q > snapshot.available(&cq.name, fr))
+            .map(|(fr, _)| fr.clone())
+            .collect();
+        let preemptor = Preemptor {
+            cluster_queue: cq,
+            priority: w.priority,
+            queued: w.queue_timestamp,
+            requests: usage,
+            needs,
+        };
+        targets = match snapshot.fair_sharing.clone() {
+            Some(strategies) => fairsharing::targets(&preemptor, snapshot, running, &strategies),
+            None => preemption::targets(&preemptor, snapshot, running),
+        };
+    }
+    (assignment, targets)
 }
 
 /// Kueue's preemption oracle: the real target search for one (flavor, resource), with the

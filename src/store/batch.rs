@@ -35,6 +35,8 @@ pub struct Job {
     pub indexed_names: bool,
     /// An object users see (`oc get jobs`), not only its framework's pods.
     pub visible: bool,
+    /// `spec.parallelism` as written, restored when Kueue stops a partially admitted Job.
+    pub written_parallelism: i32,
 }
 
 impl Job {
