@@ -66,7 +66,8 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         // (upstream case, pod sets, limit, (pods, found))
-        let cases: Vec<(&str, Vec<(u32, Option<u32>)>, u64, (u64, bool))> = vec![
+        type Case<'a> = (&'a str, Vec<(u32, Option<u32>)>, u64, (u64, bool));
+        let cases: Vec<Case> = vec![
             ("empty", vec![], 10, (0, false)),
             (
                 "partial not available",
