@@ -5,7 +5,7 @@
 //! admission; preemption takes from the ClusterQueues with the highest shares, as far as
 //! the configured strategies allow.
 
-use super::cache::{FlavorResource, Snapshot};
+use super::cache::{FlavorResource, Node, Snapshot};
 use super::preemption::{self, Admitted, Candidate, Preemptor, Reason, Target};
 use crate::api::kueue::FairSharingStrategy;
 use crate::units::Quantity;
@@ -18,11 +18,28 @@ pub(crate) type Share = i64;
 /// The ClusterQueue's dominant resource share as the snapshot stands
 /// (`DominantResourceShare`). Zero without a cohort or when within nominal quota.
 pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
-    let Some(q) = snapshot.queue(cq) else { return 0 };
-    let Some(cohort) = &q.cohort else { return 0 };
+    node_share(snapshot, Node::Queue(cq))
+}
+
+/// A node's dominant resource share (`dominantResourceShare`): of each resource, what it
+/// uses beyond its subtree quota (summed over flavors) per mille of what its parent could
+/// lend it, the largest of them, per unit of weight. Zero for a root and for a node
+/// within its subtree quota; for a cohort, its usage is what its children take from it.
+pub(crate) fn node_share(snapshot: &Snapshot, node: Node) -> Share {
+    let Some(parent) = snapshot.parent(node) else { return 0 };
+    let (frs, weight): (Vec<&FlavorResource>, Quantity) = match node {
+        Node::Queue(q) => match snapshot.queue(q) {
+            Some(q) => (q.quotas.keys().collect(), q.weight),
+            None => return 0,
+        },
+        Node::Cohort(c) => match snapshot.cohort(c) {
+            Some(c) => (c.subtree.keys().collect(), c.weight),
+            None => return 0,
+        },
+    };
     let mut borrowing: BTreeMap<&str, i128> = BTreeMap::new();
-    for (fr, quota) in &q.quotas {
-        let b = (q.used(fr) - quota.nominal).milli();
+    for fr in frs {
+        let b = (snapshot.usage_of(node, fr) - snapshot.subtree_quota(node, fr)).milli();
         if b > 0 {
             *borrowing.entry(fr.resource.as_str()).or_default() += b;
         }
@@ -30,10 +47,10 @@ pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
     if borrowing.is_empty() {
         return 0;
     }
-    if q.weight.is_zero() {
+    if weight.is_zero() {
         return Share::MAX;
     }
-    let lendable = lendable_in_cohort(snapshot, cohort);
+    let lendable = lendable_from(snapshot, parent);
     // Kueue starts below any ratio, so a share with nothing lendable is -1.
     let mut drs: i128 = -1;
     for (resource, b) in borrowing {
@@ -42,7 +59,7 @@ pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
             drs = drs.max(b * 1000 / lr);
         }
     }
-    (drs * 1000 / q.weight.milli()) as Share
+    (drs * 1000 / weight.milli()) as Share
 }
 
 /// The share the ClusterQueue would have with `usage` added (`DominantResourceShareWith`).
@@ -57,17 +74,19 @@ pub(crate) fn share_with(snapshot: &mut Snapshot, cq: &str, usage: &[(FlavorReso
     share
 }
 
-/// What the cohort's members lend, per resource name (summed over flavors), in milli-units.
-fn lendable_in_cohort<'s>(snapshot: &'s Snapshot, cohort: &str) -> BTreeMap<&'s str, i128> {
-    let mut frs: BTreeSet<&FlavorResource> = BTreeSet::new();
-    for m in snapshot.cohorts.get(cohort).into_iter().flatten() {
-        if let Some(q) = snapshot.queue(m) {
-            frs.extend(q.quotas.keys());
-        }
-    }
+/// What `cohort` could lend a child, per resource name (summed over the flavors of its
+/// root's subtree quota), in milli-units (`calculateLendable`).
+fn lendable_from<'s>(snapshot: &'s Snapshot, cohort: &str) -> BTreeMap<&'s str, i128> {
+    let root = snapshot
+        .ancestors(Node::Cohort(cohort))
+        .last()
+        .copied()
+        .unwrap_or(cohort);
     let mut out: BTreeMap<&str, i128> = BTreeMap::new();
-    for fr in frs {
-        *out.entry(fr.resource.as_str()).or_default() += snapshot.cohort_capacity(cohort, fr).milli();
+    let Some(r) = snapshot.cohort(root) else { return out };
+    for fr in r.subtree.keys() {
+        *out.entry(fr.resource.as_str()).or_default() +=
+            snapshot.potential_available_at(Node::Cohort(cohort), fr).milli();
     }
     out
 }
@@ -114,10 +133,15 @@ impl<'c> Ordering<'c> {
     /// The next ClusterQueue to take a candidate from, or none when all are pruned.
     fn next(&mut self, snapshot: &Snapshot) -> Option<String> {
         let q = snapshot.queue(&self.preemptor_cq)?;
-        let Some(cohort) = q.cohort.clone() else {
+        if q.cohort.is_none() {
             return self.has_workload(&self.preemptor_cq).then(|| self.preemptor_cq.clone());
-        };
-        let members = snapshot.cohorts.get(&cohort).cloned().unwrap_or_default();
+        }
+        // Every ClusterQueue of the tree, by its own share (Kueue orders a hierarchy by
+        // the shares along the paths from their common ancestor; see the README).
+        let members: Vec<String> = snapshot
+            .root_of(&self.preemptor_cq)
+            .map(|r| snapshot.subtree_queues(r).into_iter().map(str::to_string).collect())
+            .unwrap_or_default();
         let mut best: Option<(Share, String)> = None;
         for m in members {
             if self.pruned.contains(&m) {

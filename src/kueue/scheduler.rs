@@ -137,7 +137,7 @@ pub(crate) fn schedule(store: &Store, cache: &mut Cache, config: &KueueConfig, q
     let mut pass = Pass {
         store,
         qm,
-        snapshot: Snapshot::new(store.cluster_queues.values(), &cache.usage)
+        snapshot: Snapshot::with_cohorts(store.cluster_queues.values(), store.cohorts.values(), &cache.usage)
             .with_fair_sharing(config.fair_sharing.clone()),
         running: Running {
             admitted: &mut cache.admitted,
@@ -314,7 +314,8 @@ impl<'w> Pass<'w, '_> {
         );
         let w = store.workloads.get(key.workload)?;
         let cq = store.cluster_queues.get(&cq_name)?;
-        if cq.stopped {
+        // Kueue leaves a ClusterQueue under a cycle of cohorts out of the snapshot, inactive.
+        if cq.stopped || snapshot.under_cycle(&cq_name) {
             actions.extend(pending(
                 w,
                 REASON_INADMISSIBLE,
@@ -556,10 +557,16 @@ impl Pass<'_, '_> {
                 WorkloadWrite::Evict(Eviction::Preempted {
                     reason: t.reason.as_str().into(),
                     message: format!(
-                        "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
+                        "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}; preemptor path: {}; preemptee path: {}",
                         w.uid,
                         self.store.job_uid_of(w),
-                        t.reason.human()
+                        t.reason.human(),
+                        preemption::path(&self.snapshot, &e.cq),
+                        self.running
+                            .admitted
+                            .get(t.uid)
+                            .map(|c| preemption::path(&self.snapshot, &c.cluster_queue))
+                            .unwrap_or_else(|| "UNKNOWN".into()),
                     ),
                     preemptor: w.uid,
                 }),

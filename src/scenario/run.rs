@@ -1082,7 +1082,7 @@ fn apply_inputs(engine: &mut Engine, objects: &[(RawObject, Object)], stage: imp
         match o {
             Object::Namespace { .. } | Object::PriorityClass(_) | Object::WorkloadPriorityClass(_) => 0,
             Object::Node(_) | Object::ResourceFlavor(_) => 1,
-            Object::ClusterQueue(_) => 2,
+            Object::ClusterQueue(_) | Object::Cohort(_) => 2,
             Object::LocalQueue(_) | Object::ServingRuntime { .. } => 3,
             // Snapshot Workloads after the workload-creating kinds, oldest first.
             Object::Workload { .. } => 5,
