@@ -5,6 +5,7 @@
 //! one place that maps a `Kind` to its impl.
 
 mod clusterqueues;
+mod cohorts;
 pub(crate) mod deployments;
 mod get;
 mod hpas;
@@ -42,6 +43,7 @@ pub enum Kind {
     InferenceService,
     Workload,
     ClusterQueue,
+    Cohort,
     LocalQueue,
     Node,
     ServingRuntime,
@@ -52,13 +54,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 13] = [
+    pub(crate) const ALL: [Kind; 14] = [
         Kind::Pod,
         Kind::Deployment,
         Kind::ReplicaSet,
         Kind::InferenceService,
         Kind::Workload,
         Kind::ClusterQueue,
+        Kind::Cohort,
         Kind::LocalQueue,
         Kind::Node,
         Kind::ServingRuntime,
@@ -77,6 +80,7 @@ impl Kind {
             Kind::InferenceService => &inferenceservices::InferenceServices,
             Kind::Workload => &workloads::Workloads,
             Kind::ClusterQueue => &clusterqueues::ClusterQueues,
+            Kind::Cohort => &cohorts::Cohorts,
             Kind::LocalQueue => &localqueues::LocalQueues,
             Kind::Node => &nodes::Nodes,
             Kind::ServingRuntime => &servingruntimes::ServingRuntimes,
