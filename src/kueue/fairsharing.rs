@@ -62,18 +62,6 @@ pub(crate) fn node_share(snapshot: &Snapshot, node: Node) -> Share {
     (drs * 1000 / weight.milli()) as Share
 }
 
-/// The share the ClusterQueue would have with `usage` added (`DominantResourceShareWith`).
-pub(crate) fn share_with(snapshot: &mut Snapshot, cq: &str, usage: &[(FlavorResource, Quantity)]) -> Share {
-    for (fr, q) in usage {
-        snapshot.add_usage(cq, fr, *q);
-    }
-    let share = dominant_resource_share(snapshot, cq);
-    for (fr, q) in usage {
-        snapshot.remove_usage(cq, fr, *q);
-    }
-    share
-}
-
 /// What `cohort` could lend a child, per resource name (summed over the flavors of its
 /// root's subtree quota), in milli-units (`calculateLendable`).
 fn lendable_from<'s>(snapshot: &'s Snapshot, cohort: &str) -> BTreeMap<&'s str, i128> {
@@ -708,5 +696,99 @@ mod tests {
             let snapshot = Snapshot::new(queues.iter(), &usage);
             assert_eq!(dominant_resource_share(&snapshot, "a"), *want, "{name}");
         }
+    }
+
+    /// A Cohort object with `cpu` quota (milli) and an optional borrowing limit.
+    fn cohort_object(
+        name: &str,
+        parent: Option<&str>,
+        nominal: i64,
+        borrowing: Option<i64>,
+        weight: i64,
+    ) -> crate::api::kueue::Cohort {
+        let mut groups = queue(name, None, nominal, weight, Preemption::default()).resource_groups;
+        groups[0].flavors[0].resources[0].borrowing_limit = borrowing.map(cpu);
+        crate::api::kueue::Cohort {
+            name: name.into(),
+            parent: parent.map(str::to_string),
+            resource_groups: groups,
+            fair_sharing_weight: cpu(weight),
+            loc: Loc::file("t"),
+        }
+    }
+
+    /// The tree cases of `TestDominantResourceShare` (their gpu written as cpu here): a
+    /// cohort's share is what it takes from its parent per mille of what the parent could
+    /// lend it, per unit of its weight; a root's is 0.
+    #[test]
+    fn dominant_resource_share_of_cohorts() {
+        // (case, cq nominal, child-cohort nominal, its borrowing limit, its weight, root
+        // nominal, cq usage; shares of cq, child-cohort, root)
+        type Case<'a> = (&'a str, i64, i64, Option<i64>, i64, i64, i64, (Share, Share, Share));
+        let cases: [Case; 3] = [
+            (
+                "cohort has resource share",
+                5000,
+                0,
+                None,
+                2000,
+                45000,
+                10000,
+                (100, 50, 0),
+            ),
+            (
+                "resource share defined for resources only available at the root cohort",
+                0,
+                0,
+                None,
+                2000,
+                50000,
+                10000,
+                (200, 100, 0),
+            ),
+            (
+                "resource share affected by borrowing limit",
+                0,
+                0,
+                Some(10000),
+                1000,
+                50000,
+                10000,
+                (1000, 200, 0),
+            ),
+        ];
+        for (name, cq_nominal, child, borrowing, weight, root, used, want) in cases {
+            let queues = [queue(
+                "cq",
+                Some("child-cohort"),
+                cq_nominal,
+                1000,
+                Preemption::default(),
+            )];
+            let cohorts = [
+                cohort_object("child-cohort", Some("root"), child, borrowing, weight),
+                cohort_object("root", None, root, None, 1000),
+            ];
+            let usage = crate::kueue::cache::usage_from([(("cq", "default", "cpu"), cpu(used))]);
+            let s = Snapshot::with_cohorts(queues.iter(), cohorts.iter(), &usage);
+            let got = (
+                dominant_resource_share(&s, "cq"),
+                node_share(&s, Node::Cohort("child-cohort")),
+                node_share(&s, Node::Cohort("root")),
+            );
+            assert_eq!(got, want, "TestDominantResourceShare/{name}");
+        }
+    }
+
+    /// `TestCohortLendable`: what a cohort lends is what its members lend, per resource.
+    #[test]
+    fn cohort_lendable() {
+        let mut cq1 = queue("cq1", Some("test-cohort"), 8000, 1000, Preemption::default());
+        cq1.resource_groups[0].flavors[0].resources[0].lending_limit = Some(cpu(8000));
+        let mut cq2 = queue("cq2", Some("test-cohort"), 2000, 1000, Preemption::default());
+        cq2.resource_groups[0].flavors[0].resources[0].lending_limit = Some(cpu(2000));
+        let s = Snapshot::new([&cq1, &cq2], &Default::default());
+        let lendable = lendable_from(&s, "test-cohort");
+        assert_eq!(lendable.get("cpu"), Some(&10_000));
     }
 }
