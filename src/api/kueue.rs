@@ -850,4 +850,54 @@ mod tests {
             );
         }
     }
+
+    /// Cohort objects as Kueue's webhook takes them: both API versions, limits only below
+    /// a parent, a lendingLimit above the nominal quota allowed.
+    #[test]
+    fn cohort_decodes_and_validates_like_kueue() {
+        let decode = |version: &str, spec: &str| {
+            let text =
+                format!("apiVersion: kueue.x-k8s.io/{version}\nkind: Cohort\nmetadata: {{name: dept}}\nspec:\n{spec}");
+            let file: std::sync::Arc<str> = std::sync::Arc::from("t");
+            let docs = crate::manifest::yaml::parse_documents(&file, &text).expect("yaml");
+            Cohort::decode(&docs.first().expect("one document").root)
+        };
+        let quota = |limits: &str| {
+            format!("  resourceGroups:\n    - coveredResources: [cpu]\n      flavors: [{{name: f, resources: [{{name: cpu, nominalQuota: 2{limits}}}]}}]\n")
+        };
+        // (version, spec, parent, or the error's start and line:column)
+        let cases: Vec<(&str, String, Result<Option<&str>, (&str, &str)>)> = vec![
+            ("v1beta2", "  parentName: org\n".into(), Ok(Some("org"))),
+            ("v1beta1", "  parentName: org\n".into(), Ok(Some("org"))),
+            ("v1beta2", quota(""), Ok(None)),
+            (
+                "v1beta2",
+                format!("  parentName: org\n{}", quota(", lendingLimit: 6, borrowingLimit: 1")),
+                Ok(Some("org")),
+            ),
+            (
+                "v1beta2",
+                quota(", lendingLimit: 1"),
+                Err(("lendingLimit must be nil when parentName is empty", "t:7:82")),
+            ),
+            (
+                "v1beta1",
+                quota(", borrowingLimit: 1"),
+                Err(("borrowingLimit must be nil when parentName is empty", "t:7:")),
+            ),
+        ];
+        for (version, spec, want) in cases {
+            match (decode(version, &spec), want) {
+                (Ok(c), Ok(parent)) => assert_eq!(c.parent.as_deref(), parent, "{version}: {spec}"),
+                (Err(e), Err((message, at))) => {
+                    let shown = e.to_string();
+                    assert!(
+                        shown.contains(message) && shown.contains(at),
+                        "{version}: {spec}: {shown}"
+                    );
+                }
+                (got, want) => panic!("{version}: {spec}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
 }
