@@ -866,7 +866,8 @@ mod tests {
             format!("  resourceGroups:\n    - coveredResources: [cpu]\n      flavors: [{{name: f, resources: [{{name: cpu, nominalQuota: 2{limits}}}]}}]\n")
         };
         // (version, spec, parent, or the error's start and line:column)
-        let cases: Vec<(&str, String, Result<Option<&str>, (&str, &str)>)> = vec![
+        type Want<'a> = Result<Option<&'a str>, (&'a str, &'a str)>;
+        let cases: Vec<(&str, String, Want)> = vec![
             ("v1beta2", "  parentName: org\n".into(), Ok(Some("org"))),
             ("v1beta1", "  parentName: org\n".into(), Ok(Some("org"))),
             ("v1beta2", quota(""), Ok(None)),
