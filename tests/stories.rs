@@ -398,7 +398,8 @@ fn a_higher_priority_pod_preempts_within_the_cluster_queue() {
     assert!(
         preempted[0]
             .message
-            .contains("due to prioritization in the ClusterQueue (InClusterQueue)"),
+            .contains("due to prioritization in the ClusterQueue; preemptor path: /")
+            && preempted[0].message.ends_with(" (InClusterQueue)"),
         "{}",
         preempted[0].message
     );
@@ -469,7 +470,8 @@ fn a_team_borrows_idle_gpus_and_the_lender_reclaims_them() {
     assert!(
         preempted[0]
             .message
-            .contains("due to reclamation within the cohort (InCohortReclamation)"),
+            .contains("due to reclamation within the cohort; preemptor path: /")
+            && preempted[0].message.ends_with(" (InCohortReclamation)"),
         "{}",
         preempted[0].message
     );

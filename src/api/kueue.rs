@@ -345,6 +345,73 @@ impl ClusterQueue {
     }
 }
 
+/// A Kueue `Cohort`: a node of the cohort tree above ClusterQueues, with quota of its own
+/// shared by its subtree (v1beta2 and v1beta1 have the same fields).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cohort {
+    pub name: String,
+    /// `spec.parentName`: none for a root.
+    pub parent: Option<String>,
+    pub resource_groups: Vec<ResourceGroup>,
+    /// `fairSharing.weight` (1 when unset).
+    pub fair_sharing_weight: Quantity,
+    pub loc: Loc,
+}
+
+impl Cohort {
+    /// Decodes and validates as Kueue's webhook does: limits only below a parent, and
+    /// (unlike a ClusterQueue's) a lendingLimit may exceed the nominal quota, as it limits
+    /// what the whole subtree lends.
+    pub fn decode(doc: &Node) -> Result<Cohort, InputError> {
+        let meta = ObjectMeta::decode(doc)?;
+        let spec = doc.get("spec");
+        let parent = match spec {
+            Some(s) => opt_str(s, "parentName")?.filter(|p| !p.is_empty()),
+            None => None,
+        };
+        let resource_groups = match spec {
+            Some(s) => {
+                if parent.is_none() {
+                    reject_limits_without_parent(s)?;
+                }
+                decode_resource_groups(s)?
+            }
+            None => Vec::new(),
+        };
+        Ok(Cohort {
+            name: meta.name,
+            parent,
+            resource_groups,
+            fair_sharing_weight: spec
+                .and_then(|s| s.path(&["fairSharing", "weight"]))
+                .map(quantity)
+                .transpose()?
+                .unwrap_or(Quantity::from_units(1)),
+            loc: doc.loc.clone(),
+        })
+    }
+}
+
+/// A root cohort has nothing to borrow from or lend to: Kueue refuses its limits.
+fn reject_limits_without_parent(spec: &Node) -> Result<(), InputError> {
+    for g in items(spec, "resourceGroups")? {
+        for f in items(g, "flavors")? {
+            for r in items(f, "resources")? {
+                for field in ["borrowingLimit", "lendingLimit"] {
+                    if let Some(n) = r.get(field) {
+                        return Err(InputError::at(
+                            n.loc.clone(),
+                            format!("{field} must be nil when parentName is empty"),
+                        )
+                        .hint("set spec.parentName, or remove the limit: a root cohort neither borrows nor lends"));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether a Kueue object is written in the deprecated `kueue.x-k8s.io/v1beta1` (else v1beta2).
 pub(crate) fn is_v1beta1(doc: &Node) -> bool {
     doc.get("apiVersion").and_then(|n| n.as_str().ok()) == Some("kueue.x-k8s.io/v1beta1")
@@ -781,6 +848,57 @@ mod tests {
                 (cohort, borrow, preempt, preference),
                 "{version}: {spec}"
             );
+        }
+    }
+
+    /// Cohort objects as Kueue's webhook takes them: both API versions, limits only below
+    /// a parent, a lendingLimit above the nominal quota allowed.
+    #[test]
+    fn cohort_decodes_and_validates_like_kueue() {
+        let decode = |version: &str, spec: &str| {
+            let text =
+                format!("apiVersion: kueue.x-k8s.io/{version}\nkind: Cohort\nmetadata: {{name: dept}}\nspec:\n{spec}");
+            let file: std::sync::Arc<str> = std::sync::Arc::from("t");
+            let docs = crate::manifest::yaml::parse_documents(&file, &text).expect("yaml");
+            Cohort::decode(&docs.first().expect("one document").root)
+        };
+        let quota = |limits: &str| {
+            format!("  resourceGroups:\n    - coveredResources: [cpu]\n      flavors: [{{name: f, resources: [{{name: cpu, nominalQuota: 2{limits}}}]}}]\n")
+        };
+        // (version, spec, parent, or the error's start and line:column)
+        type Want<'a> = Result<Option<&'a str>, (&'a str, &'a str)>;
+        let cases: Vec<(&str, String, Want)> = vec![
+            ("v1beta2", "  parentName: org\n".into(), Ok(Some("org"))),
+            ("v1beta1", "  parentName: org\n".into(), Ok(Some("org"))),
+            ("v1beta2", quota(""), Ok(None)),
+            (
+                "v1beta2",
+                format!("  parentName: org\n{}", quota(", lendingLimit: 6, borrowingLimit: 1")),
+                Ok(Some("org")),
+            ),
+            (
+                "v1beta2",
+                quota(", lendingLimit: 1"),
+                Err(("lendingLimit must be nil when parentName is empty", "t:7:82")),
+            ),
+            (
+                "v1beta1",
+                quota(", borrowingLimit: 1"),
+                Err(("borrowingLimit must be nil when parentName is empty", "t:7:")),
+            ),
+        ];
+        for (version, spec, want) in cases {
+            match (decode(version, &spec), want) {
+                (Ok(c), Ok(parent)) => assert_eq!(c.parent.as_deref(), parent, "{version}: {spec}"),
+                (Err(e), Err((message, at))) => {
+                    let shown = e.to_string();
+                    assert!(
+                        shown.contains(message) && shown.contains(at),
+                        "{version}: {spec}: {shown}"
+                    );
+                }
+                (got, want) => panic!("{version}: {spec}: got {got:?}, want {want:?}"),
+            }
         }
     }
 }

@@ -81,6 +81,10 @@ pub(super) fn apply(
             store.cluster_queues.insert(name.clone(), cq);
             vec![Change::ClusterQueue { name }]
         }
+        Object::Cohort(c) => {
+            store.cohorts.insert(c.name.clone(), c);
+            vec![Change::Cohort]
+        }
         Object::LocalQueue(lq) => {
             store
                 .local_queues

@@ -22,6 +22,8 @@ pub(crate) enum Change {
     ClusterQueue {
         name: String,
     },
+    /// A Cohort object was applied: quotas moved in its tree.
+    Cohort,
     LocalQueue,
     /// A ServingRuntime in this namespace was applied.
     ServingRuntime {
@@ -150,6 +152,7 @@ pub(crate) enum ChangeKind {
     Cordon,
     Flavor,
     ClusterQueue,
+    Cohort,
     LocalQueue,
     ServingRuntime,
     InferenceService,
@@ -197,6 +200,7 @@ impl Change {
             Change::Cordon { .. } => K::Cordon,
             Change::Flavor => K::Flavor,
             Change::ClusterQueue { .. } => K::ClusterQueue,
+            Change::Cohort => K::Cohort,
             Change::LocalQueue => K::LocalQueue,
             Change::ServingRuntime { .. } => K::ServingRuntime,
             Change::InferenceService(_) => K::InferenceService,

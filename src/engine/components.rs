@@ -189,6 +189,7 @@ pub(crate) const WATCHES: &[(Name, &[ChangeKind])] = {
                 K::Namespace,
                 K::Flavor,
                 K::ClusterQueue,
+                K::Cohort,
                 K::LocalQueue,
                 K::PodCreated,
                 K::PodGroupJoined,

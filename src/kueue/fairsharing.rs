@@ -5,7 +5,7 @@
 //! admission; preemption takes from the ClusterQueues with the highest shares, as far as
 //! the configured strategies allow.
 
-use super::cache::{FlavorResource, Snapshot};
+use super::cache::{FlavorResource, Node, Snapshot};
 use super::preemption::{self, Admitted, Candidate, Preemptor, Reason, Target};
 use crate::api::kueue::FairSharingStrategy;
 use crate::units::Quantity;
@@ -18,11 +18,28 @@ pub(crate) type Share = i64;
 /// The ClusterQueue's dominant resource share as the snapshot stands
 /// (`DominantResourceShare`). Zero without a cohort or when within nominal quota.
 pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
-    let Some(q) = snapshot.queue(cq) else { return 0 };
-    let Some(cohort) = &q.cohort else { return 0 };
+    node_share(snapshot, Node::Queue(cq))
+}
+
+/// A node's dominant resource share (`dominantResourceShare`): of each resource, what it
+/// uses beyond its subtree quota (summed over flavors) per mille of what its parent could
+/// lend it, the largest of them, per unit of weight. Zero for a root and for a node
+/// within its subtree quota; for a cohort, its usage is what its children take from it.
+pub(crate) fn node_share(snapshot: &Snapshot, node: Node) -> Share {
+    let Some(parent) = snapshot.parent(node) else { return 0 };
+    let (frs, weight): (Vec<&FlavorResource>, Quantity) = match node {
+        Node::Queue(q) => match snapshot.queue(q) {
+            Some(q) => (q.quotas.keys().collect(), q.weight),
+            None => return 0,
+        },
+        Node::Cohort(c) => match snapshot.cohort(c) {
+            Some(c) => (c.subtree.keys().collect(), c.weight),
+            None => return 0,
+        },
+    };
     let mut borrowing: BTreeMap<&str, i128> = BTreeMap::new();
-    for (fr, quota) in &q.quotas {
-        let b = (q.used(fr) - quota.nominal).milli();
+    for fr in frs {
+        let b = (snapshot.usage_of(node, fr) - snapshot.subtree_quota(node, fr)).milli();
         if b > 0 {
             *borrowing.entry(fr.resource.as_str()).or_default() += b;
         }
@@ -30,10 +47,10 @@ pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
     if borrowing.is_empty() {
         return 0;
     }
-    if q.weight.is_zero() {
+    if weight.is_zero() {
         return Share::MAX;
     }
-    let lendable = lendable_in_cohort(snapshot, cohort);
+    let lendable = lendable_from(snapshot, parent);
     // Kueue starts below any ratio, so a share with nothing lendable is -1.
     let mut drs: i128 = -1;
     for (resource, b) in borrowing {
@@ -42,32 +59,22 @@ pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
             drs = drs.max(b * 1000 / lr);
         }
     }
-    (drs * 1000 / q.weight.milli()) as Share
+    (drs * 1000 / weight.milli()) as Share
 }
 
-/// The share the ClusterQueue would have with `usage` added (`DominantResourceShareWith`).
-pub(crate) fn share_with(snapshot: &mut Snapshot, cq: &str, usage: &[(FlavorResource, Quantity)]) -> Share {
-    for (fr, q) in usage {
-        snapshot.add_usage(cq, fr, *q);
-    }
-    let share = dominant_resource_share(snapshot, cq);
-    for (fr, q) in usage {
-        snapshot.remove_usage(cq, fr, *q);
-    }
-    share
-}
-
-/// What the cohort's members lend, per resource name (summed over flavors), in milli-units.
-fn lendable_in_cohort<'s>(snapshot: &'s Snapshot, cohort: &str) -> BTreeMap<&'s str, i128> {
-    let mut frs: BTreeSet<&FlavorResource> = BTreeSet::new();
-    for m in snapshot.cohorts.get(cohort).into_iter().flatten() {
-        if let Some(q) = snapshot.queue(m) {
-            frs.extend(q.quotas.keys());
-        }
-    }
+/// What `cohort` could lend a child, per resource name (summed over the flavors of its
+/// root's subtree quota), in milli-units (`calculateLendable`).
+fn lendable_from<'s>(snapshot: &'s Snapshot, cohort: &str) -> BTreeMap<&'s str, i128> {
+    let root = snapshot
+        .ancestors(Node::Cohort(cohort))
+        .last()
+        .copied()
+        .unwrap_or(cohort);
     let mut out: BTreeMap<&str, i128> = BTreeMap::new();
-    for fr in frs {
-        *out.entry(fr.resource.as_str()).or_default() += snapshot.cohort_capacity(cohort, fr).milli();
+    let Some(r) = snapshot.cohort(root) else { return out };
+    for fr in r.subtree.keys() {
+        *out.entry(fr.resource.as_str()).or_default() +=
+            snapshot.potential_available_at(Node::Cohort(cohort), fr).milli();
     }
     out
 }
@@ -114,10 +121,15 @@ impl<'c> Ordering<'c> {
     /// The next ClusterQueue to take a candidate from, or none when all are pruned.
     fn next(&mut self, snapshot: &Snapshot) -> Option<String> {
         let q = snapshot.queue(&self.preemptor_cq)?;
-        let Some(cohort) = q.cohort.clone() else {
+        if q.cohort.is_none() {
             return self.has_workload(&self.preemptor_cq).then(|| self.preemptor_cq.clone());
-        };
-        let members = snapshot.cohorts.get(&cohort).cloned().unwrap_or_default();
+        }
+        // Every ClusterQueue of the tree, by its own share (Kueue orders a hierarchy by
+        // the shares along the paths from their common ancestor; see the README).
+        let members: Vec<String> = snapshot
+            .root_of(&self.preemptor_cq)
+            .map(|r| snapshot.subtree_queues(r).into_iter().map(str::to_string).collect())
+            .unwrap_or_default();
         let mut best: Option<(Share, String)> = None;
         for m in members {
             if self.pruned.contains(&m) {
@@ -684,5 +696,99 @@ mod tests {
             let snapshot = Snapshot::new(queues.iter(), &usage);
             assert_eq!(dominant_resource_share(&snapshot, "a"), *want, "{name}");
         }
+    }
+
+    /// A Cohort object with `cpu` quota (milli) and an optional borrowing limit.
+    fn cohort_object(
+        name: &str,
+        parent: Option<&str>,
+        nominal: i64,
+        borrowing: Option<i64>,
+        weight: i64,
+    ) -> crate::api::kueue::Cohort {
+        let mut groups = queue(name, None, nominal, weight, Preemption::default()).resource_groups;
+        groups[0].flavors[0].resources[0].borrowing_limit = borrowing.map(cpu);
+        crate::api::kueue::Cohort {
+            name: name.into(),
+            parent: parent.map(str::to_string),
+            resource_groups: groups,
+            fair_sharing_weight: cpu(weight),
+            loc: Loc::file("t"),
+        }
+    }
+
+    /// The tree cases of `TestDominantResourceShare` (their gpu written as cpu here): a
+    /// cohort's share is what it takes from its parent per mille of what the parent could
+    /// lend it, per unit of its weight; a root's is 0.
+    #[test]
+    fn dominant_resource_share_of_cohorts() {
+        // (case, cq nominal, child-cohort nominal, its borrowing limit, its weight, root
+        // nominal, cq usage; shares of cq, child-cohort, root)
+        type Case<'a> = (&'a str, i64, i64, Option<i64>, i64, i64, i64, (Share, Share, Share));
+        let cases: [Case; 3] = [
+            (
+                "cohort has resource share",
+                5000,
+                0,
+                None,
+                2000,
+                45000,
+                10000,
+                (100, 50, 0),
+            ),
+            (
+                "resource share defined for resources only available at the root cohort",
+                0,
+                0,
+                None,
+                2000,
+                50000,
+                10000,
+                (200, 100, 0),
+            ),
+            (
+                "resource share affected by borrowing limit",
+                0,
+                0,
+                Some(10000),
+                1000,
+                50000,
+                10000,
+                (1000, 200, 0),
+            ),
+        ];
+        for (name, cq_nominal, child, borrowing, weight, root, used, want) in cases {
+            let queues = [queue(
+                "cq",
+                Some("child-cohort"),
+                cq_nominal,
+                1000,
+                Preemption::default(),
+            )];
+            let cohorts = [
+                cohort_object("child-cohort", Some("root"), child, borrowing, weight),
+                cohort_object("root", None, root, None, 1000),
+            ];
+            let usage = crate::kueue::cache::usage_from([(("cq", "default", "cpu"), cpu(used))]);
+            let s = Snapshot::with_cohorts(queues.iter(), cohorts.iter(), &usage);
+            let got = (
+                dominant_resource_share(&s, "cq"),
+                node_share(&s, Node::Cohort("child-cohort")),
+                node_share(&s, Node::Cohort("root")),
+            );
+            assert_eq!(got, want, "TestDominantResourceShare/{name}");
+        }
+    }
+
+    /// `TestCohortLendable`: what a cohort lends is what its members lend, per resource.
+    #[test]
+    fn cohort_lendable() {
+        let mut cq1 = queue("cq1", Some("test-cohort"), 8000, 1000, Preemption::default());
+        cq1.resource_groups[0].flavors[0].resources[0].lending_limit = Some(cpu(8000));
+        let mut cq2 = queue("cq2", Some("test-cohort"), 2000, 1000, Preemption::default());
+        cq2.resource_groups[0].flavors[0].resources[0].lending_limit = Some(cpu(2000));
+        let s = Snapshot::new([&cq1, &cq2], &Default::default());
+        let lendable = lendable_from(&s, "test-cohort");
+        assert_eq!(lendable.get("cpu"), Some(&10_000));
     }
 }

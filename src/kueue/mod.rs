@@ -75,13 +75,14 @@ impl Kueue {
     }
 
     /// Quota changed in `cq`: its inadmissible workloads, and those of every ClusterQueue
-    /// in its cohort (which may borrow or reclaim it), get another chance.
+    /// in its cohort tree (which may borrow or reclaim it), get another chance.
     fn requeue_cluster_queue(&mut self, store: &Store, cq: &str) {
-        let cohort = store.cluster_queues.get(cq).and_then(|c| c.cohort.as_deref());
-        match cohort {
-            Some(c) => {
-                for q in store.cluster_queues.values().filter(|q| q.cohort.as_deref() == Some(c)) {
-                    self.queues.requeue_all(&q.name);
+        match cohort_root(store, cq) {
+            Some(root) => {
+                for q in store.cluster_queues.values() {
+                    if cohort_root(store, &q.name).as_deref() == Some(root.as_str()) {
+                        self.queues.requeue_all(&q.name);
+                    }
                 }
             }
             None => self.queues.requeue_all(cq),
@@ -97,6 +98,20 @@ impl Kueue {
         }
         self.schedule = true;
     }
+}
+
+/// The root of the cohort tree a ClusterQueue is in (its cohort when that has no Cohort
+/// object or no parent); a cycle stops the walk at the cohort seen twice.
+fn cohort_root(store: &Store, cq: &str) -> Option<String> {
+    let mut at = store.cluster_queues.get(cq)?.cohort.clone()?;
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(p) = store.cohorts.get(&at).and_then(|c| c.parent.clone()) {
+        if !seen.insert(at.clone()) {
+            break;
+        }
+        at = p;
+    }
+    Some(at)
 }
 
 impl Component for Kueue {

@@ -3,8 +3,13 @@
 //! `reclaimWithinCohort` and `borrowWithinCohort` policies, choosing the fewest in
 //! Kueue's candidate order.
 
-use super::cache::{FlavorResource, Snapshot};
-use crate::api::kueue::{BorrowWithinCohort, ClusterQueue, ReclaimWithinCohort, WithinClusterQueue};
+use super::cache::{FlavorResource, Node, Snapshot};
+
+mod hierarchical;
+pub(crate) use hierarchical::path;
+#[cfg(test)]
+mod conformance;
+use crate::api::kueue::{ClusterQueue, ReclaimWithinCohort, WithinClusterQueue};
 use crate::store::WorkloadId;
 use crate::units::{Quantity, Stamp};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -159,7 +164,7 @@ impl Reason {
             Reason::ClusterQueue => "prioritization in the ClusterQueue",
             Reason::CohortReclamation => "reclamation within the cohort",
             Reason::CohortReclaimWhileBorrowing => "reclamation within the cohort while borrowing",
-            Reason::CohortFairSharing => "fair sharing within the cohort",
+            Reason::CohortFairSharing => "Fair Sharing within the cohort",
         }
     }
 }
@@ -174,47 +179,59 @@ fn uses_needed(c: &Candidate, needs: &BTreeSet<FlavorResource>) -> bool {
     c.usage.iter().any(|(fr, q)| !q.is_zero() && needs.contains(fr))
 }
 
+/// Whether the ClusterQueue uses more than its nominal quota of a needed pair
+/// (`cqIsBorrowing`): only a ClusterQueue in a cohort can.
 fn is_borrowing(snapshot: &Snapshot, cq: &str, needs: &BTreeSet<FlavorResource>) -> bool {
-    needs.iter().any(|fr| !snapshot.borrowed(cq, fr).is_zero())
+    snapshot.parent(Node::Queue(cq)).is_some() && needs.iter().any(|fr| !snapshot.borrowed(cq, fr).is_zero())
 }
 
-/// Admitted workloads the preemptor's policies allow it to evict (`findCandidates`).
-pub(crate) fn find_candidates<'c>(p: &Preemptor, snapshot: &Snapshot, admitted: &'c Admitted) -> Vec<&'c Candidate> {
-    let (mut own, others) = candidates_by_origin(p, snapshot, admitted);
-    own.extend(others);
-    own
-}
-
-/// The candidates in the preemptor's own ClusterQueue, and those in other members.
-fn candidates_by_origin<'c>(
-    p: &Preemptor,
-    snapshot: &Snapshot,
-    admitted: &'c Admitted,
-) -> (Vec<&'c Candidate>, Vec<&'c Candidate>) {
-    let cq = p.cluster_queue;
-    let (mut own, mut others) = (Vec::new(), Vec::new());
-    let within = cq.preemption.within_cluster_queue;
-    if within != WithinClusterQueue::Never {
-        let same_priority_ok = within == WithinClusterQueue::LowerOrNewerEqualPriority;
-        own.extend(admitted.using(&cq.name, &p.needs).filter(|c| {
-            c.priority < p.priority || (c.priority == p.priority && same_priority_ok && p.queued < c.queued)
-        }));
-    }
-    let reclaim = cq.preemption.reclaim_within_cohort;
-    if let (Some(cohort), true) = (&cq.cohort, reclaim != ReclaimWithinCohort::Never) {
-        for member in snapshot.cohorts.get(cohort).into_iter().flatten() {
-            // Quota is reclaimed only from members that borrow what is needed.
-            if *member == cq.name || !is_borrowing(snapshot, member, &p.needs) {
-                continue;
-            }
-            others.extend(
-                admitted
-                    .using(member, &p.needs)
-                    .filter(|c| reclaim == ReclaimWithinCohort::Any || c.priority < p.priority),
-            );
+/// Whether a preemption policy lets the preemptor evict `c` (`SatisfiesPreemptionPolicy`).
+pub(crate) fn satisfies(policy: WithinClusterQueue, p: &Preemptor, c: &Candidate) -> bool {
+    match policy {
+        WithinClusterQueue::Never => false,
+        WithinClusterQueue::LowerPriority => c.priority < p.priority,
+        WithinClusterQueue::LowerOrNewerEqualPriority => {
+            c.priority < p.priority || (c.priority == p.priority && p.queued < c.queued)
         }
     }
-    (own, others)
+}
+
+/// `reclaimWithinCohort` as a preemption policy.
+pub(crate) fn reclaim_satisfies(policy: ReclaimWithinCohort, p: &Preemptor, c: &Candidate) -> bool {
+    match policy {
+        ReclaimWithinCohort::Never => false,
+        ReclaimWithinCohort::LowerPriority => c.priority < p.priority,
+        ReclaimWithinCohort::Any => true,
+    }
+}
+
+/// Admitted workloads the preemptor's policies allow it to evict (`findCandidates`): in
+/// its own ClusterQueue, and in every ClusterQueue of its cohort tree that borrows what
+/// it needs.
+pub(crate) fn find_candidates<'c>(p: &Preemptor, snapshot: &Snapshot, admitted: &'c Admitted) -> Vec<&'c Candidate> {
+    let cq = p.cluster_queue;
+    let mut out = Vec::new();
+    let within = cq.preemption.within_cluster_queue;
+    out.extend(admitted.using(&cq.name, &p.needs).filter(|c| satisfies(within, p, c)));
+    let reclaim = cq.preemption.reclaim_within_cohort;
+    if reclaim == ReclaimWithinCohort::Never {
+        return out;
+    }
+    let Some(root) = snapshot.root_of(&cq.name) else {
+        return out;
+    };
+    for member in snapshot.subtree_queues(root) {
+        // Quota is reclaimed only from ClusterQueues that borrow what is needed.
+        if member == cq.name || !is_borrowing(snapshot, member, &p.needs) {
+            continue;
+        }
+        out.extend(
+            admitted
+                .using(member, &p.needs)
+                .filter(|c| reclaim_satisfies(reclaim, p, c)),
+        );
+    }
+    out
 }
 
 /// Kueue's `CandidatesOrdering`: workloads already being evicted, then those in other
@@ -224,9 +241,9 @@ pub(crate) fn order(candidates: &mut [&Candidate], cq: &str) {
 }
 
 /// A candidate's place in `CandidatesOrdering`, smallest first.
-type OrderKey = (std::cmp::Reverse<bool>, bool, i32, std::cmp::Reverse<Stamp>, WorkloadId);
+pub(crate) type OrderKey = (std::cmp::Reverse<bool>, bool, i32, std::cmp::Reverse<Stamp>, WorkloadId);
 
-fn order_key(c: &Candidate, in_preemptor_queue: bool) -> OrderKey {
+pub(crate) fn order_key(c: &Candidate, in_preemptor_queue: bool) -> OrderKey {
     (
         std::cmp::Reverse(c.evicted),
         in_preemptor_queue,
@@ -234,17 +251,6 @@ fn order_key(c: &Candidate, in_preemptor_queue: bool) -> OrderKey {
         std::cmp::Reverse(c.admitted),
         c.uid,
     )
-}
-
-/// Candidates in `CandidatesOrdering`, produced lazily: a search usually stops after a
-/// few, so a heap (linear to build) beats sorting thousands of them.
-fn in_order<'k, 'c>(keyed: &'k [(OrderKey, Classified<'c>)]) -> impl Iterator<Item = Classified<'c>> + 'k {
-    let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(OrderKey, usize)>> = keyed
-        .iter()
-        .enumerate()
-        .map(|(i, (k, _))| std::cmp::Reverse((*k, i)))
-        .collect();
-    std::iter::from_fn(move || heap.pop().map(|std::cmp::Reverse((_, i))| keyed[i].1))
 }
 
 pub(crate) fn fits(p: &Preemptor, snapshot: &Snapshot, allow_borrowing: bool) -> bool {
@@ -271,39 +277,6 @@ pub(crate) fn add(snapshot: &mut Snapshot, c: &Candidate) {
 /// A candidate and the reason it would be preempted for.
 pub(crate) type Classified<'c> = (&'c Candidate, Reason);
 
-/// Removes candidates in order until the preemptor fits, then puts back, from the last
-/// but one towards the first, every one it fits without (`minimalPreemptions` and
-/// `fillBackWorkloads`). Leaves the snapshot as it found it.
-fn minimal<'c>(
-    p: &Preemptor,
-    snapshot: &mut Snapshot,
-    candidates: impl Iterator<Item = Classified<'c>>,
-    allow_borrowing: bool,
-) -> Vec<Target> {
-    let cq = &p.cluster_queue.name;
-    let mut targets: Vec<Classified> = Vec::new();
-    let mut fit = false;
-    for (c, reason) in candidates {
-        // A member that no longer borrows (after earlier removals) keeps the rest.
-        if c.cluster_queue != *cq && !is_borrowing(snapshot, &c.cluster_queue, &p.needs) {
-            continue;
-        }
-        remove(snapshot, c);
-        targets.push((c, reason));
-        if fits(p, snapshot, allow_borrowing) {
-            fit = true;
-            break;
-        }
-    }
-    if !fit {
-        for (c, _) in &targets {
-            add(snapshot, c);
-        }
-        return Vec::new();
-    }
-    restore_after_fill_back(p, snapshot, targets, allow_borrowing)
-}
-
 /// Drops every target the preemptor fits without, from the last but one towards the
 /// first (`fillBackWorkloads`), the snapshot holding all targets' usage.
 pub(crate) fn fill_back(
@@ -319,7 +292,7 @@ pub(crate) fn fill_back(
 }
 
 /// Fill-back with the targets' usage out of the snapshot; puts back what remains.
-fn restore_after_fill_back(
+pub(crate) fn restore_after_fill_back(
     p: &Preemptor,
     snapshot: &mut Snapshot,
     mut targets: Vec<Classified>,
@@ -347,58 +320,9 @@ fn restore_after_fill_back(
 }
 
 /// The workloads to evict so that the preemptor fits, or none when it cannot
-/// (`Preemptor.GetTargets`, classical).
+/// (`Preemptor.GetTargets`, classical): see `hierarchical`.
 pub(crate) fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &Admitted) -> Vec<Target> {
-    let cq = p.cluster_queue;
-    let (own, others) = candidates_by_origin(p, snapshot, admitted);
-    if own.is_empty() && others.is_empty() {
-        return Vec::new();
-    }
-    // Another member's workload may go while the preemptor borrows only under
-    // `borrowWithinCohort`, below its priority and at most at the threshold.
-    let borrow_threshold = match cq.preemption.borrow_within_cohort {
-        BorrowWithinCohort::Never => None,
-        BorrowWithinCohort::LowerPriority { max_priority_threshold } => Some(max_priority_threshold),
-    };
-    let reason_elsewhere = |c: &Candidate| {
-        if borrow_threshold.is_some_and(|t| c.priority < p.priority && t.is_none_or(|t| c.priority <= t)) {
-            Reason::CohortReclaimWhileBorrowing
-        } else {
-            Reason::CohortReclamation
-        }
-    };
-    let at_or_over_nominal = p.needs.iter().any(|fr| {
-        snapshot
-            .queue(&cq.name)
-            .is_some_and(|q| q.used(fr) >= q.quota(fr).nominal)
-    });
-    // Which attempts, borrowing or not, in which order (`classicalPreemptions`).
-    let attempts: &[bool] = if others.is_empty() || (borrow_threshold.is_none() && at_or_over_nominal) {
-        &[true]
-    } else if borrow_threshold.is_none() {
-        &[false, true]
-    } else {
-        &[true, false]
-    };
-    for &allow_borrowing in attempts {
-        // Plain reclamation is only allowed when the preemptor does not borrow.
-        let usable: Vec<(OrderKey, Classified)> = own
-            .iter()
-            .map(|c| (order_key(c, true), (*c, Reason::ClusterQueue)))
-            .chain(
-                others
-                    .iter()
-                    .map(|c| (*c, reason_elsewhere(c)))
-                    .filter(|(_, r)| !allow_borrowing || *r != Reason::CohortReclamation)
-                    .map(|(c, r)| (order_key(c, false), (c, r))),
-            )
-            .collect();
-        let t = minimal(p, snapshot, in_order(&usable), allow_borrowing);
-        if !t.is_empty() {
-            return t;
-        }
-    }
-    Vec::new()
+    hierarchical::targets(p, snapshot, admitted)
 }
 
 #[cfg(test)]
@@ -408,7 +332,9 @@ mod tests {
     //! `standalone`, `c1`, `c2` (the borrowWithinCohort ones on a two-member cohort of our
     //! own); cases marked "(own)" are additional.
     use super::*;
-    use crate::api::kueue::{FlavorQuotas, Preemption, QueueingStrategy, ResourceGroup, ResourceQuota};
+    use crate::api::kueue::{
+        BorrowWithinCohort, FlavorQuotas, Preemption, QueueingStrategy, ResourceGroup, ResourceQuota,
+    };
     use crate::manifest::error::Loc;
 
     fn cpu(v: i64) -> Quantity {

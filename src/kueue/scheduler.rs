@@ -6,7 +6,7 @@
 //! are requeued per queueing strategy.
 
 use super::cache::Cache;
-use super::cache::{FlavorResource, Snapshot};
+use super::cache::{FlavorResource, Node, Snapshot};
 use super::fairsharing::{self, Share};
 use super::flavorassigner::podset_reducer::PodSetReducer;
 use super::flavorassigner::{assign, Assignment, Mode, PodSetRequest, PreemptionMode, PreemptionOracle};
@@ -16,7 +16,7 @@ use crate::api::kueue::{KueueConfig, QueueingStrategy, ReclaimWithinCohort};
 use crate::engine::action::{Action, Eviction, WorkloadWrite};
 use crate::store::{Store, Workload, WorkloadId, WorkloadSource};
 use crate::units::Quantity;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How Kueue's message for a workload waiting on its preemption victims reads.
 pub(crate) const PENDING_PREEMPTION: &str = "Pending the preemption of";
@@ -138,7 +138,7 @@ pub(crate) fn schedule(store: &Store, cache: &mut Cache, config: &KueueConfig, q
     let mut pass = Pass {
         store,
         qm,
-        snapshot: Snapshot::new(store.cluster_queues.values(), &cache.usage)
+        snapshot: Snapshot::with_cohorts(store.cluster_queues.values(), store.cohorts.values(), &cache.usage)
             .with_fair_sharing(config.fair_sharing.clone()),
         running: Running {
             admitted: &mut cache.admitted,
@@ -270,25 +270,73 @@ impl<'w> Pass<'w, '_> {
     }
 }
 
-/// Under fair sharing, the entry to process next (`fairSharingIterator`): the one whose
-/// ClusterQueue would have the lowest dominant resource share with it admitted, as the
-/// snapshot stands after the entries before it; then priority, then FIFO.
+/// Under fair sharing, the entry to process next (`fairSharingIterator`): an entry of a
+/// ClusterQueue without cohort goes as it comes; otherwise a tournament over the cohort
+/// tree of the first entry's ClusterQueue, each cohort picking among its children's
+/// winners the one whose child (on that entry's path) would have the lowest dominant
+/// resource share with the entry admitted, then priority, then FIFO. Shares are taken as
+/// the snapshot stands after the entries processed before.
 fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
-    type Rank<'k> = (Share, std::cmp::Reverse<i32>, crate::units::Stamp, &'k QueueKey);
-    let mut best: Option<(usize, Rank)> = None;
+    let Some(first) = entries.first() else { return 0 };
+    if let Some(i) = entries
+        .iter()
+        .position(|e| snapshot.parent(Node::Queue(&e.cq)).is_none())
+    {
+        return i;
+    }
+    let Some(root) = snapshot.root_of(&first.cq).map(str::to_string) else {
+        return 0;
+    };
+    // For each entry of the tree: the share, at each cohort on its path, of that cohort's
+    // child the entry comes through.
+    let mut shares: BTreeMap<(String, usize), Share> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
-        let share = fairsharing::share_with(snapshot, &e.cq, &e.usage());
-        let key = (
-            share,
+        if snapshot.root_of(&e.cq) != Some(root.as_str()) {
+            continue;
+        }
+        let usage = e.usage();
+        for (fr, q) in &usage {
+            snapshot.add_usage(&e.cq, fr, *q);
+        }
+        let mut share = fairsharing::dominant_resource_share(snapshot, &e.cq);
+        for cohort in snapshot.ancestors(Node::Queue(&e.cq)) {
+            shares.insert((cohort.to_string(), i), share);
+            share = fairsharing::node_share(snapshot, Node::Cohort(cohort));
+        }
+        for (fr, q) in &usage {
+            snapshot.remove_usage(&e.cq, fr, *q);
+        }
+    }
+    tournament(snapshot, entries, &shares, &root).unwrap_or(0)
+}
+
+/// The winning entry of a cohort's subtree, if it has any.
+fn tournament(
+    snapshot: &Snapshot,
+    entries: &[Entry],
+    shares: &BTreeMap<(String, usize), Share>,
+    cohort: &str,
+) -> Option<usize> {
+    let c = snapshot.cohort(cohort)?;
+    let mut contenders: Vec<usize> = Vec::new();
+    // Bounded by the tree's height: a snapshot's cohort tree has no cycle.
+    for child in &c.child_cohorts {
+        contenders.extend(tournament(snapshot, entries, shares, child));
+    }
+    for q in &c.child_queues {
+        contenders.extend(entries.iter().position(|e| e.cq == *q));
+    }
+    type Rank<'k> = (Share, std::cmp::Reverse<i32>, crate::units::Stamp, &'k QueueKey);
+    let rank = |i: usize| -> Rank {
+        let e = &entries[i];
+        (
+            shares.get(&(cohort.to_string(), i)).copied().unwrap_or(0),
             std::cmp::Reverse(e.workload.priority),
             e.workload.queue_timestamp,
             &e.key,
-        );
-        if best.as_ref().is_none_or(|(_, b)| key < *b) {
-            best = Some((i, key));
-        }
-    }
-    best.map(|(i, _)| i).unwrap_or(0)
+        )
+    };
+    contenders.into_iter().min_by(|a, b| rank(*a).cmp(&rank(*b)))
 }
 
 fn pending(w: &Workload, reason: &str, message: String) -> Option<Action> {
@@ -315,7 +363,8 @@ impl<'w> Pass<'w, '_> {
         );
         let w = store.workloads.get(key.workload)?;
         let cq = store.cluster_queues.get(&cq_name)?;
-        if cq.stopped {
+        // Kueue leaves a ClusterQueue under a cycle of cohorts out of the snapshot, inactive.
+        if cq.stopped || snapshot.under_cycle(&cq_name) {
             actions.extend(pending(
                 w,
                 REASON_INADMISSIBLE,
@@ -589,10 +638,16 @@ impl Pass<'_, '_> {
                 WorkloadWrite::Evict(Eviction::Preempted {
                     reason: t.reason.as_str().into(),
                     message: format!(
-                        "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}",
+                        "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}; preemptor path: {}; preemptee path: {}",
                         w.uid,
                         self.store.job_uid_of(w),
-                        t.reason.human()
+                        t.reason.human(),
+                        preemption::path(&self.snapshot, &e.cq),
+                        self.running
+                            .admitted
+                            .get(t.uid)
+                            .map(|c| preemption::path(&self.snapshot, &c.cluster_queue))
+                            .unwrap_or_else(|| "UNKNOWN".into()),
                     ),
                     preemptor: w.uid,
                 }),

@@ -36,7 +36,7 @@ pub(crate) enum KueueTimer {
 pub(super) fn on_change(k: &mut Kueue, cx: &mut Cx, change: &Change) -> Vec<Action> {
     let store = cx.store;
     match change {
-        Change::Namespace | Change::Flavor => {
+        Change::Namespace | Change::Flavor | Change::Cohort => {
             k.requeue_all_cluster_queues(store);
             Vec::new()
         }

@@ -6,7 +6,7 @@ use super::yaml::Node;
 use crate::api::apps::DeploymentObject;
 use crate::api::core::{NodeObject, PodSpec, PriorityClass};
 use crate::api::kserve::{InferenceService, ServingRuntime};
-use crate::api::kueue::{ClusterQueue, LocalQueue, ResourceFlavor, WorkloadPriorityClass};
+use crate::api::kueue::{ClusterQueue, Cohort, LocalQueue, ResourceFlavor, WorkloadPriorityClass};
 use crate::api::llmisvc::Derived;
 use crate::api::meta::{Labels, ObjectMeta};
 
@@ -35,6 +35,7 @@ pub enum Object {
     Node(NodeObject),
     ResourceFlavor(ResourceFlavor),
     ClusterQueue(ClusterQueue),
+    Cohort(Cohort),
     LocalQueue(LocalQueue),
     WorkloadPriorityClass(WorkloadPriorityClass),
     PriorityClass(PriorityClass),
@@ -129,7 +130,6 @@ impl Object {
 const NOT_YET: &[&str] = &[
     "HardwareProfile",
     "AcceleratorProfile",
-    "Cohort",
     "StatefulSet",
     "ClusterServingRuntime",
     "TFJob",
@@ -540,6 +540,9 @@ const KINDS: &[(&str, &str, DecodeKind)] = &[
     }),
     ("ClusterQueue", "kueue.x-k8s.io", |raw| {
         Ok(Object::ClusterQueue(ClusterQueue::decode(&raw.doc)?))
+    }),
+    ("Cohort", "kueue.x-k8s.io", |raw| {
+        Ok(Object::Cohort(Cohort::decode(&raw.doc)?))
     }),
     ("LocalQueue", "kueue.x-k8s.io", |raw| {
         let meta = ObjectMeta::decode(&raw.doc)?;

@@ -250,6 +250,7 @@ fn prepare_scenario(
     check_fault_nodes(&scenario, &all, &mut errors);
     let mut warnings = warnings;
     check_autoscalers(&all, &mut errors, &mut warnings);
+    check_cohort_cycles(&all, &mut warnings);
     let classes = PriorityClasses::of(&all);
     for (raw, _) in &objects {
         errors.extend(validate_engine_args(raw));
@@ -494,6 +495,70 @@ fn check_autoscalers(all: &[&Object], errors: &mut Vec<InputError>, warnings: &m
             ));
         }
     }
+}
+
+/// A cycle of Cohort parents: Kueue leaves every ClusterQueue under it inactive, so
+/// nothing queued there is ever admitted.
+fn check_cohort_cycles(all: &[&Object], warnings: &mut Vec<String>) {
+    let parent: BTreeMap<&str, (&str, &crate::manifest::error::Loc)> = all
+        .iter()
+        .filter_map(|o| match o {
+            Object::Cohort(c) => c.parent.as_deref().map(|p| (c.name.as_str(), (p, &c.loc))),
+            _ => None,
+        })
+        .collect();
+    let mut reported: BTreeSet<&str> = BTreeSet::new();
+    for (start, (_, loc)) in &parent {
+        // Walk up; a cohort seen twice closes a cycle, reported once by its members.
+        let mut path: Vec<&str> = vec![start];
+        let mut at = *start;
+        while let Some((p, _)) = parent.get(at) {
+            if let Some(i) = path.iter().position(|c| c == p) {
+                let cycle = &path[i..];
+                if cycle.contains(start) && cycle.iter().all(|c| reported.insert(c)) {
+                    let queues: Vec<&str> = all
+                        .iter()
+                        .filter_map(|o| match o {
+                            Object::ClusterQueue(cq)
+                                if cq.cohort.as_deref().is_some_and(|c| in_tree_of(&parent, c, cycle)) =>
+                            {
+                                Some(cq.name.as_str())
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    warnings.push(format!(
+                        "{loc}: the Cohort parents form a cycle ({} → {}): Kueue leaves every ClusterQueue under it inactive{}",
+                        cycle.join(" → "),
+                        cycle[0],
+                        if queues.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({}), admitting nothing", queues.join(", "))
+                        }
+                    ));
+                }
+                break;
+            }
+            path.push(p);
+            at = p;
+        }
+    }
+}
+
+/// Whether walking up from `cohort` reaches one of `cycle`.
+fn in_tree_of(parent: &BTreeMap<&str, (&str, &crate::manifest::error::Loc)>, cohort: &str, cycle: &[&str]) -> bool {
+    let mut at = cohort;
+    for _ in 0..=parent.len() {
+        if cycle.contains(&at) {
+            return true;
+        }
+        match parent.get(at) {
+            Some((p, _)) => at = p,
+            None => return false,
+        }
+    }
+    false
 }
 
 /// Every fault names a node the scenario defines (a node pool's or a Node manifest's).
@@ -1082,7 +1147,7 @@ fn apply_inputs(engine: &mut Engine, objects: &[(RawObject, Object)], stage: imp
         match o {
             Object::Namespace { .. } | Object::PriorityClass(_) | Object::WorkloadPriorityClass(_) => 0,
             Object::Node(_) | Object::ResourceFlavor(_) => 1,
-            Object::ClusterQueue(_) => 2,
+            Object::ClusterQueue(_) | Object::Cohort(_) => 2,
             Object::LocalQueue(_) | Object::ServingRuntime { .. } | Object::TrainingRuntime { .. } => 3,
             // Snapshot Workloads after the workload-creating kinds, oldest first.
             Object::Workload { .. } => 5,

@@ -41,7 +41,7 @@ pub use workload::{
 
 use crate::api::core::PriorityClass;
 use crate::api::kserve::ServingRuntime;
-use crate::api::kueue::{ClusterQueue, LocalQueue, ResourceFlavor, WorkloadPriorityClass};
+use crate::api::kueue::{ClusterQueue, Cohort, LocalQueue, ResourceFlavor, WorkloadPriorityClass};
 use crate::api::meta::Labels;
 use crate::catalog::Catalog;
 use crate::units::SimTime;
@@ -85,6 +85,8 @@ pub struct Store {
     pub nodes: Nodes,
     pub flavors: BTreeMap<String, ResourceFlavor>,
     pub cluster_queues: BTreeMap<String, ClusterQueue>,
+    /// Kueue `Cohort` objects by name (cohorts named only by ClusterQueues have none).
+    pub cohorts: BTreeMap<String, Cohort>,
     pub local_queues: BTreeMap<ObjectKey, LocalQueue>,
     pub workload_priority_classes: BTreeMap<String, WorkloadPriorityClass>,
     pub priority_classes: BTreeMap<String, PriorityClass>,
@@ -131,6 +133,7 @@ impl Store {
             nodes: Nodes::default(),
             flavors: BTreeMap::new(),
             cluster_queues: BTreeMap::new(),
+            cohorts: BTreeMap::new(),
             local_queues: BTreeMap::new(),
             workload_priority_classes: BTreeMap::new(),
             priority_classes: BTreeMap::new(),

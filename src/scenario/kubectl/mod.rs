@@ -5,6 +5,7 @@
 //! one place that maps a `Kind` to its impl.
 
 mod clusterqueues;
+mod cohorts;
 pub(crate) mod deployments;
 mod frameworks;
 mod get;
@@ -43,6 +44,7 @@ pub enum Kind {
     InferenceService,
     Workload,
     ClusterQueue,
+    Cohort,
     LocalQueue,
     Node,
     ServingRuntime,
@@ -58,13 +60,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 18] = [
+    pub(crate) const ALL: [Kind; 19] = [
         Kind::Pod,
         Kind::Deployment,
         Kind::ReplicaSet,
         Kind::InferenceService,
         Kind::Workload,
         Kind::ClusterQueue,
+        Kind::Cohort,
         Kind::LocalQueue,
         Kind::Node,
         Kind::ServingRuntime,
@@ -88,6 +91,7 @@ impl Kind {
             Kind::InferenceService => &inferenceservices::InferenceServices,
             Kind::Workload => &workloads::Workloads,
             Kind::ClusterQueue => &clusterqueues::ClusterQueues,
+            Kind::Cohort => &cohorts::Cohorts,
             Kind::LocalQueue => &localqueues::LocalQueues,
             Kind::Node => &nodes::Nodes,
             Kind::ServingRuntime => &servingruntimes::ServingRuntimes,
