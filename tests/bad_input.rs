@@ -304,6 +304,26 @@ fn cases() -> Vec<Case> {
             "kueue.x-k8s.io/job-min-parallelism `4` should be between 0 and 3",
         ),
         (
+            "a Topology whose lowest level is not the node",
+            vec![(
+                "m.yaml",
+                format!("{ok_manifests}---\napiVersion: kueue.x-k8s.io/v1beta2\nkind: Topology\nmetadata: {{name: t}}\nspec:\n  levels: [{{nodeLabel: topology.kubernetes.io/rack}}]\n"),
+            )],
+            "m.yaml",
+            0,
+            "only Topologies whose lowest level is kubernetes.io/hostname are simulated",
+        ),
+        (
+            "two topology annotations on one pod template",
+            vec![(
+                "m.yaml",
+                format!("{ok_manifests}---\napiVersion: batch/v1\nkind: Job\nmetadata: {{name: j, namespace: private-ai}}\nspec:\n  template:\n    metadata: {{annotations: {{kueue.x-k8s.io/podset-required-topology: r, kueue.x-k8s.io/podset-preferred-topology: r}}}}\n    spec: {{containers: [{{name: c, image: i}}]}}\n"),
+            )],
+            "m.yaml",
+            0,
+            "must not contain more than one topology annotation",
+        ),
+        (
             "LocalQueue to unknown ClusterQueue",
             vec![("m.yaml", ok_manifests.replace("spec: {clusterQueue: rhoai-main-queue}", "spec: {clusterQueue: rhoai-main-queu}"))],
             "m.yaml",

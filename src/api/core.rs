@@ -463,9 +463,22 @@ impl PodTemplate {
         let spec = node.get("spec").ok_or_else(|| {
             InputError::at(node.loc.clone(), "pod template has no spec").hint("add template.spec.containers")
         })?;
+        let annotations = string_map(meta.and_then(|m| m.get("annotations")))?;
+        let topology = super::kueue::TOPOLOGY_ANNOTATIONS
+            .iter()
+            .filter(|k| annotations.contains_key(**k))
+            .count();
+        if topology > 1 {
+            let at = meta.map_or(node.loc.clone(), |m| m.loc.clone());
+            return Err(InputError::at(
+                at,
+                "the pod template must not contain more than one topology annotation",
+            )
+            .hint("keep one of podset-required-topology, podset-preferred-topology, podset-unconstrained-topology"));
+        }
         Ok(PodTemplate {
             labels: string_map(meta.and_then(|m| m.get("labels")))?,
-            annotations: string_map(meta.and_then(|m| m.get("annotations")))?,
+            annotations,
             spec: PodSpec::decode(spec)?,
         })
     }

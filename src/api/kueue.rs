@@ -15,6 +15,75 @@ pub struct ResourceFlavor {
     pub node_labels: Labels,
     pub node_taints: Vec<Taint>,
     pub tolerations: Vec<Toleration>,
+    /// `spec.topologyName`: a topology-aware flavor, its nodes grouped by the Topology's
+    /// levels.
+    pub topology_name: Option<String>,
+}
+
+/// A `Topology`: node label keys from the widest domain (a block, a rack) to the narrowest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topology {
+    pub name: String,
+    pub levels: Vec<String>,
+}
+
+/// The pod template annotations that ask Kueue for topology-aware placement: required,
+/// preferred, unconstrained.
+pub const TOPOLOGY_ANNOTATIONS: [&str; 3] = [
+    "kueue.x-k8s.io/podset-required-topology",
+    "kueue.x-k8s.io/podset-preferred-topology",
+    "kueue.x-k8s.io/podset-unconstrained-topology",
+];
+
+/// The node label of the lowest level this simulator places pods at.
+pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
+
+impl Topology {
+    pub fn decode(doc: &Node) -> Result<Topology, InputError> {
+        let meta = ObjectMeta::decode(doc)?;
+        let spec = doc
+            .get("spec")
+            .ok_or_else(|| InputError::at(doc.loc.clone(), "Topology has no spec").hint("add spec.levels"))?;
+        let list = items(spec, "levels")?;
+        let mut levels: Vec<String> = Vec::new();
+        for l in list {
+            let label = opt_str(l, "nodeLabel")?.ok_or_else(|| {
+                InputError::at(l.loc.clone(), "level has no nodeLabel").hint("e.g. nodeLabel: kubernetes.io/hostname")
+            })?;
+            if levels.contains(&label) {
+                return Err(
+                    InputError::at(l.loc.clone(), format!("level `{label}` is listed twice"))
+                        .hint("each level is a different node label"),
+                );
+            }
+            levels.push(label);
+        }
+        if levels.is_empty() || levels.len() > 16 {
+            return Err(InputError::at(
+                spec.loc.clone(),
+                format!("a Topology has 1 to 16 levels, not {}", levels.len()),
+            )
+            .hint("list node labels from the widest domain to kubernetes.io/hostname"));
+        }
+        if let Some(i) = levels.iter().position(|l| l == HOSTNAME_LABEL) {
+            if i + 1 != levels.len() {
+                return Err(
+                    InputError::at(spec.loc.clone(), "kubernetes.io/hostname must be the lowest level")
+                        .hint("put kubernetes.io/hostname last"),
+                );
+            }
+        } else {
+            return Err(InputError::at(
+                spec.loc.clone(),
+                "only Topologies whose lowest level is kubernetes.io/hostname are simulated",
+            )
+            .hint("add `- nodeLabel: kubernetes.io/hostname` as the last level"));
+        }
+        Ok(Topology {
+            name: meta.name,
+            levels,
+        })
+    }
 }
 
 impl ResourceFlavor {
@@ -32,6 +101,19 @@ impl ResourceFlavor {
             tolerations: match list("tolerations") {
                 Some(t) => t.items()?.iter().map(Toleration::decode).collect::<Result<_, _>>()?,
                 None => Vec::new(),
+            },
+            topology_name: match spec {
+                Some(s) => {
+                    let name = opt_str(s, "topologyName")?;
+                    if let (Some(_), true) = (&name, string_map(list("nodeLabels"))?.is_empty()) {
+                        return Err(
+                            InputError::at(s.loc.clone(), "a flavor with topologyName needs nodeLabels")
+                                .hint("add the nodeLabels its nodes carry (Kueue's validation)"),
+                        );
+                    }
+                    name
+                }
+                None => None,
             },
         })
     }

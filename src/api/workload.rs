@@ -19,6 +19,9 @@ pub struct PodSetSpec {
     pub template: PodTemplate,
 }
 
+/// A `topologyAssignment` as written: its levels, and each domain's values with its pods.
+pub type WrittenTopology = (Vec<String>, Vec<(Vec<String>, u32)>);
+
 /// One `status.admission.podSetAssignments[]` entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssignedPodSet {
@@ -29,6 +32,8 @@ pub struct AssignedPodSet {
     pub resource_usage: ResourceList,
     /// `count`; the pod set's when absent.
     pub count: u32,
+    /// `topologyAssignment`.
+    pub topology: Option<WrittenTopology>,
 }
 
 /// `status.admission`: the quota the Workload holds.
@@ -149,6 +154,69 @@ impl WorkloadObject {
     }
 }
 
+/// A v1beta2 `topologyAssignment`: slices of domains, each level's values `universal` or
+/// `individual` (`prefix` + each root + `suffix`), pods per domain `universal` or
+/// `individual`.
+fn decode_topology(t: &Node) -> Result<WrittenTopology, InputError> {
+    let levels = super::meta::string_list(t.get("levels"))?;
+    let mut domains = Vec::new();
+    let bad = |n: &Node, what: &str| {
+        InputError::at(n.loc.clone(), what.to_string()).hint("see Kueue's v1beta2 TopologyAssignment")
+    };
+    for slice in t.get("slices").map(|s| s.items()).transpose()?.unwrap_or(&[]) {
+        let n = slice.get("domainCount").map(|c| c.as_i64()).transpose()?.unwrap_or(0);
+        let n = usize::try_from(n).map_err(|_| bad(slice, "domainCount is negative"))?;
+        let per_level = slice
+            .get("valuesPerLevel")
+            .map(|v| v.items())
+            .transpose()?
+            .unwrap_or(&[]);
+        if per_level.len() != levels.len() {
+            return Err(bad(slice, "valuesPerLevel has not one entry per level"));
+        }
+        let mut values: Vec<Vec<String>> = vec![Vec::new(); n];
+        for lv in per_level {
+            if let Some(u) = lv.get("universal") {
+                let u = u.as_str()?.to_string();
+                values.iter_mut().for_each(|v| v.push(u.clone()));
+                continue;
+            }
+            let ind = lv
+                .get("individual")
+                .ok_or_else(|| bad(lv, "a level has neither universal nor individual"))?;
+            let prefix = opt_str(ind, "prefix")?.unwrap_or_default();
+            let suffix = opt_str(ind, "suffix")?.unwrap_or_default();
+            let roots = super::meta::string_list(ind.get("roots"))?;
+            if roots.len() != n {
+                return Err(bad(ind, "roots has not domainCount entries"));
+            }
+            for (v, r) in values.iter_mut().zip(roots) {
+                v.push(format!("{prefix}{r}{suffix}"));
+            }
+        }
+        let counts = slice
+            .get("podCounts")
+            .ok_or_else(|| bad(slice, "a slice has no podCounts"))?;
+        let count_of = |c: &Node| -> Result<u32, InputError> {
+            u32::try_from(c.as_i64()?).map_err(|_| bad(c, "a pod count is negative"))
+        };
+        let counts: Vec<u32> = match (counts.get("universal"), counts.get("individual")) {
+            (Some(u), _) => vec![count_of(u)?; n],
+            (None, Some(i)) => i.items()?.iter().map(count_of).collect::<Result<_, _>>()?,
+            (None, None) => return Err(bad(counts, "podCounts has neither universal nor individual")),
+        };
+        if counts.len() != n {
+            return Err(bad(counts_node(slice), "podCounts has not domainCount entries"));
+        }
+        domains.extend(values.into_iter().zip(counts));
+    }
+    Ok((levels, domains))
+}
+
+fn counts_node(slice: &Node) -> &Node {
+    slice.get("podCounts").unwrap_or(slice)
+}
+
 /// The priority class: v1beta2's `priorityClassRef.name`, v1beta1's `priorityClassName`.
 fn decode_priority_class(doc: &Node, spec: &Node) -> Result<Option<String>, InputError> {
     let beta1 = super::kueue::is_v1beta1(doc);
@@ -265,11 +333,13 @@ fn decode_admission(adm: &Node, w: &WorkloadObject) -> Result<SnapshotAdmission,
             Some(u) => ResourceList::decode(Some(u))?,
             None => ps.template.spec.requests().times(count as i64),
         };
+        let topology = a.get("topologyAssignment").map(decode_topology).transpose()?;
         out.push(AssignedPodSet {
             name,
             flavors,
             resource_usage,
             count,
+            topology,
         });
     }
     if out.is_empty() {

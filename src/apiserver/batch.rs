@@ -115,6 +115,7 @@ pub(super) fn write(store: &mut Store, id: JobId, write: JobWrite) -> Vec<Change
             node_selector,
             tolerations,
             parallelism,
+            topology_pod_set,
         } => {
             let Some(j) = store.jobs.get_mut(id) else {
                 return Vec::new();
@@ -126,6 +127,16 @@ pub(super) fn write(store: &mut Store, id: JobId, write: JobWrite) -> Vec<Change
             j.spec.template.spec.tolerations = tolerations;
             if let Some(p) = parallelism {
                 j.spec.parallelism = p;
+            }
+            if let Some(ps) = topology_pod_set {
+                let gates = &mut j.spec.template.spec.scheduling_gates;
+                if !gates.iter().any(|g| g == crate::kueue::tas::TOPOLOGY_GATE) {
+                    gates.push(crate::kueue::tas::TOPOLOGY_GATE.into());
+                }
+                j.spec
+                    .template
+                    .labels
+                    .insert(crate::kueue::tas::PODSET_LABEL.into(), ps);
             }
             // A framework's own Jobs are resumed by its controller, which Kueue started.
             if j.owner_framework.is_none() {
@@ -160,8 +171,14 @@ fn stop(store: &mut Store, id: JobId) -> Vec<Change> {
         j.saved = SimDuration((done / every.0 * every.0).min(j.run_time.0));
     }
     j.spec.suspend = true;
-    // `RestorePodSetsInfo`: a partially admitted Job gets its parallelism back.
+    // `RestorePodSetsInfo`: a partially admitted Job gets its parallelism back, and its
+    // template loses the topology gate.
     j.spec.parallelism = j.written_parallelism;
+    j.spec
+        .template
+        .spec
+        .scheduling_gates
+        .retain(|g| g != crate::kueue::tas::TOPOLOGY_GATE);
     if !j.visible {
         // The pods of a PyTorchJob's replica type or a Ray group: no Job to tell of.
         return vec![Change::Job(id)];

@@ -203,9 +203,16 @@ pub(super) fn write(store: &mut Store, id: FrameworkId, write: FrameworkWrite) -
             f.started_at = Some(now);
             // `RunWithPodSetsInfo`: each pod set's flavors into its template, and the
             // `kueue.x-k8s.io/podset` label.
-            for (group, (node_selector, tolerations)) in f.groups.iter_mut().zip(placements) {
+            for (group, (node_selector, tolerations, by_topology)) in f.groups.iter_mut().zip(placements) {
                 group.template.spec.node_selector = node_selector;
                 group.template.spec.tolerations = tolerations;
+                if by_topology {
+                    group
+                        .template
+                        .spec
+                        .scheduling_gates
+                        .push(crate::kueue::tas::TOPOLOGY_GATE.into());
+                }
                 group
                     .template
                     .labels

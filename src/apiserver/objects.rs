@@ -85,6 +85,10 @@ pub(super) fn apply(
             store.cohorts.insert(c.name.clone(), c);
             vec![Change::Cohort]
         }
+        Object::Topology(t) => {
+            store.topologies.insert(t.name.clone(), t);
+            vec![Change::Flavor]
+        }
         Object::LocalQueue(lq) => {
             store
                 .local_queues

@@ -160,6 +160,16 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             p.spec.tolerations = tolerations;
             vec![Change::PodUngated(id)]
         }
+        PodWrite::UngateTopology { node_selector } => {
+            let Some(p) = store.pods.get_mut(id) else {
+                return Vec::new();
+            };
+            p.spec
+                .scheduling_gates
+                .retain(|g| g != crate::kueue::tas::TOPOLOGY_GATE);
+            p.spec.node_selector.extend(node_selector);
+            vec![Change::PodUngated(id)]
+        }
         PodWrite::Start(plan) => {
             let Some(p) = store.pods.get_mut(id) else {
                 return Vec::new();

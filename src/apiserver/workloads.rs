@@ -109,6 +109,7 @@ pub(super) fn apply_snapshot(
             .iter()
             .map(|ps| PodSet {
                 min_count: ps.min_count,
+                topology_request: crate::kueue::tas::topology_request(&ps.template.annotations),
                 ..PodSet::new(ps.name.clone(), ps.count, ps.template.spec.clone())
             })
             .collect(),
@@ -136,6 +137,9 @@ pub(super) fn apply_snapshot(
                 flavors: a.flavors,
                 resource_usage: a.resource_usage,
                 count: a.count,
+                topology_assignment: a
+                    .topology
+                    .map(|(levels, domains)| crate::store::TopologyAssignment { levels, domains }),
             })
             .collect(),
     });

@@ -116,6 +116,13 @@ pub(crate) fn reconcile(store: &Store, id: FrameworkId) -> Vec<Action> {
                     node_selector: g.template.spec.node_selector.clone(),
                     tolerations: g.template.spec.tolerations.clone(),
                     parallelism: None,
+                    topology_pod_set: g
+                        .template
+                        .spec
+                        .scheduling_gates
+                        .iter()
+                        .any(|x| x == crate::kueue::tas::TOPOLOGY_GATE)
+                        .then(|| g.pod_set.clone()),
                 },
             ));
         }

@@ -232,6 +232,9 @@ pub(crate) enum PodWrite {
         node_selector: Labels,
         tolerations: Vec<Toleration>,
     },
+    /// Kueue's topology ungater places the pod: its node selector gains its domain and the
+    /// `kueue.x-k8s.io/topology` gate goes.
+    UngateTopology { node_selector: Labels },
     /// The kubelet starts the pod on its node with this start-up plan.
     Start(Box<Startup>),
     /// The kubelet moved on to a start-up step shown as `phase`.
@@ -277,6 +280,9 @@ pub(crate) enum JobWrite {
         tolerations: Vec<Toleration>,
         /// Partial admission: the pods admitted, as `spec.parallelism`.
         parallelism: Option<i32>,
+        /// Placed by topology: its pods are created gated (`kueue.x-k8s.io/topology`) and
+        /// labelled with this pod set, for the topology ungater.
+        topology_pod_set: Option<String>,
     },
     /// Kueue suspends the Job of an evicted Workload; the Job controller stops its pods.
     Stop,
@@ -287,7 +293,9 @@ pub(crate) enum JobWrite {
 pub(crate) enum FrameworkWrite {
     /// Kueue's integration starts it: each group's pod template gets its pod set's flavors'
     /// node labels and tolerations (`RunWithPodSetsInfo`), and it is unsuspended.
-    Start { placements: Vec<(Labels, Vec<Toleration>)> },
+    Start {
+        placements: Vec<(Labels, Vec<Toleration>, bool)>,
+    },
     /// Kueue suspends it (its Workload was evicted) and restores its templates.
     Stop,
     /// It succeeded: its workers, or its entrypoint, finished.

@@ -8,6 +8,7 @@
 //! judged after that preemption. Otherwise Kueue's words say why nothing fits.
 
 use super::cache::{FlavorResource, Snapshot};
+use super::tas::TasSnapshot;
 use crate::api::core::{PodSpec, ResourceList, TaintEffect};
 use crate::api::kueue::{
     BorrowWithinCohort, ClusterQueue, FlavorFungibility, FlavorName, FungibilityPolicy, FungibilityPreference,
@@ -34,6 +35,8 @@ pub(crate) struct PodSetRequest<'w> {
     pub spec: &'w PodSpec,
     pub count: u32,
     pub requests: ResourceList,
+    /// Its topology request (`podset-required-topology`, …), if any.
+    pub topology: Option<&'w crate::store::TopologyRequest>,
 }
 
 /// The flavors one pod set got (Kueue's `PodSetAssignment`).
@@ -47,6 +50,8 @@ pub(crate) struct PodSetFlavors {
     pub mode: Mode,
     /// Why it does not simply fit (`Status`), empty on Fit.
     pub reasons: Vec<String>,
+    /// Its pods per node, when a topology-aware flavor placed them.
+    pub topology: Option<crate::store::TopologyAssignment>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +98,7 @@ impl Assignment {
                     flavors: ps.flavors.clone(),
                     resource_usage: ps.requests.clone(),
                     count: ps.count,
+                    topology_assignment: ps.topology.clone(),
                 })
                 .collect(),
         }
@@ -304,6 +310,7 @@ pub(crate) fn assign(
     flavors: &BTreeMap<String, ResourceFlavor>,
     snapshot: &mut Snapshot,
     oracle: &mut dyn PreemptionOracle,
+    tas: Option<&TasSnapshot>,
     pod_sets: &[PodSetRequest],
 ) -> Assignment {
     let mut result = Assignment {
@@ -313,8 +320,12 @@ pub(crate) fn assign(
         message: String::new(),
     };
     let mut assumed: BTreeMap<FlavorResource, Quantity> = BTreeMap::new();
+    let mut placed: BTreeMap<String, ResourceList> = BTreeMap::new();
     for ps in pod_sets {
-        let (assigned, borrows) = assign_pod_set(cq, flavors, snapshot, oracle, ps, &assumed);
+        let (mut assigned, borrows) = assign_pod_set(cq, flavors, snapshot, oracle, ps, &assumed);
+        if assigned.mode != Mode::NoFit {
+            place_by_topology(cq, flavors, tas, ps, &mut assigned, &mut placed);
+        }
         result.mode = result.mode.min(assigned.mode);
         result.borrows |= borrows;
         let stop = assigned.mode == Mode::NoFit;
@@ -348,6 +359,7 @@ fn assign_pod_set(
         count: ps.count,
         mode: Mode::Fit,
         reasons: Vec::new(),
+        topology: None,
     };
     let no_fit = |mut out: PodSetFlavors, reasons: Vec<String>| {
         out.flavors.clear();
@@ -374,7 +386,17 @@ fn assign_pod_set(
         if needed.is_empty() {
             continue;
         }
-        let (best, reasons) = best_flavor(cq, flavors, snapshot, oracle, ps.spec, group, &needed, assumed);
+        let wants = topology_wanted(cq, flavors, ps.topology);
+        let (best, reasons) = best_flavor(
+            cq,
+            flavors,
+            snapshot,
+            oracle,
+            (ps.spec, wants.as_ref()),
+            group,
+            &needed,
+            assumed,
+        );
         let Some((f, rep)) = best else {
             return no_fit(out, reasons);
         };
@@ -399,7 +421,7 @@ fn best_flavor(
     flavors: &BTreeMap<String, ResourceFlavor>,
     snapshot: &mut Snapshot,
     oracle: &mut dyn PreemptionOracle,
-    spec: &PodSpec,
+    (spec, topology): (&PodSpec, Option<&crate::store::TopologyRequest>),
     group: &crate::api::kueue::ResourceGroup,
     needed: &[(&String, Quantity)],
     assumed: &BTreeMap<FlavorResource, Quantity>,
@@ -413,7 +435,7 @@ fn best_flavor(
             reasons.push(format!("flavor {} not found", fq.name));
             continue;
         };
-        if let Some(why) = excluded(spec, flavor, &fq.name) {
+        if let Some(why) = excluded(spec, flavor, &fq.name).or_else(|| topology_mismatch(flavor, topology)) {
             reasons.push(why);
             continue;
         }
@@ -443,6 +465,117 @@ fn best_flavor(
         reasons.clear();
     }
     (best, reasons)
+}
+
+/// The pod set's topology request: its own, or, in a ClusterQueue whose flavors are all
+/// topology-aware, an implied unconstrained one (Kueue's implicit TAS).
+fn topology_wanted(
+    cq: &ClusterQueue,
+    flavors: &BTreeMap<String, ResourceFlavor>,
+    own: Option<&crate::store::TopologyRequest>,
+) -> Option<crate::store::TopologyRequest> {
+    if let Some(r) = own {
+        return Some(r.clone());
+    }
+    let mut all = cq.resource_groups.iter().flat_map(|g| &g.flavors).peekable();
+    let tas_only = all.peek().is_some() && all.all(|f| flavors.get(&f.name).is_some_and(|f| f.topology_name.is_some()));
+    tas_only.then_some(crate::store::TopologyRequest::Unconstrained)
+}
+
+/// Why a flavor does not suit the pod set's topology request (`checkPodSetAndFlavorMatchForTAS`).
+fn topology_mismatch(flavor: &ResourceFlavor, request: Option<&crate::store::TopologyRequest>) -> Option<String> {
+    match (request, &flavor.topology_name) {
+        (Some(_), None) => Some(format!(
+            "Flavor \"{}\" does not support TopologyAwareScheduling",
+            flavor.name
+        )),
+        (None, Some(_)) => Some(format!(
+            "Flavor \"{}\" supports only TopologyAwareScheduling",
+            flavor.name
+        )),
+        _ => None,
+    }
+}
+
+/// Kueue's TAS step after quota: a pod set whose flavor is topology-aware is placed on its
+/// nodes. Fitting quota but not the nodes, it may fit by preempting; needing preemption, it
+/// must at least fit the nodes with every topology-aware Workload gone, else it does not
+/// fit at all.
+fn place_by_topology(
+    cq: &ClusterQueue,
+    flavors: &BTreeMap<String, ResourceFlavor>,
+    tas: Option<&TasSnapshot>,
+    ps: &PodSetRequest,
+    out: &mut PodSetFlavors,
+    placed: &mut BTreeMap<String, ResourceList>,
+) {
+    let tas_flavors: BTreeSet<&String> = out
+        .flavors
+        .values()
+        .filter(|f| flavors.get(*f).is_some_and(|f| f.topology_name.is_some()))
+        .collect();
+    if tas_flavors.is_empty() {
+        return;
+    }
+    let fail = |out: &mut PodSetFlavors, why: String| {
+        out.mode = Mode::NoFit;
+        out.flavors.clear();
+        out.reasons = vec![why];
+    };
+    if tas_flavors.len() > 1 {
+        let names: Vec<&str> = tas_flavors.iter().map(|s| s.as_str()).collect();
+        return fail(out, format!("more than one TAS flavor assigned: {}", names.join(", ")));
+    }
+    let Some(name) = tas_flavors.into_iter().next().cloned() else {
+        return;
+    };
+    let Some(tf) = tas.and_then(|t| t.flavor(&name)) else {
+        return fail(
+            out,
+            "workload requires Topology, but there is no TAS cache information".into(),
+        );
+    };
+    let Some(request) = topology_wanted(cq, flavors, ps.topology) else {
+        return;
+    };
+    let tolerations = flavors.get(&name).map(|f| f.tolerations.as_slice()).unwrap_or(&[]);
+    let per_pod = ps.spec.requests();
+    let placement = |simulate_empty: bool, placed: &BTreeMap<String, ResourceList>| {
+        tf.place(&crate::kueue::tas::Placement {
+            request: &request,
+            spec: ps.spec,
+            flavor_tolerations: tolerations,
+            per_pod: &per_pod,
+            count: ps.count,
+            assumed: placed,
+            simulate_empty,
+        })
+    };
+    match out.mode {
+        Mode::Fit => match placement(false, placed) {
+            Ok(a) => {
+                for (values, count) in &a.domains {
+                    if let Some(node) = values.last() {
+                        placed
+                            .entry(node.clone())
+                            .or_default()
+                            .add(&per_pod.times(i64::from(*count)));
+                    }
+                }
+                out.topology = Some(a);
+            }
+            Err(why) => {
+                out.mode = Mode::Preempt;
+                out.reasons.push(why);
+            }
+        },
+        Mode::Preempt => {
+            if let Err(why) = placement(true, placed) {
+                fail(out, why);
+            }
+        }
+        Mode::NoFit => {}
+    }
 }
 
 /// Why the flavor cannot take the pod at all: a taint it does not tolerate, or a node
@@ -509,8 +642,16 @@ mod tests {
             spec,
             count: 1,
             requests: requests.clone(),
+            topology: None,
         };
-        assign(cq, flavors, &mut snapshot.clone(), &mut TestOracle::default(), &[ps])
+        assign(
+            cq,
+            flavors,
+            &mut snapshot.clone(),
+            &mut TestOracle::default(),
+            None,
+            &[ps],
+        )
     }
 
     fn q(s: &str) -> Quantity {
@@ -523,6 +664,7 @@ mod tests {
             node_labels: [("node.kubernetes.io/instance-type".to_string(), instance.to_string())].into(),
             node_taints: vec![],
             tolerations: vec![],
+            topology_name: None,
         }
     }
 

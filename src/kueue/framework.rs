@@ -58,7 +58,10 @@ fn new_workload(store: &Store, f: &Framework) -> Workload {
     w.set_pod_sets(
         f.original
             .iter()
-            .map(|g| PodSet::new(g.pod_set.clone(), g.count(), g.template.spec.clone()))
+            .map(|g| PodSet {
+                topology_request: super::tas::topology_request(&g.template.annotations),
+                ..PodSet::new(g.pod_set.clone(), g.count(), g.template.spec.clone())
+            })
             .collect(),
     );
     w
@@ -94,7 +97,14 @@ pub(crate) fn reconcile(store: &Store, id: FrameworkId) -> Vec<Action> {
             let placements = f
                 .original
                 .iter()
-                .map(|g| placement(store, adm, &g.pod_set, &g.template.spec))
+                .map(|g| {
+                    let (node_selector, tolerations) = placement(store, adm, &g.pod_set, &g.template.spec);
+                    let by_topology = adm
+                        .pod_set_assignments
+                        .iter()
+                        .any(|ps| ps.name == g.pod_set && ps.topology_assignment.is_some());
+                    (node_selector, tolerations, by_topology)
+                })
                 .collect();
             vec![Action::Framework(id, FrameworkWrite::Start { placements })]
         }

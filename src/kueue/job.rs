@@ -48,6 +48,7 @@ fn new_workload(store: &Store, job: &Job) -> Workload {
         ..Workload::queued(WorkloadSource::Job(job.uid), store.now)
     };
     let mut pod_set = PodSet::new(POD_SET, count, job.spec.template.spec.clone());
+    pod_set.topology_request = super::tas::topology_request(&job.spec.template.annotations);
     pod_set.min_count = job
         .spec
         .min_parallelism
@@ -91,12 +92,18 @@ pub(crate) fn reconcile(store: &Store, id: JobId) -> Vec<Action> {
                 .min_parallelism
                 .and_then(|_| adm.pod_set_assignments.first())
                 .map(|ps| i32::try_from(ps.count).unwrap_or(i32::MAX));
+            let topology_pod_set = adm
+                .pod_set_assignments
+                .first()
+                .filter(|ps| ps.topology_assignment.is_some())
+                .map(|ps| ps.name.clone());
             vec![Action::Job(
                 id,
                 JobWrite::Start {
                     node_selector,
                     tolerations,
                     parallelism,
+                    topology_pod_set,
                 },
             )]
         }

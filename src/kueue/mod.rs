@@ -13,6 +13,7 @@ pub(crate) mod pod;
 pub(crate) mod preemption;
 pub(crate) mod queue;
 pub(crate) mod scheduler;
+pub(crate) mod tas;
 mod workload;
 
 pub(crate) use workload::KueueTimer;
@@ -49,6 +50,8 @@ pub(crate) struct Kueue {
     /// JobSets, PyTorchJobs, TrainJobs, RayJobs and RayClusters their integrations
     /// reconcile next.
     frameworks: WorkQueue<crate::store::FrameworkId>,
+    /// Pods gated for their topology domain, for the topology ungater.
+    topology: WorkQueue<PodId>,
     /// Something changed that may let a pending Workload in: a scheduling pass is due.
     schedule: bool,
 }
@@ -126,6 +129,9 @@ impl Component for Kueue {
         }
         if let Some(f) = self.frameworks.pop() {
             return Some(framework::reconcile(cx.store, f));
+        }
+        if let Some(p) = self.topology.pop() {
+            return Some(tas::ungate(cx.store, p));
         }
         if let Some(p) = self.pods.pop() {
             return Some(pod::reconcile(cx.store, p));

@@ -87,13 +87,20 @@ pub(crate) fn reconcile(store: &Store, pod_id: PodId) -> Vec<Action> {
                 priority_class,
                 ..Workload::queued(WorkloadSource::Pod(pod.uid), store.now)
             };
-            w.set_pod_sets(vec![PodSet::new(POD_SET, 1, pod.spec.clone())]);
+            w.set_pod_sets(vec![PodSet {
+                topology_request: super::tas::topology_request(&pod.annotations),
+                ..PodSet::new(POD_SET, 1, pod.spec.clone())
+            }]);
             vec![Action::CreateWorkload(Box::new(w))]
         }
         Some(w) if pod.is_gated() && pod.deletion.is_none() => match &w.admission {
             Some(admission) => {
                 let pod_set = pod_set_of(store, pod);
-                let (node_selector, tolerations) = placement(store, admission, &pod_set, &pod.spec);
+                let (mut node_selector, tolerations) = placement(store, admission, &pod_set, &pod.spec);
+                // A pod set placed by topology: the ungater's node for this pod.
+                if let Some(node) = super::tas::next_node(store, w, &pod_set) {
+                    node_selector.insert(crate::api::kueue::HOSTNAME_LABEL.into(), node);
+                }
                 vec![Action::Pod(
                     pod.uid,
                     PodWrite::Ungate {
@@ -154,7 +161,10 @@ fn group_workload(store: &Store, g: &PodGroup) -> Option<Action> {
         let name = pod_set_of(store, p);
         match pod_sets.iter_mut().find(|ps| ps.name == name) {
             Some(ps) => ps.count += 1,
-            None => pod_sets.push(PodSet::new(name, 1, p.spec.clone())),
+            None => pod_sets.push(PodSet {
+                topology_request: super::tas::topology_request(&p.annotations),
+                ..PodSet::new(name, 1, p.spec.clone())
+            }),
         }
     }
     let (priority, priority_class) = priority_of(store, first);

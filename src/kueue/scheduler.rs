@@ -12,6 +12,7 @@ use super::flavorassigner::podset_reducer::PodSetReducer;
 use super::flavorassigner::{assign, Assignment, Mode, PodSetRequest, PreemptionMode, PreemptionOracle};
 use super::preemption::{self, Admitted, Candidate, Preemptor, Target};
 use super::queue::{QueueKey, QueueManager};
+use super::tas::TasSnapshot;
 use crate::api::kueue::{KueueConfig, QueueingStrategy, ReclaimWithinCohort};
 use crate::engine::action::{Action, Eviction, WorkloadWrite};
 use crate::store::{Store, Workload, WorkloadId, WorkloadSource};
@@ -146,6 +147,7 @@ pub(crate) fn schedule(store: &Store, cache: &mut Cache, config: &KueueConfig, q
             evicted: Vec::new(),
         },
         actions: Vec::new(),
+        tas: TasSnapshot::build(store),
     };
     while let Some(cycle) = pass.cycle() {
         // Parked heads uncover the next ones; only when every head is back for a retry
@@ -170,6 +172,8 @@ struct Pass<'w, 'q> {
     snapshot: Snapshot,
     running: Running<'q>,
     actions: Vec<Action>,
+    /// The topology-aware flavors' nodes, less what this pass admitted onto them.
+    tas: TasSnapshot,
 }
 
 /// How a cycle went.
@@ -355,11 +359,12 @@ impl<'w> Pass<'w, '_> {
     /// Checks the queue, assigns flavors and, when only preemption makes room, finds targets.
     fn nominate(&mut self, cq_name: String, key: QueueKey) -> Option<Entry<'w>> {
         let store: &'w Store = self.store;
-        let (qm, snapshot, running, actions) = (
+        let (qm, snapshot, running, actions, tas) = (
             &mut *self.qm,
             &mut self.snapshot,
             &*self.running.admitted,
             &mut self.actions,
+            &self.tas,
         );
         let w = store.workloads.get(key.workload)?;
         let cq = store.cluster_queues.get(&cq_name)?;
@@ -387,7 +392,7 @@ impl<'w> Pass<'w, '_> {
             return None;
         }
         let full: Vec<u32> = w.pod_sets.iter().map(|ps| ps.count).collect();
-        let (mut assignment, mut targets) = attempt(store, snapshot, running, cq, w, &full);
+        let (mut assignment, mut targets) = attempt(store, snapshot, tas, running, cq, w, &full);
         // Partial admission (`minCount`): the most pods, down to the minimum, that fit or
         // fit by preempting someone — tried only once the whole Workload does not.
         let admissible =
@@ -396,11 +401,11 @@ impl<'w> Pass<'w, '_> {
             let full_counts: Vec<(u32, Option<u32>)> = w.pod_sets.iter().map(|ps| (ps.count, ps.min_count)).collect();
             if let Some(reducer) = PodSetReducer::new(&full_counts) {
                 let found = reducer.search(|counts| {
-                    let (a, t) = attempt(store, snapshot, running, cq, w, counts);
+                    let (a, t) = attempt(store, snapshot, tas, running, cq, w, counts);
                     admissible(&a, &t)
                 });
                 if let Some(counts) = found {
-                    (assignment, targets) = attempt(store, snapshot, running, cq, w, &counts);
+                    (assignment, targets) = attempt(store, snapshot, tas, running, cq, w, &counts);
                 }
             }
         }
@@ -416,9 +421,11 @@ impl<'w> Pass<'w, '_> {
 
 /// The Workload's pod sets at `counts` pods, assigned flavors, with the preemption targets
 /// when they fit only by preempting.
+#[allow(clippy::too_many_arguments)]
 fn attempt(
     store: &Store,
     snapshot: &mut Snapshot,
+    tas: &TasSnapshot,
     running: &Admitted,
     cq: &crate::api::kueue::ClusterQueue,
     w: &Workload,
@@ -439,6 +446,7 @@ fn attempt(
                 spec: &ps.template,
                 count,
                 requests,
+                topology: ps.topology_request.as_ref(),
             }
         })
         .collect();
@@ -447,7 +455,7 @@ fn attempt(
         queued: w.queue_timestamp,
         running,
     };
-    let assignment = assign(cq, &store.flavors, snapshot, &mut oracle, &pod_sets);
+    let assignment = assign(cq, &store.flavors, snapshot, &mut oracle, Some(tas), &pod_sets);
     let mut targets = Vec::new();
     if assignment.mode == Mode::Preempt {
         let usage = assignment.usage();
@@ -675,6 +683,11 @@ impl Pass<'_, '_> {
             usage,
             evicted: false,
         });
+        for (ps, psf) in w.pod_sets.iter().zip(&e.assignment.pod_sets) {
+            if let Some(t) = &psf.topology {
+                self.tas.reserve(t, &ps.per_pod);
+            }
+        }
         self.actions.push(Action::Workload(
             w.uid,
             WorkloadWrite::Admit(e.assignment.admission(&e.cq)),

@@ -51,6 +51,13 @@ pub(super) fn on_change(k: &mut Kueue, cx: &mut Cx, change: &Change) -> Vec<Acti
             if store.pods.get(*p).is_some_and(super::pod::is_managed) {
                 k.pods.add(*p);
             }
+            let gated = store
+                .pods
+                .get(*p)
+                .is_some_and(|p| p.spec.scheduling_gates.iter().any(|g| g == super::tas::TOPOLOGY_GATE));
+            if gated {
+                k.topology.add(*p);
+            }
             Vec::new()
         }
         Change::PodGroupJoined(g) => {

@@ -36,6 +36,7 @@ pub enum Object {
     ResourceFlavor(ResourceFlavor),
     ClusterQueue(ClusterQueue),
     Cohort(Cohort),
+    Topology(crate::api::kueue::Topology),
     LocalQueue(LocalQueue),
     WorkloadPriorityClass(WorkloadPriorityClass),
     PriorityClass(PriorityClass),
@@ -540,6 +541,9 @@ const KINDS: &[(&str, &str, DecodeKind)] = &[
     }),
     ("ClusterQueue", "kueue.x-k8s.io", |raw| {
         Ok(Object::ClusterQueue(ClusterQueue::decode(&raw.doc)?))
+    }),
+    ("Topology", "kueue.x-k8s.io", |raw| {
+        Ok(Object::Topology(crate::api::kueue::Topology::decode(&raw.doc)?))
     }),
     ("Cohort", "kueue.x-k8s.io", |raw| {
         Ok(Object::Cohort(Cohort::decode(&raw.doc)?))

@@ -403,6 +403,7 @@ fn object_exists(store: &Store, obj: &Object) -> bool {
         Object::ResourceFlavor(f) => store.flavors.contains_key(&f.name),
         Object::ClusterQueue(c) => store.cluster_queues.contains_key(&c.name),
         Object::Cohort(c) => store.cohorts.contains_key(&c.name),
+        Object::Topology(t) => store.topologies.contains_key(&t.name),
         Object::LocalQueue(l) => store
             .local_queues
             .contains_key(&ObjectKey::new(l.namespace.as_str(), l.name.as_str())),

@@ -1146,7 +1146,7 @@ fn apply_inputs(engine: &mut Engine, objects: &[(RawObject, Object)], stage: imp
     let order = |o: &Object| -> u8 {
         match o {
             Object::Namespace { .. } | Object::PriorityClass(_) | Object::WorkloadPriorityClass(_) => 0,
-            Object::Node(_) | Object::ResourceFlavor(_) => 1,
+            Object::Node(_) | Object::ResourceFlavor(_) | Object::Topology(_) => 1,
             Object::ClusterQueue(_) | Object::Cohort(_) => 2,
             Object::LocalQueue(_) | Object::ServingRuntime { .. } | Object::TrainingRuntime { .. } => 3,
             // Snapshot Workloads after the workload-creating kinds, oldest first.

@@ -36,7 +36,8 @@ pub use nodes::Nodes;
 pub use objects::{Named, Objects};
 pub use pod::{ColdStart, CrashState, Pod, StartPhase};
 pub use workload::{
-    Admission, EvictionEvent, PodGroup, PodSet, PodSetAssignment, Workload, WorkloadSource, WorkloadState,
+    Admission, EvictionEvent, PodGroup, PodSet, PodSetAssignment, TopologyAssignment, TopologyRequest, Workload,
+    WorkloadSource, WorkloadState,
 };
 
 use crate::api::core::PriorityClass;
@@ -87,6 +88,8 @@ pub struct Store {
     pub cluster_queues: BTreeMap<String, ClusterQueue>,
     /// Kueue `Cohort` objects by name (cohorts named only by ClusterQueues have none).
     pub cohorts: BTreeMap<String, Cohort>,
+    /// Kueue `Topology` objects by name.
+    pub topologies: BTreeMap<String, crate::api::kueue::Topology>,
     pub local_queues: BTreeMap<ObjectKey, LocalQueue>,
     pub workload_priority_classes: BTreeMap<String, WorkloadPriorityClass>,
     pub priority_classes: BTreeMap<String, PriorityClass>,
@@ -134,6 +137,7 @@ impl Store {
             flavors: BTreeMap::new(),
             cluster_queues: BTreeMap::new(),
             cohorts: BTreeMap::new(),
+            topologies: BTreeMap::new(),
             local_queues: BTreeMap::new(),
             workload_priority_classes: BTreeMap::new(),
             priority_classes: BTreeMap::new(),

@@ -16,6 +16,9 @@ pub struct PodSet {
     pub count: u32,
     /// `minCount`: with partial admission, Kueue may admit as few as this many.
     pub min_count: Option<u32>,
+    /// Where its pods must or should be placed together (Kueue's topology-aware
+    /// scheduling), from the pod template's annotations.
+    pub topology_request: Option<TopologyRequest>,
     /// The pods' spec, read by flavor assignment; dropped once the Workload finishes.
     pub template: PodSpec,
     /// What one pod requests (the template's requests, kept after the template is gone).
@@ -29,6 +32,7 @@ impl PodSet {
             name: name.into(),
             count,
             min_count: None,
+            topology_request: None,
             per_pod: template.requests(),
             template,
         }
@@ -38,6 +42,26 @@ impl PodSet {
     pub fn requests(&self) -> ResourceList {
         self.per_pod.times(self.count as i64)
     }
+}
+
+/// How a pod set asks to be placed (`kueue.x-k8s.io/podset-required-topology`, `…-preferred-…`,
+/// `…-unconstrained-…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopologyRequest {
+    /// All pods in one domain of this level (a node label of the flavor's Topology).
+    Required(String),
+    /// In one domain of this level if possible, else of the level above, else spread.
+    Preferred(String),
+    /// Any nodes that hold them, placed node by node.
+    Unconstrained,
+}
+
+/// Where Kueue placed a pod set's pods (`topologyAssignment`): pods per domain of `levels`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TopologyAssignment {
+    pub levels: Vec<String>,
+    /// (the domain's value at each level, pods there).
+    pub domains: Vec<(Vec<String>, u32)>,
 }
 
 /// One pod set's share of an admission (`status.admission.podSetAssignments[]`).
@@ -50,6 +74,8 @@ pub struct PodSetAssignment {
     pub resource_usage: ResourceList,
     /// Pods admitted (below the pod set's count under partial admission).
     pub count: u32,
+    /// Its pods' domains, for a pod set placed by topology.
+    pub topology_assignment: Option<TopologyAssignment>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -48,6 +48,7 @@ fn flavors() -> BTreeMap<String, ResourceFlavor> {
             node_labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             node_taints: taints,
             tolerations,
+            topology_name: None,
         };
         (name.to_string(), f)
     };
@@ -267,10 +268,11 @@ fn run(case: Case) {
                 spec,
                 count: *count,
                 requests: r,
+                topology: None,
             }
         })
         .collect();
-    let a = assign(&cq, &flavors(), &mut snapshot, &mut oracle, &pod_sets);
+    let a = assign(&cq, &flavors(), &mut snapshot, &mut oracle, None, &pod_sets);
     let got_flavors: BTreeSet<(String, String, String)> = a
         .pod_sets
         .iter()

@@ -96,12 +96,16 @@ fn manifest(store: &Store, w: &Workload) -> Value {
             .pod_set_assignments
             .iter()
             .map(|ps| {
-                json!({
+                let mut a = json!({
                     "count": ps.count,
                     "flavors": ps.flavors,
                     "name": ps.name,
                     "resourceUsage": ps.resource_usage.to_json(),
-                })
+                });
+                if let (Some(t), Some(map)) = (&ps.topology_assignment, a.as_object_mut()) {
+                    map.insert("topologyAssignment".into(), topology_assignment(t));
+                }
+                a
             })
             .collect();
         status.insert(
@@ -143,6 +147,30 @@ fn manifest(store: &Store, w: &Workload) -> Value {
         },
         "spec": spec,
         "status": status,
+    })
+}
+
+/// A topology assignment in v1beta2's form: one slice listing each domain's value at every
+/// level and its pods.
+fn topology_assignment(t: &crate::store::TopologyAssignment) -> Value {
+    let per_level: Vec<Value> = (0..t.levels.len())
+        .map(|i| {
+            let roots: Vec<&str> = t
+                .domains
+                .iter()
+                .map(|(values, _)| values.get(i).map_or("", |v| v.as_str()))
+                .collect();
+            json!({ "individual": { "roots": roots } })
+        })
+        .collect();
+    let counts: Vec<u32> = t.domains.iter().map(|(_, c)| *c).collect();
+    json!({
+        "levels": t.levels,
+        "slices": [{
+            "domainCount": t.domains.len(),
+            "podCounts": { "individual": counts },
+            "valuesPerLevel": per_level,
+        }],
     })
 }
 
