@@ -670,7 +670,7 @@ pub enum FairSharingStrategy {
 
 /// The parts of Kueue's Configuration (`config.kueue.x-k8s.io`) the simulator honours,
 /// given in the Scenario as `spec.kueue`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct KueueConfig {
     /// `fairSharing.enable`, with the strategies in the order they are tried.
     pub fair_sharing: Option<Vec<FairSharingStrategy>>,
@@ -698,6 +698,20 @@ pub struct WaitForPodsReady {
 }
 
 impl WaitForPodsReady {
+    /// Kueue v0.19's `waitForPodsReady` when a v1beta2 Configuration does not set it.
+    pub(crate) fn v1beta2_default() -> WaitForPodsReady {
+        let timeout = SimDuration::from_secs(30 * 60);
+        WaitForPodsReady {
+            timeout,
+            block_admission: false,
+            requeue_by_creation: false,
+            backoff_limit_count: None,
+            backoff_base: SimDuration::from_secs(60),
+            backoff_max: SimDuration::from_secs(3600),
+            recovery_timeout: Some(timeout),
+        }
+    }
+
     /// The wait before the `count`-th requeue: base × 2^(count−1), at most the maximum
     /// (Kueue adds a 0.01% jitter, left out to stay deterministic).
     pub(crate) fn backoff(&self, count: u32) -> SimDuration {
@@ -744,25 +758,49 @@ fn known_keys(node: &Node, what: &str, known: &[&str]) -> Result<(), InputError>
     Ok(())
 }
 
+/// Kueue v0.19's defaulting of a `config.kueue.x-k8s.io/v1beta2` Configuration (and of no
+/// Configuration at all): fair sharing off, `waitForPodsReady` on with a 30-minute timeout,
+/// no blocking of admission, the same recovery timeout.
+impl Default for KueueConfig {
+    fn default() -> KueueConfig {
+        KueueConfig {
+            fair_sharing: None,
+            wait_for_pods_ready: Some(WaitForPodsReady::v1beta2_default()),
+        }
+    }
+}
+
 impl KueueConfig {
+    /// A Scenario's `kueue:` block. Written with v1beta1's `enable` fields
+    /// (`waitForPodsReady.enable`, `fairSharing.enable`) it is read as a v1beta1
+    /// Configuration, whose `waitForPodsReady` is off unless enabled; otherwise as
+    /// v1beta2, whose `waitForPodsReady` is on unless the block says `enable: false`.
     pub fn decode(node: &Node) -> Result<KueueConfig, InputError> {
         known_keys(node, "Kueue configuration", KUEUE_CONFIG_KEYS)?;
+        let beta1 = ["waitForPodsReady", "fairSharing"]
+            .iter()
+            .any(|k| node.path(&[k, "enable"]).is_some());
+        let wait_for_pods_ready = match node.get("waitForPodsReady") {
+            Some(w) => decode_wait_for_pods_ready(w)?,
+            None if beta1 => None,
+            None => Some(WaitForPodsReady::v1beta2_default()),
+        };
         Ok(KueueConfig {
             fair_sharing: node.get("fairSharing").map(decode_fair_sharing).transpose()?.flatten(),
-            wait_for_pods_ready: node
-                .get("waitForPodsReady")
-                .map(decode_wait_for_pods_ready)
-                .transpose()?
-                .flatten(),
+            wait_for_pods_ready,
         })
     }
 }
 
 /// `waitForPodsReady` with Kueue's defaults: timeout 5m, blockAdmission true when
 /// enabled, requeue by eviction time, back-off 60 s doubling up to 3600 s, no limit.
+/// `waitForPodsReady`: v1beta1's (with `enable`: off unless true; a 5-minute timeout,
+/// admission blocked, no recovery timeout by default) or v1beta2's (on; a 30-minute timeout,
+/// admission not blocked, the recovery timeout the timeout).
 fn decode_wait_for_pods_ready(node: &Node) -> Result<Option<WaitForPodsReady>, InputError> {
     known_keys(node, "waitForPodsReady", WAIT_FOR_PODS_READY_KEYS)?;
-    let enabled = node.get("enable").map(|e| e.as_bool()).transpose()?.unwrap_or(false);
+    let beta1 = node.get("enable").is_some();
+    let enabled = node.get("enable").map(|e| e.as_bool()).transpose()?.unwrap_or(true);
     let seconds = |n: Option<&Node>, default: u64| -> Result<SimDuration, InputError> {
         let Some(n) = n else {
             return Ok(SimDuration::from_secs(default));
@@ -776,7 +814,8 @@ fn decode_wait_for_pods_ready(node: &Node) -> Result<Option<WaitForPodsReady>, I
     };
     let timeout = match node.get("timeout") {
         Some(t) => super::meta::duration(t)?,
-        None => SimDuration::from_secs(300),
+        None if beta1 => SimDuration::from_secs(300),
+        None => WaitForPodsReady::v1beta2_default().timeout,
     };
     let rs = node.get("requeuingStrategy");
     if let Some(rs) = rs {
@@ -808,12 +847,17 @@ fn decode_wait_for_pods_ready(node: &Node) -> Result<Option<WaitForPodsReady>, I
             .get("blockAdmission")
             .map(|b| b.as_bool())
             .transpose()?
-            .unwrap_or(true),
+            .unwrap_or(beta1),
         requeue_by_creation,
         backoff_limit_count,
         backoff_base: seconds(field("backoffBaseSeconds"), 60)?,
         backoff_max: seconds(field("backoffMaxSeconds"), 3600)?,
-        recovery_timeout: node.get("recoveryTimeout").map(super::meta::duration).transpose()?,
+        recovery_timeout: match node.get("recoveryTimeout") {
+            // "0s" turns recovery off.
+            Some(r) => Some(super::meta::duration(r)?).filter(|d| d.0 > 0),
+            None if beta1 => None,
+            None => Some(timeout),
+        },
     };
     Ok(enabled.then_some(w))
 }
@@ -982,5 +1026,59 @@ mod tests {
                 (got, want) => panic!("{version}: {spec}: got {got:?}, want {want:?}"),
             }
         }
+    }
+
+    /// `waitForPodsReady` as each Configuration version defaults it.
+    #[test]
+    fn wait_for_pods_ready_follows_each_versions_defaults() {
+        let decode = |yaml: &str| {
+            let file: std::sync::Arc<str> = std::sync::Arc::from("t");
+            let docs = crate::manifest::yaml::parse_documents(&file, yaml).expect("yaml");
+            KueueConfig::decode(&docs.first().expect("a document").root).expect("valid")
+        };
+        let v2 = WaitForPodsReady::v1beta2_default();
+        let mins = |m: u64| SimDuration::from_secs(m * 60);
+        // (case, kueue block, (on, timeout, blockAdmission, recoveryTimeout))
+        let cases = [
+            (
+                "no block: Kueue v0.19's defaults",
+                None,
+                Some((mins(30), false, Some(mins(30)))),
+            ),
+            (
+                "v1beta2 block without it",
+                Some("fairSharing: {preemptionStrategies: [LessThanOrEqualToFinalShare]}"),
+                Some((mins(30), false, Some(mins(30)))),
+            ),
+            (
+                "v1beta2 block with a timeout",
+                Some("waitForPodsReady: {timeout: 10m}"),
+                Some((mins(10), false, Some(mins(10)))),
+            ),
+            ("v1beta1 block without it", Some("fairSharing: {enable: true}"), None),
+            (
+                "v1beta1 enable: true",
+                Some("waitForPodsReady: {enable: true}"),
+                Some((mins(5), true, None)),
+            ),
+            (
+                "enable: false turns it off",
+                Some("waitForPodsReady: {enable: false}"),
+                None,
+            ),
+            (
+                "recoveryTimeout 0s turns recovery off",
+                Some("waitForPodsReady: {recoveryTimeout: 0s}"),
+                Some((mins(30), false, None)),
+            ),
+        ];
+        for (name, block, want) in cases {
+            let c = block.map(decode).unwrap_or_default();
+            let got = c
+                .wait_for_pods_ready
+                .map(|w| (w.timeout, w.block_admission, w.recovery_timeout));
+            assert_eq!(got, want, "{name}");
+        }
+        assert_eq!(KueueConfig::default().wait_for_pods_ready, Some(v2));
     }
 }
