@@ -330,7 +330,7 @@ fn tournament(
     let rank = |i: usize| -> Rank {
         let e = &entries[i];
         (
-            shares.get(&(cohort.to_string(), i)).copied().unwrap_or(0),
+            shares.get(&(cohort.to_string(), i)).copied().unwrap_or_default(),
             std::cmp::Reverse(e.workload.priority),
             e.workload.queue_timestamp,
             &e.key,
