@@ -32,13 +32,6 @@ impl Default for Share {
 }
 
 impl Share {
-    /// Below any share (`NegativeDRS`): where a search for the highest starts.
-    const NEGATIVE: Share = Share {
-        weight: 1.0,
-        ratio: -1.0,
-        borrowing: false,
-    };
-
     fn of(weight: f64) -> Share {
         Share {
             weight,
@@ -254,20 +247,20 @@ impl<'c> Ordering<'c> {
         let node = snapshot.cohort(cohort)?;
         let best_queue = self.best_queue(snapshot, &node.child_queues);
         let best_cohort = self.best_cohort(snapshot, &node.child_cohorts);
-        let (queue_share, cohort_share) = (
-            best_queue.as_ref().map_or(Share::NEGATIVE, |(s, _)| *s),
-            best_cohort.as_ref().map_or(Share::NEGATIVE, |(s, _)| *s),
-        );
-        match (best_queue, best_cohort) {
-            (None, None) => {
-                self.pruned_cohorts.insert(cohort.to_string());
-                None
-            }
+        let cohort_wins = match (&best_queue, &best_cohort) {
+            (_, None) => false,
+            (None, Some(_)) => true,
             // On a tie the cohort goes first: the most unfair node within it is chosen.
-            (_, Some((_, c))) if cohort_share >= queue_share => self.next_target(snapshot, &c),
-            (Some((_, q)), _) => Some(q),
-            (None, Some(_)) => None,
+            (Some((q, _)), Some((c, _))) => c >= q,
+        };
+        if let Some((_, c)) = best_cohort.filter(|_| cohort_wins) {
+            return self.next_target(snapshot, &c);
         }
+        if best_queue.is_none() {
+            // Nothing left below: the cohort is done with.
+            self.pruned_cohorts.insert(cohort.to_string());
+        }
+        best_queue.map(|(_, q)| q)
     }
 
     /// The child ClusterQueue with the highest share, pruning those that do not borrow
