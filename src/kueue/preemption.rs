@@ -169,6 +169,21 @@ impl Reason {
     }
 }
 
+/// The message of a preempted workload's `Evicted` and `Preempted` conditions
+/// (`preemptionMessage`): who preempts it, why, and both ClusterQueues' paths.
+pub(crate) fn message(
+    uid: impl std::fmt::Display,
+    job_uid: impl std::fmt::Display,
+    reason: Reason,
+    preemptor_path: &str,
+    preemptee_path: &str,
+) -> String {
+    format!(
+        "Preempted to accommodate a workload (UID: {uid}, JobUID: {job_uid}) due to {}; preemptor path: {preemptor_path}; preemptee path: {preemptee_path}",
+        reason.human()
+    )
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Target {
     pub uid: WorkloadId,
@@ -327,14 +342,11 @@ pub(crate) fn targets(p: &Preemptor, snapshot: &mut Snapshot, admitted: &Admitte
 
 #[cfg(test)]
 mod tests {
-    //! Cases named as in `TestPreemption` of Kueue's `pkg/scheduler/preemption/preemption_test.go`
-    //! (v0.13) mirror that case's set-up and expected targets, with its ClusterQueues
-    //! `standalone`, `c1`, `c2` (the borrowWithinCohort ones on a two-member cohort of our
-    //! own); cases marked "(own)" are additional.
+    //! Cases of our own on ClusterQueues like those of Kueue's `TestPreemption`
+    //! (`standalone`, `c1`, `c2`, `lend1`, `lend2`); the upstream table is in
+    //! `conformance::test_preemption`.
     use super::*;
-    use crate::api::kueue::{
-        BorrowWithinCohort, FlavorQuotas, Preemption, QueueingStrategy, ResourceGroup, ResourceQuota,
-    };
+    use crate::api::kueue::{FlavorQuotas, Preemption, QueueingStrategy, ResourceGroup, ResourceQuota};
     use crate::manifest::error::Loc;
 
     fn cpu(v: i64) -> Quantity {
@@ -425,32 +437,8 @@ mod tests {
                     ..Default::default()
                 },
             ),
-            cluster_queue(
-                "a-bwc",
-                Some("bwc"),
-                2,
-                None,
-                Preemption {
-                    within_cluster_queue: WithinClusterQueue::LowerPriority,
-                    reclaim_within_cohort: ReclaimWithinCohort::Any,
-                    borrow_within_cohort: BorrowWithinCohort::LowerPriority {
-                        max_priority_threshold: Some(0),
-                    },
-                },
-            ),
-            cluster_queue("b-bwc", Some("bwc"), 2, None, Preemption::default()),
             lender("lend1", 4),
             lender("lend2", 2),
-            cluster_queue(
-                "standalone-newer",
-                None,
-                6,
-                None,
-                Preemption {
-                    within_cluster_queue: WithinClusterQueue::LowerOrNewerEqualPriority,
-                    ..Default::default()
-                },
-            ),
         ]
     }
 
@@ -504,78 +492,15 @@ mod tests {
         names
     }
 
+    /// Cases of our own beside the upstream table in `conformance::test_preemption`.
     #[test]
     fn preemption_cases() {
         use Reason::*;
-        // (Kueue test case, admitted, incoming ClusterQueue, its cpu and priority, targets)
+        // (case, admitted, incoming ClusterQueue, its cpu and priority, targets)
         type Case<'a> = (&'a str, Vec<Admitted<'a>>, &'a str, i64, i32, Vec<(&'a str, Reason)>);
         let cases: Vec<Case> = vec![
             (
-                "preempt lowest priority",
-                vec![
-                    ("low", "standalone", 2, -1, 1),
-                    ("mid", "standalone", 2, 0, 1),
-                    ("high", "standalone", 2, 1, 1),
-                ],
-                "standalone",
-                2,
-                1,
-                vec![("low", ClusterQueue)],
-            ),
-            (
-                "preempt multiple",
-                vec![
-                    ("low", "standalone", 2, -1, 1),
-                    ("mid", "standalone", 2, 0, 1),
-                    ("high", "standalone", 2, 1, 1),
-                ],
-                "standalone",
-                3,
-                1,
-                vec![("low", ClusterQueue), ("mid", ClusterQueue)],
-            ),
-            (
-                "no preemption for low priority",
-                vec![("low", "standalone", 3, -1, 1), ("mid", "standalone", 3, 0, 1)],
-                "standalone",
-                1,
-                -1,
-                vec![],
-            ),
-            (
-                "not enough low priority workloads",
-                vec![("low", "standalone", 3, -1, 1), ("mid", "standalone", 3, 0, 1)],
-                "standalone",
-                4,
-                0,
-                vec![],
-            ),
-            (
-                "some free quota, preempt low priority",
-                vec![
-                    ("low", "standalone", 1, -1, 1),
-                    ("mid", "standalone", 1, 0, 1),
-                    ("high", "standalone", 3, 1, 1),
-                ],
-                "standalone",
-                2,
-                1,
-                vec![("low", ClusterQueue)],
-            ),
-            (
-                "minimal set excludes low priority",
-                vec![
-                    ("low", "standalone", 1, -1, 1),
-                    ("mid", "standalone", 2, 0, 1),
-                    ("high", "standalone", 3, 1, 1),
-                ],
-                "standalone",
-                2,
-                1,
-                vec![("mid", ClusterQueue)],
-            ),
-            (
-                "(own) only preempt the most recently admitted among equals",
+                "only preempt the most recently admitted among equals",
                 vec![("old", "standalone", 3, 0, 1), ("new", "standalone", 3, 0, 5)],
                 "standalone",
                 3,
@@ -583,27 +508,7 @@ mod tests {
                 vec![("new", ClusterQueue)],
             ),
             (
-                "reclaim quota from borrower",
-                vec![
-                    ("c1-low", "c1", 3, -1, 1),
-                    ("c2-mid", "c2", 3, 0, 1),
-                    ("c2-high", "c2", 6, 1, 1),
-                ],
-                "c1",
-                3,
-                1,
-                vec![("c2-mid", CohortReclamation)],
-            ),
-            (
-                "no workloads borrowing",
-                vec![("c1-high", "c1", 4, 1, 1), ("c2-low-1", "c2", 4, -1, 1)],
-                "c1",
-                4,
-                1,
-                vec![],
-            ),
-            (
-                "(own) reclaim only lower priority with LowerPriority",
+                "reclaim only lower priority with LowerPriority",
                 vec![("c2-high", "c2", 6, 1, 1), ("c2-higher", "c2", 6, 2, 1)],
                 "c1",
                 6,
@@ -611,7 +516,7 @@ mod tests {
                 vec![],
             ),
             (
-                "(own) reclaim any priority with Any: lowest priority first",
+                "reclaim any priority with Any: lowest priority first",
                 vec![("c1-high", "c1", 6, 2, 1), ("c1-higher", "c1", 6, 3, 1)],
                 "c2",
                 6,
@@ -619,63 +524,16 @@ mod tests {
                 vec![("c1-high", CohortReclamation)],
             ),
             (
-                "preempt newer workloads with the same priority",
+                "nothing fits beyond the quota a lender can ever reach",
                 vec![
-                    ("older", "standalone-newer", 3, 0, 1),
-                    ("newer-than-incoming", "standalone-newer", 3, 0, 2000),
+                    ("lend1-low", "lend1", 3, -1, 1),
+                    ("lend2-mid", "lend2", 3, 0, 1),
+                    ("lend2-high", "lend2", 4, 1, 1),
                 ],
-                "standalone-newer",
-                3,
-                0,
-                vec![("newer-than-incoming", ClusterQueue)],
-            ),
-            (
-                "use BorrowWithinCohort; allow preempting a lower-priority workload from another ClusterQueue while borrowing",
-                vec![("b-low", "b-bwc", 2, -1, 1), ("b-mid", "b-bwc", 1, 0, 1)],
-                "a-bwc",
-                3,
-                1,
-                vec![("b-low", CohortReclaimWhileBorrowing)],
-            ),
-            (
-                "use BorrowWithinCohort; don't allow preempting above MaxPriorityThreshold, if borrowing is required even after the preemption",
-                vec![("b-x", "b-bwc", 2, 1, 1), ("b-y", "b-bwc", 1, 1, 1)],
-                "a-bwc",
-                3,
-                2,
-                vec![],
-            ),
-            (
-                "use BorrowWithinCohort; allow preempting above MaxPriorityThreshold if borrowing is not required after the preemption",
-                vec![("b-x", "b-bwc", 2, 1, 1), ("b-y", "b-bwc", 2, 1, 1)],
-                "a-bwc",
-                2,
-                2,
-                vec![("b-x", CohortReclamation)],
-            ),
-            (
-                "reclaim quota from lender",
-                vec![("lend1-low", "lend1", 3, -1, 1), ("lend2-mid", "lend2", 3, 0, 1), ("lend2-high", "lend2", 4, 1, 1)],
-                "lend1",
-                3,
-                1,
-                vec![("lend2-mid", CohortReclamation)],
-            ),
-            (
-                "(own) nothing fits beyond the quota a lender can ever reach",
-                vec![("lend1-low", "lend1", 3, -1, 1), ("lend2-mid", "lend2", 3, 0, 1), ("lend2-high", "lend2", 4, 1, 1)],
                 "lend1",
                 9,
                 1,
                 vec![],
-            ),
-            (
-                "preempt from all ClusterQueues in cohort",
-                vec![("c1-low", "c1", 3, -1, 1), ("c1-mid", "c1", 2, 0, 1), ("c2-low", "c2", 3, -1, 1), ("c2-mid", "c2", 4, 0, 1)],
-                "c1",
-                4,
-                0,
-                vec![("c1-low", ClusterQueue), ("c2-low", CohortReclamation)],
             ),
         ];
         for (name, admitted, cq, c, prio, want) in cases {

@@ -334,7 +334,7 @@ fn tournament(
     let rank = |i: usize| -> Rank {
         let e = &entries[i];
         (
-            shares.get(&(cohort.to_string(), i)).copied().unwrap_or(0),
+            shares.get(&(cohort.to_string(), i)).copied().unwrap_or_default(),
             std::cmp::Reverse(e.workload.priority),
             e.workload.queue_timestamp,
             &e.key,
@@ -645,13 +645,13 @@ impl Pass<'_, '_> {
                 t.uid,
                 WorkloadWrite::Evict(Eviction::Preempted {
                     reason: t.reason.as_str().into(),
-                    message: format!(
-                        "Preempted to accommodate a workload (UID: {}, JobUID: {}) due to {}; preemptor path: {}; preemptee path: {}",
+                    message: preemption::message(
                         w.uid,
                         self.store.job_uid_of(w),
-                        t.reason.human(),
-                        preemption::path(&self.snapshot, &e.cq),
-                        self.running
+                        t.reason,
+                        &preemption::path(&self.snapshot, &e.cq),
+                        &self
+                            .running
                             .admitted
                             .get(t.uid)
                             .map(|c| preemption::path(&self.snapshot, &c.cluster_queue))

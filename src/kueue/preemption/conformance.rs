@@ -6,6 +6,8 @@
 //! workload needs preemption for every resource it requests. Each expected target comes
 //! with its reason and the preemptee path of Kueue's message.
 
+mod test_preemption;
+
 use super::*;
 use crate::api::kueue::{
     BorrowWithinCohort, Cohort, FlavorQuotas, Preemption, QueueingStrategy, ResourceGroup, ResourceQuota,
