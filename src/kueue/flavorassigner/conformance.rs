@@ -66,6 +66,7 @@ fn flavors() -> BTreeMap<String, ResourceFlavor> {
         flavor("due", &[], vec![], vec![]),
         flavor("tre", &[], vec![], vec![]),
         flavor("flavor", &[], vec![], vec![]),
+        flavor("three", &[("type", "three")], vec![], vec![]),
     ]
     .into()
 }
@@ -194,6 +195,10 @@ struct Case {
     borrowing: bool,
     /// (pod set, its reasons) for the pod sets that do not simply fit.
     reasons: &'static [(&'static str, &'static [&'static str])],
+    /// A cohort tree: (cohort, parent, its own quota); then `cq` and `sec` belong to the
+    /// cohorts `in_cohorts` names.
+    tree: &'static [(&'static str, Option<&'static str>, &'static str)],
+    in_cohorts: (&'static str, &'static str),
 }
 
 impl Default for Case {
@@ -213,6 +218,8 @@ impl Default for Case {
             flavors: &[],
             borrowing: false,
             reasons: &[],
+            tree: &[],
+            in_cohorts: ("", ""),
         }
     }
 }
@@ -241,8 +248,26 @@ fn run(case: Case) {
     cq.preemption = case.preemption;
     let sec = case.sec.map(|s| cluster_queue("sec", true, s));
     let usage = usage_from(case.usage.iter().map(|(c, f, r, v)| ((*c, *f, *r), q(v))));
+    let mut sec = sec;
+    if !case.tree.is_empty() {
+        cq.cohort = Some(case.in_cohorts.0.to_string());
+        if let Some(s) = sec.as_mut() {
+            s.cohort = Some(case.in_cohorts.1.to_string());
+        }
+    }
+    let cohorts: Vec<crate::api::kueue::Cohort> = case
+        .tree
+        .iter()
+        .map(|(name, parent, quota)| crate::api::kueue::Cohort {
+            name: name.to_string(),
+            parent: parent.map(str::to_string),
+            resource_groups: groups(quota),
+            fair_sharing_weight: Quantity::from_units(1),
+            loc: Loc::file("t"),
+        })
+        .collect();
     let queues: Vec<&ClusterQueue> = std::iter::once(&cq).chain(sec.as_ref()).collect();
-    let mut snapshot = Snapshot::new(queues, &usage);
+    let mut snapshot = Snapshot::with_cohorts(queues, &cohorts, &usage);
     if case.fair_sharing {
         snapshot = snapshot.with_fair_sharing(Some(vec![
             crate::api::kueue::FairSharingStrategy::LessThanOrEqualToFinalShare,
@@ -881,6 +906,7 @@ fn test_assign_flavors() {
             flavors: &[("main", "cpu", "one")],
             borrowing: true,
             reasons: &[("main", &["insufficient unused quota for cpu in flavor one, 10 more needed"])],
+            ..Case::default()
         },
         Case {
             name: "when borrowing while preemption is needed for flavor one, fair sharing enabled, reclaimWithinCohort=Never",
@@ -1142,5 +1168,67 @@ fn test_is_preferred() {
     ];
     for (name, a, b, preference, want) in cases {
         assert_eq!(is_preferred(a, b, preference), want, "TestIsPreferred/{name}");
+    }
+}
+
+/// `TestHierarchical`: cohorts `three` (the root) ⊃ `two` ⊃ `one`, each with 4 cpu of its
+/// own flavor; the test ClusterQueue, in `one`, lists flavors one, two, three with no quota;
+/// `sec` (here, Kueue's "other") is in `two`.
+#[test]
+fn test_hierarchical() {
+    let tree: &[(&str, Option<&str>, &str)] = &[
+        ("three", None, "three(cpu=4)"),
+        ("two", Some("three"), "two(cpu=4)"),
+        ("one", Some("two"), "one(cpu=4)"),
+    ];
+    let preemption = Preemption {
+        within_cluster_queue: WithinClusterQueue::LowerPriority,
+        reclaim_within_cohort: crate::api::kueue::ReclaimWithinCohort::LowerPriority,
+        ..Default::default()
+    };
+    let cases = vec![
+        Case {
+            name: "Select the top flavor",
+            cq: "one(cpu=0); two(cpu=0); three(cpu=0)",
+            usage: &[("cq", "one", "cpu", "4"), ("sec", "two", "cpu", "4")],
+            flavors: &[("main", "cpu", "three")],
+            borrowing: true,
+            ..Case::default()
+        },
+        Case {
+            name: "Select the first flavor which fits",
+            cq: "one(cpu=0); two(cpu=0); three(cpu=0)",
+            usage: &[("cq", "one", "cpu", "4")],
+            flavors: &[("main", "cpu", "two")],
+            borrowing: true,
+            ..Case::default()
+        },
+        Case {
+            name:
+                "Select deeper-borrowing flavor that fits when shallower-borrowing flavor has no preemption candidates",
+            cq: "one(cpu=4/bl=0); two(cpu=0); three(cpu=0)",
+            usage: &[("cq", "one", "cpu", "4")],
+            fungibility: FlavorFungibility {
+                when_can_borrow: P::TryNextFlavor,
+                when_can_preempt: P::TryNextFlavor,
+                preference: Some(FungibilityPreference::PreemptionOverBorrowing),
+            },
+            oracle: &[("one", "cpu", PreemptionMode::NoCandidates, 1)],
+            flavors: &[("main", "cpu", "two")],
+            borrowing: true,
+            ..Case::default()
+        },
+    ];
+    for case in cases {
+        run(Case {
+            cohort: true,
+            sec: Some("one(cpu=0); two(cpu=0); three(cpu=0)"),
+            tree,
+            in_cohorts: ("one", "two"),
+            preemption,
+            pod_sets: main_ps("cpu=4"),
+            mode: Mode::Fit,
+            ..case
+        });
     }
 }
