@@ -203,13 +203,14 @@ impl<'w> Pass<'w, '_> {
             entries.extend(self.nominate(cq_name, key));
         }
         // 3. Order them: fair sharing's tournament (done entry by entry below), else
-        // non-borrowing first, then priority, then FIFO.
+        // by borrowing level (non-borrowing first, then those borrowing from lower in the
+        // cohort tree), then priority, then FIFO.
         let fair = self.snapshot.fair_sharing.is_some();
         if !fair {
             entries.sort_by(|a, b| {
                 a.assignment
-                    .borrows
-                    .cmp(&b.assignment.borrows)
+                    .borrowing
+                    .cmp(&b.assignment.borrowing)
                     .then(b.workload.priority.cmp(&a.workload.priority))
                     .then(a.workload.queue_timestamp.cmp(&b.workload.queue_timestamp))
                     .then(a.key.cmp(&b.key))
@@ -378,10 +379,12 @@ impl<'w> Pass<'w, '_> {
             .as_ref()
             .is_some_and(|s| s.matches(&store.namespace_labels(&w.namespace)));
         if !ns_ok {
+            // `workload.ErrNamespaceMismatch`, under the scheduler's fallback reason
+            // (`Misconfigured` only with `UnadmittedWorkloadsObservability`, off in v0.19).
             actions.extend(pending(
                 w,
-                REASON_INADMISSIBLE,
-                "Workload namespace doesn't match ClusterQueue selector".into(),
+                REASON_PENDING,
+                "workload namespace doesn't match ClusterQueue selector".into(),
             ));
             qm.requeue_not_fitting(&cq_name, key, QueueingStrategy::BestEffortFIFO);
             return None;
@@ -534,7 +537,7 @@ fn to_reserve(snapshot: &Snapshot, cq: &str, e: &Entry, fr: &FlavorResource, q: 
         return Quantity::ZERO;
     };
     let (quota, used) = (s.quota(fr), s.used(fr));
-    if !e.assignment.borrows {
+    if !e.assignment.borrows() {
         return q.min(quota.nominal - used).max(Quantity::ZERO);
     }
     match quota.borrowing_limit {
