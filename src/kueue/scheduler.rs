@@ -273,10 +273,11 @@ impl<'w> Pass<'w, '_> {
 
 /// Under fair sharing, the entry to process next (`fairSharingIterator`): an entry of a
 /// ClusterQueue without cohort goes as it comes; otherwise a tournament over the cohort
-/// tree of the first entry's ClusterQueue, each cohort picking among its children's
-/// winners the one whose child (on that entry's path) would have the lowest dominant
-/// resource share with the entry admitted, then priority, then FIFO. Shares are taken as
-/// the snapshot stands after the entries processed before.
+/// tree of the first entry's ClusterQueue. Each cohort picks among its children's winners
+/// by the child on that entry's path, with the entry admitted: first one whose child does
+/// not borrow any (flavor, resource) the entry asks for (`FairSharingPrioritizeNonBorrowing`,
+/// on by default in v0.19), then the lowest dominant resource share, then priority, then
+/// FIFO. Shares are taken as the snapshot stands after the entries processed before.
 fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
     let Some(first) = entries.first() else { return 0 };
     if let Some(i) = entries
@@ -288,9 +289,9 @@ fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
     let Some(root) = snapshot.root_of(&first.cq).map(str::to_string) else {
         return 0;
     };
-    // For each entry of the tree: the share, at each cohort on its path, of that cohort's
-    // child the entry comes through.
-    let mut shares: BTreeMap<(String, usize), Share> = BTreeMap::new();
+    // For each entry of the tree: at each cohort on its path, whether that cohort's child
+    // the entry comes through borrows what the entry asks for, and that child's share.
+    let mut shares: BTreeMap<(String, usize), (bool, Share)> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
         if snapshot.root_of(&e.cq) != Some(root.as_str()) {
             continue;
@@ -299,10 +300,24 @@ fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
         for (fr, q) in &usage {
             snapshot.add_usage(&e.cq, fr, *q);
         }
-        let mut share = fairsharing::dominant_resource_share(snapshot, &e.cq);
-        for cohort in snapshot.ancestors(Node::Queue(&e.cq)) {
-            shares.insert((cohort.to_string(), i), share);
-            share = fairsharing::node_share(snapshot, Node::Cohort(cohort));
+        let requested: Vec<&FlavorResource> = usage.iter().filter(|(_, q)| !q.is_zero()).map(|(fr, _)| fr).collect();
+        let mut child = Node::Queue(&e.cq);
+        let mut rank = (
+            fairsharing::borrows_on(snapshot, child, requested.iter().copied()),
+            fairsharing::dominant_resource_share(snapshot, &e.cq),
+        );
+        let ancestors: Vec<String> = snapshot
+            .ancestors(Node::Queue(&e.cq))
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        for cohort in &ancestors {
+            shares.insert((cohort.clone(), i), rank);
+            child = Node::Cohort(cohort);
+            rank = (
+                fairsharing::borrows_on(snapshot, child, requested.iter().copied()),
+                fairsharing::node_share(snapshot, child),
+            );
         }
         for (fr, q) in &usage {
             snapshot.remove_usage(&e.cq, fr, *q);
@@ -315,7 +330,7 @@ fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
 fn tournament(
     snapshot: &Snapshot,
     entries: &[Entry],
-    shares: &BTreeMap<(String, usize), Share>,
+    shares: &BTreeMap<(String, usize), (bool, Share)>,
     cohort: &str,
 ) -> Option<usize> {
     let c = snapshot.cohort(cohort)?;
@@ -327,11 +342,16 @@ fn tournament(
     for q in &c.child_queues {
         contenders.extend(entries.iter().position(|e| e.cq == *q));
     }
-    type Rank<'k> = (Share, std::cmp::Reverse<i32>, crate::units::Stamp, &'k QueueKey);
+    type Rank<'k> = (bool, Share, std::cmp::Reverse<i32>, crate::units::Stamp, &'k QueueKey);
     let rank = |i: usize| -> Rank {
         let e = &entries[i];
+        let (borrows, share) = shares
+            .get(&(cohort.to_string(), i))
+            .copied()
+            .unwrap_or((false, Share::ZERO));
         (
-            shares.get(&(cohort.to_string(), i)).copied().unwrap_or(0),
+            borrows,
+            share,
             std::cmp::Reverse(e.workload.priority),
             e.workload.queue_timestamp,
             &e.key,
