@@ -141,7 +141,7 @@ fn namespace_selector_rejects_foreign_namespaces() {
     assert_eq!(st, WorkloadState::Pending);
     assert_eq!(
         msg.as_deref(),
-        Some("Workload namespace doesn't match ClusterQueue selector")
+        Some("workload namespace doesn't match ClusterQueue selector")
     );
 }
 

@@ -105,6 +105,19 @@ pub(crate) fn dominant_resource_share(snapshot: &Snapshot, cq: &str) -> Share {
     node_share(snapshot, Node::Queue(cq))
 }
 
+/// Whether the node uses beyond its subtree quota of any of these (flavor, resource)s
+/// (`DRS.IsBorrowingOn`); a root never does.
+pub(crate) fn borrows_on<'f>(
+    snapshot: &Snapshot,
+    node: Node,
+    frs: impl IntoIterator<Item = &'f FlavorResource>,
+) -> bool {
+    snapshot.parent(node).is_some()
+        && frs
+            .into_iter()
+            .any(|fr| snapshot.usage_of(node, fr) > snapshot.subtree_quota(node, fr))
+}
+
 /// A node's dominant resource share (`dominantResourceShare`): of each resource, what it
 /// uses beyond its subtree quota (summed over flavors) per mille of what its parent could
 /// lend it, the largest of them, per unit of weight. Zero for a root and for a node

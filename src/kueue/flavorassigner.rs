@@ -61,14 +61,22 @@ pub(crate) struct Assignment {
     pub pod_sets: Vec<PodSetFlavors>,
     /// The worst of the pod sets' modes.
     pub mode: Mode,
-    /// Some resource would go above its nominal quota, into what the cohort lends.
-    pub borrows: bool,
+    /// Kueue's `Borrowing`: the highest borrowing level of its flavors (0: within the
+    /// nominal quota, else the height of the lowest cohort whose subtree quota holds it).
+    /// The scheduler orders a cycle's heads by it, so a head borrowing only from a nearby
+    /// cohort goes before one borrowing from higher up.
+    pub borrowing: u32,
     /// Kueue's explanation when it does not simply fit (`couldn't assign flavors to pod
     /// set main: …`, one clause per pod set, `; ` between them); empty on Fit.
     pub message: String,
 }
 
 impl Assignment {
+    /// Some resource would go above its nominal quota, into what the cohort lends.
+    pub(crate) fn borrows(&self) -> bool {
+        self.borrowing > 0
+    }
+
     /// What it would hold, per (flavor, resource), all pod sets together.
     pub(crate) fn usage(&self) -> Vec<(FlavorResource, Quantity)> {
         let mut usage: BTreeMap<FlavorResource, Quantity> = BTreeMap::new();
@@ -245,6 +253,59 @@ fn can_preempt_while_borrowing(cq: &ClusterQueue, snapshot: &Snapshot) -> bool {
         || (snapshot.fair_sharing.is_some() && cq.preemption.reclaim_within_cohort != ReclaimWithinCohort::Never)
 }
 
+/// An amount as Kueue's `ResourceFormatter` writes it in these messages: Kueue holds
+/// amounts as int64 (cpu in millicores, the rest in units rounded up), saturating beyond;
+/// cpu reads as a DecimalSI milli-quantity (`1k`, `1500m`), memory, ephemeral storage and
+/// huge pages as canonical BinarySI (`10Mi`), anything else as a DecimalSI quantity.
+pub(crate) fn amount_string(resource: &str, q: Quantity) -> String {
+    let saturate = |v: i128| v.clamp(i64::MIN as i128, i64::MAX as i128);
+    if resource == "cpu" {
+        return decimal_si(saturate(q.milli()), -3);
+    }
+    let v = saturate(q.value_ceil());
+    let binary = matches!(resource, "memory" | "ephemeral-storage") || resource.starts_with("hugepages-");
+    // BinarySI writes what is below 1Ki as DecimalSI does.
+    if !binary || (-1024 < v && v < 1024) {
+        return decimal_si(v, 0);
+    }
+    for (i, suffix) in ["Ei", "Pi", "Ti", "Gi", "Mi", "Ki"].iter().enumerate() {
+        let unit = 1024i128.pow(6 - i as u32);
+        if v % unit == 0 {
+            return format!("{}{suffix}", v / unit);
+        }
+    }
+    v.to_string()
+}
+
+/// `mantissa × 10^exponent` in Kubernetes' canonical DecimalSI form: trailing zeros taken
+/// into the exponent, which is then lowered to a multiple of 3 to pick the suffix.
+fn decimal_si(mut mantissa: i128, mut exponent: i32) -> String {
+    if mantissa == 0 {
+        return "0".into();
+    }
+    while mantissa % 10 == 0 {
+        mantissa /= 10;
+        exponent += 1;
+    }
+    let extra = exponent.rem_euclid(3);
+    mantissa *= 10i128.pow(extra as u32);
+    exponent -= extra;
+    let suffix = match exponent {
+        -9 => "n",
+        -6 => "u",
+        -3 => "m",
+        0 => "",
+        3 => "k",
+        6 => "M",
+        9 => "G",
+        12 => "T",
+        15 => "P",
+        18 => "E",
+        e => return format!("{mantissa}e{e}"),
+    };
+    format!("{mantissa}{suffix}")
+}
+
 /// How `val` (earlier pod sets' share plus this request) of one resource fits one flavor,
 /// and why not when it does not simply fit (`fitsResourceQuota`).
 fn fits_quota(
@@ -260,7 +321,10 @@ fn fits_quota(
     let max = snapshot.potential_available(&cq.name, fr);
     if val > max {
         let why = format!(
-            "insufficient quota for {resource} in flavor {flavor}, previously considered podsets requests ({assumed}) + current podset request ({request}) > maximum capacity ({max})"
+            "insufficient quota for {resource} in flavor {flavor}, previously considered podsets requests ({}) + current podset request ({}) > maximum capacity ({})",
+            amount_string(resource, assumed),
+            amount_string(resource, request),
+            amount_string(resource, max)
         );
         return (
             Granular {
@@ -283,7 +347,7 @@ fn fits_quota(
     }
     let why = format!(
         "insufficient unused quota for {resource} in flavor {flavor}, {} more needed",
-        val - available
+        amount_string(resource, val - available)
     );
     let nominal = snapshot
         .queue(&cq.name)
@@ -316,18 +380,18 @@ pub(crate) fn assign(
     let mut result = Assignment {
         pod_sets: Vec::new(),
         mode: Mode::Fit,
-        borrows: false,
+        borrowing: 0,
         message: String::new(),
     };
     let mut assumed: BTreeMap<FlavorResource, Quantity> = BTreeMap::new();
     let mut placed: BTreeMap<String, ResourceList> = BTreeMap::new();
     for ps in pod_sets {
-        let (mut assigned, borrows) = assign_pod_set(cq, flavors, snapshot, oracle, ps, &assumed);
+        let (mut assigned, borrowing) = assign_pod_set(cq, flavors, snapshot, oracle, ps, &assumed);
         if assigned.mode != Mode::NoFit {
             place_by_topology(cq, flavors, tas, ps, &mut assigned, &mut placed);
         }
         result.mode = result.mode.min(assigned.mode);
-        result.borrows |= borrows;
+        result.borrowing = result.borrowing.max(borrowing);
         let stop = assigned.mode == Mode::NoFit;
         for (r, f) in &assigned.flavors {
             *assumed.entry(FlavorResource::new(f.as_str(), r.as_str())).or_default() += ps.requests.get(r);
@@ -343,7 +407,8 @@ pub(crate) fn assign(
     result
 }
 
-/// One pod set's flavors, a flavor per resource group it needs, and whether it borrows.
+/// One pod set's flavors, a flavor per resource group it needs, and the highest borrowing
+/// level among them.
 fn assign_pod_set(
     cq: &ClusterQueue,
     flavors: &BTreeMap<String, ResourceFlavor>,
@@ -351,7 +416,7 @@ fn assign_pod_set(
     oracle: &mut dyn PreemptionOracle,
     ps: &PodSetRequest,
     assumed: &BTreeMap<FlavorResource, Quantity>,
-) -> (PodSetFlavors, bool) {
+) -> (PodSetFlavors, u32) {
     let mut out = PodSetFlavors {
         name: ps.name.to_string(),
         flavors: BTreeMap::new(),
@@ -365,7 +430,7 @@ fn assign_pod_set(
         out.flavors.clear();
         out.mode = Mode::NoFit;
         out.reasons = reasons;
-        (out, false)
+        (out, 0)
     };
     // A zero request for a resource the ClusterQueue does not list needs no flavor; one it
     // lists gets the flavor of its group.
@@ -374,7 +439,7 @@ fn assign_pod_set(
             return no_fit(out, vec![format!("resource {r} unavailable in ClusterQueue")]);
         }
     }
-    let mut borrows_any = false;
+    let mut borrowing = 0;
     for group in &cq.resource_groups {
         let needed: Vec<(&String, Quantity)> = ps
             .requests
@@ -405,12 +470,12 @@ fn assign_pod_set(
         }
         let mode = rep.fit.public();
         out.mode = out.mode.min(mode);
-        borrows_any |= rep.borrow > 0;
+        borrowing = borrowing.max(rep.borrow);
         if mode != Mode::Fit {
             out.reasons.extend(reasons);
         }
     }
-    (out, borrows_any)
+    (out, borrowing)
 }
 
 /// The flavor of one resource group for the `needed` resources (`findFlavorForPodSets`):
@@ -626,6 +691,30 @@ mod tests {
             _: Quantity,
         ) -> (PreemptionMode, u32) {
             self.0.get(fr).copied().unwrap_or((PreemptionMode::Preempt, 0))
+        }
+    }
+
+    /// Amounts in messages as Kueue's ResourceFormatter writes them.
+    #[test]
+    fn amounts_read_as_kueues_resource_formatter_writes_them() {
+        let q = |s: &str| Quantity::parse(s).unwrap();
+        for (resource, amount, want) in [
+            ("cpu", "0", "0"),
+            ("cpu", "2", "2"),
+            ("cpu", "1500m", "1500m"),
+            ("cpu", "1000", "1k"),
+            ("cpu", "10000", "10k"),
+            ("cpu", "1200000", "1200k"),
+            ("cpu", "9223372036854775000m", "9223372036854775"),
+            // Beyond int64 millicores Kueue saturates.
+            ("cpu", "9223372036854776", "9223372036854775807m"),
+            ("memory", "10Mi", "10Mi"),
+            ("memory", "1500", "1500"),
+            ("memory", "1000", "1k"),
+            ("example.com/gpu", "20", "20"),
+            ("example.com/gpu", "3000", "3k"),
+        ] {
+            assert_eq!(amount_string(resource, q(amount)), want, "{resource} {amount}");
         }
     }
 
@@ -940,7 +1029,7 @@ mod tests {
             let (cq, snapshot, flavors) = amd_cohort(when);
             let a = one(&cq, &flavors, &snapshot, &PodSpec::default(), &gpus(n));
             assert_eq!(
-                (a.mode, a.flavor_of("amd.com/gpu").map(String::as_str), a.borrows),
+                (a.mode, a.flavor_of("amd.com/gpu").map(String::as_str), a.borrows()),
                 (mode, flavor, borrows),
                 "{name}: {}",
                 a.message

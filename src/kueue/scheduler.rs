@@ -207,13 +207,14 @@ impl<'w> Pass<'w, '_> {
             entries.extend(self.nominate(cq_name, key));
         }
         // 3. Order them: fair sharing's tournament (done entry by entry below), else
-        // non-borrowing first, then priority, then FIFO.
+        // by borrowing level (non-borrowing first, then those borrowing from lower in the
+        // cohort tree), then priority, then FIFO.
         let fair = self.snapshot.fair_sharing.is_some();
         if !fair {
             entries.sort_by(|a, b| {
                 a.assignment
-                    .borrows
-                    .cmp(&b.assignment.borrows)
+                    .borrowing
+                    .cmp(&b.assignment.borrowing)
                     .then(b.workload.priority.cmp(&a.workload.priority))
                     .then(a.workload.queue_timestamp.cmp(&b.workload.queue_timestamp))
                     .then(a.key.cmp(&b.key))
@@ -276,10 +277,11 @@ impl<'w> Pass<'w, '_> {
 
 /// Under fair sharing, the entry to process next (`fairSharingIterator`): an entry of a
 /// ClusterQueue without cohort goes as it comes; otherwise a tournament over the cohort
-/// tree of the first entry's ClusterQueue, each cohort picking among its children's
-/// winners the one whose child (on that entry's path) would have the lowest dominant
-/// resource share with the entry admitted, then priority, then FIFO. Shares are taken as
-/// the snapshot stands after the entries processed before.
+/// tree of the first entry's ClusterQueue. Each cohort picks among its children's winners
+/// by the child on that entry's path, with the entry admitted: first one whose child does
+/// not borrow any (flavor, resource) the entry asks for (`FairSharingPrioritizeNonBorrowing`,
+/// on by default in v0.19), then the lowest dominant resource share, then priority, then
+/// FIFO. Shares are taken as the snapshot stands after the entries processed before.
 fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
     let Some(first) = entries.first() else { return 0 };
     if let Some(i) = entries
@@ -291,9 +293,9 @@ fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
     let Some(root) = snapshot.root_of(&first.cq).map(str::to_string) else {
         return 0;
     };
-    // For each entry of the tree: the share, at each cohort on its path, of that cohort's
-    // child the entry comes through.
-    let mut shares: BTreeMap<(String, usize), Share> = BTreeMap::new();
+    // For each entry of the tree: at each cohort on its path, whether that cohort's child
+    // the entry comes through borrows what the entry asks for, and that child's share.
+    let mut shares: BTreeMap<(String, usize), (bool, Share)> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
         if snapshot.root_of(&e.cq) != Some(root.as_str()) {
             continue;
@@ -302,10 +304,24 @@ fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
         for (fr, q) in &usage {
             snapshot.add_usage(&e.cq, fr, *q);
         }
-        let mut share = fairsharing::dominant_resource_share(snapshot, &e.cq);
-        for cohort in snapshot.ancestors(Node::Queue(&e.cq)) {
-            shares.insert((cohort.to_string(), i), share);
-            share = fairsharing::node_share(snapshot, Node::Cohort(cohort));
+        let requested: Vec<&FlavorResource> = usage.iter().filter(|(_, q)| !q.is_zero()).map(|(fr, _)| fr).collect();
+        let mut child = Node::Queue(&e.cq);
+        let mut rank = (
+            fairsharing::borrows_on(snapshot, child, requested.iter().copied()),
+            fairsharing::dominant_resource_share(snapshot, &e.cq),
+        );
+        let ancestors: Vec<String> = snapshot
+            .ancestors(Node::Queue(&e.cq))
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        for cohort in &ancestors {
+            shares.insert((cohort.clone(), i), rank);
+            child = Node::Cohort(cohort);
+            rank = (
+                fairsharing::borrows_on(snapshot, child, requested.iter().copied()),
+                fairsharing::node_share(snapshot, child),
+            );
         }
         for (fr, q) in &usage {
             snapshot.remove_usage(&e.cq, fr, *q);
@@ -318,7 +334,7 @@ fn fairest(snapshot: &mut Snapshot, entries: &[Entry]) -> usize {
 fn tournament(
     snapshot: &Snapshot,
     entries: &[Entry],
-    shares: &BTreeMap<(String, usize), Share>,
+    shares: &BTreeMap<(String, usize), (bool, Share)>,
     cohort: &str,
 ) -> Option<usize> {
     let c = snapshot.cohort(cohort)?;
@@ -330,11 +346,16 @@ fn tournament(
     for q in &c.child_queues {
         contenders.extend(entries.iter().position(|e| e.cq == *q));
     }
-    type Rank<'k> = (Share, std::cmp::Reverse<i32>, crate::units::Stamp, &'k QueueKey);
+    type Rank<'k> = (bool, Share, std::cmp::Reverse<i32>, crate::units::Stamp, &'k QueueKey);
     let rank = |i: usize| -> Rank {
         let e = &entries[i];
+        let (borrows, share) = shares
+            .get(&(cohort.to_string(), i))
+            .copied()
+            .unwrap_or((false, Share::default()));
         (
-            shares.get(&(cohort.to_string(), i)).copied().unwrap_or_default(),
+            borrows,
+            share,
             std::cmp::Reverse(e.workload.priority),
             e.workload.queue_timestamp,
             &e.key,
@@ -383,10 +404,12 @@ impl<'w> Pass<'w, '_> {
             .as_ref()
             .is_some_and(|s| s.matches(&store.namespace_labels(&w.namespace)));
         if !ns_ok {
+            // `workload.ErrNamespaceMismatch`, under the scheduler's fallback reason
+            // (`Misconfigured` only with `UnadmittedWorkloadsObservability`, off in v0.19).
             actions.extend(pending(
                 w,
-                REASON_INADMISSIBLE,
-                "Workload namespace doesn't match ClusterQueue selector".into(),
+                REASON_PENDING,
+                "workload namespace doesn't match ClusterQueue selector".into(),
             ));
             qm.requeue_not_fitting(&cq_name, key, QueueingStrategy::BestEffortFIFO);
             return None;
@@ -542,7 +565,7 @@ fn to_reserve(snapshot: &Snapshot, cq: &str, e: &Entry, fr: &FlavorResource, q: 
         return Quantity::ZERO;
     };
     let (quota, used) = (s.quota(fr), s.used(fr));
-    if !e.assignment.borrows {
+    if !e.assignment.borrows() {
         return q.min(quota.nominal - used).max(Quantity::ZERO);
     }
     match quota.borrowing_limit {

@@ -144,7 +144,7 @@ pub struct Workload {
     pub admission: Option<Admission>,
     pub admitted_at: Option<SimTime>,
     pub pending_message: Option<String>,
-    /// `Inadmissible` when the queue itself is missing or rejects the namespace.
+    /// `Inadmissible` when its LocalQueue or ClusterQueue is missing or inactive, else `Pending`.
     pub pending_reason: Option<String>,
     pub finished_at: Option<SimTime>,
     pub evicted_at: Option<SimTime>,

@@ -330,7 +330,7 @@ fn run(case: Case) {
         .collect();
     want_reasons.sort();
     assert_eq!(
-        (a.mode, got_flavors, a.borrows, got_reasons),
+        (a.mode, got_flavors, a.borrows(), got_reasons),
         (case.mode, want_flavors, case.borrowing, want_reasons),
         "TestAssignFlavors/{}",
         case.name
