@@ -32,27 +32,18 @@ pub(super) fn apply(
     crate::kueue::job::mutate_new_job(store, &namespace, &mut job);
     let id = store.alloc();
     let run_time = job.spec.run_time.unwrap_or(api.default_job_run_time);
-    let written_parallelism = job.spec.parallelism;
+    let k8s_uid = super::names::uid(&mut api.names);
     let j = Job {
-        uid: id,
-        k8s_uid: super::names::uid(&mut api.names),
-        namespace,
-        name: job.meta.name.clone(),
-        labels: job.meta.labels,
-        spec: job.spec,
-        created: store.now,
-        run_time,
-        pods: Default::default(),
-        succeeded: 0,
-        saved: SimDuration::ZERO,
-        completed_at: None,
-        started_at: None,
-        workload: None,
         loc: Some(loc),
-        owner_framework: None,
-        indexed_names: false,
-        visible: true,
-        written_parallelism,
+        ..Job::new(
+            (id, k8s_uid),
+            namespace,
+            job.meta.name.clone(),
+            job.meta.labels,
+            job.spec,
+            run_time,
+            store.now,
+        )
     };
     store.jobs.insert(id, j);
     vec![Change::Job(id)]

@@ -119,34 +119,20 @@ pub(super) fn create_child_job(
     };
     let namespace = f.namespace.clone();
     let (jid, k8s_uid): (JobId, String) = (store.alloc(), super::names::uid(&mut api.names));
+    let spec = crate::api::batch::JobSpec {
+        parallelism,
+        completions: parallelism,
+        suspend: f.suspend,
+        template,
+        run_time: Some(run_time),
+        checkpoint_interval: checkpoint,
+        min_parallelism: None,
+    };
     let job = Job {
-        uid: jid,
-        k8s_uid,
-        namespace,
-        name,
-        labels,
-        spec: crate::api::batch::JobSpec {
-            parallelism,
-            completions: parallelism,
-            suspend: f.suspend,
-            template,
-            run_time: Some(run_time),
-            checkpoint_interval: checkpoint,
-            min_parallelism: None,
-        },
-        created: store.now,
-        run_time,
-        pods: Default::default(),
-        succeeded: 0,
-        saved: SimDuration::ZERO,
-        completed_at: None,
-        started_at: None,
-        workload: None,
-        loc: None,
         owner_framework: Some((id, g)),
         indexed_names: group.indexed_names,
         visible: group.visible_jobs,
-        written_parallelism: parallelism,
+        ..Job::new((jid, k8s_uid), namespace, name, labels, spec, run_time, store.now)
     };
     store.jobs.insert(jid, job);
     if let Some(f) = store.frameworks.get_mut(id) {

@@ -40,6 +40,40 @@ pub struct Job {
 }
 
 impl Job {
+    /// A new Job of `spec`, its pods running `run_time` each: nothing run yet, no Workload,
+    /// a user's object (no framework owns it).
+    pub(crate) fn new(
+        (uid, k8s_uid): (JobId, String),
+        namespace: String,
+        name: String,
+        labels: Labels,
+        spec: crate::api::batch::JobSpec,
+        run_time: SimDuration,
+        now: SimTime,
+    ) -> Job {
+        Job {
+            uid,
+            k8s_uid,
+            namespace,
+            name,
+            labels,
+            written_parallelism: spec.parallelism,
+            spec,
+            created: now,
+            run_time,
+            pods: Default::default(),
+            succeeded: 0,
+            saved: SimDuration::ZERO,
+            completed_at: None,
+            started_at: None,
+            workload: None,
+            loc: None,
+            owner_framework: None,
+            indexed_names: false,
+            visible: true,
+        }
+    }
+
     /// Pods still wanted: parallelism, at most what completions still need.
     pub(crate) fn wanted(&self) -> i32 {
         self.spec.parallelism.min(self.spec.completions - self.succeeded).max(0)
