@@ -347,6 +347,7 @@ fn tournament(
         contenders.extend(entries.iter().position(|e| e.cq == *q));
     }
     type Rank<'k> = (bool, Share, std::cmp::Reverse<i32>, crate::units::Stamp, &'k QueueKey);
+    // Contenders are positions in `entries` (`position` above), so indexing cannot miss.
     let rank = |i: usize| -> Rank {
         let e = &entries[i];
         let (borrows, share) = shares

@@ -514,6 +514,7 @@ fn check_cohort_cycles(all: &[&Object], warnings: &mut Vec<String>) {
         let mut at = *start;
         while let Some((p, _)) = parent.get(at) {
             if let Some(i) = path.iter().position(|c| c == p) {
+                // `i` is a position in `path`, so the slice holds at least `path[i]`.
                 let cycle = &path[i..];
                 if cycle.contains(start) && cycle.iter().all(|c| reported.insert(c)) {
                     let queues: Vec<&str> = all
@@ -530,7 +531,7 @@ fn check_cohort_cycles(all: &[&Object], warnings: &mut Vec<String>) {
                     warnings.push(format!(
                         "{loc}: the Cohort parents form a cycle ({} → {}): Kueue leaves every ClusterQueue under it inactive{}",
                         cycle.join(" → "),
-                        cycle[0],
+                        p,
                         if queues.is_empty() {
                             String::new()
                         } else {
