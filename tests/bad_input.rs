@@ -324,6 +324,20 @@ fn cases() -> Vec<Case> {
             "must not contain more than one topology annotation",
         ),
         (
+            "a misspelt ClusterQueue field",
+            vec![("m.yaml", ok_manifests.replace("  namespaceSelector: {}\n", "  namespaceSelector: {}\n  cohortNme: all\n"))],
+            "m.yaml",
+            21,
+            "unknown ClusterQueue spec field `cohortNme` (did you mean `cohortName`",
+        ),
+        (
+            "a TAS flavor whose Topology does not exist",
+            vec![("m.yaml", ok_manifests.replacen("  nodeLabels: {node.kubernetes.io/instance-type: g6.4xlarge}\n", "  nodeLabels: {node.kubernetes.io/instance-type: g6.4xlarge}\n  topologyName: nope\n", 1))],
+            "m.yaml",
+            0,
+            "there is no Topology \"nope\" for TAS flavor \"nvidia-l4-1gpu\"",
+        ),
+        (
             "LocalQueue to unknown ClusterQueue",
             vec![("m.yaml", ok_manifests.replace("spec: {clusterQueue: rhoai-main-queue}", "spec: {clusterQueue: rhoai-main-queu}"))],
             "m.yaml",

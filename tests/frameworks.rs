@@ -212,19 +212,26 @@ fn a_raycluster_never_finishes() {
     assert!(output(&done, "get rayclusters").contains("ready"));
 }
 
-/// A TrainJob whose runtime does not exist is not created, and the report says why.
+/// A TrainJob whose runtime does not exist is refused at load, located, as Trainer's webhook
+/// refuses it.
 #[test]
-fn a_trainjob_without_its_runtime_is_reported() {
+fn a_trainjob_without_its_runtime_is_refused() {
     let tj = "apiVersion: trainer.kubeflow.org/v1alpha1\nkind: TrainJob\nmetadata: {name: t, namespace: ml}\nspec:\n  runtimeRef: {name: torch-distributed}\n";
-    let done = run(tj, "5m", "    - {at: 1m, run: \"oc get trainjobs -n ml\"}\n");
-    assert!(done.result.engine.store().frameworks.is_empty());
+    let m = format!("{CLUSTER}---\n{tj}");
+    let dir = folder(&[
+        ("m.yaml", &m),
+        (
+            "s.yaml",
+            &scenario("5m", "    - {at: 1m, run: \"oc get trainjobs -n ml\"}\n"),
+        ),
+    ]);
+    let err = match gpuaas_sim::scenario::run::discover(&[dir.path().join("s.yaml")]) {
+        Ok(_) => panic!("a TrainJob without its runtime was accepted"),
+        Err(e) => e.to_string(),
+    };
     assert!(
-        done.report
-            .inputs
-            .warnings
-            .iter()
-            .any(|w| w.contains("ClusterTrainingRuntime torch-distributed")),
-        "{:?}",
-        done.report.inputs.warnings
+        err.contains("m.yaml:")
+            && err.contains("refers to ClusterTrainingRuntime `torch-distributed`, which is not defined"),
+        "{err}"
     );
 }

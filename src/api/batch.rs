@@ -66,19 +66,23 @@ fn min_parallelism(doc: &Node, pods: i32) -> Result<Option<i32>, InputError> {
         return Ok(None);
     };
     let text = n.as_str()?;
+    let hint = format!("give a whole number above 0 and below {pods}, the pods the Job runs at once");
     match text.trim().parse::<i32>() {
         Ok(v) if v > 0 && v < pods => Ok(Some(v)),
-        _ => Err(InputError::at(
+        // Kueue's webhook: "should be between 0 and N-1", both ends excluded.
+        Ok(_) => Err(InputError::at(
             n.loc.clone(),
             format!(
                 "{MIN_PARALLELISM_ANNOTATION} `{text}` should be between 0 and {}",
                 pods - 1
             ),
         )
-        .hint(format!(
-            "an integer from 1 to {} (the Job runs {pods} pods at once)",
-            (pods - 1).max(1)
-        ))),
+        .hint(hint)),
+        Err(_) => Err(InputError::at(
+            n.loc.clone(),
+            format!("{MIN_PARALLELISM_ANNOTATION} `{text}` is not a whole number"),
+        )
+        .hint(hint)),
     }
 }
 

@@ -105,6 +105,7 @@ pub struct FrameworkObject {
     /// A TrainJob's `trainer`: numNodes and resourcesPerNode, applied to the runtime's
     /// trainer step.
     pub trainer: Option<TrainerOverrides>,
+    pub loc: crate::manifest::error::Loc,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -235,6 +236,7 @@ impl FrameworkObject {
             ray: None,
             runtime_ref: None,
             trainer: None,
+            loc: doc.loc.clone(),
         })
     }
 

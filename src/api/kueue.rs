@@ -373,6 +373,9 @@ impl ClusterQueue {
     pub fn decode(doc: &Node) -> Result<ClusterQueue, InputError> {
         let meta = ObjectMeta::decode(doc)?;
         let beta1 = is_v1beta1(doc);
+        if let Some(spec) = doc.get("spec") {
+            known_keys(spec, "ClusterQueue spec", CLUSTER_QUEUE_KEYS)?;
+        }
         let spec = doc
             .get("spec")
             .ok_or_else(|| InputError::at(doc.loc.clone(), "ClusterQueue has no spec"))?;
@@ -447,6 +450,9 @@ impl Cohort {
     pub fn decode(doc: &Node) -> Result<Cohort, InputError> {
         let meta = ObjectMeta::decode(doc)?;
         let spec = doc.get("spec");
+        if let Some(s) = spec {
+            known_keys(s, "Cohort spec", &["parentName", "resourceGroups", "fairSharing"])?;
+        }
         let parent = match spec {
             Some(s) => opt_str(s, "parentName")?.filter(|p| !p.is_empty()),
             None => None,
@@ -499,6 +505,24 @@ pub(crate) fn is_v1beta1(doc: &Node) -> bool {
     doc.get("apiVersion").and_then(|n| n.as_str().ok()) == Some("kueue.x-k8s.io/v1beta1")
 }
 
+/// The fields of a ClusterQueue's spec in either version (a field of the other version is
+/// refused with its right name where it is read).
+const CLUSTER_QUEUE_KEYS: &[&str] = &[
+    "cohort",
+    "cohortName",
+    "namespaceSelector",
+    "queueingStrategy",
+    "resourceGroups",
+    "preemption",
+    "flavorFungibility",
+    "fairSharing",
+    "stopPolicy",
+    "admissionChecks",
+    "admissionChecksStrategy",
+    "admissionScope",
+    "concurrentAdmissionPolicy",
+];
+
 /// The ClusterQueue's cohort: v1beta2's `cohortName`, v1beta1's `cohort`.
 fn decode_cohort_name(spec: &Node, beta1: bool) -> Result<Option<String>, InputError> {
     let (field, other, version) = if beta1 {
@@ -530,6 +554,7 @@ fn decode_resource_groups(spec: &Node) -> Result<Vec<ResourceGroup>, InputError>
     let mut seen_resources: Vec<String> = Vec::new();
     let mut seen_flavors: Vec<String> = Vec::new();
     for g in items(spec, "resourceGroups")? {
+        known_keys(g, "resource group", &["coveredResources", "flavors"])?;
         let covered = string_list(g.get("coveredResources"))?;
         for r in &covered {
             if seen_resources.contains(r) {
@@ -554,6 +579,7 @@ fn decode_resource_groups(spec: &Node) -> Result<Vec<ResourceGroup>, InputError>
 
 /// One flavor of a resource group: a quota for each covered resource, in their order.
 fn decode_flavor_quotas(f: &Node, covered: &[String], seen_flavors: &[String]) -> Result<FlavorQuotas, InputError> {
+    known_keys(f, "flavor quota", &["name", "resources"])?;
     let fname = req_str(f, "name", "flavor quota")?;
     if seen_flavors.contains(&fname) {
         return Err(InputError::at(
@@ -585,6 +611,11 @@ fn decode_flavor_quotas(f: &Node, covered: &[String], seen_flavors: &[String]) -
 }
 
 fn decode_resource_quota(r: &Node, covered: &[String]) -> Result<ResourceQuota, InputError> {
+    known_keys(
+        r,
+        "resource quota",
+        &["name", "nominalQuota", "borrowingLimit", "lendingLimit"],
+    )?;
     let rname = req_str(r, "name", "resource quota")?;
     if !covered.contains(&rname) {
         return Err(InputError::at(

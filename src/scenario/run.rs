@@ -637,6 +637,9 @@ fn validate_references(objects: &[&Object], catalog: &Catalog) -> Vec<InputError
         match o {
             Object::ClusterQueue(cq) => defined.check_cluster_queue(cq, &mut errors),
             Object::LocalQueue(lq) => defined.check_local_queue(lq, &mut errors),
+            Object::Framework { namespace, framework } => {
+                defined.check_training_runtime(namespace, framework, &mut errors)
+            }
             Object::InferenceService {
                 namespace, isvc, loc, ..
             } => defined.check_inference_service(namespace, isvc, loc, catalog, &mut errors),
@@ -652,6 +655,11 @@ struct Defined<'o> {
     cluster_queues: BTreeSet<&'o str>,
     /// ServingRuntimes by (namespace, name).
     runtimes: BTreeSet<(&'o str, &'o str)>,
+    /// Each flavor's `topologyName`, and the Topologies.
+    flavor_topologies: BTreeMap<&'o str, &'o str>,
+    topologies: BTreeSet<&'o str>,
+    /// ClusterTrainingRuntimes by name (namespace empty) and TrainingRuntimes.
+    training_runtimes: BTreeSet<(&'o str, &'o str)>,
 }
 
 impl<'o> Defined<'o> {
@@ -672,13 +680,75 @@ impl<'o> Defined<'o> {
                 Object::ServingRuntime { namespace, runtime } => Some((namespace.as_str(), runtime.meta.name.as_str())),
                 _ => None,
             }),
+            flavor_topologies: objects
+                .iter()
+                .filter_map(|o| match o {
+                    Object::ResourceFlavor(f) => f.topology_name.as_deref().map(|t| (f.name.as_str(), t)),
+                    _ => None,
+                })
+                .collect(),
+            topologies: names(objects, |o| match o {
+                Object::Topology(t) => Some(t.name.as_str()),
+                _ => None,
+            }),
+            training_runtimes: names(objects, |o| match o {
+                Object::TrainingRuntime { namespace, runtime } => {
+                    Some((namespace.as_str(), runtime.meta.name.as_str()))
+                }
+                _ => None,
+            }),
         }
+    }
+
+    /// Trainer's webhook refuses a TrainJob whose runtime does not exist.
+    fn check_training_runtime(
+        &self,
+        namespace: &str,
+        f: &crate::api::frameworks::FrameworkObject,
+        errors: &mut Vec<InputError>,
+    ) {
+        let Some((kind, name)) = &f.runtime_ref else { return };
+        let ns = if kind == "ClusterTrainingRuntime" {
+            ""
+        } else {
+            namespace
+        };
+        if self.training_runtimes.contains(&(ns, name.as_str())) {
+            return;
+        }
+        let known = self.training_runtimes.iter().filter(|(n, _)| *n == ns).map(|(_, r)| *r);
+        errors.push(
+            InputError::at(
+                f.loc.clone(),
+                format!(
+                    "TrainJob {namespace}/{} refers to {kind} `{name}`, which is not defined{}",
+                    f.meta.name,
+                    did_you_mean(name, known)
+                ),
+            )
+            .hint(format!(
+                "add the {kind} manifest or fix spec.runtimeRef (it must exist before the TrainJob)"
+            )),
+        );
     }
 
     /// Kueue leaves a ClusterQueue with an undefined flavor inactive.
     fn check_cluster_queue(&self, cq: &ClusterQueue, errors: &mut Vec<InputError>) {
         for g in &cq.resource_groups {
             for f in &g.flavors {
+                if let Some(t) = self
+                    .flavor_topologies
+                    .get(f.name.as_str())
+                    .filter(|t| !self.topologies.contains(**t))
+                {
+                    errors.push(
+                        InputError::at(
+                            f.loc.clone(),
+                            format!("there is no Topology \"{t}\" for TAS flavor \"{}\" of ClusterQueue {}", f.name, cq.name),
+                        )
+                        .hint("add the Topology manifest or fix the flavor's topologyName (Kueue would leave the ClusterQueue inactive: TopologyNotFound)"),
+                    );
+                }
                 if !self.flavors.contains(f.name.as_str()) {
                     errors.push(InputError::at(f.loc.clone(), format!("ClusterQueue {} uses ResourceFlavor `{}`, which is not defined{}", cq.name, f.name, did_you_mean(&f.name, self.flavors.iter().copied())))
                         .hint("add the ResourceFlavor manifest or fix the name (Kueue would leave the ClusterQueue inactive)"));
