@@ -66,7 +66,11 @@ fn a_jobset_runs_a_job_per_replica_and_completes_with_them() {
     let js = format!(
         "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata: {{name: sweep, namespace: ml, labels: {{kueue.x-k8s.io/queue-name: default}}, annotations: {{gpuaas-sim.io/run-time: 10m}}}}\nspec:\n  replicatedJobs:\n    - {{name: driver, template: {{spec: {{template: {CPU_POD}}}}}}}\n    - {{name: workers, replicas: 2, template: {{spec: {{parallelism: 2, completions: 2, template: {GPU_POD}}}}}}}\n"
     );
-    let done = run(&js, "20m", "    - {at: 2m, run: \"oc get jobs -n ml\"}\n    - {at: 2m, run: \"oc get jobsets -n ml\"}\n    - {at: 15m, run: \"oc get jobsets -n ml\"}\n");
+    let done = run(
+        &js,
+        "20m",
+        "    - {at: 2m, run: \"oc get jobs -n ml\"}\n    - {at: 2m, run: \"oc get jobsets -n ml\"}\n    - {at: 15m, run: \"oc get jobsets -n ml\"}\n    - {at: 15m, run: \"oc get workloads -n ml\"}\n",
+    );
     let store = done.result.engine.store();
     let w = store
         .workloads
@@ -84,6 +88,14 @@ fn a_jobset_runs_a_job_per_replica_and_completes_with_them() {
     assert!(output(&done, "get jobsets").contains("Running"));
     let later = &done.result.transcript[2].output;
     assert!(later.contains("Completed"), "{later}");
+    // Kueue keeps the finished Workload while the JobSet stands.
+    let workloads = &done.result.transcript[3].output;
+    assert!(
+        workloads
+            .lines()
+            .any(|l| l.starts_with("jobset-sweep-") && l.contains("True")),
+        "{workloads}"
+    );
 }
 
 /// A PyTorchJob's pods are `<job>-master-0` and `<job>-worker-N`, each pod set gets the

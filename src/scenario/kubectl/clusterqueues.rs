@@ -74,10 +74,10 @@ fn describe(engine: &Engine, cq: &ClusterQueue) -> String {
     o
 }
 
-/// Cohort, strategy, and the quota of each resource group.
+/// Cohort (v1beta2's `cohortName`), strategy, and the quota of each resource group.
 fn spec(o: &mut String, cq: &ClusterQueue) {
     if let Some(c) = &cq.cohort {
-        indent(o, 1, "Cohort", c);
+        indent(o, 1, "Cohort Name", c);
     }
     indent(o, 1, "Queueing Strategy", &format!("{:?}", cq.queueing_strategy));
     indent(o, 1, "Resource Groups", "");

@@ -479,7 +479,7 @@ Annotations:  <none>
 API Version:  kueue.x-k8s.io/v1beta2
 Kind:         ClusterQueue
 Spec:
-  Cohort:  all
+  Cohort Name:  all
   Queueing Strategy:  BestEffortFIFO
   Resource Groups:
     Covered Resources:  cpu, memory, nvidia.com/gpu

@@ -4,7 +4,7 @@ use super::{Columns, Describe, ManifestOf, Resource};
 use crate::engine::Engine;
 use crate::scenario::printers::rfc3339_unix;
 use crate::scenario::printers::{age, events_section, indent};
-use crate::store::{Store, Workload};
+use crate::store::{Store, Workload, WorkloadSource};
 use crate::units::Stamp;
 use serde_json::{json, Map, Value};
 
@@ -18,9 +18,19 @@ impl Resource for Workloads {
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
     const MANIFEST: Option<ManifestOf<Self>> = Some(manifest);
 
-    /// Unfinished only: a finished Workload is neither listed, described nor picked.
+    /// Unfinished ones, and finished ones whose owner still exists: Kueue keeps a Job's,
+    /// a JobSet's… Workload, `Finished`, while the object stands (a pod's goes with the pod,
+    /// its owner for the garbage collector); a Workload given as input has no owner.
     fn objects(store: &Store) -> impl Iterator<Item = &Workload> {
-        store.workloads.values().filter(|w| w.finished_at.is_none())
+        store.workloads.values().filter(|w| {
+            w.finished_at.is_none()
+                || match w.source {
+                    WorkloadSource::Job(j) => store.jobs.contains(j),
+                    WorkloadSource::Framework(f) => store.frameworks.contains(f),
+                    WorkloadSource::Snapshot { .. } => true,
+                    WorkloadSource::Pod(_) | WorkloadSource::PodGroup(_) => false,
+                }
+        })
     }
     fn named<'s>(store: &'s Store, ns: &str, name: &str) -> Option<&'s Workload> {
         Self::objects(store).find(|w| w.namespace == ns && w.name == name)
