@@ -341,3 +341,29 @@ fn a_partially_admitted_job_runs_the_pods_admitted() {
     let j = store.jobs.values().find(|j| j.name == "wide").unwrap();
     assert_eq!(j.spec.parallelism, 6, "the Job runs what was admitted");
 }
+
+/// A preempted Workload waiting to be admitted again says so in `oc get workload -o yaml`:
+/// `QuotaReserved` False since its eviction, `Evicted` (Preempted) and `Preempted`
+/// (InClusterQueue) with Kueue's message.
+#[test]
+fn a_preempted_workload_shows_its_eviction_in_its_conditions() {
+    let preemption = "  preemption: {withinClusterQueue: LowerPriority}\n";
+    let old = workload_object("old", -4, &[("one", 10, None, "example.com/gpu: \"1\"")], true);
+    let new = workload_object("new", 4, &[("one", 20, None, "example.com/gpu: \"1\"")], false);
+    let s = "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {name: story}\nspec:\n  include: [m.yaml]\n  duration: 2m\n  timeline:\n    - {at: 1m, run: \"oc get workload old -n sales -o yaml\"}\n";
+    let m = partial_cluster(preemption, &format!("{old}{new}"));
+    let dir = folder(&[("m.yaml", &m), ("s.yaml", s)]);
+    let done = simulate(&dir.path().join("s.yaml"));
+    let yaml = &done.result.transcript[0].output;
+    for line in [
+        "type: QuotaReserved",
+        "status: \"False\"",
+        "type: Evicted",
+        "reason: Preempted",
+        "type: Preempted",
+        "reason: InClusterQueue",
+        "message: \"Preempted to accommodate a workload",
+    ] {
+        assert!(yaml.contains(line), "`{line}` missing from\n{yaml}");
+    }
+}

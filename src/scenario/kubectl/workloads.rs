@@ -135,17 +135,38 @@ fn manifest(store: &Store, w: &Workload) -> Value {
                  "reason": "Admitted", "status": "True", "type": "Admitted"},
             ]),
         );
-    } else if let Some(message) = &w.pending_message {
-        status.insert(
-            "conditions".into(),
-            json!([{
-                "lastTransitionTime": wall_clock(store, Stamp::from(w.created)),
-                "message": message,
-                "reason": w.pending_reason.as_deref().unwrap_or("Pending"),
-                "status": "False",
-                "type": "QuotaReserved",
-            }]),
-        );
+    } else if w.pending_message.is_some() || !w.evictions.is_empty() {
+        // Pending: since its creation, or since its last eviction, which its `Evicted` and
+        // (for a preemption) `Preempted` conditions tell of.
+        let last = w.evictions.last();
+        let since = last.map_or(Stamp::from(w.created), |e| Stamp::from(e.at));
+        let mut conditions = vec![json!({
+            "lastTransitionTime": wall_clock(store, since),
+            "message": w.pending_message.clone().unwrap_or_default(),
+            "reason": w.pending_reason.as_deref().unwrap_or("Pending"),
+            "status": "False",
+            "type": "QuotaReserved",
+        })];
+        if let Some(e) = last {
+            let at = wall_clock(store, Stamp::from(e.at));
+            conditions.push(json!({
+                "lastTransitionTime": at,
+                "message": e.message,
+                "reason": e.reason,
+                "status": "True",
+                "type": "Evicted",
+            }));
+            if let Some(reason) = &e.preemption_reason {
+                conditions.push(json!({
+                    "lastTransitionTime": at,
+                    "message": e.message,
+                    "reason": reason,
+                    "status": "True",
+                    "type": "Preempted",
+                }));
+            }
+        }
+        status.insert("conditions".into(), Value::Array(conditions));
     }
     json!({
         "apiVersion": "kueue.x-k8s.io/v1beta2",
