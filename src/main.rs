@@ -445,6 +445,10 @@ fn cmd_run(
             say_part!("{}", gpuaas_sim::report::summary::render(&report));
             for t in &result.transcript {
                 say!("\n[{}] $ {}\n{}", t.t, t.command, t.output);
+                // What a command printed later, at the instant it appeared.
+                for l in &t.follow {
+                    say!("[{}] {}", l.t, l.line);
+                }
             }
             say!();
         }

@@ -144,12 +144,15 @@ pub(super) fn create_replica_set(
             pods: Default::default(),
         },
     );
-    record(
-        store,
-        "ScalingReplicaSet",
-        format!("Deployment {ns}/{dep_name}"),
-        format!("Scaled up replica set {name} from 0 to {replicas}"),
-    );
+    // The Deployment controller posts the creation only of a replica set it scales up.
+    if replicas > 0 {
+        record(
+            store,
+            "ScalingReplicaSet",
+            format!("Deployment {ns}/{dep_name}"),
+            format!("Scaled up replica set {name} from 0 to {replicas}"),
+        );
+    }
     vec![Change::ReplicaSet {
         id,
         deployment: Some(deployment),

@@ -132,7 +132,9 @@ pub(super) fn write(store: &mut Store, id: JobId, write: JobWrite) -> Vec<Change
             // A framework's own Jobs are resumed by its controller, which Kueue started.
             if j.owner_framework.is_none() {
                 let obj = format!("Job {}/{}", j.namespace, j.name);
-                record(store, "Started", obj, "Admitted by clusterQueue; resumed");
+                let workload = j.workload;
+                let message = admitted_by(store, workload);
+                record(store, "Started", obj, message);
             }
             vec![Change::Job(id)]
         }
@@ -181,4 +183,13 @@ fn stop(store: &mut Store, id: JobId) -> Vec<Change> {
     };
     record(store, "Stopped", obj, msg);
     vec![Change::Job(id)]
+}
+
+/// Kueue's `Started` message: the ClusterQueue that admitted the Workload.
+pub(super) fn admitted_by(store: &Store, workload: Option<crate::store::WorkloadId>) -> String {
+    let cq = workload
+        .and_then(|w| store.workloads.get(w))
+        .and_then(|w| w.admission.as_ref())
+        .map_or("", |a| a.cluster_queue.as_str());
+    format!("Admitted by clusterQueue {cq}")
 }

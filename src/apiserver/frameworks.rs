@@ -204,7 +204,9 @@ pub(super) fn write(store: &mut Store, id: FrameworkId, write: FrameworkWrite) -
                     .labels
                     .insert("kueue.x-k8s.io/podset".into(), group.pod_set.clone());
             }
-            record(store, "Started", obj, "Admitted by clusterQueue; resumed");
+            let workload = f.workload;
+            let message = super::batch::admitted_by(store, workload);
+            record(store, "Started", obj, message);
         }
         FrameworkWrite::Stop => {
             if f.suspend {

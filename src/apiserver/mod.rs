@@ -9,6 +9,7 @@ mod autoscaling;
 mod batch;
 mod faults;
 mod frameworks;
+mod kubelet_events;
 mod lws;
 pub(crate) mod names;
 mod nodes;
@@ -104,6 +105,18 @@ impl ApiServer {
 pub(crate) fn record(store: &mut Store, kind: &str, object: impl Into<String>, message: impl Into<String>) {
     let t = store.now;
     store.events.push(LogEvent {
+        t,
+        kind: kind.into(),
+        object: object.into(),
+        message: message.into(),
+    });
+}
+
+/// Records a routine Kubernetes event at the store's instant: one `oc` lists and the
+/// report does not (see `store::EventLog`).
+pub(crate) fn record_routine(store: &mut Store, kind: &str, object: impl Into<String>, message: impl Into<String>) {
+    let t = store.now;
+    store.events.push_routine(LogEvent {
         t,
         kind: kind.into(),
         object: object.into(),

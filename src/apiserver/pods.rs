@@ -2,12 +2,15 @@
 //! reports of its start-up, deletion and removal. Owners' pod sets, nodes' requested
 //! resources and Kueue pod groups are indexes of the pods and change with them.
 
+use super::kubelet_events::{step_began, step_done};
 use super::names::{random_suffix, uid as k8s_uid};
-use super::{record, ApiServer};
+use super::{record, record_routine, ApiServer};
 use crate::api::core::PodTemplate;
 use crate::engine::action::PodWrite;
 use crate::engine::change::{Change, GroupAfter};
-use crate::store::{JobId, LeaderWorkerSetId, Pod, PodGroup, PodGroupId, PodId, ReplicaSetId, StartPhase, Store};
+use crate::store::{
+    JobId, LeaderWorkerSetId, Pod, PodGroup, PodGroupId, PodId, ReplicaSetId, StartMark, StartPhase, Store,
+};
 use crate::units::SimDuration;
 
 /// The objects a new pod belongs to.
@@ -86,13 +89,29 @@ pub(super) fn create(
         l.pods.insert(id);
     }
     let (owner, full_name) = (store.owner_of(&pod), format!("{}/{}", pod.namespace, pod.name));
+    let created_by = creator(store, &pod);
+    let pod_name = pod.name.clone();
     store.pods.insert(id, pod);
+    if let Some(object) = created_by {
+        record_routine(store, "SuccessfulCreate", object, format!("Created pod: {pod_name}"));
+    }
     super::faults::note_created(store, owner, id, &full_name);
     changes.push(Change::PodCreated(id));
     if let Some(node) = pinned {
         changes.extend(bind(store, id, &node));
     }
     changes
+}
+
+/// The object whose controller posts `SuccessfulCreate` for a new pod: its ReplicaSet,
+/// or its Job when users see that Job (a training operator's or KubeRay's internal Jobs
+/// stand for pods their operator creates, under its own events).
+fn creator(store: &Store, pod: &Pod) -> Option<String> {
+    if let Some(rs) = pod.owner_rs.and_then(|r| store.replicasets.get(r)) {
+        return Some(format!("ReplicaSet {}/{}", rs.namespace, rs.name));
+    }
+    let job = pod.owner_job.and_then(|j| store.jobs.get(j)).filter(|j| j.visible)?;
+    Some(format!("Job {}/{}", job.namespace, job.name))
 }
 
 /// Adds a managed pod to its Kueue pod group (creating the group), per its
@@ -158,6 +177,16 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             p.spec.scheduling_gates.retain(|g| g != crate::kueue::ADMISSION_GATE);
             p.spec.node_selector = node_selector;
             p.spec.tolerations = tolerations;
+            // Kueue's pod integration posts `Started` on the pod it ungates.
+            let obj = format!("Pod {}/{}", p.namespace, p.name);
+            let queue = p
+                .workload
+                .and_then(|w| store.workloads.get(w))
+                .and_then(|w| w.admission.as_ref())
+                .map(|a| a.cluster_queue.clone());
+            if let Some(cq) = queue {
+                record_routine(store, "Started", obj, format!("Admitted by clusterQueue {cq}"));
+            }
             vec![Change::PodUngated(id)]
         }
         PodWrite::UngateTopology { node_selector } => {
@@ -171,6 +200,7 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             vec![Change::PodUngated(id)]
         }
         PodWrite::Start(plan) => {
+            let now = store.now;
             let Some(p) = store.pods.get_mut(id) else {
                 return Vec::new();
             };
@@ -187,18 +217,30 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
                 .collect();
             p.start_phase = plan.steps.first().map(|s| s.phase);
             p.startup = plan.steps;
+            p.step = 0;
+            p.marks = vec![(now, StartMark::Step(0))];
             p.memory = plan.memory;
             p.crash.failure = plan.failure;
             p.crash.restart_from = plan.restart_from;
-            if let Some(mut n) = p.node.clone().and_then(|n| store.nodes.get_mut(&n)) {
+            let node = p.node.clone();
+            step_began(store, id, 0);
+            if let Some(mut n) = node.and_then(|n| store.nodes.get_mut(&n)) {
                 n.image_cache.extend(images);
             }
             Vec::new()
         }
         PodWrite::Phase(phase) => {
-            if let Some(p) = store.pods.get_mut(id) {
-                p.start_phase = Some(phase);
-            }
+            // The kubelet reports the phase of the step that follows the one done.
+            let now = store.now;
+            let Some(p) = store.pods.get_mut(id) else {
+                return Vec::new();
+            };
+            p.start_phase = Some(phase);
+            let done = p.step;
+            p.step += 1;
+            p.marks.push((now, StartMark::Step(done + 1)));
+            step_done(store, id, done);
+            step_began(store, id, done + 1);
             Vec::new()
         }
         PodWrite::Ready => {
@@ -209,7 +251,10 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             p.start_phase = Some(StartPhase::Ready);
             p.ready_at = Some(now);
             p.waiting = None;
+            let done = p.step;
+            p.marks.push((now, StartMark::Ready));
             let (obj, took) = (format!("Pod {}/{}", p.namespace, p.name), now.since(p.created));
+            step_done(store, id, done);
             record(store, "Ready", obj, format!("pod is Ready ({took} after creation)"));
             super::faults::note_ready(store, id);
             vec![Change::PodReady(id)]
@@ -237,12 +282,22 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             reason,
             message,
         } => {
+            let now = store.now;
             let Some(p) = store.pods.get_mut(id) else {
                 return Vec::new();
             };
+            let held = status.is_some();
             p.waiting = status;
-            let obj = format!("Pod {}/{}", p.namespace, p.name);
-            record(store, reason, obj, message);
+            let step = p.step;
+            if held {
+                p.marks.push((now, StartMark::Held));
+                let obj = format!("Pod {}/{}", p.namespace, p.name);
+                record(store, reason, obj, message);
+            } else {
+                // The step held up goes on: the kubelet begins it again (pulls again).
+                p.marks.push((now, StartMark::Step(step)));
+                step_began(store, id, step);
+            }
             Vec::new()
         }
         PodWrite::DeviceFailed { message } => {
@@ -270,6 +325,7 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             message,
             backoff,
         } => {
+            let now = store.now;
             let Some(p) = store.pods.get_mut(id) else {
                 return Vec::new();
             };
@@ -277,6 +333,7 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             p.crash.backing_off = true;
             p.waiting = None;
             p.start_phase = Some(StartPhase::Starting);
+            p.marks.push((now, StartMark::Crashed));
             let obj = format!("Pod {}/{}", p.namespace, p.name);
             record(store, reason, obj.clone(), message);
             record(
@@ -288,12 +345,20 @@ pub(super) fn write(store: &mut Store, id: PodId, write: PodWrite) -> Vec<Change
             Vec::new()
         }
         PodWrite::Restart { phase } => {
-            if let Some(p) = store.pods.get_mut(id) {
-                p.crash.backing_off = false;
-                p.waiting = None;
-                if phase.is_some() {
-                    p.start_phase = phase;
-                }
+            let now = store.now;
+            let Some(p) = store.pods.get_mut(id) else {
+                return Vec::new();
+            };
+            p.crash.backing_off = false;
+            p.waiting = None;
+            // The container runs its start-up again from the first step after the init
+            // containers.
+            let from = p.crash.restart_from;
+            p.step = from;
+            if phase.is_some() {
+                p.start_phase = phase;
+                p.marks.push((now, StartMark::Step(from)));
+                step_began(store, id, from);
             }
             Vec::new()
         }
@@ -362,12 +427,7 @@ fn delete(store: &mut Store, id: PodId, grace: Option<SimDuration>) -> Vec<Chang
         .or(p.spec.containers.first())
         .map(|c| c.name.clone())
         .unwrap_or_default();
-    record(
-        store,
-        "Killing",
-        obj,
-        format!("Stopping container {container} (grace period {}s)", grace.as_secs_f64()),
-    );
+    record(store, "Killing", obj, format!("Stopping container {container}"));
     vec![Change::PodTerminating(id)]
 }
 

@@ -1,7 +1,7 @@
 //! Writes to Kueue's Workloads: creation (linked to what it stands for), the status
 //! changes Kueue's controllers make, and Workload objects given as input.
 
-use super::record;
+use super::{record, record_routine};
 use crate::api::workload::WorkloadObject;
 use crate::engine::action::{Eviction, WorkloadWrite};
 use crate::engine::change::Change;
@@ -12,6 +12,20 @@ use crate::units::Stamp;
 
 fn object(w: &Workload) -> String {
     format!("Workload {}/{}", w.namespace, w.name)
+}
+
+/// The object a Workload stands for, as events name it: its pod (a pod group's first),
+/// its Job or its framework object; none for a Workload given as input.
+fn owner_object(store: &Store, w: &Workload) -> Option<String> {
+    match w.source {
+        WorkloadSource::Pod(_) | WorkloadSource::PodGroup(_) => Some(format!("Pod {}/{}", w.namespace, w.pod_name)),
+        WorkloadSource::Job(j) => store.jobs.get(j).map(|j| format!("Job {}/{}", j.namespace, j.name)),
+        WorkloadSource::Framework(f) => store
+            .frameworks
+            .get(f)
+            .map(|f| format!("{} {}/{}", f.kind.as_str(), f.namespace, f.name)),
+        WorkloadSource::Snapshot { .. } => None,
+    }
 }
 
 pub(super) fn create(store: &mut Store, mut w: Workload) -> Vec<Change> {
@@ -55,16 +69,15 @@ pub(super) fn create(store: &mut Store, mut w: Workload) -> Vec<Change> {
         }
         WorkloadSource::Snapshot { .. } => {}
     }
-    let message = match w.source {
-        WorkloadSource::Pod(_) => format!("Created workload for pod {}", w.pod_name),
-        WorkloadSource::Job(_)
-        | WorkloadSource::PodGroup(_)
-        | WorkloadSource::Framework(_)
-        | WorkloadSource::Snapshot { .. } => {
-            format!("Created Workload: {}/{}", w.namespace, w.name)
-        }
-    };
-    record(store, "CreatedWorkload", object(&w), message);
+    // Kueue's integration posts `CreatedWorkload` on the object the Workload stands for.
+    if let Some(owner) = owner_object(store, &w) {
+        record(
+            store,
+            "CreatedWorkload",
+            owner,
+            format!("Created Workload: {}/{}", w.namespace, w.name),
+        );
+    }
     store.workloads.insert(id, w);
     vec![Change::WorkloadCreated(id)]
 }
@@ -173,7 +186,13 @@ pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> 
             w.pending_reason = None;
             w.set_state(now, WorkloadState::Admitted);
             let obj = object(w);
-            record(store, "QuotaReserved", obj, msg);
+            let admitted = format!(
+                "Admitted by ClusterQueue {}, wait time since reservation was 0s",
+                w.admission.as_ref().map_or("", |a| a.cluster_queue.as_str())
+            );
+            record(store, "QuotaReserved", obj.clone(), msg);
+            // Without admission checks Kueue admits as it reserves.
+            record_routine(store, "Admitted", obj, admitted);
             super::faults::note_admitted(store, id);
             vec![Change::WorkloadAdmitted { id, snapshot: false }]
         }

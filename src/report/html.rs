@@ -207,7 +207,7 @@ fn timeline(o: &mut String, report: &Report) {
             clock(t.t_s),
             escape(&t.command)
         );
-        pre(o, &super::limit::shown_output(&t.output, cut));
+        pre(o, &t.output_with_follow(&super::limit::shown_output(&t.output, cut)));
     }
 }
 
@@ -430,6 +430,7 @@ mod tests {
                 t_s: 60.0,
                 command: "oc get pods -l 'a=b'".into(),
                 output: "<none> & more".into(),
+                ..Default::default()
             }],
             expectations: vec![ExpectationRecord {
                 name: Some("gate <main>".into()),

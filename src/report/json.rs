@@ -190,6 +190,14 @@ fn timeline(r: &RunResult) -> Vec<TimelineEntry> {
             t_s: secs(t.t),
             command: t.command.clone(),
             output: t.output.clone(),
+            follow: t
+                .follow
+                .iter()
+                .map(|l| crate::report::model::FollowRecord {
+                    t_s: secs(l.t),
+                    line: l.line.clone(),
+                })
+                .collect(),
         })
         .collect()
 }

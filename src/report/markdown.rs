@@ -55,7 +55,7 @@ pub fn render(report: &Report, plots: &[super::plots::Plot]) -> String {
         o.push_str(&format!(
             "**{at}** `{}`\n\n```\n{}\n```\n\n",
             t.command,
-            super::limit::shown_output(&t.output, cut)
+            t.output_with_follow(&super::limit::shown_output(&t.output, cut))
         ));
     }
     deadlocks(&mut o, report);

@@ -273,6 +273,34 @@ pub struct TimelineEntry {
     pub command: String,
     /// What `oc` printed.
     pub output: String,
+    /// What it printed later, each line at its instant (`oc get -w`, `oc wait`, `oc
+    /// rollout status`); absent for the other commands.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub follow: Vec<FollowRecord>,
+}
+
+/// A line a command printed after its instant.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FollowRecord {
+    /// When it appeared, seconds.
+    pub t_s: f64,
+    pub line: String,
+}
+
+impl TimelineEntry {
+    /// What the command printed, its later lines each after the instant it appeared
+    /// (`[00:10:05] …`), as the documents show it.
+    pub fn output_with_follow(&self, shown: &str) -> String {
+        let mut out = shown.to_string();
+        for l in &self.follow {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let at = crate::units::SimTime((l.t_s * 1000.0).round() as u64);
+            out.push_str(&format!("[{at}] {}", l.line));
+        }
+        out
+    }
 }
 
 /// One Kueue Workload.

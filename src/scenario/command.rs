@@ -1,7 +1,10 @@
 //! Parsing the `oc`/`kubectl` command lines a Scenario's timeline holds: the verb first,
 //! from one table, then the flags, once, then what the verb needs of them.
 
+pub(crate) use super::kubectl::events::{FieldSelector, SortBy};
 pub(crate) use super::kubectl::{Columns, Kind};
+pub(crate) use super::logs::LogsRequest;
+use crate::units::SimDuration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
@@ -59,6 +62,17 @@ pub enum Verb {
         names: Vec<String>,
         selector: Option<String>,
         columns: Columns,
+        options: GetOptions,
+    },
+    /// `oc logs POD|TYPE/NAME [-c CONTAINER] [--tail N]`.
+    Logs(LogsRequest),
+    /// `oc wait --for=… TYPE/NAME|TYPE -l SEL [--timeout]`.
+    Wait(WaitRequest),
+    /// `oc rollout status deployment/NAME [--timeout]`.
+    RolloutStatus {
+        name: String,
+        /// None: wait as long as it takes (kubectl's 0).
+        timeout: Option<SimDuration>,
     },
     Describe {
         kind: Kind,
@@ -73,6 +87,37 @@ pub enum Verb {
     Drain {
         node: String,
     },
+}
+
+/// What `oc get` takes besides its kind, names, selector and columns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GetOptions {
+    /// `--field-selector` (events).
+    pub(crate) fields: Option<FieldSelector>,
+    /// `--sort-by` (events).
+    pub(crate) sort_by: Option<SortBy>,
+    /// `-w`: the table, then a line each time a listed object's row changes; `Some(Some(d))`
+    /// with `--request-timeout=d`.
+    pub watch: Option<Option<SimDuration>>,
+}
+
+/// What `oc wait` waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitFor {
+    /// `--for=condition=NAME[=VALUE]`: a condition of the object's status (value `true`
+    /// unless given; both compared without case).
+    Condition { name: String, value: String },
+    /// `--for=delete`: the object is gone.
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitRequest {
+    pub kind: Kind,
+    pub selection: Selection,
+    pub condition: WaitFor,
+    /// `--timeout` (30 s by default; a negative one is a week); zero checks once.
+    pub timeout: SimDuration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +228,14 @@ struct Flags {
     patch: Option<String>,
     patch_type: Option<String>,
     file: Option<String>,
+    container: Option<String>,
+    tail: Option<String>,
+    field_selector: Option<String>,
+    sort_by: Option<String>,
+    timeout: Option<String>,
+    request_timeout: Option<String>,
+    wait_for: Option<String>,
+    watch: bool,
     positional: Vec<String>,
 }
 
@@ -197,6 +250,13 @@ enum ValueFlag {
     Patch,
     PatchType,
     File,
+    Container,
+    Tail,
+    FieldSelector,
+    SortBy,
+    Timeout,
+    RequestTimeout,
+    For,
 }
 
 const VALUE_FLAGS: &[(&str, ValueFlag)] = &[
@@ -213,6 +273,14 @@ const VALUE_FLAGS: &[(&str, ValueFlag)] = &[
     ("--type", ValueFlag::PatchType),
     ("-f", ValueFlag::File),
     ("--filename", ValueFlag::File),
+    ("-c", ValueFlag::Container),
+    ("--container", ValueFlag::Container),
+    ("--tail", ValueFlag::Tail),
+    ("--field-selector", ValueFlag::FieldSelector),
+    ("--sort-by", ValueFlag::SortBy),
+    ("--timeout", ValueFlag::Timeout),
+    ("--request-timeout", ValueFlag::RequestTimeout),
+    ("--for", ValueFlag::For),
 ];
 
 impl Flags {
@@ -226,6 +294,13 @@ impl Flags {
             ValueFlag::Patch => &mut self.patch,
             ValueFlag::PatchType => &mut self.patch_type,
             ValueFlag::File => &mut self.file,
+            ValueFlag::Container => &mut self.container,
+            ValueFlag::Tail => &mut self.tail,
+            ValueFlag::FieldSelector => &mut self.field_selector,
+            ValueFlag::SortBy => &mut self.sort_by,
+            ValueFlag::Timeout => &mut self.timeout,
+            ValueFlag::RequestTimeout => &mut self.request_timeout,
+            ValueFlag::For => &mut self.wait_for,
         };
         *field = Some(value);
     }
@@ -238,10 +313,10 @@ impl Flags {
             "--all" => self.all = true,
             "--overwrite" => self.overwrite = true,
             "--force" => self.force = true,
-            "-w" | "--watch" => return Err(err("--watch is not supported in a timeline", "add a `get` at each time you want to look")),
+            "-w" | "--watch" => self.watch = true,
             "--dry-run" => return Err(err("--dry-run is not supported in a timeline", "remove it; every timeline command is applied")),
             n if n.starts_with('-') => {
-                return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o wide, --overwrite, --force, --grace-period, -p, --type, -f"))
+                return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o, -w, --overwrite, --force, --grace-period, -p, --type, -f, -c, --tail, --field-selector, --sort-by, --timeout, --request-timeout, --for"))
             }
             _ => self.positional.push(arg.to_string()),
         }
@@ -386,6 +461,9 @@ enum VerbName {
     Cordon,
     Uncordon,
     Drain,
+    Logs,
+    Wait,
+    RolloutStatus,
 }
 
 /// Each verb as written after `oc`, subcommand included.
@@ -395,6 +473,9 @@ const VERBS: &[(&str, VerbName)] = &[
     ("label", VerbName::Label),
     ("patch", VerbName::Patch),
     ("rollout restart", VerbName::RolloutRestart),
+    ("rollout status", VerbName::RolloutStatus),
+    ("logs", VerbName::Logs),
+    ("wait", VerbName::Wait),
     ("apply", VerbName::Apply),
     ("delete", VerbName::Delete),
     ("get", VerbName::Get),
@@ -420,10 +501,11 @@ fn verb_of(tokens: &[String]) -> Result<(VerbName, &[String]), CommandError> {
     };
     let (name, args) = match (verb, rest.split_first()) {
         ("rollout", Some((sub, args))) if sub == "restart" => ("rollout restart", args),
+        ("rollout", Some((sub, args))) if sub == "status" => ("rollout status", args),
         ("rollout", Some((other, _))) => {
             return Err(err(
                 format!("`rollout {other}` is not supported"),
-                "supported: rollout restart",
+                "supported: rollout restart, rollout status",
             ))
         }
         ("rollout", None) => {
@@ -444,7 +526,7 @@ fn verb_of(tokens: &[String]) -> Result<(VerbName, &[String]), CommandError> {
     let (_, verb) = VERBS.iter().find(|(n, _)| *n == name).ok_or_else(|| {
         err(
             format!("`{name}` is not a supported command"),
-            "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain",
+            "supported: scale, annotate, label, patch, rollout restart, rollout status, apply -f, delete, get, describe, logs, wait, adm cordon/uncordon/drain",
         )
     })?;
     Ok((*verb, args))
@@ -487,6 +569,9 @@ pub(crate) fn parse_command(line: &str) -> Result<Command, CommandError> {
         VerbName::Drain => Verb::Drain {
             node: node_name(&f, "oc adm drain NODE")?,
         },
+        VerbName::Logs => parse_logs(&f)?,
+        VerbName::Wait => parse_wait(&f)?,
+        VerbName::RolloutStatus => parse_rollout_status(&f)?,
     };
     Ok(Command {
         verb,
@@ -602,11 +687,200 @@ fn parse_get(f: &Flags) -> Result<Verb, CommandError> {
             ))
         }
     };
+    let options = GetOptions {
+        fields: events_only(
+            kind,
+            "--field-selector",
+            f.field_selector.as_deref(),
+            FieldSelector::parse,
+        )?,
+        sort_by: events_only(kind, "--sort-by", f.sort_by.as_deref(), SortBy::parse)?,
+        watch: match (f.watch, &f.request_timeout) {
+            (false, None) => None,
+            (false, Some(_)) => {
+                return Err(err(
+                    "--request-timeout limits a watch in a timeline",
+                    "add -w, or leave --request-timeout out",
+                ))
+            }
+            (true, None) => Some(None),
+            (true, Some(t)) => Some(Some(duration_flag("--request-timeout", t)?).filter(|d| *d != SimDuration::ZERO)),
+        },
+    };
+    if options.watch.is_some() && options.sort_by.is_some() {
+        return Err(err(
+            "--sort-by is ignored by a watch (kubectl warns: --watch requested, --sort-by will be ignored for watch events received)",
+            "leave --sort-by out of the watch",
+        ));
+    }
+    if options.watch.is_some() && matches!(columns, Columns::Yaml | Columns::Json) {
+        return Err(err("-o yaml|json with -w is not supported", "watch the table"));
+    }
     Ok(Verb::Get {
         kind,
         names,
         selector: f.selector.clone(),
         columns,
+        options,
+    })
+}
+
+/// A `get` flag this version reads for events only, parsed.
+fn events_only<T>(
+    kind: Kind,
+    flag: &str,
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, super::oc_error::OcError>,
+) -> Result<Option<T>, CommandError> {
+    let Some(v) = value else { return Ok(None) };
+    if kind != Kind::Event {
+        return Err(err(
+            format!("{flag} is available for events only in this version"),
+            "use -l or names to pick objects",
+        ));
+    }
+    parse(v)
+        .map(Some)
+        .map_err(|e| err(e.to_string(), format!("fix {flag}")))
+}
+
+/// A Go duration flag (`30s`, `10m`, `1h30m`; `0`; negative for `--timeout`).
+fn duration_flag(flag: &str, value: &str) -> Result<SimDuration, CommandError> {
+    SimDuration::parse(value).map_err(|_| {
+        err(
+            format!("invalid argument \"{value}\" for \"{flag}\" flag: time: invalid duration \"{value}\""),
+            "write a duration with its unit, e.g. 30s or 10m",
+        )
+    })
+}
+
+/// `oc logs POD [CONTAINER]`, `oc logs TYPE/NAME`, `-c`, `--tail`.
+fn parse_logs(f: &Flags) -> Result<Verb, CommandError> {
+    let usage = || {
+        err(
+            "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
+            "e.g. oc logs deployment/NAME -n NS",
+        )
+    };
+    if f.selector.is_some() {
+        return Err(err(
+            "oc logs -l is not supported in this version",
+            "name the pod or TYPE/NAME",
+        ));
+    }
+    let (target, inline_container) = match f.positional.as_slice() {
+        [t] => (t, None),
+        [t, c] => (t, Some(c.clone())),
+        _ => return Err(usage()),
+    };
+    if inline_container.is_some() && f.container.is_some() {
+        return Err(err(
+            "error: only one of -c or an inline [CONTAINER] arg is allowed",
+            "drop one of them",
+        ));
+    }
+    let (kind, name) = match target.split_once('/') {
+        Some((k, n)) => (kind_of(k)?, n.to_string()),
+        None => (Kind::Pod, target.clone()),
+    };
+    if !matches!(kind, Kind::Pod | Kind::Deployment | Kind::Job) {
+        return Err(err(
+            format!("oc logs of {} is not supported", kind.resource()),
+            "read a pod's, a deployment's or a job's logs",
+        ));
+    }
+    let tail = match &f.tail {
+        None => None,
+        Some(t) => Some(t.parse::<i64>().ok().filter(|n| *n >= -1).ok_or_else(|| {
+            err(
+                "error: --tail must be greater than or equal to -1",
+                "give a number of lines, or -1 for all",
+            )
+        })?),
+    };
+    Ok(Verb::Logs(LogsRequest {
+        kind,
+        name,
+        container: inline_container.or_else(|| f.container.clone()),
+        tail,
+    }))
+}
+
+/// `oc wait --for=condition=C|delete (TYPE/NAME... | TYPE -l SEL | TYPE --all) [--timeout]`.
+fn parse_wait(f: &Flags) -> Result<Verb, CommandError> {
+    let Some(cond) = f.wait_for.as_deref() else {
+        return Err(err(
+            "error: --for must be specified",
+            "e.g. --for=condition=Ready, --for=delete",
+        ));
+    };
+    let lower = cond.to_lowercase();
+    let condition = if lower == "delete" {
+        WaitFor::Delete
+    } else if let Some(rest) = cond.strip_prefix("condition=") {
+        let (name, value) = rest.split_once('=').unwrap_or((rest, "true"));
+        WaitFor::Condition {
+            name: name.to_string(),
+            value: value.to_string(),
+        }
+    } else if cond.starts_with("jsonpath=") || lower == "create" {
+        return Err(err(
+            format!("--for={cond} is not supported in this version"),
+            "wait for a condition (--for=condition=Ready) or for deletion (--for=delete)",
+        ));
+    } else {
+        return Err(err(
+            format!("error: unrecognized condition: \"{cond}\""),
+            "e.g. --for=condition=Ready, --for=delete",
+        ));
+    };
+    let targets = targets(f, "wait")?;
+    if matches!(condition, WaitFor::Condition { .. }) && !super::follow::WAIT_KINDS.contains(&targets.kind) {
+        return Err(err(
+            format!(
+                "waiting for a condition of {} is not supported",
+                targets.kind.resource()
+            ),
+            "wait for pods, deployments, inferenceservices, workloads, jobs or nodes",
+        ));
+    }
+    let timeout = match &f.timeout {
+        None => SimDuration::from_secs(30),
+        Some(t) if t.starts_with('-') => SimDuration::from_secs(168 * 3600),
+        Some(t) => duration_flag("--timeout", t)?,
+    };
+    Ok(Verb::Wait(WaitRequest {
+        kind: targets.kind,
+        selection: targets.selection,
+        condition,
+        timeout,
+    }))
+}
+
+/// `oc rollout status deployment/NAME` (or `deployment NAME`) `[--timeout]`.
+fn parse_rollout_status(f: &Flags) -> Result<Verb, CommandError> {
+    let (kind, names) = kind_and_names(f, "rollout status")?;
+    if kind != Kind::Deployment {
+        return Err(err(
+            format!("rollout status of {} is not supported", kind.resource()),
+            "follow a deployment's rollout",
+        ));
+    }
+    let [name] = names.as_slice() else {
+        return Err(err(
+            "error: required resource not specified",
+            "oc rollout status deployment/NAME",
+        ));
+    };
+    let timeout = f
+        .timeout
+        .as_deref()
+        .map(|t| duration_flag("--timeout", t))
+        .transpose()?
+        .filter(|d| *d != SimDuration::ZERO);
+    Ok(Verb::RolloutStatus {
+        name: name.clone(),
+        timeout,
     })
 }
 

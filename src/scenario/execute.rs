@@ -3,8 +3,11 @@
 //! actions, like any other. What differs between kinds is asked of the kind
 //! (`Kind::kubectl`); each verb here is the same for all of them.
 
-use super::command::{Command, KvChanges, PatchType, Selection, Targets, Verb};
-use super::kubectl::{deployments, Kind, Query};
+use super::command::{Command, GetOptions, KvChanges, PatchType, Selection, Targets, Verb};
+use super::follow::{Follower, Listed, Rollout, Wait, Watch};
+use super::kubectl::events::{self, EventQuery};
+use super::kubectl::{deployments, Columns, Kind, Query};
+use super::logs::ServingLogs;
 use super::oc_error::OcError;
 use crate::api::meta::Labels;
 use crate::engine::action::{Action, MetadataField, PodWrite, StoredManifest};
@@ -54,27 +57,48 @@ fn manifest_doc(raw: &RawObject, obj: &Object) -> serde_json::Value {
     doc
 }
 
-/// Runs one command and returns what `oc` would print.
-pub(crate) fn execute(engine: &mut Engine, cmd: &Command, apply_objects: &[ApplyDoc], loc: &Loc) -> String {
+/// What a command printed at its instant, and the follower that prints the rest of a
+/// command that follows time (`oc get -w`, `oc wait`, `oc rollout status`).
+pub(crate) struct Executed {
+    pub output: String,
+    pub follower: Option<Follower>,
+}
+
+/// Runs one command and returns what `oc` would print. `serving` is the request side,
+/// for what a serving pod's log says of its requests.
+pub(crate) fn execute(
+    engine: &mut Engine,
+    serving: &dyn ServingLogs,
+    cmd: &Command,
+    apply_objects: &[ApplyDoc],
+    loc: &Loc,
+) -> Executed {
     let ns = cmd.namespace.clone().unwrap_or_else(|| "default".into());
     let mut oc = Oc {
         engine,
+        serving,
         ns: &ns,
         out: Vec::new(),
+        follower: None,
     };
     if let Err(e) = oc.run(cmd, apply_objects, loc) {
         oc.out.push(e.to_string());
     }
-    oc.out.join("\n")
+    Executed {
+        output: oc.out.join("\n"),
+        follower: oc.follower,
+    }
 }
 
 /// One command as it runs: what it talks to, its namespace, and what it printed so far,
 /// which stays printed when a later object fails, as with kubectl.
 struct Oc<'a> {
     engine: &'a mut Engine,
+    serving: &'a dyn ServingLogs,
     /// `-n`, else `default`.
     ns: &'a str,
     out: Vec<String>,
+    follower: Option<Follower>,
 }
 
 impl Oc<'_> {
@@ -107,9 +131,39 @@ impl Oc<'_> {
                 names,
                 selector,
                 columns,
+                options,
             } => {
                 let scope = if cmd.all_namespaces { None } else { Some(self.ns) };
-                self.get(*kind, &Query::new(scope, names, selector.as_deref(), *columns)?)
+                let listed = Listed {
+                    kind: *kind,
+                    namespace: scope.map(str::to_string),
+                    names: names.clone(),
+                    selector: selector.clone(),
+                    columns: *columns,
+                    fields: options.fields.clone(),
+                };
+                match options.watch {
+                    Some(timeout) => self.watch(listed, timeout),
+                    None if *kind == Kind::Event => self.get_events(scope, names, options, *columns),
+                    None => self.get(*kind, &Query::new(scope, names, selector.as_deref(), *columns)?),
+                }
+            }
+            Verb::Logs(req) => {
+                let lines = crate::scenario::logs::logs(self.engine.store(), self.serving, self.ns, req)?;
+                self.out.extend(lines);
+                Ok(())
+            }
+            Verb::Wait(req) => {
+                let (lines, follower) = Wait::start(self.engine.store(), self.ns, req)?;
+                self.out.extend(lines);
+                self.follower = follower.map(Follower::Wait);
+                Ok(())
+            }
+            Verb::RolloutStatus { name, timeout } => {
+                let (lines, follower) = Rollout::start(self.engine.store(), self.ns, name, *timeout)?;
+                self.out.extend(lines);
+                self.follower = follower.map(Follower::Rollout);
+                Ok(())
             }
             Verb::Describe { kind, names } => self.describe(*kind, names),
             Verb::Cordon { node } => self.cordon(node),
@@ -258,6 +312,37 @@ impl Oc<'_> {
             let short = resource.split('.').next().unwrap_or(resource);
             self.out.push(format!("{short} \"{name}\" deleted"));
         }
+        Ok(())
+    }
+
+    /// `oc get events` with its own flags.
+    fn get_events(
+        &mut self,
+        scope: Option<&str>,
+        names: &[String],
+        options: &GetOptions,
+        columns: Columns,
+    ) -> Result<(), OcError> {
+        let q = EventQuery {
+            names,
+            fields: options.fields.clone(),
+            sort_by: options.sort_by,
+            wide: columns == Columns::Wide,
+        };
+        let table = events::get(self.engine.store(), scope, &q)?;
+        self.out.push(table);
+        Ok(())
+    }
+
+    /// `oc get -w`: the table now (nothing when nothing is listed yet), then a follower.
+    fn watch(&mut self, listed: Listed, timeout: Option<SimDuration>) -> Result<(), OcError> {
+        let store = self.engine.store();
+        let listing = listed.listing(store)?;
+        if !listing.rows.is_empty() {
+            self.out.push(listing.table());
+        }
+        let until = timeout.map(|t| store.now + t);
+        self.follower = Some(Follower::Watch(Watch::new(listed, &listing, until)));
         Ok(())
     }
 

@@ -16,6 +16,10 @@ pub(crate) enum OcError {
         name: String,
         message: String,
     },
+    /// The API server refuses the request as malformed (a field selector it does not
+    /// index, a container the pod does not have, one not started yet).
+    #[error("Error from server (BadRequest): {0}")]
+    BadRequest(String),
     /// kubectl itself refuses: a bad selector or patch, `--overwrite` missing.
     #[error("error: {0}")]
     Client(String),

@@ -1,8 +1,7 @@
 //! What kubectl's printers share across kinds: the table writer, ages, the `-o wide`
-//! template columns, the `Events:` section of `describe`, and queue counts.
+//! template columns, and queue counts.
 
 use crate::store::Store;
-use crate::store::EVENT_TTL;
 use crate::units::{human_duration, SimTime};
 
 /// kubectl's tabwriter: min width 10, padding 3, last column unpadded.
@@ -75,36 +74,6 @@ pub(crate) fn indent(out: &mut String, depth: usize, key: &str, value: &str) {
         out.push_str(value);
     }
     out.push('\n');
-}
-
-pub(crate) fn events_section(store: &Store, object: &str, from: &str) -> String {
-    let rows: Vec<Vec<String>> = store
-        .events
-        .iter()
-        .filter(|e| e.object == object)
-        .map(|e| {
-            let ty = if matches!(e.kind.as_str(), "Pending" | "FailedScheduling" | "Inadmissible") {
-                "Warning"
-            } else {
-                "Normal"
-            };
-            vec![
-                ty.to_string(),
-                e.kind.clone(),
-                human_duration(store.now.since(e.t)),
-                from.to_string(),
-                e.message.clone(),
-            ]
-        })
-        .collect();
-    if rows.is_empty() {
-        return "Events:  <none>\n".into();
-    }
-    let mut t = table(&["Type", "Reason", "Age", "From", "Message"], &rows);
-    let mut lines: Vec<String> = t.lines().map(|l| format!("  {l}")).collect();
-    lines.insert(1, "  ----     ------   ----  ----             -------".into());
-    t = lines.join("\n");
-    format!("Events:\n{t}\n")
 }
 
 /// kubectl describe's tabwriter (`tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)`): the
@@ -218,6 +187,25 @@ fn civil(unix_secs: i64) -> (i64, u32, u32, usize, u64) {
     (year, month, day, weekday, secs_of_day)
 }
 
+/// vLLM's log time (`%m-%d %H:%M:%S`): `01-01 00:12:34`.
+pub(crate) fn vllm_stamp(t: SimTime) -> String {
+    let (_, month, day, _, s) = calendar(t);
+    format!("{month:02}-{day:02} {:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}
+
+/// Python logging's `asctime` with milliseconds, as KServe's storage initializer writes
+/// it: `2026-01-01 00:12:34.500`.
+pub(crate) fn python_stamp(t: SimTime) -> String {
+    let (year, month, day, _, s) = calendar(t);
+    format!(
+        "{year}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60,
+        t.0 % 1000
+    )
+}
+
 /// A Unix time in seconds as RFC 3339 (`2026-11-23T10:00:00Z`), whole seconds.
 pub(crate) fn rfc3339_unix(unix_secs: i64) -> String {
     let (year, month, day, _, s) = civil(unix_secs);
@@ -255,65 +243,6 @@ pub(crate) fn rfc3339(t: SimTime) -> String {
         (s / 60) % 60,
         s % 60
     )
-}
-
-/// kubectl's `Events:` section (`DescribeEvents`) of `object`, as lines for [`tabbed`]:
-/// an event repeated with the same reason and message is one event with a count, as
-/// the event recorder keeps it; an event not seen for an hour has expired. `from` is the
-/// component that records them.
-pub(crate) fn describe_events(store: &Store, object: &str, from: &str) -> String {
-    struct Seen<'a> {
-        reason: &'a str,
-        message: &'a str,
-        first: SimTime,
-        last: SimTime,
-        count: u32,
-    }
-    let mut seen: Vec<Seen> = Vec::new();
-    for e in store.events.iter().filter(|e| e.object == object) {
-        let same = seen
-            .iter_mut()
-            .find(|s| s.reason == e.kind && s.message == e.message && e.t.since(s.last) <= EVENT_TTL);
-        match same {
-            Some(s) => {
-                s.last = e.t;
-                s.count += 1;
-            }
-            None => seen.push(Seen {
-                reason: &e.kind,
-                message: &e.message,
-                first: e.t,
-                last: e.t,
-                count: 1,
-            }),
-        }
-    }
-    seen.retain(|s| store.now.since(s.last) <= EVENT_TTL);
-    if seen.is_empty() {
-        return "Events:\t<none>\n".into();
-    }
-    seen.sort_by_key(|s| s.last);
-    let mut out = String::from("Events:\n  Type\tReason\tAge\tFrom\tMessage\n  ----\t------\t----\t----\t-------\n");
-    for s in seen {
-        let first = human_duration(store.now.since(s.first));
-        let age = if s.count > 1 {
-            format!(
-                "{} (x{} over {first})",
-                human_duration(store.now.since(s.last)),
-                s.count
-            )
-        } else {
-            first
-        };
-        // The controllers' failures are warnings (`FailedGetScale`, `KEDAScalerFailed`).
-        let ty = if s.reason.starts_with("Failed") || s.reason.ends_with("Failed") {
-            "Warning"
-        } else {
-            "Normal"
-        };
-        out.push_str(&format!("  {ty}\t{}\t{age}\t{from}\t{}\n", s.reason, s.message.trim()));
-    }
-    out
 }
 
 /// `printLabelsMultiline`: `Title:` and one `key=value` a line, sorted, or `<none>`; as
@@ -602,38 +531,6 @@ mod tests {
         assert_eq!(
             tabbed(&out),
             "Kind:  X\nMetadata:\n  Finalizers:\n    f\nSpec:\n  N:   2\n  On:  true\n  Triggers:\n    Metadata:\n      Query:  up\n    Type:     prometheus\n"
-        );
-    }
-
-    #[test]
-    fn events_count_repeats_and_expire_after_an_hour() {
-        let mut store = Store::new(crate::catalog::Catalog::bundled());
-        let minute = 60_000;
-        let ev = |t: u64, kind: &str, message: &str| LogEvent {
-            t: SimTime(t * minute),
-            kind: kind.into(),
-            object: "HorizontalPodAutoscaler team/web".into(),
-            message: message.into(),
-        };
-        store.events = crate::store::EventLog::from(vec![
-            ev(0, "SuccessfulRescale", "New size: 2; reason: cpu"),
-            ev(5, "FailedGetScale", "gone"),
-            ev(70, "FailedGetScale", "gone"),
-            ev(80, "FailedGetScale", "gone"),
-            ev(85, "SuccessfulRescale", "New size: 3; reason: cpu"),
-            LogEvent {
-                object: "HorizontalPodAutoscaler team/other".into(),
-                ..ev(86, "SuccessfulRescale", "x")
-            },
-        ]);
-        store.now = SimTime(90 * minute);
-        assert_eq!(
-            tabbed(&describe_events(&store, "HorizontalPodAutoscaler team/web", "hpa")),
-            "Events:\n  Type     Reason             Age                From  Message\n  ----     ------             ----               ----  -------\n  Warning  FailedGetScale     10m (x2 over 20m)  hpa   gone\n  Normal   SuccessfulRescale  5m                 hpa   New size: 3; reason: cpu\n"
-        );
-        assert_eq!(
-            describe_events(&store, "ScaledObject team/web", "keda"),
-            "Events:\t<none>\n"
         );
     }
 

@@ -1,6 +1,7 @@
 //! Preparing a scenario (loading and validating every input up front, so a run never
 //! fails half-way on bad input) and running it.
 
+use super::document::TimelineEntry;
 use super::document::{Scenario, DEFAULT_DURATION};
 use super::execute::{apply_raw, execute};
 use crate::analysis::deadlock::{self, Deadlock};
@@ -11,7 +12,6 @@ use crate::catalog::Catalog;
 use crate::engine::action::Action;
 use crate::engine::components::Event;
 use crate::engine::{Config, Driver, Engine, RunError};
-use super::document::TimelineEntry;
 use crate::manifest::error::{did_you_mean, InputError, InputErrors, Loc};
 use crate::manifest::load::{load_paths, RawObject};
 use crate::manifest::objects::{decode, Object};
@@ -987,6 +987,9 @@ pub struct Transcript {
     pub t: SimTime,
     pub command: String,
     pub output: String,
+    /// What it printed later, each line at its instant (`oc get -w`, `oc wait`, `oc
+    /// rollout status`).
+    pub follow: Vec<super::follow::FollowLine>,
 }
 
 pub struct RunResult {
@@ -1018,6 +1021,9 @@ pub(crate) struct Moment<'m> {
     /// What the commands run so far printed.
     pub(crate) transcript: &'m [Transcript],
     pub(crate) serving: &'m super::serve::LiveServing<'m>,
+    /// The lines commands printed since the pacer last looked (`oc get -w`, `oc wait`,
+    /// `oc rollout status`), each with its command's place in `transcript`.
+    pub(crate) new_lines: &'m [super::follow::NewLine],
 }
 
 /// What a pacer wants before the next instant.
@@ -1043,7 +1049,9 @@ pub(crate) trait Pacer {
 pub(crate) enum Paced {
     Finished(Box<RunResult>),
     /// Stopped by its pacer once the instant `at` was done.
-    Stopped { at: SimTime },
+    Stopped {
+        at: SimTime,
+    },
 }
 
 struct ScenarioDriver<'a, 'p> {
@@ -1062,6 +1070,10 @@ struct ScenarioDriver<'a, 'p> {
     apply_files: BTreeMap<usize, Vec<super::execute::ApplyDoc>>,
     /// The requests, served in the cluster's loop.
     requests: super::serve::LiveServing<'a>,
+    /// The commands that still print as time passes, and what they printed at the last
+    /// instant.
+    follow: super::follow::Followers,
+    new_lines: Vec<super::follow::NewLine>,
 }
 
 fn ready_replicas(store: &Store) -> BTreeMap<(String, String), usize> {
@@ -1088,12 +1100,14 @@ impl ScenarioDriver<'_, '_> {
             typed: &self.typed,
             transcript: &self.transcript,
             serving: &self.requests,
+            new_lines: &self.new_lines,
         }
     }
 
     fn entry(&self, index: usize) -> Option<&TimelineEntry> {
         let base = &self.prepared.scenario.timeline;
-        base.get(index).or_else(|| self.typed.get(index.checked_sub(base.len())?))
+        base.get(index)
+            .or_else(|| self.typed.get(index.checked_sub(base.len())?))
     }
 }
 
@@ -1144,7 +1158,11 @@ impl Driver for ScenarioDriver<'_, '_> {
             return Ok(());
         };
         engine.settle()?;
-        let output = execute(engine, &entry.command, &files, &entry.loc);
+        let done = execute(engine, &self.requests, &entry.command, &files, &entry.loc);
+        if let Some(f) = done.follower {
+            self.follow.add(self.transcript.len(), f);
+        }
+        let output = done.output;
         engine.submit(Action::Event(LogEvent {
             t: engine.now(),
             kind: "Command".into(),
@@ -1155,6 +1173,7 @@ impl Driver for ScenarioDriver<'_, '_> {
             t: engine.now(),
             command: entry.text.clone(),
             output,
+            follow: Vec::new(),
         });
         Ok(())
     }
@@ -1170,6 +1189,10 @@ impl Driver for ScenarioDriver<'_, '_> {
             l.observe(store, now);
             self.requests.observe(store, l, now);
         }
+        let transcript = &mut self.transcript;
+        self.follow
+            .after_instant(store, &mut |i, line| transcript[i].follow.push(line));
+        self.new_lines = self.follow.drain_new_lines();
         let found = deadlock::detect(store);
         deadlock::track(&mut self.deadlocks, found, now);
         for (k, n) in ready_replicas(store) {
@@ -1245,6 +1268,8 @@ pub(crate) fn run_paced<'p>(
         lives: (!prepared.scenario.traffic.is_empty()).then(Default::default),
         requests: super::serve::LiveServing::new(&plans, prepared.scenario.duration.as_secs_f64()),
         apply_files,
+        follow: Default::default(),
+        new_lines: Vec::new(),
     };
     if !driver.requests.is_empty() {
         driver.requests.export_metrics();
@@ -1254,6 +1279,9 @@ pub(crate) fn run_paced<'p>(
     if engine.now() < end {
         return Ok(Paced::Stopped { at: engine.now() });
     }
+    // What waits past the last instant ends with the run.
+    let transcript = &mut driver.transcript;
+    driver.follow.until(end, &mut |i, line| transcript[i].follow.push(line));
     let ScenarioDriver {
         typed,
         transcript,

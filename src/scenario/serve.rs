@@ -544,7 +544,12 @@ impl<'s> LiveServing<'s> {
                 key: p.key.clone(),
                 router: p.router,
                 has_traffic: p.has_traffic,
-                run: ServiceRun::new(&p.spec, MAX_BACKLOG),
+                run: {
+                    let mut run = ServiceRun::new(&p.spec, MAX_BACKLOG);
+                    // What `oc logs` prints of a serving pod (a few lines a minute).
+                    run.keep_stat_logs();
+                    run
+                },
                 open: Vec::new(),
                 ready: 0,
                 hold_limit: None,
@@ -560,6 +565,21 @@ impl<'s> LiveServing<'s> {
             end_s,
             scraped: BTreeSet::new(),
         }
+    }
+
+    /// What vLLM's stat logger printed in pod `namespace/pod` before `t` (the loops
+    /// advanced to `t`): its current container's lines, none for a pod that serves no
+    /// requests.
+    pub(crate) fn stat_lines(&self, namespace: &str, pod: &str, t: SimTime) -> Vec<crate::serving::statlog::StatLine> {
+        let mut latest = None;
+        for s in self.services.iter().filter(|s| s.key.0 == namespace) {
+            for i in 0..s.run.replica_count() {
+                if s.run.replica_pod(i) == pod {
+                    latest = Some((&s.run, i));
+                }
+            }
+        }
+        latest.map_or_else(Vec::new, |(run, i)| run.stat_lines(i, t.as_secs_f64()))
     }
 
     /// Whether any service has traffic (and so pods worth scraping).

@@ -10,5 +10,6 @@ pub mod replica;
 pub(crate) mod rounding;
 pub mod router;
 pub mod service;
+pub(crate) mod statlog;
 pub mod steptime;
 pub(crate) mod timers;

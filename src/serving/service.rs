@@ -7,6 +7,7 @@ use super::exporter::{ReplicaScrape, VllmCounters};
 use super::metrics::{ModelMetrics, SloTerm};
 use super::replica::{Fidelity, Limits, Outcome, Replica, Request, Sink};
 use super::router::{Router, RouterPolicy};
+use super::statlog::{StatLine, StatLog};
 use super::steptime::StepCost;
 use super::timers::Timers;
 use crate::engine::kernel::EventQueue;
@@ -135,6 +136,8 @@ struct Recorder<'m> {
     load: &'m mut u32,
     /// The replica's exported counters, when something scrapes them.
     exported: Option<&'m mut VllmCounters>,
+    /// Its stat logger, when something reads its log.
+    stat: Option<&'m mut StatLog>,
 }
 
 impl Sink for Recorder<'_> {
@@ -151,6 +154,9 @@ impl Sink for Recorder<'_> {
                 outcome.e2e_s,
                 outcome.preemptions,
             );
+        }
+        if let Some(s) = self.stat.as_deref_mut() {
+            s.finished(req.prompt_tokens, req.output_tokens, outcome.cached_tokens);
         }
     }
 }
@@ -206,6 +212,10 @@ struct Loop<'a> {
     attributed: Vec<u64>,
     /// Each replica's vLLM counters, kept once `export_metrics` is called.
     exported: Option<Vec<VllmCounters>>,
+    /// Each replica's stat logger, kept once `keep_stat_logs` is called, and when the
+    /// next line of any is due.
+    stats: Option<Vec<StatLog>>,
+    next_stat: f64,
     /// Why capacity the service asked for is not serving yet, while it is not (an index
     /// the caller gives meaning to), and per index the requests that arrived and failed
     /// meanwhile.
@@ -273,6 +283,9 @@ impl Loop<'_> {
         if now >= self.busy_window_end {
             self.close_busy_window(now);
         }
+        if now > self.next_stat {
+            self.log_stats(now);
+        }
         self.now = now;
         match next {
             Next::Step(i) => self.step(i),
@@ -282,6 +295,33 @@ impl Loop<'_> {
                 self.lifecycle_event(ev, now);
             }
         }
+    }
+
+    /// The scheduler's state of replica `i` as its stat logger reads it, while its engine
+    /// runs.
+    fn scheduler_state(&self, i: usize) -> Option<(u32, u32, f64)> {
+        let r = self.replicas.get(i)?.as_ref().filter(|_| !self.dead[i])?;
+        let waiting = r.waiting_len() as u32;
+        Some((r.outstanding() as u32 - waiting, waiting, r.kv_cache_usage()))
+    }
+
+    /// The stat loggers print the lines due before `now`: nothing has changed since the
+    /// last event, so each reads the state as it stands.
+    fn log_stats(&mut self, now: f64) {
+        let mut next = f64::INFINITY;
+        for i in 0..self.spans.len() {
+            let state = self.scheduler_state(i);
+            let Some(log) = self.stats.as_mut().and_then(|s| s.get_mut(i)) else {
+                continue;
+            };
+            if let Some(state) = state {
+                if log.next_at() < now {
+                    log.catch_up(now, state);
+                }
+                next = next.min(log.next_at());
+            }
+        }
+        self.next_stat = next;
     }
 
     /// The replicas' GPU-seconds in engine steps, and with a running engine, from the
@@ -471,6 +511,7 @@ impl Loop<'_> {
             completed,
             load,
             exported,
+            stats,
             ..
         } = self;
         if let Some(r) = replicas[i].as_mut() {
@@ -479,6 +520,7 @@ impl Loop<'_> {
                 completed: &mut completed[i],
                 load: &mut load[i],
                 exported: exported.as_mut().and_then(|e| e.get_mut(i)),
+                stat: stats.as_mut().and_then(|s| s.get_mut(i)),
             });
         }
         self.sync(i);
@@ -566,6 +608,8 @@ impl<'a> ServiceRun<'a> {
             windows: spec.attribution.clone(),
             attributed: vec![0; spec.attribution.len()],
             exported: None,
+            stats: None,
+            next_stat: f64::INFINITY,
             waiting_for: None,
             waits: Vec::new(),
             hold_s: spec.timeout_s,
@@ -593,6 +637,11 @@ impl<'a> ServiceRun<'a> {
         lp.waiting.push(0);
         if let Some(e) = lp.exported.as_mut() {
             e.push(VllmCounters::default());
+        }
+        if let Some(s) = lp.stats.as_mut() {
+            let log = StatLog::new(span.ready_s);
+            lp.next_stat = lp.next_stat.min(log.next_at());
+            s.push(log);
         }
         let ready = span.ready_s;
         lp.spans.push(ReplicaSpan {
@@ -631,6 +680,30 @@ impl<'a> ServiceRun<'a> {
         }
     }
 
+    /// Keeps each replica's stat logger from now on, for `stat_lines`.
+    pub(crate) fn keep_stat_logs(&mut self) {
+        let lp = &mut self.0;
+        if lp.stats.is_none() {
+            let logs: Vec<StatLog> = lp.spans.iter().map(|s| StatLog::new(s.ready_s)).collect();
+            lp.next_stat = logs.iter().map(StatLog::next_at).fold(f64::INFINITY, f64::min);
+            lp.stats = Some(logs);
+        }
+    }
+
+    /// The stat logger's lines of replica `i` printed before `t` (the loop advanced to
+    /// `t`), oldest first; none without `keep_stat_logs`.
+    pub(crate) fn stat_lines(&self, i: usize, t: f64) -> Vec<StatLine> {
+        let lp = &self.0;
+        let Some(log) = lp.stats.as_ref().and_then(|s| s.get(i)) else {
+            return Vec::new();
+        };
+        let mut lines = log.lines.clone();
+        if let Some(state) = lp.scheduler_state(i) {
+            lines.extend(log.pending(t, state));
+        }
+        lines
+    }
+
     /// What replica `i` exports at `t` (the loop advanced to `t`): none once its pod is
     /// gone, its node dead or before its engine started.
     pub(crate) fn scrape(&self, i: usize, t: f64) -> Option<ReplicaScrape<'_>> {
@@ -649,6 +722,11 @@ impl<'a> ServiceRun<'a> {
             busy_s: r.busy_until(t),
             counters: lp.exported.as_ref()?.get(i)?,
         })
+    }
+
+    /// The pod replica `i` runs in.
+    pub(crate) fn replica_pod(&self, i: usize) -> &str {
+        &self.0.spans[i].pod
     }
 
     /// The replicas added so far.

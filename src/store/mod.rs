@@ -34,7 +34,7 @@ pub use node::{GpuAllocationPeak, Node, NodeReady};
 pub(crate) use nodes::FitView;
 pub use nodes::Nodes;
 pub use objects::{Named, Objects};
-pub use pod::{ColdStart, CrashState, Pod, StartPhase};
+pub use pod::{ColdStart, CrashState, Pod, StartMark, StartPhase};
 pub use workload::{
     Admission, EvictionEvent, PodGroup, PodSet, PodSetAssignment, TopologyAssignment, TopologyRequest, Workload,
     WorkloadSource, WorkloadState,

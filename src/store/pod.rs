@@ -28,6 +28,20 @@ pub enum StartPhase {
     Ready,
 }
 
+/// A point of a pod's start-up as its kubelet reported it (see [`Pod::marks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartMark {
+    /// Start-up step `i` (an index into [`Pod::startup`]) began, or began again after a
+    /// failed pull or storage initializer.
+    Step(usize),
+    /// The registry or the model storage failed the step running.
+    Held,
+    /// The pod became Ready.
+    Ready,
+    /// Its engine container exited with an error (a crash-loop restart follows).
+    Crashed,
+}
+
 #[derive(Debug, Clone)]
 pub struct Pod {
     pub uid: PodId,
@@ -54,6 +68,12 @@ pub struct Pod {
     pub pod_group: Option<PodGroupId>,
     /// The start-up plan made at binding.
     pub startup: Vec<crate::cluster::kubelet::Step>,
+    /// The start-up step running, an index into `startup` (what the kubelet's events
+    /// name).
+    pub step: usize,
+    /// Its start-up as the kubelet reported it, oldest first, with the instants: what
+    /// `oc logs` prints its containers' lines at.
+    pub marks: Vec<(SimTime, StartMark)>,
     /// The vLLM engine's memory once it started (KV-cache capacity for serving).
     pub memory: Option<crate::serving::memory::MemoryPlan>,
     pub crash: CrashState,
@@ -101,6 +121,8 @@ impl Pod {
             workload: None,
             pod_group: None,
             startup: Vec::new(),
+            step: 0,
+            marks: Vec::new(),
             memory: None,
             crash: CrashState::default(),
             node_not_ready: false,

@@ -1,10 +1,11 @@
 //! Kueue ClusterQueues: listed, described and patched.
 
+use super::events::events_section;
 use super::{stored_manifest, Columns, Describe, Patch, PatchBase, Query, Resource};
 use crate::api::kueue::ClusterQueue;
 use crate::engine::Engine;
 use crate::scenario::oc_error::OcError;
-use crate::scenario::printers::{admitted_in, events_section, indent, pending_in};
+use crate::scenario::printers::{admitted_in, indent, pending_in};
 use crate::store::Store;
 use crate::units::Quantity;
 
@@ -70,7 +71,7 @@ fn describe(engine: &Engine, cq: &ClusterQueue) -> String {
     flavors_usage(&mut o, engine, cq);
     indent(&mut o, 1, "Pending Workloads", &pending_in(store, name).to_string());
     indent(&mut o, 1, "Reserving Workloads", &admitted_in(store, name).to_string());
-    o.push_str(&events_section(store, &format!("ClusterQueue {name}"), "kueue"));
+    o.push_str(&events_section(store, "ClusterQueue", "", name));
     o
 }
 

@@ -96,6 +96,8 @@ pub(crate) fn restart(store: &Store, ns: &str, name: &str, stamp: String) -> Res
 
 /// The replica counts of a Deployment's status.
 pub(crate) struct DeploymentStatus {
+    /// `status.replicas`: its pods that are not terminating.
+    pub total: i32,
     pub updated: i32,
     pub ready: i32,
     pub available: i32,
@@ -105,6 +107,7 @@ pub(crate) struct DeploymentStatus {
 pub(crate) fn deployment_status(store: &Store, d: &Deployment) -> DeploymentStatus {
     let hash = &d.template_hash;
     let mut s = DeploymentStatus {
+        total: 0,
         updated: 0,
         ready: 0,
         available: 0,
@@ -114,6 +117,7 @@ pub(crate) fn deployment_status(store: &Store, d: &Deployment) -> DeploymentStat
             if p.is_terminating() {
                 continue;
             }
+            s.total += 1;
             if &rs.template_hash == hash {
                 s.updated += 1;
             }

@@ -46,6 +46,19 @@ impl<'a> Query<'a> {
         })
     }
 
+    /// The namespace asked for; none for every namespace.
+    pub(crate) fn namespace(&self) -> Option<&'a str> {
+        self.namespace
+    }
+
+    pub(crate) fn names(&self) -> &'a [String] {
+        self.names
+    }
+
+    pub(crate) fn wide(&self) -> bool {
+        self.columns == Columns::Wide
+    }
+
     pub(crate) fn names_match(&self, name: &str) -> bool {
         self.names.is_empty() || self.names.iter().any(|n| n == name)
     }
@@ -59,35 +72,65 @@ impl<'a> Query<'a> {
     }
 }
 
+/// What `oc get` lists in table form: the header and, per object in kubectl's order, its
+/// (namespace, name) and cells — NAMESPACE first when the query spans namespaces. A watch
+/// keeps the keys to tell which rows changed.
+pub(crate) struct Listing {
+    pub header: Vec<&'static str>,
+    pub rows: Vec<(String, String, Vec<String>)>,
+}
+
+impl Listing {
+    /// The table as `oc get` prints it.
+    pub(crate) fn table(&self) -> String {
+        let rows: Vec<Vec<String>> = self.rows.iter().map(|(_, _, cells)| cells.clone()).collect();
+        table(&self.header, &rows).trim_end().to_string()
+    }
+}
+
+/// The objects of `R` the query lists, by namespace and name.
+pub(super) fn listing<R: Resource>(store: &Store, q: &Query) -> Listing {
+    let mut rows: Vec<(&str, &str, Vec<String>)> = R::objects(store)
+        .filter(|o| R::listed(*o, q))
+        .map(|o| (R::namespace(o), R::name(o), R::row(store, o, q.columns)))
+        .collect();
+    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let header = match q.columns {
+        Columns::Wide => R::HEADER_WIDE,
+        _ => R::HEADER,
+    };
+    let spans = q.namespace.is_none() && !R::CLUSTER_SCOPED;
+    Listing {
+        header: if spans {
+            std::iter::once("NAMESPACE").chain(header.iter().copied()).collect()
+        } else {
+            header.to_vec()
+        },
+        rows: rows
+            .into_iter()
+            .map(|(ns, name, cells)| {
+                let cells = if spans {
+                    std::iter::once(ns.to_string()).chain(cells).collect()
+                } else {
+                    cells
+                };
+                (ns.to_string(), name.to_string(), cells)
+            })
+            .collect(),
+    }
+}
+
 /// The table of the objects of `R` the query lists, by namespace and name, with a
 /// NAMESPACE column when the query spans namespaces.
 pub(super) fn get<R: Resource>(store: &Store, q: &Query) -> Result<String, OcError> {
     if matches!(q.columns, Columns::Yaml | Columns::Json) {
         return manifests::<R>(store, q);
     }
-    let mut rows: Vec<(&str, &str, Vec<String>)> = R::objects(store)
-        .filter(|o| R::listed(*o, q))
-        .map(|o| (R::namespace(o), R::name(o), R::row(store, o, q.columns)))
-        .collect();
-    if rows.is_empty() {
+    let listing = listing::<R>(store, q);
+    if listing.rows.is_empty() {
         return nothing_found::<R>(q);
     }
-    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let header = match q.columns {
-        Columns::Wide => R::HEADER_WIDE,
-        _ => R::HEADER,
-    };
-    let (header, rows): (Vec<&str>, Vec<Vec<String>>) = if q.namespace.is_none() && !R::CLUSTER_SCOPED {
-        (
-            std::iter::once("NAMESPACE").chain(header.iter().copied()).collect(),
-            rows.into_iter()
-                .map(|(ns, _, cells)| std::iter::once(ns.to_string()).chain(cells).collect())
-                .collect(),
-        )
-    } else {
-        (header.to_vec(), rows.into_iter().map(|(_, _, cells)| cells).collect())
-    };
-    Ok(table(&header, &rows).trim_end().to_string())
+    Ok(listing.table())
 }
 
 /// `-o yaml` / `-o json`: the object asked for by name, else a `List` of those listed.
@@ -120,7 +163,7 @@ fn manifests<R: Resource>(store: &Store, q: &Query) -> Result<String, OcError> {
 
 /// kubectl's answer when no object matches: an error for a name asked for, a message
 /// otherwise.
-fn nothing_found<R: Resource>(q: &Query) -> Result<String, OcError> {
+pub(super) fn nothing_found<R: Resource>(q: &Query) -> Result<String, OcError> {
     if let Some(name) = q.names.first() {
         return Err(not_found(R::RESOURCE, name));
     }

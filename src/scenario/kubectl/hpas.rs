@@ -8,15 +8,14 @@
 //! metric's kind from the spec, as kubectl reads `status.currentMetrics[i]` beside
 //! `spec.metrics[i]`.
 
+use super::events::describe_events;
 use super::{stored_manifest, Columns, Delete, Describe, Patch, PatchBase, Resource};
 use crate::autoscaling::hpa::behavior::{HpaBehavior, Reason, ScalingPolicyType, ScalingRules, SelectPolicy};
 use crate::autoscaling::hpa::manifest::{MetricSpec, MetricTarget};
 use crate::engine::action::{Action, AutoscalingWrite};
 use crate::engine::Engine;
 use crate::scenario::oc_error::OcError;
-use crate::scenario::printers::{
-    age, annotations_multiline, describe_events, labels_multiline, quantity, rfc1123z, tabbed,
-};
+use crate::scenario::printers::{age, annotations_multiline, labels_multiline, quantity, rfc1123z, tabbed};
 use crate::store::AutoscalerOwner;
 use crate::store::{HpaObject, ObjectKey, Store};
 use crate::units::{Quantity, SimDuration};
@@ -221,8 +220,9 @@ fn describe(engine: &Engine, h: &HpaObject) -> String {
     }
     o.push_str(&describe_events(
         store,
-        &format!("HorizontalPodAutoscaler {}/{}", h.namespace, hpa.name),
-        "horizontal-pod-autoscaler",
+        "HorizontalPodAutoscaler",
+        &h.namespace,
+        &hpa.name,
     ));
     tabbed(&o)
 }

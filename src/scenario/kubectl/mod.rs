@@ -7,6 +7,7 @@
 mod clusterqueues;
 mod cohorts;
 pub(crate) mod deployments;
+pub(crate) mod events;
 mod frameworks;
 mod get;
 mod hpas;
@@ -24,7 +25,7 @@ mod servingruntimes;
 mod tests;
 mod workloads;
 
-pub(crate) use get::{Columns, Query};
+pub(crate) use get::{Columns, Listing, Query};
 
 use super::command::Selection;
 use super::oc_error::OcError;
@@ -57,10 +58,11 @@ pub enum Kind {
     TrainJob,
     RayJob,
     RayCluster,
+    Event,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 19] = [
+    pub(crate) const ALL: [Kind; 20] = [
         Kind::Pod,
         Kind::Deployment,
         Kind::ReplicaSet,
@@ -80,6 +82,7 @@ impl Kind {
         Kind::TrainJob,
         Kind::RayJob,
         Kind::RayCluster,
+        Kind::Event,
     ];
 
     /// What `oc` does with the kind's objects.
@@ -104,6 +107,7 @@ impl Kind {
             Kind::TrainJob => &frameworks::TrainJobs,
             Kind::RayJob => &frameworks::RayJobs,
             Kind::RayCluster => &frameworks::RayClusters,
+            Kind::Event => &events::Events,
         }
     }
 
@@ -237,6 +241,9 @@ pub(crate) trait Kubectl: Sync {
     fn not_found(&self, name: &str) -> OcError;
     /// `oc get`'s table, or its message when nothing matches.
     fn get(&self, store: &Store, q: &Query) -> Result<String, OcError>;
+    /// What `oc get` lists, row by row (an `oc get -w` compares them); the error of a
+    /// name asked for that is not there.
+    fn rows(&self, store: &Store, q: &Query) -> Result<Listing, OcError>;
     /// Names of the objects in `ns` a write's selection picks.
     fn select(&self, store: &Store, ns: &str, selection: &Selection) -> Result<Vec<String>, OcError>;
     fn describe(&self, engine: &Engine, ns: &str, name: &str) -> Result<String, OcError>;
@@ -270,6 +277,13 @@ impl<R: Resource> Kubectl for R {
     }
     fn get(&self, store: &Store, q: &Query) -> Result<String, OcError> {
         get::get::<R>(store, q)
+    }
+    fn rows(&self, store: &Store, q: &Query) -> Result<Listing, OcError> {
+        let listing = get::listing::<R>(store, q);
+        if listing.rows.is_empty() {
+            get::nothing_found::<R>(q)?;
+        }
+        Ok(listing)
     }
     fn select(&self, store: &Store, ns: &str, selection: &Selection) -> Result<Vec<String>, OcError> {
         select::select::<R>(store, ns, selection)

@@ -1,11 +1,12 @@
 //! Pods: listed, described, labeled, annotated and deleted.
 
+use super::events::events_section;
 use super::{Columns, Delete, Describe, Metadata, MetadataOf, Resource};
 use crate::api::core::Toleration;
 use crate::api::meta::Labels;
 use crate::engine::action::{Action, MetadataTarget, PodWrite};
 use crate::engine::Engine;
-use crate::scenario::printers::{age, events_section};
+use crate::scenario::printers::age;
 use crate::store::{Pod, Store};
 use crate::units::SimDuration;
 
@@ -112,11 +113,7 @@ fn describe(engine: &Engine, p: &Pod) -> String {
     o.push_str(&format!("Node-Selectors:   {}\n", or_none(&ns)));
     let tol: Vec<String> = p.spec.tolerations.iter().map(toleration).collect();
     o.push_str(&format!("Tolerations:      {}\n", or_none(&tol)));
-    o.push_str(&events_section(
-        store,
-        &format!("Pod {}/{}", p.namespace, p.name),
-        "default-scheduler",
-    ));
+    o.push_str(&events_section(store, "Pod", &p.namespace, &p.name));
     o
 }
 

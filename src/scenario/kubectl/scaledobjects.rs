@@ -2,6 +2,7 @@
 //! CRD (`config/crd/bases/keda.sh_scaledobjects.yaml`), described as kubectl describes
 //! a custom resource (its generic describer), deleted.
 
+use super::events::describe_events;
 use super::{stored_manifest, Columns, Delete, Describe, Patch, PatchBase, Resource};
 use crate::api::meta::Labels;
 use crate::autoscaling::keda::prometheus::metric_name;
@@ -9,9 +10,7 @@ use crate::autoscaling::keda::scaled_object::ScaledObject;
 use crate::engine::action::{Action, AutoscalingWrite};
 use crate::engine::Engine;
 use crate::scenario::oc_error::OcError;
-use crate::scenario::printers::{
-    age, annotations_multiline, describe_events, labels_multiline, rfc3339, tabbed, unstructured,
-};
+use crate::scenario::printers::{age, annotations_multiline, labels_multiline, rfc3339, tabbed, unstructured};
 use crate::store::{ObjectKey, ScaledObjectObject, Store};
 use crate::units::SimDuration;
 use serde_json::{json, Map, Value};
@@ -303,11 +302,7 @@ fn describe(engine: &Engine, a: Applied<'_>) -> String {
             ".metadata.annotations",
         ],
     );
-    o.push_str(&describe_events(
-        store,
-        &format!("ScaledObject {}/{}", so.namespace, so.name),
-        "keda-operator",
-    ));
+    o.push_str(&describe_events(store, "ScaledObject", &so.namespace, &so.name));
     tabbed(&o)
 }
 

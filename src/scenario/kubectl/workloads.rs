@@ -1,9 +1,10 @@
 //! Kueue Workloads: listed and described while they are not finished.
 
+use super::events::events_section;
 use super::{Columns, Describe, ManifestOf, Resource};
 use crate::engine::Engine;
 use crate::scenario::printers::rfc3339_unix;
-use crate::scenario::printers::{age, events_section, indent};
+use crate::scenario::printers::{age, indent};
 use crate::store::{Store, Workload, WorkloadSource};
 use crate::units::Stamp;
 use serde_json::{json, Map, Value};
@@ -218,11 +219,7 @@ fn describe(engine: &Engine, w: &Workload) -> String {
     o.push_str("Status:\n");
     admission(&mut o, w);
     conditions(&mut o, w);
-    o.push_str(&events_section(
-        store,
-        &format!("Workload {}/{}", w.namespace, w.name),
-        "kueue-admission",
-    ));
+    o.push_str(&events_section(store, "Workload", &w.namespace, &w.name));
     o
 }
 

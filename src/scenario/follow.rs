@@ -1,0 +1,571 @@
+//! The timeline commands that follow time: `oc get -w`, `oc wait` and `oc rollout
+//! status`. Each runs at its instant like any command and prints what it prints then;
+//! what it prints later comes from a follower, which reads the cluster after every settled
+//! instant (it never writes, and it schedules nothing: a run gives the same figures with or
+//! without it) and stamps each line with the instant it appeared. A deadline that falls
+//! between two instants (`--timeout`, `--request-timeout`) is met at its own instant: the
+//! cluster does not change between instants, so what held just before it held then.
+//!
+//! A follower does not hold up the timeline: the entries after it run at their own
+//! instants, as if typed in another terminal.
+
+use super::command::{Selection, WaitFor, WaitRequest};
+use super::kubectl::deployments::deployment_status;
+use super::kubectl::events::{self, EventQuery, FieldSelector};
+use super::kubectl::{Columns, Kind, Listing, Query};
+use super::oc_error::OcError;
+use crate::store::{Store, WorkloadState};
+use crate::units::{SimDuration, SimTime};
+use std::collections::BTreeMap;
+
+/// A line a follower printed after its command's own output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowLine {
+    /// The instant it appeared.
+    pub t: SimTime,
+    pub line: String,
+}
+
+/// A line as it appears: the command it continues (its place in the transcript) and the
+/// line.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NewLine {
+    pub command: usize,
+    pub line: FollowLine,
+}
+
+/// A command still printing.
+#[derive(Debug, Clone)]
+pub(crate) enum Follower {
+    Watch(Watch),
+    Wait(Wait),
+    Rollout(Rollout),
+}
+
+/// The followers of a run.
+#[derive(Debug, Default)]
+pub(crate) struct Followers {
+    active: Vec<(usize, Follower)>,
+    fresh: Vec<NewLine>,
+}
+
+impl Followers {
+    /// Follows command `command` (its place in the transcript) from now on.
+    pub(crate) fn add(&mut self, command: usize, follower: Follower) {
+        self.active.push((command, follower));
+    }
+
+    /// The cluster has settled at `store.now`: each follower prints what it sees, and
+    /// those done stop. Their lines go to `out(command, line)`.
+    pub(crate) fn after_instant(&mut self, store: &Store, out: &mut dyn FnMut(usize, FollowLine)) {
+        let fresh = &mut self.fresh;
+        self.active.retain_mut(|(command, f)| {
+            let (lines, done) = f.step(store);
+            for line in lines {
+                fresh.push(NewLine {
+                    command: *command,
+                    line: line.clone(),
+                });
+                out(*command, line);
+            }
+            !done
+        });
+    }
+
+    /// Nothing has changed since the last instant up to `t` (a paced run's clock, or the
+    /// run's end): the deadlines up to `t` fall due.
+    pub(crate) fn until(&mut self, t: SimTime, out: &mut dyn FnMut(usize, FollowLine)) {
+        let fresh = &mut self.fresh;
+        self.active.retain_mut(|(command, f)| {
+            let (lines, done) = f.deadline(t, true);
+            for line in lines {
+                fresh.push(NewLine {
+                    command: *command,
+                    line: line.clone(),
+                });
+                out(*command, line);
+            }
+            !done
+        });
+    }
+
+    /// The lines printed since the last call, in the order they appeared: what a live
+    /// rehearsal shows as it goes.
+    pub(crate) fn drain_new_lines(&mut self) -> Vec<NewLine> {
+        std::mem::take(&mut self.fresh)
+    }
+}
+
+impl Follower {
+    /// The lines it prints at `store.now`, and whether it is done.
+    fn step(&mut self, store: &Store) -> (Vec<FollowLine>, bool) {
+        let now = store.now;
+        // A deadline passed since the last instant came first.
+        let (mut lines, done) = self.deadline(now, false);
+        if done {
+            return (lines, true);
+        }
+        let (more, done) = match self {
+            Follower::Watch(w) => w.step(store),
+            Follower::Wait(w) => w.step(store),
+            Follower::Rollout(r) => r.step(store),
+        };
+        lines.extend(more.into_iter().map(|line| FollowLine { t: now, line }));
+        (lines, done)
+    }
+
+    /// What falls due before `t`, or at `t` too when `t` has been looked at already (a
+    /// deadline at an instant leaves the instant's state a chance first).
+    fn deadline(&mut self, t: SimTime, at_too: bool) -> (Vec<FollowLine>, bool) {
+        let (at, line) = match self {
+            Follower::Watch(w) => (w.until, None),
+            Follower::Wait(w) => (Some(w.deadline), Some(w.timeout_message())),
+            Follower::Rollout(r) => (r.deadline, Some("error: timed out waiting for the condition".into())),
+        };
+        match at {
+            Some(at) if at < t || (at_too && at == t) => {
+                (line.map(|line| FollowLine { t: at, line }).into_iter().collect(), true)
+            }
+            _ => (Vec::new(), false),
+        }
+    }
+}
+
+/// What an `oc get` lists, as the command asked for it.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed {
+    pub kind: Kind,
+    /// None: every namespace.
+    pub namespace: Option<String>,
+    pub names: Vec<String>,
+    pub selector: Option<String>,
+    pub columns: Columns,
+    pub fields: Option<FieldSelector>,
+}
+
+impl Listed {
+    /// The listing now, or the error of a name asked for that is not there.
+    pub(crate) fn listing(&self, store: &Store) -> Result<Listing, OcError> {
+        if self.kind == Kind::Event {
+            let q = EventQuery {
+                names: &self.names,
+                fields: self.fields.clone(),
+                sort_by: None,
+                wide: self.columns == Columns::Wide,
+            };
+            return events::rows(store, self.namespace.as_deref(), &q);
+        }
+        let q = Query::new(
+            self.namespace.as_deref(),
+            &self.names,
+            self.selector.as_deref(),
+            self.columns,
+        )?;
+        self.kind.kubectl().rows(store, &q)
+    }
+}
+
+/// `oc get -w`: after the table, a row each time a listed object's row changes, and the
+/// last row again when it is gone (a watch's MODIFIED, ADDED and DELETED).
+#[derive(Debug, Clone)]
+pub(crate) struct Watch {
+    listed: Listed,
+    /// `--request-timeout`: when the watch ends.
+    until: Option<SimTime>,
+    /// The header, once printed.
+    header_shown: bool,
+    /// Each object's row as last printed, and the columns that change with the clock
+    /// alone (AGE, LAST SEEN: no watch event moves them).
+    last: BTreeMap<(String, String), Vec<String>>,
+    clocked: Vec<usize>,
+}
+
+/// The columns that change as time passes, whatever the object does.
+const CLOCKED: &[&str] = &["AGE", "LAST SEEN", "FIRST SEEN", "DURATION"];
+
+impl Watch {
+    /// A watch of what `listing` lists, as printed by the command at its instant.
+    pub(crate) fn new(listed: Listed, listing: &Listing, until: Option<SimTime>) -> Watch {
+        Watch {
+            clocked: clocked(&listing.header),
+            header_shown: !listing.rows.is_empty(),
+            last: listing
+                .rows
+                .iter()
+                .map(|(ns, n, cells)| ((ns.clone(), n.clone()), cells.clone()))
+                .collect(),
+            listed,
+            until,
+        }
+    }
+
+    fn step(&mut self, store: &Store) -> (Vec<String>, bool) {
+        // A listing that fails now (an object asked for by name is gone) lists nothing.
+        let listing = self.listed.listing(store).unwrap_or(Listing {
+            header: Vec::new(),
+            rows: Vec::new(),
+        });
+        if self.clocked.is_empty() && !listing.header.is_empty() {
+            self.clocked = clocked(&listing.header);
+        }
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut seen: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for (ns, name, cells) in listing.rows {
+            let key = (ns, name);
+            let changed = self
+                .last
+                .get(&key)
+                .is_none_or(|before| self.masked(before) != self.masked(&cells));
+            if changed {
+                rows.push(cells.clone());
+            }
+            seen.insert(key, cells);
+        }
+        for (key, cells) in std::mem::take(&mut self.last) {
+            if !seen.contains_key(&key) {
+                rows.push(cells);
+            }
+        }
+        self.last = seen;
+        let mut lines = Vec::new();
+        if !rows.is_empty() && !self.header_shown {
+            // The first rows printed bring the header, as the table printer prints it once.
+            self.header_shown = true;
+            lines.push(line_of(
+                &listing.header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+            ));
+        }
+        // Each event is flushed alone: its cells are padded by their own widths.
+        lines.extend(rows.iter().map(|r| line_of(r)));
+        (lines, false)
+    }
+
+    fn masked<'c>(&self, cells: &'c [String]) -> Vec<&'c str> {
+        cells
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.clocked.contains(i))
+            .map(|(_, c)| c.as_str())
+            .collect()
+    }
+}
+
+fn clocked(header: &[&str]) -> Vec<usize> {
+    header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| CLOCKED.contains(h))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// One row as kubectl's tabwriter prints a block of one line: each cell but the last
+/// padded to its width plus 3, at least 10.
+fn line_of(cells: &[String]) -> String {
+    let mut out = String::new();
+    for (i, c) in cells.iter().enumerate() {
+        out.push_str(c);
+        if i + 1 != cells.len() {
+            let w = (c.chars().count() + 3).max(10);
+            out.push_str(&" ".repeat(w - c.chars().count()));
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// `oc wait`: the objects picked when it ran, each in turn, until its condition holds or
+/// the timeout.
+#[derive(Debug, Clone)]
+pub(crate) struct Wait {
+    kind: Kind,
+    namespace: String,
+    condition: WaitFor,
+    /// The objects still waited for, in order.
+    pending: Vec<String>,
+    deadline: SimTime,
+}
+
+/// The status of a condition of an object now: `None` when the object is not there, the
+/// condition's status (`"True"`, `"False"`) when it is; a condition the kind does not
+/// have is never met.
+fn condition_status(store: &Store, kind: Kind, ns: &str, name: &str, condition: &str) -> Option<Option<&'static str>> {
+    let yes = |b: bool| Some(Some(if b { "True" } else { "False" }));
+    let c = condition.to_lowercase();
+    match kind {
+        Kind::Pod => {
+            let p = store.pod(ns, name)?;
+            match c.as_str() {
+                "podscheduled" => yes(p.node.is_some()),
+                "initialized" => {
+                    yes(p.node.is_some() && p.start_phase.is_some_and(|s| s != crate::store::StartPhase::Init))
+                }
+                "podreadytostartcontainers" => yes(p.start_phase.is_some()),
+                "ready" | "containersready" => yes(p.is_ready()),
+                _ => Some(None),
+            }
+        }
+        Kind::Deployment => {
+            let d = store.deployment(ns, name)?;
+            match c.as_str() {
+                "available" => yes(super::kubectl::deployments::deployment_available(store, d)),
+                "progressing" => yes(true),
+                _ => Some(None),
+            }
+        }
+        Kind::InferenceService => {
+            let s = store.isvcs.get(&crate::store::ObjectKey::new(ns, name))?;
+            match c.as_str() {
+                "ready" | "predictorready" => {
+                    let d = store.deployment(
+                        ns,
+                        &crate::controllers::inferenceservice::predictor_name(&s.isvc.meta.name),
+                    );
+                    yes(d.is_some_and(|d| super::kubectl::deployments::deployment_available(store, d)))
+                }
+                _ => Some(None),
+            }
+        }
+        Kind::Workload => {
+            let w = store
+                .workloads
+                .values()
+                .filter(|w| w.namespace == ns && w.name == name)
+                .last()?;
+            match c.as_str() {
+                "quotareserved" | "admitted" => yes(w.admission.is_some() && w.finished_at.is_none()),
+                "podsready" => yes(w.current_state() == WorkloadState::Ready),
+                "finished" => yes(w.finished_at.is_some()),
+                "evicted" => yes(w.evicted_at.is_some()),
+                _ => Some(None),
+            }
+        }
+        Kind::Job => {
+            let j = store.jobs.named(ns, name).filter(|j| j.visible)?;
+            match c.as_str() {
+                "complete" => yes(j.completed_at.is_some()),
+                "suspended" => yes(j.spec.suspend),
+                _ => Some(None),
+            }
+        }
+        Kind::Node => {
+            let n = store.nodes.get(name)?;
+            match c.as_str() {
+                "ready" => yes(n.kubelet_up && n.instance_running),
+                _ => Some(None),
+            }
+        }
+        _ => Some(None),
+    }
+}
+
+/// The kinds `oc wait --for=condition` reads conditions of.
+pub(crate) const WAIT_KINDS: &[Kind] = &[
+    Kind::Pod,
+    Kind::Deployment,
+    Kind::InferenceService,
+    Kind::Workload,
+    Kind::Job,
+    Kind::Node,
+];
+
+impl Wait {
+    /// `oc wait` at the store's instant: what it prints at once, and the follower that
+    /// waits for the rest (none when nothing is left to wait for).
+    pub(crate) fn start(store: &Store, ns: &str, req: &WaitRequest) -> Result<(Vec<String>, Option<Wait>), OcError> {
+        let kubectl = req.kind.kubectl();
+        let names = match &req.selection {
+            Selection::Names(names) => {
+                if req.condition == WaitFor::Delete {
+                    // An object already gone is deleted: nothing to wait for.
+                    names
+                        .iter()
+                        .filter(|n| kubectl.select(store, ns, &Selection::Names(vec![(*n).clone()])).is_ok())
+                        .cloned()
+                        .collect()
+                } else {
+                    kubectl.select(store, ns, &req.selection)?
+                }
+            }
+            other => {
+                let names = kubectl.select(store, ns, other)?;
+                if names.is_empty() && req.condition != WaitFor::Delete {
+                    return Err(OcError::Client("no matching resources found".into()));
+                }
+                names
+            }
+        };
+        let mut w = Wait {
+            kind: req.kind,
+            namespace: ns.to_string(),
+            condition: req.condition.clone(),
+            pending: names,
+            deadline: store.now + req.timeout,
+        };
+        let (mut lines, done) = w.step(store);
+        if !done && req.timeout == SimDuration::ZERO {
+            // Checked once: the first object not there yet fails it.
+            let name = w.pending.first().cloned().unwrap_or_default();
+            lines.push(format!("error: condition not met for {}/{name}", w.plural()));
+            return Ok((lines, None));
+        }
+        Ok((lines, (!done).then_some(w)))
+    }
+
+    /// The resource's plural as the API names it (`pods`, `deployments`), the group left
+    /// out as kubectl's timeout message leaves it.
+    fn plural(&self) -> String {
+        let r = self.kind.resource();
+        format!("{}s", r.split('.').next().unwrap_or(r))
+    }
+
+    fn timeout_message(&self) -> String {
+        let name = self.pending.first().cloned().unwrap_or_default();
+        format!("error: timed out waiting for the condition on {}/{name}", self.plural())
+    }
+
+    /// Each object in turn whose condition holds now: `TYPE/NAME condition met`.
+    fn step(&mut self, store: &Store) -> (Vec<String>, bool) {
+        let mut lines = Vec::new();
+        while let Some(name) = self.pending.first().cloned() {
+            let met = match &self.condition {
+                WaitFor::Delete => self
+                    .kind
+                    .kubectl()
+                    .select(store, &self.namespace, &Selection::Names(vec![name.clone()]))
+                    .is_err(),
+                WaitFor::Condition { name: cond, value } => {
+                    match condition_status(store, self.kind, &self.namespace, &name, cond) {
+                        None => {
+                            // Gone while waited for: the watch's precondition fails.
+                            lines.push(self.kind.kubectl().not_found(&name).to_string());
+                            return (lines, true);
+                        }
+                        Some(status) => status.is_some_and(|s| s.eq_ignore_ascii_case(value)),
+                    }
+                }
+            };
+            if !met {
+                break;
+            }
+            lines.push(format!("{}/{name} condition met", self.kind.resource()));
+            self.pending.remove(0);
+        }
+        let done = self.pending.is_empty();
+        (lines, done)
+    }
+}
+
+/// `oc rollout status deployment/NAME`: the status line each time it changes, until the
+/// rollout is done (or the deployment goes, or the timeout).
+#[derive(Debug, Clone)]
+pub(crate) struct Rollout {
+    namespace: String,
+    name: String,
+    deadline: Option<SimTime>,
+    last: String,
+}
+
+impl Rollout {
+    /// `oc rollout status` at the store's instant: its first line, and the follower for
+    /// the rest unless the rollout is done.
+    pub(crate) fn start(
+        store: &Store,
+        ns: &str,
+        name: &str,
+        timeout: Option<SimDuration>,
+    ) -> Result<(Vec<String>, Option<Rollout>), OcError> {
+        let (line, done) = rollout_status(store, ns, name).ok_or_else(|| Kind::Deployment.kubectl().not_found(name))?;
+        let follower = (!done).then(|| Rollout {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            deadline: timeout.map(|t| store.now + t),
+            last: line.clone(),
+        });
+        Ok((vec![line], follower))
+    }
+
+    fn step(&mut self, store: &Store) -> (Vec<String>, bool) {
+        let Some((line, done)) = rollout_status(store, &self.namespace, &self.name) else {
+            return (vec!["error: object has been deleted".into()], true);
+        };
+        if line == self.last {
+            return (Vec::new(), done);
+        }
+        self.last = line.clone();
+        (vec![line], done)
+    }
+}
+
+/// kubectl's `DeploymentStatusViewer`: the message for the Deployment's status now and
+/// whether the rollout is done; none when it is not there.
+fn rollout_status(store: &Store, ns: &str, name: &str) -> Option<(String, bool)> {
+    let d = store.deployment(ns, name)?;
+    let st = deployment_status(store, d);
+    let want = d.spec.replicas;
+    Some(if st.updated < want {
+        (
+            format!(
+                "Waiting for deployment \"{name}\" rollout to finish: {} out of {want} new replicas have been updated...",
+                st.updated
+            ),
+            false,
+        )
+    } else if st.total > st.updated {
+        (
+            format!(
+                "Waiting for deployment \"{name}\" rollout to finish: {} old replicas are pending termination...",
+                st.total - st.updated
+            ),
+            false,
+        )
+    } else if st.available < st.updated {
+        (
+            format!(
+                "Waiting for deployment \"{name}\" rollout to finish: {} of {} updated replicas are available...",
+                st.available, st.updated
+            ),
+            false,
+        )
+    } else {
+        (format!("deployment \"{name}\" successfully rolled out"), true)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_watch_line_is_padded_by_its_own_widths() {
+        let cells: Vec<String> = ["devstral-2-predictor-76c5fd577c-x9k2p", "0/1", "Pending", "0", "0s"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            line_of(&cells),
+            "devstral-2-predictor-76c5fd577c-x9k2p   0/1       Pending   0         0s"
+        );
+    }
+
+    #[test]
+    fn rows_that_differ_by_their_age_alone_are_not_printed_again() {
+        let listing = Listing {
+            header: vec!["NAME", "STATUS", "AGE"],
+            rows: vec![("ns".into(), "a".into(), vec!["a".into(), "Running".into(), "5s".into()])],
+        };
+        let listed = Listed {
+            kind: Kind::Pod,
+            namespace: Some("ns".into()),
+            names: Vec::new(),
+            selector: None,
+            columns: Columns::Default,
+            fields: None,
+        };
+        let w = Watch::new(listed, &listing, None);
+        let later = vec!["a".to_string(), "Running".into(), "9m".into()];
+        let before = &listing.rows[0].2;
+        assert_eq!(w.masked(before), w.masked(&later));
+        let changed = vec!["a".to_string(), "Terminating".into(), "9m".into()];
+        assert_ne!(w.masked(before), w.masked(&changed));
+    }
+}
