@@ -32,7 +32,12 @@ pub(super) fn step_began(store: &mut Store, id: PodId, i: usize) {
             }
         }
         StepKind::ContainerStart { images } => {
-            for c in p.spec.containers.iter().filter(|c| images.contains(&c.image)) {
+            let pulled_before = |image: &str| {
+                p.startup[..i]
+                    .iter()
+                    .any(|s| matches!(&s.kind, StepKind::PullModelCar { image: pulled } if pulled == image))
+            };
+            for c in p.spec.containers.iter().filter(|c| images.contains(&c.image) && !pulled_before(&c.image)) {
                 said.push(("Pulling", format!("Pulling image \"{}\"", c.image)));
             }
         }
@@ -70,8 +75,14 @@ pub(super) fn step_done(store: &mut Store, id: PodId, i: usize) {
             }
         }
         StepKind::ContainerStart { images } => {
+            // An image an init container pulled (a ModelCar's sidecar) is there by now.
+            let pulled_before = |image: &str| {
+                p.startup[..i]
+                    .iter()
+                    .any(|s| matches!(&s.kind, StepKind::PullModelCar { image: pulled } if pulled == image))
+            };
             for c in &p.spec.containers {
-                if images.contains(&c.image) {
+                if images.contains(&c.image) && !pulled_before(&c.image) {
                     // The catalog sizes ModelCar images only; a runtime image's pull is
                     // part of the container start, and its size is not known.
                     said.push((

@@ -956,7 +956,8 @@ mod tests {
                 kind: Kind::Pod,
                 names: vec![],
                 selector: Some("serving.kserve.io/inferenceservice".into()),
-                columns: Columns::Default
+                columns: Columns::Default,
+                options: GetOptions::default(),
             }
         );
         let c = ok("oc delete pod x-abc -n private-ai --force --grace-period=0");
@@ -1014,6 +1015,12 @@ mod tests {
             ("helm install x", "not oc or kubectl"),
             ("oc get pods | grep x", "shell syntax"),
             ("oc get pods -o jsonpath={.items}", "output format"),
+            ("oc get pods --field-selector status.phase=Running", "events only"),
+            ("oc get events --field-selector status.phase=Running", "field label not supported"),
+            ("oc get events --sort-by=.frob", "couldn't find any field"),
+            ("oc logs", "POD or TYPE/NAME is a required argument"),
+            ("oc wait pod/x", "--for must be specified"),
+            ("oc wait --for=ready pod/x", "unrecognized condition"),
             ("oc get pods -o yaml", "workloads only"),
             ("oc scale deployment --replicas=1", "no name was specified"),
             ("oc patch deployment x -p '{bad'", "not valid JSON"),
@@ -1095,6 +1102,7 @@ mod tests {
                     names: vec!["main".into()],
                     selector: None,
                     columns: Columns::Wide,
+                    options: GetOptions::default(),
                 },
             ),
             (
@@ -1111,6 +1119,7 @@ mod tests {
                     names: vec![],
                     selector: None,
                     columns: Columns::Wide,
+                    options: GetOptions::default(),
                 },
             ),
             (
@@ -1125,6 +1134,98 @@ mod tests {
                 Verb::Delete {
                     targets: names(Kind::ScaledObject, &["worker"]),
                     grace_seconds: None,
+                },
+            ),
+            (
+                "oc get events -A --field-selector involvedObject.name=x --sort-by=.lastTimestamp",
+                Verb::Get {
+                    kind: Kind::Event,
+                    names: vec![],
+                    selector: None,
+                    columns: Columns::Default,
+                    options: GetOptions {
+                        fields: FieldSelector::parse("involvedObject.name=x").ok(),
+                        sort_by: Some(SortBy::LastTimestamp),
+                        watch: None,
+                    },
+                },
+            ),
+            (
+                "oc get pods -w --request-timeout=5m",
+                Verb::Get {
+                    kind: Kind::Pod,
+                    names: vec![],
+                    selector: None,
+                    columns: Columns::Default,
+                    options: GetOptions {
+                        watch: Some(Some(SimDuration::from_secs(300))),
+                        ..Default::default()
+                    },
+                },
+            ),
+            (
+                "oc logs deployment/x -c kserve-container --tail=20",
+                Verb::Logs(LogsRequest {
+                    kind: Kind::Deployment,
+                    name: "x".into(),
+                    container: Some("kserve-container".into()),
+                    tail: Some(20),
+                }),
+            ),
+            (
+                "kubectl logs p storage-initializer",
+                Verb::Logs(LogsRequest {
+                    kind: Kind::Pod,
+                    name: "p".into(),
+                    container: Some("storage-initializer".into()),
+                    tail: None,
+                }),
+            ),
+            (
+                "oc wait --for=condition=Ready pods -l app=x --timeout=10m",
+                Verb::Wait(WaitRequest {
+                    kind: Kind::Pod,
+                    selection: Selection::Labels("app=x".into()),
+                    condition: WaitFor::Condition {
+                        name: "Ready".into(),
+                        value: "true".into(),
+                    },
+                    timeout: SimDuration::from_secs(600),
+                }),
+            ),
+            (
+                "oc wait --for=delete pod/a pod/b",
+                Verb::Wait(WaitRequest {
+                    kind: Kind::Pod,
+                    selection: Selection::Names(vec!["a".into(), "b".into()]),
+                    condition: WaitFor::Delete,
+                    timeout: SimDuration::from_secs(30),
+                }),
+            ),
+            (
+                "oc wait --for=condition=Available=False deploy/x --timeout=-1s",
+                Verb::Wait(WaitRequest {
+                    kind: Kind::Deployment,
+                    selection: Selection::Names(vec!["x".into()]),
+                    condition: WaitFor::Condition {
+                        name: "Available".into(),
+                        value: "False".into(),
+                    },
+                    timeout: SimDuration::from_secs(168 * 3600),
+                }),
+            ),
+            (
+                "oc rollout status deployment/x --timeout=2m",
+                Verb::RolloutStatus {
+                    name: "x".into(),
+                    timeout: Some(SimDuration::from_secs(120)),
+                },
+            ),
+            (
+                "oc rollout status deploy x",
+                Verb::RolloutStatus {
+                    name: "x".into(),
+                    timeout: None,
                 },
             ),
             ("oc adm cordon n1", Verb::Cordon { node: node() }),
@@ -1143,13 +1244,13 @@ mod tests {
             ("", "empty command", "write an oc or kubectl command"),
             ("oc", "missing verb", "e.g. oc get pods"),
             ("oc rollout", "missing rollout subcommand", "e.g. oc rollout restart deployment/NAME"),
-            ("oc rollout status deploy/x", "`rollout status` is not supported", "supported: rollout restart"),
+            ("oc rollout history deploy/x", "`rollout history` is not supported", "supported: rollout restart, rollout status"),
             ("oc adm top", "unsupported `adm` subcommand", "supported: oc adm cordon|uncordon|drain NODE"),
-            ("oc restart deploy/x", "`restart` is not a supported command", "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain"),
+            ("oc restart deploy/x", "`restart` is not a supported command", "supported: scale, annotate, label, patch, rollout restart, rollout status, apply -f, delete, get, describe, logs, wait, adm cordon/uncordon/drain"),
             ("oc rollout restart rs/x", "rollout restart of replicaset.apps is not supported", "restart a deployment"),
             ("oc describe isvc x", "describe inferenceservice.serving.kserve.io is not supported", "describe pods, workloads, clusterqueues, cohorts, localqueues, nodes, horizontalpodautoscalers or scaledobjects"),
             ("oc describe", "error: you must specify the type of resource to describe", "e.g. oc get pods"),
-            ("oc get frobs", "error: the server doesn't have a resource type \"frobs\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects, jobsets, pytorchjobs, trainjobs, rayjobs, rayclusters"),
+            ("oc get frobs", "error: the server doesn't have a resource type \"frobs\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects, jobsets, pytorchjobs, trainjobs, rayjobs, rayclusters, events"),
             ("oc delete", "error: you must specify the type of resource to delete", "e.g. deployment NAME"),
             ("oc uncordon", "missing node name", "oc adm cordon NODE"),
             ("oc drain", "missing node name", "oc adm drain NODE"),
@@ -1157,7 +1258,18 @@ mod tests {
             ("oc get pods -n", "flag needs an argument: -n", "give -n a value"),
             ("oc get 'pods", "unterminated single quote", "close the quote"),
             ("oc get \"pods", "unterminated double quote", "close the quote"),
-            ("oc get pods -w", "--watch is not supported in a timeline", "add a `get` at each time you want to look"),
+            ("oc get pods --request-timeout=30s", "--request-timeout limits a watch in a timeline", "add -w, or leave --request-timeout out"),
+            ("oc get events -w --sort-by=.lastTimestamp", "--sort-by is ignored by a watch (kubectl warns: --watch requested, --sort-by will be ignored for watch events received)", "leave --sort-by out of the watch"),
+            ("oc wait --for=condition=Ready rs/x", "waiting for a condition of replicaset.apps is not supported", "wait for pods, deployments, inferenceservices, workloads, jobs or nodes"),
+            ("oc wait --for=jsonpath={.status.phase}=Running pod/x", "--for=jsonpath={.status.phase}=Running is not supported in this version", "wait for a condition (--for=condition=Ready) or for deletion (--for=delete)"),
+            ("oc wait --for=condition=Ready pod/x --timeout=10", "invalid argument \"10\" for \"--timeout\" flag: time: invalid duration \"10\"", "write a duration with its unit, e.g. 30s or 10m"),
+            ("oc logs x -c a b", "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command", "e.g. oc logs deployment/NAME -n NS"),
+            ("oc logs x a -c b", "error: only one of -c or an inline [CONTAINER] arg is allowed", "drop one of them"),
+            ("oc logs x --tail=-2", "error: --tail must be greater than or equal to -1", "give a number of lines, or -1 for all"),
+            ("oc logs svc/x", "error: the server doesn't have a resource type \"svc\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects, jobsets, pytorchjobs, trainjobs, rayjobs, rayclusters, events"),
+            ("oc logs rs/x", "oc logs of replicaset.apps is not supported", "read a pod's, a deployment's or a job's logs"),
+            ("oc rollout status deploy/x deploy/y", "error: required resource not specified", "oc rollout status deployment/NAME"),
+            ("oc rollout status job/x", "rollout status of job.batch is not supported", "follow a deployment's rollout"),
             ("oc scale deploy x --replicas=-1", "invalid --replicas value `-1`", "use a whole number, 0 or more"),
             ("oc patch deploy x -p '{}' --type frob", "unknown patch type `frob`", "expected strategic, merge or json"),
             ("oc delete pod x --grace-period=soon", "invalid --grace-period `soon`", "use seconds"),
