@@ -5,6 +5,7 @@
 
 pub(crate) mod clock;
 pub(crate) mod console;
+mod prompt;
 pub(crate) mod record;
 mod screen;
 
@@ -94,7 +95,22 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
     let interrupted = Arc::new(AtomicBool::new(false));
     let wake = Arc::new(tokio::sync::Notify::new());
     catch_interrupt(&runtime, interrupted.clone(), wake.clone()).map_err(RehearseError::Runtime)?;
-    let inputs = options.interactive.then(|| read_stdin(wake.clone()));
+    let stdin_tty = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut screen = Screen::stdout();
+    // At a terminal the prompt reads keys itself, so that the panel never eats the line
+    // being typed; a script is read line by line.
+    let mut raw_mode = None;
+    let inputs = if !options.interactive {
+        None
+    } else if stdin_tty && screen.is_tty() {
+        let (tx, rx) = mpsc::channel();
+        let (line, raw) = prompt::start(tx, wake.clone(), interrupted.clone()).map_err(RehearseError::Runtime)?;
+        screen.set_prompt(Some(line));
+        raw_mode = Some(raw);
+        Some(rx)
+    } else {
+        Some(read_stdin(wake.clone()))
+    };
     let base_file = prepared.scenario.file.clone();
     let name = prepared.scenario.name.clone();
     let started = Instant::now();
@@ -102,7 +118,7 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
         clock: PaceClock::new(options.speed, options.from, started),
         runtime,
         inputs,
-        script: options.interactive && !std::io::IsTerminal::is_terminal(&std::io::stdin()),
+        script: options.interactive && !stdin_tty,
         interrupted,
         wake,
         until: None,
@@ -110,7 +126,7 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
         typed: Vec::new(),
         printed: 0,
         watches,
-        screen: Screen::stdout(),
+        screen,
         end: SimTime(prepared.scenario.duration.0),
         name: name.clone(),
         last_draw: None,
@@ -134,7 +150,11 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
         }
     ));
     let progress = crate::progress::Progress::default();
-    let paced = run_paced(prepared, &progress, Some(&mut rehearsal))?;
+    let paced = run_paced(prepared, &progress, Some(&mut rehearsal));
+    // The terminal back to normal before anything else is printed.
+    rehearsal.screen.set_prompt(None);
+    drop(raw_mode);
+    let paced = paced?;
     let typed = std::mem::take(&mut rehearsal.typed);
     let ending = match paced {
         Paced::Finished(result) => {
@@ -245,8 +265,8 @@ struct Rehearsal {
     runtime: tokio::runtime::Runtime,
     clock: PaceClock,
     inputs: Option<mpsc::Receiver<Option<String>>>,
-    /// Stdin is a script, not a person at a terminal: its lines are echoed, and the clock
-    /// is held while it has lines, so that a script gives the same session every time.
+    /// Stdin is a script, not a person at a terminal: the clock is held while it has
+    /// lines, so that a script gives the same session every time.
     script: bool,
     interrupted: Arc<AtomicBool>,
     wake: Arc<tokio::sync::Notify>,
@@ -362,10 +382,12 @@ impl Rehearsal {
     /// Acts on one typed line; a command to run comes back as the pacing to return.
     fn typed_line(&mut self, line: &str, moment: &Moment<'_>) -> Option<crate::scenario::run::Pacing> {
         let wall = Instant::now();
+        // To the second, as the prompt's clock shows it.
         let now = self.clock.sim_at(wall).max(moment.engine.now());
+        let now = SimTime(now.0 / 1000 * 1000);
         // A command's own line comes with its output, at the instant it ran.
         let command = line.trim_start().starts_with("oc ") || line.trim_start().starts_with("kubectl ");
-        if self.script && !command {
+        if !command {
             self.screen.say(&format!("[{now}] > {line}"));
         }
         let input = match console::parse(line) {
