@@ -37,7 +37,12 @@ pub(super) fn step_began(store: &mut Store, id: PodId, i: usize) {
                     .iter()
                     .any(|s| matches!(&s.kind, StepKind::PullModelCar { image: pulled } if pulled == image))
             };
-            for c in p.spec.containers.iter().filter(|c| images.contains(&c.image) && !pulled_before(&c.image)) {
+            for c in p
+                .spec
+                .containers
+                .iter()
+                .filter(|c| images.contains(&c.image) && !pulled_before(&c.image))
+            {
                 said.push(("Pulling", format!("Pulling image \"{}\"", c.image)));
             }
         }

@@ -370,6 +370,10 @@ impl Pacer for Rehearsal {
                 .say(&format!("\n[{}] {mark}{}\n{}", t.t, t.command, t.output));
         }
         self.printed = moment.transcript.len();
+        // What the commands that follow time printed at this instant, as it appears.
+        for l in moment.new_lines {
+            self.screen.say(&format!("[{}] {}", l.line.t, l.line.line));
+        }
         if fresh && !self.watches.is_empty() {
             let lines = self.panel_lines(moment, false);
             self.screen.panel_in_log(&lines);

@@ -859,7 +859,10 @@ fn parse_wait(f: &Flags) -> Result<Verb, CommandError> {
 
 /// `oc rollout status deployment/NAME` (or `deployment NAME`) `[--timeout]`.
 fn parse_rollout_status(f: &Flags) -> Result<Verb, CommandError> {
-    let (kind, names) = kind_and_names(f, "rollout status")?;
+    let (kind, mut names) = kind_and_names(f, "rollout status")?;
+    if f.positional.len() > 1 && f.positional[0].contains('/') {
+        names.extend(f.positional[1..].iter().cloned());
+    }
     if kind != Kind::Deployment {
         return Err(err(
             format!("rollout status of {} is not supported", kind.resource()),
@@ -1016,7 +1019,10 @@ mod tests {
             ("oc get pods | grep x", "shell syntax"),
             ("oc get pods -o jsonpath={.items}", "output format"),
             ("oc get pods --field-selector status.phase=Running", "events only"),
-            ("oc get events --field-selector status.phase=Running", "field label not supported"),
+            (
+                "oc get events --field-selector status.phase=Running",
+                "field label not supported",
+            ),
             ("oc get events --sort-by=.frob", "couldn't find any field"),
             ("oc logs", "POD or TYPE/NAME is a required argument"),
             ("oc wait pod/x", "--for must be specified"),
@@ -1263,7 +1269,7 @@ mod tests {
             ("oc wait --for=condition=Ready rs/x", "waiting for a condition of replicaset.apps is not supported", "wait for pods, deployments, inferenceservices, workloads, jobs or nodes"),
             ("oc wait --for=jsonpath={.status.phase}=Running pod/x", "--for=jsonpath={.status.phase}=Running is not supported in this version", "wait for a condition (--for=condition=Ready) or for deletion (--for=delete)"),
             ("oc wait --for=condition=Ready pod/x --timeout=10", "invalid argument \"10\" for \"--timeout\" flag: time: invalid duration \"10\"", "write a duration with its unit, e.g. 30s or 10m"),
-            ("oc logs x -c a b", "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command", "e.g. oc logs deployment/NAME -n NS"),
+            ("oc logs x a b", "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command", "e.g. oc logs deployment/NAME -n NS"),
             ("oc logs x a -c b", "error: only one of -c or an inline [CONTAINER] arg is allowed", "drop one of them"),
             ("oc logs x --tail=-2", "error: --tail must be greater than or equal to -1", "give a number of lines, or -1 for all"),
             ("oc logs svc/x", "error: the server doesn't have a resource type \"svc\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects, jobsets, pytorchjobs, trainjobs, rayjobs, rayclusters, events"),

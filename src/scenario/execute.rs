@@ -96,16 +96,28 @@ pub(crate) fn read(engine: &Engine, cmd: &Command) -> Option<String> {
     let ns = cmd.namespace.as_deref().unwrap_or("default");
     let mut out = Vec::new();
     let done = match &cmd.verb {
+        // A panel shows the table as it stands: a watch's `-w` changes nothing there.
         Verb::Get {
             kind,
             names,
             selector,
             columns,
+            options,
         } => {
             let scope = if cmd.all_namespaces { None } else { Some(ns) };
-            Query::new(scope, names, selector.as_deref(), *columns)
-                .and_then(|q| kind.kubectl().get(engine.store(), &q))
-                .map(|table| out.push(table))
+            let table = if *kind == Kind::Event {
+                let q = EventQuery {
+                    names,
+                    fields: options.fields.clone(),
+                    sort_by: options.sort_by,
+                    wide: *columns == Columns::Wide,
+                };
+                events::get(engine.store(), scope, &q)
+            } else {
+                Query::new(scope, names, selector.as_deref(), *columns)
+                    .and_then(|q| kind.kubectl().get(engine.store(), &q))
+            };
+            table.map(|table| out.push(table))
         }
         Verb::Describe { kind, names } => describe(engine, ns, *kind, names, &mut out),
         _ => return None,

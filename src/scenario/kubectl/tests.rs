@@ -533,10 +533,13 @@ Containers:
 Node-Selectors:   node.kubernetes.io/instance-type=g6.12xlarge
 Tolerations:      nvidia.com/gpu:NoSchedule
 Events:
-  Type      Reason      Age       From                Message
-  ----     ------   ----  ----             -------
-  Normal    Scheduled   10m       default-scheduler   Successfully assigned team/train-f5n6t to l4-0
-  Normal    Ready       9m55s     default-scheduler   pod is Ready (5s after creation)
+  Type    Reason     Age    From               Message
+  ----    ------     ----   ----               -------
+  Normal  Scheduled  10m    default-scheduler  Successfully assigned team/train-f5n6t to l4-0
+  Normal  Pulling    10m    kubelet            Pulling image "quay.io/example/trainer:latest"
+  Normal  Pulled     9m55s  kubelet            Successfully pulled image "quay.io/example/trainer:latest" in 5s (5s including waiting).
+  Normal  Created    9m55s  kubelet            Created container: trainer
+  Normal  Started    9m55s  kubelet            Started container trainer
 "#,
     );
     check(
@@ -585,10 +588,10 @@ Status:
     Status:  True
     Type:  Admitted
 Events:
-  Type      Reason            Age       From              Message
-  ----     ------   ----  ----             -------
-  Normal    CreatedWorkload   10m       kueue-admission   Created Workload: team/job-train-6e934
-  Normal    QuotaReserved     10m       kueue-admission   Quota reserved in ClusterQueue main, wait time since queued was 0s
+  Type    Reason         Age   From             Message
+  ----    ------         ----  ----             -------
+  Normal  QuotaReserved  10m   kueue-admission  Quota reserved in ClusterQueue main, wait time since queued was 0s
+  Normal  Admitted       10m   kueue-admission  Admitted by ClusterQueue main, wait time since reservation was 0s
 "#,
     );
 }
@@ -719,6 +722,7 @@ fn not_found_reads_as_ocs() {
         (Kind::TrainJob, "trainjobs.trainer.kubeflow.org \"x\""),
         (Kind::RayJob, "rayjobs.ray.io \"x\""),
         (Kind::RayCluster, "rayclusters.ray.io \"x\""),
+        (Kind::Event, "events \"x\""),
     ];
     assert_eq!(cases.len(), Kind::ALL.len());
     for (kind, what) in cases {
