@@ -18,6 +18,7 @@ pub mod manifest;
 pub(crate) mod monitoring;
 pub mod plan;
 pub mod progress;
+pub(crate) mod rehearse;
 pub mod report;
 pub mod scenario;
 pub mod serving;

@@ -340,6 +340,22 @@ pub(crate) struct LiveServing<'s> {
     scraped: BTreeSet<(String, String)>,
 }
 
+/// One service as a live view shows it at an instant.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ModelLive {
+    pub namespace: String,
+    /// The InferenceService, the name KServe serves its model under.
+    pub name: String,
+    /// Requests on its replicas (queued in an engine or being served).
+    pub on_replicas: u64,
+    /// Requests the router holds for want of a ready replica.
+    pub held: u64,
+    /// Replicas serving after the last settled instant.
+    pub ready_replicas: usize,
+    /// TTFT over the last minute, when kept and any request counts.
+    pub ttft: Option<crate::serving::recent::RecentTtft>,
+}
+
 /// Why capacity a service asked for (its Deployment's replicas) is not serving yet, from
 /// the earliest stage any of its missing replicas is held at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -572,6 +588,35 @@ impl<'s> LiveServing<'s> {
         for s in &mut self.services {
             s.run.export_metrics();
         }
+    }
+
+    /// Keeps each service's TTFTs of the last minute from now on, for `recent`. Only a
+    /// live view reads them, so a plain run does not pay for the ring.
+    pub(crate) fn keep_recent(&mut self) {
+        for s in self.services.iter_mut().filter(|s| s.has_traffic) {
+            s.run.keep_recent();
+        }
+    }
+
+    /// Each service with traffic at `now` (the loops advanced up to it): the requests in
+    /// flight and the TTFT of those whose first token came in the last minute (with
+    /// `keep_recent`). Reads only; costs the services and their rings, not the requests.
+    pub(crate) fn recent(&self, now: SimTime) -> Vec<ModelLive> {
+        self.services
+            .iter()
+            .filter(|s| s.has_traffic)
+            .map(|s| {
+                let (on_replicas, held) = s.run.in_flight();
+                ModelLive {
+                    namespace: s.key.0.clone(),
+                    name: s.key.1.clone(),
+                    on_replicas,
+                    held,
+                    ready_replicas: s.ready,
+                    ttft: s.run.recent_ttft(now.as_secs_f64()),
+                }
+            })
+            .collect()
     }
 
     /// Prometheus scrapes every serving replica at `now` (the loops advanced to it): the
