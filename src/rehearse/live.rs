@@ -39,7 +39,7 @@ pub(crate) enum LiveError {
         #[source]
         source: std::io::Error,
     },
-    #[error("--serve {given}: not an address to listen on; give IP:PORT, e.g. 127.0.0.1:8080")]
+    #[error("`{given}` is not an address to listen on; give IP:PORT, e.g. 127.0.0.1:8080")]
     Address { given: String },
     #[error("--serve: the live view needs the rehearsal's tokio runtime")]
     NoRuntime,
@@ -346,7 +346,7 @@ mod tests {
             match parse_addr(bad) {
                 Err(e) => assert_eq!(
                     e.to_string(),
-                    format!("--serve {bad}: not an address to listen on; give IP:PORT, e.g. 127.0.0.1:8080")
+                    format!("`{bad}` is not an address to listen on; give IP:PORT, e.g. 127.0.0.1:8080")
                 ),
                 Ok(a) => panic!("{bad} read as {a}"),
             }

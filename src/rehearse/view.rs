@@ -51,6 +51,9 @@ pub(crate) const OUTPUTS: usize = 8;
 pub(crate) struct Frame<'a> {
     pub engine: &'a Engine,
     pub scenario: &'a str,
+    /// The rehearsal's clock: the instant done last, or later while the clock runs on
+    /// towards the next one.
+    pub now: SimTime,
     pub end: SimTime,
     /// The scenario's timeline and the index of the next entry to run (its length when
     /// all have run).
@@ -68,7 +71,7 @@ pub(crate) struct Frame<'a> {
 
 /// The document described at the top of this file.
 pub(crate) fn snapshot(f: &Frame) -> Value {
-    let now = f.engine.now();
+    let now = f.now;
     let (pods, pods_total) = pods(f.engine);
     json!({
         "scenario": f.scenario,
@@ -264,6 +267,7 @@ mod tests {
         Frame {
             engine: &r.engine,
             scenario: &r.prepared.scenario.name,
+            now: r.engine.now(),
             end: SimTime(r.prepared.scenario.duration.0),
             timeline: &r.prepared.scenario.timeline,
             next,
