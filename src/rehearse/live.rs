@@ -70,8 +70,8 @@ pub(crate) struct LiveView {
 }
 
 impl LiveView {
-    /// Listens on `addr` and serves from tasks of the current tokio runtime, which must be
-    /// driven (the rehearsal's waits between ticks) for pages to be answered.
+    /// Listens on `addr` and serves from tasks of the current tokio runtime (the
+    /// rehearsal's, whose worker thread answers pages while the simulation runs).
     pub(crate) fn bind(addr: SocketAddr) -> Result<LiveView, LiveError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| LiveError::NoRuntime)?;
         let bind_error = |source| LiveError::Bind { addr, source };
