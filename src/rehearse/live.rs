@@ -27,6 +27,10 @@ const PAGE: &str = include_str!("live.html");
 /// How long `shutdown` waits for open connections to finish before it drops them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
+/// How long `/state` waits for the first snapshot (the run is being set up) before it
+/// answers that there is none yet.
+const FIRST_STATE_WAIT: Duration = Duration::from_secs(5);
+
 /// How soon a browser whose stream ended tries again (EventSource's `retry`).
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -140,8 +144,14 @@ async fn page() -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response()
 }
 
-async fn state(State(rx): State<watch::Receiver<Latest>>) -> Response {
-    match rx.borrow().clone() {
+async fn state(State(mut rx): State<watch::Receiver<Latest>>) -> Response {
+    let first = tokio::time::timeout(FIRST_STATE_WAIT, rx.wait_for(Option::is_some)).await;
+    let latest = match first {
+        Ok(Ok(latest)) => latest.clone(),
+        // Timed out, or the rehearsal ended before its first snapshot.
+        _ => None,
+    };
+    match latest {
         Some(text) => (
             [
                 (header::CONTENT_TYPE, "application/json"),
@@ -260,12 +270,15 @@ mod tests {
         let addr = view.local_addr();
         assert_ne!(addr.port(), 0);
 
-        // Before anything is published there is no state to give.
-        let mut r = get(addr, "/state").await;
-        let (status, _) = within("/state", head(&mut r)).await;
-        assert!(status.starts_with("HTTP/1.1 503"), "{status}");
-
+        // Asked before anything is published, `/state` waits for the first snapshot.
+        let mut early = get(addr, "/state").await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         view.publish(json!({"clock": {"now": "00:00:01"}}));
+        let (status, headers) = within("/state", head(&mut early)).await;
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        let state = within("/state body", body(&mut early, &headers)).await;
+        assert_eq!(state, r#"{"clock":{"now":"00:00:01"}}"#);
+
         view.publish(json!({"clock": {"now": "00:00:02"}}));
         let mut r = get(addr, "/state").await;
         let (status, headers) = within("/state", head(&mut r)).await;
