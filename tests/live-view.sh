@@ -146,6 +146,7 @@ if [ -z "$(console_errors broken)" ]; then
   echo "live-view: the control page's script error was not reported; cannot check" >&2
   exit 2
 fi
+echo "ok     control: a page's script error shows in the console check"
 
 browser_start file
 open_page "file://$(realpath src/rehearse/live.html)"
