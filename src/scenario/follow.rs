@@ -161,7 +161,7 @@ impl Listed {
             self.selector.as_deref(),
             self.columns,
         )?;
-        self.kind.kubectl().rows(store, &q)
+        self.kind.kubectl().listing(store, &q)
     }
 }
 

@@ -1051,7 +1051,6 @@ pub(crate) struct Moment<'m> {
     pub(crate) typed: &'m [TimelineEntry],
     /// What the commands run so far printed.
     pub(crate) transcript: &'m [Transcript],
-    #[allow(dead_code)]
     pub(crate) serving: &'m super::serve::LiveServing<'m>,
     /// The lines commands printed since the pacer last looked (`oc get -w`, `oc wait`,
     /// `oc rollout status`), each with its command's place in `transcript`.

@@ -5,6 +5,7 @@
 
 use super::exporter::{ReplicaScrape, VllmCounters};
 use super::metrics::{ModelMetrics, SloTerm};
+use super::recent::{Recent, RecentTtft};
 use super::replica::{Fidelity, Limits, Outcome, Replica, Request, Sink};
 use super::router::{Router, RouterPolicy};
 use super::statlog::{StatLine, StatLog};
@@ -138,6 +139,8 @@ struct Recorder<'m> {
     exported: Option<&'m mut VllmCounters>,
     /// Its stat logger, when something reads its log.
     stat: Option<&'m mut StatLog>,
+    /// The service's last minute of TTFTs, when a live view reads them.
+    recent: Option<&'m mut Recent>,
 }
 
 impl Sink for Recorder<'_> {
@@ -157,6 +160,10 @@ impl Sink for Recorder<'_> {
         }
         if let Some(s) = self.stat.as_deref_mut() {
             s.finished(req.prompt_tokens, req.output_tokens, outcome.cached_tokens);
+        }
+        if let Some(r) = self.recent.as_deref_mut() {
+            // The first token came `ttft` after the request arrived, `e2e` before `at`.
+            r.record(at - outcome.e2e_s + outcome.ttft_s, outcome.ttft_s);
         }
     }
 }
@@ -216,6 +223,8 @@ struct Loop<'a> {
     /// next line of any is due.
     stats: Option<Vec<StatLog>>,
     next_stat: f64,
+    /// The last minute of TTFTs, kept once `keep_recent` is called.
+    recent: Option<Recent>,
     /// Why capacity the service asked for is not serving yet, while it is not (an index
     /// the caller gives meaning to), and per index the requests that arrived and failed
     /// meanwhile.
@@ -512,6 +521,7 @@ impl Loop<'_> {
             load,
             exported,
             stats,
+            recent,
             ..
         } = self;
         if let Some(r) = replicas[i].as_mut() {
@@ -521,6 +531,7 @@ impl Loop<'_> {
                 load: &mut load[i],
                 exported: exported.as_mut().and_then(|e| e.get_mut(i)),
                 stat: stats.as_mut().and_then(|s| s.get_mut(i)),
+                recent: recent.as_mut(),
             });
         }
         self.sync(i);
@@ -610,6 +621,7 @@ impl<'a> ServiceRun<'a> {
             exported: None,
             stats: None,
             next_stat: f64::INFINITY,
+            recent: None,
             waiting_for: None,
             waits: Vec::new(),
             hold_s: spec.timeout_s,
@@ -702,6 +714,21 @@ impl<'a> ServiceRun<'a> {
             lines.extend(log.pending(t, state));
         }
         lines
+    }
+
+    /// Keeps the TTFTs of the last minute from now on, for `recent_ttft`.
+    pub(crate) fn keep_recent(&mut self) {
+        let lp = &mut self.0;
+        if lp.recent.is_none() {
+            lp.recent = Some(Recent::default());
+        }
+    }
+
+    /// TTFT quantiles of the requests whose first token came in the last minute up to
+    /// `t` (the loop advanced to `t`); none when `keep_recent` was not called or no
+    /// request counts.
+    pub(crate) fn recent_ttft(&self, t: f64) -> Option<RecentTtft> {
+        self.0.recent.as_ref()?.read(t)
     }
 
     /// What replica `i` exports at `t` (the loop advanced to `t`): none once its pod is
@@ -992,6 +1019,56 @@ mod tests {
         let incremental = fingerprint(live.finish_observed(None), spec.end_s);
         assert!(batch.contains("\"completed\""), "{batch}");
         assert_eq!(batch, incremental);
+    }
+
+    #[test]
+    fn the_last_minute_of_ttfts_is_kept_on_request_and_changes_nothing() {
+        let traffic = TrafficSpec {
+            pattern: Pattern::Synthetic {
+                arrival: Interarrival::Poisson,
+                rates: RateSchedule::constant(2.0),
+                prompt: LengthDist::Fixed(1000),
+                output: LengthDist::Fixed(100),
+            },
+            start_s: 0.0,
+            stop_s: Some(300.0),
+            prefix: None,
+        };
+        let spec = ServiceSpec {
+            spans: Vec::new(),
+            traffic: vec![(&traffic, 0)],
+            router: RouterPolicy::RoundRobin,
+            timeout_s: 30.0,
+            slo: vec![],
+            window_s: 60.0,
+            end_s: 600.0,
+            fidelity: Fidelity::Fast,
+            seed: 5,
+            attribution: vec![],
+        };
+        let feed = |keep: bool| {
+            let mut live = ServiceRun::new(&spec, MAX_BACKLOG);
+            if keep {
+                live.keep_recent();
+            }
+            live.add_replica(replica("a", 0.0, (None, None, None)));
+            live.advance_before(120.0);
+            let at_120 = live.recent_ttft(120.0);
+            live.advance_before(400.0);
+            let at_400 = live.recent_ttft(400.0);
+            (at_120, at_400, live.finish_observed(None))
+        };
+        let (none, _, plain) = feed(false);
+        assert_eq!(none, None);
+        let (at_120, at_400, kept) = feed(true);
+        assert_eq!(fingerprint(plain, spec.end_s), fingerprint(kept, spec.end_s));
+        // About two requests a second over the minute, each alone on an idle H100: a
+        // prefill of a thousand tokens, tens of milliseconds.
+        let q = at_120.unwrap_or_else(|| panic!("requests in the minute before 120 s"));
+        assert!((60..=200).contains(&q.count), "{q:?}");
+        assert!(q.p50_ms > 1.0 && q.p50_ms <= q.p95_ms && q.p95_ms < 1000.0, "{q:?}");
+        // The traffic stopped at 300 s: nothing in the minute before 400 s.
+        assert_eq!(at_400, None);
     }
 
     #[test]

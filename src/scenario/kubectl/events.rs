@@ -341,16 +341,24 @@ pub(crate) fn rows(store: &Store, namespace: Option<&str>, q: &EventQuery) -> Re
     })
 }
 
-/// `printEvent`'s columns.
+/// `printEvent`'s columns, and with `-o wide`.
+const DEFAULT: [&str; 5] = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"];
+const WIDE: [&str; 10] = [
+    "LAST SEEN",
+    "TYPE",
+    "REASON",
+    "OBJECT",
+    "SUBOBJECT",
+    "SOURCE",
+    "MESSAGE",
+    "FIRST SEEN",
+    "COUNT",
+    "NAME",
+];
+
 fn header(all_namespaces: bool, wide: bool) -> Vec<&'static str> {
-    let mut header = vec!["LAST SEEN", "TYPE", "REASON", "OBJECT"];
-    if wide {
-        header.extend(["SUBOBJECT", "SOURCE"]);
-    }
-    header.push("MESSAGE");
-    if wide {
-        header.extend(["FIRST SEEN", "COUNT", "NAME"]);
-    }
+    let columns: &[&'static str] = if wide { &WIDE } else { &DEFAULT };
+    let mut header = columns.to_vec();
     if all_namespaces {
         header.insert(0, "NAMESPACE");
     }
@@ -408,7 +416,24 @@ impl Kubectl for Events {
     fn get(&self, store: &Store, q: &Query) -> Result<String, OcError> {
         get(store, q.namespace(), &query_of(q))
     }
-    fn rows(&self, store: &Store, q: &Query) -> Result<super::Listing, OcError> {
+    fn rows(&self, store: &Store, q: &Query) -> (&'static [&'static str], Vec<super::Row>) {
+        let rows = rows(store, q.namespace(), &query_of(q))
+            .map(|l| {
+                l.rows
+                    .into_iter()
+                    .map(|(namespace, name, mut cells)| {
+                        if q.namespace().is_none() {
+                            cells.remove(0);
+                        }
+                        super::Row { namespace, name, cells }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let header: &'static [&'static str] = if q.wide() { &WIDE } else { &DEFAULT };
+        (header, rows)
+    }
+    fn listing(&self, store: &Store, q: &Query) -> Result<super::Listing, OcError> {
         rows(store, q.namespace(), &query_of(q))
     }
     fn select(&self, _: &Store, _: &str, _: &Selection) -> Result<Vec<String>, OcError> {

@@ -7,6 +7,25 @@ use crate::scenario::printers::table;
 use crate::store::Store;
 
 /// What `oc get` prints: the kind's columns, `-o wide`'s, or the objects themselves as
+/// The columns `get` prints for the query, NAMESPACE aside.
+pub(super) fn header<R: Resource>(q: &Query) -> &'static [&'static str] {
+    match q.columns {
+        Columns::Wide => R::HEADER_WIDE,
+        _ => R::HEADER,
+    }
+}
+
+/// The objects the query lists, as (namespace, name, cells under `header`), in the order
+/// `get` prints them.
+pub(super) fn rows<'s, R: Resource>(store: &'s Store, q: &Query) -> Vec<(&'s str, &'s str, Vec<String>)> {
+    let mut rows: Vec<(&str, &str, Vec<String>)> = R::objects(store)
+        .filter(|o| R::listed(*o, q))
+        .map(|o| (R::namespace(o), R::name(o), R::row(store, o, q.columns)))
+        .collect();
+    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    rows
+}
+
 /// `-o yaml` / `-o json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Columns {
@@ -88,19 +107,16 @@ impl Listing {
     }
 }
 
-/// The objects of `R` the query lists, by namespace and name.
-pub(super) fn listing<R: Resource>(store: &Store, q: &Query) -> Listing {
-    let mut rows: Vec<(&str, &str, Vec<String>)> = R::objects(store)
-        .filter(|o| R::listed(*o, q))
-        .map(|o| (R::namespace(o), R::name(o), R::row(store, o, q.columns)))
-        .collect();
-    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let header = match q.columns {
-        Columns::Wide => R::HEADER_WIDE,
-        _ => R::HEADER,
-    };
+/// What `oc get` lists of `R`: its header and rows, NAMESPACE first when the query spans
+/// namespaces; the error of a name asked for that is not there.
+pub(super) fn listing<R: Resource>(store: &Store, q: &Query) -> Result<Listing, OcError> {
+    let rows = rows::<R>(store, q);
+    if rows.is_empty() {
+        nothing_found::<R>(q)?;
+    }
     let spans = q.namespace.is_none() && !R::CLUSTER_SCOPED;
-    Listing {
+    let header = header::<R>(q);
+    Ok(Listing {
         header: if spans {
             std::iter::once("NAMESPACE").chain(header.iter().copied()).collect()
         } else {
@@ -117,7 +133,7 @@ pub(super) fn listing<R: Resource>(store: &Store, q: &Query) -> Listing {
                 (ns.to_string(), name.to_string(), cells)
             })
             .collect(),
-    }
+    })
 }
 
 /// The table of the objects of `R` the query lists, by namespace and name, with a
@@ -126,11 +142,22 @@ pub(super) fn get<R: Resource>(store: &Store, q: &Query) -> Result<String, OcErr
     if matches!(q.columns, Columns::Yaml | Columns::Json) {
         return manifests::<R>(store, q);
     }
-    let listing = listing::<R>(store, q);
-    if listing.rows.is_empty() {
+    let rows = rows::<R>(store, q);
+    if rows.is_empty() {
         return nothing_found::<R>(q);
     }
-    Ok(listing.table())
+    let header = header::<R>(q);
+    let (header, rows): (Vec<&str>, Vec<Vec<String>>) = if q.namespace.is_none() && !R::CLUSTER_SCOPED {
+        (
+            std::iter::once("NAMESPACE").chain(header.iter().copied()).collect(),
+            rows.into_iter()
+                .map(|(ns, _, cells)| std::iter::once(ns.to_string()).chain(cells).collect())
+                .collect(),
+        )
+    } else {
+        (header.to_vec(), rows.into_iter().map(|(_, _, cells)| cells).collect())
+    };
+    Ok(table(&header, &rows).trim_end().to_string())
 }
 
 /// `-o yaml` / `-o json`: the object asked for by name, else a `List` of those listed.
