@@ -62,12 +62,13 @@ pub enum Verb {
         names: Vec<String>,
         selector: Option<String>,
         columns: Columns,
-        options: GetOptions,
+        /// Boxed: most commands are not a `get`, and a timeline holds many.
+        options: Box<GetOptions>,
     },
     /// `oc logs POD|TYPE/NAME [-c CONTAINER] [--tail N]`.
-    Logs(LogsRequest),
+    Logs(Box<LogsRequest>),
     /// `oc wait --for=… TYPE/NAME|TYPE -l SEL [--timeout]`.
-    Wait(WaitRequest),
+    Wait(Box<WaitRequest>),
     /// `oc rollout status deployment/NAME [--timeout]`.
     RolloutStatus {
         name: String,
@@ -721,7 +722,7 @@ fn parse_get(f: &Flags) -> Result<Verb, CommandError> {
         names,
         selector: f.selector.clone(),
         columns,
-        options,
+        options: Box::new(options),
     })
 }
 
@@ -798,12 +799,12 @@ fn parse_logs(f: &Flags) -> Result<Verb, CommandError> {
             )
         })?),
     };
-    Ok(Verb::Logs(LogsRequest {
+    Ok(Verb::Logs(Box::new(LogsRequest {
         kind,
         name,
         container: inline_container.or_else(|| f.container.clone()),
         tail,
-    }))
+    })))
 }
 
 /// `oc wait --for=condition=C|delete (TYPE/NAME... | TYPE -l SEL | TYPE --all) [--timeout]`.
@@ -849,12 +850,12 @@ fn parse_wait(f: &Flags) -> Result<Verb, CommandError> {
         Some(t) if t.starts_with('-') => SimDuration::from_secs(168 * 3600),
         Some(t) => duration_flag("--timeout", t)?,
     };
-    Ok(Verb::Wait(WaitRequest {
+    Ok(Verb::Wait(Box::new(WaitRequest {
         kind: targets.kind,
         selection: targets.selection,
         condition,
         timeout,
-    }))
+    })))
 }
 
 /// `oc rollout status deployment/NAME` (or `deployment NAME`) `[--timeout]`.
@@ -960,7 +961,7 @@ mod tests {
                 names: vec![],
                 selector: Some("serving.kserve.io/inferenceservice".into()),
                 columns: Columns::Default,
-                options: GetOptions::default(),
+                options: Box::default(),
             }
         );
         let c = ok("oc delete pod x-abc -n private-ai --force --grace-period=0");
@@ -1108,7 +1109,7 @@ mod tests {
                     names: vec!["main".into()],
                     selector: None,
                     columns: Columns::Wide,
-                    options: GetOptions::default(),
+                    options: Box::default(),
                 },
             ),
             (
@@ -1125,7 +1126,7 @@ mod tests {
                     names: vec![],
                     selector: None,
                     columns: Columns::Wide,
-                    options: GetOptions::default(),
+                    options: Box::default(),
                 },
             ),
             (
@@ -1149,11 +1150,11 @@ mod tests {
                     names: vec![],
                     selector: None,
                     columns: Columns::Default,
-                    options: GetOptions {
+                    options: Box::new(GetOptions {
                         fields: FieldSelector::parse("involvedObject.name=x").ok(),
                         sort_by: Some(SortBy::LastTimestamp),
                         watch: None,
-                    },
+                    }),
                 },
             ),
             (
@@ -1163,33 +1164,33 @@ mod tests {
                     names: vec![],
                     selector: None,
                     columns: Columns::Default,
-                    options: GetOptions {
+                    options: Box::new(GetOptions {
                         watch: Some(Some(SimDuration::from_secs(300))),
                         ..Default::default()
-                    },
+                    }),
                 },
             ),
             (
                 "oc logs deployment/x -c kserve-container --tail=20",
-                Verb::Logs(LogsRequest {
+                Verb::Logs(Box::new(LogsRequest {
                     kind: Kind::Deployment,
                     name: "x".into(),
                     container: Some("kserve-container".into()),
                     tail: Some(20),
-                }),
+                })),
             ),
             (
                 "kubectl logs p storage-initializer",
-                Verb::Logs(LogsRequest {
+                Verb::Logs(Box::new(LogsRequest {
                     kind: Kind::Pod,
                     name: "p".into(),
                     container: Some("storage-initializer".into()),
                     tail: None,
-                }),
+                })),
             ),
             (
                 "oc wait --for=condition=Ready pods -l app=x --timeout=10m",
-                Verb::Wait(WaitRequest {
+                Verb::Wait(Box::new(WaitRequest {
                     kind: Kind::Pod,
                     selection: Selection::Labels("app=x".into()),
                     condition: WaitFor::Condition {
@@ -1197,20 +1198,20 @@ mod tests {
                         value: "true".into(),
                     },
                     timeout: SimDuration::from_secs(600),
-                }),
+                })),
             ),
             (
                 "oc wait --for=delete pod/a pod/b",
-                Verb::Wait(WaitRequest {
+                Verb::Wait(Box::new(WaitRequest {
                     kind: Kind::Pod,
                     selection: Selection::Names(vec!["a".into(), "b".into()]),
                     condition: WaitFor::Delete,
                     timeout: SimDuration::from_secs(30),
-                }),
+                })),
             ),
             (
                 "oc wait --for=condition=Available=False deploy/x --timeout=-1s",
-                Verb::Wait(WaitRequest {
+                Verb::Wait(Box::new(WaitRequest {
                     kind: Kind::Deployment,
                     selection: Selection::Names(vec!["x".into()]),
                     condition: WaitFor::Condition {
@@ -1218,7 +1219,7 @@ mod tests {
                         value: "False".into(),
                     },
                     timeout: SimDuration::from_secs(168 * 3600),
-                }),
+                })),
             ),
             (
                 "oc rollout status deployment/x --timeout=2m",

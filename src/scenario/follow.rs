@@ -329,8 +329,7 @@ fn condition_status(store: &Store, kind: Kind, ns: &str, name: &str, condition: 
             let w = store
                 .workloads
                 .values()
-                .filter(|w| w.namespace == ns && w.name == name)
-                .last()?;
+                .rfind(|w| w.namespace == ns && w.name == name)?;
             match c.as_str() {
                 "quotareserved" | "admitted" => yes(w.admission.is_some() && w.finished_at.is_none()),
                 "podsready" => yes(w.current_state() == WorkloadState::Ready),

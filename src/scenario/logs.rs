@@ -26,17 +26,6 @@ pub(crate) trait ServingLogs {
     fn stat_lines(&self, namespace: &str, pod: &str, t: SimTime) -> Vec<StatLine>;
 }
 
-/// No requests are served.
-#[cfg(test)]
-pub(crate) struct NoServing;
-
-#[cfg(test)]
-impl ServingLogs for NoServing {
-    fn stat_lines(&self, _: &str, _: &str, _: SimTime) -> Vec<StatLine> {
-        Vec::new()
-    }
-}
-
 impl ServingLogs for super::serve::LiveServing<'_> {
     fn stat_lines(&self, namespace: &str, pod: &str, t: SimTime) -> Vec<StatLine> {
         super::serve::LiveServing::stat_lines(self, namespace, pod, t)
@@ -178,7 +167,7 @@ fn all_containers(p: &Pod) -> impl Iterator<Item = (&str, bool)> {
 /// started: the marks since the container's last start, as (step, began, ended).
 fn step_times(p: &Pod, now: SimTime) -> Vec<(usize, SimTime, Option<SimTime>)> {
     let mut out: Vec<(usize, SimTime, Option<SimTime>)> = Vec::new();
-    for (t, mark) in &p.marks {
+    for (t, mark) in p.marks.iter().filter(|(t, _)| *t <= now) {
         match mark {
             StartMark::Step(i) => {
                 // A step begun again (a retry, a restart) replaces what it was before,
@@ -197,7 +186,6 @@ fn step_times(p: &Pod, now: SimTime) -> Vec<(usize, SimTime, Option<SimTime>)> {
             StartMark::Held => {}
         }
     }
-    out.retain(|(_, began, _)| *began <= now);
     out
 }
 
@@ -335,7 +323,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -556,6 +544,65 @@ fn crash_lines(p: &Pod, crashed: Option<SimTime>, serving: bool) -> Vec<LogLine>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(s: u64) -> SimTime {
+        SimTime(s * 1000)
+    }
+
+    #[test]
+    fn a_containers_steps_are_those_since_it_last_began() {
+        use StartMark::*;
+        // (marks, now) → (step, began, ended) in seconds.
+        type Case = (Vec<(u64, StartMark)>, u64, Vec<(usize, u64, Option<u64>)>);
+        let cases: Vec<Case> = vec![
+            // A start-up in progress: each step ends where the next begins.
+            (
+                vec![(0, Step(0)), (360, Step(1)), (365, Step(2))],
+                400,
+                vec![(0, 0, Some(360)), (1, 360, Some(365)), (2, 365, None)],
+            ),
+            // Ready ends the last step.
+            (vec![(0, Step(0)), (5, Ready)], 10, vec![(0, 0, Some(5))]),
+            // A pull held up and begun again counts from the retry.
+            (
+                vec![(0, Step(0)), (0, Held), (10, Held), (30, Step(0)), (180, Step(1))],
+                200,
+                vec![(0, 30, Some(180)), (1, 180, None)],
+            ),
+            // A crash, then the restart from the container's step: the init step stays,
+            // the crashed attempt's steps go.
+            (
+                vec![
+                    (0, Step(0)),
+                    (60, Step(1)),
+                    (65, Step(2)),
+                    (70, Step(3)),
+                    (75, Crashed),
+                    (85, Step(1)),
+                ],
+                90,
+                vec![(0, 0, Some(60)), (1, 85, None)],
+            ),
+            // What has not happened by `now` is not there.
+            (vec![(0, Step(0)), (50, Step(1))], 40, vec![(0, 0, None)]),
+        ];
+        for (marks, now, want) in cases {
+            let mut p = Pod::new(
+                crate::store::PodId::from_raw(1),
+                "uid".into(),
+                "ns".into(),
+                "p".into(),
+                Default::default(),
+                SimTime::ZERO,
+            );
+            p.marks = marks.iter().map(|(t, m)| (at(*t), *m)).collect();
+            let got: Vec<(usize, u64, Option<u64>)> = step_times(&p, at(now))
+                .into_iter()
+                .map(|(i, b, e)| (i, b.0 / 1000, e.map(|e| e.0 / 1000)))
+                .collect();
+            assert_eq!(got, want, "{marks:?} at {now}");
+        }
+    }
 
     #[test]
     fn counts_read_as_python_groups_them() {

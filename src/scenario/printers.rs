@@ -431,7 +431,6 @@ fn smart_label(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::LogEvent;
 
     #[test]
     fn tabbed_aligns_blocks_as_gos_tabwriter() {
