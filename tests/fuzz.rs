@@ -92,6 +92,12 @@ const ODD_COMMANDS: &[&str] = &[
     "oc get pods $(whoami)",
     "oc get pods \"unterminated",
     "oc   get   pods   -n   private-ai   -A",
+    "oc logs",
+    "oc logs deployment/x -c nope --tail=-5",
+    "oc wait --for=condition=Ready pods --all --timeout=0",
+    "oc wait --for=delete pod -l 'a in (b' --timeout=1ms",
+    "oc get events -A -w --request-timeout=1ms --field-selector reason!=",
+    "oc rollout status deployment/x --timeout=-1s",
 ];
 
 fn copy_dir(from: &Path, to: &Path) {
