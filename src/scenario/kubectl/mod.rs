@@ -12,6 +12,7 @@ mod get;
 mod hpas;
 mod inferenceservices;
 mod jobs;
+pub(crate) mod jsonpath;
 mod localqueues;
 mod nodes;
 mod pods;
