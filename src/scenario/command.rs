@@ -1,7 +1,7 @@
 //! Parsing the `oc`/`kubectl` command lines a Scenario's timeline holds: the verb first,
 //! from one table, then the flags, once, then what the verb needs of them.
 
-pub(crate) use super::kubectl::{Columns, Kind};
+pub(crate) use super::kubectl::{Columns, Kind, Output};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
@@ -54,11 +54,12 @@ pub enum Verb {
         targets: Targets,
         grace_seconds: Option<u64>,
     },
+    /// One kind or several (`deployments,pods`).
     Get {
-        kind: Kind,
+        kinds: Vec<Kind>,
         names: Vec<String>,
         selector: Option<String>,
-        columns: Columns,
+        output: Output,
     },
     Describe {
         kind: Kind,
@@ -241,7 +242,7 @@ impl Flags {
             "-w" | "--watch" => return Err(err("--watch is not supported in a timeline", "add a `get` at each time you want to look")),
             "--dry-run" => return Err(err("--dry-run is not supported in a timeline", "remove it; every timeline command is applied")),
             n if n.starts_with('-') => {
-                return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o wide, --overwrite, --force, --grace-period, -p, --type, -f"))
+                return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o wide|yaml|json|name|jsonpath=…, --overwrite, --force, --grace-period, -p, --type, -f"))
             }
             _ => self.positional.push(arg.to_string()),
         }
@@ -583,31 +584,62 @@ fn parse_delete(f: &Flags) -> Result<Verb, CommandError> {
 }
 
 fn parse_get(f: &Flags) -> Result<Verb, CommandError> {
-    let (kind, names) = kind_and_names(f, "get")?;
-    let columns = match f.output.as_deref() {
-        None => Columns::Default,
-        Some("wide") => Columns::Wide,
-        Some(o @ ("yaml" | "json")) if kind != Kind::Workload => {
-            return Err(err(
-                format!("-o {o} is available for workloads only in this version"),
-                "use the default or -o wide, or oc describe",
-            ))
-        }
-        Some("yaml") => Columns::Yaml,
-        Some("json") => Columns::Json,
-        Some(o) => {
-            return Err(err(
-                format!("output format `{o}` is not supported"),
-                "use the default, -o wide, -o yaml or -o json",
-            ))
-        }
+    let (kinds, names) = kinds_and_names(f)?;
+    let output = match f.output.as_deref() {
+        None => Output::Table(Columns::Default),
+        Some(o) => Output::parse(o).map_err(|e| {
+            err(
+                format!("error: {e}"),
+                "use -o wide, yaml, json, name or jsonpath='{.items[*].metadata.name}'",
+            )
+        })?,
     };
     Ok(Verb::Get {
-        kind,
+        kinds,
         names,
         selector: f.selector.clone(),
-        columns,
+        output,
     })
+}
+
+/// `get`'s `TYPE[,TYPE...] [NAME...]`, or `TYPE/NAME...` of one kind.
+fn kinds_and_names(f: &Flags) -> Result<(Vec<Kind>, Vec<String>), CommandError> {
+    let Some((first, rest)) = f.positional.split_first() else {
+        return Err(err(
+            "error: you must specify the type of resource to get",
+            "e.g. oc get pods",
+        ));
+    };
+    if first.contains('/') {
+        let (kind, names) = slash_names(first, rest)?;
+        return Ok((vec![kind], names));
+    }
+    let mut kinds: Vec<Kind> = Vec::new();
+    for k in first.split(',') {
+        let kind = kind_of(k)?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Ok((kinds, rest.to_vec()))
+}
+
+/// `TYPE/NAME` arguments, all of one kind.
+fn slash_names(first: &str, rest: &[String]) -> Result<(Kind, Vec<String>), CommandError> {
+    let (k, n) = first.split_once('/').unwrap_or((first, ""));
+    let kind = kind_of(k)?;
+    let mut names = vec![n.to_string()];
+    for p in rest {
+        let (k2, n2) = p.split_once('/').ok_or_else(|| err("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form", "use TYPE/NAME for every argument"))?;
+        if kind_of(k2)? != kind {
+            return Err(err(
+                "mixed resource types are not supported in one timeline command",
+                "split the command",
+            ));
+        }
+        names.push(n2.to_string());
+    }
+    Ok((kind, names))
 }
 
 fn parse_describe(f: &Flags) -> Result<Verb, CommandError> {
@@ -679,10 +711,10 @@ mod tests {
         assert_eq!(
             c.verb,
             Verb::Get {
-                kind: Kind::Pod,
+                kinds: vec![Kind::Pod],
                 names: vec![],
                 selector: Some("serving.kserve.io/inferenceservice".into()),
-                columns: Columns::Default
+                output: Output::Table(Columns::Default)
             }
         );
         let c = ok("oc delete pod x-abc -n private-ai --force --grace-period=0");
@@ -739,8 +771,8 @@ mod tests {
             ("oc frob pods", "not a supported command"),
             ("helm install x", "not oc or kubectl"),
             ("oc get pods | grep x", "shell syntax"),
-            ("oc get pods -o jsonpath={.items}", "output format"),
-            ("oc get pods -o yaml", "workloads only"),
+            ("oc get pods -o csv", "unable to match a printer"),
+            ("oc get pods -o jsonpath='{.items[}'", "unterminated array"),
             ("oc scale deployment --replicas=1", "no name was specified"),
             ("oc patch deployment x -p '{bad'", "not valid JSON"),
             ("oc get pods --frob", "unknown flag"),
@@ -817,10 +849,37 @@ mod tests {
             (
                 "oc get cq/main -o wide",
                 Verb::Get {
-                    kind: Kind::ClusterQueue,
+                    kinds: vec![Kind::ClusterQueue],
                     names: vec!["main".into()],
                     selector: None,
-                    columns: Columns::Wide,
+                    output: Output::Table(Columns::Wide),
+                },
+            ),
+            (
+                "oc get deployments,pods,deploy -o name",
+                Verb::Get {
+                    kinds: vec![Kind::Deployment, Kind::Pod],
+                    names: vec![],
+                    selector: None,
+                    output: Output::Name,
+                },
+            ),
+            (
+                "oc get pods -o jsonpath='{range .items[*]}{.metadata.name}{\"\\n\"}{end}'",
+                Verb::Get {
+                    kinds: vec![Kind::Pod],
+                    names: vec![],
+                    selector: None,
+                    output: Output::JsonPath("{range .items[*]}{.metadata.name}{\"\\n\"}{end}".into()),
+                },
+            ),
+            (
+                "oc get isvc granite -o yaml",
+                Verb::Get {
+                    kinds: vec![Kind::InferenceService],
+                    names: vec!["granite".into()],
+                    selector: None,
+                    output: Output::Yaml,
                 },
             ),
             (
@@ -833,10 +892,10 @@ mod tests {
             (
                 "oc get hpa -o wide",
                 Verb::Get {
-                    kind: Kind::HorizontalPodAutoscaler,
+                    kinds: vec![Kind::HorizontalPodAutoscaler],
                     names: vec![],
                     selector: None,
-                    columns: Columns::Wide,
+                    output: Output::Table(Columns::Wide),
                 },
             ),
             (
@@ -873,7 +932,9 @@ mod tests {
             ("oc adm top", "unsupported `adm` subcommand", "supported: oc adm cordon|uncordon|drain NODE"),
             ("oc restart deploy/x", "`restart` is not a supported command", "supported: scale, annotate, label, patch, rollout restart, apply -f, delete, get, describe, adm cordon/uncordon/drain"),
             ("oc rollout restart rs/x", "rollout restart of replicaset.apps is not supported", "restart a deployment"),
-            ("oc describe isvc x", "describe inferenceservice.serving.kserve.io is not supported", "describe pods, workloads, clusterqueues, cohorts, localqueues, nodes, horizontalpodautoscalers or scaledobjects"),
+            ("oc describe rs x", "describe replicaset.apps is not supported", "describe pods, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, horizontalpodautoscalers or scaledobjects"),
+            ("oc get pods -o jsonpath=", "error: template format specified but no template given", "use -o wide, yaml, json, name or jsonpath='{.items[*].metadata.name}'"),
+            ("oc get pods,frobs", "error: the server doesn't have a resource type \"frobs\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects, jobsets, pytorchjobs, trainjobs, rayjobs, rayclusters"),
             ("oc describe", "error: you must specify the type of resource to describe", "e.g. oc get pods"),
             ("oc get frobs", "error: the server doesn't have a resource type \"frobs\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects, jobsets, pytorchjobs, trainjobs, rayjobs, rayclusters"),
             ("oc delete", "error: you must specify the type of resource to delete", "e.g. deployment NAME"),

@@ -103,13 +103,13 @@ impl Oc<'_> {
             Verb::Apply { .. } => self.apply(apply_objects),
             Verb::Delete { targets, grace_seconds } => self.delete(targets, *grace_seconds),
             Verb::Get {
-                kind,
+                kinds,
                 names,
                 selector,
-                columns,
+                output,
             } => {
                 let scope = if cmd.all_namespaces { None } else { Some(self.ns) };
-                self.get(*kind, &Query::new(scope, names, selector.as_deref(), *columns)?)
+                self.get(kinds, &Query::new(scope, names, selector.as_deref(), output.clone())?)
             }
             Verb::Describe { kind, names } => self.describe(*kind, names),
             Verb::Cordon { node } => self.cordon(node),
@@ -261,9 +261,9 @@ impl Oc<'_> {
         Ok(())
     }
 
-    fn get(&mut self, kind: Kind, query: &Query) -> Result<(), OcError> {
-        let table = kind.kubectl().get(self.engine.store(), query)?;
-        self.out.push(table);
+    fn get(&mut self, kinds: &[Kind], query: &Query) -> Result<(), OcError> {
+        let printed = super::kubectl::get(self.engine.store(), kinds, query)?;
+        self.out.push(printed);
         Ok(())
     }
 

@@ -86,7 +86,10 @@ struct Parser<'a> {
 fn is_terminator(r: Option<char>) -> bool {
     match r {
         None => true,
-        Some(c) => matches!(c, ' ' | '\t' | '\r' | '\n' | '.' | ',' | '[' | ']' | '$' | '@' | '{' | '}'),
+        Some(c) => matches!(
+            c,
+            ' ' | '\t' | '\r' | '\n' | '.' | ',' | '[' | ']' | '$' | '@' | '{' | '}'
+        ),
     }
 }
 
@@ -554,7 +557,10 @@ impl Eval {
             Node::Array(params) => eval_array(input, params),
             Node::Filter { left, right, op } => self.eval_filter(input, left, right, op),
             Node::Int(n) => Ok(vec![Value::from(*n); input.len()]),
-            Node::Float(f) => Ok(vec![serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number); input.len()]),
+            Node::Float(f) => Ok(vec![
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number);
+                input.len()
+            ]),
             Node::Bool(b) => Ok(vec![Value::Bool(*b); input.len()]),
             Node::Wildcard => Ok(input.iter().flat_map(children).collect()),
             Node::Recursive => Ok(recursive(input)),
@@ -949,10 +955,7 @@ mod tests {
                 "{range .items[*]}{.metadata.name}:{range .spec.containers[*]}{.image},{end} {end}",
                 "a:i1,i2, b:i3, ",
             ),
-            (
-                "{.items[0].status.conditions[?(@.type==\"Ready\")].status}",
-                "True",
-            ),
+            ("{.items[0].status.conditions[?(@.type==\"Ready\")].status}", "True"),
             (
                 "{.items[*].status.conditions[?(@.type=='PodScheduled')].status}",
                 "True False",
@@ -1004,7 +1007,10 @@ mod tests {
     #[test]
     fn evaluation_errors_are_kubectls() {
         let cases = [
-            ("{.items[5].metadata.name}", "array index out of bounds: index 5, length 2"),
+            (
+                "{.items[5].metadata.name}",
+                "array index out of bounds: index 5, length 2",
+            ),
             ("{end}", "not in range, nothing to end"),
             ("{.kind[0]}", "string is not array or slice"),
             ("{foo}", "unrecognized identifier foo"),
@@ -1032,7 +1038,10 @@ mod tests {
             (json!(0.00001), "1e-05"),
             (json!(true), "true"),
             (json!(null), "null"),
-            (json!({"b": [1, "<x>"], "a": {}}), "{\"a\":{},\"b\":[1,\"\\u003cx\\u003e\"]}"),
+            (
+                json!({"b": [1, "<x>"], "a": {}}),
+                "{\"a\":{},\"b\":[1,\"\\u003cx\\u003e\"]}",
+            ),
         ];
         for (value, want) in cases {
             let t = Template::parse("{.v}").expect("parses");

@@ -16,7 +16,7 @@ impl Resource for Workloads {
     const RESOURCE: &'static str = "workload.kueue.x-k8s.io";
     const HEADER: &'static [&'static str] = &["NAME", "QUEUE", "RESERVED IN", "ADMITTED", "FINISHED", "AGE"];
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
-    const MANIFEST: Option<ManifestOf<Self>> = Some(manifest);
+    const MANIFEST: ManifestOf<Self> = manifest;
 
     /// Unfinished ones, and finished ones whose owner still exists: Kueue keeps a Job's,
     /// a JobSet's… Workload, `Finished`, while the object stands (a pod's goes with the pod,
