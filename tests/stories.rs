@@ -434,12 +434,33 @@ fn a_preempted_workload_stays_evicted_with_kueues_reason() {
     let t = &done.result.transcript;
     let evicted: Vec<&str> = t[1].output.lines().collect();
     assert_eq!(evicted.len(), 2, "{}", t[1].output);
-    assert!(evicted.iter().any(|l| l.contains("pod-batch-") && l.ends_with(": Preempted")), "{}", t[1].output);
-    assert!(evicted.iter().any(|l| l.contains("pod-urgent-") && l.ends_with(": ")), "{}", t[1].output);
+    assert!(
+        evicted
+            .iter()
+            .any(|l| l.contains("pod-batch-") && l.ends_with(": Preempted")),
+        "{}",
+        t[1].output
+    );
+    assert!(
+        evicted.iter().any(|l| l.contains("pod-urgent-") && l.ends_with(": ")),
+        "{}",
+        t[1].output
+    );
     // A minute later the preempted pod and its Workload are gone.
     assert!(!t[2].output.contains("batch"), "{}", t[2].output);
-    assert!(t[2].output.lines().any(|l| l.starts_with("workload.kueue.x-k8s.io/pod-urgent-")), "{}", t[2].output);
-    let record = done.report.workloads.iter().find(|w| w.owner == "batch").expect("batch's record");
+    assert!(
+        t[2].output
+            .lines()
+            .any(|l| l.starts_with("workload.kueue.x-k8s.io/pod-urgent-")),
+        "{}",
+        t[2].output
+    );
+    let record = done
+        .report
+        .workloads
+        .iter()
+        .find(|w| w.owner == "batch")
+        .expect("batch's record");
     assert_eq!(
         (record.state.as_str(), record.reason.as_deref()),
         ("Evicted", Some("Preempted"))

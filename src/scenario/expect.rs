@@ -127,7 +127,12 @@ fn aftermath(w: &Workload, from: SimTime, until: SimTime) -> Vec<String> {
         .iter()
         .position(|(at, s)| *at == from && *s == WorkloadState::Evicted)
         .map_or(w.history.len(), |i| i + 1);
-    let later: Vec<&(SimTime, WorkloadState)> = w.history.iter().skip(after).take_while(|(at, _)| *at <= until).collect();
+    let later: Vec<&(SimTime, WorkloadState)> = w
+        .history
+        .iter()
+        .skip(after)
+        .take_while(|(at, _)| *at <= until)
+        .collect();
     // It ended while evicted, its state staying Evicted: a pod's Workload goes with its pod.
     if later.is_empty() {
         if let Some(end) = w.finished_at.filter(|f| *f >= from && *f <= until) {
