@@ -18,6 +18,7 @@ pub mod manifest;
 pub(crate) mod monitoring;
 pub mod plan;
 pub mod progress;
+pub mod rehearse;
 pub mod report;
 pub mod scenario;
 pub mod serving;
@@ -49,7 +50,11 @@ pub fn simulate(prepared: Prepared) -> Result<Completed, engine::RunError> {
 
 /// `simulate`, reporting how far it has got into `progress` (for a progress display).
 pub fn simulate_with(prepared: Prepared, progress: &progress::Progress) -> Result<Completed, engine::RunError> {
-    let result = scenario::run::run(prepared, progress)?;
+    Ok(complete(scenario::run::run(prepared, progress)?))
+}
+
+/// A finished run's report with its expectations evaluated.
+pub(crate) fn complete(result: scenario::run::RunResult) -> Completed {
     let mut report = report::json::build(&result);
     // A report always has a JSON form (its maps are keyed by strings); were it ever not
     // to, every metric expectation would fail saying it found no number. Only metric
@@ -73,9 +78,9 @@ pub fn simulate_with(prepared: Prepared, progress: &progress::Progress) -> Resul
         &result.prepared.scenario.expect,
     );
     report.expectations = report::json::expectations(&outcomes);
-    Ok(Completed {
+    Completed {
         result,
         outcomes,
         report,
-    })
+    }
 }

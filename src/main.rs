@@ -7,6 +7,7 @@ use gpuaas_sim::report::write_atomic;
 use gpuaas_sim::report::Report;
 use gpuaas_sim::scenario::run::{discover_with, Prepared};
 use gpuaas_sim::serving::replica::Fidelity;
+use gpuaas_sim::units::SimTime;
 use gpuaas_sim::Completed;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -161,8 +162,56 @@ enum Cmd {
     /// The cheapest GPU configurations that serve models at a rate within an SLO, ranked by
     /// monthly cost, with the evidence; `--out` writes the top plans' manifests and scenario.
     Recommend(RecommendArgs),
-    /// Not available in this version.
-    Rehearse { args: Vec<String> },
+    /// Play a scenario in wall-clock time for a demo: the timeline's commands as they run,
+    /// a live panel, and with --interactive a prompt for oc commands and controls.
+    Rehearse(RehearseArgs),
+}
+
+#[derive(clap::Args)]
+struct RehearseArgs {
+    /// One Scenario file (or a manifest folder).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Simulated seconds per wall second: 1 is real time, 60 plays an hour in a minute.
+    #[arg(long, default_value = "1", value_parser = parse_speed)]
+    speed: f64,
+    /// Start the paced clock here (e.g. 9m30s); what comes before runs at once.
+    #[arg(long, value_parser = parse_instant, default_value = "0s")]
+    from: SimTime,
+    /// A read-only command shown live in the panel, like `watch` (repeatable), e.g.
+    /// --watch "oc get pods -n private-ai".
+    #[arg(long)]
+    watch: Vec<String>,
+    /// Read oc/kubectl commands and controls (pause, resume, speed X, skip D, until NAME
+    /// STATE) from stdin; commands run at the simulated instant they are typed.
+    #[arg(long)]
+    interactive: bool,
+    /// Write the typed commands, at their instants, as a Scenario that extends this one
+    /// (replay it with `gpuaas-sim check FILE`).
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// Write report.json, report.md, report.html and plots here when the rehearsal ends
+    /// (a stopped one: the run up to the stop).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('x').parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!(
+            "expected a positive number of simulated seconds per wall second (e.g. 60); got `{s}`"
+        )),
+    }
+}
+
+fn parse_instant(s: &str) -> Result<SimTime, String> {
+    gpuaas_sim::units::SimDuration::parse(s)
+        .map(|d| SimTime(d.0))
+        .map_err(|e| e.to_string())
 }
 
 #[derive(clap::Args)]
@@ -386,9 +435,10 @@ fn main() -> ExitCode {
             json,
         } => cmd_capacity(&scenario, service, &slo, &probe, seed, json, quiet, strict, catalog),
         Cmd::Recommend(args) => cmd_recommend(args, quiet, catalog),
-        Cmd::Lint { .. } | Cmd::Rehearse { .. } => {
+        Cmd::Rehearse(args) => cmd_rehearse(args, quiet, strict, catalog),
+        Cmd::Lint { .. } => {
             eprintln!(
-                "error: this command is not available in this version of gpuaas-sim; available: run, check, compare, sweep, capacity, recommend"
+                "error: this command is not available in this version of gpuaas-sim; available: run, check, compare, sweep, capacity, recommend, rehearse"
             );
             Err(ExitCode::from(2))
         }
@@ -464,6 +514,77 @@ fn cmd_run(
         write_reports(&dir, &report, drawn, quiet)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `rehearse`: one scenario paced; its report with `--out`, also when stopped (exit 130,
+/// as a shell reports an interrupted command).
+fn cmd_rehearse(args: RehearseArgs, quiet: bool, strict: bool, catalog: Option<&Path>) -> Result<ExitCode, ExitCode> {
+    use gpuaas_sim::rehearse::{rehearse, stopped_run, Options, Rehearsed};
+    let catalog = load_catalog(catalog)?;
+    let mut prepared = prepare(&args.paths, strict, &catalog)?;
+    if prepared.len() != 1 {
+        eprintln!(
+            "error: rehearse plays one scenario; the inputs hold {}: name one Scenario file",
+            prepared.len()
+        );
+        return Err(ExitCode::from(2));
+    }
+    let mut p = prepared.remove(0);
+    if let Some(s) = args.seed {
+        p.scenario.seed = s;
+    }
+    if args.from.0 > p.scenario.duration.0 {
+        eprintln!(
+            "error: --from {} is after the scenario's end ({})",
+            args.from,
+            SimTime(p.scenario.duration.0)
+        );
+        return Err(ExitCode::from(2));
+    }
+    let options = Options {
+        speed: args.speed,
+        from: args.from,
+        watch: args.watch,
+        interactive: args.interactive,
+        record: args.record,
+    };
+    // The same scenario again, for the report of a rehearsal stopped halfway.
+    let again = args.out.is_some().then(|| p.clone());
+    let outcome = rehearse(p, &options).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let (completed, code) = match outcome.ending {
+        Rehearsed::Finished(c) => (Some(*c), ExitCode::SUCCESS),
+        Rehearsed::Stopped { at } => {
+            let completed = match again {
+                Some(p) => {
+                    let (c, notes) = stopped_run(p, at, outcome.typed).map_err(|e| {
+                        eprintln!("error: {e}");
+                        ExitCode::from(2)
+                    })?;
+                    for n in notes {
+                        say!("note: {n}");
+                    }
+                    Some(c)
+                }
+                None => None,
+            };
+            (completed, ExitCode::from(130))
+        }
+    };
+    let Some(Completed { mut report, .. }) = completed else {
+        return Ok(code);
+    };
+    if !quiet {
+        say_part!("{}", gpuaas_sim::report::summary::render(&report));
+    }
+    if let Some(dir) = &args.out {
+        let drawn = gpuaas_sim::report::plots::all(&report);
+        gpuaas_sim::report::limit::limit(&mut report, 1000);
+        write_reports(dir, &report, Some(drawn), quiet)?;
+    }
+    Ok(code)
 }
 
 /// A scenario's own folder under `--out`: its name as one path component, never a path

@@ -72,21 +72,25 @@ impl<K: Ord + Copy, V> EventQueue<K, V> {
     pub(crate) fn pop(&mut self) -> Option<(K, V)> {
         self.heap.pop().map(|Reverse(e)| (e.key, e.value))
     }
-
-    /// Removes and returns the earliest entry if its key is `key`.
-    pub(crate) fn pop_at(&mut self, key: K) -> Option<V> {
-        match self.heap.peek() {
-            Some(Reverse(e)) if e.key == key => self.pop().map(|(_, v)| v),
-            _ => None,
-        }
-    }
 }
 
 /// Simulated time and what is due when: the cluster's clock and timers.
+///
+/// Within an instant, what people type comes first: a command scheduled with
+/// [`Kernel::schedule_command_at`] runs before the timers of its instant, whenever it was
+/// scheduled. A timeline known from the start and a command typed during a paced
+/// rehearsal therefore run at the same point of their instant, and give the same run.
 #[derive(Debug)]
 pub(crate) struct Kernel<E> {
     now: SimTime,
-    queue: EventQueue<SimTime, E>,
+    queue: EventQueue<(SimTime, Band), E>,
+}
+
+/// The order of kinds of events within one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Band {
+    Command,
+    Timer,
 }
 
 impl<E> Default for Kernel<E> {
@@ -105,16 +109,22 @@ impl<E> Kernel<E> {
 
     /// Schedules `event` at `t`, or now if `t` is already past.
     pub(crate) fn schedule_at(&mut self, t: SimTime, event: E) {
-        self.queue.push(t.max(self.now), event);
+        self.queue.push((t.max(self.now), Band::Timer), event);
+    }
+
+    /// Schedules a command at `t` (or now if past), ahead of the timers of that instant
+    /// and after the commands scheduled there before it.
+    pub(crate) fn schedule_command_at(&mut self, t: SimTime, event: E) {
+        self.queue.push((t.max(self.now), Band::Command), event);
     }
 
     pub(crate) fn schedule_in(&mut self, d: SimDuration, event: E) {
-        self.queue.push(self.now + d, event);
+        self.queue.push((self.now + d, Band::Timer), event);
     }
 
     /// The instant of the next event, if any.
     pub(crate) fn next_instant(&self) -> Option<SimTime> {
-        self.queue.peek().map(|(t, _, _)| t)
+        self.queue.peek().map(|((t, _), _, _)| t)
     }
 
     /// Moves the clock to `t`; time never goes back.
@@ -122,9 +132,13 @@ impl<E> Kernel<E> {
         self.now = self.now.max(t);
     }
 
-    /// The next event due at the current instant, in scheduling order.
+    /// The next event due at the current instant: commands, then timers, each in
+    /// scheduling order.
     pub(crate) fn pop_due(&mut self) -> Option<E> {
-        self.queue.pop_at(self.now)
+        match self.queue.peek() {
+            Some(((t, _), _, _)) if t == self.now => self.queue.pop().map(|(_, v)| v),
+            _ => None,
+        }
     }
 }
 
@@ -177,6 +191,18 @@ mod tests {
         assert_eq!(k.pop_due(), Some(4));
         k.advance_to(SimTime(20));
         assert_eq!((k.pop_due(), k.pop_due(), k.pop_due()), (Some(2), Some(3), None));
+    }
+
+    #[test]
+    fn a_command_runs_first_in_its_instant_whenever_it_was_scheduled() {
+        let mut k: Kernel<&str> = Kernel::default();
+        k.schedule_at(SimTime(10), "timer");
+        k.schedule_command_at(SimTime(10), "typed first");
+        k.schedule_at(SimTime(10), "later timer");
+        k.schedule_command_at(SimTime(10), "typed second");
+        k.advance_to(SimTime(10));
+        let order: Vec<&str> = std::iter::from_fn(|| k.pop_due()).collect();
+        assert_eq!(order, ["typed first", "typed second", "timer", "later timer"]);
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub enum RunError {
         reconciles: u64,
         component: &'static str,
     },
+    /// A paced run's pacer stopped it (Ctrl-C during a rehearsal).
+    #[error("the run was stopped at {at}")]
+    Stopped { at: SimTime },
 }
 
 /// How a run's control plane is configured.
@@ -70,6 +73,13 @@ pub(crate) trait Driver {
     /// Called before the events of instant `t` are handled, the clock still at the last
     /// instant: the world outside the control plane (the requests) catches up to `t`.
     fn before_instant(&mut self, _engine: &mut Engine, _t: SimTime) {}
+    /// Called with the next instant before anything of it is handled, everything before
+    /// it done and the clock still at the last instant. A paced rehearsal waits here for
+    /// the wall clock; it may schedule what was typed meanwhile and answer `Again` (the
+    /// next instant is picked anew), or stop the run where it stands.
+    fn ahead(&mut self, _engine: &mut Engine, _next: SimTime) -> Result<Ahead, RunError> {
+        Ok(Ahead::Go)
+    }
     fn on_timeline(&mut self, engine: &mut Engine, index: usize) -> Result<(), RunError>;
     /// Called once the instant `engine.now()` has settled.
     fn after_instant(&mut self, engine: &Engine);
@@ -88,6 +98,14 @@ pub(crate) trait Driver {
     fn next_arrival(&mut self, _service: &crate::store::ObjectKey) -> Option<f64> {
         None
     }
+}
+
+/// What a driver wants before the next instant (see [`Driver::ahead`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ahead {
+    Go,
+    Again,
+    Stop,
 }
 
 pub struct Engine {
@@ -187,6 +205,12 @@ impl Engine {
         self.kernel.schedule_at(t, event);
     }
 
+    /// Schedules the driver's timeline entry `index` at `t`: ahead of the timers of that
+    /// instant, after the entries scheduled there before it.
+    pub(crate) fn schedule_command(&mut self, t: SimTime, index: usize) {
+        self.kernel.schedule_command_at(t, Event::Timeline(index));
+    }
+
     /// A write from outside the control plane (the scenario's objects, a timeline
     /// command), applied with everything it sets off at once.
     pub(crate) fn submit(&mut self, action: Action) {
@@ -246,13 +270,19 @@ impl Engine {
     }
 
     /// Runs until the event queue is empty or the next event is past `until`; the clock
-    /// then stands at `until`.
+    /// then stands at `until`. When the driver stops it, the clock stays at the last
+    /// instant handled.
     pub(crate) fn run(&mut self, until: SimTime, driver: &mut dyn Driver) -> Result<(), RunError> {
         self.settle()?;
         driver.after_instant(self);
         while let Some(t) = self.kernel.next_instant() {
             if t > until {
                 break;
+            }
+            match driver.ahead(self, t)? {
+                Ahead::Go => {}
+                Ahead::Again => continue,
+                Ahead::Stop => return Ok(()),
             }
             driver.before_instant(self, t);
             self.advance_to(t);
@@ -398,7 +428,9 @@ mod tests {
             manifest: None,
         });
         let err = e.run(SimTime(1000), &mut Idle).unwrap_err();
-        let RunError::DidNotSettle { at, reconciles, .. } = &err;
+        let RunError::DidNotSettle { at, reconciles, .. } = &err else {
+            panic!("expected DidNotSettle, got {err}");
+        };
         assert_eq!((*at, *reconciles), (SimTime::ZERO, 4));
         assert!(
             err.to_string()

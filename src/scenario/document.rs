@@ -79,14 +79,28 @@ const SPEC_KEYS: &[&str] = &[
     "expect",
     "faults",
     "catalog",
+    "extends",
 ];
+
+/// What a Scenario that `extends` another may add to it; the rest is the base's.
+const EXTENDING_KEYS: &[&str] = &["extends", "timeline", "expect"];
+
+/// How deep `extends` may chain before it is taken for a cycle.
+const MAX_EXTENDS_DEPTH: usize = 8;
 
 impl Scenario {
     pub fn decode(doc: &Node, file: &Path) -> Result<Scenario, InputError> {
-        let name = scenario_name(doc, file)?;
+        Scenario::decode_at(doc, file, 0)
+    }
+
+    fn decode_at(doc: &Node, file: &Path, depth: usize) -> Result<Scenario, InputError> {
         let empty = Node::synthetic(doc.loc.clone(), crate::manifest::yaml::Value::Map(vec![]));
         let spec = doc.get("spec").unwrap_or(&empty);
         check_spec_keys(spec)?;
+        if let Some(base) = spec.get("extends") {
+            return Scenario::decode_extending(doc, spec, base, file, depth);
+        }
+        let name = scenario_name(doc, file)?;
         let duration = DURATION.decode(spec)?;
         let seed = decode_seed(spec)?;
         let base = file.parent().unwrap_or(Path::new("."));
@@ -132,6 +146,91 @@ impl Scenario {
             catalog: spec.get("catalog").cloned(),
         })
     }
+}
+
+impl Scenario {
+    /// A Scenario that `extends` another (a recorded rehearsal): the base scenario with
+    /// this one's timeline entries and expectations added, under this one's name if it
+    /// gives one. Paths in the base stay relative to the base's file.
+    fn decode_extending(
+        doc: &Node,
+        spec: &Node,
+        base: &Node,
+        file: &Path,
+        depth: usize,
+    ) -> Result<Scenario, InputError> {
+        for (k, _) in spec.entries()? {
+            let key = k.as_str()?;
+            if !EXTENDING_KEYS.contains(&key) {
+                return Err(InputError::at(k.loc.clone(), format!("`spec.{key}` cannot be set beside `extends`"))
+                    .hint("a scenario that extends another adds only `timeline` and `expect` entries; change the base, or copy it"));
+            }
+        }
+        if depth >= MAX_EXTENDS_DEPTH {
+            return Err(InputError::at(
+                base.loc.clone(),
+                format!("`extends` chains more than {MAX_EXTENDS_DEPTH} scenarios deep"),
+            )
+            .hint("a scenario that extends itself, directly or through others, never ends"));
+        }
+        let rel = base.as_str()?;
+        let path = lexically_normal(&file.parent().unwrap_or(Path::new(".")).join(rel));
+        let not_found = |why: String| {
+            InputError::at(base.loc.clone(), format!("extends: {rel}: {why}"))
+                .hint("`extends` names a Scenario file, relative to this file")
+        };
+        if !path.is_file() {
+            return Err(not_found(format!("no such file (looked for {})", path.display())));
+        }
+        let loaded = crate::manifest::load::load_paths(std::slice::from_ref(&path)).map_err(|e| {
+            e.0.into_iter()
+                .next()
+                .unwrap_or_else(|| not_found("cannot be read".into()))
+        })?;
+        let mut scenarios = loaded.objects.iter().filter(|o| o.kind == "Scenario");
+        let (Some(base_doc), None) = (scenarios.next(), scenarios.next()) else {
+            return Err(not_found("holds no Scenario document, or more than one".into()));
+        };
+        let base_file = PathBuf::from(base_doc.doc.loc.file.as_ref());
+        let mut scenario = Scenario::decode_at(&base_doc.doc, &base_file, depth + 1)?;
+        if doc.get("metadata").and_then(|m| m.get("name")).is_some() {
+            scenario.name = scenario_name(doc, file)?;
+        }
+        for e in items(spec, "timeline")? {
+            if let Some(key) = ["traffic", "fault"].into_iter().find(|k| e.get(k).is_some()) {
+                return Err(InputError::at(
+                    e.loc.clone(),
+                    format!("a `{key}` entry cannot be added by a scenario that extends another"),
+                )
+                .hint("add it to the base scenario; here, only `run` commands"));
+            }
+        }
+        let timeline = decode_timeline(spec, scenario.duration, &mut [], &mut Default::default())?;
+        // The base's entries first at a shared instant, as a rehearsal ran them.
+        scenario.timeline.extend(timeline);
+        scenario.timeline.sort_by_key(|e| e.at);
+        let expect = decode_expect(spec, scenario.duration, &scenario.traffic, &scenario.slo)?;
+        scenario.expect.extend(expect);
+        Ok(scenario)
+    }
+}
+
+/// `path` without `.` and with each `..` taking the folder before it where there is one,
+/// so that a base reached through `rehearsals/../scenarios/x.yaml` is named
+/// `scenarios/x.yaml` in locations, as when it is run on its own.
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out.iter().collect()
 }
 
 /// `metadata.name`, else the file's name without its extension.

@@ -68,6 +68,47 @@ pub(crate) fn execute(engine: &mut Engine, cmd: &Command, apply_objects: &[Apply
     oc.out.join("\n")
 }
 
+/// A command that only reads (`get`, `describe`), run without writing anything: a
+/// rehearsal's watch panel. `None` for a command that writes.
+pub(crate) fn read(engine: &Engine, cmd: &Command) -> Option<String> {
+    let ns = cmd.namespace.as_deref().unwrap_or("default");
+    let mut out = Vec::new();
+    let done = match &cmd.verb {
+        Verb::Get {
+            kind,
+            names,
+            selector,
+            columns,
+        } => {
+            let scope = if cmd.all_namespaces { None } else { Some(ns) };
+            Query::new(scope, names, selector.as_deref(), *columns)
+                .and_then(|q| kind.kubectl().get(engine.store(), &q))
+                .map(|table| out.push(table))
+        }
+        Verb::Describe { kind, names } => describe(engine, ns, *kind, names, &mut out),
+        _ => return None,
+    };
+    if let Err(e) = done {
+        out.push(e.to_string());
+    }
+    Some(out.join("\n"))
+}
+
+/// `describe`: the objects named, or every one in the namespace when none is, each
+/// description pushed as it is made (what was printed stays printed when one fails).
+fn describe(engine: &Engine, ns: &str, kind: Kind, names: &[String], out: &mut Vec<String>) -> Result<(), OcError> {
+    let kubectl = kind.kubectl();
+    let names = if names.is_empty() {
+        kubectl.select(engine.store(), ns, &Selection::All)?
+    } else {
+        names.to_vec()
+    };
+    for n in names {
+        out.push(kubectl.describe(engine, ns, &n)?);
+    }
+    Ok(())
+}
+
 /// One command as it runs: what it talks to, its namespace, and what it printed so far,
 /// which stays printed when a later object fails, as with kubectl.
 struct Oc<'a> {
@@ -269,17 +310,7 @@ impl Oc<'_> {
 
     /// The objects named, or every one in the namespace when none is.
     fn describe(&mut self, kind: Kind, names: &[String]) -> Result<(), OcError> {
-        let kubectl = kind.kubectl();
-        let names = if names.is_empty() {
-            kubectl.select(self.engine.store(), self.ns, &Selection::All)?
-        } else {
-            names.to_vec()
-        };
-        for n in names {
-            let text = kubectl.describe(self.engine, self.ns, &n)?;
-            self.out.push(text);
-        }
-        Ok(())
+        describe(self.engine, self.ns, kind, names, &mut self.out)
     }
 
     fn cordon(&mut self, node: &str) -> Result<(), OcError> {

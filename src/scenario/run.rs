@@ -1,6 +1,7 @@
 //! Preparing a scenario (loading and validating every input up front, so a run never
 //! fails half-way on bad input) and running it.
 
+use super::document::TimelineEntry;
 use super::document::{Scenario, DEFAULT_DURATION};
 use super::execute::{apply_raw, execute};
 use crate::analysis::deadlock::{self, Deadlock};
@@ -1007,8 +1008,51 @@ pub type ServingHistory = BTreeMap<(String, String), Vec<(SimTime, usize)>>;
 /// The replicas each InferenceService's predictor asked for whenever that changed.
 pub type DesiredHistory = BTreeMap<(String, String), Vec<(SimTime, i32)>>;
 
-struct ScenarioDriver<'a> {
+/// A paced rehearsal's view of the run between instants (see [`Pacer`]).
+pub(crate) struct Moment<'m> {
+    pub(crate) engine: &'m Engine,
+    /// The scenario's timeline, sorted by instant.
+    pub(crate) timeline: &'m [TimelineEntry],
+    /// The commands typed so far, in the order they were typed.
+    pub(crate) typed: &'m [TimelineEntry],
+    /// What the commands run so far printed.
+    pub(crate) transcript: &'m [Transcript],
+    pub(crate) serving: &'m super::serve::LiveServing<'m>,
+}
+
+/// What a pacer wants before the next instant.
+pub(crate) enum Pacing {
+    Go,
+    /// A command typed at the given instant (never before the next one is handled: the
+    /// instants before it are done). It runs first in its instant, as a timeline entry.
+    Command(TimelineEntry),
+    /// Stop where the run stands (Ctrl-C).
+    Stop,
+}
+
+/// Paces a run from outside: a rehearsal waits for the wall clock, reads what is typed
+/// and shows the cluster. It only reads the run; what it changes goes in as commands.
+pub(crate) trait Pacer {
+    /// Before the instant `next` is handled, everything before it done.
+    fn ahead(&mut self, moment: &Moment<'_>, next: SimTime) -> Pacing;
+    /// Once an instant has settled.
+    fn after_instant(&mut self, _moment: &Moment<'_>) {}
+}
+
+/// How a paced run ended.
+pub(crate) enum Paced {
+    Finished(Box<RunResult>),
+    /// Stopped by its pacer once the instant `at` was done.
+    Stopped {
+        at: SimTime,
+    },
+}
+
+struct ScenarioDriver<'a, 'p> {
     prepared: &'a Prepared,
+    pacer: Option<&'p mut (dyn Pacer + 'p)>,
+    /// Commands typed during a paced run: timeline entries numbered after the scenario's.
+    typed: Vec<TimelineEntry>,
     progress: &'a crate::progress::Progress,
     transcript: Vec<Transcript>,
     deadlocks: Vec<Deadlock>,
@@ -1038,7 +1082,44 @@ fn ready_replicas(store: &Store) -> BTreeMap<(String, String), usize> {
     out
 }
 
-impl Driver for ScenarioDriver<'_> {
+impl ScenarioDriver<'_, '_> {
+    fn moment<'m>(&'m self, engine: &'m Engine) -> Moment<'m> {
+        Moment {
+            engine,
+            timeline: &self.prepared.scenario.timeline,
+            typed: &self.typed,
+            transcript: &self.transcript,
+            serving: &self.requests,
+        }
+    }
+
+    fn entry(&self, index: usize) -> Option<&TimelineEntry> {
+        let base = &self.prepared.scenario.timeline;
+        base.get(index)
+            .or_else(|| self.typed.get(index.checked_sub(base.len())?))
+    }
+}
+
+impl Driver for ScenarioDriver<'_, '_> {
+    fn ahead(&mut self, engine: &mut Engine, next: SimTime) -> Result<crate::engine::Ahead, RunError> {
+        use crate::engine::Ahead;
+        let Some(pacer) = self.pacer.take() else {
+            return Ok(Ahead::Go);
+        };
+        let pacing = pacer.ahead(&self.moment(engine), next);
+        self.pacer = Some(pacer);
+        Ok(match pacing {
+            Pacing::Go => Ahead::Go,
+            Pacing::Stop => Ahead::Stop,
+            Pacing::Command(entry) => {
+                let index = self.prepared.scenario.timeline.len() + self.typed.len();
+                engine.schedule_command(entry.at.max(engine.now()), index);
+                self.typed.push(entry);
+                Ahead::Again
+            }
+        })
+    }
+
     fn before_instant(&mut self, _engine: &mut Engine, t: SimTime) {
         self.requests.advance_before(t);
     }
@@ -1061,10 +1142,10 @@ impl Driver for ScenarioDriver<'_> {
     }
 
     fn on_timeline(&mut self, engine: &mut Engine, index: usize) -> Result<(), RunError> {
-        let Some(entry) = self.prepared.scenario.timeline.get(index) else {
+        let files = self.apply_files.remove(&index).unwrap_or_default();
+        let Some(entry) = self.entry(index).cloned() else {
             return Ok(());
         };
-        let files = self.apply_files.remove(&index).unwrap_or_default();
         engine.settle()?;
         let output = execute(engine, &entry.command, &files, &entry.loc);
         engine.submit(Action::Event(LogEvent {
@@ -1110,13 +1191,31 @@ impl Driver for ScenarioDriver<'_> {
                 h.push((now, d.spec.replicas));
             }
         }
+        if let Some(pacer) = self.pacer.take() {
+            pacer.after_instant(&self.moment(engine));
+            self.pacer = Some(pacer);
+        }
     }
 }
 
 /// The label a Scenario's node pool puts on its nodes, as cloud node groups label theirs.
 pub const NODE_POOL_LABEL: &str = "gpuaas-sim.io/node-pool";
 
-pub fn run(mut prepared: Prepared, progress: &crate::progress::Progress) -> Result<RunResult, RunError> {
+pub fn run(prepared: Prepared, progress: &crate::progress::Progress) -> Result<RunResult, RunError> {
+    match run_paced(prepared, progress, None)? {
+        Paced::Finished(result) => Ok(*result),
+        // Nothing stops a run without a pacer.
+        Paced::Stopped { at } => Err(RunError::Stopped { at }),
+    }
+}
+
+/// [`run`] with a pacer between instants. The commands it types join the timeline, in
+/// the finished run's scenario as in its report.
+pub(crate) fn run_paced<'p>(
+    mut prepared: Prepared,
+    progress: &crate::progress::Progress,
+    pacer: Option<&'p mut (dyn Pacer + 'p)>,
+) -> Result<Paced, RunError> {
     let apply_files = std::mem::take(&mut prepared.apply_files);
     let catalog = prepared.catalog.clone();
     let mut engine = Engine::new(Config {
@@ -1138,6 +1237,8 @@ pub fn run(mut prepared: Prepared, progress: &crate::progress::Progress) -> Resu
     let plans = super::serve::plan_services(&prepared.scenario, &prepared.serving_targets);
     let mut driver = ScenarioDriver {
         prepared: &prepared,
+        pacer,
+        typed: Vec::new(),
         progress,
         transcript: Vec::new(),
         deadlocks: Vec::new(),
@@ -1153,7 +1254,11 @@ pub fn run(mut prepared: Prepared, progress: &crate::progress::Progress) -> Resu
         engine.start_scraping(prepared.scenario.scrape_interval);
     }
     engine.run(end, &mut driver)?;
+    if engine.now() < end {
+        return Ok(Paced::Stopped { at: engine.now() });
+    }
     let ScenarioDriver {
+        typed,
         transcript,
         deadlocks,
         usage,
@@ -1165,7 +1270,12 @@ pub fn run(mut prepared: Prepared, progress: &crate::progress::Progress) -> Resu
     } = driver;
     let lives = lives.unwrap_or_default();
     let served = requests.finish(engine.store(), &lives, progress);
-    Ok(RunResult {
+    drop(plans);
+    // As the recorded scenario lists them: the scenario's entries, then the typed ones,
+    // in time order.
+    prepared.scenario.timeline.extend(typed);
+    prepared.scenario.timeline.sort_by_key(|e| e.at);
+    Ok(Paced::Finished(Box::new(RunResult {
         prepared,
         engine,
         transcript,
@@ -1175,7 +1285,7 @@ pub fn run(mut prepared: Prepared, progress: &crate::progress::Progress) -> Resu
         desired,
         lives,
         served,
-    })
+    })))
 }
 
 /// The node pools' nodes, labelled as the cloud provider and GPU feature discovery
@@ -1257,7 +1367,7 @@ fn apply_inputs(engine: &mut Engine, objects: &[(RawObject, Object)], stage: imp
 /// the end, which it returns.
 fn schedule(engine: &mut Engine, scenario: &Scenario) -> SimTime {
     for (i, e) in scenario.timeline.iter().enumerate() {
-        engine.schedule_at(e.at, Event::Timeline(i));
+        engine.schedule_command(e.at, i);
     }
     for e in &scenario.expect {
         engine.schedule_at(e.when.instant(), Event::Checkpoint);
