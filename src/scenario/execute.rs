@@ -75,15 +75,15 @@ pub(crate) fn read(engine: &Engine, cmd: &Command) -> Option<String> {
     let mut out = Vec::new();
     let done = match &cmd.verb {
         Verb::Get {
-            kind,
+            kinds,
             names,
             selector,
-            columns,
+            output,
         } => {
             let scope = if cmd.all_namespaces { None } else { Some(ns) };
-            Query::new(scope, names, selector.as_deref(), *columns)
-                .and_then(|q| kind.kubectl().get(engine.store(), &q))
-                .map(|table| out.push(table))
+            Query::new(scope, names, selector.as_deref(), output.clone())
+                .and_then(|q| super::kubectl::get(engine.store(), kinds, &q))
+                .map(|printed| out.push(printed))
         }
         Verb::Describe { kind, names } => describe(engine, ns, *kind, names, &mut out),
         _ => return None,
