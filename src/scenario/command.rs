@@ -54,12 +54,13 @@ pub enum Verb {
         targets: Targets,
         grace_seconds: Option<u64>,
     },
-    /// One kind or several (`deployments,pods`).
+    /// One kind or several (`deployments,pods`). Boxed: a command stays as small as the
+    /// other verbs', however long its template.
     Get {
-        kinds: Vec<Kind>,
+        kinds: Box<[Kind]>,
         names: Vec<String>,
         selector: Option<String>,
-        output: Output,
+        output: Box<Output>,
     },
     Describe {
         kind: Kind,
@@ -595,10 +596,10 @@ fn parse_get(f: &Flags) -> Result<Verb, CommandError> {
         })?,
     };
     Ok(Verb::Get {
-        kinds,
+        kinds: kinds.into(),
         names,
         selector: f.selector.clone(),
-        output,
+        output: Box::new(output),
     })
 }
 
@@ -711,10 +712,10 @@ mod tests {
         assert_eq!(
             c.verb,
             Verb::Get {
-                kinds: vec![Kind::Pod],
+                kinds: [Kind::Pod].into(),
                 names: vec![],
                 selector: Some("serving.kserve.io/inferenceservice".into()),
-                output: Output::Table(Columns::Default)
+                output: Box::new(Output::Table(Columns::Default)),
             }
         );
         let c = ok("oc delete pod x-abc -n private-ai --force --grace-period=0");
@@ -849,37 +850,39 @@ mod tests {
             (
                 "oc get cq/main -o wide",
                 Verb::Get {
-                    kinds: vec![Kind::ClusterQueue],
+                    kinds: [Kind::ClusterQueue].into(),
                     names: vec!["main".into()],
                     selector: None,
-                    output: Output::Table(Columns::Wide),
+                    output: Box::new(Output::Table(Columns::Wide)),
                 },
             ),
             (
                 "oc get deployments,pods,deploy -o name",
                 Verb::Get {
-                    kinds: vec![Kind::Deployment, Kind::Pod],
+                    kinds: [Kind::Deployment, Kind::Pod].into(),
                     names: vec![],
                     selector: None,
-                    output: Output::Name,
+                    output: Box::new(Output::Name),
                 },
             ),
             (
                 "oc get pods -o jsonpath='{range .items[*]}{.metadata.name}{\"\\n\"}{end}'",
                 Verb::Get {
-                    kinds: vec![Kind::Pod],
+                    kinds: [Kind::Pod].into(),
                     names: vec![],
                     selector: None,
-                    output: Output::JsonPath("{range .items[*]}{.metadata.name}{\"\\n\"}{end}".into()),
+                    output: Box::new(Output::JsonPath(
+                        "{range .items[*]}{.metadata.name}{\"\\n\"}{end}".into(),
+                    )),
                 },
             ),
             (
                 "oc get isvc granite -o yaml",
                 Verb::Get {
-                    kinds: vec![Kind::InferenceService],
+                    kinds: [Kind::InferenceService].into(),
                     names: vec!["granite".into()],
                     selector: None,
-                    output: Output::Yaml,
+                    output: Box::new(Output::Yaml),
                 },
             ),
             (
@@ -892,10 +895,10 @@ mod tests {
             (
                 "oc get hpa -o wide",
                 Verb::Get {
-                    kinds: vec![Kind::HorizontalPodAutoscaler],
+                    kinds: [Kind::HorizontalPodAutoscaler].into(),
                     names: vec![],
                     selector: None,
-                    output: Output::Table(Columns::Wide),
+                    output: Box::new(Output::Table(Columns::Wide)),
                 },
             ),
             (

@@ -81,7 +81,7 @@ pub(crate) fn read(engine: &Engine, cmd: &Command) -> Option<String> {
             output,
         } => {
             let scope = if cmd.all_namespaces { None } else { Some(ns) };
-            Query::new(scope, names, selector.as_deref(), output.clone())
+            Query::new(scope, names, selector.as_deref(), (**output).clone())
                 .and_then(|q| super::kubectl::get(engine.store(), kinds, &q))
                 .map(|printed| out.push(printed))
         }
@@ -150,7 +150,10 @@ impl Oc<'_> {
                 output,
             } => {
                 let scope = if cmd.all_namespaces { None } else { Some(self.ns) };
-                self.get(kinds, &Query::new(scope, names, selector.as_deref(), output.clone())?)
+                self.get(
+                    kinds,
+                    &Query::new(scope, names, selector.as_deref(), (**output).clone())?,
+                )
             }
             Verb::Describe { kind, names } => self.describe(*kind, names),
             Verb::Cordon { node } => self.cordon(node),
