@@ -190,6 +190,10 @@ struct RehearseArgs {
     /// (replay it with `gpuaas-sim check FILE`).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Serve a live page of the rehearsal at this address (e.g. 127.0.0.1:8080): the
+    /// clock, pods, workloads, quota, requests and timeline as they change.
+    #[arg(long, value_name = "ADDR", value_parser = gpuaas_sim::rehearse::parse_serve_addr)]
+    serve: Option<std::net::SocketAddr>,
     /// Write report.json, report.md, report.html and plots here when the rehearsal ends
     /// (a stopped one: the run up to the stop).
     #[arg(long)]
@@ -547,6 +551,7 @@ fn cmd_rehearse(args: RehearseArgs, quiet: bool, strict: bool, catalog: Option<&
         watch: args.watch,
         interactive: args.interactive,
         record: args.record,
+        serve: args.serve,
     };
     // The same scenario again, for the report of a rehearsal stopped halfway.
     let again = args.out.is_some().then(|| p.clone());

@@ -113,6 +113,26 @@ enum Found {
     Document(Value),
 }
 
+impl Listing {
+    /// The header and the rows, for a view that lays the table out itself (a query for
+    /// documents gives rows without cells).
+    pub(crate) fn into_rows(self) -> (&'static [&'static str], Vec<super::Row>) {
+        let rows = self
+            .objects
+            .into_iter()
+            .map(|(namespace, name, found)| super::Row {
+                namespace,
+                name,
+                cells: match found {
+                    Found::Row(cells) => cells,
+                    Found::Document(_) => Vec::new(),
+                },
+            })
+            .collect();
+        (self.header, rows)
+    }
+}
+
 /// The objects of `R` the query lists, each as a row or, for `-o yaml|json|name|jsonpath`,
 /// as its document.
 pub(super) fn listing<R: Resource>(store: &Store, q: &Query) -> Listing {

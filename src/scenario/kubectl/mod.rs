@@ -201,6 +201,15 @@ pub(crate) type Delete<R> = fn(<R as Resource>::Object<'_>, Option<SimDuration>)
 /// The document a patch of one object applies to.
 pub(crate) type Patch<R> = fn(&Store, <R as Resource>::Object<'_>) -> Result<PatchBase, OcError>;
 
+/// One object's line of `oc get`: its namespace (empty for a cluster-scoped kind), its
+/// name and its cells, one per column of the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Row {
+    pub namespace: String,
+    pub name: String,
+    pub cells: Vec<String>,
+}
+
 /// The object `oc label` or `oc annotate` writes, with its maps as they are.
 pub(crate) struct Metadata {
     pub target: MetadataTarget,
@@ -243,6 +252,9 @@ pub(crate) trait Kubectl: Sync {
     fn get(&self, store: &Store, q: &Query) -> Result<String, OcError>;
     /// The objects `oc get` lists, as rows or documents.
     fn listing(&self, store: &Store, q: &Query) -> get::Listing;
+    /// What `get` would print as data: its header (NAMESPACE aside) and one row per
+    /// object listed, in its order — for views that lay the table out themselves.
+    fn rows(&self, store: &Store, q: &Query) -> (&'static [&'static str], Vec<Row>);
     /// Names of the objects in `ns` a write's selection picks.
     fn select(&self, store: &Store, ns: &str, selection: &Selection) -> Result<Vec<String>, OcError>;
     fn describe(&self, engine: &Engine, ns: &str, name: &str) -> Result<String, OcError>;
@@ -284,6 +296,9 @@ impl<R: Resource> Kubectl for R {
     }
     fn listing(&self, store: &Store, q: &Query) -> get::Listing {
         get::listing::<R>(store, q)
+    }
+    fn rows(&self, store: &Store, q: &Query) -> (&'static [&'static str], Vec<Row>) {
+        get::listing::<R>(store, q).into_rows()
     }
     fn select(&self, store: &Store, ns: &str, selection: &Selection) -> Result<Vec<String>, OcError> {
         select::select::<R>(store, ns, selection)
