@@ -5,6 +5,7 @@
 
 pub(crate) mod clock;
 pub(crate) mod console;
+mod cues;
 pub(crate) mod record;
 mod screen;
 
@@ -17,6 +18,7 @@ use crate::units::{SimDuration, SimTime};
 use crate::Completed;
 use clock::PaceClock;
 use console::{Input, Until};
+pub use cues::cue_sheet;
 use screen::Screen;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
