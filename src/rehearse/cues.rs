@@ -316,7 +316,7 @@ impl CueSheet {
             }
         }
         if units.is_empty() {
-            cue.nothing = Some("nothing it changed has pods or a Workload to wait for".into());
+            cue.nothing = Some("no pod or Workload changed when it ran".into());
             return;
         }
         let deletes = matches!(cue.command.verb, Verb::Delete { .. });
@@ -785,9 +785,6 @@ fn statuses(store: &Store, cue: &Cue, logs: &BTreeMap<WorkloadId, WorkloadLog>) 
             }
         }
     }
-    if let Some((t, f)) = &cue.deadlock {
-        out.push(format!("deadlock since {}: {}", clock(*t), f.description));
-    }
     out
 }
 
@@ -807,15 +804,17 @@ fn clock(t: SimTime) -> String {
 /// A duration for speaking: `7 min 53 s`, `5.9 s`, `1 h 2 min`.
 fn spoken(d: SimDuration) -> String {
     let ms = d.0;
-    if ms < 60_000 {
+    // Tenths below ten seconds; whole seconds above, cut as `clock` cuts instants, so
+    // that a wait from a whole second to an instant reads as their difference.
+    if ms < 10_000 {
         let tenths = (ms + 50) / 100;
-        return if tenths % 10 == 0 || ms >= 10_000 {
-            format!("{} s", (ms + 500) / 1000)
+        return if tenths % 10 == 0 {
+            format!("{} s", tenths / 10)
         } else {
             format!("{}.{} s", tenths / 10, tenths % 10)
         };
     }
-    let s = (ms + 500) / 1000;
+    let s = ms / 1000;
     let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
     let mut parts = Vec::new();
     if h > 0 {
@@ -890,9 +889,12 @@ impl CueSheet {
         }
         let _ = writeln!(o, "**Wait for:** {}.\n", goal(c));
         let outcome = c.outcome.as_ref();
-        match (outcome, &c.closed) {
+        // The time line, what is not there yet when the presenter must go on, and the
+        // heading of the breakdown.
+        let (statuses, heading) = match (outcome, &c.closed) {
             (Some(out), None) if out.reached => {
                 let _ = writeln!(o, "**{}**, reached at {}:\n", spoken(out.at.since(c.at)), clock(out.at));
+                (&[][..], None)
             }
             (Some(out), Some(cl)) if out.reached => {
                 let _ = writeln!(
@@ -903,10 +905,7 @@ impl CueSheet {
                     cl.by,
                     clock(cl.at)
                 );
-                for s in &cl.statuses {
-                    let _ = writeln!(o, "- {s}");
-                }
-                o.push_str("\nHow it gets there:\n\n");
+                (&cl.statuses[..], Some("How it gets there:"))
             }
             (Some(out), closed) => {
                 let _ = writeln!(
@@ -918,29 +917,19 @@ impl CueSheet {
                         .map(|cl| format!(", nor before the next command (`{}` at {})", cl.by, clock(cl.at)))
                         .unwrap_or_default()
                 );
-                for s in &out.statuses {
-                    let _ = writeln!(o, "- {s}");
-                }
-                o.push_str("\nWhat happened meanwhile:\n\n");
+                (&out.statuses[..], Some("What happened meanwhile:"))
             }
             (None, _) => {
                 o.push_str("The run ended before it settled.\n\n");
+                (&[][..], None)
             }
-        }
-        let until = outcome.map_or(self.end, |out| out.at);
-        let said = match (outcome, &c.closed) {
-            (Some(out), Some(cl)) if out.reached => !cl.statuses.is_empty(),
-            (Some(out), _) => !out.reached && !out.statuses.is_empty(),
-            (None, _) => false,
         };
-        let lines = self.breakdown(i, c, until, !said);
-        if lines.is_empty() {
-            o.push_str("- nothing changed: it was so already\n");
+        for s in statuses {
+            let _ = writeln!(o, "- {s}");
         }
-        for l in lines {
-            let _ = writeln!(o, "{l}");
+        if !statuses.is_empty() {
+            o.push('\n');
         }
-        o.push('\n');
         if let Some((t, f)) = &c.deadlock {
             let _ = writeln!(
                 o,
@@ -950,6 +939,18 @@ impl CueSheet {
                 f.fix
             );
         }
+        if let Some(h) = heading {
+            let _ = writeln!(o, "{h}\n");
+        }
+        let until = outcome.map_or(self.end, |out| out.at);
+        let lines = self.breakdown(i, c, until, statuses.is_empty());
+        if lines.is_empty() {
+            o.push_str("- nothing changed: it was so already\n");
+        }
+        for l in lines {
+            let _ = writeln!(o, "{l}");
+        }
+        o.push('\n');
         let Some((view, _)) = &c.view else { return };
         let (when, text) = match (outcome, &c.closed) {
             (Some(out), Some(cl)) if out.reached => (
@@ -1146,6 +1147,8 @@ mod tests {
             (5_000, "5 s"),
             (5_888, "5.9 s"),
             (9_960, "10 s"),
+            (10_999, "10 s"),
+            (112_500, "1 min 52 s"),
             (30_000, "30 s"),
             (60_000, "1 min"),
             (362_308, "6 min 2 s"),
