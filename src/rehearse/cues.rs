@@ -148,6 +148,21 @@ impl WorkloadLog {
             .find(|(t, s)| *s == state && *t >= from)
             .map(|(t, _)| *t)
     }
+
+    /// When Kueue admitted it at or after `from`.
+    fn admitted(&self, from: SimTime) -> Option<SimTime> {
+        admissions(&self.history).find(|t| *t >= from)
+    }
+}
+
+/// The instants Kueue admitted a Workload: entries into Admitted from anything but Ready
+/// (a Ready Workload whose pod stops being ready goes back to Admitted, unadmitted by
+/// nobody).
+fn admissions(history: &[(SimTime, WorkloadState)]) -> impl Iterator<Item = SimTime> + '_ {
+    history.iter().enumerate().filter_map(|(i, (t, s))| {
+        let before = i.checked_sub(1).map(|j| history[j].1);
+        (*s == WorkloadState::Admitted && before != Some(WorkloadState::Ready)).then_some(*t)
+    })
 }
 
 /// The pacer that writes the cue sheet.
@@ -511,16 +526,10 @@ fn log_workload(log: &mut WorkloadLog, w: &Workload) {
     }
 }
 
-/// Admitted at `now` after having been pending: Kueue found it room at this instant.
+/// Admitted at `now` after having waited: Kueue found it room at this instant.
 fn admitted_now_after_pending(w: &Workload, now: SimTime) -> bool {
-    let Some(i) = w
-        .history
-        .iter()
-        .rposition(|(t, s)| *t == now && *s == WorkloadState::Admitted)
-    else {
-        return false;
-    };
-    w.history[..i].iter().any(|(_, s)| *s == WorkloadState::Pending)
+    admissions(&w.history).any(|t| t == now)
+        && w.history.iter().any(|(t, s)| *s == WorkloadState::Pending && *t < now)
 }
 
 /// What the command's targets stand for: the Deployments behind them, else their
@@ -971,102 +980,84 @@ impl CueSheet {
     fn breakdown(&self, i: usize, c: &Cue, until: SimTime, reasons: bool) -> Vec<String> {
         // (instant, rank within the instant, the line and its nested step lines).
         let mut items: Vec<(SimTime, u8, String, Vec<String>)> = Vec::new();
-        let pods: BTreeSet<PodId> = c.all_watched().flat_map(|w| w.pods.iter().copied()).collect();
-        for id in pods {
-            let Some(p) = self.pods.get(&id) else { continue };
-            let label = c
-                .all_watched()
-                .find(|w| w.pods.contains(&id))
-                .map(|w| w.label.clone())
-                .unwrap_or_default();
-            let wl = p.workload.and_then(|w| self.workloads.get(&w));
-            if let Some((t, grace)) = p.deletion.filter(|(t, _)| *t >= c.at && *t <= until) {
-                items.push((
-                    t,
-                    0,
-                    format!(
+        // A Workload's lines come once however many pods it has; a start-up plan is
+        // listed once however many pods follow it.
+        let mut said: BTreeSet<(WorkloadId, WorkloadState)> = BTreeSet::new();
+        let mut plans: Vec<Vec<(String, SimDuration)>> = Vec::new();
+        let in_cue = |t: SimTime| t >= c.at && t <= until;
+        for w in c.all_watched() {
+            for &id in &w.pods {
+                let Some(p) = self.pods.get(&id) else { continue };
+                let label = &w.label;
+                let wl_id = p.workload.or(match w.unit {
+                    Unit::Workload(id) => Some(id),
+                    Unit::Deployment { .. } => None,
+                });
+                let wl = wl_id.and_then(|id| self.workloads.get(&id).map(|l| (id, l)));
+                if let Some((t, grace)) = p.deletion.filter(|(t, _)| in_cue(*t)) {
+                    let line = format!(
                         "`{}` {label}'s pod `{}` terminating: grace period {}",
                         clock(t),
                         p.name,
                         spoken(grace)
-                    ),
-                    Vec::new(),
-                ));
-                if let Some(gone) = p.gone.filter(|g| *g <= until) {
-                    let mut line = format!("`{}` pod gone after {}", clock(gone), spoken(gone.since(t)));
-                    if let Some(w) = wl.filter(|w| w.entered(WorkloadState::Finished, c.at).is_some_and(|f| f <= until)) {
-                        let _ = write!(
-                            line,
-                            "; Workload `{}` Finished: quota released ({})",
-                            w.name,
-                            w.quota.as_deref().unwrap_or("its quota")
-                        );
-                    }
-                    items.push((gone, 1, line, Vec::new()));
-                }
-            }
-            // Admitted after the command, or since its creation for a pod the command made.
-            let admitted = wl
-                .and_then(|w| w.entered(WorkloadState::Admitted, p.created))
-                .filter(|t| *t >= c.at && *t <= until);
-            if p.created >= c.at {
-                let mut created = format!("`{}` {label}'s pod `{}` created", clock(p.created), p.name);
-                let pending = wl.filter(|w| w.entered(WorkloadState::Pending, p.created).is_some());
-                if let Some(w) = pending.filter(|_| admitted != Some(p.created)) {
-                    let _ = write!(created, "; its Workload `{}` Pending", w.name);
-                    if reasons {
-                        let _ = write!(created, ": {}", w.pending.as_deref().unwrap_or("waiting for quota"));
+                    );
+                    items.push((t, 0, line, Vec::new()));
+                    if let Some(gone) = p.gone.filter(|g| *g <= until) {
+                        let mut line = format!("`{}` pod `{}` gone after {}", clock(gone), p.name, spoken(gone.since(t)));
+                        let finished = wl.filter(|(_, l)| l.entered(WorkloadState::Finished, c.at).is_some_and(|f| f <= until));
+                        if let Some((_, l)) = finished.filter(|(id, _)| said.insert((*id, WorkloadState::Finished))) {
+                            let _ = write!(
+                                line,
+                                "; Workload `{}` Finished: quota released ({})",
+                                l.name,
+                                l.quota.as_deref().unwrap_or("its quota")
+                            );
+                        }
+                        items.push((gone, 1, line, Vec::new()));
                     }
                 }
-                items.push((p.created, 2, created, Vec::new()));
-            }
-            if let (Some(w), Some(a)) = (wl, admitted) {
-                let mut line = format!("`{}` Kueue admits {label}'s Workload `{}`", clock(a), w.name);
-                let since = w.history.iter().rev().find(|(t, s)| *t <= a && *s == WorkloadState::Pending);
-                if let Some((t, _)) = since.filter(|(t, _)| *t < a) {
-                    let _ = write!(line, " after {} Pending", spoken(a.since(*t)));
+                let admitted = wl.and_then(|(_, l)| l.admitted(c.at)).filter(|t| in_cue(*t));
+                if in_cue(p.created) {
+                    let mut line = format!("`{}` {label}'s pod `{}` created", clock(p.created), p.name);
+                    let pending = wl.filter(|(_, l)| l.entered(WorkloadState::Pending, p.created).is_some());
+                    let pending = pending.filter(|_| admitted != Some(p.created));
+                    if let Some((_, l)) = pending.filter(|(id, _)| said.insert((*id, WorkloadState::Pending))) {
+                        let _ = write!(line, "; its Workload `{}` Pending", l.name);
+                        if reasons {
+                            let _ = write!(line, ": {}", l.pending.as_deref().unwrap_or("waiting for quota"));
+                        }
+                    }
+                    items.push((p.created, 2, line, Vec::new()));
                 }
-                let _ = write!(line, ": quota reserved ({})", w.quota.as_deref().unwrap_or("its quota"));
-                if let Some((cue, by)) = p.workload.and_then(|w| self.admitted_on.get(&w)) {
-                    let whose = self.workloads.get(by).map(|l| l.owner.clone()).unwrap_or_default();
-                    if *cue == i {
-                        let _ = write!(line, ", the quota {whose}'s pod gave back");
-                    } else {
-                        let other = &self.cues[*cue];
-                        let _ = write!(
-                            line,
-                            ", the quota {whose}'s pod gave back after `{}` at {}",
-                            other.text,
-                            clock(other.at)
-                        );
+                if let (Some((id, l)), Some(a)) = (wl, admitted) {
+                    if said.insert((id, WorkloadState::Admitted)) {
+                        items.push((a, 3, self.admission(i, label, id, l, a), Vec::new()));
                     }
                 }
-                items.push((a, 3, line, Vec::new()));
-            }
-            if let Some(s) = p.scheduled.filter(|s| *s >= c.at && *s <= until) {
-                let node = p.node.as_deref().unwrap_or("a node");
-                let steps: Vec<String> = p
-                    .steps
-                    .iter()
-                    .map(|st| format!("  - {}: {}", st.name, spoken(st.duration)))
-                    .collect();
-                let planned = s + SimDuration(p.steps.iter().map(|st| st.duration.0).sum());
-                let mut steps = steps;
-                if let Some(r) = p.ready.filter(|r| *r <= until && *r > planned) {
-                    steps.push(format!(
-                        "  - held up {} beyond the plan (restarts, back-offs or faults)",
-                        spoken(r.since(planned))
-                    ));
+                if let Some(s) = p.scheduled.filter(|s| in_cue(*s)) {
+                    let node = p.node.as_deref().unwrap_or("a node");
+                    let plan: Vec<(String, SimDuration)> = p.steps.iter().map(|st| (st.name.clone(), st.duration)).collect();
+                    let planned = s + SimDuration(plan.iter().map(|(_, d)| d.0).sum());
+                    let mut line = format!("`{}` pod `{}` scheduled on `{node}`", clock(s), p.name);
+                    let mut nested = Vec::new();
+                    if plans.contains(&plan) {
+                        line += "; the same start-up";
+                    } else if !plan.is_empty() {
+                        line += "; the kubelet's start-up:";
+                        nested.extend(plan.iter().map(|(name, d)| format!("  - {name}: {}", spoken(*d))));
+                        plans.push(plan);
+                    }
+                    if let Some(r) = p.ready.filter(|r| *r <= until && *r > planned) {
+                        nested.push(format!(
+                            "  - held up {} beyond the plan (restarts, back-offs or faults)",
+                            spoken(r.since(planned))
+                        ));
+                    }
+                    items.push((s, 4, line, nested));
                 }
-                items.push((
-                    s,
-                    4,
-                    format!("`{}` scheduled on `{node}`; the kubelet's start-up:", clock(s)),
-                    steps,
-                ));
-            }
-            if let Some(r) = p.ready.filter(|r| *r >= c.at && *r <= until) {
-                items.push((r, 5, format!("`{}` pod `{}` Ready", clock(r), p.name), Vec::new()));
+                if let Some(r) = p.ready.filter(|r| in_cue(*r)) {
+                    items.push((r, 5, format!("`{}` pod `{}` Ready", clock(r), p.name), Vec::new()));
+                }
             }
         }
         items.sort_by_key(|(t, rank, _, _)| (*t, *rank));
@@ -1076,6 +1067,32 @@ impl CueSheet {
             out.extend(nested);
         }
         out
+    }
+
+    /// Kueue's admission of a Workload at `a`: how long it was pending, what it holds,
+    /// and whose quota it got when a command's pods gave theirs back.
+    fn admission(&self, i: usize, label: &str, id: WorkloadId, l: &WorkloadLog, a: SimTime) -> String {
+        let mut line = format!("`{}` Kueue admits {label}'s Workload `{}`", clock(a), l.name);
+        let since = l.history.iter().rev().find(|(t, s)| *t <= a && *s == WorkloadState::Pending);
+        if let Some((t, _)) = since.filter(|(t, _)| *t < a) {
+            let _ = write!(line, " after {} Pending", spoken(a.since(*t)));
+        }
+        let _ = write!(line, ": quota reserved ({})", l.quota.as_deref().unwrap_or("its quota"));
+        if let Some((cue, by)) = self.admitted_on.get(&id) {
+            let whose = self.workloads.get(by).map(|l| l.owner.clone()).unwrap_or_default();
+            if *cue == i {
+                let _ = write!(line, ", the quota {whose}'s pod gave back");
+            } else {
+                let other = &self.cues[*cue];
+                let _ = write!(
+                    line,
+                    ", the quota {whose}'s pod gave back after `{}` at {}",
+                    other.text,
+                    clock(other.at)
+                );
+            }
+        }
+        line
     }
 }
 
@@ -1186,6 +1203,25 @@ mod tests {
             let c = parse_command(line).unwrap_or_else(|e| panic!("{line}: {}", e.message));
             assert_eq!(nothing_by_verb(&c.verb), want, "{line}");
             assert_eq!(changes(&c.verb), !line.contains(" get ") && !line.contains(" describe "), "{line}");
+        }
+    }
+
+    #[test]
+    fn admissions_are_entries_into_admitted_from_anything_but_ready() {
+        use WorkloadState::*;
+        let t = |s: u64| SimTime(s * 1000);
+        let cases: [(&[(SimTime, WorkloadState)], &[SimTime]); 5] = [
+            (&[(t(0), Pending), (t(0), Admitted), (t(60), Ready)], &[t(0)]),
+            // Pending, then admitted on quota given back later.
+            (&[(t(600), Pending), (t(750), Admitted), (t(1193), Ready)], &[t(750)]),
+            // A Ready Workload whose pod is terminating is not admitted again.
+            (&[(t(0), Admitted), (t(450), Ready), (t(2400), Admitted), (t(2430), Finished)], &[t(0)]),
+            // Evicted, requeued, admitted again.
+            (&[(t(0), Admitted), (t(10), Ready), (t(20), Evicted), (t(20), Pending), (t(90), Admitted)], &[t(0), t(90)]),
+            (&[(t(0), Pending)], &[]),
+        ];
+        for (history, want) in cases {
+            assert_eq!(admissions(history).collect::<Vec<_>>(), want, "{history:?}");
         }
     }
 
