@@ -207,7 +207,9 @@ struct RehearseArgs {
 fn parse_speed(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('x').parse::<f64>() {
         Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-        _ => Err(format!("expected a positive number of simulated seconds per wall second (e.g. 60); got `{s}`")),
+        _ => Err(format!(
+            "expected a positive number of simulated seconds per wall second (e.g. 60); got `{s}`"
+        )),
     }
 }
 

@@ -202,6 +202,54 @@ fn expectation_cases() -> Vec<Case> {
     ]
 }
 
+/// A Scenario that `extends` the base `b.yaml` with `spec` (its lines from line 5).
+fn extends_case(name: &'static str, spec: &str, line: u32, text: &'static str) -> Case {
+    let base = format!("{SCENARIO_HEAD}  duration: 10m\n");
+    let scenario = format!("apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata: {{name: t}}\nspec:\n{spec}");
+    (
+        name,
+        vec![("s.yaml", scenario), ("b.yaml", base), ("m.yaml", CLUSTER.to_string())],
+        "s.yaml",
+        line,
+        text,
+    )
+}
+
+fn extends_cases() -> Vec<Case> {
+    vec![
+        extends_case(
+            "extends a missing file",
+            "  extends: nope.yaml\n",
+            5,
+            "extends: nope.yaml: no such file",
+        ),
+        extends_case(
+            "a field beside extends",
+            "  extends: b.yaml\n  duration: 5m\n",
+            6,
+            "`spec.duration` cannot be set beside `extends`",
+        ),
+        extends_case(
+            "a traffic change added by an extending scenario",
+            "  extends: b.yaml\n  timeline:\n    - {at: 1m, traffic: {target: chat, rate: 2/s}}\n",
+            7,
+            "a `traffic` entry cannot be added",
+        ),
+        extends_case(
+            "a bad command in an extending timeline",
+            "  extends: b.yaml\n  timeline:\n    - {at: 1m, run: \"oc frobnicate pods\"}\n",
+            7,
+            "frobnicate",
+        ),
+        extends_case(
+            "extends itself",
+            "  extends: s.yaml\n",
+            5,
+            "chains more than 8 scenarios deep",
+        ),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     let ok_manifests = CLUSTER.to_string();
     vec![
@@ -709,7 +757,7 @@ fn fault_cases() -> Vec<Case> {
 
 #[test]
 fn bad_input_is_located_and_exits_2() {
-    for (name, files, file, line, text) in cases().into_iter().chain(expectation_cases()) {
+    for (name, files, file, line, text) in cases().into_iter().chain(expectation_cases()).chain(extends_cases()) {
         let owned: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
         let dir = folder(&owned);
         let out_dir = dir.path().join("out");
@@ -769,7 +817,7 @@ fn a_gate_with_nothing_to_check_or_skipped_inputs_under_strict_exits_2() {
 
 #[test]
 fn unsupported_subcommands_exit_2() {
-    let out = bin().args(["rehearse", "x"]).output().unwrap();
+    let out = bin().args(["lint", "x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not available in this version"));
     // A sweep without its settings or its output folder is a usage error, not a run.

@@ -428,7 +428,9 @@ mod tests {
             manifest: None,
         });
         let err = e.run(SimTime(1000), &mut Idle).unwrap_err();
-        let RunError::DidNotSettle { at, reconciles, .. } = &err;
+        let RunError::DidNotSettle { at, reconciles, .. } = &err else {
+            panic!("expected DidNotSettle, got {err}");
+        };
         assert_eq!((*at, *reconciles), (SimTime::ZERO, 4));
         assert!(
             err.to_string()

@@ -93,7 +93,11 @@ mod tests {
     fn simulated_time_follows_the_wall_clock_at_its_speed() {
         let w0 = Instant::now();
         // (speed, wall seconds elapsed, simulated ms expected from 10 min)
-        let cases = [(1.0, 5, 600_000 + 5_000), (60.0, 5, 600_000 + 300_000), (0.5, 4, 600_000 + 2_000)];
+        let cases = [
+            (1.0, 5, 600_000 + 5_000),
+            (60.0, 5, 600_000 + 300_000),
+            (0.5, 4, 600_000 + 2_000),
+        ];
         for (speed, secs, want) in cases {
             let c = PaceClock::new(speed, SimTime(600_000), w0);
             assert_eq!(c.sim_at(w0 + S * secs), SimTime(want), "speed {speed}");

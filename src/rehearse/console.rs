@@ -71,7 +71,9 @@ pub(crate) fn parse(line: &str) -> Result<Input, String> {
         }
         "skip" => {
             arity(1, "skip D (e.g. skip 5m)")?;
-            SimDuration::parse(rest[0]).map(Input::Skip).map_err(|e| format!("skip: {e}"))
+            SimDuration::parse(rest[0])
+                .map(Input::Skip)
+                .map_err(|e| format!("skip: {e}"))
         }
         "until" => match rest {
             [t] => SimDuration::parse(t)

@@ -6,6 +6,7 @@
 pub(crate) mod clock;
 pub(crate) mod console;
 mod cues;
+mod prompt;
 pub(crate) mod record;
 mod screen;
 
@@ -13,7 +14,7 @@ use crate::engine::RunError;
 use crate::manifest::error::Loc;
 use crate::scenario::command::{parse_command, Command, Verb};
 use crate::scenario::document::TimelineEntry;
-use crate::scenario::run::{run_paced, Moment, Pacer, Paced, Prepared};
+use crate::scenario::run::{run_paced, Moment, Paced, Pacer, Prepared};
 use crate::units::{SimDuration, SimTime};
 use crate::Completed;
 use clock::PaceClock;
@@ -95,23 +96,31 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
         .map_err(RehearseError::Runtime)?;
     let interrupted = Arc::new(AtomicBool::new(false));
     let wake = Arc::new(tokio::sync::Notify::new());
-    {
-        let (interrupted, wake) = (interrupted.clone(), wake.clone());
-        runtime.spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                interrupted.store(true, Ordering::SeqCst);
-                wake.notify_one();
-            }
-        });
-    }
-    let inputs = options.interactive.then(|| read_stdin(wake.clone()));
+    catch_interrupt(&runtime, interrupted.clone(), wake.clone()).map_err(RehearseError::Runtime)?;
+    let stdin_tty = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut screen = Screen::stdout();
+    // At a terminal the prompt reads keys itself, so that the panel never eats the line
+    // being typed; a script is read line by line.
+    let mut raw_mode = None;
+    let inputs = if !options.interactive {
+        None
+    } else if stdin_tty && screen.is_tty() {
+        let (tx, rx) = mpsc::channel();
+        let (line, raw) = prompt::start(tx, wake.clone(), interrupted.clone()).map_err(RehearseError::Runtime)?;
+        screen.set_prompt(Some(line));
+        raw_mode = Some(raw);
+        Some(rx)
+    } else {
+        Some(read_stdin(wake.clone()))
+    };
     let base_file = prepared.scenario.file.clone();
     let name = prepared.scenario.name.clone();
+    let started = Instant::now();
     let mut rehearsal = Rehearsal {
-        clock: PaceClock::new(options.speed, options.from, Instant::now()),
+        clock: PaceClock::new(options.speed, options.from, started),
         runtime,
         inputs,
-        echo: !std::io::IsTerminal::is_terminal(&std::io::stdin()),
+        script: options.interactive && !stdin_tty,
         interrupted,
         wake,
         until: None,
@@ -119,11 +128,14 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
         typed: Vec::new(),
         printed: 0,
         watches,
-        screen: Screen::stdout(),
+        screen,
         end: SimTime(prepared.scenario.duration.0),
         name: name.clone(),
         last_draw: None,
     };
+    if rehearsal.script {
+        rehearsal.clock.pause(started);
+    }
     rehearsal.screen.say(&format!(
         "rehearsing {name}: {} of simulated time at ×{}{}{}",
         SimDuration(prepared.scenario.duration.0),
@@ -140,11 +152,17 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
         }
     ));
     let progress = crate::progress::Progress::default();
-    let paced = run_paced(prepared, &progress, Some(&mut rehearsal))?;
+    let paced = run_paced(prepared, &progress, Some(&mut rehearsal));
+    // The terminal back to normal before anything else is printed.
+    rehearsal.screen.set_prompt(None);
+    drop(raw_mode);
+    let paced = paced?;
     let typed = std::mem::take(&mut rehearsal.typed);
     let ending = match paced {
         Paced::Finished(result) => {
-            rehearsal.screen.say(&format!("rehearsal of {name} finished at {}", rehearsal.end));
+            rehearsal
+                .screen
+                .say(&format!("rehearsal of {name} finished at {}", rehearsal.end));
             Rehearsed::Finished(Box::new(crate::complete(*result)))
         }
         Paced::Stopped { at } => {
@@ -176,7 +194,11 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
 /// The scenario as it would have run had it ended where a rehearsal stopped, with the
 /// commands typed: what a stopped rehearsal's report shows. Expectations after the stop
 /// are left out, and said so in the returned notes.
-pub fn stopped_run(mut prepared: Prepared, at: SimTime, typed: Vec<TimelineEntry>) -> Result<(Completed, Vec<String>), RunError> {
+pub fn stopped_run(
+    mut prepared: Prepared,
+    at: SimTime,
+    typed: Vec<TimelineEntry>,
+) -> Result<(Completed, Vec<String>), RunError> {
     let scenario = &mut prepared.scenario;
     scenario.duration = SimDuration(at.0);
     let before = scenario.expect.len();
@@ -192,6 +214,34 @@ pub fn stopped_run(mut prepared: Prepared, at: SimTime, typed: Vec<TimelineEntry
     // name the timeline's `apply -f` files).
     scenario.timeline.extend(typed);
     crate::simulate(prepared).map(|c| (c, notes))
+}
+
+/// Ctrl-C sets `interrupted` (and wakes the rehearsal) instead of ending the process; the
+/// handler is in place when this returns.
+fn catch_interrupt(
+    runtime: &tokio::runtime::Runtime,
+    interrupted: Arc<AtomicBool>,
+    wake: Arc<tokio::sync::Notify>,
+) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut sigint = runtime.block_on(async { signal(SignalKind::interrupt()) })?;
+        runtime.spawn(async move {
+            if sigint.recv().await.is_some() {
+                interrupted.store(true, Ordering::SeqCst);
+                wake.notify_one();
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            interrupted.store(true, Ordering::SeqCst);
+            wake.notify_one();
+        }
+    });
+    Ok(())
 }
 
 /// Lines typed on stdin, read on a thread of their own, then `None` at the end of the
@@ -217,8 +267,9 @@ struct Rehearsal {
     runtime: tokio::runtime::Runtime,
     clock: PaceClock,
     inputs: Option<mpsc::Receiver<Option<String>>>,
-    /// Typed lines are echoed when stdin is a script, not a person at a terminal.
-    echo: bool,
+    /// Stdin is a script, not a person at a terminal: the clock is held while it has
+    /// lines, so that a script gives the same session every time.
+    script: bool,
     interrupted: Arc<AtomicBool>,
     wake: Arc<tokio::sync::Notify>,
     until: Option<Until>,
@@ -259,6 +310,11 @@ impl Pacer for Rehearsal {
             // The run has caught up with the clock: what was typed is read now. An
             // `until` holds the prompt, as a command that has not returned does.
             let typed = match (&self.until, &self.inputs) {
+                (None, Some(rx)) if self.script => match rx.recv_timeout(TICK) {
+                    Ok(line) => Some(line),
+                    Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => Some(None),
+                },
                 (None, Some(rx)) => rx.try_recv().ok(),
                 _ => None,
             };
@@ -276,7 +332,8 @@ impl Pacer for Rehearsal {
                     if self.clock.paused() {
                         self.clock.resume(Instant::now());
                     }
-                    self.screen.say(&format!("[{at}] end of input; playing on to {}", self.end));
+                    self.screen
+                        .say(&format!("[{at}] end of input; playing on to {}", self.end));
                     continue;
                 }
                 None => {}
@@ -298,11 +355,12 @@ impl Pacer for Rehearsal {
         for t in moment.transcript.iter().skip(self.printed) {
             let typed = moment.typed.iter().any(|e| e.at == t.t && e.text == t.command);
             let mark = if typed { "> " } else { "$ " };
-            self.screen.say(&format!("\n[{}] {mark}{}\n{}", t.t, t.command, t.output));
+            self.screen
+                .say(&format!("\n[{}] {mark}{}\n{}", t.t, t.command, t.output));
         }
         self.printed = moment.transcript.len();
         if fresh && !self.watches.is_empty() {
-            let lines = self.panel_lines(moment);
+            let lines = self.panel_lines(moment, false);
             self.screen.panel_in_log(&lines);
         }
         if let Some(Until::State { name, state }) = &self.until {
@@ -326,10 +384,12 @@ impl Rehearsal {
     /// Acts on one typed line; a command to run comes back as the pacing to return.
     fn typed_line(&mut self, line: &str, moment: &Moment<'_>) -> Option<crate::scenario::run::Pacing> {
         let wall = Instant::now();
+        // To the second, as the prompt's clock shows it.
         let now = self.clock.sim_at(wall).max(moment.engine.now());
+        let now = SimTime(now.0 / 1000 * 1000);
         // A command's own line comes with its output, at the instant it ran.
         let command = line.trim_start().starts_with("oc ") || line.trim_start().starts_with("kubectl ");
-        if self.echo && !command {
+        if !command {
             self.screen.say(&format!("[{now}] > {line}"));
         }
         let input = match console::parse(line) {
@@ -343,6 +403,11 @@ impl Rehearsal {
             Input::Empty => {}
             Input::Help => self.screen.say(console::HELP),
             Input::Quit => self.quit = true,
+            Input::Pause | Input::Resume if self.script => {
+                self.screen.say(&format!(
+                    "[{now}] (a script holds the clock while it has lines; skip and until move it, and it plays on at its end)"
+                ));
+            }
             Input::Pause => {
                 self.clock.pause(wall);
                 self.screen.say(&format!("[{now}] paused; type resume to go on"));
@@ -357,7 +422,8 @@ impl Rehearsal {
             }
             Input::Skip(d) => {
                 self.clock.skip(d, wall);
-                self.screen.say(&format!("[{now}] skipping to {}", self.clock.sim_at(wall)));
+                self.screen
+                    .say(&format!("[{now}] skipping to {}", self.clock.sim_at(wall)));
             }
             Input::Until(u) => {
                 let what = match &u {
@@ -408,10 +474,17 @@ impl Rehearsal {
         Some(crate::scenario::run::Pacing::Command(entry))
     }
 
-    /// The panel: the clock, the countdown to the next entry, each watch's output.
-    fn panel_lines(&self, moment: &Moment<'_>) -> Vec<String> {
-        let wall = Instant::now();
-        let shown = self.clock.sim_at(wall).max(moment.engine.now()).min(self.end);
+    /// The panel: the clock, the countdown to the next entry, each watch's output; `live`
+    /// on a terminal, else for a log.
+    fn panel_lines(&self, moment: &Moment<'_>, live: bool) -> Vec<String> {
+        // Live, the clock as it runs; in a log, the instant the panel shows.
+        let shown = if live {
+            let wall = Instant::now();
+            let t = self.clock.sim_at(wall).max(moment.engine.now()).min(self.end);
+            SimTime(t.0 / 1000 * 1000)
+        } else {
+            moment.engine.now()
+        };
         let mut state = format!("×{}", self.clock.speed());
         if self.clock.paused() {
             state += " paused";
@@ -431,17 +504,20 @@ impl Rehearsal {
             .min_by_key(|e| e.at);
         let next = match next {
             Some(e) => {
-                let left = SimDuration(e.at.0.saturating_sub(shown.0));
-                format!("next {} in {left}: {}", e.at, e.text)
+                let left = SimDuration(e.at.0.saturating_sub(shown.0).div_ceil(1000) * 1000);
+                let speed = self.clock.speed();
+                let wall = left.as_secs_f64() / speed;
+                if self.clock.paused() || speed == 1.0 {
+                    format!("next {} in {left}: {}", e.at, e.text)
+                } else {
+                    format!("next {} in {left} ({wall:.0} s at ×{speed}): {}", e.at, e.text)
+                }
             }
             None => "no more timeline entries".into(),
         };
-        let mut lines = vec![format!(
-            "── {} {shown} / {} {state} ── {next}",
-            self.name, self.end
-        )];
+        let mut lines = vec![format!("── {} {shown} / {} {state} ── {next}", self.name, self.end)];
         for (text, cmd) in &self.watches {
-            lines.push(format!("── every {TICK:?}: {text}"));
+            lines.push(format!("── {text}"));
             let out = crate::scenario::execute::read(moment.engine, cmd).unwrap_or_default();
             lines.extend(out.lines().map(str::to_string));
         }
@@ -461,7 +537,7 @@ impl Rehearsal {
             return;
         }
         self.last_draw = Some(now);
-        let lines = self.panel_lines(moment);
+        let lines = self.panel_lines(moment, true);
         self.screen.panel(&lines);
     }
 }

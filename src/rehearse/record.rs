@@ -16,7 +16,10 @@ pub(crate) fn recording(base: &Path, record: &Path, name: &str, typed: &[Timelin
         base.display()
     );
     out += "apiVersion: gpuaas-sim/v1alpha1\nkind: Scenario\nmetadata:\n";
-    out += &format!("  name: {name}\nspec:\n  extends: {}\n", quote(&extends.to_string_lossy()));
+    out += &format!(
+        "  name: {name}\nspec:\n  extends: {}\n",
+        quote(&extends.to_string_lossy())
+    );
     if typed.is_empty() {
         out += "  timeline: []\n";
     } else {
@@ -82,13 +85,21 @@ mod tests {
     #[test]
     fn the_base_is_named_from_where_the_recording_lies() {
         let cases = [
-            ("/a/scenarios/demo/handover.yaml", "/a/rehearsals", "../scenarios/demo/handover.yaml"),
+            (
+                "/a/scenarios/demo/handover.yaml",
+                "/a/rehearsals",
+                "../scenarios/demo/handover.yaml",
+            ),
             ("/a/scenarios/demo/handover.yaml", "/a/scenarios/demo", "handover.yaml"),
             ("/a/b/../scenarios/x.yaml", "/a/out/./deep", "../../scenarios/x.yaml"),
             ("/work/scenarios/x.yaml", "/tmp/rec", "/work/scenarios/x.yaml"),
         ];
         for (path, from, want) in cases {
-            assert_eq!(relative_to(Path::new(path), Path::new(from)), PathBuf::from(want), "{path} from {from}");
+            assert_eq!(
+                relative_to(Path::new(path), Path::new(from)),
+                PathBuf::from(want),
+                "{path} from {from}"
+            );
         }
     }
 
@@ -110,7 +121,13 @@ mod tests {
             ],
         );
         assert!(text.contains("  extends: \"../scenarios/handover.yaml\"\n"), "{text}");
-        assert!(text.contains("    - {at: 10m4s, run: \"oc get pods -n private-ai\"}\n"), "{text}");
-        assert!(text.contains(r#"    - {at: 12m, run: "oc annotate pod x -n private-ai note=\"a b\""}"#), "{text}");
+        assert!(
+            text.contains("    - {at: 10m4s, run: \"oc get pods -n private-ai\"}\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"    - {at: 12m, run: "oc annotate pod x -n private-ai note=\"a b\""}"#),
+            "{text}"
+        );
     }
 }

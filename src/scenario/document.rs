@@ -152,7 +152,13 @@ impl Scenario {
     /// A Scenario that `extends` another (a recorded rehearsal): the base scenario with
     /// this one's timeline entries and expectations added, under this one's name if it
     /// gives one. Paths in the base stay relative to the base's file.
-    fn decode_extending(doc: &Node, spec: &Node, base: &Node, file: &Path, depth: usize) -> Result<Scenario, InputError> {
+    fn decode_extending(
+        doc: &Node,
+        spec: &Node,
+        base: &Node,
+        file: &Path,
+        depth: usize,
+    ) -> Result<Scenario, InputError> {
         for (k, _) in spec.entries()? {
             let key = k.as_str()?;
             if !EXTENDING_KEYS.contains(&key) {
@@ -176,8 +182,11 @@ impl Scenario {
         if !path.is_file() {
             return Err(not_found(format!("no such file (looked for {})", path.display())));
         }
-        let loaded = crate::manifest::load::load_paths(std::slice::from_ref(&path))
-            .map_err(|e| e.0.into_iter().next().unwrap_or_else(|| not_found("cannot be read".into())))?;
+        let loaded = crate::manifest::load::load_paths(std::slice::from_ref(&path)).map_err(|e| {
+            e.0.into_iter()
+                .next()
+                .unwrap_or_else(|| not_found("cannot be read".into()))
+        })?;
         let mut scenarios = loaded.objects.iter().filter(|o| o.kind == "Scenario");
         let (Some(base_doc), None) = (scenarios.next(), scenarios.next()) else {
             return Err(not_found("holds no Scenario document, or more than one".into()));

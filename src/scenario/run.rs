@@ -1,6 +1,7 @@
 //! Preparing a scenario (loading and validating every input up front, so a run never
 //! fails half-way on bad input) and running it.
 
+use super::document::TimelineEntry;
 use super::document::{Scenario, DEFAULT_DURATION};
 use super::execute::{apply_raw, execute};
 use crate::analysis::deadlock::{self, Deadlock};
@@ -11,7 +12,6 @@ use crate::catalog::Catalog;
 use crate::engine::action::Action;
 use crate::engine::components::Event;
 use crate::engine::{Config, Driver, Engine, RunError};
-use super::document::TimelineEntry;
 use crate::manifest::error::{did_you_mean, InputError, InputErrors, Loc};
 use crate::manifest::load::{load_paths, RawObject};
 use crate::manifest::objects::{decode, Object};
@@ -1043,7 +1043,9 @@ pub(crate) trait Pacer {
 pub(crate) enum Paced {
     Finished(Box<RunResult>),
     /// Stopped by its pacer once the instant `at` was done.
-    Stopped { at: SimTime },
+    Stopped {
+        at: SimTime,
+    },
 }
 
 struct ScenarioDriver<'a, 'p> {
@@ -1093,7 +1095,8 @@ impl ScenarioDriver<'_, '_> {
 
     fn entry(&self, index: usize) -> Option<&TimelineEntry> {
         let base = &self.prepared.scenario.timeline;
-        base.get(index).or_else(|| self.typed.get(index.checked_sub(base.len())?))
+        base.get(index)
+            .or_else(|| self.typed.get(index.checked_sub(base.len())?))
     }
 }
 
