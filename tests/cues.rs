@@ -111,7 +111,7 @@ fn the_handover_cue_sheet_follows_bf16_out_and_devstral_in_to_ready() {
     // Scaling Devstral up first: it waits on quota until the next command frees it.
     let pending = section(&sheet, "oc scale deployment devstral-2-predictor -n private-ai --replicas=1");
     assert!(
-        pending.contains(&format!("**{}**, reached at {}: not before the next command", minutes(ready - 600.0), clock(ready))),
+        pending.contains(&format!("**{}**, reached at {} — not before the next command", minutes(ready - 600.0), clock(ready))),
         "{pending}"
     );
     assert!(

@@ -908,7 +908,7 @@ impl CueSheet {
             (Some(out), Some(cl)) if out.reached => {
                 let _ = writeln!(
                     o,
-                    "**{}**, reached at {}: not before the next command (`{}` at {}), which it waits for. Until then:\n",
+                    "**{}**, reached at {} — not before the next command (`{}` at {}). Until that command:\n",
                     spoken(out.at.since(c.at)),
                     clock(out.at),
                     cl.by,
