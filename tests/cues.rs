@@ -67,10 +67,16 @@ fn the_handover_cue_sheet_follows_bf16_out_and_devstral_in_to_ready() {
 
     // Scaling BF16 down: its pod goes after the grace period, the quota it held comes
     // back, Devstral is admitted on it and starts: the presenter waits for Devstral Ready.
-    let handover = section(&sheet, "oc scale deployment mistral-3-bf16-predictor -n private-ai --replicas=0");
+    let handover = section(
+        &sheet,
+        "oc scale deployment mistral-3-bf16-predictor -n private-ai --replicas=0",
+    );
     let wait = format!("**{}**, reached at {}:", minutes(ready - 720.0), clock(ready));
     assert!(handover.contains(&wait), "{wait}\n{handover}");
-    assert!(handover.contains("then, admitted on the quota that frees: devstral-2 Ready"), "{handover}");
+    assert!(
+        handover.contains("then, admitted on the quota that frees: devstral-2 Ready"),
+        "{handover}"
+    );
     let gone = format!(
         "`{}` pod `{}` gone after 30 s; Workload `{}` Finished: quota released (4 nvidia.com/gpu in flavor nvidia-l4-4gpu of ClusterQueue rhoai-main-queue)",
         clock(released),
@@ -92,10 +98,7 @@ fn the_handover_cue_sheet_follows_bf16_out_and_devstral_in_to_ready() {
         .find(|c| c.pod == devstral.pod)
         .expect("Devstral's cold start");
     assert_eq!(cold.bound_s, admitted, "scheduled as soon as admitted");
-    let steps: Vec<&str> = handover
-        .lines()
-        .filter_map(|l| l.strip_prefix("  - "))
-        .collect();
+    let steps: Vec<&str> = handover.lines().filter_map(|l| l.strip_prefix("  - ")).collect();
     let names: Vec<String> = cold.steps.iter().map(|s| format!("{}: ", s.step)).collect();
     assert_eq!(steps.len(), names.len(), "{handover}");
     for (line, name) in steps.iter().zip(&names) {
@@ -104,14 +107,27 @@ fn the_handover_cue_sheet_follows_bf16_out_and_devstral_in_to_ready() {
     let pods = format!("`oc get pods -n private-ai` at {}, when it is reached:", clock(ready));
     assert!(handover.contains(&pods), "{handover}");
     let table = handover.split(&pods).nth(1).unwrap();
-    let devstral_row = table.lines().find(|l| l.starts_with(&devstral.pod)).expect("Devstral's row");
-    assert!(devstral_row.contains("1/1") && devstral_row.contains("Running"), "{devstral_row}");
+    let devstral_row = table
+        .lines()
+        .find(|l| l.starts_with(&devstral.pod))
+        .expect("Devstral's row");
+    assert!(
+        devstral_row.contains("1/1") && devstral_row.contains("Running"),
+        "{devstral_row}"
+    );
     assert!(!table.contains(&bf16.pod), "BF16's pod is gone: {table}");
 
     // Scaling Devstral up first: it waits on quota until the next command frees it.
-    let pending = section(&sheet, "oc scale deployment devstral-2-predictor -n private-ai --replicas=1");
+    let pending = section(
+        &sheet,
+        "oc scale deployment devstral-2-predictor -n private-ai --replicas=1",
+    );
     assert!(
-        pending.contains(&format!("**{}**, reached at {} — not before the next command", minutes(ready - 600.0), clock(ready))),
+        pending.contains(&format!(
+            "**{}**, reached at {} — not before the next command",
+            minutes(ready - 600.0),
+            clock(ready)
+        )),
         "{pending}"
     );
     assert!(
@@ -119,10 +135,14 @@ fn the_handover_cue_sheet_follows_bf16_out_and_devstral_in_to_ready() {
         "{pending}"
     );
     assert!(
-        pending.contains("the quota mistral-3-bf16's pod gave back after `oc scale deployment mistral-3-bf16-predictor"),
+        pending
+            .contains("the quota mistral-3-bf16's pod gave back after `oc scale deployment mistral-3-bf16-predictor"),
         "{pending}"
     );
-    assert!(pending.contains("`oc get pods -n private-ai` before the next command"), "{pending}");
+    assert!(
+        pending.contains("`oc get pods -n private-ai` before the next command"),
+        "{pending}"
+    );
 
     // Back to the baseline at 30:00: BF16 is Ready again once Devstral's quota is back.
     let back = workload(&report, "mistral-3-bf16", 1);
@@ -133,7 +153,11 @@ fn the_handover_cue_sheet_follows_bf16_out_and_devstral_in_to_ready() {
     ] {
         let s = section(&sheet, text);
         assert!(
-            s.contains(&format!("**{}**, reached at {}:", minutes(back_ready - 1800.0), clock(back_ready))),
+            s.contains(&format!(
+                "**{}**, reached at {}:",
+                minutes(back_ready - 1800.0),
+                clock(back_ready)
+            )),
             "{s}"
         );
     }
@@ -160,18 +184,31 @@ fn a_deadlocked_rollout_is_cued_as_such_and_the_fix_as_its_way_out() {
         .and_then(|w| w.ready_s)
         .expect("the gated pod Ready in the end");
     let annotate = section(&sheet, "oc annotate inferenceservice mistral-3-int4 -n private-ai argocd.argoproj.io/tracking-id=private-ai:serving.kserve.io/InferenceService:private-ai/mistral-3-int4 --overwrite");
-    assert!(annotate.contains("**Wait for:** mistral-3-int4 rolled out"), "{annotate}");
     assert!(
-        annotate.contains(&format!("Deadlock detected at {}: {}", clock(deadlock.detected_s), deadlock.description)),
+        annotate.contains("**Wait for:** mistral-3-int4 rolled out"),
+        "{annotate}"
+    );
+    assert!(
+        annotate.contains(&format!(
+            "Deadlock detected at {}: {}",
+            clock(deadlock.detected_s),
+            deadlock.description
+        )),
         "{annotate}"
     );
     assert!(annotate.contains(&format!("Fix: {}", deadlock.fix)), "{annotate}");
-    assert!(annotate.contains("not before the next command (`oc patch inferenceservice"), "{annotate}");
+    assert!(
+        annotate.contains("not before the next command (`oc patch inferenceservice"),
+        "{annotate}"
+    );
     // The patch to Recreate ends the deadlock: the old pod goes, its quota admits the new.
     let patch = section(&sheet, "oc patch inferenceservice mistral-3-int4 -n private-ai --type merge -p '{\"spec\":{\"predictor\":{\"deploymentStrategy\":{\"type\":\"Recreate\"}}}}'");
     let resolved = deadlock.resolved_s.expect("resolved by the patch");
     assert!(patch.contains(&format!("reached at {}:", clock(ready))), "{patch}");
-    assert!(patch.contains(&format!("`{}` pod `", clock(resolved + 30.0))), "{patch}");
+    assert!(
+        patch.contains(&format!("`{}` pod `", clock(resolved + 30.0))),
+        "{patch}"
+    );
     assert!(!patch.contains("Deadlock detected"), "{patch}");
 }
 
@@ -181,19 +218,31 @@ fn a_model_never_admitted_is_cued_with_kueues_reason_at_the_end() {
     let report = report("scenarios/gpuaas-demo/efficiency.yaml");
     let gpt = workload(&report, "gpt-oss-20b", 0);
     assert_eq!(gpt.state, "Pending");
-    let s = section(&sheet, "oc scale deployment gpt-oss-20b-predictor -n private-ai --replicas=1");
+    let s = section(
+        &sheet,
+        "oc scale deployment gpt-oss-20b-predictor -n private-ai --replicas=1",
+    );
     assert!(s.contains("**Not reached by 00:30:00**, the end of the run."), "{s}");
     let message = gpt.message.as_deref().expect("Kueue's message");
     assert!(
-        s.contains(&format!("`{}` SchedulingGated — Kueue: Pending since 00:11:00: {message}", gpt.pod)),
+        s.contains(&format!(
+            "`{}` SchedulingGated — Kueue: Pending since 00:11:00: {message}",
+            gpt.pod
+        )),
         "{s}"
     );
     assert!(s.contains("`oc get pods -n private-ai` at 00:30:00, the end:"), "{s}");
     // BF16's scale-down frees quota nobody waits for yet: it is over when the pod is gone.
-    let down = section(&sheet, "oc scale deployment mistral-3-bf16-predictor -n private-ai --replicas=0");
+    let down = section(
+        &sheet,
+        "oc scale deployment mistral-3-bf16-predictor -n private-ai --replicas=0",
+    );
     let bf16 = workload(&report, "mistral-3-bf16", 0);
     let gone = bf16.finished_s.unwrap();
-    assert!(down.contains(&format!("**30 s**, reached at {}:", clock(gone))), "{down}");
+    assert!(
+        down.contains(&format!("**30 s**, reached at {}:", clock(gone))),
+        "{down}"
+    );
     assert!(!down.contains("then, admitted"), "{down}");
 }
 
@@ -209,9 +258,17 @@ fn the_cue_sheet_goes_to_a_file_with_out_and_refuses_pacing_flags() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let written = std::fs::read_to_string(dir.path().join("cues.md")).unwrap();
     assert_eq!(written, cues("scenarios/gpuaas-demo/handover.yaml"));
-    assert!(!dir.path().join("report.json").exists(), "--cues writes the cue sheet alone");
+    assert!(
+        !dir.path().join("report.json").exists(),
+        "--cues writes the cue sheet alone"
+    );
 
-    for flags in [&["--interactive"][..], &["--speed", "60"], &["--watch", "oc get pods"], &["--from", "1m"]] {
+    for flags in [
+        &["--interactive"][..],
+        &["--speed", "60"],
+        &["--watch", "oc get pods"],
+        &["--from", "1m"],
+    ] {
         let out = bin()
             .args(["rehearse", "scenarios/gpuaas-demo/handover.yaml", "--cues"])
             .args(flags)
@@ -219,7 +276,10 @@ fn the_cue_sheet_goes_to_a_file_with_out_and_refuses_pacing_flags() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{flags:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"), "{flags:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("cannot be used with"),
+            "{flags:?}"
+        );
     }
     let out = bin()
         .args(["rehearse", "scenarios/gpuaas-demo/", "--cues"])

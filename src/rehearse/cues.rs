@@ -11,7 +11,7 @@ use crate::cluster::kubelet::Step;
 use crate::engine::RunError;
 use crate::scenario::command::{parse_command, Command, Targets, Verb};
 use crate::scenario::kubectl::Kind;
-use crate::scenario::run::{run_paced, Moment, Pacer, Paced, Pacing, Prepared};
+use crate::scenario::run::{run_paced, Moment, Paced, Pacer, Pacing, Prepared};
 use crate::store::{PodId, Store, Workload, WorkloadId, WorkloadState};
 use crate::units::{SimDuration, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
@@ -226,7 +226,11 @@ impl Pacer for CueSheet {
         // The presenter moves on at the next command that changes something: what the
         // cues still waiting look like then, before it runs.
         if let Some(by) = closing {
-            for cue in self.cues.iter_mut().filter(|c| c.open() && c.at < next && c.closed.is_none()) {
+            for cue in self
+                .cues
+                .iter_mut()
+                .filter(|c| c.open() && c.at < next && c.closed.is_none())
+            {
                 cue.closed = Some(Closed {
                     at: next,
                     seen: store.now,
@@ -335,10 +339,7 @@ impl CueSheet {
             return;
         }
         let deletes = matches!(cue.command.verb, Verb::Delete { .. });
-        cue.watched = units
-            .into_iter()
-            .map(|unit| watched(store, unit, deletes))
-            .collect();
+        cue.watched = units.into_iter().map(|unit| watched(store, unit, deletes)).collect();
         let ns = cue
             .command
             .namespace
@@ -447,10 +448,11 @@ impl CueSheet {
                 .copied()
                 .filter(|w| !cue.released.contains(w))
                 .filter(|w| {
-                    store
-                        .workloads
-                        .get(*w)
-                        .is_some_and(|w| w.history.iter().any(|(t, s)| *t == now && *s == WorkloadState::Finished))
+                    store.workloads.get(*w).is_some_and(|w| {
+                        w.history
+                            .iter()
+                            .any(|(t, s)| *t == now && *s == WorkloadState::Finished)
+                    })
                 })
                 .collect();
             let Some(&by) = fresh.first() else { continue };
@@ -462,7 +464,8 @@ impl CueSheet {
             let mut helped = Vec::new();
             for w in admitted {
                 let unit = unit_of_workload(store, w);
-                let known = cue.all_watched().any(|x| x.unit == unit) || helped.iter().any(|x: &Watched| x.unit == unit);
+                let known =
+                    cue.all_watched().any(|x| x.unit == unit) || helped.iter().any(|x: &Watched| x.unit == unit);
                 if !known {
                     helped.push(watched(store, unit, false));
                 }
@@ -528,8 +531,7 @@ fn log_workload(log: &mut WorkloadLog, w: &Workload) {
 
 /// Admitted at `now` after having waited: Kueue found it room at this instant.
 fn admitted_now_after_pending(w: &Workload, now: SimTime) -> bool {
-    admissions(&w.history).any(|t| t == now)
-        && w.history.iter().any(|(t, s)| *s == WorkloadState::Pending && *t < now)
+    admissions(&w.history).any(|t| t == now) && w.history.iter().any(|(t, s)| *s == WorkloadState::Pending && *t < now)
 }
 
 /// What the command's targets stand for: the Deployments behind them, else their
@@ -571,7 +573,11 @@ fn targets_of(store: &Store, cmd: &Command) -> Vec<Unit> {
             ),
             Kind::ReplicaSet => {
                 let rs = store.replicasets.named(ns, name);
-                units.extend(rs.into_iter().flat_map(|r| r.pods.iter()).filter_map(|p| unit_of_pod(store, *p)));
+                units.extend(
+                    rs.into_iter()
+                        .flat_map(|r| r.pods.iter())
+                        .filter_map(|p| unit_of_pod(store, *p)),
+                );
             }
             Kind::Pod => units.extend(store.pods.id_of(ns, name).and_then(|p| unit_of_pod(store, p))),
             Kind::Node => {
@@ -686,7 +692,13 @@ fn watched(store: &Store, unit: Unit, deletes: bool) -> Watched {
             let label = store
                 .workloads
                 .get(*id)
-                .map(|w| if w.owner.is_empty() { w.name.clone() } else { w.owner.clone() })
+                .map(|w| {
+                    if w.owner.is_empty() {
+                        w.name.clone()
+                    } else {
+                        w.owner.clone()
+                    }
+                })
                 .unwrap_or_default();
             let gone = deletes || store.workloads.get(*id).is_none_or(|w| w.finished_at.is_some());
             let wants = if gone {
@@ -720,9 +732,14 @@ fn settled(store: &Store, w: &Watched) -> bool {
                 return false;
             };
             let pods: Vec<&crate::store::Pod> = store.pods_of_deployment(d.uid).collect();
-            pods.len() == replicas as usize && pods.iter().all(|p| p.is_ready() && on_current(store, p, &d.template_hash))
+            pods.len() == replicas as usize
+                && pods
+                    .iter()
+                    .all(|p| p.is_ready() && on_current(store, p, &d.template_hash))
         }
-        (Unit::Deployment { .. }, _) => w.pods.iter().all(|p| store.pods.get(*p).is_none()) && pods_of_unit(store, &w.unit).is_empty(),
+        (Unit::Deployment { .. }, _) => {
+            w.pods.iter().all(|p| store.pods.get(*p).is_none()) && pods_of_unit(store, &w.unit).is_empty()
+        }
         (Unit::Workload(id), wants) => store.workloads.get(*id).is_none_or(|wl| match wants {
             Wants::WorkloadFinished => wl.current_state() == WorkloadState::Finished,
             _ => matches!(wl.current_state(), WorkloadState::Ready | WorkloadState::Finished),
@@ -817,7 +834,7 @@ fn spoken(d: SimDuration) -> String {
     // that a wait from a whole second to an instant reads as their difference.
     if ms < 10_000 {
         let tenths = (ms + 50) / 100;
-        return if tenths % 10 == 0 {
+        return if tenths.is_multiple_of(10) {
             format!("{} s", tenths / 10)
         } else {
             format!("{}.{} s", tenths / 10, tenths % 10)
@@ -962,10 +979,9 @@ impl CueSheet {
         o.push('\n');
         let Some((view, _)) = &c.view else { return };
         let (when, text) = match (outcome, &c.closed) {
-            (Some(out), Some(cl)) if out.reached => (
-                format!("before the next command, as at {}", clock(cl.seen)),
-                &cl.view,
-            ),
+            (Some(out), Some(cl)) if out.reached => {
+                (format!("before the next command, as at {}", clock(cl.seen)), &cl.view)
+            }
             (Some(out), _) if out.reached => (format!("at {}, when it is reached", clock(out.at)), &out.view),
             (Some(out), _) => (format!("at {}, the end", clock(out.at)), &out.view),
             (None, _) => return,
@@ -1003,8 +1019,14 @@ impl CueSheet {
                     );
                     items.push((t, 0, line, Vec::new()));
                     if let Some(gone) = p.gone.filter(|g| *g <= until) {
-                        let mut line = format!("`{}` pod `{}` gone after {}", clock(gone), p.name, spoken(gone.since(t)));
-                        let finished = wl.filter(|(_, l)| l.entered(WorkloadState::Finished, c.at).is_some_and(|f| f <= until));
+                        let mut line = format!(
+                            "`{}` pod `{}` gone after {}",
+                            clock(gone),
+                            p.name,
+                            spoken(gone.since(t))
+                        );
+                        let finished =
+                            wl.filter(|(_, l)| l.entered(WorkloadState::Finished, c.at).is_some_and(|f| f <= until));
                         if let Some((_, l)) = finished.filter(|(id, _)| said.insert((*id, WorkloadState::Finished))) {
                             let _ = write!(
                                 line,
@@ -1036,7 +1058,8 @@ impl CueSheet {
                 }
                 if let Some(s) = p.scheduled.filter(|s| in_cue(*s)) {
                     let node = p.node.as_deref().unwrap_or("a node");
-                    let plan: Vec<(String, SimDuration)> = p.steps.iter().map(|st| (st.name.clone(), st.duration)).collect();
+                    let plan: Vec<(String, SimDuration)> =
+                        p.steps.iter().map(|st| (st.name.clone(), st.duration)).collect();
                     let planned = s + SimDuration(plan.iter().map(|(_, d)| d.0).sum());
                     let mut line = format!("`{}` pod `{}` scheduled on `{node}`", clock(s), p.name);
                     let mut nested = Vec::new();
@@ -1073,7 +1096,11 @@ impl CueSheet {
     /// and whose quota it got when a command's pods gave theirs back.
     fn admission(&self, i: usize, label: &str, id: WorkloadId, l: &WorkloadLog, a: SimTime) -> String {
         let mut line = format!("`{}` Kueue admits {label}'s Workload `{}`", clock(a), l.name);
-        let since = l.history.iter().rev().find(|(t, s)| *t <= a && *s == WorkloadState::Pending);
+        let since = l
+            .history
+            .iter()
+            .rev()
+            .find(|(t, s)| *t <= a && *s == WorkloadState::Pending);
         if let Some((t, _)) = since.filter(|(t, _)| *t < a) {
             let _ = write!(line, " after {} Pending", spoken(a.since(*t)));
         }
@@ -1102,11 +1129,7 @@ fn goal(c: &Cue) -> String {
     let mut s = direct.join("; ");
     if !c.helped.is_empty() {
         let helped: Vec<String> = c.helped.iter().map(wanted).collect();
-        let _ = write!(
-            s,
-            ", then, admitted on the quota that frees: {}",
-            helped.join("; ")
-        );
+        let _ = write!(s, ", then, admitted on the quota that frees: {}", helped.join("; "));
     }
     s
 }
@@ -1136,10 +1159,16 @@ fn wanted(w: &Watched) -> String {
         Unit::Workload(_) => "its Workload".to_string(),
     };
     match w.wants {
-        Wants::Replicas { replicas, rollout: false } => {
+        Wants::Replicas {
+            replicas,
+            rollout: false,
+        } => {
             format!("{} Ready ({what}: {replicas}/{replicas} pod(s) Ready)", w.label)
         }
-        Wants::Replicas { replicas, rollout: true } => format!(
+        Wants::Replicas {
+            replicas,
+            rollout: true,
+        } => format!(
             "{} rolled out ({what}: the new ReplicaSet's {replicas} pod(s) Ready, the old ones gone)",
             w.label
         ),
@@ -1180,7 +1209,12 @@ mod tests {
 
     #[test]
     fn instants_are_whole_seconds_of_the_scenario_clock() {
-        let cases = [(0, "00:00:00"), (1_193_196, "00:19:53"), (720_000, "00:12:00"), (3_600_999, "01:00:00")];
+        let cases = [
+            (0, "00:00:00"),
+            (1_193_196, "00:19:53"),
+            (720_000, "00:12:00"),
+            (3_600_999, "01:00:00"),
+        ];
         for (ms, want) in cases {
             assert_eq!(clock(SimTime(ms)), want, "{ms} ms");
         }
@@ -1191,9 +1225,15 @@ mod tests {
         let cases = [
             ("oc get pods -n a", Some("it only reads")),
             ("oc describe clusterqueue q", Some("it only reads")),
-            ("oc cordon n1", Some("it only marks the node unschedulable; the pods on it keep running")),
+            (
+                "oc cordon n1",
+                Some("it only marks the node unschedulable; the pods on it keep running"),
+            ),
             ("oc uncordon n1", Some("it only lets new pods onto the node")),
-            ("oc label deployment d -n a x=y", Some("a label changes no pod template, so nothing restarts")),
+            (
+                "oc label deployment d -n a x=y",
+                Some("a label changes no pod template, so nothing restarts"),
+            ),
             ("oc scale deployment d -n a --replicas=0", None),
             ("oc annotate inferenceservice i -n a k=v --overwrite", None),
             ("oc delete pod p -n a", None),
@@ -1202,7 +1242,11 @@ mod tests {
         for (line, want) in cases {
             let c = parse_command(line).unwrap_or_else(|e| panic!("{line}: {}", e.message));
             assert_eq!(nothing_by_verb(&c.verb), want, "{line}");
-            assert_eq!(changes(&c.verb), !line.contains(" get ") && !line.contains(" describe "), "{line}");
+            assert_eq!(
+                changes(&c.verb),
+                !line.contains(" get ") && !line.contains(" describe "),
+                "{line}"
+            );
         }
     }
 
@@ -1210,14 +1254,32 @@ mod tests {
     fn admissions_are_entries_into_admitted_from_anything_but_ready() {
         use WorkloadState::*;
         let t = |s: u64| SimTime(s * 1000);
-        let cases: [(&[(SimTime, WorkloadState)], &[SimTime]); 5] = [
+        type History<'h> = &'h [(SimTime, WorkloadState)];
+        let cases: [(History, &[SimTime]); 5] = [
             (&[(t(0), Pending), (t(0), Admitted), (t(60), Ready)], &[t(0)]),
             // Pending, then admitted on quota given back later.
             (&[(t(600), Pending), (t(750), Admitted), (t(1193), Ready)], &[t(750)]),
             // A Ready Workload whose pod is terminating is not admitted again.
-            (&[(t(0), Admitted), (t(450), Ready), (t(2400), Admitted), (t(2430), Finished)], &[t(0)]),
+            (
+                &[
+                    (t(0), Admitted),
+                    (t(450), Ready),
+                    (t(2400), Admitted),
+                    (t(2430), Finished),
+                ],
+                &[t(0)],
+            ),
             // Evicted, requeued, admitted again.
-            (&[(t(0), Admitted), (t(10), Ready), (t(20), Evicted), (t(20), Pending), (t(90), Admitted)], &[t(0), t(90)]),
+            (
+                &[
+                    (t(0), Admitted),
+                    (t(10), Ready),
+                    (t(20), Evicted),
+                    (t(20), Pending),
+                    (t(90), Admitted),
+                ],
+                &[t(0), t(90)],
+            ),
             (&[(t(0), Pending)], &[]),
         ];
         for (history, want) in cases {
@@ -1232,10 +1294,19 @@ mod tests {
                 "Error from server (NotFound): the server could not find the requested resource",
                 Some("Error from server (NotFound): the server could not find the requested resource"),
             ),
-            ("error: --overwrite is false but found the following declared annotation(s)", Some("error: --overwrite is false but found the following declared annotation(s)")),
-            ("The Deployment \"d\" is invalid: spec.replicas: must be >= 0", Some("The Deployment \"d\" is invalid: spec.replicas: must be >= 0")),
+            (
+                "error: --overwrite is false but found the following declared annotation(s)",
+                Some("error: --overwrite is false but found the following declared annotation(s)"),
+            ),
+            (
+                "The Deployment \"d\" is invalid: spec.replicas: must be >= 0",
+                Some("The Deployment \"d\" is invalid: spec.replicas: must be >= 0"),
+            ),
             ("deployment.apps/d scaled", None),
-            ("deployment.apps/a scaled\nError from server (NotFound): deployments.apps \"b\" not found", None),
+            (
+                "deployment.apps/a scaled\nError from server (NotFound): deployments.apps \"b\" not found",
+                None,
+            ),
             ("", None),
         ];
         for (output, want) in cases {
