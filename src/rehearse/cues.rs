@@ -23,6 +23,7 @@ pub fn cue_sheet(prepared: Prepared) -> Result<String, RunError> {
     let progress = crate::progress::Progress::default();
     match run_paced(prepared, &progress, Some(&mut sheet))? {
         Paced::Finished(_) => Ok(sheet.render()),
+        // Only a pacer stops a run, and this one never does.
         Paced::Stopped { at } => Err(RunError::Stopped { at }),
     }
 }
