@@ -225,3 +225,66 @@ fn rehearse_refuses_what_it_cannot_do_with_exit_2() {
     assert_eq!(two.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&two.stderr).contains("rehearse plays one scenario"));
 }
+
+#[test]
+fn a_file_applied_at_the_prompt_runs_and_is_recorded_relative_to_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rehearsed, replayed, take) = (
+        dir.path().join("rehearsed"),
+        dir.path().join("replayed"),
+        dir.path().join("take.yaml"),
+    );
+    // The INT4 model switched back to RollingUpdate, then touched: the seed's deadlock.
+    let script = "until 15m\n\
+        oc apply -f scenarios/gpuaas-demo/variants/mistral-3-int4-rollingupdate.yaml\n\
+        oc apply -f no-such-file.yaml\n\
+        oc annotate inferenceservice mistral-3-int4 -n private-ai demo/touch=1\n\
+        until 20m\n\
+        oc get pods -n private-ai\n";
+    let mut child = bin()
+        .args(["rehearse", "--speed", "20000", "--interactive", "--record"])
+        .arg(&take)
+        .arg("--out")
+        .arg(&rehearsed)
+        .arg(handover())
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    for line in [
+        "[00:15:01] > oc apply -f variants/mistral-3-int4-rollingupdate.yaml\ninferenceservice/mistral-3-int4 configured",
+        "error: the path \"no-such-file.yaml\" does not exist (at the prompt, paths are relative to the current directory)",
+        "[00:15:02] > oc annotate inferenceservice mistral-3-int4 -n private-ai demo/touch=1",
+    ] {
+        assert!(stdout.contains(line), "missing `{line}` in:\n{stdout}");
+    }
+    let at_20 = stdout
+        .split("[00:20:01] > oc get pods -n private-ai\n")
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        at_20.lines().any(|l| l.contains("0/2       SchedulingGated")),
+        "{at_20}"
+    );
+    let recorded = std::fs::read_to_string(&take).unwrap();
+    assert!(
+        recorded.contains("{at: 15m1s, run: \"oc apply -f variants/mistral-3-int4-rollingupdate.yaml\"}"),
+        "{recorded}"
+    );
+    let run = bin()
+        .args(["run", "--quiet", "--out"])
+        .arg(&replayed)
+        .arg(&take)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        report(&rehearsed) == report(&replayed),
+        "the replay's report.json differs from the rehearsal's"
+    );
+}

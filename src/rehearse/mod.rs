@@ -212,7 +212,20 @@ pub fn stopped_run(
     }
     // After the scenario's own entries, as the rehearsal scheduled them (their indices
     // name the timeline's `apply -f` files).
-    scenario.timeline.extend(typed);
+    let base = scenario
+        .file
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let first = scenario.timeline.len();
+    for (i, entry) in typed.iter().enumerate() {
+        if let Verb::Apply { file } = &entry.command.verb {
+            // Checked when it was typed; a file changed since is applied as it is now.
+            let docs = crate::scenario::run::typed_apply(&prepared, &base.join(file), &entry.loc).unwrap_or_default();
+            prepared.apply_files.insert(first + i, docs);
+        }
+    }
+    prepared.scenario.timeline.extend(typed);
     crate::simulate(prepared).map(|c| (c, notes))
 }
 
@@ -448,12 +461,51 @@ impl Rehearsal {
                 return None;
             }
         };
-        if matches!(command.verb, Verb::Apply { .. }) {
-            self.screen.say(
-                "error: `apply -f` is not available at the prompt in this version; put it in the scenario's timeline",
-            );
-            return None;
-        }
+        // A file applied from the prompt is named as the scenario names its files,
+        // relative to the scenario's folder, so that the recording applies it too.
+        let (text, command, apply) = match &command.verb {
+            Verb::Apply { file } => {
+                let path = PathBuf::from(file);
+                if !path.is_file() {
+                    self.screen.say(&format!(
+                        "error: the path \"{file}\" does not exist (at the prompt, paths are relative to the current directory)"
+                    ));
+                    return None;
+                }
+                let base = moment
+                    .prepared
+                    .scenario
+                    .file
+                    .parent()
+                    .unwrap_or(std::path::Path::new("."));
+                let rel = record::relative_to(&path, base);
+                let program = text.split_whitespace().next().unwrap_or("oc");
+                let ns = command
+                    .namespace
+                    .as_ref()
+                    .map(|n| format!(" -n {n}"))
+                    .unwrap_or_default();
+                let text = format!("{program} apply -f {}{ns}", rel.display());
+                let loc = Loc::new(Arc::from("<typed>"), self.typed.len() as u32 + 1, 1);
+                match (
+                    parse_command(&text),
+                    crate::scenario::run::typed_apply(moment.prepared, &path, &loc),
+                ) {
+                    (Ok(command), Ok(docs)) => (text, command, docs),
+                    (Err(e), _) => {
+                        self.screen.say(&format!("error: {}\n  hint: {}", e.message, e.hint));
+                        return None;
+                    }
+                    (_, Err(errors)) => {
+                        for e in errors {
+                            self.screen.say(&format!("error: {e}"));
+                        }
+                        return None;
+                    }
+                }
+            }
+            _ => (text, command, Vec::new()),
+        };
         let wall = Instant::now();
         let after = self.clock.sim_at(wall).max(moment.engine.now() + SimDuration(1));
         let at = SimTime(after.0.div_ceil(1000) * 1000);
@@ -471,7 +523,7 @@ impl Rehearsal {
             loc: Loc::new(Arc::from("<typed>"), self.typed.len() as u32 + 1, 1),
         };
         self.typed.push(entry.clone());
-        Some(crate::scenario::run::Pacing::Command(entry))
+        Some(crate::scenario::run::Pacing::Command(entry, apply))
     }
 
     /// The panel: the clock, the countdown to the next entry, each watch's output; `live`

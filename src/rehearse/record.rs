@@ -42,7 +42,7 @@ fn quote(s: &str) -> String {
 
 /// `path` as seen from the folder `from`: relative when they share more than the root,
 /// else absolute.
-fn relative_to(path: &Path, from: &Path) -> PathBuf {
+pub(crate) fn relative_to(path: &Path, from: &Path) -> PathBuf {
     let absolute = |p: &Path| std::path::absolute(p).map(|a| normalize(&a));
     let (Ok(path), Ok(from)) = (absolute(path), absolute(from)) else {
         return path.to_path_buf();

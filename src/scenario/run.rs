@@ -316,6 +316,64 @@ fn decode_objects(raws: Vec<RawObject>, errors: &mut Vec<InputError>) -> (Vec<(R
 /// errors, and the priority classes it refers to.
 type LaterChecks = (Vec<InputError>, Vec<ClassRef>);
 
+type LoadedApply = Result<(Vec<super::execute::ApplyDoc>, Vec<InputError>, Vec<LaterChecks>), Vec<InputError>>;
+
+/// One `apply -f` file (`file` as the command names it, at `loc`): its documents decoded,
+/// those that do not decode, and each document's checks that need every input.
+fn load_apply_file(path: &Path, file: &str, loc: &Loc) -> LoadedApply {
+    if !path.exists() {
+        let e = InputError::at(
+            loc.clone(),
+            format!("apply -f {file}: not found (looked for {})", path.display()),
+        )
+        .hint("paths in timeline commands are relative to the Scenario file");
+        return Err(vec![e]);
+    }
+    // The parsed YAML goes as soon as each document is decoded.
+    match load_paths(&[path.to_path_buf()]) {
+        Ok(l) => {
+            let (mut docs, mut bad, mut later) = (Vec::new(), Vec::new(), Vec::new());
+            for r in &l.objects {
+                match decode(r) {
+                    Ok(o) => docs.push(super::execute::ApplyDoc::of(r, o)),
+                    Err(e) => bad.push(e),
+                }
+                let mut refs = Vec::new();
+                class_refs(&r.doc, &mut refs);
+                later.push((validate_engine_args(r), refs));
+            }
+            Ok((docs, bad, later))
+        }
+        Err(e) => Err(e.0),
+    }
+}
+
+/// A file applied from a rehearsal's prompt, checked as a timeline's `apply -f` file is
+/// when a scenario is prepared: against the scenario's objects, its catalog and its
+/// priority classes. Every problem, located in the file.
+pub(crate) fn typed_apply(
+    prepared: &Prepared,
+    path: &Path,
+    loc: &Loc,
+) -> Result<Vec<super::execute::ApplyDoc>, Vec<InputError>> {
+    let file = path.display().to_string();
+    let (docs, mut errors, later) = load_apply_file(path, &file, loc)?;
+    let mut all: Vec<&Object> = prepared.objects.iter().map(|(_, o)| o).collect();
+    all.extend(docs.iter().map(|d| &d.object));
+    let mine = |e: &InputError| e.loc.file.as_ref() == file;
+    errors.extend(validate_references(&all, &prepared.catalog).into_iter().filter(mine));
+    let classes = PriorityClasses::of(&all);
+    for (engine_args, refs) in &later {
+        errors.extend(engine_args.iter().cloned());
+        classes.check(refs, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(docs)
+    } else {
+        Err(errors)
+    }
+}
+
 /// The files the timeline's `apply -f` commands will apply, by the command's index,
 /// loaded and decoded now so that a bad one stops the run before it starts; with each
 /// document's checks that need every input. A fleet's timeline applies thousands of
@@ -336,38 +394,9 @@ fn load_apply_files(
             _ => None,
         })
         .collect();
-    type Loaded = Result<(Vec<super::execute::ApplyDoc>, Vec<InputError>, Vec<LaterChecks>), Vec<InputError>>;
-    let loaded: Vec<(usize, Loaded)> = applies
+    let loaded: Vec<(usize, LoadedApply)> = applies
         .par_iter()
-        .map(|(i, entry, file)| {
-            let path = base.join(file);
-            if !path.exists() {
-                let e = InputError::at(
-                    entry.loc.clone(),
-                    format!("apply -f {file}: not found (looked for {})", path.display()),
-                )
-                .hint("paths in timeline commands are relative to the Scenario file");
-                return (*i, Err(vec![e]));
-            }
-            // The parsed YAML goes as soon as each document is decoded.
-            let result = match load_paths(&[path]) {
-                Ok(l) => {
-                    let (mut docs, mut bad, mut later) = (Vec::new(), Vec::new(), Vec::new());
-                    for r in &l.objects {
-                        match decode(r) {
-                            Ok(o) => docs.push(super::execute::ApplyDoc::of(r, o)),
-                            Err(e) => bad.push(e),
-                        }
-                        let mut refs = Vec::new();
-                        class_refs(&r.doc, &mut refs);
-                        later.push((validate_engine_args(r), refs));
-                    }
-                    Ok((docs, bad, later))
-                }
-                Err(e) => Err(e.0),
-            };
-            (*i, result)
-        })
+        .map(|(i, entry, file)| (*i, load_apply_file(&base.join(file), file, &entry.loc)))
         .collect();
     let mut apply_files = BTreeMap::new();
     let mut checks = Vec::new();
@@ -1011,12 +1040,15 @@ pub type DesiredHistory = BTreeMap<(String, String), Vec<(SimTime, i32)>>;
 /// A paced rehearsal's view of the run between instants (see [`Pacer`]).
 pub(crate) struct Moment<'m> {
     pub(crate) engine: &'m Engine,
+    /// The scenario as prepared (its objects, catalog), for checking what is typed.
+    pub(crate) prepared: &'m Prepared,
     /// The scenario's timeline, sorted by instant.
     pub(crate) timeline: &'m [TimelineEntry],
     /// The commands typed so far, in the order they were typed.
     pub(crate) typed: &'m [TimelineEntry],
     /// What the commands run so far printed.
     pub(crate) transcript: &'m [Transcript],
+    #[allow(dead_code)]
     pub(crate) serving: &'m super::serve::LiveServing<'m>,
 }
 
@@ -1024,8 +1056,9 @@ pub(crate) struct Moment<'m> {
 pub(crate) enum Pacing {
     Go,
     /// A command typed at the given instant (never before the next one is handled: the
-    /// instants before it are done). It runs first in its instant, as a timeline entry.
-    Command(TimelineEntry),
+    /// instants before it are done), with the documents of its `apply -f` file. It runs
+    /// first in its instant, as a timeline entry.
+    Command(TimelineEntry, Vec<super::execute::ApplyDoc>),
     /// Stop where the run stands (Ctrl-C).
     Stop,
 }
@@ -1086,6 +1119,7 @@ impl ScenarioDriver<'_, '_> {
     fn moment<'m>(&'m self, engine: &'m Engine) -> Moment<'m> {
         Moment {
             engine,
+            prepared: self.prepared,
             timeline: &self.prepared.scenario.timeline,
             typed: &self.typed,
             transcript: &self.transcript,
@@ -1111,8 +1145,11 @@ impl Driver for ScenarioDriver<'_, '_> {
         Ok(match pacing {
             Pacing::Go => Ahead::Go,
             Pacing::Stop => Ahead::Stop,
-            Pacing::Command(entry) => {
+            Pacing::Command(entry, apply) => {
                 let index = self.prepared.scenario.timeline.len() + self.typed.len();
+                if !apply.is_empty() {
+                    self.apply_files.insert(index, apply);
+                }
                 engine.schedule_command(entry.at.max(engine.now()), index);
                 self.typed.push(entry);
                 Ahead::Again
