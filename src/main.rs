@@ -190,10 +190,14 @@ struct RehearseArgs {
     /// (replay it with `gpuaas-sim check FILE`).
     #[arg(long, value_name = "FILE")]
     record: Option<PathBuf>,
+    /// Serve a live page of the rehearsal at this address (e.g. 127.0.0.1:8080): the
+    /// clock, pods, workloads, quota, requests and timeline as they change.
+    #[arg(long, value_name = "ADDR", value_parser = gpuaas_sim::rehearse::parse_serve_addr)]
+    serve: Option<std::net::SocketAddr>,
     /// Print the presenter's cue sheet instead of playing: per timeline command, what to
     /// wait for, when it comes and why, and `oc get pods` then (Markdown; with --out,
     /// written to DIR/cues.md). No pacing.
-    #[arg(long, conflicts_with_all = ["speed", "from", "watch", "interactive", "record"])]
+    #[arg(long, conflicts_with_all = ["speed", "from", "watch", "interactive", "record", "serve"])]
     cues: bool,
     /// Write report.json, report.md, report.html and plots here when the rehearsal ends
     /// (a stopped one: the run up to the stop); with --cues, cues.md alone.
@@ -555,6 +559,7 @@ fn cmd_rehearse(args: RehearseArgs, quiet: bool, strict: bool, catalog: Option<&
         watch: args.watch,
         interactive: args.interactive,
         record: args.record,
+        serve: args.serve,
     };
     // The same scenario again, for the report of a rehearsal stopped halfway.
     let again = args.out.is_some().then(|| p.clone());

@@ -268,6 +268,7 @@ fn the_cue_sheet_goes_to_a_file_with_out_and_refuses_pacing_flags() {
         &["--speed", "60"],
         &["--watch", "oc get pods"],
         &["--from", "1m"],
+        &["--serve", "127.0.0.1:0"],
     ] {
         let out = bin()
             .args(["rehearse", "scenarios/gpuaas-demo/handover.yaml", "--cues"])

@@ -288,3 +288,93 @@ fn a_file_applied_at_the_prompt_runs_and_is_recorded_relative_to_the_scenario() 
         "the replay's report.json differs from the rehearsal's"
     );
 }
+
+/// A GET over a fresh connection, as a browser's first request: (status line, body).
+fn http_get(addr: &str, path: &str) -> std::io::Result<(String, String)> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    Ok((head.lines().next().unwrap_or_default().to_string(), body.to_string()))
+}
+
+#[test]
+fn serve_shows_the_cluster_while_the_rehearsal_plays_and_stops_with_it() {
+    // Port 0: the system picks one, and the rehearsal prints it first.
+    let mut child = bin()
+        .args(["rehearse", "--speed", "600", "--serve", "127.0.0.1:0"])
+        .arg(handover())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let addr = first
+        .strip_prefix("live view: http://")
+        .and_then(|a| a.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_string();
+    let (status, page) = http_get(&addr, "/").unwrap();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(page.contains("<body data-updates=\"0\">") && !page.contains("src=\"http"));
+    let (status, state) = http_get(&addr, "/state").unwrap();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap_or_else(|e| panic!("{e}: {state}"));
+    assert_eq!(state["scenario"], "handover");
+    assert_eq!(state["clock"]["end"], "00:45:00");
+    assert_eq!(state["clock"]["speed"], 600.0);
+    let pods = state["pods"].as_array().cloned().unwrap_or_default();
+    assert!(
+        pods.iter().any(|p| p["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("mistral-3-int4-predictor-"))),
+        "{state}"
+    );
+    let quota = state["quota"].as_array().cloned().unwrap_or_default();
+    assert!(
+        quota
+            .iter()
+            .any(|q| q["flavor"] == "nvidia-l4-4gpu" && q["resource"] == "nvidia.com/gpu" && q["nominal_value"] == 4.0),
+        "{state}"
+    );
+    assert_eq!(state["timeline"]["total"], 14);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let exit = child.wait().unwrap();
+    assert_eq!(exit.code(), Some(0), "{}", rest.join("\n"));
+    assert!(rest.iter().any(|l| l == "rehearsal of handover finished at 00:45:00"));
+    // The page is served only while the rehearsal runs.
+    assert!(std::net::TcpStream::connect(&addr).is_err(), "{addr} still listening");
+}
+
+#[test]
+fn serve_refuses_a_bad_or_busy_address_with_exit_2() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = busy.local_addr().unwrap().to_string();
+    let cases = [
+        (
+            "8080",
+            "`8080` is not an address to listen on; give IP:PORT, e.g. 127.0.0.1:8080",
+        ),
+        ("localhost", "`localhost` is not an address to listen on"),
+        (busy.as_str(), "cannot listen there"),
+    ];
+    for (addr, text) in cases {
+        let out = bin()
+            .args(["rehearse", "--speed", "600", "--serve", addr])
+            .arg(handover())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{addr}: {stderr}");
+        assert!(stderr.contains(text), "{addr}: {stderr}");
+        // Refused before it starts: nothing was played.
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("rehearsing"), "{addr}");
+    }
+}

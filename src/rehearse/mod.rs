@@ -6,9 +6,11 @@
 pub(crate) mod clock;
 pub(crate) mod console;
 mod cues;
+pub(crate) mod live;
 mod prompt;
 pub(crate) mod record;
 mod screen;
+pub(crate) mod view;
 
 use crate::engine::RunError;
 use crate::manifest::error::Loc;
@@ -20,6 +22,7 @@ use crate::Completed;
 use clock::PaceClock;
 use console::{Input, Until};
 pub use cues::cue_sheet;
+use live::LiveView;
 use screen::Screen;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,6 +45,9 @@ pub struct Options {
     pub interactive: bool,
     /// Where `--record` writes what was typed, as a Scenario.
     pub record: Option<PathBuf>,
+    /// Where `--serve` serves the live page (`live.rs`), for as long as the rehearsal
+    /// runs.
+    pub serve: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +60,14 @@ pub enum RehearseError {
     Runtime(std::io::Error),
     #[error("--record {path}: {error}")]
     Record { path: String, error: std::io::Error },
+    /// The live view cannot be served (`live::LiveError`'s message).
+    #[error("{0}")]
+    Serve(String),
+}
+
+/// `--serve`'s address: `IP:PORT`, or `localhost:PORT`.
+pub fn parse_serve_addr(given: &str) -> Result<std::net::SocketAddr, String> {
+    live::parse_addr(given).map_err(|e| e.to_string())
 }
 
 /// How a rehearsal ended.
@@ -97,6 +111,15 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
     let interrupted = Arc::new(AtomicBool::new(false));
     let wake = Arc::new(tokio::sync::Notify::new());
     catch_interrupt(&runtime, interrupted.clone(), wake.clone()).map_err(RehearseError::Runtime)?;
+    // Bound before anything runs, so that an address in use stops the rehearsal at once
+    // (and before the prompt takes the terminal).
+    let live = match options.serve {
+        Some(addr) => {
+            let _entered = runtime.enter();
+            Some(LiveView::bind(addr).map_err(|e| RehearseError::Serve(e.to_string()))?)
+        }
+        None => None,
+    };
     let stdin_tty = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let mut screen = Screen::stdout();
     // At a terminal the prompt reads keys itself, so that the panel never eats the line
@@ -132,7 +155,15 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
         end: SimTime(prepared.scenario.duration.0),
         name: name.clone(),
         last_draw: None,
+        live,
+        last_publish: None,
+        serving: Vec::new(),
     };
+    if let Some(live) = &rehearsal.live {
+        rehearsal
+            .screen
+            .say(&format!("live view: http://{}/", live.local_addr()));
+    }
     if rehearsal.script {
         rehearsal.clock.pause(started);
     }
@@ -160,6 +191,7 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
     let typed = std::mem::take(&mut rehearsal.typed);
     let ending = match paced {
         Paced::Finished(result) => {
+            rehearsal.publish_end(&result);
             rehearsal
                 .screen
                 .say(&format!("rehearsal of {name} finished at {}", rehearsal.end));
@@ -170,6 +202,10 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
             Rehearsed::Stopped { at }
         }
     };
+    // The pages get the last snapshot, then their streams end.
+    if let Some(live) = rehearsal.live.take() {
+        rehearsal.runtime.block_on(live.shutdown());
+    }
     if let Some(path) = &options.record {
         let text = record::recording(&base_file, path, &name, &typed);
         let written = path
@@ -295,6 +331,12 @@ struct Rehearsal {
     end: SimTime,
     name: String,
     last_draw: Option<Instant>,
+    /// The live page's server, with `--serve`.
+    live: Option<LiveView>,
+    last_publish: Option<Instant>,
+    /// The services as last read for the live page (the end's snapshot reuses them: the
+    /// request side is gone by then).
+    serving: Vec<crate::scenario::serve::ModelLive>,
 }
 
 impl Pacer for Rehearsal {
@@ -302,8 +344,10 @@ impl Pacer for Rehearsal {
         use crate::scenario::run::Pacing;
         loop {
             if self.quit || self.interrupted.load(Ordering::SeqCst) {
+                self.publish(moment, next, true);
                 return Pacing::Stop;
             }
+            self.publish(moment, next, false);
             match &self.until {
                 Some(Until::Time(t)) if next > *t => {
                     let t = *t;
@@ -394,6 +438,57 @@ impl Pacer for Rehearsal {
 }
 
 impl Rehearsal {
+    /// Sends the live page the cluster as it stands before the instant `next`: at most
+    /// once a tick while the clock runs, and once more, `ended`, when the rehearsal stops.
+    fn publish(&mut self, moment: &Moment<'_>, next: SimTime, ended: bool) {
+        let Some(live) = &self.live else { return };
+        let wall = Instant::now();
+        if !ended && self.last_publish.is_some_and(|t| wall.duration_since(t) < TICK) {
+            return;
+        }
+        self.last_publish = Some(wall);
+        let done = moment.engine.now();
+        self.serving = moment.serving.recent(done);
+        // The clock runs on between instants, but never past the one not yet handled.
+        let shown = self.clock.sim_at(wall).max(done).min(next).min(self.end);
+        let frame = view::Frame {
+            engine: moment.engine,
+            scenario: &self.name,
+            now: if ended { done } else { shown },
+            end: self.end,
+            timeline: moment.timeline,
+            // Sorted by instant; those before `next` have run.
+            next: moment.timeline.partition_point(|e| e.at < next),
+            transcript: moment.transcript,
+            serving: &self.serving,
+            speed: self.clock.speed(),
+            paused: self.clock.paused(),
+            finished: ended,
+        };
+        live.publish(view::snapshot(&frame));
+    }
+
+    /// The live page's last snapshot of a rehearsal played to its end: the cluster at the
+    /// end, every entry run (typed ones among them, in the finished timeline).
+    fn publish_end(&mut self, result: &crate::scenario::run::RunResult) {
+        let Some(live) = &self.live else { return };
+        let timeline = &result.prepared.scenario.timeline;
+        let frame = view::Frame {
+            engine: &result.engine,
+            scenario: &self.name,
+            now: result.engine.now(),
+            end: self.end,
+            timeline,
+            next: timeline.len(),
+            transcript: &result.transcript,
+            serving: &self.serving,
+            speed: self.clock.speed(),
+            paused: self.clock.paused(),
+            finished: true,
+        };
+        live.publish(view::snapshot(&frame));
+    }
+
     /// Acts on one typed line; a command to run comes back as the pacing to return.
     fn typed_line(&mut self, line: &str, moment: &Moment<'_>) -> Option<crate::scenario::run::Pacing> {
         let wall = Instant::now();

@@ -1048,7 +1048,6 @@ pub(crate) struct Moment<'m> {
     pub(crate) typed: &'m [TimelineEntry],
     /// What the commands run so far printed.
     pub(crate) transcript: &'m [Transcript],
-    #[allow(dead_code)]
     pub(crate) serving: &'m super::serve::LiveServing<'m>,
 }
 

@@ -338,6 +338,27 @@ pub(crate) struct LiveServing<'s> {
     /// Pods scraped at the last scrape, by (namespace, pod): one no longer there has its
     /// series marked stale, as Prometheus does when a target disappears.
     scraped: BTreeSet<(String, String)>,
+    /// Whether a live view has read `recent`: the services keep their last minute of
+    /// TTFTs from the next advance on. A read through `&self` can only ask for it; a
+    /// plain run never asks and never pays for the rings.
+    recent_wanted: std::cell::Cell<bool>,
+    recent_kept: bool,
+}
+
+/// One service as a live view shows it at an instant.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ModelLive {
+    pub namespace: String,
+    /// The InferenceService, the name KServe serves its model under.
+    pub name: String,
+    /// Requests on its replicas (queued in an engine or being served).
+    pub on_replicas: u64,
+    /// Requests the router holds for want of a ready replica.
+    pub held: u64,
+    /// Replicas serving after the last settled instant.
+    pub ready_replicas: usize,
+    /// TTFT over the last minute, when kept and any request counts.
+    pub ttft: Option<crate::serving::recent::RecentTtft>,
 }
 
 /// Why capacity a service asked for (its Deployment's replicas) is not serving yet, from
@@ -559,6 +580,8 @@ impl<'s> LiveServing<'s> {
             faults_seen: 0,
             end_s,
             scraped: BTreeSet::new(),
+            recent_wanted: std::cell::Cell::new(false),
+            recent_kept: false,
         }
     }
 
@@ -572,6 +595,38 @@ impl<'s> LiveServing<'s> {
         for s in &mut self.services {
             s.run.export_metrics();
         }
+    }
+
+    /// Keeps each service's TTFTs of the last minute from now on, for `recent`.
+    fn keep_recent(&mut self) {
+        for s in self.services.iter_mut().filter(|s| s.has_traffic) {
+            s.run.keep_recent();
+        }
+        self.recent_kept = true;
+    }
+
+    /// Each service with traffic at `now` (the loops advanced up to it): the requests in
+    /// flight and the TTFT of those whose first token came in the last minute. The first
+    /// call starts the TTFT rings (from the next instant on: until then `ttft` is none);
+    /// a live view calls it from the start of a rehearsal, before any traffic. Costs the
+    /// services and their rings, not the requests.
+    pub(crate) fn recent(&self, now: SimTime) -> Vec<ModelLive> {
+        self.recent_wanted.set(true);
+        self.services
+            .iter()
+            .filter(|s| s.has_traffic)
+            .map(|s| {
+                let (on_replicas, held) = s.run.in_flight();
+                ModelLive {
+                    namespace: s.key.0.clone(),
+                    name: s.key.1.clone(),
+                    on_replicas,
+                    held,
+                    ready_replicas: s.ready,
+                    ttft: s.run.recent_ttft(now.as_secs_f64()),
+                }
+            })
+            .collect()
     }
 
     /// Prometheus scrapes every serving replica at `now` (the loops advanced to it): the
@@ -679,6 +734,9 @@ impl<'s> LiveServing<'s> {
 
     /// Serves every request due before `t`.
     pub(crate) fn advance_before(&mut self, t: SimTime) {
+        if self.recent_wanted.get() && !self.recent_kept {
+            self.keep_recent();
+        }
         let t = t.as_secs_f64();
         for s in &mut self.services {
             s.run.advance_before(t);

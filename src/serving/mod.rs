@@ -4,6 +4,7 @@ pub mod args;
 pub(crate) mod exporter;
 pub mod memory;
 pub mod metrics;
+pub(crate) mod recent;
 #[cfg(test)]
 mod reference;
 pub mod replica;

@@ -5,6 +5,7 @@
 
 use super::exporter::{ReplicaScrape, VllmCounters};
 use super::metrics::{ModelMetrics, SloTerm};
+use super::recent::{Recent, RecentTtft};
 use super::replica::{Fidelity, Limits, Outcome, Replica, Request, Sink};
 use super::router::{Router, RouterPolicy};
 use super::steptime::StepCost;
@@ -135,6 +136,8 @@ struct Recorder<'m> {
     load: &'m mut u32,
     /// The replica's exported counters, when something scrapes them.
     exported: Option<&'m mut VllmCounters>,
+    /// The service's last minute of TTFTs, when a live view reads them.
+    recent: Option<&'m mut Recent>,
 }
 
 impl Sink for Recorder<'_> {
@@ -151,6 +154,10 @@ impl Sink for Recorder<'_> {
                 outcome.e2e_s,
                 outcome.preemptions,
             );
+        }
+        if let Some(r) = self.recent.as_deref_mut() {
+            // The first token came `ttft` after the request arrived, `e2e` before `at`.
+            r.record(at - outcome.e2e_s + outcome.ttft_s, outcome.ttft_s);
         }
     }
 }
@@ -206,6 +213,8 @@ struct Loop<'a> {
     attributed: Vec<u64>,
     /// Each replica's vLLM counters, kept once `export_metrics` is called.
     exported: Option<Vec<VllmCounters>>,
+    /// The last minute of TTFTs, kept once `keep_recent` is called.
+    recent: Option<Recent>,
     /// Why capacity the service asked for is not serving yet, while it is not (an index
     /// the caller gives meaning to), and per index the requests that arrived and failed
     /// meanwhile.
@@ -471,6 +480,7 @@ impl Loop<'_> {
             completed,
             load,
             exported,
+            recent,
             ..
         } = self;
         if let Some(r) = replicas[i].as_mut() {
@@ -479,6 +489,7 @@ impl Loop<'_> {
                 completed: &mut completed[i],
                 load: &mut load[i],
                 exported: exported.as_mut().and_then(|e| e.get_mut(i)),
+                recent: recent.as_mut(),
             });
         }
         self.sync(i);
@@ -566,6 +577,7 @@ impl<'a> ServiceRun<'a> {
             windows: spec.attribution.clone(),
             attributed: vec![0; spec.attribution.len()],
             exported: None,
+            recent: None,
             waiting_for: None,
             waits: Vec::new(),
             hold_s: spec.timeout_s,
@@ -629,6 +641,21 @@ impl<'a> ServiceRun<'a> {
         if lp.exported.is_none() {
             lp.exported = Some(vec![VllmCounters::default(); lp.spans.len()]);
         }
+    }
+
+    /// Keeps the TTFTs of the last minute from now on, for `recent_ttft`.
+    pub(crate) fn keep_recent(&mut self) {
+        let lp = &mut self.0;
+        if lp.recent.is_none() {
+            lp.recent = Some(Recent::default());
+        }
+    }
+
+    /// TTFT quantiles of the requests whose first token came in the last minute up to
+    /// `t` (the loop advanced to `t`); none when `keep_recent` was not called or no
+    /// request counts.
+    pub(crate) fn recent_ttft(&self, t: f64) -> Option<RecentTtft> {
+        self.0.recent.as_ref()?.read(t)
     }
 
     /// What replica `i` exports at `t` (the loop advanced to `t`): none once its pod is
@@ -914,6 +941,56 @@ mod tests {
         let incremental = fingerprint(live.finish_observed(None), spec.end_s);
         assert!(batch.contains("\"completed\""), "{batch}");
         assert_eq!(batch, incremental);
+    }
+
+    #[test]
+    fn the_last_minute_of_ttfts_is_kept_on_request_and_changes_nothing() {
+        let traffic = TrafficSpec {
+            pattern: Pattern::Synthetic {
+                arrival: Interarrival::Poisson,
+                rates: RateSchedule::constant(2.0),
+                prompt: LengthDist::Fixed(1000),
+                output: LengthDist::Fixed(100),
+            },
+            start_s: 0.0,
+            stop_s: Some(300.0),
+            prefix: None,
+        };
+        let spec = ServiceSpec {
+            spans: Vec::new(),
+            traffic: vec![(&traffic, 0)],
+            router: RouterPolicy::RoundRobin,
+            timeout_s: 30.0,
+            slo: vec![],
+            window_s: 60.0,
+            end_s: 600.0,
+            fidelity: Fidelity::Fast,
+            seed: 5,
+            attribution: vec![],
+        };
+        let feed = |keep: bool| {
+            let mut live = ServiceRun::new(&spec, MAX_BACKLOG);
+            if keep {
+                live.keep_recent();
+            }
+            live.add_replica(replica("a", 0.0, (None, None, None)));
+            live.advance_before(120.0);
+            let at_120 = live.recent_ttft(120.0);
+            live.advance_before(400.0);
+            let at_400 = live.recent_ttft(400.0);
+            (at_120, at_400, live.finish_observed(None))
+        };
+        let (none, _, plain) = feed(false);
+        assert_eq!(none, None);
+        let (at_120, at_400, kept) = feed(true);
+        assert_eq!(fingerprint(plain, spec.end_s), fingerprint(kept, spec.end_s));
+        // About two requests a second over the minute, each alone on an idle H100: a
+        // prefill of a thousand tokens, tens of milliseconds.
+        let q = at_120.unwrap_or_else(|| panic!("requests in the minute before 120 s"));
+        assert!((60..=200).contains(&q.count), "{q:?}");
+        assert!(q.p50_ms > 1.0 && q.p50_ms <= q.p95_ms && q.p95_ms < 1000.0, "{q:?}");
+        // The traffic stopped at 300 s: nothing in the minute before 400 s.
+        assert_eq!(at_400, None);
     }
 
     #[test]

@@ -7,6 +7,25 @@ use crate::scenario::printers::table;
 use crate::store::Store;
 
 /// What `oc get` prints: the kind's columns, `-o wide`'s, or the objects themselves as
+/// The columns `get` prints for the query, NAMESPACE aside.
+pub(super) fn header<R: Resource>(q: &Query) -> &'static [&'static str] {
+    match q.columns {
+        Columns::Wide => R::HEADER_WIDE,
+        _ => R::HEADER,
+    }
+}
+
+/// The objects the query lists, as (namespace, name, cells under `header`), in the order
+/// `get` prints them.
+pub(super) fn rows<'s, R: Resource>(store: &'s Store, q: &Query) -> Vec<(&'s str, &'s str, Vec<String>)> {
+    let mut rows: Vec<(&str, &str, Vec<String>)> = R::objects(store)
+        .filter(|o| R::listed(*o, q))
+        .map(|o| (R::namespace(o), R::name(o), R::row(store, o, q.columns)))
+        .collect();
+    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    rows
+}
+
 /// `-o yaml` / `-o json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Columns {
@@ -65,18 +84,11 @@ pub(super) fn get<R: Resource>(store: &Store, q: &Query) -> Result<String, OcErr
     if matches!(q.columns, Columns::Yaml | Columns::Json) {
         return manifests::<R>(store, q);
     }
-    let mut rows: Vec<(&str, &str, Vec<String>)> = R::objects(store)
-        .filter(|o| R::listed(*o, q))
-        .map(|o| (R::namespace(o), R::name(o), R::row(store, o, q.columns)))
-        .collect();
+    let rows = rows::<R>(store, q);
     if rows.is_empty() {
         return nothing_found::<R>(q);
     }
-    rows.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let header = match q.columns {
-        Columns::Wide => R::HEADER_WIDE,
-        _ => R::HEADER,
-    };
+    let header = header::<R>(q);
     let (header, rows): (Vec<&str>, Vec<Vec<String>>) = if q.namespace.is_none() && !R::CLUSTER_SCOPED {
         (
             std::iter::once("NAMESPACE").chain(header.iter().copied()).collect(),

@@ -199,6 +199,15 @@ pub(crate) type Delete<R> = fn(<R as Resource>::Object<'_>, Option<SimDuration>)
 /// The document a patch of one object applies to.
 pub(crate) type Patch<R> = fn(&Store, <R as Resource>::Object<'_>) -> Result<PatchBase, OcError>;
 
+/// One object's line of `oc get`: its namespace (empty for a cluster-scoped kind), its
+/// name and its cells, one per column of the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Row {
+    pub namespace: String,
+    pub name: String,
+    pub cells: Vec<String>,
+}
+
 /// The object `oc label` or `oc annotate` writes, with its maps as they are.
 pub(crate) struct Metadata {
     pub target: MetadataTarget,
@@ -237,6 +246,9 @@ pub(crate) trait Kubectl: Sync {
     fn not_found(&self, name: &str) -> OcError;
     /// `oc get`'s table, or its message when nothing matches.
     fn get(&self, store: &Store, q: &Query) -> Result<String, OcError>;
+    /// What `get` would print as data: its header (NAMESPACE aside) and one row per
+    /// object listed, in its order — for views that lay the table out themselves.
+    fn rows(&self, store: &Store, q: &Query) -> (&'static [&'static str], Vec<Row>);
     /// Names of the objects in `ns` a write's selection picks.
     fn select(&self, store: &Store, ns: &str, selection: &Selection) -> Result<Vec<String>, OcError>;
     fn describe(&self, engine: &Engine, ns: &str, name: &str) -> Result<String, OcError>;
@@ -270,6 +282,17 @@ impl<R: Resource> Kubectl for R {
     }
     fn get(&self, store: &Store, q: &Query) -> Result<String, OcError> {
         get::get::<R>(store, q)
+    }
+    fn rows(&self, store: &Store, q: &Query) -> (&'static [&'static str], Vec<Row>) {
+        let rows = get::rows::<R>(store, q)
+            .into_iter()
+            .map(|(namespace, name, cells)| Row {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                cells,
+            })
+            .collect();
+        (get::header::<R>(q), rows)
     }
     fn select(&self, store: &Store, ns: &str, selection: &Selection) -> Result<Vec<String>, OcError> {
         select::select::<R>(store, ns, selection)
