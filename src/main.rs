@@ -194,8 +194,13 @@ struct RehearseArgs {
     /// clock, pods, workloads, quota, requests and timeline as they change.
     #[arg(long, value_name = "ADDR", value_parser = gpuaas_sim::rehearse::parse_serve_addr)]
     serve: Option<std::net::SocketAddr>,
+    /// Print the presenter's cue sheet instead of playing: per timeline command, what to
+    /// wait for, when it comes and why, and `oc get pods` then (Markdown; with --out,
+    /// written to DIR/cues.md). No pacing.
+    #[arg(long, conflicts_with_all = ["speed", "from", "watch", "interactive", "record", "serve"])]
+    cues: bool,
     /// Write report.json, report.md, report.html and plots here when the rehearsal ends
-    /// (a stopped one: the run up to the stop).
+    /// (a stopped one: the run up to the stop); with --cues, cues.md alone.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Override the scenario's seed.
@@ -541,6 +546,9 @@ fn cmd_rehearse(args: RehearseArgs, quiet: bool, strict: bool, catalog: Option<&
     if let Some(s) = args.seed {
         p.scenario.seed = s;
     }
+    if args.cues {
+        return cmd_cues(p, args.out.as_deref(), quiet);
+    }
     if args.from.0 > p.scenario.duration.0 {
         eprintln!(
             "error: --from {} is after the scenario's end ({})",
@@ -594,6 +602,29 @@ fn cmd_rehearse(args: RehearseArgs, quiet: bool, strict: bool, catalog: Option<&
         write_reports(dir, &report, Some(drawn), quiet)?;
     }
     Ok(code)
+}
+
+/// `rehearse --cues`: the cue sheet on stdout, or in `out`/cues.md.
+fn cmd_cues(p: Prepared, out: Option<&Path>, quiet: bool) -> Result<ExitCode, ExitCode> {
+    let sheet = gpuaas_sim::rehearse::cue_sheet(p).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let Some(dir) = out else {
+        say_part!("{sheet}");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let path = dir.join("cues.md");
+    std::fs::create_dir_all(dir)
+        .and_then(|_| std::fs::write(&path, sheet))
+        .map_err(|e| {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            ExitCode::from(2)
+        })?;
+    if !quiet {
+        say!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A scenario's own folder under `--out`: its name as one path component, never a path

@@ -75,6 +75,34 @@ fn bundled_reports_are_up_to_date() {
     assert!(compared > 42, "{compared} files compared");
 }
 
+/// The handover's cue sheet (`rehearse --cues`) lies beside its report, made from the
+/// same run.
+#[test]
+fn bundled_cue_sheet_is_up_to_date() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = if updating() {
+        repo().join("reports/handover")
+    } else {
+        out.path().to_path_buf()
+    };
+    let st = bin()
+        .args(["rehearse", "scenarios/gpuaas-demo/handover.yaml", "--cues", "--out"])
+        .arg(&dir)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    if updating() {
+        return;
+    }
+    let fresh = std::fs::read_to_string(out.path().join("cues.md")).unwrap();
+    let committed = std::fs::read_to_string(repo().join("reports/handover/cues.md")).unwrap_or_default();
+    assert!(
+        fresh == committed,
+        "reports/handover/cues.md is out of date; if the change is deliberate, regenerate with: UPDATE_REPORTS=1 cargo test --test reports"
+    );
+}
+
 /// The typed report is report.json's schema: each bundled report reads into it and writes
 /// out byte for byte (key order, integers against floats, nulls and absent keys).
 #[test]

@@ -391,7 +391,7 @@ fn a_higher_priority_pod_preempts_within_the_cluster_queue() {
         "  duration: 10m\n  timeline:\n    - {at: 2m, run: \"oc apply -f urgent.yaml\"}\n",
     );
     assert_eq!(state(&done, "urgent").0, WorkloadState::Ready);
-    assert_eq!(state(&done, "batch").0, WorkloadState::Finished);
+    assert_eq!(state(&done, "batch").0, WorkloadState::Evicted);
     let preempted = events(&done, "Preempted");
     assert_eq!(preempted.len(), 1, "{preempted:?}");
     assert!(preempted[0].object.ends_with("/pod-batch") || preempted[0].object.contains("batch"));
@@ -406,6 +406,66 @@ fn a_higher_priority_pod_preempts_within_the_cluster_queue() {
     // The quota came back only when the preempted pod was gone (30 s grace period).
     let admitted = workload(&done, "urgent");
     assert_eq!(admitted.admitted_at.unwrap().as_secs_f64(), 150.0);
+}
+
+/// A preempted model's Workload says it was evicted, and why, wherever it is read: its
+/// pod stopping, `oc get workloads -o jsonpath` shows Kueue's `Evicted` condition; once
+/// the pod is gone the Workload's state stays Evicted, with Kueue's reason, in the run
+/// and in report.json (Finished is for pods that ended on their own or were deleted).
+#[test]
+fn a_preempted_workload_stays_evicted_with_kueues_reason() {
+    let cluster = CLUSTER.replace(
+        "  namespaceSelector: {}\n",
+        "  namespaceSelector: {}\n  preemption: {withinClusterQueue: LowerPriority}\n",
+    );
+    let wpc =
+        "---\napiVersion: kueue.x-k8s.io/v1beta1\nkind: WorkloadPriorityClass\nmetadata: {name: high}\nvalue: 1000\n";
+    let m = format!("{cluster}{wpc}{}", pod("batch", 4, "", true));
+    let urgent = pod("urgent", 4, "kueue.x-k8s.io/priority-class: high", true);
+    let look = r#"oc get workloads -n private-ai -o jsonpath='{range .items[*]}{.spec.podSets[0].template.spec.containers[0].name}/{.metadata.name}: {.status.conditions[?(@.type=="Evicted")].reason}{"\n"}{end}'"#;
+    let timeline = format!(
+        "  duration: 10m\n  timeline:\n    - {{at: 2m, run: \"oc apply -f urgent.yaml\"}}\n    - {{at: 2m10s, run: '{}'}}\n    - {{at: 3m, run: \"oc get pods,workloads -n private-ai -o name\"}}\n",
+        look.replace('\'', "''")
+    );
+    let done = run_with(&[("m.yaml", &m), ("urgent.yaml", &urgent)], &timeline);
+    let batch = workload(&done, "batch");
+    assert_eq!(batch.current_state(), WorkloadState::Evicted);
+    assert!(batch.finished_at.is_some(), "its pod is gone");
+    let t = &done.result.transcript;
+    let evicted: Vec<&str> = t[1].output.lines().collect();
+    assert_eq!(evicted.len(), 2, "{}", t[1].output);
+    assert!(
+        evicted
+            .iter()
+            .any(|l| l.contains("pod-batch-") && l.ends_with(": Preempted")),
+        "{}",
+        t[1].output
+    );
+    assert!(
+        evicted.iter().any(|l| l.contains("pod-urgent-") && l.ends_with(": ")),
+        "{}",
+        t[1].output
+    );
+    // A minute later the preempted pod and its Workload are gone.
+    assert!(!t[2].output.contains("batch"), "{}", t[2].output);
+    assert!(
+        t[2].output
+            .lines()
+            .any(|l| l.starts_with("workload.kueue.x-k8s.io/pod-urgent-")),
+        "{}",
+        t[2].output
+    );
+    let record = done
+        .report
+        .workloads
+        .iter()
+        .find(|w| w.owner == "batch")
+        .expect("batch's record");
+    assert_eq!(
+        (record.state.as_str(), record.reason.as_deref()),
+        ("Evicted", Some("Preempted"))
+    );
+    assert!(record.finished_s.is_some());
 }
 
 /// Two teams in one cohort with 4 GPUs each; team A borrows team B's idle GPUs, and B
@@ -476,7 +536,7 @@ fn a_team_borrows_idle_gpus_and_the_lender_reclaims_them() {
         preempted[0].message
     );
     // Kueue picks the most recently admitted of equal priority: the one that borrowed.
-    assert_eq!(state(&done, "a-borrowed").0, WorkloadState::Finished);
+    assert_eq!(state(&done, "a-borrowed").0, WorkloadState::Evicted);
     assert_eq!(state(&done, "a-own").0, WorkloadState::Ready);
 }
 
@@ -530,7 +590,7 @@ fn a_preemptor_waiting_for_its_victim_stays_at_the_head_of_its_queue() {
     // the head of the queue (Kueue requeues a preemptor at once), so `small` never
     // slips in to be preempted in turn.
     assert_eq!(state(&done, "urgent").0, WorkloadState::Ready);
-    assert_eq!(state(&done, "batch").0, WorkloadState::Finished);
+    assert_eq!(state(&done, "batch").0, WorkloadState::Evicted);
     let (st, msg) = state(&done, "small");
     assert_eq!(st, WorkloadState::Pending, "{msg:?}");
     assert_eq!(events(&done, "Preempted").len(), 1);
@@ -562,7 +622,7 @@ fn raising_a_pending_workloads_priority_from_the_timeline_lets_it_preempt() {
     assert_eq!(changed, 1);
     assert_eq!(events(&done, "Preempted").len(), 1);
     assert_eq!(state(&done, "b-waiting").0, WorkloadState::Ready);
-    assert_eq!(state(&done, "a-holder").0, WorkloadState::Finished);
+    assert_eq!(state(&done, "a-holder").0, WorkloadState::Evicted);
     let w = workload(&done, "b-waiting");
     assert_eq!((w.priority, w.admitted_at.unwrap().as_secs_f64()), (1000, 150.0));
 }

@@ -258,7 +258,13 @@ pub(super) fn write(store: &mut Store, id: WorkloadId, write: WorkloadWrite) -> 
         WorkloadWrite::Finish { .. } if w.finished_at.is_some() => Vec::new(),
         WorkloadWrite::Finish { reason } => {
             w.finished_at = Some(now);
-            w.set_state(now, WorkloadState::Finished);
+            // An evicted Workload that ends before it is requeued — a preempted pod's,
+            // whose replacement queues as a new Workload — ended because Kueue evicted it:
+            // its state stays Evicted, with the eviction's reason. Finished is for a
+            // Workload whose pods completed or were deleted (a scale-down, a deletion).
+            if w.current_state() != WorkloadState::Evicted {
+                w.set_state(now, WorkloadState::Finished);
+            }
             // Only flavor assignment reads the pod template, and a finished Workload is
             // never assigned again: a fleet's finished Workloads keep their records only.
             for ps in &mut w.pod_sets {

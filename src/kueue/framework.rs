@@ -12,7 +12,7 @@ use super::QUEUE_NAME_LABEL;
 use crate::api::frameworks::FrameworkObject;
 use crate::apiserver::names::workload_name_for_owner;
 use crate::engine::action::{Action, FrameworkWrite, WorkloadWrite};
-use crate::store::{Framework, FrameworkId, PodSet, Store, Workload, WorkloadSource, WorkloadState};
+use crate::store::{Framework, FrameworkId, PodSet, Store, Workload, WorkloadSource};
 
 /// The webhook's defaulting: the namespace's `default` LocalQueue when the object names
 /// none, and `suspend: true` for a queued object.
@@ -81,7 +81,7 @@ pub(crate) fn reconcile(store: &Store, id: FrameworkId) -> Vec<Action> {
         }
         return Vec::new();
     };
-    if w.current_state() == WorkloadState::Finished {
+    if w.finished_at.is_some() {
         return Vec::new();
     }
     if f.completed_at.is_some() {

@@ -10,7 +10,7 @@ use super::{POD_SET, QUEUE_NAME_LABEL};
 use crate::api::batch::JobObject;
 use crate::apiserver::names::workload_name_for_owner;
 use crate::engine::action::{Action, JobWrite, WorkloadWrite};
-use crate::store::{Job, JobId, PodSet, Store, Workload, WorkloadSource, WorkloadState};
+use crate::store::{Job, JobId, PodSet, Store, Workload, WorkloadSource};
 
 /// The webhook's defaulting: a Job with a queue (label, or the namespace's `default`
 /// LocalQueue) gets the queue label and starts suspended.
@@ -72,7 +72,7 @@ pub(crate) fn reconcile(store: &Store, id: JobId) -> Vec<Action> {
         }
         return Vec::new();
     };
-    if w.current_state() == WorkloadState::Finished {
+    if w.finished_at.is_some() {
         return Vec::new();
     }
     if job.completed_at.is_some() {

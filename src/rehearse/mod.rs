@@ -5,6 +5,7 @@
 
 pub(crate) mod clock;
 pub(crate) mod console;
+mod cues;
 pub(crate) mod live;
 mod prompt;
 pub(crate) mod record;
@@ -20,6 +21,7 @@ use crate::units::{SimDuration, SimTime};
 use crate::Completed;
 use clock::PaceClock;
 use console::{Input, Until};
+pub use cues::cue_sheet;
 use live::LiveView;
 use screen::Screen;
 use std::path::PathBuf;

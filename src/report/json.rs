@@ -217,7 +217,13 @@ fn workload(w: &Store, wl: &crate::store::Workload) -> WorkloadRecord {
         })
         .unwrap_or_default();
     let gpus = wl.requests.gpus();
-    let pending = wl.is_pending();
+    // Why it is where it ended: Kueue's pending reason and message, or, evicted, the
+    // `Evicted` condition's reason (`Preempted`, `PodsReadyTimeout`) and message.
+    let (reason, message) = match (wl.current_state(), wl.evictions.last()) {
+        (crate::store::WorkloadState::Evicted, Some(e)) => (Some(e.reason.clone()), Some(e.message.clone())),
+        _ if wl.is_pending() => (wl.pending_reason.clone(), wl.pending_message.clone()),
+        _ => (None, None),
+    };
     WorkloadRecord {
         name: wl.name.clone(),
         namespace: wl.namespace.clone(),
@@ -237,8 +243,8 @@ fn workload(w: &Store, wl: &crate::store::Workload) -> WorkloadRecord {
         evicted_s: opt_s(wl.evicted_at),
         finished_s: opt_s(wl.finished_at),
         state: wl.current_state().as_str().to_string(),
-        reason: wl.pending_reason.clone().filter(|_| pending),
-        message: wl.pending_message.clone().filter(|_| pending),
+        reason,
+        message,
         history: wl
             .history
             .iter()

@@ -342,9 +342,11 @@ pub struct WorkloadRecord {
     /// Its state at the end: `Pending`, `Admitted`, `Ready`, `Evicted`, `Finished` or
     /// `Absent`.
     pub state: String,
-    /// Why it is pending (`Pending` or `Inadmissible`); null unless pending.
+    /// Why it is pending (`Pending` or `Inadmissible`), or why it was evicted when it
+    /// ended `Evicted` (`Preempted` or `PodsReadyTimeout`); null otherwise.
     pub reason: Option<String>,
-    /// Kueue's pending message; null unless pending.
+    /// Kueue's pending message, or its eviction message when it ended `Evicted`; null
+    /// otherwise.
     pub message: Option<String>,
     /// Every state it went through.
     pub history: Vec<StateChange>,

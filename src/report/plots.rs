@@ -140,8 +140,10 @@ fn quota_intervals(w: &WorkloadRecord, end: f64) -> Vec<(f64, f64)> {
             _ => {}
         }
     }
+    // Still holding at its last change: until it ended (evicted, then gone with its
+    // pod), or to the end of the run.
     if let Some(a) = since {
-        out.push((a, end));
+        out.push((a, w.finished_s.unwrap_or(end).clamp(a, end.max(a))));
     }
     out
 }

@@ -2,7 +2,7 @@
 //! from one table, then the flags, once, then what the verb needs of them.
 
 pub(crate) use super::kubectl::events::{FieldSelector, SortBy};
-pub(crate) use super::kubectl::{Columns, Kind};
+pub(crate) use super::kubectl::{Columns, Kind, Output};
 pub(crate) use super::logs::LogsRequest;
 use crate::units::SimDuration;
 
@@ -57,12 +57,14 @@ pub enum Verb {
         targets: Targets,
         grace_seconds: Option<u64>,
     },
+    /// One kind or several (`deployments,pods`). Boxed: a command stays as small as the
+    /// other verbs', however long its template.
     Get {
-        kind: Kind,
+        kinds: Box<[Kind]>,
         names: Vec<String>,
         selector: Option<String>,
-        columns: Columns,
-        /// Boxed: most commands are not a `get`, and a timeline holds many.
+        output: Box<Output>,
+        /// `--field-selector`, `--sort-by`, `-w`; boxed as `output` is.
         options: Box<GetOptions>,
     },
     /// `oc logs POD|TYPE/NAME [-c CONTAINER] [--tail N]`.
@@ -90,7 +92,7 @@ pub enum Verb {
     },
 }
 
-/// What `oc get` takes besides its kind, names, selector and columns.
+/// What `oc get` takes besides its kinds, names, selector and output.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GetOptions {
     /// `--field-selector` (events).
@@ -317,7 +319,7 @@ impl Flags {
             "-w" | "--watch" => self.watch = true,
             "--dry-run" => return Err(err("--dry-run is not supported in a timeline", "remove it; every timeline command is applied")),
             n if n.starts_with('-') => {
-                return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o, -w, --overwrite, --force, --grace-period, -p, --type, -f, -c, --tail, --field-selector, --sort-by, --timeout, --request-timeout, --for"))
+                return Err(err(format!("unknown flag: {n}"), "supported: -n, -A, -l, --all, --replicas, -o wide|yaml|json|name|jsonpath=…, -w, --overwrite, --force, --grace-period, -p, --type, -f, -c, --tail, --field-selector, --sort-by, --timeout, --request-timeout, --for"))
             }
             _ => self.positional.push(arg.to_string()),
         }
@@ -669,33 +671,25 @@ fn parse_delete(f: &Flags) -> Result<Verb, CommandError> {
 }
 
 fn parse_get(f: &Flags) -> Result<Verb, CommandError> {
-    let (kind, names) = kind_and_names(f, "get")?;
-    let columns = match f.output.as_deref() {
-        None => Columns::Default,
-        Some("wide") => Columns::Wide,
-        Some(o @ ("yaml" | "json")) if kind != Kind::Workload => {
-            return Err(err(
-                format!("-o {o} is available for workloads only in this version"),
-                "use the default or -o wide, or oc describe",
-            ))
-        }
-        Some("yaml") => Columns::Yaml,
-        Some("json") => Columns::Json,
-        Some(o) => {
-            return Err(err(
-                format!("output format `{o}` is not supported"),
-                "use the default, -o wide, -o yaml or -o json",
-            ))
-        }
+    let (kinds, names) = kinds_and_names(f)?;
+    let output = match f.output.as_deref() {
+        None => Output::Table(Columns::Default),
+        Some(o) => Output::parse(o).map_err(|e| {
+            err(
+                format!("error: {e}"),
+                "use -o wide, yaml, json, name or jsonpath='{.items[*].metadata.name}'",
+            )
+        })?,
     };
+    let events = kinds == [Kind::Event];
     let options = GetOptions {
         fields: events_only(
-            kind,
+            events,
             "--field-selector",
             f.field_selector.as_deref(),
             FieldSelector::parse,
         )?,
-        sort_by: events_only(kind, "--sort-by", f.sort_by.as_deref(), SortBy::parse)?,
+        sort_by: events_only(events, "--sort-by", f.sort_by.as_deref(), SortBy::parse)?,
         watch: match (f.watch, &f.request_timeout) {
             (false, None) => None,
             (false, Some(_)) => {
@@ -708,33 +702,84 @@ fn parse_get(f: &Flags) -> Result<Verb, CommandError> {
             (true, Some(t)) => Some(Some(duration_flag("--request-timeout", t)?).filter(|d| *d != SimDuration::ZERO)),
         },
     };
-    if options.watch.is_some() && options.sort_by.is_some() {
-        return Err(err(
-            "--sort-by is ignored by a watch (kubectl warns: --watch requested, --sort-by will be ignored for watch events received)",
-            "leave --sort-by out of the watch",
-        ));
-    }
-    if options.watch.is_some() && matches!(columns, Columns::Yaml | Columns::Json) {
-        return Err(err("-o yaml|json with -w is not supported", "watch the table"));
+    if options.watch.is_some() {
+        if options.sort_by.is_some() {
+            return Err(err(
+                "--sort-by is ignored by a watch (kubectl warns: --watch requested, --sort-by will be ignored for watch events received)",
+                "leave --sort-by out of the watch",
+            ));
+        }
+        if kinds.len() > 1 {
+            return Err(err(
+                format!("error: watch is only supported on individual resources and resource collections, but {} resources were found", kinds.len()),
+                "watch one kind at a time",
+            ));
+        }
+        if !matches!(output, Output::Table(_)) {
+            return Err(err(
+                "-w prints tables in this version",
+                "watch with the default columns or -o wide",
+            ));
+        }
     }
     Ok(Verb::Get {
-        kind,
+        kinds: kinds.into(),
         names,
         selector: f.selector.clone(),
-        columns,
+        output: Box::new(output),
         options: Box::new(options),
     })
 }
 
+/// `get`'s `TYPE[,TYPE...] [NAME...]`, or `TYPE/NAME...` of one kind.
+fn kinds_and_names(f: &Flags) -> Result<(Vec<Kind>, Vec<String>), CommandError> {
+    let Some((first, rest)) = f.positional.split_first() else {
+        return Err(err(
+            "error: you must specify the type of resource to get",
+            "e.g. oc get pods",
+        ));
+    };
+    if first.contains('/') {
+        let (kind, names) = slash_names(first, rest)?;
+        return Ok((vec![kind], names));
+    }
+    let mut kinds: Vec<Kind> = Vec::new();
+    for k in first.split(',') {
+        let kind = kind_of(k)?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Ok((kinds, rest.to_vec()))
+}
+
+/// `TYPE/NAME` arguments, all of one kind.
+fn slash_names(first: &str, rest: &[String]) -> Result<(Kind, Vec<String>), CommandError> {
+    let (k, n) = first.split_once('/').unwrap_or((first, ""));
+    let kind = kind_of(k)?;
+    let mut names = vec![n.to_string()];
+    for p in rest {
+        let (k2, n2) = p.split_once('/').ok_or_else(|| err("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form", "use TYPE/NAME for every argument"))?;
+        if kind_of(k2)? != kind {
+            return Err(err(
+                "mixed resource types are not supported in one timeline command",
+                "split the command",
+            ));
+        }
+        names.push(n2.to_string());
+    }
+    Ok((kind, names))
+}
+
 /// A `get` flag this version reads for events only, parsed.
 fn events_only<T>(
-    kind: Kind,
+    events: bool,
     flag: &str,
     value: Option<&str>,
     parse: impl Fn(&str) -> Result<T, super::oc_error::OcError>,
 ) -> Result<Option<T>, CommandError> {
     let Some(v) = value else { return Ok(None) };
-    if kind != Kind::Event {
+    if !events {
         return Err(err(
             format!("{flag} is available for events only in this version"),
             "use -l or names to pick objects",
@@ -957,10 +1002,10 @@ mod tests {
         assert_eq!(
             c.verb,
             Verb::Get {
-                kind: Kind::Pod,
+                kinds: [Kind::Pod].into(),
                 names: vec![],
                 selector: Some("serving.kserve.io/inferenceservice".into()),
-                columns: Columns::Default,
+                output: Box::new(Output::Table(Columns::Default)),
                 options: Box::default(),
             }
         );
@@ -1018,7 +1063,7 @@ mod tests {
             ("oc frob pods", "not a supported command"),
             ("helm install x", "not oc or kubectl"),
             ("oc get pods | grep x", "shell syntax"),
-            ("oc get pods -o jsonpath={.items}", "output format"),
+            ("oc get pods -o csv", "unable to match a printer"),
             ("oc get pods --field-selector status.phase=Running", "events only"),
             (
                 "oc get events --field-selector status.phase=Running",
@@ -1028,7 +1073,7 @@ mod tests {
             ("oc logs", "POD or TYPE/NAME is a required argument"),
             ("oc wait pod/x", "--for must be specified"),
             ("oc wait --for=ready pod/x", "unrecognized condition"),
-            ("oc get pods -o yaml", "workloads only"),
+            ("oc get pods -o jsonpath='{.items[}'", "unterminated array"),
             ("oc scale deployment --replicas=1", "no name was specified"),
             ("oc patch deployment x -p '{bad'", "not valid JSON"),
             ("oc get pods --frob", "unknown flag"),
@@ -1105,10 +1150,42 @@ mod tests {
             (
                 "oc get cq/main -o wide",
                 Verb::Get {
-                    kind: Kind::ClusterQueue,
+                    kinds: [Kind::ClusterQueue].into(),
                     names: vec!["main".into()],
                     selector: None,
-                    columns: Columns::Wide,
+                    output: Box::new(Output::Table(Columns::Wide)),
+                    options: Box::default(),
+                },
+            ),
+            (
+                "oc get deployments,pods,deploy -o name",
+                Verb::Get {
+                    kinds: [Kind::Deployment, Kind::Pod].into(),
+                    names: vec![],
+                    selector: None,
+                    output: Box::new(Output::Name),
+                    options: Box::default(),
+                },
+            ),
+            (
+                "oc get pods -o jsonpath='{range .items[*]}{.metadata.name}{\"\\n\"}{end}'",
+                Verb::Get {
+                    kinds: [Kind::Pod].into(),
+                    names: vec![],
+                    selector: None,
+                    output: Box::new(Output::JsonPath(
+                        "{range .items[*]}{.metadata.name}{\"\\n\"}{end}".into(),
+                    )),
+                    options: Box::default(),
+                },
+            ),
+            (
+                "oc get isvc granite -o yaml",
+                Verb::Get {
+                    kinds: [Kind::InferenceService].into(),
+                    names: vec!["granite".into()],
+                    selector: None,
+                    output: Box::new(Output::Yaml),
                     options: Box::default(),
                 },
             ),
@@ -1122,10 +1199,10 @@ mod tests {
             (
                 "oc get hpa -o wide",
                 Verb::Get {
-                    kind: Kind::HorizontalPodAutoscaler,
+                    kinds: [Kind::HorizontalPodAutoscaler].into(),
                     names: vec![],
                     selector: None,
-                    columns: Columns::Wide,
+                    output: Box::new(Output::Table(Columns::Wide)),
                     options: Box::default(),
                 },
             ),
@@ -1146,10 +1223,10 @@ mod tests {
             (
                 "oc get events -A --field-selector involvedObject.name=x --sort-by=.lastTimestamp",
                 Verb::Get {
-                    kind: Kind::Event,
+                    kinds: [Kind::Event].into(),
                     names: vec![],
                     selector: None,
-                    columns: Columns::Default,
+                    output: Box::new(Output::Table(Columns::Default)),
                     options: Box::new(GetOptions {
                         fields: FieldSelector::parse("involvedObject.name=x").ok(),
                         sort_by: Some(SortBy::LastTimestamp),
@@ -1160,10 +1237,10 @@ mod tests {
             (
                 "oc get pods -w --request-timeout=5m",
                 Verb::Get {
-                    kind: Kind::Pod,
+                    kinds: [Kind::Pod].into(),
                     names: vec![],
                     selector: None,
-                    columns: Columns::Default,
+                    output: Box::new(Output::Table(Columns::Default)),
                     options: Box::new(GetOptions {
                         watch: Some(Some(SimDuration::from_secs(300))),
                         ..Default::default()
@@ -1255,7 +1332,9 @@ mod tests {
             ("oc adm top", "unsupported `adm` subcommand", "supported: oc adm cordon|uncordon|drain NODE"),
             ("oc restart deploy/x", "`restart` is not a supported command", "supported: scale, annotate, label, patch, rollout restart, rollout status, apply -f, delete, get, describe, logs, wait, adm cordon/uncordon/drain"),
             ("oc rollout restart rs/x", "rollout restart of replicaset.apps is not supported", "restart a deployment"),
-            ("oc describe isvc x", "describe inferenceservice.serving.kserve.io is not supported", "describe pods, workloads, clusterqueues, cohorts, localqueues, nodes, horizontalpodautoscalers or scaledobjects"),
+            ("oc describe rs x", "describe replicaset.apps is not supported", "describe pods, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, horizontalpodautoscalers or scaledobjects"),
+            ("oc get pods -o jsonpath=", "error: template format specified but no template given", "use -o wide, yaml, json, name or jsonpath='{.items[*].metadata.name}'"),
+            ("oc get pods,frobs", "error: the server doesn't have a resource type \"frobs\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects, jobsets, pytorchjobs, trainjobs, rayjobs, rayclusters, events"),
             ("oc describe", "error: you must specify the type of resource to describe", "e.g. oc get pods"),
             ("oc get frobs", "error: the server doesn't have a resource type \"frobs\"", "simulated kinds: pods, deployments, replicasets, inferenceservices, workloads, clusterqueues, cohorts, localqueues, nodes, servingruntimes, resourceflavors, jobs, horizontalpodautoscalers, scaledobjects, jobsets, pytorchjobs, trainjobs, rayjobs, rayclusters, events"),
             ("oc delete", "error: you must specify the type of resource to delete", "e.g. deployment NAME"),
@@ -1277,6 +1356,7 @@ mod tests {
             ("oc logs rs/x", "oc logs of replicaset.apps is not supported", "read a pod's, a deployment's or a job's logs"),
             ("oc rollout status deploy/x deploy/y", "error: required resource not specified", "oc rollout status deployment/NAME"),
             ("oc rollout status job/x", "rollout status of job.batch is not supported", "follow a deployment's rollout"),
+            ("oc get pods,jobs -w", "error: watch is only supported on individual resources and resource collections, but 2 resources were found", "watch one kind at a time"),
             ("oc scale deploy x --replicas=-1", "invalid --replicas value `-1`", "use a whole number, 0 or more"),
             ("oc patch deploy x -p '{}' --type frob", "unknown patch type `frob`", "expected strategic, merge or json"),
             ("oc delete pod x --grace-period=soon", "invalid --grace-period `soon`", "use seconds"),

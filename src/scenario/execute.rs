@@ -6,7 +6,7 @@
 use super::command::{Command, GetOptions, KvChanges, PatchType, Selection, Targets, Verb};
 use super::follow::{Follower, Listed, Rollout, Wait, Watch};
 use super::kubectl::events::{self, EventQuery};
-use super::kubectl::{deployments, Columns, Kind, Query};
+use super::kubectl::{deployments, Columns, Kind, Output, Query};
 use super::logs::ServingLogs;
 use super::oc_error::OcError;
 use crate::api::meta::Labels;
@@ -90,6 +90,21 @@ pub(crate) fn execute(
     }
 }
 
+/// Whether a `get` is of events alone: they take `--field-selector` and `--sort-by`.
+fn events_only(kinds: &[Kind]) -> bool {
+    kinds == [Kind::Event]
+}
+
+/// An `oc get events`' query from its flags.
+fn event_query<'a>(names: &'a [String], options: &GetOptions, output: &Output) -> EventQuery<'a> {
+    EventQuery {
+        names,
+        fields: options.fields.clone(),
+        sort_by: options.sort_by,
+        output: output.clone(),
+    }
+}
+
 /// A command that only reads (`get`, `describe`), run without writing anything: a
 /// rehearsal's watch panel. `None` for a command that writes.
 pub(crate) fn read(engine: &Engine, cmd: &Command) -> Option<String> {
@@ -98,26 +113,19 @@ pub(crate) fn read(engine: &Engine, cmd: &Command) -> Option<String> {
     let done = match &cmd.verb {
         // A panel shows the table as it stands: a watch's `-w` changes nothing there.
         Verb::Get {
-            kind,
+            kinds,
             names,
             selector,
-            columns,
+            output,
             options,
         } => {
             let scope = if cmd.all_namespaces { None } else { Some(ns) };
-            let table = if *kind == Kind::Event {
-                let q = EventQuery {
-                    names,
-                    fields: options.fields.clone(),
-                    sort_by: options.sort_by,
-                    wide: *columns == Columns::Wide,
-                };
-                events::get(engine.store(), scope, &q)
-            } else {
-                Query::new(scope, names, selector.as_deref(), *columns)
-                    .and_then(|q| kind.kubectl().get(engine.store(), &q))
+            let printed = match events_only(kinds) {
+                true => events::get(engine.store(), scope, &event_query(names, options, output)),
+                false => Query::new(scope, names, selector.as_deref(), (**output).clone())
+                    .and_then(|q| super::kubectl::get(engine.store(), kinds, &q)),
             };
-            table.map(|table| out.push(table))
+            printed.map(|printed| out.push(printed))
         }
         Verb::Describe { kind, names } => describe(engine, ns, *kind, names, &mut out),
         _ => return None,
@@ -180,25 +188,38 @@ impl Oc<'_> {
             Verb::Apply { .. } => self.apply(apply_objects),
             Verb::Delete { targets, grace_seconds } => self.delete(targets, *grace_seconds),
             Verb::Get {
-                kind,
+                kinds,
                 names,
                 selector,
-                columns,
+                output,
                 options,
             } => {
                 let scope = if cmd.all_namespaces { None } else { Some(self.ns) };
-                let listed = Listed {
-                    kind: *kind,
-                    namespace: scope.map(str::to_string),
-                    names: names.clone(),
-                    selector: selector.clone(),
-                    columns: *columns,
-                    fields: options.fields.clone(),
-                };
-                match options.watch {
-                    Some(timeout) => self.watch(listed, timeout),
-                    None if *kind == Kind::Event => self.get_events(scope, names, options, *columns),
-                    None => self.get(*kind, &Query::new(scope, names, selector.as_deref(), *columns)?),
+                match (options.watch, kinds.first()) {
+                    (Some(timeout), Some(kind)) => {
+                        let columns = match **output {
+                            Output::Table(c) => c,
+                            _ => Columns::Default,
+                        };
+                        let listed = Listed {
+                            kind: *kind,
+                            namespace: scope.map(str::to_string),
+                            names: names.clone(),
+                            selector: selector.clone(),
+                            columns,
+                            fields: options.fields.clone(),
+                        };
+                        self.watch(listed, timeout)
+                    }
+                    _ if events_only(kinds) => {
+                        let printed = events::get(self.engine.store(), scope, &event_query(names, options, output))?;
+                        self.out.push(printed);
+                        Ok(())
+                    }
+                    _ => self.get(
+                        kinds,
+                        &Query::new(scope, names, selector.as_deref(), (**output).clone())?,
+                    ),
                 }
             }
             Verb::Logs(req) => {
@@ -368,40 +389,21 @@ impl Oc<'_> {
         Ok(())
     }
 
-    /// `oc get events` with its own flags.
-    fn get_events(
-        &mut self,
-        scope: Option<&str>,
-        names: &[String],
-        options: &GetOptions,
-        columns: Columns,
-    ) -> Result<(), OcError> {
-        let q = EventQuery {
-            names,
-            fields: options.fields.clone(),
-            sort_by: options.sort_by,
-            wide: columns == Columns::Wide,
-        };
-        let table = events::get(self.engine.store(), scope, &q)?;
-        self.out.push(table);
-        Ok(())
-    }
-
     /// `oc get -w`: the table now (nothing when nothing is listed yet), then a follower.
     fn watch(&mut self, listed: Listed, timeout: Option<SimDuration>) -> Result<(), OcError> {
         let store = self.engine.store();
-        let listing = listed.listing(store)?;
-        if !listing.rows.is_empty() {
-            self.out.push(listing.table());
+        let shown = listed.shown(store)?;
+        if !shown.rows.is_empty() {
+            self.out.push(shown.table());
         }
         let until = timeout.map(|t| store.now + t);
-        self.follower = Some(Follower::Watch(Watch::new(listed, &listing, until)));
+        self.follower = Some(Follower::Watch(Watch::new(listed, &shown, until)));
         Ok(())
     }
 
-    fn get(&mut self, kind: Kind, query: &Query) -> Result<(), OcError> {
-        let table = kind.kubectl().get(self.engine.store(), query)?;
-        self.out.push(table);
+    fn get(&mut self, kinds: &[Kind], query: &Query) -> Result<(), OcError> {
+        let printed = super::kubectl::get(self.engine.store(), kinds, query)?;
+        self.out.push(printed);
         Ok(())
     }
 

@@ -127,7 +127,19 @@ fn aftermath(w: &Workload, from: SimTime, until: SimTime) -> Vec<String> {
         .iter()
         .position(|(at, s)| *at == from && *s == WorkloadState::Evicted)
         .map_or(w.history.len(), |i| i + 1);
-    for (at, s) in w.history.iter().skip(after).take_while(|(at, _)| *at <= until) {
+    let later: Vec<&(SimTime, WorkloadState)> = w
+        .history
+        .iter()
+        .skip(after)
+        .take_while(|(at, _)| *at <= until)
+        .collect();
+    // It ended while evicted, its state staying Evicted: a pod's Workload goes with its pod.
+    if later.is_empty() {
+        if let Some(end) = w.finished_at.filter(|f| *f >= from && *f <= until) {
+            out.push(ended(w, end));
+        }
+    }
+    for (at, s) in later {
         match s {
             WorkloadState::Pending => out.push(format!("requeued at {at}")),
             WorkloadState::Admitted => out.push(format!("admitted again at {at}")),
@@ -136,20 +148,25 @@ fn aftermath(w: &Workload, from: SimTime, until: SimTime) -> Vec<String> {
                 break;
             }
             WorkloadState::Finished => {
-                out.push(match w.source {
-                    // Kueue's pod integration: the Workload ends with its pod, and the
-                    // owner's replacement pod queues as a new Workload.
-                    WorkloadSource::Pod(_) | WorkloadSource::PodGroup(_) => {
-                        format!("ended at {at} with its pod; a replacement queues as a new workload")
-                    }
-                    _ => format!("finished at {at}"),
-                });
+                out.push(ended(w, *at));
                 break;
             }
             WorkloadState::Evicted | WorkloadState::Absent => break,
         }
     }
     out
+}
+
+/// How a workload's end at `at` reads.
+fn ended(w: &Workload, at: SimTime) -> String {
+    match w.source {
+        // Kueue's pod integration: the Workload ends with its pod, and the owner's
+        // replacement pod queues as a new Workload.
+        WorkloadSource::Pod(_) | WorkloadSource::PodGroup(_) => {
+            format!("ended at {at} with its pod; a replacement queues as a new workload")
+        }
+        _ => format!("finished at {at}"),
+    }
 }
 
 /// Kueue's last pending message for a workload at or before `t`, from the event log.
@@ -330,7 +347,7 @@ fn time_to_ready_outcome(store: &Store, ws: &[&Workload], t: SimTime, cmp: &Comp
     // by a new workload) is left out, as its replacement is matched instead.
     let unready: Vec<&&Workload> = ws
         .iter()
-        .filter(|w| w.first_ready(t).is_none() && w.state_at(t) != WorkloadState::Finished)
+        .filter(|w| w.first_ready(t).is_none() && w.finished_at.is_none_or(|f| f > t))
         .collect();
     if !unready.is_empty() {
         let told: Vec<String> = unready

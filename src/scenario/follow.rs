@@ -12,7 +12,7 @@
 use super::command::{Selection, WaitFor, WaitRequest};
 use super::kubectl::deployments::deployment_status;
 use super::kubectl::events::{self, EventQuery, FieldSelector};
-use super::kubectl::{Columns, Kind, Listing, Query};
+use super::kubectl::{Columns, Kind, Output, Query};
 use super::oc_error::OcError;
 use crate::store::{Store, WorkloadState};
 use crate::units::{SimDuration, SimTime};
@@ -143,25 +143,62 @@ pub(crate) struct Listed {
     pub fields: Option<FieldSelector>,
 }
 
+/// What `oc get` shows of a kind, as a watch compares it: the header and, per object in
+/// kubectl's order, its (namespace, name) and its cells — NAMESPACE first when the query
+/// spans namespaces.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shown {
+    pub header: Vec<&'static str>,
+    pub rows: Vec<(String, String, Vec<String>)>,
+}
+
+impl Shown {
+    /// The table as `oc get` prints it.
+    pub(crate) fn table(&self) -> String {
+        let rows: Vec<Vec<String>> = self.rows.iter().map(|(_, _, cells)| cells.clone()).collect();
+        super::printers::table(&self.header, &rows).trim_end().to_string()
+    }
+}
+
 impl Listed {
-    /// The listing now, or the error of a name asked for that is not there.
-    pub(crate) fn listing(&self, store: &Store) -> Result<Listing, OcError> {
-        if self.kind == Kind::Event {
+    /// What `oc get` shows now, or the error of an object asked for by name that is not
+    /// there.
+    pub(crate) fn shown(&self, store: &Store) -> Result<Shown, OcError> {
+        let output = Output::Table(self.columns);
+        let kubectl = self.kind.kubectl();
+        let listing = if self.kind == Kind::Event {
             let q = EventQuery {
                 names: &self.names,
                 fields: self.fields.clone(),
                 sort_by: None,
-                wide: self.columns == Columns::Wide,
+                output,
             };
-            return events::rows(store, self.namespace.as_deref(), &q);
+            events::listing(store, self.namespace.as_deref(), &q)
+        } else {
+            let q = Query::new(self.namespace.as_deref(), &self.names, self.selector.as_deref(), output)?;
+            kubectl.listing(store, &q)
+        };
+        if let Some(name) = listing.missing().first() {
+            return Err(kubectl.not_found(name));
         }
-        let q = Query::new(
-            self.namespace.as_deref(),
-            &self.names,
-            self.selector.as_deref(),
-            self.columns,
-        )?;
-        self.kind.kubectl().listing(store, &q)
+        let spans = self.namespace.is_none() && !kubectl.cluster_scoped();
+        let (header, rows) = listing.into_rows();
+        let mut shown = Shown {
+            header: header.to_vec(),
+            rows: rows
+                .into_iter()
+                .map(|mut r| {
+                    if spans {
+                        r.cells.insert(0, r.namespace.clone());
+                    }
+                    (r.namespace, r.name, r.cells)
+                })
+                .collect(),
+        };
+        if spans {
+            shown.header.insert(0, "NAMESPACE");
+        }
+        Ok(shown)
     }
 }
 
@@ -184,12 +221,12 @@ pub(crate) struct Watch {
 const CLOCKED: &[&str] = &["AGE", "LAST SEEN", "FIRST SEEN", "DURATION"];
 
 impl Watch {
-    /// A watch of what `listing` lists, as printed by the command at its instant.
-    pub(crate) fn new(listed: Listed, listing: &Listing, until: Option<SimTime>) -> Watch {
+    /// A watch of what `shown` shows, as printed by the command at its instant.
+    pub(crate) fn new(listed: Listed, shown: &Shown, until: Option<SimTime>) -> Watch {
         Watch {
-            clocked: clocked(&listing.header),
-            header_shown: !listing.rows.is_empty(),
-            last: listing
+            clocked: clocked(&shown.header),
+            header_shown: !shown.rows.is_empty(),
+            last: shown
                 .rows
                 .iter()
                 .map(|(ns, n, cells)| ((ns.clone(), n.clone()), cells.clone()))
@@ -201,10 +238,7 @@ impl Watch {
 
     fn step(&mut self, store: &Store) -> (Vec<String>, bool) {
         // A listing that fails now (an object asked for by name is gone) lists nothing.
-        let listing = self.listed.listing(store).unwrap_or(Listing {
-            header: Vec::new(),
-            rows: Vec::new(),
-        });
+        let listing = self.listed.shown(store).unwrap_or_default();
         if self.clocked.is_empty() && !listing.header.is_empty() {
             self.clocked = clocked(&listing.header);
         }
@@ -548,7 +582,7 @@ mod tests {
 
     #[test]
     fn rows_that_differ_by_their_age_alone_are_not_printed_again() {
-        let listing = Listing {
+        let listing = Shown {
             header: vec!["NAME", "STATUS", "AGE"],
             rows: vec![("ns".into(), "a".into(), vec!["a".into(), "Running".into(), "5s".into()])],
         };

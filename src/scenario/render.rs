@@ -140,7 +140,7 @@ pub(crate) fn deployment(d: &Deployment) -> Value {
 }
 
 /// One direction's `HPAScalingRules`, the fields that are set.
-fn scaling_rules(r: &crate::autoscaling::hpa::behavior::ScalingRules) -> Value {
+pub(crate) fn scaling_rules(r: &crate::autoscaling::hpa::behavior::ScalingRules) -> Value {
     use crate::autoscaling::hpa::behavior::{ScalingPolicyType, SelectPolicy};
     let mut m = Map::new();
     if let Some(policies) = &r.policies {

@@ -1,12 +1,16 @@
 //! Kueue Cohorts: listed, described and patched. Only Cohort objects are listed; a cohort
 //! that ClusterQueues name without an object exists in Kueue's cache, not in the API.
 
-use super::{stored_manifest, Columns, Describe, Patch, PatchBase, Query, Resource};
+use super::meta::{uid, Meta};
+use super::{stored_manifest, Columns, Describe, ManifestOf, Patch, PatchBase, Query, Resource};
 use crate::api::kueue::Cohort;
+use crate::api::meta::Labels;
 use crate::engine::Engine;
 use crate::scenario::oc_error::OcError;
 use crate::scenario::printers::indent;
 use crate::store::Store;
+use crate::units::SimTime;
+use serde_json::{json, Map, Value};
 
 pub(crate) struct Cohorts;
 
@@ -18,6 +22,7 @@ impl Resource for Cohorts {
     const HEADER: &'static [&'static str] = &["NAME", "PARENT"];
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
     const PATCH: Option<Patch<Self>> = Some(patch);
+    const MANIFEST: ManifestOf<Self> = manifest;
 
     fn objects(store: &Store) -> impl Iterator<Item = &Cohort> {
         store.cohorts.values()
@@ -38,6 +43,29 @@ impl Resource for Cohorts {
     fn listed(c: &Cohort, q: &Query) -> bool {
         q.names_match(&c.name)
     }
+}
+
+/// The Cohort as the API server returns it: its parent and its quotas.
+fn manifest(store: &Store, c: &Cohort) -> Value {
+    let no_labels = Labels::new();
+    let metadata = Meta {
+        name: &c.name,
+        namespace: "",
+        labels: &no_labels,
+        annotations: &no_labels,
+        created: SimTime::ZERO,
+        uid: &uid("Cohort", "", &c.name),
+    }
+    .to_json(store);
+    let mut spec = Map::new();
+    if let Some(p) = &c.parent {
+        spec.insert("parentName".into(), json!(p));
+    }
+    spec.insert(
+        "resourceGroups".into(),
+        super::clusterqueues::resource_groups(&c.resource_groups),
+    );
+    super::meta::object("kueue.x-k8s.io/v1beta2", "Cohort", metadata, Value::Object(spec), None)
 }
 
 /// The document the Cohort was applied with.

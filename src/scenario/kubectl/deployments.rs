@@ -1,6 +1,7 @@
 //! Deployments: listed, scaled, restarted, labeled, annotated, patched and deleted.
 
-use super::{find, Columns, Delete, Metadata, MetadataOf, Patch, PatchBase, Resource, Scale};
+use super::meta::{controller_ref, timestamp, uid, Meta};
+use super::{find, Columns, Delete, ManifestOf, Metadata, MetadataOf, Patch, PatchBase, Resource, Scale};
 use crate::api::apps::Strategy;
 use crate::api::meta::Labels;
 use crate::controllers::deployment::resolve_fenceposts;
@@ -8,7 +9,8 @@ use crate::engine::action::{Action, DeploymentWrite, MetadataTarget};
 use crate::scenario::oc_error::OcError;
 use crate::scenario::printers::{age, template_wide};
 use crate::store::{Deployment, Store};
-use crate::units::SimDuration;
+use crate::units::{SimDuration, SimTime};
+use serde_json::{json, Value};
 
 pub(crate) struct Deployments;
 
@@ -31,6 +33,7 @@ impl Resource for Deployments {
     const METADATA: Option<MetadataOf<Self>> = Some(metadata);
     const DELETE: Option<Delete<Self>> = Some(delete);
     const PATCH: Option<Patch<Self>> = Some(patch);
+    const MANIFEST: ManifestOf<Self> = manifest;
 
     fn objects(store: &Store) -> impl Iterator<Item = &Deployment> {
         store.deployments.values()
@@ -86,6 +89,151 @@ fn patch(_: &Store, d: &Deployment) -> Result<PatchBase, OcError> {
         kind: "Deployment",
         doc: crate::scenario::render::deployment(d),
     })
+}
+
+/// The Deployment as the API server returns it: its spec, its owner (the
+/// InferenceService whose predictor it is), and the status the Deployment controller
+/// writes — replica counts and the Available and Progressing conditions.
+fn manifest(store: &Store, d: &Deployment) -> Value {
+    let mut doc = crate::scenario::render::deployment(d);
+    let mut metadata = Meta {
+        name: &d.name,
+        namespace: &d.namespace,
+        labels: &d.labels,
+        annotations: &d.annotations,
+        created: d.created,
+        uid: &uid("Deployment", &d.namespace, &d.name),
+    }
+    .to_json(store);
+    metadata.insert("generation".into(), json!(d.next_revision.max(1)));
+    if let Some(isvc) = &d.owner_isvc {
+        let owner = controller_ref(
+            "serving.kserve.io/v1beta1",
+            "InferenceService",
+            isvc,
+            &uid("InferenceService", &d.namespace, isvc),
+        );
+        metadata.insert("ownerReferences".into(), json!([owner]));
+    }
+    doc["metadata"] = Value::Object(metadata);
+    let st = deployment_status(store, d);
+    let replicas = store
+        .replicasets_of(d.uid)
+        .into_iter()
+        .flat_map(|rs| rs.pods.iter())
+        .filter_map(|p| store.pods.get(*p))
+        .filter(|p| !p.is_terminating())
+        .count();
+    let conditions: Vec<Value> = deployment_conditions(store, d)
+        .into_iter()
+        .map(|c| {
+            let at = timestamp(store, c.at);
+            json!({"lastTransitionTime": at, "lastUpdateTime": at, "message": c.message,
+                   "reason": c.reason, "status": if c.status { "True" } else { "False" }, "type": c.ty})
+        })
+        .collect();
+    let mut status = serde_json::Map::new();
+    if st.available > 0 {
+        status.insert("availableReplicas".into(), json!(st.available));
+    }
+    status.insert("conditions".into(), Value::Array(conditions));
+    status.insert("observedGeneration".into(), json!(d.next_revision.max(1)));
+    if st.ready > 0 {
+        status.insert("readyReplicas".into(), json!(st.ready));
+    }
+    if replicas > 0 {
+        status.insert("replicas".into(), json!(replicas));
+    }
+    let unavailable = d.spec.replicas - st.available;
+    if unavailable > 0 {
+        status.insert("unavailableReplicas".into(), json!(unavailable));
+    }
+    if st.updated > 0 {
+        status.insert("updatedReplicas".into(), json!(st.updated));
+    }
+    doc["status"] = Value::Object(status);
+    doc
+}
+
+/// One of a Deployment's conditions.
+pub(crate) struct DeploymentCondition {
+    pub ty: &'static str,
+    pub status: bool,
+    pub reason: &'static str,
+    pub message: String,
+    pub at: SimTime,
+}
+
+/// `Available` and `Progressing` as the Deployment controller sets them: available
+/// since enough of its pods were ready (`MinimumReplicasAvailable`), or not
+/// (`MinimumReplicasUnavailable`); its newest ReplicaSet done (`NewReplicaSetAvailable`)
+/// or still rolling out (`ReplicaSetUpdated`).
+pub(crate) fn deployment_conditions(store: &Store, d: &Deployment) -> Vec<DeploymentCondition> {
+    let available = deployment_available(store, d);
+    let pods: Vec<&crate::store::Pod> = store
+        .replicasets_of(d.uid)
+        .into_iter()
+        .flat_map(|rs| rs.pods.iter())
+        .filter_map(|p| store.pods.get(*p))
+        .filter(|p| !p.is_terminating())
+        .collect();
+    let min_ready = SimDuration::from_secs(d.spec.min_ready_seconds);
+    let mut ready_since: Vec<SimTime> = pods
+        .iter()
+        .filter(|p| p.is_available(min_ready, store.now))
+        .filter_map(|p| p.ready_at.map(|r| r + min_ready))
+        .collect();
+    ready_since.sort();
+    let st = deployment_status(store, d);
+    let needed = (d.spec.replicas - (d.spec.replicas - st.available).max(0)).max(1) as usize;
+    let available_at = if available {
+        ready_since
+            .get(needed.min(ready_since.len()).saturating_sub(1))
+            .copied()
+            .unwrap_or(d.created)
+    } else {
+        pods.iter().map(|p| p.created).max().unwrap_or(d.created).max(d.created)
+    };
+    let newest = store.replicasets_of(d.uid).into_iter().max_by_key(|rs| rs.revision);
+    let rs_name = newest.map(|rs| rs.name.clone()).unwrap_or_default();
+    let rolled_out = available && st.updated == d.spec.replicas;
+    let rs_created = newest.map_or(d.created, |rs| rs.created);
+    vec![
+        DeploymentCondition {
+            ty: "Available",
+            status: available,
+            reason: if available {
+                "MinimumReplicasAvailable"
+            } else {
+                "MinimumReplicasUnavailable"
+            },
+            message: if available {
+                "Deployment has minimum availability.".into()
+            } else {
+                "Deployment does not have minimum availability.".into()
+            },
+            at: available_at,
+        },
+        DeploymentCondition {
+            ty: "Progressing",
+            status: true,
+            reason: if rolled_out {
+                "NewReplicaSetAvailable"
+            } else {
+                "ReplicaSetUpdated"
+            },
+            message: if rolled_out {
+                format!("ReplicaSet \"{rs_name}\" has successfully progressed.")
+            } else {
+                format!("ReplicaSet \"{rs_name}\" is progressing.")
+            },
+            at: if rolled_out {
+                available_at.max(rs_created)
+            } else {
+                rs_created
+            },
+        },
+    ]
 }
 
 /// `oc rollout restart`: a new `restartedAt` stamp in the pod template.

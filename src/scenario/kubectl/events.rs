@@ -5,10 +5,11 @@
 //! Identical events are one object with a count, as client-go's event recorder keeps
 //! them, and an event not seen for an hour has expired (`--event-ttl`).
 
-use super::{Kubectl, Query};
+use super::get::{Found, Listing, Output};
+use super::{Columns, Kubectl, Query};
 use crate::scenario::command::Selection;
 use crate::scenario::oc_error::OcError;
-use crate::scenario::printers::tabbed;
+use crate::scenario::printers::{rfc3339, tabbed};
 use crate::store::{LogEvent, Store, EVENT_TTL};
 use crate::units::{human_duration, SimDuration, SimTime};
 use std::collections::HashMap;
@@ -285,39 +286,33 @@ impl SortBy {
 }
 
 /// What `oc get events` asks for besides the namespace.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct EventQuery<'a> {
     pub names: &'a [String],
     pub fields: Option<FieldSelector>,
     pub sort_by: Option<SortBy>,
-    pub wide: bool,
+    pub output: Output,
 }
 
 /// `oc get events`: the table kubectl prints (LAST SEEN, TYPE, REASON, OBJECT, MESSAGE;
 /// NAMESPACE first with `-A`; `-o wide` adds the source, first seen, count and name), in
-/// the API server's order unless `--sort-by` says otherwise.
+/// the API server's order unless `--sort-by` says otherwise; or the Event objects as
+/// `-o yaml|json|name|jsonpath` prints them.
 pub(crate) fn get(store: &Store, namespace: Option<&str>, q: &EventQuery) -> Result<String, OcError> {
-    let listing = rows(store, namespace, q)?;
-    if listing.rows.is_empty() {
-        return Ok(match namespace {
-            Some(n) => format!("No resources found in {n} namespace."),
-            None => "No resources found".into(),
-        });
-    }
-    Ok(listing.table())
+    let listing = listing(store, namespace, q);
+    let query = Query::new(namespace, q.names, None, q.output.clone())?;
+    super::get::print(vec![listing], &[super::Kind::Event], &query)
 }
 
-/// The events `oc get events` lists, keyed by (namespace, event name), in its order.
-pub(crate) fn rows(store: &Store, namespace: Option<&str>, q: &EventQuery) -> Result<super::Listing, OcError> {
+/// The events `oc get events` lists, in its order: each its (namespace, event name) and
+/// its row (NAMESPACE aside) or its document.
+pub(crate) fn listing(store: &Store, namespace: Option<&str>, q: &EventQuery) -> Listing {
     let mut listed: Vec<Event> = events(store)
         .into_iter()
         .filter(|e| namespace.is_none_or(|n| e.event_namespace() == n))
         .filter(|e| q.fields.as_ref().is_none_or(|f| f.matches(e)))
         .filter(|e| q.names.is_empty() || q.names.contains(&e.object_name()))
         .collect();
-    if let Some(name) = q.names.first().filter(|_| listed.is_empty()) {
-        return Err(Events.not_found(name));
-    }
     listed.sort_by_cached_key(|e| (e.event_namespace().to_string(), e.object_name()));
     match q.sort_by {
         Some(SortBy::LastTimestamp) => listed.sort_by_key(|e| e.last),
@@ -325,19 +320,48 @@ pub(crate) fn rows(store: &Store, namespace: Option<&str>, q: &EventQuery) -> Re
         Some(SortBy::Count) => listed.sort_by_key(|e| e.count),
         None => {}
     }
-    let all = namespace.is_none();
-    Ok(super::Listing {
-        header: header(all, q.wide),
-        rows: listed
-            .iter()
-            .map(|e| {
-                (
-                    e.event_namespace().to_string(),
-                    e.object_name(),
-                    row(store, e, all, q.wide),
-                )
-            })
-            .collect(),
+    let wide = q.output == Output::Table(Columns::Wide);
+    let missing = q
+        .names
+        .iter()
+        .filter(|n| !listed.iter().any(|e| e.object_name() == **n))
+        .cloned()
+        .collect();
+    let objects = listed
+        .iter()
+        .map(|e| {
+            let found = match q.output {
+                Output::Table(_) => Found::Row(row(store, e, wide)),
+                _ => Found::Document(super::get::sorted(document(e))),
+            };
+            (e.event_namespace().to_string(), e.object_name(), found)
+        })
+        .collect();
+    Listing::new("event", if wide { &WIDE } else { &DEFAULT }, objects, missing)
+}
+
+/// The Event object as the API server returns it (`core/v1`).
+fn document(e: &Event) -> serde_json::Value {
+    let mut involved = serde_json::json!({"kind": e.kind, "name": e.name});
+    if !e.namespace.is_empty() {
+        involved["namespace"] = e.namespace.into();
+    }
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {
+            "name": e.object_name(),
+            "namespace": e.event_namespace(),
+            "creationTimestamp": rfc3339(e.first),
+        },
+        "involvedObject": involved,
+        "reason": e.reason,
+        "message": e.message,
+        "source": {"component": e.source},
+        "firstTimestamp": rfc3339(e.first),
+        "lastTimestamp": rfc3339(e.last),
+        "count": e.count,
+        "type": e.ty,
     })
 }
 
@@ -356,17 +380,8 @@ const WIDE: [&str; 10] = [
     "NAME",
 ];
 
-fn header(all_namespaces: bool, wide: bool) -> Vec<&'static str> {
-    let columns: &[&'static str] = if wide { &WIDE } else { &DEFAULT };
-    let mut header = columns.to_vec();
-    if all_namespaces {
-        header.insert(0, "NAMESPACE");
-    }
-    header
-}
-
 /// One event's row (`printEvent`).
-pub(crate) fn row(store: &Store, e: &Event, all_namespaces: bool, wide: bool) -> Vec<String> {
+pub(crate) fn row(store: &Store, e: &Event, wide: bool) -> Vec<String> {
     let since = |t: SimTime| human_duration(store.now.since(t));
     let mut row = vec![since(e.last), e.ty.to_string(), e.reason.to_string(), e.target()];
     if wide {
@@ -376,17 +391,15 @@ pub(crate) fn row(store: &Store, e: &Event, all_namespaces: bool, wide: bool) ->
     if wide {
         row.extend([since(e.first), e.count.to_string(), e.object_name()]);
     }
-    if all_namespaces {
-        row.insert(0, e.event_namespace().to_string());
-    }
     row
 }
 
 fn query_of<'a>(q: &Query<'a>) -> EventQuery<'a> {
     EventQuery {
         names: q.names(),
-        wide: q.wide(),
-        ..Default::default()
+        fields: None,
+        sort_by: None,
+        output: q.output().clone(),
     }
 }
 
@@ -413,28 +426,18 @@ impl Kubectl for Events {
             name: name.to_string(),
         }
     }
+    fn cluster_scoped(&self) -> bool {
+        false
+    }
+    #[cfg(test)]
     fn get(&self, store: &Store, q: &Query) -> Result<String, OcError> {
         get(store, q.namespace(), &query_of(q))
     }
-    fn rows(&self, store: &Store, q: &Query) -> (&'static [&'static str], Vec<super::Row>) {
-        let rows = rows(store, q.namespace(), &query_of(q))
-            .map(|l| {
-                l.rows
-                    .into_iter()
-                    .map(|(namespace, name, mut cells)| {
-                        if q.namespace().is_none() {
-                            cells.remove(0);
-                        }
-                        super::Row { namespace, name, cells }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let header: &'static [&'static str] = if q.wide() { &WIDE } else { &DEFAULT };
-        (header, rows)
+    fn listing(&self, store: &Store, q: &Query) -> Listing {
+        listing(store, q.namespace(), &query_of(q))
     }
-    fn listing(&self, store: &Store, q: &Query) -> Result<super::Listing, OcError> {
-        rows(store, q.namespace(), &query_of(q))
+    fn rows(&self, store: &Store, q: &Query) -> (&'static [&'static str], Vec<super::Row>) {
+        self.listing(store, q).into_rows()
     }
     fn select(&self, _: &Store, _: &str, _: &Selection) -> Result<Vec<String>, OcError> {
         Err(OcError::NotSimulated("writing event".into()))
@@ -618,6 +621,15 @@ mod tests {
         assert_eq!(summary(&store), vec![(4000, 4000, 1)]);
     }
 
+    fn plain() -> EventQuery<'static> {
+        EventQuery {
+            names: &[],
+            fields: None,
+            sort_by: None,
+            output: Output::Table(Columns::Default),
+        }
+    }
+
     #[test]
     fn get_events_lists_by_object_then_time_unless_sorted() {
         let mut store = log(&[
@@ -626,7 +638,7 @@ mod tests {
             (7, "NodeNotReady", "Node n", "Node n status is now: NodeNotReady"),
         ]);
         store.now = SimTime(60_000);
-        let q = EventQuery::default();
+        let q = plain();
         assert_eq!(
             get(&store, Some("a"), &q).unwrap(),
             "LAST SEEN   TYPE      REASON      OBJECT      MESSAGE\n\
@@ -635,7 +647,7 @@ mod tests {
         );
         let sorted = EventQuery {
             sort_by: Some(SortBy::LastTimestamp),
-            ..Default::default()
+            ..plain()
         };
         assert_eq!(
             get(&store, None, &sorted).unwrap(),
@@ -646,7 +658,7 @@ mod tests {
         );
         let by_name = EventQuery {
             fields: Some(FieldSelector::parse("involvedObject.name=zeta").unwrap()),
-            ..Default::default()
+            ..plain()
         };
         assert_eq!(
             get(&store, Some("a"), &by_name).unwrap(),
@@ -657,6 +669,34 @@ mod tests {
             get(&store, Some("b"), &q).unwrap(),
             "No resources found in b namespace."
         );
+    }
+
+    #[test]
+    fn events_print_as_objects_too() {
+        let mut store = log(&[(5, "Scheduled", "Pod a/alpha", "Successfully assigned a/alpha to n")]);
+        store.now = SimTime(60_000);
+        let as_name = EventQuery {
+            output: Output::Name,
+            ..plain()
+        };
+        assert_eq!(
+            get(&store, Some("a"), &as_name).unwrap(),
+            "event/alpha.1886725317fff200"
+        );
+        let as_yaml = EventQuery {
+            output: Output::Yaml,
+            ..plain()
+        };
+        let yaml = get(&store, Some("a"), &as_yaml).unwrap();
+        for part in [
+            "kind: List",
+            "    involvedObject:\n      kind: Pod\n      name: alpha\n      namespace: a\n",
+            "    lastTimestamp: \"2026-01-01T00:00:05Z\"\n",
+            "    reason: Scheduled\n",
+            "    source:\n      component: default-scheduler\n",
+        ] {
+            assert!(yaml.contains(part), "{part}\n{yaml}");
+        }
     }
 
     #[test]

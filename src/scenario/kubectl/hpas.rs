@@ -9,7 +9,8 @@
 //! `spec.metrics[i]`.
 
 use super::events::describe_events;
-use super::{stored_manifest, Columns, Delete, Describe, Patch, PatchBase, Resource};
+use super::meta::{controller_ref, timestamp, uid, Meta};
+use super::{stored_manifest, Columns, Delete, Describe, ManifestOf, Patch, PatchBase, Resource};
 use crate::autoscaling::hpa::behavior::{HpaBehavior, Reason, ScalingPolicyType, ScalingRules, SelectPolicy};
 use crate::autoscaling::hpa::manifest::{MetricSpec, MetricTarget};
 use crate::engine::action::{Action, AutoscalingWrite};
@@ -19,6 +20,7 @@ use crate::scenario::printers::{age, annotations_multiline, labels_multiline, qu
 use crate::store::AutoscalerOwner;
 use crate::store::{HpaObject, ObjectKey, Store};
 use crate::units::{Quantity, SimDuration};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 pub(crate) struct HorizontalPodAutoscalers;
@@ -31,6 +33,7 @@ impl Resource for HorizontalPodAutoscalers {
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
     const DELETE: Option<Delete<Self>> = Some(delete);
     const PATCH: Option<Patch<Self>> = Some(patch);
+    const MANIFEST: ManifestOf<Self> = manifest;
 
     fn objects(store: &Store) -> impl Iterator<Item = &HpaObject> {
         store.hpas.values()
@@ -225,6 +228,116 @@ fn describe(engine: &Engine, h: &HpaObject) -> String {
         &hpa.name,
     ));
     tabbed(&o)
+}
+
+/// A metric target as autoscaling/v2 writes it.
+fn target_json(t: &MetricTarget) -> Value {
+    match t {
+        MetricTarget::Utilization(p) => json!({"averageUtilization": p, "type": "Utilization"}),
+        MetricTarget::AverageValue(v) => json!({"averageValue": quantity(*v), "type": "AverageValue"}),
+        MetricTarget::Value(v) => json!({"type": "Value", "value": quantity(*v)}),
+    }
+}
+
+/// A metric's `selector`, when it has one.
+fn metric_id(metric: &str, selector: &BTreeMap<String, String>) -> Value {
+    if selector.is_empty() {
+        json!({ "name": metric })
+    } else {
+        json!({"name": metric, "selector": {"matchLabels": selector}})
+    }
+}
+
+/// The HPA as the API server returns it (autoscaling/v2): its owner (KServe's
+/// InferenceService, KEDA's ScaledObject), its spec, and the status the controller
+/// writes — replicas, last scale and conditions.
+fn manifest(store: &Store, h: &HpaObject) -> Value {
+    let hpa = &h.hpa;
+    let annotations = manifest_annotations(store, "HorizontalPodAutoscaler", &h.namespace, &hpa.name);
+    let mut metadata = Meta {
+        name: &hpa.name,
+        namespace: &h.namespace,
+        labels: &hpa.labels,
+        annotations: &annotations,
+        created: h.created,
+        uid: &uid("HorizontalPodAutoscaler", &h.namespace, &hpa.name),
+    }
+    .to_json(store);
+    let owner = match &h.owner {
+        AutoscalerOwner::User => None,
+        AutoscalerOwner::InferenceService(isvc) => Some(controller_ref(
+            "serving.kserve.io/v1beta1",
+            "InferenceService",
+            isvc,
+            &uid("InferenceService", &h.namespace, isvc),
+        )),
+        AutoscalerOwner::ScaledObject(so) => Some(controller_ref(
+            "keda.sh/v1alpha1",
+            "ScaledObject",
+            so,
+            &uid("ScaledObject", &h.namespace, so),
+        )),
+    };
+    if let Some(o) = owner {
+        metadata.insert("ownerReferences".into(), json!([o]));
+    }
+    let metrics: Vec<Value> = hpa
+        .metrics
+        .iter()
+        .map(|m| match m {
+            MetricSpec::Resource { name, target } => {
+                json!({"resource": {"name": name, "target": target_json(target)}, "type": "Resource"})
+            }
+            MetricSpec::Pods { metric, selector, target } => {
+                json!({"pods": {"metric": metric_id(metric, selector), "target": target_json(target)}, "type": "Pods"})
+            }
+            MetricSpec::External { metric, selector, target } => {
+                json!({"external": {"metric": metric_id(metric, selector), "target": target_json(target)}, "type": "External"})
+            }
+        })
+        .collect();
+    let mut spec = Map::new();
+    if let Some(b) = &hpa.spec.behavior {
+        spec.insert(
+            "behavior".into(),
+            json!({
+                "scaleDown": crate::scenario::render::scaling_rules(&b.scale_down),
+                "scaleUp": crate::scenario::render::scaling_rules(&b.scale_up),
+            }),
+        );
+    }
+    spec.insert("maxReplicas".into(), json!(hpa.spec.max_replicas));
+    spec.insert("metrics".into(), Value::Array(metrics));
+    spec.insert("minReplicas".into(), json!(min_replicas(h)));
+    spec.insert(
+        "scaleTargetRef".into(),
+        json!({"apiVersion": hpa.target.api_version, "kind": hpa.target.kind, "name": hpa.target.name}),
+    );
+    let mut status = Map::new();
+    let conditions: Vec<Value> = h
+        .status
+        .conditions
+        .iter()
+        .map(|(ty, ok, reason)| {
+            json!({"lastTransitionTime": timestamp(store, h.created), "message": condition_message(store, h, reason),
+                   "reason": reason, "status": if *ok { "True" } else { "False" }, "type": ty})
+        })
+        .collect();
+    if !conditions.is_empty() {
+        status.insert("conditions".into(), Value::Array(conditions));
+    }
+    status.insert("currentReplicas".into(), json!(h.status.current_replicas));
+    status.insert("desiredReplicas".into(), json!(h.status.desired_replicas));
+    if let Some(t) = h.status.last_scale_time {
+        status.insert("lastScaleTime".into(), json!(timestamp(store, t)));
+    }
+    super::meta::object(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        metadata,
+        Value::Object(spec),
+        Some(Value::Object(status)),
+    )
 }
 
 /// The annotations of the manifest the object was applied from, if a user applied it.

@@ -1,10 +1,14 @@
 //! Kueue LocalQueues: listed, described and patched.
 
-use super::{stored_manifest, Columns, Describe, Patch, PatchBase, Query, Resource};
+use super::meta::{condition, uid, Meta};
+use super::{stored_manifest, Columns, Describe, ManifestOf, Patch, PatchBase, Query, Resource};
 use crate::api::kueue::LocalQueue;
+use crate::api::meta::Labels;
 use crate::engine::Engine;
 use crate::scenario::oc_error::OcError;
 use crate::store::{ObjectKey, Store};
+use crate::units::SimTime;
+use serde_json::{json, Value};
 
 pub(crate) struct LocalQueues;
 
@@ -15,6 +19,7 @@ impl Resource for LocalQueues {
     const HEADER: &'static [&'static str] = &["NAME", "CLUSTERQUEUE", "PENDING WORKLOADS", "ADMITTED WORKLOADS"];
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
     const PATCH: Option<Patch<Self>> = Some(patch);
+    const MANIFEST: ManifestOf<Self> = manifest;
 
     fn objects(store: &Store) -> impl Iterator<Item = &LocalQueue> {
         store.local_queues.values()
@@ -68,6 +73,62 @@ impl Counts {
         }
         counts
     }
+}
+
+/// The LocalQueue as the API server returns it, with the status Kueue writes: its
+/// workloads pending, reserving and admitted, what they hold per flavor, and `Active`.
+fn manifest(store: &Store, l: &LocalQueue) -> Value {
+    let no_labels = Labels::new();
+    let metadata = Meta {
+        name: &l.name,
+        namespace: &l.namespace,
+        labels: &no_labels,
+        annotations: &no_labels,
+        created: SimTime::ZERO,
+        uid: &uid("LocalQueue", &l.namespace, &l.name),
+    }
+    .to_json(store);
+    let counts = Counts::of(store, l);
+    let held = super::clusterqueues::reserved(store, |w| w.namespace == l.namespace && w.queue_name == l.name);
+    let mut by_flavor: std::collections::BTreeMap<&str, Vec<Value>> = Default::default();
+    for ((f, r), q) in &held {
+        by_flavor
+            .entry(f.as_str())
+            .or_default()
+            .push(json!({"name": r, "total": q.to_string()}));
+    }
+    let flavors: Vec<Value> = by_flavor
+        .into_iter()
+        .map(|(f, resources)| json!({"name": f, "resources": resources}))
+        .collect();
+    let active = match store.cluster_queues.get(&l.cluster_queue) {
+        Some(_) => condition(
+            store,
+            "Active",
+            true,
+            "Ready",
+            "Can submit new workloads to localQueue",
+            SimTime::ZERO,
+        ),
+        None => condition(
+            store,
+            "Active",
+            false,
+            "ClusterQueueDoesNotExist",
+            "Can't submit new workloads to clusterQueue",
+            SimTime::ZERO,
+        ),
+    };
+    let status = json!({
+        "admittedWorkloads": counts.admitted,
+        "conditions": [active],
+        "flavorUsage": flavors,
+        "flavorsReservation": flavors,
+        "pendingWorkloads": counts.pending,
+        "reservingWorkloads": counts.admitted,
+    });
+    let spec = json!({"clusterQueue": l.cluster_queue, "stopPolicy": "None"});
+    super::meta::object("kueue.x-k8s.io/v1beta2", "LocalQueue", metadata, spec, Some(status))
 }
 
 /// The document the LocalQueue was applied with.

@@ -13,7 +13,9 @@ mod get;
 mod hpas;
 mod inferenceservices;
 mod jobs;
+pub(crate) mod jsonpath;
 mod localqueues;
+mod meta;
 mod nodes;
 mod pods;
 mod replicasets;
@@ -25,7 +27,7 @@ mod servingruntimes;
 mod tests;
 mod workloads;
 
-pub(crate) use get::{Columns, Listing, Query};
+pub(crate) use get::{get, Columns, Output, Query};
 
 use super::command::Selection;
 use super::oc_error::OcError;
@@ -156,8 +158,8 @@ pub(crate) trait Resource: Sync + 'static {
     const DELETE: Option<Delete<Self>> = None;
     /// `oc patch`: the document a patch applies to.
     const PATCH: Option<Patch<Self>> = None;
-    /// `oc get -o yaml|json`: the object as the API server would return it.
-    const MANIFEST: Option<ManifestOf<Self>> = None;
+    /// `oc get -o yaml|json|name|jsonpath`: the object as the API server would return it.
+    const MANIFEST: ManifestOf<Self>;
 
     /// Every object of the kind, in the store's order.
     fn objects(store: &Store) -> impl Iterator<Item = Self::Object<'_>>;
@@ -190,7 +192,7 @@ pub(crate) trait Resource: Sync + 'static {
     }
 }
 
-/// The object as `oc get -o yaml` prints it.
+/// The object as `oc get -o yaml` prints it (its keys in any order: they are sorted).
 pub(crate) type ManifestOf<R> = fn(&Store, <R as Resource>::Object<'_>) -> serde_json::Value;
 /// How a kind describes one object.
 pub(crate) type Describe<R> = fn(&Engine, <R as Resource>::Object<'_>) -> String;
@@ -247,15 +249,16 @@ pub(crate) trait Kubectl: Sync {
     fn describes(&self) -> bool;
     /// Whether the kind has a scale subresource.
     fn scales(&self) -> bool;
+    fn cluster_scoped(&self) -> bool;
     fn not_found(&self, name: &str) -> OcError;
-    /// `oc get`'s table, or its message when nothing matches.
+    /// What `oc get` of this kind alone prints.
+    #[cfg(test)]
     fn get(&self, store: &Store, q: &Query) -> Result<String, OcError>;
+    /// The objects `oc get` lists, as rows or documents.
+    fn listing(&self, store: &Store, q: &Query) -> get::Listing;
     /// What `get` would print as data: its header (NAMESPACE aside) and one row per
     /// object listed, in its order — for views that lay the table out themselves.
     fn rows(&self, store: &Store, q: &Query) -> (&'static [&'static str], Vec<Row>);
-    /// What `oc get` lists, as printed (NAMESPACE first with `-A`), keyed by namespace and
-    /// name (an `oc get -w` compares them); the error of a name asked for that is not there.
-    fn listing(&self, store: &Store, q: &Query) -> Result<Listing, OcError>;
     /// Names of the objects in `ns` a write's selection picks.
     fn select(&self, store: &Store, ns: &str, selection: &Selection) -> Result<Vec<String>, OcError>;
     fn describe(&self, engine: &Engine, ns: &str, name: &str) -> Result<String, OcError>;
@@ -284,25 +287,22 @@ impl<R: Resource> Kubectl for R {
     fn scales(&self) -> bool {
         R::SCALE.is_some()
     }
+    fn cluster_scoped(&self) -> bool {
+        R::CLUSTER_SCOPED
+    }
     fn not_found(&self, name: &str) -> OcError {
         not_found(R::RESOURCE, name)
     }
+    #[cfg(test)]
     fn get(&self, store: &Store, q: &Query) -> Result<String, OcError> {
-        get::get::<R>(store, q)
+        let kind = Kind::ALL.into_iter().filter(|k| k.resource() == R::RESOURCE);
+        get::get(store, &kind.collect::<Vec<_>>(), q)
+    }
+    fn listing(&self, store: &Store, q: &Query) -> get::Listing {
+        get::listing::<R>(store, q)
     }
     fn rows(&self, store: &Store, q: &Query) -> (&'static [&'static str], Vec<Row>) {
-        let rows = get::rows::<R>(store, q)
-            .into_iter()
-            .map(|(namespace, name, cells)| Row {
-                namespace: namespace.to_string(),
-                name: name.to_string(),
-                cells,
-            })
-            .collect();
-        (get::header::<R>(q), rows)
-    }
-    fn listing(&self, store: &Store, q: &Query) -> Result<Listing, OcError> {
-        get::listing::<R>(store, q)
+        get::listing::<R>(store, q).into_rows()
     }
     fn select(&self, store: &Store, ns: &str, selection: &Selection) -> Result<Vec<String>, OcError> {
         select::select::<R>(store, ns, selection)

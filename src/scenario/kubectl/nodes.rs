@@ -1,11 +1,13 @@
 //! Nodes: listed, described, labeled and annotated (cordon and drain are verbs of their own).
 
-use super::{Columns, Describe, Metadata, MetadataOf, Resource};
+use super::meta::{timestamp, uid, Meta};
+use super::{Columns, Describe, ManifestOf, Metadata, MetadataOf, Resource};
 use crate::api::meta::Labels;
 use crate::engine::action::MetadataTarget;
 use crate::engine::Engine;
 use crate::scenario::printers::age;
-use crate::store::{Node, Store};
+use crate::store::{Node, NodeReady, Store};
+use serde_json::{json, Map, Value};
 
 pub(crate) struct Nodes;
 
@@ -20,6 +22,7 @@ impl Resource for Nodes {
     const HEADER: &'static [&'static str] = &["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
     const METADATA: Option<MetadataOf<Self>> = Some(metadata);
+    const MANIFEST: ManifestOf<Self> = manifest;
 
     fn objects(store: &Store) -> impl Iterator<Item = &Node> {
         store.nodes.values()
@@ -69,6 +72,78 @@ fn metadata(n: &Node) -> Metadata {
         labels: n.labels.clone(),
         annotations: n.annotations.clone(),
     }
+}
+
+/// The Node as the API server returns it: its taints and cordon, and the status its
+/// kubelet posts (capacity, allocatable — a failed GPU withdrawn —, the `Ready`
+/// condition, which turns Unknown when the kubelet stops posting).
+fn manifest(store: &Store, n: &Node) -> Value {
+    let mut metadata = Meta {
+        name: &n.name,
+        namespace: "",
+        labels: &n.labels,
+        annotations: &n.annotations,
+        created: n.created,
+        uid: &uid("Node", "", &n.name),
+    }
+    .to_json(store);
+    metadata.remove("namespace");
+    let mut spec = Map::new();
+    if !n.taints.is_empty() {
+        let taints: Vec<Value> = n
+            .taints
+            .iter()
+            .map(|t| {
+                let mut m = Map::new();
+                m.insert("effect".into(), json!(t.effect.as_str()));
+                m.insert("key".into(), json!(t.key));
+                if !t.value.is_empty() {
+                    m.insert("value".into(), json!(t.value));
+                }
+                Value::Object(m)
+            })
+            .collect();
+        spec.insert("taints".into(), Value::Array(taints));
+    }
+    if n.unschedulable {
+        spec.insert("unschedulable".into(), json!(true));
+    }
+    let mut capacity = n.allocatable.clone();
+    if n.failed_gpus > 0 {
+        let gpu = capacity.0.keys().find(|r| crate::api::core::is_gpu(r)).cloned();
+        if let Some(g) = gpu {
+            let q = capacity.get(&g) + crate::units::Quantity::from_units(i64::from(n.failed_gpus));
+            capacity.0.insert(g, q);
+        }
+    }
+    let since = timestamp(store, n.created);
+    let pressure = |ty: &str, reason: &str, message: &str| {
+        json!({"lastHeartbeatTime": timestamp(store, store.now), "lastTransitionTime": since, "message": message,
+               "reason": reason, "status": "False", "type": ty})
+    };
+    let ready = match n.ready {
+        NodeReady::True => json!({"lastHeartbeatTime": timestamp(store, store.now), "lastTransitionTime": since,
+            "message": "kubelet is posting ready status", "reason": "KubeletReady", "status": "True", "type": "Ready"}),
+        NodeReady::Unknown => json!({"lastHeartbeatTime": since, "lastTransitionTime": timestamp(store, store.now),
+            "message": "Kubelet stopped posting node status.", "reason": "NodeStatusUnknown", "status": "Unknown", "type": "Ready"}),
+    };
+    let status = json!({
+        "allocatable": n.allocatable.to_json(),
+        "capacity": capacity.to_json(),
+        "conditions": [
+            pressure("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+            pressure("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            pressure("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            ready,
+        ],
+        "nodeInfo": {
+            "architecture": "amd64",
+            "containerRuntimeVersion": "cri-o://1.33.5",
+            "kubeletVersion": KUBELET_VERSION,
+            "operatingSystem": "linux",
+        },
+    });
+    super::meta::object("v1", "Node", metadata, Value::Object(spec), Some(status))
 }
 
 /// Whether it takes new pods, and what its pods request of what it has.

@@ -3,7 +3,7 @@
 //! a custom resource (its generic describer), deleted.
 
 use super::events::describe_events;
-use super::{stored_manifest, Columns, Delete, Describe, Patch, PatchBase, Resource};
+use super::{stored_manifest, Columns, Delete, Describe, ManifestOf, Patch, PatchBase, Resource};
 use crate::api::meta::Labels;
 use crate::autoscaling::keda::prometheus::metric_name;
 use crate::autoscaling::keda::scaled_object::ScaledObject;
@@ -74,6 +74,7 @@ impl Resource for ScaledObjects {
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
     const DELETE: Option<Delete<Self>> = Some(delete);
     const PATCH: Option<Patch<Self>> = Some(patch);
+    const MANIFEST: ManifestOf<Self> = manifest;
 
     fn objects(store: &Store) -> impl Iterator<Item = Applied<'_>> {
         store.scaled_objects.values().map(move |o| applied(store, o))
@@ -232,6 +233,33 @@ fn object(a: Applied<'_>) -> Map<String, Value> {
         o.insert("status".into(), Value::Object(status(s)));
     }
     o
+}
+
+/// The object with its name, namespace, labels and annotations, as `oc get -o yaml`
+/// prints it.
+fn manifest(store: &Store, a: Applied<'_>) -> Value {
+    let so = &a.object.scaled_object;
+    let mut o = object(a);
+    if let Some(Value::Object(m)) = o.get_mut("metadata") {
+        if !so.annotations.is_empty() {
+            m.insert("annotations".into(), json!(so.annotations));
+        }
+        m.insert(
+            "creationTimestamp".into(),
+            json!(super::meta::timestamp(store, a.object.created)),
+        );
+        let labels = a.labels();
+        if !labels.is_empty() {
+            m.insert("labels".into(), json!(labels));
+        }
+        m.insert("name".into(), json!(so.name));
+        m.insert("namespace".into(), json!(so.namespace));
+        m.insert(
+            "uid".into(),
+            json!(super::meta::uid("ScaledObject", &so.namespace, &so.name)),
+        );
+    }
+    Value::Object(o)
 }
 
 fn status(s: &ScaledObjectObject) -> Map<String, Value> {

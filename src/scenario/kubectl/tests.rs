@@ -284,8 +284,8 @@ l4-0      Ready     worker    10m       v1.33.5"#,
         Some("team"),
         Columns::Default,
         r#"
-NAME           DISABLED   MODELTYPE          CONTAINERS
-vllm-runtime   vLLM       kserve-container"#,
+NAME           DISABLED   MODELTYPE   CONTAINERS         AGE
+vllm-runtime              vLLM        kserve-container   10m"#,
     );
     check(
         Kind::ResourceFlavor,
@@ -320,6 +320,7 @@ fn get_narrows_by_name_selector_and_namespace() {
 NAME          READY     STATUS    RESTARTS   AGE
 train-f5n6t   1/1       Running   0          10m"#,
     );
+    // kubectl prints what it found, then the error for what it did not.
     check(
         Kind::Pod,
         Some("team"),
@@ -327,7 +328,8 @@ train-f5n6t   1/1       Running   0          10m"#,
         None,
         r#"
 NAME          READY     STATUS    RESTARTS   AGE
-train-f5n6t   1/1       Running   0          10m"#,
+train-f5n6t   1/1       Running   0          10m
+Error from server (NotFound): pods "nosuch" not found"#,
     );
     check(
         Kind::Pod,
@@ -366,6 +368,13 @@ main      all       0"#,
         Kind::ResourceFlavor,
         None,
         &["nosuch"],
+        Some("foo=bar"),
+        "Error from server (NotFound): resourceflavors.kueue.x-k8s.io \"nosuch\" not found",
+    );
+    check(
+        Kind::ResourceFlavor,
+        None,
+        &["l4"],
         Some("foo=bar"),
         r#"
 NAME      AGE
@@ -740,7 +749,7 @@ fn what_each_kind_supports() {
         (Kind::Pod, true, false, true, true, false),
         (Kind::Deployment, false, true, true, true, true),
         (Kind::ReplicaSet, false, true, true, true, false),
-        (Kind::InferenceService, false, false, true, true, true),
+        (Kind::InferenceService, true, false, true, true, true),
         (Kind::Workload, true, false, false, false, false),
         (Kind::ClusterQueue, true, false, false, false, true),
         (Kind::Cohort, true, false, false, false, true),
@@ -1431,5 +1440,161 @@ team        keda-hpa-mistral-predictor   Deployment/mistral-predictor   5500m/4 
     assert_eq!(outputs.len(), want.len(), "{outputs:#?}");
     for (got, want) in outputs.iter().zip(want) {
         assert_eq!(*got, text(want));
+    }
+}
+
+/// `oc get` of several kinds, or with `-o yaml|json|name|jsonpath`, over the fixture.
+fn get_as(kinds: &[Kind], ns: Option<&str>, names: &[&str], output: super::Output) -> String {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    Query::new(ns, &names, None, output)
+        .and_then(|q| super::get(engine().store(), kinds, &q))
+        .unwrap_or_else(|e| e.to_string())
+}
+
+fn jsonpath(template: &str) -> super::Output {
+    super::Output::JsonPath(template.to_string())
+}
+
+#[test]
+fn several_kinds_print_one_table_each_named_by_kind() {
+    assert_eq!(
+        get_as(
+            &[Kind::Deployment, Kind::Pod],
+            Some("team"),
+            &[],
+            Columns::Default.into()
+        ),
+        text(
+            r#"
+NAME                                         READY     UP-TO-DATE   AVAILABLE   AGE
+deployment.apps/granite-8b-agent-predictor   1/1       1            1           10m
+
+NAME                                              READY     STATUS    RESTARTS   AGE
+pod/granite-8b-agent-predictor-5658dc576c-76ngt   1/1       Running   0          10m
+pod/train-f5n6t                                   1/1       Running   0          10m"#
+        )
+    );
+    // Only one kind has objects: its table as if it were asked for alone.
+    assert_eq!(
+        get_as(&[Kind::Cohort, Kind::Job], None, &[], Columns::Default.into()),
+        text(
+            r#"
+NAMESPACE   NAME      STATUS    COMPLETIONS   DURATION   AGE
+team        train     Running   0/1           10m        10m"#
+        )
+    );
+    assert_eq!(
+        get_as(
+            &[Kind::Cohort, Kind::ScaledObject],
+            Some("team"),
+            &[],
+            Columns::Default.into()
+        ),
+        "No resources found"
+    );
+    assert_eq!(
+        get_as(&[Kind::Deployment, Kind::Pod], Some("team"), &[], super::Output::Name),
+        "deployment.apps/granite-8b-agent-predictor\npod/granite-8b-agent-predictor-5658dc576c-76ngt\npod/train-f5n6t"
+    );
+}
+
+/// Every kind's object has the fields its controllers write, as JSONPath reads them.
+#[test]
+fn every_kind_prints_its_object_with_the_status_its_controller_writes() {
+    let isvc = "granite-8b-agent";
+    let pod = "granite-8b-agent-predictor-5658dc576c-76ngt";
+    let cases: [(Kind, &str, &str, &str); 17] = [
+        (Kind::Pod, pod, "{.status.phase} {.spec.nodeName} {.metadata.ownerReferences[0].kind}", "Running l4-0 ReplicaSet"),
+        (Kind::Pod, pod, "{.status.conditions[?(@.type==\"Ready\")].status}", "True"),
+        (Kind::Pod, pod, "{.status.containerStatuses[0].state.running.startedAt} {.status.initContainerStatuses[0].state.terminated.reason}", "2026-01-01T00:01:10Z Completed"),
+        (Kind::Deployment, "granite-8b-agent-predictor", "{.spec.replicas} {.status.readyReplicas} {.status.availableReplicas} {.status.updatedReplicas}", "1 1 1 1"),
+        (Kind::Deployment, "granite-8b-agent-predictor", "{.status.conditions[?(@.type==\"Available\")].reason}", "MinimumReplicasAvailable"),
+        (Kind::ReplicaSet, "granite-8b-agent-predictor-5658dc576c", "{.metadata.annotations.deployment\\.kubernetes\\.io/revision} {.status.readyReplicas}", "1 1"),
+        (Kind::InferenceService, isvc, "{.status.url} {.status.conditions[?(@.type==\"Ready\")].status}", "http://granite-8b-agent-predictor.team.svc.cluster.local True"),
+        (Kind::InferenceService, isvc, "{.status.modelStatus.states.activeModelState} {.status.modelStatus.transitionStatus}", "Loaded UpToDate"),
+        (Kind::Workload, "job-train-6e934", "{.status.conditions[?(@.type==\"Admitted\")].status} {.status.admission.clusterQueue}", "True main"),
+        (Kind::ClusterQueue, "main", "{.status.flavorsReservation[0].resources[?(@.name==\"nvidia.com/gpu\")].total} {.status.admittedWorkloads} {.status.pendingWorkloads}", "2 2 0"),
+        (Kind::LocalQueue, "default", "{.spec.clusterQueue} {.status.reservingWorkloads}", "main 2"),
+        (Kind::ResourceFlavor, "l4", "{.spec.nodeLabels.node\\.kubernetes\\.io/instance-type}", "g6.12xlarge"),
+        (Kind::Node, "l4-0", "{.status.allocatable.nvidia\\.com/gpu} {.spec.taints[0].key} {.status.conditions[?(@.type==\"Ready\")].reason}", "4 nvidia.com/gpu KubeletReady"),
+        (Kind::ServingRuntime, "vllm-runtime", "{.spec.supportedModelFormats[0].name} {.spec.containers[0].name}", "vLLM kserve-container"),
+        (Kind::Job, "train", "{.spec.suspend} {.status.active} {.status.startTime}", "false 1 2026-01-01T00:00:00Z"),
+        (Kind::HorizontalPodAutoscaler, "granite-8b-agent-predictor", "{.spec.scaleTargetRef.name} {.metadata.ownerReferences[0].kind} {.status.currentReplicas}", "granite-8b-agent-predictor InferenceService 1"),
+        (Kind::Pod, pod, "{.kind}/{.metadata.name}", "Pod/granite-8b-agent-predictor-5658dc576c-76ngt"),
+    ];
+    for (kind, name, template, want) in cases {
+        assert_eq!(
+            get_as(&[kind], Some("team"), &[name], jsonpath(template)),
+            want,
+            "{kind:?} {template}"
+        );
+    }
+}
+
+#[test]
+fn lists_and_objects_print_as_kubectl_prints_them() {
+    // A list without items, not a message.
+    assert_eq!(
+        get_as(&[Kind::Cohort], None, &[], super::Output::Yaml),
+        "apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: \"\""
+    );
+    assert_eq!(
+        get_as(
+            &[Kind::Pod],
+            Some("team"),
+            &[],
+            jsonpath("{range .items[*]}{.metadata.name}{\"\\n\"}{end}")
+        ),
+        "granite-8b-agent-predictor-5658dc576c-76ngt\ntrain-f5n6t\n"
+    );
+    let json = get_as(&[Kind::LocalQueue], Some("team"), &["default"], super::Output::Json);
+    assert!(
+        json.starts_with("{\n    \"apiVersion\": \"kueue.x-k8s.io/v1beta2\",\n    \"kind\": \"LocalQueue\","),
+        "{json}"
+    );
+    assert_eq!(
+        get_as(&[Kind::Pod], Some("team"), &["nosuch"], super::Output::Yaml),
+        "Error from server (NotFound): pods \"nosuch\" not found"
+    );
+    assert_eq!(
+        get_as(&[Kind::Pod], Some("team"), &[], jsonpath("{.items[7].metadata.name}")),
+        "error: error executing jsonpath \"{.items[7].metadata.name}\": Error executing template: array index out of bounds: index 7, length 2. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{.items[7].metadata.name}"
+    );
+    // Every kind's objects read back as YAML.
+    for kind in Kind::ALL {
+        let yaml = get_as(&[kind], None, &[], super::Output::Yaml);
+        let file: std::sync::Arc<str> = std::sync::Arc::from("t");
+        crate::manifest::yaml::parse_documents(&file, &yaml).unwrap_or_else(|e| panic!("{kind:?}: {e:?}\n{yaml}"));
+    }
+}
+
+#[test]
+fn an_inference_service_describes_as_a_custom_resource() {
+    let out = Kind::InferenceService
+        .kubectl()
+        .describe(engine(), "team", "granite-8b-agent")
+        .unwrap_or_else(|e| e.to_string());
+    let head = text(
+        r#"
+Name:         granite-8b-agent
+Namespace:    team
+Labels:       kueue.x-k8s.io/queue-name=default
+              opendatahub.io/dashboard=true
+Annotations:  openshift.io/display-name: Granite 3.1 8B Agent (FP8)
+              serving.kserve.io/deploymentMode: RawDeployment
+API Version:  serving.kserve.io/v1beta1
+Kind:         InferenceService
+Metadata:
+"#,
+    );
+    assert!(out.starts_with(head), "{out}");
+    for part in [
+        "Status:\n  Address:\n    URL:  http://granite-8b-agent-predictor.team.svc.cluster.local\n",
+        "    Last Transition Time:  2026-01-01T00:02:24Z\n    Status:                True\n    Type:                  PredictorReady\n",
+        "    States:\n      Active Model State:  Loaded\n      Target Model State:  Loaded\n",
+        // KServe posts no event for what the simulation does of it.
+        "Events:                    <none>\n",
+    ] {
+        assert!(out.contains(part), "{part}\n---\n{out}");
     }
 }

@@ -17,7 +17,7 @@ impl Resource for Workloads {
     const RESOURCE: &'static str = "workload.kueue.x-k8s.io";
     const HEADER: &'static [&'static str] = &["NAME", "QUEUE", "RESERVED IN", "ADMITTED", "FINISHED", "AGE"];
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
-    const MANIFEST: Option<ManifestOf<Self>> = Some(manifest);
+    const MANIFEST: ManifestOf<Self> = manifest;
 
     /// Unfinished ones, and finished ones whose owner still exists: Kueue keeps a Job's,
     /// a JobSet's… Workload, `Finished`, while the object stands (a pod's goes with the pod,
@@ -127,15 +127,21 @@ fn manifest(store: &Store, w: &Workload) -> Value {
             .quota_reserved_written
             .unwrap_or_else(|| Stamp::from(w.admitted_at.unwrap_or(w.created)));
         let at = wall_clock(store, reserved);
-        status.insert(
-            "conditions".into(),
-            json!([
-                {"lastTransitionTime": at, "message": format!("Quota reserved in ClusterQueue {}", a.cluster_queue),
-                 "reason": "QuotaReserved", "status": "True", "type": "QuotaReserved"},
-                {"lastTransitionTime": at, "message": "The workload is admitted",
-                 "reason": "Admitted", "status": "True", "type": "Admitted"},
-            ]),
-        );
+        let mut conditions = vec![
+            json!({"lastTransitionTime": at, "message": format!("Quota reserved in ClusterQueue {}", a.cluster_queue),
+                   "reason": "QuotaReserved", "status": "True", "type": "QuotaReserved"}),
+            json!({"lastTransitionTime": at, "message": "The workload is admitted",
+                   "reason": "Admitted", "status": "True", "type": "Admitted"}),
+        ];
+        // Evicted while its pods stop: Kueue keeps the quota reserved until they are gone.
+        if w.evicted_at.is_some() {
+            conditions.extend(eviction_conditions(store, w));
+        }
+        if let Some(done) = w.finished_at {
+            conditions.push(json!({"lastTransitionTime": wall_clock(store, Stamp::from(done)),
+                "message": "Job finished successfully", "reason": "Succeeded", "status": "True", "type": "Finished"}));
+        }
+        status.insert("conditions".into(), Value::Array(conditions));
     } else if w.pending_message.is_some() || !w.evictions.is_empty() {
         // Pending: since its creation, or since its last eviction, which its `Evicted` and
         // (for a preemption) `Preempted` conditions tell of.
@@ -148,25 +154,7 @@ fn manifest(store: &Store, w: &Workload) -> Value {
             "status": "False",
             "type": "QuotaReserved",
         })];
-        if let Some(e) = last {
-            let at = wall_clock(store, Stamp::from(e.at));
-            conditions.push(json!({
-                "lastTransitionTime": at,
-                "message": e.message,
-                "reason": e.reason,
-                "status": "True",
-                "type": "Evicted",
-            }));
-            if let Some(reason) = &e.preemption_reason {
-                conditions.push(json!({
-                    "lastTransitionTime": at,
-                    "message": e.message,
-                    "reason": reason,
-                    "status": "True",
-                    "type": "Preempted",
-                }));
-            }
-        }
+        conditions.extend(eviction_conditions(store, w));
         status.insert("conditions".into(), Value::Array(conditions));
     }
     json!({
@@ -180,6 +168,31 @@ fn manifest(store: &Store, w: &Workload) -> Value {
         "spec": spec,
         "status": status,
     })
+}
+
+/// The `Evicted` condition of its last eviction, with `Preempted` for a preemption.
+fn eviction_conditions(store: &Store, w: &Workload) -> Vec<Value> {
+    let Some(e) = w.evictions.last() else {
+        return Vec::new();
+    };
+    let at = wall_clock(store, Stamp::from(e.at));
+    let mut conditions = vec![json!({
+        "lastTransitionTime": at,
+        "message": e.message,
+        "reason": e.reason,
+        "status": "True",
+        "type": "Evicted",
+    })];
+    if let Some(reason) = &e.preemption_reason {
+        conditions.push(json!({
+            "lastTransitionTime": at,
+            "message": e.message,
+            "reason": reason,
+            "status": "True",
+            "type": "Preempted",
+        }));
+    }
+    conditions
 }
 
 /// A topology assignment in v1beta2's form: one slice listing each domain's value at every
@@ -298,5 +311,18 @@ fn conditions(o: &mut String, w: &Workload) {
         indent(o, 2, "Reason", "Admitted");
         indent(o, 2, "Status", "True");
         indent(o, 2, "Type", "Admitted");
+    }
+    // Evicted, its pods stopping or gone: Kueue's reason, and the preemption's.
+    if let Some(e) = w.evictions.last().filter(|_| w.evicted_at.is_some()) {
+        indent(o, 2, "Message", &e.message);
+        indent(o, 2, "Reason", &e.reason);
+        indent(o, 2, "Status", "True");
+        indent(o, 2, "Type", "Evicted");
+        if let Some(reason) = &e.preemption_reason {
+            indent(o, 2, "Message", &e.message);
+            indent(o, 2, "Reason", reason);
+            indent(o, 2, "Status", "True");
+            indent(o, 2, "Type", "Preempted");
+        }
     }
 }
