@@ -33,8 +33,9 @@ pub(super) fn step_began(store: &mut Store, id: PodId, i: usize) {
         }
         StepKind::ContainerStart { images } => {
             let pulled_before = |image: &str| {
-                p.startup[..i]
+                p.startup
                     .iter()
+                    .take(i)
                     .any(|s| matches!(&s.kind, StepKind::PullModelCar { image: pulled } if pulled == image))
             };
             for c in p
@@ -82,8 +83,9 @@ pub(super) fn step_done(store: &mut Store, id: PodId, i: usize) {
         StepKind::ContainerStart { images } => {
             // An image an init container pulled (a ModelCar's sidecar) is there by now.
             let pulled_before = |image: &str| {
-                p.startup[..i]
+                p.startup
                     .iter()
+                    .take(i)
                     .any(|s| matches!(&s.kind, StepKind::PullModelCar { image: pulled } if pulled == image))
             };
             for c in &p.spec.containers {

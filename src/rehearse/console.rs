@@ -61,20 +61,17 @@ pub(crate) fn parse(line: &str) -> Result<Input, String> {
         "resume" => arity(0, "resume").map(|_| Input::Resume),
         "help" | "?" => Ok(Input::Help),
         "quit" | "exit" => Ok(Input::Quit),
-        "speed" => {
-            arity(1, "speed X (simulated seconds per wall second, e.g. speed 20)")?;
-            let text = rest[0].trim_end_matches('x');
-            match text.parse::<f64>() {
-                Ok(x) if x.is_finite() && x > 0.0 => Ok(Input::Speed(x)),
-                _ => Err(format!("speed: `{}` is not a positive number; e.g. speed 20", rest[0])),
-            }
-        }
-        "skip" => {
-            arity(1, "skip D (e.g. skip 5m)")?;
-            SimDuration::parse(rest[0])
-                .map(Input::Skip)
-                .map_err(|e| format!("skip: {e}"))
-        }
+        "speed" => match rest {
+            [x] => match x.trim_end_matches('x').parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 => Ok(Input::Speed(v)),
+                _ => Err(format!("speed: `{x}` is not a positive number; e.g. speed 20")),
+            },
+            _ => Err("usage: speed X (simulated seconds per wall second, e.g. speed 20)".into()),
+        },
+        "skip" => match rest {
+            [d] => SimDuration::parse(d).map(Input::Skip).map_err(|e| format!("skip: {e}")),
+            _ => Err("usage: skip D (e.g. skip 5m)".into()),
+        },
         "until" => match rest {
             [t] => SimDuration::parse(t)
                 .map(|d| Input::Until(Until::Time(SimTime(d.0))))

@@ -160,8 +160,8 @@ impl WorkloadLog {
 /// (a Ready Workload whose pod stops being ready goes back to Admitted, unadmitted by
 /// nobody).
 fn admissions(history: &[(SimTime, WorkloadState)]) -> impl Iterator<Item = SimTime> + '_ {
-    history.iter().enumerate().filter_map(|(i, (t, s))| {
-        let before = i.checked_sub(1).map(|j| history[j].1);
+    let before = std::iter::once(None).chain(history.iter().map(|(_, s)| Some(*s)));
+    history.iter().zip(before).filter_map(|((t, s), before)| {
         (*s == WorkloadState::Admitted && before != Some(WorkloadState::Ready)).then_some(*t)
     })
 }
@@ -311,7 +311,7 @@ impl CueSheet {
     /// Cue `i`'s command has run (its instant is settled): what it is awaited for.
     fn ran(&mut self, i: usize, store: &Store, output: &str) {
         let now = store.now;
-        let cue = &mut self.cues[i];
+        let Some(cue) = self.cues.get_mut(i) else { return };
         cue.ran = true;
         if let Some(why) = nothing_by_verb(&cue.command.verb) {
             cue.nothing = Some(why.to_string());
@@ -430,10 +430,9 @@ impl CueSheet {
     /// admitted on it at once: those are awaited too.
     fn releases(&mut self, store: &Store, now: SimTime) {
         for i in 0..self.cues.len() {
-            if !self.cues[i].open() {
+            let Some(cue) = self.cues.get(i).filter(|c| c.open()) else {
                 continue;
-            }
-            let cue = &self.cues[i];
+            };
             let own: BTreeSet<WorkloadId> = cue
                 .watched
                 .iter()
@@ -472,9 +471,10 @@ impl CueSheet {
                 }
                 self.admitted_on.entry(w.uid).or_insert((i, by));
             }
-            let cue = &mut self.cues[i];
-            cue.released.extend(fresh);
-            cue.helped.extend(helped);
+            if let Some(cue) = self.cues.get_mut(i) {
+                cue.released.extend(fresh);
+                cue.helped.extend(helped);
+            }
         }
     }
 
@@ -1110,8 +1110,7 @@ impl CueSheet {
             let whose = self.workloads.get(by).map(|l| l.owner.clone()).unwrap_or_default();
             if *cue == i {
                 let _ = write!(line, ", the quota {whose}'s pod gave back");
-            } else {
-                let other = &self.cues[*cue];
+            } else if let Some(other) = self.cues.get(*cue) {
                 let _ = write!(
                     line,
                     ", the quota {whose}'s pod gave back after `{}` at {}",

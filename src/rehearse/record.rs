@@ -57,7 +57,7 @@ pub(crate) fn relative_to(path: &Path, from: &Path) -> PathBuf {
     for _ in common..f.len() {
         out.push("..");
     }
-    for c in &p[common..] {
+    for c in p.iter().skip(common) {
         out.push(c.as_os_str());
     }
     out

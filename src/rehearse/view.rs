@@ -228,8 +228,9 @@ fn timeline(entries: &[TimelineEntry], next: usize, now: SimTime) -> Value {
 
 /// The last commands run and what they printed, oldest first.
 fn outputs(transcript: &[Transcript]) -> Vec<Value> {
-    transcript[transcript.len().saturating_sub(OUTPUTS)..]
+    transcript
         .iter()
+        .skip(transcript.len().saturating_sub(OUTPUTS))
         .map(|t| {
             json!({
                 "at_ms": t.t.0,

@@ -906,7 +906,7 @@ fn parse_wait(f: &Flags) -> Result<Verb, CommandError> {
 /// `oc rollout status deployment/NAME` (or `deployment NAME`) `[--timeout]`.
 fn parse_rollout_status(f: &Flags) -> Result<Verb, CommandError> {
     let (kind, mut names) = kind_and_names(f, "rollout status")?;
-    if f.positional.len() > 1 && f.positional[0].contains('/') {
+    if f.positional.len() > 1 && f.positional.first().is_some_and(|p| p.contains('/')) {
         names.extend(f.positional[1..].iter().cloned());
     }
     if kind != Kind::Deployment {
