@@ -387,3 +387,61 @@ fn following_commands_change_nothing_in_the_run() {
     };
     assert_eq!(figures(&plain), figures(&followed));
 }
+
+#[test]
+fn a_followed_log_prints_vllms_stat_lines_as_they_come_until_its_pod_is_gone() {
+    let follow = "oc logs -f deployment/mistral-3-bf16-predictor -n private-ai --tail=1";
+    let events = "oc get events -n private-ai -w --field-selector involvedObject.kind=Pod --request-timeout=3m";
+    let done = handover_with(&[
+        &format!("{{at: 11m, run: \"{follow}\"}}"),
+        &format!("{{at: 9m, run: \"{events}\"}}"),
+        "{at: 9m, run: \"oc describe pods -n private-ai -l serving.kserve.io/inferenceservice=nosuch\"}",
+    ]);
+    let (now, later) = printed(&done, "00:11:00", follow);
+    assert_eq!(
+        now.lines()
+            .filter(|l| l.contains("Engine 000: Avg prompt throughput"))
+            .count(),
+        1,
+        "{now}"
+    );
+    // The stat lines of vLLM's 10-second logger, each once, in order, by the instant it
+    // appeared; then BF16's pod is scaled down at 12:00: uvicorn shuts down on SIGTERM
+    // and the log ends.
+    let (stats, shutdown) = later.split_at(later.len().saturating_sub(4));
+    assert!(stats.len() >= 3, "{later:?}");
+    assert!(
+        stats.iter().all(|l| l.contains("[loggers.py:123] Engine 000:")),
+        "{later:?}"
+    );
+    let stamps: Vec<&str> = stats
+        .iter()
+        .filter_map(|l| l.split("INFO 01-01 ").nth(1)?.get(..8))
+        .collect();
+    assert!(
+        stamps.windows(2).all(|w| w[0] < w[1]) && stamps.iter().all(|s| *s < "00:12:00"),
+        "{stamps:?}"
+    );
+    assert_eq!(
+        shutdown,
+        [
+            "[00:12:00] INFO:     Shutting down",
+            "[00:12:00] INFO:     Waiting for application shutdown.",
+            "[00:12:00] INFO:     Application shutdown complete.",
+            "[00:12:00] INFO:     Finished server process [1]",
+        ]
+    );
+    // A watch of events prints each event once, not again as LAST SEEN moves.
+    let (_, events_later) = printed(&done, "00:09:00", events);
+    assert!(
+        events_later.iter().all(|l| !l.starts_with("[00:09:00]")),
+        "{events_later:?}"
+    );
+    assert!(events_later.len() < 20, "{}", events_later.join("\n"));
+    let (described, _) = printed(
+        &done,
+        "00:09:00",
+        "oc describe pods -n private-ai -l serving.kserve.io/inferenceservice=nosuch",
+    );
+    assert_eq!(described, "No resources found in private-ai namespace.");
+}

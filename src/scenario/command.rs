@@ -80,6 +80,8 @@ pub enum Verb {
     Describe {
         kind: Kind,
         names: Vec<String>,
+        /// `-l`: the objects whose labels match, instead of names.
+        selector: Option<String>,
     },
     Cordon {
         node: String,
@@ -544,6 +546,12 @@ pub(crate) fn parse_command(line: &str) -> Result<Command, CommandError> {
         VerbName::Annotate | VerbName::Label => kv_changes(args)?,
         _ => (args.to_vec(), KvChanges::new()),
     };
+    // `logs` has its own -f (follow) and -p (previous), switches where other verbs take
+    // a file or a patch.
+    let (args, follow) = match verb {
+        VerbName::Logs => logs_switches(args)?,
+        _ => (args, false),
+    };
     let f = parse_flags(&args)?;
     let verb = match verb {
         VerbName::Scale => parse_scale(&f)?,
@@ -572,7 +580,7 @@ pub(crate) fn parse_command(line: &str) -> Result<Command, CommandError> {
         VerbName::Drain => Verb::Drain {
             node: node_name(&f, "oc adm drain NODE")?,
         },
-        VerbName::Logs => parse_logs(&f)?,
+        VerbName::Logs => parse_logs(&f, follow)?,
         VerbName::Wait => parse_wait(&f)?,
         VerbName::RolloutStatus => parse_rollout_status(&f)?,
     };
@@ -801,7 +809,28 @@ fn duration_flag(flag: &str, value: &str) -> Result<SimDuration, CommandError> {
 }
 
 /// `oc logs POD [CONTAINER]`, `oc logs TYPE/NAME`, `-c`, `--tail`.
-fn parse_logs(f: &Flags) -> Result<Verb, CommandError> {
+/// `logs`' own switches taken out of its arguments: whether it follows (`-f`,
+/// `--follow`); `-p` is refused.
+fn logs_switches(args: Vec<String>) -> Result<(Vec<String>, bool), CommandError> {
+    let mut follow = false;
+    let mut rest = Vec::new();
+    for a in args {
+        match a.as_str() {
+            "-f" | "--follow" | "--follow=true" => follow = true,
+            "--follow=false" => follow = false,
+            "-p" | "--previous" | "--previous=true" => {
+                return Err(err(
+                    "oc logs -p (the previous container's log) is not supported in this version",
+                    "read the current container's log: its lines since it last started",
+                ))
+            }
+            _ => rest.push(a),
+        }
+    }
+    Ok((rest, follow))
+}
+
+fn parse_logs(f: &Flags, follow: bool) -> Result<Verb, CommandError> {
     let usage = || {
         err(
             "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command",
@@ -849,6 +878,7 @@ fn parse_logs(f: &Flags) -> Result<Verb, CommandError> {
         name,
         container: inline_container.or_else(|| f.container.clone()),
         tail,
+        follow,
     })))
 }
 
@@ -941,7 +971,17 @@ fn parse_describe(f: &Flags) -> Result<Verb, CommandError> {
             format!("describe {}", kind_list(|k| k.kubectl().describes(), " or ")),
         ));
     }
-    Ok(Verb::Describe { kind, names })
+    if !names.is_empty() && f.selector.is_some() {
+        return Err(err(
+            "error: name cannot be provided when a selector is specified",
+            "describe by names, or by -l key=value",
+        ));
+    }
+    Ok(Verb::Describe {
+        kind,
+        names,
+        selector: f.selector.clone(),
+    })
 }
 
 /// `get`'s and `describe`'s `TYPE [NAME...]` or `TYPE/NAME`.
@@ -1194,6 +1234,7 @@ mod tests {
                 Verb::Describe {
                     kind: Kind::Workload,
                     names: vec![],
+                    selector: None,
                 },
             ),
             (
@@ -1211,6 +1252,15 @@ mod tests {
                 Verb::Describe {
                     kind: Kind::ScaledObject,
                     names: vec!["worker".into()],
+                    selector: None,
+                },
+            ),
+            (
+                "oc describe pods -l app=chat",
+                Verb::Describe {
+                    kind: Kind::Pod,
+                    names: vec![],
+                    selector: Some("app=chat".into()),
                 },
             ),
             (
@@ -1254,6 +1304,7 @@ mod tests {
                     name: "x".into(),
                     container: Some("kserve-container".into()),
                     tail: Some(20),
+                    follow: false,
                 })),
             ),
             (
@@ -1263,6 +1314,17 @@ mod tests {
                     name: "p".into(),
                     container: Some("storage-initializer".into()),
                     tail: None,
+                    follow: false,
+                })),
+            ),
+            (
+                "oc logs -f deployment/x -n ns",
+                Verb::Logs(Box::new(LogsRequest {
+                    kind: Kind::Deployment,
+                    name: "x".into(),
+                    container: None,
+                    tail: None,
+                    follow: true,
                 })),
             ),
             (

@@ -127,7 +127,7 @@ pub(crate) fn read(engine: &Engine, cmd: &Command) -> Option<String> {
             };
             printed.map(|printed| out.push(printed))
         }
-        Verb::Describe { kind, names } => describe(engine, ns, *kind, names, &mut out),
+        Verb::Describe { kind, names, selector } => describe(engine, ns, *kind, names, selector.as_deref(), &mut out),
         _ => return None,
     };
     if let Err(e) = done {
@@ -138,13 +138,23 @@ pub(crate) fn read(engine: &Engine, cmd: &Command) -> Option<String> {
 
 /// `describe`: the objects named, or every one in the namespace when none is, each
 /// description pushed as it is made (what was printed stays printed when one fails).
-fn describe(engine: &Engine, ns: &str, kind: Kind, names: &[String], out: &mut Vec<String>) -> Result<(), OcError> {
+fn describe(
+    engine: &Engine,
+    ns: &str,
+    kind: Kind,
+    names: &[String],
+    selector: Option<&str>,
+    out: &mut Vec<String>,
+) -> Result<(), OcError> {
     let kubectl = kind.kubectl();
-    let names = if names.is_empty() {
-        kubectl.select(engine.store(), ns, &Selection::All)?
-    } else {
-        names.to_vec()
+    let names = match selector {
+        Some(sel) => kubectl.select(engine.store(), ns, &Selection::Labels(sel.to_string()))?,
+        None if names.is_empty() => kubectl.select(engine.store(), ns, &Selection::All)?,
+        None => names.to_vec(),
     };
+    if names.is_empty() {
+        out.push(format!("No resources found in {ns} namespace."));
+    }
     for n in names {
         out.push(kubectl.describe(engine, ns, &n)?);
     }
@@ -223,8 +233,11 @@ impl Oc<'_> {
                 }
             }
             Verb::Logs(req) => {
-                let lines = crate::scenario::logs::logs(self.engine.store(), self.serving, self.ns, req)?;
+                let mut follow = None;
+                let follows = req.follow.then_some(&mut follow);
+                let lines = crate::scenario::logs::logs(self.engine.store(), self.serving, self.ns, req, follows)?;
                 self.out.extend(lines);
+                self.follower = follow.map(Follower::Logs);
                 Ok(())
             }
             Verb::Wait(req) => {
@@ -239,7 +252,7 @@ impl Oc<'_> {
                 self.follower = follower.map(Follower::Rollout);
                 Ok(())
             }
-            Verb::Describe { kind, names } => self.describe(*kind, names),
+            Verb::Describe { kind, names, selector } => self.describe(*kind, names, selector.as_deref()),
             Verb::Cordon { node } => self.cordon(node),
             Verb::Uncordon { node } => self.uncordon(node),
             Verb::Drain { node } => self.drain(node),
@@ -408,8 +421,8 @@ impl Oc<'_> {
     }
 
     /// The objects named, or every one in the namespace when none is.
-    fn describe(&mut self, kind: Kind, names: &[String]) -> Result<(), OcError> {
-        describe(self.engine, self.ns, kind, names, &mut self.out)
+    fn describe(&mut self, kind: Kind, names: &[String], selector: Option<&str>) -> Result<(), OcError> {
+        describe(self.engine, self.ns, kind, names, selector, &mut self.out)
     }
 
     fn cordon(&mut self, node: &str) -> Result<(), OcError> {

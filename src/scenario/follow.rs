@@ -40,6 +40,7 @@ pub(crate) enum Follower {
     Watch(Watch),
     Wait(Wait),
     Rollout(Rollout),
+    Logs(super::logs::LogFollow),
 }
 
 /// The followers of a run.
@@ -57,10 +58,15 @@ impl Followers {
 
     /// The cluster has settled at `store.now`: each follower prints what it sees, and
     /// those done stop. Their lines go to `out(command, line)`.
-    pub(crate) fn after_instant(&mut self, store: &Store, out: &mut dyn FnMut(usize, FollowLine)) {
+    pub(crate) fn after_instant(
+        &mut self,
+        store: &Store,
+        serving: &dyn super::logs::ServingLogs,
+        out: &mut dyn FnMut(usize, FollowLine),
+    ) {
         let fresh = &mut self.fresh;
         self.active.retain_mut(|(command, f)| {
-            let (lines, done) = f.step(store);
+            let (lines, done) = f.step(store, serving);
             for line in lines {
                 fresh.push(NewLine {
                     command: *command,
@@ -98,7 +104,7 @@ impl Followers {
 
 impl Follower {
     /// The lines it prints at `store.now`, and whether it is done.
-    fn step(&mut self, store: &Store) -> (Vec<FollowLine>, bool) {
+    fn step(&mut self, store: &Store, serving: &dyn super::logs::ServingLogs) -> (Vec<FollowLine>, bool) {
         let now = store.now;
         // A deadline passed since the last instant came first.
         let (mut lines, done) = self.deadline(now, false);
@@ -109,6 +115,7 @@ impl Follower {
             Follower::Watch(w) => w.step(store),
             Follower::Wait(w) => w.step(store),
             Follower::Rollout(r) => r.step(store),
+            Follower::Logs(l) => l.step(store, serving),
         };
         lines.extend(more.into_iter().map(|line| FollowLine { t: now, line }));
         (lines, done)
@@ -119,6 +126,8 @@ impl Follower {
     fn deadline(&mut self, t: SimTime, at_too: bool) -> (Vec<FollowLine>, bool) {
         let (at, line) = match self {
             Follower::Watch(w) => (w.until, None),
+            // kubectl follows a log until the container ends (or Ctrl-C).
+            Follower::Logs(_) => (None, None),
             Follower::Wait(w) => (Some(w.deadline), Some(w.timeout_message())),
             Follower::Rollout(r) => (r.deadline, Some("error: timed out waiting for the condition".into())),
         };

@@ -42,6 +42,8 @@ pub struct LogsRequest {
     pub container: Option<String>,
     /// `--tail`: the last lines only (negative: all).
     pub tail: Option<i64>,
+    /// `-f`: the lines the container prints later too, as they come.
+    pub follow: bool,
 }
 
 /// One line a container printed, with the instant it printed it.
@@ -58,6 +60,7 @@ pub(crate) fn logs(
     serving: &dyn ServingLogs,
     namespace: &str,
     req: &LogsRequest,
+    follow: Option<&mut Option<LogFollow>>,
 ) -> Result<Vec<String>, OcError> {
     let mut out = Vec::new();
     let pod = match req.kind {
@@ -109,12 +112,53 @@ pub(crate) fn logs(
         }
     };
     let lines = container_log(store, serving, pod, &container)?;
+    if let Some(f) = follow {
+        *f = Some(LogFollow {
+            namespace: namespace.to_string(),
+            pod: pod.name.clone(),
+            uid: pod.uid,
+            container: container.clone(),
+            printed: lines.iter().map(|l| (l.t, l.text.clone())).collect(),
+        });
+    }
     let keep = match req.tail {
         Some(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX).min(lines.len()),
         _ => lines.len(),
     };
     out.extend(lines[lines.len() - keep..].iter().map(|l| l.text.clone()));
     Ok(out)
+}
+
+/// `oc logs -f` after its command: the container it picked, and how many of its lines
+/// have been printed. It ends when the pod is gone (a new pod of the same name is
+/// another pod) or its container has stopped.
+#[derive(Debug, Clone)]
+pub(crate) struct LogFollow {
+    namespace: String,
+    pod: String,
+    uid: crate::store::PodId,
+    container: String,
+    /// The lines printed: a stat line can come after a later line of another kind (the
+    /// serving side catches up to an instant after the cluster has moved).
+    printed: std::collections::HashSet<(SimTime, String)>,
+}
+
+impl LogFollow {
+    /// The lines printed since the last step, and whether the log has ended.
+    pub(crate) fn step(&mut self, store: &Store, serving: &dyn ServingLogs) -> (Vec<String>, bool) {
+        let Some(pod) = store.pod(&self.namespace, &self.pod).filter(|p| p.uid == self.uid) else {
+            return (Vec::new(), true);
+        };
+        let Ok(lines) = container_log(store, serving, pod, &self.container) else {
+            return (Vec::new(), true);
+        };
+        let fresh: Vec<String> = lines
+            .into_iter()
+            .filter(|l| self.printed.insert((l.t, l.text.clone())))
+            .map(|l| l.text)
+            .collect();
+        (fresh, false)
+    }
 }
 
 fn not_found(plural: &str, name: &str) -> OcError {
@@ -476,9 +520,11 @@ fn vllm_log(
         up,
         &format!("Uvicorn running on http://0.0.0.0:{port} (Press CTRL+C to quit)"),
     ));
+    // SIGTERM stops the server and its stat logger with it.
+    let stopped = p.deletion.map(|(d, _)| d);
     for s in serving.stat_lines(&p.namespace, &p.name, now) {
         let t = SimTime((s.t * 1000.0).round() as u64);
-        if t < up {
+        if t < up || stopped.is_some_and(|d| t >= d) {
             continue;
         }
         lines.push(vllm(

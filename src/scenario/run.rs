@@ -1226,8 +1226,12 @@ impl Driver for ScenarioDriver<'_, '_> {
             self.requests.observe(store, l, now);
         }
         let transcript = &mut self.transcript;
-        self.follow
-            .after_instant(store, &mut |i, line| transcript[i].follow.push(line));
+        let serving: &dyn super::logs::ServingLogs = &self.requests;
+        self.follow.after_instant(store, serving, &mut |i, line| {
+            if let Some(t) = transcript.get_mut(i) {
+                t.follow.push(line);
+            }
+        });
         self.new_lines = self.follow.drain_new_lines();
         let found = deadlock::detect(store);
         deadlock::track(&mut self.deadlocks, found, now);
@@ -1317,7 +1321,11 @@ pub(crate) fn run_paced<'p>(
     }
     // What waits past the last instant ends with the run.
     let transcript = &mut driver.transcript;
-    driver.follow.until(end, &mut |i, line| transcript[i].follow.push(line));
+    driver.follow.until(end, &mut |i, line| {
+        if let Some(t) = transcript.get_mut(i) {
+            t.follow.push(line);
+        }
+    });
     let ScenarioDriver {
         typed,
         transcript,

@@ -30,6 +30,9 @@ pub(crate) struct Event<'s> {
     pub first: SimTime,
     pub last: SimTime,
     pub count: u32,
+    /// How many events of its object were first posted at the same instant before it:
+    /// the nanoseconds that keep their names apart, as real timestamps do.
+    pub nth: u32,
 }
 
 impl Event<'_> {
@@ -46,7 +49,7 @@ impl Event<'_> {
     /// The recorder's name for it: `<object>.<first timestamp in hex nanoseconds>`. The
     /// API server lists events in name order, so by object, then by time.
     pub(crate) fn object_name(&self) -> String {
-        format!("{}.{:x}", self.name, unix_nanos(self.first))
+        format!("{}.{:x}", self.name, unix_nanos(self.first) + u128::from(self.nth))
     }
 
     /// OBJECT: `kind/name`, the kind in lower case.
@@ -116,6 +119,7 @@ pub(crate) fn events(store: &Store) -> Vec<Event<'_>> {
     let mut out: Vec<Event> = Vec::new();
     // Identical events (object, type, reason, source, message) are one, counted.
     let mut seen: HashMap<(&str, &str, &str, &str, &str), usize> = HashMap::new();
+    let mut at_instant: HashMap<(&str, SimTime), u32> = HashMap::new();
     for e in store.events.all() {
         let Some((kind, namespace, name, ty, source)) = classify(e) else {
             continue;
@@ -130,7 +134,10 @@ pub(crate) fn events(store: &Store) -> Vec<Event<'_>> {
             }
             _ => {
                 seen.insert(key, out.len());
+                let nth = at_instant.entry((e.object.as_str(), e.t)).or_default();
+                *nth += 1;
                 out.push(Event {
+                    nth: *nth - 1,
                     kind,
                     namespace,
                     name,
