@@ -173,7 +173,7 @@ struct RehearseArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Simulated seconds per wall second: 1 is real time, 60 plays an hour in a minute.
-    #[arg(long, default_value = "1", value_parser = parse_speed)]
+    #[arg(long, default_value = "1", value_parser = parse_speed, allow_hyphen_values = true)]
     speed: f64,
     /// Start the paced clock here (e.g. 9m30s); what comes before runs at once.
     #[arg(long, value_parser = parse_instant, default_value = "0s")]

@@ -129,7 +129,7 @@ fn a_scripted_session_recorded_replays_under_check_with_the_same_report() {
         .lines()
         .find(|l| l.starts_with("devstral-2-predictor-"))
         .unwrap_or("");
-    assert!(devstral.contains("0/1       Init:0/1"), "{at_1231}");
+    assert!(devstral.contains("0/1     Init:0/1"), "{at_1231}");
     let recorded = std::fs::read_to_string(&take).unwrap();
     assert!(recorded.contains("  extends: "), "{recorded}");
     assert!(
@@ -267,10 +267,7 @@ fn a_file_applied_at_the_prompt_runs_and_is_recorded_relative_to_the_scenario() 
         .split("[00:20:01] > oc get pods -n private-ai\n")
         .nth(1)
         .unwrap_or("");
-    assert!(
-        at_20.lines().any(|l| l.contains("0/2       SchedulingGated")),
-        "{at_20}"
-    );
+    assert!(at_20.lines().any(|l| l.contains("0/2     SchedulingGated")), "{at_20}");
     let recorded = std::fs::read_to_string(&take).unwrap();
     assert!(
         recorded.contains("{at: 15m1s, run: \"oc apply -f variants/mistral-3-int4-rollingupdate.yaml\"}"),

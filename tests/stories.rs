@@ -227,7 +227,7 @@ fn refused_commands_answer_like_the_api_server() {
     );
     assert_eq!(
         t[2].output,
-        "NAME               COHORT    PENDING WORKLOADS\nrhoai-main-queue             0"
+        "NAME               COHORT   PENDING WORKLOADS\nrhoai-main-queue            0"
     );
 }
 
@@ -825,7 +825,7 @@ fn a_preempted_training_job_restarts_from_the_beginning_or_its_checkpoint() {
             .unwrap()
             .output;
         assert!(
-            jobs.contains("train     Suspended   0/2           10m        10m"),
+            jobs.contains("train   Suspended   0/2           10m        10m"),
             "{jobs}"
         );
     }

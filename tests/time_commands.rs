@@ -299,7 +299,7 @@ fn following_commands_print_each_line_at_the_instant_it_appears() {
     let (table, rows) = printed(&done, "00:10:00", WATCH);
     assert_eq!(
         table,
-        format!("NAME                                    READY     STATUS            RESTARTS   AGE\n{pod}   0/1       SchedulingGated   0          0s")
+        format!("NAME                                    READY   STATUS            RESTARTS   AGE\n{pod}   0/1     SchedulingGated   0          0s")
     );
     let statuses: Vec<(&str, &str)> = rows
         .iter()

@@ -33,7 +33,7 @@ pub(crate) enum Until {
 }
 
 pub(crate) const HELP: &str = "\
-  oc …/kubectl …        runs at the current simulated instant (recorded with --record)
+  oc …/kubectl …        runs at the next whole simulated second (recorded with --record)
   pause | resume        holds or releases the clock
   speed X               X simulated seconds per wall second (e.g. speed 20)
   skip D                moves the clock forward by D (e.g. skip 5m)

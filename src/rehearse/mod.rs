@@ -99,7 +99,7 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
             }),
             Err(e) => Err(RehearseError::Watch {
                 command: w.clone(),
-                message: format!("{}; {}", e.message, e.hint),
+                message: format!("{}; {}", e.message.trim_start_matches("error: "), e.hint),
             }),
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -155,6 +155,7 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
         end: SimTime(prepared.scenario.duration.0),
         name: name.clone(),
         last_draw: None,
+        stopped_at: None,
         live,
         last_publish: None,
         serving: Vec::new(),
@@ -198,6 +199,7 @@ pub fn rehearse(prepared: Prepared, options: &Options) -> Result<Outcome, Rehear
             Rehearsed::Finished(Box::new(crate::complete(*result)))
         }
         Paced::Stopped { at } => {
+            let at = rehearsal.stopped_at.map_or(at, |clock| clock.max(at));
             rehearsal.screen.say(&format!("rehearsal of {name} stopped at {at}"));
             Rehearsed::Stopped { at }
         }
@@ -236,10 +238,14 @@ pub fn stopped_run(
     typed: Vec<TimelineEntry>,
 ) -> Result<(Completed, Vec<String>), RunError> {
     let scenario = &mut prepared.scenario;
+    let before_duration = scenario.duration;
     scenario.duration = SimDuration(at.0);
     let before = scenario.expect.len();
     scenario.expect.retain(|e| e.when.instant() <= at);
-    let mut notes = Vec::new();
+    let mut notes = vec![format!(
+        "a rehearsal stopped at {at}: this report covers the run up to the stop, not the scenario's {}",
+        SimTime(before_duration.0)
+    )];
     if scenario.expect.len() < before {
         notes.push(format!(
             "{} expectation(s) after the stop at {at} were not evaluated",
@@ -262,7 +268,14 @@ pub fn stopped_run(
         }
     }
     prepared.scenario.timeline.extend(typed);
+    // The report says so too (its inputs' warnings).
+    prepared.warnings.extend(notes.iter().cloned());
     crate::simulate(prepared).map(|c| (c, notes))
+}
+
+/// `message` said as an error, once: oc's own messages often start with `error: `.
+fn with_error(message: &str) -> String {
+    format!("error: {}", message.trim_start_matches("error: "))
 }
 
 /// Ctrl-C sets `interrupted` (and wakes the rehearsal) instead of ending the process; the
@@ -331,6 +344,8 @@ struct Rehearsal {
     end: SimTime,
     name: String,
     last_draw: Option<Instant>,
+    /// The clock when the rehearsal was stopped.
+    stopped_at: Option<SimTime>,
     /// The live page's server, with `--serve`.
     live: Option<LiveView>,
     last_publish: Option<Instant>,
@@ -345,6 +360,10 @@ impl Pacer for Rehearsal {
         loop {
             if self.quit || self.interrupted.load(Ordering::SeqCst) {
                 self.publish(moment, next, true);
+                // Where the clock stood: nothing changes between the last instant and the
+                // next, so the run up to the clock is the run up to the last instant.
+                let clock = self.clock.sim_at(Instant::now()).min(SimTime(next.0.saturating_sub(1)));
+                self.stopped_at = Some(clock.max(moment.engine.now()));
                 return Pacing::Stop;
             }
             self.publish(moment, next, false);
@@ -545,19 +564,25 @@ impl Rehearsal {
                 self.screen.say(&format!("[{now}] full speed until {what}"));
                 self.until = Some(u);
             }
-            Input::Oc(text) => return self.typed_command(text, moment),
+            Input::Oc(text) => {
+                let echo = format!("[{now}] > {text}");
+                match self.typed_command(text, moment) {
+                    Ok(pacing) => return Some(pacing),
+                    // What was typed, then why it did not run, as a shell shows it.
+                    Err(why) => self.screen.say(&format!("{echo}\n{why}")),
+                }
+            }
         }
         None
     }
 
     /// A typed `oc` command at the next whole second after the clock and the instant
     /// done last (that instant has run; a recording names whole seconds).
-    fn typed_command(&mut self, text: String, moment: &Moment<'_>) -> Option<crate::scenario::run::Pacing> {
+    fn typed_command(&mut self, text: String, moment: &Moment<'_>) -> Result<crate::scenario::run::Pacing, String> {
         let command = match parse_command(&text) {
             Ok(c) => c,
             Err(e) => {
-                self.screen.say(&format!("error: {}\n  hint: {}", e.message, e.hint));
-                return None;
+                return Err(format!("{}\n  hint: {}", with_error(&e.message), e.hint));
             }
         };
         // A file applied from the prompt is named as the scenario names its files,
@@ -566,10 +591,9 @@ impl Rehearsal {
             Verb::Apply { file } => {
                 let path = PathBuf::from(file);
                 if !path.is_file() {
-                    self.screen.say(&format!(
+                    return Err(format!(
                         "error: the path \"{file}\" does not exist (at the prompt, paths are relative to the current directory)"
                     ));
-                    return None;
                 }
                 let base = moment
                     .prepared
@@ -592,14 +616,11 @@ impl Rehearsal {
                 ) {
                     (Ok(command), Ok(docs)) => (text, command, docs),
                     (Err(e), _) => {
-                        self.screen.say(&format!("error: {}\n  hint: {}", e.message, e.hint));
-                        return None;
+                        return Err(format!("{}\n  hint: {}", with_error(&e.message), e.hint));
                     }
                     (_, Err(errors)) => {
-                        for e in errors {
-                            self.screen.say(&format!("error: {e}"));
-                        }
-                        return None;
+                        let lines: Vec<String> = errors.iter().map(|e| format!("error: {e}")).collect();
+                        return Err(lines.join("\n"));
                     }
                 }
             }
@@ -609,8 +630,7 @@ impl Rehearsal {
         let after = self.clock.sim_at(wall).max(moment.engine.now() + SimDuration(1));
         let at = SimTime(after.0.div_ceil(1000) * 1000);
         if at > self.end {
-            self.screen.say(&format!("error: the rehearsal ends at {}", self.end));
-            return None;
+            return Err(format!("error: the rehearsal ends at {}", self.end));
         }
         // The clock goes to the command's instant (at most a second on), so that it runs
         // now, paused or not.
@@ -622,7 +642,7 @@ impl Rehearsal {
             loc: Loc::new(Arc::from("<typed>"), self.typed.len() as u32 + 1, 1),
         };
         self.typed.push(entry.clone());
-        Some(crate::scenario::run::Pacing::Command(entry, apply))
+        Ok(crate::scenario::run::Pacing::Command(entry, apply))
     }
 
     /// The panel: the clock, the countdown to the next entry, each watch's output; `live`

@@ -5,7 +5,7 @@
 //! and as JUnit XML (`report::junit::render_comparison`).
 
 use super::model::{LatencySummary, ModelMonthly, ModelReport, Monthly, Report, SloTermRecord, WorkloadRecord};
-use crate::scenario::printers::table;
+use crate::scenario::printers::report_table as table;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! The terminal summary of a run.
 
 use super::model::{Amount, Report, Spread};
-use crate::scenario::printers::table;
+use crate::scenario::printers::report_table as table;
 
 /// Seconds from the start as HH:MM:SS.
 pub(crate) fn clock(s: f64) -> String {

@@ -224,6 +224,8 @@ pub(crate) struct Watch {
     /// alone (AGE, LAST SEEN: no watch event moves them).
     last: BTreeMap<(String, String), Vec<String>>,
     clocked: Vec<usize>,
+    /// The column widths printed so far.
+    widths: Vec<usize>,
 }
 
 /// The columns that change as time passes, whatever the object does.
@@ -232,7 +234,14 @@ const CLOCKED: &[&str] = &["AGE", "LAST SEEN", "FIRST SEEN", "DURATION"];
 impl Watch {
     /// A watch of what `shown` shows, as printed by the command at its instant.
     pub(crate) fn new(listed: Listed, shown: &Shown, until: Option<SimTime>) -> Watch {
+        let header: Vec<String> = shown.header.iter().map(|h| h.to_string()).collect();
+        let widths = if shown.rows.is_empty() {
+            Vec::new()
+        } else {
+            widths_of(std::iter::once(header.as_slice()).chain(shown.rows.iter().map(|(_, _, c)| c.as_slice())))
+        };
         Watch {
+            widths,
             clocked: clocked(&shown.header),
             header_shown: !shown.rows.is_empty(),
             last: shown
@@ -274,12 +283,12 @@ impl Watch {
         if !rows.is_empty() && !self.header_shown {
             // The first rows printed bring the header, as the table printer prints it once.
             self.header_shown = true;
-            lines.push(line_of(
-                &listing.header.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
-            ));
+            let header: Vec<String> = listing.header.iter().map(|h| h.to_string()).collect();
+            // The header and the first rows are one block: their widths together.
+            self.widths = widths_of(std::iter::once(header.as_slice()).chain(rows.iter().map(Vec::as_slice)));
+            lines.push(line_of(&header, &mut self.widths));
         }
-        // Each event is flushed alone: its cells are padded by their own widths.
-        lines.extend(rows.iter().map(|r| line_of(r)));
+        lines.extend(rows.iter().map(|r| line_of(r, &mut self.widths)));
         (lines, false)
     }
 
@@ -302,15 +311,36 @@ fn clocked(header: &[&str]) -> Vec<usize> {
         .collect()
 }
 
-/// One row as kubectl's tabwriter prints a block of one line: each cell but the last
-/// padded to its width plus 3, at least 10.
-fn line_of(cells: &[String]) -> String {
+/// The widths kubectl's tabwriter gives `rows`' cells: the widest text plus 3, at least
+/// 6 (as `printers::table` pads them).
+fn widths_of<'r>(rows: impl IntoIterator<Item = &'r [String]>) -> Vec<usize> {
+    let mut widths = Vec::new();
+    for row in rows {
+        remember(&mut widths, row);
+    }
+    widths
+}
+
+fn remember(widths: &mut Vec<usize>, cells: &[String]) {
+    for (i, c) in cells.iter().enumerate() {
+        let w = (c.chars().count() + 3).max(6);
+        match widths.get_mut(i) {
+            Some(old) => *old = (*old).max(w),
+            None => widths.push(w),
+        }
+    }
+}
+
+/// One row as kubectl's watch prints it: its tabwriter remembers the widths of what it
+/// printed before (`RememberWidths`) and only widens them.
+fn line_of(cells: &[String], widths: &mut Vec<usize>) -> String {
+    remember(widths, cells);
     let mut out = String::new();
     for (i, c) in cells.iter().enumerate() {
         out.push_str(c);
         if i + 1 != cells.len() {
-            let w = (c.chars().count() + 3).max(10);
-            out.push_str(&" ".repeat(w - c.chars().count()));
+            let w = widths.get(i).copied().unwrap_or_default();
+            out.push_str(&" ".repeat(w.saturating_sub(c.chars().count())));
         }
     }
     out.trim_end().to_string()
@@ -578,14 +608,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_watch_line_is_padded_by_its_own_widths() {
-        let cells: Vec<String> = ["devstral-2-predictor-76c5fd577c-x9k2p", "0/1", "Pending", "0", "0s"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+    fn a_watch_line_keeps_the_widths_printed_before_and_only_widens_them() {
+        let row = |cells: &[&str]| -> Vec<String> { cells.iter().map(|s| s.to_string()).collect() };
+        let header = row(&["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
+        let first = row(&[
+            "devstral-2-predictor-76c5fd577c-x9k2p",
+            "0/1",
+            "SchedulingGated",
+            "0",
+            "0s",
+        ]);
+        let mut widths = widths_of([header.as_slice(), first.as_slice()]);
         assert_eq!(
-            line_of(&cells),
-            "devstral-2-predictor-76c5fd577c-x9k2p   0/1       Pending   0         0s"
+            line_of(
+                &row(&["devstral-2-predictor-76c5fd577c-x9k2p", "0/1", "Init:0/1", "0", "2m30s"]),
+                &mut widths
+            ),
+            "devstral-2-predictor-76c5fd577c-x9k2p   0/1     Init:0/1          0          2m30s"
+        );
+        // A wider cell widens its column from then on.
+        line_of(&row(&["x", "0/1", "ContainerStatusUnknown", "0", "1s"]), &mut widths);
+        assert_eq!(
+            line_of(&row(&["y", "1/1", "Running", "0", "3s"]), &mut widths),
+            "y                                       1/1     Running                  0          3s"
         );
     }
 

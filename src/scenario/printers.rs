@@ -4,8 +4,19 @@
 use crate::store::Store;
 use crate::units::{human_duration, SimTime};
 
-/// kubectl's tabwriter: min width 10, padding 3, last column unpadded.
+/// kubectl's tabwriter (`cli-runtime/pkg/printers/tabwriter.go`): a cell is its column's
+/// widest text plus a padding of 3, at least 6 wide; the last column is not padded.
 pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    table_at_least(6, header, rows)
+}
+
+/// The tool's own tables (the run's summary, `compare`): kubectl's look with cells at
+/// least 10 wide, as they have always been printed.
+pub(crate) fn report_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    table_at_least(10, header, rows)
+}
+
+fn table_at_least(min_width: usize, header: &[&str], rows: &[Vec<String>]) -> String {
     let cols = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in rows {
@@ -22,7 +33,7 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         for (i, c) in cells.iter().enumerate() {
             out.push_str(c);
             if i + 1 != cols {
-                let w = (widths.get(i).copied().unwrap_or_default() + 3).max(10);
+                let w = (widths.get(i).copied().unwrap_or_default() + 3).max(min_width);
                 out.push_str(&" ".repeat(w.saturating_sub(c.chars().count())));
             }
         }

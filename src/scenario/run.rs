@@ -326,7 +326,7 @@ fn load_apply_file(path: &Path, file: &str, loc: &Loc) -> LoadedApply {
             loc.clone(),
             format!("apply -f {file}: not found (looked for {})", path.display()),
         )
-        .hint("paths in timeline commands are relative to the Scenario file");
+        .hint("paths in timeline commands are relative to the Scenario file (in a scenario that extends another, to the base's)");
         return Err(vec![e]);
     }
     // The parsed YAML goes as soon as each document is decoded.

@@ -648,9 +648,9 @@ mod tests {
         let q = plain();
         assert_eq!(
             get(&store, Some("a"), &q).unwrap(),
-            "LAST SEEN   TYPE      REASON      OBJECT      MESSAGE\n\
-             55s         Normal    Scheduled   pod/alpha   Successfully assigned a/alpha to n\n\
-             60s         Normal    Scheduled   pod/zeta    Successfully assigned a/zeta to n"
+            "LAST SEEN   TYPE     REASON      OBJECT      MESSAGE\n\
+             55s         Normal   Scheduled   pod/alpha   Successfully assigned a/alpha to n\n\
+             60s         Normal   Scheduled   pod/zeta    Successfully assigned a/zeta to n"
         );
         let sorted = EventQuery {
             sort_by: Some(SortBy::LastTimestamp),
@@ -658,10 +658,10 @@ mod tests {
         };
         assert_eq!(
             get(&store, None, &sorted).unwrap(),
-            "NAMESPACE   LAST SEEN   TYPE      REASON         OBJECT      MESSAGE\n\
-             a           60s         Normal    Scheduled      pod/zeta    Successfully assigned a/zeta to n\n\
-             a           55s         Normal    Scheduled      pod/alpha   Successfully assigned a/alpha to n\n\
-             default     53s         Normal    NodeNotReady   node/n      Node n status is now: NodeNotReady"
+            "NAMESPACE   LAST SEEN   TYPE     REASON         OBJECT      MESSAGE\n\
+             a           60s         Normal   Scheduled      pod/zeta    Successfully assigned a/zeta to n\n\
+             a           55s         Normal   Scheduled      pod/alpha   Successfully assigned a/alpha to n\n\
+             default     53s         Normal   NodeNotReady   node/n      Node n status is now: NodeNotReady"
         );
         let by_name = EventQuery {
             fields: Some(FieldSelector::parse("involvedObject.name=zeta").unwrap()),
@@ -669,8 +669,8 @@ mod tests {
         };
         assert_eq!(
             get(&store, Some("a"), &by_name).unwrap(),
-            "LAST SEEN   TYPE      REASON      OBJECT     MESSAGE\n\
-             60s         Normal    Scheduled   pod/zeta   Successfully assigned a/zeta to n"
+            "LAST SEEN   TYPE     REASON      OBJECT     MESSAGE\n\
+             60s         Normal   Scheduled   pod/zeta   Successfully assigned a/zeta to n"
         );
         assert_eq!(
             get(&store, Some("b"), &q).unwrap(),

@@ -177,58 +177,58 @@ fn every_kind_lists_its_objects() {
         Some("team"),
         Columns::Default,
         r#"
-NAME                                          READY     STATUS    RESTARTS   AGE
-granite-8b-agent-predictor-5658dc576c-76ngt   1/1       Running   0          10m
-train-f5n6t                                   1/1       Running   0          10m"#,
+NAME                                          READY   STATUS    RESTARTS   AGE
+granite-8b-agent-predictor-5658dc576c-76ngt   1/1     Running   0          10m
+train-f5n6t                                   1/1     Running   0          10m"#,
     );
     check(
         Kind::Pod,
         None,
         Columns::Wide,
         r#"
-NAMESPACE   NAME                                          READY     STATUS    RESTARTS   AGE       IP           NODE      NOMINATED NODE   READINESS GATES
-team        granite-8b-agent-predictor-5658dc576c-76ngt   1/1       Running   0          10m       10.128.0.6   l4-0      <none>           <none>
-team        train-f5n6t                                   1/1       Running   0          10m       10.128.0.9   l4-0      <none>           <none>"#,
+NAMESPACE   NAME                                          READY   STATUS    RESTARTS   AGE   IP           NODE   NOMINATED NODE   READINESS GATES
+team        granite-8b-agent-predictor-5658dc576c-76ngt   1/1     Running   0          10m   10.128.0.6   l4-0   <none>           <none>
+team        train-f5n6t                                   1/1     Running   0          10m   10.128.0.9   l4-0   <none>           <none>"#,
     );
     check(
         Kind::Deployment,
         Some("team"),
         Columns::Default,
         r#"
-NAME                         READY     UP-TO-DATE   AVAILABLE   AGE
-granite-8b-agent-predictor   1/1       1            1           10m"#,
+NAME                         READY   UP-TO-DATE   AVAILABLE   AGE
+granite-8b-agent-predictor   1/1     1            1           10m"#,
     );
     check(
         Kind::Deployment,
         Some("team"),
         Columns::Wide,
         r#"
-NAME                         READY     UP-TO-DATE   AVAILABLE   AGE       CONTAINERS         IMAGES                             SELECTOR
-granite-8b-agent-predictor   1/1       1            1           10m       kserve-container   quay.io/modh/vllm:rhoai-3.0-cuda   app=isvc.granite-8b-agent-predictor"#,
+NAME                         READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS         IMAGES                             SELECTOR
+granite-8b-agent-predictor   1/1     1            1           10m   kserve-container   quay.io/modh/vllm:rhoai-3.0-cuda   app=isvc.granite-8b-agent-predictor"#,
     );
     check(
         Kind::ReplicaSet,
         Some("team"),
         Columns::Default,
         r#"
-NAME                                    DESIRED   CURRENT   READY     AGE
-granite-8b-agent-predictor-5658dc576c   1         1         1         10m"#,
+NAME                                    DESIRED   CURRENT   READY   AGE
+granite-8b-agent-predictor-5658dc576c   1         1         1       10m"#,
     );
     check(
         Kind::ReplicaSet,
         None,
         Columns::Wide,
         r#"
-NAMESPACE   NAME                                    DESIRED   CURRENT   READY     AGE       CONTAINERS         IMAGES                             SELECTOR
-team        granite-8b-agent-predictor-5658dc576c   1         1         1         10m       kserve-container   quay.io/modh/vllm:rhoai-3.0-cuda   app=isvc.granite-8b-agent-predictor,component=predictor,kueue.x-k8s.io/queue-name=default,opendatahub.io/dashboard=true,pod-template-hash=5658dc576c,serving.kserve.io/inferenceservice=granite-8b-agent"#,
+NAMESPACE   NAME                                    DESIRED   CURRENT   READY   AGE   CONTAINERS         IMAGES                             SELECTOR
+team        granite-8b-agent-predictor-5658dc576c   1         1         1       10m   kserve-container   quay.io/modh/vllm:rhoai-3.0-cuda   app=isvc.granite-8b-agent-predictor,component=predictor,kueue.x-k8s.io/queue-name=default,opendatahub.io/dashboard=true,pod-template-hash=5658dc576c,serving.kserve.io/inferenceservice=granite-8b-agent"#,
     );
     check(
         Kind::InferenceService,
         Some("team"),
         Columns::Default,
         r#"
-NAME               URL                                                        READY     PREV      LATEST    PREVROLLEDOUTREVISION   LATESTREADYREVISION   AGE
-granite-8b-agent   http://granite-8b-agent-predictor.team.svc.cluster.local   True                                                                        10m"#,
+NAME               URL                                                        READY   PREV   LATEST   PREVROLLEDOUTREVISION   LATESTREADYREVISION   AGE
+granite-8b-agent   http://granite-8b-agent-predictor.team.svc.cluster.local   True                                                                  10m"#,
     );
     check(
         Kind::Workload,
@@ -244,16 +244,16 @@ team        pod-granite-8b-agent-predictor-5658dc576c-76ngt-a716c   default   ma
         Some("team"),
         Columns::Default,
         r#"
-NAME      COHORT    PENDING WORKLOADS
-main      all       0"#,
+NAME   COHORT   PENDING WORKLOADS
+main   all      0"#,
     );
     check(
         Kind::ClusterQueue,
         None,
         Columns::Wide,
         r#"
-NAME      COHORT    STRATEGY         PENDING WORKLOADS   ADMITTED WORKLOADS
-main      all       BestEffortFIFO   0                   2"#,
+NAME   COHORT   STRATEGY         PENDING WORKLOADS   ADMITTED WORKLOADS
+main   all      BestEffortFIFO   0                   2"#,
     );
     check(
         Kind::LocalQueue,
@@ -276,8 +276,8 @@ team        default   main           0                   2"#,
         Some("team"),
         Columns::Default,
         r#"
-NAME      STATUS    ROLES     AGE       VERSION
-l4-0      Ready     worker    10m       v1.33.5"#,
+NAME   STATUS   ROLES    AGE   VERSION
+l4-0   Ready    worker   10m   v1.33.5"#,
     );
     check(
         Kind::ServingRuntime,
@@ -292,16 +292,16 @@ vllm-runtime              vLLM        kserve-container   10m"#,
         None,
         Columns::Default,
         r#"
-NAME      AGE
-l4        10m"#,
+NAME   AGE
+l4     10m"#,
     );
     check(
         Kind::Job,
         None,
         Columns::Default,
         r#"
-NAMESPACE   NAME      STATUS    COMPLETIONS   DURATION   AGE
-team        train     Running   0/1           10m        10m"#,
+NAMESPACE   NAME    STATUS    COMPLETIONS   DURATION   AGE
+team        train   Running   0/1           10m        10m"#,
     );
 }
 
@@ -317,8 +317,8 @@ fn get_narrows_by_name_selector_and_namespace() {
         &["train-f5n6t"],
         None,
         r#"
-NAME          READY     STATUS    RESTARTS   AGE
-train-f5n6t   1/1       Running   0          10m"#,
+NAME          READY   STATUS    RESTARTS   AGE
+train-f5n6t   1/1     Running   0          10m"#,
     );
     // kubectl prints what it found, then the error for what it did not.
     check(
@@ -327,8 +327,8 @@ train-f5n6t   1/1       Running   0          10m"#,
         &["nosuch", "train-f5n6t"],
         None,
         r#"
-NAME          READY     STATUS    RESTARTS   AGE
-train-f5n6t   1/1       Running   0          10m
+NAME          READY   STATUS    RESTARTS   AGE
+train-f5n6t   1/1     Running   0          10m
 Error from server (NotFound): pods "nosuch" not found"#,
     );
     check(
@@ -344,8 +344,8 @@ Error from server (NotFound): pods "nosuch" not found"#,
         &[],
         Some("serving.kserve.io/inferenceservice"),
         r#"
-NAME                                          READY     STATUS    RESTARTS   AGE
-granite-8b-agent-predictor-5658dc576c-76ngt   1/1       Running   0          10m"#,
+NAME                                          READY   STATUS    RESTARTS   AGE
+granite-8b-agent-predictor-5658dc576c-76ngt   1/1     Running   0          10m"#,
     );
     check(Kind::Node, Some("other"), &[], Some("foo=bar"), "No resources found");
     check(
@@ -354,8 +354,8 @@ granite-8b-agent-predictor-5658dc576c-76ngt   1/1       Running   0          10m
         &[],
         Some("foo=bar"),
         r#"
-NAME      COHORT    PENDING WORKLOADS
-main      all       0"#,
+NAME   COHORT   PENDING WORKLOADS
+main   all      0"#,
     );
     check(
         Kind::ClusterQueue,
@@ -377,8 +377,8 @@ main      all       0"#,
         &["l4"],
         Some("foo=bar"),
         r#"
-NAME      AGE
-l4        10m"#,
+NAME   AGE
+l4     10m"#,
     );
     check(
         Kind::LocalQueue,
@@ -412,8 +412,8 @@ pod-granite-8b-agent-predictor-5658dc576c-76ngt-a716c   default   main          
         &[],
         Some("app=train"),
         r#"
-NAMESPACE   NAME      STATUS    COMPLETIONS   DURATION   AGE
-team        train     Running   0/1           10m        10m"#,
+NAMESPACE   NAME    STATUS    COMPLETIONS   DURATION   AGE
+team        train   Running   0/1           10m        10m"#,
     );
     check(
         Kind::ServingRuntime,
@@ -987,8 +987,8 @@ web                          Deployment/web                 cpu: <unknown>/80%, 
         Some("app=web"),
         Columns::Wide,
         r#"
-NAMESPACE   NAME      REFERENCE        TARGETS                                        MINPODS   MAXPODS   REPLICAS   AGE
-team        web       Deployment/web   cpu: <unknown>/80%, <unknown>/10 + 1 more...   1         5         1          10m"#,
+NAMESPACE   NAME   REFERENCE        TARGETS                                        MINPODS   MAXPODS   REPLICAS   AGE
+team        web    Deployment/web   cpu: <unknown>/80%, <unknown>/10 + 1 more...   1         5         1          10m"#,
     );
     check(
         Kind::HorizontalPodAutoscaler,
@@ -1024,9 +1024,9 @@ granite-predictor   Deployment/granite-predictor   cpu: 30%/60%   1         2   
         None,
         Columns::Default,
         r#"
-NAME                SCALETARGETKIND      SCALETARGETNAME     MIN       MAX       READY     ACTIVE    FALLBACK   PAUSED    TRIGGERS     AUTHENTICATIONS   AGE
-mistral-predictor   apps/v1.Deployment   mistral-predictor   1         2         True      True      False      False     prometheus                     10m
-worker              apps/v1.Deployment   worker              0         3         True      False     False      False     prometheus                     10m"#,
+NAME                SCALETARGETKIND      SCALETARGETNAME     MIN   MAX   READY   ACTIVE   FALLBACK   PAUSED   TRIGGERS     AUTHENTICATIONS   AGE
+mistral-predictor   apps/v1.Deployment   mistral-predictor   1     2     True    True     False      False    prometheus                     10m
+worker              apps/v1.Deployment   worker              0     3     True    False    False      False    prometheus                     10m"#,
     );
     // The labels of an applied ScaledObject are its manifest's.
     check(
@@ -1036,8 +1036,8 @@ worker              apps/v1.Deployment   worker              0         3        
         Some("app=worker"),
         Columns::Wide,
         r#"
-NAMESPACE   NAME      SCALETARGETKIND      SCALETARGETNAME   MIN       MAX       READY     ACTIVE    FALLBACK   PAUSED    TRIGGERS     AUTHENTICATIONS   AGE
-team        worker    apps/v1.Deployment   worker            0         3         True      False     False      False     prometheus                     10m"#,
+NAMESPACE   NAME     SCALETARGETKIND      SCALETARGETNAME   MIN   MAX   READY   ACTIVE   FALLBACK   PAUSED   TRIGGERS     AUTHENTICATIONS   AGE
+team        worker   apps/v1.Deployment   worker            0     3     True    False    False      False    prometheus                     10m"#,
     );
     check(
         Kind::ScaledObject,
@@ -1404,8 +1404,8 @@ fn a_timeline_gets_describes_and_deletes_autoscalers() {
     let outputs: Vec<&str> = run.transcript.iter().map(|t| t.output.as_str()).collect();
     let want = [
         r#"
-NAME      SCALETARGETKIND      SCALETARGETNAME   MIN       MAX       READY     ACTIVE    FALLBACK   PAUSED    TRIGGERS     AUTHENTICATIONS   AGE
-worker    apps/v1.Deployment   worker            0         3         True      False     False      False     prometheus                     4m"#,
+NAME     SCALETARGETKIND      SCALETARGETNAME   MIN   MAX   READY   ACTIVE   FALLBACK   PAUSED   TRIGGERS     AUTHENTICATIONS   AGE
+worker   apps/v1.Deployment   worker            0     3     True    False    False      False    prometheus                     4m"#,
         r#"
 Name:                                      keda-hpa-worker
 Namespace:                                 team
@@ -1466,12 +1466,12 @@ fn several_kinds_print_one_table_each_named_by_kind() {
         ),
         text(
             r#"
-NAME                                         READY     UP-TO-DATE   AVAILABLE   AGE
-deployment.apps/granite-8b-agent-predictor   1/1       1            1           10m
+NAME                                         READY   UP-TO-DATE   AVAILABLE   AGE
+deployment.apps/granite-8b-agent-predictor   1/1     1            1           10m
 
-NAME                                              READY     STATUS    RESTARTS   AGE
-pod/granite-8b-agent-predictor-5658dc576c-76ngt   1/1       Running   0          10m
-pod/train-f5n6t                                   1/1       Running   0          10m"#
+NAME                                              READY   STATUS    RESTARTS   AGE
+pod/granite-8b-agent-predictor-5658dc576c-76ngt   1/1     Running   0          10m
+pod/train-f5n6t                                   1/1     Running   0          10m"#
         )
     );
     // Only one kind has objects: its table as if it were asked for alone.
@@ -1479,8 +1479,8 @@ pod/train-f5n6t                                   1/1       Running   0         
         get_as(&[Kind::Cohort, Kind::Job], None, &[], Columns::Default.into()),
         text(
             r#"
-NAMESPACE   NAME      STATUS    COMPLETIONS   DURATION   AGE
-team        train     Running   0/1           10m        10m"#
+NAMESPACE   NAME    STATUS    COMPLETIONS   DURATION   AGE
+team        train   Running   0/1           10m        10m"#
         )
     );
     assert_eq!(
