@@ -1295,6 +1295,14 @@ pub(crate) fn run_paced<'p>(
     apply_inputs(&mut engine, &prepared.objects, |order| order > 1);
     let end = schedule(&mut engine, &prepared.scenario);
     let plans = super::serve::plan_services(&prepared.scenario, &prepared.serving_targets);
+    // vLLM's stat lines are kept for `oc logs`: when the timeline reads logs, or a
+    // rehearsal may type it.
+    let keep_logs = pacer.is_some()
+        || prepared
+            .scenario
+            .timeline
+            .iter()
+            .any(|e| matches!(e.command.verb, super::command::Verb::Logs(_)));
     let mut driver = ScenarioDriver {
         prepared: &prepared,
         pacer,
@@ -1306,7 +1314,7 @@ pub(crate) fn run_paced<'p>(
         serving: BTreeMap::new(),
         desired: BTreeMap::new(),
         lives: (!prepared.scenario.traffic.is_empty()).then(Default::default),
-        requests: super::serve::LiveServing::new(&plans, prepared.scenario.duration.as_secs_f64()),
+        requests: super::serve::LiveServing::new(&plans, prepared.scenario.duration.as_secs_f64(), keep_logs),
         apply_files,
         follow: Default::default(),
         new_lines: Vec::new(),

@@ -558,7 +558,9 @@ pub(crate) fn plan_services<'s>(scenario: &'s Scenario, targets: &BTreeSet<(Stri
 }
 
 impl<'s> LiveServing<'s> {
-    pub(crate) fn new(plans: &'s [ServicePlan<'s>], end_s: f64) -> LiveServing<'s> {
+    /// `keep_logs`: each replica's stat log is kept for `oc logs` (a few lines a minute
+    /// per busy replica, which a long run without `oc logs` need not hold).
+    pub(crate) fn new(plans: &'s [ServicePlan<'s>], end_s: f64, keep_logs: bool) -> LiveServing<'s> {
         let services: Vec<LiveService<'s>> = plans
             .iter()
             .map(|p| LiveService {
@@ -567,8 +569,9 @@ impl<'s> LiveServing<'s> {
                 has_traffic: p.has_traffic,
                 run: {
                     let mut run = ServiceRun::new(&p.spec, MAX_BACKLOG);
-                    // What `oc logs` prints of a serving pod (a few lines a minute).
-                    run.keep_stat_logs();
+                    if keep_logs {
+                        run.keep_stat_logs();
+                    }
                     run
                 },
                 open: Vec::new(),
