@@ -72,7 +72,7 @@ pub(crate) fn logs(
                 .deployment(namespace, &req.name)
                 .ok_or_else(|| not_found("deployments.apps", &req.name))?;
             let pods: Vec<&Pod> = store.pods_of_deployment(d.uid).collect();
-            pick(&pods, &mut out).ok_or_else(|| no_pod(&req.name))?
+            pick(&pods, &mut out).ok_or_else(no_pod)?
         }
         Kind::Job => {
             let j = store
@@ -81,7 +81,7 @@ pub(crate) fn logs(
                 .filter(|j| j.visible)
                 .ok_or_else(|| not_found("jobs.batch", &req.name))?;
             let pods: Vec<&Pod> = j.pods.iter().filter_map(|p| store.pods.get(*p)).collect();
-            pick(&pods, &mut out).ok_or_else(|| no_pod(&req.name))?
+            pick(&pods, &mut out).ok_or_else(no_pod)?
         }
         other => {
             return Err(OcError::Client(format!(
@@ -168,11 +168,10 @@ fn not_found(plural: &str, name: &str) -> OcError {
     }
 }
 
-/// kubectl waits for a pod of the object to exist; in a timeline it gives up at once.
-fn no_pod(name: &str) -> OcError {
-    OcError::Client(format!(
-        "no pods of {name} found; kubectl would wait for one (--pod-running-timeout)"
-    ))
+/// kubectl waits `--pod-running-timeout` (20 s) for a pod of the object, then gives up
+/// with this; a timeline command answers at its own instant, as if none came meanwhile.
+fn no_pod() -> OcError {
+    OcError::Client("timed out waiting for the condition".into())
 }
 
 /// The pod kubectl reads an object's logs from (`podutils.ByLogging`): scheduled first,

@@ -20,6 +20,18 @@ impl Resource for Nodes {
     const RESOURCE: &'static str = "node";
     const CLUSTER_SCOPED: bool = true;
     const HEADER: &'static [&'static str] = &["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
+    const HEADER_WIDE: &'static [&'static str] = &[
+        "NAME",
+        "STATUS",
+        "ROLES",
+        "AGE",
+        "VERSION",
+        "INTERNAL-IP",
+        "EXTERNAL-IP",
+        "OS-IMAGE",
+        "KERNEL-VERSION",
+        "CONTAINER-RUNTIME",
+    ];
     const DESCRIBE: Option<Describe<Self>> = Some(describe);
     const METADATA: Option<MetadataOf<Self>> = Some(metadata);
     const MANIFEST: ManifestOf<Self> = manifest;
@@ -39,7 +51,7 @@ impl Resource for Nodes {
     fn labels(n: Self::Object<'_>) -> &Labels {
         &n.labels
     }
-    fn row(store: &Store, n: &Node, _: Columns) -> Vec<String> {
+    fn row(store: &Store, n: &Node, columns: Columns) -> Vec<String> {
         let status = if n.unschedulable {
             "Ready,SchedulingDisabled"
         } else {
@@ -56,14 +68,37 @@ impl Resource for Nodes {
         } else {
             roles.join(",")
         };
-        vec![
+        let mut row = vec![
             n.name.clone(),
             status.into(),
             roles,
             age(store, n.created),
             KUBELET_VERSION.into(),
-        ]
+        ];
+        if columns == Columns::Wide {
+            // kubectl's `<none>` and `<unknown>` where the node reports nothing: the
+            // simulation knows no OS image or kernel.
+            row.extend([
+                internal_ip(&n.name).unwrap_or_else(|| "<none>".into()),
+                "<none>".into(),
+                "<unknown>".into(),
+                "<unknown>".into(),
+                CONTAINER_RUNTIME.into(),
+            ]);
+        }
+        row
     }
+}
+
+/// The container runtime OpenShift's nodes run (`nodeInfo.containerRuntimeVersion`).
+const CONTAINER_RUNTIME: &str = "cri-o://1.33.5";
+
+/// The address an EC2 node's private DNS name spells (`ip-10-0-31-12.…` is 10.0.31.12).
+fn internal_ip(name: &str) -> Option<String> {
+    let host = name.split('.').next()?.strip_prefix("ip-")?;
+    let parts: Vec<&str> = host.split('-').collect();
+    let valid = parts.len() == 4 && parts.iter().all(|p| p.parse::<u8>().is_ok());
+    valid.then(|| parts.join("."))
 }
 
 fn metadata(n: &Node) -> Metadata {
@@ -138,7 +173,7 @@ fn manifest(store: &Store, n: &Node) -> Value {
         ],
         "nodeInfo": {
             "architecture": "amd64",
-            "containerRuntimeVersion": "cri-o://1.33.5",
+            "containerRuntimeVersion": CONTAINER_RUNTIME,
             "kubeletVersion": KUBELET_VERSION,
             "operatingSystem": "linux",
         },
@@ -153,4 +188,23 @@ fn describe(_: &Engine, n: &Node) -> String {
         o.push_str(&format!("  {r:<18} {:<11} {q}\n", n.requested.get(r).to_string()));
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::internal_ip;
+
+    #[test]
+    fn an_ec2_private_dns_name_spells_its_address() {
+        let cases = [
+            ("ip-10-0-31-12.us-east-2.compute.internal", Some("10.0.31.12")),
+            ("ip-10-0-47-201", Some("10.0.47.201")),
+            ("ip-10-0-300-1.ec2.internal", None),
+            ("gpu-node-0", None),
+            ("ip-10-0-1", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(internal_ip(name).as_deref(), want, "{name}");
+        }
+    }
 }

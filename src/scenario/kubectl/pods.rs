@@ -309,9 +309,11 @@ fn init_statuses(store: &Store, p: &Pod) -> Value {
 }
 
 /// `Guaranteed` when every container's requests equal its limits for cpu and memory,
-/// `BestEffort` when none asks for anything, `Burstable` otherwise.
+/// `BestEffort` when none asks for anything, `Burstable` otherwise; init containers count
+/// (`GetPodQOS`), so a KServe storage initializer with requests below its limits makes
+/// the pod Burstable.
 fn qos_class(p: &Pod) -> &'static str {
-    let containers = &p.spec.containers;
+    let containers: Vec<_> = p.spec.containers.iter().chain(&p.spec.init_containers).collect();
     if containers
         .iter()
         .all(|c| c.requests.0.is_empty() && c.limits.0.is_empty())
