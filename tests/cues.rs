@@ -163,11 +163,14 @@ fn the_handover_cue_sheet_follows_bf16_out_and_devstral_in_to_ready() {
     }
 
     // Reads wait for nothing; a command `oc` refuses changes nothing.
-    assert!(section(&sheet, "oc get workloads -n private-ai").contains("Nothing to wait for: it only reads."));
-    let refused = section(&sheet, "oc scale inferenceservice --all -n private-ai --replicas=0");
+    // Each is one line of the sheet, not a section.
     assert!(
-        refused.contains("Nothing to wait for: `oc` refused it, nothing changed: Error from server (NotFound)"),
-        "{refused}"
+        sheet.contains("`00:25:00` `oc get workloads -n private-ai` — nothing to wait for: it only reads.\n"),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains("`00:44:30` `oc scale inferenceservice --all -n private-ai --replicas=0` — nothing to wait for: `oc` refused it, nothing changed: Error from server (NotFound)"),
+        "{sheet}"
     );
 }
 

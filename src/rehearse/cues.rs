@@ -905,13 +905,14 @@ impl CueSheet {
     }
 
     fn render_cue(&self, o: &mut String, i: usize, c: &Cue) {
+        // A command with nothing to wait for is one line between the cues that matter.
+        if let (true, Some(why)) = (c.ran, &c.nothing) {
+            let _ = writeln!(o, "`{}` `{}` — nothing to wait for: {why}.\n", clock(c.at), c.text);
+            return;
+        }
         let _ = writeln!(o, "## {}\n\n```sh\n{}\n```\n", clock(c.at), c.text);
         if !c.ran {
             let _ = writeln!(o, "Not run: the scenario ended before it.\n");
-            return;
-        }
-        if let Some(why) = &c.nothing {
-            let _ = writeln!(o, "Nothing to wait for: {why}.\n");
             return;
         }
         let _ = writeln!(o, "**Wait for:** {}.\n", goal(c));
