@@ -43,7 +43,7 @@ fn quote(s: &str) -> String {
 /// `path` as seen from the folder `from`: relative when they share more than the root,
 /// else absolute.
 pub(crate) fn relative_to(path: &Path, from: &Path) -> PathBuf {
-    let absolute = |p: &Path| std::path::absolute(p).map(|a| normalize(&a));
+    let absolute = |p: &Path| std::path::absolute(p).map(|a| crate::scenario::document::lexically_normal(&a));
     let (Ok(path), Ok(from)) = (absolute(path), absolute(from)) else {
         return path.to_path_buf();
     };
@@ -59,21 +59,6 @@ pub(crate) fn relative_to(path: &Path, from: &Path) -> PathBuf {
     }
     for c in p.iter().skip(common) {
         out.push(c.as_os_str());
-    }
-    out
-}
-
-/// Removes `.` and resolves `..` lexically.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c.as_os_str()),
-        }
     }
     out
 }

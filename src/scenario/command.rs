@@ -937,7 +937,7 @@ fn parse_wait(f: &Flags) -> Result<Verb, CommandError> {
 fn parse_rollout_status(f: &Flags) -> Result<Verb, CommandError> {
     let (kind, mut names) = kind_and_names(f, "rollout status")?;
     if f.positional.len() > 1 && f.positional.first().is_some_and(|p| p.contains('/')) {
-        names.extend(f.positional[1..].iter().cloned());
+        names.extend(f.positional.iter().skip(1).cloned());
     }
     if kind != Kind::Deployment {
         return Err(err(

@@ -218,7 +218,7 @@ impl Scenario {
 /// `path` without `.` and with each `..` taking the folder before it where there is one,
 /// so that a base reached through `rehearsals/../scenarios/x.yaml` is named
 /// `scenarios/x.yaml` in locations, as when it is run on its own.
-fn lexically_normal(path: &Path) -> PathBuf {
+pub(crate) fn lexically_normal(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out: Vec<Component> = Vec::new();
     for c in path.components() {

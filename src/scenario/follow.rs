@@ -323,7 +323,7 @@ fn widths_of<'r>(rows: impl IntoIterator<Item = &'r [String]>) -> Vec<usize> {
 
 fn remember(widths: &mut Vec<usize>, cells: &[String]) {
     for (i, c) in cells.iter().enumerate() {
-        let w = (c.chars().count() + 3).max(6);
+        let w = (c.chars().count() + 3).max(super::printers::KUBECTL_MIN_WIDTH);
         match widths.get_mut(i) {
             Some(old) => *old = (*old).max(w),
             None => widths.push(w),

@@ -125,7 +125,7 @@ pub(crate) fn logs(
         Some(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX).min(lines.len()),
         _ => lines.len(),
     };
-    out.extend(lines[lines.len() - keep..].iter().map(|l| l.text.clone()));
+    out.extend(lines.iter().skip(lines.len() - keep).map(|l| l.text.clone()));
     Ok(out)
 }
 

@@ -7,8 +7,11 @@ use crate::units::{human_duration, SimTime};
 /// kubectl's tabwriter (`cli-runtime/pkg/printers/tabwriter.go`): a cell is its column's
 /// widest text plus a padding of 3, at least 6 wide; the last column is not padded.
 pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    table_at_least(6, header, rows)
+    table_at_least(KUBECTL_MIN_WIDTH, header, rows)
 }
+
+/// kubectl's `tabwriterMinWidth`: the narrowest a cell is, padding included.
+pub(crate) const KUBECTL_MIN_WIDTH: usize = 6;
 
 /// The tool's own tables (the run's summary, `compare`): kubectl's look with cells at
 /// least 10 wide, as they have always been printed.

@@ -69,6 +69,7 @@ impl Recent {
             return;
         }
         let second = first_token_s.max(0.0).floor() as u64;
+        // Below WINDOW_S, the rings' length (`bins` holds BINS per slot; `bin_of` < BINS).
         let slot = (second % WINDOW_S) as usize;
         let held = self.seconds[slot];
         if held != second {

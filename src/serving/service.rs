@@ -309,7 +309,11 @@ impl Loop<'_> {
     /// The scheduler's state of replica `i` as its stat logger reads it, while its engine
     /// runs.
     fn scheduler_state(&self, i: usize) -> Option<(u32, u32, f64)> {
-        let r = self.replicas.get(i)?.as_ref().filter(|_| !self.dead[i])?;
+        let r = self
+            .replicas
+            .get(i)?
+            .as_ref()
+            .filter(|_| self.dead.get(i) != Some(&true))?;
         let waiting = r.waiting_len() as u32;
         Some((r.outstanding() as u32 - waiting, waiting, r.kv_cache_usage()))
     }
@@ -753,7 +757,7 @@ impl<'a> ServiceRun<'a> {
 
     /// The pod replica `i` runs in.
     pub(crate) fn replica_pod(&self, i: usize) -> &str {
-        &self.0.spans[i].pod
+        self.0.spans.get(i).map_or("", |s| s.pod.as_str())
     }
 
     /// The replicas added so far.

@@ -217,8 +217,8 @@ pub(crate) fn print(listings: Vec<Listing>, kinds: &[Kind], q: &Query) -> Result
     let found: usize = listings.iter().map(|l| l.objects.len()).sum();
     // `kubectl get pod x`: one object, printed as itself, or only the error.
     let single = kinds.len() == 1 && q.names.len() == 1;
-    if single && found == 0 {
-        return Err(not_found(listings[0].resource, &q.names[0]));
+    if let (true, 0, Some(l), Some(name)) = (single, found, listings.first(), q.names.first()) {
+        return Err(not_found(l.resource, name));
     }
     let mut out: Vec<String> = Vec::new();
     match &q.output {

@@ -124,7 +124,15 @@ fn predictor_ready(store: &Store, s: &InferenceServiceState) -> KserveCondition 
         };
     };
     let conditions = deployment_conditions(store, d);
-    let (available, progressing) = (&conditions[0], &conditions[1]);
+    // The Deployment controller's two conditions, Available then Progressing.
+    let [available, progressing, ..] = conditions.as_slice() else {
+        return KserveCondition {
+            status: "Unknown",
+            reason: String::new(),
+            message: String::new(),
+            at: s.created,
+        };
+    };
     let pick = if !available.status || progressing.reason != "NewReplicaSetAvailable" {
         available
     } else {

@@ -23,6 +23,7 @@ pub(crate) fn uid(kind: &str, namespace: &str, name: &str) -> String {
     let digest = sha1_smol::Sha1::from(format!("{kind}/{namespace}/{name}"))
         .digest()
         .to_string();
+    // A SHA-1 digest is 40 hex characters: the slices below stay inside it.
     format!(
         "{}-{}-{}-{}-{}",
         &digest[0..8],
